@@ -1,0 +1,101 @@
+/**
+ * The refcount API model: data, never code. One row per API function, in the
+ * spirit of Smatch's refcount tables. Presets (freebsd, linux) and user files
+ * (.refcount-lens.json, --model) all have this shape.
+ */
+
+/** Where an effect lands, relative to the call: `arg0`, `*arg1`, `arg0->f->g`, `ret`, `*ret`. */
+export type TargetText = string;
+
+/**
+ * A condition on the call's outcome or arguments, a conjunction joined by `&&`:
+ * `ret == 0`, `ret != 0`, `ret == NULL`, `ret != NULL`, `ret` (true), `!ret`,
+ * `arg0 & MAKEDEV_REF` (a flag in an argument), `arg0->mda_flags & MAKEDEV_REF`
+ * (a flag in a field of a struct passed by address), `!(argN & FLAG)`.
+ */
+export type ConditionText = string;
+
+export type OpName = 'acquire' | 'release' | 'create' | 'destroy' | 'lookup';
+
+/** One effect of a call. Exactly one of the op keys is set. */
+export interface EffectSpec {
+  acquire?: TargetText;
+  release?: TargetText;
+  /** The object's existence reference (make_dev, kref_init, if_alloc). */
+  create?: TargetText;
+  /** Drops the existence reference (destroy_dev). */
+  destroy?: TargetText;
+  /** Points the target at an existing object without taking a reference (clone_create finding a unit). */
+  lookup?: TargetText;
+  when?: ConditionText;
+  /** Object kind (cdev, ucred, kref...). Defaults to the C struct name when known. */
+  kind?: string;
+  /** How many references; default 1. */
+  count?: number;
+  /** A separate counter on the same object (si_threadcount): paired but not mixed with the main count. */
+  counter?: string;
+  /** Short label shown in hints, e.g. "MAKEDEV_REF". */
+  label?: string;
+  /** The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when` absent means always. */
+  note?: string;
+}
+
+export type FunctionSpec = EffectSpec | EffectSpec[];
+
+/** Functions that never return (panic). */
+export interface NoReturnSpec { noreturn: true }
+
+/** A macro-style iterator whose loop variable holds a reference while inside the loop. */
+export interface IteratorSpec {
+  /** Argument index of the loop variable. */
+  var: number;
+  kind?: string;
+  /** Each iteration releases the previous element: leaving the loop early keeps one reference. */
+  holds?: boolean;
+}
+
+/**
+ * A registration that binds a callback to a contract, e.g.
+ * EVENTHANDLER_REGISTER(dev_clone, fn, arg, prio).
+ */
+export interface RegistrationSpec {
+  /** Required literal arguments, e.g. {"0": "dev_clone"}. */
+  match?: Record<string, string>;
+  /** Argument index of the callback function. */
+  callback: number;
+  /** Human name for messages: "dev_clone handler". */
+  role: string;
+  /** Facts the invoker guarantees about the callback's parameters, e.g. ["arg1 != NULL"]. */
+  facts?: string[];
+  /** What the callback must do to a parameter-relative object. */
+  contract?: ContractSpec;
+  /** Lifecycle event this registration plugs the callback into (used by the trace). */
+  event?: string;
+}
+
+export interface ContractSpec {
+  target: TargetText;
+  /** References the callback must add, counted beyond any existence reference it created. */
+  delta: number;
+  /** Paths on which the target is not set must leave it at 0. */
+  zeroWhenUnset?: boolean;
+  /** Words for the message: "hand the invoker exactly one reference". */
+  why?: string;
+}
+
+export interface ModelFile {
+  $schema?: string;
+  extends?: string[];
+  functions?: Record<string, FunctionSpec>;
+  noreturn?: string[];
+  /** Calls that are the identity on one argument (likely, __DECONST): name -> argument index. */
+  transparent?: Record<string, number>;
+  /** Calls that only read their arguments: never a transfer of a reference. */
+  borrows?: string[];
+  /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */
+  zeroes?: Record<string, TargetText>;
+  iterators?: Record<string, IteratorSpec>;
+  registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
+  /** Struct-name -> kind, when a kind is named differently from its struct. */
+  kinds?: Record<string, string>;
+}
