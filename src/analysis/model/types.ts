@@ -98,4 +98,6 @@ export interface ModelFile {
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
+  /** Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE). */
+  defines?: Record<string, string>;
 }

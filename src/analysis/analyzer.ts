@@ -1,0 +1,335 @@
+/**
+ * The analysis of one file, end to end: text -> pre-pass -> tree -> CFG per
+ * function -> path states -> summaries -> path classes and diagnostics.
+ * Functions are analysed bottom-up over the file's call graph; each function's
+ * result is cached by its own text and its callees' summaries, so an edit inside
+ * one body never recomputes another (unless it changes a summary that one uses).
+ */
+import type { Parser } from 'web-tree-sitter';
+import { createParser, type Tree } from './parse/parser';
+import { prepass, type PrepassResult } from './parse/prepass';
+import { extractTopLevel, type Syn } from './parse/syntax';
+import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
+import { FunctionEngine, type EngineOptions } from './paths/engine';
+import { pathClasses, summarize, simpleHash } from './paths/classes';
+import type { Summary } from './paths/summary';
+import { runChecks } from './checks/checks';
+import { discoverFacts, type FunctionSpan } from './facts';
+import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
+import type { Atom, Model } from './model/compiled';
+import { inferPairs, type InferredPair } from './infer';
+import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
+
+export interface AnalyzerOptions {
+  /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
+  preset?: PresetName | 'auto';
+  modelFiles?: string[];
+  modelTexts?: { file: string; text: string }[];
+  defines?: Record<string, string>;
+  undefines?: string[];
+  maxStatesPerFunction?: number;
+  maxStatesPerNode?: number;
+  maxMsPerFunction?: number;
+  maxMsPerFile?: number;
+  /** Zero-config pair inference (`*_get`/`*_put`...). */
+  inference?: boolean;
+  /** Files larger than this (characters) are not analysed. */
+  maxFileSize?: number;
+}
+
+export const DEFAULTS = {
+  maxStatesPerFunction: 20000,
+  maxStatesPerNode: 64,
+  maxMsPerFunction: 2000,
+  maxMsPerFile: 20000,
+  maxFileSize: 8 * 1024 * 1024,
+};
+
+/** A parsed document the server keeps between edits. */
+export interface ParsedDocument {
+  text: string;
+  pre: PrepassResult;
+  tree: Tree;
+  preset: PresetName;
+  parseMs: number;
+}
+
+interface CachedFunction {
+  result: FunctionResult;
+  diagnostics: Diagnostic[];
+  summary: Summary;
+}
+
+export function detectPreset(text: string): PresetName {
+  if (/#\s*include\s*<linux\//.test(text) || /\bMODULE_LICENSE\s*\(/.test(text)) return 'linux';
+  return 'freebsd';
+}
+
+export function looksBinary(text: string): boolean {
+  const head = text.slice(0, 8192);
+  if (head.includes('\u0000')) return true;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) odd++;
+  }
+  return head.length > 0 && odd / head.length > 0.1;
+}
+
+export class Analyzer {
+  private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
+  private readonly cache = new Map<string, CachedFunction>();
+  private readonly opts: Required<Omit<AnalyzerOptions, 'modelFiles' | 'modelTexts' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
+
+  private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
+    this.opts = { ...DEFAULTS, inference: true, ...opts };
+  }
+
+  static async create(opts: AnalyzerOptions = {}): Promise<Analyzer> {
+    return new Analyzer(await createParser(), opts);
+  }
+
+  /** Problems found while loading the model files, with file and line. */
+  modelProblems(preset: PresetName = 'freebsd'): ModelProblem[] {
+    return this.modelFor(preset).problems;
+  }
+
+  modelFor(preset: PresetName): { model: Model; problems: ModelProblem[]; version: string } {
+    let m = this.models.get(preset);
+    if (!m) {
+      const mo: ModelOptions = { presets: [preset], files: this.opts.modelFiles, texts: this.opts.modelTexts, defines: this.opts.defines, undefines: this.opts.undefines };
+      const built = buildModel(mo);
+      m = { ...built, version: simpleHash(JSON.stringify(mo) + JSON.stringify([...built.model.functions.keys()])) };
+      this.models.set(preset, m);
+    }
+    return m;
+  }
+
+  presetFor(text: string): PresetName {
+    return this.opts.preset && this.opts.preset !== 'auto' ? this.opts.preset : detectPreset(text);
+  }
+
+  /** Parses (incrementally when `previous` is given; `previous.tree` is consumed). */
+  parse(text: string, previous?: ParsedDocument): ParsedDocument {
+    const t0 = performance.now();
+    const preset = this.presetFor(text);
+    const { model } = this.modelFor(preset);
+    const pre = prepass(text, { defines: model.defines });
+    let tree: Tree | null;
+    if (previous && previous.preset === preset) {
+      const a = previous.pre.text, b = pre.text;
+      let start = 0;
+      const minLen = Math.min(a.length, b.length);
+      while (start < minLen && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+      let endA = a.length, endB = b.length;
+      while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) { endA--; endB--; }
+      previous.tree.edit({
+        startIndex: start, oldEndIndex: endA, newEndIndex: endB,
+        startPosition: pointAt(a, start), oldEndPosition: pointAt(a, endA), newEndPosition: pointAt(b, endB),
+      });
+      tree = this.parser.parse(b, previous.tree);
+      previous.tree.delete();
+    } else {
+      previous?.tree.delete();
+      tree = this.parser.parse(pre.text);
+    }
+    if (!tree) throw new Error('the parser returned no tree');
+    return { text, pre, tree, preset, parseMs: performance.now() - t0 };
+  }
+
+  /** Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`. */
+  analyzeText(path: string, text: string): FileResult {
+    const empty = (error?: string): FileResult => ({ path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error });
+    if (looksBinary(text)) return empty('not a C source file: it looks binary');
+    if (text.length > this.opts.maxFileSize) return empty(`file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`);
+    let doc: ParsedDocument | undefined;
+    try {
+      doc = this.parse(text);
+      return this.analyzeParsed(path, doc);
+    } catch (err) {
+      return empty(`internal error while analysing: ${(err as Error).message}`);
+    } finally {
+      doc?.tree.delete();
+    }
+  }
+
+  analyzeParsed(path: string, doc: ParsedDocument): FileResult {
+    const t0 = performance.now();
+    const { model, version } = this.modelFor(doc.preset);
+    const src = doc.text;
+    const top = extractTopLevel(doc.tree, src);
+    const result: FileResult = {
+      path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] },
+      timing: { parseMs: round(doc.parseMs), analyzeMs: 0 }, parseErrors: [...top.errors, ...doc.pre.warnings.map((w) => ({ line: w.line, column: 0, message: w.message }))],
+    };
+    const fns = top.functions.map((f) => ({ syn: f, name: declaratorInfo(f.fields.declarator).name ?? '<anonymous>' }));
+    const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.syn.start, end: f.syn.end }));
+    result.facts = discoverFacts(doc.pre.text, src, model, spans);
+    const inferred = this.opts.inference ? inferPairs(fns.map((f) => f.syn), src, model) : new Map<string, InferredPair>();
+    const inferredEffects = new Map([...inferred].map(([n, p]) => [n, p.effects]));
+    const inferHash = simpleHash(JSON.stringify([...inferred.keys()]));
+
+    // bottom-up over the call graph (Tarjan's SCCs come out callees first)
+    const byName = new Map<string, number>();
+    fns.forEach((f, i) => { if (!byName.has(f.name)) byName.set(f.name, i); });
+    const callees = fns.map((f) => calledNames(f.syn.fields.body).filter((n) => byName.has(n) && n !== f.name));
+    const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
+    const summaries = new Map<string, Summary>();
+    const resultsByIndex: FunctionResult[] = new Array(fns.length);
+    const budgetEnd = t0 + this.opts.maxMsPerFile;
+    for (const i of order) {
+      const f = fns[i];
+      const regs = result.facts.registrations.filter((r) => r.callback === f.name);
+      const paramFacts: Atom[] = regs.flatMap((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? []);
+      const body = src.slice(f.syn.start, f.syn.end);
+      const calleeHashes = callees[i].map((n) => summaries.get(n)?.hash ?? '-').join(',');
+      const key = simpleHash(`${version}|${inferHash}|${f.syn.col}|${body}|${calleeHashes}|${JSON.stringify(regs.map((r) => [r.registrar, r.role, r.line - f.syn.line]))}|${this.opts.maxStatesPerFunction}`);
+      let cached = this.cache.get(key);
+      if (!cached) {
+        if (performance.now() > budgetEnd) {
+          const fr = this.skeleton(f.syn, f.name, `not analysed: the file's time budget (${this.opts.maxMsPerFile} ms) ran out`);
+          resultsByIndex[i] = fr;
+          continue;
+        }
+        cached = this.analyzeFunction(f.syn, doc, model, summaries, paramFacts, regs, inferredEffects);
+        cached = rebase(cached, -f.syn.line);
+        this.cache.set(key, cached);
+        if (this.cache.size > 20000) this.cache.delete(this.cache.keys().next().value!);
+      }
+      const shifted = rebase(cached, f.syn.line);
+      summaries.set(f.name, cached.summary);
+      resultsByIndex[i] = shifted.result;
+      result.diagnostics.push(...shifted.diagnostics);
+      const roles = [...regs.map((r) => r.role), ...result.facts.bindings.filter((b) => b.callback === f.name).map((b) => `${b.container ? b.container + '.' : ''}${b.field}`)];
+      if (roles.length) shifted.result.roles = [...new Set(roles)];
+    }
+    result.functions = resultsByIndex.filter(Boolean);
+    for (const d of result.diagnostics) if (d.function && inferredEffects.size && d.inferred) d.severity = 'info';
+    result.diagnostics.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+    result.timing.analyzeMs = round(performance.now() - t0);
+    if (result.functions.some((f) => f.truncated)) { result.truncated = true; result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason; }
+    return result;
+  }
+
+  private skeleton(syn: Syn, name: string, reason: string): FunctionResult {
+    return { name, line: syn.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(declaratorInfo(syn.fields.declarator).nameNode ?? syn), paths: [], truncated: true, truncatedReason: reason, quiet: true };
+  }
+
+  private analyzeFunction(syn: Syn, doc: ParsedDocument, model: Model, summaries: Map<string, Summary>, paramFacts: Atom[], regs: FileResult['facts']['registrations'], inferred: Map<string, import('./model/compiled').Effect[]>): CachedFunction {
+    const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
+    let cfg: Cfg;
+    try {
+      cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
+    } catch (err) {
+      const s = this.skeleton(syn, name, `not analysed: ${(err as Error).message}`);
+      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
+    }
+    const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxMs: this.opts.maxMsPerFunction };
+    const returnsPointer = declaratorInfo(syn.fields.declarator).pointerDepth > 0;
+    let run;
+    try {
+      run = new FunctionEngine({ cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred }, returnsPointer).run();
+    } catch (err) {
+      const s = this.skeleton(syn, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
+      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
+    }
+    const { classes, classOf } = pathClasses(cfg, run.exits);
+    const summary = summarize(cfg, run.exits, run.truncated);
+    const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
+    if (run.truncated) {
+      diagnostics.push({ rule: 'budget', severity: 'info', function: name, line: syn.line, message: `${name}(): analysis cut short: ${run.truncatedReason}; diagnostics for this function are not reported`, related: [] });
+    }
+    for (const p of cfg.problems) diagnostics.push({ rule: 'parse', severity: 'info', function: name, line: p.line, message: p.message, related: [] });
+    const quiet = classes.every((c) => c.deltas.length === 0) && !run.truncated;
+    const nameNode = declaratorInfo(syn.fields.declarator).nameNode;
+    const result: FunctionResult = {
+      name, line: syn.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode ?? syn),
+      paths: quiet ? [] : classes, truncated: run.truncated, truncatedReason: run.truncatedReason,
+    };
+    if (quiet) result.quiet = true;
+    return { result, diagnostics, summary };
+  }
+}
+
+function round(ms: number): number { return Math.round(ms * 100) / 100; }
+
+function rangeOf(s: Syn): Range {
+  return { line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol };
+}
+
+function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0, last = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { row++; last = i; }
+  return { row, column: offset - last - 1 };
+}
+
+function calledNames(body: Syn | undefined): string[] {
+  const out = new Set<string>();
+  const walk = (n: Syn) => {
+    if (n.type === 'call_expression') {
+      const f = n.fields.function;
+      if (f?.type === 'identifier' && f.text) out.add(f.text);
+    }
+    for (const c of n.children) walk(c);
+  };
+  if (body) walk(body);
+  return [...out];
+}
+
+/** Tarjan's algorithm, iterative; components come out callees first. */
+function sccOrder(n: number, succ: (i: number) => number[]): number[] {
+  const index = new Array<number>(n).fill(-1);
+  const low = new Array<number>(n).fill(0);
+  const onStack = new Array<boolean>(n).fill(false);
+  const stack: number[] = [];
+  const order: number[] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: { v: number; i: number; succs: number[] }[] = [{ v: root, i: 0, succs: succ(root) }];
+    index[root] = low[root] = counter++;
+    stack.push(root); onStack[root] = true;
+    while (work.length) {
+      const top = work[work.length - 1];
+      if (top.i < top.succs.length) {
+        const w = top.succs[top.i++];
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w); onStack[w] = true;
+          work.push({ v: w, i: 0, succs: succ(w) });
+        } else if (onStack[w]) low[top.v] = Math.min(low[top.v], index[w]);
+      } else {
+        work.pop();
+        if (work.length) low[work[work.length - 1].v] = Math.min(low[work[work.length - 1].v], low[top.v]);
+        if (low[top.v] === index[top.v]) {
+          let w: number;
+          do { w = stack.pop()!; onStack[w] = false; order.push(w); } while (w !== top.v);
+        }
+      }
+    }
+  }
+  return order;
+}
+
+/** Moves every line number in a cached function result by `delta`. */
+function rebase(c: CachedFunction, delta: number): CachedFunction {
+  if (delta === 0) return c;
+  const mv = (l: number) => l + delta;
+  const r = c.result;
+  const range = (x: Range): Range => ({ ...x, line: mv(x.line), endLine: mv(x.endLine) });
+  return {
+    summary: c.summary,
+    result: {
+      ...r, line: mv(r.line), endLine: mv(r.endLine), range: range(r.range), nameRange: range(r.nameRange),
+      paths: r.paths.map((p) => ({
+        ...p, exit: { ...p.exit, line: mv(p.exit.line) }, lines: p.lines.map(mv),
+        steps: p.steps.map((s) => ({ ...s, line: mv(s.line) })),
+      })),
+    },
+    diagnostics: c.diagnostics.map((d) => ({
+      ...d, line: mv(d.line), endLine: d.endLine !== undefined ? mv(d.endLine) : undefined,
+      related: d.related.map((x) => ({ ...x, line: mv(x.line) })),
+      message: d.message.replace(/\bline (\d+)/g, (_, n) => `line ${Number(n) + delta}`),
+    })),
+  };
+}

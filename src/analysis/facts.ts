@@ -1,0 +1,110 @@
+/**
+ * Registrations and function-pointer bindings found in a file: which of its
+ * functions the kernel calls, and in what role. Read from the text (after the
+ * pre-pass) so that file-scope macros the grammar cannot parse still count.
+ */
+import type { Model } from './model/compiled';
+import type { FileFacts, Registration } from './result';
+import { maskCode } from './parse/prepass';
+
+export interface FunctionSpan { name: string; start: number; end: number }
+
+function lineAt(lineStarts: number[], offset: number): number {
+  let lo = 0, hi = lineStarts.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
+  return lo + 1;
+}
+
+export function lineStartsOf(text: string): number[] {
+  const out = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
+  return out;
+}
+
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+export function discoverFacts(prepassed: string, original: string, model: Model, functions: FunctionSpan[]): FileFacts {
+  const masked = maskCode(prepassed);
+  const starts = lineStartsOf(prepassed);
+  const defined = new Set(functions.map((f) => f.name));
+  const inFunction = (off: number) => functions.find((f) => f.start <= off && off < f.end)?.name;
+  const facts: FileFacts = { registrations: [], bindings: [], initCalls: [] };
+  const names = [...model.registrations.keys()];
+  if (names.length) {
+    const re = new RegExp(`\\b(${names.map((n) => n.replace(/[^\w]/g, '')).join('|')})\\s*\\(`, 'g');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(masked))) {
+      const open = m.index + m[0].length - 1;
+      let depth = 0, close = -1;
+      for (let i = open; i < masked.length && i < open + 4000; i++) {
+        if (masked[i] === '(') depth++;
+        else if (masked[i] === ')') { depth--; if (depth === 0) { close = i; break; } }
+      }
+      if (close < 0) continue;
+      const args = splitTopLevel(original.slice(open + 1, close).replace(/\s+/g, ' '));
+      for (const spec of model.registrations.get(m[1]) ?? []) {
+        const ok = Object.entries(spec.match ?? {}).every(([i, lit]) => args[Number(i)]?.replace(/^&/, '') === lit);
+        if (!ok) continue;
+        const cb = args[spec.callback]?.replace(/^&/, '').replace(/^\(\s*\w+\s*\)\s*/, '');
+        if (!cb || !/^[A-Za-z_]\w*$/.test(cb)) continue;
+        const reg: Registration = { registrar: m[1], role: spec.role, callback: cb, line: lineAt(starts, m.index), event: spec.event, args, inFunction: inFunction(m.index) };
+        facts.registrations.push(reg);
+        if (/SYSINIT|SYSUNINIT|module_init|module_exit/.test(m[1])) facts.initCalls.push({ macro: m[1], callback: cb, line: reg.line, args });
+        break;
+      }
+    }
+  }
+  // designated initialisers and assignments naming a function of this file: `.create_f = tun_clone_create`
+  const bind = /(?:\.|->)\s*([A-Za-z_]\w*)\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g;
+  let b: RegExpExecArray | null;
+  while ((b = bind.exec(masked))) {
+    if (!defined.has(b[2])) continue;
+    const arr = /\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)/;
+    void arr;
+    const container = containerBefore(masked, b.index);
+    facts.bindings.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container, inFunction: inFunction(b.index) });
+  }
+  // array slots: methods[PR_METHOD_REMOVE] = fn
+  const slot = /([A-Za-z_]\w*)\s*\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g;
+  while ((b = slot.exec(masked))) {
+    if (!defined.has(b[3])) continue;
+    facts.bindings.push({ field: b[2], callback: b[3], line: lineAt(starts, b.index), container: b[1], inFunction: inFunction(b.index) });
+  }
+  // designated array initialisers: [PR_METHOD_REMOVE] = fn
+  const dslot = /(?<![\w\]])\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,}\n])/g;
+  while ((b = dslot.exec(masked))) {
+    if (!defined.has(b[2])) continue;
+    facts.bindings.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container: containerBefore(masked, b.index), inFunction: inFunction(b.index) });
+  }
+  return facts;
+}
+
+/** The variable or type whose initialiser encloses `offset`: `struct if_clone_addreq req = {` -> req. */
+function containerBefore(masked: string, offset: number): string | undefined {
+  let depth = 0;
+  for (let i = offset; i >= 0 && offset - i < 8000; i--) {
+    const c = masked[i];
+    if (c === '}') depth++;
+    else if (c === '{') {
+      if (depth === 0) {
+        const head = masked.slice(Math.max(0, i - 200), i);
+        const m = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*=\s*$/.exec(head) ?? /struct\s+([A-Za-z_]\w*)\s*$/.exec(head);
+        if (m) return m[1];
+        const dot = /\.\s*([A-Za-z_]\w*)\s*=\s*$/.exec(head);
+        if (dot) return dot[1];
+      } else depth--;
+    }
+  }
+  return undefined;
+}

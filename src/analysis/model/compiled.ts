@@ -1,0 +1,120 @@
+/**
+ * The model in the form the analysis reads: targets and conditions parsed once.
+ */
+import type { IteratorSpec, RegistrationSpec, OpName } from './types';
+
+export type Seg = '*' | `.${string}`;
+
+export interface Target {
+  base: 'arg' | 'ret';
+  index: number;
+  segs: Seg[];
+  text: string;
+}
+
+export type Atom =
+  | { kind: 'ret'; test: 'eq0' | 'ne0' | 'lt0' | 'ge0' | 'gt0' }
+  | { kind: 'flag'; target: Target; flag: string; negated: boolean }
+  | { kind: 'null'; target: Target; isNull: boolean };
+
+export interface Effect {
+  op: OpName;
+  target: Target;
+  when: Atom[];
+  kind?: string;
+  count: number;
+  counter?: string;
+  label?: string;
+  /** Where it came from: "freebsd", a file path, "inferred". */
+  source: string;
+  inferred?: boolean;
+}
+
+export interface Model {
+  functions: Map<string, Effect[]>;
+  noreturn: Set<string>;
+  transparent: Map<string, number>;
+  borrows: Set<string>;
+  zeroes: Map<string, Target>;
+  iterators: Map<string, IteratorSpec & { source: string }>;
+  registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
+  kinds: Map<string, string>;
+  defines: Map<string, string>;
+  /** Model names (presets, files) in load order. */
+  sources: string[];
+}
+
+export function emptyModel(): Model {
+  return {
+    functions: new Map(), noreturn: new Set(), transparent: new Map(), borrows: new Set(), zeroes: new Map(),
+    iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new Map(), sources: [],
+  };
+}
+
+const TARGET_RE = /^\s*(\*?)\s*(ret|arg(\d+))((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*$/;
+
+export function parseTarget(text: string): Target {
+  const m = TARGET_RE.exec(text);
+  if (!m) throw new Error(`"${text}" is not a target: write argN, *argN, argN->field or ret`);
+  const segs: Seg[] = [];
+  for (const f of m[4].matchAll(/(->|\.)\s*([A-Za-z_]\w*)/g)) {
+    if (f[1] === '->') segs.push('*');
+    segs.push(`.${f[2]}`);
+  }
+  if (m[1]) segs.push('*');
+  // `*arg1` derefs last but applies to the whole chain: *(arg1->f) is rare; keep C meaning for *argN
+  return { base: m[2] === 'ret' ? 'ret' : 'arg', index: m[3] ? Number(m[3]) : -1, segs, text: text.trim() };
+}
+
+function stripParens(s: string): string {
+  let t = s.trim();
+  while (t.startsWith('(') && t.endsWith(')')) {
+    let depth = 0; let ok = true;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === '(') depth++;
+      else if (t[i] === ')') { depth--; if (depth === 0 && i < t.length - 1) { ok = false; break; } }
+    }
+    if (!ok) break;
+    t = t.slice(1, -1).trim();
+  }
+  return t;
+}
+
+export function parseCondition(text: string | undefined): Atom[] {
+  if (text === undefined || text.trim() === '' || text.trim() === 'true') return [];
+  const atoms: Atom[] = [];
+  for (const raw of text.split('&&')) {
+    let s = stripParens(raw);
+    let negated = false;
+    if (s.startsWith('!')) { negated = true; s = stripParens(s.slice(1)); }
+    let m: RegExpExecArray | null;
+    if (s === 'ret') { atoms.push({ kind: 'ret', test: negated ? 'eq0' : 'ne0' }); continue; }
+    if ((m = /^ret\s*(==|!=|<|>=|>)\s*(0|NULL)$/.exec(s))) {
+      const op = m[1];
+      let test: 'eq0' | 'ne0' | 'lt0' | 'ge0' | 'gt0' = op === '==' ? 'eq0' : op === '!=' ? 'ne0' : op === '<' ? 'lt0' : op === '>=' ? 'ge0' : 'gt0';
+      if (negated) test = ({ eq0: 'ne0', ne0: 'eq0', lt0: 'ge0', ge0: 'lt0', gt0: 'eq0' } as const)[test];
+      atoms.push({ kind: 'ret', test });
+      continue;
+    }
+    if ((m = /^(.+?)\s*&\s*([A-Za-z_]\w*)$/.exec(s))) {
+      atoms.push({ kind: 'flag', target: parseTarget(m[1]), flag: m[2], negated });
+      continue;
+    }
+    if ((m = /^(.+?)\s*(==|!=)\s*NULL$/.exec(s))) {
+      const t = parseTarget(m[1]);
+      if (t.base === 'ret') { atoms.push({ kind: 'ret', test: (m[2] === '==') !== negated ? 'eq0' : 'ne0' }); continue; }
+      atoms.push({ kind: 'null', target: t, isNull: (m[2] === '==') !== negated });
+      continue;
+    }
+    throw new Error(`cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`);
+  }
+  return atoms;
+}
+
+export function atomText(a: Atom): string {
+  switch (a.kind) {
+    case 'ret': return { eq0: 'ret == 0', ne0: 'ret != 0', lt0: 'ret < 0', ge0: 'ret >= 0', gt0: 'ret > 0' }[a.test];
+    case 'flag': return `${a.negated ? '!' : ''}(${a.target.text} & ${a.flag})`;
+    case 'null': return `${a.target.text} ${a.isNull ? '==' : '!='} NULL`;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Builds a Model from presets and user files. Every problem is reported with its
+ * file and line; a broken entry is skipped and the rest still loads.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
+import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
+import { parseJsonWithPositions, JsonError } from './jsonpos';
+import freebsd from './presets/freebsd.json';
+import linux from './presets/linux.json';
+
+export const PRESETS: Record<string, ModelFile> = { freebsd: freebsd as ModelFile, linux: linux as ModelFile };
+export type PresetName = 'freebsd' | 'linux';
+
+export interface ModelProblem { file: string; line: number; column: number; message: string }
+
+const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup'] as const;
+
+type Where = (ptr: string) => { line: number; column: number };
+
+function addFile(model: Model, file: ModelFile, source: string, where: Where, problems: ModelProblem[], seen: Set<string>, baseDir: string | undefined) {
+  const problem = (ptr: string, message: string) => { const p = where(ptr); problems.push({ file: source, line: p.line, column: p.column, message }); };
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) { problem('', 'a model file is a JSON object'); return; }
+  for (const ext of file.extends ?? []) {
+    if (typeof ext !== 'string') { problem('/extends', 'extends lists preset names or file paths'); continue; }
+    if (seen.has(ext)) continue;
+    seen.add(ext);
+    if (PRESETS[ext]) addFile(model, PRESETS[ext], ext, () => ({ line: 1, column: 1 }), problems, seen, undefined);
+    else if (baseDir) loadFileInto(model, path.resolve(baseDir, ext), problems, seen);
+    else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  }
+  model.sources.push(source);
+  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'borrows', 'zeroes', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
+  for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
+  for (const [name, spec] of Object.entries(file.functions ?? {})) {
+    const list = Array.isArray(spec) ? spec : [spec];
+    const effects: Effect[] = [];
+    list.forEach((e: EffectSpec, idx) => {
+      const ptr = Array.isArray(spec) ? `/functions/${name}/${idx}` : `/functions/${name}`;
+      if (typeof e !== 'object' || e === null) { problem(ptr, `${name}: an effect is an object like {"acquire": "arg0"}`); return; }
+      const ops = OPS.filter((o) => e[o] !== undefined);
+      if (ops.length !== 1) { problem(ptr, `${name}: give exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`); return; }
+      const op = ops[0];
+      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      try {
+        const target = parseTarget(String(e[op]));
+        const when = parseCondition(e.when);
+        const count = e.count ?? 1;
+        if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a whole number >= 1`);
+        effects.push({ op, target, when, kind: e.kind, count, counter: e.counter, label: e.label, source: `${source}:${name}` });
+      } catch (err) {
+        problem(`${ptr}/${op}`, `${name}: ${(err as Error).message}`);
+      }
+    });
+    if (effects.length) model.functions.set(name, effects);
+    else if (list.length) model.functions.delete(name);
+  }
+  for (const n of file.noreturn ?? []) model.noreturn.add(n);
+  for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
+  for (const n of file.borrows ?? []) model.borrows.add(n);
+  for (const [n, t] of Object.entries(file.zeroes ?? {})) {
+    try { model.zeroes.set(n, parseTarget(t)); } catch (err) { problem(`/zeroes/${n}`, `${n}: ${(err as Error).message}`); }
+  }
+  for (const [n, it] of Object.entries(file.iterators ?? {})) {
+    if (typeof it?.var !== 'number') { problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`); continue; }
+    model.iterators.set(n, { ...it, source: `${source}:${n}` });
+  }
+  for (const [n, spec] of Object.entries(file.registrations ?? {})) {
+    const list = Array.isArray(spec) ? spec : [spec];
+    const out: (RegistrationSpec & { source: string; parsedFacts: ReturnType<typeof parseCondition> })[] = [];
+    list.forEach((r, idx) => {
+      const ptr = Array.isArray(spec) ? `/registrations/${n}/${idx}` : `/registrations/${n}`;
+      if (typeof r?.callback !== 'number' || typeof r?.role !== 'string') { problem(ptr, `${n}: a registration needs "callback" (argument index) and "role"`); return; }
+      try {
+        if (r.contract) parseTarget(r.contract.target);
+        out.push({ ...r, source: `${source}:${n}`, parsedFacts: (r.facts ?? []).flatMap((f) => parseCondition(f)) });
+      } catch (err) { problem(ptr, `${n}: ${(err as Error).message}`); }
+    });
+    if (out.length) model.registrations.set(n, [...(model.registrations.get(n) ?? []).filter((x) => !out.some((o) => JSON.stringify(o.match) === JSON.stringify(x.match))), ...out]);
+  }
+  for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
+  for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {})) model.defines.set(d, String(v));
+}
+
+function loadFileInto(model: Model, file: string, problems: ModelProblem[], seen: Set<string>) {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (err) {
+    problems.push({ file, line: 1, column: 1, message: `cannot read the model file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return;
+  }
+  addModelText(model, text, file, problems, seen, path.dirname(file));
+}
+
+export function addModelText(model: Model, text: string, file: string, problems: ModelProblem[], seen = new Set<string>(), baseDir?: string) {
+  let parsed: ReturnType<typeof parseJsonWithPositions>;
+  try { parsed = parseJsonWithPositions(text); } catch (err) {
+    const e = err as JsonError;
+    problems.push({ file, line: e.line ?? 1, column: e.column ?? 1, message: `not valid JSON: ${e.message}` });
+    return;
+  }
+  const where: Where = (ptr) => parsed.positions.get(ptr) ?? parsed.positions.get(ptr.replace(/#key$/, '')) ?? parentPosition(parsed.positions, ptr);
+  addFile(model, parsed.value as ModelFile, file, where, problems, seen, baseDir);
+}
+
+function parentPosition(positions: Map<string, { line: number; column: number }>, ptr: string) {
+  let p = ptr.replace(/#key$/, '');
+  while (p) { p = p.slice(0, p.lastIndexOf('/')); const hit = positions.get(p); if (hit) return hit; }
+  return positions.get('') ?? { line: 1, column: 1 };
+}
+
+export interface ModelOptions {
+  presets: PresetName[];
+  /** Model files to load after the presets, in order (later entries override earlier ones). */
+  files?: string[];
+  /** In-memory model texts (the editor's unsaved .refcount-lens.json), after files. */
+  texts?: { file: string; text: string }[];
+  /** Macros defined for conditional compilation, on top of the presets' defaults. */
+  defines?: Record<string, string>;
+  undefines?: string[];
+}
+
+export function buildModel(opts: ModelOptions): { model: Model; problems: ModelProblem[] } {
+  const model = emptyModel();
+  const problems: ModelProblem[] = [];
+  const seen = new Set<string>();
+  for (const p of opts.presets) {
+    if (!PRESETS[p]) { problems.push({ file: '<options>', line: 1, column: 1, message: `unknown preset "${p}"` }); continue; }
+    seen.add(p);
+    addFile(model, PRESETS[p], p, () => ({ line: 1, column: 1 }), problems, seen, undefined);
+  }
+  for (const f of opts.files ?? []) loadFileInto(model, path.resolve(f), problems, seen);
+  for (const t of opts.texts ?? []) addModelText(model, t.text, t.file, problems, seen, path.dirname(t.file));
+  for (const [k, v] of Object.entries(opts.defines ?? {})) model.defines.set(k, v);
+  for (const u of opts.undefines ?? []) model.defines.delete(u);
+  return { model, problems };
+}

@@ -1,0 +1,284 @@
+/**
+ * Same-length pre-pass over kernel C. Every change keeps every offset and every
+ * line break, so positions in the tree are positions in the user's file.
+ *  - conditional compilation: inactive branches and all directive lines become blanks;
+ *  - attribute macros (`__unused`, `__aligned(8)`) become blanks;
+ *  - statement macros with a body (`TAILQ_FOREACH(x, h, f) {`) become `while`/`if`
+ *    headers, recorded in `statementMacros` so the CFG knows what they were;
+ *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`.
+ */
+import { evalIfExpression } from './conditional';
+
+export interface StatementMacro {
+  /** Offset of the macro name, which now holds `while`/`if`. */
+  offset: number;
+  name: string;
+  kind: 'loop' | 'block';
+  keyword: 'while' | 'if';
+}
+
+export interface MacroDefinition { name: string; params?: string[]; body: string; line: number }
+
+export interface PrepassOptions {
+  /** Macros taken as defined (name -> value; '' for a bare define). */
+  defines: ReadonlyMap<string, string>;
+}
+
+export interface PrepassResult {
+  text: string;
+  statementMacros: Map<number, StatementMacro>;
+  defines: MacroDefinition[];
+  /** Lines (1-based) that were compiled out. */
+  inactiveLines: number;
+  warnings: { line: number; message: string }[];
+}
+
+const ATTRIBUTE_WORDS = new Set([
+  '__unused', '__diagused', '__used', '__packed', '__dead2', '__pure2', '__result_use_check', '__always_inline',
+  '__noinline', '__malloc_like', '__init', '__exit', '__initdata', '__user', '__iomem', '__rcu', '__must_check',
+  '__maybe_unused', '__always_unused', '__cold', '__hot', '__force', '__percpu', '__ro_after_init', '__read_mostly',
+  '__weak', '__randomize_layout', '__bitwise', '__latent_entropy', 'noinline', '__visible', '__noreturn',
+  '__ref', '__devinit', '__devexit', '__sched', '__kprobes', 'notrace', '__deprecated', '__exported', '__inline',
+  '__restrict', '__restrict__', '__const', '__lockfunc', '__irq_entry', '__nocast', '__safe', '__pure',
+]);
+const ATTRIBUTE_CALLS = new Set([
+  '__aligned', '__section', '__printflike', '__scanflike', '__nonnull', '__format_arg', '__counted_by',
+  '__free', '__cleanup', '__must_hold', '__acquires', '__releases', '__guarded_by', '__pt_guarded_by',
+  '__alloc_size', '__alloc_align', '__requires_exclusive', '__requires_shared', '__locks_exclusive',
+  '__locks_shared', '__unlocks', '__trylocks_exclusive', '__asserts_exclusive', '__no_lock_analysis',
+  '__printf', '__scanf', '__aligned_largest', '__deprecated_msg', '__sym_compat', '__weak_reference',
+]);
+/** Macro name -> argument positions that hold a type. */
+const TYPE_ARGUMENTS: Record<string, number[]> = {
+  mtod: [1], __DECONST: [0], __DEVOLATILE: [0], __DEQUALIFY: [0], __containerof: [1], container_of: [1],
+  container_of_const: [1], offsetof: [0], __offsetof: [0], va_arg: [1], list_entry: [1], list_first_entry: [1],
+  list_first_entry_or_null: [1], list_last_entry: [1], hlist_entry: [1], hlist_entry_safe: [1], rb_entry: [1],
+  rb_entry_safe: [1], member2struct: [0], __member2struct: [0], sizeof_field: [0], typeof_member: [0],
+  list_entry_rcu: [1], llist_entry: [1], kmalloc_obj: [0], SLIST_HEAD_INITIALIZER: [], TAILQ_LAST: [1], TAILQ_PREV: [1],
+};
+const LOOP_MACRO = /FOREACH|for_each|_foreach/i;
+const C_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'goto', '_Alignof', 'alignof', '__typeof', 'typeof', '__typeof__', 'defined', '__attribute__', '__asm__', 'asm', '__asm', '_Static_assert', 'static_assert', '__builtin_offsetof']);
+
+function blank(s: string): string {
+  return s.replace(/[^\n\r]/g, ' ');
+}
+
+/** Blanks comments and string/char literal contents so searches see only code. */
+export function maskCode(text: string): string {
+  const out = text.split('');
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? n : end + 2;
+      for (let k = i; k < stop; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+      i = stop;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < n && text[i] !== '\n') { out[i] = ' '; i++; }
+    } else if (c === '"' || c === '\'') {
+      let k = i + 1;
+      while (k < n && text[k] !== c && text[k] !== '\n') { if (text[k] === '\\') k++; k++; }
+      for (let j = i + 1; j < Math.min(k, n); j++) if (out[j] !== '\n' && out[j] !== '\r') out[j] = ' ';
+      i = k + 1;
+    } else i++;
+  }
+  return out.join('');
+}
+
+interface CondFrame { parentActive: boolean; active: boolean; taken: boolean }
+
+function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult): string {
+  const masked = maskCode(text);
+  const lines = text.split('\n');
+  const mlines = masked.split('\n');
+  const macros = new Map(opts.defines);
+  const stack: CondFrame[] = [];
+  let active = true;
+  const out: string[] = [];
+  for (let li = 0; li < lines.length; li++) {
+    const m = mlines[li];
+    if (/^\s*#/.test(m)) {
+      // gather continuation lines
+      let full = m;
+      const first = li;
+      while (/\\\s*$/.test(mlines[li]) && li + 1 < lines.length) { li++; full = full.replace(/\\\s*$/, ' ') + mlines[li]; }
+      for (let k = first; k <= li; k++) out.push(blank(lines[k]));
+      const d = /^\s*#\s*(\w+)\s*(.*)$/s.exec(full);
+      if (!d) continue;
+      const [, dir, rest] = d;
+      const line = first + 1;
+      switch (dir) {
+        case 'if': case 'ifdef': case 'ifndef': {
+          let v: boolean;
+          if (dir === 'ifdef') v = macros.has(rest.trim().split(/\s+/)[0]);
+          else if (dir === 'ifndef') v = !macros.has(rest.trim().split(/\s+/)[0]);
+          else {
+            const r = evalIfExpression(rest, macros);
+            if (r === undefined) res.warnings.push({ line, message: `cannot evaluate #if ${rest.trim()}; taken as false` });
+            v = !!r;
+          }
+          stack.push({ parentActive: active, active: active && v, taken: v });
+          active = active && v;
+          break;
+        }
+        case 'elif': case 'elifdef': case 'elifndef': {
+          const f = stack[stack.length - 1];
+          if (!f) { res.warnings.push({ line, message: `#${dir} without #if` }); break; }
+          let v: boolean;
+          if (dir === 'elifdef') v = macros.has(rest.trim());
+          else if (dir === 'elifndef') v = !macros.has(rest.trim());
+          else v = !!evalIfExpression(rest, macros);
+          f.active = f.parentActive && !f.taken && v;
+          f.taken = f.taken || v;
+          active = f.active;
+          break;
+        }
+        case 'else': {
+          const f = stack[stack.length - 1];
+          if (!f) { res.warnings.push({ line, message: '#else without #if' }); break; }
+          f.active = f.parentActive && !f.taken;
+          f.taken = true;
+          active = f.active;
+          break;
+        }
+        case 'endif': {
+          const f = stack.pop();
+          if (!f) { res.warnings.push({ line, message: '#endif without #if' }); break; }
+          active = f.parentActive;
+          break;
+        }
+        case 'define': {
+          if (!active) break;
+          const dm = /^([A-Za-z_]\w*)(\(([^)]*)\))?\s*(.*)$/s.exec(rest);
+          if (dm) {
+            macros.set(dm[1], dm[4].trim());
+            res.defines.push({ name: dm[1], params: dm[2] ? dm[3].split(',').map((p) => p.trim()).filter(Boolean) : undefined, body: dm[4].trim(), line });
+          }
+          break;
+        }
+        case 'undef':
+          if (active) macros.delete(rest.trim());
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
+    if (active) out.push(lines[li]);
+    else { out.push(blank(lines[li])); if (lines[li].trim()) res.inactiveLines++; }
+  }
+  if (stack.length) res.warnings.push({ line: lines.length, message: `${stack.length} #if without #endif` });
+  return out.join('\n');
+}
+
+function matchParen(masked: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < masked.length; i++) {
+    const c = masked[i];
+    if (c === '(') depth++;
+    else if (c === ')') { depth--; if (depth === 0) return i; }
+    else if ((c === ';' || c === '{' || c === '}') && depth > 0 && c !== ';') return -1;
+  }
+  return -1;
+}
+
+function splitArgs(masked: string, open: number, close: number): { start: number; end: number }[] {
+  const args: { start: number; end: number }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < close; i++) {
+    const c = masked[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) { args.push({ start, end: i }); start = i + 1; }
+  }
+  args.push({ start, end: close });
+  return args;
+}
+
+function prevSignificant(masked: string, i: number): { ch: string; word: string } {
+  let k = i - 1;
+  while (k >= 0 && /\s/.test(masked[k])) k--;
+  if (k < 0) return { ch: '', word: '' };
+  let w = k;
+  while (w >= 0 && /\w/.test(masked[w])) w--;
+  return { ch: masked[k], word: masked.slice(w + 1, k + 1) };
+}
+
+function nextSignificant(masked: string, i: number): string {
+  let k = i;
+  while (k < masked.length && /\s/.test(masked[k])) k++;
+  return masked[k] ?? '';
+}
+
+export function prepass(source: string, opts: PrepassOptions): PrepassResult {
+  const res: PrepassResult = { text: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [] };
+  const text = conditionalPass(source.replace(/^\uFEFF/, ' '), opts, res);
+  const masked = maskCode(text);
+  const chars = text.split('');
+  const put = (start: number, end: number, replacement: string) => {
+    for (let k = start; k < end; k++) if (chars[k] !== '\n' && chars[k] !== '\r') chars[k] = k - start < replacement.length ? replacement[k - start] : ' ';
+  };
+  // brace depth at each identifier, computed as we scan
+  let depth = 0;
+  const ident = /[A-Za-z_]\w*/y;
+  for (let i = 0; i < masked.length; i++) {
+    const c = masked[i];
+    if (c === '{') { depth++; continue; }
+    if (c === '}') { depth = Math.max(0, depth - 1); continue; }
+    if (!/[A-Za-z_]/.test(c) || (i > 0 && /\w/.test(masked[i - 1]))) continue;
+    ident.lastIndex = i;
+    const m = ident.exec(masked);
+    if (!m) continue;
+    const name = m[0];
+    const end = i + name.length;
+    if (ATTRIBUTE_WORDS.has(name)) { put(i, end, ''); i = end - 1; continue; }
+    const after = nextSignificant(masked, end);
+    if (after === '(' && ATTRIBUTE_CALLS.has(name)) {
+      const open = masked.indexOf('(', end);
+      const close = matchParen(masked, open);
+      if (close > 0) { put(i, close + 1, ''); i = close; continue; }
+    }
+    if (after === '(' && TYPE_ARGUMENTS[name]) {
+      const open = masked.indexOf('(', end);
+      const close = matchParen(masked, open);
+      if (close > 0) {
+        const args = splitArgs(masked, open, close);
+        for (const idx of TYPE_ARGUMENTS[name]) {
+          const a = args[idx];
+          if (!a) continue;
+          const lead = masked.slice(a.start, a.end).search(/\S/);
+          if (lead < 0) continue;
+          put(a.start, a.end, ' '.repeat(lead) + '0');
+        }
+      }
+      i = end - 1;
+      continue;
+    }
+    if (depth > 0 && after === '(' && !C_KEYWORDS.has(name)) {
+      const prev = prevSignificant(masked, i);
+      const atStatement = prev.ch === ';' || prev.ch === '{' || prev.ch === '}' || prev.ch === ':' || prev.ch === ')' || prev.word === 'else' || prev.word === 'do';
+      if (atStatement) {
+        const open = masked.indexOf('(', end);
+        const close = matchParen(masked, open);
+        if (close > 0) {
+          const next = nextSignificant(masked, close + 1);
+          const isLoop = LOOP_MACRO.test(name);
+          const bodyFollows = next === '{' || (isLoop && /[A-Za-z_*(]/.test(next));
+          const prevIsParen = prev.ch === ')';
+          // after `)` only a loop macro is a statement (if (x) TAILQ_FOREACH(...) ...); a call there would be a cast
+          if (bodyFollows && (!prevIsParen || isLoop)) {
+            const keyword: 'while' | 'if' = isLoop && name.length >= 5 ? 'while' : 'if';
+            put(i, end, keyword);
+            res.statementMacros.set(i, { offset: i, name, kind: isLoop ? 'loop' : 'block', keyword });
+          }
+        }
+      }
+    }
+    i = end - 1;
+  }
+  res.text = chars.join('');
+  return res;
+}

@@ -1,0 +1,80 @@
+/**
+ * Access paths: how the analysis names an object. `dev`, `*dev`, `tp->tun_dev`,
+ * `args.mda_flags`. A key is the root's unique id plus segments; `(&x)->f` and
+ * `x.f` have the same key.
+ */
+import type { Seg } from '../model/compiled';
+import type { VarDecl } from '../cfg/cfg';
+
+export type PathSeg = Seg | '&' | '[]';
+
+export interface AccessPath {
+  /** Variable id (`dev`, `dev#2`), `g:name` for a global, `$c123` for a call's result. */
+  root: string;
+  segs: PathSeg[];
+}
+
+export function extend(p: AccessPath, seg: PathSeg): AccessPath {
+  const last = p.segs[p.segs.length - 1];
+  if (seg === '*' && last === '&') return { root: p.root, segs: p.segs.slice(0, -1) };
+  if (seg === '&' && last === '*') return { root: p.root, segs: p.segs.slice(0, -1) };
+  return { root: p.root, segs: [...p.segs, seg] };
+}
+
+export function keyOf(p: AccessPath): string {
+  return p.segs.length ? `${p.root}/${p.segs.join('/')}` : p.root;
+}
+
+export function parseKey(key: string): AccessPath {
+  const parts = key.split('/');
+  return { root: parts[0], segs: parts.slice(1) as PathSeg[] };
+}
+
+/** True when `key` is `prefix` or lies under it. */
+export function under(key: string, prefix: string): boolean {
+  return key === prefix || key.startsWith(prefix + '/');
+}
+
+export function rootName(root: string, decls: ReadonlyMap<string, VarDecl>): string {
+  if (root.startsWith('g:')) return root.slice(2);
+  if (root.startsWith('e:')) return root.slice(2);
+  return decls.get(root)?.name ?? root;
+}
+
+/** C spelling of a path: `*dev`, `tp->tun_dev`, `args.mda_flags`. */
+export function display(p: AccessPath, name: string): string {
+  let expr = name;
+  let simple = true;
+  for (let i = 0; i < p.segs.length; i++) {
+    const s = p.segs[i];
+    const next = p.segs[i + 1];
+    if (s === '*' && next && next.startsWith('.')) { expr = `${expr}->${next.slice(1)}`; i++; simple = true; }
+    else if (s === '*') { expr = simple ? `*${expr}` : `*(${expr})`; simple = false; }
+    else if (s === '&') { expr = `&${expr}`; simple = false; }
+    else if (s === '[]') expr = `${expr}[]`;
+    else expr = simple ? `${expr}${s}` : `(${expr})${s}`;
+  }
+  return expr;
+}
+
+export function displayKey(key: string, decls: ReadonlyMap<string, VarDecl>): string {
+  const p = parseKey(key);
+  return display(p, rootName(p.root, decls));
+}
+
+export type RootClass = 'local' | 'param' | 'global' | 'temp' | 'expr';
+
+export function rootClass(root: string, decls: ReadonlyMap<string, VarDecl>): RootClass {
+  if (root.startsWith('g:')) return 'global';
+  if (root.startsWith('$')) return 'temp';
+  if (root.startsWith('e:')) return 'expr';
+  const d = decls.get(root);
+  if (!d) return 'global';
+  if (d.isParam) return 'param';
+  return d.isStatic ? 'global' : 'local';
+}
+
+/** The object lives in memory reached through a pointer (a struct field of the heap, an out-parameter). */
+export function throughPointer(p: AccessPath): boolean {
+  return p.segs.includes('*') || p.segs.includes('[]');
+}

@@ -1,0 +1,137 @@
+/**
+ * From the states that reached the exit to what users and callers see: path
+ * classes (grouped by exit, return value and deltas) and the function's summary.
+ */
+import type { Cfg } from '../cfg/cfg';
+import type { Delta, PathClass } from '../result';
+import type { Seg, Target } from '../model/compiled';
+import { parseKey, rootClass, throughPointer } from './access';
+import { type State, toArray } from './state';
+import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
+
+/** Objects a reader cares about: what the function obtained, or what its callers can see. */
+export function visibleObjects(cfg: Cfg, exits: State[]): string[] {
+  const keys = new Set<string>();
+  for (const st of exits) for (const [k, o] of st.objects) {
+    if (o.exist !== 0 || o.refs !== 0 || o.obtained || Object.values(o.counters ?? {}).some((v) => v !== 0)) keys.add(k);
+  }
+  return [...keys].sort();
+}
+
+function deltaOf(st: State, key: string, fallback: { display: string; kind: string }): Delta {
+  const o = st.objects.get(key);
+  if (!o) return { object: fallback.display, kind: fallback.kind, delta: 0, existence: 0, refs: 0 };
+  const d: Delta = { object: o.display, kind: o.kind, delta: o.exist + o.refs, existence: o.exist, refs: o.refs };
+  const counters = Object.entries(o.counters ?? {}).filter(([, v]) => v !== 0);
+  if (counters.length) { d.counter = counters.map(([n, v]) => `${n} ${v > 0 ? '+' : ''}${v}`).join(', '); }
+  if (o.transferred > 0) d.transferred = true;
+  return d;
+}
+
+export function pathClasses(cfg: Cfg, exits: State[]): { classes: PathClass[]; classOf: Map<State, number> } {
+  const keys = visibleObjects(cfg, exits);
+  const info = new Map<string, { display: string; kind: string }>();
+  for (const st of exits) for (const k of keys) { const o = st.objects.get(k); if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind }); }
+  const groups = new Map<string, { cls: PathClass; states: State[] }>();
+  const ordered = [...exits].sort((a, b) => (a.exit!.line - b.exit!.line) || a.exit!.returns.localeCompare(b.exit!.returns));
+  for (const st of ordered) {
+    const deltas = keys.map((k) => deltaOf(st, k, info.get(k)!));
+    const sig = `${st.exit!.line}|${st.exit!.returns}|${st.exit!.returnClass}|${deltas.map((d) => `${d.object}:${d.existence}:${d.refs}:${d.counter ?? ''}`).join(',')}|${[...st.written].sort().join(',')}`;
+    const g = groups.get(sig);
+    if (g) {
+      g.states.push(st);
+      g.cls.merged += st.merged;
+      const conds = new Set(toArray(st.conds));
+      g.cls.conditions = g.cls.conditions.filter((c) => conds.has(c));
+      const pcs = new Set(st.paramConds.map((p) => p.text));
+      g.cls.paramConditions = g.cls.paramConditions.filter((c) => pcs.has(c));
+      continue;
+    }
+    groups.set(sig, {
+      states: [st],
+      cls: {
+        id: groups.size,
+        exit: { line: st.exit!.line, returns: st.exit!.returns, returnClass: st.exit!.returnClass },
+        conditions: dedupeStrings(toArray(st.conds)),
+        paramConditions: st.paramConds.map((p) => p.text),
+        deltas,
+        steps: toArray(st.steps),
+        lines: toArray(st.lines),
+        merged: st.merged,
+      },
+    });
+  }
+  const classes: PathClass[] = [];
+  const classOf = new Map<State, number>();
+  for (const g of groups.values()) {
+    g.cls.id = classes.length;
+    classes.push(g.cls);
+    for (const s of g.states) classOf.set(s, g.cls.id);
+  }
+  return { classes, classOf };
+}
+
+function dedupeStrings(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+/** A parameter-rooted key as a model target (`*arg3`, `arg0->f`). */
+export function targetOfKey(cfg: Cfg, key: string): Target | undefined {
+  const p = parseKey(key);
+  const d = cfg.decls.get(p.root);
+  if (!d || !d.isParam || d.paramIndex === undefined) return undefined;
+  if (p.segs.some((s) => s === '&' || s === '[]')) return undefined;
+  const segs = p.segs as Seg[];
+  return { base: 'arg', index: d.paramIndex, segs, text: targetText(`arg${d.paramIndex}`, segs) };
+}
+
+function targetText(base: string, segs: Seg[]): string {
+  let t = base;
+  let deref = 0;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i];
+    if (s === '*' && segs[i + 1]?.startsWith('.')) { t += `->${segs[i + 1].slice(1)}`; i++; }
+    else if (s === '*') deref++;
+    else t += s;
+  }
+  return '*'.repeat(deref) + t;
+}
+
+export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary {
+  const paths = new Map<string, SummaryPath>();
+  for (const st of exits) {
+    const conds: SummaryCond[] = [];
+    for (const pc of st.paramConds) {
+      const t = targetOfKey(cfg, pc.key);
+      if (t) conds.push({ target: t, test: pc.test, value: pc.value, text: pc.text });
+    }
+    const effects: SummaryEffect[] = [];
+    for (const [k, o] of st.objects) {
+      if (o.exist === 0 && o.refs === 0 && !Object.values(o.counters ?? {}).some((v) => v !== 0)) continue;
+      let t = targetOfKey(cfg, k);
+      if (!t && st.exit?.returnedKey === k) t = { base: 'ret', index: -1, segs: [], text: 'ret' };
+      if (!t) continue;
+      const labels = [...new Set(toArray(st.steps).filter((s) => s.object === o.display && s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') && !s.note.startsWith('returned')).map((s) => s.note!.replace(/^via [^ ]+ ?/, '').replace(/^\((.*)\)$/, '$1')).filter(Boolean))];
+      effects.push({ target: t, exist: o.exist, refs: o.refs, counters: o.counters, stored: o.transferred > 0 && !o.returned, kind: o.kind, labels, inferred: o.inferred });
+    }
+    const writes: Target[] = [];
+    for (const w of st.written) { const t = targetOfKey(cfg, w); if (t) writes.push(t); }
+    const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
+    const key = JSON.stringify(sp);
+    if (!paths.has(key)) paths.set(key, sp);
+  }
+  const list = [...paths.values()];
+  return { name: cfg.name, paths: list, truncated, hash: simpleHash(JSON.stringify(list)) };
+}
+
+export function simpleHash(s: string): string {
+  let h1 = 0x811c9dc5, h2 = 0x1000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 + c, 2654435761);
+  }
+  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16);
+}
+
+export { rootClass, throughPointer };

@@ -1,0 +1,42 @@
+/**
+ * What a function does to objects its callers can name (through parameters and
+ * its return value), per class of paths. Callers apply these instead of
+ * re-analysing the callee: bottom-up within a file.
+ */
+import type { Target } from '../model/compiled';
+
+export interface SummaryCond {
+  target: Target;
+  test: 'eq' | 'ne' | 'has' | 'lacks';
+  value: string;
+  text: string;
+}
+
+export interface SummaryEffect {
+  target: Target;
+  exist: number;
+  refs: number;
+  counters?: Record<string, number>;
+  /** The callee stored or handed on the references it held on this object. */
+  stored: boolean;
+  kind: string;
+  labels: string[];
+  inferred?: boolean;
+}
+
+export interface SummaryPath {
+  conds: SummaryCond[];
+  /** Return class: "0", "nonzero", "NULL", "non-NULL", "void", "unknown", or a constant. */
+  ret: string;
+  effects: SummaryEffect[];
+  /** Out-parameters this path sets. */
+  writes: Target[];
+}
+
+export interface Summary {
+  name: string;
+  paths: SummaryPath[];
+  truncated: boolean;
+  /** Hash of the summary's content, for caches keyed on callee summaries. */
+  hash: string;
+}

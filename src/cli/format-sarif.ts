@@ -1,0 +1,59 @@
+/**
+ * SARIF 2.1.0: one result per diagnostic; a codeFlow per path involved whose
+ * threadFlow walks the path's counted steps with the running count in `state`.
+ */
+import type { FileResult, PathClass } from '../analysis/result';
+import { pathToFileURL } from 'url';
+import * as path from 'path';
+
+const RULES: Record<string, string> = {
+  contract: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).',
+  leak: 'A reference acquired on a path is neither released, returned, stored nor handed on.',
+  'over-release': 'A path releases more references than it obtained.',
+  inconsistent: 'Two paths a caller cannot tell apart leave different reference counts.',
+  budget: 'The analysis of a function was cut short by a resource bound.',
+  parse: 'Source the analysis could not read.',
+  model: 'A problem in a model file.',
+};
+
+export function toSarif(files: FileResult[], version: string): object {
+  const rules = Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
+  const results: object[] = [];
+  for (const f of files) {
+    const uri = pathToFileURL(path.resolve(f.path)).href;
+    const loc = (line: number, message?: string) => ({
+      physicalLocation: { artifactLocation: { uri }, region: { startLine: Math.max(1, line) } },
+      ...(message ? { message: { text: message } } : {}),
+    });
+    for (const d of f.diagnostics) {
+      const fn = f.functions.find((x) => x.name === d.function);
+      const flows = (d.paths ?? []).map((id) => fn?.paths[id]).filter((p): p is PathClass => !!p).map((p) => ({
+        message: { text: `path #${p.id}: returns ${p.exit.returns} at line ${p.exit.line}` },
+        threadFlows: [{
+          locations: [
+            ...p.steps.map((s) => ({
+              location: loc(s.line, `${s.call}(): ${s.object} ${s.delta > 0 ? '+' : ''}${s.delta}${s.note ? ` (${s.note})` : ''}`),
+              state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
+              kinds: [s.op],
+            })),
+            { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${x.delta > 0 ? '+' : ''}${x.delta}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
+          ],
+        }],
+      }));
+      results.push({
+        ruleId: d.rule,
+        level: d.severity === 'info' ? 'note' : d.severity,
+        message: { text: d.message },
+        locations: [loc(d.line)],
+        relatedLocations: d.related.map((r, i) => ({ id: i, ...loc(r.line, r.message) })),
+        ...(flows.length ? { codeFlows: flows } : {}),
+        properties: { function: d.function, object: d.object, inferred: d.inferred ?? false },
+      });
+    }
+  }
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{ tool: { driver: { name: 'refcount-lens', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules } }, results }],
+  };
+}

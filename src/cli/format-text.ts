@@ -1,0 +1,70 @@
+/** The human-readable report: a table per function, then the problems. */
+import type { FileResult, FunctionResult, PathClass } from '../analysis/result';
+
+export interface Colors { bold(s: string): string; dim(s: string): string; red(s: string): string; yellow(s: string): string; green(s: string): string; cyan(s: string): string }
+
+export function colors(enabled: boolean): Colors {
+  const wrap = (code: number) => (s: string) => (enabled ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return { bold: wrap(1), dim: wrap(2), red: wrap(31), yellow: wrap(33), green: wrap(32), cyan: wrap(36) };
+}
+
+const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
+
+function pad(s: string, n: number): string {
+  const visible = s.replace(/\u001b\[\d+m/g, '');
+  return visible.length >= n ? s : s + ' '.repeat(n - visible.length);
+}
+
+export function formatDeltaCell(d: PathClass['deltas'][number]): string {
+  let s = sign(d.delta);
+  if (d.existence !== 0 && d.refs !== 0) s += ` (${sign(d.existence)} existence, ${sign(d.refs)} refs)`;
+  else if (d.existence !== 0) s += ' (existence)';
+  if (d.counter) s += ` [${d.counter}]`;
+  return s;
+}
+
+export function formatFunction(f: FunctionResult, c: Colors): string[] {
+  const lines: string[] = [];
+  const roles = f.roles?.length ? c.cyan(`  [${f.roles.join(', ')}]`) : '';
+  lines.push(`${c.bold(f.name + '()')} ${c.dim(`line ${f.line}`)}${roles}${f.truncated ? c.yellow(`  truncated: ${f.truncatedReason}`) : ''}`);
+  if (!f.paths.length) return lines;
+  const objects = f.paths[0].deltas.map((d) => `${d.object} (${d.kind})`);
+  const header = [pad('path', 5), pad('exit', 6), pad('returns', 14), ...objects.map((o) => pad(o, 18)), 'conditions'];
+  lines.push('  ' + c.dim(header.join(' ')));
+  for (const p of f.paths) {
+    const row = [
+      pad(`#${p.id}`, 5), pad(String(p.exit.line), 6), pad(p.exit.returns === 'void' ? 'void' : `${p.exit.returns}`.slice(0, 14), 14),
+      ...p.deltas.map((d) => pad(d.delta > 0 ? c.yellow(formatDeltaCell(d)) : d.delta < 0 ? c.red(formatDeltaCell(d)) : formatDeltaCell(d), 18)),
+      c.dim(p.conditions.slice(-3).join(' ∧ ') + (p.merged > 1 ? ` (${p.merged} paths)` : '')),
+    ];
+    lines.push('  ' + row.join(' '));
+  }
+  for (const p of f.paths) {
+    const counted = p.steps.filter((s) => s.delta !== 0 || s.op === 'transfer' || s.op === 'store');
+    if (!counted.length) continue;
+    const story = counted.map((s) => {
+      const what = s.delta !== 0 ? `${s.object} ${sign(s.delta)}` : `${s.object} ${s.op === 'transfer' ? 'handed on' : 'stored'}`;
+      const note = s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') ? ` ${s.note}` : '';
+      return `${s.line} ${s.call}${note}: ${what}${s.after !== undefined && s.delta !== 0 ? ` → ${sign(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`;
+    });
+    lines.push(`  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}`);
+  }
+  return lines;
+}
+
+export function formatFile(r: FileResult, c: Colors): string {
+  const out: string[] = [c.bold(`== ${r.path}`)];
+  if (r.error) { out.push(c.red(`  ${r.error}`)); return out.join('\n'); }
+  const shown = r.functions.filter((f) => !f.quiet || f.truncated);
+  out.push(c.dim(`  ${r.functions.length} functions, ${shown.length} touch counted objects; parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`));
+  for (const f of shown) { out.push(''); out.push(...formatFunction(f, c).map((l) => '  ' + l)); }
+  const problems = r.diagnostics.filter((d) => d.rule !== 'parse');
+  out.push('');
+  if (!problems.length) out.push(c.green('  no problems found'));
+  for (const d of problems) {
+    const sev = d.severity === 'error' ? c.red('error') : d.severity === 'warning' ? c.yellow('warning') : c.cyan('info');
+    out.push(`${r.path}:${d.line}: ${sev} [${d.rule}] ${d.function ? d.function + '(): ' : ''}${d.message}`);
+    for (const rel of d.related) out.push(c.dim(`    ${r.path}:${rel.line}: ${rel.message}`));
+  }
+  return out.join('\n');
+}
