@@ -56,7 +56,7 @@ export function formatFile(r: FileResult, c: Colors): string {
   const out: string[] = [c.bold(`== ${r.path}`)];
   if (r.error) { out.push(c.red(`  ${r.error}`)); return out.join('\n'); }
   const shown = r.functions.filter((f) => !f.quiet || f.truncated);
-  out.push(c.dim(`  ${r.functions.length} functions, ${shown.length} touch counted objects; parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`));
+  out.push(c.dim(`  ${r.functions.length} functions, ${shown.length} of them touch counted objects; parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`));
   for (const f of shown) { out.push(''); out.push(...formatFunction(f, c).map((l) => '  ' + l)); }
   const problems = r.diagnostics.filter((d) => d.rule !== 'parse');
   out.push('');

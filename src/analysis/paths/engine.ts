@@ -148,6 +148,8 @@ export class FunctionEngine {
   private truncatedReason?: string;
   private readonly unknownCalls = new Set<string>();
   private liveAfter: Set<string>[] = [];
+  /** Variables assigned from more than one call: conditions on them name the call. */
+  private readonly reassigned = new Set<string>();
   private node!: CfgNode;
 
   constructor(private readonly input: EngineInput, returnsPointer: boolean) {
@@ -156,6 +158,20 @@ export class FunctionEngine {
     this.src = input.source;
     this.decls = input.cfg.decls;
     this.returnsPointer = returnsPointer;
+    const sites = new Map<string, number>();
+    const walk = (x: Syn | undefined) => {
+      if (!x) return;
+      if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier' && x.fields.right?.type === 'call_expression') {
+        const n = x.fields.left.text ?? '';
+        sites.set(n, (sites.get(n) ?? 0) + 1);
+      }
+      for (const c of x.children) walk(c);
+    };
+    for (const n of input.cfg.nodes) {
+      if (n.kind === 'init' && n.decl && n.ast?.type === 'call_expression') sites.set(n.decl.name, (sites.get(n.decl.name) ?? 0) + 1);
+      walk(n.ast);
+    }
+    for (const [n, c] of sites) if (c > 1) this.reassigned.add(n);
   }
 
   // ---------- text helpers ----------
@@ -584,10 +600,9 @@ export class FunctionEngine {
           const p = this.targetPath(ef.target, vals, temp);
           if (!p) continue;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) continue;
-          const labels = ef.labels.length ? ` (${ef.labels.join(', ')})` : '';
           s = this.change(s, keyOf(p), p, {
             op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
-            label: `via ${name}${labels}`, exist: ef.exist, refs: ef.refs, counters: ef.counters, stored: ef.stored, inferred: ef.inferred,
+            label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters, stored: ef.stored, inferred: ef.inferred,
           });
         }
         results.push(s);
@@ -652,7 +667,8 @@ export class FunctionEngine {
       const tf = facts.get(srcKey);
       facts.delete(srcKey);
       for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
-      if (tf) facts.set(key, tf);
+      const callee = this.tempNames.get(src.root);
+      if (tf || callee) facts.set(key, { ...(tf ?? {}), from: callee });
       if (obj) {
         objects.delete(srcKey);
         const moved: ObjState = { ...obj, display: this.displayKey(key) };
@@ -818,9 +834,10 @@ export class FunctionEngine {
       structured = false;
     }
     const full = this.shortText(n.ast);
+    let origin = '';
     const condText = (truth: boolean): string => {
       if (!structured) return truth ? full : negateText(full);
-      const subj = this.shortText(subject, 50);
+      const subj = this.shortText(subject, 50) + origin;
       const holds = truth !== negate;
       if (opText === '&') return holds ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
       if (test.op === 'ne' && rhsText === '0' && opText === '!=' && c === subject) return holds ? subj : `!${subj}`;
@@ -839,6 +856,8 @@ export class FunctionEngine {
       }
       const p = o.v.p;
       const key = keyOf(p);
+      const from = o.st.facts.get(key)?.from;
+      origin = from && subject.type === 'identifier' && this.reassigned.has(subject.text ?? '') ? ` [${from.replace(/\(\)$/, '')}]` : '';
       if (p.segs[p.segs.length - 1] === '&' && test.op !== 'has' && test.op !== 'lacks') {
         // an address is never NULL
         const d = decide({ ne: ['0'] }, test);

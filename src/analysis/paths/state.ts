@@ -34,6 +34,8 @@ export interface Fact {
   flags?: string[];
   has?: string[];
   lacks?: string[];
+  /** The call whose result the value is (for condition texts). */
+  from?: string;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
@@ -86,7 +88,7 @@ export function with_(s: State, patch: Partial<State>): State {
 }
 
 function factKey(f: Fact): string {
-  return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}`;
+  return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
 }
 
 function stepsKey(steps: Cons<Step> | undefined): string {

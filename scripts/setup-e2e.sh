@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what the real-VS-Code end-to-end tests need (see shared docs "vscode-e2e"):
+#   - Debian packages: chromium (the browser playwright-core drives), ripgrep (its rg goes
+#     into code-server's @vscode/ripgrep), libkrb5-dev (code-server's native `kerberos`
+#     module), neovim;
+#   - code-server@4.100.3 (VS Code 1.100.3, the newest that runs on Node 20) from npm, into a
+#     cache OUTSIDE the repo: ${REFCOUNT_LENS_CACHE:-$HOME/.cache/refcount-lens}/code-server-4.100.3
+# Idempotent: every step is skipped when its result is already there. Meant to run as root
+# (as CI's .ci/run does); as another user it uses sudo for apt-get when sudo exists.
+set -euo pipefail
+
+CS_VERSION=4.100.3
+RG_PKG_VERSION=1.15.11     # @vscode/ripgrep version that code-server 4.100.3 depends on
+RG_BIN_VERSION=v13.0.0-10  # the ripgrep build that @vscode/ripgrep 1.15.11 downloads
+CACHE="${REFCOUNT_LENS_CACHE:-$HOME/.cache/refcount-lens}"
+CS_DIR="$CACHE/code-server-$CS_VERSION"
+CS_BIN="$CS_DIR/node_modules/.bin/code-server"
+MARKER="$CS_DIR/.install-complete"
+
+t0=$(date +%s)
+log() { printf '[setup-e2e] %s\n' "$*"; }
+
+# ---- Debian packages --------------------------------------------------------------------
+apt_pkgs=(chromium ripgrep libkrb5-dev neovim)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  SUDO=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then SUDO=(sudo); else
+      log "missing Debian packages (${missing[*]}) and not root: install them as root"; exit 1
+    fi
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q "${missing[@]}"
+else
+  log "Debian packages already installed: ${apt_pkgs[*]}"
+fi
+
+# ---- code-server ------------------------------------------------------------------------
+if [ -f "$MARKER" ] && [ -x "$CS_BIN" ]; then
+  log "code-server $CS_VERSION already installed"
+else
+  command -v npm >/dev/null || { log "npm not found"; exit 1; }
+  [ -d /usr/include/node ] || log "warning: /usr/include/node missing; node-gyp may try to download headers"
+  case "$(uname -m)" in
+    x86_64) rg_target=x86_64-unknown-linux-musl ;;
+    aarch64|arm64) rg_target=aarch64-unknown-linux-musl ;;
+    *) log "unsupported architecture $(uname -m)"; exit 1 ;;
+  esac
+  # A half-finished earlier attempt has no marker: start it over.
+  rm -rf "$CS_DIR"
+  mkdir -p "$CS_DIR" "$CACHE"
+  work_tmp=$(mktemp -d "$CACHE/install-tmp.XXXXXX")
+  trap 'rm -rf "$work_tmp"' EXIT
+  # @vscode/ripgrep's postinstall downloads rg from GitHub (unreachable here) unless this
+  # tarball is already in its cache under $TMPDIR: put Debian's rg there.
+  rg_cache="$work_tmp/vscode-ripgrep-cache-$RG_PKG_VERSION"
+  mkdir -p "$rg_cache" "$work_tmp/rgbin"
+  cp "$(command -v rg)" "$work_tmp/rgbin/rg"
+  tar czf "$rg_cache/ripgrep-$RG_BIN_VERSION-$rg_target.tar.gz" -C "$work_tmp/rgbin" rg
+  log "installing code-server@$CS_VERSION into $CS_DIR (takes about a minute)"
+  # nodedir: node-gyp uses /usr/include/node instead of downloading headers;
+  # unsafe_perm: code-server's postinstall refuses to run as root otherwise;
+  # yes: node-pty's postinstall runs `npx node-gyp`, which would stop at npx's prompt.
+  TMPDIR="$work_tmp" \
+  npm_config_nodedir=/usr \
+  npm_config_unsafe_perm=true \
+  npm_config_yes=true \
+  npm_config_fund=false \
+  npm_config_audit=false \
+  npm_config_update_notifier=false \
+    npm install --prefix "$CS_DIR" --no-save "code-server@$CS_VERSION"
+  got=$("$CS_BIN" --version 2>/dev/null | head -n1 | awk '{print $1}')
+  if [ "$got" != "$CS_VERSION" ]; then
+    log "code-server did not install correctly (--version said: '$got')"; exit 1
+  fi
+  date -u +%FT%TZ > "$MARKER"
+fi
+
+# ---- where things are -------------------------------------------------------------------
+log "code-server: $CS_BIN ($("$CS_BIN" --version 2>/dev/null | head -n1))"
+log "chromium:    $(command -v chromium) ($(chromium --version 2>/dev/null || echo '?'))"
+log "ripgrep:     $(command -v rg)"
+log "neovim:      $(command -v nvim)"
+log "cache:       $CACHE (override with REFCOUNT_LENS_CACHE)"
+log "done in $(( $(date +%s) - t0 )) s"
