@@ -93,6 +93,7 @@ function decide(f: Fact | undefined, t: Test): boolean | undefined {
       else if (f.has?.includes(t.flag)) r = true;
       else if (f.lacks?.includes(t.flag)) r = false;
       else if (f.eq !== undefined && isZeroConst(f.eq)) r = false;
+      else if (f.eq !== undefined && CONST_NAME.test(f.eq)) r = f.eq === t.flag;
       if (r === undefined) return undefined;
       return t.op === 'has' ? r : !r;
     }

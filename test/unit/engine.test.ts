@@ -1,0 +1,197 @@
+/** Control flow and path-state behaviour on small sources of our own. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { analyzeSource, deltasOf, fn, rules } from '../helpers/analyzer';
+
+const H = '#include <sys/conf.h>\n';
+
+test('correlated branches on a call result yield no infeasible path', async () => {
+  const r = await analyzeSource(H + `
+static void
+handler(void *arg, struct ucred *cred, char *name, int namelen, struct cdev **dev)
+{
+	int i;
+	i = clone_create(&clones, &sw, &unit, dev, 0);
+	if (i) {
+		something();
+	}
+	if (i == 0)
+		dev_ref(*dev);
+}
+`);
+  // found: +1 (ref taken); not found: 0. Never a path with i != 0 that takes a reference.
+  assert.deepEqual(deltasOf(r, 'handler', '*dev'), [0, 1]);
+  assert.equal(fn(r, 'handler').paths.length, 2);
+});
+
+test('forty independent ifs merge: exact and not enumerated', async () => {
+  const ifs = Array.from({ length: 40 }, (_, i) => `\tif (flag${i})\n\t\tcount${i}++;\n`).join('');
+  const r = await analyzeSource(H + `static int\nforty(struct cdev *d, ${Array.from({ length: 40 }, (_, i) => `int flag${i}`).join(', ')})\n{\n\tdev_ref(d);\n${ifs}\tdev_rel(d);\n\treturn (0);\n}\n`);
+  const f = fn(r, 'forty');
+  assert.equal(f.truncated, false);
+  assert.equal(f.paths.length, 1);
+  assert.equal(f.paths[0].deltas[0].delta, 0);
+  assert.ok(f.paths[0].merged >= 2 ** 10, `merged ${f.paths[0].merged}`);
+});
+
+test('switch with fall-through and default', async () => {
+  const r = await analyzeSource(H + `
+static int
+sw(struct cdev *d, int cmd)
+{
+	switch (cmd) {
+	case 1:
+		dev_ref(d);
+		/* FALLTHROUGH */
+	case 2:
+		dev_ref(d);
+		break;
+	default:
+		return (EINVAL);
+	}
+	return (0);
+}
+`);
+  assert.deepEqual(deltasOf(r, 'sw', 'd'), [0, 1, 2]);
+});
+
+test('do { } while (0) with break, and continue in a loop', async () => {
+  const r = await analyzeSource(H + `
+static int
+once(struct cdev *d, int x)
+{
+	do {
+		dev_ref(d);
+		if (x)
+			break;
+		dev_rel(d);
+	} while (0);
+	return (0);
+}
+`);
+  assert.deepEqual(deltasOf(r, 'once', 'd'), [0, 1]);
+});
+
+test('panic() paths are not exits', async () => {
+  const r = await analyzeSource(H + `
+static int
+p(struct cdev *d, int x)
+{
+	dev_ref(d);
+	if (x)
+		panic("bad");
+	dev_rel(d);
+	return (0);
+}
+`);
+  assert.deepEqual(deltasOf(r, 'p', 'd'), [0]);
+  assert.equal(fn(r, 'p').paths.length, 1);
+});
+
+test('a shadowing declaration is a different object', async () => {
+  const r = await analyzeSource(H + `
+static void
+shadow(struct cdev *dev)
+{
+	dev_ref(dev);
+	{
+		struct cdev *dev = other();
+		dev_rel(dev);
+	}
+}
+`);
+  const deltas = fn(r, 'shadow').paths[0].deltas;
+  assert.deepEqual(deltas.map((d) => [d.object, d.delta]).sort(), [['dev', -1], ['dev', 1]]);
+});
+
+test('#ifdef inside an if keeps the body attached; inactive branches are ignored', async () => {
+  const r = await analyzeSource(H + `
+static void
+cond(struct cdev *d, int x)
+{
+	if (x) {
+#ifdef INET
+		dev_ref(d);
+#endif
+#ifdef NOT_CONFIGURED
+		dev_ref(d);
+#endif
+	}
+}
+`);
+  assert.deepEqual(deltasOf(r, 'cond', 'd'), [0, 1]);
+});
+
+test('the MAKEDEV_REF flag set earlier in the function decides the second reference', async () => {
+  const r = await analyzeSource(H + `
+static int
+mk(struct ucred *cr, struct cdev **dev)
+{
+	struct make_dev_args args;
+	int error;
+
+	make_dev_args_init(&args);
+	if (cr != NULL)
+		args.mda_flags = MAKEDEV_REF;
+	args.mda_cr = cr;
+	error = make_dev_s(&args, dev, "x");
+	if (error != 0)
+		return (error);
+	return (0);
+}
+
+static int
+caller_null(void)
+{
+	struct cdev *d;
+	return (mk(NULL, &d));
+}
+`);
+  const f = fn(r, 'mk');
+  const ok = f.paths.filter((p) => p.exit.returns === '0').map((p) => ({ c: p.paramConditions.join(), d: p.deltas[0].delta })).sort((a, b) => a.d - b.d);
+  assert.deepEqual(ok, [{ c: 'cr == NULL', d: 1 }, { c: 'cr != NULL', d: 2 }]);
+  assert.deepEqual(rules(r), [], 'paths told apart by a parameter are not inconsistent');
+  assert.deepEqual(deltasOf(r, 'caller_null', 'd'), [0, 1]);
+});
+
+test('a loop acquiring each time is bounded and reported honestly', async () => {
+  const r = await analyzeSource(H + `
+static void
+loop(struct cdev *d, int n)
+{
+	int i;
+	for (i = 0; i < n; i++)
+		dev_ref(d);
+}
+`);
+  const f = fn(r, 'loop');
+  assert.equal(f.truncated, false);
+  assert.deepEqual(deltasOf(r, 'loop', 'd'), [0, 1, 2]);
+});
+
+test('a goto loop terminates', async () => {
+  const r = await analyzeSource(H + `
+static int
+retry(struct cdev *d)
+{
+again:
+	dev_ref(d);
+	if (busy()) {
+		dev_rel(d);
+		goto again;
+	}
+	return (0);
+}
+`);
+  assert.deepEqual(deltasOf(r, 'retry', 'd'), [1]);
+});
+
+test('a too-small state budget cuts and says so', async () => {
+  const body = Array.from({ length: 16 }, (_, i) => `\tif (f${i}) dev_ref(d${i});\n`).join('');
+  const decl = Array.from({ length: 16 }, (_, i) => `struct cdev *d${i}, int f${i}`).join(', ');
+  const r = await analyzeSource(H + `static void\nmany(${decl})\n{\n${body}}\n`, 'many.c', { maxStatesPerFunction: 200 });
+  const f = fn(r, 'many');
+  assert.equal(f.truncated, true);
+  assert.match(f.truncatedReason ?? '', /200 path states|different path states/);
+  assert.ok(r.diagnostics.some((d) => d.rule === 'budget'));
+});

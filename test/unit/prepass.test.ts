@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { prepass } from '../../src/analysis/parse/prepass';
+import { evalIfExpression } from '../../src/analysis/parse/conditional';
+
+const defines = new Map([['INET', ''], ['VIMAGE', ''], ['_KERNEL', '']]);
+
+test('the pre-pass keeps every offset and line', () => {
+  const src = 'static int\nf(int x __unused)\n{\n#ifdef INET\n\tfoo();\n#else\n\tbar();\n#endif\n\tTAILQ_FOREACH(p, &head, link) {\n\t\tg(p);\n\t}\n\tm = mtod(m0, struct ip *);\n}\n';
+  const r = prepass(src, { defines });
+  assert.equal(r.text.length, src.length);
+  assert.deepEqual(r.text.split('\n').map((l) => l.length), src.split('\n').map((l) => l.length));
+  assert.match(r.text, /\tfoo\(\);/);
+  assert.doesNotMatch(r.text, /bar\(\)/);
+  assert.doesNotMatch(r.text, /#|__unused|struct ip/);
+  assert.match(r.text, /\twhile {8}\(p, &head, link\) \{/);
+  const macro = [...r.statementMacros.values()][0];
+  assert.deepEqual({ name: macro.name, kind: macro.kind }, { name: 'TAILQ_FOREACH', kind: 'loop' });
+});
+
+test('#if expressions follow the defined macros, one branch kept', () => {
+  assert.equal(evalIfExpression('defined(INET) || defined(INET6)', defines), 1);
+  assert.equal(evalIfExpression('defined(INET6) && defined(INET)', defines), 0);
+  assert.equal(evalIfExpression('!defined(VIMAGE)', defines), 0);
+  assert.equal(evalIfExpression('__FreeBSD_version >= 1400000', defines), 0);
+  const r = prepass('#if defined(INET6)\na();\n#elif defined(INET)\nb();\n#else\nc();\n#endif\n', { defines });
+  assert.deepEqual(r.text.split('\n').map((l) => l.trim()).filter(Boolean), ['b();']);
+});
+
+test('a call followed by a semicolon is not taken for a statement macro', () => {
+  const r = prepass('void f(void) {\n\tLIST_FOREACH_SAFE_CALL(x);\n\tSLIST_INIT(&h);\n}\n', { defines });
+  assert.equal(r.statementMacros.size, 0);
+});
+
+test('#define bodies are collected and blanked, #undef removes', () => {
+  const r = prepass('#define TUN_LOCK(tp) mtx_lock(&(tp)->tun_mtx)\n#define FOO 1\n#undef FOO\n#ifdef FOO\nx();\n#endif\n', { defines });
+  assert.equal(r.defines[0].name, 'TUN_LOCK');
+  assert.deepEqual(r.defines[0].params, ['tp']);
+  assert.equal(r.text.trim(), '');
+});
