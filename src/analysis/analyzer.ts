@@ -212,7 +212,8 @@ export class Analyzer {
   }
 
   private skeleton(syn: Syn, name: string, reason: string): FunctionResult {
-    return { name, line: syn.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(declaratorInfo(syn.fields.declarator).nameNode ?? syn), paths: [], truncated: true, truncatedReason: reason, quiet: true };
+    const nameNode = declaratorInfo(syn.fields.declarator).nameNode ?? syn;
+    return { name, line: nameNode.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode), paths: [], truncated: true, truncatedReason: reason, quiet: true };
   }
 
   private analyzeFunction(syn: Syn, doc: ParsedDocument, model: Model, summaries: Map<string, Summary>, paramFacts: Atom[], regs: FileResult['facts']['registrations'], inferred: Map<string, import('./model/compiled').Effect[]>): CachedFunction {
@@ -243,7 +244,7 @@ export class Analyzer {
     const quiet = classes.every((c) => c.deltas.length === 0) && !run.truncated;
     const nameNode = declaratorInfo(syn.fields.declarator).nameNode;
     const result: FunctionResult = {
-      name, line: syn.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode ?? syn),
+      name, line: (nameNode ?? syn).line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode ?? syn),
       paths: quiet ? [] : classes, truncated: run.truncated, truncatedReason: run.truncatedReason,
     };
     if (quiet) result.quiet = true;
