@@ -222,7 +222,7 @@ export class Analyzer {
     try {
       cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
     } catch (err) {
-      const s = this.skeleton(syn, name, `not analysed: ${(err as Error).message}`);
+      const s = this.skeleton(syn, name, `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
       return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
     }
     const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxMs: this.opts.maxMsPerFunction };
@@ -234,6 +234,7 @@ export class Analyzer {
       const s = this.skeleton(syn, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
       return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
     }
+    if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
     const { classes, classOf } = pathClasses(cfg, run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });

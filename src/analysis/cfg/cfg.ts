@@ -69,6 +69,8 @@ export interface Cfg {
   returnsVoid: boolean;
   /** Loop id -> its head node. */
   loopHeads: Map<number, number>;
+  /** Set when part of the body could not be read (nested too deeply). */
+  incomplete?: string;
 }
 
 type Open = { from: number; kind: EdgeKind; caseValue?: Syn }[];
@@ -132,6 +134,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
   const gotos: { label: string; open: Open; line: number }[] = [];
   const loopHeads = new Map<number, number>();
   let nextLoop = 0;
+  let incomplete: string | undefined;
 
   const declare = (ctx: Ctx, name: string, info: Omit<VarDecl, 'id' | 'name'>): VarDecl => {
     let id = name;
@@ -365,6 +368,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         return o;
       }
       case 'TOO_DEEP':
+        incomplete ??= `nested more than 400 levels deep at line ${s.line}: the inner part is not analysed`;
         return open;
       default:
         if (/expression$/.test(s.type)) {
@@ -414,5 +418,5 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
       connect(g.open.map((o) => ({ ...o, kind: backwards ? 'back' : o.kind })), target);
     }
   }
-  return { name: dinfo.name ?? '<anonymous>', params, nodes, entry: entry.id, exit: exit.id, decls, problems, returnsVoid, loopHeads };
+  return { name: dinfo.name ?? '<anonymous>', params, nodes, entry: entry.id, exit: exit.id, decls, problems, returnsVoid, loopHeads, incomplete };
 }

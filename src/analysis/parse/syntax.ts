@@ -29,7 +29,7 @@ const LEAF_TYPES = new Set([
 ]);
 
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
-export const MAX_SYNTAX_DEPTH = 1500;
+export const MAX_SYNTAX_DEPTH = 400;
 
 export function convert(node: Node, source: string, onTooDeep?: (line: number) => void): Syn {
   const cursor = node.walk();
