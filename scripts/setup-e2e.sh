@@ -19,6 +19,14 @@ MARKER="$CS_DIR/.install-complete"
 
 t0=$(date +%s)
 log() { printf '[setup-e2e] %s\n' "$*"; }
+# code-server writes ~/.config/code-server/config.yaml on its first run, even for --version:
+# run it with a throwaway HOME.
+cs_version() {
+  local h; h=$(mktemp -d)
+  HOME="$h" XDG_CONFIG_HOME="$h/config" XDG_DATA_HOME="$h/data" "$CS_BIN" --version 2>/dev/null \
+    | grep -Eo '^[0-9]+\.[0-9]+\.[0-9]+ [0-9a-f]+ with Code [0-9.]+' || true
+  rm -rf "$h"
+}
 
 # ---- Debian packages --------------------------------------------------------------------
 apt_pkgs=(chromium ripgrep libkrb5-dev neovim)
@@ -77,15 +85,20 @@ else
   npm_config_audit=false \
   npm_config_update_notifier=false \
     npm install --prefix "$CS_DIR" --no-save "code-server@$CS_VERSION"
-  got=$("$CS_BIN" --version 2>/dev/null | head -n1 | awk '{print $1}')
-  if [ "$got" != "$CS_VERSION" ]; then
+  got=$(cs_version)
+  if [ "${got%% *}" != "$CS_VERSION" ]; then
     log "code-server did not install correctly (--version said: '$got')"; exit 1
   fi
+  # Its postinstall (npm install in lib/vscode) must have built node-pty and unpacked rg.
+  vsc="$CS_DIR/node_modules/code-server/lib/vscode"
+  for f in node_modules/node-pty/build/Release/pty.node node_modules/@vscode/ripgrep/bin/rg node_modules.asar; do
+    [ -e "$vsc/$f" ] || { log "code-server's postinstall did not produce lib/vscode/$f"; exit 1; }
+  done
   date -u +%FT%TZ > "$MARKER"
 fi
 
 # ---- where things are -------------------------------------------------------------------
-log "code-server: $CS_BIN ($("$CS_BIN" --version 2>/dev/null | head -n1))"
+log "code-server: $CS_BIN ($(cs_version))"
 log "chromium:    $(command -v chromium) ($(chromium --version 2>/dev/null || echo '?'))"
 log "ripgrep:     $(command -v rg)"
 log "neovim:      $(command -v nvim)"

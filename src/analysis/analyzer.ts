@@ -8,7 +8,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { extractTopLevel, type Syn } from './parse/syntax';
+import { extractTopLevel, type Syn, type ParsedFunctions } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
@@ -50,6 +50,8 @@ export interface ParsedDocument {
   text: string;
   pre: PrepassResult;
   tree: Tree;
+  /** Plain copies of the function definitions and top-level declarations. */
+  top: ParsedFunctions;
   preset: PresetName;
   parseMs: number;
 }
@@ -134,7 +136,8 @@ export class Analyzer {
       tree = this.parser.parse(pre.text);
     }
     if (!tree) throw new Error('the parser returned no tree');
-    return { text, pre, tree, preset, parseMs: performance.now() - t0 };
+    const top = extractTopLevel(tree, text);
+    return { text, pre, tree, top, preset, parseMs: performance.now() - t0 };
   }
 
   /** Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`. */
@@ -157,14 +160,14 @@ export class Analyzer {
     const t0 = performance.now();
     const { model, version } = this.modelFor(doc.preset);
     const src = doc.text;
-    const top = extractTopLevel(doc.tree, src);
+    const top = doc.top;
     const result: FileResult = {
       path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] },
       timing: { parseMs: round(doc.parseMs), analyzeMs: 0 }, parseErrors: [...top.errors, ...doc.pre.warnings.map((w) => ({ line: w.line, column: 0, message: w.message }))],
     };
     const fns = top.functions.map((f) => ({ syn: f, name: declaratorInfo(f.fields.declarator).name ?? '<anonymous>' }));
     const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.syn.start, end: f.syn.end }));
-    result.facts = discoverFacts(doc.pre.text, src, model, spans);
+    result.facts = discoverFacts(doc.pre.text, doc.pre.masked, src, model, spans);
     const inferred = this.opts.inference ? inferPairs(fns.map((f) => f.syn), src, model) : new Map<string, InferredPair>();
     const inferredEffects = new Map([...inferred].map(([n, p]) => [n, p.effects]));
     const inferHash = simpleHash(JSON.stringify([...inferred.keys()]));
@@ -172,7 +175,8 @@ export class Analyzer {
     // bottom-up over the call graph (Tarjan's SCCs come out callees first)
     const byName = new Map<string, number>();
     fns.forEach((f, i) => { if (!byName.has(f.name)) byName.set(f.name, i); });
-    const callees = fns.map((f) => calledNames(f.syn.fields.body).filter((n) => byName.has(n) && n !== f.name));
+    const calls = fns.map((f) => calledNames(f.syn.fields.body));
+    const callees = calls.map((names, i) => names.filter((n) => byName.has(n) && n !== fns[i].name));
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
@@ -185,6 +189,13 @@ export class Analyzer {
       const calleeHashes = callees[i].map((n) => summaries.get(n)?.hash ?? '-').join(',');
       const key = simpleHash(`${version}|${inferHash}|${f.syn.col}|${body}|${calleeHashes}|${JSON.stringify(regs.map((r) => [r.registrar, r.role, r.line - f.syn.line]))}|${this.opts.maxStatesPerFunction}`);
       let cached = this.cache.get(key);
+      if (!cached && !touchesCounts(f.syn, calls[i], model, summaries, inferredEffects, doc, regs.length > 0)) {
+        // nothing counted can happen here: skip the path analysis, keep what callers need
+        const s = this.skeleton(f.syn, f.name, '');
+        s.truncated = false; delete s.truncatedReason; s.paths = [];
+        cached = rebase({ result: s, diagnostics: [], summary: { name: f.name, paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }], truncated: false, hash: 'quiet', escapes: escapingParams(f.syn) } }, -f.syn.line);
+        this.cache.set(key, cached);
+      }
       if (!cached) {
         if (performance.now() > budgetEnd) {
           const fr = this.skeleton(f.syn, f.name, `not analysed: the file's time budget (${this.opts.maxMsPerFile} ms) ran out`);
@@ -237,6 +248,7 @@ export class Analyzer {
     if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
     const { classes, classOf } = pathClasses(cfg, run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
+    summary.escapes = escapingParams(syn);
     const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
     if (run.truncated) {
       diagnostics.push({ rule: 'budget', severity: 'info', function: name, line: syn.line, message: `${name}(): analysis cut short: ${run.truncatedReason}; diagnostics for this function are not reported`, related: [] });
@@ -263,6 +275,45 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
   let row = 0, last = -1;
   for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { row++; last = i; }
   return { row, column: offset - last - 1 };
+}
+
+/** Could a counted operation happen in this function? (If not, the path analysis is skipped.) */
+function touchesCounts(fn: Syn, called: string[], model: Model, summaries: Map<string, Summary>, inferred: Map<string, unknown>, doc: ParsedDocument, hasRole: boolean): boolean {
+  if (hasRole) return true;
+  for (const n of called) {
+    if (model.functions.has(n) || inferred.has(n)) return true;
+    const s = summaries.get(n);
+    if (s && (s.truncated || s.paths.some((p) => p.effects.length || p.writes.length))) return true;
+  }
+  for (const [off, m] of doc.pre.statementMacros) if (off >= fn.start && off < fn.end && model.iterators.has(m.name)) return true;
+  return false;
+}
+
+/** Parameters stored into memory (`sc->sc_dev = dev`), found syntactically. */
+function escapingParams(fn: Syn): number[] {
+  const params = new Map<string, number>();
+  let idx = 0;
+  for (const p of declaratorInfo(fn.fields.declarator).params?.children ?? []) {
+    if (p.type !== 'parameter_declaration') continue;
+    const name = declaratorInfo(p.fields.declarator).name;
+    if (name) params.set(name, idx);
+    idx++;
+  }
+  const out = new Set<number>();
+  const unwrap = (x: Syn | undefined): Syn | undefined => {
+    while (x && (x.type === 'parenthesized_expression' || x.type === 'cast_expression')) x = x.type === 'cast_expression' ? x.fields.value : x.children[0];
+    return x;
+  };
+  const walk = (n: Syn) => {
+    if (n.type === 'assignment_expression' && n.op === '=') {
+      const l = unwrap(n.fields.left);
+      const r = unwrap(n.fields.right);
+      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) out.add(params.get(r.text!)!);
+    }
+    for (const c of n.children) walk(c);
+  };
+  if (fn.fields.body) walk(fn.fields.body);
+  return [...out].sort((a, b) => a - b);
 }
 
 function calledNames(body: Syn | undefined): string[] {

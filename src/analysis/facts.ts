@@ -5,7 +5,6 @@
  */
 import type { Model } from './model/compiled';
 import type { FileFacts, Registration } from './result';
-import { maskCode } from './parse/prepass';
 
 export interface FunctionSpan { name: string; start: number; end: number }
 
@@ -34,8 +33,7 @@ function splitTopLevel(s: string): string[] {
   return out;
 }
 
-export function discoverFacts(prepassed: string, original: string, model: Model, functions: FunctionSpan[]): FileFacts {
-  const masked = maskCode(prepassed);
+export function discoverFacts(prepassed: string, masked: string, original: string, model: Model, functions: FunctionSpan[]): FileFacts {
   const starts = lineStartsOf(prepassed);
   const defined = new Set(functions.map((f) => f.name));
   const inFunction = (off: number) => functions.find((f) => f.start <= off && off < f.end)?.name;
@@ -60,8 +58,7 @@ export function discoverFacts(prepassed: string, original: string, model: Model,
         if (!cb || !/^[A-Za-z_]\w*$/.test(cb)) continue;
         const reg: Registration = { registrar: m[1], role: spec.role, callback: cb, line: lineAt(starts, m.index), event: spec.event, args, inFunction: inFunction(m.index) };
         facts.registrations.push(reg);
-        if (/SYSINIT|SYSUNINIT|module_init|module_exit/.test(m[1])) facts.initCalls.push({ macro: m[1], callback: cb, line: reg.line, args });
-        break;
+        if (/SYSINIT|SYSUNINIT|module_init|module_exit/.test(m[1]) && !facts.initCalls.some((c) => c.line === reg.line && c.callback === cb)) facts.initCalls.push({ macro: m[1], callback: cb, line: reg.line, args });
       }
     }
   }
@@ -76,7 +73,7 @@ export function discoverFacts(prepassed: string, original: string, model: Model,
     facts.bindings.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container, inFunction: inFunction(b.index) });
   }
   // array slots: methods[PR_METHOD_REMOVE] = fn
-  const slot = /([A-Za-z_]\w*)\s*\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g;
+  const slot = /\b([A-Za-z_]\w*)\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g;
   while ((b = slot.exec(masked))) {
     if (!defined.has(b[3])) continue;
     facts.bindings.push({ field: b[2], callback: b[3], line: lineAt(starts, b.index), container: b[1], inFunction: inFunction(b.index) });

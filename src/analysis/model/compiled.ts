@@ -34,6 +34,7 @@ export interface Model {
   functions: Map<string, Effect[]>;
   noreturn: Set<string>;
   transparent: Map<string, number>;
+  returnsArgument: Map<string, number>;
   borrows: Set<string>;
   zeroes: Map<string, Target>;
   iterators: Map<string, IteratorSpec & { source: string }>;
@@ -46,7 +47,7 @@ export interface Model {
 
 export function emptyModel(): Model {
   return {
-    functions: new Map(), noreturn: new Set(), transparent: new Map(), borrows: new Set(), zeroes: new Map(),
+    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), borrows: new Set(), zeroes: new Map(),
     iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new Map(), sources: [],
   };
 }

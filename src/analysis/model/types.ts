@@ -85,11 +85,15 @@ export interface ContractSpec {
 
 export interface ModelFile {
   $schema?: string;
+  description?: string;
+  note?: string;
   extends?: string[];
   functions?: Record<string, FunctionSpec>;
   noreturn?: string[];
   /** Calls that are the identity on one argument (likely, __DECONST): name -> argument index. */
   transparent?: Record<string, number>;
+  /** Calls whose result is one of their arguments (crhold, of_node_get, dget): name -> argument index. */
+  returnsArgument?: Record<string, number>;
   /** Calls that only read their arguments: never a transfer of a reference. */
   borrows?: string[];
   /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */

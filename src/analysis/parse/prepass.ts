@@ -26,6 +26,8 @@ export interface PrepassOptions {
 
 export interface PrepassResult {
   text: string;
+  /** `text` with comments and string contents blanked, for textual searches. */
+  masked: string;
   statementMacros: Map<number, StatementMacro>;
   defines: MacroDefinition[];
   /** Lines (1-based) that were compiled out. */
@@ -214,7 +216,7 @@ function nextSignificant(masked: string, i: number): string {
 }
 
 export function prepass(source: string, opts: PrepassOptions): PrepassResult {
-  const res: PrepassResult = { text: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [] };
+  const res: PrepassResult = { text: '', masked: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [] };
   const text = conditionalPass(source.replace(/^\uFEFF/, ' '), opts, res);
   const masked = maskCode(text);
   const chars = text.split('');
@@ -280,5 +282,6 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
     i = end - 1;
   }
   res.text = chars.join('');
+  res.masked = maskCode(res.text);
   return res;
 }

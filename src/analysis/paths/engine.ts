@@ -249,6 +249,19 @@ export class FunctionEngine {
 
   // ---------- expressions ----------
   private seq(st: State, exprs: (Syn | undefined)[], then: (st: State, vals: Val[]) => Out[]): Out[] {
+    // the common case: every argument has one outcome
+    const vals: Val[] = [];
+    let s = st;
+    let i = 0;
+    for (; i < exprs.length; i++) {
+      const e = exprs[i];
+      if (!e) { vals.push(UNKNOWN); continue; }
+      const outs = this.eval(e, s);
+      if (outs.length !== 1) break;
+      s = outs[0].st;
+      vals.push(outs[0].v);
+    }
+    if (i === exprs.length) return then(s, vals);
     const go = (i: number, s: State, vals: Val[]): Out[] => {
       if (i === exprs.length) return then(s, vals);
       const e = exprs[i];
@@ -257,6 +270,7 @@ export class FunctionEngine {
     };
     return go(0, st, []);
   }
+
 
   eval(e: Syn, st: State): Out[] {
     switch (e.type) {
@@ -355,7 +369,11 @@ export class FunctionEngine {
       return [{ st, v: tempVal }];
     }
     const effects = name ? this.model.functions.get(name) ?? this.input.inferred?.get(name) : undefined;
-    if (effects) return this.applyModel(name!, effects, vals, e, st, temp).map((s) => ({ st: s, v: tempVal }));
+    if (effects) {
+      const same = name ? this.model.returnsArgument.get(name) : undefined;
+      const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
+      return this.applyModel(name!, effects, vals, e, st, temp).map((s) => ({ st: s, v: result }));
+    }
     const summary = name ? this.input.summaries.get(name) : undefined;
     if (summary) return this.applySummary(name!, summary, vals, e, st, temp).map((s) => ({ st: s, v: tempVal }));
     if (name && this.cfg.name === name) this.unknownCalls.add(name);
@@ -581,6 +599,7 @@ export class FunctionEngine {
 
   private applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): State[] {
     const results: State[] = [];
+    if (summary.escapes?.length) st = this.handOn(name, summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v), e.line, st);
     for (const sp of summary.paths) {
       let states = [st];
       for (const c of sp.conds) {
@@ -952,7 +971,9 @@ export class FunctionEngine {
       if (changed) for (const p of preds[id]) if (!inWork.has(p)) { inWork.add(p); work.push(p); }
     }
     this.liveAfter = live;
+    preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
   }
+  private readonly joins = new Set<number>();
 
   /** Forgets what no later node can ask about, so more states merge. */
   private prune(st: State, nodeId: number): State {
@@ -995,10 +1016,12 @@ export class FunctionEngine {
 
     let init = initialState();
     init = this.seedParamFacts(init);
+    let unique = 0;
     const push = (to: number, st: State) => {
       let m = pending.get(to);
       if (!m) { m = new Map(); pending.set(to, m); queue.push(rank.get(to) ?? order.length + to, to); }
-      const k = stateKey(st);
+      // only where paths meet can two states be equal: elsewhere skip computing the key
+      const k = this.joins.has(to) || to === cfg.exit ? stateKey(st) : `#${++unique}`;
       const prev = m.get(k);
       m.set(k, prev ? mergeInto(prev, st) : st);
       if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode, () => { truncated = true; });
@@ -1048,7 +1071,8 @@ export class FunctionEngine {
             if (iters) s = with_(s, { iters });
           }
           s = this.dropTemps(s);
-          s = this.prune(s, id);
+          // forgetting dead facts only pays where states can meet
+          if (this.joins.has(out.to)) s = this.prune(s, id);
           push(out.to, s);
         }
       }

@@ -37,6 +37,8 @@ export interface Summary {
   name: string;
   paths: SummaryPath[];
   truncated: boolean;
+  /** Parameters the function stores into memory: a reference held on them is handed on. */
+  escapes?: number[];
   /** Hash of the summary's content, for caches keyed on callee summaries. */
   hash: string;
 }
