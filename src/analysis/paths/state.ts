@@ -79,12 +79,18 @@ export interface State {
 export function initialState(): State {
   return {
     objects: new Map(), facts: new Map(), aliases: new Map(), paramConds: [], written: new Set(), iters: new Map(),
-    steps: undefined, conds: undefined, lines: undefined, merged: 1,
+    steps: undefined, conds: undefined, lines: undefined, exit: undefined, merged: 1, _key: undefined,
   };
 }
 
-export function with_(s: State, patch: Partial<State>): State {
-  return { ...s, ...patch, _key: undefined };
+/** A copy with some fields replaced (written out field by field: V8 keeps one object shape). */
+export function with_(s: State, p: Partial<State>): State {
+  return {
+    objects: p.objects ?? s.objects, facts: p.facts ?? s.facts, aliases: p.aliases ?? s.aliases,
+    paramConds: p.paramConds ?? s.paramConds, written: p.written ?? s.written, iters: p.iters ?? s.iters,
+    steps: 'steps' in p ? p.steps : s.steps, conds: 'conds' in p ? p.conds : s.conds, lines: 'lines' in p ? p.lines : s.lines,
+    exit: p.exit ?? s.exit, merged: p.merged ?? s.merged, _key: undefined,
+  };
 }
 
 function factKey(f: Fact): string {
@@ -127,5 +133,7 @@ export function intersectConds(a: Cons<string> | undefined, b: Cons<string> | un
 }
 
 export function mergeInto(existing: State, incoming: State): State {
-  return { ...existing, conds: intersectConds(existing.conds, incoming.conds), merged: existing.merged + incoming.merged, _key: existing._key };
+  const m = with_(existing, { conds: intersectConds(existing.conds, incoming.conds), merged: existing.merged + incoming.merged });
+  m._key = existing._key;
+  return m;
 }
