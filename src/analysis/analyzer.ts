@@ -18,6 +18,7 @@ import { discoverFacts, type FunctionSpan } from './facts';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, type InferredPair } from './infer';
+import { macroEffects } from './macros';
 import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
 
 export interface AnalyzerOptions {
@@ -169,8 +170,8 @@ export class Analyzer {
     const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.syn.start, end: f.syn.end }));
     result.facts = discoverFacts(doc.pre.text, doc.pre.masked, src, model, spans);
     const inferred = this.opts.inference ? inferPairs(fns.map((f) => f.syn), src, model) : new Map<string, InferredPair>();
-    const inferredEffects = new Map([...inferred].map(([n, p]) => [n, p.effects]));
-    const inferHash = simpleHash(JSON.stringify([...inferred.keys()]));
+    const inferredEffects = new Map([...macroEffects(doc.pre.defines, model), ...[...inferred].map(([n, p]) => [n, p.effects] as const)]);
+    const inferHash = simpleHash(JSON.stringify([...inferredEffects.keys()]) + JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))));
 
     // bottom-up over the call graph (Tarjan's SCCs come out callees first)
     const byName = new Map<string, number>();

@@ -195,3 +195,23 @@ test('a too-small state budget cuts and says so', async () => {
   assert.match(f.truncatedReason ?? '', /200 path states|different path states/);
   assert.ok(r.diagnostics.some((d) => d.rule === 'budget'));
 });
+
+test('a file-local macro wrapping a counted call acts like the call', async () => {
+  const r = await analyzeSource(H + `
+#define	SC_DEV_REF(sc)	dev_ref((sc)->sc_dev)
+#define	SC_DEV_REL(sc)	do { dev_rel((sc)->sc_dev); } while (0)
+static int
+use(struct pcd_softc *sc, int x)
+{
+	SC_DEV_REF(sc);
+	if (x)
+		return (EBUSY);
+	SC_DEV_REL(sc);
+	return (0);
+}
+`);
+  const f = fn(r, 'use');
+  const byRet = Object.fromEntries(f.paths.map((p) => [p.exit.returns, p.deltas.find((d) => d.object === 'sc->sc_dev')?.delta]));
+  assert.deepEqual(byRet, { EBUSY: 1, '0': 0 });
+  assert.deepEqual(rules(r), ['inconsistent@11'], 'the error path keeps the reference (reported at the release only the success path has)');
+});

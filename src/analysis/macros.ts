@@ -1,0 +1,84 @@
+/**
+ * Function-like macros defined in the file that wrap one counted call
+ * (`#define TUN_REF(tp) dev_ref((tp)->tun_dev)`) act like that call, with the
+ * macro's parameters mapped into the wrapped call's arguments.
+ */
+import type { MacroDefinition } from './parse/prepass';
+import type { Effect, Model, Seg, Target } from './model/compiled';
+
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+/** `&(sc)->sc_dev` in terms of the macro's parameters -> {index, segs}; undefined when not a plain path. */
+function argPath(text: string, params: string[]): { index: number; segs: (Seg | '&')[] } | undefined {
+  let t = text.replace(/\s+/g, '');
+  for (const p of params) t = t.split(`(${p})`).join(p);
+  while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1);
+  const m = /^(&?)([A-Za-z_]\w*)((?:(?:->|\.)[A-Za-z_]\w*)*)$/.exec(t);
+  if (!m) return undefined;
+  const index = params.indexOf(m[2]);
+  if (index < 0) return undefined;
+  const segs: (Seg | '&')[] = [];
+  for (const f of m[3].matchAll(/(->|\.)([A-Za-z_]\w*)/g)) { if (f[1] === '->') segs.push('*'); segs.push(`.${f[2]}`); }
+  if (m[1]) segs.push('&');
+  return { index, segs };
+}
+
+function compose(outer: (Seg | '&')[], inner: Seg[]): Seg[] {
+  const out: (Seg | '&')[] = [...outer];
+  for (const s of inner) {
+    if (s === '*' && out[out.length - 1] === '&') out.pop();
+    else out.push(s);
+  }
+  while (out[out.length - 1] === '&') out.pop();
+  return out.filter((s): s is Seg => s !== '&');
+}
+
+function retarget(t: Target, innerArgs: string[], params: string[]): Target | undefined {
+  if (t.base === 'ret') return t;
+  const a = innerArgs[t.index];
+  if (a === undefined) return undefined;
+  const p = argPath(a, params);
+  if (!p) return undefined;
+  const segs = compose(p.segs, t.segs);
+  return { base: 'arg', index: p.index, segs, text: `macro arg${p.index}` };
+}
+
+export function macroEffects(defines: MacroDefinition[], model: Model): Map<string, Effect[]> {
+  const out = new Map<string, Effect[]>();
+  for (const d of defines) {
+    if (!d.params || model.functions.has(d.name)) continue;
+    let body = d.body.replace(/\\\s*\n/g, ' ').replace(/\/\*.*?\*\//g, ' ').trim();
+    body = body.replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1').replace(/;\s*$/, '').trim();
+    while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
+    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter((m) => model.functions.has(m[1]));
+    if (calls.length !== 1) continue;
+    const call = calls[0];
+    const open = call.index! + call[0].length - 1;
+    let depth = 0, close = -1;
+    for (let i = open; i < body.length; i++) { if (body[i] === '(') depth++; else if (body[i] === ')') { depth--; if (depth === 0) { close = i; break; } } }
+    if (close < 0) continue;
+    const innerArgs = splitArgs(body.slice(open + 1, close));
+    const effects: Effect[] = [];
+    for (const e of model.functions.get(call[1])!) {
+      const target = retarget(e.target, innerArgs, d.params);
+      if (!target) continue;
+      const params = d.params;
+      const when = e.when.map((a) => (a.kind === 'ret' ? a : { ...a, target: retarget(a.target, innerArgs, params) })).filter((a) => a.kind === 'ret' || a.target);
+      if (when.length !== e.when.length) continue;
+      effects.push({ ...e, target, when: when as Effect['when'], source: `macro ${d.name} (line ${d.line}) -> ${e.source}`, label: e.label });
+    }
+    if (effects.length) out.set(d.name, effects);
+  }
+  return out;
+}
