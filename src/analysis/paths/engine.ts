@@ -391,7 +391,8 @@ export class FunctionEngine {
       if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
       const k = keyOf(p);
       for (const [ok, o] of s.objects) {
-        if (!under(ok, k)) continue;
+        // what is passed, what lies under it, and the object whose field is passed (list_add(&obj->link, ...))
+        if (!under(ok, k) && !k.startsWith(ok + '/*')) continue;
         if (o.refs - o.transferred <= 0) continue;
         s = this.putObj(s, ok, { ...o, transferred: o.refs });
         s = this.addStep(s, { line, call: callee, object: o.display, kind: o.kind, delta: 0, op: 'transfer', note: `handed to ${callee}()`, after: o.exist + o.refs });
