@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'fs';
 import { createRequire } from 'module';
 import { execFileSync } from 'child_process';
 import path from 'path';
+import { writeGrammar } from './gen-grammar.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -38,6 +39,8 @@ await Promise.all(entries.map((e) => esbuild.build({
   ...(e.banner ? { banner: { js: e.banner } } : {}),
 })));
 chmodSync(path.join(dist, 'cli.js'), 0o755);
+// the editor's highlighting of acquire/release names comes from the same presets
+writeGrammar();
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(dist, 'tree-sitter.wasm'));
 copyFileSync(path.join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), path.join(dist, 'tree-sitter-c.wasm'));
 

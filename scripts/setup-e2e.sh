@@ -12,7 +12,7 @@ set -euo pipefail
 CS_VERSION=4.100.3
 RG_PKG_VERSION=1.15.11     # @vscode/ripgrep version that code-server 4.100.3 depends on
 RG_BIN_VERSION=v13.0.0-10  # the ripgrep build that @vscode/ripgrep 1.15.11 downloads
-CACHE="${REFCOUNT_LENS_CACHE:-$HOME/.cache/refcount-lens}"
+CACHE="${REFCOUNT_LENS_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/refcount-lens}"
 CS_DIR="$CACHE/code-server-$CS_VERSION"
 CS_BIN="$CS_DIR/node_modules/.bin/code-server"
 MARKER="$CS_DIR/.install-complete"

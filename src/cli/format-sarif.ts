@@ -16,44 +16,52 @@ const RULES: Record<string, string> = {
   model: 'A problem in a model file.',
 };
 
-export function toSarif(files: FileResult[], version: string): object {
-  const rules = Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
+/** The SARIF results of one file (so a run over a tree keeps results, not whole FileResults). */
+export function sarifResults(f: FileResult): object[] {
   const results: object[] = [];
-  for (const f of files) {
-    const uri = pathToFileURL(path.resolve(f.path)).href;
-    const loc = (line: number, message?: string) => ({
-      physicalLocation: { artifactLocation: { uri }, region: { startLine: Math.max(1, line) } },
-      ...(message ? { message: { text: message } } : {}),
+  const uri = pathToFileURL(path.resolve(f.path)).href;
+  const loc = (line: number, message?: string) => ({
+    physicalLocation: { artifactLocation: { uri }, region: { startLine: Math.max(1, line) } },
+    ...(message ? { message: { text: message } } : {}),
+  });
+  for (const d of f.diagnostics) {
+    const fn = f.functions.find((x) => x.name === d.function);
+    const flows = (d.paths ?? []).map((id) => fn?.paths[id]).filter((p): p is PathClass => !!p).map((p) => ({
+      message: { text: `path #${p.id}: returns ${p.exit.returns} at line ${p.exit.line}` },
+      threadFlows: [{
+        locations: [
+          ...p.steps.map((s) => ({
+            location: loc(s.line, `${s.call}(): ${s.object} ${s.delta > 0 ? '+' : ''}${s.delta}${s.note ? ` (${s.note})` : ''}`),
+            state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
+            kinds: [s.op],
+          })),
+          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${x.delta > 0 ? '+' : ''}${x.delta}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
+        ],
+      }],
+    }));
+    results.push({
+      ruleId: d.rule,
+      level: d.severity === 'info' ? 'note' : d.severity,
+      message: { text: d.message },
+      locations: [loc(d.line)],
+      relatedLocations: d.related.map((r, i) => ({ id: i, ...loc(r.line, r.message) })),
+      ...(flows.length ? { codeFlows: flows } : {}),
+      properties: { function: d.function, object: d.object, inferred: d.inferred ?? false },
     });
-    for (const d of f.diagnostics) {
-      const fn = f.functions.find((x) => x.name === d.function);
-      const flows = (d.paths ?? []).map((id) => fn?.paths[id]).filter((p): p is PathClass => !!p).map((p) => ({
-        message: { text: `path #${p.id}: returns ${p.exit.returns} at line ${p.exit.line}` },
-        threadFlows: [{
-          locations: [
-            ...p.steps.map((s) => ({
-              location: loc(s.line, `${s.call}(): ${s.object} ${s.delta > 0 ? '+' : ''}${s.delta}${s.note ? ` (${s.note})` : ''}`),
-              state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
-              kinds: [s.op],
-            })),
-            { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${x.delta > 0 ? '+' : ''}${x.delta}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
-          ],
-        }],
-      }));
-      results.push({
-        ruleId: d.rule,
-        level: d.severity === 'info' ? 'note' : d.severity,
-        message: { text: d.message },
-        locations: [loc(d.line)],
-        relatedLocations: d.related.map((r, i) => ({ id: i, ...loc(r.line, r.message) })),
-        ...(flows.length ? { codeFlows: flows } : {}),
-        properties: { function: d.function, object: d.object, inferred: d.inferred ?? false },
-      });
-    }
   }
+  return results;
+}
+
+/** A SARIF log around results gathered with sarifResults(). */
+export function sarifLog(results: object[], version: string, properties?: Record<string, unknown>): object {
+  const rules = Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'refcount-lens', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules } }, results }],
+    runs: [{ tool: { driver: { name: 'refcount-lens', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules } }, results, ...(properties ? { properties } : {}) }],
   };
+}
+
+export function toSarif(files: FileResult[], version: string): object {
+  return sarifLog(files.flatMap(sarifResults), version);
 }

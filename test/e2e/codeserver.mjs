@@ -2,7 +2,7 @@
 // (browser-check.mjs): start code-server (a real VS Code served to a browser) in its own
 // sandboxed HOME and process group, and drive it with Debian's chromium via playwright-core.
 // See the shared docs "vscode-e2e" for why this is how VS Code runs on these machines.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -45,6 +45,39 @@ export const DEFAULT_SETTINGS = {
   'git.enabled': false,
 };
 
+/** The environment code-server gets: its own HOME, XDG dirs and TMPDIR under `dir`. */
+function sandboxEnv(dir, extra) {
+  const home = path.join(dir, 'home');
+  const env = {
+    ...process.env,
+    ...extra,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    TMPDIR: path.join(dir, 'tmp'),
+  };
+  // Variables of an enclosing VS Code / test-electron that must not leak into this one.
+  delete env.ELECTRON_RUN_AS_NODE;
+  delete env.VSCODE_IPC_HOOK_CLI;
+  delete env.VSCODE_PID;
+  for (const d of [env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_CACHE_HOME, env.TMPDIR]) mkdirSync(d, { recursive: true });
+  return env;
+}
+
+/**
+ * Run code-server's own CLI (--install-extension, --list-extensions, ...) in a throwaway
+ * HOME. Returns spawnSync's result (stdio: 'inherit' to show its output, default: captured).
+ */
+export function codeServerCli(args, { stdio = 'pipe', timeout = 120_000 } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-cli-'));
+  try {
+    return spawnSync(codeServerBin(), args, { env: sandboxEnv(dir), cwd: dir, stdio, timeout, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (asks the kernel for one, then releases it). */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -64,7 +97,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Cleanup functions run once, in reverse order of registration, on normal end, on timeout
  * and on SIGINT/SIGTERM/SIGHUP. `finish(code)` runs them and exits the process with `code`.
  */
-export function createLifecycle({ name = 'e2e', timeoutSeconds, log = console.error } = {}) {
+export function createLifecycle({ timeoutSeconds, log = console.error } = {}) {
   const fns = [];
   let finishing = null;
   const lifecycle = {
@@ -72,9 +105,10 @@ export function createLifecycle({ name = 'e2e', timeoutSeconds, log = console.er
     async cleanup() {
       while (fns.length) {
         const fn = fns.pop();
-        try { await fn(); } catch (e) { log(`[${name}] cleanup: ${e?.message ?? e}`); }
+        try { await fn(); } catch (e) { log(`cleanup: ${e?.message ?? e}`); }
       }
     },
+    get finishing() { return finishing !== null; },
     finish(code) {
       if (!finishing) {
         finishing = (async () => {
@@ -86,16 +120,15 @@ export function createLifecycle({ name = 'e2e', timeoutSeconds, log = console.er
       return finishing;
     },
   };
-  let timer;
+  let timer; // not unref(): it also keeps a run with nothing else pending from ending as a pass
   if (timeoutSeconds > 0) {
     timer = setTimeout(() => {
-      log(`[${name}] timed out after ${timeoutSeconds} s (REFCOUNT_LENS_E2E_TIMEOUT)`);
+      log(`timed out after ${timeoutSeconds} s (REFCOUNT_LENS_E2E_TIMEOUT)`);
       lifecycle.finish(124);
     }, timeoutSeconds * 1000);
-    timer.unref();
   }
   for (const [sig, num] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
-    process.on(sig, () => { log(`[${name}] ${sig}: cleaning up`); lifecycle.finish(128 + num); });
+    process.on(sig, () => { log(`${sig}: cleaning up`); lifecycle.finish(128 + num); });
   }
   return lifecycle;
 }
@@ -112,27 +145,14 @@ export function timeoutFromEnv(def = 180) {
  * Options: userDataDir, extensionsDir (default: inside the temp dir), settings (merged over
  * DEFAULT_SETTINGS into userDataDir/User/settings.json), env (added to its environment, and so
  * to the extension host's), extraArgs, log (function for its output; default: none, kept for
- * errors), keepTemp.
+ * errors), keepTemp, lifecycle (from createLifecycle: stop() is registered with it as soon as
+ * the process exists, so a signal during start-up ends it too).
  * Returns { port, host, baseUrl, tmp, userDataDir, extensionsDir, proc, output(), stop() }.
  */
 export async function startCodeServer(opts = {}) {
   const bin = codeServerBin();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-cs-'));
-  const home = path.join(tmp, 'home');
-  const env = {
-    ...process.env,
-    ...opts.env,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    TMPDIR: path.join(tmp, 'tmp'),
-  };
-  // Variables of an enclosing VS Code / test-electron that must not leak into this one.
-  delete env.ELECTRON_RUN_AS_NODE;
-  delete env.VSCODE_IPC_HOOK_CLI;
-  delete env.VSCODE_PID;
-  for (const d of [env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_CACHE_HOME, env.TMPDIR]) mkdirSync(d, { recursive: true });
+  const env = sandboxEnv(tmp, opts.env);
 
   const userDataDir = path.resolve(opts.userDataDir || path.join(tmp, 'user-data'));
   const extensionsDir = path.resolve(opts.extensionsDir || path.join(tmp, 'extensions'));
@@ -183,6 +203,7 @@ export async function startCodeServer(opts = {}) {
     proc.stderr.destroy();
     if (!opts.keepTemp) rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   };
+  opts.lifecycle?.add(stop);
 
   const deadline = Date.now() + 30_000;
   while (!/HTTP server listening/.test(out)) {
@@ -223,53 +244,73 @@ export function workbenchUrl(cs, { folder, workspace, extensionDevelopmentPath, 
 }
 
 /**
- * Headless chromium (Debian's, never a downloaded one) in a fresh profile.
+ * Headless chromium (Debian's, never a downloaded one) in a fresh profile, with its own HOME.
+ * lifecycle (optional): close() is registered with it before the launch.
  * Returns { context, page, close() }.
  */
-export async function launchBrowser({ viewport = { width: 1400, height: 900 }, log } = {}) {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-chromium-'));
+export async function launchBrowser({ viewport = { width: 1400, height: 900 }, log, lifecycle } = {}) {
+  // HOME for chromium (its crash reporter and dconf write there).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-chromium-'));
   let context;
+  let closed = false;
+  let launching;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    // Closing while the launch is under way: let it finish, else chromium outlives us.
+    if (!context && launching) await Promise.race([launching.catch(() => {}), sleep(15_000)]);
+    if (context) await Promise.race([context.close().catch(() => {}), sleep(5000)]);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  lifecycle?.add(close);
+  // '' = a fresh temporary profile that playwright deletes itself, even when it has to kill
+  // the browser at our exit.
+  launching = chromium.launchPersistentContext('', {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    env: sandboxEnv(dir),
+    // Our lifecycle handles signals; playwright's own handler would race it.
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+  });
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport,
-      // Our lifecycle handles signals; playwright's own handler would race it.
-      handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-    });
+    context = await launching;
   } catch (e) {
-    rmSync(profile, { recursive: true, force: true });
+    await close();
     throw e;
+  }
+  if (closed) { // closed (e.g. by a signal) while launching
+    await context.close().catch(() => {});
+    throw new Error('browser closed while launching');
   }
   const page = context.pages()[0] ?? await context.newPage();
   if (log) {
     page.on('pageerror', (e) => log(`[page error] ${e.message}`));
     page.on('crash', () => log('[page crashed]'));
   }
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await Promise.race([context.close().catch(() => {}), sleep(5000)]);
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
-  };
   return { context, page, close };
 }
 
+/** Workbench messages that say nothing about the tests (no gallery on this network). */
+export const NOISE = [/ENOTFOUND open-vsx\.org/];
+
 /**
  * Expose window.codeAutomationLog / codeAutomationExit (the hooks the web workbench calls
- * while running extension tests) before any navigation. Resolves `exitCode` when the suite ends.
+ * while running extension tests) before any navigation. Returns { exitCode }: a promise of the
+ * suite's exit code (wrapped in an object, else awaiting this function would wait for the suite).
  */
-export async function exposeAutomationHooks(page, { write = (s) => process.stdout.write(s) } = {}) {
+export async function exposeAutomationHooks(page, { write = (s) => process.stdout.write(s), quiet = NOISE } = {}) {
   let resolveExit;
   const exitCode = new Promise((r) => { resolveExit = r; });
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const list = Array.isArray(args) ? args : [args];
-    write(format(...list) + '\n');
+    const text = format(...list);
+    if (quiet && quiet.some((re) => re.test(text))) return;
+    write(text + '\n');
   });
   await page.exposeFunction('codeAutomationExit', (code) => { resolveExit(Number(code) || 0); });
-  return exitCode;
+  return { exitCode };
 }
 
 /** The workbench is ready when the explorer shows the folder's rows (or, without a folder, the workbench exists). */
@@ -280,7 +321,6 @@ export async function waitForWorkbench(page, { folder = true, timeout = 60_000 }
 
 /** Open a file of the workspace the way a person does: Ctrl+P, type its name, Enter. */
 export async function quickOpen(page, name, { timeout = 30_000 } = {}) {
-  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, trial: true }).catch(() => {});
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout });
@@ -288,4 +328,15 @@ export async function quickOpen(page, name, { timeout = 30_000 } = {}) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout });
+}
+
+/** Run a command the way a person does: F1, type its title, Enter on its row. */
+export async function runCommandFromPalette(page, title, { timeout = 30_000 } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout });
 }

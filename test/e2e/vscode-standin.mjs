@@ -15,13 +15,11 @@
 //   REFCOUNT_LENS_E2E_TIMEOUT   seconds before giving up (default 180): everything is killed
 //   REFCOUNT_LENS_E2E_VERBOSE=1 also print code-server's log and the page's console
 //   REFCOUNT_LENS_CACHE / REFCOUNT_LENS_CODE_SERVER / REFCOUNT_LENS_CHROMIUM: see codeserver.mjs
-import { spawnSync } from 'node:child_process';
 import { realpathSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  codeServerBin, createLifecycle, exposeAutomationHooks, launchBrowser, startCodeServer,
+  codeServerCli, createLifecycle, exposeAutomationHooks, launchBrowser, startCodeServer,
   timeoutFromEnv, workbenchUrl,
 } from './codeserver.mjs';
 
@@ -79,15 +77,10 @@ async function main(life) {
 
   if (args.cliCommand.length) {
     // Extension management: hand over to code-server's own CLI, in a throwaway HOME.
-    const home = path.join(os.tmpdir(), `refcount-lens-cli-${process.pid}`);
     const extra = [];
     if (args.extensionsDir) extra.push('--extensions-dir', args.extensionsDir);
     if (args.userDataDir) extra.push('--user-data-dir', args.userDataDir);
-    const res = spawnSync(codeServerBin(), [...extra, ...args.cliCommand], {
-      stdio: 'inherit',
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') },
-    });
-    spawnSync('rm', ['-rf', home]);
+    const res = codeServerCli([...extra, ...args.cliCommand], { stdio: 'inherit' });
     process.exit(res.status ?? 1);
   }
 
@@ -99,25 +92,29 @@ async function main(life) {
   const t0 = Date.now();
 
   const cs = await startCodeServer({
+    lifecycle: life,
     userDataDir: args.userDataDir,
     extensionsDir: args.extensionsDir,
     log: verbose ? (s) => process.stdout.write(`[code-server] ${s}`) : undefined,
   });
-  life.add(cs.stop);
   cs.exitPromise.then(({ code, sig }) => {
+    if (life.finishing) return;
     say(`code-server exited unexpectedly (${code ?? sig}); its log:\n${cs.output()}`);
     life.finish(1);
   });
   say(`code-server ${cs.baseUrl} (pid ${cs.proc.pid}) up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const browser = await launchBrowser({ log: say });
-  life.add(browser.close);
+  const browser = await launchBrowser({ log: say, lifecycle: life });
   const { page } = browser;
   if (verbose) page.on('console', (m) => process.stdout.write(`[page ${m.type()}] ${m.text()}\n`));
   page.on('crash', () => { say('the page crashed'); life.finish(1); });
-  page.on('close', () => { say('the page closed before the tests ended'); life.finish(1); });
+  page.on('close', () => {
+    if (life.finishing) return;
+    say('the page closed before the tests ended');
+    life.finish(1);
+  });
 
-  const exitCode = await exposeAutomationHooks(page);
+  const { exitCode } = await exposeAutomationHooks(page, { quiet: verbose ? [] : undefined });
   const url = workbenchUrl(cs, {
     folder, workspace, openFile,
     extensionDevelopmentPath: args.extensionDevelopmentPath,
@@ -137,9 +134,9 @@ async function main(life) {
 
 // Run only as a program, not when imported (parseArgs is exported for reuse).
 if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
-  const life = createLifecycle({ name: NAME, timeoutSeconds: timeoutFromEnv(180), log: say });
+  const life = createLifecycle({ timeoutSeconds: timeoutFromEnv(180), log: say });
   main(life).catch((e) => {
-    say(`failed: ${e?.stack ?? e}`);
+    if (!life.finishing) say(`failed: ${e?.stack ?? e}`); // else: fallout of the cleanup
     life.finish(1);
   });
 }

@@ -1045,7 +1045,7 @@ export class FunctionEngine {
           this.truncatedReason ??= `stopped after ${opts.maxStates} path states (refcountLens.maxStatesPerFunction)`;
           break;
         }
-        if ((visits & 255) === 0 && Date.now() - started > opts.maxMs) {
+        if ((visits & 15) === 0 && Date.now() - started > opts.maxMs) {
           truncated = true;
           this.truncatedReason ??= `stopped after ${opts.maxMs} ms`;
           break;
@@ -1077,7 +1077,7 @@ export class FunctionEngine {
           push(out.to, s);
         }
       }
-      if (visits > opts.maxStates || (truncated && this.truncatedReason?.includes('ms'))) break;
+      if (visits > opts.maxStates || (truncated && Date.now() - started > opts.maxMs)) break;
     }
     return { exits, truncated, truncatedReason: truncated ? this.truncatedReason : undefined, visits, unknownCalls: [...this.unknownCalls] };
   }

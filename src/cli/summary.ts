@@ -1,0 +1,72 @@
+/** The closing summary of a multi-file run: counted as results stream past, never kept. */
+import type { FileResult } from '../analysis/result';
+import type { Colors } from './format-text';
+
+export interface RunSummary {
+  files: number;
+  /** Analysed in this run (not from the cache, not failed). */
+  analysed: number;
+  cached: number;
+  /** Files with an error (unreadable, not C, crashed, timed out). */
+  failed: number;
+  truncated: number;
+  lines: number;
+  functions: number;
+  /** Functions that touch counted objects. */
+  counted: number;
+  /** Path classes over all functions. */
+  paths: number;
+  diagnostics: Record<string, number>;
+  problems: number;
+  wallMs: number;
+  jobs: number;
+}
+
+export class SummaryCounter {
+  readonly s: RunSummary = { files: 0, analysed: 0, cached: 0, failed: 0, truncated: 0, lines: 0, functions: 0, counted: 0, paths: 0, diagnostics: {}, problems: 0, wallMs: 0, jobs: 0 };
+  private readonly t0 = performance.now();
+
+  constructor(jobs: number) { this.s.jobs = jobs; }
+
+  add(r: FileResult, how: { cached: boolean; lines: number }): void {
+    const s = this.s;
+    s.files++;
+    s.lines += how.lines;
+    if (r.error) s.failed++;
+    else if (how.cached) s.cached++;
+    else s.analysed++;
+    if (r.truncated) s.truncated++;
+    s.functions += r.functions.length;
+    for (const f of r.functions) {
+      if (f.paths.length) s.counted++;
+      s.paths += f.paths.length;
+    }
+    for (const d of r.diagnostics) {
+      s.diagnostics[d.rule] = (s.diagnostics[d.rule] ?? 0) + 1;
+      if (d.severity !== 'info') s.problems++;
+    }
+  }
+
+  finish(): RunSummary {
+    this.s.wallMs = Math.round(performance.now() - this.t0);
+    return this.s;
+  }
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const plural = (x: number, one: string, many = one + 's') => `${n(x)} ${x === 1 ? one : many}`;
+
+export function formatSummary(s: RunSummary, c: Colors): string {
+  const secs = s.wallMs / 1000;
+  const how = [`${n(s.analysed)} analysed`, ...(s.cached ? [`${n(s.cached)} from the cache`] : []), ...(s.failed ? [c.red(`${n(s.failed)} failed`)] : [])];
+  const rate = secs > 0 ? ` (${n(Math.round(s.files / secs))} files/s, ${n(Math.round(s.lines / secs))} lines/s)` : '';
+  const rules = Object.entries(s.diagnostics).filter(([r]) => r !== 'parse' && r !== 'budget').sort((a, b) => b[1] - a[1]);
+  const notes = Object.entries(s.diagnostics).filter(([r]) => r === 'parse' || r === 'budget');
+  const lines = [
+    c.bold('== summary'),
+    `  ${plural(s.files, 'file')}, ${n(s.lines)} lines: ${how.join(', ')}; ${secs.toFixed(secs < 10 ? 2 : 1)} s with ${s.jobs ? plural(s.jobs, 'worker') : 'no workers'}${rate}`,
+    `  ${plural(s.functions, 'function')} (${n(s.counted)} touch counted objects), ${plural(s.paths, 'path class', 'path classes')}${s.truncated ? c.yellow(`, ${plural(s.truncated, 'file')} cut short`) : ''}`,
+    `  diagnostics: ${rules.length ? rules.map(([r, k]) => `${r} ${n(k)}`).join(', ') : c.green('none')}${notes.length ? c.dim(`  (notes: ${notes.map(([r, k]) => `${r} ${n(k)}`).join(', ')})`) : ''}`,
+  ];
+  return lines.join('\n');
+}

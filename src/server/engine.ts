@@ -1,0 +1,92 @@
+/**
+ * Owns the analysers: one in the request loop for ordinary documents (it keeps the
+ * per-function cache that makes an edit cheap) and a worker pool for large ones, both
+ * built from the same options and rebuilt together when settings or model files change.
+ */
+import * as path from 'path';
+import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
+import type { ModelProblem } from '../analysis/model/load';
+import { analyseWithChecks, type Run } from './analysis-run';
+import { AnalysisPool, type PoolOutcome } from './pool';
+import type { LimitsShape } from '../shared/protocol';
+
+/** The analyser cuts a file at its budget and says so; the hard limit replaces a stuck worker. */
+export interface Limits extends LimitsShape {
+  workers: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  largeFileChars: 200 * 1024,
+  mainBudgetMs: 4000,
+  workerBudgetMs: 5000,
+  hardLimitMs: 60_000,
+  debounceMs: 150,
+  workers: 1,
+};
+
+export class AnalysisEngine {
+  private pool?: AnalysisPool;
+
+  private constructor(
+    private analyzer: Analyzer,
+    private options: AnalyzerOptions,
+    readonly limits: Limits,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  static async create(options: AnalyzerOptions, limits: Limits, log: (msg: string) => void): Promise<AnalysisEngine> {
+    const analyzer = await Analyzer.create({ ...options, maxMsPerFile: limits.mainBudgetMs });
+    return new AnalysisEngine(analyzer, options, limits, log);
+  }
+
+  /** New options: a fresh analyser (its cache belongs to the old model) and fresh workers. */
+  async reconfigure(options: AnalyzerOptions): Promise<void> {
+    this.analyzer = await Analyzer.create({ ...options, maxMsPerFile: this.limits.mainBudgetMs });
+    this.options = options;
+    this.pool?.reconfigure(this.workerOptions());
+  }
+
+  isLarge(text: string): boolean {
+    return text.length > this.limits.largeFileChars;
+  }
+
+  /** In the request loop. `previous` is consumed. */
+  runHere(filePath: string, text: string, previous?: ParsedDocument): Run {
+    return analyseWithChecks(this.analyzer, filePath, text, previous);
+  }
+
+  /** In a worker; resolves `{cancelled}` when a newer version or a reconfiguration dropped it. */
+  runInWorker(uri: string, filePath: string, text: string): Promise<PoolOutcome> {
+    return this.workers().analyze(uri, filePath, text);
+  }
+
+  cancel(uri: string): void { this.pool?.cancel(uri); }
+
+  forget(uri: string): void { this.pool?.forget(uri); }
+
+  /** Problems of the model files (the same files load over either preset; one is enough). */
+  modelProblems(): ModelProblem[] {
+    return this.analyzer.modelProblems(this.options.preset === 'linux' ? 'linux' : 'freebsd');
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  private workerOptions(): AnalyzerOptions {
+    return { ...this.options, maxMsPerFile: this.limits.workerBudgetMs };
+  }
+
+  private workers(): AnalysisPool {
+    this.pool ??= new AnalysisPool({
+      script: path.join(__dirname, 'worker.js'),
+      size: this.limits.workers,
+      options: this.workerOptions(),
+      hardLimitMs: this.limits.hardLimitMs,
+      maxMemoryMb: 3072,
+      log: this.log,
+    });
+    return this.pool;
+  }
+}
+

@@ -1,0 +1,67 @@
+/**
+ * The Refcount Lens language server's entry point (dist/server.js): a connection over stdio
+ * or node-ipc (`--stdio`, `--node-ipc`, chosen by the client), and the routing of each LSP
+ * message to the module that handles it. No logic lives here.
+ */
+import {
+  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Methods, type TrustParams } from '../shared/protocol';
+import { registerCommands, serverCommands } from './commands';
+import { codeLenses } from './lenses';
+import { hover } from './hover';
+import { inlayHints } from './hints';
+import { Workspace } from './workspace';
+import { registerTraceHandler } from './trace-handler';
+
+const connection = createConnection(ProposedFeatures.all);
+const textDocuments = new TextDocuments(TextDocument);
+let workspace: Workspace | undefined;
+
+connection.onInitialize(async (params): Promise<InitializeResult> => {
+  const ws = new Workspace(connection, params);
+  await ws.prepare();
+  workspace = ws;
+  registerCommands({ connection, documents: ws.docs, reanalyze: () => ws.reanalyze(), log: (m) => ws.status.log(m) });
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      inlayHintProvider: { resolveProvider: false },
+      codeLensProvider: { resolveProvider: false },
+      hoverProvider: true,
+      executeCommandProvider: { commands: serverCommands(ws.clientShowsPaths) },
+      workspace: { workspaceFolders: { supported: true } },
+    },
+    serverInfo: { name: 'refcount-lens', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => void workspace?.start());
+connection.onDidChangeConfiguration((p) => void workspace?.configurationChanged(p.settings));
+connection.onDidChangeWatchedFiles((p) => void workspace?.filesChanged(p.changes.map((c) => c.uri)));
+connection.onNotification(Methods.trust, (p: TrustParams) => void workspace?.trustChanged(p?.trusted === true));
+
+textDocuments.onDidOpen((e) => workspace?.docs.open(e.document.uri, e.document.version, e.document.getText()));
+textDocuments.onDidChangeContent((e) => workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()));
+textDocuments.onDidClose((e) => workspace?.docs.close(e.document.uri));
+
+connection.languages.inlayHint.on(async (p, token) => {
+  const snap = await workspace?.snapshot(p.textDocument.uri, 'inlayHints', token);
+  return snap ? inlayHints(snap.result, snap.text, p.range, p.textDocument.uri) : [];
+});
+connection.onCodeLens(async (p, token) => {
+  const snap = await workspace?.snapshot(p.textDocument.uri, 'codeLens', token);
+  return snap ? codeLenses(snap.result, p.textDocument.uri, snap.text) : [];
+});
+connection.onHover(async (p, token) => {
+  const snap = await workspace?.snapshot(p.textDocument.uri, 'hover', token);
+  return snap ? hover(snap.result, snap.text, p.position) : null;
+});
+
+registerTraceHandler(connection, async (uri) => workspace?.snapshot(uri, 'any'));
+
+connection.onShutdown(async () => { await workspace?.dispose(); });
+
+textDocuments.listen(connection);
+connection.listen();

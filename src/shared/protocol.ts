@@ -1,0 +1,109 @@
+/**
+ * The wire protocol between the Refcount Lens client (src/extension/) and its language
+ * server (src/server/), beyond standard LSP. The only module both sides import: it holds
+ * names and plain types, never code that needs `vscode` or the server's libraries.
+ */
+import type { FunctionResult, PathClass } from '../analysis/result';
+
+export type { FunctionResult, PathClass };
+
+/** Custom requests and notifications (method names). */
+export const Methods = {
+  /** client -> server: {uri, line} -> the FunctionResult whose range holds `line`, or null. */
+  functionPaths: 'refcountLens/functionPaths',
+  /** client -> server: {uri} -> the functions with counted objects (for the path picker). */
+  functions: 'refcountLens/functions',
+  /** server -> client: what the server is doing (status bar). */
+  status: 'refcountLens/status',
+  /** client -> server: the workspace trust changed (model files may now load). */
+  trust: 'refcountLens/trust',
+} as const;
+
+/** Commands. The server executes SERVER ones; the VS Code client implements CLIENT ones. */
+export const Commands = {
+  /** Pick a path of a function and highlight it. Arguments: uri, function line (1-based), path id?. */
+  showPaths: 'refcountLens.showPaths',
+  nextPath: 'refcountLens.nextPath',
+  previousPath: 'refcountLens.previousPath',
+  nextStep: 'refcountLens.nextStep',
+  previousStep: 'refcountLens.previousStep',
+  hidePaths: 'refcountLens.hidePaths',
+  showOutput: 'refcountLens.showOutput',
+  restartServer: 'refcountLens.restartServer',
+  /** Server: analyse every open document again from scratch. */
+  reanalyze: 'refcountLens.reanalyze',
+} as const;
+
+/** 1-based line, as everywhere in the analysis results. */
+export interface FunctionPathsParams { uri: string; line: number }
+
+export interface FunctionsParams { uri: string }
+
+/** One entry of the path picker. */
+export interface FunctionSummary {
+  name: string;
+  line: number;
+  endLine: number;
+  paths: number;
+  roles?: string[];
+  truncated: boolean;
+}
+
+export type StatusState = 'analysing' | 'idle' | 'disabled';
+
+export interface StatusParams {
+  state: StatusState;
+  /** Problems (errors and warnings) over all open documents. */
+  problems: number;
+  /** The document just analysed, and how long it took end to end. */
+  uri?: string;
+  ms?: number;
+  /** A short reason the user should see (a budget cut, a broken model file). */
+  message?: string;
+}
+
+export interface TrustParams { trusted: boolean }
+
+/** What the client sends in `initialize`. */
+export interface InitializationOptions {
+  /** The workspace is trusted: `.refcount-lens.json` and refcountLens.modelFiles may load. */
+  trusted?: boolean;
+  /** The client implements refcountLens.showPaths itself (VS Code's path view). */
+  clientShowsPaths?: boolean;
+  /** Settings for clients that do not answer workspace/configuration. */
+  settings?: Partial<SettingsShape>;
+  /** Tuning for tests and very large trees; every field optional. */
+  limits?: Partial<LimitsShape>;
+}
+
+export interface LimitsShape {
+  /** Documents longer than this (characters) are analysed in a worker thread. */
+  largeFileChars: number;
+  /** Per-file analysis budget in the request loop, ms. */
+  mainBudgetMs: number;
+  /** Per-file analysis budget in a worker, ms. */
+  workerBudgetMs: number;
+  /** Wall-clock limit of one worker job (parse included), ms. */
+  hardLimitMs: number;
+  /** Quiet time after an edit before the analysis runs by itself, ms. */
+  debounceMs: number;
+}
+
+/** The `refcountLens.*` settings as the server reads them (package.json documents each). */
+export interface SettingsShape {
+  enable: boolean;
+  inlayHints: { enabled: boolean };
+  codeLens: { enabled: boolean };
+  preset: 'freebsd' | 'linux' | 'auto';
+  modelFiles: string[];
+  maxStatesPerFunction: number;
+}
+
+export const DEFAULT_SETTINGS: SettingsShape = {
+  enable: true,
+  inlayHints: { enabled: true },
+  codeLens: { enabled: true },
+  preset: 'auto',
+  modelFiles: [],
+  maxStatesPerFunction: 20000,
+};

@@ -1,0 +1,42 @@
+/**
+ * What-if runs: the same scenario over the same analysis with one change, cheap because
+ * nothing is re-analysed.
+ *   add-remove-method   a PR_METHOD_REMOVE method that detaches the cloners of the jail's VNET
+ *   drop-line:N         leave out the counted calls (and kernel calls) at line N
+ *   fact:KEY=VALUE      override a fact for the whole scenario
+ */
+import { KNOWN_FACTS } from './scenario';
+
+export interface WhatIf {
+  list: string[];
+  addRemoveMethod: boolean;
+  dropLines: Set<number>;
+  facts: Record<string, string>;
+  problems: string[];
+}
+
+export const WHAT_IFS = [
+  { id: 'add-remove-method', title: 'Add a PR_METHOD_REMOVE method (detaches the cloners of the jail\'s VNET)' },
+  { id: 'drop-line:N', title: 'Leave out the calls at line N' },
+  { id: 'fact:KEY=VALUE', title: 'Override a fact' },
+];
+
+export function parseWhatIf(items: string[]): WhatIf {
+  const w: WhatIf = { list: [], addRemoveMethod: false, dropLines: new Set(), facts: {}, problems: [] };
+  for (const raw of items.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    if (raw === 'add-remove-method') { w.addRemoveMethod = true; w.list.push(raw); continue; }
+    const drop = /^drop-(?:line|step):(\d+)$/.exec(raw);
+    if (drop) { w.dropLines.add(Number(drop[1])); w.list.push(raw); continue; }
+    const fact = /^fact:([^=]+)=(.+)$/.exec(raw);
+    if (fact) {
+      const key = fact[1].trim().toLowerCase(), value = fact[2].trim().toLowerCase();
+      const known = KNOWN_FACTS[key];
+      if (!known || !known.values.includes(value)) { w.problems.push(`what-if "${raw}": facts are ${Object.entries(KNOWN_FACTS).map(([k, v]) => `${k}=${v.values.join('|')}`).join(', ')}`); continue; }
+      w.facts[key] = value;
+      w.list.push(raw);
+      continue;
+    }
+    w.problems.push(`unknown what-if "${raw}" (known: add-remove-method, drop-line:N, fact:KEY=VALUE)`);
+  }
+  return w;
+}

@@ -1,0 +1,166 @@
+/** Whole trees through the real CLI bundle: workers, order, streaming JSON, summary, cache, failures. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from '../helpers/analyzer';
+import { Progress } from '../../src/cli/progress';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env } });
+const tmp = (p = 'rl-tree-') => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)/;
+
+const leaky = (fn: string) => `#include <sys/conf.h>
+int
+${fn}(struct cdev *dev, int error)
+{
+	dev_ref(dev);
+	if (error)
+		return (error);
+	dev_rel(dev);
+	return (0);
+}
+`;
+const clean = (fn: string) => `int\n${fn}(int x)\n{\n\treturn (x + 1);\n}\n`;
+
+function sampleTree(n = 12): { dir: string; files: string[] } {
+  const dir = tmp();
+  const files: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = path.join(dir, `d${i % 3}`, `f${String(i).padStart(2, '0')}.c`);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, i % 4 === 0 ? leaky(`leaky_${i}`) : clean(`clean_${i}`));
+    files.push(f);
+  }
+  files.sort();
+  return { dir, files };
+}
+
+test('a tree on two workers: input order, one JSON document, a summary, exit 1 for problems', () => {
+  const { dir, files } = sampleTree();
+  const r = run(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache']);
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.version, 1);
+  assert.deepEqual(out.files.map((f: { path: string }) => path.resolve(f.path)), files, 'streamed in walk order');
+  assert.equal(out.summary.files, 12);
+  assert.equal(out.summary.analysed, 12);
+  assert.equal(out.summary.jobs, 2);
+  assert.equal(out.summary.problems, 3);
+  const rule = Object.keys(out.summary.diagnostics)[0];
+  assert.equal(out.summary.diagnostics[rule], 3);
+  assert.equal(out.summary.functions, 12);
+  assert.ok(out.summary.paths >= 6);
+  assert.equal(r.stderr, '', 'no progress lines unless asked (stderr is not a terminal)');
+
+  const text = run(['analyze', dir, '--jobs', '2', '--no-cache']);
+  assert.equal(text.status, 1);
+  const order = [...text.stdout.matchAll(/^== (.*\.c)$/gm)].map((m) => path.resolve(m[1]));
+  assert.deepEqual(order, files);
+  assert.match(text.stdout, /== summary\n {2}12 files, \d+ lines: 12 analysed; [\d.]+ s with 2 workers/);
+  assert.match(text.stdout, new RegExp(`diagnostics: ${rule} 3`));
+
+  const sarif = JSON.parse(run(['analyze', dir, '--format', 'sarif', '--no-cache']).stdout);
+  assert.equal(sarif.runs[0].results.filter((x: { ruleId: string }) => x.ruleId === rule).length, 3);
+
+  const progress = run(['analyze', dir, '--progress', '--no-cache', '--jobs', '1']);
+  assert.match(progress.stderr, /refcount-lens: 12\/12 files \(100%\)/);
+});
+
+test('the cache: an unchanged re-run is served from it, an edited file is analysed again', () => {
+  const { dir, files } = sampleTree(8);
+  const cacheDir = tmp('rl-cache-');
+  const first = run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir]);
+  const a = JSON.parse(first.stdout);
+  assert.equal(a.summary.analysed, 8);
+  const second = run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir]);
+  const b = JSON.parse(second.stdout);
+  assert.equal(b.summary.cached, 8);
+  assert.equal(b.summary.analysed, 0);
+  assert.equal(second.status, first.status);
+  assert.deepEqual(b.files, a.files, 'the same results, paths included');
+  fs.appendFileSync(files[3], '\nint extra(void) { return 0; }\n');
+  const third = JSON.parse(run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir]).stdout);
+  assert.equal(third.summary.cached, 7);
+  assert.equal(third.summary.analysed, 1);
+  assert.ok(third.files[3].functions.some((f: { name: string }) => f.name === 'extra'));
+  // options that change results are part of the key
+  const noInf = JSON.parse(run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir, '--no-inference']).stdout);
+  assert.equal(noInf.summary.cached, 0);
+  // --no-cache neither reads nor writes
+  const empty = tmp('rl-cache-');
+  run(['analyze', dir, '--no-cache', '--cache-dir', empty]);
+  assert.deepEqual(fs.readdirSync(empty), []);
+  // a corrupt entry is a miss, not a failure
+  for (const sub of fs.readdirSync(cacheDir)) for (const e of fs.readdirSync(path.join(cacheDir, sub))) fs.writeFileSync(path.join(cacheDir, sub, e), '{"trunc');
+  const corrupt = run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir]);
+  assert.equal(JSON.parse(corrupt.stdout).summary.analysed, 8);
+});
+
+test('a worker that crashes, hangs, runs out of memory or exits is replaced; its file gets exit 2 and a clear message', () => {
+  const { dir, files } = sampleTree(10);
+  const names = ['f01', 'f03', 'f05', 'f07'];
+  const r = run(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '5', '--max-memory', '96'], {
+    REFCOUNT_LENS_FAULT: `crash:${names[0]},hang:${names[1]},oom:${names[2]},exit:${names[3]}`,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, STACK);
+  assert.match(r.stderr, /f01\.c: the analysis crashed \(injected crash on .*f01\.c\); the file was skipped/);
+  assert.match(r.stderr, /f03\.c: the analysis took longer than 5 s \(the hard limit, --timeout\) and was stopped; the file was skipped/);
+  assert.match(r.stderr, /f05\.c: the analysis ran out of memory \(over 96 MB; raise it with --max-memory\); the file was skipped/);
+  assert.match(r.stderr, /f07\.c: the analysis worker exited unexpectedly \(code 7\); the file was skipped/);
+  assert.match(r.stderr, /4 analysis workers were replaced/);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.files.map((f: { path: string }) => path.resolve(f.path)), files, 'every file is still reported, in order');
+  for (const f of out.files) {
+    const broken = names.some((n) => f.path.includes(n));
+    assert.equal(!!f.error, broken, f.path);
+  }
+  assert.equal(out.summary.failed, 4);
+  assert.equal(out.summary.analysed, 6);
+});
+
+test('bad options are usage errors (exit 2, one line)', () => {
+  const { dir } = sampleTree(1);
+  for (const args of [['--jobs', 'x'], ['--timeout', '0'], ['--max-memory', '1'], ['--frob']]) {
+    const r = run(['analyze', dir, ...args]);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /^refcount-lens: /);
+    assert.doesNotMatch(r.stderr, STACK);
+  }
+  const none = tmp();
+  fs.writeFileSync(path.join(none, 'README'), 'no C here');
+  const empty = run(['analyze', none]);
+  assert.equal(empty.status, 0);
+  assert.match(empty.stderr, /no C files to analyse/);
+});
+
+test('--jobs 0 analyses in the main thread with the same results; --output streams to a file', () => {
+  const { dir } = sampleTree(5);
+  const a = JSON.parse(run(['analyze', dir, '--format', 'json', '--no-cache', '--jobs', '0']).stdout);
+  const b = JSON.parse(run(['analyze', dir, '--format', 'json', '--no-cache', '--jobs', '2']).stdout);
+  const strip = (x: { files: { timing: unknown }[] }) => x.files.map((f) => ({ ...f, timing: 0 }));
+  assert.deepEqual(strip(a), strip(b));
+  const o = path.join(tmp(), 'report.json');
+  const r = run(['analyze', dir, '--format', 'json', '--no-cache', '-o', o]);
+  assert.equal(r.stdout, '');
+  assert.equal(JSON.parse(fs.readFileSync(o, 'utf8')).files.length, 5);
+});
+
+test('the progress bar: files done, rate, ETA, drawn in place and cleared', () => {
+  let t = 0;
+  const writes: string[] = [];
+  const p = new Progress({ write: (s: string) => writes.push(s), columns: 100 }, 4, 'bar', () => t);
+  t = 1000; p.tick(); t = 2000; p.tick();
+  assert.match(writes.at(-1)!, /^\r\u001b\[2K\[#+-+\] 2\/4 files \(50%\) · 1\.0 files\/s · ETA 2s$/);
+  p.clear();
+  assert.equal(writes.at(-1), '\r\u001b[2K');
+  t = 2500; p.tick(); t = 3000; p.tick();
+  assert.match(writes.at(-1)!, /4\/4 files \(100%\)/);
+  p.finish();
+  assert.equal(writes.at(-1), '\r\u001b[2K');
+});
