@@ -211,6 +211,28 @@ function oneFileCli(): void {
   }
 }
 
+/** The biggest file the CLI accepts (2 MB by default) and one it refuses: peak memory of each. */
+function bigFiles(): void {
+  const accepted = path.join(WORK, 'big-1.9mb.c');
+  const refused = path.join(WORK, 'big-5mb.c');
+  fs.writeFileSync(accepted, generateFile({ lines: 86000, seed: 2 }));
+  fs.writeFileSync(refused, generateFile({ lines: 230000, seed: 3 }));
+  const out: Record<string, unknown> = {};
+  for (const [label, f] of [['accepted', accepted], ['refused', refused]] as const) {
+    const mb = fs.statSync(f).size / 1048576;
+    const r = cli(['analyze', f, '--no-cache', '--format', 'json']);
+    out[label] = { mb, wallMs: r.wallMs, peakRssMb: r.rssKb && r.rssKb / 1024, status: r.status };
+    row({
+      what: `one ${mb.toFixed(1)} MB generated file (${label === 'accepted' ? 'the largest accepted' : 'over --max-file-size'}): peak RSS`,
+      value: r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a',
+      target: 'a few hundred MB',
+      ok: r.rssKb ? r.rssKb / 1024 <= 500 : undefined,
+      note: `exit ${r.status}, ${ms(r.wallMs / 1000)} s`,
+    });
+  }
+  results.bigFiles = out;
+}
+
 function spatchVersion(): string | undefined {
   const r = spawnSync('spatch', ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return undefined;
@@ -331,6 +353,7 @@ async function main(): Promise<void> {
   log();
   await inProcess();
   oneFileCli();
+  bigFiles();
   note('generating trees of 10, 100' + (QUICK ? '' : ' and 1,000') + ' files');
   const trees = (QUICK ? [10, 100] : [10, 100, 1000]).map((n) => ({ n, dir: path.join(WORK, `tree-${n}`), lines: 0 }));
   for (const t of trees) t.lines = generateTree(t.dir, t.n, 2000, 1).lines;

@@ -72,7 +72,7 @@ for (const file of files) {
     for (const t of exp.truncated) assert.ok(r.functions.find((x) => x.name === t)?.truncated, `${file}: ${t} should be truncated`);
     for (const f of r.functions) if (!exp.truncated.includes(f.name)) assert.ok(!f.truncated, `${file}: ${f.name} truncated: ${f.truncatedReason}`);
     const snapFile = full.replace(/\.c$/, '.expected.json');
-    const snap = snapshot(r);
+    const snap = JSON.parse(JSON.stringify(snapshot(r)));
     if (process.env.UPDATE_EXPECT) fs.writeFileSync(snapFile, JSON.stringify(snap, null, 1) + '\n');
     else if (!fs.existsSync(snapFile)) assert.fail(`${file}: no ${path.basename(snapFile)} beside it (UPDATE_EXPECT=1 npm test writes it; review it before committing)`);
     else assert.deepEqual(snap, JSON.parse(fs.readFileSync(snapFile, 'utf8')), `${file}: output differs from ${path.basename(snapFile)} (UPDATE_EXPECT=1 npm test refreshes it)`);

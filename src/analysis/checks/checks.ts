@@ -39,6 +39,7 @@ function isSuccess(cls: string, returnsPointer: boolean): boolean {
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
   for (const x of a) for (const y of b) {
     if (x.key !== y.key) continue;
+    if ((x.key.startsWith('cond@') || x.key.startsWith('via ')) && x.value !== y.value) return true;
     if ((x.test === 'eq' && y.test === 'ne') || (x.test === 'ne' && y.test === 'eq')) { if (x.value === y.value) return true; }
     if (x.test === 'eq' && y.test === 'eq' && x.value !== y.value) return true;
     if ((x.test === 'has' && y.test === 'lacks') || (x.test === 'lacks' && y.test === 'has')) { if (x.value === y.value) return true; }

@@ -35,6 +35,7 @@ export interface Model {
   noreturn: Set<string>;
   transparent: Map<string, number>;
   returnsArgument: Map<string, number>;
+  nullTests: Set<string>;
   borrows: Set<string>;
   zeroes: Map<string, Target>;
   iterators: Map<string, IteratorSpec & { source: string }>;
@@ -47,7 +48,7 @@ export interface Model {
 
 export function emptyModel(): Model {
   return {
-    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), borrows: new Set(), zeroes: new Map(),
+    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(),
     iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new Map(), sources: [],
   };
 }

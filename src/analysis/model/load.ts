@@ -31,7 +31,7 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
     else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   model.sources.push(source);
-  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'borrows', 'zeroes', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
+  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
@@ -57,6 +57,7 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
     else if (list.length) model.functions.delete(name);
   }
   for (const n of file.noreturn ?? []) model.noreturn.add(n);
+  for (const n of file.nullTests ?? []) model.nullTests.add(n);
   for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
   for (const n of file.borrows ?? []) model.borrows.add(n);

@@ -94,6 +94,8 @@ export interface ModelFile {
   transparent?: Record<string, number>;
   /** Calls whose result is one of their arguments (crhold, of_node_get, dget): name -> argument index. */
   returnsArgument?: Record<string, number>;
+  /** Calls that test their argument for "no object" like `x == NULL` (IS_ERR_OR_NULL). */
+  nullTests?: string[];
   /** Calls that only read their arguments: never a transfer of a reference. */
   borrows?: string[];
   /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */

@@ -53,7 +53,7 @@ export function pathClasses(cfg: Cfg, exits: State[]): { classes: PathClass[]; c
         id: groups.size,
         exit: { line: st.exit!.line, returns: st.exit!.returns, returnClass: st.exit!.returnClass },
         conditions: dedupeStrings(toArray(st.conds)),
-        paramConditions: st.paramConds.map((p) => p.text),
+        paramConditions: [...new Set(st.paramConds.filter((p) => !p.key.startsWith('via ')).map((p) => p.text))],
         deltas,
         steps: toArray(st.steps),
         lines: toArray(st.lines),
@@ -108,8 +108,8 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const effects: SummaryEffect[] = [];
     for (const [k, o] of st.objects) {
       if (o.exist === 0 && o.refs === 0 && !Object.values(o.counters ?? {}).some((v) => v !== 0)) continue;
-      let t = targetOfKey(cfg, k);
-      if (!t && st.exit?.returnedKey === k) t = { base: 'ret', index: -1, segs: [], text: 'ret' };
+      // a returned object travels with the return value, even when it is the caller's own argument
+      let t = st.exit?.returnedKey === k ? { base: 'ret' as const, index: -1, segs: [], text: 'ret' } : targetOfKey(cfg, k);
       if (!t) continue;
       const labels = [...new Set(toArray(st.steps).filter((s) => s.object === o.display && s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') && !s.note.startsWith('returned')).map((s) => s.note!).filter(Boolean))];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter

@@ -173,7 +173,28 @@ export class FunctionEngine {
       walk(n.ast);
     }
     for (const [n, c] of sites) if (c > 1) this.reassigned.add(n);
+    // locals computed from parameters (`cdp = cdev2priv(dev)`): conditions on them depend on the caller's input
+    const flows: [string, Syn][] = [];
+    const collect = (x: Syn | undefined) => {
+      if (!x) return;
+      if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier') flows.push([x.fields.left.text ?? '', x.fields.right]);
+      for (const c of x.children) collect(c);
+    };
+    for (const n of input.cfg.nodes) { if (n.kind === 'init' && n.decl && n.ast) flows.push([n.decl.name, n.ast]); collect(n.ast); }
+    const names = (x: Syn, out: Set<string>) => { if (x.type === 'identifier' && x.text) out.add(x.text); for (const c of x.children) names(c, out); };
+    for (const p of input.cfg.params) this.paramDerived.add(p.name);
+    for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
+      changed = false;
+      for (const [lhs, rhs] of flows) {
+        if (this.paramDerived.has(lhs) || !rhs) continue;
+        const callee = rhs.type === 'call_expression' && rhs.fields.function?.type === 'identifier' ? rhs.fields.function.text ?? '' : undefined;
+        if (callee !== undefined && (input.model.functions.has(callee) || input.summaries.has(callee))) continue;
+        const used = new Set<string>(); names(rhs, used);
+        if ([...used].some((u) => this.paramDerived.has(u))) { this.paramDerived.add(lhs); changed = true; }
+      }
+    }
   }
+  private readonly paramDerived = new Set<string>();
 
   // ---------- text helpers ----------
   private text(e: Syn | undefined): string {
@@ -372,7 +393,8 @@ export class FunctionEngine {
     if (effects) {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
       const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
-      return this.applyModel(name!, effects, vals, e, st, temp).map((s) => ({ st: s, v: result }));
+      const onArg = result === tempVal ? effects : effects.map((ef) => (ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef));
+      return this.applyModel(name!, onArg, vals, e, st, temp).map((s) => ({ st: s, v: result }));
     }
     const summary = name ? this.input.summaries.get(name) : undefined;
     if (summary) return this.applySummary(name!, summary, vals, e, st, temp).map((s) => ({ st: s, v: tempVal }));
@@ -451,8 +473,10 @@ export class FunctionEngine {
       if (direct === true) out.push(st);
       else if (direct === false) keepFalse.push(st);
       else if (key) {
-        out.push(this.setFactKeep(st, key, factFor(test, st.facts.get(key), true)));
-        keepFalse.push(this.setFactKeep(st, key, factFor(test, st.facts.get(key), false)));
+        const pk = parseKey(key);
+        const words = atomText(atom, this.displayKey(key));
+        out.push(this.noteParamCond(this.setFactKeep(st, key, factFor(test, st.facts.get(key), true)), pk, key, test, true, words[0]));
+        keepFalse.push(this.noteParamCond(this.setFactKeep(st, key, factFor(test, st.facts.get(key), false)), pk, key, test, false, words[1]));
       } else { out.push(st); keepFalse.push(st); }
     }
     return out;
@@ -484,7 +508,11 @@ export class FunctionEngine {
       const retFact = start.facts.get(temp);
       for (const ef of effects) {
         const retOk = ef.when.every((a) => a.kind !== 'ret' || decide(retFact, atomTest(a)) !== false);
-        if (!retOk) continue;
+        if (!retOk) {
+          // the call tried to take a reference and failed: releasing it now is an over-release
+          if (ef.op === 'acquire' || ef.op === 'create') states = states.map((s) => this.markAttempted(s, ef, vals, temp));
+          continue;
+        }
         let holding = states;
         const notHolding: State[] = [];
         for (const a of ef.when) if (a.kind !== 'ret') holding = this.splitOnAtom(holding, a, vals, temp, notHolding);
@@ -494,6 +522,15 @@ export class FunctionEngine {
       results.push(...states);
     }
     return results;
+  }
+
+  private markAttempted(st: State, ef: Effect, vals: Val[], temp: string): State {
+    const p = this.targetPath(ef.target, vals, temp);
+    if (!p || ef.target.base === 'ret') return st;
+    const key = keyOf(p);
+    const o = st.objects.get(key);
+    if (o?.obtained) return st;
+    return this.putObj(st, key, o ? { ...o, obtained: true } : { display: this.displayKey(key), kind: ef.kind ?? this.kindOf(p) ?? 'object', exist: 0, refs: 0, transferred: 0, obtained: true });
   }
 
   private applyEffect(st: State, ef: Effect, vals: Val[], temp: string, e: Syn, call: string): State {
@@ -519,6 +556,7 @@ export class FunctionEngine {
     const kind = c.kind ?? prev?.kind ?? this.kindOf(p) ?? 'object';
     let s = st;
     if (c.op === 'lookup' || c.op === 'create') s = this.noteWrite(s, key, p, c.line);
+    else if ((c.op === 'acquire' && (c.refs ?? c.count) > 0) || (c.exist ?? 0) > 0) s = this.setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), eq: undefined, ne: ['0'] });
     const cur = s.objects.get(key);
     const o: ObjState = cur ? { ...cur } : { display: this.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
     if (!cur || o.kind === 'object') o.kind = kind;
@@ -582,7 +620,8 @@ export class FunctionEngine {
     const pending = o.refs - o.transferred;
     const objects = new Map(st.objects);
     objects.delete(key);
-    if (pending > 0 && !throughPointer(p) && rootClass(p.root, this.decls) === 'local') {
+    // keep what a check still needs: references lost with a local, or a count already driven below zero
+    if ((pending > 0 && !throughPointer(p) && rootClass(p.root, this.decls) === 'local') || o.overLine !== undefined) {
       objects.set(`${key}~${line}`, { ...o, display: `${o.display} (overwritten at line ${line})` });
     }
     return with_(st, { objects });
@@ -600,6 +639,7 @@ export class FunctionEngine {
 
   private applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): State[] {
     const results: State[] = [];
+    const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
     if (summary.escapes?.length) st = this.handOn(name, summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v), e.line, st);
     for (const sp of summary.paths) {
       let states = [st];
@@ -613,6 +653,7 @@ export class FunctionEngine {
       }
       for (let s of states) {
         s = this.setFactKeep(s, temp, retClassFact(sp.ret));
+        if (opaque) s = this.addOpaqueCond(s, `via ${name}@${e.start}`, String(summary.paths.indexOf(sp)), `${name}() path ${summary.paths.indexOf(sp)}`);
         for (const w of sp.writes) {
           const p = this.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
@@ -707,7 +748,7 @@ export class FunctionEngine {
     }
     // a store into memory: references held on the stored object are handed on
     for (const [ok, o] of s.objects) {
-      if (ok !== srcKey) continue;
+      if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred)) {
         s = this.putObj(s, ok, { ...o, transferred: o.refs });
         s = this.addStep(s, { line, call: '=', object: o.display, kind: o.kind, delta: 0, op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}`, after: o.exist + o.refs });
@@ -794,12 +835,23 @@ export class FunctionEngine {
   private branchNode(n: CfgNode, st: State): { to: number; st: State; kind: string }[] {
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: { to: number; st: State; kind: string }[] = [];
+    let readsParam = false;
     const emit = (truth: boolean, s: State, cond?: string) => {
       const edge = truth ? tEdge : fEdge;
       if (!edge) return;
-      outs.push({ to: edge.to, st: cond ? with_(s, { conds: cons(cond, s.conds) }) : s, kind: edge.kind });
+      let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
+      // a caller can tell apart paths that depend on what it passed in
+      if (readsParam) next = this.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond ?? '');
+      outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
-    if (!n.ast) { emit(true, st); emit(false, st); return outs; }
+    if (!n.ast) {
+      emit(true, st);
+      // an iterator loop that runs to its end leaves its variable NULL
+      const spec = n.macro ? this.model.iterators.get(n.macro.name) : undefined;
+      const v = spec && n.macro!.args[spec.var] ? this.eval(n.macro!.args[spec.var], st)[0] : undefined;
+      emit(false, v?.v.k === 'path' ? this.setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st);
+      return outs;
+    }
     // read the condition as `subject OP constant` or a flag test
     let c = n.ast;
     const unwrap = (x: Syn): Syn => {
@@ -817,6 +869,9 @@ export class FunctionEngine {
     c = unwrap(c);
     let negate = false;
     if (c.type === 'unary_expression' && c.op === '!') { negate = true; c = unwrap(c.fields.argument); }
+    // IS_ERR_OR_NULL(x) asks whether x is an object at all: read it as x == NULL
+    let nullTest: Syn | undefined;
+    if (c.type === 'call_expression' && this.model.nullTests.has(this.calleeName(c) ?? '') && c.fields.arguments?.children[0]) nullTest = unwrap(c.fields.arguments.children[0]);
     let subject: Syn = c;
     let test: Test = { op: 'ne', c: '0' };
     let rhsText = '0';
@@ -830,7 +885,9 @@ export class FunctionEngine {
       if (u.type === 'unary_expression' && u.op === '-') { const inner = constOf(u.fields.argument); return inner ? `-${inner}` : undefined; }
       return undefined;
     };
-    if (c.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(c.op ?? '')) {
+    if (nullTest) {
+      subject = nullTest; test = { op: 'eq', c: '0' }; rhsText = '0'; opText = '==';
+    } else if (c.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(c.op ?? '')) {
       let l = c.fields.left; let r = c.fields.right; let op = c.op!;
       let k = constOf(r);
       if (k === undefined && constOf(l) !== undefined) { k = constOf(l); [l, r] = [r, l]; op = mirrorOp(op); }
@@ -865,8 +922,16 @@ export class FunctionEngine {
       const shownRhs = rhsText === '0' && (this.returnsPointerSubject(subject) || /NULL/.test(this.text(n.ast))) ? 'NULL' : rhsText;
       return `${subj} ${holds ? opText : negateOp(opText)} ${shownRhs}`;
     };
+    readsParam = this.readsParameter(n.ast, st);
     const evalTarget = structured ? subject : n.ast;
-    for (const o of this.eval(evalTarget, st)) {
+    // `(x = get()) == NULL`: the test is about x
+    const assigned = structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '=' ? unwrap(subject).fields.left : undefined;
+    for (const o0 of this.eval(evalTarget, st)) {
+      let o = o0;
+      if (assigned && o.v.k === 'path') {
+        const lhs = this.eval(assigned, o.st)[0];
+        if (lhs?.v.k === 'path') o = { st: o.st, v: lhs.v };
+      }
       if (!structured || o.v.k === 'unknown') { emit(true, o.st, condText(true)); emit(false, o.st, condText(false)); continue; }
       if (o.v.k === 'const' || o.v.k === 'flags') {
         const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
@@ -893,6 +958,24 @@ export class FunctionEngine {
       }
     }
     return outs;
+  }
+
+  private readsParameter(e: Syn, st: State): boolean {
+    const walk = (x: Syn): boolean => {
+      if (x.type === 'identifier') {
+        if (this.paramDerived.has(x.text ?? '')) return true;
+        const v = this.resolve(x.text ?? '', this.node.scope, st);
+        return v.k === 'path' && rootClass(v.p.root, this.decls) === 'param';
+      }
+      if (x.type === 'call_expression') return false; // a call's result is the callee's answer, not the caller's input
+      return x.children.some(walk);
+    };
+    return walk(e);
+  }
+
+  private addOpaqueCond(st: State, key: string, value: string, text: string): State {
+    if (st.paramConds.some((p) => p.key === key && p.value === value)) return st;
+    return with_(st, { paramConds: [...st.paramConds, { key, test: 'eq', value, text }] });
   }
 
   private returnsPointerSubject(subject: Syn): boolean {
@@ -1133,6 +1216,13 @@ export class FunctionEngine {
     }
     return s;
   }
+}
+
+/** Condition words for an argument atom, as [holds, fails]. */
+function atomText(a: Atom, subject: string): [string, string] {
+  if (a.kind === 'flag') return a.negated ? [`!(${subject} & ${a.flag})`, `${subject} & ${a.flag}`] : [`${subject} & ${a.flag}`, `!(${subject} & ${a.flag})`];
+  if (a.kind === 'null') return a.isNull ? [`${subject} == NULL`, `${subject} != NULL`] : [`${subject} != NULL`, `${subject} == NULL`];
+  return ['', ''];
 }
 
 function atomTest(a: Atom & { kind: 'ret' }): Test {
