@@ -14,6 +14,8 @@ const DIR = path.join(ROOT, 'test', 'fixtures', 'analysis');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.c')).sort() : [];
 
 interface Expectations {
+  /** `// @known-gap why`: a pattern the analysis gets wrong today; the test runs and is reported as a TODO. */
+  knownGap?: string;
   diags: { rule: string; line: number }[];
   deltas: { fn: string; object: string; values: number[] }[];
   paths: { fn: string; count: number }[];
@@ -28,6 +30,8 @@ export function readExpectations(text: string): Expectations {
     if (d) e.deltas.push({ fn: d[1], object: d[2].trim(), values: d[3].split(',').map((x) => Number(x.trim())).sort((a, b) => a - b) });
     const p = /@paths\s+(\w+)\s*=\s*(\d+)/.exec(line);
     if (p) e.paths.push({ fn: p[1], count: Number(p[2]) });
+    const g = /@known-gap\s+(.+)$/.exec(line);
+    if (g) e.knownGap = g[1].trim();
     const t = /@truncated\s+(\w+)/.exec(line);
     if (t) e.truncated.push(t[1]);
   });
@@ -50,7 +54,8 @@ function snapshot(r: FileResult) {
 }
 
 for (const file of files) {
-  test(`fixture ${file}`, async () => {
+  const gap = readExpectations(fs.readFileSync(path.join(DIR, file), 'utf8')).knownGap;
+  test(`fixture ${file}`, gap ? { todo: gap } : {}, async () => {
     const full = path.join(DIR, file);
     const text = fs.readFileSync(full, 'utf8');
     const exp = readExpectations(text);

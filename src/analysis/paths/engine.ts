@@ -394,7 +394,11 @@ export class FunctionEngine {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
       const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
       const onArg = result === tempVal ? effects : effects.map((ef) => (ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef));
-      return this.applyModel(name!, onArg, vals, e, st, temp).map((s) => ({ st: s, v: result }));
+      return this.applyModel(name!, onArg, vals, e, st, temp).map((s) => {
+        // what the partition learnt about the result holds for the argument it returns
+        const f = s.facts.get(temp);
+        return { st: result !== tempVal && f && result.k === 'path' ? this.setFactKeep(s, keyOf(result.p), f) : s, v: result };
+      });
     }
     const summary = name ? this.input.summaries.get(name) : undefined;
     if (summary) return this.applySummary(name!, summary, vals, e, st, temp).map((s) => ({ st: s, v: tempVal }));
