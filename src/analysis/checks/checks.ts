@@ -166,7 +166,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   for (const [key, withObj] of byObject) {
     const display = withObj[0].st.objects.get(key)!.display;
     if (contracted.has(display)) continue;
-    const refsOf = (st: State) => st.objects.get(key)?.refs ?? 0;
+    // references stored or handed on are accounted for: compare what is still pending
+    const refsOf = (st: State) => { const o = st.objects.get(key); return o ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0; };
     const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
     let reported = false;
     for (let i = 0; i < all.length && !reported; i++) for (let j = i + 1; j < all.length && !reported; j++) {
@@ -209,7 +210,7 @@ function inconsistent(fn: string, display: string, _key: string, hi: { cid: numb
   const kind = hi.st.objects.get(_key)?.kind ?? 'object';
   const lead = why === 'same'
     ? `${display} (${kind}): ${pathWords(hc)} leaves ${sign(refsOf(hi.st))} but ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
-    : `${display} (${kind}): the error ${pathWords(hc)} keeps ${sign(refsOf(hi.st))} while the successful ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}`;
+    : `${display} (${kind}): on error, ${pathWords(hc)} keeps ${sign(refsOf(hi.st))} while on success ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}`;
   return {
     rule: 'inconsistent', severity: hi.st.objects.get(_key)?.inferred ? 'info' : 'warning', function: fn,
     line: extra?.line ?? hc.exit.line, object: display, message: lead,

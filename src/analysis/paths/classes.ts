@@ -109,7 +109,9 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     for (const [k, o] of st.objects) {
       if (o.exist === 0 && o.refs === 0 && !Object.values(o.counters ?? {}).some((v) => v !== 0)) continue;
       // a returned object travels with the return value, even when it is the caller's own argument
-      let t = st.exit?.returnedKey === k ? { base: 'ret' as const, index: -1, segs: [], text: 'ret' } : targetOfKey(cfg, k);
+      const rk = st.exit?.returnedKey;
+      const retSegs = rk && (k === rk || k.startsWith(rk + '/')) ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[]) : undefined;
+      let t = retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]') ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) } : targetOfKey(cfg, k);
       if (!t) continue;
       const labels = [...new Set(toArray(st.steps).filter((s) => s.object === o.display && s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') && !s.note.startsWith('returned')).map((s) => s.note!).filter(Boolean))];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter

@@ -735,11 +735,13 @@ export class FunctionEngine {
       for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
       const callee = this.tempNames.get(src.root);
       if (tf || callee) facts.set(key, { ...(tf ?? {}), from: callee });
-      if (obj) {
-        objects.delete(srcKey);
-        const moved: ObjState = { ...obj, display: this.displayKey(key) };
+      for (const [ok, o] of s.objects) {
+        if (!under(ok, srcKey)) continue;
+        const nk = key + ok.slice(srcKey.length);
+        objects.delete(ok);
+        const moved: ObjState = { ...o, display: this.displayKey(nk) };
         if (!plainLocal) moved.transferred = moved.refs;
-        objects.set(key, moved);
+        objects.set(nk, moved);
       }
       s = with_(s, { objects, facts });
       if (obj && !plainLocal) s = this.addStep(s, { line, call: '=', object: this.displayKey(key), kind: obj.kind, delta: 0, op: 'store', note: `stored in ${this.displayKey(key)}`, after: obj.exist + obj.refs });
@@ -820,10 +822,11 @@ export class FunctionEngine {
           else if (f.ne?.some(isZeroConst)) cls = this.returnsPointer ? 'non-NULL' : ((f as { sign?: string }).sign === 'neg' ? 'negative' : 'nonzero');
           else if ((f as { sign?: string }).sign === 'neg') cls = 'negative';
         }
-        const obj = s.objects.get(key);
-        if (obj) {
+        // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount))
+        for (const [ok, obj] of s.objects) {
+          if (ok !== key && !ok.startsWith(key + '/')) continue;
           returnedKey = key;
-          s = this.putObj(s, key, { ...obj, returned: true, transferred: obj.refs });
+          s = this.putObj(s, ok, { ...obj, returned: true, transferred: obj.refs });
           if (obj.refs - obj.transferred > 0) s = this.addStep(s, { line: n.line, call: 'return', object: obj.display, kind: obj.kind, delta: 0, op: 'return', note: 'returned to the caller', after: obj.exist + obj.refs });
         }
       }
@@ -971,7 +974,12 @@ export class FunctionEngine {
         const v = this.resolve(x.text ?? '', this.node.scope, st);
         return v.k === 'path' && rootClass(v.p.root, this.decls) === 'param';
       }
-      if (x.type === 'call_expression') return false; // a call's result is the callee's answer, not the caller's input
+      if (x.type === 'call_expression') {
+        // "was that the last reference?" (refcount_release, atomic_dec_and_test) is a question about the input
+        const callee = this.calleeName(x) ?? '';
+        const lastRef = this.model.functions.get(callee)?.some((ef) => ef.op === 'release') || /_dec_and_(test|lock)$/.test(callee);
+        return lastRef ? (x.fields.arguments?.children ?? []).some(walk) : false;
+      }
       return x.children.some(walk);
     };
     return walk(e);
@@ -1033,6 +1041,7 @@ export class FunctionEngine {
       const walk = (x: Syn | undefined) => {
         if (!x) return;
         if (x.type === 'identifier' && x.text) s.add(x.text);
+        if (x.type === 'field_identifier' && x.text) s.add('.' + x.text);
         for (const c of x.children) walk(c);
       };
       walk(n.ast);
@@ -1058,6 +1067,12 @@ export class FunctionEngine {
       }
       if (changed) for (const p of preds[id]) if (!inWork.has(p)) { inWork.add(p); work.push(p); }
     }
+    // fields a model condition reads (`arg0->mda_flags & MAKEDEV_REF`) stay live: a call may read them
+    const modelFields = new Set<string>();
+    for (const effects of this.model.functions.values()) for (const ef of effects) for (const a of ef.when) {
+      if (a.kind !== 'ret') for (const seg of a.target.segs) if (seg.startsWith('.')) modelFields.add(seg);
+    }
+    for (const l of live) for (const f of modelFields) l.add(f);
     this.liveAfter = live;
     preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
   }
@@ -1074,8 +1089,10 @@ export class FunctionEngine {
     };
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
-      const root = k.split('/', 1)[0];
-      if (!isLive(root)) { facts ??= new Map(st.facts); facts.delete(k); }
+      const parts = k.split('/');
+      const lastField = [...parts].reverse().find((x) => x.startsWith('.'));
+      const dead = !isLive(parts[0]) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k));
+      if (dead) { facts ??= new Map(st.facts); facts.delete(k); }
     }
     let aliases: Map<string, string> | undefined;
     for (const v of st.aliases.keys()) {

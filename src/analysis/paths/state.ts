@@ -113,7 +113,9 @@ export function stateKey(s: State): string {
   }
   for (const k of [...s.facts.keys()].sort()) parts.push(`F${k}=${factKey(s.facts.get(k)!)}`);
   for (const k of [...s.aliases.keys()].sort()) parts.push(`A${k}=${s.aliases.get(k)}`);
-  for (const p of s.paramConds) parts.push(`P${p.key}${p.test}${p.value}`);
+  // opaque conditions (which way a parameter-dependent branch went) do not keep states apart: merging intersects them
+  // conditions on parameters do not keep states apart either: paths that differ in what they do differ in
+  // their objects anyway, and merging intersects the conditions (what the merged class still requires)
   for (const w of [...s.written].sort()) parts.push(`W${w}`);
   for (const k of [...s.iters.keys()].sort((a, b) => a - b)) parts.push(`I${k}=${s.iters.get(k)}`);
   if (s.exit) parts.push(`X${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}`);
@@ -132,8 +134,13 @@ export function intersectConds(a: Cons<string> | undefined, b: Cons<string> | un
   return out;
 }
 
+export function isOpaque(p: ParamCond): boolean {
+  return p.key.startsWith('cond@') || p.key.startsWith('via ');
+}
+
 export function mergeInto(existing: State, incoming: State): State {
-  const m = with_(existing, { conds: intersectConds(existing.conds, incoming.conds), merged: existing.merged + incoming.merged });
+  const paramConds = existing.paramConds.filter((p) => incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value));
+  const m = with_(existing, { conds: intersectConds(existing.conds, incoming.conds), merged: existing.merged + incoming.merged, paramConds });
   m._key = existing._key;
   return m;
 }
