@@ -110,7 +110,7 @@ test('the fixed hard cases: binary is refused, empty and BOM/CRLF are read', () 
   assert.equal(fn.line, 2, 'lines count CRLF as one break');
 });
 
-test('damaged syntax that makes tree-sitter recover slowly is cut in seconds', { todo: 'needs a parse deadline in src/analysis (Parser.parse progressCallback); see docs/performance.md' }, () => {
+test('damaged syntax that makes tree-sitter recover slowly is cut in seconds', () => {
   // one unclosed parenthesis before 10,000 statements of one function: tree-sitter's error
   // recovery is quadratic here (2,000: 0.3 s; 8,000: 1.7 s; 16,000: 11 s, unloaded)
   const f = path.join(dir, 'slow-recovery.c');

@@ -31,16 +31,54 @@ const LEAF_TYPES = new Set([
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
 export const MAX_SYNTAX_DEPTH = 400;
 
-export function convert(node: Node, source: string, onTooDeep?: (line: number) => void): Syn {
+/** Start offset of each line (only '\n' breaks a line, as in tree-sitter's rows). */
+export function lineStarts(source: string): Uint32Array {
+  let n = 1;
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) n++;
+  const starts = new Uint32Array(n);
+  let k = 1;
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts[k++] = i + 1;
+  return starts;
+}
+
+/** Index of the line holding `offset` (binary search, starting from a hint). */
+function lineOf(starts: Uint32Array, offset: number): number {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+interface ConvertContext { starts: Uint32Array; named: Map<number, boolean>; hasError: boolean }
+
+/**
+ * Every property read on a TreeCursor is a call into wasm (and a marshalling of the
+ * cursor), so this reads as few as it can per node: the type id (names and named-ness
+ * come from per-language tables), the two offsets (lines and columns come from a table
+ * of line starts) and the field id; `isMissing` only in a tree with errors.
+ */
+export function convert(node: Node, source: string, onTooDeep?: (line: number) => void, ctx?: ConvertContext): Syn {
   const cursor = node.walk();
+  const lang = node.tree.language;
+  const types = lang.types;
+  const fields = lang.fields;
+  const c: ConvertContext = ctx ?? { starts: lineStarts(source), named: new Map(), hasError: node.tree.rootNode.hasError };
+  const isNamed = (id: number) => {
+    let v = c.named.get(id);
+    if (v === undefined) { v = lang.nodeTypeIsNamed(id); c.named.set(id, v); }
+    return v;
+  };
+  const starts = c.starts;
   let depth = 0;
-  const build = (): Syn => {
-    const type = cursor.nodeType;
+  const build = (typeId: number): Syn => {
+    const type = types[typeId] || 'ERROR';
     const start = cursor.startIndex;
     const end = cursor.endIndex;
-    const sp = cursor.startPosition;
-    const ep = cursor.endPosition;
-    const syn: Syn = { type, start, end, line: sp.row + 1, col: sp.column, endLine: ep.row + 1, endCol: ep.column, children: [], fields: {} };
+    const sl = lineOf(starts, start);
+    const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineOf(starts, end);
+    const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: [], fields: {} };
     if (LEAF_TYPES.has(type)) {
       syn.text = source.slice(start, end);
       if (type !== 'concatenated_string') return syn;
@@ -53,17 +91,19 @@ export function convert(node: Node, source: string, onTooDeep?: (line: number) =
     depth++;
     if (cursor.gotoFirstChild()) {
       do {
-        const field = cursor.currentFieldName;
-        if (cursor.nodeIsNamed) {
-          if (cursor.nodeType === 'comment') continue;
-          const missing = cursor.nodeIsMissing;
-          const child = build();
+        const fieldId = cursor.currentFieldId;
+        const field = fieldId ? fields[fieldId] : null;
+        const childType = cursor.nodeTypeId;
+        if (isNamed(childType)) {
+          if (types[childType] === 'comment') continue;
+          const missing = c.hasError && cursor.nodeIsMissing;
+          const child = build(childType);
           if (missing) child.missing = true;
           syn.children.push(child);
           if (field && !syn.fields[field]) syn.fields[field] = child;
         } else if (field === 'operator') {
-          syn.op = cursor.nodeType;
-        } else if (cursor.nodeIsMissing) {
+          syn.op = types[childType] || 'ERROR';
+        } else if (c.hasError && cursor.nodeIsMissing) {
           syn.missing = true;
         }
       } while (cursor.gotoNextSibling());
@@ -72,7 +112,7 @@ export function convert(node: Node, source: string, onTooDeep?: (line: number) =
     depth--;
     return syn;
   };
-  const out = build();
+  const out = build(cursor.nodeTypeId);
   cursor.delete();
   return out;
 }
@@ -88,14 +128,15 @@ export interface ParsedFunctions {
 export function extractTopLevel(tree: Tree, source: string, maxErrors = 50): ParsedFunctions {
   const res: ParsedFunctions = { functions: [], declarations: [], errors: [] };
   const root = tree.rootNode;
+  const ctx: ConvertContext = { starts: lineStarts(source), named: new Map(), hasError: root.hasError };
   const visitTop = (n: Node) => {
     for (let i = 0; i < n.namedChildCount; i++) {
       const c = n.namedChild(i)!;
       const tooDeep = (line: number) => res.errors.push({ line, column: 0, message: `nesting deeper than ${MAX_SYNTAX_DEPTH} levels; the inner part is not analysed` });
-      if (c.type === 'function_definition') res.functions.push(convert(c, source, tooDeep));
-      else if (c.type === 'declaration') res.declarations.push(convert(c, source));
+      if (c.type === 'function_definition') res.functions.push(convert(c, source, tooDeep, ctx));
+      else if (c.type === 'declaration') res.declarations.push(convert(c, source, undefined, ctx));
       else if (c.type === 'ERROR' || c.type.startsWith('preproc_') || c.type === 'linkage_specification' || c.type === 'declaration_list') visitTop(c);
-      else if (c.type === 'expression_statement') res.declarations.push(convert(c, source));
+      else if (c.type === 'expression_statement') res.declarations.push(convert(c, source, undefined, ctx));
     }
   };
   visitTop(root);
