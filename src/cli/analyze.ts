@@ -106,6 +106,7 @@ class InProcess {
 export async function analyzeCommand(args: CliArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   if (!args.inputs.length) throw new UsageError('analyze needs at least one FILE or DIR');
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
+  if (args.format === 'html') throw new UsageError('--format html is for the trace command; analyze writes text, json or sarif');
   let exclude;
   try { exclude = excludePatterns(args.exclude); } catch (e) { throw new UsageError((e as Error).message); }
 

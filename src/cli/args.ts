@@ -7,7 +7,7 @@ export class UsageError extends Error {}
 export interface CliArgs {
   command: string;
   inputs: string[];
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'html';
   models: string[];
   preset: AnalyzerOptions['preset'];
   defines: Record<string, string>;
@@ -55,7 +55,7 @@ export function parseArgs(argv: string[]): CliArgs {
     const [flag, inline] = x.startsWith('--') && x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, undefined];
     const take = () => (inline !== undefined ? inline : value(i++, flag));
     switch (flag) {
-      case '--format': { const f = take(); if (!['text', 'json', 'sarif'].includes(f)) throw new UsageError(`--format is text, json or sarif, not "${f}"`); a.format = f as CliArgs['format']; break; }
+      case '--format': { const f = take(); if (!['text', 'json', 'sarif', 'html'].includes(f)) throw new UsageError(`--format is text, json, sarif or html (trace only), not "${f}"`); a.format = f as CliArgs['format']; break; }
       case '--model': a.models.push(take()); break;
       case '--preset': { const p = take(); if (!['freebsd', 'linux', 'auto'].includes(p)) throw new UsageError(`--preset is freebsd, linux or auto, not "${p}"`); a.preset = p as CliArgs['preset']; break; }
       case '--define': case '-D': { const d = take(); const eq = d.indexOf('='); a.defines[eq < 0 ? d : d.slice(0, eq)] = eq < 0 ? '' : d.slice(eq + 1); break; }
