@@ -6,6 +6,7 @@
 import type { ConditionRule } from './environment';
 import type { SourceText } from './source';
 import { splitTopLevel } from './source';
+import { stripParens } from '../analysis/model/compiled';
 
 /** zero: returns 0/NULL; equals: a known constant; success: succeeds (0 for an int, non-NULL for a pointer). */
 export type Value = { zero: boolean } | { equals: string } | { success: boolean };
@@ -35,19 +36,6 @@ export interface Reading {
   why: string;
 }
 
-function stripParens(s: string): string {
-  s = s.trim();
-  while (s.startsWith('(') && s.endsWith(')')) {
-    let depth = 0, ok = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s[i] === '(') depth++;
-      else if (s[i] === ')') { depth--; if (depth === 0 && i < s.length - 1) { ok = false; break; } }
-    }
-    if (!ok) break;
-    s = s.slice(1, -1).trim();
-  }
-  return s;
-}
 
 const isZeroLit = (s: string) => /^(0|NULL|false|0[xX]0+|\(\s*void\s*\*\s*\)\s*0)$/.test(s.trim());
 

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createLifecycle, launchBrowser, quickOpen, runCommandFromPalette, startCodeServer,
-  timeoutFromEnv, waitForWorkbench, workbenchUrl,
-} from './codeserver.mjs';
+  timeoutFromEnv, waitForWorkbench, workbenchUrl, stepper } from './codeserver.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workspace = path.join(root, 'test/fixtures/workspace');
@@ -24,12 +23,7 @@ const say = (msg) => process.stdout.write(`[browser-check] ${msg}\n`);
 const life = createLifecycle({ timeoutSeconds: timeoutFromEnv(180), log: say });
 let page;
 
-async function step(name, fn) {
-  const t = Date.now();
-  const r = await fn();
-  say(`ok  ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
-}
+const step = stepper(say);
 
 /**
  * Decoration texts (`after.contentText`) are CSS ::after content, not DOM text: find the rule

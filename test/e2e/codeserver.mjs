@@ -134,6 +134,16 @@ export function createLifecycle({ timeoutSeconds, log = console.error } = {}) {
 }
 
 /** Seconds from REFCOUNT_LENS_E2E_TIMEOUT, else the given default. */
+/** Runs named steps in order, logging each with its duration. */
+export function stepper(say) {
+  return async (name, fn) => {
+    const t = Date.now();
+    const r = await fn();
+    say(`ok  ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    return r;
+  };
+}
+
 export function timeoutFromEnv(def = 180) {
   const v = Number(process.env.REFCOUNT_LENS_E2E_TIMEOUT);
   return Number.isFinite(v) && v > 0 ? v : def;

@@ -12,8 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   codeServerCli, createLifecycle, launchBrowser, quickOpen, startCodeServer, timeoutFromEnv,
-  waitForWorkbench, workbenchUrl,
-} from './codeserver.mjs';
+  waitForWorkbench, workbenchUrl, stepper } from './codeserver.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -23,12 +22,7 @@ const say = (m) => process.stdout.write(`[vsix-check] ${m}\n`);
 const life = createLifecycle({ timeoutSeconds: timeoutFromEnv(240), log: say });
 let page;
 
-async function step(name, fn) {
-  const t = Date.now();
-  const r = await fn();
-  say(`ok  ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
-}
+const step = stepper(say);
 
 function packageVsix() {
   if (process.argv[2]) return path.resolve(process.argv[2]);

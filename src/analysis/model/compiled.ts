@@ -68,7 +68,8 @@ export function parseTarget(text: string): Target {
   return { base: m[2] === 'ret' ? 'ret' : 'arg', index: m[3] ? Number(m[3]) : -1, segs, text: text.trim() };
 }
 
-function stripParens(s: string): string {
+/** Removes parentheses that enclose the whole text: `((a) && b)` -> `(a) && b`. */
+export function stripParens(s: string): string {
   let t = s.trim();
   while (t.startsWith('(') && t.endsWith(')')) {
     let depth = 0; let ok = true;

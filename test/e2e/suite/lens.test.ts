@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { until } from './until';
 
 const EXTENSION_ID = 'refcount-lens.refcount-lens';
 
@@ -13,18 +14,6 @@ interface Api {
   status(): { text: string; state: { state: string; problems: number } };
 }
 
-/** Polls `probe` until it returns a truthy value; fails with the last value seen after `ms`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    last = v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const labelText = (h: vscode.InlayHint): string =>
   (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')).replace(/\u00a0/g, ' ');

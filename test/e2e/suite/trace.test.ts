@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { until } from './until';
 
 const EXTENSION_ID = 'refcount-lens.refcount-lens';
 
@@ -15,17 +16,6 @@ interface Step { seq: number; line: number; function: string; object: string; be
 interface Trace { scenario: string; ok: boolean; summary: string; steps: Step[]; whatIf: string[]; problems: { message: string }[] }
 interface TestState { open: boolean; title?: string; summary?: string; current?: number; steps: number; rendered?: { verdict: string; steps: number; current?: number } }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    last = v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 400)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const webviewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && (t.input as vscode.TabInputWebview).viewType.endsWith('refcountLens.trace'));
 const testState = () => vscode.commands.executeCommand<TestState>('refcountLens.trace.testState');
