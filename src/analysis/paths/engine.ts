@@ -1196,7 +1196,8 @@ export class FunctionEngine {
   private widen(m: Map<string, State>, nodeId: number, cap: number, onCut: () => void) {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
-      const g = stateKey(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [] }));
+      // the step history is also ignored here: one representative story per outcome beats cutting the analysis
+      const g = stateKey(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
       const list = groups.get(g) ?? [];
       list.push(st);
       groups.set(g, list);
