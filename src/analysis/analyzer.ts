@@ -229,7 +229,6 @@ export class Analyzer {
       if (roles.length) shifted.result.roles = [...new Set(roles)];
     }
     result.functions = resultsByIndex.filter(Boolean);
-    for (const d of result.diagnostics) if (d.function && inferredEffects.size && d.inferred) d.severity = 'info';
     result.diagnostics.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
     result.timing.analyzeMs = round(performance.now() - t0);
     if (result.functions.some((f) => f.truncated)) { result.truncated = true; result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason; }

@@ -5,6 +5,7 @@
  */
 import type { Model } from './model/compiled';
 import type { FileFacts, Registration } from './result';
+import { splitTopLevel } from './parse/split';
 
 export interface FunctionSpan { name: string; start: number; end: number }
 
@@ -20,18 +21,6 @@ export function lineStartsOf(text: string): number[] {
   return out;
 }
 
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0, start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
-  }
-  out.push(s.slice(start).trim());
-  return out;
-}
 
 export function discoverFacts(prepassed: string, masked: string, original: string, model: Model, functions: FunctionSpan[]): FileFacts {
   const starts = lineStartsOf(prepassed);
@@ -67,8 +56,6 @@ export function discoverFacts(prepassed: string, masked: string, original: strin
   let b: RegExpExecArray | null;
   while ((b = bind.exec(masked))) {
     if (!defined.has(b[2])) continue;
-    const arr = /\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)/;
-    void arr;
     const container = containerBefore(masked, b.index);
     facts.bindings.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container, inFunction: inFunction(b.index) });
   }

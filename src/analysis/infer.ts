@@ -32,8 +32,6 @@ function callsIn(fns: Syn[], src: string): Map<string, string[]> {
 /** Returns name -> inferred effects, for both halves of every pair found. */
 export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, InferredPair> {
   const calls = callsIn(fns, src);
-  const defined = new Set(fns.map((f) => f.fields.declarator).map(() => ''));
-  void defined;
   const known = (n: string) => model.functions.has(n) || model.borrows.has(n) || model.noreturn.has(n) || model.transparent.has(n) || model.zeroes.has(n);
   const out = new Map<string, InferredPair>();
   for (const [name, args] of calls) {

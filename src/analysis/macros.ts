@@ -5,19 +5,8 @@
  */
 import type { MacroDefinition } from './parse/prepass';
 import type { Effect, Model, Seg, Target } from './model/compiled';
+import { splitTopLevel } from './parse/split';
 
-function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0, start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
-  }
-  out.push(s.slice(start).trim());
-  return out;
-}
 
 /** `&(sc)->sc_dev` in terms of the macro's parameters -> {index, segs}; undefined when not a plain path. */
 function argPath(text: string, params: string[]): { index: number; segs: (Seg | '&')[] } | undefined {
@@ -68,7 +57,7 @@ export function macroEffects(defines: MacroDefinition[], model: Model): Map<stri
     let depth = 0, close = -1;
     for (let i = open; i < body.length; i++) { if (body[i] === '(') depth++; else if (body[i] === ')') { depth--; if (depth === 0) { close = i; break; } } }
     if (close < 0) continue;
-    const innerArgs = splitArgs(body.slice(open + 1, close));
+    const innerArgs = splitTopLevel(body.slice(open + 1, close));
     const effects: Effect[] = [];
     for (const e of model.functions.get(call[1])!) {
       const target = retarget(e.target, innerArgs, d.params);

@@ -3,6 +3,7 @@
  * parameter lists, calls on the lines a path passes through, file-scope names and string
  * constants. Comments and string contents are masked first so that none of them count.
  */
+import { splitTopLevel } from '../analysis/parse/split';
 
 export interface Param { name: string; type: string; index: number }
 
@@ -105,20 +106,6 @@ export function matchParen(s: string, open: number, limit = 20000): number {
   return -1;
 }
 
-export function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0, start = 0, quote = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote) { if (c === '\\') i++; else if (c === quote) quote = ''; continue; }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
-  }
-  out.push(s.slice(start).trim());
-  return out;
-}
 
 /** Blank comments and the contents of string and character literals, keeping newlines and offsets. */
 export function maskCommentsAndStrings(text: string): string {
@@ -140,3 +127,5 @@ export function maskCommentsAndStrings(text: string): string {
   }
   return out.join('');
 }
+
+export { splitTopLevel };

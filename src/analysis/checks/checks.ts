@@ -7,7 +7,7 @@ import type { Diagnostic, PathClass, Related, Step } from '../result';
 import type { Model } from '../model/compiled';
 import type { Registration } from '../result';
 import { parseKey, rootClass, throughPointer, keyOf, extend, type AccessPath } from '../paths/access';
-import { type State, type ParamCond, toArray } from '../paths/state';
+import { type State, type ParamCond } from '../paths/state';
 
 export interface CheckInput {
   cfg: Cfg;
@@ -223,4 +223,3 @@ function inconsistent(fn: string, display: string, _key: string, hi: { cid: numb
   };
 }
 
-export { toArray };

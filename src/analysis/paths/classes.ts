@@ -5,7 +5,7 @@
 import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
-import { parseKey, rootClass, throughPointer } from './access';
+import { parseKey } from './access';
 import { type State, toArray } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
@@ -138,4 +138,3 @@ export function simpleHash(s: string): string {
   return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16);
 }
 
-export { rootClass, throughPointer };

@@ -126,7 +126,6 @@ function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact {
     default: {
       const sign = (t.op === 'lt0') === truth ? 'neg' : (t.op === 'ge0') === truth ? 'nonneg' : (t.op === 'gt0') === truth ? 'pos' : 'nonpos';
       if (sign === 'neg' || sign === 'pos') f.ne = [...(f.ne ?? []), '0'];
-      if (sign === 'neg') f.eq = f.eq ?? undefined;
       (f as Fact & { sign?: string }).sign = sign;
     }
   }
@@ -594,7 +593,6 @@ export class FunctionEngine {
     }
     const total = counterName ? o.counters![counterName] : o.exist + o.refs;
     if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
-    if (counterName && o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
     s = this.putObj(s, key, o);
     const op: Step['op'] = c.exist !== undefined || c.refs !== undefined ? (delta > 0 ? ((c.exist ?? 0) > 0 ? 'create' : 'acquire') : delta < 0 ? ((c.exist ?? 0) < 0 ? 'destroy' : 'release') : 'lookup') : c.op;
     if (delta === 0 && op === 'lookup') return s;
@@ -1333,5 +1331,3 @@ class MinQueue {
   }
 }
 
-export type { SummaryPath };
-export type { PathSeg };
