@@ -134,8 +134,8 @@ async function inProcess(): Promise<void> {
   fs.writeFileSync(path.join(WORK, 'generated-2000.c'), gen);
   const g = measure('generated-2000.c', gen, Math.max(RUNS, 9));
   results.generated2000 = { lines: genLines, ...g };
-  row({ what: `generated kernel-like file (${int(genLines)} lines): parse`, value: `${ms(g.parseMs)} ms`, note: `${int(genLines / (g.parseMs / 1000))} lines/s` });
-  row({ what: `generated kernel-like file (${int(genLines)} lines): warm analysis, parse excluded`, value: `${ms(g.analysisMs)} ms`, target: '<= 25 ms', ok: g.analysisMs <= 25 });
+  row({ what: `generated kernel-like file (${int(genLines)} lines): parse (pre-pass, tree-sitter, top-level scan)`, value: `${ms(g.parseMs)} ms`, note: `${int(genLines / (g.parseMs / 1000))} lines/s` });
+  row({ what: `generated kernel-like file (${int(genLines)} lines): warm analysis (with the copy of the bodies it reads)`, value: `${ms(g.analysisMs)} ms`, target: '<= 25 ms', ok: g.analysisMs <= 25 });
   row({ what: 'generated file: parse + analysis, one core', value: `${int(genLines / ((g.parseMs + g.analysisMs) / 1000))} lines/s`, target: '>= 50,000 lines/s', ok: genLines / ((g.parseMs + g.analysisMs) / 1000) >= 50000 });
 
   // the 40-if function: our generated one and the fixture, if there is one

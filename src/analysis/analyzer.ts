@@ -8,7 +8,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { extractTopLevel, type Syn, type ParsedFunctions } from './parse/syntax';
+import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
@@ -17,7 +17,7 @@ import { runChecks } from './checks/checks';
 import { discoverFacts, type FunctionSpan } from './facts';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
-import { inferPairs, type InferredPair } from './infer';
+import { inferPairs, isInferenceCandidate, type InferredPair } from './infer';
 import { macroEffects } from './macros';
 import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
 
@@ -57,7 +57,7 @@ export interface ParsedDocument {
   text: string;
   pre: PrepassResult;
   tree: Tree;
-  /** Plain copies of the function definitions and top-level declarations. */
+  /** The top-level function definitions (bodies are copied out of `tree` on demand). */
   top: ParsedFunctions;
   preset: PresetName;
   parseMs: number;
@@ -67,6 +67,8 @@ interface CachedFunction {
   result: FunctionResult;
   diagnostics: Diagnostic[];
   summary: Summary;
+  /** The last copy moved to a line (an unchanged function keeps its line over most edits). */
+  at?: { line: number; value: CachedFunction };
 }
 
 export function detectPreset(text: string): PresetName {
@@ -88,6 +90,7 @@ export function looksBinary(text: string): boolean {
 export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
+  private readonly tokenCache = new Map<string, FunctionTokens>();
   private readonly opts: Required<Omit<AnalyzerOptions, 'modelFiles' | 'modelTexts' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
 
   private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
@@ -132,6 +135,7 @@ export class Analyzer {
     const { model } = this.modelFor(preset);
     const pre = prepass(text, { defines: model.defines });
     let tree: Tree | null;
+    let reuse: SynReuse | undefined;
     if (previous && previous.preset === preset) {
       const a = previous.pre.text, b = pre.text;
       let start = 0;
@@ -145,12 +149,13 @@ export class Analyzer {
       });
       tree = this.parser.parse(b, previous.tree, this.parseDeadline(b));
       previous.tree.delete();
+      reuse = SynReuse.of(previous.top.functions, a, previous.text);
     } else {
       previous?.tree.delete();
       tree = this.parser.parse(pre.text, null, this.parseDeadline(pre.text));
     }
     if (!tree) throw new ParseGaveUp(`the syntax is too damaged to read: the parser gave up after ${this.parseBudget(pre.text)} ms`);
-    const top = extractTopLevel(tree, text);
+    const top = extractTopLevel(tree, text, { preText: pre.text, reuse });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0 };
   }
 
@@ -179,54 +184,68 @@ export class Analyzer {
       path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] },
       timing: { parseMs: round(doc.parseMs), analyzeMs: 0 }, parseErrors: [...top.errors, ...doc.pre.warnings.map((w) => ({ line: w.line, column: 0, message: w.message }))],
     };
-    const fns = top.functions.map((f) => ({ syn: f, name: declaratorInfo(f.fields.declarator).name ?? '<anonymous>' }));
-    const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.syn.start, end: f.syn.end }));
+    const fns: FileFunction[] = top.functions.map((head) => ({ head, name: declaratorInfo(head.declarator).name ?? '<anonymous>' }));
+    const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.head.start, end: f.head.end }));
     result.facts = discoverFacts(doc.pre.text, doc.pre.masked, src, model, spans);
-    const inferred = this.opts.inference ? inferPairs(fns.map((f) => f.syn), src, model) : new Map<string, InferredPair>();
+    // a tree with errors may hold identifiers where the masked text has a comment or a string
+    const tokenText = doc.tree.rootNode.hasError ? doc.pre.text : doc.pre.masked;
+    const tokens = fns.map((f) => this.tokensOf(tokenText.slice(f.head.start, f.head.end)));
+    const regsOf = fns.map((f) => result.facts.registrations.filter((r) => r.callback === f.name));
+    const inferred = this.opts.inference
+      ? inferPairs(fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()), src, model)
+      : new Map<string, InferredPair>();
     const inferredEffects = new Map([...macroEffects(doc.pre.defines, model), ...[...inferred].map(([n, p]) => [n, p.effects] as const)]);
     const inferHash = simpleHash(JSON.stringify([...inferredEffects.keys()]) + JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))));
+    const { relevant, escapesNeeded } = relevantFunctions(fns, tokens, regsOf, doc, model, inferredEffects);
 
-    // bottom-up over the call graph (Tarjan's SCCs come out callees first)
+    // bottom-up over the call graph (Tarjan's SCCs come out callees first); a function that
+    // cannot touch a count calls only such functions, so leaving its edges out changes
+    // neither the order of the others nor what they see
     const byName = new Map<string, number>();
     fns.forEach((f, i) => { if (!byName.has(f.name)) byName.set(f.name, i); });
-    const calls = fns.map((f) => calledNames(f.syn.fields.body));
-    const callees = calls.map((names, i) => names.filter((n) => byName.has(n) && n !== fns[i].name));
+    const scans = fns.map((f, i) => (relevant[i] || escapesNeeded[i] ? scanBody(f.head.syn()) : undefined));
+    const callees = fns.map((f, i) => (relevant[i] ? scans[i]!.calls.filter((n) => byName.has(n) && n !== f.name) : []));
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
     const budgetEnd = t0 + this.opts.maxMsPerFile;
     for (const i of order) {
       const f = fns[i];
-      const regs = result.facts.registrations.filter((r) => r.callback === f.name);
+      const regs = regsOf[i];
+      const roles = [...regs.map((r) => r.role), ...result.facts.bindings.filter((b) => b.callback === f.name).map((b) => `${b.container ? b.container + '.' : ''}${b.field}`)];
+      if (!relevant[i]) {
+        summaries.set(f.name, quietSummary(f.name, scans[i]?.escapes ?? []));
+        resultsByIndex[i] = withRoles(quietResult(f), roles);
+        continue;
+      }
+      const scan = scans[i]!;
       const paramFacts: Atom[] = regs.flatMap((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? []);
-      const body = src.slice(f.syn.start, f.syn.end);
-      const calleeHashes = callees[i].map((n) => summaries.get(n)?.hash ?? '-').join(',');
-      const key = simpleHash(`${version}|${inferHash}|${f.syn.col}|${body}|${calleeHashes}|${JSON.stringify(regs.map((r) => [r.registrar, r.role, r.line - f.syn.line]))}|${this.opts.maxStatesPerFunction}`);
+      const body = src.slice(f.head.start, f.head.end);
+      const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
+      const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
+      const key = simpleHash(`${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${regKey}|${this.opts.maxStatesPerFunction}`);
       let cached = this.cache.get(key);
-      if (!cached && !touchesCounts(f.syn, calls[i], model, summaries, inferredEffects, doc, regs.length > 0)) {
+      let shifted: CachedFunction | undefined;
+      if (!cached && !touchesCounts(f.head, scan.calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
-        const s = this.skeleton(f.syn, f.name, '');
-        s.truncated = false; delete s.truncatedReason; s.paths = [];
-        cached = rebase({ result: s, diagnostics: [], summary: { name: f.name, paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }], truncated: false, hash: 'quiet', escapes: escapingParams(f.syn) } }, -f.syn.line);
+        shifted = { result: quietResult(f), diagnostics: [], summary: quietSummary(f.name, scan.escapes) };
+        cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
       }
       if (!cached) {
         if (performance.now() > budgetEnd) {
-          const fr = this.skeleton(f.syn, f.name, `not analysed: the file's time budget (${this.opts.maxMsPerFile} ms) ran out`);
-          resultsByIndex[i] = fr;
+          resultsByIndex[i] = skeleton(f.head, f.head.declarator, f.name, `not analysed: the file's time budget (${this.opts.maxMsPerFile} ms) ran out`);
           continue;
         }
-        cached = this.analyzeFunction(f.syn, doc, model, summaries, paramFacts, regs, inferredEffects);
-        cached = rebase(cached, -f.syn.line);
+        shifted = this.analyzeFunction(f.head.syn(), doc, model, summaries, paramFacts, regs, inferredEffects, scan.escapes);
+        cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
         if (this.cache.size > 20000) this.cache.delete(this.cache.keys().next().value!);
       }
-      const shifted = rebase(cached, f.syn.line);
+      shifted ??= at(cached, f.head.line);
       summaries.set(f.name, cached.summary);
-      resultsByIndex[i] = shifted.result;
+      resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
-      const roles = [...regs.map((r) => r.role), ...result.facts.bindings.filter((b) => b.callback === f.name).map((b) => `${b.container ? b.container + '.' : ''}${b.field}`)];
-      if (roles.length) shifted.result.roles = [...new Set(roles)];
     }
     result.functions = resultsByIndex.filter(Boolean);
     result.diagnostics.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
@@ -235,18 +254,27 @@ export class Analyzer {
     return result;
   }
 
-  private skeleton(syn: Syn, name: string, reason: string): FunctionResult {
-    const nameNode = declaratorInfo(syn.fields.declarator).nameNode ?? syn;
-    return { name, line: nameNode.line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode), paths: [], truncated: true, truncatedReason: reason, quiet: true };
+  /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
+  private tokensOf(text: string): FunctionTokens {
+    let t = this.tokenCache.get(text);
+    if (!t) {
+      const names = identifiers(text);
+      let candidate = false;
+      for (const n of names) if (isCandidate(n)) { candidate = true; break; }
+      t = { names, candidate };
+      if (this.tokenCache.size > 20000) this.tokenCache.clear();
+      this.tokenCache.set(text, t);
+    }
+    return t;
   }
 
-  private analyzeFunction(syn: Syn, doc: ParsedDocument, model: Model, summaries: Map<string, Summary>, paramFacts: Atom[], regs: FileResult['facts']['registrations'], inferred: Map<string, import('./model/compiled').Effect[]>): CachedFunction {
+  private analyzeFunction(syn: Syn, doc: ParsedDocument, model: Model, summaries: Map<string, Summary>, paramFacts: Atom[], regs: FileResult['facts']['registrations'], inferred: Map<string, import('./model/compiled').Effect[]>, escapes: number[]): CachedFunction {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
     try {
       cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
     } catch (err) {
-      const s = this.skeleton(syn, name, `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
+      const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
       return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
     }
     const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxMs: this.opts.maxMsPerFunction };
@@ -255,13 +283,13 @@ export class Analyzer {
     try {
       run = new FunctionEngine({ cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred }, returnsPointer).run();
     } catch (err) {
-      const s = this.skeleton(syn, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
+      const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
       return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
     }
     if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
     const { classes, classOf } = pathClasses(cfg, run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
-    summary.escapes = escapingParams(syn);
+    summary.escapes = escapes;
     const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
     if (run.truncated) {
       diagnostics.push({ rule: 'budget', severity: 'info', function: name, line: syn.line, message: `${name}(): analysis cut short: ${run.truncatedReason}; diagnostics for this function are not reported`, related: [] });
@@ -283,7 +311,10 @@ export class ParseGaveUp extends Error {}
 
 function round(ms: number): number { return Math.round(ms * 100) / 100; }
 
-function rangeOf(s: Syn): Range {
+/** Where a node or a function is: what `rangeOf` reads. */
+interface Positioned { line: number; col: number; endLine: number; endCol: number }
+
+function rangeOf(s: Positioned): Range {
   return { line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol };
 }
 
@@ -293,8 +324,83 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
   return { row, column: offset - last - 1 };
 }
 
+/** A top-level function definition and its name. */
+interface FileFunction { head: FunctionHead; name: string }
+
+/** The identifiers in a function's text, and whether one could be half of an inferred pair. */
+interface FunctionTokens { names: string[]; candidate: boolean }
+
+const isIdentChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 92 || c >= 128;
+
+/**
+ * Every name the tree can hold in this text, and more: each maximal run of identifier
+ * characters (tree-sitter's identifiers also take `$`, `\u` escapes and non-ASCII), and
+ * after a leading digit (a number literal swallows a prefix) each suffix too.
+ */
+function identifiers(text: string): string[] {
+  const seen = new Set<string>();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (!isIdentChar(c)) { i++; continue; }
+    const s = i;
+    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+    const run = text.slice(s, i);
+    seen.add(run);
+    if (c >= 48 && c <= 57) {
+      for (let k = 1; k < run.length; k++) { const d = run.charCodeAt(k); if (d < 48 || d > 57) seen.add(run.slice(k)); }
+    }
+  }
+  return [...seen];
+}
+
+const candidateMemo = new Map<string, boolean>();
+
+function isCandidate(name: string): boolean {
+  let v = candidateMemo.get(name);
+  if (v === undefined) {
+    v = isInferenceCandidate(name);
+    if (candidateMemo.size > 100000) candidateMemo.clear();
+    candidateMemo.set(name, v);
+  }
+  return v;
+}
+
+/**
+ * Which functions can touch a count, decided from their text before any of them is
+ * copied: a function with a registered role, an iterator macro, or a name in its text
+ * that the model, a file macro or pair inference gives an effect, or that names a
+ * function that can (to a fixed point). Every function that `touchesCounts` could accept
+ * is here; the others get the quiet result and summary without being copied or walked.
+ * `escapesNeeded`: the others that a relevant function may call (their summaries say
+ * which parameters they store, which callers read).
+ */
+function relevantFunctions(fns: FileFunction[], tokens: FunctionTokens[], regsOf: unknown[][], doc: ParsedDocument, model: Model, inferred: Map<string, unknown>): { relevant: boolean[]; escapesNeeded: boolean[] } {
+  const relevant = fns.map(() => false);
+  const queue: number[] = [];
+  const mark = (i: number) => { if (!relevant[i]) { relevant[i] = true; queue.push(i); } };
+  const inFile = new Set(fns.map((f) => f.name));
+  const mentions = new Map<string, number[]>();
+  const iterators: number[] = [];
+  for (const [off, m] of doc.pre.statementMacros) if (model.iterators.has(m.name)) iterators.push(off);
+  fns.forEach((f, i) => {
+    if (regsOf[i].length || iterators.some((off) => off >= f.head.start && off < f.head.end)) mark(i);
+    for (const n of tokens[i].names) {
+      if (model.functions.has(n) || inferred.has(n)) mark(i);
+      if (inFile.has(n)) {
+        const list = mentions.get(n);
+        if (list) list.push(i); else mentions.set(n, [i]);
+      }
+    }
+  });
+  while (queue.length) for (const j of mentions.get(fns[queue.pop()!].name) ?? []) mark(j);
+  const escapesNeeded = fns.map((f, i) => !relevant[i] && (mentions.get(f.name) ?? []).some((j) => relevant[j]));
+  return { relevant, escapesNeeded };
+}
+
 /** Could a counted operation happen in this function? (If not, the path analysis is skipped.) */
-function touchesCounts(fn: Syn, called: string[], model: Model, summaries: Map<string, Summary>, inferred: Map<string, unknown>, doc: ParsedDocument, hasRole: boolean): boolean {
+function touchesCounts(fn: { start: number; end: number }, called: string[], model: Model, summaries: Map<string, Summary>, inferred: Map<string, unknown>, doc: ParsedDocument, hasRole: boolean): boolean {
   if (hasRole) return true;
   for (const n of called) {
     if (model.functions.has(n) || inferred.has(n)) return true;
@@ -305,8 +411,24 @@ function touchesCounts(fn: Syn, called: string[], model: Model, summaries: Map<s
   return false;
 }
 
-/** Parameters stored into memory (`sc->sc_dev = dev`), found syntactically. */
-function escapingParams(fn: Syn): number[] {
+interface BodyScan {
+  /** Functions called by name, in the order of their first call. */
+  calls: string[];
+  /** Parameters stored into memory (`sc->sc_dev = dev`), found syntactically. */
+  escapes: number[];
+}
+
+/** Copies of unchanged functions are handed from one parse to the next: so are their scans. */
+const scans = new WeakMap<Syn, BodyScan>();
+
+function scanBody(fn: Syn): BodyScan {
+  let s = scans.get(fn);
+  if (!s) { s = walkBody(fn); scans.set(fn, s); }
+  return s;
+}
+
+/** One walk of a function's body for what the call graph and the summaries need. */
+function walkBody(fn: Syn): BodyScan {
   const params = new Map<string, number>();
   let idx = 0;
   for (const p of declaratorInfo(fn.fields.declarator).params?.children ?? []) {
@@ -315,34 +437,49 @@ function escapingParams(fn: Syn): number[] {
     if (name) params.set(name, idx);
     idx++;
   }
-  const out = new Set<number>();
+  const calls = new Set<string>();
+  const escapes = new Set<number>();
   const unwrap = (x: Syn | undefined): Syn | undefined => {
     while (x && (x.type === 'parenthesized_expression' || x.type === 'cast_expression')) x = x.type === 'cast_expression' ? x.fields.value : x.children[0];
     return x;
   };
   const walk = (n: Syn) => {
-    if (n.type === 'assignment_expression' && n.op === '=') {
+    if (n.type === 'call_expression') {
+      const f = n.fields.function;
+      if (f?.type === 'identifier' && f.text) calls.add(f.text);
+    } else if (n.type === 'assignment_expression' && n.op === '=' && params.size) {
       const l = unwrap(n.fields.left);
       const r = unwrap(n.fields.right);
-      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) out.add(params.get(r.text!)!);
+      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) escapes.add(params.get(r.text!)!);
     }
     for (const c of n.children) walk(c);
   };
   if (fn.fields.body) walk(fn.fields.body);
-  return [...out].sort((a, b) => a - b);
+  return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b) };
 }
 
-function calledNames(body: Syn | undefined): string[] {
-  const out = new Set<string>();
-  const walk = (n: Syn) => {
-    if (n.type === 'call_expression') {
-      const f = n.fields.function;
-      if (f?.type === 'identifier' && f.text) out.add(f.text);
-    }
-    for (const c of n.children) walk(c);
-  };
-  if (body) walk(body);
-  return [...out];
+function skeleton(pos: Positioned, declarator: Syn | undefined, name: string, reason: string): FunctionResult {
+  const nameNode = declaratorInfo(declarator).nameNode ?? pos;
+  return { name, line: nameNode.line, endLine: pos.endLine, range: rangeOf(pos), nameRange: rangeOf(nameNode), paths: [], truncated: true, truncatedReason: reason, quiet: true };
+}
+
+/** The result of a function in which nothing counted happens. */
+function quietResult(f: FileFunction): FunctionResult {
+  const nameNode = declaratorInfo(f.head.declarator).nameNode ?? f.head;
+  return { name: f.name, line: nameNode.line, endLine: f.head.endLine, range: rangeOf(f.head), nameRange: rangeOf(nameNode), paths: [], truncated: false, quiet: true };
+}
+
+function quietSummary(name: string, escapes: number[]): Summary {
+  return { name, paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }], truncated: false, hash: 'quiet', escapes };
+}
+
+function withRoles(r: FunctionResult, roles: string[]): FunctionResult {
+  return roles.length ? { ...r, roles: [...new Set(roles)] } : r;
+}
+
+/** A callee's part of its callers' cache keys: what its summary says, and which parameters it stores. */
+function summaryKey(s: Summary | undefined): string {
+  return s ? (s.escapes?.length ? `${s.hash}^${s.escapes.join('.')}` : s.hash) : '-';
 }
 
 /** Tarjan's algorithm, iterative; components come out callees first. */
@@ -378,6 +515,12 @@ function sccOrder(n: number, succ: (i: number) => number[]): number[] {
     }
   }
   return order;
+}
+
+/** A cached function result (stored relative to the function's first line) at `line`. */
+function at(c: CachedFunction, line: number): CachedFunction {
+  if (c.at?.line !== line) c.at = { line, value: rebase(c, line) };
+  return c.at.value;
 }
 
 /** Moves every line number in a cached function result by `delta`. */

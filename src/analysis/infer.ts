@@ -1,56 +1,194 @@
 /**
  * Zero-config pair inference: functions this file calls whose names pair up
- * (`foo_get`/`foo_put`, `x_hold`/`x_rele`...) and that are called on the same
- * argument are taken as acquire/release, marked inferred wherever they show.
+ * (`foo_get`/`foo_put`, `x_hold`/`x_rele`, `x_get_y`/`x_put_y`, `foo_get_by_id`/`foo_put`...)
+ * and that the bodies show working on one object (same argument, or the acquire's
+ * result given to the release) are taken as acquire/release, marked inferred wherever
+ * they show. See inferPairs.
  */
 import type { Syn } from './parse/syntax';
-import type { Effect, Model } from './model/compiled';
+import type { Atom, Effect, Model } from './model/compiled';
 
 export const PAIR_SUFFIXES: [string, string][] = [
   ['get', 'put'], ['tryget', 'put'], ['hold', 'rele'], ['hold', 'release'], ['hold', 'drop'], ['hold', 'put'],
   ['ref', 'unref'], ['ref', 'rel'], ['ref', 'rele'], ['ref', 'deref'], ['acquire', 'release'], ['grab', 'drop'], ['retain', 'release'],
 ];
 
+/** Verbs that name a lookup returning a new reference (`<stem>_find_by_x`), partnered with `<stem>_<release>`. */
+export const LOOKUP_VERBS = ['get', 'tryget', 'find', 'lookup', 'search'];
+
+const ACQ_WORDS = [...new Set([...PAIR_SUFFIXES.map(([a]) => a), ...LOOKUP_VERBS])];
+const REL_WORDS = [...new Set(PAIR_SUFFIXES.map(([, r]) => r))];
+// A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
+const CANDIDATE_RE = new RegExp(`^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`);
+
+/**
+ * True if inferPairs could ever take `name` as one half of a pair. Cheap (one
+ * regex); a superset of what inference actually pairs, never a subset.
+ */
+export function isInferenceCandidate(name: string): boolean {
+  return CANDIDATE_RE.test(name);
+}
+
 export interface InferredPair { acquire: string; release: string; effects: Effect[] }
 
-function callsIn(fns: Syn[], src: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const walk = (n: Syn) => {
+/** One call in the file's bodies: its arguments' text, and what its result is given to. */
+interface CallSite {
+  fn: number;
+  args: string[];
+  /** The variable (or field) the result is assigned to, if it is. */
+  assigned?: string;
+  /** The call is a statement of its own: its result is thrown away. */
+  discarded: boolean;
+}
+
+const norm = (a: string) => a.replace(/\s+/g, '').replace(/^&/, '').replace(/^\((.*)\)$/, '$1');
+
+function unwrap(n: Syn | undefined): Syn | undefined {
+  while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) n = n.type === 'cast_expression' ? n.fields.value : n.children.find((c) => c.type !== '(' && c.type !== ')');
+  return n;
+}
+
+function declName(d: Syn | undefined): string | undefined {
+  while (d && d.type !== 'identifier') d = d.fields.declarator;
+  return d?.text;
+}
+
+function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
+  const out = new Map<string, CallSite[]>();
+  const sites = new Map<number, CallSite>();
+  const text = (n: Syn) => norm(src.slice(n.start, n.end));
+  const walk = (n: Syn, fn: number) => {
     if (n.type === 'call_expression' && n.fields.function?.type === 'identifier') {
       const name = n.fields.function.text!;
-      const a0 = n.fields.arguments?.children[0];
+      const args = (n.fields.arguments?.children ?? []).filter((c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment').map(text);
+      const site: CallSite = { fn, args, discarded: false };
+      sites.set(n.start, site);
       const list = out.get(name) ?? [];
-      list.push(a0 ? src.slice(a0.start, a0.end).replace(/\s+/g, '') : '');
+      list.push(site);
       out.set(name, list);
+    } else if (n.type === 'assignment_expression' && n.op === '=') {
+      const r = unwrap(n.fields.right);
+      if (r?.type === 'call_expression' && n.fields.left) pending.push([r, text(n.fields.left)]);
+    } else if (n.type === 'init_declarator') {
+      const r = unwrap(n.fields.value);
+      const v = declName(n.fields.declarator);
+      if (r?.type === 'call_expression' && v) pending.push([r, v]);
+    } else if (n.type === 'expression_statement') {
+      const r = unwrap(n.children[0]);
+      if (r?.type === 'call_expression') discarded.push(r);
     }
-    for (const c of n.children) walk(c);
+    for (const c of n.children) walk(c, fn);
   };
-  for (const f of fns) walk(f);
+  const pending: [Syn, string][] = [];
+  const discarded: Syn[] = [];
+  fns.forEach((f, i) => walk(f, i));
+  for (const [call, v] of pending) { const s = sites.get(call.start); if (s) s.assigned = v; }
+  for (const call of discarded) { const s = sites.get(call.start); if (s) s.discarded = true; }
   return out;
 }
 
-/** Returns name -> inferred effects, for both halves of every pair found. */
+const ACQ_OF = new Map<string, Set<string>>();
+for (const [a, r] of PAIR_SUFFIXES) ACQ_OF.set(r, (ACQ_OF.get(r) ?? new Set()).add(a));
+const SUFFIX_RES: [RegExp, string][] = PAIR_SUFFIXES.map(([a, r]) => [new RegExp(`^(.*?)(_?)${a}$`), r]);
+const FIND_VERBS = LOOKUP_VERBS.filter((v) => !PAIR_SUFFIXES.some(([a]) => a === v));
+
+/**
+ * How `acq` and `rel` pair by name, if they do:
+ * - `suffix`: `foo_get`/`foo_put`, `dget`/`dput` (a row of PAIR_SUFFIXES on the same stem);
+ * - `infix`: `foo_get_bar`/`foo_put_bar` (the verb in the middle, the rest of the name the same);
+ * - `lookup`: `foo_get_by_id`, `foo_find_x`, `bar_lookup_foo_fast` for the release `foo_put`/`bar_foo_put`: the
+ *   acquire's name with its verb taken out names the release's stem (or starts with it).
+ */
+export function namesPair(acq: string, rel: string): 'suffix' | 'infix' | 'lookup' | undefined {
+  if (acq === rel) return undefined;
+  for (const [re, r] of SUFFIX_RES) {
+    const m = re.exec(acq);
+    if (m && m[1] && rel === `${m[1]}${m[2]}${r}`) return 'suffix';
+  }
+  const at = acq.split('_');
+  const rt = rel.split('_');
+  const relWord = rt[rt.length - 1];
+  // infix: same tokens but the verb (`drm_x_get_port_malloc`/`drm_x_put_port_malloc`)
+  if (at.length === rt.length && at.length >= 3) {
+    const diff = at.map((t, i) => (t === rt[i] ? -1 : i)).filter((i) => i >= 0);
+    if (diff.length === 1 && diff[0] > 0 && diff[0] < at.length - 1 && PAIR_SUFFIXES.some(([a, r]) => a === at[diff[0]] && r === rt[diff[0]])) return 'infix';
+  }
+  // lookup: `<stem>_<rel>` released, `..._<verb>_...` acquired
+  if (rt.length < 2 || !ACQ_OF.has(relWord)) return undefined;
+  const stem = rt.slice(0, -1).join('_');
+  const verbs = new Set([...ACQ_OF.get(relWord)!, ...FIND_VERBS]);
+  for (let i = 1; i < at.length; i++) {
+    if (!verbs.has(at[i])) continue;
+    const rest = [...at.slice(0, i), ...at.slice(i + 1)].join('_');
+    if (rest === stem || rest.startsWith(`${stem}_`)) return 'lookup';
+  }
+  return undefined;
+}
+
+function eff(op: 'acquire' | 'release', base: 'arg' | 'ret', index: number, source: string): Effect {
+  const target = { base, index: base === 'ret' ? -1 : index, segs: [], text: base === 'ret' ? 'ret' : `arg${index}` };
+  const when: Atom[] = base === 'ret' ? [{ kind: 'ret', test: 'ne0' }] : [];
+  return { op, target, when, count: 1, source, inferred: true, label: 'inferred' };
+}
+
+/**
+ * Returns name -> inferred effects, for both halves of every pair found. A pair needs its names to pair
+ * (namesPair) and evidence in the bodies that both halves are about one object:
+ * - both called on the same argument (`x_get(o)` ... `x_put(o)`): acquire arg0, release arg0;
+ * - the acquire's result assigned to a variable later given to the release in the same function
+ *   (`h = x_get_by_y(a)` ... `x_put(h)`, `f = x_get(o)` ... `x_put(f)`): acquire ret when ret != NULL, release
+ *   the argument it was given as, unless some call of the acquire throws its result away (then it takes
+ *   the reference on its argument, as the first rule).
+ * A release the model already knows (`x_put` a preset row) still lends its name to an unknown lookup. The
+ * lookup and infix forms are not guessed for a half this file defines: its body says what it does.
+ */
 export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, InferredPair> {
   const calls = callsIn(fns, src);
   const known = (n: string) => model.functions.has(n) || model.borrows.has(n) || model.noreturn.has(n) || model.transparent.has(n) || model.zeroes.has(n);
+  const releaseArg = (n: string): number | undefined => {
+    const e = model.functions.get(n);
+    return e && e.length === 1 && e[0].op === 'release' && e[0].target.base === 'arg' && !e[0].target.segs.length && !e[0].counter ? e[0].target.index : undefined;
+  };
+  // a half this file defines is read from its body (its summary), not guessed from its name
+  const defined = new Set<string>();
+  for (const f of fns) { const n = declName(f.fields.declarator); if (n) defined.add(n); }
+  const names = [...calls.keys()];
+  const acqNames = names.filter((n) => isInferenceCandidate(n) && !known(n));
+  const relNames = names.filter((n) => isInferenceCandidate(n) && (!known(n) || releaseArg(n) !== undefined));
   const out = new Map<string, InferredPair>();
-  for (const [name, args] of calls) {
-    for (const [acq, rel] of PAIR_SUFFIXES) {
-      const m = new RegExp(`^(.*?)(_?)${acq}$`).exec(name);
-      if (!m || !m[1]) continue;
-      const partner = `${m[1]}${m[2]}${rel}`;
-      const partnerArgs = calls.get(partner);
-      if (!partnerArgs || known(name) || known(partner) || out.has(name)) continue;
-      const normalise = (a: string) => a.replace(/^&/, '');
-      const shared = args.some((a) => a && partnerArgs.some((b) => normalise(b) === normalise(a)));
-      if (!shared) continue;
-      const source = `inferred:${name}/${partner}`;
-      const pair: InferredPair = {
-        acquire: name, release: partner,
-        effects: [{ op: 'acquire', target: { base: 'arg', index: 0, segs: [], text: 'arg0' }, when: [], count: 1, source, inferred: true, label: 'inferred' }],
-      };
-      out.set(name, pair);
-      out.set(partner, { acquire: name, release: partner, effects: [{ op: 'release', target: { base: 'arg', index: 0, segs: [], text: 'arg0' }, when: [], count: 1, source, inferred: true, label: 'inferred' }] });
+  for (const acq of acqNames) {
+    if (out.has(acq)) continue;
+    const aSites = calls.get(acq)!;
+    for (const rel of relNames) {
+      if (out.has(acq)) break;
+      const how = namesPair(acq, rel);
+      if (!how) continue;
+      const relKnown = known(rel);
+      if (!relKnown && out.has(rel)) continue;
+      const rSites = calls.get(rel)!;
+      const source = `inferred:${acq}/${rel}`;
+      let pair: { acquire: Effect; release: Effect } | undefined;
+      // the result flows into the release in the same function
+      let flowIdx: number | undefined;
+      for (const a of aSites) {
+        if (!a.assigned) continue;
+        for (const r of rSites) {
+          const i = r.fn === a.fn ? r.args.indexOf(a.assigned) : -1;
+          if (i >= 0 && (flowIdx === undefined || i < flowIdx)) flowIdx = i;
+        }
+      }
+      const someDiscarded = aSites.some((a) => a.discarded);
+      const shared = aSites.some((a) => a.args[0] && rSites.some((r) => r.args[0] === a.args[0]));
+      const relIdx = relKnown ? releaseArg(rel)! : undefined;
+      const bodies = defined.has(acq) || defined.has(rel);
+      if (flowIdx !== undefined && !bodies && !someDiscarded && (relIdx === undefined || relIdx === flowIdx)) {
+        pair = { acquire: eff('acquire', 'ret', -1, source), release: eff('release', 'arg', flowIdx, source) };
+      } else if (shared && (how === 'suffix' || !bodies) && how !== 'lookup' && (relIdx === undefined || relIdx === 0)) {
+        pair = { acquire: eff('acquire', 'arg', 0, source), release: eff('release', 'arg', 0, source) };
+      }
+      if (!pair) continue;
+      out.set(acq, { acquire: acq, release: rel, effects: [pair.acquire] });
+      if (!relKnown) out.set(rel, { acquire: acq, release: rel, effects: [pair.release] });
     }
   }
   return out;

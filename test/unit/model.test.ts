@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildModel } from '../../src/analysis/model/load';
 import { parseCondition, parseTarget } from '../../src/analysis/model/compiled';
+import { isInferenceCandidate, namesPair } from '../../src/analysis/infer';
 
 test('the issue\'s example model file loads', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
@@ -60,4 +61,44 @@ test('targets and conditions parse into the documented forms', () => {
 
 test('both presets load without problems', () => {
   for (const p of ['freebsd', 'linux'] as const) assert.deepEqual(buildModel({ presets: [p] }).problems, [], p);
+});
+
+test('linux preset: dentry lookups, d_obtain_alias, POSIX ACLs, inode lookups, MST port malloc refs', () => {
+  const { model, problems } = buildModel({ presets: ['linux'] });
+  assert.deepEqual(problems, []);
+  const ops = (n: string) => (model.functions.get(n) ?? []).map((e) => `${e.op} ${e.target.text}${e.when.length ? ' when' : ''}${e.kind ? ` ${e.kind}` : ''}${e.counter ? ` [${e.counter}]` : ''}`);
+  for (const n of ['lookup_one_len', 'lookup_one_len_unlocked', 'lookup_positive_unlocked', 'lookup_one', 'lookup_one_unlocked', 'lookup_one_positive_unlocked', 'try_lookup_one_len', 'd_find_alias', 'd_find_any_alias']) {
+    assert.deepEqual(ops(n), ['acquire ret when dentry'], n);
+  }
+  assert.deepEqual(ops('dget_dlock'), ['acquire arg0 dentry']);
+  assert.equal(model.returnsArgument.get('dget_dlock'), 0);
+  // consumes the inode it is given (not NULL), returns a referenced dentry or ERR_PTR
+  assert.deepEqual(ops('d_obtain_alias'), ['release arg0 when inode', 'acquire ret when dentry']);
+  assert.deepEqual(ops('d_obtain_root'), ops('d_obtain_alias'));
+  for (const n of ['get_acl', 'get_inode_acl', 'get_cached_acl']) assert.deepEqual(ops(n), ['acquire ret when posix_acl'], n);
+  assert.deepEqual(ops('posix_acl_release'), ['release arg0 posix_acl']);
+  assert.deepEqual(ops('posix_acl_dup'), ['acquire arg0 posix_acl']);
+  assert.equal(model.returnsArgument.get('posix_acl_dup'), 0);
+  for (const n of ['ilookup', 'ilookup5', 'iget_locked', 'iget5_locked']) assert.deepEqual(ops(n), ['acquire ret when inode'], n);
+  assert.deepEqual(ops('drm_dp_mst_get_port_malloc'), ['acquire arg0 drm_dp_mst_port [malloc_kref]']);
+  assert.deepEqual(ops('drm_dp_mst_put_port_malloc'), ['release arg0 drm_dp_mst_port [malloc_kref]']);
+  for (const n of ['d_is_negative', 'd_inode', 'd_mountpoint']) assert.ok(model.borrows.has(n), n);
+});
+
+test('pair inference: which names pair, and isInferenceCandidate covers every half', () => {
+  const pairs: [string, string, ReturnType<typeof namesPair>][] = [
+    ['foo_get', 'foo_put', 'suffix'], ['dget', 'dput', 'suffix'], ['sk_hold', 'sk_rele', 'suffix'],
+    ['drm_x_get_port_malloc', 'drm_x_put_port_malloc', 'infix'],
+    ['batadv_hardif_get_by_netdev', 'batadv_hardif_put', 'lookup'], ['batadv_hardif_neigh_get', 'batadv_hardif_neigh_put', 'suffix'],
+    ['batadv_neigh_node_get_or_create', 'batadv_neigh_node_put', 'lookup'], ['ksmbd_lookup_fd_fast', 'ksmbd_fd_put', 'lookup'],
+    ['foo_find_by_id', 'foo_put', 'lookup'],
+    ['foo_get', 'bar_put', undefined], ['batadv_primary_if_get_selected', 'batadv_hardif_put', undefined],
+    ['foo_get_bar', 'foo_put_baz', undefined], ['foo_put', 'foo_put', undefined], ['get_foo', 'put_foo', undefined],
+    ['foo_find', 'foo_unref', 'lookup'], ['foo_getattr', 'foo_put', undefined],
+  ];
+  for (const [a, r, how] of pairs) {
+    assert.equal(namesPair(a, r), how, `${a}/${r}`);
+    if (how) assert.ok(isInferenceCandidate(a) && isInferenceCandidate(r), `${a}/${r} are candidates`);
+  }
+  for (const n of ['kfree', 'printk', 'spin_lock', 'memcpy', 'atomic_read']) assert.equal(isInferenceCandidate(n), false, n);
 });

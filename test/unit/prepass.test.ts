@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { prepass } from '../../src/analysis/parse/prepass';
 import { evalIfExpression } from '../../src/analysis/parse/conditional';
+import { buildModel } from '../../src/analysis/model/load';
 
 const defines = new Map([['INET', ''], ['VIMAGE', ''], ['_KERNEL', '']]);
 
@@ -37,4 +38,17 @@ test('#define bodies are collected and blanked, #undef removes', () => {
   assert.equal(r.defines[0].name, 'TUN_LOCK');
   assert.deepEqual(r.defines[0].params, ['tp']);
   assert.equal(r.text.trim(), '');
+});
+
+test('the Linux preset reads every CONFIG_* option as set, unless a file or --undef removes it', () => {
+  const src = '#ifdef CONFIG_ACPI\nacpi();\n#else\nstub();\n#endif\n#if IS_BUILTIN_X || defined(CONFIG_PM)\npm();\n#endif\n#undef CONFIG_PM\n#ifdef CONFIG_PM\nlate();\n#endif\n#ifndef CONFIG_FOO\nnofoo();\n#endif\n';
+  const on = prepass(src, { defines: buildModel({ presets: ['linux'] }).model.defines }).text;
+  assert.match(on, /acpi\(\)/);
+  assert.doesNotMatch(on, /stub\(\)|late\(\)|nofoo\(\)/);
+  assert.match(on, /pm\(\)/);
+  const off = prepass(src, { defines: buildModel({ presets: ['linux'], undefines: ['CONFIG_ACPI'] }).model.defines }).text;
+  assert.match(off, /stub\(\)/);
+  assert.doesNotMatch(off, /acpi\(\)/);
+  const bsd = prepass(src, { defines: buildModel({ presets: ['freebsd'] }).model.defines }).text;
+  assert.match(bsd, /stub\(\)/);
 });

@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Diagnostic, PathClass, Related, Step } from '../result';
 import type { Model } from '../model/compiled';
 import type { Registration } from '../result';
-import { parseKey, rootClass, throughPointer, keyOf, extend, type AccessPath } from '../paths/access';
+import { parseKey, rootClass, throughPointer, keyOf, extend, embeddedInPointee, type AccessPath } from '../paths/access';
 import { type State, type ParamCond } from '../paths/state';
 
 export interface CheckInput {
@@ -62,7 +62,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     for (const [k, o] of st.objects) {
       const p = parseKey(k.replace(/~\d+$/, ''));
       const rc = rootClass(p.root, decls);
-      const ownedHere = (rc === 'local' || rc === 'temp') && !throughPointer(p) && !o.returned;
+      // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
+      const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
       const pending = o.refs - o.transferred;
       const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
       if ((ownedHere && pending > 0) || (counterLeak && !o.returned && o.transferred === 0)) {
@@ -185,7 +186,9 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     }
     if (reported) continue;
     // an error path that keeps more than every success path
-    const successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returnsPointer));
+    // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
+    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returnsPointer));
+    if (!successes.length) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
     if (!successes.length) continue;
     const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
     for (const x of all) {
@@ -210,7 +213,7 @@ function inconsistent(fn: string, display: string, _key: string, hi: { cid: numb
   const kind = hi.st.objects.get(_key)?.kind ?? 'object';
   const lead = why === 'same'
     ? `${display} (${kind}): ${pathWords(hc)} leaves ${sign(refsOf(hi.st))} but ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
-    : `${display} (${kind}): on error, ${pathWords(hc)} keeps ${sign(refsOf(hi.st))} while on success ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}`;
+    : `${display} (${kind}): on error, ${pathWords(hc)} keeps ${sign(refsOf(hi.st))} while ${lo.st.exit?.returnClass === 'unknown' ? 'otherwise' : 'on success'} ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}`;
   return {
     rule: 'inconsistent', severity: hi.st.objects.get(_key)?.inferred ? 'info' : 'warning', function: fn,
     line: extra?.line ?? hc.exit.line, object: display, message: lead,

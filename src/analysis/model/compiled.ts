@@ -2,6 +2,7 @@
  * The model in the form the analysis reads: targets and conditions parsed once.
  */
 import type { IteratorSpec, RegistrationSpec, OpName } from './types';
+import { MacroTable } from '../parse/conditional';
 
 export type Seg = '*' | `.${string}`;
 
@@ -41,7 +42,8 @@ export interface Model {
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
-  defines: Map<string, string>;
+  /** Macros for `#if`; `CONFIG_*`-style names define a whole prefix. */
+  defines: MacroTable;
   /** Model names (presets, files) in load order. */
   sources: string[];
 }
@@ -49,7 +51,7 @@ export interface Model {
 export function emptyModel(): Model {
   return {
     functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(),
-    iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new Map(), sources: [],
+    iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new MacroTable(), sources: [],
   };
 }
 

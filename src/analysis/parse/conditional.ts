@@ -5,6 +5,46 @@
 
 export type MacroValues = ReadonlyMap<string, string>;
 
+/**
+ * The macros a file is read against. A name ending in `*` defines every macro with that
+ * prefix (Linux's `CONFIG_*`: an allyesconfig reading, so code under `#ifdef CONFIG_ACPI`
+ * is analysed); an explicit `#undef` or `--undef` still wins over the pattern.
+ */
+export class MacroTable extends Map<string, string> {
+  private readonly prefixes: [string, string][] = [];
+  private readonly removed = new Set<string>();
+
+  constructor(entries: Iterable<readonly [string, string]> = []) {
+    super();
+    for (const [k, v] of entries) this.set(k, v);
+    if (entries instanceof MacroTable) {
+      this.prefixes.push(...entries.prefixes);
+      for (const r of entries.removed) this.removed.add(r);
+    }
+  }
+
+  override set(name: string, value: string): this {
+    if (name.endsWith('*')) { this.prefixes.push([name.slice(0, -1), value]); return this; }
+    this.removed.delete(name);
+    return super.set(name, value);
+  }
+
+  override delete(name: string): boolean {
+    this.removed.add(name);
+    return super.delete(name);
+  }
+
+  override has(name: string): boolean { return super.has(name) || this.fromPrefix(name) !== undefined; }
+
+  override get(name: string): string | undefined { return super.get(name) ?? this.fromPrefix(name); }
+
+  private fromPrefix(name: string): string | undefined {
+    if (this.removed.has(name)) return undefined;
+    for (const [p, v] of this.prefixes) if (name.startsWith(p)) return v;
+    return undefined;
+  }
+}
+
 type Tok = { t: 'num'; v: number } | { t: 'id'; v: string } | { t: 'op'; v: string };
 
 function tokenize(expr: string): Tok[] {

@@ -7,7 +7,7 @@
  *    headers, recorded in `statementMacros` so the CFG knows what they were;
  *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`.
  */
-import { evalIfExpression } from './conditional';
+import { evalIfExpression, MacroTable } from './conditional';
 
 export interface StatementMacro {
   /** Offset of the macro name, which now holds `while`/`if`. */
@@ -109,7 +109,7 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
   const masked = maskCode(text);
   const lines = text.split('\n');
   const mlines = masked.split('\n');
-  const macros = new Map(opts.defines);
+  const macros = new MacroTable(opts.defines);
   const stack: CondFrame[] = [];
   let active = true;
   const out: string[] = [];
@@ -216,17 +216,23 @@ function splitArgs(masked: string, open: number, close: number): { start: number
 
 function prevSignificant(masked: string, i: number): { ch: string; word: string } {
   let k = i - 1;
-  while (k >= 0 && /\s/.test(masked[k])) k--;
+  while (k >= 0 && isSpace(masked.charCodeAt(k))) k--;
   if (k < 0) return { ch: '', word: '' };
   let w = k;
-  while (w >= 0 && /\w/.test(masked[w])) w--;
+  while (w >= 0 && isWordChar(masked.charCodeAt(w))) w--;
   return { ch: masked[k], word: masked.slice(w + 1, k + 1) };
 }
 
 function nextSignificant(masked: string, i: number): string {
   let k = i;
-  while (k < masked.length && /\s/.test(masked[k])) k++;
+  while (k < masked.length && isSpace(masked.charCodeAt(k))) k++;
   return masked[k] ?? '';
+}
+
+/** The characters of JavaScript's `\s` (this scan runs for every identifier: no regex per character). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 export function prepass(source: string, opts: PrepassOptions): PrepassResult {
@@ -241,18 +247,14 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   };
   // brace depth at each identifier, computed as we scan
   let depth = 0;
-  const ident = /[A-Za-z_]\w*/y;
   for (let i = 0; i < masked.length; i++) {
-    const c = masked[i];
-    if (c === '{') { depth++; continue; }
-    if (c === '}') { depth = Math.max(0, depth - 1); continue; }
     const cc = masked.charCodeAt(i);
+    if (cc === 123) { depth++; continue; }
+    if (cc === 125) { depth = Math.max(0, depth - 1); continue; }
     if (!isIdentStart(cc) || (i > 0 && isWordChar(masked.charCodeAt(i - 1)))) continue;
-    ident.lastIndex = i;
-    const m = ident.exec(masked);
-    if (!m) continue;
-    const name = m[0];
-    const end = i + name.length;
+    let end = i + 1;
+    while (end < masked.length && isWordChar(masked.charCodeAt(end))) end++;
+    const name = masked.slice(i, end);
     if (ATTRIBUTE_WORDS.has(name)) { put(i, end, ''); i = end - 1; continue; }
     const after = nextSignificant(masked, end);
     if (after === '(' && ATTRIBUTE_CALLS.has(name)) {

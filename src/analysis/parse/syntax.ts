@@ -1,8 +1,13 @@
 /**
  * A plain-object copy of the parts of the tree the analysis reads. Crossing into
  * wasm for every property is slow, and plain nodes outlive `tree.delete()`.
+ *
+ * The parse only scans the top level: each function definition's position and
+ * declarator (its name and parameters). The body is copied when the analysis asks for
+ * it (`FunctionHead.syn()`), so functions that cannot touch a count are never copied.
  */
-import type { Tree, Node } from './parser';
+import type { Language } from 'web-tree-sitter';
+import { rawCursorBinding, type Tree, type TreeCursor } from './parser';
 
 export interface Syn {
   type: string;
@@ -41,7 +46,7 @@ export function lineStarts(source: string): Uint32Array {
   return starts;
 }
 
-/** Index of the line holding `offset` (binary search, starting from a hint). */
+/** Index of the line holding `offset` (binary search). */
 function lineOf(starts: Uint32Array, offset: number): number {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
@@ -51,101 +56,354 @@ function lineOf(starts: Uint32Array, offset: number): number {
   return lo;
 }
 
-interface ConvertContext { starts: Uint32Array; named: Map<number, boolean>; hasError: boolean }
+export interface ParseProblem { line: number; column: number; message: string }
+
+/** A top-level function definition, found by the parse; its body is copied on demand. */
+export interface FunctionHead {
+  start: number;
+  end: number;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  /** The definition's `declarator` field (name, parameters), copied by the scan. */
+  declarator?: Syn;
+  /** The whole definition, copied on the first call (the tree must still be alive then). */
+  syn(): Syn;
+  /** Whether `syn()` has been called. */
+  readonly copied: boolean;
+}
+
+export interface ParsedFunctions {
+  functions: FunctionHead[];
+  errors: ParseProblem[];
+}
 
 /**
- * Every property read on a TreeCursor is a call into wasm (and a marshalling of the
- * cursor), so this reads as few as it can per node: the type id (names and named-ness
- * come from per-language tables), the two offsets (lines and columns come from a table
- * of line starts) and the field id; `isMissing` only in a tree with errors.
+ * Per-language tables: names, field names and named-ness by id, so a copy never asks
+ * wasm for a string or a flag.
  */
-export function convert(node: Node, source: string, onTooDeep?: (line: number) => void, ctx?: ConvertContext): Syn {
-  const cursor = node.walk();
-  const lang = node.tree.language;
-  const types = lang.types;
-  const fields = lang.fields;
-  const c: ConvertContext = ctx ?? { starts: lineStarts(source), named: new Map(), hasError: node.tree.rootNode.hasError };
-  const isNamed = (id: number) => {
-    let v = c.named.get(id);
-    if (v === undefined) { v = lang.nodeTypeIsNamed(id); c.named.set(id, v); }
-    return v;
+interface LanguageTables {
+  types: string[];
+  fields: (string | null)[];
+  named(id: number): boolean;
+  /** Could this anonymous token be an `operator` field? (All of tree-sitter-c's are punctuation.) */
+  maybeOperator(id: number): boolean;
+}
+
+const OPERATOR_TOKEN = /^[%&*+\-/<=>^|!~.]+$/;
+
+const tablesByLanguage = new WeakMap<Language, LanguageTables>();
+
+function tablesOf(lang: Language): LanguageTables {
+  let t = tablesByLanguage.get(lang);
+  if (!t) {
+    const named = new Int8Array(65536).fill(-1);
+    const operator = new Int8Array(65536).fill(-1);
+    t = {
+      types: lang.types, fields: lang.fields,
+      named: (id) => {
+        if (named[id] < 0) named[id] = lang.nodeTypeIsNamed(id) ? 1 : 0;
+        return named[id] === 1;
+      },
+      maybeOperator: (id) => {
+        if (operator[id] < 0) operator[id] = OPERATOR_TOKEN.test(lang.types[id] ?? '') ? 1 : 0;
+        return operator[id] === 1;
+      },
+    };
+    tablesByLanguage.set(lang, t);
+  }
+  return t;
+}
+
+/** The cursor operations a copy needs: raw wasm calls when available, else TreeCursor's. */
+interface Walker {
+  typeId(): number;
+  fieldId(): number;
+  start(): number;
+  end(): number;
+  missing(): boolean;
+  /** Preorder index among the tree's visible nodes (the root is 0). */
+  index(): number;
+  firstChild(): boolean;
+  nextSibling(): boolean;
+  parent(): boolean;
+  goto(index: number): void;
+  close(): void;
+}
+
+type CursorWords = Record<0 | 1 | 2 | 3, number>;
+
+/**
+ * A walker over the raw wasm calls (see RawCursorBinding). While it is open no other
+ * web-tree-sitter call may run: they share the transfer buffer it keeps the cursor in.
+ */
+function rawWalker(tree: Tree): Walker | undefined {
+  const b = rawCursorBinding();
+  if (!b) return undefined;
+  const cursor = tree.walk();
+  const words = cursor as unknown as CursorWords;
+  const slot = b.transferBuffer >> 2;
+  const heap = b.heap();
+  heap[slot] = words[0]; heap[slot + 1] = words[1]; heap[slot + 2] = words[2]; heap[slot + 3] = words[3];
+  const t = (tree as unknown as CursorWords)[0];
+  return {
+    typeId: () => b.typeId(t),
+    fieldId: () => b.fieldId(t),
+    start: () => b.startIndex(t),
+    end: () => b.endIndex(t),
+    missing: () => b.isMissing(t) === 1,
+    index: () => b.descendantIndex(t),
+    firstChild: () => b.gotoFirstChild(t) === 1,
+    nextSibling: () => b.gotoNextSibling(t) === 1,
+    parent: () => b.gotoParent(t) === 1,
+    goto: (i) => b.gotoDescendant(t, i),
+    close: () => {
+      // the moves may have reallocated the cursor's stack: take its words back before freeing it
+      const h = b.heap();
+      words[0] = h[slot]; words[1] = h[slot + 1]; words[2] = h[slot + 2]; words[3] = h[slot + 3];
+      cursor.delete();
+    },
   };
+}
+
+function cursorWalker(tree: Tree): Walker {
+  const c: TreeCursor = tree.walk();
+  return {
+    typeId: () => c.nodeTypeId,
+    fieldId: () => c.currentFieldId,
+    start: () => c.startIndex,
+    end: () => c.endIndex,
+    missing: () => c.nodeIsMissing,
+    index: () => c.currentDescendantIndex,
+    firstChild: () => c.gotoFirstChild(),
+    nextSibling: () => c.gotoNextSibling(),
+    parent: () => c.gotoParent(),
+    goto: (i) => c.gotoDescendant(i),
+    close: () => c.delete(),
+  };
+}
+
+function openWalker(tree: Tree): Walker {
+  return rawWalker(tree) ?? cursorWalker(tree);
+}
+
+interface CopyContext { source: string; starts: Uint32Array; lang: LanguageTables; hasError: boolean }
+
+/**
+ * Copies the node under the walker (and its named descendants) into a Syn. Reads as
+ * little as it can per node: the type id, the two offsets (lines and columns come from
+ * the table of line starts) and the field id; `isMissing` only in a tree with errors.
+ * `depth` is the node's nesting level inside its function (the definition is 0).
+ */
+function copyNode(w: Walker, c: CopyContext, typeId: number, depth: number): Syn {
+  const { types, fields } = c.lang;
   const starts = c.starts;
-  let depth = 0;
-  const build = (typeId: number): Syn => {
-    const type = types[typeId] || 'ERROR';
-    const start = cursor.startIndex;
-    const end = cursor.endIndex;
+  const build = (tid: number): Syn => {
+    const type = types[tid] || 'ERROR';
+    const start = w.start();
+    const end = w.end();
     const sl = lineOf(starts, start);
     const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineOf(starts, end);
     const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: [], fields: {} };
     if (LEAF_TYPES.has(type)) {
-      syn.text = source.slice(start, end);
+      syn.text = c.source.slice(start, end);
       if (type !== 'concatenated_string') return syn;
     }
     if (depth >= MAX_SYNTAX_DEPTH) {
       syn.type = 'TOO_DEEP';
-      onTooDeep?.(syn.line);
       return syn;
     }
     depth++;
-    if (cursor.gotoFirstChild()) {
+    if (w.firstChild()) {
       do {
-        const fieldId = cursor.currentFieldId;
+        const childType = w.typeId();
+        // the field id costs a call: anonymous tokens only need it when they can be an operator
+        const named = c.lang.named(childType);
+        const fieldId = named || c.lang.maybeOperator(childType) ? w.fieldId() : 0;
         const field = fieldId ? fields[fieldId] : null;
-        const childType = cursor.nodeTypeId;
-        if (isNamed(childType)) {
+        if (named) {
           if (types[childType] === 'comment') continue;
-          const missing = c.hasError && cursor.nodeIsMissing;
+          const missing = c.hasError && w.missing();
           const child = build(childType);
           if (missing) child.missing = true;
           syn.children.push(child);
           if (field && !syn.fields[field]) syn.fields[field] = child;
         } else if (field === 'operator') {
           syn.op = types[childType] || 'ERROR';
-        } else if (c.hasError && cursor.nodeIsMissing) {
+        } else if (c.hasError && w.missing()) {
           syn.missing = true;
         }
-      } while (cursor.gotoNextSibling());
-      cursor.gotoParent();
+      } while (w.nextSibling());
+      w.parent();
     }
     depth--;
     return syn;
   };
-  const out = build(cursor.nodeTypeId);
-  cursor.delete();
-  return out;
+  return build(typeId);
 }
 
-export interface ParsedFunctions {
-  functions: Syn[];
-  /** Top-level declarations (globals, prototypes, initialisers). */
-  declarations: Syn[];
-  errors: { line: number; column: number; message: string }[];
-}
-
-/** Copies the function definitions and top-level declarations out of a tree. */
-export function extractTopLevel(tree: Tree, source: string, maxErrors = 50): ParsedFunctions {
-  const res: ParsedFunctions = { functions: [], declarations: [], errors: [] };
-  const root = tree.rootNode;
-  const ctx: ConvertContext = { starts: lineStarts(source), named: new Map(), hasError: root.hasError };
-  const visitTop = (n: Node) => {
-    for (let i = 0; i < n.namedChildCount; i++) {
-      const c = n.namedChild(i)!;
-      const tooDeep = (line: number) => res.errors.push({ line, column: 0, message: `nesting deeper than ${MAX_SYNTAX_DEPTH} levels; the inner part is not analysed` });
-      if (c.type === 'function_definition') res.functions.push(convert(c, source, tooDeep, ctx));
-      else if (c.type === 'declaration') res.declarations.push(convert(c, source, undefined, ctx));
-      else if (c.type === 'ERROR' || c.type.startsWith('preproc_') || c.type === 'linkage_specification' || c.type === 'declaration_list') visitTop(c);
-      else if (c.type === 'expression_statement') res.declarations.push(convert(c, source, undefined, ctx));
+/**
+ * Lines of the nodes a copy of this function would cut for nesting deeper than
+ * MAX_SYNTAX_DEPTH, in the order the copy meets them, without copying: a subtree with
+ * fewer nodes than the levels left cannot reach the limit, so only the few big subtrees
+ * are entered (the tree's preorder indices give every subtree's size).
+ */
+function tooDeepLines(w: Walker, c: CopyContext, index: number, size: number, out: number[]): void {
+  const visit = (idx: number, sz: number, tid: number, depth: number) => {
+    const type = c.lang.types[tid] || 'ERROR';
+    if (LEAF_TYPES.has(type) && type !== 'concatenated_string') return;
+    if (depth >= MAX_SYNTAX_DEPTH) { out.push(lineOf(c.starts, w.start()) + 1); return; }
+    if (sz + depth <= MAX_SYNTAX_DEPTH) return;
+    if (!w.firstChild()) return;
+    const kids: number[] = [];
+    do kids.push(w.index(), w.typeId()); while (w.nextSibling());
+    for (let k = 0; k < kids.length; k += 2) {
+      const kidSize = (k + 2 < kids.length ? kids[k + 2] : idx + sz) - kids[k];
+      const kt = kids[k + 1];
+      if (!c.lang.named(kt) || c.lang.types[kt] === 'comment' || kidSize + depth + 1 <= MAX_SYNTAX_DEPTH) continue;
+      w.goto(kids[k]);
+      visit(kids[k], kidSize, kt, depth + 1);
     }
   };
-  visitTop(root);
-  if (root.hasError) collectErrors(root, res.errors, maxErrors);
+  w.goto(index);
+  visit(index, size, w.typeId(), 0);
+}
+
+/**
+ * Copies of one document's function definitions, offered to the next parse of the same
+ * document: a definition whose text is unchanged gets its old copy, moved in place to its
+ * new offsets and lines (the previous document is consumed by that parse, so nothing
+ * else holds the copy).
+ */
+export class SynReuse {
+  private readonly byText = new Map<string, { syn: Syn; text: string }[]>();
+
+  /** `preText` is what the tree was parsed from; `text` the document (leaf texts come from it). */
+  static of(functions: FunctionHead[], preText: string, text: string): SynReuse {
+    const r = new SynReuse();
+    for (const f of functions) {
+      if (!f.copied) continue;
+      const key = preText.slice(f.start, f.end);
+      const list = r.byText.get(key) ?? [];
+      list.push({ syn: f.syn(), text: text.slice(f.start, f.end) });
+      r.byText.set(key, list);
+    }
+    return r;
+  }
+
+  take(preText: string, text: string, head: { start: number; end: number; line: number; col: number }): Syn | undefined {
+    const list = this.byText.get(preText.slice(head.start, head.end));
+    if (!list) return undefined;
+    const own = text.slice(head.start, head.end);
+    const i = list.findIndex((e) => e.syn.col === head.col && e.text === own);
+    if (i < 0) return undefined;
+    const { syn } = list.splice(i, 1)[0];
+    const dOff = head.start - syn.start, dLine = head.line - syn.line;
+    if (dOff || dLine) move(syn, dOff, dLine);
+    return syn;
+  }
+}
+
+function move(s: Syn, dOff: number, dLine: number): void {
+  s.start += dOff; s.end += dOff; s.line += dLine; s.endLine += dLine;
+  for (const c of s.children) move(c, dOff, dLine);
+}
+
+export interface ExtractOptions {
+  maxErrors?: number;
+  /** The text the tree was parsed from (the pre-passed document), for `reuse`. */
+  preText?: string;
+  reuse?: SynReuse;
+}
+
+const RECURSE_TOP = (type: string) => type === 'ERROR' || type.startsWith('preproc_') || type === 'linkage_specification' || type === 'declaration_list';
+
+/**
+ * Finds the function definitions at the top level (also inside preprocessor blocks,
+ * `extern "C"` and error nodes), copies their declarators, and reports what a full copy
+ * would report (nesting cuts, syntax errors) without copying the bodies.
+ */
+export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions = {}): ParsedFunctions {
+  const root = tree.rootNode;
+  const ctx: CopyContext = { source, starts: lineStarts(source), lang: tablesOf(tree.language), hasError: root.hasError };
+  const res: ParsedFunctions = { functions: [], errors: [] };
+  const rootSize = root.descendantCount;
+  const found: { index: number; size: number }[] = [];
+  const w = openWalker(tree);
+  try {
+    // the same nodes, in the same order, as a walk of named children would find
+    const visitTop = (index: number, size: number) => {
+      if (!w.firstChild()) return;
+      const kids: number[] = [];
+      do kids.push(w.index(), w.typeId()); while (w.nextSibling());
+      for (let k = 0; k < kids.length; k += 2) {
+        const tid = kids[k + 1];
+        if (!ctx.lang.named(tid)) continue;
+        const type = ctx.lang.types[tid] || 'ERROR';
+        const kidSize = (k + 2 < kids.length ? kids[k + 2] : index + size) - kids[k];
+        if (type === 'function_definition') found.push({ index: kids[k], size: kidSize });
+        else if (RECURSE_TOP(type)) { w.goto(kids[k]); visitTop(kids[k], kidSize); }
+      }
+    };
+    visitTop(0, rootSize);
+    const tooDeep: number[] = [];
+    for (const f of found) {
+      tooDeepLines(w, ctx, f.index, f.size, tooDeep);
+      for (const line of tooDeep) res.errors.push({ line, column: 0, message: `nesting deeper than ${MAX_SYNTAX_DEPTH} levels; the inner part is not analysed` });
+      tooDeep.length = 0;
+      w.goto(f.index);
+      res.functions.push(head(tree, ctx, w, f.index, opts));
+    }
+  } finally {
+    w.close();
+  }
+  if (root.hasError) collectErrors(tree, res.errors, opts.maxErrors ?? 50);
   return res;
 }
 
-function collectErrors(root: Node, out: { line: number; column: number; message: string }[], max: number) {
-  const cursor = root.walk();
+/** The definition under the walker: its position and declarator now, its body on demand. */
+function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: ExtractOptions): FunctionHead {
+  const start = w.start(), end = w.end();
+  const sl = lineOf(ctx.starts, start), el = lineOf(ctx.starts, end);
+  const pos = { start, end, line: sl + 1, col: start - ctx.starts[sl], endLine: el + 1, endCol: end - ctx.starts[el] };
+  let copy: Syn | undefined = opts.reuse && opts.preText !== undefined ? opts.reuse.take(opts.preText, ctx.source, pos) : undefined;
+  // an unchanged definition's old copy holds the same declarator
+  let declarator: Syn | undefined = copy?.fields.declarator;
+  if (!copy && w.firstChild()) {
+    do {
+      const tid = w.typeId();
+      if (!ctx.lang.named(tid) || ctx.lang.types[tid] === 'comment') continue;
+      if (ctx.lang.fields[w.fieldId()] !== 'declarator') continue;
+      const missing = ctx.hasError && w.missing();
+      declarator = copyNode(w, ctx, tid, 1);
+      if (missing) declarator.missing = true;
+      break;
+    } while (w.nextSibling());
+    w.parent();
+  }
+  return {
+    ...pos,
+    declarator,
+    get copied() { return copy !== undefined; },
+    syn: () => {
+      if (!copy) {
+        const cw = openWalker(tree);
+        try {
+          cw.goto(index);
+          if (cw.start() !== start) throw new Error('the syntax tree changed under a function copy');
+          copy = copyNode(cw, ctx, cw.typeId(), 0);
+        } finally {
+          cw.close();
+        }
+      }
+      return copy;
+    },
+  };
+}
+
+function collectErrors(tree: Tree, out: ParseProblem[], max: number) {
+  const cursor = tree.walk();
   let done = false;
   const visit = () => {
     if (out.length >= max) return;

@@ -25,9 +25,34 @@ export function keyOf(p: AccessPath): string {
   return p.segs.length ? `${p.root}/${p.segs.join('/')}` : p.root;
 }
 
+const parsedKeys = new Map<string, AccessPath>();
+
+/** Access paths are never mutated, so one parsed copy per key serves every state. */
 export function parseKey(key: string): AccessPath {
-  const parts = key.split('/');
-  return { root: parts[0], segs: parts.slice(1) as PathSeg[] };
+  let p = parsedKeys.get(key);
+  if (!p) {
+    const parts = key.split('/');
+    p = { root: parts[0], segs: parts.slice(1) as PathSeg[] };
+    if (parsedKeys.size > 50000) parsedKeys.clear();
+    parsedKeys.set(key, p);
+  }
+  return p;
+}
+
+const keyShapes = new Map<string, { root: string; lastField: string | undefined }>();
+
+/** The root of a key and its last field segment (`.f`), if any. */
+export function keyShape(key: string): { root: string; lastField: string | undefined } {
+  let s = keyShapes.get(key);
+  if (!s) {
+    const p = parseKey(key);
+    let lastField: string | undefined;
+    for (let i = p.segs.length - 1; i >= 0; i--) if (p.segs[i].startsWith('.')) { lastField = p.segs[i]; break; }
+    s = { root: p.root, lastField };
+    if (keyShapes.size > 50000) keyShapes.clear();
+    keyShapes.set(key, s);
+  }
+  return s;
 }
 
 /** True when `key` is `prefix` or lies under it. */
@@ -77,4 +102,9 @@ export function rootClass(root: string, decls: ReadonlyMap<string, VarDecl>): Ro
 /** The object lives in memory reached through a pointer (a struct field of the heap, an out-parameter). */
 export function throughPointer(p: AccessPath): boolean {
   return p.segs.includes('*') || p.segs.includes('[]');
+}
+
+/** `s->refcount`, `s->a.b`: a field of the object a variable points to, not memory reached through a stored pointer. */
+export function embeddedInPointee(p: AccessPath): boolean {
+  return p.segs.length >= 2 && p.segs[0] === '*' && p.segs.slice(1).every((x) => x.startsWith('.'));
 }

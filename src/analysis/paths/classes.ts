@@ -121,6 +121,9 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const writes: Target[] = [];
     for (const w of st.written) { const t = targetOfKey(cfg, w); if (t) writes.push(t); }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
+    const rk = st.exit?.returnedKey;
+    const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
+    if (rd?.isParam && rd.paramIndex !== undefined) sp.retArg = rd.paramIndex;
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }

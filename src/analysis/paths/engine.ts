@@ -9,7 +9,7 @@ import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Step } from '../result';
 import type { Summary, SummaryPath } from './summary';
 import {
-  type AccessPath, type PathSeg, extend, keyOf, parseKey, under, display, rootName, rootClass, throughPointer,
+  type AccessPath, type PathSeg, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
 } from './access';
 import {
   type State, type ObjState, type Fact, type ParamCond, cons, with_, stateKey, mergeInto, initialState,
@@ -147,7 +147,7 @@ export class FunctionEngine {
   private readonly returnsPointer: boolean;
   private truncatedReason?: string;
   private readonly unknownCalls = new Set<string>();
-  private liveAfter: Set<string>[] = [];
+  private liveAfter: { has(name: string): boolean }[] = [];
   /** Variables assigned from more than one call: conditions on them name the call. */
   private readonly reassigned = new Set<string>();
   private node!: CfgNode;
@@ -246,11 +246,13 @@ export class FunctionEngine {
   }
 
   /** A write to `key` kills what was known of it and of everything reached through it. */
-  private killPath(st: State, key: string): State {
+  private killPath(st: State, key: string, mayWrite = false): State {
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); }
     let aliases: Map<string, string> | undefined;
-    for (const [v, target] of st.aliases) if (under(target, key) && target !== key) { aliases ??= new Map(st.aliases); aliases.delete(v); }
+    // a call that only *may* write through a pointer leaves local copies naming what they named:
+    // `dev = fp->minor->dev; f(fp); put(dev->dev)` releases the object the get took
+    if (!mayWrite) for (const [v, target] of st.aliases) if (under(target, key) && target !== key) { aliases ??= new Map(st.aliases); aliases.delete(v); }
     if (!facts && !aliases) return st;
     return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
   }
@@ -388,7 +390,7 @@ export class FunctionEngine {
       }
       return [{ st, v: tempVal }];
     }
-    const effects = name ? this.model.functions.get(name) ?? this.input.inferred?.get(name) : undefined;
+    const effects = name ? this.model.functions.get(name) ?? this.inferredUnlessSummarised(name) : undefined;
     if (effects) {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
       const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
@@ -400,10 +402,22 @@ export class FunctionEngine {
       });
     }
     const summary = name ? this.input.summaries.get(name) : undefined;
-    if (summary) return this.applySummary(name!, summary, vals, e, st, temp).map((s) => ({ st: s, v: tempVal }));
+    if (summary) return this.applySummary(name!, summary, vals, e, st, temp);
     if (name && this.cfg.name === name) this.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
     return [{ st: this.handOn(name ?? this.text(e.fields.function), vals, e.line, st), v: tempVal }];
+  }
+
+  /**
+   * A name-paired guess (`x_get`/`x_put`) gives way to what the file's own bodies of both halves do: their
+   * summaries know that `x_get()` takes the reference on `x->kref` and returns its argument.
+   */
+  private inferredUnlessSummarised(name: string): Effect[] | undefined {
+    const effects = this.input.inferred?.get(name);
+    const m = effects?.[0]?.inferred ? /^inferred:([^/]+)\/(.+)$/.exec(effects[0].source ?? '') : null;
+    if (!effects || !m) return effects;
+    const counts = (fn: string) => this.input.summaries.get(fn)?.paths.some((p) => p.effects.some((ef) => ef.exist !== 0 || ef.refs !== 0));
+    return counts(m[1]) && counts(m[2]) ? undefined : effects;
   }
 
   /** An unknown function may keep what it is given: references we hold on it are transferred. */
@@ -416,15 +430,16 @@ export class FunctionEngine {
       if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
       const k = keyOf(p);
       for (const [ok, o] of s.objects) {
-        // what is passed, what lies under it, and the object whose field is passed (list_add(&obj->link, ...))
-        if (!under(ok, k) && !k.startsWith(ok + '/*')) continue;
+        // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
+        // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
+        if (!under(ok, k)) continue;
         if (o.refs - o.transferred <= 0) continue;
         s = this.putObj(s, ok, { ...o, transferred: o.refs });
         s = this.addStep(s, { line, call: callee, object: o.display, kind: o.kind, delta: 0, op: 'transfer', note: `handed to ${callee}()`, after: o.exist + o.refs });
       }
       // the callee may write through the pointer
-      s = this.killPath(s, keyOf(extend(p, '*')));
-      if (viaAddress) s = this.killPath(s, k);
+      s = this.killPath(s, keyOf(extend(p, '*')), true);
+      if (viaAddress) s = this.killPath(s, k, true);
     }
     return s;
   }
@@ -559,7 +574,16 @@ export class FunctionEngine {
     const kind = c.kind ?? prev?.kind ?? this.kindOf(p) ?? 'object';
     let s = st;
     if (c.op === 'lookup' || c.op === 'create') s = this.noteWrite(s, key, p, c.line);
-    else if ((c.op === 'acquire' && (c.refs ?? c.count) > 0) || (c.exist ?? 0) > 0) s = this.setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), eq: undefined, ne: ['0'] });
+    else if ((c.op === 'acquire' && (c.refs ?? c.count) > 0) || (c.exist ?? 0) > 0) {
+      s = this.setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), eq: undefined, ne: ['0'] });
+      // a counter taken through a pointer (`kref_get(&x->refcount)`) says the pointer is not NULL
+      const star = p.segs.lastIndexOf('*');
+      if (star >= 0 && !p.root.startsWith('$')) {
+        const pk = keyOf({ root: p.root, segs: p.segs.slice(0, star) });
+        const pf = s.facts.get(pk);
+        if (!pf?.ne?.includes('0')) s = this.setFactKeep(s, pk, { ...(pf ?? {}), eq: undefined, ne: ['0'] });
+      }
+    }
     const cur = s.objects.get(key);
     const o: ObjState = cur ? { ...cur } : { display: this.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
     if (!cur || o.kind === 'object') o.kind = kind;
@@ -616,17 +640,21 @@ export class FunctionEngine {
 
   /** Overwriting a local that holds references loses them: keep the object under another name. */
   private loseOverwritten(st: State, key: string, line: number): State {
-    const o = st.objects.get(key);
-    if (!o) return st;
-    const p = parseKey(key);
-    const pending = o.refs - o.transferred;
-    const objects = new Map(st.objects);
-    objects.delete(key);
-    // keep what a check still needs: references lost with a local, or a count already driven below zero
-    if ((pending > 0 && !throughPointer(p) && rootClass(p.root, this.decls) === 'local') || o.overLine !== undefined) {
-      objects.set(`${key}~${line}`, { ...o, display: `${o.display} (overwritten at line ${line})` });
+    let objects: Map<string, ObjState> | undefined;
+    // the variable and what its old value embeds (`s->refcount` after `kref_get(&s->refcount)`)
+    for (const [ok, o] of st.objects) {
+      if (!under(ok, key)) continue;
+      objects ??= new Map(st.objects);
+      objects.delete(ok);
+      const p = parseKey(ok);
+      const pending = o.refs - o.transferred;
+      const owned = rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
+      // keep what a check still needs: references lost with a local, or a count already driven below zero
+      if ((pending > 0 && owned) || o.overLine !== undefined) {
+        objects.set(`${ok}~${line}`, { ...o, display: `${o.display} (overwritten at line ${line})` });
+      }
     }
-    return with_(st, { objects });
+    return objects ? with_(st, { objects }) : st;
   }
 
   private putObj(st: State, key: string, o: ObjState): State {
@@ -639,8 +667,9 @@ export class FunctionEngine {
     return with_(st, { steps: cons(step, st.steps) });
   }
 
-  private applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): State[] {
-    const results: State[] = [];
+  private applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
+    const results: Out[] = [];
+    const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
     if (summary.escapes?.length) st = this.handOn(name, summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v), e.line, st);
     for (const sp of summary.paths) {
@@ -653,33 +682,53 @@ export class FunctionEngine {
         states = this.splitOnAtom(states, atom, vals, temp, []);
         if (!states.length) break;
       }
+      // a path that returns its argument returns the caller's object itself: what it does to `ret` it does to that
+      const same = sp.retArg !== undefined && vals[sp.retArg]?.k === 'path' ? vals[sp.retArg] as Val & { k: 'path' } : undefined;
       for (let s of states) {
         s = this.setFactKeep(s, temp, retClassFact(sp.ret));
+        if (same && sp.ret === 'non-NULL') s = this.setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
         if (opaque) s = this.addOpaqueCond(s, `via ${name}@${e.start}`, String(summary.paths.indexOf(sp)), `${name}() path ${summary.paths.indexOf(sp)}`);
         for (const w of sp.writes) {
           const p = this.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
         }
         for (const ef of sp.effects) {
-          const p = this.targetPath(ef.target, vals, temp);
+          const target = same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
+          const p = this.targetPath(target, vals, temp);
           if (!p) continue;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) continue;
           s = this.change(s, keyOf(p), p, {
             op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
-            label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters, stored: ef.stored, inferred: ef.inferred,
+            label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters,
+            stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred,
           });
         }
-        results.push(s);
+        results.push({ st: s, v: same ?? tempVal });
       }
     }
-    return dedupe(results);
+    return dedupeOuts(results);
+  }
+
+  /**
+   * The callee put the reference in a field of a struct the caller reaches through a local pointer
+   * (`wait->fence = dma_fence_get(f)` called as `f(syncobj, wait_cur)`): the struct holds it now.
+   */
+  private storedInPointee(target: Target, writes: Target[], vals: Val[]): boolean {
+    if (target.base !== 'arg' || target.segs[0] !== '*' || !target.segs.some((x) => x.startsWith('.'))) return false;
+    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && w.segs.join('/') === target.segs.join('/'))) return false;
+    const v = vals[target.index];
+    if (v?.k !== 'path' || v.p.segs.length) return false;
+    return rootClass(v.p.root, this.decls) === 'local';
   }
 
   // ---------- assignment ----------
   private evalAssign(e: Syn, st: State): Out[] {
     const lhs = e.fields.left;
     const rhs = e.fields.right;
-    return this.eval(rhs, st).flatMap((r) => this.eval(lhs, r.st).map((l) => {
+    // `iface = NULL` rebinds the variable, even when it was a copy of `priv->primary`: the field is not written
+    const d = lhs?.type === 'identifier' ? this.node.scope.get(lhs.text ?? '') : undefined;
+    const lhsEval = (s: State): Out[] => (d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s));
+    return this.eval(rhs, st).flatMap((r) => lhsEval(r.st).map((l) => {
       if (l.v.k !== 'path') return { st: l.st, v: r.v };
       return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
     }));
@@ -1032,46 +1081,77 @@ export class FunctionEngine {
   }
 
   // ---------- liveness ----------
+  /** A call to a function neither the model, inference nor this file's summaries say anything about. */
+  private opaqueCallee(call: Syn): boolean {
+    const name = this.calleeName(call);
+    if (!name) return false;
+    const m = this.model;
+    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
+      || m.iterators.has(name) || this.input.inferred?.has(name) || this.input.summaries.has(name));
+  }
+
   private computeLiveness() {
     const nodes = this.cfg.nodes;
     const uses: Set<string>[] = nodes.map((n) => {
       const s = new Set<string>();
-      const walk = (x: Syn | undefined) => {
+      // a function the analysis knows nothing of cannot read what is known of a field it is given
+      // (`KASSERT(sc->n >= 0, ...)`, `printf(..., sc->n)`): such fields are not uses
+      const walk = (x: Syn | undefined, fieldsMatter = true) => {
         if (!x) return;
         if (x.type === 'identifier' && x.text) s.add(x.text);
-        if (x.type === 'field_identifier' && x.text) s.add('.' + x.text);
-        for (const c of x.children) walk(c);
+        if (x.type === 'field_identifier' && x.text && fieldsMatter) s.add('.' + x.text);
+        if (x.type === 'call_expression' && fieldsMatter && this.opaqueCallee(x)) {
+          walk(x.fields.function);
+          for (const a of x.fields.arguments?.children ?? []) walk(a, false);
+          return;
+        }
+        // arithmetic, and comparisons with anything but zero, are never decided from facts
+        if (x.type === 'binary_expression' && fieldsMatter && factBlindOperator(x)) {
+          for (const c of x.children) walk(c, false);
+          return;
+        }
+        for (const c of x.children) walk(c, fieldsMatter);
       };
       walk(n.ast);
+      // `x = x + 1`, `sc->f |= F`, `i++`: writing a name is not reading it; its value matters only if read later
+      const written = n.kind === 'eval' ? assignedName(n.ast) : undefined;
+      if (written) s.delete(written);
       if (n.decl) s.add(n.decl.name);
       for (const a of n.macro?.args ?? []) walk(a);
       return s;
     });
-    const live: Set<string>[] = nodes.map(() => new Set());
+    // names as bits: liveAfter[n] = union over successors of (uses(succ) ∪ liveAfter(succ))
+    const index = new Map<string, number>();
+    for (const u of uses) for (const name of u) if (!index.has(name)) index.set(name, index.size);
+    const words = Math.max(1, Math.ceil(index.size / 32));
+    const useBits = new Int32Array(nodes.length * words);
+    uses.forEach((u, id) => { for (const name of u) { const i = index.get(name)!; useBits[id * words + (i >> 5)] |= 1 << (i & 31); } });
+    const bits = new Int32Array(nodes.length * words);
     const preds: number[][] = nodes.map(() => []);
     nodes.forEach((n) => n.edges.forEach((e) => preds[e.to].push(n.id)));
-    // liveAfter[n] = union over successors of (uses(succ) ∪ liveAfter(succ))
     const work = nodes.map((n) => n.id);
-    const inWork = new Set(work);
+    const inWork = new Uint8Array(nodes.length).fill(1);
     while (work.length) {
       const id = work.pop()!;
-      inWork.delete(id);
-      const n = nodes[id];
-      const out = live[id];
+      inWork[id] = 0;
       let changed = false;
-      for (const e of n.edges) {
-        for (const u of uses[e.to]) if (!out.has(u)) { out.add(u); changed = true; }
-        for (const u of live[e.to]) if (!out.has(u)) { out.add(u); changed = true; }
+      for (const e of nodes[id].edges) {
+        for (let w = 0; w < words; w++) {
+          const old = bits[id * words + w];
+          const nv = old | useBits[e.to * words + w] | bits[e.to * words + w];
+          if (nv !== old) { bits[id * words + w] = nv; changed = true; }
+        }
       }
-      if (changed) for (const p of preds[id]) if (!inWork.has(p)) { inWork.add(p); work.push(p); }
+      if (changed) for (const p of preds[id]) if (!inWork[p]) { inWork[p] = 1; work.push(p); }
     }
     // fields a model condition reads (`arg0->mda_flags & MAKEDEV_REF`) stay live: a call may read them
-    const modelFields = new Set<string>();
-    for (const effects of this.model.functions.values()) for (const ef of effects) for (const a of ef.when) {
-      if (a.kind !== 'ret') for (const seg of a.target.segs) if (seg.startsWith('.')) modelFields.add(seg);
-    }
-    for (const l of live) for (const f of modelFields) l.add(f);
-    this.liveAfter = live;
+    const modelFields = fieldsModelConditionsRead(this.model);
+    this.liveAfter = nodes.map((_, id) => ({
+      has: (name: string) => {
+        const i = index.get(name);
+        return (i !== undefined && (bits[id * words + (i >> 5)] & (1 << (i & 31))) !== 0) || modelFields.has(name);
+      },
+    }));
     preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
   }
   private readonly joins = new Set<number>();
@@ -1085,11 +1165,13 @@ export class FunctionEngine {
       const d = this.decls.get(root);
       return !d || live.has(d.name);
     };
+    // a path no later node names is still read through a live local that is a copy of it (`iface = priv->primary`)
+    let aliased: string[] | undefined;
+    for (const [v, target] of st.aliases) { const d = this.decls.get(v); if (!d || live.has(d.name)) (aliased ??= []).push(target); }
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
-      const parts = k.split('/');
-      const lastField = [...parts].reverse().find((x) => x.startsWith('.'));
-      const dead = !isLive(parts[0]) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k));
+      const { root, lastField } = keyShape(k);
+      const dead = (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) && !aliased?.some((t) => under(k, t));
       if (dead) { facts ??= new Map(st.facts); facts.delete(k); }
     }
     let aliases: Map<string, string> | undefined;
@@ -1176,6 +1258,8 @@ export class FunctionEngine {
           s = this.dropTemps(s);
           // forgetting dead facts only pays where states can meet
           if (this.joins.has(out.to)) s = this.prune(s, id);
+          // a trip round the loop that changed nothing: the head has already gone on from this very state
+          if (out.kind === 'back' && done.get(out.to)?.has(stateKey(withoutCounter(s, out.to)))) continue;
           push(out.to, s);
         }
       }
@@ -1277,9 +1361,54 @@ function balanced(s: string): boolean {
   return d === 0;
 }
 
-function dedupe(states: State[]): State[] {
-  const m = new Map<string, State>();
-  for (const s of states) { const k = stateKey(s); const p = m.get(k); m.set(k, p ? mergeInto(p, s) : s); }
+function factBlindOperator(e: Syn): boolean {
+  const op = e.op ?? '';
+  if (['+', '-', '*', '/', '%', '<<', '>>', '^'].includes(op)) return true;
+  if (!['<', '>', '<=', '>='].includes(op)) return false;
+  const zero = (x: Syn | undefined) => x !== undefined && (x.type === 'null' || (x.type === 'number_literal' && isZeroConst(normNumber(x.text ?? ''))) || (x.type === 'identifier' && x.text === 'NULL'));
+  return !zero(e.fields.left) && !zero(e.fields.right);
+}
+
+const modelFieldsCache = new WeakMap<Model, Set<string>>();
+
+function fieldsModelConditionsRead(model: Model): Set<string> {
+  let fields = modelFieldsCache.get(model);
+  if (!fields) {
+    fields = new Set<string>();
+    for (const effects of model.functions.values()) for (const ef of effects) for (const a of ef.when) {
+      if (a.kind !== 'ret') for (const seg of a.target.segs) if (seg.startsWith('.')) fields.add(seg);
+    }
+    modelFieldsCache.set(model, fields);
+  }
+  return fields;
+}
+
+/** The variable (`x`) or field (`.f`) an expression statement assigns, if it is one plain assignment. */
+function assignedName(ast: Syn | undefined): string | undefined {
+  let e = ast;
+  while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression') && e.children.length === 1) e = e.children[0];
+  if (!e) return undefined;
+  const target = e.type === 'assignment_expression' ? e.fields.left : e.type === 'update_expression' ? e.fields.argument : undefined;
+  if (target?.type === 'identifier') return target.text;
+  if (target?.type === 'field_expression' && target.fields.field?.text) return '.' + target.fields.field.text;
+  return undefined;
+}
+
+function withoutCounter(s: State, head: number): State {
+  const c = s.iters.get(head);
+  if (c === undefined) return s;
+  const iters = new Map(s.iters);
+  if (c <= 1) iters.delete(head); else iters.set(head, c - 1);
+  return with_(s, { iters });
+}
+
+function dedupeOuts(outs: Out[]): Out[] {
+  const m = new Map<string, Out>();
+  for (const o of outs) {
+    const k = `${o.v.k === 'path' ? keyOf(o.v.p) : ''}\n${stateKey(o.st)}`;
+    const p = m.get(k);
+    m.set(k, p ? { st: mergeInto(p.st, o.st), v: p.v } : o);
+  }
   return [...m.values()];
 }
 

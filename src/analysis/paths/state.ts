@@ -97,30 +97,53 @@ function factKey(f: Fact): string {
   return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
 }
 
+const stepKeys = new WeakMap<Cons<Step>, string>();
+
+/** Histories share their tails, so a cell's key is its head's words before its tail's (cached) key. */
 function stepsKey(steps: Cons<Step> | undefined): string {
-  let out = '';
-  for (let x = steps; x; x = x.tail) out += `${x.head.line}:${x.head.op}:${x.head.object}:${x.head.delta};`;
-  return out;
+  if (!steps) return '';
+  let k = stepKeys.get(steps);
+  if (k === undefined) {
+    k = `${steps.head.line}:${steps.head.op}:${steps.head.object}:${steps.head.delta};${stepsKey(steps.tail)}`;
+    stepKeys.set(steps, k);
+  }
+  return k;
+}
+
+// states share their maps until one changes (with_ copies references), so each map's part of the key is kept once
+const partKeys = new WeakMap<object, string>();
+
+function part<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>, make: () => string): string {
+  let k = partKeys.get(m);
+  if (k === undefined) { k = make(); partKeys.set(m, k); }
+  return k;
+}
+
+function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
+  return part(objects, () => [...objects.keys()].sort().map((k) => {
+    const o = objects.get(k)!;
+    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}`;
+  }).join('\n'));
+}
+
+function factsKey(facts: ReadonlyMap<string, Fact>): string {
+  return part(facts, () => [...facts.keys()].sort().map((k) => `F${k}=${factKey(facts.get(k)!)}`).join('\n'));
+}
+
+function aliasesKey(aliases: ReadonlyMap<string, string>): string {
+  return part(aliases, () => [...aliases.keys()].sort().map((k) => `A${k}=${aliases.get(k)}`).join('\n'));
 }
 
 /** States with equal keys are interchangeable for everything that follows. */
 export function stateKey(s: State): string {
   if (s._key !== undefined) return s._key;
-  const parts: string[] = [];
-  for (const k of [...s.objects.keys()].sort()) {
-    const o = s.objects.get(k)!;
-    parts.push(`O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}`);
-  }
-  for (const k of [...s.facts.keys()].sort()) parts.push(`F${k}=${factKey(s.facts.get(k)!)}`);
-  for (const k of [...s.aliases.keys()].sort()) parts.push(`A${k}=${s.aliases.get(k)}`);
   // opaque conditions (which way a parameter-dependent branch went) do not keep states apart: merging intersects them
   // conditions on parameters do not keep states apart either: paths that differ in what they do differ in
   // their objects anyway, and merging intersects the conditions (what the merged class still requires)
-  for (const w of [...s.written].sort()) parts.push(`W${w}`);
-  for (const k of [...s.iters.keys()].sort((a, b) => a - b)) parts.push(`I${k}=${s.iters.get(k)}`);
-  if (s.exit) parts.push(`X${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}`);
-  parts.push(`S${stepsKey(s.steps)}`);
-  const key = parts.join('\n');
+  const written = s.written.size ? part(s.written, () => [...s.written].sort().map((w) => `W${w}`).join('\n')) : '';
+  const iters = s.iters.size ? [...s.iters.keys()].sort((a, b) => a - b).map((k) => `I${k}=${s.iters.get(k)}`).join('\n') : '';
+  const exit = s.exit ? `X${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}` : '';
+  const key = `${objectsKey(s.objects)}\n${factsKey(s.facts)}\n${aliasesKey(s.aliases)}\n${written}\n${iters}\n${exit}\nS${stepsKey(s.steps)}`;
   (s as State)._key = key;
   return key;
 }
