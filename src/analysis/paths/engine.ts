@@ -120,8 +120,8 @@ function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact {
       else f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
       break;
     case 'has': case 'lacks':
-      if (positive) f.has = [...(f.has ?? []), t.flag];
-      else f.lacks = [...(f.lacks ?? []), t.flag];
+      if (positive) f.has = union(f.has, [t.flag]);
+      else f.lacks = union(f.lacks, [t.flag]);
       break;
     default: {
       const sign = (t.op === 'lt0') === truth ? 'neg' : (t.op === 'ge0') === truth ? 'nonneg' : (t.op === 'gt0') === truth ? 'pos' : 'nonpos';
@@ -741,9 +741,9 @@ export class FunctionEngine {
       let nf: Fact | undefined;
       if (op === '|=' && (v.k === 'const' || v.k === 'flags')) {
         const add = v.k === 'flags' ? v.f : [v.c];
-        if (f?.flags) nf = { flags: [...f.flags, ...add] };
-        else if (f?.eq !== undefined && isZeroConst(f.eq)) nf = { flags: add };
-        else nf = { has: [...(f?.has ?? []), ...add], lacks: f?.lacks?.filter((x) => !add.includes(x)) };
+        if (f?.flags) nf = { flags: union(f.flags, add) };
+        else if (f?.eq !== undefined && isZeroConst(f.eq)) nf = { flags: union([], add) };
+        else nf = { has: union(f?.has, add), lacks: f?.lacks?.filter((x) => !add.includes(x)) };
       }
       return this.setFact(st, key, nf);
     }
@@ -1096,9 +1096,12 @@ export class FunctionEngine {
       const s = new Set<string>();
       // a function the analysis knows nothing of cannot read what is known of a field it is given
       // (`KASSERT(sc->n >= 0, ...)`, `printf(..., sc->n)`): such fields are not uses
-      const walk = (x: Syn | undefined, fieldsMatter = true) => {
+      // and a plain local integer read only by arithmetic or a comparison with non-zero (`i < 4`) is not a use:
+      // its facts could never decide anything there
+      const blindLocal = (name: string) => { const d = n.scope.get(name); return d !== undefined && !d.isParam && d.pointerDepth === 0; };
+      const walk = (x: Syn | undefined, fieldsMatter = true, inBlind = false) => {
         if (!x) return;
-        if (x.type === 'identifier' && x.text) s.add(x.text);
+        if (x.type === 'identifier' && x.text && !(inBlind && blindLocal(x.text))) s.add(x.text);
         if (x.type === 'field_identifier' && x.text && fieldsMatter) s.add('.' + x.text);
         if (x.type === 'call_expression' && fieldsMatter && this.opaqueCallee(x)) {
           walk(x.fields.function);
@@ -1106,11 +1109,11 @@ export class FunctionEngine {
           return;
         }
         // arithmetic, and comparisons with anything but zero, are never decided from facts
-        if (x.type === 'binary_expression' && fieldsMatter && factBlindOperator(x)) {
-          for (const c of x.children) walk(c, false);
+        if (x.type === 'binary_expression' && factBlindOperator(x)) {
+          for (const c of x.children) walk(c, false, true);
           return;
         }
-        for (const c of x.children) walk(c, fieldsMatter);
+        for (const c of x.children) walk(c, fieldsMatter, inBlind && x.type === 'parenthesized_expression');
       };
       walk(n.ast);
       // `x = x + 1`, `sc->f |= F`, `i++`: writing a name is not reading it; its value matters only if read later
@@ -1171,7 +1174,7 @@ export class FunctionEngine {
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
       const { root, lastField } = keyShape(k);
-      const dead = (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) && !aliased?.some((t) => under(k, t));
+      const dead = (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) && !aliased?.includes(k);
       if (dead) { facts ??= new Map(st.facts); facts.delete(k); }
     }
     let aliases: Map<string, string> | undefined;
@@ -1381,6 +1384,13 @@ function fieldsModelConditionsRead(model: Model): Set<string> {
     modelFieldsCache.set(model, fields);
   }
   return fields;
+}
+
+/** Flag sets: `x |= F` twice still has F once, so the states of two trips round a loop are equal. */
+function union(a: readonly string[] | undefined, b: readonly string[]): string[] {
+  const out = [...(a ?? [])];
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out;
 }
 
 /** The variable (`x`) or field (`.f`) an expression statement assigns, if it is one plain assignment. */
