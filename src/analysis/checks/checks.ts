@@ -66,7 +66,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
       const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
       const pending = o.refs - o.transferred;
       const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
-      if ((ownedHere && pending > 0) || (counterLeak && !o.returned && o.transferred === 0)) {
+      if ((ownedHere && pending > 0) || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn)) {
         const line = o.lastAcquire ?? cls.exit.line;
         const what = counterLeak && !(ownedHere && pending > 0) ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
         const id = `${o.display}@${line}`;
@@ -201,7 +201,9 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
       }
     }
   }
-  return out;
+  // one bug, one report: a leak already names the path that keeps the reference
+  const leaked = new Set(out.filter((d) => d.rule === 'leak').map((d) => `${d.object}@${d.line}`));
+  return out.filter((d) => d.rule !== 'inconsistent' || !leaked.has(`${d.object}@${d.line}`));
 }
 
 function inconsistent(fn: string, display: string, _key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error'): Diagnostic {

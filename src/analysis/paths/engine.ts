@@ -433,8 +433,8 @@ export class FunctionEngine {
         // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
         if (!under(ok, k)) continue;
-        if (o.refs - o.transferred <= 0) continue;
-        s = this.putObj(s, ok, { ...o, transferred: o.refs });
+        if (o.refs - o.transferred <= 0 && !heldCounter(o)) continue;
+        s = this.putObj(s, ok, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
         s = this.addStep(s, { line, call: callee, object: o.display, kind: o.kind, delta: 0, op: 'transfer', note: `handed to ${callee}()`, after: o.exist + o.refs });
       }
       // the callee may write through the pointer
@@ -802,8 +802,8 @@ export class FunctionEngine {
     // a store into memory: references held on the stored object are handed on
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
-      if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred)) {
-        s = this.putObj(s, ok, { ...o, transferred: o.refs });
+      if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
+        s = this.putObj(s, ok, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
         s = this.addStep(s, { line, call: '=', object: o.display, kind: o.kind, delta: 0, op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}`, after: o.exist + o.refs });
       }
     }
@@ -1384,6 +1384,11 @@ function fieldsModelConditionsRead(model: Model): Set<string> {
     modelFieldsCache.set(model, fields);
   }
   return fields;
+}
+
+/** A separate counter (v_holdcnt, si_threadcount) this path raised and has not handed on yet. */
+function heldCounter(o: ObjState): boolean {
+  return !o.countersHandedOn && Object.values(o.counters ?? {}).some((v) => v > 0);
 }
 
 /** Flag sets: `x |= F` twice still has F once, so the states of two trips round a loop are equal. */

@@ -24,6 +24,8 @@ export interface ObjState {
   overLine?: number;
   returned?: boolean;
   inferred?: boolean;
+  /** A separate counter's hold went with the object when it was stored or handed on (`vhold(dp); nt->dp = dp`). */
+  countersHandedOn?: boolean;
 }
 
 /** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
@@ -122,7 +124,7 @@ function part<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>, make: () => st
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
   return part(objects, () => [...objects.keys()].sort().map((k) => {
     const o = objects.get(k)!;
-    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}`;
+    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}`;
   }).join('\n'));
 }
 
