@@ -206,22 +206,37 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   return out.filter((d) => d.rule !== 'inconsistent' || !leaked.has(`${d.object}@${d.line}`));
 }
 
+/** Two paths worded alike are told apart by a line only one of them runs. */
+function distinctWords(a: PathClass, b: PathClass, ids: [number, number], sa: State, sb: State): [string, string] {
+  const wa = pathWords(a), wb = pathWords(b);
+  if (wa !== wb) return [wa, wb];
+  // the difference is which way a callee went (`namei_setup() path 3`)
+  const viaA = sa.paramConds.find((p) => p.key.startsWith('via ') && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
+  const viaB = viaA && sb.paramConds.find((q) => q.key === viaA.key);
+  if (viaA && viaB) return [`${wa}, where ${viaA.text.replace(/ path (\d+)$/, ' ends on its path #$1')}`, `${wb}, where ${viaB.text.replace(/ path (\d+)$/, ' ends on its path #$1')}`];
+  const inB = new Set(b.lines), inA = new Set(a.lines);
+  const onlyA = a.lines.find((l) => !inB.has(l)), onlyB = b.lines.find((l) => !inA.has(l));
+  const via = (w: string, l: number | undefined, other: number | undefined, id: number) => l !== undefined ? `${w}, through line ${l}` : other !== undefined ? `${w}, not through line ${other}` : `${w} (path #${id})`;
+  return [via(wa, onlyA, onlyB, ids[0]), via(wb, onlyB, onlyA, ids[1])];
+}
+
 function inconsistent(fn: string, display: string, _key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error'): Diagnostic {
   const hc = classes[hi.cid], lc = classes[lo.cid];
+  const [hw, lw] = distinctWords(hc, lc, [hi.cid, lo.cid], hi.st, lo.st);
   const loLines = new Set(lc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
   const hiLines = new Set(hc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
   const extra: Step | undefined = [...hc.steps].reverse().find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`))
     ?? lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
   const kind = hi.st.objects.get(_key)?.kind ?? 'object';
   const lead = why === 'same'
-    ? `${display} (${kind}): ${pathWords(hc)} leaves ${sign(refsOf(hi.st))} but ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
-    : `${display} (${kind}): on error, ${pathWords(hc)} keeps ${sign(refsOf(hi.st))} while ${lo.st.exit?.returnClass === 'unknown' ? 'otherwise' : 'on success'} ${pathWords(lc)} leaves ${sign(refsOf(lo.st))}`;
+    ? `${display} (${kind}): ${hw} leaves ${sign(refsOf(hi.st))} but ${lw} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
+    : `${display} (${kind}): on error, ${hw} keeps ${sign(refsOf(hi.st))} while ${lo.st.exit?.returnClass === 'unknown' ? 'otherwise' : 'on success'} ${lw} leaves ${sign(refsOf(lo.st))}`;
   return {
     rule: 'inconsistent', severity: hi.st.objects.get(_key)?.inferred ? 'info' : 'warning', function: fn,
     line: extra?.line ?? hc.exit.line, object: display, message: lead,
     related: [
-      { line: hc.exit.line, message: `${pathWords(hc)}: ${sign(refsOf(hi.st))}`, path: hi.cid },
-      { line: lc.exit.line, message: `${pathWords(lc)}: ${sign(refsOf(lo.st))}`, path: lo.cid },
+      { line: hc.exit.line, message: `${hw}: ${sign(refsOf(hi.st))}`, path: hi.cid },
+      { line: lc.exit.line, message: `${lw}: ${sign(refsOf(lo.st))}`, path: lo.cid },
       ...(extra ? [{ line: extra.line, message: `${extra.call}() ${sign(extra.delta)} only on ${extra.delta > 0 ? 'the first' : 'the second'} path` }] : []),
     ],
     paths: [hi.cid, lo.cid],
