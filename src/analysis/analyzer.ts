@@ -17,7 +17,7 @@ import { runChecks } from './checks/checks';
 import { discoverFacts, type FunctionSpan } from './facts';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
-import { inferPairs, isInferenceCandidate, type InferredPair } from './infer';
+import { inferPairs, isInferenceCandidate, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
 import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
 
@@ -248,6 +248,7 @@ export class Analyzer {
       result.diagnostics.push(...shifted.diagnostics);
     }
     result.functions = resultsByIndex.filter(Boolean);
+    if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
     result.timing.analyzeMs = round(performance.now() - t0);
     if (result.functions.some((f) => f.truncated)) { result.truncated = true; result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason; }

@@ -7,6 +7,7 @@
  */
 import type { Syn } from './parse/syntax';
 import type { Atom, Effect, Model } from './model/compiled';
+import type { InferredPairReport } from './result';
 
 export const PAIR_SUFFIXES: [string, string][] = [
   ['get', 'put'], ['tryget', 'put'], ['hold', 'rele'], ['hold', 'release'], ['hold', 'drop'], ['hold', 'put'],
@@ -192,4 +193,21 @@ export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, I
     }
   }
   return out;
+}
+
+/** The model-file rows that state the inferred pairs as the user's own (the editor's quick fix writes them). */
+export function pairReports(pairs: ReadonlyMap<string, InferredPair>): InferredPairReport[] {
+  const out = new Map<string, InferredPairReport>();
+  for (const [name, pair] of pairs) {
+    const key = `${pair.acquire}/${pair.release}`;
+    const report = out.get(key) ?? { acquire: pair.acquire, release: pair.release, functions: {} };
+    for (const ef of pair.effects) {
+      if (ef.op !== 'acquire' && ef.op !== 'release') continue;
+      const row: { acquire?: string; release?: string; when?: string } = { [ef.op]: ef.target.text };
+      if (ef.when.some((a) => a.kind === 'ret' && a.test === 'ne0')) row.when = 'ret != NULL';
+      report.functions[name] = row;
+    }
+    out.set(key, report);
+  }
+  return [...out.values()];
 }

@@ -133,6 +133,14 @@ export interface FileFacts {
   initCalls: { macro: string; callback: string; line: number; args: string[] }[];
 }
 
+/** A get/put pair guessed from names and use, with the model-file rows that would state it. */
+export interface InferredPairReport {
+  acquire: string;
+  release: string;
+  /** `functions` rows for `.refcount-lens.json`, by function name. */
+  functions: Record<string, { acquire?: string; release?: string; when?: string }>;
+}
+
 export interface FileResult {
   path: string;
   functions: FunctionResult[];
@@ -144,6 +152,8 @@ export interface FileResult {
   error?: string;
   truncated?: boolean;
   truncatedReason?: string;
+  /** Pairs inferred in this file (absent when inference is off or found none). */
+  inferredPairs?: InferredPairReport[];
 }
 
 export interface AnalysisOutput {

@@ -4,12 +4,13 @@
  * message to the module that handles it. No logic lives here.
  */
 import {
-  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Methods, type TrustParams } from '../shared/protocol';
 import { registerCommands, serverCommands } from './commands';
 import { codeLenses } from './lenses';
+import { inferredPairActions, modelFileFor, pairsInRange } from './code-actions';
 import { hover } from './hover';
 import { inlayHints } from './hints';
 import { Workspace } from './workspace';
@@ -30,6 +31,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
       inlayHintProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
       hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       executeCommandProvider: { commands: serverCommands(ws.clientShowsPaths) },
       workspace: { workspaceFolders: { supported: true } },
     },
@@ -57,6 +59,13 @@ connection.onCodeLens(async (p, token) => {
 connection.onHover(async (p, token) => {
   const snap = await workspace?.snapshot(p.textDocument.uri, 'hover', token);
   return snap ? hover(snap.result, snap.text, p.position) : null;
+});
+
+connection.onCodeAction(async (p, token) => {
+  const snap = await workspace?.snapshot(p.textDocument.uri, 'any', token);
+  if (!snap || !workspace) return [];
+  const pairs = pairsInRange(snap.result, snap.text, p.range);
+  return pairs.length ? inferredPairActions(pairs, modelFileFor(p.textDocument.uri, workspace.settings.roots)) : [];
 });
 
 registerTraceHandler(connection, async (uri) => workspace?.snapshot(uri, 'any'));

@@ -47,6 +47,7 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
       preset: preset as SettingsShape['preset'],
       modelFiles: modelFiles as string[],
       maxStatesPerFunction: Math.floor(maxStates as number),
+      inference: bool(r.inference, true, 'refcountLens.inference'),
     },
   };
 }
@@ -80,6 +81,7 @@ export class Settings {
       preset: this.current.preset,
       modelFiles: this.modelFiles(),
       maxStatesPerFunction: this.current.maxStatesPerFunction,
+      inference: this.current.inference,
     };
   }
 

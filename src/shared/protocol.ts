@@ -97,6 +97,8 @@ export interface SettingsShape {
   preset: 'freebsd' | 'linux' | 'auto';
   modelFiles: string[];
   maxStatesPerFunction: number;
+  /** Zero-config get/put pair inference (off: only the model's entries count). */
+  inference: boolean;
 }
 
 export const DEFAULT_SETTINGS: SettingsShape = {
@@ -106,4 +108,5 @@ export const DEFAULT_SETTINGS: SettingsShape = {
   preset: 'auto',
   modelFiles: [],
   maxStatesPerFunction: 20000,
+  inference: true,
 };

@@ -281,6 +281,84 @@ describe('language server: inferred pairs', () => {
   });
 });
 
+describe('language server: inferred pairs become the user\'s own', () => {
+  const text = [
+    'struct gizmo;',
+    'struct gizmo *gizmo_lookup_by_id(int id);',
+    'void gizmo_put(struct gizmo *g);',
+    'int gizmo_poke(struct gizmo *g);',
+    'int',
+    'gizmo_use(int id)',
+    '{',
+    '\tstruct gizmo *g = gizmo_lookup_by_id(id);',
+    '\tif (g == NULL)',
+    '\t\treturn (-1);',
+    '\tgizmo_poke(g);',
+    '\tgizmo_put(g);',
+    '\treturn (0);',
+    '}',
+    '',
+  ].join('\n');
+
+  test('the quick fix writes the pair into .refcount-lens.json, and the hints stop being inferred', async () => {
+    const ws = tempWorkspace({ 'g.c': text, '.refcount-lens.json': JSON.stringify({ note: 'kept', functions: { other_get: { acquire: 'arg0' } } }) });
+    const client = await LspClient.start({ rootDir: ws.dir });
+    try {
+      const uri = fileUri(path.join(ws.dir, 'g.c'));
+      client.open(uri, text);
+      assert.deepEqual((await client.inlayHints(uri))!.map(hintText), ['+1 object (inferred)', '-1 object (inferred)']);
+      const line = lineOf(text, 'gizmo_lookup_by_id(id)');
+      type Action = { title: string; kind: string; edit: { documentChanges: { textDocument: { uri: string }; edits: { newText: string }[] }[] } };
+      const actions = await client.request<Action[]>('textDocument/codeAction', {
+        textDocument: { uri }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [] },
+      });
+      assert.equal(actions.length, 1);
+      assert.match(actions[0].title, /gizmo_lookup_by_id\/gizmo_put/);
+      assert.equal(actions[0].kind, 'quickfix');
+      const change = actions[0].edit.documentChanges[0];
+      assert.equal(change.textDocument.uri, fileUri(path.join(ws.dir, '.refcount-lens.json')));
+      const written = JSON.parse(change.edits[0].newText);
+      assert.equal(written.note, 'kept');
+      assert.deepEqual(written.functions, {
+        other_get: { acquire: 'arg0' },
+        gizmo_lookup_by_id: { acquire: 'ret', when: 'ret != NULL' },
+        gizmo_put: { release: 'arg0' },
+      });
+      // what the editor does with the edit, then the file watcher's notice
+      fs.writeFileSync(path.join(ws.dir, '.refcount-lens.json'), change.edits[0].newText);
+      void client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: change.textDocument.uri, type: 2 }] });
+      const hints = await client.waitFor(async () => {
+        const h = (await client.inlayHints(uri))!.map(hintText);
+        return h.length === 2 && !h.some((x) => x.includes('inferred')) ? h : undefined;
+      }, 20_000, 'hints from the model file');
+      assert.deepEqual(hints, ['+1 object', '-1 object']);
+      const none = await client.request<Action[]>('textDocument/codeAction', {
+        textDocument: { uri }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [] },
+      });
+      assert.deepEqual(none, []);
+    } finally {
+      await client.stop();
+      ws.remove();
+    }
+  });
+
+  test('refcountLens.inference off: no inferred effects, no quick fix', async () => {
+    const ws = tempWorkspace({ 'g.c': text });
+    const client = await LspClient.start({ rootDir: ws.dir, settings: { inference: false } });
+    try {
+      const uri = fileUri(path.join(ws.dir, 'g.c'));
+      client.open(uri, text);
+      await client.waitForDiagnostics(uri, () => true);
+      assert.deepEqual((await client.inlayHints(uri))!.map(hintText), []);
+      client.changeSettings({ inference: true });
+      await client.waitFor(async () => ((await client.inlayHints(uri))!.length === 2 ? true : undefined), 20_000, 'inferred hints after the setting changes');
+    } finally {
+      await client.stop();
+      ws.remove();
+    }
+  });
+});
+
 describe('language server: model files', () => {
   const source = [
     'struct widget;',
