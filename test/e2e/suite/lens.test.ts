@@ -177,6 +177,54 @@ suite('Refcount Lens: language features on vpipe.c', () => {
 });
 
 suite('Refcount Lens: model files in the editor', () => {
+  test('an inferred pair: hints say so, and the quick fix writes the pair into .refcount-lens.json', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-infer-'));
+    const cFile = path.join(dir, 'gizmo.c');
+    fs.writeFileSync(cFile, [
+      'struct gizmo;',
+      'struct gizmo *gizmo_lookup_by_id(int id);',
+      'void gizmo_put(struct gizmo *g);',
+      'int',
+      'gizmo_use(int id)',
+      '{',
+      '\tstruct gizmo *g = gizmo_lookup_by_id(id);',
+      '\tif (g == NULL)',
+      '\t\treturn (-1);',
+      '\tgizmo_put(g);',
+      '\treturn (0);',
+      '}',
+      '',
+    ].join('\n'));
+    try {
+      const doc = await vscode.workspace.openTextDocument(cFile);
+      await vscode.window.showTextDocument(doc);
+      const whole = new vscode.Range(0, 0, doc.lineCount, 0);
+      const labels = await until('inferred hints', async () => {
+        const h = ((await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, whole)) ?? []).map(labelText);
+        return h.length ? h : undefined;
+      });
+      assert.deepStrictEqual(labels, ['+1 object (inferred)', '-1 object (inferred)']);
+      const at = new vscode.Range(6, 0, 6, 0);
+      const actions = await until('the quick fix', async () => {
+        const a = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, at)) ?? [];
+        return a.filter((x) => /gizmo_lookup_by_id\/gizmo_put/.test(x.title)).length ? a : undefined;
+      });
+      const fix = actions.find((x) => /gizmo_lookup_by_id\/gizmo_put/.test(x.title))!;
+      assert.strictEqual(fix.kind?.value, 'quickfix');
+      assert.ok(await vscode.workspace.applyEdit(fix.edit!), 'the edit applies');
+      const model = await vscode.workspace.openTextDocument(path.join(dir, '.refcount-lens.json'));
+      assert.deepStrictEqual(JSON.parse(model.getText()).functions, {
+        gizmo_lookup_by_id: { acquire: 'ret', when: 'ret != NULL' },
+        gizmo_put: { release: 'arg0' },
+      });
+      await model.save();
+      assert.deepStrictEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, '.refcount-lens.json'), 'utf8')).functions), ['gizmo_lookup_by_id', 'gizmo_put']);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('.refcount-lens.json is validated against the contributed schema (jsonValidation)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-schema-'));
     const file = path.join(dir, '.refcount-lens.json');
