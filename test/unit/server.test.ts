@@ -282,23 +282,7 @@ describe('language server: inferred pairs', () => {
 });
 
 describe('language server: inferred pairs become the user\'s own', () => {
-  const text = [
-    'struct gizmo;',
-    'struct gizmo *gizmo_lookup_by_id(int id);',
-    'void gizmo_put(struct gizmo *g);',
-    'int gizmo_poke(struct gizmo *g);',
-    'int',
-    'gizmo_use(int id)',
-    '{',
-    '\tstruct gizmo *g = gizmo_lookup_by_id(id);',
-    '\tif (g == NULL)',
-    '\t\treturn (-1);',
-    '\tgizmo_poke(g);',
-    '\tgizmo_put(g);',
-    '\treturn (0);',
-    '}',
-    '',
-  ].join('\n');
+  const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/inference/gizmo_lookup.c'), 'utf8');
 
   test('the quick fix writes the pair into .refcount-lens.json, and the hints stop being inferred', async () => {
     const ws = tempWorkspace({ 'g.c': text, '.refcount-lens.json': JSON.stringify({ note: 'kept', functions: { other_get: { acquire: 'arg0' } } }) });

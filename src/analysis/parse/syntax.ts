@@ -9,15 +9,18 @@
 import type { Language } from 'web-tree-sitter';
 import { rawCursorBinding, type Tree, type TreeCursor } from './parser';
 
-export interface Syn {
-  type: string;
+/** Where a piece of source lies: offsets, and 1-based lines with 0-based columns. */
+export interface SourceSpan {
   start: number;
   end: number;
-  /** 1-based line, 0-based column. */
   line: number;
   col: number;
   endLine: number;
   endCol: number;
+}
+
+export interface Syn extends SourceSpan {
+  type: string;
   /** Source text for leaves (identifiers, literals). */
   text?: string;
   /** Operator token of binary/unary/assignment/field/pointer expressions. */
@@ -59,13 +62,7 @@ function lineOf(starts: Uint32Array, offset: number): number {
 export interface ParseProblem { line: number; column: number; message: string }
 
 /** A top-level function definition, found by the parse; its body is copied on demand. */
-export interface FunctionHead {
-  start: number;
-  end: number;
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
+export interface FunctionHead extends SourceSpan {
   /** The definition's `declarator` field (name, parameters), copied by the scan. */
   declarator?: Syn;
   /** The whole definition, copied on the first call (the tree must still be alive then). */

@@ -180,21 +180,7 @@ suite('Refcount Lens: model files in the editor', () => {
   test('an inferred pair: hints say so, and the quick fix writes the pair into .refcount-lens.json', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-infer-'));
     const cFile = path.join(dir, 'gizmo.c');
-    fs.writeFileSync(cFile, [
-      'struct gizmo;',
-      'struct gizmo *gizmo_lookup_by_id(int id);',
-      'void gizmo_put(struct gizmo *g);',
-      'int',
-      'gizmo_use(int id)',
-      '{',
-      '\tstruct gizmo *g = gizmo_lookup_by_id(id);',
-      '\tif (g == NULL)',
-      '\t\treturn (-1);',
-      '\tgizmo_put(g);',
-      '\treturn (0);',
-      '}',
-      '',
-    ].join('\n'));
+    fs.copyFileSync(path.resolve(__dirname, '../../../../test/fixtures/inference/gizmo_lookup.c'), cFile);
     try {
       const doc = await vscode.workspace.openTextDocument(cFile);
       await vscode.window.showTextDocument(doc);
@@ -204,7 +190,8 @@ suite('Refcount Lens: model files in the editor', () => {
         return h.length ? h : undefined;
       });
       assert.deepStrictEqual(labels, ['+1 object (inferred)', '-1 object (inferred)']);
-      const at = new vscode.Range(6, 0, 6, 0);
+      const callLine = doc.getText().split('\n').findIndex((l) => l.includes('gizmo_lookup_by_id(id)'));
+      const at = new vscode.Range(callLine, 0, callLine, 0);
       const actions = await until('the quick fix', async () => {
         const a = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, at)) ?? [];
         return a.filter((x) => /gizmo_lookup_by_id\/gizmo_put/.test(x.title)).length ? a : undefined;
