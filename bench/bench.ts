@@ -17,6 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Analyzer } from '../src/analysis/analyzer';
 import { generateFile, generateTree, fortyIfs } from './generate';
+import { seedFiles } from '../test/helpers/fuzz';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -39,20 +40,7 @@ const note = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 function countLines(text: string): number { return text.split('\n').length - (text.endsWith('\n') ? 1 : 0); }
 
-function cFiles(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string) => {
-    let es: fs.Dirent[];
-    try { es = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of es) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) { if (e.name !== 'fuzz-regressions') visit(p); } // slow on purpose, not a fixture
-      else if (e.isFile() && e.name.endsWith('.c')) out.push(p);
-    }
-  };
-  visit(dir);
-  return out.sort();
-}
+const cFiles = (dir: string): string[] => seedFiles([dir]);
 
 /** The Analyzer's per-function cache would make every repeat free: empty it between runs. */
 function forget(a: Analyzer) {

@@ -8,7 +8,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead } from './parse/syntax';
+import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
@@ -260,8 +260,7 @@ export class Analyzer {
     let t = this.tokenCache.get(text);
     if (!t) {
       const names = identifiers(text);
-      let candidate = false;
-      for (const n of names) if (isCandidate(n)) { candidate = true; break; }
+      const candidate = names.some(isInferenceCandidate);
       t = { names, candidate };
       if (this.tokenCache.size > 20000) this.tokenCache.clear();
       this.tokenCache.set(text, t);
@@ -288,7 +287,7 @@ export class Analyzer {
       return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
     }
     if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
-    const { classes, classOf } = pathClasses(cfg, run.exits);
+    const { classes, classOf } = pathClasses(run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     summary.escapes = escapes;
     const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
@@ -312,10 +311,7 @@ export class ParseGaveUp extends Error {}
 
 function round(ms: number): number { return Math.round(ms * 100) / 100; }
 
-/** Where a node or a function is: what `rangeOf` reads. */
-interface Positioned { line: number; col: number; endLine: number; endCol: number }
-
-function rangeOf(s: Positioned): Range {
+function rangeOf(s: SourceSpan): Range {
   return { line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol };
 }
 
@@ -356,17 +352,6 @@ function identifiers(text: string): string[] {
   return [...seen];
 }
 
-const candidateMemo = new Map<string, boolean>();
-
-function isCandidate(name: string): boolean {
-  let v = candidateMemo.get(name);
-  if (v === undefined) {
-    v = isInferenceCandidate(name);
-    if (candidateMemo.size > 100000) candidateMemo.clear();
-    candidateMemo.set(name, v);
-  }
-  return v;
-}
 
 /**
  * Which functions can touch a count, decided from their text before any of them is
@@ -459,7 +444,7 @@ function walkBody(fn: Syn): BodyScan {
   return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b) };
 }
 
-function skeleton(pos: Positioned, declarator: Syn | undefined, name: string, reason: string): FunctionResult {
+function skeleton(pos: SourceSpan, declarator: Syn | undefined, name: string, reason: string): FunctionResult {
   const nameNode = declaratorInfo(declarator).nameNode ?? pos;
   return { name, line: nameNode.line, endLine: pos.endLine, range: rangeOf(pos), nameRange: rangeOf(nameNode), paths: [], truncated: true, truncatedReason: reason, quiet: true };
 }

@@ -572,7 +572,6 @@ class Simulator {
     if (!f) { note(`${name}() is not defined in this file`); return undefined; }
     if (ctx.depth > MAX_DEPTH) { note(`${name}(): calls nested too deep, stopped`); return undefined; }
     if (ctx.via.filter((v) => v === name).length >= 2) { note(`${name}(): recursion, stopped`); return undefined; }
-    const inv = ctx.inv;
     const via = [...ctx.via, name];
     const params = this.bindingsOf(name, ctx.role);
     const evalEnv = this.evalEnv(f, ctx, params);

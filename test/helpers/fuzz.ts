@@ -10,7 +10,10 @@ import { rng } from '../../bench/generate';
 
 export interface FuzzCase { name: string; kind: string; data: Buffer }
 
-/** Every .c file under the given directories, sorted (not the fuzz regressions: they are slow on purpose). */
+/**
+ * Every .c file under the given directories (relative to the repository, or absolute), sorted;
+ * not the fuzz regressions: they are slow on purpose.
+ */
 export function seedFiles(dirs = ['test/fixtures', 'examples']): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
@@ -22,7 +25,7 @@ export function seedFiles(dirs = ['test/fixtures', 'examples']): string[] {
       else if (e.isFile() && e.name.endsWith('.c')) out.push(p);
     }
   };
-  for (const d of dirs) visit(path.join(ROOT, d));
+  for (const d of dirs) visit(path.resolve(ROOT, d));
   return out.sort();
 }
 

@@ -7,7 +7,7 @@ import type { Diagnostic, PathClass, Related, Step } from '../result';
 import type { Model } from '../model/compiled';
 import type { Registration } from '../result';
 import { parseKey, rootClass, throughPointer, keyOf, extend, embeddedInPointee, type AccessPath } from '../paths/access';
-import { type State, type ParamCond } from '../paths/state';
+import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
 
 export interface CheckInput {
   cfg: Cfg;
@@ -39,7 +39,7 @@ function isSuccess(cls: string, returnsPointer: boolean): boolean {
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
   for (const x of a) for (const y of b) {
     if (x.key !== y.key) continue;
-    if ((x.key.startsWith('cond@') || x.key.startsWith('via ')) && x.value !== y.value) return true;
+    if (isOpaque(x) && x.value !== y.value) return true;
     if ((x.test === 'eq' && y.test === 'ne') || (x.test === 'ne' && y.test === 'eq')) { if (x.value === y.value) return true; }
     if (x.test === 'eq' && y.test === 'eq' && x.value !== y.value) return true;
     if ((x.test === 'has' && y.test === 'lacks') || (x.test === 'lacks' && y.test === 'has')) { if (x.value === y.value) return true; }
@@ -206,14 +206,14 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   return out.filter((d) => d.rule !== 'inconsistent' || !leaked.has(`${d.object}@${d.line}`));
 }
 
-/** Two paths worded alike are told apart by a line only one of them runs. */
+/** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */
 function distinctWords(a: PathClass, b: PathClass, ids: [number, number], sa: State, sb: State): [string, string] {
   const wa = pathWords(a), wb = pathWords(b);
   if (wa !== wb) return [wa, wb];
-  // the difference is which way a callee went (`namei_setup() path 3`)
-  const viaA = sa.paramConds.find((p) => p.key.startsWith('via ') && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
+  // the difference is which way a callee went (`namei_setup() ends on its path #3`)
+  const viaA = sa.paramConds.find((p) => isCalleePath(p) && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
   const viaB = viaA && sb.paramConds.find((q) => q.key === viaA.key);
-  if (viaA && viaB) return [`${wa}, where ${viaA.text.replace(/ path (\d+)$/, ' ends on its path #$1')}`, `${wb}, where ${viaB.text.replace(/ path (\d+)$/, ' ends on its path #$1')}`];
+  if (viaA && viaB) return [`${wa}, where ${viaA.text}`, `${wb}, where ${viaB.text}`];
   const inB = new Set(b.lines), inA = new Set(a.lines);
   const onlyA = a.lines.find((l) => !inB.has(l)), onlyB = b.lines.find((l) => !inA.has(l));
   const via = (w: string, l: number | undefined, other: number | undefined, id: number) => l !== undefined ? `${w}, through line ${l}` : other !== undefined ? `${w}, not through line ${other}` : `${w} (path #${id})`;

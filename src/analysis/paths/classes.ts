@@ -6,11 +6,11 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { parseKey } from './access';
-import { type State, toArray } from './state';
+import { type State, toArray, isCalleePath } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
-export function visibleObjects(cfg: Cfg, exits: State[]): string[] {
+export function visibleObjects(exits: State[]): string[] {
   const keys = new Set<string>();
   for (const st of exits) for (const [k, o] of st.objects) {
     if (o.exist !== 0 || o.refs !== 0 || o.obtained || Object.values(o.counters ?? {}).some((v) => v !== 0)) keys.add(k);
@@ -28,8 +28,8 @@ function deltaOf(st: State, key: string, fallback: { display: string; kind: stri
   return d;
 }
 
-export function pathClasses(cfg: Cfg, exits: State[]): { classes: PathClass[]; classOf: Map<State, number> } {
-  const keys = visibleObjects(cfg, exits);
+export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Map<State, number> } {
+  const keys = visibleObjects(exits);
   const info = new Map<string, { display: string; kind: string }>();
   for (const st of exits) for (const k of keys) { const o = st.objects.get(k); if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind }); }
   const groups = new Map<string, { cls: PathClass; states: State[] }>();
@@ -53,7 +53,7 @@ export function pathClasses(cfg: Cfg, exits: State[]): { classes: PathClass[]; c
         id: groups.size,
         exit: { line: st.exit!.line, returns: st.exit!.returns, returnClass: st.exit!.returnClass },
         conditions: dedupeStrings(toArray(st.conds)),
-        paramConditions: [...new Set(st.paramConds.filter((p) => !p.key.startsWith('via ')).map((p) => p.text))],
+        paramConditions: [...new Set(st.paramConds.filter((p) => !isCalleePath(p)).map((p) => p.text))],
         deltas,
         steps: toArray(st.steps),
         lines: toArray(st.lines),

@@ -7,12 +7,12 @@ import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Step } from '../result';
-import type { Summary, SummaryPath } from './summary';
+import type { Summary } from './summary';
 import {
-  type AccessPath, type PathSeg, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
+  type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
 } from './access';
 import {
-  type State, type ObjState, type Fact, type ParamCond, cons, with_, stateKey, mergeInto, initialState,
+  type State, type ObjState, type Fact, type ParamCond, cons, with_, stateKey, mergeInto, initialState, calleePathKey,
 } from './state';
 
 export const LOOP_BOUND = 2;
@@ -434,8 +434,7 @@ export class FunctionEngine {
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
         if (!under(ok, k)) continue;
         if (o.refs - o.transferred <= 0 && !heldCounter(o)) continue;
-        s = this.putObj(s, ok, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
-        s = this.addStep(s, { line, call: callee, object: o.display, kind: o.kind, delta: 0, op: 'transfer', note: `handed to ${callee}()`, after: o.exist + o.refs });
+        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note: `handed to ${callee}()` });
       }
       // the callee may write through the pointer
       s = this.killPath(s, keyOf(extend(p, '*')), true);
@@ -667,6 +666,12 @@ export class FunctionEngine {
     return with_(st, { steps: cons(step, st.steps) });
   }
 
+  /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */
+  private handOnObject(st: State, key: string, o: ObjState, how: { line: number; call: string; op: 'transfer' | 'store'; note: string }): State {
+    const s = this.putObj(st, key, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
+    return this.addStep(s, { ...how, object: o.display, kind: o.kind, delta: 0, after: o.exist + o.refs });
+  }
+
   private applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
     const results: Out[] = [];
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
@@ -687,7 +692,7 @@ export class FunctionEngine {
       for (let s of states) {
         s = this.setFactKeep(s, temp, retClassFact(sp.ret));
         if (same && sp.ret === 'non-NULL') s = this.setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
-        if (opaque) s = this.addOpaqueCond(s, `via ${name}@${e.start}`, String(summary.paths.indexOf(sp)), `${name}() path ${summary.paths.indexOf(sp)}`);
+        if (opaque) s = this.addOpaqueCond(s, calleePathKey(name, e.start), String(summary.paths.indexOf(sp)), `${name}() ends on its path #${summary.paths.indexOf(sp)}`);
         for (const w of sp.writes) {
           const p = this.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
@@ -803,8 +808,7 @@ export class FunctionEngine {
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
-        s = this.putObj(s, ok, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
-        s = this.addStep(s, { line, call: '=', object: o.display, kind: o.kind, delta: 0, op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}`, after: o.exist + o.refs });
+        s = this.handOnObject(s, ok, o, { line, call: '=', op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}` });
       }
     }
     const f = s.facts.get(srcKey);

@@ -159,8 +159,18 @@ export function intersectConds(a: Cons<string> | undefined, b: Cons<string> | un
   return out;
 }
 
+/** The key of an opaque condition "which path the callee at offset `at` took". */
+export function calleePathKey(callee: string, at: number): string {
+  return `via ${callee}@${at}`;
+}
+
+export function isCalleePath(p: ParamCond): boolean {
+  return p.key.startsWith('via ');
+}
+
+/** Which way a parameter-dependent branch or a callee went: conditions no caller can state. */
 export function isOpaque(p: ParamCond): boolean {
-  return p.key.startsWith('cond@') || p.key.startsWith('via ');
+  return p.key.startsWith('cond@') || isCalleePath(p);
 }
 
 export function mergeInto(existing: State, incoming: State): State {
