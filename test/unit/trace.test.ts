@@ -35,7 +35,8 @@ const lineOf = (file: string, needle: string, from = 0): number => {
 };
 
 const LEAKY = path.join(FIX, 'vtx_leaky.c');
-const FIXED = path.join(FIX, 'vtx_fixed.c');
+// the fixed variant is the one the VS Code trace test opens in its workspace
+const FIXED = path.join(ROOT, 'test', 'fixtures', 'workspace', 'trace', 'vtx_trace.c');
 
 test('seed scenario on the leaky driver: the jail stays DYING, the cdev leaks with count 3', async () => {
   const t = await trace(LEAKY, 'vnet-jail-devfs-clone');
