@@ -5,16 +5,17 @@
  * result is cached by its own text and its callees' summaries, so an edit inside
  * one body never recomputes another (unless it changes a summary that one uses).
  */
-import type { Parser } from 'web-tree-sitter';
+import type { Parser, Range as TreeRange } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
+import { outlineFunctions, type OutlineFunction } from './parse/outline';
 import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
-import { discoverFacts, type FunctionSpan } from './facts';
+import { discoverFacts, lineStartsOf, type FunctionSpan } from './facts';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, isInferenceCandidate, pairReports, type InferredPair } from './infer';
@@ -61,6 +62,8 @@ export interface ParsedDocument {
   top: ParsedFunctions;
   preset: PresetName;
   parseMs: number;
+  /** Offsets of the `{` of bodies the parser skipped (`parse`'s `skipBodies`). */
+  skipped?: number[];
 }
 
 interface CachedFunction {
@@ -128,14 +131,20 @@ export class Analyzer {
 
   private parseBudget(text: string): number { return Math.round(this.opts.maxMsPerParse + text.length / 256); }
 
-  /** Parses (incrementally when `previous` is given; `previous.tree` is consumed). */
-  parse(text: string, previous?: ParsedDocument): ParsedDocument {
+  /**
+   * Parses (incrementally when `previous` is given; `previous.tree` is consumed).
+   * `skipBodies`: leave out the bodies no analysis of this text can need (a one-shot
+   * analysis; the editor keeps whole trees for its next edit). Syntax errors inside them
+   * go unreported.
+   */
+  parse(text: string, previous?: ParsedDocument, how: { skipBodies?: boolean } = {}): ParsedDocument {
     const t0 = performance.now();
     const preset = this.presetFor(text);
     const { model } = this.modelFor(preset);
     const pre = prepass(text, { defines: model.defines });
     let tree: Tree | null;
     let reuse: SynReuse | undefined;
+    let skipped: number[] | undefined;
     if (previous && previous.preset === preset) {
       const a = previous.pre.text, b = pre.text;
       let start = 0;
@@ -152,11 +161,14 @@ export class Analyzer {
       reuse = SynReuse.of(previous.top.functions, a, previous.text);
     } else {
       previous?.tree.delete();
-      tree = this.parser.parse(pre.text, null, this.parseDeadline(pre.text));
+      const skip = how.skipBodies && !previous ? skippableBodies(text, pre, model, (t) => this.tokensOf(t)) : [];
+      const options = skip.length ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, skip) } : this.parseDeadline(pre.text);
+      tree = this.parser.parse(pre.text, null, options);
+      if (skip.length) skipped = skip.map((b) => b.bodyStart);
     }
     if (!tree) throw new ParseGaveUp(`the syntax is too damaged to read: the parser gave up after ${this.parseBudget(pre.text)} ms`);
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse });
-    return { text, pre, tree, top, preset, parseMs: performance.now() - t0 };
+    return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
   }
 
   /** Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`. */
@@ -166,8 +178,16 @@ export class Analyzer {
     if (text.length > this.opts.maxFileSize) return empty(`file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`);
     let doc: ParsedDocument | undefined;
     try {
-      doc = this.parse(text);
-      return this.analyzeParsed(path, doc);
+      doc = this.parse(text, undefined, { skipBodies: true });
+      try {
+        return this.analyzeParsed(path, doc);
+      } catch (err) {
+        if (!(err instanceof SkippedBodyNeeded)) throw err;
+        doc.tree.delete();
+        doc = undefined;
+        doc = this.parse(text);
+        return this.analyzeParsed(path, doc);
+      }
     } catch (err) {
       return empty(err instanceof ParseGaveUp ? err.message : `internal error while analysing: ${(err as Error).message}`);
     } finally {
@@ -196,7 +216,13 @@ export class Analyzer {
       : new Map<string, InferredPair>();
     const inferredEffects = new Map([...macroEffects(doc.pre.defines, model), ...[...inferred].map(([n, p]) => [n, p.effects] as const)]);
     const inferHash = simpleHash(JSON.stringify([...inferredEffects.keys()]) + JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))));
-    const { relevant, escapesNeeded } = relevantFunctions(fns, tokens, regsOf, doc, model, inferredEffects);
+    const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, regsOf.map((r) => r.length > 0), doc.pre.statementMacros, model, inferredEffects);
+    if (doc.skipped?.length) {
+      const skipped = new Set(doc.skipped);
+      const needed = fns.some((f, i) => (relevant[i] || escapesNeeded[i] || tokens[i].candidate) && skipped.has(f.head.bodyStart ?? -1));
+      const found = fns.filter((f) => skipped.has(f.head.bodyStart ?? -1)).length;
+      if (needed || found !== skipped.size) throw new SkippedBodyNeeded('the parse skipped a body this analysis needs');
+    }
 
     // bottom-up over the call graph (Tarjan's SCCs come out callees first); a function that
     // cannot touch a count calls only such functions, so leaving its edges out changes
@@ -309,6 +335,9 @@ export class Analyzer {
 /** The parser's deadline passed (see AnalyzerOptions.maxMsPerParse). */
 export class ParseGaveUp extends Error {}
 
+/** The tree does not match the outline a parse skipped bodies by: parse it all. */
+class SkippedBodyNeeded extends Error {}
+
 function round(ms: number): number { return Math.round(ms * 100) / 100; }
 
 function rangeOf(s: SourceSpan): Range {
@@ -362,16 +391,16 @@ function identifiers(text: string): string[] {
  * `escapesNeeded`: the others that a relevant function may call (their summaries say
  * which parameters they store, which callers read).
  */
-function relevantFunctions(fns: FileFunction[], tokens: FunctionTokens[], regsOf: unknown[][], doc: ParsedDocument, model: Model, inferred: Map<string, unknown>): { relevant: boolean[]; escapesNeeded: boolean[] } {
+function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[], registered: boolean[], statementMacros: PrepassResult['statementMacros'], model: Model, inferred: Map<string, unknown>, seeds?: boolean[]): { relevant: boolean[]; escapesNeeded: boolean[] } {
   const relevant = fns.map(() => false);
   const queue: number[] = [];
   const mark = (i: number) => { if (!relevant[i]) { relevant[i] = true; queue.push(i); } };
   const inFile = new Set(fns.map((f) => f.name));
   const mentions = new Map<string, number[]>();
   const iterators: number[] = [];
-  for (const [off, m] of doc.pre.statementMacros) if (model.iterators.has(m.name)) iterators.push(off);
+  for (const [off, m] of statementMacros) if (model.iterators.has(m.name)) iterators.push(off);
   fns.forEach((f, i) => {
-    if (regsOf[i].length || iterators.some((off) => off >= f.head.start && off < f.head.end)) mark(i);
+    if (registered[i] || seeds?.[i] || iterators.some((off) => off >= f.start && off < f.end)) mark(i);
     for (const n of tokens[i].names) {
       if (model.functions.has(n) || inferred.has(n)) mark(i);
       if (inFile.has(n)) {
@@ -383,6 +412,50 @@ function relevantFunctions(fns: FileFunction[], tokens: FunctionTokens[], regsOf
   while (queue.length) for (const j of mentions.get(fns[queue.pop()!].name) ?? []) mark(j);
   const escapesNeeded = fns.map((f, i) => !relevant[i] && (mentions.get(f.name) ?? []).some((j) => relevant[j]));
   return { relevant, escapesNeeded };
+}
+
+/**
+ * The bodies the analysis of this text cannot need, decided before it is parsed from an
+ * outline of its definitions: as `relevantFunctions` decides after the parse, but from
+ * regions that hold at least the names the tree's definitions will (from the previous
+ * top-level `;` or `}`, comments and strings included) and with every inference candidate
+ * taken as relevant (inferred pairs are named only after the parse). So every body the
+ * analysis copies is kept; `analyzeParsed` checks that, and `analyzeText` parses again
+ * in full if the tree disagrees with the outline.
+ */
+function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensOf: (text: string) => FunctionTokens): OutlineFunction[] {
+  const outline = outlineFunctions(pre.masked);
+  if (!outline?.length) return [];
+  // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
+  const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
+  const callbacks = new Set(discoverFacts(pre.text, pre.masked, text, model, spans).registrations.map((r) => r.callback));
+  const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
+  const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
+  return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);
+}
+
+/** Below this a skipped range costs the parser more than the text it saves. */
+const MIN_SKIPPED_BODY = 64;
+
+/** tree-sitter's included ranges for `text` without the insides of the given bodies. */
+function rangesWithout(text: string, bodies: { bodyStart: number; bodyEnd: number }[]): TreeRange[] {
+  const starts = lineStartsOf(text);
+  const point = (offset: number) => { const row = lineIndexAt(starts, offset); return { row, column: offset - starts[row] }; };
+  const ranges: TreeRange[] = [];
+  let from = 0;
+  for (const b of bodies) {
+    const to = b.bodyStart + 1;
+    ranges.push({ startIndex: from, endIndex: to, startPosition: point(from), endPosition: point(to) });
+    from = b.bodyEnd - 1;
+  }
+  ranges.push({ startIndex: from, endIndex: text.length, startPosition: point(from), endPosition: point(text.length) });
+  return ranges;
+}
+
+function lineIndexAt(starts: number[], offset: number): number {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= offset) lo = mid; else hi = mid - 1; }
+  return lo;
 }
 
 /** Could a counted operation happen in this function? (If not, the path analysis is skipped.) */

@@ -65,6 +65,8 @@ export interface ParseProblem { line: number; column: number; message: string }
 export interface FunctionHead extends SourceSpan {
   /** The definition's `declarator` field (name, parameters), copied by the scan. */
   declarator?: Syn;
+  /** Where its `body` field starts (the `{`), if it has one. */
+  bodyStart?: number;
   /** The whole definition, copied on the first call (the tree must still be alive then). */
   syn(): Syn;
   /** Whether `syn()` has been called. */
@@ -367,21 +369,24 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
   let copy: Syn | undefined = opts.reuse && opts.preText !== undefined ? opts.reuse.take(opts.preText, ctx.source, pos) : undefined;
   // an unchanged definition's old copy holds the same declarator
   let declarator: Syn | undefined = copy?.fields.declarator;
+  let bodyStart = copy?.fields.body?.start;
   if (!copy && w.firstChild()) {
     do {
       const tid = w.typeId();
       if (!ctx.lang.named(tid) || ctx.lang.types[tid] === 'comment') continue;
-      if (ctx.lang.fields[w.fieldId()] !== 'declarator') continue;
+      const field = ctx.lang.fields[w.fieldId()];
+      if (field === 'body') { bodyStart = w.start(); break; }
+      if (field !== 'declarator' || declarator) continue;
       const missing = ctx.hasError && w.missing();
       declarator = copyNode(w, ctx, tid, 1);
       if (missing) declarator.missing = true;
-      break;
     } while (w.nextSibling());
     w.parent();
   }
   return {
     ...pos,
     declarator,
+    bodyStart,
     get copied() { return copy !== undefined; },
     syn: () => {
       if (!copy) {

@@ -1,0 +1,93 @@
+/**
+ * The file's function definitions found by a brace scan of the masked pre-pass text,
+ * before anything is parsed: enough to decide which bodies the analysis will need, so
+ * that tree-sitter can be told to skip the others (see `Analyzer.parse`'s `skipBodies`).
+ * The scan only proposes: the parse that follows checks every skipped body against its
+ * own tree, and parses the whole file when the two disagree.
+ */
+
+export interface OutlineFunction {
+  /** The name before the parameter list; undefined when the declarator is not a plain name. */
+  name?: string;
+  /** First character of the definition (after the previous top-level `;` or `}`). */
+  start: number;
+  /** Offsets of the body's `{` and one past its `}`. */
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+const NOT_A_FUNCTION = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'case', '__attribute__', 'typeof', '__typeof', '__typeof__', 'defined']);
+
+/**
+ * Top-level `... name(...) { ... }` in `masked` (comments, strings and directives blank).
+ * Undefined when the braces do not balance: then nothing can be skipped safely.
+ */
+export function outlineFunctions(masked: string): OutlineFunction[] | undefined {
+  const out: OutlineFunction[] = [];
+  const n = masked.length;
+  let lastStop = 0;
+  for (let i = 0; i < n; i++) {
+    const c = masked.charCodeAt(i);
+    if (c === 59 /* ; */) { lastStop = i + 1; continue; }
+    if (c === 125 /* } */) return undefined;
+    if (c !== 123 /* { */) continue;
+    const close = matchBrace(masked, i);
+    if (close < 0) return undefined;
+    const p = prevSignificant(masked, i - 1);
+    if (p >= 0 && masked.charCodeAt(p) === 41 /* ) */) {
+      const open = matchParenBackward(masked, p);
+      const name = open > 0 ? identifierBefore(masked, open) : undefined;
+      if (name === undefined || !NOT_A_FUNCTION.has(name)) {
+        out.push({ name, start: nextSignificant(masked, lastStop, i), bodyStart: i, bodyEnd: close + 1 });
+      }
+    }
+    i = close;
+    lastStop = close + 1;
+  }
+  return out;
+}
+
+function matchBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function matchParenBackward(s: string, close: number): number {
+  let depth = 0;
+  for (let i = close; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (c === 41) depth++;
+    else if (c === 40 && --depth === 0) return i;
+    else if (c === 59 || c === 123 || c === 125) return -1;
+  }
+  return -1;
+}
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isWord = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+function prevSignificant(s: string, from: number): number {
+  let i = from;
+  while (i >= 0 && isSpace(s.charCodeAt(i))) i--;
+  return i;
+}
+
+function nextSignificant(s: string, from: number, limit: number): number {
+  let i = from;
+  while (i < limit && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function identifierBefore(s: string, at: number): string | undefined {
+  const end = prevSignificant(s, at - 1) + 1;
+  let start = end;
+  while (start > 0 && isWord(s.charCodeAt(start - 1))) start--;
+  const first = s.charCodeAt(start);
+  if (start === end || (first >= 48 && first <= 57)) return undefined;
+  return s.slice(start, end);
+}
