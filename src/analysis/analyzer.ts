@@ -15,7 +15,7 @@ import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
-import { discoverFacts, lineStartsOf, type FunctionSpan } from './facts';
+import { discoverFacts, lineStartsOf, registrationsIn, type FunctionSpan } from './facts';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, isInferenceCandidate, pairReports, type InferredPair } from './infer';
@@ -428,7 +428,7 @@ function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensO
   if (!outline?.length) return [];
   // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
-  const callbacks = new Set(discoverFacts(pre.text, pre.masked, text, model, spans).registrations.map((r) => r.callback));
+  const callbacks = new Set(registrationsIn(pre.masked, text, model, lineStartsOf(pre.text)).map((r) => r.callback));
   const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
   const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
   return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);

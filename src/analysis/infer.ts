@@ -27,8 +27,15 @@ const CANDIDATE_RE = new RegExp(`^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')}
  * regex); a superset of what inference actually pairs, never a subset.
  */
 export function isInferenceCandidate(name: string): boolean {
-  return CANDIDATE_RE.test(name);
+  let yes = candidates.get(name);
+  if (yes === undefined) {
+    if (candidates.size > 50_000) candidates.clear();
+    yes = CANDIDATE_RE.test(name);
+    candidates.set(name, yes);
+  }
+  return yes;
 }
+const candidates = new Map<string, boolean>();
 
 export interface InferredPair { acquire: string; release: string; effects: Effect[] }
 
@@ -54,12 +61,13 @@ function declName(d: Syn | undefined): string | undefined {
   return d?.text;
 }
 
+/** Calls of functions that could be half of a pair (no other call is ever read). */
 function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
   const out = new Map<string, CallSite[]>();
   const sites = new Map<number, CallSite>();
   const text = (n: Syn) => norm(src.slice(n.start, n.end));
   const walk = (n: Syn, fn: number) => {
-    if (n.type === 'call_expression' && n.fields.function?.type === 'identifier') {
+    if (n.type === 'call_expression' && n.fields.function?.type === 'identifier' && isInferenceCandidate(n.fields.function.text!)) {
       const name = n.fields.function.text!;
       const args = (n.fields.arguments?.children ?? []).filter((c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment').map(text);
       const site: CallSite = { fn, args, discarded: false };
@@ -69,7 +77,7 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
       out.set(name, list);
     } else if (n.type === 'assignment_expression' && n.op === '=') {
       const r = unwrap(n.fields.right);
-      if (r?.type === 'call_expression' && n.fields.left) pending.push([r, text(n.fields.left)]);
+      if (r?.type === 'call_expression' && n.fields.left) pending.push([r, n.fields.left]);
     } else if (n.type === 'init_declarator') {
       const r = unwrap(n.fields.value);
       const v = declName(n.fields.declarator);
@@ -80,10 +88,10 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
     }
     for (const c of n.children) walk(c, fn);
   };
-  const pending: [Syn, string][] = [];
+  const pending: [Syn, Syn | string][] = [];
   const discarded: Syn[] = [];
   fns.forEach((f, i) => walk(f, i));
-  for (const [call, v] of pending) { const s = sites.get(call.start); if (s) s.assigned = v; }
+  for (const [call, v] of pending) { const s = sites.get(call.start); if (s) s.assigned = typeof v === 'string' ? v : text(v); }
   for (const call of discarded) { const s = sites.get(call.start); if (s) s.discarded = true; }
   return out;
 }
