@@ -416,12 +416,12 @@ function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[], regist
 
 /**
  * The bodies the analysis of this text cannot need, decided before it is parsed from an
- * outline of its definitions: as `relevantFunctions` decides after the parse, but from
- * regions that hold at least the names the tree's definitions will (from the previous
- * top-level `;` or `}`, comments and strings included) and with every inference candidate
- * taken as relevant (inferred pairs are named only after the parse). So every body the
- * analysis copies is kept; `analyzeParsed` checks that, and `analyzeText` parses again
- * in full if the tree disagrees with the outline.
+ * outline of its definitions: as `relevantFunctions` decides after the parse, on the same
+ * text (a definition's region runs from the previous top-level `;` or `}`, as the tree's
+ * does unless its error recovery joins things up: their tokens are computed once), with
+ * every inference candidate taken as relevant (inferred pairs are named only after the
+ * parse). `analyzeParsed` checks that no body it needs was skipped, and `analyzeText`
+ * parses again in full if the tree disagrees with the outline.
  */
 function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensOf: (text: string) => FunctionTokens): OutlineFunction[] {
   const outline = outlineFunctions(pre.masked);
@@ -429,7 +429,7 @@ function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensO
   // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
   const callbacks = new Set(registrationsIn(pre.masked, text, model, lineStartsOf(pre.text)).map((r) => r.callback));
-  const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
+  const tokens = spans.map((f) => tokensOf(pre.masked.slice(f.start, f.end)));
   const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
   return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);
 }

@@ -240,10 +240,17 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   const text = conditionalPass(source.replace(/^\uFEFF/, ' '), opts, res);
   const masked = maskCode(text);
   // edits go into a buffer of char codes (a char array of the file, joined back, cost more than the scan)
-  let buf: Uint16Array | undefined;
+  // the same edits go into the masked text: they only ever replace whole code tokens or
+  // whole bracketed arguments, so masking the result again would give the same text
+  let buf: Uint16Array | undefined, mbuf: Uint16Array | undefined;
   const put = (start: number, end: number, replacement: string) => {
-    if (!buf) { buf = new Uint16Array(text.length); for (let k = 0; k < text.length; k++) buf[k] = text.charCodeAt(k); }
-    for (let k = start; k < end; k++) if (buf[k] !== 10 && buf[k] !== 13) buf[k] = k - start < replacement.length ? replacement.charCodeAt(k - start) : 32;
+    if (!buf || !mbuf) { buf = codesOf(text); mbuf = codesOf(masked); }
+    for (let k = start; k < end; k++) {
+      if (buf[k] === 10 || buf[k] === 13) continue;
+      const c = k - start < replacement.length ? replacement.charCodeAt(k - start) : 32;
+      buf[k] = c;
+      mbuf[k] = c;
+    }
   };
   // brace depth at each identifier, computed as we scan
   let depth = 0;
@@ -301,8 +308,14 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
     i = end - 1;
   }
   res.text = buf ? fromCodes(buf) : text;
-  res.masked = buf ? maskCode(res.text) : masked;
+  res.masked = mbuf ? fromCodes(mbuf) : masked;
   return res;
+}
+
+function codesOf(s: string): Uint16Array {
+  const out = new Uint16Array(s.length);
+  for (let k = 0; k < s.length; k++) out[k] = s.charCodeAt(k);
+  return out;
 }
 
 const isIdentStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;

@@ -12,7 +12,7 @@ import {
   type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
 } from './access';
 import {
-  type State, type ObjState, type Fact, type ParamCond, cons, with_, stateKey, mergeInto, initialState, calleePathKey,
+  type State, type ObjState, type Fact, type ParamCond, cons, with_, StateKeys, mergeInto, initialState, calleePathKey,
 } from './state';
 
 export const LOOP_BOUND = 2;
@@ -711,7 +711,7 @@ export class FunctionEngine {
         results.push({ st: s, v: same ?? tempVal });
       }
     }
-    return dedupeOuts(results);
+    return dedupeOuts(results, this.keys);
   }
 
   /**
@@ -1162,6 +1162,7 @@ export class FunctionEngine {
     preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
   }
   private readonly joins = new Set<number>();
+  private readonly keys = new StateKeys();
 
   /** Forgets what no later node can ask about, so more states merge. */
   private prune(st: State, nodeId: number): State {
@@ -1213,7 +1214,7 @@ export class FunctionEngine {
       let m = pending.get(to);
       if (!m) { m = new Map(); pending.set(to, m); queue.push(rank.get(to) ?? order.length + to, to); }
       // only where paths meet can two states be equal: elsewhere skip computing the key
-      const k = this.joins.has(to) || to === cfg.exit ? stateKey(st) : `#${++unique}`;
+      const k = this.joins.has(to) || to === cfg.exit ? this.keys.key(st) : `#${++unique}`;
       const prev = m.get(k);
       m.set(k, prev ? mergeInto(prev, st) : st);
       if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode, () => { truncated = true; });
@@ -1266,7 +1267,7 @@ export class FunctionEngine {
           // forgetting dead facts only pays where states can meet
           if (this.joins.has(out.to)) s = this.prune(s, id);
           // a trip round the loop that changed nothing: the head has already gone on from this very state
-          if (out.kind === 'back' && done.get(out.to)?.has(stateKey(withoutCounter(s, out.to)))) continue;
+          if (out.kind === 'back' && done.get(out.to)?.has(this.keys.key(withoutCounter(s, out.to)))) continue;
           push(out.to, s);
         }
       }
@@ -1286,7 +1287,7 @@ export class FunctionEngine {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
       // the step history is also ignored here: one representative story per outcome beats cutting the analysis
-      const g = stateKey(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
+      const g = this.keys.key(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
       const list = groups.get(g) ?? [];
       list.push(st);
       groups.set(g, list);
@@ -1302,7 +1303,7 @@ export class FunctionEngine {
         const paramConds = acc.paramConds.filter((p) => other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value));
         acc = mergeInto(with_(acc, { facts, aliases, paramConds }), other);
       }
-      m.set(stateKey(acc), acc);
+      m.set(this.keys.key(acc), acc);
     }
     if (m.size > cap) {
       const keep = [...m.entries()].slice(0, cap);
@@ -1421,10 +1422,10 @@ function withoutCounter(s: State, head: number): State {
   return with_(s, { iters });
 }
 
-function dedupeOuts(outs: Out[]): Out[] {
+function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {
   const m = new Map<string, Out>();
   for (const o of outs) {
-    const k = `${o.v.k === 'path' ? keyOf(o.v.p) : ''}\n${stateKey(o.st)}`;
+    const k = `${o.v.k === 'path' ? keyOf(o.v.p) : ''}\n${keys.key(o.st)}`;
     const p = m.get(k);
     m.set(k, p ? { st: mergeInto(p.st, o.st), v: p.v } : o);
   }

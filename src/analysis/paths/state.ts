@@ -99,20 +99,7 @@ function factKey(f: Fact): string {
   return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
 }
 
-const stepKeys = new WeakMap<Cons<Step>, string>();
-
-/** Histories share their tails, so a cell's key is its head's words before its tail's (cached) key. */
-function stepsKey(steps: Cons<Step> | undefined): string {
-  if (!steps) return '';
-  let k = stepKeys.get(steps);
-  if (k === undefined) {
-    k = `${steps.head.line}:${steps.head.op}:${steps.head.object}:${steps.head.delta};${stepsKey(steps.tail)}`;
-    stepKeys.set(steps, k);
-  }
-  return k;
-}
-
-// states share their maps until one changes (with_ copies references), so each map's part of the key is kept once
+// states share their maps until one changes (with_ copies references), so each map's part of the key is made once
 const partKeys = new WeakMap<object, string>();
 
 function part<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>, make: () => string): string {
@@ -136,18 +123,63 @@ function aliasesKey(aliases: ReadonlyMap<string, string>): string {
   return part(aliases, () => [...aliases.keys()].sort().map((k) => `A${k}=${aliases.get(k)}`).join('\n'));
 }
 
-/** States with equal keys are interchangeable for everything that follows. */
-export function stateKey(s: State): string {
-  if (s._key !== undefined) return s._key;
-  // opaque conditions (which way a parameter-dependent branch went) do not keep states apart: merging intersects them
-  // conditions on parameters do not keep states apart either: paths that differ in what they do differ in
-  // their objects anyway, and merging intersects the conditions (what the merged class still requires)
-  const written = s.written.size ? part(s.written, () => [...s.written].sort().map((w) => `W${w}`).join('\n')) : '';
-  const iters = s.iters.size ? [...s.iters.keys()].sort((a, b) => a - b).map((k) => `I${k}=${s.iters.get(k)}`).join('\n') : '';
-  const exit = s.exit ? `X${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}` : '';
-  const key = `${objectsKey(s.objects)}\n${factsKey(s.facts)}\n${aliasesKey(s.aliases)}\n${written}\n${iters}\n${exit}\nS${stepsKey(s.steps)}`;
-  (s as State)._key = key;
-  return key;
+function writtenKey(written: ReadonlySet<string>): string {
+  return part(written, () => [...written].sort().join('\n'));
+}
+
+/**
+ * The merge keys of one function's states. States with equal keys are interchangeable for
+ * everything that follows. A key is a few numbers: each part's text (a map's, a step
+ * history's) is numbered the first time this table sees it, so Map lookups hash a short
+ * string, not the whole state. One table per analysed function: numbers never leak between runs.
+ */
+export class StateKeys {
+  private readonly ids = new Map<string, number>();
+  private readonly partIds = new WeakMap<object, number>();
+
+  private id(text: string): number {
+    let n = this.ids.get(text);
+    if (n === undefined) { n = this.ids.size; this.ids.set(text, n); }
+    return n;
+  }
+
+  private idOf(o: object, text: () => string): number {
+    let n = this.partIds.get(o);
+    if (n === undefined) { n = this.id(text()); this.partIds.set(o, n); }
+    return n;
+  }
+
+  /** Histories share their tails: a cell's number comes from its head and its tail's number. */
+  private stepsId(steps: Cons<Step> | undefined): number {
+    if (!steps) return -1;
+    const known = this.partIds.get(steps);
+    if (known !== undefined) return known;
+    // iterative: a long history must not overflow the stack
+    const todo: Cons<Step>[] = [];
+    for (let c: Cons<Step> | undefined = steps; c && !this.partIds.has(c); c = c.tail) todo.push(c);
+    for (let i = todo.length - 1; i >= 0; i--) {
+      const c = todo[i];
+      const tail = c.tail ? this.partIds.get(c.tail)! : -1;
+      this.partIds.set(c, this.id(`${c.head.line}:${c.head.op}:${c.head.object}:${c.head.delta};${tail}`));
+    }
+    return this.partIds.get(steps)!;
+  }
+
+  key(s: State): string {
+    if (s._key !== undefined) return s._key;
+    // opaque conditions (which way a parameter-dependent branch went) do not keep states apart: merging intersects them
+    // conditions on parameters do not keep states apart either: paths that differ in what they do differ in
+    // their objects anyway, and merging intersects the conditions (what the merged class still requires)
+    const o = this.idOf(s.objects, () => objectsKey(s.objects));
+    const f = this.idOf(s.facts, () => factsKey(s.facts));
+    const a = this.idOf(s.aliases, () => aliasesKey(s.aliases));
+    const w = s.written.size ? this.idOf(s.written, () => writtenKey(s.written)) : -1;
+    const iters = s.iters.size ? [...s.iters.keys()].sort((x, y) => x - y).map((k) => `${k}=${s.iters.get(k)}`).join(',') : '';
+    const exit = s.exit ? this.id(`${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}`) : -1;
+    const key = `${o} ${f} ${a} ${w} ${iters} ${exit} ${this.stepsId(s.steps)}`;
+    (s as State)._key = key;
+    return key;
+  }
 }
 
 /** Keeps the conditions both paths took, in order. */
