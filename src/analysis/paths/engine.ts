@@ -1094,6 +1094,42 @@ export class FunctionEngine {
       || m.iterators.has(name) || this.input.inferred?.has(name) || this.input.summaries.has(name));
   }
 
+  /**
+   * Both arms of this branch run only calls the analysis knows nothing of, with no
+   * pointer (no object) given to them, and meet again: whichever way it goes, nothing
+   * counted and no fact changes.
+   */
+  private idleBranch(n: CfgNode): boolean {
+    if (n.edges.length !== 2) return false;
+    const end = (id: number): number => {
+      for (let steps = 0; steps < 32; steps++) {
+        const x = this.cfg.nodes[id];
+        if (x.edges.length !== 1 || x.loops.length !== n.loops.length || !(x.kind === 'nop' || (x.kind === 'eval' && this.idleCall(x)))) return id;
+        id = x.edges[0].to;
+      }
+      return -1;
+    };
+    const a = end(n.edges[0].to);
+    return a >= 0 && a === end(n.edges[1].to);
+  }
+
+  /** A statement that is only a call of an unknown function given no pointer: `printf("%s: %d", __func__, sc->n)`. */
+  private idleCall(x: CfgNode): boolean {
+    let e = x.ast;
+    while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression' || e.type === 'cast_expression')) e = e.type === 'cast_expression' ? e.fields.value : e.children[0];
+    if (!e || e.type !== 'call_expression' || !this.opaqueCallee(e) || this.model.noreturn.has(this.calleeName(e) ?? '')) return false;
+    const pure = (a: Syn): boolean => a.type !== 'assignment_expression' && a.type !== 'update_expression' && a.type !== 'call_expression' && a.children.every(pure);
+    const harmless = (a: Syn): boolean => {
+      if (a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression') return false;
+      // a field's value (even a pointer field's) given to an unknown function hands nothing on
+      if (a.type === 'field_expression') return pure(a);
+      if (a.type === 'identifier') { const d = x.scope.get(a.text ?? ''); return d === undefined ? /^[A-Z_][A-Z0-9_]*$|^__func__$/.test(a.text ?? '') : d.pointerDepth === 0; }
+      if (a.type === 'pointer_expression' && a.children[0]?.type === '&') return false;
+      return a.children.every(harmless);
+    };
+    return (e.fields.arguments?.children ?? []).every(harmless);
+  }
+
   private computeLiveness() {
     const nodes = this.cfg.nodes;
     const uses: Set<string>[] = nodes.map((n) => {
@@ -1119,7 +1155,8 @@ export class FunctionEngine {
         }
         for (const c of x.children) walk(c, fieldsMatter, inBlind && x.type === 'parenthesized_expression');
       };
-      walk(n.ast);
+      // `if (bootverbose) printf(...)`: a branch whose arms do nothing the analysis can see does not read its condition
+      if (!(n.kind === 'branch' && this.idleBranch(n))) walk(n.ast);
       // `x = x + 1`, `sc->f |= F`, `i++`: writing a name is not reading it; its value matters only if read later
       const written = n.kind === 'eval' ? assignedName(n.ast) : undefined;
       if (written) s.delete(written);
