@@ -147,7 +147,7 @@ export class FunctionEngine {
   private readonly returnsPointer: boolean;
   private truncatedReason?: string;
   private readonly unknownCalls = new Set<string>();
-  private liveAfter: { has(name: string): boolean }[] = [];
+  private liveBefore: { has(name: string): boolean }[] = [];
   /** Variables assigned from more than one call: conditions on them name the call. */
   private readonly reassigned = new Set<string>();
   private node!: CfgNode;
@@ -1164,7 +1164,7 @@ export class FunctionEngine {
       for (const a of n.macro?.args ?? []) walk(a);
       return s;
     });
-    // names as bits: liveAfter[n] = union over successors of (uses(succ) ∪ liveAfter(succ))
+    // names as bits: after[n] = union over successors of (uses(succ) ∪ after(succ))
     const index = new Map<string, number>();
     for (const u of uses) for (const name of u) if (!index.has(name)) index.set(name, index.size);
     const words = Math.max(1, Math.ceil(index.size / 32));
@@ -1190,10 +1190,14 @@ export class FunctionEngine {
     }
     // fields a model condition reads (`arg0->mda_flags & MAKEDEV_REF`) stay live: a call may read them
     const modelFields = fieldsModelConditionsRead(this.model);
-    this.liveAfter = nodes.map((_, id) => ({
+    // live on entry to a node: what it reads, and what is live after it (the state on an edge is
+    // pruned by its target's, not by its source's: a loop test's body reads what its exit may not)
+    this.liveBefore = nodes.map((_, id) => ({
       has: (name: string) => {
         const i = index.get(name);
-        return (i !== undefined && (bits[id * words + (i >> 5)] & (1 << (i & 31))) !== 0) || modelFields.has(name);
+        if (i === undefined) return modelFields.has(name);
+        const w = id * words + (i >> 5), bit = 1 << (i & 31);
+        return ((bits[w] | useBits[w]) & bit) !== 0 || modelFields.has(name);
       },
     }));
     preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
@@ -1203,7 +1207,7 @@ export class FunctionEngine {
 
   /** Forgets what no later node can ask about, so more states merge. */
   private prune(st: State, nodeId: number): State {
-    const live = this.liveAfter[nodeId];
+    const live = this.liveBefore[nodeId];
     const isLive = (root: string) => {
       if (root.startsWith('$')) return st.objects.has(root);
       if (root.startsWith('g:')) return live.has(root.slice(2));
@@ -1302,7 +1306,7 @@ export class FunctionEngine {
           }
           s = this.dropTemps(s);
           // forgetting dead facts only pays where states can meet
-          if (this.joins.has(out.to)) s = this.prune(s, id);
+          if (this.joins.has(out.to)) s = this.prune(s, out.to);
           // a trip round the loop that changed nothing: the head has already gone on from this very state
           if (out.kind === 'back' && done.get(out.to)?.has(this.keys.key(withoutCounter(s, out.to)))) continue;
           push(out.to, s);
