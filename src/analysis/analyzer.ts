@@ -207,9 +207,9 @@ export class Analyzer {
     const fns: FileFunction[] = top.functions.map((head) => ({ head, name: declaratorInfo(head.declarator).name ?? '<anonymous>' }));
     const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.head.start, end: f.head.end }));
     result.facts = discoverFacts(doc.pre.text, doc.pre.masked, src, model, spans);
-    // a tree with errors may hold identifiers where the masked text has a comment or a string
-    const tokenText = doc.tree.rootNode.hasError ? doc.pre.text : doc.pre.masked;
-    const tokens = fns.map((f) => this.tokensOf(tokenText.slice(f.head.start, f.head.end)));
+    // names in comments and strings too: a tree with errors may hold identifiers where the masked
+    // text has a comment or a string, and a name that is not code only makes a quiet function relevant
+    const tokens = fns.map((f) => this.tokensOf(doc.pre.text.slice(f.head.start, f.head.end)));
     const regsOf = fns.map((f) => result.facts.registrations.filter((r) => r.callback === f.name));
     const inferred = this.opts.inference
       ? inferPairs(fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()), src, model)
@@ -429,7 +429,7 @@ function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensO
   // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
   const callbacks = new Set(registrationsIn(pre.masked, text, model, lineStartsOf(pre.text)).map((r) => r.callback));
-  const tokens = spans.map((f) => tokensOf(pre.masked.slice(f.start, f.end)));
+  const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
   const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
   return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);
 }
