@@ -33,11 +33,12 @@ export function outlineFunctions(masked: string): OutlineFunction[] | undefined 
     if (c !== 123 /* { */) continue;
     const close = matchBrace(masked, i);
     if (close < 0) return undefined;
-    const p = prevSignificant(masked, i - 1);
-    if (p >= 0 && masked.charCodeAt(p) === 41 /* ) */) {
-      const open = matchParenBackward(masked, p);
-      const name = open > 0 ? identifierBefore(masked, open) : undefined;
-      if (name === undefined || !NOT_A_FUNCTION.has(name)) {
+    const params = parameterList(masked, i);
+    if (params >= 0) {
+      const name = identifierBefore(masked, params);
+      // `void (name)(...)` and declarators that return function pointers have no plain name
+      const unnamed = name === undefined && masked.charCodeAt(prevSignificant(masked, params - 1)) === 41;
+      if ((name !== undefined && !NOT_A_FUNCTION.has(name)) || unnamed) {
         out.push({ name, start: nextSignificant(masked, lastStop, i), bodyStart: i, bodyEnd: close + 1 });
       }
     }
@@ -45,6 +46,19 @@ export function outlineFunctions(masked: string): OutlineFunction[] | undefined 
     lastStop = close + 1;
   }
   return out;
+}
+
+/** The `(` of the parameter list before the body at `brace`, past any `__attribute__((...))`; -1 if none. */
+function parameterList(s: string, brace: number): number {
+  let p = prevSignificant(s, brace - 1);
+  for (;;) {
+    if (p < 0 || s.charCodeAt(p) !== 41 /* ) */) return -1;
+    const open = matchParenBackward(s, p);
+    if (open <= 0) return -1;
+    const word = identifierBefore(s, open);
+    if (word !== '__attribute__' && word !== '__attribute') return open;
+    p = prevSignificant(s, prevSignificant(s, open - 1) - word.length);
+  }
 }
 
 function matchBrace(s: string, open: number): number {
