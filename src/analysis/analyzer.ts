@@ -5,20 +5,21 @@
  * result is cached by its own text and its callees' summaries, so an edit inside
  * one body never recomputes another (unless it changes a summary that one uses).
  */
-import type { Parser, Range as TreeRange } from 'web-tree-sitter';
+import type { Parser } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { outlineFunctions, type OutlineFunction } from './parse/outline';
+import { rangesWithout } from './parse/outline';
 import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
-import { discoverFacts, lineStartsOf, registrationsIn, type FunctionSpan } from './facts';
+import { discoverFacts, type FunctionSpan } from './facts';
+import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
-import { inferPairs, isInferenceCandidate, pairReports, type InferredPair } from './infer';
+import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
 import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
 
@@ -285,9 +286,7 @@ export class Analyzer {
   private tokensOf(text: string): FunctionTokens {
     let t = this.tokenCache.get(text);
     if (!t) {
-      const names = identifiers(text);
-      const candidate = names.some(isInferenceCandidate);
-      t = { names, candidate };
+      t = functionTokens(text);
       if (this.tokenCache.size > 20000) this.tokenCache.clear();
       this.tokenCache.set(text, t);
     }
@@ -352,111 +351,6 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
 
 /** A top-level function definition and its name. */
 interface FileFunction { head: FunctionHead; name: string }
-
-/** The identifiers in a function's text, and whether one could be half of an inferred pair. */
-interface FunctionTokens { names: string[]; candidate: boolean }
-
-const isIdentChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 92 || c >= 128;
-
-/**
- * Every name the tree can hold in this text, and more: each maximal run of identifier
- * characters (tree-sitter's identifiers also take `$`, `\u` escapes and non-ASCII), and
- * after a leading digit (a number literal swallows a prefix) each suffix too.
- */
-function identifiers(text: string): string[] {
-  const seen = new Set<string>();
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (!isIdentChar(c)) { i++; continue; }
-    const s = i;
-    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-    const run = text.slice(s, i);
-    seen.add(run);
-    if (c >= 48 && c <= 57) {
-      for (let k = 1; k < run.length; k++) { const d = run.charCodeAt(k); if (d < 48 || d > 57) seen.add(run.slice(k)); }
-    }
-  }
-  return [...seen];
-}
-
-
-/**
- * Which functions can touch a count, decided from their text before any of them is
- * copied: a function with a registered role, an iterator macro, or a name in its text
- * that the model, a file macro or pair inference gives an effect, or that names a
- * function that can (to a fixed point). Every function that `touchesCounts` could accept
- * is here; the others get the quiet result and summary without being copied or walked.
- * `escapesNeeded`: the others that a relevant function may call (their summaries say
- * which parameters they store, which callers read).
- */
-function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[], registered: boolean[], statementMacros: PrepassResult['statementMacros'], model: Model, inferred: Map<string, unknown>, seeds?: boolean[]): { relevant: boolean[]; escapesNeeded: boolean[] } {
-  const relevant = fns.map(() => false);
-  const queue: number[] = [];
-  const mark = (i: number) => { if (!relevant[i]) { relevant[i] = true; queue.push(i); } };
-  const inFile = new Set(fns.map((f) => f.name));
-  const mentions = new Map<string, number[]>();
-  const iterators: number[] = [];
-  for (const [off, m] of statementMacros) if (model.iterators.has(m.name)) iterators.push(off);
-  fns.forEach((f, i) => {
-    if (registered[i] || seeds?.[i] || iterators.some((off) => off >= f.start && off < f.end)) mark(i);
-    for (const n of tokens[i].names) {
-      if (model.functions.has(n) || inferred.has(n)) mark(i);
-      if (inFile.has(n)) {
-        const list = mentions.get(n);
-        if (list) list.push(i); else mentions.set(n, [i]);
-      }
-    }
-  });
-  while (queue.length) for (const j of mentions.get(fns[queue.pop()!].name) ?? []) mark(j);
-  const escapesNeeded = fns.map((f, i) => !relevant[i] && (mentions.get(f.name) ?? []).some((j) => relevant[j]));
-  return { relevant, escapesNeeded };
-}
-
-/**
- * The bodies the analysis of this text cannot need, decided before it is parsed from an
- * outline of its definitions: as `relevantFunctions` decides after the parse, on the same
- * text (a definition's region runs from the previous top-level `;` or `}`, as the tree's
- * does unless its error recovery joins things up: their tokens are computed once), with
- * every inference candidate taken as relevant (inferred pairs are named only after the
- * parse). `analyzeParsed` checks that no body it needs was skipped, and `analyzeText`
- * parses again in full if the tree disagrees with the outline.
- */
-function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensOf: (text: string) => FunctionTokens): OutlineFunction[] {
-  const outline = outlineFunctions(pre.masked);
-  if (!outline?.length) return [];
-  // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
-  const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
-  const callbacks = new Set(registrationsIn(pre.masked, text, model, lineStartsOf(pre.text)).map((r) => r.callback));
-  const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
-  const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
-  return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);
-}
-
-/** Below this a skipped range costs the parser more than the text it saves. */
-const MIN_SKIPPED_BODY = 64;
-
-/** tree-sitter's included ranges for `text` without the insides of the given bodies. */
-function rangesWithout(text: string, bodies: { bodyStart: number; bodyEnd: number }[]): TreeRange[] {
-  const starts = lineStartsOf(text);
-  const point = (offset: number) => { const row = lineIndexAt(starts, offset); return { row, column: offset - starts[row] }; };
-  const ranges: TreeRange[] = [];
-  let from = 0;
-  for (const b of bodies) {
-    const to = b.bodyStart + 1;
-    ranges.push({ startIndex: from, endIndex: to, startPosition: point(from), endPosition: point(to) });
-    from = b.bodyEnd - 1;
-  }
-  ranges.push({ startIndex: from, endIndex: text.length, startPosition: point(from), endPosition: point(text.length) });
-  return ranges;
-}
-
-function lineIndexAt(starts: number[], offset: number): number {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= offset) lo = mid; else hi = mid - 1; }
-  return lo;
-}
 
 /** Could a counted operation happen in this function? (If not, the path analysis is skipped.) */
 function touchesCounts(fn: { start: number; end: number }, called: string[], model: Model, summaries: Map<string, Summary>, inferred: Map<string, unknown>, doc: ParsedDocument, hasRole: boolean): boolean {

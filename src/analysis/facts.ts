@@ -6,21 +6,13 @@
 import type { Model } from './model/compiled';
 import type { FileFacts, Registration } from './result';
 import { splitTopLevel } from './parse/split';
+import { lineIndexAt, lineStartsOf } from './parse/lines';
 
 export interface FunctionSpan { name: string; start: number; end: number }
 
 function lineAt(lineStarts: number[], offset: number): number {
-  let lo = 0, hi = lineStarts.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
-  return lo + 1;
+  return lineIndexAt(lineStarts, offset) + 1;
 }
-
-export function lineStartsOf(text: string): number[] {
-  const out = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
-  return out;
-}
-
 
 export function discoverFacts(prepassed: string, masked: string, original: string, model: Model, functions: FunctionSpan[], starts = lineStartsOf(prepassed)): FileFacts {
   const defined = new Set(functions.map((f) => f.name));

@@ -6,6 +6,9 @@
  * own tree, and parses the whole file when the two disagree.
  */
 
+import type { Range } from 'web-tree-sitter';
+import { lineIndexAt, lineStartsOf } from './lines';
+
 export interface OutlineFunction {
   /** The name before the parameter list; undefined when the declarator is not a plain name. */
   name?: string;
@@ -104,4 +107,19 @@ function identifierBefore(s: string, at: number): string | undefined {
   const first = s.charCodeAt(start);
   if (start === end || (first >= 48 && first <= 57)) return undefined;
   return s.slice(start, end);
+}
+
+/** tree-sitter's included ranges for `text` without the insides of the given bodies. */
+export function rangesWithout(text: string, bodies: { bodyStart: number; bodyEnd: number }[]): Range[] {
+  const starts = lineStartsOf(text);
+  const point = (offset: number) => { const row = lineIndexAt(starts, offset); return { row, column: offset - starts[row] }; };
+  const ranges: Range[] = [];
+  let from = 0;
+  for (const b of bodies) {
+    const to = b.bodyStart + 1;
+    ranges.push({ startIndex: from, endIndex: to, startPosition: point(from), endPosition: point(to) });
+    from = b.bodyEnd - 1;
+  }
+  ranges.push({ startIndex: from, endIndex: text.length, startPosition: point(from), endPosition: point(text.length) });
+  return ranges;
 }
