@@ -283,6 +283,13 @@ function growth(trees: { n: number; dir: string; lines: number }[]): void {
     log(`  ${String(t.n).padStart(6)} ${int(t.lines).padStart(10)} ${(r.wallMs / 1000).toFixed(2).padStart(8)} ${(r.cpuMs ? (r.cpuMs / 1000).toFixed(2) : 'n/a').padStart(8)} ${ms(r.wallMs / t.n).padStart(8)} ${int(lps).padStart(9)} ${(perCpu ? int(perCpu) : 'n/a').padStart(12)} ${(r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a').padStart(9)}`);
     if (t.n === 100) {
       row({ what: `generated 100-file tree (${int(t.lines)} lines), ${jobs} workers: lines/s per core`, value: int(lps / Number(jobs)), target: '>= 50,000', ok: lps / Number(jobs) >= 50000, note: perCpu ? `${int(perCpu)} lines per CPU-second` : undefined });
+      // the same with one worker: what a core does when the others are left to V8's collector and compiler threads
+      if (jobs !== '1') {
+        const one = cli(['analyze', t.dir, '--no-cache', '--format', 'json', '--jobs', '1', '--no-progress']);
+        const oneLps = t.lines / (one.wallMs / 1000);
+        results.tree100OneWorker = { wallMs: one.wallMs, cpuMs: one.cpuMs, linesPerSecond: oneLps };
+        row({ what: `generated 100-file tree, 1 worker: lines/s`, value: int(oneLps), target: '>= 50,000', ok: oneLps >= 50000, note: one.cpuMs ? `${int(t.lines / (one.cpuMs / 1000))} lines per CPU-second; ${jobs} workers: ${int(lps)} lines/s` : undefined });
+      }
     }
     if (t.n === trees[trees.length - 1].n) row({ what: `largest tree (${t.n} files): peak RSS`, value: r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a', target: 'a few hundred MB', ok: r.rssKb ? r.rssKb / 1024 <= 500 : undefined });
   }
