@@ -99,39 +99,32 @@ function factKey(f: Fact): string {
   return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
 }
 
-// states share their maps until one changes (with_ copies references), so each map's part of the key is made once
-const partKeys = new WeakMap<object, string>();
-
-function part<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>, make: () => string): string {
-  let k = partKeys.get(m);
-  if (k === undefined) { k = make(); partKeys.set(m, k); }
-  return k;
-}
-
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
-  return part(objects, () => [...objects.keys()].sort().map((k) => {
+  return [...objects.keys()].sort().map((k) => {
     const o = objects.get(k)!;
     return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}`;
-  }).join('\n'));
+  }).join('\n');
 }
 
 function factsKey(facts: ReadonlyMap<string, Fact>): string {
-  return part(facts, () => [...facts.keys()].sort().map((k) => `F${k}=${factKey(facts.get(k)!)}`).join('\n'));
+  return [...facts.keys()].sort().map((k) => `F${k}=${factKey(facts.get(k)!)}`).join('\n');
 }
 
 function aliasesKey(aliases: ReadonlyMap<string, string>): string {
-  return part(aliases, () => [...aliases.keys()].sort().map((k) => `A${k}=${aliases.get(k)}`).join('\n'));
+  return [...aliases.keys()].sort().map((k) => `A${k}=${aliases.get(k)}`).join('\n');
 }
 
 function writtenKey(written: ReadonlySet<string>): string {
-  return part(written, () => [...written].sort().join('\n'));
+  return [...written].sort().join('\n');
 }
 
 /**
  * The merge keys of one function's states. States with equal keys are interchangeable for
  * everything that follows. A key is a few numbers: each part's text (a map's, a step
  * history's) is numbered the first time this table sees it, so Map lookups hash a short
- * string, not the whole state. One table per analysed function: numbers never leak between runs.
+ * string, not the whole state. States share their maps until one changes (with_ copies
+ * references), so each map's text is made once, when its object is first numbered.
+ * One table per analysed function: numbers never leak between runs.
  */
 export class StateKeys {
   private readonly ids = new Map<string, number>();
