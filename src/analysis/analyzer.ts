@@ -185,7 +185,7 @@ export class Analyzer {
       } catch (err) {
         if (!(err instanceof SkippedBodyNeeded)) throw err;
         doc.tree.delete();
-        doc = undefined;
+        doc = undefined; // the finally below must not delete that tree again if the parse throws
         doc = this.parse(text);
         return this.analyzeParsed(path, doc);
       }
@@ -321,9 +321,8 @@ export class Analyzer {
     }
     for (const p of cfg.problems) diagnostics.push({ rule: 'parse', severity: 'info', function: name, line: p.line, message: p.message, related: [] });
     const quiet = classes.every((c) => c.deltas.length === 0) && !run.truncated;
-    const nameNode = declaratorInfo(syn.fields.declarator).nameNode;
     const result: FunctionResult = {
-      name, line: (nameNode ?? syn).line, endLine: syn.endLine, range: rangeOf(syn), nameRange: rangeOf(nameNode ?? syn),
+      name, ...placeOf(syn, syn.fields.declarator),
       paths: quiet ? [] : classes, truncated: run.truncated, truncatedReason: run.truncatedReason,
     };
     if (quiet) result.quiet = true;
@@ -411,15 +410,19 @@ function walkBody(fn: Syn): BodyScan {
   return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b) };
 }
 
-function skeleton(pos: SourceSpan, declarator: Syn | undefined, name: string, reason: string): FunctionResult {
+/** Where a function's result points: its name's line and range, and the whole definition's. */
+function placeOf(pos: SourceSpan, declarator: Syn | undefined): Pick<FunctionResult, 'line' | 'endLine' | 'range' | 'nameRange'> {
   const nameNode = declaratorInfo(declarator).nameNode ?? pos;
-  return { name, line: nameNode.line, endLine: pos.endLine, range: rangeOf(pos), nameRange: rangeOf(nameNode), paths: [], truncated: true, truncatedReason: reason, quiet: true };
+  return { line: nameNode.line, endLine: pos.endLine, range: rangeOf(pos), nameRange: rangeOf(nameNode) };
+}
+
+function skeleton(pos: SourceSpan, declarator: Syn | undefined, name: string, reason: string): FunctionResult {
+  return { name, ...placeOf(pos, declarator), paths: [], truncated: true, truncatedReason: reason, quiet: true };
 }
 
 /** The result of a function in which nothing counted happens. */
 function quietResult(f: FileFunction): FunctionResult {
-  const nameNode = declaratorInfo(f.head.declarator).nameNode ?? f.head;
-  return { name: f.name, line: nameNode.line, endLine: f.head.endLine, range: rangeOf(f.head), nameRange: rangeOf(nameNode), paths: [], truncated: false, quiet: true };
+  return { name: f.name, ...placeOf(f.head, f.head.declarator), paths: [], truncated: false, quiet: true };
 }
 
 function quietSummary(name: string, escapes: number[]): Summary {
