@@ -7,6 +7,7 @@ import type { Model } from './model/compiled';
 import type { FileFacts, Registration } from './result';
 import { splitTopLevel } from './parse/split';
 import { lineIndexAt, lineStartsOf } from './parse/lines';
+import { isIdentStart, isWordChar } from './parse/chars';
 
 export interface FunctionSpan { name: string; start: number; end: number }
 
@@ -38,7 +39,7 @@ export function discoverFacts(prepassed: string, masked: string, original: strin
     let w = b.index;
     while (w > 0 && isWordChar(masked.charCodeAt(w - 1))) w--;
     if (w < b.index) {
-      if (!isWordStart(masked.charCodeAt(w))) continue;
+      if (!isIdentStart(masked.charCodeAt(w))) continue;
       slots.push({ field: b[1], callback: b[2], line: lineAt(starts, w), container: masked.slice(w, b.index), inFunction: inFunction(w) });
     } else if (masked[b.index - 1] !== ']' && (masked[b.index + b[0].length] !== ';' || b[3].includes('\n'))) {
       designated.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container: containerBefore(masked, b.index), inFunction: inFunction(b.index) });
@@ -75,8 +76,6 @@ export function registrationsIn(masked: string, original: string, model: Model, 
   return out;
 }
 
-const isWordStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-const isWordChar = (c: number) => isWordStart(c) || (c >= 48 && c <= 57);
 
 /** The variable or type whose initialiser encloses `offset`: `struct if_clone_addreq req = {` -> req. */
 function containerBefore(masked: string, offset: number): string | undefined {

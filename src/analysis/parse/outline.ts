@@ -8,6 +8,7 @@
 
 import type { Range } from 'web-tree-sitter';
 import { lineIndexAt, lineStartsOf } from './lines';
+import { isSpace, isWordChar } from './chars';
 
 export interface OutlineFunction {
   /** The name before the parameter list; undefined when the declarator is not a plain name. */
@@ -85,8 +86,6 @@ function matchParenBackward(s: string, close: number): number {
   return -1;
 }
 
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
-const isWord = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 function prevSignificant(s: string, from: number): number {
   let i = from;
@@ -103,7 +102,7 @@ function nextSignificant(s: string, from: number, limit: number): number {
 function identifierBefore(s: string, at: number): string | undefined {
   const end = prevSignificant(s, at - 1) + 1;
   let start = end;
-  while (start > 0 && isWord(s.charCodeAt(start - 1))) start--;
+  while (start > 0 && isWordChar(s.charCodeAt(start - 1))) start--;
   const first = s.charCodeAt(start);
   if (start === end || (first >= 48 && first <= 57)) return undefined;
   return s.slice(start, end);

@@ -8,6 +8,7 @@
  *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`.
  */
 import { evalIfExpression, MacroTable } from './conditional';
+import { isIdentStart, isSpace, isWordChar } from './chars';
 
 export interface StatementMacro {
   /** Offset of the macro name, which now holds `while`/`if`. */
@@ -229,11 +230,6 @@ function nextSignificant(masked: string, i: number): string {
   return masked[k] ?? '';
 }
 
-/** The characters of JavaScript's `\s` (this scan runs for every identifier: no regex per character). */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
 
 export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   const res: PrepassResult = { text: '', masked: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [] };
@@ -318,8 +314,6 @@ function codesOf(s: string): Uint16Array {
   return out;
 }
 
-const isIdentStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-const isWordChar = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
 
 function fromCodes(buf: Uint16Array): string {
   const parts: string[] = [];
