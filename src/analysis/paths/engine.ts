@@ -1118,9 +1118,10 @@ export class FunctionEngine {
     let e = x.ast;
     while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression' || e.type === 'cast_expression')) e = e.type === 'cast_expression' ? e.fields.value : e.children[0];
     if (!e || e.type !== 'call_expression' || !this.opaqueCallee(e) || this.model.noreturn.has(this.calleeName(e) ?? '')) return false;
-    const pure = (a: Syn): boolean => a.type !== 'assignment_expression' && a.type !== 'update_expression' && a.type !== 'call_expression' && a.children.every(pure);
+    const acts = (a: Syn) => a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression';
+    const pure = (a: Syn): boolean => !acts(a) && a.children.every(pure);
     const harmless = (a: Syn): boolean => {
-      if (a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression') return false;
+      if (acts(a)) return false;
       // a field's value (even a pointer field's) given to an unknown function hands nothing on
       if (a.type === 'field_expression') return pure(a);
       if (a.type === 'identifier') { const d = x.scope.get(a.text ?? ''); return d === undefined ? /^[A-Z_][A-Z0-9_]*$|^__func__$/.test(a.text ?? '') : d.pointerDepth === 0; }
