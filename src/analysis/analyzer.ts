@@ -163,7 +163,7 @@ export class Analyzer {
     } else {
       previous?.tree.delete();
       const skip = how.skipBodies && !previous ? skippableBodies(text, pre, model, (t) => this.tokensOf(t)) : [];
-      const options = skip.length ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, skip) } : this.parseDeadline(pre.text);
+      const options = skip.length ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) } : this.parseDeadline(pre.text);
       tree = this.parser.parse(pre.text, null, options);
       if (skip.length) skipped = skip.map((b) => b.bodyStart);
     }
@@ -207,7 +207,7 @@ export class Analyzer {
     };
     const fns: FileFunction[] = top.functions.map((head) => ({ head, name: declaratorInfo(head.declarator).name ?? '<anonymous>' }));
     const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.head.start, end: f.head.end }));
-    result.facts = discoverFacts(doc.pre.text, doc.pre.masked, src, model, spans);
+    result.facts = discoverFacts(doc.pre.masked, src, model, spans, doc.pre.lineStarts);
     // names in comments and strings too: a tree with errors may hold identifiers where the masked
     // text has a comment or a string, and a name that is not code only makes a quiet function relevant
     const tokens = fns.map((f) => this.tokensOf(doc.pre.text.slice(f.head.start, f.head.end)));

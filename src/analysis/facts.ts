@@ -6,7 +6,7 @@
 import type { Model } from './model/compiled';
 import type { FileFacts, Registration } from './result';
 import { splitTopLevel } from './parse/split';
-import { lineIndexAt, lineStartsOf } from './parse/lines';
+import { lineIndexAt } from './parse/lines';
 import { isIdentStart, isWordChar } from './parse/chars';
 
 export interface FunctionSpan { name: string; start: number; end: number }
@@ -15,7 +15,7 @@ function lineAt(lineStarts: number[], offset: number): number {
   return lineIndexAt(lineStarts, offset) + 1;
 }
 
-export function discoverFacts(prepassed: string, masked: string, original: string, model: Model, functions: FunctionSpan[], starts = lineStartsOf(prepassed)): FileFacts {
+export function discoverFacts(masked: string, original: string, model: Model, functions: FunctionSpan[], starts: number[]): FileFacts {
   const defined = new Set(functions.map((f) => f.name));
   const inFunction = (off: number) => functions.find((f) => f.start <= off && off < f.end)?.name;
   const facts: FileFacts = { registrations: registrationsIn(masked, original, model, starts, inFunction), bindings: [], initCalls: [] };

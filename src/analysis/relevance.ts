@@ -7,7 +7,6 @@ import type { Model } from './model/compiled';
 import type { PrepassResult } from './parse/prepass';
 import { outlineFunctions, type OutlineFunction } from './parse/outline';
 import { registrationsIn, type FunctionSpan } from './facts';
-import { lineStartsOf } from './parse/lines';
 import { isInferenceCandidate } from './infer';
 import { macroEffects } from './macros';
 
@@ -92,7 +91,7 @@ export function skippableBodies(text: string, pre: PrepassResult, model: Model, 
   if (!outline?.length) return [];
   // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
-  const callbacks = new Set(registrationsIn(pre.masked, text, model, lineStartsOf(pre.text)).map((r) => r.callback));
+  const callbacks = new Set(registrationsIn(pre.masked, text, model, pre.lineStarts).map((r) => r.callback));
   const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
   const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
   return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);

@@ -7,7 +7,7 @@
  */
 
 import type { Range } from 'web-tree-sitter';
-import { lineIndexAt, lineStartsOf } from './lines';
+import { lineIndexAt } from './lines';
 import { isSpace, isWordChar } from './chars';
 
 export interface OutlineFunction {
@@ -108,9 +108,8 @@ function identifierBefore(s: string, at: number): string | undefined {
   return s.slice(start, end);
 }
 
-/** tree-sitter's included ranges for `text` without the insides of the given bodies. */
-export function rangesWithout(text: string, bodies: { bodyStart: number; bodyEnd: number }[]): Range[] {
-  const starts = lineStartsOf(text);
+/** tree-sitter's included ranges for `text` (its lines starting at `starts`) without the insides of the given bodies. */
+export function rangesWithout(text: string, starts: number[], bodies: { bodyStart: number; bodyEnd: number }[]): Range[] {
   const point = (offset: number) => { const row = lineIndexAt(starts, offset); return { row, column: offset - starts[row] }; };
   const ranges: Range[] = [];
   let from = 0;

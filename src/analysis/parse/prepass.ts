@@ -9,6 +9,7 @@
  */
 import { evalIfExpression, MacroTable } from './conditional';
 import { isIdentStart, isSpace, isWordChar } from './chars';
+import { lineStartsOf } from './lines';
 
 export interface StatementMacro {
   /** Offset of the macro name, which now holds `while`/`if`. */
@@ -33,6 +34,8 @@ export interface PrepassResult {
   defines: MacroDefinition[];
   /** Lines (1-based) that were compiled out. */
   inactiveLines: number;
+  /** Offsets where lines start (the same in `text`, `masked` and the source). */
+  lineStarts: number[];
   warnings: { line: number; message: string }[];
 }
 
@@ -232,7 +235,7 @@ function nextSignificant(masked: string, i: number): string {
 
 
 export function prepass(source: string, opts: PrepassOptions): PrepassResult {
-  const res: PrepassResult = { text: '', masked: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [] };
+  const res: PrepassResult = { text: '', masked: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [], lineStarts: [] };
   const text = conditionalPass(source.replace(/^\uFEFF/, ' '), opts, res);
   const masked = maskCode(text);
   // edits go into a buffer of char codes (a char array of the file, joined back, cost more than the scan)
@@ -305,6 +308,7 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   }
   res.text = buf ? fromCodes(buf) : text;
   res.masked = mbuf ? fromCodes(mbuf) : masked;
+  res.lineStarts = lineStartsOf(res.text);
   return res;
 }
 
