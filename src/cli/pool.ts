@@ -45,6 +45,8 @@ export class WorkerPool {
   private closed = false;
   private initFailures = 0;
   private fatal?: string;
+  /** Workers being ended (replaced or recycled); close() waits for them so none is torn down by the process exit. */
+  private readonly ending = new Set<Promise<unknown>>();
   /** Workers replaced after a crash or a timeout. */
   replaced = 0;
 
@@ -62,7 +64,14 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => { s.dead = true; return s.worker.terminate().catch(() => 0); }));
+    for (const s of this.slots) this.end(s);
+    await Promise.all([...this.ending]);
+  }
+
+  private end(slot: Slot): void {
+    slot.dead = true;
+    const ended = slot.worker.terminate().catch(() => 0).finally(() => this.ending.delete(ended));
+    this.ending.add(ended);
   }
 
   private spawn(): Slot {
@@ -103,9 +112,8 @@ export class WorkerPool {
   /** Ends a slot's worker, reports its file, starts a replacement. */
   private fail(slot: Slot, why: string, duringInit: boolean): void {
     if (slot.dead) return;
-    slot.dead = true;
     clearTimeout(slot.timer);
-    void slot.worker.terminate().catch(() => 0);
+    this.end(slot);
     const i = this.slots.indexOf(slot);
     if (slot.current) {
       slot.current.resolve(errorResult(slot.current.job.path, `${why}; the file was skipped`));
@@ -124,8 +132,7 @@ export class WorkerPool {
 
   /** Replaces a healthy worker (after a heavy file) to give its memory back. */
   private recycle(slot: Slot): void {
-    slot.dead = true;
-    void slot.worker.terminate().catch(() => 0);
+    this.end(slot);
     const i = this.slots.indexOf(slot);
     if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
   }

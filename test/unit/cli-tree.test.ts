@@ -10,7 +10,7 @@ import { Progress } from '../../src/cli/progress';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28, env: { ...process.env, ...env } });
 const tmp = (p = 'rl-tree-') => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)/;
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { ROOT } from '../helpers/analyzer';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const run = (args: string[], opts: { cwd?: string } = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30000, cwd: opts.cwd });
+const run = (args: string[], opts: { cwd?: string } = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28, cwd: opts.cwd });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-'));
 
 const LEAKY = `#include <sys/conf.h>

@@ -24,6 +24,12 @@ const PER_KIND = Number(process.env.FUZZ_PER_KIND ?? 6);
 const PER_FILE_MS = 8000;
 const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)|\b(TypeError|RangeError|ReferenceError|SyntaxError): /;
 
+/** How a CLI run ended, for an assertion's message: exit code or signal, and the start of stderr. */
+function ended(r: { status: number | null; signal: NodeJS.Signals | null; error?: Error; stderr: string }): string {
+  const how = r.error ? `did not run (${r.error.message})` : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
+  return `${how}; stderr: ${JSON.stringify((r.stderr ?? '').slice(0, 2000))}`;
+}
+
 console.log(`# fuzz seed ${SEED} (reproduce with FUZZ_SEED=${SEED}); ${PER_KIND} cases per kind, ${KINDS.length} kinds`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-fuzz-'));
@@ -44,7 +50,7 @@ test(`all damaged inputs through one CLI run on two workers (seed ${SEED})`, (t)
   });
   try {
     assert.equal(r.signal, null, `the CLI was killed (${r.signal}) after ${Date.now() - started} ms: a hang`);
-    assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `exit ${r.status}`);
+    assert.ok(r.status === 0 || r.status === 1 || r.status === 2, ended(r));
     assert.doesNotMatch(r.stderr, STACK, 'a stack trace on stderr');
     for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, /^refcount-lens: /, `stray stderr: ${line}`);
     const out = JSON.parse(r.stdout);
@@ -82,7 +88,7 @@ test(`one input at a time: exit 0, 1 or 2 within seconds, a one-line reason for 
       const r = spawnSync(process.execPath, [CLI, 'analyze', file, '--no-cache'], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
       const where = `${c.name} (seed ${SEED})`;
       assert.equal(r.signal, null, `${where}: killed after ${Date.now() - started} ms`);
-      assert.ok([0, 1, 2].includes(r.status!), `${where}: exit ${r.status}`);
+      assert.ok([0, 1, 2].includes(r.status!), `${where}: ${ended(r)}`);
       assert.ok(Date.now() - started < PER_FILE_MS + 2000, `${where}: ${Date.now() - started} ms`);
       assert.doesNotMatch(r.stderr + r.stdout, STACK, `${where}: a stack trace`);
       if (r.status === 2) {
@@ -103,7 +109,7 @@ test('the fixed hard cases: binary is refused, empty and BOM/CRLF are read', () 
   assert.match(r.stderr, /not a C source file/);
   const crlf = path.join(dir, 'hard-crlf.c');
   fs.writeFileSync(crlf, '\ufeffint\r\nf(struct cdev *d)\r\n{\r\n\tdev_ref(d);\r\n\treturn (0);\r\n}\r\n');
-  const c = spawnSync(process.execPath, [CLI, 'analyze', crlf, '--no-cache', '--format', 'json'], { encoding: 'utf8', timeout: 30000 });
+  const c = spawnSync(process.execPath, [CLI, 'analyze', crlf, '--no-cache', '--format', 'json'], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
   assert.ok(c.status === 0 || c.status === 1, c.stderr);
   const fn = JSON.parse(c.stdout).files[0].functions[0];
   assert.equal(fn.name, 'f');
@@ -117,8 +123,8 @@ test('damaged syntax that makes tree-sitter recover slowly is cut in seconds', (
   fs.writeFileSync(f, 'void\nf(void)\n{\n\tg(0, 1\n' + '\tx = x + 1;\n'.repeat(10000) + '}\n');
   const started = Date.now();
   const r = spawnSync(process.execPath, [CLI, 'analyze', f, '--no-cache'], { encoding: 'utf8', timeout: 60000 });
-  assert.ok([0, 1, 2].includes(r.status!));
-  assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+  assert.ok([0, 1, 2].includes(r.status!), ended(r));
+  assert.ok(Date.now() - started < PER_FILE_MS, `${Date.now() - started} ms`);
 });
 
 test('inputs that fuzzing found slow once answer within seconds (test/fixtures/fuzz-regressions)', () => {
@@ -126,8 +132,8 @@ test('inputs that fuzzing found slow once answer within seconds (test/fixtures/f
   const files = fs.existsSync(regDir) ? fs.readdirSync(regDir).filter((f) => f.endsWith('.c')).map((f) => path.join(regDir, f)) : [];
   if (!files.length) return;
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'analyze', ...files, '--no-cache', '--format', 'json', '--timeout', '30'], { encoding: 'utf8', timeout: 60000 });
-  assert.ok([0, 1, 2].includes(r.status!), r.stderr);
+  const r = spawnSync(process.execPath, [CLI, 'analyze', ...files, '--no-cache', '--format', 'json', '--timeout', '30'], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28 });
+  assert.ok([0, 1, 2].includes(r.status!), ended(r));
   assert.doesNotMatch(r.stderr, STACK);
   for (const f of JSON.parse(r.stdout).files) {
     assert.equal(f.error, undefined, `${f.path}: ${f.error}`);

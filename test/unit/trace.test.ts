@@ -284,7 +284,7 @@ test('the examples: clonedev_buggy stays DYING, clonedev_fixed is removed', { sk
 
 // ---------------------------------------------------------------- the CLI
 
-const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
+const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28 });
 
 test('CLI: trace --format json, exit codes', { skip: !fs.existsSync(CLI) && 'build first: node scripts/build.mjs' }, () => {
   const bad = run(['trace', LEAKY, '--scenario', 'vnet-jail-devfs-clone', '--format', 'json']);
