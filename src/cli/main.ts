@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { SUBCOMMANDS, type SubcommandHandler } from './subcommands';
 import { analyzeCommand, VERSION } from './analyze';
+import { tuneV8ForBatch } from './v8-tuning';
 
 export { parseArgs, UsageError, type CliArgs, SUBCOMMANDS, type SubcommandHandler, analyzeCommand };
 
@@ -68,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  tuneV8ForBatch();
   // `refcount-lens analyze tree | head`: a closed pipe ends the run quietly
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
