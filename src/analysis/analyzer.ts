@@ -9,7 +9,7 @@ import type { Parser } from 'web-tree-sitter';
 import { createParser, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
 import { rangesWithout } from './parse/outline';
-import { extractTopLevel, SynReuse, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
+import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash } from './paths/classes';
@@ -168,7 +168,7 @@ export class Analyzer {
       if (skip.length) skipped = skip.map((b) => b.bodyStart);
     }
     if (!tree) throw new ParseGaveUp(`the syntax is too damaged to read: the parser gave up after ${this.parseBudget(pre.text)} ms`);
-    const top = extractTopLevel(tree, text, { preText: pre.text, reuse });
+    const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
   }
 
@@ -391,17 +391,13 @@ function walkBody(fn: Syn): BodyScan {
   }
   const calls = new Set<string>();
   const escapes = new Set<number>();
-  const unwrap = (x: Syn | undefined): Syn | undefined => {
-    while (x && (x.type === 'parenthesized_expression' || x.type === 'cast_expression')) x = x.type === 'cast_expression' ? x.fields.value : x.children[0];
-    return x;
-  };
   const walk = (n: Syn) => {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
       if (f?.type === 'identifier' && f.text) calls.add(f.text);
     } else if (n.type === 'assignment_expression' && n.op === '=' && params.size) {
-      const l = unwrap(n.fields.left);
-      const r = unwrap(n.fields.right);
+      const l = unwrapValue(n.fields.left);
+      const r = unwrapValue(n.fields.right);
       if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) escapes.add(params.get(r.text!)!);
     }
     for (const c of n.children) walk(c);

@@ -5,7 +5,7 @@
  * result given to the release) are taken as acquire/release, marked inferred wherever
  * they show. See inferPairs.
  */
-import type { Syn } from './parse/syntax';
+import { unwrapValue, type Syn } from './parse/syntax';
 import type { Atom, Effect, Model } from './model/compiled';
 import type { InferredPairReport } from './result';
 
@@ -51,11 +51,6 @@ interface CallSite {
 
 const norm = (a: string) => a.replace(/\s+/g, '').replace(/^&/, '').replace(/^\((.*)\)$/, '$1');
 
-function unwrap(n: Syn | undefined): Syn | undefined {
-  while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) n = n.type === 'cast_expression' ? n.fields.value : n.children.find((c) => c.type !== '(' && c.type !== ')');
-  return n;
-}
-
 function declName(d: Syn | undefined): string | undefined {
   while (d && d.type !== 'identifier') d = d.fields.declarator;
   return d?.text;
@@ -76,14 +71,14 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
       list.push(site);
       out.set(name, list);
     } else if (n.type === 'assignment_expression' && n.op === '=') {
-      const r = unwrap(n.fields.right);
+      const r = unwrapValue(n.fields.right);
       if (r?.type === 'call_expression' && n.fields.left) pending.push([r, n.fields.left]);
     } else if (n.type === 'init_declarator') {
-      const r = unwrap(n.fields.value);
+      const r = unwrapValue(n.fields.value);
       const v = declName(n.fields.declarator);
       if (r?.type === 'call_expression' && v) pending.push([r, v]);
     } else if (n.type === 'expression_statement') {
-      const r = unwrap(n.children[0]);
+      const r = unwrapValue(n.children[0]);
       if (r?.type === 'call_expression') discarded.push(r);
     }
     for (const c of n.children) walk(c, fn);

@@ -3,6 +3,7 @@
  * parameter lists, calls on the lines a path passes through, file-scope names and string
  * constants. Comments and string contents are masked first so that none of them count.
  */
+import { lineIndexAt, lineStartsOf } from '../analysis/parse/lines';
 import { splitTopLevel } from '../analysis/parse/split';
 
 export interface Param { name: string; type: string; index: number }
@@ -20,17 +21,12 @@ export class SourceText {
     this.lines = text.split('\n');
     this.masked = maskCommentsAndStrings(text);
     this.maskedLines = this.masked.split('\n');
-    this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    this.lineStarts = lineStartsOf(text);
   }
 
   offsetOf(line: number): number { return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))]; }
 
-  lineOf(offset: number): number {
-    let lo = 0, hi = this.lineStarts.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
-    return lo + 1;
-  }
+  lineOf(offset: number): number { return lineIndexAt(this.lineStarts, offset) + 1; }
 
   /** The parameters of the function whose name starts at (line, column) (1-based line, 0-based column). */
   params(line: number, column: number): Param[] {

@@ -6,6 +6,7 @@
  * declarator (its name and parameters). The body is copied when the analysis asks for
  * it (`FunctionHead.syn()`), so functions that cannot touch a count are never copied.
  */
+import { lineIndexAt, lineStartsOf } from './lines';
 import type { Language } from 'web-tree-sitter';
 import { rawCursorBinding, type Tree, type TreeCursor } from './parser';
 
@@ -36,28 +37,15 @@ const LEAF_TYPES = new Set([
   'concatenated_string',
 ]);
 
+/** The value inside parentheses and casts: `(struct cdev *)(dev)` → `dev`. */
+export function unwrapValue(n: Syn | undefined): Syn | undefined {
+  while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) n = n.type === 'cast_expression' ? n.fields.value : n.children.find((c) => c.type !== 'comment');
+  return n;
+}
+
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
 export const MAX_SYNTAX_DEPTH = 400;
 
-/** Start offset of each line (only '\n' breaks a line, as in tree-sitter's rows). */
-export function lineStarts(source: string): Uint32Array {
-  let n = 1;
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) n++;
-  const starts = new Uint32Array(n);
-  let k = 1;
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts[k++] = i + 1;
-  return starts;
-}
-
-/** Index of the line holding `offset` (binary search). */
-function lineOf(starts: Uint32Array, offset: number): number {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
-  }
-  return lo;
-}
 
 export interface ParseProblem { line: number; column: number; message: string }
 
@@ -187,7 +175,7 @@ function openWalker(tree: Tree): Walker {
   return rawWalker(tree) ?? cursorWalker(tree);
 }
 
-interface CopyContext { source: string; starts: Uint32Array; lang: LanguageTables; hasError: boolean }
+interface CopyContext { source: string; starts: number[]; lang: LanguageTables; hasError: boolean }
 
 /**
  * Copies the node under the walker (and its named descendants) into a Syn. Reads as
@@ -202,8 +190,8 @@ function copyNode(w: Walker, c: CopyContext, typeId: number, depth: number): Syn
     const type = types[tid] || 'ERROR';
     const start = w.start();
     const end = w.end();
-    const sl = lineOf(starts, start);
-    const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineOf(starts, end);
+    const sl = lineIndexAt(starts, start);
+    const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineIndexAt(starts, end);
     const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: [], fields: {} };
     if (LEAF_TYPES.has(type)) {
       syn.text = c.source.slice(start, end);
@@ -252,7 +240,7 @@ function tooDeepLines(w: Walker, c: CopyContext, index: number, size: number, ou
   const visit = (idx: number, sz: number, tid: number, depth: number) => {
     const type = c.lang.types[tid] || 'ERROR';
     if (LEAF_TYPES.has(type) && type !== 'concatenated_string') return;
-    if (depth >= MAX_SYNTAX_DEPTH) { out.push(lineOf(c.starts, w.start()) + 1); return; }
+    if (depth >= MAX_SYNTAX_DEPTH) { out.push(lineIndexAt(c.starts, w.start()) + 1); return; }
     if (sz + depth <= MAX_SYNTAX_DEPTH) return;
     if (!w.firstChild()) return;
     const kids: number[] = [];
@@ -314,6 +302,8 @@ export interface ExtractOptions {
   /** The text the tree was parsed from (the pre-passed document), for `reuse`. */
   preText?: string;
   reuse?: SynReuse;
+  /** Where the lines of `source` start, if the caller has them (the pre-pass keeps them). */
+  lineStarts?: number[];
 }
 
 const RECURSE_TOP = (type: string) => type === 'ERROR' || type.startsWith('preproc_') || type === 'linkage_specification' || type === 'declaration_list';
@@ -325,7 +315,7 @@ const RECURSE_TOP = (type: string) => type === 'ERROR' || type.startsWith('prepr
  */
 export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions = {}): ParsedFunctions {
   const root = tree.rootNode;
-  const ctx: CopyContext = { source, starts: lineStarts(source), lang: tablesOf(tree.language), hasError: root.hasError };
+  const ctx: CopyContext = { source, starts: opts.lineStarts ?? lineStartsOf(source), lang: tablesOf(tree.language), hasError: root.hasError };
   const res: ParsedFunctions = { functions: [], errors: [] };
   const rootSize = root.descendantCount;
   const found: { index: number; size: number }[] = [];
@@ -364,7 +354,7 @@ export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions
 /** The definition under the walker: its position and declarator now, its body on demand. */
 function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: ExtractOptions): FunctionHead {
   const start = w.start(), end = w.end();
-  const sl = lineOf(ctx.starts, start), el = lineOf(ctx.starts, end);
+  const sl = lineIndexAt(ctx.starts, start), el = lineIndexAt(ctx.starts, end);
   const pos = { start, end, line: sl + 1, col: start - ctx.starts[sl], endLine: el + 1, endCol: end - ctx.starts[el] };
   let copy: Syn | undefined = opts.reuse && opts.preText !== undefined ? opts.reuse.take(opts.preText, ctx.source, pos) : undefined;
   // an unchanged definition's old copy holds the same declarator

@@ -4,7 +4,7 @@
  * never enumerated one by one. Loops run at most LOOP_BOUND times around.
  */
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
-import type { Syn } from '../parse/syntax';
+import { unwrapValue, type Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Step } from '../result';
 import type { Summary } from './summary';
@@ -1115,8 +1115,7 @@ export class FunctionEngine {
 
   /** A statement that is only a call of an unknown function given no pointer: `printf("%s: %d", __func__, sc->n)`. */
   private idleCall(x: CfgNode): boolean {
-    let e = x.ast;
-    while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression' || e.type === 'cast_expression')) e = e.type === 'cast_expression' ? e.fields.value : e.children[0];
+    const e = unwrapValue(x.ast?.type === 'expression_statement' ? x.ast.children[0] : x.ast);
     if (!e || e.type !== 'call_expression' || !this.opaqueCallee(e) || this.model.noreturn.has(this.calleeName(e) ?? '')) return false;
     const acts = (a: Syn) => a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression';
     const pure = (a: Syn): boolean => !acts(a) && a.children.every(pure);
