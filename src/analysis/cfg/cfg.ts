@@ -159,6 +159,17 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     return n;
   };
 
+  /**
+   * Closes a loop: the open edges go back to `head`. An edge out of a branch or a switch
+   * keeps its kind (the engine follows a branch's `true` and `false` edges by kind), so
+   * those go back through a join node of their own at `line`.
+   */
+  const goBack = (ctx: Ctx, open: Open, head: number, line: number) => {
+    let back = open;
+    if (open.some((o) => o.kind !== 'next')) back = [{ from: node(ctx, open, 'nop', line, { label: 'loop end' }).id, kind: 'next' }];
+    connect(back.map((o) => ({ ...o, kind: 'back' as EdgeKind })), head);
+  };
+
   const ctx0: Ctx = { scope: new Map(), loops: [] };
   const entry = add(ctx0, 'entry', fn.line);
   const exit = add(ctx0, 'exit', fn.endLine);
@@ -272,7 +283,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const h = L.head(open);
         const c = cond(s.fields.condition, [{ from: h.id, kind: 'next' }], L.inner);
         const b = stmt(s.fields.body, c.t, L.inner);
-        connect([...b, ...L.inner.continues!].map((o) => ({ ...o, kind: 'back' as EdgeKind })), h.id);
+        goBack(L.inner, [...b, ...L.inner.continues!], h.id, s.endLine);
         return [...c.f, ...L.inner.breaks!];
       }
       case 'do_statement': {
@@ -282,7 +293,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const condLine = s.fields.condition?.line ?? s.endLine;
         const contNode = node(L.inner, [...b, ...L.inner.continues!], 'nop', condLine, { label: 'do-while' });
         const c = s.fields.condition ? cond(s.fields.condition, [{ from: contNode.id, kind: 'next' }], L.inner) : { t: [], f: [{ from: contNode.id, kind: 'next' as EdgeKind }] };
-        connect(c.t.map((o) => ({ ...o, kind: 'back' as EdgeKind })), h.id);
+        goBack(L.inner, c.t, h.id, condLine);
         return [...c.f, ...L.inner.breaks!];
       }
       case 'for_statement': {
@@ -302,7 +313,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
           const u = node(L.inner, back, 'eval', s.fields.update.line, { ast: s.fields.update });
           back = [{ from: u.id, kind: 'next' }];
         }
-        connect(back.map((x) => ({ ...x, kind: 'back' as EdgeKind })), h.id);
+        goBack(L.inner, back, h.id, s.endLine);
         return [...c.f, ...L.inner.breaks!];
       }
       case 'switch_statement': {
@@ -396,7 +407,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
       const nx = node(L.inner, back, 'iter-next', s.line, { macro: { name: sm.name, args } });
       back = [{ from: nx.id, kind: 'next' }];
     }
-    connect(back.map((x) => ({ ...x, kind: 'back' as EdgeKind })), h.id);
+    goBack(L.inner, back, h.id, s.endLine);
     return [{ from: test.id, kind: 'false' }, ...L.inner.breaks!];
   };
 
@@ -415,7 +426,8 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     } else {
       // a goto into a loop from outside, or backwards, is a loop of its own: mark it back
       const backwards = nodes[target].line <= g.line && g.open.length > 0 && nodes[g.open[0].from].id > target;
-      connect(g.open.map((o) => ({ ...o, kind: backwards ? 'back' : o.kind })), target);
+      if (backwards) goBack(ctx0, g.open, target, g.line);
+      else connect(g.open, target);
     }
   }
   return { name: dinfo.name ?? '<anonymous>', params, nodes, entry: entry.id, exit: exit.id, decls, problems, returnsVoid, loopHeads, incomplete };

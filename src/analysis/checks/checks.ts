@@ -69,7 +69,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
       if ((ownedHere && pending > 0) || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn)) {
         const line = o.lastAcquire ?? cls.exit.line;
         const what = counterLeak && !(ownedHere && pending > 0) ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
-        const id = `${o.display}@${line}`;
+        // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
+        const id = `${o.display.replace(/ \(overwritten at line \d+\)$/, '')}@${line}`;
         const e = leaks.get(id);
         if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.d.related.push({ line: cls.exit.line, message: `also leaked on ${pathWords(cls)}`, path: cid }); } continue; }
         const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
@@ -150,7 +151,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
 
   // ---- inconsistent: same visible outcome, different references ----
   const visible = (key: string) => {
-    const p = parseKey(key);
+    const p = parseKey(key.replace(/~\d+$/, ''));
     const rc = rootClass(p.root, decls);
     return rc === 'param' || rc === 'global';
   };
