@@ -1206,6 +1206,21 @@ export class FunctionEngine {
   private readonly keys = new StateKeys();
 
   /** Forgets what no later node can ask about, so more states merge. */
+  /**
+   * Going round a loop forgets what was known of memory others can change: globals and what
+   * a pointer reaches. `while (sc->sc_busy)` polls a field another thread clears; without
+   * this the test after one trip is known true and the path never leaves the loop.
+   */
+  private forgetShared(st: State): State {
+    let facts: Map<string, Fact> | undefined;
+    for (const k of st.facts.keys()) {
+      const p = parseKey(k);
+      const rc = rootClass(p.root, this.decls);
+      if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) { facts ??= new Map(st.facts); facts.delete(k); }
+    }
+    return facts ? with_(st, { facts }) : st;
+  }
+
   private prune(st: State, nodeId: number): State {
     const live = this.liveBefore[nodeId];
     const isLive = (root: string) => {
@@ -1292,7 +1307,7 @@ export class FunctionEngine {
             const c = s.iters.get(out.to) ?? 0;
             if (c >= LOOP_BOUND) continue;
             const iters = new Map(s.iters); iters.set(out.to, c + 1);
-            s = with_(s, { iters });
+            s = this.forgetShared(with_(s, { iters }));
           }
           // leaving loops: forget their counters
           if (s.iters.size && n.loops.length > target.loops.length) {
