@@ -56,6 +56,9 @@ test('targets and conditions parse into the documented forms', () => {
   assert.equal(parseTarget('ret').base, 'ret');
   assert.deepEqual(parseCondition('ret == 0 && arg0->mda_flags & MAKEDEV_REF').map((a) => a.kind), ['ret', 'flag']);
   assert.deepEqual(parseCondition('!(arg0 & MAKEDEV_REF)')[0], { kind: 'flag', target: parseTarget('arg0'), flag: 'MAKEDEV_REF', negated: true });
+  // a field of a struct returned by value is a null test of its own, not a test of the return value
+  assert.deepEqual(parseCondition('ret.file != NULL'), [{ kind: 'null', target: parseTarget('ret.file'), isNull: false }]);
+  assert.deepEqual(parseCondition('ret != NULL'), [{ kind: 'ret', test: 'ne0' }]);
   assert.throws(() => parseTarget('foo'), /not a target/);
 });
 

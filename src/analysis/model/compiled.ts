@@ -107,11 +107,12 @@ export function parseCondition(text: string | undefined): Atom[] {
     }
     if ((m = /^(.+?)\s*(==|!=)\s*NULL$/.exec(s))) {
       const t = parseTarget(m[1]);
-      if (t.base === 'ret') { atoms.push({ kind: 'ret', test: (m[2] === '==') !== negated ? 'eq0' : 'ne0' }); continue; }
+      // `ret.file != NULL`: a field of a result returned by value (fdget's struct fd) is a null test of its own
+      if (t.base === 'ret' && t.segs.length === 0) { atoms.push({ kind: 'ret', test: (m[2] === '==') !== negated ? 'eq0' : 'ne0' }); continue; }
       atoms.push({ kind: 'null', target: t, isNull: (m[2] === '==') !== negated });
       continue;
     }
-    throw new Error(`cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`);
+    throw new Error(`cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`);
   }
   return atoms;
 }

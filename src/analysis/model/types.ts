@@ -10,6 +10,7 @@ export type TargetText = string;
 /**
  * A condition on the call's outcome or arguments, a conjunction joined by `&&`:
  * `ret == 0`, `ret != 0`, `ret == NULL`, `ret != NULL`, `ret` (true), `!ret`,
+ * `ret.file != NULL` (a field of a struct returned by value),
  * `arg0 & MAKEDEV_REF` (a flag in an argument), `arg0->mda_flags & MAKEDEV_REF`
  * (a flag in a field of a struct passed by address), `!(argN & FLAG)`.
  */

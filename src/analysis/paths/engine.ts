@@ -784,7 +784,10 @@ export class FunctionEngine {
       const facts = new Map(s.facts);
       const tf = facts.get(srcKey);
       facts.delete(srcKey);
+      const fieldFacts: [string, Fact][] = [];
+      for (const [k, f] of facts) if (under(k, srcKey)) { fieldFacts.push([key + k.slice(srcKey.length), f]); facts.delete(k); }
       for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
+      for (const [k, f] of fieldFacts) facts.set(k, f);
       const callee = this.tempNames.get(src.root);
       if (tf || callee) facts.set(key, { ...(tf ?? {}), from: callee });
       for (const [ok, o] of s.objects) {
