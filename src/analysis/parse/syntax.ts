@@ -43,6 +43,10 @@ export function unwrapValue(n: Syn | undefined): Syn | undefined {
   return n;
 }
 
+/** Leaves share these (frozen: a copy is never edited in place), so a leaf is one allocation instead of three. */
+const NO_CHILDREN: Syn[] = Object.freeze([]) as unknown as Syn[];
+const NO_FIELDS: Record<string, Syn> = Object.freeze({}) as Record<string, Syn>;
+
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
 export const MAX_SYNTAX_DEPTH = 400;
 
@@ -192,7 +196,7 @@ function copyNode(w: Walker, c: CopyContext, typeId: number, depth: number): Syn
     const end = w.end();
     const sl = lineIndexAt(starts, start);
     const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineIndexAt(starts, end);
-    const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: [], fields: {} };
+    const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: NO_CHILDREN, fields: NO_FIELDS };
     if (LEAF_TYPES.has(type)) {
       syn.text = c.source.slice(start, end);
       if (type !== 'concatenated_string') return syn;
@@ -214,8 +218,12 @@ function copyNode(w: Walker, c: CopyContext, typeId: number, depth: number): Syn
           const missing = c.hasError && w.missing();
           const child = build(childType);
           if (missing) child.missing = true;
+          if (syn.children === NO_CHILDREN) syn.children = [];
           syn.children.push(child);
-          if (field && !syn.fields[field]) syn.fields[field] = child;
+          if (field && !syn.fields[field]) {
+            if (syn.fields === NO_FIELDS) syn.fields = {};
+            syn.fields[field] = child;
+          }
         } else if (field === 'operator') {
           syn.op = types[childType] || 'ERROR';
         } else if (c.hasError && w.missing()) {
