@@ -400,7 +400,7 @@ function walkBody(fn: Syn): BodyScan {
       const r = unwrapValue(n.fields.right);
       if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) escapes.add(params.get(r.text!)!);
     }
-    for (const c of n.children) walk(c);
+    for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
   };
   if (fn.fields.body) walk(fn.fields.body);
   return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b) };

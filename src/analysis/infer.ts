@@ -81,7 +81,7 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
       const r = unwrapValue(n.children[0]);
       if (r?.type === 'call_expression') discarded.push(r);
     }
-    for (const c of n.children) walk(c, fn);
+    for (let i = 0; i < n.children.length; i++) walk(n.children[i], fn);
   };
   const pending: [Syn, Syn | string][] = [];
   const discarded: Syn[] = [];

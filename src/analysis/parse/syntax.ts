@@ -302,7 +302,7 @@ export class SynReuse {
 
 function move(s: Syn, dOff: number, dLine: number): void {
   s.start += dOff; s.end += dOff; s.line += dLine; s.endLine += dLine;
-  for (const c of s.children) move(c, dOff, dLine);
+  for (let i = 0; i < s.children.length; i++) move(s.children[i], dOff, dLine);
 }
 
 export interface ExtractOptions {

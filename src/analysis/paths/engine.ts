@@ -165,7 +165,7 @@ export class FunctionEngine {
         const n = x.fields.left.text ?? '';
         sites.set(n, (sites.get(n) ?? 0) + 1);
       }
-      for (const c of x.children) walk(c);
+      for (let i = 0; i < x.children.length; i++) walk(x.children[i]);
     };
     for (const n of input.cfg.nodes) {
       if (n.kind === 'init' && n.decl && n.ast?.type === 'call_expression') sites.set(n.decl.name, (sites.get(n.decl.name) ?? 0) + 1);
@@ -177,10 +177,10 @@ export class FunctionEngine {
     const collect = (x: Syn | undefined) => {
       if (!x) return;
       if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier') flows.push([x.fields.left.text ?? '', x.fields.right]);
-      for (const c of x.children) collect(c);
+      for (let i = 0; i < x.children.length; i++) collect(x.children[i]);
     };
     for (const n of input.cfg.nodes) { if (n.kind === 'init' && n.decl && n.ast) flows.push([n.decl.name, n.ast]); collect(n.ast); }
-    const names = (x: Syn, out: Set<string>) => { if (x.type === 'identifier' && x.text) out.add(x.text); for (const c of x.children) names(c, out); };
+    const names = (x: Syn, out: Set<string>) => { if (x.type === 'identifier' && x.text) out.add(x.text); for (let i = 0; i < x.children.length; i++) names(x.children[i], out); };
     for (const p of input.cfg.params) this.paramDerived.add(p.name);
     for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
       changed = false;
@@ -1153,10 +1153,10 @@ export class FunctionEngine {
         }
         // arithmetic, and comparisons with anything but zero, are never decided from facts
         if (x.type === 'binary_expression' && factBlindOperator(x)) {
-          for (const c of x.children) walk(c, false, true);
+          for (let i = 0; i < x.children.length; i++) walk(x.children[i], false, true);
           return;
         }
-        for (const c of x.children) walk(c, fieldsMatter, inBlind && x.type === 'parenthesized_expression');
+        for (let i = 0; i < x.children.length; i++) walk(x.children[i], fieldsMatter, inBlind && x.type === 'parenthesized_expression');
       };
       // `if (bootverbose) printf(...)`: a branch whose arms do nothing the analysis can see does not read its condition
       if (!(n.kind === 'branch' && this.idleBranch(n))) walk(n.ast);
