@@ -12,7 +12,7 @@ import { rangesWithout } from './parse/outline';
 import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/engine';
-import { pathClasses, summarize, simpleHash } from './paths/classes';
+import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
 import { discoverFacts, type FunctionSpan } from './facts';
@@ -276,7 +276,7 @@ export class Analyzer {
     }
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);
-    result.diagnostics.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+    result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));
     result.timing.analyzeMs = round(performance.now() - t0);
     if (result.functions.some((f) => f.truncated)) { result.truncated = true; result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason; }
     return result;

@@ -33,7 +33,7 @@ export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Ma
   const info = new Map<string, { display: string; kind: string }>();
   for (const st of exits) for (const k of keys) { const o = st.objects.get(k); if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind }); }
   const groups = new Map<string, { cls: PathClass; states: State[] }>();
-  const ordered = [...exits].sort((a, b) => (a.exit!.line - b.exit!.line) || a.exit!.returns.localeCompare(b.exit!.returns));
+  const ordered = [...exits].sort((a, b) => (a.exit!.line - b.exit!.line) || byCodeUnits(a.exit!.returns, b.exit!.returns));
   for (const st of ordered) {
     const deltas = keys.map((k) => deltaOf(st, k, info.get(k)!));
     const sig = `${st.exit!.line}|${st.exit!.returns}|${st.exit!.returnClass}|${deltas.map((d) => `${d.object}:${d.existence}:${d.refs}:${d.counter ?? ''}`).join(',')}|${[...st.written].sort().join(',')}`;
@@ -129,6 +129,11 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
   }
   // the hash of JSON.stringify(list), from the texts already made
   return { name: cfg.name, paths: [...paths.values()], truncated, hash: simpleHash(`[${[...paths.keys()].join(',')}]`) };
+}
+
+/** Order by UTF-16 code units: the same on every machine, whatever its locale (localeCompare is not). */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function simpleHash(s: string): string {
