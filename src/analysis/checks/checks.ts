@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Diagnostic, PathClass, Related, Step } from '../result';
 import type { Model } from '../model/compiled';
 import type { Registration } from '../result';
-import { parseKey, rootClass, throughPointer, keyOf, extend, embeddedInPointee, type AccessPath } from '../paths/access';
+import { parseKey, rootClass, throughPointer, keyOf, extend, embeddedInPointee, keyBeforeOverwrite, displayBeforeOverwrite, type AccessPath } from '../paths/access';
 import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
 
 export interface CheckInput {
@@ -60,7 +60,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     const cid = inp.classOf.get(st)!;
     const cls = inp.classes[cid];
     for (const [k, o] of st.objects) {
-      const p = parseKey(k.replace(/~\d+$/, ''));
+      const p = parseKey(keyBeforeOverwrite(k));
       const rc = rootClass(p.root, decls);
       // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
       const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
@@ -70,7 +70,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
         const line = o.lastAcquire ?? cls.exit.line;
         const what = counterLeak && !(ownedHere && pending > 0) ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
         // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
-        const id = `${o.display.replace(/ \(overwritten at line \d+\)$/, '')}@${line}`;
+        const id = `${displayBeforeOverwrite(o.display)}@${line}`;
         const e = leaks.get(id);
         if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.d.related.push({ line: cls.exit.line, message: `also leaked on ${pathWords(cls)}`, path: cid }); } continue; }
         const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
@@ -151,7 +151,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
 
   // ---- inconsistent: same visible outcome, different references ----
   const visible = (key: string) => {
-    const p = parseKey(key.replace(/~\d+$/, ''));
+    const p = parseKey(keyBeforeOverwrite(key));
     const rc = rootClass(p.root, decls);
     return rc === 'param' || rc === 'global';
   };

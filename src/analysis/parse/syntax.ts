@@ -50,7 +50,6 @@ const NO_FIELDS: Record<string, Syn> = Object.freeze({}) as Record<string, Syn>;
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
 export const MAX_SYNTAX_DEPTH = 400;
 
-
 export interface ParseProblem { line: number; column: number; message: string }
 
 /** A top-level function definition, found by the parse; its body is copied on demand. */

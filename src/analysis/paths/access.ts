@@ -55,6 +55,16 @@ export function keyShape(key: string): { root: string; lastField: string | undef
   return s;
 }
 
+/**
+ * The object a local held when a later assignment overwrote it (a loop's next iteration):
+ * kept under its own key and name so its references are still checked. The checks read
+ * them back as the variable's own.
+ */
+export function overwrittenKey(key: string, line: number): string { return `${key}~${line}`; }
+export function overwrittenDisplay(name: string, line: number): string { return `${name} (overwritten at line ${line})`; }
+export function keyBeforeOverwrite(key: string): string { return key.replace(/~\d+$/, ''); }
+export function displayBeforeOverwrite(name: string): string { return name.replace(/ \(overwritten at line \d+\)$/, ''); }
+
 /** True when `key` is `prefix` or lies under it. */
 export function under(key: string, prefix: string): boolean {
   return key === prefix || key.startsWith(prefix + '/');

@@ -10,6 +10,7 @@ import type { Step } from '../result';
 import type { Summary } from './summary';
 import {
   type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
+  overwrittenKey, overwrittenDisplay,
 } from './access';
 import {
   type State, type ObjState, type Fact, type ParamCond, cons, with_, StateKeys, mergeInto, initialState, calleePathKey,
@@ -650,7 +651,7 @@ export class FunctionEngine {
       const owned = rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
       // keep what a check still needs: references lost with a local, or a count already driven below zero
       if ((pending > 0 && owned) || o.overLine !== undefined) {
-        objects.set(`${ok}~${line}`, { ...o, display: `${o.display} (overwritten at line ${line})` });
+        objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
       }
     }
     return objects ? with_(st, { objects }) : st;
@@ -1208,7 +1209,6 @@ export class FunctionEngine {
   private readonly joins = new Set<number>();
   private readonly keys = new StateKeys();
 
-  /** Forgets what no later node can ask about, so more states merge. */
   /**
    * Going round a loop forgets what was known of memory others can change: globals and what
    * a pointer reaches. `while (sc->sc_busy)` polls a field another thread clears; without
@@ -1224,6 +1224,7 @@ export class FunctionEngine {
     return facts ? with_(st, { facts }) : st;
   }
 
+  /** Forgets what no later node can ask about, so more states merge. */
   private prune(st: State, nodeId: number): State {
     const live = this.liveBefore[nodeId];
     const isLive = (root: string) => {
