@@ -98,7 +98,10 @@ export class Analyzer {
   private readonly opts: Required<Omit<AnalyzerOptions, 'modelFiles' | 'modelTexts' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
 
   private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
-    this.opts = { ...DEFAULTS, inference: true, ...opts };
+    // an option given as undefined (`maxStatesPerFunction: args.maxStates` with no --max-states)
+    // means "the default", not "no limit"
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as AnalyzerOptions;
+    this.opts = { ...DEFAULTS, inference: true, ...given };
   }
 
   static async create(opts: AnalyzerOptions = {}): Promise<Analyzer> {

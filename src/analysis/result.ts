@@ -66,6 +66,10 @@ export interface PathClass {
   lines: number[];
   /** How many concrete paths were merged into this class (capped). */
   merged: number;
+  /** Steps left out of this copy of the result (the CLI's output budget, src/cli/detail-budget.ts); `steps` holds the first ones. */
+  stepsOmitted?: number;
+  /** Entries left out of `lines`, likewise. */
+  linesOmitted?: number;
 }
 
 export interface FunctionResult {
@@ -154,6 +158,8 @@ export interface FileResult {
   truncatedReason?: string;
   /** Pairs inferred in this file (absent when inference is off or found none). */
   inferredPairs?: InferredPairReport[];
+  /** Set when path steps or lines were left out of this output to bound its size (what was cut and why). */
+  detailOmitted?: string;
 }
 
 export interface AnalysisOutput {

@@ -47,7 +47,7 @@ export function formatFunction(f: FunctionResult, c: Colors): string[] {
       const note = s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') ? ` ${s.note}` : '';
       return `${s.line} ${s.call}${note}: ${what}${s.after !== undefined && s.delta !== 0 ? ` → ${sign(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`;
     });
-    lines.push(`  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}`);
+    lines.push(`  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}${p.stepsOmitted ? c.dim(` … ${p.stepsOmitted} more not shown`) : ''}`);
   }
   return lines;
 }
@@ -58,6 +58,7 @@ export function formatFile(r: FileResult, c: Colors): string {
   const shown = r.functions.filter((f) => !f.quiet || f.truncated);
   out.push(c.dim(`  ${r.functions.length} functions, ${shown.length} of them touch counted objects; parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`));
   for (const f of shown) { out.push(''); out.push(...formatFunction(f, c).map((l) => '  ' + l)); }
+  if (r.detailOmitted) out.push(c.dim(`  (${r.detailOmitted})`));
   const problems = r.diagnostics.filter((d) => d.rule !== 'parse');
   out.push('');
   if (!problems.length) out.push(c.green('  no problems found'));

@@ -5,6 +5,7 @@
 import type { Analyzer, AnalyzerOptions } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import { ResultCache } from './cache';
+import { withinDetailBudget } from './detail-budget';
 
 export interface Job { id: number; path: string; text: string; key?: string }
 
@@ -48,7 +49,7 @@ function forgetFunctions(analyzer: Analyzer): void {
 
 export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileResult {
   let r: FileResult;
-  try { r = analyzer.analyzeText(job.path, job.text); } finally { forgetFunctions(analyzer); }
+  try { r = withinDetailBudget(analyzer.analyzeText(job.path, job.text)); } finally { forgetFunctions(analyzer); }
   if (cache && job.key) cache.put(job.key, r);
   return r;
 }

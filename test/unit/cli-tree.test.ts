@@ -164,3 +164,51 @@ test('the progress bar: files done, rate, ETA, drawn in place and cleared', () =
   p.finish();
   assert.equal(writes.at(-1), '\r\u001b[2K');
 });
+
+/** Functions, long and straight, that branch six times at their end: 7 path classes (d +0 ... +6) of about 500 steps each. */
+function wideFunctions(count: number, pairs: number): string {
+  const body = Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('')
+    + Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
+  const fn = (k: number) => `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
+  return '#include <sys/conf.h>\n' + Array.from({ length: count }, (_, k) => fn(k)).join('\n');
+}
+
+test('bounded output: a file whose paths hold 28,000 steps prints 20,000, and says what it left out', () => {
+  const dir = tmp();
+  const f = path.join(dir, 'wide.c');
+  fs.writeFileSync(f, wideFunctions(8, 250));
+  const r = run(['analyze', f, '--format', 'json', '--no-cache', '--jobs', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const file = JSON.parse(r.stdout).files[0];
+  type P = { steps: unknown[]; stepsOmitted?: number; deltas: { object: string; delta: number }[] };
+  const paths: P[][] = file.functions.map((x: { paths: P[] }) => x.paths);
+  assert.equal(paths.length, 8);
+  const kept = paths.flat().reduce((n, p) => n + p.steps.length, 0);
+  const left = paths.flat().reduce((n, p) => n + (p.stepsOmitted ?? 0), 0);
+  assert.equal(kept, 20000);
+  assert.ok(kept + left > 27000, `${kept} + ${left} steps`);
+  assert.ok(paths[0].every((p) => p.stepsOmitted === undefined), 'the first functions keep every step');
+  assert.ok(paths[7].every((p) => p.steps.length === 0 && p.stepsOmitted! >= 500), 'the last ones keep none');
+  assert.equal(file.detailOmitted, `${left} steps left out: a file's output keeps at most 20000 steps and 200000 path lines`);
+  // what the output stands on is all there: each function's seven outcomes and their deltas
+  for (const fn of paths) assert.deepEqual(fn.map((p) => p.deltas.map((d) => `${d.object} ${d.delta}`).join()), ['d 0', 'd 1', 'd 2', 'd 3', 'd 4', 'd 5', 'd 6']);
+  assert.ok(r.stdout.length < 8 << 20, `${r.stdout.length} bytes of JSON`);
+
+  const text = run(['analyze', f, '--no-cache', '--jobs', '1']);
+  assert.match(text.stdout, /… \d+ more not shown/);
+  assert.match(text.stdout, /\(\d+ steps left out: a file's output keeps at most 20000 steps/);
+});
+
+test('the default state budget applies when --max-states is not given: the cut is the same on every run', () => {
+  const f = path.join(ROOT, 'test', 'fixtures', 'fuzz-regressions', 'engine-time-cap.c');
+  const reasons = [0, 1].map(() => {
+    const r = run(['analyze', f, '--format', 'json', '--no-cache']);
+    const fn = JSON.parse(r.stdout).files[0].functions.find((x: { name: string }) => x.name === 'gl_bind');
+    assert.equal(fn.truncated, true);
+    return fn.truncatedReason;
+  });
+  assert.match(reasons[0], /^stopped after 20000 path states \(--max-states, refcountLens\.maxStatesPerFunction\); before that, more than 64 different path states/);
+  assert.equal(reasons[1], reasons[0]);
+  const lower = run(['analyze', f, '--format', 'json', '--no-cache', '--max-states', '500']);
+  assert.match(JSON.parse(lower.stdout).files[0].functions[0].truncatedReason, /^stopped after 500 path states/);
+});

@@ -146,7 +146,10 @@ export class FunctionEngine {
   private readonly src: string;
   private readonly decls: ReadonlyMap<string, VarDecl>;
   private readonly returnsPointer: boolean;
+  /** Why states were merged or dropped at a node (the run went on). */
   private truncatedReason?: string;
+  /** Why the run stopped before it was done (the state or time budget): what a reader most needs to know. */
+  private stopReason?: string;
   private readonly unknownCalls = new Set<string>();
   private liveBefore: { has(name: string): boolean }[] = [];
   /** Variables assigned from more than one call: conditions on them name the call. */
@@ -1294,12 +1297,12 @@ export class FunctionEngine {
         if (id === cfg.exit) { exits.push(st); continue; }
         if (++visits > opts.maxStates) {
           truncated = true;
-          this.truncatedReason ??= `stopped after ${opts.maxStates} path states (refcountLens.maxStatesPerFunction)`;
+          this.stopReason ??= `stopped after ${opts.maxStates} path states (--max-states, refcountLens.maxStatesPerFunction)`;
           break;
         }
         if ((visits & 15) === 0 && Date.now() - started > opts.maxMs) {
           truncated = true;
-          this.truncatedReason ??= `stopped after ${opts.maxMs} ms`;
+          this.stopReason ??= `stopped after ${opts.maxMs} ms`;
           break;
         }
         const line = n.line;
@@ -1333,7 +1336,8 @@ export class FunctionEngine {
       }
       if (visits > opts.maxStates || (truncated && Date.now() - started > opts.maxMs)) break;
     }
-    return { exits, truncated, truncatedReason: truncated ? this.truncatedReason : undefined, visits, unknownCalls: [...this.unknownCalls] };
+    const reason = this.stopReason && this.truncatedReason ? `${this.stopReason}; before that, ${this.truncatedReason}` : this.stopReason ?? this.truncatedReason;
+    return { exits, truncated, truncatedReason: truncated ? reason : undefined, visits, unknownCalls: [...this.unknownCalls] };
   }
 
   private dropTemps(st: State): State {
