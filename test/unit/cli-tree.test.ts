@@ -1,16 +1,14 @@
 /** Whole trees through the real CLI bundle: workers, order, streaming JSON, summary, cache, failures. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/analyzer';
+import { runCli } from '../helpers/cli';
 import { Progress } from '../../src/cli/progress';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28, env: { ...process.env, ...env } });
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 const tmp = (p = 'rl-tree-') => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)/;
 

@@ -1,14 +1,10 @@
 /** The real CLI bundle, run as a user runs it. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from '../helpers/analyzer';
-
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const run = (args: string[], opts: { cwd?: string } = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28, cwd: opts.cwd });
+import { runCli as run } from '../helpers/cli';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-'));
 
 const LEAKY = `#include <sys/conf.h>

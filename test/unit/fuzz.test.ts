@@ -10,25 +10,18 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/analyzer';
 import { fuzzCases, fuzzSeed, KINDS } from '../helpers/fuzz';
+import { ended, runCli } from '../helpers/cli';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SEED = fuzzSeed();
 const PER_KIND = Number(process.env.FUZZ_PER_KIND ?? 6);
 /** What "within a few seconds" means for one file. */
 const PER_FILE_MS = 8000;
 const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)|\b(TypeError|RangeError|ReferenceError|SyntaxError): /;
-
-/** How a CLI run ended, for an assertion's message: exit code or signal, and the start of stderr. */
-function ended(r: { status: number | null; signal: NodeJS.Signals | null; error?: Error; stderr: string }): string {
-  const how = r.error ? `did not run (${r.error.message})` : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
-  return `${how}; stderr: ${JSON.stringify((r.stderr ?? '').slice(0, 2000))}`;
-}
 
 console.log(`# fuzz seed ${SEED} (reproduce with FUZZ_SEED=${SEED}); ${PER_KIND} cases per kind, ${KINDS.length} kinds`);
 
@@ -45,9 +38,7 @@ process.on('exit', () => {
 test(`all damaged inputs through one CLI run on two workers (seed ${SEED})`, (t) => {
   t.diagnostic(`seed ${SEED}, ${cases.length} inputs in ${dir}`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '20'], {
-    encoding: 'utf8', timeout: 120000, maxBuffer: 1 << 28,
-  });
+  const r = runCli(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '20'], { timeoutMs: 120000 });
   try {
     assert.equal(r.signal, null, `the CLI was killed (${r.signal}) after ${Date.now() - started} ms: a hang`);
     assert.ok(r.status === 0 || r.status === 1 || r.status === 2, ended(r));
@@ -85,7 +76,7 @@ test(`one input at a time: exit 0, 1 or 2 within seconds, a one-line reason for 
     for (const c of firsts) {
       const file = path.join(dir, c.name);
       const started = Date.now();
-      const r = spawnSync(process.execPath, [CLI, 'analyze', file, '--no-cache'], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
+      const r = runCli(['analyze', file, '--no-cache'], { timeoutMs: 30000 });
       const where = `${c.name} (seed ${SEED})`;
       assert.equal(r.signal, null, `${where}: killed after ${Date.now() - started} ms`);
       assert.ok([0, 1, 2].includes(r.status!), `${where}: ${ended(r)}`);
@@ -104,12 +95,12 @@ test('the fixed hard cases: binary is refused, empty and BOM/CRLF are read', () 
   const bin = fuzzCases(SEED, 1).find((c) => c.kind === 'binary')!;
   const f = path.join(dir, 'hard-' + bin.name);
   fs.writeFileSync(f, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0]), bin.data]));
-  const r = spawnSync(process.execPath, [CLI, 'analyze', f, '--no-cache'], { encoding: 'utf8', timeout: 30000 });
+  const r = runCli(['analyze', f, '--no-cache'], { timeoutMs: 30000 });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not a C source file/);
   const crlf = path.join(dir, 'hard-crlf.c');
   fs.writeFileSync(crlf, '\ufeffint\r\nf(struct cdev *d)\r\n{\r\n\tdev_ref(d);\r\n\treturn (0);\r\n}\r\n');
-  const c = spawnSync(process.execPath, [CLI, 'analyze', crlf, '--no-cache', '--format', 'json'], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 28 });
+  const c = runCli(['analyze', crlf, '--no-cache', '--format', 'json'], { timeoutMs: 30000 });
   assert.ok(c.status === 0 || c.status === 1, c.stderr);
   const fn = JSON.parse(c.stdout).files[0].functions[0];
   assert.equal(fn.name, 'f');
@@ -122,7 +113,7 @@ test('damaged syntax that makes tree-sitter recover slowly is cut in seconds', (
   const f = path.join(dir, 'slow-recovery.c');
   fs.writeFileSync(f, 'void\nf(void)\n{\n\tg(0, 1\n' + '\tx = x + 1;\n'.repeat(10000) + '}\n');
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'analyze', f, '--no-cache'], { encoding: 'utf8', timeout: 60000 });
+  const r = runCli(['analyze', f, '--no-cache'], { timeoutMs: 60000 });
   assert.ok([0, 1, 2].includes(r.status!), ended(r));
   assert.ok(Date.now() - started < PER_FILE_MS, `${Date.now() - started} ms`);
 });
@@ -132,7 +123,7 @@ test('inputs that fuzzing found slow once answer within seconds (test/fixtures/f
   const files = fs.existsSync(regDir) ? fs.readdirSync(regDir).filter((f) => f.endsWith('.c')).map((f) => path.join(regDir, f)) : [];
   if (!files.length) return;
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'analyze', ...files, '--no-cache', '--format', 'json', '--timeout', '30'], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28 });
+  const r = runCli(['analyze', ...files, '--no-cache', '--format', 'json', '--timeout', '30'], { timeoutMs: 60000 });
   assert.ok([0, 1, 2].includes(r.status!), ended(r));
   assert.doesNotMatch(r.stderr, STACK);
   for (const f of JSON.parse(r.stdout).files) {

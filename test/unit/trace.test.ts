@@ -1,7 +1,6 @@
 /** The lifecycle trace: scenarios, the simulator over real analyses, exports, the CLI. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,9 +16,9 @@ import { countsByStep } from '../../src/trace/json';
 import { setLastTrace, lastTrace, traceStepsAt, traceHintParts, traceLens, clearTrace } from '../../src/server/trace-state';
 import type { TraceResult } from '../../src/trace/types';
 import { LspClient, fileUri } from '../helpers/lsp-client';
+import { CLI, runCli } from '../helpers/cli';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'trace');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 async function trace(file: string, scenario: string, whatIf: string[] = []): Promise<TraceResult> {
   const text = fs.readFileSync(file, 'utf8');
@@ -284,7 +283,7 @@ test('the examples: clonedev_buggy stays DYING, clonedev_fixed is removed', { sk
 
 // ---------------------------------------------------------------- the CLI
 
-const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, maxBuffer: 1 << 28 });
+const run = (args: string[]) => runCli(args);
 
 test('CLI: trace --format json, exit codes', { skip: !fs.existsSync(CLI) && 'build first: node scripts/build.mjs' }, () => {
   const bad = run(['trace', LEAKY, '--scenario', 'vnet-jail-devfs-clone', '--format', 'json']);
