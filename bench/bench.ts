@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Analyzer } from '../src/analysis/analyzer';
-import { generateFile, generateTree, fortyIfs } from './generate';
+import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -221,6 +221,19 @@ function bigFiles(): void {
       note: `exit ${r.status}, ${ms(r.wallMs / 1000)} s`,
     });
   }
+  // path detail at its worst (bench/generate.ts wideFunctions): memory and output must stay bounded
+  const wide = path.join(WORK, 'wide-paths.c');
+  fs.writeFileSync(wide, wideFunctions(200, 250));
+  const w = cli(['analyze', wide, '--no-cache', '--format', 'json']);
+  const mb = fs.statSync(wide).size / 1048576;
+  out.wide = { mb, wallMs: w.wallMs, peakRssMb: w.rssKb && w.rssKb / 1024, jsonMb: w.stdout.length / 1048576, status: w.status };
+  row({
+    what: `one ${mb.toFixed(1)} MB file of 200 long functions with 7 path classes of 500 steps each: peak RSS, JSON`,
+    value: w.rssKb ? `${int(w.rssKb / 1024)} MB, ${(w.stdout.length / 1048576).toFixed(1)} MB of JSON` : 'n/a',
+    target: 'a few hundred MB',
+    ok: w.rssKb ? w.rssKb / 1024 <= 500 : undefined,
+    note: `exit ${w.status}, ${ms(w.wallMs / 1000)} s; the output keeps 20,000 steps a file`,
+  });
   results.bigFiles = out;
 }
 

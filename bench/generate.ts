@@ -453,6 +453,18 @@ export function fortyIfs(n = 40): string {
   ].join('\n');
 }
 
+/**
+ * Path detail at its worst: functions that count up and down `pairs` times in a straight
+ * line, then branch six times (`if (aN) dev_ref(d)`), so each keeps 7 path classes (d +0 ...
+ * +6) of about 2 x `pairs` steps that share their prefix.
+ */
+export function wideFunctions(count: number, pairs: number): string {
+  const body = Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('')
+    + Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
+  const fn = (k: number) => `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
+  return '#include <sys/conf.h>\n' + Array.from({ length: count }, (_, k) => fn(k)).join('\n');
+}
+
 /** Writes a tree of `files` generated files (about `lines` lines each) under `dir`. */
 export function generateTree(dir: string, files: number, lines = 2000, seed = 1): { files: string[]; lines: number } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -21,7 +21,7 @@ import { buildModel, type ModelOptions, type ModelProblem, type PresetName } fro
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
-import type { Diagnostic, FileResult, FunctionResult, Range } from './result';
+import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
@@ -482,6 +482,13 @@ function at(c: CachedFunction, line: number): CachedFunction {
 function rebase(c: CachedFunction, delta: number): CachedFunction {
   if (delta === 0) return c;
   const mv = (l: number) => l + delta;
+  // path classes share the steps of their common prefix: keep them shared (one copy each, not one per class)
+  const moved = new Map<Step, Step>();
+  const mvStep = (s: Step): Step => {
+    let m = moved.get(s);
+    if (!m) { m = { ...s, line: mv(s.line) }; moved.set(s, m); }
+    return m;
+  };
   const r = c.result;
   const range = (x: Range): Range => ({ ...x, line: mv(x.line), endLine: mv(x.endLine) });
   return {
@@ -490,7 +497,7 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
       ...r, line: mv(r.line), endLine: mv(r.endLine), range: range(r.range), nameRange: range(r.nameRange),
       paths: r.paths.map((p) => ({
         ...p, exit: { ...p.exit, line: mv(p.exit.line) }, lines: p.lines.map(mv),
-        steps: p.steps.map((s) => ({ ...s, line: mv(s.line) })),
+        steps: p.steps.map(mvStep),
       })),
     },
     diagnostics: c.diagnostics.map((d) => ({

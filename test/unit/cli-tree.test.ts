@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../helpers/analyzer';
 import { runCli } from '../helpers/cli';
+import { wideFunctions } from '../../bench/generate';
 import { Progress } from '../../src/cli/progress';
 
 const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
@@ -162,14 +163,6 @@ test('the progress bar: files done, rate, ETA, drawn in place and cleared', () =
   p.finish();
   assert.equal(writes.at(-1), '\r\u001b[2K');
 });
-
-/** Functions, long and straight, that branch six times at their end: 7 path classes (d +0 ... +6) of about 500 steps each. */
-function wideFunctions(count: number, pairs: number): string {
-  const body = Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('')
-    + Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
-  const fn = (k: number) => `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
-  return '#include <sys/conf.h>\n' + Array.from({ length: count }, (_, k) => fn(k)).join('\n');
-}
 
 test('bounded output: a file whose paths hold 28,000 steps prints 20,000, and says what it left out', () => {
   const dir = tmp();

@@ -1334,7 +1334,9 @@ export class FunctionEngine {
           push(out.to, s);
         }
       }
-      if (visits > opts.maxStates || (truncated && Date.now() - started > opts.maxMs)) break;
+      if (visits > opts.maxStates) break;
+      // a widening cut set `truncated`; the time check inside the loop may not have run since
+      if (truncated && Date.now() - started > opts.maxMs) { this.stopReason ??= `stopped after ${opts.maxMs} ms`; break; }
     }
     const reason = this.stopReason && this.truncatedReason ? `${this.stopReason}; before that, ${this.truncatedReason}` : this.stopReason ?? this.truncatedReason;
     return { exits, truncated, truncatedReason: truncated ? reason : undefined, visits, unknownCalls: [...this.unknownCalls] };
