@@ -77,7 +77,8 @@ function dedupeStrings(xs: string[]): string[] {
 
 /** A parameter-rooted key as a model target (`*arg3`, `arg0->f`). */
 export function targetOfKey(cfg: Cfg, key: string): Target | undefined {
-  const p = parseKey(key);
+  // a parameter's field overwritten here (`old = o->dev; o->dev = new`): its old object is the field's value on entry
+  const p = parseKey(key.includes('~') ? key.replace(/~\d+(?=\/|$)/g, '') : key);
   const d = cfg.decls.get(p.root);
   if (!d || !d.isParam || d.paramIndex === undefined) return undefined;
   if (p.segs.some((s) => s === '&' || s === '[]')) return undefined;

@@ -55,6 +55,8 @@ type Val =
 interface Out { st: State; v: Val }
 
 const UNKNOWN: Val = { k: 'unknown' };
+/** The `~N` of an overwritten name (access.ts overwrittenKey), also inside a longer key. */
+const OVERWRITTEN_AT = /~(\d+)(?=\/|$)/;
 const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ERRNO = /^-?E[A-Z0-9]+$/;
 
@@ -212,6 +214,8 @@ export class FunctionEngine {
   }
 
   private displayKey(key: string): string {
+    const over = OVERWRITTEN_AT.exec(key);
+    if (over) return overwrittenDisplay(this.displayKey(key.replace(OVERWRITTEN_AT, '')), Number(over[1]));
     const p = parseKey(key);
     if (p.root.startsWith('$')) return this.tempNames.get(p.root) ?? 'result';
     return display(p, rootName(p.root, this.decls));
@@ -660,6 +664,30 @@ export class FunctionEngine {
     return objects ? with_(st, { objects }) : st;
   }
 
+  /**
+   * `old = o->dev; o->dev = new; dev_put(old)`: a local that copied the field names the old
+   * object, not the field. Before the store it moves, with the object's state and what is known
+   * of it, to the field's overwritten name, so the new object and the release of the old one are
+   * not counted on one key. Summaries read the overwritten name as the field's value on entry.
+   */
+  private keepCopiedOldValue(st: State, key: string, line: number): State {
+    const old = overwrittenKey(key, line);
+    const moved = (k: string) => old + k.slice(key.length);
+    let aliases: Map<string, string> | undefined;
+    for (const [v, target] of st.aliases) if (under(target, key)) { aliases ??= new Map(st.aliases); aliases.set(v, moved(target)); }
+    if (!aliases) return st;
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      if (!under(k, key)) continue;
+      objects ??= new Map(st.objects);
+      objects.delete(k);
+      objects.set(moved(k), { ...o, display: this.displayKey(moved(k)) });
+    }
+    let facts: Map<string, Fact> | undefined;
+    for (const [k, f] of st.facts) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); facts.set(moved(k), f); }
+    return with_(st, { aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
+  }
+
   private putObj(st: State, key: string, o: ObjState): State {
     const objects = new Map(st.objects);
     objects.set(key, o);
@@ -765,6 +793,7 @@ export class FunctionEngine {
       if (!s.aliases.has(root)) s = this.loseOverwritten(s, key, line);
       if (s.aliases.has(root)) { const aliases = new Map(s.aliases); aliases.delete(root); s = with_(s, { aliases }); }
     } else {
+      s = this.keepCopiedOldValue(s, key, line);
       s = this.loseOverwritten(s, key, line);
       if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
         const written = new Set(s.written); written.add(key); s = with_(s, { written });
