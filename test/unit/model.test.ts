@@ -105,3 +105,17 @@ test('pair inference: which names pair, and isInferenceCandidate covers every ha
   }
   for (const n of ['kfree', 'printk', 'spin_lock', 'memcpy', 'atomic_read']) assert.equal(isInferenceCandidate(n), false, n);
 });
+
+test('assigns: stores with a target and a value index; broken rows are reported at their line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  fs.writeFileSync(file, '{\n  "assigns": {\n    "my_store": { "to": "*arg0", "value": 1 },\n    "my_swap": { "to": "arg0", "value": 1, "returns": "old" },\n    "no_value": { "to": "arg0" },\n    "bad_to": { "to": "argX", "value": 1 }\n  }\n}\n');
+  const { model, problems } = buildModel({ presets: [], files: [file] });
+  assert.deepEqual(model.assigns.get('my_store'), { to: parseTarget('*arg0'), value: 1, returnsOld: false });
+  assert.equal(model.assigns.get('my_swap')?.returnsOld, true);
+  assert.ok(!model.assigns.has('no_value') && !model.assigns.has('bad_to'));
+  assert.deepEqual(problems.map((p) => p.line), [5, 6]);
+  assert.match(problems[0].message, /no_value: an assignment needs "to"/);
+  assert.match(problems[1].message, /bad_to: "argX" is not a target/);
+  assert.ok(buildModel({ presets: ['linux'] }).model.assigns.has('rcu_assign_pointer'));
+});

@@ -39,6 +39,7 @@ export interface Model {
   nullTests: Set<string>;
   borrows: Set<string>;
   zeroes: Map<string, Target>;
+  assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
@@ -50,7 +51,7 @@ export interface Model {
 
 export function emptyModel(): Model {
   return {
-    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(),
+    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(), assigns: new Map(),
     iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new MacroTable(), sources: [],
   };
 }

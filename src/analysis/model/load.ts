@@ -31,7 +31,7 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
     else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   model.sources.push(source);
-  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
+  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'assigns', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
@@ -63,6 +63,11 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
   for (const n of file.borrows ?? []) model.borrows.add(n);
   for (const [n, t] of Object.entries(file.zeroes ?? {})) {
     try { model.zeroes.set(n, parseTarget(t)); } catch (err) { problem(`/zeroes/${n}`, `${n}: ${(err as Error).message}`); }
+  }
+  for (const [n, a] of Object.entries(file.assigns ?? {})) {
+    if (typeof a?.value !== 'number' || typeof a?.to !== 'string') { problem(`/assigns/${n}`, `${n}: an assignment needs "to" (a target) and "value" (an argument index)`); continue; }
+    if (a.returns !== undefined && a.returns !== 'old') { problem(`/assigns/${n}/returns`, `${n}: "returns" can only be "old"`); continue; }
+    try { model.assigns.set(n, { to: parseTarget(a.to), value: a.value, returnsOld: a.returns === 'old' }); } catch (err) { problem(`/assigns/${n}/to`, `${n}: ${(err as Error).message}`); }
   }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
     if (typeof it?.var !== 'number') { problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`); continue; }

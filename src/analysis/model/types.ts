@@ -84,6 +84,16 @@ export interface ContractSpec {
   why?: string;
 }
 
+/** `rcu_assign_pointer(p, v)` is `p = v`: `{ "to": "arg0", "value": 1 }`; `rcu_replace_pointer` also returns p's old value. */
+export interface AssignSpec {
+  /** Where the value goes (`arg0` for a macro given the lvalue itself, `*arg0` for a pointer to it). */
+  to: TargetText;
+  /** The argument index of the value stored. */
+  value: number;
+  /** `"old"`: the call's result is what `to` held before the store. */
+  returns?: 'old';
+}
+
 export interface ModelFile {
   $schema?: string;
   description?: string;
@@ -101,6 +111,8 @@ export interface ModelFile {
   borrows?: string[];
   /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */
   zeroes?: Record<string, TargetText>;
+  /** Calls that store a value (rcu_assign_pointer, WRITE_ONCE): name -> where and what. */
+  assigns?: Record<string, AssignSpec>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */

@@ -387,6 +387,21 @@ export class FunctionEngine {
     this.tempNames.set(temp, `${name ?? 'call'}()`);
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     if (name && this.model.noreturn.has(name)) return [];
+    const assigns = name ? this.model.assigns.get(name) : undefined;
+    if (assigns) {
+      // `rcu_assign_pointer(p, v)` is `p = v`; `old = rcu_replace_pointer(p, v, c)` also hands back p's old object
+      const to = this.targetPath(assigns.to, vals, temp);
+      if (to) {
+        const key = keyOf(to);
+        let s = st;
+        let result = tempVal;
+        if (assigns.returnsOld) {
+          s = this.keepCopiedOldValue(s, key, e.line, true);
+          result = { k: 'path', p: parseKey(overwrittenKey(key, e.line)) };
+        }
+        return [{ st: this.assign(s, to, '=', vals[assigns.value] ?? UNKNOWN, e.line), v: result }];
+      }
+    }
     if (name && this.model.zeroes.has(name)) {
       const p = this.targetPath(this.model.zeroes.get(name)!, vals, temp);
       if (p) {
@@ -669,13 +684,15 @@ export class FunctionEngine {
    * object, not the field. Before the store it moves, with the object's state and what is known
    * of it, to the field's overwritten name, so the new object and the release of the old one are
    * not counted on one key. Summaries read the overwritten name as the field's value on entry.
+   * `evenUncopied`: move the old object even when no local copied it (the call that stores hands
+   * it back, `old = rcu_replace_pointer(p, new, c)`).
    */
-  private keepCopiedOldValue(st: State, key: string, line: number): State {
+  private keepCopiedOldValue(st: State, key: string, line: number, evenUncopied = false): State {
     const old = overwrittenKey(key, line);
     const moved = (k: string) => old + k.slice(key.length);
     let aliases: Map<string, string> | undefined;
     for (const [v, target] of st.aliases) if (under(target, key)) { aliases ??= new Map(st.aliases); aliases.set(v, moved(target)); }
-    if (!aliases) return st;
+    if (!aliases && !evenUncopied) return st;
     let objects: Map<string, ObjState> | undefined;
     for (const [k, o] of st.objects) {
       if (!under(k, key)) continue;
@@ -685,7 +702,7 @@ export class FunctionEngine {
     }
     let facts: Map<string, Fact> | undefined;
     for (const [k, f] of st.facts) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); facts.set(moved(k), f); }
-    return with_(st, { aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
+    return with_(st, { aliases: aliases ?? st.aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
   }
 
   private putObj(st: State, key: string, o: ObjState): State {
@@ -1126,7 +1143,7 @@ export class FunctionEngine {
     const name = this.calleeName(call);
     if (!name) return false;
     const m = this.model;
-    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
+    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.assigns.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
       || m.iterators.has(name) || this.input.inferred?.has(name) || this.input.summaries.has(name));
   }
 
