@@ -62,7 +62,15 @@ export function keyShape(key: string): { root: string; lastField: string | undef
  */
 export function overwrittenKey(key: string, line: number): string { return `${key}~${line}`; }
 export function overwrittenDisplay(name: string, line: number): string { return `${name} (overwritten at line ${line})`; }
-export function keyBeforeOverwrite(key: string): string { return key.replace(/~\d+$/, ''); }
+/** The mark overwrittenKey leaves, at the end of a key or before the rest of a longer one (`o/*\/.dev~41/*\/.x`). */
+const OVERWRITE_MARK = /~(\d+)(?=\/|$)/;
+/** The key the value had before it was overwritten: for a parameter's field, its value on entry. */
+export function keyBeforeOverwrite(key: string): string { return key.includes('~') ? key.replace(new RegExp(OVERWRITE_MARK, 'g'), '') : key; }
+/** The first overwrite in a key: the key without its mark, and the line of the overwrite. */
+export function splitOverwrite(key: string): { key: string; line: number } | undefined {
+  const m = key.includes('~') ? OVERWRITE_MARK.exec(key) : null;
+  return m ? { key: key.slice(0, m.index) + key.slice(m.index + m[0].length), line: Number(m[1]) } : undefined;
+}
 export function displayBeforeOverwrite(name: string): string { return name.replace(/ \(overwritten at line \d+\)$/, ''); }
 
 /** True when `key` is `prefix` or lies under it. */

@@ -5,7 +5,7 @@
 import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
-import { parseKey } from './access';
+import { keyBeforeOverwrite, parseKey } from './access';
 import { type State, toArray, isCalleePath } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
@@ -78,7 +78,7 @@ function dedupeStrings(xs: string[]): string[] {
 /** A parameter-rooted key as a model target (`*arg3`, `arg0->f`). */
 export function targetOfKey(cfg: Cfg, key: string): Target | undefined {
   // a parameter's field overwritten here (`old = o->dev; o->dev = new`): its old object is the field's value on entry
-  const p = parseKey(key.includes('~') ? key.replace(/~\d+(?=\/|$)/g, '') : key);
+  const p = parseKey(keyBeforeOverwrite(key));
   const d = cfg.decls.get(p.root);
   if (!d || !d.isParam || d.paramIndex === undefined) return undefined;
   if (p.segs.some((s) => s === '&' || s === '[]')) return undefined;

@@ -10,7 +10,7 @@ import type { Step } from '../result';
 import type { Summary } from './summary';
 import {
   type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
-  overwrittenKey, overwrittenDisplay,
+  overwrittenKey, overwrittenDisplay, splitOverwrite,
 } from './access';
 import {
   type State, type ObjState, type Fact, type ParamCond, cons, with_, StateKeys, mergeInto, initialState, calleePathKey,
@@ -55,8 +55,6 @@ type Val =
 interface Out { st: State; v: Val }
 
 const UNKNOWN: Val = { k: 'unknown' };
-/** The `~N` of an overwritten name (access.ts overwrittenKey), also inside a longer key. */
-const OVERWRITTEN_AT = /~(\d+)(?=\/|$)/;
 const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const ERRNO = /^-?E[A-Z0-9]+$/;
 
@@ -214,8 +212,8 @@ export class FunctionEngine {
   }
 
   private displayKey(key: string): string {
-    const over = OVERWRITTEN_AT.exec(key);
-    if (over) return overwrittenDisplay(this.displayKey(key.replace(OVERWRITTEN_AT, '')), Number(over[1]));
+    const over = splitOverwrite(key);
+    if (over) return overwrittenDisplay(this.displayKey(over.key), over.line);
     const p = parseKey(key);
     if (p.root.startsWith('$')) return this.tempNames.get(p.root) ?? 'result';
     return display(p, rootName(p.root, this.decls));
