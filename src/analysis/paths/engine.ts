@@ -7,7 +7,7 @@ import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import { unwrapValue, type Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Step } from '../result';
-import type { Summary } from './summary';
+import type { Summary, SummaryPath } from './summary';
 import {
   type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
   overwrittenKey, overwrittenDisplay, splitOverwrite,
@@ -669,8 +669,11 @@ export class FunctionEngine {
       const p = parseKey(ok);
       const pending = o.refs - o.transferred;
       const owned = rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
-      // keep what a check still needs: references lost with a local, or a count already driven below zero
-      if ((pending > 0 && owned) || o.overLine !== undefined) {
+      // keep what a check still needs: references lost with a local, or a count already driven below zero;
+      // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
+      // releases the device: callers must see it)
+      const changed = o.exist !== 0 || o.refs !== 0 || (o.counters !== undefined && Object.values(o.counters).some((v) => v !== 0));
+      if ((pending > 0 && owned) || o.overLine !== undefined || (changed && !owned)) {
         objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
       }
     }
@@ -740,21 +743,27 @@ export class FunctionEngine {
         s = this.setFactKeep(s, temp, retClassFact(sp.ret));
         if (same && sp.ret === 'non-NULL') s = this.setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
         if (opaque) s = this.addOpaqueCond(s, calleePathKey(name, e.start), String(summary.paths.indexOf(sp)), `${name}() ends on its path #${summary.paths.indexOf(sp)}`);
-        for (const w of sp.writes) {
-          const p = this.targetPath(w, vals, temp);
-          if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
-        }
-        for (const ef of sp.effects) {
+        const apply = (ef: SummaryPath['effects'][number]) => {
           const target = same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
           const p = this.targetPath(target, vals, temp);
-          if (!p) continue;
-          if (ef.exist === 0 && ef.refs === 0 && !ef.counters) continue;
+          if (!p) return;
+          if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
           s = this.change(s, keyOf(p), p, {
             op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
             label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters,
             stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred,
           });
+        };
+        // a summary keeps no order, so take the usual one: a callee releases what a field of its
+        // argument held, then clears or replaces it (`vrele(ndp->ni_vp); ndp->ni_vp = NULL`), and
+        // what it acquires it stores
+        const releases = sp.effects.filter((ef) => ef.exist + ef.refs < 0);
+        releases.forEach(apply);
+        for (const w of sp.writes) {
+          const p = this.targetPath(w, vals, temp);
+          if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
         }
+        for (const ef of sp.effects) if (!releases.includes(ef)) apply(ef);
         results.push({ st: s, v: same ?? tempVal });
       }
     }
