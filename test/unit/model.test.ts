@@ -119,3 +119,15 @@ test('assigns: stores with a target and a value index; broken rows are reported 
   assert.match(problems[1].message, /bad_to: "argX" is not a target/);
   assert.ok(buildModel({ presets: ['linux'] }).model.assigns.has('rcu_assign_pointer'));
 });
+
+test('frees: the argument index of the freed pointer; a bad row is reported at its line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  fs.writeFileSync(file, '{\n  "frees": {\n    "my_zone_free": 1,\n    "bad": "arg0"\n  }\n}\n');
+  const { model, problems } = buildModel({ presets: [], files: [file] });
+  assert.equal(model.frees.get('my_zone_free'), 1);
+  assert.ok(!model.frees.has('bad'));
+  assert.deepEqual(problems.map((p) => [p.line, p.message]), [[4, 'bad: the argument index of the freed pointer (0 for free(p))']]);
+  assert.equal(buildModel({ presets: ['freebsd'] }).model.frees.get('free'), 0);
+  assert.equal(buildModel({ presets: ['linux'] }).model.frees.get('kmem_cache_free'), 1);
+});

@@ -159,7 +159,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   const reps = new Map<number, State>();
   for (const st of inp.exits) { const cid = inp.classOf.get(st)!; if (!reps.has(cid)) reps.set(cid, st); }
   for (const [cid, st] of reps) {
-    for (const [k] of st.objects) if (visible(k) || st.exit?.returnedKey === k) {
+    for (const [k, o] of st.objects) if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
       const list = byObject.get(k) ?? [];
       list.push({ st, cid });
       byObject.set(k, list);
@@ -169,7 +169,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     const display = withObj[0].st.objects.get(key)!.display;
     if (contracted.has(display)) continue;
     // references stored or handed on are accounted for: compare what is still pending
-    const refsOf = (st: State) => { const o = st.objects.get(key); return o ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0; };
+    const refsOf = (st: State) => { const o = st.objects.get(key); return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0; };
     const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
     let reported = false;
     for (let i = 0; i < all.length && !reported; i++) for (let j = i + 1; j < all.length && !reported; j++) {

@@ -40,6 +40,8 @@ export interface Model {
   borrows: Set<string>;
   zeroes: Map<string, Target>;
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
+  /** Calls that free memory: name -> argument index of the freed pointer. */
+  frees: Map<string, number>;
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
@@ -51,7 +53,7 @@ export interface Model {
 
 export function emptyModel(): Model {
   return {
-    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(), assigns: new Map(),
+    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(), assigns: new Map(), frees: new Map(),
     iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new MacroTable(), sources: [],
   };
 }

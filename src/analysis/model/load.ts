@@ -31,7 +31,7 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
     else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   model.sources.push(source);
-  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'assigns', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
+  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'assigns', 'frees', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
@@ -68,6 +68,10 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
     if (typeof a?.value !== 'number' || typeof a?.to !== 'string') { problem(`/assigns/${n}`, `${n}: an assignment needs "to" (a target) and "value" (an argument index)`); continue; }
     if (a.returns !== undefined && a.returns !== 'old') { problem(`/assigns/${n}/returns`, `${n}: "returns" can only be "old"`); continue; }
     try { model.assigns.set(n, { to: parseTarget(a.to), value: a.value, returnsOld: a.returns === 'old' }); } catch (err) { problem(`/assigns/${n}/to`, `${n}: ${(err as Error).message}`); }
+  }
+  for (const [n, idx] of Object.entries(file.frees ?? {})) {
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) { problem(`/frees/${n}`, `${n}: the argument index of the freed pointer (0 for free(p))`); continue; }
+    model.frees.set(n, idx);
   }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
     if (typeof it?.var !== 'number') { problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`); continue; }

@@ -113,6 +113,8 @@ export interface ModelFile {
   zeroes?: Record<string, TargetText>;
   /** Calls that store a value (rcu_assign_pointer, WRITE_ONCE): name -> where and what. */
   assigns?: Record<string, AssignSpec>;
+  /** Calls that free memory (free, kfree, uma_zfree): name -> argument index of the freed pointer. */
+  frees?: Record<string, number>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */

@@ -117,7 +117,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       const labels = [...new Set(toArray(st.steps).filter((s) => s.object === o.display && s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') && !s.note.startsWith('returned')).map((s) => s.note!).filter(Boolean))];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter
       const stored = o.transferred > 0 && !o.returned && !st.written.has(k);
-      effects.push({ target: t, exist: o.exist, refs: o.refs, counters: o.counters, stored, kind: o.kind, labels, inferred: o.inferred });
+      effects.push({ target: t, exist: o.exist, refs: o.refs, counters: o.counters, stored, kind: o.kind, labels, inferred: o.inferred, ...(o.withContainer ? { withContainer: true } : {}) });
     }
     const writes: Target[] = [];
     for (const w of st.written) { const t = targetOfKey(cfg, w); if (t) writes.push(t); }

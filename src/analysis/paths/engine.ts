@@ -400,6 +400,11 @@ export class FunctionEngine {
         return [{ st: this.assign(s, to, '=', vals[assigns.value] ?? UNKNOWN, e.line), v: result }];
       }
     }
+    const freed = name ? this.model.frees.get(name) : undefined;
+    if (freed !== undefined) {
+      const v = vals[freed];
+      return [{ st: v?.k === 'path' ? this.containerFreed(st, keyOf(extend(v.p, '*'))) : st, v: tempVal }];
+    }
     if (name && this.model.zeroes.has(name)) {
       const p = this.targetPath(this.model.zeroes.get(name)!, vals, temp);
       if (p) {
@@ -579,9 +584,12 @@ export class FunctionEngine {
       const base = vals[ef.target.index];
       if (this.isNullVal(base, st) === true && ef.target.segs.length === 0) return st; // no-op on NULL
     }
+    // `kref_put(&h->refcount, ...)`: the address of a field is the count of the struct around it
+    const given = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
+    const embedded = given?.k === 'path' && given.p.segs[given.p.segs.length - 1] === '&' && !!given.p.segs[given.p.segs.length - 2]?.startsWith('.');
     return this.change(st, key, p, {
       op: ef.op, count: ef.count, kind: ef.kind, counter: ef.counter, label: ef.label, line: e.line, column: e.col,
-      call, source: ef.source, inferred: ef.inferred,
+      call, source: ef.source, inferred: ef.inferred, embedded,
     });
   }
 
@@ -589,6 +597,7 @@ export class FunctionEngine {
   private change(st: State, key: string, p: AccessPath, c: {
     op: Effect['op']; count: number; kind?: string; counter?: string; label?: string; line: number; column?: number;
     call: string; source?: string; inferred?: boolean; exist?: number; refs?: number; counters?: Record<string, number>; stored?: boolean;
+    embedded?: boolean; withContainer?: boolean;
   }): State {
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.kindOf(p) ?? 'object';
@@ -608,6 +617,8 @@ export class FunctionEngine {
     const o: ObjState = cur ? { ...cur } : { display: this.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
     if (!cur || o.kind === 'object') o.kind = kind;
     if (c.inferred) o.inferred = true;
+    if (c.embedded) o.embedded = true;
+    if (c.withContainer) o.withContainer = true;
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -706,6 +717,23 @@ export class FunctionEngine {
     return with_(st, { aliases: aliases ?? st.aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
   }
 
+  /**
+   * `free(cr)`: what this path did to the objects `cr`'s members point to went with `cr`'s
+   * destruction. A destructor releases them only when the last reference goes
+   * (release-when-last), so the inconsistent check does not compare them with the paths that
+   * keep the object; they stay in the deltas and in the summary (flagged), where callers keep
+   * the flag.
+   */
+  private containerFreed(st: State, pointee: string): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      if (k === pointee || !under(k, pointee) || o.withContainer || o.embedded) continue;
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, withContainer: true });
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
   private putObj(st: State, key: string, o: ObjState): State {
     const objects = new Map(st.objects);
     objects.set(key, o);
@@ -751,7 +779,7 @@ export class FunctionEngine {
           s = this.change(s, keyOf(p), p, {
             op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
             label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters,
-            stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred,
+            stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred, withContainer: ef.withContainer,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
@@ -1150,7 +1178,7 @@ export class FunctionEngine {
     const name = this.calleeName(call);
     if (!name) return false;
     const m = this.model;
-    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.assigns.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
+    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.assigns.has(name) || m.frees.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
       || m.iterators.has(name) || this.input.inferred?.has(name) || this.input.summaries.has(name));
   }
 

@@ -26,6 +26,14 @@ export interface ObjState {
   inferred?: boolean;
   /** A separate counter's hold went with the object when it was stored or handed on (`vhold(dp); nt->dp = dp`). */
   countersHandedOn?: boolean;
+  /**
+   * The object a member of a freed struct points to (`uifree(cr->cr_uidinfo); ... free(cr)`): what
+   * was done to it went with the container's destruction. Shown in the path and the summary; the
+   * inconsistent check does not compare it across paths.
+   */
+  withContainer?: boolean;
+  /** A count kept inside its container (`refcount_release(&ms->ms_ref)`, `kref_put(&h->refcount, ...)`): freeing the container does not take it along. */
+  embedded?: boolean;
 }
 
 /** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
@@ -102,7 +110,7 @@ function factKey(f: Fact): string {
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
   return [...objects.keys()].sort().map((k) => {
     const o = objects.get(k)!;
-    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}`;
+    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}`;
   }).join('\n');
 }
 

@@ -22,6 +22,8 @@ export interface SummaryEffect {
   kind: string;
   labels: string[];
   inferred?: boolean;
+  /** Done while the callee freed the struct holding the object (a destructor's members): not compared across paths. */
+  withContainer?: boolean;
 }
 
 export interface SummaryPath {
