@@ -66,9 +66,10 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
       const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
       const pending = o.refs - o.transferred;
       const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
-      if ((ownedHere && pending > 0) || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn)) {
+      const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
+      if ((ownedHere && pending > 0) || lostWithMemory || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn)) {
         const line = o.lastAcquire ?? cls.exit.line;
-        const what = counterLeak && !(ownedHere && pending > 0) ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
+        const what = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
         // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
         const id = `${displayBeforeOverwrite(o.display)}@${line}`;
         const e = leaks.get(id);
@@ -78,7 +79,9 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
           classes: new Set([cid]),
           d: {
             rule: 'leak', severity: o.inferred ? 'info' : 'warning', function: fn, line, object: o.display,
-            message: `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: ${pathWords(cls)} neither releases, returns, stores nor hands it on`,
+            message: lostWithMemory && o.lost
+              ? `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: it was stored in ${o.lost.where}, which ${pathWords(cls)} frees at line ${o.lost.line} without releasing it`
+              : `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: ${pathWords(cls)} neither releases, returns, stores nor hands it on`,
             related: [{ line: cls.exit.line, message: `leaked on ${pathWords(cls)}`, path: cid }],
             paths: [cid], inferred: o.inferred || undefined,
           },
@@ -203,8 +206,10 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     }
   }
   // one bug, one report: a leak already names the path that keeps the reference
-  const leaked = new Set(out.filter((d) => d.rule === 'leak').map((d) => `${d.object}@${d.line}`));
-  return out.filter((d) => d.rule !== 'inconsistent' || !leaked.has(`${d.object}@${d.line}`));
+  const leakDiags = out.filter((d) => d.rule === 'leak');
+  const leaked = new Set(leakDiags.map((d) => `${d.object}@${d.line}`));
+  const leakedOnPath = new Set(leakDiags.flatMap((d) => (d.paths ?? []).map((cid) => `${d.object}#${cid}`)));
+  return out.filter((d) => d.rule !== 'inconsistent' || !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)));
 }
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */

@@ -403,7 +403,7 @@ export class FunctionEngine {
     const freed = name ? this.model.frees.get(name) : undefined;
     if (freed !== undefined) {
       const v = vals[freed];
-      return [{ st: v?.k === 'path' ? this.containerFreed(st, keyOf(extend(v.p, '*'))) : st, v: tempVal }];
+      return [{ st: v?.k === 'path' ? this.containerFreed(st, keyOf(extend(v.p, '*')), e.line) : st, v: tempVal }];
     }
     if (name && this.model.zeroes.has(name)) {
       const p = this.targetPath(this.model.zeroes.get(name)!, vals, temp);
@@ -724,14 +724,27 @@ export class FunctionEngine {
    * keep the object; they stay in the deltas and in the summary (flagged), where callers keep
    * the flag.
    */
-  private containerFreed(st: State, pointee: string): State {
+  private containerFreed(st: State, pointee: string, line: number): State {
     let objects: Map<string, ObjState> | undefined;
     for (const [k, o] of st.objects) {
+      // references this path stored in the freed memory and did not take back are lost with it
+      // (`claim->gw = gw; ... kfree(claim)`), unless released through where they were stored
+      if (o.storedIn !== undefined && under(o.storedIn, pointee) && o.transferred > 0 && !this.releasedThrough(st, o.storedIn)) {
+        objects ??= new Map(st.objects);
+        objects.set(k, { ...o, transferred: 0, storedIn: undefined, lost: { line, where: this.displayKey(o.storedIn) } });
+        continue;
+      }
       if (k === pointee || !under(k, pointee) || o.withContainer || o.embedded) continue;
       objects ??= new Map(st.objects);
       objects.set(k, { ...o, withContainer: true });
     }
     return objects ? with_(st, { objects }) : st;
+  }
+
+  /** The object at `location`, or one reached through it, was released on this path (`netdev_put(ds->netdev)`, `gw_put(claim->gw)`). */
+  private releasedThrough(st: State, location: string): boolean {
+    for (const [k, o] of st.objects) if (under(k, location) && o.exist + o.refs < 0) return true;
+    return false;
   }
 
   private putObj(st: State, key: string, o: ObjState): State {
@@ -745,8 +758,8 @@ export class FunctionEngine {
   }
 
   /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */
-  private handOnObject(st: State, key: string, o: ObjState, how: { line: number; call: string; op: 'transfer' | 'store'; note: string }): State {
-    const s = this.putObj(st, key, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined });
+  private handOnObject(st: State, key: string, o: ObjState, how: { line: number; call: string; op: 'transfer' | 'store'; note: string }, storedIn?: string): State {
+    const s = this.putObj(st, key, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined, storedIn });
     return this.addStep(s, { ...how, object: o.display, kind: o.kind, delta: 0, after: o.exist + o.refs });
   }
 
@@ -880,7 +893,7 @@ export class FunctionEngine {
         const nk = key + ok.slice(srcKey.length);
         objects.delete(ok);
         const moved: ObjState = { ...o, display: this.displayKey(nk) };
-        if (!plainLocal) moved.transferred = moved.refs;
+        if (!plainLocal) { moved.transferred = moved.refs; moved.storedIn = key; }
         objects.set(nk, moved);
       }
       s = with_(s, { objects, facts });
@@ -896,7 +909,7 @@ export class FunctionEngine {
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
-        s = this.handOnObject(s, ok, o, { line, call: '=', op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}` });
+        s = this.handOnObject(s, ok, o, { line, call: '=', op: 'store', note: `stored in ${lhsNode ? this.shortText(lhsNode, 40) : this.displayKey(key)}` }, key);
       }
     }
     const f = s.facts.get(srcKey);

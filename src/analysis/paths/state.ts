@@ -34,6 +34,10 @@ export interface ObjState {
   withContainer?: boolean;
   /** A count kept inside its container (`refcount_release(&ms->ms_ref)`, `kref_put(&h->refcount, ...)`): freeing the container does not take it along. */
   embedded?: boolean;
+  /** Where this path stored the object's references (`claim->gw = gw`): freeing that memory loses them. */
+  storedIn?: string;
+  /** The references stored in memory this path then freed (`kfree(claim)`): line of the free, and what held them. */
+  lost?: { line: number; where: string };
 }
 
 /** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
@@ -110,7 +114,7 @@ function factKey(f: Fact): string {
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
   return [...objects.keys()].sort().map((k) => {
     const o = objects.get(k)!;
-    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}`;
+    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}${o.lost ? `,l${o.lost.line}` : ''}`;
   }).join('\n');
 }
 
