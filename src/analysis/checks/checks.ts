@@ -79,9 +79,9 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
           classes: new Set([cid]),
           d: {
             rule: 'leak', severity: o.inferred ? 'info' : 'warning', function: fn, line, object: o.display,
-            message: lostWithMemory && o.lost
-              ? `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: it was stored in ${o.lost.where}, which ${pathWords(cls)} frees at line ${o.lost.line} without releasing it`
-              : `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: ${pathWords(cls)} neither releases, returns, stores nor hands it on`,
+            message: `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: ${lostWithMemory && o.lost
+              ? `it was stored in ${o.lost.where}, which ${pathWords(cls)} frees at line ${o.lost.line} without releasing it`
+              : `${pathWords(cls)} neither releases, returns, stores nor hands it on`}`,
             related: [{ line: cls.exit.line, message: `leaked on ${pathWords(cls)}`, path: cid }],
             paths: [cid], inferred: o.inferred || undefined,
           },

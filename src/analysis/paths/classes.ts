@@ -6,14 +6,14 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
-import { type State, toArray, isCalleePath } from './state';
+import { type State, toArray, isCalleePath, hasDelta } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
 export function visibleObjects(exits: State[]): string[] {
   const keys = new Set<string>();
   for (const st of exits) for (const [k, o] of st.objects) {
-    if (o.exist !== 0 || o.refs !== 0 || o.obtained || Object.values(o.counters ?? {}).some((v) => v !== 0)) keys.add(k);
+    if (hasDelta(o) || o.obtained) keys.add(k);
   }
   return [...keys].sort();
 }
@@ -108,7 +108,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     }
     const effects: SummaryEffect[] = [];
     for (const [k, o] of st.objects) {
-      if (o.exist === 0 && o.refs === 0 && !Object.values(o.counters ?? {}).some((v) => v !== 0)) continue;
+      if (!hasDelta(o)) continue;
       // a returned object travels with the return value, even when it is the caller's own argument
       const rk = st.exit?.returnedKey;
       const retSegs = rk && (k === rk || k.startsWith(rk + '/')) ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[]) : undefined;

@@ -13,7 +13,7 @@ import {
   overwrittenKey, overwrittenDisplay, splitOverwrite,
 } from './access';
 import {
-  type State, type ObjState, type Fact, type ParamCond, cons, with_, StateKeys, mergeInto, initialState, calleePathKey,
+  type State, type ObjState, type Fact, type ParamCond, cons, with_, StateKeys, mergeInto, initialState, calleePathKey, hasDelta,
 } from './state';
 
 export const LOOP_BOUND = 2;
@@ -683,8 +683,7 @@ export class FunctionEngine {
       // keep what a check still needs: references lost with a local, or a count already driven below zero;
       // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
       // releases the device: callers must see it)
-      const changed = o.exist !== 0 || o.refs !== 0 || (o.counters !== undefined && Object.values(o.counters).some((v) => v !== 0));
-      if ((pending > 0 && owned) || o.overLine !== undefined || (changed && !owned)) {
+      if ((pending > 0 && owned) || o.overLine !== undefined || (hasDelta(o) && !owned)) {
         objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
       }
     }
@@ -798,13 +797,13 @@ export class FunctionEngine {
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
         // argument held, then clears or replaces it (`vrele(ndp->ni_vp); ndp->ni_vp = NULL`), and
         // what it acquires it stores
-        const releases = sp.effects.filter((ef) => ef.exist + ef.refs < 0);
-        releases.forEach(apply);
+        const releases = (ef: SummaryPath['effects'][number]) => ef.exist + ef.refs < 0;
+        sp.effects.filter(releases).forEach(apply);
         for (const w of sp.writes) {
           const p = this.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
         }
-        for (const ef of sp.effects) if (!releases.includes(ef)) apply(ef);
+        sp.effects.filter((ef) => !releases(ef)).forEach(apply);
         results.push({ st: s, v: same ?? tempVal });
       }
     }
@@ -1363,6 +1362,7 @@ export class FunctionEngine {
     let visits = 0;
     const started = Date.now();
     let truncated = false;
+    const outOfTime = `stopped after ${opts.maxMs} ms`;
 
     let init = initialState();
     init = this.seedParamFacts(init);
@@ -1396,7 +1396,7 @@ export class FunctionEngine {
         }
         if ((visits & 15) === 0 && Date.now() - started > opts.maxMs) {
           truncated = true;
-          this.stopReason ??= `stopped after ${opts.maxMs} ms`;
+          this.stopReason ??= outOfTime;
           break;
         }
         const line = n.line;
@@ -1430,7 +1430,7 @@ export class FunctionEngine {
       }
       if (visits > opts.maxStates) break;
       // a widening cut set `truncated`; the time check inside the loop may not have run since
-      if (truncated && Date.now() - started > opts.maxMs) { this.stopReason ??= `stopped after ${opts.maxMs} ms`; break; }
+      if (truncated && Date.now() - started > opts.maxMs) { this.stopReason ??= outOfTime; break; }
     }
     const reason = this.stopReason && this.truncatedReason ? `${this.stopReason}; before that, ${this.truncatedReason}` : this.stopReason ?? this.truncatedReason;
     return { exits, truncated, truncatedReason: truncated ? reason : undefined, visits, unknownCalls: [...this.unknownCalls] };

@@ -40,6 +40,11 @@ export interface ObjState {
   lost?: { line: number; where: string };
 }
 
+/** The path changed the object's count: existence, references or a separate counter moved. */
+export function hasDelta(o: ObjState): boolean {
+  return o.exist !== 0 || o.refs !== 0 || (o.counters !== undefined && Object.values(o.counters).some((v) => v !== 0));
+}
+
 /** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
 export interface Fact {
   eq?: string;
