@@ -5,6 +5,7 @@
  * result given to the release) are taken as acquire/release, marked inferred wherever
  * they show. See inferPairs.
  */
+import { nameTable } from './tables';
 import { unwrapValue, type Syn } from './parse/syntax';
 import type { Atom, Effect, Model } from './model/compiled';
 import type { InferredPairReport } from './result';
@@ -203,7 +204,7 @@ export function pairReports(pairs: ReadonlyMap<string, InferredPair>): InferredP
   const out = new Map<string, InferredPairReport>();
   for (const [name, pair] of pairs) {
     const key = `${pair.acquire}/${pair.release}`;
-    const report = out.get(key) ?? { acquire: pair.acquire, release: pair.release, functions: {} };
+    const report = out.get(key) ?? { acquire: pair.acquire, release: pair.release, functions: nameTable<{ acquire?: string; release?: string; when?: string }>() };
     for (const ef of pair.effects) {
       if (ef.op !== 'acquire' && ef.op !== 'release') continue;
       const row: { acquire?: string; release?: string; when?: string } = { [ef.op]: ef.target.text };

@@ -4,6 +4,7 @@
  * (creating the file when there is none); the file watcher then re-runs the analysis, and the
  * effects stop being marked inferred.
  */
+import { nameTable } from '../analysis/tables';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CodeActionKind, type CodeAction, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
@@ -43,7 +44,7 @@ export function inferredPairActions(pairs: InferredPairReport[], target: ModelFi
   }
   const uri = pathToUri(target.file);
   return pairs.map((pair) => {
-    const functions = { ...((model.functions && typeof model.functions === 'object') ? model.functions : {}) };
+    const functions = nameTable<unknown>((model.functions && typeof model.functions === 'object') ? model.functions : {});
     for (const [name, row] of Object.entries(pair.functions)) if (!(name in functions)) functions[name] = row;
     const newText = JSON.stringify({ ...model, functions }, null, 2) + '\n';
     return {

@@ -10,6 +10,8 @@
 /** What the kernel hands a role for one of its parameters (chosen by the parameter's declared type). */
 export type ParamBinding = 'cred' | 'cdev' | 'cdev-out' | 'ifnet' | 'ifnet-out' | 'name' | 'prison' | 'value' | 'none';
 
+import { nameTable } from '../analysis/tables';
+
 export interface RoleSpec {
   /** Our id for the role: what an environment operation invokes. */
   id: string;
@@ -127,7 +129,7 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     { type: '^(const )?char \\*$', binds: 'name' },
     { type: '^struct prison \\*$', binds: 'prison' },
   ],
-  kernelCalls: {
+  kernelCalls: nameTable({
     if_clone_create: { action: 'clone-create', arg: 0, doc: 'if_clone_create(name, len, params) runs the create function of the cloner that matches the name' },
     if_clone_detach: { action: 'clone-detach', doc: 'if_clone_detach(ifc) runs the cloner\'s destroy function on each of its interfaces in the current VNET, then detaches it' },
     if_clone_destroy: { action: 'clone-destroy', arg: 0, doc: 'if_clone_destroy(name) runs the destroy function of the interface\'s cloner' },
@@ -135,7 +137,7 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     if_clone_simple: { action: 'cloner-attach', doc: 'attaches a simple cloner to the current VNET' },
     if_clone_advanced: { action: 'cloner-attach', doc: 'attaches an advanced cloner to the current VNET' },
     devfs_set_cdevpriv: { action: 'cdevpriv', arg: 1, doc: 'devfs_set_cdevpriv(priv, dtor): devfs calls dtor(priv) when the file is closed' },
-  },
+  }),
   conditionRules: [
     { call: '^clone_create$', zeroWhen: { fact: 'device exists', value: 'yes' }, dynamic: 'device-exists', doc: 'clone_create() returns 0 with an existing device in *dev (no reference), non-zero after reserving a new unit' },
     { call: '^priv_check(_cred)?$', zeroWhen: { fact: 'privileged', value: 'yes' }, doc: 'priv_check()/priv_check_cred() return 0 when the credential holds the privilege' },
@@ -143,7 +145,7 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     { call: '^(strcmp|strncmp)$', zeroWhenNameEquals: 1, doc: 'strcmp(name, x) is 0 when the looked-up name equals x' },
     { call: '^(make_dev_s|make_dev_p|make_dev_alias_p|malloc|if_alloc|uma_zalloc|alloc_unr|alloc_unr_specific)$', succeedsWhen: { fact: 'allocation fails', value: 'no' }, doc: 'allocations succeed unless the scenario says they fail' },
   ],
-  kinds: {
+  kinds: nameTable({
     cdev: {
       title: 'cdev', counter: 'si_refcount', existence: true,
       holdsFromCreator: { kind: 'ucred', call: 'crhold', when: 'creator-has-credential', note: 'make_dev_s() keeps args.mda_cr as si_cred (crhold)' },
@@ -156,8 +158,8 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     },
     prison: { title: 'prison', counter: 'pr_ref', existence: true },
     ifnet: { title: 'ifnet', counter: 'if_refcount', existence: true },
-  },
-  operations: {
+  }),
+  operations: nameTable({
     'prison-create': { doc: 'kern_jail_set(): a new prison; the jail itself holds a reference until it is removed' },
     'vnet-create': { doc: 'vnet_alloc(): a VNET jail gets its own network stack; every VNET_SYSINIT runs in it', invokes: ['vnet-init'] },
     'process-start': { doc: 'the jail\'s command runs with a credential of the jail (cr_ref 1, held by the process), which holds the prison' },
@@ -176,8 +178,8 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     'module-load': { doc: 'kldload: SYSINITs, the module event handler with MOD_LOAD, VNET_SYSINITs in every VNET', invokes: ['module-init', 'modevent', 'vnet-init'] },
     'module-unload': { doc: 'kldunload: the module event handler with MOD_UNLOAD, then every VNET_SYSUNINIT in every VNET, then the SYSUNINITs', invokes: ['modevent', 'vnet-uninit', 'module-uninit'] },
     jls: { doc: 'jls -d lists jails that are still DYING' },
-  },
-  events: {
+  }),
+  events: nameTable({
     'jail-create': ['prison-create', 'vnet-create', 'process-start'],
     'jail-remove': ['jail-remove'],
     'process-exit': ['process-exit'],
@@ -189,9 +191,9 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
     kldload: ['module-load'],
     kldunload: ['module-unload'],
     jls: ['jls'],
-  },
+  }),
   deviceNameFields: ['d_name'],
-  deviceNameCalls: { make_dev_s: 2, make_dev: 5, make_dev_cred: 6, make_dev_credf: 7, make_dev_p: 7, dev_stdclone: 2, ifc_attach_cloner: 0, if_clone_simple: 0, if_clone_advanced: 0 },
+  deviceNameCalls: nameTable({ make_dev_s: 2, make_dev: 5, make_dev_cred: 6, make_dev_credf: 7, make_dev_p: 7, dev_stdclone: 2, ifc_attach_cloner: 0, if_clone_simple: 0, if_clone_advanced: 0 }),
   moduleDeclarations: [
     '\\bmoduledata_t\\s+\\w+\\s*=\\s*\\{\\s*"([^"]+)"\\s*,\\s*([A-Za-z_]\\w*)?',
     '\\bDECLARE_MODULE\\s*\\(\\s*([A-Za-z_]\\w*)',

@@ -3,6 +3,7 @@
  * {scenario, steps[{seq, event, function, line, object, kind, before, after}], final{objects[]},
  *  verdicts[{subject, state, reason}]} plus the calls, events, problems and roles behind them.
  */
+import { nameTable } from '../analysis/tables';
 import type { TraceResult } from './types';
 
 export function traceToJson(t: TraceResult, indent = 1): string {
@@ -11,11 +12,11 @@ export function traceToJson(t: TraceResult, indent = 1): string {
 
 /** Counts of every object after each step (index 0: before any step), for timelines. */
 export function countsByStep(t: TraceResult): Record<string, number>[] {
-  const cur: Record<string, number> = {};
-  const out: Record<string, number>[] = [{}];
+  const cur = nameTable<number>();
+  const out: Record<string, number>[] = [nameTable<number>()];
   for (const s of t.steps) {
     cur[s.object] = s.after;
-    out.push({ ...cur });
+    out.push(nameTable(cur));
   }
   return out;
 }

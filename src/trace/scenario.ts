@@ -1,3 +1,4 @@
+import { nameTable } from '../analysis/tables';
 /**
  * Scenario files (`*.rlscenario`): kernel events in the user's terms, one a line.
  *
@@ -47,12 +48,12 @@ export interface ScenarioError { line: number; column: number; message: string; 
 export interface ParsedScenario { scenario: Scenario; errors: ScenarioError[] }
 
 /** Facts a scenario can state, the values each takes and its default. */
-export const KNOWN_FACTS: Record<string, { values: string[]; default: string; doc: string }> = {
+export const KNOWN_FACTS: Record<string, { values: string[]; default: string; doc: string }> = nameTable({
   'device exists': { values: ['yes', 'no'], default: 'no', doc: 'whether the looked-up device already exists before the scenario (chooses clone_create()\'s "found" or "new unit" branch)' },
   privileged: { values: ['yes', 'no'], default: 'yes', doc: 'whether the credential passes priv_check()/priv_check_cred() (root in the jail)' },
   'name matches': { values: ['yes', 'no'], default: 'yes', doc: 'whether the driver recognises the looked-up name (for name checks in its own helpers the trace cannot evaluate)' },
   'allocation fails': { values: ['yes', 'no'], default: 'no', doc: 'whether allocations and make_dev_s() fail (chooses error paths)' },
-};
+});
 
 const EVENT_FORMS = [
   'jail create NAME [vnet] [persist]',
@@ -78,7 +79,7 @@ export function parseScenario(text: string, fallbackName = 'scenario'): ParsedSc
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed.startsWith('{')) return parseJsonScenario(trimmed, fallbackName);
   const errors: ScenarioError[] = [];
-  const scenario: Scenario = { name: fallbackName, events: [], facts: {} };
+  const scenario: Scenario = { name: fallbackName, events: [], facts: nameTable<string>() };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let sawEvent = false;
   lines.forEach((raw, i) => {
@@ -189,7 +190,7 @@ export function parseEventLine(body: string): { event: ScenarioEvent; warning?: 
 /** The JSON form: {"name", "description", "facts": {KEY: VALUE}, "events": ["jail create test vnet", {"do": "lookup", "device": "tun", "jail": "test"}]}. */
 function parseJsonScenario(text: string, fallbackName: string): ParsedScenario {
   const errors: ScenarioError[] = [];
-  const scenario: Scenario = { name: fallbackName, events: [], facts: {} };
+  const scenario: Scenario = { name: fallbackName, events: [], facts: nameTable<string>() };
   let data: unknown;
   try { data = JSON.parse(text); } catch (e) {
     const pos = /position (\d+)/.exec((e as Error).message);

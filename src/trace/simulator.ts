@@ -6,6 +6,7 @@
  * what the event needs, then applies that path's counted steps to simulated objects and
  * carries out the kernel calls on its lines (if_clone_create, if_clone_detach, ...).
  */
+import { nameTable } from '../analysis/tables';
 import type { FileResult, FunctionResult, PathClass, Step } from '../analysis/result';
 import { FREEBSD_ENVIRONMENT, type EnvironmentModel, type ParamBinding, type RoleSpec } from './environment';
 import { discoverRoles, type DiscoveredRole, type FileRoles } from './registrations';
@@ -100,7 +101,7 @@ export function resolveScenario(s: string | Scenario, fallbackName = 'scenario')
   const b = builtinScenario(s.trim());
   if (b) return parseScenario(b.text, b.name);
   if (!/\s/.test(s.trim()) && !s.trim().startsWith('{') && 'error' in parseEventLine(s.trim())) {
-    return { scenario: { name: s.trim(), events: [], facts: {} }, errors: [{ line: 1, column: 0, severity: 'error', message: `no built-in scenario "${s.trim()}" (built-ins: vnet-jail-devfs-clone, ifconfig-create-destroy, open-close, module-unload), and it is not scenario text` }] };
+    return { scenario: { name: s.trim(), events: [], facts: nameTable<string>() }, errors: [{ line: 1, column: 0, severity: 'error', message: `no built-in scenario "${s.trim()}" (built-ins: vnet-jail-devfs-clone, ifconfig-create-destroy, open-close, module-unload), and it is not scenario text` }] };
   }
   return parseScenario(s, fallbackName);
 }
@@ -114,7 +115,7 @@ class Simulator {
   private calls: TraceCall[] = [];
   private events: TraceEventRecord[] = [];
   private problems: TraceProblem[] = [];
-  private facts: Record<string, string> = {};
+  private facts = nameTable<string>();
   private jails = new Map<string, Jail>();
   private vnets = new Map<string, Vnet>();
   private ifaces: Iface[] = [];
@@ -129,7 +130,7 @@ class Simulator {
   private moduleLoaded = true;
   private whatIf: WhatIf;
   private scenario!: Scenario;
-  private vars: Record<string, string> = {};
+  private vars = nameTable<string>();
   private warnedNoReg = false;
   private inconclusive: string[] = [];
 
@@ -579,7 +580,7 @@ class Simulator {
     const call: TraceCall = {
       afterSeq: this.steps.length, eventIndex: this.eventIndex, function: name, line: f.line,
       path: path?.id, exitLine: path?.exit.line ?? f.endLine, returns: path?.exit.returnClass, conditions,
-      reason, role: this.roleSpec(ctx.role)?.title ?? ctx.role, depth: ctx.depth, via: ctx.via, counts: {},
+      reason, role: this.roleSpec(ctx.role)?.title ?? ctx.role, depth: ctx.depth, via: ctx.via, counts: nameTable(),
     };
     this.calls.push(call);
     const touched = new Map<SimObject, number>();

@@ -5,6 +5,7 @@
  *   drop-line:N         leave out the counted calls (and kernel calls) at line N
  *   fact:KEY=VALUE      override a fact for the whole scenario
  */
+import { nameTable } from '../analysis/tables';
 import { KNOWN_FACTS } from './scenario';
 
 export interface WhatIf {
@@ -22,7 +23,7 @@ export const WHAT_IFS = [
 ];
 
 export function parseWhatIf(items: string[]): WhatIf {
-  const w: WhatIf = { list: [], addRemoveMethod: false, dropLines: new Set(), facts: {}, problems: [] };
+  const w: WhatIf = { list: [], addRemoveMethod: false, dropLines: new Set(), facts: nameTable<string>(), problems: [] };
   for (const raw of items.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
     if (raw === 'add-remove-method') { w.addRemoveMethod = true; w.list.push(raw); continue; }
     const drop = /^drop-(?:line|step):(\d+)$/.exec(raw);

@@ -106,8 +106,11 @@ xx_init(void *unused)
 
 export const KINDS = [
   'truncate', 'braces', 'parens', 'random-bytes', 'repeat-block', 'deep-nesting', 'goto-cycle',
-  'forty-ifs', 'empty', 'bom-crlf', 'binary', 'unterminated', 'long-line', 'preprocessor',
+  'forty-ifs', 'empty', 'bom-crlf', 'binary', 'unterminated', 'long-line', 'preprocessor', 'js-names',
 ] as const;
+
+/** Names every plain JavaScript object inherits: a table keyed by C names must not find them. */
+const JS_NAMES = Object.getOwnPropertyNames(Object.prototype);
 
 export function damage(text: string, kind: (typeof KINDS)[number], r: () => number): Buffer {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -182,6 +185,14 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
       const k = int(1, 8);
       for (let i = 0; i < k; i++) lines.splice(int(0, lines.length), 0, junk[int(0, junk.length - 1)]);
       return Buffer.from(lines.join('\n'));
+    }
+    case 'js-names': {
+      // some identifiers (functions, variables, fields, macros, labels, model names alike) become JavaScript's
+      const words = [...new Set(text.match(/\b[A-Za-z_]\w*\b/g) ?? [])];
+      const renamed = new Map<string, string>();
+      const k = int(1, Math.max(1, Math.ceil(words.length / 3)));
+      for (let i = 0; i < k && words.length; i++) renamed.set(words[int(0, words.length - 1)], JS_NAMES[int(0, JS_NAMES.length - 1)]);
+      return Buffer.from(text.replace(/\b[A-Za-z_]\w*\b/g, (w) => renamed.get(w) ?? w));
     }
   }
 }

@@ -3,6 +3,7 @@
  * problems can be reported at their line.
  */
 
+import { nameTable } from '../tables';
 export interface Located { value: unknown; line: number; column: number }
 
 export class JsonError extends Error {
@@ -47,7 +48,7 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
     const c = text[i];
     if (c === '{') {
       i++;
-      const obj: Record<string, unknown> = {};
+      const obj = nameTable<unknown>();
       ws();
       if (text[i] === '}') { i++; return obj; }
       for (;;) {

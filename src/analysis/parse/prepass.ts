@@ -55,13 +55,13 @@ const ATTRIBUTE_CALLS = new Set([
   '__printf', '__scanf', '__aligned_largest', '__deprecated_msg', '__sym_compat', '__weak_reference',
 ]);
 /** Macro name -> argument positions that hold a type. */
-const TYPE_ARGUMENTS: Record<string, number[]> = {
+const TYPE_ARGUMENTS: ReadonlyMap<string, number[]> = new Map(Object.entries({
   mtod: [1], __DECONST: [0], __DEVOLATILE: [0], __DEQUALIFY: [0], __containerof: [1], container_of: [1],
   container_of_const: [1], offsetof: [0], __offsetof: [0], va_arg: [1], list_entry: [1], list_first_entry: [1],
   list_first_entry_or_null: [1], list_last_entry: [1], hlist_entry: [1], hlist_entry_safe: [1], rb_entry: [1],
   rb_entry_safe: [1], member2struct: [0], __member2struct: [0], sizeof_field: [0], typeof_member: [0],
   list_entry_rcu: [1], llist_entry: [1], kmalloc_obj: [0], SLIST_HEAD_INITIALIZER: [], TAILQ_LAST: [1], TAILQ_PREV: [1],
-};
+}));
 const LOOP_MACRO = /FOREACH|for_each|_foreach/i;
 const C_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'goto', '_Alignof', 'alignof', '__typeof', 'typeof', '__typeof__', 'defined', '__attribute__', '__asm__', 'asm', '__asm', '_Static_assert', 'static_assert', '__builtin_offsetof']);
 
@@ -268,12 +268,13 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
       const close = matchParen(masked, open);
       if (close > 0) { put(i, close + 1, ''); i = close; continue; }
     }
-    if (after === '(' && TYPE_ARGUMENTS[name]) {
+    const typeArgs = after === '(' ? TYPE_ARGUMENTS.get(name) : undefined;
+    if (typeArgs) {
       const open = masked.indexOf('(', end);
       const close = matchParen(masked, open);
       if (close > 0) {
         const args = splitArgs(masked, open, close);
-        for (const idx of TYPE_ARGUMENTS[name]) {
+        for (const idx of typeArgs) {
           const a = args[idx];
           if (!a) continue;
           const lead = masked.slice(a.start, a.end).search(/\S/);

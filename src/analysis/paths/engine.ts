@@ -7,6 +7,7 @@ import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import { unwrapValue, type Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Step } from '../result';
+import { own } from '../tables';
 import type { Summary, SummaryPath } from './summary';
 import {
   type AccessPath, extend, keyOf, parseKey, keyShape, under, display, rootName, rootClass, throughPointer, embeddedInPointee,
@@ -626,7 +627,7 @@ export class FunctionEngine {
       o.exist += c.exist ?? 0;
       o.refs += c.refs ?? 0;
       delta = (c.exist ?? 0) + (c.refs ?? 0);
-      for (const [n, v] of Object.entries(c.counters ?? {})) { o.counters = { ...(o.counters ?? {}), [n]: (o.counters?.[n] ?? 0) + v }; }
+      for (const [n, v] of Object.entries(c.counters ?? {})) { o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v }; }
       if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) { o.obtained = true; o.lastAcquire = c.line; }
       if (c.stored) o.transferred = o.refs;
     } else if (c.op === 'lookup') {
@@ -635,7 +636,7 @@ export class FunctionEngine {
     } else if (c.counter) {
       counterName = c.counter;
       const d = c.op === 'acquire' || c.op === 'create' ? c.count : -c.count;
-      o.counters = { ...(o.counters ?? {}), [c.counter]: (o.counters?.[c.counter] ?? 0) + d };
+      o.counters = { ...(o.counters ?? {}), [c.counter]: (own(o.counters, c.counter) ?? 0) + d };
       delta = d;
       if (d > 0) { o.obtained = true; o.lastAcquire = c.line; }
     } else {
@@ -646,7 +647,7 @@ export class FunctionEngine {
         case 'destroy': o.exist -= c.count; delta = -c.count; break;
       }
     }
-    const total = counterName ? o.counters![counterName] : o.exist + o.refs;
+    const total = counterName ? own(o.counters, counterName) ?? 0 : o.exist + o.refs;
     if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
     s = this.putObj(s, key, o);
     const op: Step['op'] = c.exist !== undefined || c.refs !== undefined ? (delta > 0 ? ((c.exist ?? 0) > 0 ? 'create' : 'acquire') : delta < 0 ? ((c.exist ?? 0) < 0 ? 'destroy' : 'release') : 'lookup') : c.op;
