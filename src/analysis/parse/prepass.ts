@@ -307,6 +307,12 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
     }
     i = end - 1;
   }
+  // `VERIFY3U(a, ==, b)`, `ASSERT3P(p, !=, NULL)`: a comparison passed as an argument of its own is
+  // not C; without its two commas it is one argument the grammar reads, `ASSERT3P(p  !=  NULL)`
+  for (const m of masked.matchAll(/,(\s*)(==|!=|<=|>=|<|>)(\s*),/g)) {
+    put(m.index!, m.index! + 1, ' ');
+    put(m.index! + m[0].length - 1, m.index! + m[0].length, ' ');
+  }
   res.text = buf ? fromCodes(buf) : text;
   res.masked = mbuf ? fromCodes(mbuf) : masked;
   res.lineStarts = lineStartsOf(res.text);
