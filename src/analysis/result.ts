@@ -4,6 +4,8 @@
  * columns 0-based. Add fields freely; never rename or remove one (bump `version`).
  */
 
+import type { RuleId } from './checks/registry';
+
 export const RESULT_VERSION = 1;
 
 export interface Range { line: number; column: number; endLine: number; endColumn: number }
@@ -92,7 +94,8 @@ export type Severity = 'error' | 'warning' | 'info';
 export interface Related { line: number; column?: number; message: string; path?: number }
 
 export interface Diagnostic {
-  rule: 'inconsistent' | 'leak' | 'over-release' | 'contract' | 'parse' | 'model' | 'budget';
+  /** A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`, `inconsistent`, `contract`, `parse`, `model`, `budget`. */
+  rule: RuleId;
   severity: Severity;
   function?: string;
   line: number;

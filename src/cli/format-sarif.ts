@@ -3,18 +3,9 @@
  * threadFlow walks the path's counted steps with the running count in `state`.
  */
 import type { FileResult, PathClass } from '../analysis/result';
+import { RULES } from '../analysis/checks/registry';
 import { pathToFileURL } from 'url';
 import * as path from 'path';
-
-const RULES: Record<string, string> = {
-  contract: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).',
-  leak: 'A reference acquired on a path is neither released, returned, stored nor handed on.',
-  'over-release': 'A path releases more references than it obtained.',
-  inconsistent: 'Two paths a caller cannot tell apart leave different reference counts.',
-  budget: 'The analysis of a function was cut short by a resource bound.',
-  parse: 'Source the analysis could not read.',
-  model: 'A problem in a model file.',
-};
 
 /** The SARIF results of one file (so a run over a tree keeps results, not whole FileResults). */
 export function sarifResults(f: FileResult): object[] {
@@ -54,7 +45,7 @@ export function sarifResults(f: FileResult): object[] {
 
 /** A SARIF log around results gathered with sarifResults(). */
 export function sarifLog(results: object[], version: string, properties?: Record<string, unknown>): object {
-  const rules = Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
+  const rules = Object.entries(RULES).map(([id, spec]) => ({ id, shortDescription: { text: spec.short }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

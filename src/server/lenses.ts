@@ -6,6 +6,7 @@
  */
 import type { CodeLens } from 'vscode-languageserver';
 import type { Delta, Diagnostic, FileResult, FunctionResult, PathClass } from '../analysis/result';
+import { ruleSpec } from '../analysis/checks/registry';
 import { Commands } from '../shared/protocol';
 import { signed } from './positions';
 import { traceLens } from './trace-state';
@@ -71,8 +72,6 @@ export function problemTitle(d: Diagnostic, fnName: string): string {
   return `${d.rule}: ${msg}${d.inferred ? ' (inferred)' : ''}`;
 }
 
-const SHOWN_RULES = new Set(['contract', 'leak', 'over-release', 'inconsistent']);
-
 /** `text`: the analysed text, to show the last lifecycle trace's counts while it still matches. */
 export function codeLenses(result: FileResult, uri: string, text?: string): CodeLens[] {
   const lenses: CodeLens[] = [];
@@ -88,7 +87,7 @@ export function codeLenses(result: FileResult, uri: string, text?: string): Code
       lenses.push(show(`${name}: ${objectSummary(fn, o.object, o.counter)}`));
     }
     for (const d of result.diagnostics) {
-      if (d.function === fn.name && SHOWN_RULES.has(d.rule) && d.line >= fn.range.line && d.line <= fn.range.endLine) {
+      if (d.function === fn.name && ruleSpec(d.rule).lens && d.line >= fn.range.line && d.line <= fn.range.endLine) {
         lenses.push(show(problemTitle(d, fn.name), d.paths?.[0]));
       }
     }

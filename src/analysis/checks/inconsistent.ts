@@ -1,0 +1,133 @@
+/**
+ * inconsistent (RID's inconsistent path pairs): two paths a caller cannot tell apart leave
+ * different references on an object it can see; or an error path keeps more than every success path.
+ */
+import type { Diagnostic, PathClass, Step } from '../result';
+import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
+import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
+import type { Check, RuleSeverity } from './rule';
+import { pathWords, sign } from './words';
+
+function isError(cls: string, returnsPointer: boolean): boolean {
+  if (cls === 'negative' || /^-?E[A-Z0-9]+$/.test(cls) || /^-\d+$/.test(cls)) return true;
+  if (cls === 'nonzero') return !returnsPointer;
+  if (cls === 'NULL') return returnsPointer;
+  return false;
+}
+function isSuccess(cls: string, returnsPointer: boolean): boolean {
+  return cls === '0' ? !returnsPointer : cls === 'non-NULL';
+}
+
+function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
+  for (const x of a) for (const y of b) {
+    if (x.key !== y.key) continue;
+    if (isOpaque(x) && x.value !== y.value) return true;
+    if ((x.test === 'eq' && y.test === 'ne') || (x.test === 'ne' && y.test === 'eq')) { if (x.value === y.value) return true; }
+    if (x.test === 'eq' && y.test === 'eq' && x.value !== y.value) return true;
+    if ((x.test === 'has' && y.test === 'lacks') || (x.test === 'lacks' && y.test === 'has')) { if (x.value === y.value) return true; }
+  }
+  return false;
+}
+
+export const checkInconsistent: Check = (inp, { earlier, severity }) => {
+  const out: Diagnostic[] = [];
+  const fn = inp.cfg.name;
+  const decls = inp.cfg.decls;
+  const returnsPointer = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL');
+  // a contract already says what the callback's object should be
+  const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
+  const visible = (key: string) => {
+    const p = parseKey(keyBeforeOverwrite(key));
+    const rc = rootClass(p.root, decls);
+    return rc === 'param' || rc === 'global';
+  };
+  const byObject = new Map<string, { st: State; cid: number }[]>();
+  const reps = new Map<number, State>();
+  for (const st of inp.exits) { const cid = inp.classOf.get(st)!; if (!reps.has(cid)) reps.set(cid, st); }
+  for (const [cid, st] of reps) {
+    for (const [k, o] of st.objects) if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
+      const list = byObject.get(k) ?? [];
+      list.push({ st, cid });
+      byObject.set(k, list);
+    }
+  }
+  for (const [key, withObj] of byObject) {
+    const display = withObj[0].st.objects.get(key)!.display;
+    if (contracted.has(display)) continue;
+    // references stored or handed on are accounted for: compare what is still pending
+    const refsOf = (st: State) => { const o = st.objects.get(key); return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0; };
+    const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
+    let reported = false;
+    for (let i = 0; i < all.length && !reported; i++) for (let j = i + 1; j < all.length && !reported; j++) {
+      const a = all[i], b = all[j];
+      const ea = a.st.exit!, eb = b.st.exit!;
+      if (ea.returnClass === 'unknown' || ea.returnClass !== eb.returnClass) continue;
+      if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
+      if ([...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
+      if (contradictory(a.st.paramConds, b.st.paramConds)) continue;
+      const ra = refsOf(a.st), rb = refsOf(b.st);
+      if (ra === rb) continue;
+      const [hi, lo] = ra > rb ? [a, b] : [b, a];
+      reported = true;
+      out.push(inconsistent(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
+    }
+    if (reported) continue;
+    // an error path that keeps more than every success path
+    // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
+    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returnsPointer));
+    if (!successes.length) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
+    if (!successes.length) continue;
+    const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
+    for (const x of all) {
+      if (!isError(x.st.exit!.returnClass, returnsPointer)) continue;
+      const r = refsOf(x.st);
+      if (r > 0 && r > maxOk) {
+        const lo = successes.find((s) => refsOf(s.st) === maxOk)!;
+        out.push(inconsistent(fn, display, key, x, lo, inp.classes, refsOf, 'error', severity));
+        break;
+      }
+    }
+  }
+  // one bug, one report: a leak already names the path that keeps the reference
+  const leakDiags = earlier.filter((d) => d.rule === 'leak');
+  const leaked = new Set(leakDiags.map((d) => `${d.object}@${d.line}`));
+  const leakedOnPath = new Set(leakDiags.flatMap((d) => (d.paths ?? []).map((cid) => `${d.object}#${cid}`)));
+  return out.filter((d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)));
+};
+
+/** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */
+function distinctWords(a: PathClass, b: PathClass, ids: [number, number], sa: State, sb: State): [string, string] {
+  const wa = pathWords(a), wb = pathWords(b);
+  if (wa !== wb) return [wa, wb];
+  // the difference is which way a callee went (`namei_setup() ends on its path #3`)
+  const viaA = sa.paramConds.find((p) => isCalleePath(p) && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
+  const viaB = viaA && sb.paramConds.find((q) => q.key === viaA.key);
+  if (viaA && viaB) return [`${wa}, where ${viaA.text}`, `${wb}, where ${viaB.text}`];
+  const inB = new Set(b.lines), inA = new Set(a.lines);
+  const onlyA = a.lines.find((l) => !inB.has(l)), onlyB = b.lines.find((l) => !inA.has(l));
+  const via = (w: string, l: number | undefined, other: number | undefined, id: number) => l !== undefined ? `${w}, through line ${l}` : other !== undefined ? `${w}, not through line ${other}` : `${w} (path #${id})`;
+  return [via(wa, onlyA, onlyB, ids[0]), via(wb, onlyB, onlyA, ids[1])];
+}
+
+function inconsistent(fn: string, display: string, key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error', severity: RuleSeverity): Diagnostic {
+  const hc = classes[hi.cid], lc = classes[lo.cid];
+  const [hw, lw] = distinctWords(hc, lc, [hi.cid, lo.cid], hi.st, lo.st);
+  const loLines = new Set(lc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
+  const hiLines = new Set(hc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
+  const extra: Step | undefined = [...hc.steps].reverse().find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`))
+    ?? lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
+  const kind = hi.st.objects.get(key)?.kind ?? 'object';
+  const lead = why === 'same'
+    ? `${display} (${kind}): ${hw} leaves ${sign(refsOf(hi.st))} but ${lw} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
+    : `${display} (${kind}): on error, ${hw} keeps ${sign(refsOf(hi.st))} while ${lo.st.exit?.returnClass === 'unknown' ? 'otherwise' : 'on success'} ${lw} leaves ${sign(refsOf(lo.st))}`;
+  return {
+    rule: 'inconsistent', severity: severity(hi.st.objects.get(key)?.inferred), function: fn,
+    line: extra?.line ?? hc.exit.line, object: display, message: lead,
+    related: [
+      { line: hc.exit.line, message: `${hw}: ${sign(refsOf(hi.st))}`, path: hi.cid },
+      { line: lc.exit.line, message: `${lw}: ${sign(refsOf(lo.st))}`, path: lo.cid },
+      ...(extra ? [{ line: extra.line, message: `${extra.call}() ${sign(extra.delta)} only on ${extra.delta > 0 ? 'the first' : 'the second'} path` }] : []),
+    ],
+    paths: [hi.cid, lo.cid],
+  };
+}
