@@ -8,9 +8,10 @@ export type { CheckInput } from './rule';
 export function runChecks(inp: CheckInput): Diagnostic[] {
   const found: Diagnostic[] = [];
   for (const spec of Object.values(RULES) as RuleSpec[]) {
-    if (!spec.check) continue;
+    const check = spec.module?.check;
+    if (!check) continue;
     const severity = (inferred?: boolean) => (inferred ? spec.inferredSeverity ?? spec.severity : spec.severity);
-    found.push(...spec.check(inp, { earlier: found, severity }));
+    found.push(...check(inp, { earlier: [...found], severity }));
   }
   return found;
 }

@@ -2,11 +2,23 @@
  * inconsistent (RID's inconsistent path pairs): two paths a caller cannot tell apart leave
  * different references on an object it can see; or an error path keeps more than every success path.
  */
-import type { Diagnostic, PathClass, Step } from '../result';
+import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
 import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
-import type { Check, RuleSeverity } from './rule';
-import { pathWords, sign } from './words';
+import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
+import { countStep, movePath, moveStep, pathRef, pathWords, sign } from './words';
+
+export interface InconsistentDetail {
+  rule: 'inconsistent';
+  /** `same`: two paths with the same visible outcome; `error`: an error path keeps more than the success paths. */
+  case: 'same' | 'error';
+  /** The path that keeps more, and the references still pending on it. */
+  more: { path: PathRef; refs: number };
+  /** The path it is compared with; `otherwise` (case `error`): no path is known to succeed, so one not known to fail stands in. */
+  less: { path: PathRef; refs: number; otherwise?: boolean };
+  /** The counted call only one of the two makes: a gain on `more`, or a release on `less`. */
+  extra?: CountStep & { onlyOn: 'more' | 'less' };
+}
 
 function isError(cls: string, returnsPointer: boolean): boolean {
   if (cls === 'negative' || /^-?E[A-Z0-9]+$/.test(cls) || /^-\d+$/.test(cls)) return true;
@@ -29,7 +41,34 @@ function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolea
   return false;
 }
 
-export const checkInconsistent: Check = (inp, { earlier, severity }) => {
+export const inconsistent: RuleModule<InconsistentDetail> = {
+  check: (inp, { earlier, severity }) => check(inp, earlier, severity),
+
+  render(d, { object, kind }) {
+    const [mw, lw] = [pathWords(d.more.path), pathWords(d.less.path)];
+    const lead = d.case === 'same'
+      ? `${object} (${kind}): ${mw} leaves ${sign(d.more.refs)} but ${lw} leaves ${sign(d.less.refs)}, and a caller cannot tell them apart`
+      : `${object} (${kind}): on error, ${mw} keeps ${sign(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${sign(d.less.refs)}`;
+    const x = d.extra;
+    return {
+      message: lead,
+      related: [
+        { line: d.more.path.exitLine, message: `${mw}: ${sign(d.more.refs)}`, path: d.more.path.path },
+        { line: d.less.path.exitLine, message: `${lw}: ${sign(d.less.refs)}`, path: d.less.path.path },
+        ...(x ? [{ line: x.line, message: `${x.call}() ${sign(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path` }] : []),
+      ],
+    };
+  },
+
+  move(d, mv) {
+    return {
+      ...d, more: { ...d.more, path: movePath(d.more.path, mv) }, less: { ...d.less, path: movePath(d.less.path, mv) },
+      ...(d.extra ? { extra: moveStep(d.extra, mv) } : {}),
+    };
+  },
+};
+
+function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSeverity): Diagnostic[] {
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
   const decls = inp.cfg.decls;
@@ -69,7 +108,7 @@ export const checkInconsistent: Check = (inp, { earlier, severity }) => {
       if (ra === rb) continue;
       const [hi, lo] = ra > rb ? [a, b] : [b, a];
       reported = true;
-      out.push(inconsistent(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
+      out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
     }
     if (reported) continue;
     // an error path that keeps more than every success path
@@ -83,7 +122,7 @@ export const checkInconsistent: Check = (inp, { earlier, severity }) => {
       const r = refsOf(x.st);
       if (r > 0 && r > maxOk) {
         const lo = successes.find((s) => refsOf(s.st) === maxOk)!;
-        out.push(inconsistent(fn, display, key, x, lo, inp.classes, refsOf, 'error', severity));
+        out.push(report(fn, display, key, x, lo, inp.classes, refsOf, 'error', severity));
         break;
       }
     }
@@ -93,41 +132,39 @@ export const checkInconsistent: Check = (inp, { earlier, severity }) => {
   const leaked = new Set(leakDiags.map((d) => `${d.object}@${d.line}`));
   const leakedOnPath = new Set(leakDiags.flatMap((d) => (d.paths ?? []).map((cid) => `${d.object}#${cid}`)));
   return out.filter((d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)));
-};
+}
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */
-function distinctWords(a: PathClass, b: PathClass, ids: [number, number], sa: State, sb: State): [string, string] {
-  const wa = pathWords(a), wb = pathWords(b);
-  if (wa !== wb) return [wa, wb];
+function distinct(a: PathClass, b: PathClass, sa: State, sb: State): [PathRef, PathRef] {
+  const ra = pathRef(a), rb = pathRef(b);
+  if (pathWords(ra) !== pathWords(rb)) return [ra, rb];
   // the difference is which way a callee went (`namei_setup() ends on its path #3`)
   const viaA = sa.paramConds.find((p) => isCalleePath(p) && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
   const viaB = viaA && sb.paramConds.find((q) => q.key === viaA.key);
-  if (viaA && viaB) return [`${wa}, where ${viaA.text}`, `${wb}, where ${viaB.text}`];
+  if (viaA && viaB) return [{ ...ra, differs: { where: viaA.text } }, { ...rb, differs: { where: viaB.text } }];
   const inB = new Set(b.lines), inA = new Set(a.lines);
   const onlyA = a.lines.find((l) => !inB.has(l)), onlyB = b.lines.find((l) => !inA.has(l));
-  const via = (w: string, l: number | undefined, other: number | undefined, id: number) => l !== undefined ? `${w}, through line ${l}` : other !== undefined ? `${w}, not through line ${other}` : `${w} (path #${id})`;
-  return [via(wa, onlyA, onlyB, ids[0]), via(wb, onlyB, onlyA, ids[1])];
+  const via = (r: PathRef, l: number | undefined, other: number | undefined): PathRef =>
+    ({ ...r, differs: l !== undefined ? { through: l } : other !== undefined ? { notThrough: other } : { byNumber: true } });
+  return [via(ra, onlyA, onlyB), via(rb, onlyB, onlyA)];
 }
 
-function inconsistent(fn: string, display: string, key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error', severity: RuleSeverity): Diagnostic {
+function report(fn: string, display: string, key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error', severity: RuleSeverity): Diagnostic {
   const hc = classes[hi.cid], lc = classes[lo.cid];
-  const [hw, lw] = distinctWords(hc, lc, [hi.cid, lo.cid], hi.st, lo.st);
+  const [more, less] = distinct(hc, lc, hi.st, lo.st);
   const loLines = new Set(lc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
   const hiLines = new Set(hc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
-  const extra: Step | undefined = [...hc.steps].reverse().find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`))
-    ?? lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
-  const kind = hi.st.objects.get(key)?.kind ?? 'object';
-  const lead = why === 'same'
-    ? `${display} (${kind}): ${hw} leaves ${sign(refsOf(hi.st))} but ${lw} leaves ${sign(refsOf(lo.st))}, and a caller cannot tell them apart`
-    : `${display} (${kind}): on error, ${hw} keeps ${sign(refsOf(hi.st))} while ${lo.st.exit?.returnClass === 'unknown' ? 'otherwise' : 'on success'} ${lw} leaves ${sign(refsOf(lo.st))}`;
-  return {
-    rule: 'inconsistent', severity: severity(hi.st.objects.get(key)?.inferred), function: fn,
-    line: extra?.line ?? hc.exit.line, object: display, message: lead,
-    related: [
-      { line: hc.exit.line, message: `${hw}: ${sign(refsOf(hi.st))}`, path: hi.cid },
-      { line: lc.exit.line, message: `${lw}: ${sign(refsOf(lo.st))}`, path: lo.cid },
-      ...(extra ? [{ line: extra.line, message: `${extra.call}() ${sign(extra.delta)} only on ${extra.delta > 0 ? 'the first' : 'the second'} path` }] : []),
-    ],
-    paths: [hi.cid, lo.cid],
-  };
+  const gained: Step | undefined = [...hc.steps].reverse().find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`));
+  const released: Step | undefined = gained ? undefined : lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
+  const extra = gained ?? released;
+  const o = hi.st.objects.get(key);
+  return diagnostic(inconsistent, {
+    rule: 'inconsistent', severity: severity(o?.inferred), function: fn, line: extra?.line ?? hc.exit.line, object: display,
+    kind: o?.kind ?? 'object', paths: [hi.cid, lo.cid], overwritten: overwrittenOf(key, display),
+  }, {
+    rule: 'inconsistent', case: why,
+    more: { path: more, refs: refsOf(hi.st) },
+    less: { path: less, refs: refsOf(lo.st), ...(why === 'error' && lo.st.exit?.returnClass === 'unknown' ? { otherwise: true } : {}) },
+    ...(extra ? { extra: { ...countStep(extra), onlyOn: gained ? 'more' : 'less' } } : {}),
+  });
 }

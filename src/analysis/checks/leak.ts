@@ -2,45 +2,75 @@
  * leak: a reference this function obtained (or a separate counter it raised) that a path
  * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed.
  */
-import type { Diagnostic } from '../result';
+import type { PathRef } from '../result';
 import { parseKey, rootClass, throughPointer, embeddedInPointee, keyBeforeOverwrite, displayBeforeOverwrite } from '../paths/access';
-import type { Check } from './rule';
-import { pathWords, sign } from './words';
+import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
+import { movePath, pathRef, pathWords, sign } from './words';
 
-export const checkLeaks: Check = (inp, { severity }) => {
-  const decls = inp.cfg.decls;
-  const leaks = new Map<string, { d: Diagnostic; classes: Set<number> }>();
-  for (const st of inp.exits) {
-    const cid = inp.classOf.get(st)!;
-    const cls = inp.classes[cid];
-    for (const [k, o] of st.objects) {
-      const p = parseKey(keyBeforeOverwrite(k));
-      const rc = rootClass(p.root, decls);
-      // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
-      const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
-      const pending = o.refs - o.transferred;
-      const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
-      const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
-      if (!((ownedHere && pending > 0) || lostWithMemory || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn))) continue;
-      const line = o.lastAcquire ?? cls.exit.line;
-      const what = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory ? `${counterLeak[0]} ${sign(counterLeak[1])}` : `${sign(pending)} reference${pending > 1 ? 's' : ''}`;
-      // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
-      const id = `${displayBeforeOverwrite(o.display)}@${line}`;
-      const e = leaks.get(id);
-      if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.d.related.push({ line: cls.exit.line, message: `also leaked on ${pathWords(cls)}`, path: cid }); } continue; }
-      const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
-      leaks.set(id, {
-        classes: new Set([cid]),
-        d: {
-          rule: 'leak', severity: severity(o.inferred), function: inp.cfg.name, line, object: o.display,
-          message: `${o.display} (${o.kind}) keeps ${what} taken at line ${line}${acquireStep ? ` by ${acquireStep.call}()` : ''}: ${lostWithMemory && o.lost
-            ? `it was stored in ${o.lost.where}, which ${pathWords(cls)} frees at line ${o.lost.line} without releasing it`
-            : `${pathWords(cls)} neither releases, returns, stores nor hands it on`}`,
-          related: [{ line: cls.exit.line, message: `leaked on ${pathWords(cls)}`, path: cid }],
-          paths: [cid], inferred: o.inferred || undefined,
-        },
-      });
+export interface LeakDetail {
+  rule: 'leak';
+  /** References kept; with `counter`, how far that separate counter stays raised. */
+  kept: number;
+  counter?: string;
+  /** The line of the last acquire (the diagnostic's line) and, when the path shows it, its call. */
+  acquiredAt: number;
+  acquiredBy?: string;
+  /** The paths that keep it; the message names the first. */
+  paths: PathRef[];
+  /** The references were stored in memory (`where`) that the first path frees at `freedAt`. */
+  lostIn?: { where: string; freedAt: number };
+}
+
+export const leak: RuleModule<LeakDetail> = {
+  check(inp, { severity }) {
+    const decls = inp.cfg.decls;
+    const leaks = new Map<string, { head: Head; detail: LeakDetail; classes: Set<number> }>();
+    for (const st of inp.exits) {
+      const cid = inp.classOf.get(st)!;
+      const cls = inp.classes[cid];
+      for (const [k, o] of st.objects) {
+        const p = parseKey(keyBeforeOverwrite(k));
+        const rc = rootClass(p.root, decls);
+        // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
+        const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
+        const pending = o.refs - o.transferred;
+        const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
+        const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
+        if (!((ownedHere && pending > 0) || lostWithMemory || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn))) continue;
+        const line = o.lastAcquire ?? cls.exit.line;
+        // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
+        const id = `${displayBeforeOverwrite(o.display)}@${line}`;
+        const e = leaks.get(id);
+        if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.detail.paths.push(pathRef(cls)); } continue; }
+        const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
+        const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
+        leaks.set(id, {
+          classes: new Set([cid]),
+          head: { rule: 'leak', severity: severity(o.inferred), function: inp.cfg.name, line, object: o.display, kind: o.kind, paths: [cid], inferred: o.inferred || undefined, overwritten: overwrittenOf(k, o.display) },
+          detail: {
+            rule: 'leak', kept: byCounter ? counterLeak[1] : pending, ...(byCounter ? { counter: counterLeak[0] } : {}),
+            acquiredAt: line, ...(acquireStep ? { acquiredBy: acquireStep.call } : {}), paths: [pathRef(cls)],
+            ...(lostWithMemory && o.lost ? { lostIn: { where: o.lost.where, freedAt: o.lost.line } } : {}),
+          },
+        });
+      }
     }
-  }
-  return [...leaks.values()].map(({ d }) => ({ ...d, paths: [...new Set(d.paths)] }));
+    return [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
+  },
+
+  render(d, { object, kind }) {
+    const what = d.counter !== undefined ? `${d.counter} ${sign(d.kept)}` : `${sign(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
+    const first = pathWords(d.paths[0]);
+    const fate = d.lostIn
+      ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`
+      : `${first} neither releases, returns, stores nor hands it on`;
+    return {
+      message: `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}${d.acquiredBy ? ` by ${d.acquiredBy}()` : ''}: ${fate}`,
+      related: d.paths.map((p, i) => ({ line: p.exitLine, message: `${i ? 'also leaked' : 'leaked'} on ${pathWords(p)}`, path: p.path })),
+    };
+  },
+
+  move(d, mv) {
+    return { ...d, acquiredAt: mv(d.acquiredAt), paths: d.paths.map((p) => movePath(p, mv)), ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}) };
+  },
 };

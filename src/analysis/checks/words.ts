@@ -1,11 +1,36 @@
-/** Wording shared by the rules' messages. */
-import type { PathClass } from '../result';
+/** Wording and structure shared by the rules' diagnostics. */
+import type { CountStep, PathClass, PathRef, Step } from '../result';
 
 export const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
-/** `the path returning 0 at line 211 (drv != NULL, error == 0)`: its exit and its last two conditions. */
-export function pathWords(c: PathClass): string {
-  const ret = c.exit.returns === 'void' ? 'returning' : `returning ${c.exit.returns}`;
-  const conds = c.conditions.length ? ` (${c.conditions.slice(-2).join(', ')})` : '';
-  return `the path ${ret} at line ${c.exit.line}${conds}`;
+/** A path class as a diagnostic names it: its exit, return and last two conditions. */
+export function pathRef(c: PathClass): PathRef {
+  return { path: c.id, exitLine: c.exit.line, returns: c.exit.returns, conditions: c.conditions.slice(-2) };
+}
+
+/** `the path returning 0 at line 211 (drv != NULL, error == 0)`, and what tells it apart when set. */
+export function pathWords(p: PathRef): string {
+  const ret = p.returns === 'void' ? 'returning' : `returning ${p.returns}`;
+  const conds = p.conditions.length ? ` (${p.conditions.join(', ')})` : '';
+  const words = `the path ${ret} at line ${p.exitLine}${conds}`;
+  const d = p.differs;
+  if (!d) return words;
+  if ('where' in d) return `${words}, where ${d.where}`;
+  if ('through' in d) return `${words}, through line ${d.through}`;
+  if ('notThrough' in d) return `${words}, not through line ${d.notThrough}`;
+  return `${words} (path #${p.path})`;
+}
+
+export function movePath(p: PathRef, mv: (line: number) => number): PathRef {
+  const d = p.differs;
+  const differs = d && 'through' in d ? { through: mv(d.through) } : d && 'notThrough' in d ? { notThrough: mv(d.notThrough) } : d;
+  return { ...p, exitLine: mv(p.exitLine), ...(differs ? { differs } : {}) };
+}
+
+export function countStep(s: Step): CountStep {
+  return { line: s.line, call: s.call, delta: s.delta, ...(s.note ? { note: s.note } : {}) };
+}
+
+export function moveStep<S extends CountStep>(s: S, mv: (line: number) => number): S {
+  return { ...s, line: mv(s.line) };
 }
