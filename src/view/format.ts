@@ -1,8 +1,8 @@
 /** The number formats every view shares: a signed count and a delta cell. */
 import type { Delta } from '../analysis/result';
+import { signed } from '../analysis/signed';
 
-/** `+2`, `0`, `-1`: the one way a change of a count is written. */
-export const signed = (n: number): string => (n > 0 ? `+${n}` : `${n}`);
+export { signed };
 
 /** The editor's cell: `+3 (+1 existence, +2 refs)`, or the plain number when only one part is non-zero; `handed on` when the path handed it on. */
 export function deltaCell(d: Delta | undefined): string {

@@ -1,11 +1,11 @@
 /**
  * Lens titles above a function: one per counted object, summing up what the paths do to it
- * (`*dev cdev: +3 new · +1 existing · 0 on 15 paths`), one per problem the registry shows as a
- * lens, and one when a budget cut the analysis. Words come from the deltas and return
+ * (`*dev cdev: +3 new · +1 existing · 0 on 15 paths`), one per problem in its rule's wording
+ * (the registry's `lens`, from the diagnostic's detail), and one when a budget cut the analysis. Words come from the deltas and return
  * classes, never from driver names.
  */
 import type { Delta, Diagnostic, FunctionResult, PathClass } from '../analysis/result';
-import { ruleSpec } from '../analysis/checks/registry';
+import { lensTitle } from '../analysis/checks/registry';
 import { signed } from './format';
 
 export interface LensView {
@@ -65,16 +65,6 @@ export function objectsOf(fn: FunctionResult): { object: string; kind: string; c
   return [...seen.values()];
 }
 
-/** A diagnostic message cut to lens size: without the function's own name and the path details. */
-function problemTitle(d: Diagnostic, fnName: string): string {
-  let msg = d.message.replace(new RegExp(`\\b${fnName.replace(/\W/g, '\\$&')}\\(\\)\\s*`, 'g'), '');
-  msg = msg.split(/ on the path| on paths|: the path|: total |\. /)[0].replace(/[:,;.]\s*$/, '');
-  // the object and what counts are on the summary lens beside it
-  msg = msg.replace(/ on \S+ beyond the existence reference(?= \()/, '');
-  if (msg.length > 110) msg = `${msg.slice(0, 107)}...`;
-  return `${d.rule}: ${msg}${d.inferred ? ' (inferred)' : ''}`;
-}
-
 /** The lenses of one function, given the file's diagnostics. */
 export function functionLenses(fn: FunctionResult, diagnostics: readonly Diagnostic[]): LensView[] {
   const lenses: LensView[] = [];
@@ -83,9 +73,9 @@ export function functionLenses(fn: FunctionResult, diagnostics: readonly Diagnos
     lenses.push({ title: `${name}: ${objectSummary(fn, o.object, o.counter)}` });
   }
   for (const d of diagnostics) {
-    if (d.function === fn.name && ruleSpec(d.rule).lens && d.line >= fn.range.line && d.line <= fn.range.endLine) {
-      lenses.push({ title: problemTitle(d, fn.name), path: d.paths?.[0] });
-    }
+    if (d.function !== fn.name || d.line < fn.range.line || d.line > fn.range.endLine) continue;
+    const title = lensTitle(d);
+    if (title) lenses.push({ title, path: d.paths?.[0] });
   }
   return lenses;
 }

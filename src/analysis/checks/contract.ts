@@ -5,7 +5,7 @@
 import type { CountStep, Diagnostic, PathRef } from '../result';
 import { keyOf, extend, type AccessPath } from '../paths/access';
 import { diagnostic, type RuleModule } from './rule';
-import { countStep, movePath, moveStep, pathRef, pathWords, sign } from './words';
+import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
 export interface ContractDetail {
   rule: 'contract';
@@ -64,13 +64,13 @@ export const contract: RuleModule<ContractDetail> = {
   },
 
   render(d, { function: fn, object }) {
-    const story = d.steps.map((s) => `${s.call}${s.note ? ` ${s.note}` : ''} ${sign(s.delta)} at line ${s.line}`).join(', ');
+    const story = d.steps.map((s) => `${s.call}${s.note ? ` ${s.note}` : ''} ${signed(s.delta)} at line ${s.line}`).join(', ');
     const path = pathWords(d.path);
     return {
-      message: `${d.role} ${fn}() hands out ${sign(d.handedOut)} on ${object} beyond the existence reference (expected ${sign(d.expected)}) on ${path}: total ${sign(d.existence + d.handedOut)}${story ? ` = ${story}` : ''}${d.why ? `. ${d.why}` : ''}`,
+      message: `${d.role} ${fn}() hands out ${signed(d.handedOut)} on ${object} beyond the existence reference (expected ${signed(d.expected)}) on ${path}: total ${signed(d.existence + d.handedOut)}${story ? ` = ${story}` : ''}${d.why ? `. ${d.why}` : ''}`,
       related: [
         { line: d.registeredAt, message: `registered as ${d.role} by ${d.registrar}` },
-        ...d.steps.map((s) => ({ line: s.line, message: `${s.call}() ${sign(s.delta)}${s.note ? ` (${s.note})` : ''}`, path: d.path.path })),
+        ...d.steps.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`, path: d.path.path })),
         { line: d.path.exitLine, message: `exit of ${path}`, path: d.path.path },
       ],
     };

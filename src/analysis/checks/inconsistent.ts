@@ -6,7 +6,7 @@ import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result'
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
 import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
-import { countStep, movePath, moveStep, pathRef, pathWords, sign } from './words';
+import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
 export interface InconsistentDetail {
   rule: 'inconsistent';
@@ -47,15 +47,15 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
   render(d, { object, kind }) {
     const [mw, lw] = [pathWords(d.more.path), pathWords(d.less.path)];
     const lead = d.case === 'same'
-      ? `${object} (${kind}): ${mw} leaves ${sign(d.more.refs)} but ${lw} leaves ${sign(d.less.refs)}, and a caller cannot tell them apart`
-      : `${object} (${kind}): on error, ${mw} keeps ${sign(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${sign(d.less.refs)}`;
+      ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)}, and a caller cannot tell them apart`
+      : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
     const x = d.extra;
     return {
       message: lead,
       related: [
-        { line: d.more.path.exitLine, message: `${mw}: ${sign(d.more.refs)}`, path: d.more.path.path },
-        { line: d.less.path.exitLine, message: `${lw}: ${sign(d.less.refs)}`, path: d.less.path.path },
-        ...(x ? [{ line: x.line, message: `${x.call}() ${sign(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path` }] : []),
+        { line: d.more.path.exitLine, message: `${mw}: ${signed(d.more.refs)}`, path: d.more.path.path },
+        { line: d.less.path.exitLine, message: `${lw}: ${signed(d.less.refs)}`, path: d.less.path.path },
+        ...(x ? [{ line: x.line, message: `${x.call}() ${signed(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path` }] : []),
       ],
     };
   },

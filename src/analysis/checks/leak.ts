@@ -5,7 +5,7 @@
 import type { PathRef } from '../result';
 import { parseKey, rootClass, throughPointer, embeddedInPointee, keyBeforeOverwrite, displayBeforeOverwrite } from '../paths/access';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
-import { movePath, pathRef, pathWords, sign } from './words';
+import { movePath, pathRef, pathWords, signed } from './words';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -59,7 +59,7 @@ export const leak: RuleModule<LeakDetail> = {
   },
 
   render(d, { object, kind }) {
-    const what = d.counter !== undefined ? `${d.counter} ${sign(d.kept)}` : `${sign(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
+    const what = d.counter !== undefined ? `${d.counter} ${signed(d.kept)}` : `${signed(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
     const first = pathWords(d.paths[0]);
     const fate = d.lostIn
       ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`

@@ -1,7 +1,7 @@
 /** over-release: a path releases an object more often than this function obtained it. */
 import type { CountStep, PathRef } from '../result';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
-import { countStep, movePath, moveStep, pathRef, pathWords, sign } from './words';
+import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
 export interface OverReleaseDetail {
   rule: 'over-release';
@@ -35,8 +35,8 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
 
   render(d, { object, kind }) {
     return {
-      message: `${object} (${kind}) is released more often than this function obtained it: ${pathWords(d.path)} leaves ${sign(d.left)}`,
-      related: d.gains.map((s) => ({ line: s.line, message: `${s.call}() ${sign(s.delta)}` })),
+      message: `${object} (${kind}) is released more often than this function obtained it: ${pathWords(d.path)} leaves ${signed(d.left)}`,
+      related: d.gains.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}` })),
     };
   },
 

@@ -7,10 +7,11 @@
 import type { Diagnostic, Severity } from '../result';
 import type { RuleModule } from './rule';
 import { overwrittenDisplay } from '../paths/access';
-import { contract } from './contract';
-import { leak } from './leak';
-import { overRelease } from './over-release';
-import { inconsistent } from './inconsistent';
+import { signed } from '../signed';
+import { contract, type ContractDetail } from './contract';
+import { leak, type LeakDetail } from './leak';
+import { overRelease, type OverReleaseDetail } from './over-release';
+import { inconsistent, type InconsistentDetail } from './inconsistent';
 import { budget } from './budget';
 
 export interface RuleSpec {
@@ -19,21 +20,37 @@ export interface RuleSpec {
   inferredSeverity?: Severity;
   /** SARIF `shortDescription`. */
   short: string;
-  /** Shown as a code lens above its function. */
-  lens: boolean;
+  /** The title of its code lens above the function, after `rule: ` (no lens when absent). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each row's wording takes its own detail type
+  lens?: (detail: any, d: Diagnostic) => string;
   /** Its check (absent for notes about the analysis itself) and its wording (absent when the message is plain text). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each row's module has its own detail type
   module?: RuleModule<any>;
 }
 
 export const RULES = {
-  contract: { severity: 'error', short: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).', lens: true, module: contract },
-  leak: { severity: 'warning', inferredSeverity: 'info', short: 'A reference acquired on a path is neither released, returned, stored nor handed on.', lens: true, module: leak },
-  'over-release': { severity: 'error', inferredSeverity: 'info', short: 'A path releases more references than it obtained.', lens: true, module: overRelease },
-  inconsistent: { severity: 'warning', inferredSeverity: 'info', short: 'Two paths a caller cannot tell apart leave different reference counts.', lens: true, module: inconsistent },
-  budget: { severity: 'info', short: 'The analysis of a function was cut short by a resource bound.', lens: false, module: budget },
-  parse: { severity: 'info', short: 'Source the analysis could not read.', lens: false },
-  model: { severity: 'error', short: 'A problem in a model file.', lens: false },
+  contract: {
+    severity: 'error', short: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).', module: contract,
+    lens: (x: ContractDetail) => `${x.role} hands out ${signed(x.handedOut)} (expected ${signed(x.expected)})`,
+  },
+  leak: {
+    severity: 'warning', inferredSeverity: 'info', short: 'A reference acquired on a path is neither released, returned, stored nor handed on.', module: leak,
+    lens: (x: LeakDetail, d: Diagnostic) => `${d.overwritten?.name ?? d.object} keeps ${x.counter ? `${x.counter} ` : ''}${signed(x.kept)}${x.acquiredBy ? ` from ${x.acquiredBy}()` : ''} at line ${x.acquiredAt}${
+      x.lostIn ? `, freed with ${x.lostIn.where}` : x.paths.length > 1 ? ` on ${x.paths.length} paths` : ''}`,
+  },
+  'over-release': {
+    severity: 'error', inferredSeverity: 'info', short: 'A path releases more references than it obtained.', module: overRelease,
+    lens: (x: OverReleaseDetail, d: Diagnostic) => `${d.overwritten?.name ?? d.object} released below what was obtained at line ${d.line} (leaves ${signed(x.left)})`,
+  },
+  inconsistent: {
+    severity: 'warning', inferredSeverity: 'info', short: 'Two paths a caller cannot tell apart leave different reference counts.', module: inconsistent,
+    lens: (x: InconsistentDetail, d: Diagnostic) => x.case === 'same'
+      ? `${d.overwritten?.name ?? d.object} is ${signed(x.more.refs)} on one path returning ${x.more.path.returns}, ${signed(x.less.refs)} on another`
+      : `${d.overwritten?.name ?? d.object} keeps ${signed(x.more.refs)} returning ${x.more.path.returns}, ${signed(x.less.refs)} ${x.less.otherwise ? 'otherwise' : 'on success'}`,
+  },
+  budget: { severity: 'info', short: 'The analysis of a function was cut short by a resource bound.', module: budget },
+  parse: { severity: 'info', short: 'Source the analysis could not read.' },
+  model: { severity: 'error', short: 'A problem in a model file.' },
 } as const satisfies Record<string, RuleSpec>;
 
 export type RuleId = keyof typeof RULES;
@@ -49,6 +66,13 @@ export function ruleSpec(id: RuleId): RuleSpec {
 /** A rule that checks a function's paths, not a note about the analysis itself (parse, budget, model). */
 export function isCheckedRule(rule: string): boolean {
   return Object.hasOwn(RULES, rule) && ruleSpec(rule as RuleId).module?.check !== undefined;
+}
+
+/** The lens title of a diagnostic (`leak: dev keeps +1 from dev_ref() at line 72`), when its rule has one. */
+export function lensTitle(d: Diagnostic): string | undefined {
+  const spec = ruleSpec(d.rule);
+  if (!spec.lens || !d.detail) return undefined;
+  return `${d.rule}: ${spec.lens(d.detail, d)}${d.inferred ? ' (inferred)' : ''}`;
 }
 
 /** The module that words a detail (typed by the detail's own rule). */

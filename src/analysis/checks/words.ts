@@ -1,7 +1,7 @@
 /** Wording and structure shared by the rules' diagnostics. */
 import type { CountStep, PathClass, PathRef, Step } from '../result';
 
-export const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
+export { signed } from '../signed';
 
 /** A path class as a diagnostic names it: its exit, return and last two conditions. */
 export function pathRef(c: PathClass): PathRef {
