@@ -91,7 +91,14 @@ export interface FunctionResult {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export interface Related { line: number; column?: number; message: string; path?: number }
+export interface Related {
+  line: number;
+  column?: number;
+  message: string;
+  /** The path class it is about; `paths` when it stands for several that read alike (`path` is the first). */
+  path?: number;
+  paths?: number[];
+}
 
 export interface Diagnostic {
   /** A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`, `inconsistent`, `contract`, `parse`, `model`, `budget`. */

@@ -11,7 +11,8 @@ export function editorMessage(d: Diagnostic): string {
   return `${problemLine(d)}${d.inferred ? ' (inferred)' : ''}`;
 }
 
-/** A related entry as the editor lists it: `path #4: leaked on the path ...`. */
+/** A related entry as the editor lists it: `path #4: leaked on the path ...`, `paths #4, #5: ...`. */
 export function relatedLine(r: Related): string {
+  if (r.paths && r.paths.length > 1) return `paths ${r.paths.map((p) => `#${p}`).join(', ')}: ${r.message}`;
   return r.path !== undefined ? `path #${r.path}: ${r.message}` : r.message;
 }

@@ -5,7 +5,7 @@
 import type { PathRef } from '../result';
 import { parseKey, rootClass, throughPointer, embeddedInPointee, keyBeforeOverwrite, displayBeforeOverwrite } from '../paths/access';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
-import { movePath, pathRef, pathWords, signed } from './words';
+import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -66,7 +66,8 @@ export const leak: RuleModule<LeakDetail> = {
       : `${first} neither releases, returns, stores nor hands it on`;
     return {
       message: `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}${d.acquiredBy ? ` by ${d.acquiredBy}()` : ''}: ${fate}`,
-      related: d.paths.map((p, i) => ({ line: p.exitLine, message: `${i ? 'also leaked' : 'leaked'} on ${pathWords(p)}`, path: p.path })),
+      // paths that read alike (they differ in some other object) are one entry
+      related: alike(d.paths).map((g, i) => ({ line: g[0].exitLine, message: `${i ? 'also leaked' : 'leaked'} on ${pathWords(g[0], g.length)}`, ...onPaths(g) })),
     };
   },
 

@@ -8,11 +8,14 @@ export function pathRef(c: PathClass): PathRef {
   return { path: c.id, exitLine: c.exit.line, returns: c.exit.returns, conditions: c.conditions.slice(-2) };
 }
 
-/** `the path returning 0 at line 211 (drv != NULL, error == 0)`, and what tells it apart when set. */
-export function pathWords(p: PathRef): string {
+/**
+ * `the path returning 0 at line 211 (drv != NULL, error == 0)`, and what tells it apart when
+ * set; `2 paths returning ...` for `count` paths that read alike.
+ */
+export function pathWords(p: PathRef, count = 1): string {
   const ret = p.returns === 'void' ? 'returning' : `returning ${p.returns}`;
   const conds = p.conditions.length ? ` (${p.conditions.join(', ')})` : '';
-  const words = `the path ${ret} at line ${p.exitLine}${conds}`;
+  const words = `${count > 1 ? `${count} paths` : 'the path'} ${ret} at line ${p.exitLine}${conds}`;
   const d = p.differs;
   if (!d) return words;
   if ('where' in d) return `${words}, where ${d.where}`;
@@ -33,4 +36,20 @@ export function countStep(s: Step): CountStep {
 
 export function moveStep<S extends CountStep>(s: S, mv: (line: number) => number): S {
   return { ...s, line: mv(s.line) };
+}
+
+/** Paths grouped by how they read, in order of first appearance. */
+export function alike(paths: readonly PathRef[]): PathRef[][] {
+  const groups = new Map<string, PathRef[]>();
+  for (const p of paths) {
+    const w = pathWords(p);
+    const g = groups.get(w);
+    if (g) g.push(p); else groups.set(w, [p]);
+  }
+  return [...groups.values()];
+}
+
+/** A related entry about one path, or about several that read alike. */
+export function onPaths(group: readonly PathRef[]): { path: number; paths?: number[] } {
+  return group.length > 1 ? { path: group[0].path, paths: group.map((p) => p.path) } : { path: group[0].path };
 }
