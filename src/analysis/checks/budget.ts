@@ -9,8 +9,9 @@ export interface BudgetDetail {
 }
 
 export const budget: RuleModule<BudgetDetail> = {
-  render(d, { function: fn }) {
-    return { message: `${fn}(): analysis cut short: ${d.reason}; diagnostics for this function are not reported`, related: [] };
+  // the function is named where the message is shown (`f(): analysis cut short: ...`)
+  render(d) {
+    return { message: `analysis cut short: ${d.reason}; diagnostics for this function are not reported`, related: [] };
   },
   // the reason is the engine's text: a line inside it stays as the engine wrote it
   move: (d) => d,
@@ -18,5 +19,5 @@ export const budget: RuleModule<BudgetDetail> = {
 
 export function budgetDiagnostic(fn: string, line: number, reason: string): Diagnostic {
   const detail: BudgetDetail = { rule: 'budget', reason };
-  return { rule: 'budget', severity: 'info', function: fn, line, ...budget.render(detail, { function: fn }), detail };
+  return { rule: 'budget', severity: 'info', function: fn, line, ...budget.render(detail, {}), detail };
 }

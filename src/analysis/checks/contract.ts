@@ -63,11 +63,11 @@ export const contract: RuleModule<ContractDetail> = {
     return out;
   },
 
-  render(d, { function: fn, object }) {
-    const story = d.steps.map((s) => `${s.call}${s.note ? ` ${s.note}` : ''} ${signed(s.delta)} at line ${s.line}`).join(', ');
+  // the function is named where the message is shown (`tunclone(): ...`), and the counted calls are the related entries
+  render(d, { object }) {
     const path = pathWords(d.path);
     return {
-      message: `${d.role} ${fn}() hands out ${signed(d.handedOut)} on ${object} beyond the existence reference (expected ${signed(d.expected)}) on ${path}: total ${signed(d.existence + d.handedOut)}${story ? ` = ${story}` : ''}${d.why ? `. ${d.why}` : ''}`,
+      message: `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference (expected ${signed(d.expected)}; total ${signed(d.existence + d.handedOut)}) on ${path}${d.why ? `. ${d.why}` : ''}`,
       related: [
         { line: d.registeredAt, message: `registered as ${d.role} by ${d.registrar}` },
         ...d.steps.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`, path: d.path.path })),

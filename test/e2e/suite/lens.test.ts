@@ -66,7 +66,7 @@ suite('Refcount Lens: language features on vpipe.c', () => {
       vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === 'contract'));
     assert.strictEqual(contract.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(contract.source, 'refcount-lens');
-    assert.match(contract.message, /dev_clone handler vpipe_lookup\(\) hands out \+2 .*\(expected \+1\)/);
+    assert.match(contract.message, /^vpipe_lookup\(\): dev_clone handler hands out \+2 on \*dev beyond the existence reference \(expected \+1; total \+3\)/);
     assert.strictEqual(contract.range.start.line, lineOf('dev_ref(*dev);', lineOf('vpipe_new_node(vp, cred, dev)')));
     const related = contract.relatedInformation ?? [];
     const relatedLines = related.map((r) => r.location.range.start.line);
