@@ -1,13 +1,14 @@
 /**
  * Hover and tooltip texts, in Markdown: on a function's name its path table (path,
  * conditions, exit line, return, one delta cell per object); on a counted call what it does
- * on each path through it, then those paths' table; an inlay hint's tooltip lists the paths
+ * and the count it leaves on each path through it; an inlay hint's tooltip lists the paths
  * through its call with their change there and their total.
  */
 import type { Diagnostic, FunctionResult, PathClass } from '../analysis/result';
-import type { CallSite } from './sites';
+import { what, type CallSite } from './sites';
 import { deltaCell, objectColumn, signed } from './format';
 import { describeSource } from './sources';
+import { stepWords } from './steps';
 
 export function functionHover(fn: FunctionResult, diagnostics: readonly Diagnostic[] = []): string {
   const roles = fn.roles?.length ? ` — ${fn.roles.join(', ')}` : '';
@@ -23,25 +24,45 @@ export function functionHover(fn: FunctionResult, diagnostics: readonly Diagnost
   return out.join('\n');
 }
 
+/** At most this many paths are listed in a call's hover; the function name's hover has them all. */
+const HOVER_PATHS = 6;
+
+/**
+ * A counted call's hover, short enough to read under the diagnostic the editor shows first:
+ * what the call does and the count after it on each path through it (first line), then each
+ * path's counted steps on the object, each with the count it leaves (`+1, now +3`).
+ */
 export function callHover(site: CallSite): string {
-  const origin = site.sources.map(describeSource).filter(Boolean).join(', ');
-  const out = [
-    `**${site.call}()** → \`${site.object}\` (${site.kind}): **${site.label}**${origin ? ` · model: ${origin}` : ''}`,
-    '',
-  ];
+  const extras = site.extras.length ? `, ${site.extras.join(', ')}` : '';
+  const out = [`**${site.call}()** ${site.values} on \`${site.object}\` (${what(site)}${extras}): ${countsAfter(site)}`, ''];
   const through = new Set(site.paths.map((p) => p.id));
   const paths = site.fn.paths.filter((p) => through.has(p.id));
-  for (const p of paths) out.push(`- #${p.id}: ${stepsText(p, site.object)}`);
-  out.push('', pathTable(site.fn, paths));
+  for (const p of paths.slice(0, HOVER_PATHS)) out.push(`- #${p.id}: ${stepsText(p, site)}`);
+  if (paths.length > HOVER_PATHS) out.push(`- and ${paths.length - HOVER_PATHS} more paths (hover ${site.fn.name}() for all)`);
+  const origin = site.sources.map(describeSource).filter(Boolean).join(', ');
+  if (origin) out.push('', `model: ${origin}`);
   return out.join('\n');
 }
 
-/** `line 101 tun_create_device MAKEDEV_REF +2 → +2 · line 104 dev_ref +1 → +3` */
-function stepsText(p: PathClass, object: string): string {
-  return p.steps
-    .filter((s) => s.object === object && s.delta !== 0)
-    .map((s) => `line ${s.line} ${s.call}${s.note ? ` ${s.note}` : ''} ${signed(s.delta)}${s.after !== undefined ? ` → ${signed(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`)
-    .join(' · ');
+/** `the count after it: +1 on path #3; +3 on paths #4, #5`. */
+function countsAfter(site: CallSite): string {
+  const byCount = new Map<number, number[]>();
+  for (const p of site.paths) if (p.after !== undefined) byCount.set(p.after, [...(byCount.get(p.after) ?? []), p.id]);
+  if (!byCount.size) return `${site.paths.length} path${site.paths.length === 1 ? '' : 's'} through it`;
+  const ids = (xs: number[]) => `path${xs.length > 1 ? 's' : ''} ${xs.slice(0, 4).map((x) => `#${x}`).join(', ')}${xs.length > 4 ? ', …' : ''}`;
+  return `the count after it: ${[...byCount].map(([n, xs]) => `${signed(n)} on ${ids(xs)}`).join('; ')}`;
+}
+
+/**
+ * `line 91 xun_make() +2 (MAKEDEV_REF), now +2 · line 93 dev_ref() +1, now +3`, and the count at
+ * the exit when it is not the last one shown (something after changed it, or handed it on).
+ */
+function stepsText(p: PathClass, site: CallSite): string {
+  const steps = p.steps.filter((s) => s.object === site.object && s.counter === site.counter && s.delta !== 0);
+  const total = p.deltas.find((d) => d.object === site.object && d.counter === site.counter);
+  const last = steps.at(-1)?.after;
+  const exit = total && (total.delta !== last || total.transferred) ? `; at the exit (line ${p.exit.line}): ${deltaCell(total)}` : '';
+  return `${steps.map(stepWords).join(' · ')}${exit}`;
 }
 
 /** The inlay hint's tooltip: the path classes through the call, with their change here and their total. */

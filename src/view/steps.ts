@@ -1,6 +1,12 @@
 /** A path's story: its counted steps, and what it handed on or stored, in order. */
-import type { PathClass } from '../analysis/result';
+import type { PathClass, Step } from '../analysis/result';
 import { signed } from './format';
+
+/** One counted step for a hover: `line 93 dev_ref() +1, now +3`: the change, then the count it leaves. */
+export function stepWords(s: Step): string {
+  const notes = [s.note, s.inferred ? 'inferred' : undefined].filter(Boolean);
+  return `line ${s.line} ${s.call}() ${signed(s.delta)}${notes.length ? ` (${notes.join(', ')})` : ''}${s.after !== undefined ? `, now ${signed(s.after)}` : ''}`;
+}
 
 /** `147 make_dev_s: *dev +1 → +1`, `153 =: *dev stored`, one entry per step. */
 export function pathStory(p: PathClass): string[] {

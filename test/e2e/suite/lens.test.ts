@@ -124,8 +124,8 @@ suite('Refcount Lens: language features on vpipe.c', () => {
     const line = lineOf('error = vpipe_new_node(vp, cred, dev);');
     const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('vpipe_new_node') + 2);
     const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos));
-    assert.match(text, /\*\*vpipe_new_node\(\)\*\* → `\*dev` \(cdev\): \*\*\+2 cdev \(MAKEDEV_REF\)\*\*/);
-    assert.match(text, /line 71 vpipe_new_node MAKEDEV_REF \+2 → \+2 · line 76 dev_ref \+1 → \+3/);
+    assert.match(text, /\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4/);
+    assert.match(text, /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/);
   });
 
   test('Show Paths from the lens highlights the path; next/previous path and step move', async () => {
