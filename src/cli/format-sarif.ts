@@ -3,7 +3,8 @@
  * threadFlow walks the path's counted steps with the running count in `state`.
  */
 import type { FileResult, PathClass } from '../analysis/result';
-import { RULES } from '../analysis/checks/registry';
+import type { Severity } from '../analysis/result';
+import { RULES, type RuleSpec } from '../analysis/checks/registry';
 import { pathToFileURL } from 'url';
 import * as path from 'path';
 
@@ -32,7 +33,7 @@ export function sarifResults(f: FileResult): object[] {
     }));
     results.push({
       ruleId: d.rule,
-      level: d.severity === 'info' ? 'note' : d.severity,
+      level: sarifLevel(d.severity),
       message: { text: d.message },
       locations: [loc(d.line)],
       relatedLocations: d.related.map((r, i) => ({ id: i, ...loc(r.line, r.message) })),
@@ -43,9 +44,20 @@ export function sarifResults(f: FileResult): object[] {
   return results;
 }
 
+function sarifLevel(s: Severity): 'error' | 'warning' | 'note' {
+  return s === 'info' ? 'note' : s;
+}
+
 /** A SARIF log around results gathered with sarifResults(). */
 export function sarifLog(results: object[], version: string, properties?: Record<string, unknown>): object {
-  const rules = Object.entries(RULES).map(([id, spec]) => ({ id, shortDescription: { text: spec.short }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
+  const rules = Object.entries(RULES).map(([id, spec]: [string, RuleSpec]) => ({
+    id,
+    shortDescription: { text: spec.short },
+    fullDescription: { text: spec.full },
+    help: { text: spec.help },
+    helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id,
+    defaultConfiguration: { level: sarifLevel(spec.severity) },
+  }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
