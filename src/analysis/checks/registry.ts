@@ -53,7 +53,7 @@ export const RULES = {
     short: 'A path releases more references than it obtained.',
     full: 'A path releases or destroys an object more often than the function obtained it, so the count falls below what the function was given: a double put, or a put of a reference a callee already dropped. Reported at the release that goes below.',
     help: 'Read the counted calls on the reported path: remove the second release, or the one that repeats a release a callee already made (its summary shows it in the hover on the call).',
-    lens: (x: OverReleaseDetail, d: Diagnostic) => `${d.overwritten?.name ?? d.object} released below what was obtained at line ${d.line} (leaves ${signed(x.left)})`,
+    lens: (x: OverReleaseDetail, d: Diagnostic) => `${d.overwritten?.name ?? d.object} left at ${signed(x.left)} by the release at line ${d.line}`,
   },
   inconsistent: {
     severity: 'warning', inferredSeverity: 'info', module: inconsistent,
