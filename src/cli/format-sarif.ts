@@ -5,6 +5,7 @@
 import type { FileResult, PathClass } from '../analysis/result';
 import type { Severity } from '../analysis/result';
 import { RULES, type RuleSpec } from '../analysis/checks/registry';
+import { signed } from '../view/format';
 import { pathToFileURL } from 'url';
 import * as path from 'path';
 
@@ -23,11 +24,11 @@ export function sarifResults(f: FileResult): object[] {
       threadFlows: [{
         locations: [
           ...p.steps.map((s) => ({
-            location: loc(s.line, `${s.call}(): ${s.object} ${s.delta > 0 ? '+' : ''}${s.delta}${s.note ? ` (${s.note})` : ''}`),
+            location: loc(s.line, `${s.call}(): ${s.object} ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`),
             state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
             kinds: [s.op],
           })),
-          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${x.delta > 0 ? '+' : ''}${x.delta}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
+          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${signed(x.delta)}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
         ],
       }],
     }));
