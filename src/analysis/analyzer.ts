@@ -15,6 +15,8 @@ import { FunctionEngine, type EngineOptions } from './paths/engine';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
+import { budgetDiagnostic } from './checks/budget';
+import { moveDiagnostic } from './checks/registry';
 import { discoverFacts, type FunctionSpan } from './facts';
 import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
@@ -320,7 +322,7 @@ export class Analyzer {
     summary.escapes = escapes;
     const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
     if (run.truncated) {
-      diagnostics.push({ rule: 'budget', severity: 'info', function: name, line: syn.line, message: `${name}(): analysis cut short: ${run.truncatedReason}; diagnostics for this function are not reported`, related: [] });
+      diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? ''));
     }
     for (const p of cfg.problems) diagnostics.push({ rule: 'parse', severity: 'info', function: name, line: p.line, message: p.message, related: [] });
     const quiet = classes.every((c) => c.deltas.length === 0) && !run.truncated;
@@ -500,10 +502,7 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
         steps: p.steps.map(mvStep),
       })),
     },
-    diagnostics: c.diagnostics.map((d) => ({
-      ...d, line: mv(d.line), endLine: d.endLine !== undefined ? mv(d.endLine) : undefined,
-      related: d.related.map((x) => ({ ...x, line: mv(x.line) })),
-      message: d.message.replace(/\bline (\d+)/g, (_, n) => `line ${Number(n) + delta}`),
-    })),
+    // worded again from their moved detail, never edited as text
+    diagnostics: c.diagnostics.map((d) => moveDiagnostic(d, mv)),
   };
 }

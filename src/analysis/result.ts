@@ -4,6 +4,8 @@
  * columns 0-based. Add fields freely; never rename or remove one (bump `version`).
  */
 
+import type { DiagnosticDetail, RuleId } from './checks/registry';
+
 export const RESULT_VERSION = 1;
 
 export interface Range { line: number; column: number; endLine: number; endColumn: number }
@@ -89,10 +91,18 @@ export interface FunctionResult {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export interface Related { line: number; column?: number; message: string; path?: number }
+export interface Related {
+  line: number;
+  column?: number;
+  message: string;
+  /** The path class it is about; `paths` when it stands for several that read alike (`path` is the first). */
+  path?: number;
+  paths?: number[];
+}
 
 export interface Diagnostic {
-  rule: 'inconsistent' | 'leak' | 'over-release' | 'contract' | 'parse' | 'model' | 'budget';
+  /** A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`, `inconsistent`, `contract`, `parse`, `model`, `budget`. */
+  rule: RuleId;
   severity: Severity;
   function?: string;
   line: number;
@@ -105,6 +115,40 @@ export interface Diagnostic {
   /** Path class ids involved, in function.paths. */
   paths?: number[];
   inferred?: boolean;
+  /** The counted object's kind (`cdev`, `ucred`, `object` when only inferred). */
+  kind?: string;
+  /** Set when `object` is a value a later assignment overwrote (a loop's next iteration): its name without that note, and the assignment's line. */
+  overwritten?: { name: string; line: number };
+  /**
+   * What `message` and `related` are worded from: the counts the rule compared and the lines
+   * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/
+   * defines its shape). Renderers read these instead of the message.
+   */
+  detail?: DiagnosticDetail;
+}
+
+/** A path class as a diagnostic names it: `the path returning 0 at line 211 (drv != NULL, error == 0)`. */
+export interface PathRef {
+  /** The class id, in function.paths. */
+  path: number;
+  exitLine: number;
+  /** The return expression as written, or `void`. */
+  returns: string;
+  /** Its last two branch conditions, in source words. */
+  conditions: string[];
+  /**
+   * What tells it apart from another path worded alike: the way a callee went (`where`), a line
+   * only it runs (`through`), a line only the other runs (`notThrough`), or nothing but its number.
+   */
+  differs?: { where: string } | { through: number } | { notThrough: number } | { byNumber: true };
+}
+
+/** One counted call on a path: `tun_create_device() +2 (MAKEDEV_REF)` at its line. */
+export interface CountStep {
+  line: number;
+  call: string;
+  delta: number;
+  note?: string;
 }
 
 /** A registration found in the file: EVENTHANDLER_REGISTER(dev_clone, tunclone, ...). */

@@ -3,18 +3,11 @@
  * threadFlow walks the path's counted steps with the running count in `state`.
  */
 import type { FileResult, PathClass } from '../analysis/result';
+import type { Severity } from '../analysis/result';
+import { RULES, type RuleSpec } from '../analysis/checks/registry';
+import { signed } from '../view/format';
 import { pathToFileURL } from 'url';
 import * as path from 'path';
-
-const RULES: Record<string, string> = {
-  contract: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).',
-  leak: 'A reference acquired on a path is neither released, returned, stored nor handed on.',
-  'over-release': 'A path releases more references than it obtained.',
-  inconsistent: 'Two paths a caller cannot tell apart leave different reference counts.',
-  budget: 'The analysis of a function was cut short by a resource bound.',
-  parse: 'Source the analysis could not read.',
-  model: 'A problem in a model file.',
-};
 
 /** The SARIF results of one file (so a run over a tree keeps results, not whole FileResults). */
 export function sarifResults(f: FileResult): object[] {
@@ -31,17 +24,17 @@ export function sarifResults(f: FileResult): object[] {
       threadFlows: [{
         locations: [
           ...p.steps.map((s) => ({
-            location: loc(s.line, `${s.call}(): ${s.object} ${s.delta > 0 ? '+' : ''}${s.delta}${s.note ? ` (${s.note})` : ''}`),
+            location: loc(s.line, `${s.call}(): ${s.object} ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`),
             state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
             kinds: [s.op],
           })),
-          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${x.delta > 0 ? '+' : ''}${x.delta}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
+          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${signed(x.delta)}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
         ],
       }],
     }));
     results.push({
       ruleId: d.rule,
-      level: d.severity === 'info' ? 'note' : d.severity,
+      level: sarifLevel(d.severity),
       message: { text: d.message },
       locations: [loc(d.line)],
       relatedLocations: d.related.map((r, i) => ({ id: i, ...loc(r.line, r.message) })),
@@ -52,9 +45,20 @@ export function sarifResults(f: FileResult): object[] {
   return results;
 }
 
+function sarifLevel(s: Severity): 'error' | 'warning' | 'note' {
+  return s === 'info' ? 'note' : s;
+}
+
 /** A SARIF log around results gathered with sarifResults(). */
 export function sarifLog(results: object[], version: string, properties?: Record<string, unknown>): object {
-  const rules = Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text }, helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id }));
+  const rules = Object.entries(RULES).map(([id, spec]: [string, RuleSpec]) => ({
+    id,
+    shortDescription: { text: spec.short },
+    fullDescription: { text: spec.full },
+    help: { text: spec.help },
+    helpUri: 'https://github.com/refcount-lens/refcount-lens/blob/main/docs/rules.md#' + id,
+    defaultConfiguration: { level: sarifLevel(spec.severity) },
+  }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

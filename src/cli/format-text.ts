@@ -1,5 +1,8 @@
-/** The human-readable report: a table per function, then the problems. */
-import type { FileResult, FunctionResult, PathClass } from '../analysis/result';
+/** The human-readable report: a table per function, then the problems (cells and words from src/view/). */
+import type { FileResult, FunctionResult } from '../analysis/result';
+import { tableCell } from '../view/format';
+import { problemLine } from '../view/problems';
+import { pathStory } from '../view/steps';
 
 export interface Colors { bold(s: string): string; dim(s: string): string; red(s: string): string; yellow(s: string): string; green(s: string): string; cyan(s: string): string }
 
@@ -8,19 +11,9 @@ export function colors(enabled: boolean): Colors {
   return { bold: wrap(1), dim: wrap(2), red: wrap(31), yellow: wrap(33), green: wrap(32), cyan: wrap(36) };
 }
 
-const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
-
 function pad(s: string, n: number): string {
   const visible = s.replace(/\u001b\[\d+m/g, '');
   return visible.length >= n ? s : s + ' '.repeat(n - visible.length);
-}
-
-export function formatDeltaCell(d: PathClass['deltas'][number]): string {
-  let s = sign(d.delta);
-  if (d.existence !== 0 && d.refs !== 0) s += ` (${sign(d.existence)} existence, ${sign(d.refs)} refs)`;
-  else if (d.existence !== 0) s += ' (existence)';
-  if (d.counter) s += ` [${d.counter}]`;
-  return s;
 }
 
 export function formatFunction(f: FunctionResult, c: Colors): string[] {
@@ -34,19 +27,14 @@ export function formatFunction(f: FunctionResult, c: Colors): string[] {
   for (const p of f.paths) {
     const row = [
       pad(`#${p.id}`, 5), pad(String(p.exit.line), 6), pad(p.exit.returns === 'void' ? 'void' : `${p.exit.returns}`.slice(0, 14), 14),
-      ...p.deltas.map((d) => pad(d.delta > 0 ? c.yellow(formatDeltaCell(d)) : d.delta < 0 ? c.red(formatDeltaCell(d)) : formatDeltaCell(d), 18)),
+      ...p.deltas.map((d) => pad(d.delta > 0 ? c.yellow(tableCell(d)) : d.delta < 0 ? c.red(tableCell(d)) : tableCell(d), 18)),
       c.dim(p.conditions.slice(-3).join(' ∧ ') + (p.merged > 1 ? ` (${p.merged} paths)` : '')),
     ];
     lines.push('  ' + row.join(' '));
   }
   for (const p of f.paths) {
-    const counted = p.steps.filter((s) => s.delta !== 0 || s.op === 'transfer' || s.op === 'store');
-    if (!counted.length) continue;
-    const story = counted.map((s) => {
-      const what = s.delta !== 0 ? `${s.object} ${sign(s.delta)}` : `${s.object} ${s.op === 'transfer' ? 'handed on' : 'stored'}`;
-      const note = s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') ? ` ${s.note}` : '';
-      return `${s.line} ${s.call}${note}: ${what}${s.after !== undefined && s.delta !== 0 ? ` → ${sign(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`;
-    });
+    const story = pathStory(p);
+    if (!story.length) continue;
     lines.push(`  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}${p.stepsOmitted ? c.dim(` … ${p.stepsOmitted} more not shown`) : ''}`);
   }
   return lines;
@@ -64,7 +52,7 @@ export function formatFile(r: FileResult, c: Colors): string {
   if (!problems.length) out.push(c.green('  no problems found'));
   for (const d of problems) {
     const sev = d.severity === 'error' ? c.red('error') : d.severity === 'warning' ? c.yellow('warning') : c.cyan('info');
-    out.push(`${r.path}:${d.line}: ${sev} [${d.rule}] ${d.function ? d.function + '(): ' : ''}${d.message}`);
+    out.push(`${r.path}:${d.line}: ${sev} [${d.rule}] ${problemLine(d)}`);
     for (const rel of d.related) out.push(c.dim(`    ${r.path}:${rel.line}: ${rel.message}`));
   }
   return out.join('\n');

@@ -1,6 +1,7 @@
 /** The closing summary of a multi-file run: counted as results stream past, never kept. */
 import type { FileResult } from '../analysis/result';
 import type { Colors } from './format-text';
+import { isCheckedRule } from '../analysis/checks/registry';
 
 export interface RunSummary {
   files: number;
@@ -60,8 +61,8 @@ export function formatSummary(s: RunSummary, c: Colors): string {
   const secs = s.wallMs / 1000;
   const how = [`${n(s.analysed)} analysed`, ...(s.cached ? [`${n(s.cached)} from the cache`] : []), ...(s.failed ? [c.red(`${n(s.failed)} failed`)] : [])];
   const rate = secs > 0 ? ` (${n(Math.round(s.files / secs))} files/s, ${n(Math.round(s.lines / secs))} lines/s)` : '';
-  const rules = Object.entries(s.diagnostics).filter(([r]) => r !== 'parse' && r !== 'budget').sort((a, b) => b[1] - a[1]);
-  const notes = Object.entries(s.diagnostics).filter(([r]) => r === 'parse' || r === 'budget');
+  const rules = Object.entries(s.diagnostics).filter(([r]) => isCheckedRule(r)).sort((a, b) => b[1] - a[1]);
+  const notes = Object.entries(s.diagnostics).filter(([r]) => !isCheckedRule(r));
   const lines = [
     c.bold('== summary'),
     `  ${plural(s.files, 'file')}, ${n(s.lines)} lines: ${how.join(', ')}; ${secs.toFixed(secs < 10 ? 2 : 1)} s with ${s.jobs ? plural(s.jobs, 'worker') : 'no workers'}${rate}`,

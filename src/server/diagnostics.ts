@@ -8,6 +8,7 @@ import * as path from 'path';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { ModelProblem } from '../analysis/model/load';
 import type { Diagnostic, FileResult } from '../analysis/result';
+import { editorMessage, relatedLine } from '../view/problems';
 import { LineIndex } from './positions';
 import { pathToUri } from './settings';
 
@@ -49,10 +50,10 @@ function analysisDiagnostic(d: Diagnostic, index: LineIndex, uri: string): LspDi
     severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Information,
     source: SOURCE,
     code: d.rule,
-    message: `${d.function ? `${d.function}(): ` : ''}${d.message}${d.inferred ? ' (inferred)' : ''}`,
+    message: editorMessage(d),
     relatedInformation: d.related.map((r) => ({
       location: { uri, range: index.lineRange(r.line, r.column) },
-      message: r.path !== undefined ? `path #${r.path}: ${r.message}` : r.message,
+      message: relatedLine(r),
     })),
   };
 }

@@ -6,17 +6,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Location } from 'vscode-languageserver';
+import { splitSource } from '../view/sources';
 import { pathToUri } from './settings';
 
 interface Cached { mtimeMs: number; lines: string[] }
 
 const files = new Map<string, Cached>();
-
-export function splitSource(source: string): { file: string; name: string } | undefined {
-  const colon = source.lastIndexOf(':');
-  if (colon <= 0) return undefined;
-  return { file: source.slice(0, colon), name: source.slice(colon + 1) };
-}
 
 /** The location of a user model file's entry, or undefined for presets and unreadable files. */
 export function modelEntryLocation(source: string | undefined): Location | undefined {
@@ -31,13 +26,6 @@ export function modelEntryLocation(source: string | undefined): Location | undef
     uri: pathToUri(parts.file),
     range: { start: { line, character }, end: { line, character: character + parts.name.length + 2 } },
   };
-}
-
-/** Short, human name of an entry's origin: "freebsd preset" or ".refcount-lens.json". */
-export function describeSource(source: string | undefined): string | undefined {
-  const parts = source ? splitSource(source) : undefined;
-  if (!parts) return undefined;
-  return path.isAbsolute(parts.file) ? `${path.basename(parts.file)} (${parts.name})` : `${parts.file} preset (${parts.name})`;
 }
 
 function linesOf(file: string): string[] | undefined {

@@ -85,5 +85,3 @@ function matchingParen(text: string, open: number): number {
 export function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
 }
-
-export const signed = (n: number): string => (n > 0 ? `+${n}` : `${n}`);

@@ -55,6 +55,12 @@ test('exit 1 with a leak, the JSON contract and the SARIF code flow', () => {
   const locs = result.codeFlows[0].threadFlows[0].locations;
   assert.equal(locs[0].location.physicalLocation.region.startLine, 11);
   assert.deepEqual(locs[0].state, { dev: { text: '1' } });
+  // every rule of the registry is described, with its default level
+  const rules = sarif.runs[0].tool.driver.rules as { id: string; shortDescription: { text: string }; fullDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }[];
+  assert.deepEqual(rules.map((r) => r.id), ['contract', 'leak', 'over-release', 'inconsistent', 'budget', 'parse', 'model']);
+  for (const r of rules) assert.ok(r.shortDescription.text && r.fullDescription.text.length > r.shortDescription.text.length && r.help.text, r.id);
+  assert.equal(rules.find((r) => r.id === 'leak')!.defaultConfiguration.level, 'warning');
+  assert.equal(rules.find((r) => r.id === 'budget')!.defaultConfiguration.level, 'note');
 });
 
 test('exit 0 on clean code, 2 on bad usage and unreadable input', () => {

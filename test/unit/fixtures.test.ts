@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzer, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
+import { isCheckedRule } from '../../src/analysis/checks/registry';
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'analysis');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.c')).sort() : [];
@@ -61,7 +62,7 @@ for (const file of files) {
     const exp = readExpectations(text);
     const r = (await analyzer()).analyzeText(file, text);
     assert.equal(r.error, undefined, r.error);
-    const got = r.diagnostics.filter((d) => ['leak', 'over-release', 'inconsistent', 'contract'].includes(d.rule)).map((d) => `${d.rule}@${d.line}`).sort();
+    const got = r.diagnostics.filter((d) => isCheckedRule(d.rule)).map((d) => `${d.rule}@${d.line}`).sort();
     const want = exp.diags.map((d) => `${d.rule}@${d.line}`).sort();
     assert.deepEqual(got, want, `diagnostics of ${file}:\n${r.diagnostics.map((d) => `  ${d.line} ${d.rule}: ${d.message}`).join('\n')}`);
     for (const d of exp.deltas) {

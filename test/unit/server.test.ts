@@ -105,7 +105,8 @@ describe('language server: features on the vpipe fixture', () => {
   test('hover on a counted call: the steps on each path through it', async () => {
     const line = lineOf(fixtureText, 'error = vpipe_new_node(');
     const h = await client.hover(uri, { line, character: fixtureText.split('\n')[line].indexOf('vpipe_new_node') + 3 });
-    assert.match(h!.contents.value, /line 71 vpipe_new_node MAKEDEV_REF \+2 → \+2 · line 76 dev_ref \+1 → \+3/);
+    assert.match(h!.contents.value, /^\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4\n/);
+    assert.match(h!.contents.value, /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/);
     const none = await client.hover(uri, { line: 0, character: 0 });
     assert.equal(none, null);
   });

@@ -1,0 +1,55 @@
+/** Wording and structure shared by the rules' diagnostics. */
+import type { CountStep, PathClass, PathRef, Step } from '../result';
+
+export { signed } from '../signed';
+
+/** A path class as a diagnostic names it: its exit, return and last two conditions. */
+export function pathRef(c: PathClass): PathRef {
+  return { path: c.id, exitLine: c.exit.line, returns: c.exit.returns, conditions: c.conditions.slice(-2) };
+}
+
+/**
+ * `the path returning 0 at line 211 (drv != NULL, error == 0)`, and what tells it apart when
+ * set; `2 paths returning ...` for `count` paths that read alike.
+ */
+export function pathWords(p: PathRef, count = 1): string {
+  const ret = p.returns === 'void' ? 'returning' : `returning ${p.returns}`;
+  const conds = p.conditions.length ? ` (${p.conditions.join(', ')})` : '';
+  const words = `${count > 1 ? `${count} paths` : 'the path'} ${ret} at line ${p.exitLine}${conds}`;
+  const d = p.differs;
+  if (!d) return words;
+  if ('where' in d) return `${words}, where ${d.where}`;
+  if ('through' in d) return `${words}, through line ${d.through}`;
+  if ('notThrough' in d) return `${words}, not through line ${d.notThrough}`;
+  return `${words} (path #${p.path})`;
+}
+
+export function movePath(p: PathRef, mv: (line: number) => number): PathRef {
+  const d = p.differs;
+  const differs = d && 'through' in d ? { through: mv(d.through) } : d && 'notThrough' in d ? { notThrough: mv(d.notThrough) } : d;
+  return { ...p, exitLine: mv(p.exitLine), ...(differs ? { differs } : {}) };
+}
+
+export function countStep(s: Step): CountStep {
+  return { line: s.line, call: s.call, delta: s.delta, ...(s.note ? { note: s.note } : {}) };
+}
+
+export function moveStep<S extends CountStep>(s: S, mv: (line: number) => number): S {
+  return { ...s, line: mv(s.line) };
+}
+
+/** Paths grouped by how they read, in order of first appearance. */
+export function alike(paths: readonly PathRef[]): PathRef[][] {
+  const groups = new Map<string, PathRef[]>();
+  for (const p of paths) {
+    const w = pathWords(p);
+    const g = groups.get(w);
+    if (g) g.push(p); else groups.set(w, [p]);
+  }
+  return [...groups.values()];
+}
+
+/** A related entry about one path, or about several that read alike. */
+export function onPaths(group: readonly PathRef[]): { path: number; paths?: number[] } {
+  return group.length > 1 ? { path: group[0].path, paths: group.map((p) => p.path) } : { path: group[0].path };
+}
