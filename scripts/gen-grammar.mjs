@@ -1,4 +1,4 @@
-// Generates syntaxes/refcount.injection.json, a TextMate grammar injected into C that
+// Generates dist/refcount.injection.json, a TextMate grammar injected into C that
 // highlights the names the built-in presets model: calls that take a reference or create
 // an object (support.function.refcount.acquire.c), calls that drop one
 // (support.function.refcount.release.c), and registrations that bind a callback to a
@@ -42,11 +42,8 @@ export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/mod
   };
 }
 
-export function writeGrammar(out = path.join(root, 'syntaxes/refcount.injection.json')) {
-  const text = JSON.stringify(grammarFromPresets(), null, 2) + '\n';
-  let old = '';
-  try { old = readFileSync(out, 'utf8'); } catch { /* first run */ }
-  if (old !== text) writeFileSync(out, text); // untouched when unchanged: no spurious diffs
+export function writeGrammar(out = path.join(root, 'dist/refcount.injection.json')) {
+  writeFileSync(out, JSON.stringify(grammarFromPresets(), null, 2) + '\n');
   return out;
 }
 

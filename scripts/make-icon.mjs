@@ -1,6 +1,6 @@
-// Draws media/icon.png (128x128): a magnifying lens over a "+1" counter, on a rounded
-// dark square. Pure Node (zlib + a hand-written PNG encoder), 4x4 supersampled edges.
-// Run once: node scripts/make-icon.mjs (the PNG is committed; no art is downloaded).
+// Draws the extension's icon, dist/icon.png (128x128): a magnifying lens over a "+1" counter,
+// on a rounded dark square. Pure Node (zlib + a hand-written PNG encoder), 4x4 supersampled
+// edges. Run by scripts/build.mjs, like the grammar: the PNG is a build output, never committed.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,21 +48,24 @@ function colourAt(x, y) {
   return BG;
 }
 
-const raw = Buffer.alloc((SIZE * 4 + 1) * SIZE);
-for (let y = 0; y < SIZE; y++) {
-  raw[y * (SIZE * 4 + 1)] = 0; // filter: none
-  for (let x = 0; x < SIZE; x++) {
-    let r = 0, g = 0, b = 0, a = 0;
-    for (let sy = 0; sy < SS; sy++) for (let sx = 0; sx < SS; sx++) {
-      const c = colourAt(x + (sx + 0.5) / SS, y + (sy + 0.5) / SS);
-      if (c) { r += c[0]; g += c[1]; b += c[2]; a++; }
+function pixels() {
+  const raw = Buffer.alloc((SIZE * 4 + 1) * SIZE);
+  for (let y = 0; y < SIZE; y++) {
+    raw[y * (SIZE * 4 + 1)] = 0; // filter: none
+    for (let x = 0; x < SIZE; x++) {
+      let r = 0, g = 0, b = 0, a = 0;
+      for (let sy = 0; sy < SS; sy++) for (let sx = 0; sx < SS; sx++) {
+        const c = colourAt(x + (sx + 0.5) / SS, y + (sy + 0.5) / SS);
+        if (c) { r += c[0]; g += c[1]; b += c[2]; a++; }
+      }
+      const o = y * (SIZE * 4 + 1) + 1 + x * 4;
+      raw[o] = a ? Math.round(r / a) : 0;
+      raw[o + 1] = a ? Math.round(g / a) : 0;
+      raw[o + 2] = a ? Math.round(b / a) : 0;
+      raw[o + 3] = Math.round((a / (SS * SS)) * 255);
     }
-    const o = y * (SIZE * 4 + 1) + 1 + x * 4;
-    raw[o] = a ? Math.round(r / a) : 0;
-    raw[o + 1] = a ? Math.round(g / a) : 0;
-    raw[o + 2] = a ? Math.round(b / a) : 0;
-    raw[o + 3] = Math.round((a / (SS * SS)) * 255);
   }
+  return raw;
 }
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -81,15 +84,25 @@ const chunk = (type, data) => {
   const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
   return Buffer.concat([len, td, crc]);
 };
-const ihdr = Buffer.alloc(13);
-ihdr.writeUInt32BE(SIZE, 0); ihdr.writeUInt32BE(SIZE, 4);
-ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0; // 8-bit RGBA
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', ihdr),
-  chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
-const out = path.join(root, 'media/icon.png');
-writeFileSync(out, png);
-console.log(`wrote ${path.relative(process.cwd(), out)} (${png.length} bytes)`);
+
+/** The icon as PNG bytes (deterministic: the same bytes on every build). */
+export function iconPng() {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(SIZE, 0); ihdr.writeUInt32BE(SIZE, 4);
+  ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0; // 8-bit RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(pixels(), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export function writeIcon(out = path.join(root, 'dist/icon.png')) {
+  writeFileSync(out, iconPng());
+  return out;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`wrote ${path.relative(process.cwd(), writeIcon())}`);
+}

@@ -39,8 +39,8 @@ function checkContents(vsix) {
   const files = list.stdout.split('\n').filter(Boolean);
   const must = ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js',
     'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-c.wasm', 'extension/package.json',
-    'extension/schema/refcount-lens.schema.json', 'extension/syntaxes/refcount.injection.json',
-    'extension/media/icon.png', 'extension/readme.md'];
+    'extension/schema/refcount-lens.schema.json', 'extension/dist/refcount.injection.json',
+    'extension/dist/icon.png', 'extension/readme.md'];
   const missing = must.filter((f) => !files.includes(f));
   if (missing.length) throw new Error(`the .vsix lacks ${missing.join(', ')}`);
   const unwanted = files.filter((f) => /^extension\/(src|test|node_modules|out|bench)\/|\.ts$|\.map$/.test(f));
