@@ -7,7 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { Commands, Methods, type InitializationOptions, type StatusParams } from '../shared/protocol';
+import { Commands, StatusNotification, TrustNotification, type InitializationOptions, type StatusParams } from '../shared/protocol';
 import { PathsView, type PathsViewState } from './paths-view';
 import { StatusItem } from './status';
 import { registerTraceView } from './trace-view';
@@ -32,8 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Refcou
     paths,
     vscode.commands.registerCommand(Commands.showOutput, () => output.show(true)),
     vscode.commands.registerCommand(Commands.restartServer, async () => { status.starting(); await c.restart(); }),
-    c.onNotification(Methods.status, (p: StatusParams) => status.update(p)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(Methods.trust, { trusted: true })),
+    c.onNotification(StatusNotification.type, (p) => status.update(p)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(TrustNotification.type, { trusted: true })),
   );
   output.info(`Refcount Lens ${context.extension.packageJSON.version}: starting the language server`);
   try {

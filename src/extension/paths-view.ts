@@ -6,10 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  Commands, Methods, type FunctionPathsParams, type FunctionResult, type FunctionsParams,
-  type FunctionSummary, type PathClass,
-} from '../shared/protocol';
+import { Commands, FunctionPathsRequest, FunctionsRequest, type WireFunction, type WirePath } from '../shared/protocol';
 
 export const PATHS_VISIBLE = 'refcountLens.pathsVisible';
 
@@ -24,7 +21,7 @@ export interface PathsViewState {
 
 interface Shown {
   uri: vscode.Uri;
-  fn: FunctionResult;
+  fn: WireFunction;
   pathIndex: number;
   stepIndex: number;
 }
@@ -77,7 +74,7 @@ export class PathsView implements vscode.Disposable {
     }
     const fnLine = line ?? await this.pickFunction(uri);
     if (fnLine === undefined) return undefined;
-    const fn = await this.client.sendRequest<FunctionResult | null>(Methods.functionPaths, { uri: uri.toString(), line: fnLine } satisfies FunctionPathsParams);
+    const fn = await this.client.sendRequest(FunctionPathsRequest.type, { uri: uri.toString(), line: fnLine });
     if (!fn || !fn.paths.length) {
       void vscode.window.showInformationMessage(`Refcount Lens: ${fn ? `${fn.name}() has no counted paths` : 'no analysed function there'}.`);
       return undefined;
@@ -93,7 +90,7 @@ export class PathsView implements vscode.Disposable {
   }
 
   private async pickFunction(uri: vscode.Uri): Promise<number | undefined> {
-    const fns = await this.client.sendRequest<FunctionSummary[]>(Methods.functions, { uri: uri.toString() } satisfies FunctionsParams);
+    const fns = await this.client.sendRequest(FunctionsRequest.type, { uri: uri.toString() });
     if (!fns.length) {
       void vscode.window.showInformationMessage('Refcount Lens: no function in this file touches a counted object.');
       return undefined;
@@ -112,7 +109,7 @@ export class PathsView implements vscode.Disposable {
     return (await vscode.window.showQuickPick(items, { title: 'Refcount Lens: show the paths of…' }))?.line;
   }
 
-  private async pickPath(fn: FunctionResult): Promise<number | undefined> {
+  private async pickPath(fn: WireFunction): Promise<number | undefined> {
     if (fn.paths.length === 1) return 0;
     const items = fn.paths.map((p, index) => ({
       label: `#${p.id} ${p.deltas.map((d) => `${d.object} ${signed(d.delta)}`).join(', ') || 'nothing counted'}`,
@@ -139,12 +136,12 @@ export class PathsView implements vscode.Disposable {
     this.revealStep();
   }
 
-  private currentPath(): PathClass | undefined {
+  private currentPath(): WirePath | undefined {
     return this.shown?.fn.paths[this.shown.pathIndex];
   }
 
   /** Lines to step through: the counted steps, or the whole path when it counts nothing. */
-  private stops(path: PathClass): number[] {
+  private stops(path: WirePath): number[] {
     const steps = [...new Set(path.steps.filter((s) => s.delta !== 0).map((s) => s.line))];
     return steps.length ? [...steps, path.exit.line] : path.lines;
   }

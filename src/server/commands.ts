@@ -6,7 +6,7 @@
  */
 import { MessageType, ShowMessageNotification, type CancellationToken, type Connection } from 'vscode-languageserver';
 import type { FunctionResult } from '../analysis/result';
-import { Commands, Methods, type FunctionPathsParams, type FunctionsParams, type FunctionSummary } from '../shared/protocol';
+import { Commands, FunctionPathsRequest, FunctionsRequest, type FunctionSummary } from '../shared/protocol';
 import type { DocumentStore } from './documents';
 
 export interface CommandContext {
@@ -37,11 +37,11 @@ export async function functionList(ctx: CommandContext, uri: string, token?: Can
 
 export function registerCommands(ctx: CommandContext): void {
   const { connection } = ctx;
-  connection.onRequest(Methods.functionPaths, (p: FunctionPathsParams, token) => {
+  connection.onRequest(FunctionPathsRequest.type, (p, token) => {
     if (!p || typeof p.uri !== 'string' || typeof p.line !== 'number') return null;
     return functionAt(ctx, p.uri, p.line, token);
   });
-  connection.onRequest(Methods.functions, (p: FunctionsParams, token) => {
+  connection.onRequest(FunctionsRequest.type, (p, token) => {
     if (!p || typeof p.uri !== 'string') return [];
     return functionList(ctx, p.uri, token);
   });

@@ -7,7 +7,7 @@ import {
   CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Methods, type TrustParams } from '../shared/protocol';
+import { TrustNotification } from '../shared/protocol';
 import { registerCommands, serverCommands } from './commands';
 import { codeLenses } from './lenses';
 import { inferredPairActions, modelFileFor, pairsInRange } from './code-actions';
@@ -42,7 +42,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
 connection.onInitialized(() => void workspace?.start());
 connection.onDidChangeConfiguration((p) => void workspace?.configurationChanged(p.settings));
 connection.onDidChangeWatchedFiles((p) => void workspace?.filesChanged(p.changes.map((c) => c.uri)));
-connection.onNotification(Methods.trust, (p: TrustParams) => void workspace?.trustChanged(p?.trusted === true));
+connection.onNotification(TrustNotification.type, (p) => void workspace?.trustChanged(p?.trusted === true));
 
 textDocuments.onDidOpen((e) => workspace?.docs.open(e.document.uri, e.document.version, e.document.getText()));
 textDocuments.onDidChangeContent((e) => workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()));

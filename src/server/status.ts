@@ -5,7 +5,7 @@
  */
 import type { Connection } from 'vscode-languageserver';
 import type { FileResult } from '../analysis/result';
-import { Methods, type StatusParams } from '../shared/protocol';
+import { StatusNotification, type StatusParams } from '../shared/protocol';
 
 export class StatusReporter {
   private readonly problems = new Map<string, number>();
@@ -60,7 +60,7 @@ export class StatusReporter {
   }
 
   private send(p: StatusParams): void {
-    void this.connection.sendNotification(Methods.status, p);
+    void this.connection.sendNotification(StatusNotification.type, p);
   }
 }
 

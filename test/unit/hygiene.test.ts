@@ -76,3 +76,57 @@ test('every file package.json points at is tracked source or made by the build i
   });
   assert.deepEqual(bad, []);
 });
+
+/** Every module specifier a TypeScript file imports, re-exports or requires. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const re = /\b(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*(?:\(\s*)?['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]/g;
+  return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+function sourcesUnder(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return (fs.readdirSync(abs, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.posix.join(dir, f.split(path.sep).join('/')));
+}
+
+/** `file`'s imports that `forbidden` rejects, as "file imports x" (relative ones as repository paths). */
+function forbiddenImports(file: string, forbidden: (target: string) => boolean): string[] {
+  return importsOf(path.join(ROOT, file)).flatMap((spec) => {
+    const target = spec.startsWith('.') ? path.posix.join(path.posix.dirname(file), spec) : spec;
+    return forbidden(target) ? [`${file} imports ${target}`] : [];
+  });
+}
+
+const LSP_OR_EDITOR = /^(vscode|vscode-languageserver|vscode-languageclient|vscode-jsonrpc)(\/|$)/;
+
+test('src/analysis and src/trace know nothing of LSP, the editor, the server or the client', () => {
+  const bad = [...sourcesUnder('src/analysis'), ...sourcesUnder('src/trace')].flatMap((f) =>
+    forbiddenImports(f, (t) => LSP_OR_EDITOR.test(t) || /^vscode-languageserver-protocol/.test(t) || /^src\/(server|extension|shared)\//.test(t)));
+  assert.deepEqual(bad, []);
+});
+
+test('the shared protocol needs only the protocol types', () => {
+  const bad = sourcesUnder('src/shared').flatMap((f) =>
+    forbiddenImports(f, (t) => LSP_OR_EDITOR.test(t) || /^src\/(analysis|trace|server|extension|cli)\//.test(t)));
+  assert.deepEqual(bad, []);
+});
+
+/** Files that still break the client's boundary, each with the change that ends it. */
+const CLIENT_BOUNDARY_PENDING: Record<string, string> = {
+  'src/extension/trace-view.ts': 'branch h15-trace: the server lists the scenarios and renders the trace',
+};
+const clientImportsAnalysis = (t: string) => /^src\/(analysis|trace|server|cli)\//.test(t) || /^vscode-languageserver(\/|$)/.test(t);
+
+test('the VS Code client imports nothing from the analysis, the trace, the server or the CLI', () => {
+  const bad = sourcesUnder('src/extension').filter((f) => !(f in CLIENT_BOUNDARY_PENDING))
+    .flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
+  assert.deepEqual(bad, []);
+});
+
+test('the VS Code client: files still pending', { todo: Object.values(CLIENT_BOUNDARY_PENDING).join('; ') }, () => {
+  const bad = Object.keys(CLIENT_BOUNDARY_PENDING).flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
+  assert.deepEqual(bad, []);
+});
