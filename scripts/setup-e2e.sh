@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the real-VS-Code end-to-end tests need (see shared docs "vscode-e2e"):
+# Installs what the real-VS-Code end-to-end tests need (VS Code runs as code-server, driven by
+# chromium, because no Electron VS Code can be downloaded or shown on a headless CI machine):
 #   - Debian packages: chromium (the browser playwright-core drives), ripgrep (its rg goes
 #     into code-server's @vscode/ripgrep), libkrb5-dev (code-server's native `kerberos`
 #     module), neovim;

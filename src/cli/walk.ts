@@ -33,11 +33,6 @@ export function excludePatterns(globs: string[]): IgnoreRule[] {
   });
 }
 
-/** @deprecated kept for callers of the first CLI: one --exclude glob as a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  return compileIgnorePattern(glob)?.re ?? /^$/;
-}
-
 const posix = (p: string) => p.split(path.sep).join('/');
 
 function readLayer(dir: string, file = '.gitignore'): IgnoreLayer | undefined {

@@ -1,7 +1,8 @@
 // Shared by the stand-in "VS Code executable" (vscode-standin.mjs) and the browser check
 // (browser-check.mjs): start code-server (a real VS Code served to a browser) in its own
 // sandboxed HOME and process group, and drive it with Debian's chromium via playwright-core.
-// See the shared docs "vscode-e2e" for why this is how VS Code runs on these machines.
+// No Electron VS Code can be downloaded or shown on a headless CI machine: code-server is the same
+// workbench and extension host, served to a browser.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
