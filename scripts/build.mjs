@@ -2,10 +2,10 @@
 // .wasm files beside the bundles, draws the icon and writes the grammar (everything the
 // build makes goes to dist/, never to a tracked folder), and compiles tests with tsc.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'fs';
-import { createRequire } from 'module';
-import { execFileSync } from 'child_process';
-import path from 'path';
+import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { writeGrammar } from './gen-grammar.mjs';
 import { writeIcon } from './make-icon.mjs';
 

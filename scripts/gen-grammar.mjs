@@ -20,7 +20,9 @@ function classify(spec) {
 
 export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/model/presets')) {
   const names = { acquire: new Set(), release: new Set(), register: new Set() };
-  for (const f of readdirSync(presetDir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(presetDir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const model = JSON.parse(readFileSync(path.join(presetDir, f), 'utf8'));
     for (const [name, spec] of Object.entries(model.functions ?? {})) {
       const kind = classify(spec);
@@ -31,7 +33,10 @@ export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/mod
   }
   const pattern = (kind) => ({
     name: `support.function.refcount.${kind}.c`,
-    match: `\\b(?:${[...names[kind]].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b(?=\\s*\\()`,
+    match: `\\b(?:${[...names[kind]]
+      .sort()
+      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|')})\\b(?=\\s*\\()`,
   });
   return {
     $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',

@@ -16,5 +16,12 @@ const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: '
 
 run([path.join(root, 'scripts/build.mjs'), '--no-tests']);
 mkdirSync(path.dirname(vsix), { recursive: true });
-run([require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository',
-  '--no-rewrite-relative-links', '--out', vsix]);
+run([
+  require.resolve('@vscode/vsce/vsce'),
+  'package',
+  '--no-dependencies',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+  '--out',
+  vsix,
+]);

@@ -4,10 +4,21 @@
  * and the lifecycle trace view. Everything about the analysis itself
  * happens in the server.
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { Commands, StatusNotification, TrustNotification, type InitializationOptions, type StatusParams } from '../shared/protocol';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  Commands,
+  StatusNotification,
+  TrustNotification,
+  type InitializationOptions,
+  type StatusParams,
+} from '../shared/protocol';
 import { PathsView, type PathsViewState } from './paths-view';
 import { StatusItem } from './status';
 import { registerTraceView } from './trace-view';
@@ -31,7 +42,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Refcou
   context.subscriptions.push(
     paths,
     vscode.commands.registerCommand(Commands.showOutput, () => output.show(true)),
-    vscode.commands.registerCommand(Commands.restartServer, async () => { status.starting(); await c.restart(); }),
+    vscode.commands.registerCommand(Commands.restartServer, async () => {
+      status.starting();
+      await c.restart();
+    }),
     c.onNotification(StatusNotification.type, (p) => status.update(p)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(TrustNotification.type, { trusted: true })),
   );
@@ -62,7 +76,10 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     clientShowsPaths: true,
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'untitled', language: 'c' }],
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'untitled', language: 'c' },
+    ],
     initializationOptions,
     outputChannel: output,
     synchronize: { configurationSection: 'refcountLens' },
@@ -71,7 +88,11 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
 }
 
 /** The lifecycle trace view (src/extension/trace-view.ts): a failure there must not take the rest down. */
-function registerTraceViewSafely(context: vscode.ExtensionContext, c: LanguageClient, output: vscode.LogOutputChannel): void {
+function registerTraceViewSafely(
+  context: vscode.ExtensionContext,
+  c: LanguageClient,
+  output: vscode.LogOutputChannel,
+): void {
   try {
     registerTraceView(context, c);
   } catch (e) {

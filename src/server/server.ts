@@ -4,7 +4,12 @@
  * message to the module that handles it. No logic lives here.
  */
 import {
-  CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { TrustNotification } from '../shared/protocol';
@@ -45,7 +50,9 @@ connection.onDidChangeWatchedFiles((p) => void workspace?.filesChanged(p.changes
 connection.onNotification(TrustNotification.type, (p) => void workspace?.trustChanged(p?.trusted === true));
 
 textDocuments.onDidOpen((e) => workspace?.docs.open(e.document.uri, e.document.version, e.document.getText()));
-textDocuments.onDidChangeContent((e) => workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()));
+textDocuments.onDidChangeContent((e) =>
+  workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()),
+);
 textDocuments.onDidClose((e) => workspace?.docs.close(e.document.uri));
 
 connection.languages.inlayHint.on(async (p, token) => {
@@ -70,7 +77,9 @@ connection.onCodeAction(async (p, token) => {
 
 registerTraceHandler(connection, async (uri) => workspace?.snapshot(uri, 'any'));
 
-connection.onShutdown(async () => { await workspace?.dispose(); });
+connection.onShutdown(async () => {
+  await workspace?.dispose();
+});
 
 textDocuments.listen(connection);
 connection.listen();

@@ -29,10 +29,16 @@ export class StatusReporter {
     const fns = result.functions.filter((f) => !f.quiet).length;
     this.log(
       `${shortName(uri)} v${version}: ${ms.toFixed(1)} ms${inWorker ? ' in a worker' : ''} ` +
-      `(parse ${result.timing.parseMs} ms, analysis ${result.timing.analyzeMs} ms), ` +
-      `${result.functions.length} functions, ${fns} counted, ${problems} problems${message ? `; ${message}` : ''}`,
+        `(parse ${result.timing.parseMs} ms, analysis ${result.timing.analyzeMs} ms), ` +
+        `${result.functions.length} functions, ${fns} counted, ${problems} problems${message ? `; ${message}` : ''}`,
     );
-    this.send({ state: this.running.size ? 'analysing' : 'idle', problems: this.total(), uri, ms: Math.round(ms), message });
+    this.send({
+      state: this.running.size ? 'analysing' : 'idle',
+      problems: this.total(),
+      uri,
+      ms: Math.round(ms),
+      message,
+    });
   }
 
   closed(uri: string): void {

@@ -39,7 +39,7 @@ test('git tracks no generated, bundled, installed or binary file', { skip: notAC
   assert.deepEqual(bad, []);
 });
 
-test('no tracked file says it was generated, or carries another project\'s copyright', { skip: notACheckout }, () => {
+test("no tracked file says it was generated, or carries another project's copyright", { skip: notACheckout }, () => {
   const bad: string[] = [];
   for (const f of tracked!) {
     if (f === 'LICENSE' || f === 'package-lock.json') continue;
@@ -47,27 +47,49 @@ test('no tracked file says it was generated, or carries another project\'s copyr
     if (!fs.existsSync(file)) continue; // deleted in the working tree, not yet committed
     const head = fs.readFileSync(file, 'utf8').split('\n', 8).join('\n');
     if (/@generated|\bdo not edit\b/i.test(head)) bad.push(`${f}: marked as generated`);
-    if (/^\s*(\/?\*+|\/\/|#)\s*(SPDX-License-Identifier|Copyright\b)/im.test(head)) bad.push(`${f}: a licence header of its own`);
+    if (/^\s*(\/?\*+|\/\/|#)\s*(SPDX-License-Identifier|Copyright\b)/im.test(head))
+      bad.push(`${f}: a licence header of its own`);
   }
   assert.deepEqual(bad, []);
 });
 
 test('.gitignore keeps the outputs and node_modules (a folder or a symlink) out', { skip: notACheckout }, () => {
-  const probes = ['node_modules', 'dist/cli.js', 'dist/icon.png', 'out/test/unit/x.js',
-    'out/refcount-lens-0.1.0.vsix', 'refcount-lens-0.1.0.vsix', '.vscode-test/user-data/x', '.refcount-lens-cache/x'];
-  const ignored = git(['check-ignore', '--no-index', ...probes])?.split('\n').filter(Boolean) ?? [];
-  assert.deepEqual(probes.filter((p) => !ignored.includes(p)), [], 'not ignored');
+  const probes = [
+    'node_modules',
+    'dist/cli.js',
+    'dist/icon.png',
+    'out/test/unit/x.js',
+    'out/refcount-lens-0.1.0.vsix',
+    'refcount-lens-0.1.0.vsix',
+    '.vscode-test/user-data/x',
+    '.refcount-lens-cache/x',
+  ];
+  const ignored =
+    git(['check-ignore', '--no-index', ...probes])
+      ?.split('\n')
+      .filter(Boolean) ?? [];
+  assert.deepEqual(
+    probes.filter((p) => !ignored.includes(p)),
+    [],
+    'not ignored',
+  );
 });
 
-test('every file package.json points at is tracked source or made by the build in dist/', { skip: notACheckout }, () => {
+test('every file package.json points at is tracked source or made by the build in dist/', {
+  skip: notACheckout,
+}, () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const c = pkg.contributes ?? {};
   const referenced: string[] = [
-    pkg.main, pkg.icon, pkg.bin?.['refcount-lens'],
+    pkg.main,
+    pkg.icon,
+    pkg.bin?.['refcount-lens'],
     ...(c.grammars ?? []).map((g: { path: string }) => g.path),
     ...(c.jsonValidation ?? []).map((j: { url: string }) => j.url),
     ...(c.languages ?? []).map((l: { configuration?: string }) => l.configuration),
-  ].filter((p): p is string => typeof p === 'string').map((p) => path.posix.normalize(p));
+  ]
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) => path.posix.normalize(p));
   const trackedSet = new Set(tracked);
   const bad = referenced.flatMap((p) => {
     if (trackedSet.has(p)) return [];
@@ -80,8 +102,12 @@ test('every file package.json points at is tracked source or made by the build i
 /** Every module specifier a TypeScript file imports, re-exports or requires. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const re = /\b(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*(?:\(\s*)?['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]/g;
-  return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
+  const forms = [
+    /\b(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/g, // import x from 'm', export { x } from 'm'
+    /\bimport\s*(?:\(\s*)?['"]([^'"]+)['"]/g, // import 'm', import('m')
+    /\brequire\(\s*['"]([^'"]+)['"]/g,
+  ];
+  return forms.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]));
 }
 
 function sourcesUnder(dir: string): string[] {
@@ -104,13 +130,21 @@ const LSP_OR_EDITOR = /^(vscode|vscode-languageserver|vscode-languageclient|vsco
 
 test('src/analysis and src/trace know nothing of LSP, the editor, the server or the client', () => {
   const bad = [...sourcesUnder('src/analysis'), ...sourcesUnder('src/trace')].flatMap((f) =>
-    forbiddenImports(f, (t) => LSP_OR_EDITOR.test(t) || /^vscode-languageserver-protocol/.test(t) || /^src\/(server|extension|shared)\//.test(t)));
+    forbiddenImports(
+      f,
+      (t) =>
+        LSP_OR_EDITOR.test(t) ||
+        /^vscode-languageserver-protocol/.test(t) ||
+        /^src\/(server|extension|shared)\//.test(t),
+    ),
+  );
   assert.deepEqual(bad, []);
 });
 
 test('the shared protocol needs only the protocol types', () => {
   const bad = sourcesUnder('src/shared').flatMap((f) =>
-    forbiddenImports(f, (t) => LSP_OR_EDITOR.test(t) || /^src\/(analysis|trace|server|extension|cli)\//.test(t)));
+    forbiddenImports(f, (t) => LSP_OR_EDITOR.test(t) || /^src\/(analysis|trace|server|extension|cli)\//.test(t)),
+  );
   assert.deepEqual(bad, []);
 });
 
@@ -118,10 +152,12 @@ test('the shared protocol needs only the protocol types', () => {
 const CLIENT_BOUNDARY_PENDING: Record<string, string> = {
   'src/extension/trace-view.ts': 'branch h15-trace: the server lists the scenarios and renders the trace',
 };
-const clientImportsAnalysis = (t: string) => /^src\/(analysis|trace|server|cli)\//.test(t) || /^vscode-languageserver(\/|$)/.test(t);
+const clientImportsAnalysis = (t: string) =>
+  /^src\/(analysis|trace|server|cli)\//.test(t) || /^vscode-languageserver(\/|$)/.test(t);
 
 test('the VS Code client imports nothing from the analysis, the trace, the server or the CLI', () => {
-  const bad = sourcesUnder('src/extension').filter((f) => !(f in CLIENT_BOUNDARY_PENDING))
+  const bad = sourcesUnder('src/extension')
+    .filter((f) => !(f in CLIENT_BOUNDARY_PENDING))
     .flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
   assert.deepEqual(bad, []);
 });
