@@ -50,8 +50,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Refcou
     vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(TrustNotification.type, { trusted: true })),
   );
   output.info(`Refcount Lens ${context.extension.packageJSON.version}: starting the language server`);
+  const starting = Date.now();
   try {
     await c.start();
+    output.info(`the language server answered in ${Date.now() - starting} ms`);
   } catch (e) {
     status.failed('the language server did not start');
     output.error(`the language server did not start: ${(e as Error).stack ?? e}`);

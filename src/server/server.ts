@@ -27,7 +27,13 @@ let workspace: Workspace | undefined;
 
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   const ws = new Workspace(connection, params);
+  const preparing = performance.now();
   await ws.prepare();
+  const ready = performance.now();
+  ws.status.log(
+    `analyser ready ${Math.round(ready)} ms after the server process started ` +
+      `(loading the server ${Math.round(preparing)} ms, the parser and models ${Math.round(ready - preparing)} ms)`,
+  );
   workspace = ws;
   registerCommands({ connection, documents: ws.docs, reanalyze: () => ws.reanalyze(), log: (m) => ws.status.log(m) });
   return {
