@@ -20,6 +20,7 @@ import { hover } from './hover';
 import { inlayHints } from './hints';
 import { Workspace } from './workspace';
 import { registerTraceHandler } from './trace-handler';
+import { warmUp } from './warm-up';
 
 const connection = createConnection(ProposedFeatures.all);
 const textDocuments = new TextDocuments(TextDocument);
@@ -50,7 +51,22 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   };
 });
 
-connection.onInitialized(() => void workspace?.start());
+connection.onInitialized(() => void workspace?.start().then(() => warmUpWhileIdle()));
+
+/** Started with the workspace and no C file open yet: compile the analysis meanwhile (warm-up.ts). */
+async function warmUpWhileIdle(): Promise<void> {
+  const ws = workspace;
+  if (!ws?.settings.current.enable || ws.docs.uris().length) return; // a document's analysis warms up as well
+  const started = performance.now();
+  try {
+    await warmUp();
+    ws.status.log(
+      `warmed up in ${Math.round(performance.now() - started)} ms (a small built-in driver, before any file)`,
+    );
+  } catch (e) {
+    ws.status.log(`warm-up failed (the first file's analysis will be slower): ${(e as Error).message}`);
+  }
+}
 connection.onDidChangeConfiguration((p) => void workspace?.configurationChanged(p.settings));
 connection.onDidChangeWatchedFiles((p) => void workspace?.filesChanged(p.changes.map((c) => c.uri)));
 connection.onNotification(TrustNotification.type, (p) => void workspace?.trustChanged(p?.trusted === true));
