@@ -1,11 +1,13 @@
-// Bundles the CLI, the language server and the VS Code extension with esbuild,
-// copies both .wasm files beside the bundles, and compiles tests with tsc.
+// Bundles the CLI, the language server and the VS Code extension with esbuild, copies both
+// .wasm files beside the bundles, draws the icon and writes the grammar (everything the
+// build makes goes to dist/, never to a tracked folder), and compiles tests with tsc.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'fs';
-import { createRequire } from 'module';
-import { execFileSync } from 'child_process';
-import path from 'path';
+import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { writeGrammar } from './gen-grammar.mjs';
+import { writeIcon } from './make-icon.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -41,6 +43,7 @@ await Promise.all(entries.map((e) => esbuild.build({
 chmodSync(path.join(dist, 'cli.js'), 0o755);
 // the editor's highlighting of acquire/release names comes from the same presets
 writeGrammar();
+writeIcon();
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(dist, 'tree-sitter.wasm'));
 copyFileSync(path.join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), path.join(dist, 'tree-sitter-c.wasm'));
 

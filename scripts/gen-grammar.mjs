@@ -1,4 +1,4 @@
-// Generates syntaxes/refcount.injection.json, a TextMate grammar injected into C that
+// Generates dist/refcount.injection.json, a TextMate grammar injected into C that
 // highlights the names the built-in presets model: calls that take a reference or create
 // an object (support.function.refcount.acquire.c), calls that drop one
 // (support.function.refcount.release.c), and registrations that bind a callback to a
@@ -20,7 +20,9 @@ function classify(spec) {
 
 export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/model/presets')) {
   const names = { acquire: new Set(), release: new Set(), register: new Set() };
-  for (const f of readdirSync(presetDir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(presetDir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const model = JSON.parse(readFileSync(path.join(presetDir, f), 'utf8'));
     for (const [name, spec] of Object.entries(model.functions ?? {})) {
       const kind = classify(spec);
@@ -31,7 +33,10 @@ export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/mod
   }
   const pattern = (kind) => ({
     name: `support.function.refcount.${kind}.c`,
-    match: `\\b(?:${[...names[kind]].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b(?=\\s*\\()`,
+    match: `\\b(?:${[...names[kind]]
+      .sort()
+      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|')})\\b(?=\\s*\\()`,
   });
   return {
     $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',
@@ -42,11 +47,8 @@ export function grammarFromPresets(presetDir = path.join(root, 'src/analysis/mod
   };
 }
 
-export function writeGrammar(out = path.join(root, 'syntaxes/refcount.injection.json')) {
-  const text = JSON.stringify(grammarFromPresets(), null, 2) + '\n';
-  let old = '';
-  try { old = readFileSync(out, 'utf8'); } catch { /* first run */ }
-  if (old !== text) writeFileSync(out, text); // untouched when unchanged: no spurious diffs
+export function writeGrammar(out = path.join(root, 'dist/refcount.injection.json')) {
+  writeFileSync(out, JSON.stringify(grammarFromPresets(), null, 2) + '\n');
   return out;
 }
 

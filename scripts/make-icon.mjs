@@ -1,6 +1,6 @@
-// Draws media/icon.png (128x128): a magnifying lens over a "+1" counter, on a rounded
-// dark square. Pure Node (zlib + a hand-written PNG encoder), 4x4 supersampled edges.
-// Run once: node scripts/make-icon.mjs (the PNG is committed; no art is downloaded).
+// Draws the extension's icon, dist/icon.png (128x128): a magnifying lens over a "+1" counter,
+// on a rounded dark square. Pure Node (zlib + a hand-written PNG encoder), 4x4 supersampled
+// edges. Run by scripts/build.mjs, like the grammar: the PNG is a build output, never committed.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,12 @@ const GLASS = [52, 84, 128];
 const MARK = [255, 255, 255];
 
 const inRoundedSquare = (x, y) => {
-  const r = 24, m = 4, lo = m + r, hi = SIZE - m - r;
-  const cx = Math.min(Math.max(x, lo), hi), cy = Math.min(Math.max(y, lo), hi);
+  const r = 24,
+    m = 4,
+    lo = m + r,
+    hi = SIZE - m - r;
+  const cx = Math.min(Math.max(x, lo), hi),
+    cy = Math.min(Math.max(y, lo), hi);
   return (x - cx) ** 2 + (y - cy) ** 2 <= r * r && x >= m && x <= SIZE - m && y >= m && y <= SIZE - m;
 };
 const lens = { x: 54, y: 54, r: 32, w: 8 };
@@ -26,16 +30,20 @@ const inRing = (x, y) => Math.abs(dist(x, y) - lens.r) <= lens.w / 2;
 const inGlass = (x, y) => dist(x, y) < lens.r - lens.w / 2;
 /** The handle: a thick segment from the ring towards the lower right corner. */
 const inHandle = (x, y) => {
-  const ax = lens.x + (lens.r + 2) * Math.SQRT1_2, ay = lens.y + (lens.r + 2) * Math.SQRT1_2;
-  const bx = 106, by = 106, w = 7;
+  const ax = lens.x + (lens.r + 2) * Math.SQRT1_2,
+    ay = lens.y + (lens.r + 2) * Math.SQRT1_2;
+  const bx = 106,
+    by = 106,
+    w = 7;
   const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
   return Math.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay))) <= w;
 };
 /** "+1" inside the glass: a plus and a one, drawn as rectangles. */
 const inMark = (x, y) => {
-  const plus = (Math.abs(x - 42) <= 11 && Math.abs(y - 54) <= 3.5) || (Math.abs(x - 42) <= 3.5 && Math.abs(y - 54) <= 11);
+  const plus =
+    (Math.abs(x - 42) <= 11 && Math.abs(y - 54) <= 3.5) || (Math.abs(x - 42) <= 3.5 && Math.abs(y - 54) <= 11);
   const oneStem = Math.abs(x - 66) <= 3.5 && Math.abs(y - 54) <= 15;
-  const oneFlag = y >= 39 && y <= 46 && x >= 58 && x <= 66 && (x - 58) >= (y - 39) * 0.2;
+  const oneFlag = y >= 39 && y <= 46 && x >= 58 && x <= 66 && x - 58 >= (y - 39) * 0.2;
   const oneBase = Math.abs(x - 66) <= 8 && y >= 66 && y <= 70;
   return plus || oneStem || oneFlag || oneBase;
 };
@@ -48,21 +56,33 @@ function colourAt(x, y) {
   return BG;
 }
 
-const raw = Buffer.alloc((SIZE * 4 + 1) * SIZE);
-for (let y = 0; y < SIZE; y++) {
-  raw[y * (SIZE * 4 + 1)] = 0; // filter: none
-  for (let x = 0; x < SIZE; x++) {
-    let r = 0, g = 0, b = 0, a = 0;
-    for (let sy = 0; sy < SS; sy++) for (let sx = 0; sx < SS; sx++) {
-      const c = colourAt(x + (sx + 0.5) / SS, y + (sy + 0.5) / SS);
-      if (c) { r += c[0]; g += c[1]; b += c[2]; a++; }
+function pixels() {
+  const raw = Buffer.alloc((SIZE * 4 + 1) * SIZE);
+  for (let y = 0; y < SIZE; y++) {
+    raw[y * (SIZE * 4 + 1)] = 0; // filter: none
+    for (let x = 0; x < SIZE; x++) {
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
+      for (let sy = 0; sy < SS; sy++)
+        for (let sx = 0; sx < SS; sx++) {
+          const c = colourAt(x + (sx + 0.5) / SS, y + (sy + 0.5) / SS);
+          if (c) {
+            r += c[0];
+            g += c[1];
+            b += c[2];
+            a++;
+          }
+        }
+      const o = y * (SIZE * 4 + 1) + 1 + x * 4;
+      raw[o] = a ? Math.round(r / a) : 0;
+      raw[o + 1] = a ? Math.round(g / a) : 0;
+      raw[o + 2] = a ? Math.round(b / a) : 0;
+      raw[o + 3] = Math.round((a / (SS * SS)) * 255);
     }
-    const o = y * (SIZE * 4 + 1) + 1 + x * 4;
-    raw[o] = a ? Math.round(r / a) : 0;
-    raw[o + 1] = a ? Math.round(g / a) : 0;
-    raw[o + 2] = a ? Math.round(b / a) : 0;
-    raw[o + 3] = Math.round((a / (SS * SS)) * 255);
   }
+  return raw;
 }
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -76,20 +96,37 @@ const crc32 = (buf) => {
   return (c ^ 0xffffffff) >>> 0;
 };
 const chunk = (type, data) => {
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
   const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
   return Buffer.concat([len, td, crc]);
 };
-const ihdr = Buffer.alloc(13);
-ihdr.writeUInt32BE(SIZE, 0); ihdr.writeUInt32BE(SIZE, 4);
-ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0; // 8-bit RGBA
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', ihdr),
-  chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
-const out = path.join(root, 'media/icon.png');
-writeFileSync(out, png);
-console.log(`wrote ${path.relative(process.cwd(), out)} (${png.length} bytes)`);
+
+/** The icon as PNG bytes (deterministic: the same bytes on every build). */
+export function iconPng() {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(SIZE, 0);
+  ihdr.writeUInt32BE(SIZE, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0; // 8-bit RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(pixels(), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export function writeIcon(out = path.join(root, 'dist/icon.png')) {
+  writeFileSync(out, iconPng());
+  return out;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`wrote ${path.relative(process.cwd(), writeIcon())}`);
+}

@@ -15,7 +15,10 @@ fi
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else echo "setup-bench: run as root to install: ${need[*]}" >&2; exit 1; fi
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "setup-bench: run as root to install: ${need[*]}" >&2
+    exit 1
+  fi
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the real-VS-Code end-to-end tests need (see shared docs "vscode-e2e"):
+# Installs what the real-VS-Code end-to-end tests need (VS Code runs as code-server, driven by
+# chromium, because no Electron VS Code can be downloaded or shown on a headless CI machine):
 #   - Debian packages: chromium (the browser playwright-core drives), ripgrep (its rg goes
 #     into code-server's @vscode/ripgrep), libkrb5-dev (code-server's native `kerberos`
 #     module), neovim;
 #   - code-server@4.100.3 (VS Code 1.100.3, the newest that runs on Node 20) from npm, into a
 #     cache OUTSIDE the repo: ${REFCOUNT_LENS_CACHE:-$HOME/.cache/refcount-lens}/code-server-4.100.3
-# Idempotent: every step is skipped when its result is already there. Meant to run as root
-# (as CI's .ci/run does); as another user it uses sudo for apt-get when sudo exists.
+# Idempotent: every step is skipped when its result is already there. `npm test` runs it
+# before the end-to-end tests. The Debian packages need root (as CI runs) or sudo without a
+# password; code-server goes into the user's cache and needs neither.
 set -euo pipefail
 
 CS_VERSION=4.100.3
@@ -29,19 +31,33 @@ cs_version() {
 }
 
 # ---- Debian packages --------------------------------------------------------------------
+# Each is looked for as the tests use it, so whatever installed it (apt or not) counts.
+has() {
+  case "$1" in
+    chromium) [ -x "${REFCOUNT_LENS_CHROMIUM:-/usr/bin/chromium}" ] ;;
+    ripgrep) command -v rg >/dev/null ;;
+    libkrb5-dev) command -v krb5-config >/dev/null ;;
+    neovim) command -v nvim >/dev/null ;;
+  esac
+}
 apt_pkgs=(chromium ripgrep libkrb5-dev neovim)
 missing=()
-for p in "${apt_pkgs[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
+for p in "${apt_pkgs[@]}"; do has "$p" || missing+=("$p"); done
+# When it cannot install them, it says in one line what to run instead, and fails.
+cannot() {
+  log "cannot install ${missing[*]} ($1): ${*:2}, then run npm test again" \
+    "(npm run test:unit runs the tests without a browser)"
+  exit 1
+}
 if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || cannot "no apt-get: not Debian or Ubuntu" \
+    "install Chromium (as /usr/bin/chromium, or set REFCOUNT_LENS_CHROMIUM), ripgrep," \
+    "the Kerberos headers and Neovim with your package manager"
   SUDO=()
   if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null; then SUDO=(sudo); else
-      log "missing Debian packages (${missing[*]}) and not root: install them as root"; exit 1
-    fi
+    sudo -n true 2>/dev/null ||
+      cannot "not root, and no sudo without a password" "run once as root: sudo bash scripts/setup-e2e.sh"
+    SUDO=(sudo -n)
   fi
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,7 +72,11 @@ if [ -f "$MARKER" ] && [ -x "$CS_BIN" ]; then
   log "code-server $CS_VERSION already installed"
 else
   command -v npm >/dev/null || { log "npm not found"; exit 1; }
-  [ -d /usr/include/node ] || log "warning: /usr/include/node missing; node-gyp may try to download headers"
+  # node-gyp builds code-server's native modules against the running node's own headers
+  # (PREFIX/include/node: Debian's /usr, nvm's and nodesource's prefixes alike), never downloads them
+  node_prefix=$(dirname "$(dirname "$(node -p process.execPath)")")
+  [ -f "$node_prefix/include/node/node.h" ] ||
+    log "warning: $node_prefix/include/node missing; node-gyp may try to download headers"
   case "$(uname -m)" in
     x86_64) rg_target=x86_64-unknown-linux-musl ;;
     aarch64|arm64) rg_target=aarch64-unknown-linux-musl ;;
@@ -74,11 +94,11 @@ else
   cp "$(command -v rg)" "$work_tmp/rgbin/rg"
   tar czf "$rg_cache/ripgrep-$RG_BIN_VERSION-$rg_target.tar.gz" -C "$work_tmp/rgbin" rg
   log "installing code-server@$CS_VERSION into $CS_DIR (takes about a minute)"
-  # nodedir: node-gyp uses /usr/include/node instead of downloading headers;
+  # nodedir: the headers above;
   # unsafe_perm: code-server's postinstall refuses to run as root otherwise;
   # yes: node-pty's postinstall runs `npx node-gyp`, which would stop at npx's prompt.
   TMPDIR="$work_tmp" \
-  npm_config_nodedir=/usr \
+  npm_config_nodedir="$node_prefix" \
   npm_config_unsafe_perm=true \
   npm_config_yes=true \
   npm_config_fund=false \

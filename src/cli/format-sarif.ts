@@ -65,7 +65,3 @@ export function sarifLog(results: object[], version: string, properties?: Record
     runs: [{ tool: { driver: { name: 'refcount-lens', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules } }, results, ...(properties ? { properties } : {}) }],
   };
 }
-
-export function toSarif(files: FileResult[], version: string): object {
-  return sarifLog(files.flatMap(sarifResults), version);
-}

@@ -8,8 +8,8 @@
  * paths matching an `--exclude` pattern (gitignore syntax, tried on the path
  * relative to the walked directory and relative to the working directory).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { compileIgnorePattern, isIgnored, parseGitignore, type IgnoreLayer, type IgnoreRule } from './gitignore';
 
 export interface WalkOptions {
@@ -33,16 +33,15 @@ export function excludePatterns(globs: string[]): IgnoreRule[] {
   });
 }
 
-/** @deprecated kept for callers of the first CLI: one --exclude glob as a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  return compileIgnorePattern(glob)?.re ?? /^$/;
-}
-
 const posix = (p: string) => p.split(path.sep).join('/');
 
 function readLayer(dir: string, file = '.gitignore'): IgnoreLayer | undefined {
   let text: string;
-  try { text = fs.readFileSync(path.join(dir, file), 'utf8'); } catch { return undefined; }
+  try {
+    text = fs.readFileSync(path.join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
   const rules = parseGitignore(text);
   return rules.length ? { base: dir, rules } : undefined;
 }
@@ -71,7 +70,10 @@ function ancestorLayers(dir: string): IgnoreLayer[] {
     if (path.dirname(d) === d) break;
   }
   chain.unshift(root);
-  for (const d of chain.slice(0, -1)) { const l = readLayer(d); if (l) layers.push(l); }
+  for (const d of chain.slice(0, -1)) {
+    const l = readLayer(d);
+    if (l) layers.push(l);
+  }
   return layers;
 }
 
@@ -81,8 +83,16 @@ function ancestorLayers(dir: string): IgnoreLayer[] {
  */
 export function* walk(input: string, opts: WalkOptions): Generator<string> {
   let st: fs.Stats;
-  try { st = fs.statSync(input); } catch { yield input; return; } // the caller reports it
-  if (!st.isDirectory()) { yield input; return; }
+  try {
+    st = fs.statSync(input);
+  } catch {
+    yield input;
+    return;
+  } // the caller reports it
+  if (!st.isDirectory()) {
+    yield input;
+    return;
+  }
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = path.resolve(input);
   const isSource = opts.isSource ?? isCSource;
@@ -102,7 +112,11 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
 
   function* dir(abs: string, shown: string, inherited: IgnoreLayer[]): Generator<string> {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(abs, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
     let here = inherited;
     if (opts.respectGitignore) {
       const l = readLayer(abs);
@@ -117,7 +131,13 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
         // follow links to files; never links to directories (cycles)
-        try { const t = fs.statSync(childAbs); isFile = t.isFile(); isDir = false; } catch { continue; }
+        try {
+          const t = fs.statSync(childAbs);
+          isFile = t.isFile();
+          isDir = false;
+        } catch {
+          continue;
+        }
       }
       if (!isDir && !(isFile && isSource(e.name))) continue;
       if (here.length && isIgnored(here, (base) => posix(path.relative(base, childAbs)), isDir)) continue;

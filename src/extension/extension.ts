@@ -4,10 +4,21 @@
  * and the lifecycle trace view. Everything about the analysis itself
  * happens in the server.
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { Commands, Methods, type InitializationOptions, type StatusParams } from '../shared/protocol';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  Commands,
+  StatusNotification,
+  TrustNotification,
+  type InitializationOptions,
+  type StatusParams,
+} from '../shared/protocol';
 import { PathsView, type PathsViewState } from './paths-view';
 import { StatusItem } from './status';
 import { registerTraceView } from './trace-view';
@@ -31,13 +42,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Refcou
   context.subscriptions.push(
     paths,
     vscode.commands.registerCommand(Commands.showOutput, () => output.show(true)),
-    vscode.commands.registerCommand(Commands.restartServer, async () => { status.starting(); await c.restart(); }),
-    c.onNotification(Methods.status, (p: StatusParams) => status.update(p)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(Methods.trust, { trusted: true })),
+    vscode.commands.registerCommand(Commands.restartServer, async () => {
+      status.starting();
+      await c.restart();
+    }),
+    c.onNotification(StatusNotification.type, (p) => status.update(p)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(TrustNotification.type, { trusted: true })),
   );
   output.info(`Refcount Lens ${context.extension.packageJSON.version}: starting the language server`);
+  const starting = Date.now();
   try {
     await c.start();
+    output.info(`the language server answered in ${Date.now() - starting} ms`);
   } catch (e) {
     status.failed('the language server did not start');
     output.error(`the language server did not start: ${(e as Error).stack ?? e}`);
@@ -62,7 +78,10 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     clientShowsPaths: true,
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'untitled', language: 'c' }],
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'untitled', language: 'c' },
+    ],
     initializationOptions,
     outputChannel: output,
     synchronize: { configurationSection: 'refcountLens' },
@@ -71,7 +90,11 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
 }
 
 /** The lifecycle trace view (src/extension/trace-view.ts): a failure there must not take the rest down. */
-function registerTraceViewSafely(context: vscode.ExtensionContext, c: LanguageClient, output: vscode.LogOutputChannel): void {
+function registerTraceViewSafely(
+  context: vscode.ExtensionContext,
+  c: LanguageClient,
+  output: vscode.LogOutputChannel,
+): void {
   try {
     registerTraceView(context, c);
   } catch (e) {

@@ -7,8 +7,12 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  Commands, Methods, type FunctionPathsParams, type FunctionResult, type FunctionsParams,
-  type FunctionSummary, type PathClass,
+  Commands,
+  FunctionPathsRequest,
+  FunctionsRequest,
+  type WireFunction,
+  type WirePath,
+  type WireStep,
 } from '../shared/protocol';
 
 export const PATHS_VISIBLE = 'refcountLens.pathsVisible';
@@ -24,7 +28,7 @@ export interface PathsViewState {
 
 interface Shown {
   uri: vscode.Uri;
-  fn: FunctionResult;
+  fn: WireFunction;
   pathIndex: number;
   stepIndex: number;
 }
@@ -46,8 +50,11 @@ export class PathsView implements vscode.Disposable {
 
   constructor(private readonly client: LanguageClient) {
     this.disposables.push(
-      this.pathLine, this.stepLine,
-      vscode.commands.registerCommand(Commands.showPaths, (uri?: string | vscode.Uri, line?: number, pathId?: number) => this.showPaths(uri, line, pathId)),
+      this.pathLine,
+      this.stepLine,
+      vscode.commands.registerCommand(Commands.showPaths, (uri?: string | vscode.Uri, line?: number, pathId?: number) =>
+        this.showPaths(uri, line, pathId),
+      ),
       vscode.commands.registerCommand(Commands.nextPath, () => this.movePath(1)),
       vscode.commands.registerCommand(Commands.previousPath, () => this.movePath(-1)),
       vscode.commands.registerCommand(Commands.nextStep, () => this.moveStep(1)),
@@ -55,7 +62,8 @@ export class PathsView implements vscode.Disposable {
       vscode.commands.registerCommand(Commands.hidePaths, () => this.hide()),
       // the highlighted lines belong to the analysed text: an edit makes them wrong
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (this.shown && e.contentChanges.length && e.document.uri.toString() === this.shown.uri.toString()) this.hide();
+        if (this.shown && e.contentChanges.length && e.document.uri.toString() === this.shown.uri.toString())
+          this.hide();
       }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
     );
@@ -65,21 +73,33 @@ export class PathsView implements vscode.Disposable {
     const s = this.shown;
     if (!s) return undefined;
     const path = s.fn.paths[s.pathIndex];
-    return { uri: s.uri.toString(), functionName: s.fn.name, pathId: path.id, stepIndex: s.stepIndex, lines: path.lines };
+    return {
+      uri: s.uri.toString(),
+      functionName: s.fn.name,
+      pathId: path.id,
+      stepIndex: s.stepIndex,
+      lines: path.lines,
+    };
   }
 
   /** From a code lens (uri, line, path id), or from the palette (asks for what is missing). */
   async showPaths(uriArg?: string | vscode.Uri, line?: number, pathId?: number): Promise<PathsViewState | undefined> {
-    const uri = uriArg ? (typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg) : vscode.window.activeTextEditor?.document.uri;
+    const uri = uriArg
+      ? typeof uriArg === 'string'
+        ? vscode.Uri.parse(uriArg)
+        : uriArg
+      : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {
       void vscode.window.showInformationMessage('Refcount Lens: open a C file to see its paths.');
       return undefined;
     }
-    const fnLine = line ?? await this.pickFunction(uri);
+    const fnLine = line ?? (await this.pickFunction(uri));
     if (fnLine === undefined) return undefined;
-    const fn = await this.client.sendRequest<FunctionResult | null>(Methods.functionPaths, { uri: uri.toString(), line: fnLine } satisfies FunctionPathsParams);
-    if (!fn || !fn.paths.length) {
-      void vscode.window.showInformationMessage(`Refcount Lens: ${fn ? `${fn.name}() has no counted paths` : 'no analysed function there'}.`);
+    const fn = await this.client.sendRequest(FunctionPathsRequest.type, { uri: uri.toString(), line: fnLine });
+    if (!fn?.paths.length) {
+      void vscode.window.showInformationMessage(
+        `Refcount Lens: ${fn ? `${fn.name}() has no counted paths` : 'no analysed function there'}.`,
+      );
       return undefined;
     }
     const index = pathId !== undefined ? fn.paths.findIndex((p) => p.id === pathId) : await this.pickPath(fn);
@@ -93,18 +113,24 @@ export class PathsView implements vscode.Disposable {
   }
 
   private async pickFunction(uri: vscode.Uri): Promise<number | undefined> {
-    const fns = await this.client.sendRequest<FunctionSummary[]>(Methods.functions, { uri: uri.toString() } satisfies FunctionsParams);
+    const fns = await this.client.sendRequest(FunctionsRequest.type, { uri: uri.toString() });
     if (!fns.length) {
       void vscode.window.showInformationMessage('Refcount Lens: no function in this file touches a counted object.');
       return undefined;
     }
-    const cursor = vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()
-      ? vscode.window.activeTextEditor.selection.active.line + 1 : -1;
+    const cursor =
+      vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()
+        ? vscode.window.activeTextEditor.selection.active.line + 1
+        : -1;
     const here = fns.find((f) => cursor >= f.line && cursor <= f.endLine);
     if (here && fns.length === 1) return here.line;
     const items = fns.map((f) => ({
       label: `${f.name}()`,
-      description: `line ${f.line} · ${f.paths} path class${f.paths === 1 ? '' : 'es'}${f.roles?.length ? ` · ${f.roles.join(', ')}` : ''}`,
+      description: [
+        `line ${f.line}`,
+        `${f.paths} path class${f.paths === 1 ? '' : 'es'}`,
+        ...(f.roles?.length ? [f.roles.join(', ')] : []),
+      ].join(' · '),
       line: f.line,
       picked: f === here,
     }));
@@ -112,15 +138,17 @@ export class PathsView implements vscode.Disposable {
     return (await vscode.window.showQuickPick(items, { title: 'Refcount Lens: show the paths of…' }))?.line;
   }
 
-  private async pickPath(fn: FunctionResult): Promise<number | undefined> {
+  private async pickPath(fn: WireFunction): Promise<number | undefined> {
     if (fn.paths.length === 1) return 0;
     const items = fn.paths.map((p, index) => ({
-      label: `#${p.id} ${p.deltas.map((d) => `${d.object} ${signed(d.delta)}`).join(', ') || 'nothing counted'}`,
+      label: `#${p.id} ${counts(p)}`,
       description: `exit line ${p.exit.line} · returns ${p.exit.returns}${p.merged > 1 ? ` · ${p.merged} paths` : ''}`,
       detail: p.conditions.join(' ∧ ') || 'always',
       index,
     }));
-    return (await vscode.window.showQuickPick(items, { title: `Refcount Lens: paths of ${fn.name}()`, matchOnDetail: true }))?.index;
+    return (
+      await vscode.window.showQuickPick(items, { title: `Refcount Lens: paths of ${fn.name}()`, matchOnDetail: true })
+    )?.index;
   }
 
   private async movePath(by: number): Promise<void> {
@@ -139,12 +167,12 @@ export class PathsView implements vscode.Disposable {
     this.revealStep();
   }
 
-  private currentPath(): PathClass | undefined {
+  private currentPath(): WirePath | undefined {
     return this.shown?.fn.paths[this.shown.pathIndex];
   }
 
   /** Lines to step through: the counted steps, or the whole path when it counts nothing. */
-  private stops(path: PathClass): number[] {
+  private stops(path: WirePath): number[] {
     const steps = [...new Set(path.steps.filter((s) => s.delta !== 0).map((s) => s.line))];
     return steps.length ? [...steps, path.exit.line] : path.lines;
   }
@@ -154,7 +182,10 @@ export class PathsView implements vscode.Disposable {
     const editor = this.editor();
     if (!path || !editor || !this.shown) return;
     const line = Math.max(0, this.stops(path)[this.shown.stepIndex] - 1);
-    const pos = new vscode.Position(line, editor.document.lineAt(Math.min(line, editor.document.lineCount - 1)).firstNonWhitespaceCharacterIndex);
+    const pos = new vscode.Position(
+      line,
+      editor.document.lineAt(Math.min(line, editor.document.lineCount - 1)).firstNonWhitespaceCharacterIndex,
+    );
     editor.selection = new vscode.Selection(pos, pos);
     editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
@@ -167,20 +198,28 @@ export class PathsView implements vscode.Disposable {
     const path = this.currentPath();
     const editor = this.editor();
     if (!path || !editor || !this.shown) return;
-    const lineRange = (l: number) => editor.document.lineAt(Math.min(Math.max(0, l - 1), editor.document.lineCount - 1)).range;
+    const lineRange = (l: number) =>
+      editor.document.lineAt(Math.min(Math.max(0, l - 1), editor.document.lineCount - 1)).range;
     const stepText = new Map<number, string[]>();
     for (const s of path.steps.filter((x) => x.delta !== 0)) {
       const list = stepText.get(s.line) ?? [];
-      list.push(`${s.call}${s.note ? ` ${s.note}` : ''}: ${s.object} ${signed(s.delta)}${s.after !== undefined ? ` → ${signed(s.after)}` : ''}`);
+      list.push(stepLabel(s));
       stepText.set(s.line, list);
     }
-    const exitNote = `path #${path.id} of ${this.shown.fn.paths.length} exits: returns ${path.exit.returns}; ${path.deltas.map((d) => `${d.object} ${signed(d.delta)}`).join(', ') || 'nothing counted'}`;
+    const of = this.shown.fn.paths.length;
+    const exitNote = `path #${path.id} of ${of} exits: returns ${path.exit.returns}; ${counts(path)}`;
     const steps: vscode.DecorationOptions[] = [...stepText].map(([line, texts]) => ({
       range: lineRange(line),
-      renderOptions: { after: { contentText: `◀ ${texts.join(' · ')}${line === path.exit.line ? ` · ${exitNote}` : ''}` } },
+      renderOptions: {
+        after: { contentText: `◀ ${texts.join(' · ')}${line === path.exit.line ? ` · ${exitNote}` : ''}` },
+      },
     }));
-    if (!stepText.has(path.exit.line)) steps.push({ range: lineRange(path.exit.line), renderOptions: { after: { contentText: `◀ ${exitNote}` } } });
-    editor.setDecorations(this.pathLine, path.lines.map((l) => lineRange(l)));
+    if (!stepText.has(path.exit.line))
+      steps.push({ range: lineRange(path.exit.line), renderOptions: { after: { contentText: `◀ ${exitNote}` } } });
+    editor.setDecorations(
+      this.pathLine,
+      path.lines.map((l) => lineRange(l)),
+    );
     editor.setDecorations(this.stepLine, steps);
   }
 
@@ -200,3 +239,14 @@ export class PathsView implements vscode.Disposable {
 }
 
 const signed = (n: number): string => (n > 0 ? `+${n}` : `${n}`);
+
+/** What a path does to its objects: `*dev +3, cred 0`. */
+const counts = (path: WirePath): string =>
+  path.deltas.map((d) => `${d.object} ${signed(d.delta)}`).join(', ') || 'nothing counted';
+
+/** One counted step: `dev_ref: *dev +1 → +3`. */
+function stepLabel(s: WireStep): string {
+  const note = s.note ? ` ${s.note}` : '';
+  const after = s.after !== undefined ? ` → ${signed(s.after)}` : '';
+  return `${s.call}${note}: ${s.object} ${signed(s.delta)}${after}`;
+}

@@ -18,9 +18,13 @@ export class StatusItem implements vscode.Disposable {
     this.item.show();
   }
 
-  get text(): string { return this.item.text; }
+  get text(): string {
+    return this.item.text;
+  }
 
-  get state(): StatusParams { return this.last; }
+  get state(): StatusParams {
+    return this.last;
+  }
 
   starting(): void {
     this.item.text = '$(sync~spin) Refcount Lens';
@@ -39,15 +43,21 @@ export class StatusItem implements vscode.Disposable {
       this.item.tooltip = 'Refcount Lens is off (refcountLens.enable)';
       return;
     }
-    this.item.text = p.state === 'analysing'
-      ? '$(sync~spin) Refcount Lens'
-      : `Refcount Lens: ${p.problems} problem${p.problems === 1 ? '' : 's'}`;
-    const lines = [p.state === 'analysing' ? 'Refcount Lens: analysing…' : `Refcount Lens: ${p.problems} problem(s) in open files`];
-    if (p.uri && p.ms !== undefined) lines.push(`last analysis: ${vscode.workspace.asRelativePath(vscode.Uri.parse(p.uri))} in ${p.ms} ms`);
+    this.item.text =
+      p.state === 'analysing'
+        ? '$(sync~spin) Refcount Lens'
+        : `Refcount Lens: ${p.problems} problem${p.problems === 1 ? '' : 's'}`;
+    const lines = [
+      p.state === 'analysing' ? 'Refcount Lens: analysing…' : `Refcount Lens: ${p.problems} problem(s) in open files`,
+    ];
+    if (p.uri && p.ms !== undefined)
+      lines.push(`last analysis: ${vscode.workspace.asRelativePath(vscode.Uri.parse(p.uri))} in ${p.ms} ms`);
     if (p.message) lines.push(p.message);
     lines.push('Click to show the log.');
     this.item.tooltip = lines.join('\n');
   }
 
-  dispose(): void { this.item.dispose(); }
+  dispose(): void {
+    this.item.dispose();
+  }
 }

@@ -4,10 +4,15 @@
  * message to the module that handles it. No logic lives here.
  */
 import {
-  CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Methods, type TrustParams } from '../shared/protocol';
+import { TrustNotification } from '../shared/protocol';
 import { registerCommands, serverCommands } from './commands';
 import { codeLenses } from './lenses';
 import { inferredPairActions, modelFileFor, pairsInRange } from './code-actions';
@@ -15,6 +20,7 @@ import { hover } from './hover';
 import { inlayHints } from './hints';
 import { Workspace } from './workspace';
 import { registerTraceHandler } from './trace-handler';
+import { warmUp } from './warm-up';
 
 const connection = createConnection(ProposedFeatures.all);
 const textDocuments = new TextDocuments(TextDocument);
@@ -22,7 +28,13 @@ let workspace: Workspace | undefined;
 
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   const ws = new Workspace(connection, params);
+  const preparing = performance.now();
   await ws.prepare();
+  const ready = performance.now();
+  ws.status.log(
+    `analyser ready ${Math.round(ready)} ms after the server process started ` +
+      `(loading the server ${Math.round(preparing)} ms, the parser and models ${Math.round(ready - preparing)} ms)`,
+  );
   workspace = ws;
   registerCommands({ connection, documents: ws.docs, reanalyze: () => ws.reanalyze(), log: (m) => ws.status.log(m) });
   return {
@@ -39,13 +51,30 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   };
 });
 
-connection.onInitialized(() => void workspace?.start());
+connection.onInitialized(() => void workspace?.start().then(() => warmUpWhileIdle()));
+
+/** Started with the workspace and no C file open yet: compile the analysis meanwhile (warm-up.ts). */
+async function warmUpWhileIdle(): Promise<void> {
+  const ws = workspace;
+  if (!ws?.settings.current.enable || ws.docs.uris().length) return; // a document's analysis warms up as well
+  const started = performance.now();
+  try {
+    await warmUp();
+    ws.status.log(
+      `warmed up in ${Math.round(performance.now() - started)} ms (a small built-in driver, before any file)`,
+    );
+  } catch (e) {
+    ws.status.log(`warm-up failed (the first file's analysis will be slower): ${(e as Error).message}`);
+  }
+}
 connection.onDidChangeConfiguration((p) => void workspace?.configurationChanged(p.settings));
 connection.onDidChangeWatchedFiles((p) => void workspace?.filesChanged(p.changes.map((c) => c.uri)));
-connection.onNotification(Methods.trust, (p: TrustParams) => void workspace?.trustChanged(p?.trusted === true));
+connection.onNotification(TrustNotification.type, (p) => void workspace?.trustChanged(p?.trusted === true));
 
 textDocuments.onDidOpen((e) => workspace?.docs.open(e.document.uri, e.document.version, e.document.getText()));
-textDocuments.onDidChangeContent((e) => workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()));
+textDocuments.onDidChangeContent((e) =>
+  workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()),
+);
 textDocuments.onDidClose((e) => workspace?.docs.close(e.document.uri));
 
 connection.languages.inlayHint.on(async (p, token) => {
@@ -70,7 +99,9 @@ connection.onCodeAction(async (p, token) => {
 
 registerTraceHandler(connection, async (uri) => workspace?.snapshot(uri, 'any'));
 
-connection.onShutdown(async () => { await workspace?.dispose(); });
+connection.onShutdown(async () => {
+  await workspace?.dispose();
+});
 
 textDocuments.listen(connection);
 connection.listen();

@@ -5,7 +5,7 @@
  */
 import type { Connection } from 'vscode-languageserver';
 import type { FileResult } from '../analysis/result';
-import { Methods, type StatusParams } from '../shared/protocol';
+import { StatusNotification, type StatusParams } from '../shared/protocol';
 
 export class StatusReporter {
   private readonly problems = new Map<string, number>();
@@ -29,10 +29,16 @@ export class StatusReporter {
     const fns = result.functions.filter((f) => !f.quiet).length;
     this.log(
       `${shortName(uri)} v${version}: ${ms.toFixed(1)} ms${inWorker ? ' in a worker' : ''} ` +
-      `(parse ${result.timing.parseMs} ms, analysis ${result.timing.analyzeMs} ms), ` +
-      `${result.functions.length} functions, ${fns} counted, ${problems} problems${message ? `; ${message}` : ''}`,
+        `(parse ${result.timing.parseMs} ms, analysis ${result.timing.analyzeMs} ms), ` +
+        `${result.functions.length} functions, ${fns} counted, ${problems} problems${message ? `; ${message}` : ''}`,
     );
-    this.send({ state: this.running.size ? 'analysing' : 'idle', problems: this.total(), uri, ms: Math.round(ms), message });
+    this.send({
+      state: this.running.size ? 'analysing' : 'idle',
+      problems: this.total(),
+      uri,
+      ms: Math.round(ms),
+      message,
+    });
   }
 
   closed(uri: string): void {
@@ -60,7 +66,7 @@ export class StatusReporter {
   }
 
   private send(p: StatusParams): void {
-    void this.connection.sendNotification(Methods.status, p);
+    void this.connection.sendNotification(StatusNotification.type, p);
   }
 }
 

@@ -1,43 +1,59 @@
 /**
  * The wire protocol between the Refcount Lens client (src/extension/) and its language
- * server (src/server/), beyond standard LSP. The only module both sides import: it holds
- * names and plain types, never code that needs `vscode` or the server's libraries.
+ * server (src/server/), beyond standard LSP. Every custom request and notification is declared
+ * here once, as a typed RequestType or NotificationType that both sides import, so a method
+ * name or a parameter shape cannot drift between them. Nothing here needs `vscode`, the
+ * server's libraries or the analysis: the types the client reads are declared here, and the
+ * analysis's results fit them (the server hands those over as they are).
  */
-import type { FunctionResult, PathClass } from '../analysis/result';
-
-export type { FunctionResult, PathClass };
-
-/** Custom requests and notifications (method names). */
-export const Methods = {
-  /** client -> server: {uri, line} -> the FunctionResult whose range holds `line`, or null. */
-  functionPaths: 'refcountLens/functionPaths',
-  /** client -> server: {uri} -> the functions with counted objects (for the path picker). */
-  functions: 'refcountLens/functions',
-  /** server -> client: what the server is doing (status bar). */
-  status: 'refcountLens/status',
-  /** client -> server: the workspace trust changed (model files may now load). */
-  trust: 'refcountLens/trust',
-} as const;
-
-/** Commands. The server executes SERVER ones; the VS Code client implements CLIENT ones. */
-export const Commands = {
-  /** Pick a path of a function and highlight it. Arguments: uri, function line (1-based), path id?. */
-  showPaths: 'refcountLens.showPaths',
-  nextPath: 'refcountLens.nextPath',
-  previousPath: 'refcountLens.previousPath',
-  nextStep: 'refcountLens.nextStep',
-  previousStep: 'refcountLens.previousStep',
-  hidePaths: 'refcountLens.hidePaths',
-  showOutput: 'refcountLens.showOutput',
-  restartServer: 'refcountLens.restartServer',
-  /** Server: analyse every open document again from scratch. */
-  reanalyze: 'refcountLens.reanalyze',
-} as const;
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
 /** 1-based line, as everywhere in the analysis results. */
-export interface FunctionPathsParams { uri: string; line: number }
+export interface FunctionPathsParams {
+  uri: string;
+  line: number;
+}
 
-export interface FunctionsParams { uri: string }
+export interface FunctionsParams {
+  uri: string;
+}
+
+/** A count change on one path, as the path view shows it. */
+export interface WireDelta {
+  object: string;
+  delta: number;
+}
+
+/** One counted step of a path: the call, the object, its change and the running count after it. */
+export interface WireStep {
+  line: number;
+  call: string;
+  object: string;
+  delta: number;
+  note?: string;
+  after?: number;
+}
+
+/** One path class of a function: where it exits, what it took to get there, what it counts. */
+export interface WirePath {
+  id: number;
+  exit: { line: number; returns: string };
+  conditions: string[];
+  deltas: WireDelta[];
+  steps: WireStep[];
+  /** The lines the path passes through, in order. */
+  lines: number[];
+  /** How many concrete paths this class stands for. */
+  merged: number;
+}
+
+/** A function and its path classes: what the path view highlights. */
+export interface WireFunction {
+  name: string;
+  line: number;
+  endLine: number;
+  paths: WirePath[];
+}
 
 /** One entry of the path picker. */
 export interface FunctionSummary {
@@ -47,6 +63,16 @@ export interface FunctionSummary {
   paths: number;
   roles?: string[];
   truncated: boolean;
+}
+
+/** The function whose lines hold `line`, or null. */
+export namespace FunctionPathsRequest {
+  export const type = new RequestType<FunctionPathsParams, WireFunction | null, void>('refcountLens/functionPaths');
+}
+
+/** The functions of a document that touch a counted object (for the path picker). */
+export namespace FunctionsRequest {
+  export const type = new RequestType<FunctionsParams, FunctionSummary[], void>('refcountLens/functions');
 }
 
 export type StatusState = 'analysing' | 'idle' | 'disabled';
@@ -62,7 +88,34 @@ export interface StatusParams {
   message?: string;
 }
 
-export interface TrustParams { trusted: boolean }
+/** Server to client: what the server is doing (the status bar). */
+export namespace StatusNotification {
+  export const type = new NotificationType<StatusParams>('refcountLens/status');
+}
+
+export interface TrustParams {
+  trusted: boolean;
+}
+
+/** Client to server: the workspace trust changed (model files may now load). */
+export namespace TrustNotification {
+  export const type = new NotificationType<TrustParams>('refcountLens/trust');
+}
+
+/** Commands. The server executes SERVER ones; the VS Code client implements CLIENT ones. */
+export const Commands = {
+  /** Pick a path of a function and highlight it. Arguments: uri, function line (1-based), path id?. */
+  showPaths: 'refcountLens.showPaths',
+  nextPath: 'refcountLens.nextPath',
+  previousPath: 'refcountLens.previousPath',
+  nextStep: 'refcountLens.nextStep',
+  previousStep: 'refcountLens.previousStep',
+  hidePaths: 'refcountLens.hidePaths',
+  showOutput: 'refcountLens.showOutput',
+  restartServer: 'refcountLens.restartServer',
+  /** Server: analyse every open document again from scratch. */
+  reanalyze: 'refcountLens.reanalyze',
+} as const;
 
 /** What the client sends in `initialize`. */
 export interface InitializationOptions {

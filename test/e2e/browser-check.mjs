@@ -10,8 +10,16 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createLifecycle, launchBrowser, quickOpen, runCommandFromPalette, startCodeServer,
-  timeoutFromEnv, waitForWorkbench, workbenchUrl, stepper } from './codeserver.mjs';
+  createLifecycle,
+  launchBrowser,
+  quickOpen,
+  runCommandFromPalette,
+  startCodeServer,
+  timeoutFromEnv,
+  waitForWorkbench,
+  workbenchUrl,
+  stepper,
+} from './codeserver.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workspace = path.join(root, 'test/fixtures/workspace');
@@ -30,39 +38,54 @@ const step = stepper(say);
  * whose content holds `text` and wait until an element in the editor carries its class.
  */
 async function waitForAfterText(page, text, timeout = 30_000) {
-  await page.waitForFunction((wanted) => {
-    for (const sheet of document.styleSheets) {
-      let rules;
-      try { rules = sheet.cssRules; } catch { continue; }
-      for (const rule of rules) {
-        if (!rule.selectorText?.includes('::after') || !rule.style?.content?.includes(wanted)) continue;
-        const cls = /\.([\w-]+)::after/.exec(rule.selectorText)?.[1];
-        if (cls && document.querySelector(`.part.editor .view-lines .${cls}`)) return true;
+  await page.waitForFunction(
+    (wanted) => {
+      for (const sheet of document.styleSheets) {
+        let rules;
+        try {
+          rules = sheet.cssRules;
+        } catch {
+          continue;
+        }
+        for (const rule of rules) {
+          if (!rule.selectorText?.includes('::after') || !rule.style?.content?.includes(wanted)) continue;
+          const cls = /\.([\w-]+)::after/.exec(rule.selectorText)?.[1];
+          if (cls && document.querySelector(`.part.editor .view-lines .${cls}`)) return true;
+        }
       }
-    }
-    return false;
-  }, text, { timeout });
+      return false;
+    },
+    text,
+    { timeout },
+  );
 }
 
 async function main() {
-  if (!existsSync(path.join(root, 'dist/extension.js'))) throw new Error('dist/extension.js missing: run `npm run build` first');
+  if (!existsSync(path.join(root, 'dist/extension.js')))
+    throw new Error('dist/extension.js missing: run `npm run build` first');
   mkdirSync(outDir, { recursive: true });
-  const cs = await step('code-server started', () => startCodeServer({
-    lifecycle: life,
-    log: verbose ? (s) => process.stdout.write(`[code-server] ${s}`) : undefined,
-  }));
+  const cs = await step('code-server started', () =>
+    startCodeServer({
+      lifecycle: life,
+      log: verbose ? (s) => process.stdout.write(`[code-server] ${s}`) : undefined,
+    }),
+  );
   const browser = await step('chromium started', () => launchBrowser({ log: say, lifecycle: life }));
   page = browser.page;
   if (verbose) page.on('console', (m) => process.stdout.write(`[page ${m.type()}] ${m.text()}\n`));
 
   await step('workbench ready, workspace in the explorer', async () => {
-    await page.goto(workbenchUrl(cs, { folder: workspace, extensionDevelopmentPath: root }), { waitUntil: 'domcontentloaded' });
+    await page.goto(workbenchUrl(cs, { folder: workspace, extensionDevelopmentPath: root }), {
+      waitUntil: 'domcontentloaded',
+    });
     await waitForWorkbench(page);
   });
 
   await step('vpipe.c opened with Ctrl+P', () => quickOpen(page, 'vpipe.c'));
   const editor = page.locator('.part.editor .monaco-editor .view-lines');
-  await step('the editor shows the fixture', () => editor.filter({ hasText: 'vpipe_new_node' }).first().waitFor({ timeout: 30_000 }));
+  await step('the editor shows the fixture', () =>
+    editor.filter({ hasText: 'vpipe_new_node' }).first().waitFor({ timeout: 30_000 }),
+  );
 
   // Bring the dev_clone handler into view: Ctrl+G, its line, Enter.
   await step('Ctrl+G to the handler', async () => {
@@ -76,9 +99,14 @@ async function main() {
   // What the language server contributes, as rendered by the workbench.
   const lenses = page.locator('.part.editor .monaco-editor .codelens-decoration');
   await step('code lens with the object summary', () =>
-    lenses.filter({ hasText: '*dev cdev: +3 new · +1 existing' }).first().waitFor({ timeout: 30_000 }));
+    lenses.filter({ hasText: '*dev cdev: +3 new · +1 existing' }).first().waitFor({ timeout: 30_000 }),
+  );
   await step('code lens with the contract problem', () =>
-    lenses.filter({ hasText: /contract: dev_clone handler hands out \+2/ }).first().waitFor({ timeout: 30_000 }));
+    lenses
+      .filter({ hasText: /contract: dev_clone handler hands out \+2/ })
+      .first()
+      .waitFor({ timeout: 30_000 }),
+  );
   // inlay hints are text inside the view lines; their spaces are U+00A0
   const viewText = async () => (await editor.first().innerText()).replace(/\u00a0/g, ' ');
   await step('inlay hints +2 cdev (MAKEDEV_REF) and +1 cdev in the text', async () => {
@@ -92,9 +120,14 @@ async function main() {
     throw new Error(`inlay hints not rendered; the view lines say:\n${text}`);
   });
   await step('the status bar says 1 problem', () =>
-    page.locator('.part.statusbar', { hasText: 'Refcount Lens: 1 problem' }).first().waitFor({ timeout: 30_000 }));
+    page.locator('.part.statusbar', { hasText: 'Refcount Lens: 1 problem' }).first().waitFor({ timeout: 30_000 }),
+  );
   await step('the Problems count in the status bar is 1 error', () =>
-    page.locator('.part.statusbar .statusbar-item', { hasText: /^1\s*0$|1\D+0/ }).first().waitFor({ timeout: 30_000 }));
+    page
+      .locator('.part.statusbar .statusbar-item', { hasText: /^1\s*0$|1\D+0/ })
+      .first()
+      .waitFor({ timeout: 30_000 }),
+  );
 
   await page.mouse.move(0, 0); // no hover in the picture
   await page.screenshot({ path: shot });
@@ -103,9 +136,16 @@ async function main() {
   // The status bar item opens the output channel, where the server logs each analysis.
   await step('clicking the status bar item shows the log with timings', async () => {
     await page.locator('.part.statusbar .statusbar-item', { hasText: 'Refcount Lens: 1 problem' }).first().click();
-    await page.locator('.part.panel .monaco-editor .view-lines', { hasText: /vpipe\.c[\s\u00a0]v\d+:[\s\u00a0][\d.]+[\s\u00a0]ms/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.panel .monaco-editor .view-lines', {
+        hasText: /vpipe\.c[\s\u00a0]v\d+:[\s\u00a0][\d.]+[\s\u00a0]ms/,
+      })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
-  await step('"Refcount Lens: Show Output" from the command palette', () => runCommandFromPalette(page, 'Refcount Lens: Show Output'));
+  await step('"Refcount Lens: Show Output" from the command palette', () =>
+    runCommandFromPalette(page, 'Refcount Lens: Show Output'),
+  );
 
   // Hover on the handler's name: the path table in the hover widget.
   await step('hover on vpipe_lookup shows the path table', async () => {
@@ -128,7 +168,10 @@ async function main() {
     await page.keyboard.type(':66:4');
     await page.keyboard.press('Enter');
     await runCommandFromPalette(page, 'Developer: Inspect Editor Tokens and Scopes');
-    await page.locator('.token-inspect-widget', { hasText: 'support.function.refcount.acquire.c' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.token-inspect-widget', { hasText: 'support.function.refcount.acquire.c' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.keyboard.press('Escape');
   });
 
@@ -137,7 +180,10 @@ async function main() {
     // not runCommandFromPalette: the command opens its own quick pick at once
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Refcount Lens: Show Paths');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Refcount Lens: Show Paths' }).first().waitFor();
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Refcount Lens: Show Paths' })
+      .first()
+      .waitFor();
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'vpipe_lookup()' }).first().click();
     await page.locator('.quick-input-list .monaco-list-row', { hasText: '#4' }).first().click();
@@ -153,12 +199,18 @@ async function main() {
   return 0;
 }
 
-main().then((code) => life.finish(code), async (e) => {
-  if (life.finishing) return; // fallout of a signal or the timeout
-  say(`FAIL: ${e?.stack ?? e}`);
-  if (page) {
-    const failShot = path.join(outDir, 'e2e-screenshot-failure.png');
-    await page.screenshot({ path: failShot }).then(() => say(`screenshot: ${failShot}`), () => {});
-  }
-  life.finish(1);
-});
+main().then(
+  (code) => life.finish(code),
+  async (e) => {
+    if (life.finishing) return; // fallout of a signal or the timeout
+    say(`FAIL: ${e?.stack ?? e}`);
+    if (page) {
+      const failShot = path.join(outDir, 'e2e-screenshot-failure.png');
+      await page.screenshot({ path: failShot }).then(
+        () => say(`screenshot: ${failShot}`),
+        () => {},
+      );
+    }
+    life.finish(1);
+  },
+);

@@ -1,7 +1,8 @@
 // Shared by the stand-in "VS Code executable" (vscode-standin.mjs) and the browser check
 // (browser-check.mjs): start code-server (a real VS Code served to a browser) in its own
 // sandboxed HOME and process group, and drive it with Debian's chromium via playwright-core.
-// See the shared docs "vscode-e2e" for why this is how VS Code runs on these machines.
+// No Electron VS Code can be downloaded or shown on a headless CI machine: code-server is the same
+// workbench and extension host, served to a browser.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,8 +27,13 @@ export function codeServerBin() {
 export const chromiumPath = () => process.env.REFCOUNT_LENS_CHROMIUM || '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   '--disable-dev-shm-usage',
 ];
 
@@ -61,7 +67,8 @@ function sandboxEnv(dir, extra) {
   delete env.ELECTRON_RUN_AS_NODE;
   delete env.VSCODE_IPC_HOOK_CLI;
   delete env.VSCODE_PID;
-  for (const d of [env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_CACHE_HOME, env.TMPDIR]) mkdirSync(d, { recursive: true });
+  for (const d of [env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_CACHE_HOME, env.TMPDIR])
+    mkdirSync(d, { recursive: true });
   return env;
 }
 
@@ -101,14 +108,23 @@ export function createLifecycle({ timeoutSeconds, log = console.error } = {}) {
   const fns = [];
   let finishing = null;
   const lifecycle = {
-    add(fn) { fns.push(fn); return fn; },
+    add(fn) {
+      fns.push(fn);
+      return fn;
+    },
     async cleanup() {
       while (fns.length) {
         const fn = fns.pop();
-        try { await fn(); } catch (e) { log(`cleanup: ${e?.message ?? e}`); }
+        try {
+          await fn();
+        } catch (e) {
+          log(`cleanup: ${e?.message ?? e}`);
+        }
       }
     },
-    get finishing() { return finishing !== null; },
+    get finishing() {
+      return finishing !== null;
+    },
     finish(code) {
       if (!finishing) {
         finishing = (async () => {
@@ -127,8 +143,15 @@ export function createLifecycle({ timeoutSeconds, log = console.error } = {}) {
       lifecycle.finish(124);
     }, timeoutSeconds * 1000);
   }
-  for (const [sig, num] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
-    process.on(sig, () => { log(`${sig}: cleaning up`); lifecycle.finish(128 + num); });
+  for (const [sig, num] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ]) {
+    process.on(sig, () => {
+      log(`${sig}: cleaning up`);
+      lifecycle.finish(128 + num);
+    });
   }
   return lifecycle;
 }
@@ -170,20 +193,28 @@ export async function startCodeServer(opts = {}) {
   mkdirSync(extensionsDir, { recursive: true });
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   let existing = {};
-  try { existing = JSON.parse(readFileSync(settingsFile, 'utf8')); } catch { /* none or not plain JSON */ }
+  try {
+    existing = JSON.parse(readFileSync(settingsFile, 'utf8'));
+  } catch {
+    /* none or not plain JSON */
+  }
   writeFileSync(settingsFile, JSON.stringify({ ...existing, ...DEFAULT_SETTINGS, ...opts.settings }, null, 2));
 
-  const port = opts.port || await freePort();
+  const port = opts.port || (await freePort());
   const host = `127.0.0.1:${port}`;
   const args = [
-    '--auth', 'none',
-    '--bind-addr', host,
+    '--auth',
+    'none',
+    '--bind-addr',
+    host,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     ...(opts.extraArgs || []),
   ];
   const proc = spawn(bin, args, { env, cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -197,18 +228,31 @@ export async function startCodeServer(opts = {}) {
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
   let exited = null;
-  const exitPromise = new Promise((r) => proc.on('exit', (code, sig) => { exited = { code, sig }; r(exited); }));
+  const exitPromise = new Promise((r) =>
+    proc.on('exit', (code, sig) => {
+      exited = { code, sig };
+      r(exited);
+    }),
+  );
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     if (!exited) {
-      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* already gone */ }
+      try {
+        process.kill(-proc.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
       await Promise.race([exitPromise, sleep(3000)]);
     }
     // The group may hold the extension host, pty hosts, file watchers: end all of it.
-    try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* group gone */ }
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      /* group gone */
+    }
     proc.stdout.destroy();
     proc.stderr.destroy();
     if (!opts.keepTemp) rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
@@ -228,8 +272,17 @@ export async function startCodeServer(opts = {}) {
     await sleep(100);
   }
   return {
-    port, host, baseUrl: `http://${host}/`, tmp, userDataDir, extensionsDir, proc,
-    output: () => out, exited: () => exited, exitPromise, stop,
+    port,
+    host,
+    baseUrl: `http://${host}/`,
+    tmp,
+    userDataDir,
+    extensionsDir,
+    proc,
+    output: () => out,
+    exited: () => exited,
+    exitPromise,
+    stop,
   };
 }
 
@@ -245,7 +298,8 @@ export function workbenchUrl(cs, { folder, workspace, extensionDevelopmentPath, 
   if (folder) params.set('folder', path.resolve(folder));
   else if (workspace) params.set('workspace', path.resolve(workspace));
   const payload = [];
-  for (const p of [extensionDevelopmentPath ?? []].flat()) payload.push(['extensionDevelopmentPath', remoteUri(cs.host, p)]);
+  for (const p of [extensionDevelopmentPath ?? []].flat())
+    payload.push(['extensionDevelopmentPath', remoteUri(cs.host, p)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(cs.host, extensionTestsPath)]);
   if (openFile) payload.push(['openFile', remoteUri(cs.host, openFile)]);
   if (payload.length) params.set('payload', JSON.stringify(payload));
@@ -282,7 +336,9 @@ export async function launchBrowser({ viewport = { width: 1400, height: 900 }, l
     viewport,
     env: sandboxEnv(dir),
     // Our lifecycle handles signals; playwright's own handler would race it.
-    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   try {
     context = await launching;
@@ -290,11 +346,12 @@ export async function launchBrowser({ viewport = { width: 1400, height: 900 }, l
     await close();
     throw e;
   }
-  if (closed) { // closed (e.g. by a signal) while launching
+  if (closed) {
+    // closed (e.g. by a signal) while launching
     await context.close().catch(() => {});
     throw new Error('browser closed while launching');
   }
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   if (log) {
     page.on('pageerror', (e) => log(`[page error] ${e.message}`));
     page.on('crash', () => log('[page crashed]'));
@@ -312,14 +369,18 @@ export const NOISE = [/ENOTFOUND open-vsx\.org/];
  */
 export async function exposeAutomationHooks(page, { write = (s) => process.stdout.write(s), quiet = NOISE } = {}) {
   let resolveExit;
-  const exitCode = new Promise((r) => { resolveExit = r; });
-  await page.exposeFunction('codeAutomationLog', (type, args) => {
+  const exitCode = new Promise((r) => {
+    resolveExit = r;
+  });
+  await page.exposeFunction('codeAutomationLog', (_type, args) => {
     const list = Array.isArray(args) ? args : [args];
     const text = format(...list);
-    if (quiet && quiet.some((re) => re.test(text))) return;
+    if (quiet?.some((re) => re.test(text))) return;
     write(text + '\n');
   });
-  await page.exposeFunction('codeAutomationExit', (code) => { resolveExit(Number(code) || 0); });
+  await page.exposeFunction('codeAutomationExit', (code) => {
+    resolveExit(Number(code) || 0);
+  });
   return { exitCode };
 }
 

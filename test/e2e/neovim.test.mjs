@@ -21,24 +21,54 @@ async function runNeovim(file) {
   const outFile = path.join(tmp, 'out.json');
   const env = {
     ...process.env,
-    HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data'),
-    XDG_STATE_HOME: path.join(tmp, 'state'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
+    HOME: tmp,
+    XDG_CONFIG_HOME: path.join(tmp, 'config'),
+    XDG_DATA_HOME: path.join(tmp, 'data'),
+    XDG_STATE_HOME: path.join(tmp, 'state'),
+    XDG_CACHE_HOME: path.join(tmp, 'cache'),
     REFCOUNT_LENS_SERVER: path.join(root, 'dist/server.js'),
     REFCOUNT_LENS_ROOT: workspace,
     REFCOUNT_LENS_NVIM_OUT: outFile,
   };
-  const args = ['--headless', '-n', '-i', 'NONE', '-u', path.join(nvimDir, 'init.lua'),
-    '-c', `luafile ${path.join(nvimDir, 'driver.lua')}`, file];
+  const args = [
+    '--headless',
+    '-n',
+    '-i',
+    'NONE',
+    '-u',
+    path.join(nvimDir, 'init.lua'),
+    '-c',
+    `luafile ${path.join(nvimDir, 'driver.lua')}`,
+    file,
+  ];
   // its own process group, so the language server it starts ends with it
   const nvim = spawn('nvim', args, { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
-  nvim.stdout.on('data', (d) => { log += d; });
-  nvim.stderr.on('data', (d) => { log += d; });
-  const code = await new Promise((resolve) => {
-    const timer = setTimeout(() => { try { process.kill(-nvim.pid, 'SIGKILL'); } catch { /* gone */ } resolve('timeout'); }, 90_000);
-    nvim.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+  nvim.stdout.on('data', (d) => {
+    log += d;
   });
-  try { process.kill(-nvim.pid, 'SIGKILL'); } catch { /* the group is gone already */ }
+  nvim.stderr.on('data', (d) => {
+    log += d;
+  });
+  const code = await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-nvim.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      resolve('timeout');
+    }, 90_000);
+    nvim.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  try {
+    process.kill(-nvim.pid, 'SIGKILL');
+  } catch {
+    /* the group is gone already */
+  }
   try {
     if (!existsSync(outFile)) throw new Error(`nvim exited (${code}) without results:\n${log}`);
     return JSON.parse(readFileSync(outFile, 'utf8'));
@@ -47,7 +77,10 @@ async function runNeovim(file) {
   }
 }
 
-test('Neovim (headless) gets the hover, the diagnostics, the code lenses and the inlay hints', { skip: !haveNvim && 'nvim not installed (npm run setup:e2e)', timeout: 120_000 }, async () => {
+test('Neovim (headless) gets the hover, the diagnostics, the code lenses and the inlay hints', {
+  skip: !haveNvim && 'nvim not installed (npm run setup:e2e)',
+  timeout: 120_000,
+}, async () => {
   assert.ok(existsSync(path.join(root, 'dist/server.js')), 'dist/server.js missing: run `npm run build` first');
   const r = await runNeovim(path.join(workspace, 'vpipe.c'));
   assert.deepEqual(r.errors, []);

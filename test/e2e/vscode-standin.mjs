@@ -19,8 +19,13 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  codeServerCli, createLifecycle, exposeAutomationHooks, launchBrowser, startCodeServer,
-  timeoutFromEnv, workbenchUrl,
+  codeServerCli,
+  createLifecycle,
+  exposeAutomationHooks,
+  launchBrowser,
+  startCodeServer,
+  timeoutFromEnv,
+  workbenchUrl,
 } from './codeserver.mjs';
 
 const NAME = 'vscode-standin';
@@ -30,14 +35,25 @@ const say = (msg) => process.stdout.write(`[${NAME}] ${msg}\n`);
 /** Parse the VS Code command line that test-electron builds. */
 export function parseArgs(argv) {
   const r = {
-    extensionDevelopmentPath: [], extensionTestsPath: undefined, userDataDir: undefined,
-    extensionsDir: undefined, paths: [], cliCommand: [], ignored: [],
+    extensionDevelopmentPath: [],
+    extensionTestsPath: undefined,
+    userDataDir: undefined,
+    extensionsDir: undefined,
+    paths: [],
+    cliCommand: [],
+    ignored: [],
   };
   const valued = {
     '--extensionDevelopmentPath': (v) => r.extensionDevelopmentPath.push(path.resolve(v)),
-    '--extensionTestsPath': (v) => { r.extensionTestsPath = path.resolve(v); },
-    '--user-data-dir': (v) => { r.userDataDir = path.resolve(v); },
-    '--extensions-dir': (v) => { r.extensionsDir = path.resolve(v); },
+    '--extensionTestsPath': (v) => {
+      r.extensionTestsPath = path.resolve(v);
+    },
+    '--user-data-dir': (v) => {
+      r.userDataDir = path.resolve(v);
+    },
+    '--extensions-dir': (v) => {
+      r.extensionsDir = path.resolve(v);
+    },
   };
   const cli = new Set(['--install-extension', '--uninstall-extension']);
   for (let i = 0; i < argv.length; i++) {
@@ -64,7 +80,11 @@ function classifyPaths(paths) {
   let folder, workspace, openFile;
   for (const p of paths) {
     let st;
-    try { st = statSync(p); } catch { continue; }
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
     if (st.isDirectory()) folder ??= p;
     else if (p.endsWith('.code-workspace')) workspace ??= p;
     else openFile ??= p;
@@ -107,7 +127,10 @@ async function main(life) {
   const browser = await launchBrowser({ log: say, lifecycle: life });
   const { page } = browser;
   if (verbose) page.on('console', (m) => process.stdout.write(`[page ${m.type()}] ${m.text()}\n`));
-  page.on('crash', () => { say('the page crashed'); life.finish(1); });
+  page.on('crash', () => {
+    say('the page crashed');
+    life.finish(1);
+  });
   page.on('close', () => {
     if (life.finishing) return;
     say('the page closed before the tests ended');
@@ -116,7 +139,9 @@ async function main(life) {
 
   const { exitCode } = await exposeAutomationHooks(page, { quiet: verbose ? [] : undefined });
   const url = workbenchUrl(cs, {
-    folder, workspace, openFile,
+    folder,
+    workspace,
+    openFile,
     extensionDevelopmentPath: args.extensionDevelopmentPath,
     extensionTestsPath: args.extensionTestsPath,
   });

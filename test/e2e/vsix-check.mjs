@@ -11,8 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  codeServerCli, createLifecycle, launchBrowser, quickOpen, startCodeServer, timeoutFromEnv,
-  waitForWorkbench, workbenchUrl, stepper } from './codeserver.mjs';
+  codeServerCli,
+  createLifecycle,
+  launchBrowser,
+  quickOpen,
+  startCodeServer,
+  timeoutFromEnv,
+  waitForWorkbench,
+  workbenchUrl,
+  stepper,
+} from './codeserver.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -26,7 +34,11 @@ const step = stepper(say);
 
 function packageVsix() {
   if (process.argv[2]) return path.resolve(process.argv[2]);
-  const r = spawnSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  const r = spawnSync('npm', ['run', '-s', 'package'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 300_000,
+  });
   const vsix = path.join(root, 'out', `${pkg.name}-${pkg.version}.vsix`);
   if (r.status !== 0 || !existsSync(vsix)) throw new Error(`npm run package failed (${r.status ?? r.signal})`);
   return vsix;
@@ -37,10 +49,18 @@ function checkContents(vsix) {
   const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
   if (list.status !== 0) throw new Error(`unzip -Z1 failed: ${list.stderr}`);
   const files = list.stdout.split('\n').filter(Boolean);
-  const must = ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js',
-    'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-c.wasm', 'extension/package.json',
-    'extension/schema/refcount-lens.schema.json', 'extension/syntaxes/refcount.injection.json',
-    'extension/media/icon.png', 'extension/readme.md'];
+  const must = [
+    'extension/dist/extension.js',
+    'extension/dist/server.js',
+    'extension/dist/worker.js',
+    'extension/dist/tree-sitter.wasm',
+    'extension/dist/tree-sitter-c.wasm',
+    'extension/package.json',
+    'extension/schema/refcount-lens.schema.json',
+    'extension/dist/refcount.injection.json',
+    'extension/dist/icon.png',
+    'extension/readme.md',
+  ];
   const missing = must.filter((f) => !files.includes(f));
   if (missing.length) throw new Error(`the .vsix lacks ${missing.join(', ')}`);
   const unwanted = files.filter((f) => /^extension\/(src|test|node_modules|out|bench)\/|\.ts$|\.map$/.test(f));
@@ -50,7 +70,9 @@ function checkContents(vsix) {
 
 async function main() {
   const vsix = await step('packaged', () => packageVsix());
-  const count = await step('contents: bundles, both .wasm, schema, grammar, icon; no sources', () => checkContents(vsix));
+  const count = await step('contents: bundles, both .wasm, schema, grammar, icon; no sources', () =>
+    checkContents(vsix),
+  );
   say(`${path.relative(root, vsix)}: ${count} files`);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-vsix-'));
@@ -64,7 +86,9 @@ async function main() {
     if (!listed.includes(`${id}@${pkg.version}`)) throw new Error(`not listed: ${listed}`);
   });
 
-  const cs = await step('code-server on the installed extensions', () => startCodeServer({ lifecycle: life, extensionsDir: ext }));
+  const cs = await step('code-server on the installed extensions', () =>
+    startCodeServer({ lifecycle: life, extensionsDir: ext }),
+  );
   ({ page } = await step('chromium started', () => launchBrowser({ log: say, lifecycle: life })));
   await step('workbench ready', async () => {
     await page.goto(workbenchUrl(cs, { folder: workspace }), { waitUntil: 'domcontentloaded' });
@@ -72,10 +96,17 @@ async function main() {
   });
   await step('vpipe.c opened', () => quickOpen(page, 'vpipe.c'));
   await step('the installed extension activated: its status bar item counts 1 problem', () =>
-    page.locator('.part.statusbar', { hasText: 'Refcount Lens: 1 problem' }).first().waitFor({ timeout: 60_000 }));
+    page.locator('.part.statusbar', { hasText: 'Refcount Lens: 1 problem' }).first().waitFor({ timeout: 60_000 }),
+  );
   await step('its language server answers: a code lens and an inlay hint', async () => {
-    await page.locator('.part.editor .monaco-editor .codelens-decoration', { hasText: 'new ·' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.part.editor .monaco-editor .view-lines', { hasText: /\+2\/\+1[\s\u00a0]cdev/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.editor .monaco-editor .codelens-decoration', { hasText: 'new ·' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.editor .monaco-editor .view-lines', { hasText: /\+2\/\+1[\s\u00a0]cdev/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
   const installedAt = path.join(ext, `${id}-${pkg.version}`);
   if (!existsSync(path.join(installedAt, 'dist/server.js'))) throw new Error(`no server bundle in ${installedAt}`);
@@ -84,9 +115,12 @@ async function main() {
   return 0;
 }
 
-main().then((code) => life.finish(code), async (e) => {
-  if (life.finishing) return;
-  say(`FAIL: ${e?.stack ?? e}`);
-  if (page) await page.screenshot({ path: path.join(root, 'out/e2e-vsix-failure.png') }).catch(() => {});
-  life.finish(1);
-});
+main().then(
+  (code) => life.finish(code),
+  async (e) => {
+    if (life.finishing) return;
+    say(`FAIL: ${e?.stack ?? e}`);
+    if (page) await page.screenshot({ path: path.join(root, 'out/e2e-vsix-failure.png') }).catch(() => {});
+    life.finish(1);
+  },
+);

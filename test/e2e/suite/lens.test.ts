@@ -1,9 +1,9 @@
 // The language features on the vpipe fixture, through VS Code's own provider commands, in
 // the real extension host (code-server) started by `npm run test:e2e`.
-import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { until } from './until';
 
@@ -13,7 +13,6 @@ interface Api {
   paths(): { functionName: string; pathId: number; stepIndex: number; lines: number[] } | undefined;
   status(): { text: string; state: { state: string; problems: number } };
 }
-
 
 const labelText = (h: vscode.InlayHint): string =>
   (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')).replace(/\u00a0/g, ' ');
@@ -28,8 +27,11 @@ suite('Refcount Lens: language features on vpipe.c', () => {
   let doc: vscode.TextDocument;
   let api: Api;
   const whole = () => new vscode.Range(0, 0, doc.lineCount, 0);
-  const hints = async () => (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, whole())) ?? [];
-  const lenses = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+  const hints = async () =>
+    (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, whole())) ??
+    [];
+  const lenses = async () =>
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
   const lineOf = (text: string, from = 0) => {
     for (let i = from; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(text)) return i;
     throw new Error(`no line with ${text}`);
@@ -49,7 +51,9 @@ suite('Refcount Lens: language features on vpipe.c', () => {
   const original = new Map<string, string>();
 
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('refcountLens').update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('refcountLens')
+      .update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
     // Put the fixture's text back and save it: the workbench may save a dirty file as the
     // window closes, and the fixture must stay as it is in the repository.
     const text = original.get(doc.uri.toString());
@@ -63,16 +67,26 @@ suite('Refcount Lens: language features on vpipe.c', () => {
 
   test('diagnostics: the contract error with related information at the differing paths', async () => {
     const contract = await until('the contract diagnostic', () =>
-      vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === 'contract'));
+      vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === 'contract'),
+    );
     assert.strictEqual(contract.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(contract.source, 'refcount-lens');
     assert.match(contract.message, /^vpipe_lookup\(\): dev_clone handler hands out \+2 on \*dev beyond the existence reference \(expected \+1; total \+3\)/);
     assert.strictEqual(contract.range.start.line, lineOf('dev_ref(*dev);', lineOf('vpipe_new_node(vp, cred, dev)')));
     const related = contract.relatedInformation ?? [];
     const relatedLines = related.map((r) => r.location.range.start.line);
-    assert.ok(related.some((r) => /MAKEDEV_REF/.test(r.message)), 'a related entry names the MAKEDEV_REF creation');
-    assert.ok(relatedLines.includes(lineOf('vpipe_new_node(vp, cred, dev)')), 'related information at the creating call');
-    assert.ok(relatedLines.includes(lineOf('EVENTHANDLER_REGISTER(dev_clone')), 'related information at the registration');
+    assert.ok(
+      related.some((r) => /MAKEDEV_REF/.test(r.message)),
+      'a related entry names the MAKEDEV_REF creation',
+    );
+    assert.ok(
+      relatedLines.includes(lineOf('vpipe_new_node(vp, cred, dev)')),
+      'related information at the creating call',
+    );
+    assert.ok(
+      relatedLines.includes(lineOf('EVENTHANDLER_REGISTER(dev_clone')),
+      'related information at the registration',
+    );
   });
 
   test('the status bar counts the problems of the open files', async () => {
@@ -113,7 +127,9 @@ suite('Refcount Lens: language features on vpipe.c', () => {
 
   test('hover on the function name: the path table', async () => {
     const pos = new vscode.Position(lineOf('vpipe_lookup(void *arg'), 3);
-    const text = await until('a hover', async () => hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos)));
+    const text = await until('a hover', async () =>
+      hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos)),
+    );
     assert.match(text, /\*\*vpipe_lookup\(\)\*\* — dev_clone handler/);
     assert.match(text, /\| path \| conditions \| exit line \| returns \| `\*dev \(cdev\)` \|/);
     assert.match(text, /\| #4 \| .* \| 77 \| void \| \+3 \(\+1 existence, \+2 refs\) \|/);
@@ -123,7 +139,9 @@ suite('Refcount Lens: language features on vpipe.c', () => {
   test('hover on a counted call: its steps', async () => {
     const line = lineOf('error = vpipe_new_node(vp, cred, dev);');
     const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('vpipe_new_node') + 2);
-    const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos));
+    const text = hoverText(
+      await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos),
+    );
     assert.match(text, /\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4/);
     assert.match(text, /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/);
   });
@@ -138,7 +156,11 @@ suite('Refcount Lens: language features on vpipe.c', () => {
     assert.ok(shown.lines.includes(76) && shown.lines.includes(71));
     await vscode.commands.executeCommand('refcountLens.nextStep');
     assert.strictEqual(api.paths()!.stepIndex, 1);
-    assert.strictEqual(vscode.window.activeTextEditor!.selection.active.line, 75, 'the cursor is on the second step (dev_ref)');
+    assert.strictEqual(
+      vscode.window.activeTextEditor!.selection.active.line,
+      75,
+      'the cursor is on the second step (dev_ref)',
+    );
     await vscode.commands.executeCommand('refcountLens.nextPath');
     assert.strictEqual(api.paths()!.pathId, 0);
     await vscode.commands.executeCommand('refcountLens.previousPath');
@@ -152,8 +174,10 @@ suite('Refcount Lens: language features on vpipe.c', () => {
     const edit = new vscode.WorkspaceEdit();
     edit.delete(doc.uri, doc.lineAt(extra).rangeIncludingLineBreak);
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await until('the contract diagnostic to go', () =>
-      !vscode.languages.getDiagnostics(doc.uri).some((d) => codeOf(d) === 'contract'));
+    await until(
+      'the contract diagnostic to go',
+      () => !vscode.languages.getDiagnostics(doc.uri).some((d) => codeOf(d) === 'contract'),
+    );
     const after = await until('hints of the edited text', async () => {
       const all = await hints();
       return all.length && !all.some((h) => h.position.line === extra && labelText(h) === '+1 cdev') ? all : undefined;
@@ -168,10 +192,14 @@ suite('Refcount Lens: language features on vpipe.c', () => {
 
   test('turning refcountLens.inlayHints.enabled off removes the hints', async () => {
     assert.ok((await hints()).length > 0);
-    await vscode.workspace.getConfiguration('refcountLens').update('inlayHints.enabled', false, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('refcountLens')
+      .update('inlayHints.enabled', false, vscode.ConfigurationTarget.Global);
     await until('no inlay hints', async () => (await hints()).length === 0);
     assert.ok((await lenses()).length > 0, 'code lenses stay');
-    await vscode.workspace.getConfiguration('refcountLens').update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('refcountLens')
+      .update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
     await until('inlay hints again', async () => (await hints()).length > 0);
   });
 });
@@ -186,14 +214,28 @@ suite('Refcount Lens: model files in the editor', () => {
       await vscode.window.showTextDocument(doc);
       const whole = new vscode.Range(0, 0, doc.lineCount, 0);
       const labels = await until('inferred hints', async () => {
-        const h = ((await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, whole)) ?? []).map(labelText);
+        const h = (
+          (await vscode.commands.executeCommand<vscode.InlayHint[]>(
+            'vscode.executeInlayHintProvider',
+            doc.uri,
+            whole,
+          )) ?? []
+        ).map(labelText);
         return h.length ? h : undefined;
       });
       assert.deepStrictEqual(labels, ['+1 object (inferred)', '-1 object (inferred)']);
-      const callLine = doc.getText().split('\n').findIndex((l) => l.includes('gizmo_lookup_by_id(id)'));
+      const callLine = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('gizmo_lookup_by_id(id)'));
       const at = new vscode.Range(callLine, 0, callLine, 0);
       const actions = await until('the quick fix', async () => {
-        const a = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, at)) ?? [];
+        const a =
+          (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+            'vscode.executeCodeActionProvider',
+            doc.uri,
+            at,
+          )) ?? [];
         return a.filter((x) => /gizmo_lookup_by_id\/gizmo_put/.test(x.title)).length ? a : undefined;
       });
       const fix = actions.find((x) => /gizmo_lookup_by_id\/gizmo_put/.test(x.title))!;
@@ -205,7 +247,10 @@ suite('Refcount Lens: model files in the editor', () => {
         gizmo_put: { release: 'arg0' },
       });
       await model.save();
-      assert.deepStrictEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, '.refcount-lens.json'), 'utf8')).functions), ['gizmo_lookup_by_id', 'gizmo_put']);
+      assert.deepStrictEqual(
+        Object.keys(JSON.parse(fs.readFileSync(path.join(dir, '.refcount-lens.json'), 'utf8')).functions),
+        ['gizmo_lookup_by_id', 'gizmo_put'],
+      );
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -223,7 +268,10 @@ suite('Refcount Lens: model files in the editor', () => {
         const d = vscode.languages.getDiagnostics(doc.uri);
         return d.length ? d : undefined;
       });
-      assert.ok(problems.some((d) => d.range.start.line === 2 && /bogus|not allowed/i.test(d.message)), problems.map((d) => d.message).join('\n'));
+      assert.ok(
+        problems.some((d) => d.range.start.line === 2 && /bogus|not allowed/i.test(d.message)),
+        problems.map((d) => d.message).join('\n'),
+      );
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

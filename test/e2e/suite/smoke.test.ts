@@ -1,5 +1,5 @@
 // Runs inside the real VS Code extension host (code-server), started by `npm run test:e2e`.
-import * as assert from 'assert';
+import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'refcount-lens.refcount-lens';
