@@ -11,7 +11,7 @@ import { prepass, type PrepassResult } from './parse/prepass';
 import { rangesWithout } from './parse/outline';
 import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
-import { FunctionEngine, type EngineOptions } from './paths/engine';
+import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
