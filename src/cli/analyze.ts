@@ -113,7 +113,7 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   const modelFiles = [...findWorkspaceModel(args.inputs), ...args.models];
   const options: AnalyzerOptions = {
     preset: args.preset, modelFiles, defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576,
+    inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
   };
   const presets: PresetName[] = args.preset === 'auto' || !args.preset ? ['freebsd', 'linux'] : [args.preset];
   const models = presets.map((p) => buildModel({ presets: [p], files: modelFiles, defines: args.defines, undefines: args.undefines }));

@@ -80,7 +80,7 @@ export async function traceCommand(args: CliArgs, out: (s: string) => void, err:
 
   const analyzer = await Analyzer.create({
     preset: args.preset, modelFiles: [...findWorkspaceModel([file]), ...args.models], defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576,
+    inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
   });
   const result = analyzer.analyzeText(file, text);
   if (result.error) { err(`refcount-lens: ${file}: ${result.error}`); }

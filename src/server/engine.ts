@@ -10,15 +10,16 @@ import { analyseWithChecks, type Run } from './analysis-run';
 import { AnalysisPool, type PoolOutcome } from './pool';
 import type { LimitsShape } from '../shared/protocol';
 
-/** The analyser cuts a file at its budget and says so; the hard limit replaces a stuck worker. */
+/**
+ * The analyser cuts a file at its work budgets (the same wherever it runs) and says so; the
+ * hard limit is a watchdog that replaces a stuck worker and gives its file an error.
+ */
 export interface Limits extends LimitsShape {
   workers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   largeFileChars: 200 * 1024,
-  mainBudgetMs: 4000,
-  workerBudgetMs: 5000,
   hardLimitMs: 60_000,
   debounceMs: 150,
   workers: 1,
@@ -35,15 +36,15 @@ export class AnalysisEngine {
   ) {}
 
   static async create(options: AnalyzerOptions, limits: Limits, log: (msg: string) => void): Promise<AnalysisEngine> {
-    const analyzer = await Analyzer.create({ ...options, maxMsPerFile: limits.mainBudgetMs });
+    const analyzer = await Analyzer.create(options);
     return new AnalysisEngine(analyzer, options, limits, log);
   }
 
   /** New options: a fresh analyser (its cache belongs to the old model) and fresh workers. */
   async reconfigure(options: AnalyzerOptions): Promise<void> {
-    this.analyzer = await Analyzer.create({ ...options, maxMsPerFile: this.limits.mainBudgetMs });
+    this.analyzer = await Analyzer.create(options);
     this.options = options;
-    this.pool?.reconfigure(this.workerOptions());
+    this.pool?.reconfigure(options);
   }
 
   isLarge(text: string): boolean {
@@ -73,15 +74,11 @@ export class AnalysisEngine {
     await this.pool?.close();
   }
 
-  private workerOptions(): AnalyzerOptions {
-    return { ...this.options, maxMsPerFile: this.limits.workerBudgetMs };
-  }
-
   private workers(): AnalysisPool {
     this.pool ??= new AnalysisPool({
       script: path.join(__dirname, 'worker.js'),
       size: this.limits.workers,
-      options: this.workerOptions(),
+      options: this.options,
       hardLimitMs: this.limits.hardLimitMs,
       maxMemoryMb: 3072,
       log: this.log,

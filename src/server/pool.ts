@@ -16,7 +16,7 @@ export type PoolOutcome = { result: FileResult } | { cancelled: true };
 export interface PoolOptions {
   script: string;
   size: number;
-  /** Analyzer options for the workers (maxMsPerFile is the per-file budget). */
+  /** Analyzer options for the workers (the same as the request loop's: results do not depend on where they run). */
   options: AnalyzerOptions;
   /** Wall-clock limit for one job (parse + analysis), after which its worker is replaced. */
   hardLimitMs: number;

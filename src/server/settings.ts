@@ -33,11 +33,12 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
     fixes.push('refcountLens.modelFiles must be a list of paths');
     modelFiles = [];
   }
-  let maxStates = r.maxStatesPerFunction ?? DEFAULT_SETTINGS.maxStatesPerFunction;
-  if (typeof maxStates !== 'number' || !Number.isFinite(maxStates) || maxStates < 1) {
-    fixes.push('refcountLens.maxStatesPerFunction must be a positive number');
-    maxStates = DEFAULT_SETTINGS.maxStatesPerFunction;
-  }
+  const budget = (name: 'maxStatesPerFunction' | 'maxStatesPerFile'): number => {
+    const v = r[name] ?? DEFAULT_SETTINGS[name];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 1) return Math.floor(v);
+    fixes.push(`refcountLens.${name} must be a positive number`);
+    return DEFAULT_SETTINGS[name];
+  };
   return {
     fixes,
     settings: {
@@ -46,7 +47,8 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
       codeLens: { enabled: bool(sub('codeLens').enabled, true, 'refcountLens.codeLens.enabled') },
       preset: preset as SettingsShape['preset'],
       modelFiles: modelFiles as string[],
-      maxStatesPerFunction: Math.floor(maxStates as number),
+      maxStatesPerFunction: budget('maxStatesPerFunction'),
+      maxStatesPerFile: budget('maxStatesPerFile'),
       inference: bool(r.inference, true, 'refcountLens.inference'),
     },
   };
@@ -81,6 +83,7 @@ export class Settings {
       preset: this.current.preset,
       modelFiles: this.modelFiles(),
       maxStatesPerFunction: this.current.maxStatesPerFunction,
+      maxStatesPerFile: this.current.maxStatesPerFile,
       inference: this.current.inference,
     };
   }

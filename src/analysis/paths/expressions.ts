@@ -23,27 +23,43 @@ export class Expressions {
     this.decls = ctx.decls;
   }
 
-  private seq(st: State, exprs: (Syn | undefined)[], then: (st: State, vals: Val[]) => Out[]): Out[] {
+  /** Evaluates `exprs` left to right (the operands of `whole`), then `then` on each combination of their outcomes. */
+  private seq(st: State, exprs: (Syn | undefined)[], whole: Syn, then: (st: State, vals: Val[]) => Out[]): Out[] {
     // the common case: every argument has one outcome
     const vals: Val[] = [];
     let s = st;
     let i = 0;
+    let outs: Out[] | undefined;
     for (; i < exprs.length; i++) {
       const e = exprs[i];
       if (!e) { vals.push(UNKNOWN); continue; }
-      const outs = this.eval(e, s);
+      outs = this.eval(e, s);
       if (outs.length !== 1) break;
       s = outs[0].st;
       vals.push(outs[0].v);
     }
-    if (i === exprs.length) return then(s, vals);
-    const go = (i: number, s: State, vals: Val[]): Out[] => {
-      if (i === exprs.length) return then(s, vals);
+    if (i === exprs.length) return this.limit(then(s, vals), whole);
+    // one argument had several outcomes: every combination, in order, argument by argument, each
+    // step cut to the outcome budget (the combinations of many arguments multiply)
+    let partial = outs!.map((o) => ({ st: o.st, vals: [...vals, o.v] }));
+    for (i++; i < exprs.length; i++) {
       const e = exprs[i];
-      if (!e) return go(i + 1, s, [...vals, UNKNOWN]);
-      return this.eval(e, s).flatMap((o) => go(i + 1, o.st, [...vals, o.v]));
-    };
-    return go(0, st, []);
+      const next: { st: State; vals: Val[] }[] = [];
+      for (const p of partial) {
+        if (!e) { next.push({ st: p.st, vals: [...p.vals, UNKNOWN] }); continue; }
+        for (const o of this.eval(e, p.st)) next.push({ st: o.st, vals: [...p.vals, o.v] });
+      }
+      partial = this.limit(next, whole);
+    }
+    return this.limit(partial.flatMap((p) => then(p.st, p.vals)), whole);
+  }
+
+  /** Keeps the first outcomes within the budget, and says the rest were cut. */
+  private limit<T>(outs: T[], at: Syn): T[] {
+    const cap = this.ctx.input.options.maxOutcomes;
+    if (outs.length <= cap) return outs;
+    this.ctx.noteCut(`more than ${cap} outcomes of one expression at line ${at.line}; the rest were not followed`);
+    return outs.slice(0, cap);
   }
 
   eval(e: Syn, st: State): Out[] {
@@ -67,7 +83,7 @@ export class Expressions {
       case 'pointer_expression':
         return this.eval(e.fields.argument, st).map((o) => (o.v.k === 'path' ? { st: o.st, v: { k: 'path', p: extend(o.v.p, e.op === '&' ? '&' : '*') } } : { st: o.st, v: UNKNOWN }));
       case 'subscript_expression':
-        return this.seq(st, [e.fields.argument, e.fields.index], (s, [a]) => [{ st: s, v: a.k === 'path' ? { k: 'path', p: extend(a.p, '[]') } : UNKNOWN }]);
+        return this.seq(st, [e.fields.argument, e.fields.index], e, (s, [a]) => [{ st: s, v: a.k === 'path' ? { k: 'path', p: extend(a.p, '[]') } : UNKNOWN }]);
       case 'call_expression': return this.evalCall(e, st);
       case 'assignment_expression': return this.evalAssign(e, st);
       case 'unary_expression':
@@ -76,7 +92,7 @@ export class Expressions {
           return { st: o.st, v: UNKNOWN };
         });
       case 'binary_expression':
-        return this.seq(st, [e.fields.left, e.fields.right], (s, [l, r]) => {
+        return this.seq(st, [e.fields.left, e.fields.right], e, (s, [l, r]) => {
           if (e.op === '|') {
             const fl = (v: Val): string[] | undefined => (v.k === 'flags' ? v.f : v.k === 'const' ? (isZeroConst(v.c) ? [] : [v.c]) : undefined);
             const a = fl(l); const b = fl(r);
@@ -87,12 +103,12 @@ export class Expressions {
       case 'update_expression':
         return this.eval(e.fields.argument, st).map((o) => ({ st: o.v.k === 'path' ? killPath(o.st, keyOf(o.v.p)) : o.st, v: UNKNOWN }));
       case 'conditional_expression':
-        return this.eval(e.fields.condition, st).flatMap((o) => [
+        return this.limit(this.eval(e.fields.condition, st).flatMap((o) => [
           ...(e.fields.consequence ? this.eval(e.fields.consequence, o.st) : [{ st: o.st, v: UNKNOWN }]),
           ...this.eval(e.fields.alternative, o.st),
-        ]);
+        ]), e);
       case 'comma_expression':
-        return this.eval(e.fields.left, st).flatMap((o) => this.eval(e.fields.right, o.st));
+        return this.limit(this.eval(e.fields.left, st).flatMap((o) => this.eval(e.fields.right, o.st)), e);
       case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression': case 'string_literal':
       case 'concatenated_string': case 'char_literal': case 'gnu_asm_expression':
         return [{ st, v: UNKNOWN }];
@@ -102,7 +118,7 @@ export class Expressions {
         for (const c of e.children) {
           if (!/expression|initializer|identifier|ERROR|argument_list/.test(c.type)) continue;
           outs = outs.flatMap((o) => this.eval(c, o.st).map((x) => ({ st: x.st, v: UNKNOWN })));
-          if (outs.length > 64) outs = outs.slice(0, 64);
+          outs = this.limit(outs, e);
         }
         return outs;
       }
@@ -114,10 +130,10 @@ export class Expressions {
     const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
     if (name && this.model.transparent.has(name)) {
       const idx = this.model.transparent.get(name)!;
-      return this.seq(st, args, (s, vals) => [{ st: s, v: vals[idx] ?? UNKNOWN }]);
+      return this.seq(st, args, e, (s, vals) => [{ st: s, v: vals[idx] ?? UNKNOWN }]);
     }
     const fnExpr = e.fields.function && e.fields.function.type !== 'identifier' ? [e.fields.function] : [];
-    return this.seq(st, [...fnExpr, ...args], (s, all) => this.applyCall(name, e, all.slice(fnExpr.length), s));
+    return this.seq(st, [...fnExpr, ...args], e, (s, all) => this.applyCall(name, e, all.slice(fnExpr.length), s));
   }
 
   private applyCall(name: string | undefined, e: Syn, vals: Val[], st: State): Out[] {
@@ -181,10 +197,10 @@ export class Expressions {
     // `iface = NULL` rebinds the variable, even when it was a copy of `priv->primary`: the field is not written
     const d = lhs?.type === 'identifier' ? this.ctx.node.scope.get(lhs.text ?? '') : undefined;
     const lhsEval = (s: State): Out[] => (d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s));
-    return this.eval(rhs, st).flatMap((r) => lhsEval(r.st).map((l) => {
+    return this.limit(this.eval(rhs, st).flatMap((r) => lhsEval(r.st).map((l) => {
       if (l.v.k !== 'path') return { st: l.st, v: r.v };
       return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
-    }));
+    })), e);
   }
 
   assign(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {

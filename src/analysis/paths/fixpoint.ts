@@ -34,9 +34,7 @@ export class FunctionEngine {
   private readonly decls: ReadonlyMap<string, VarDecl>;
   private readonly ctx: FunctionContext;
   private readonly nodes: NodeTransfer;
-  /** Why states were merged or dropped at a node (the run went on). */
-  private truncatedReason?: string;
-  /** Why the run stopped before it was done (the state or time budget): what a reader most needs to know. */
+  /** Why the run stopped before it was done (the state budget): what a reader most needs to know. */
   private stopReason?: string;
   private liveBefore: { has(name: string): boolean }[] = [];
 
@@ -104,9 +102,6 @@ export class FunctionEngine {
     const queue = new MinQueue();
     const exits: State[] = [];
     let visits = 0;
-    const started = Date.now();
-    let truncated = false;
-    const outOfTime = `stopped after ${opts.maxMs} ms`;
 
     let init = initialState();
     init = this.seedParamFacts(init);
@@ -118,7 +113,7 @@ export class FunctionEngine {
       const k = joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
       const prev = m.get(k);
       m.set(k, prev ? mergeInto(prev, st) : st);
-      if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode, () => { truncated = true; });
+      if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode);
     };
     push(cfg.entry, init);
     while (queue.size) {
@@ -134,13 +129,7 @@ export class FunctionEngine {
         seen.add(k);
         if (id === cfg.exit) { exits.push(st); continue; }
         if (++visits > opts.maxStates) {
-          truncated = true;
           this.stopReason ??= `stopped after ${opts.maxStates} path states (--max-states, refcountLens.maxStatesPerFunction)`;
-          break;
-        }
-        if ((visits & 15) === 0 && Date.now() - started > opts.maxMs) {
-          truncated = true;
-          this.stopReason ??= outOfTime;
           break;
         }
         const line = n.line;
@@ -173,15 +162,14 @@ export class FunctionEngine {
         }
       }
       if (visits > opts.maxStates) break;
-      // a widening cut set `truncated`; the time check inside the loop may not have run since
-      if (truncated && Date.now() - started > opts.maxMs) { this.stopReason ??= outOfTime; break; }
     }
-    const reason = this.stopReason && this.truncatedReason ? `${this.stopReason}; before that, ${this.truncatedReason}` : this.stopReason ?? this.truncatedReason;
-    return { exits, truncated, truncatedReason: truncated ? reason : undefined, visits, unknownCalls: [...this.ctx.unknownCalls] };
+    const { cut } = this.ctx;
+    const reason = this.stopReason && cut ? `${this.stopReason}; before that, ${cut}` : this.stopReason ?? cut;
+    return { exits, truncated: reason !== undefined, truncatedReason: reason, visits, unknownCalls: [...this.ctx.unknownCalls] };
   }
 
   /** Too many states at one node: merge those that differ only in facts; past that, cut. */
-  private widen(m: Map<string, State>, nodeId: number, cap: number, onCut: () => void) {
+  private widen(m: Map<string, State>, nodeId: number, cap: number) {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
       // the step history is also ignored here: one representative story per outcome beats cutting the analysis
@@ -207,8 +195,7 @@ export class FunctionEngine {
       const keep = [...m.entries()].slice(0, cap);
       m.clear();
       for (const [k, v] of keep) m.set(k, v);
-      onCut();
-      this.truncatedReason ??= `more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`;
+      this.ctx.noteCut(`more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`);
     }
   }
 

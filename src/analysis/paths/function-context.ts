@@ -14,10 +14,14 @@ import { factOf } from './state-edits';
 import { decide } from './fact-tests';
 import { CONST_NAME, isZeroConst, type Val } from './values';
 
+/** The budgets of one function's run: each counts work, so a cut is the same on every machine. */
 export interface EngineOptions {
+  /** Path states visited before the run stops. */
   maxStates: number;
+  /** Different states waiting at one node before they are widened (and past that, cut). */
   maxStatesPerNode: number;
-  maxMs: number;
+  /** Outcomes one expression may have (`f(a ? b : c, d ? e : g)` multiplies them) before the rest are cut. */
+  maxOutcomes: number;
 }
 
 export interface EngineInput {
@@ -51,6 +55,8 @@ export class FunctionContext {
   readonly keys = new StateKeys();
   /** The node being transferred (its scope resolves names). */
   node!: CfgNode;
+  /** Why states were merged or dropped on the way (the run went on): the first cut. */
+  cut?: string;
 
   constructor(readonly input: EngineInput, readonly returnsPointer: boolean) {
     this.cfg = input.cfg;
@@ -93,6 +99,11 @@ export class FunctionContext {
         if ([...used].some((u) => this.paramDerived.has(u))) { this.paramDerived.add(lhs); changed = true; }
       }
     }
+  }
+
+  /** Records a cut that drops states or outcomes; the result will say the run was cut, and why. */
+  noteCut(reason: string): void {
+    this.cut ??= reason;
   }
 
   // ---------- text helpers ----------
