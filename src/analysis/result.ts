@@ -166,3 +166,8 @@ export interface AnalysisOutput {
   version: number;
   files: FileResult[];
 }
+
+/** The result of a file that was not analysed, with the one-line reason. */
+export function errorResult(path: string, error: string): FileResult {
+  return { path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error };
+}

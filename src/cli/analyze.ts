@@ -18,14 +18,14 @@ import { cacheKey, defaultCacheDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult, runJob, type Job } from './job';
-import { WorkerPool } from './pool';
+import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
 import { excludePatterns, walkAll } from './walk';
 
 export const VERSION = '0.1.0';
 
-/** Files above this many characters are analysed one at a time, each by a fresh worker (see pool.ts). */
+/** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
 export const HEAVY_CHARS = 512 * 1024;
 
 /** `.refcount-lens.json` beside the inputs or in a parent directory (the nearest one per input). */
@@ -45,11 +45,24 @@ export function findWorkspaceModel(inputs: string[]): string[] {
   return [...found];
 }
 
-/** The worker script beside this bundle: dist/cli-worker.js, or out/src/cli/worker.js under tsc. */
+/** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
 export function workerScript(): string | undefined {
-  const candidates = [path.join(__dirname, 'cli-worker.js')];
-  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, 'worker.js'));
+  const candidates = [path.join(__dirname, 'worker.js')];
+  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
   return candidates.find((f) => fs.existsSync(f));
+}
+
+/** How the CLI words a file its worker could not finish (the option that sets each limit). */
+const CLI_WORDING = { result: (why: string) => `${why}; the file was skipped`, timeoutHint: ' (the hard limit, --timeout)', memoryHint: '; raise it with --max-memory' };
+
+/** The worker pool as the run loop uses it: one file in, its result out. */
+class PoolRunner {
+  constructor(readonly pool: WorkerPool) {}
+  async submit(job: Job): Promise<FileResult> {
+    const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
+    return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
+  }
+  close(): Promise<void> { return this.pool.close(); }
 }
 
 /** How a report is written: a header, one file at a time, a footer. */
@@ -150,9 +163,12 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
 
   // how it runs
   const jobs = script ? Math.max(1, Math.min(args.jobs, files.length || 1)) : 0;
-  let runner: WorkerPool | InProcess | undefined;
+  let runner: PoolRunner | InProcess | undefined;
   const getRunner = () => (runner ??= script
-    ? new WorkerPool({ script, size: jobs, setup: { options, cacheDir: cache?.dir }, timeoutMs: args.timeout * 1000, maxMemoryMb: args.maxMemory, heavyChars: HEAVY_CHARS })
+    ? new PoolRunner(new WorkerPool({
+      script, size: jobs, setup: { options, cacheDir: cache?.dir }, timeoutMs: args.timeout * 1000, maxMemoryMb: args.maxMemory,
+      heavyChars: HEAVY_CHARS, wording: CLI_WORDING,
+    }))
     : new InProcess(options, cache));
 
   const tty = !!process.stderr.isTTY;
@@ -215,7 +231,8 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   const summary = counter.finish();
   sink.end(args.format === 'text' ? (showSummary ? summary : undefined) : files.length > 1 || args.summary ? summary : undefined);
   if (args.format !== 'text' && showSummary && tty && args.summary !== false) err(formatSummary(summary, colors(false)));
-  if (runner instanceof WorkerPool && runner.replaced) err(`refcount-lens: ${runner.replaced} analysis worker${runner.replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`);
+  const replaced = runner instanceof PoolRunner ? runner.pool.replaced : 0;
+  if (replaced) err(`refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`);
   if (missing || failed) return 2;
   return summary.problems ? 1 : 0;
 }

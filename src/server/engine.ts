@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
 import type { ModelProblem } from '../analysis/model/load';
 import { analyseWithChecks, type Run } from './analysis-run';
-import { AnalysisPool, type PoolOutcome } from './pool';
+import { WorkerPool, type Outcome } from '../workers/pool';
 import type { LimitsShape } from '../shared/protocol';
 
 /**
@@ -25,8 +25,11 @@ export const DEFAULT_LIMITS: Limits = {
   workers: 1,
 };
 
+/** How a document its worker could not finish is reported (on the file, as a diagnostic). */
+const SERVER_WORDING = { result: (why: string) => `not analysed: ${why}`, timeoutHint: ' (the hard limit per worker job)', memoryHint: '' };
+
 export class AnalysisEngine {
-  private pool?: AnalysisPool;
+  private pool?: WorkerPool;
 
   private constructor(
     private analyzer: Analyzer,
@@ -44,7 +47,7 @@ export class AnalysisEngine {
   async reconfigure(options: AnalyzerOptions): Promise<void> {
     this.analyzer = await Analyzer.create(options);
     this.options = options;
-    this.pool?.reconfigure(options);
+    this.pool?.reconfigure({ options });
   }
 
   isLarge(text: string): boolean {
@@ -57,8 +60,8 @@ export class AnalysisEngine {
   }
 
   /** In a worker; resolves `{cancelled}` when a newer version or a reconfiguration dropped it. */
-  runInWorker(uri: string, filePath: string, text: string): Promise<PoolOutcome> {
-    return this.workers().analyze(uri, filePath, text);
+  runInWorker(uri: string, filePath: string, text: string): Promise<Outcome> {
+    return this.workers().run({ doc: uri, path: filePath, text });
   }
 
   cancel(uri: string): void { this.pool?.cancel(uri); }
@@ -74,13 +77,14 @@ export class AnalysisEngine {
     await this.pool?.close();
   }
 
-  private workers(): AnalysisPool {
-    this.pool ??= new AnalysisPool({
+  private workers(): WorkerPool {
+    this.pool ??= new WorkerPool({
       script: path.join(__dirname, 'worker.js'),
       size: this.limits.workers,
-      options: this.options,
-      hardLimitMs: this.limits.hardLimitMs,
+      setup: { options: this.options },
+      timeoutMs: this.limits.hardLimitMs,
       maxMemoryMb: 3072,
+      wording: SERVER_WORDING,
       log: this.log,
     });
     return this.pool;

@@ -252,6 +252,35 @@ describe('language server: bad input', () => {
   });
 });
 
+describe('language server: a worker that fails', () => {
+  let client: LspClient;
+  let ws: { dir: string; remove(): void };
+  before(async () => {
+    ws = tempWorkspace({});
+    client = await LspClient.start({
+      rootDir: ws.dir,
+      // every document goes to a worker; the one named crashy.c makes it throw (the shared worker's test hook)
+      initializationOptions: { limits: { largeFileChars: 1000 } },
+      env: { REFCOUNT_LENS_FAULT: 'crash:crashy.c' },
+    });
+  });
+  after(async () => { await client.stop(); ws.remove(); });
+
+  test('its document gets a diagnostic saying why, a new worker takes the next one, the server stays up', async () => {
+    const crashyUri = fileUri(path.join(ws.dir, 'crashy.c'));
+    client.open(crashyUri, fixtureText);
+    const diags = await client.waitForDiagnostics(crashyUri, (d) => d.length > 0);
+    assert.equal(diags.length, 1);
+    assert.match(diags[0].message, /^Refcount Lens: not analysed: the analysis crashed \(injected crash on .*crashy\.c\)$/);
+    assert.ok(client.logs.some((l) => /the analysis crashed .* while analysing .*crashy\.c; starting a new worker/.test(l)), client.logs.join('\n'));
+    const fineUri = fileUri(path.join(ws.dir, 'fine.c'));
+    client.open(fineUri, fixtureText);
+    await client.waitForDiagnostics(fineUri, (d) => d.some((x) => codeOf(x) === 'contract'));
+    await client.waitFor(() => client.logs.some((l) => /fine\.c v1: [\d.]+ ms in a worker/.test(l)), 10_000, 'fine.c analysed in a worker');
+    assert.ok(client.alive);
+  });
+});
+
 describe('language server: inferred pairs', () => {
   test('a get/put pair without a model entry gives hints marked (inferred)', async () => {
     const text = [
