@@ -6,7 +6,7 @@
  * one body never recomputes another (unless it changes a summary that one uses).
  */
 import type { Parser } from 'web-tree-sitter';
-import { createParser, type Tree } from './parse/parser';
+import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
 import { rangesWithout } from './parse/outline';
 import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
@@ -17,7 +17,7 @@ import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
 import { discoverFacts, type FunctionSpan } from './facts';
 import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
-import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
+import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
@@ -26,8 +26,8 @@ import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './resu
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
   preset?: PresetName | 'auto';
-  modelFiles?: string[];
-  modelTexts?: { file: string; text: string }[];
+  /** User model files, read by the caller (src/files/model-files.ts). */
+  modelSources?: ModelSources;
   defines?: Record<string, string>;
   undefines?: string[];
   /** Path states one function's analysis may visit before it is cut (and says so). */
@@ -111,7 +111,7 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'modelFiles' | 'modelTexts' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
+  private readonly opts: Required<Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
 
   private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
     // an option given as undefined (`maxStatesPerFunction: args.maxStates` with no --max-states)
@@ -120,8 +120,9 @@ export class Analyzer {
     this.opts = { ...DEFAULTS, inference: true, ...given };
   }
 
-  static async create(opts: AnalyzerOptions = {}): Promise<Analyzer> {
-    return new Analyzer(await createParser(), opts);
+  /** `wasm`: where the parser's wasm files are (src/files/parser-wasm.ts finds them). */
+  static async create(opts: AnalyzerOptions, wasm: ParserWasm): Promise<Analyzer> {
+    return new Analyzer(await createParser(wasm), opts);
   }
 
   /** Problems found while loading the model files, with file and line. */
@@ -132,7 +133,7 @@ export class Analyzer {
   modelFor(preset: PresetName): { model: Model; problems: ModelProblem[]; version: string } {
     let m = this.models.get(preset);
     if (!m) {
-      const mo: ModelOptions = { presets: [preset], files: this.opts.modelFiles, texts: this.opts.modelTexts, defines: this.opts.defines, undefines: this.opts.undefines };
+      const mo: ModelOptions = { presets: [preset], sources: this.opts.modelSources, defines: this.opts.defines, undefines: this.opts.undefines };
       const built = buildModel(mo);
       m = { ...built, version: simpleHash(JSON.stringify(mo) + JSON.stringify([...built.model.functions.keys()])) };
       this.models.set(preset, m);

@@ -12,6 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type PresetName } from '../analysis/model/load';
+import { readModelSources } from '../files/model-files';
+import { parserWasm } from '../files/parser-wasm';
 import { RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, fingerprint, ResultCache } from './cache';
@@ -109,7 +111,7 @@ class InProcess {
   private analyzer?: Promise<Analyzer>;
   constructor(private readonly options: AnalyzerOptions, private readonly cache?: ResultCache) {}
   async submit(job: Job): Promise<FileResult> {
-    this.analyzer ??= Analyzer.create(this.options);
+    this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
     try { return runJob(a, job, this.cache); } catch (e) { return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`); }
   }
@@ -124,12 +126,13 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   try { exclude = excludePatterns(args.exclude); } catch (e) { throw new UsageError((e as Error).message); }
 
   const modelFiles = [...findWorkspaceModel(args.inputs), ...args.models];
+  const modelSources = readModelSources(modelFiles);
   const options: AnalyzerOptions = {
-    preset: args.preset, modelFiles, defines: args.defines, undefines: args.undefines,
+    preset: args.preset, modelSources, defines: args.defines, undefines: args.undefines,
     inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
   };
   const presets: PresetName[] = args.preset === 'auto' || !args.preset ? ['freebsd', 'linux'] : [args.preset];
-  const models = presets.map((p) => buildModel({ presets: [p], files: modelFiles, defines: args.defines, undefines: args.undefines }));
+  const models = presets.map((p) => buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }));
   for (const p of models[0].problems) err(`refcount-lens: ${p.file}:${p.line}:${p.column}: ${p.message}`);
 
   // the files, in command-line order (walked once, only names are kept)

@@ -9,6 +9,7 @@ import type { ModelProblem } from '../analysis/model/load';
 import { analyseWithChecks, type Run } from './analysis-run';
 import { WorkerPool, type Outcome } from '../workers/pool';
 import type { LimitsShape } from '../shared/protocol';
+import { parserWasm } from '../files/parser-wasm';
 
 /**
  * The analyser cuts a file at its work budgets (the same wherever it runs) and says so; the
@@ -39,13 +40,13 @@ export class AnalysisEngine {
   ) {}
 
   static async create(options: AnalyzerOptions, limits: Limits, log: (msg: string) => void): Promise<AnalysisEngine> {
-    const analyzer = await Analyzer.create(options);
+    const analyzer = await Analyzer.create(options, parserWasm());
     return new AnalysisEngine(analyzer, options, limits, log);
   }
 
   /** New options: a fresh analyser (its cache belongs to the old model) and fresh workers. */
   async reconfigure(options: AnalyzerOptions): Promise<void> {
-    this.analyzer = await Analyzer.create(options);
+    this.analyzer = await Analyzer.create(options, parserWasm());
     this.options = options;
     this.pool?.reconfigure({ options });
   }

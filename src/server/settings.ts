@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import type { AnalyzerOptions } from '../analysis/analyzer';
+import { readModelSources } from '../files/model-files';
 import { DEFAULT_SETTINGS, type SettingsShape } from '../shared/protocol';
 
 export const MODEL_FILE_NAME = '.refcount-lens.json';
@@ -81,7 +82,7 @@ export class Settings {
   analyzerOptions(): AnalyzerOptions {
     return {
       preset: this.current.preset,
-      modelFiles: this.modelFiles(),
+      modelSources: readModelSources(this.modelFiles()),
       maxStatesPerFunction: this.current.maxStatesPerFunction,
       maxStatesPerFile: this.current.maxStatesPerFile,
       inference: this.current.inference,

@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
 import { errorResult } from '../analysis/result';
 import { ResultCache } from '../cli/cache';
+import { parserWasm } from '../files/parser-wasm';
 import { injectFault, runJob } from '../cli/job';
 import { analyseWithChecks } from '../server/analysis-run';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
@@ -18,7 +19,7 @@ async function start(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('worker.js runs as a worker thread of refcount-lens or of its language server');
   const setup = workerData as WorkerSetup;
-  const analyzer = await Analyzer.create(setup.options);
+  const analyzer = await Analyzer.create(setup.options, parserWasm());
   const cache = setup.cacheDir ? new ResultCache(setup.cacheDir) : undefined;
   const documents = new Map<string, ParsedDocument>();
   const reply = (m: WorkerReply) => port.postMessage(m);
