@@ -56,8 +56,17 @@ export interface PathExit {
 export interface PathClass {
   id: number;
   exit: PathExit;
-  /** Branch conditions every path of this class took, in source words. */
+  /**
+   * Branch conditions every path of this class took, as a reader says them: a tested call
+   * result by its call (`clone_create() found an existing device`, `tun_create_device()
+   * returned 0`), anything else in C (`*dev == NULL`, `flags & MAKEDEV_REF`).
+   */
   conditions: string[];
+  /**
+   * The same conditions in C, in the same order, present when any of them reads differently
+   * (`i [clone_create] == 0`: `i` held clone_create()'s result). What the lifecycle trace reads.
+   */
+  sourceConditions?: string[];
   /** Conditions on the function's parameters (a caller can tell such paths apart). */
   paramConditions: string[];
   deltas: Delta[];

@@ -233,6 +233,51 @@ function strip(r: import('../../src/analysis/result').FileResult) {
   return JSON.parse(JSON.stringify({ ...r, timing: undefined }));
 }
 
+test('a condition names the call whose result it tested, in the model row\'s words when it has them', async () => {
+  const text = H + `int clone_create(void *, void *, int *, struct cdev **, int);
+int mk(struct cdev **);
+void *lookup_sc(int);
+
+static int
+pick(struct cdev **dev, int u)
+{
+	int i;
+	void *sc;
+
+	dev_ref(*dev);
+	i = clone_create(0, 0, &u, dev, 0);
+	if (i) {
+		i = mk(dev);
+		if (i == 0)
+			return (1);
+		return (2);
+	}
+	if (i == 0) {
+		sc = lookup_sc(u);
+		if (sc == NULL)
+			return (3);
+	}
+	if (mk(dev) < 0)
+		return (4);
+	return (0);
+}
+`;
+  // mk() gets words of its own from a model given as text (the analysis reads no files)
+  const model = { functions: { mk: { lookup: '*arg0', kind: 'cdev', says: { 'ret == 0': 'made the device', 'ret < 0': 'failed' } } } };
+  const r = await analyzeSource(text, 'pick.c', { modelSources: { files: [{ file: 'words.json', text: JSON.stringify(model) }], included: [] } });
+  const byReturn = new Map(fn(r, 'pick').paths.map((p) => [p.exit.returns, p]));
+  const words = (ret: string) => byReturn.get(ret)?.conditions;
+  assert.deepEqual(words('1'), ['clone_create() found no device', 'mk() made the device']);
+  assert.deepEqual(words('2'), ['clone_create() found no device', 'mk() returned non-zero']);
+  // `!i` and the later `i == 0` test the same result of clone_create(): said once
+  assert.deepEqual(words('3'), ['clone_create() found an existing device', 'lookup_sc() returned NULL']);
+  assert.deepEqual(words('4'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) failed']);
+  assert.deepEqual(words('0'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) did not return an error']);
+  // the C stays beside the words, each test with the call that produced i on that path
+  assert.deepEqual(byReturn.get('1')?.sourceConditions, ['i [clone_create]', 'i [mk] == 0']);
+  assert.deepEqual(byReturn.get('3')?.sourceConditions, ['!i [clone_create]', 'sc == NULL']);
+});
+
 test('a file-local macro wrapping a counted call acts like the call', async () => {
   const r = await analyzeSource(H + `
 #define	SC_DEV_REF(sc)	dev_ref((sc)->sc_dev)

@@ -43,6 +43,20 @@ test('a model file extends files beside it: read by the caller, loaded before it
   assert.deepEqual(problems.map((p) => [path.relative(dir, p.file), p.line, p.message]), [['gone.json', 1, 'cannot read the model file: ENOENT']]);
 });
 
+test('"says" words a row\'s return classes; a bad class or empty words are reported, a later row replaces them', () => {
+  const text = (says: unknown) => JSON.stringify({ functions: { w_find: { lookup: 'ret', says } } });
+  const { model, problems } = buildModel({ presets: [], sources: { files: [{ file: 'a.json', text: text({ 'ret == NULL': 'found nothing', 'ret != 0': 'found one', 'arg0 == 0': 'x', 'ret < 5': 'y', 'ret == EBUSY': '' }) }], included: [] } });
+  assert.deepEqual([...model.says.get('w_find')!], [['== 0', 'found nothing'], ['!= 0', 'found one']]);
+  assert.deepEqual(problems.map((p) => p.message), [
+    'w_find: "arg0 == 0" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...',
+    'w_find: "ret < 5" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...',
+    'w_find: the words for "ret == EBUSY" are a non-empty string',
+  ]);
+  const later = buildModel({ presets: [], sources: { files: [{ file: 'a.json', text: text({ 'ret == 0': 'found nothing' }) }, { file: 'b.json', text: JSON.stringify({ functions: { w_find: { lookup: 'ret' } } }) }], included: [] } });
+  assert.equal(later.model.says.has('w_find'), false);
+  assert.equal(buildModel({ presets: ['freebsd'] }).model.says.get('clone_create')?.get('!= 0'), 'found no device');
+});
+
 test('a broken model file reports file, line and what is wrong; the rest loads', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');

@@ -98,7 +98,7 @@ describe('language server: features on the vpipe fixture', () => {
     assert.equal(h!.contents.kind, 'markdown');
     const text = h!.contents.value;
     assert.match(text, /\| path \| conditions \| exit line \| returns \| `\*dev \(cdev\)` \|/);
-    assert.match(text, /\| #4 \| .*error \\\[vpipe\\_new\\_node\\\] == 0 \| 77 \| void \| \+3 \(\+1 existence, \+2 refs\) \|/);
+    assert.match(text, /\| #4 \| .*vpipe\\_new\\_node\(\) returned 0 \| 77 \| void \| \+3 \(\+1 existence, \+2 refs\) \|/);
     assert.match(text, /\*\*contract\*\*/);
   });
 

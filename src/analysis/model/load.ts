@@ -57,6 +57,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
+    model.says.delete(name); // a row replaces an earlier file's row, its words too
     const effects: Effect[] = [];
     list.forEach((e: EffectSpec, idx) => {
       const ptr = Array.isArray(spec) ? `/functions/${name}/${idx}` : `/functions/${name}`;
@@ -64,7 +65,8 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       const ops = OPS.filter((o) => e[o] !== undefined);
       if (ops.length !== 1) { problem(ptr, `${name}: give exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`); return; }
       const op = ops[0];
-      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
       try {
         const target = parseTarget(String(e[op]));
         const when = parseCondition(e.when);
@@ -114,6 +116,22 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   }
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {})) model.defines.set(d, String(v));
+}
+
+const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;
+
+/** A row's words for its return classes (`"ret != 0": "found no device"`), keyed as the analysis looks them up (`!= 0`). */
+function addSays(model: Model, name: string, says: unknown, ptr: string, problem: (ptr: string, message: string) => void) {
+  if (typeof says !== 'object' || says === null || Array.isArray(says)) { problem(ptr, `${name}: "says" maps return classes to words, like {"ret == 0": "found an existing device"}`); return; }
+  const words = model.says.get(name) ?? new Map<string, string>();
+  for (const [cls, text] of Object.entries(says)) {
+    const m = RET_CLASS.exec(cls);
+    const zero = m && (m[2] === '0' || m[2] === 'NULL');
+    if (!m || (!zero && !['==', '!='].includes(m[1]))) { problem(`${ptr}/${cls}#key`, `${name}: "${cls}" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...`); continue; }
+    if (typeof text !== 'string' || !text.trim()) { problem(`${ptr}/${cls}`, `${name}: the words for "${cls}" are a non-empty string`); continue; }
+    words.set(`${m[1]} ${zero ? '0' : m[2]}`, text.trim());
+  }
+  if (words.size) model.says.set(name, words);
 }
 
 function addSource(ld: Loading, source: ModelSource) {

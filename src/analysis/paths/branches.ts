@@ -6,8 +6,8 @@
 import type { CfgNode, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
-import { keyOf, rootClass } from './access';
-import { type State, type Fact, cons, with_ } from './state';
+import { type AccessPath, keyOf, rootClass } from './access';
+import { type Condition, type State, type Fact, cons, with_ } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
 import { CONST_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
@@ -28,12 +28,12 @@ export class Branches {
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
-    const emit = (truth: boolean, s: State, cond?: string) => {
+    const emit = (truth: boolean, s: State, cond?: Condition) => {
       const edge = truth ? tEdge : fEdge;
       if (!edge) return;
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
       // a caller can tell apart paths that depend on what it passed in
-      if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond ?? '');
+      if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
       outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
     if (!n.ast) {
@@ -104,15 +104,24 @@ export class Branches {
       structured = false;
     }
     const full = this.ctx.shortText(n.ast);
+    const pointer = this.returnsPointerSubject(subject) || /NULL/.test(this.ctx.text(n.ast));
+    // the call whose result the subject holds on this path: named in the condition's text
+    // (`i [clone_create]`, when `i` takes more than one call's result) and in its words
     let origin = '';
+    let producer: { name: string; shown: string } | undefined;
+    let pointerValue = pointer;
+    const directCall = structured && unwrap(subject).type === 'call_expression' ? unwrap(subject) : undefined;
     const condText = (truth: boolean): string => {
       if (!structured) return truth ? full : negateText(full);
       const subj = this.ctx.shortText(subject, 50) + origin;
       const holds = truth !== negate;
       if (opText === '&') return holds ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
       if (test.op === 'ne' && rhsText === '0' && opText === '!=' && c === subject) return holds ? subj : `!${subj}`;
-      const shownRhs = rhsText === '0' && (this.returnsPointerSubject(subject) || /NULL/.test(this.ctx.text(n.ast))) ? 'NULL' : rhsText;
-      return `${subj} ${holds ? opText : negateOp(opText)} ${shownRhs}`;
+      return `${subj} ${holds ? opText : negateOp(opText)} ${rhsText === '0' && pointer ? 'NULL' : rhsText}`;
+    };
+    const condition = (truth: boolean): Condition => {
+      const source = condText(truth);
+      return this.ctx.condition(source, structured && producer ? resultWords(producer, test, truth !== negate, pointerValue, this.model) : source);
     };
     readsParam = this.readsParameter(n.ast, st);
     const evalTarget = structured ? subject : n.ast;
@@ -124,29 +133,33 @@ export class Branches {
         const lhs = this.ex.eval(assigned, o.st)[0];
         if (lhs?.v.k === 'path') o = { st: o.st, v: lhs.v };
       }
-      if (!structured || o.v.k === 'unknown') { emit(true, o.st, condText(true)); emit(false, o.st, condText(false)); continue; }
+      origin = '';
+      pointerValue = pointer || (o.v.k === 'path' && this.holdsPointer(o.v.p));
+      producer = directCall && calleeName(directCall) ? { name: calleeName(directCall)!, shown: this.ctx.shortText(directCall, 50) } : undefined;
+      if (!structured || o.v.k === 'unknown') { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); continue; }
       if (o.v.k === 'const' || o.v.k === 'flags') {
         const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
         const d = decide(f, test);
-        if (d === undefined) { emit(true, o.st, condText(true)); emit(false, o.st, condText(false)); }
-        else emit(d !== negate, o.st, condText(d !== negate));
+        if (d === undefined) { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); }
+        else emit(d !== negate, o.st, condition(d !== negate));
         continue;
       }
       const p = o.v.p;
       const key = keyOf(p);
       const from = o.st.facts.get(key)?.from;
       origin = from && subject.type === 'identifier' && this.ctx.reassigned.has(subject.text ?? '') ? ` [${from.replace(/\(\)$/, '')}]` : '';
+      if (!directCall && from && from !== 'call()') producer = { name: from.replace(/\(\)$/, ''), shown: from };
       if (p.segs[p.segs.length - 1] === '&' && test.op !== 'has' && test.op !== 'lacks') {
         // an address is never NULL
         const d = decide({ ne: ['0'] }, test);
-        if (d !== undefined) { emit(d !== negate, o.st, condText(d !== negate)); continue; }
+        if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
       }
       const d = decide(factOf(o.st, key), test);
-      if (d !== undefined) { emit(d !== negate, o.st, condText(d !== negate)); continue; }
+      if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
       for (const truth of [true, false]) {
         let s = setFactKeep(o.st, key, factFor(test, o.st.facts.get(key), truth));
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
-        emit(truth !== negate, s, condText(truth !== negate));
+        emit(truth !== negate, s, condition(truth !== negate));
       }
     }
     return outs;
@@ -170,6 +183,12 @@ export class Branches {
     return walk(e);
   }
 
+  /** A local or parameter, or what it points to, that is itself a pointer (`*rom` for `void **rom`). */
+  private holdsPointer(p: AccessPath): boolean {
+    const d = this.decls.get(p.root);
+    return !!d && p.segs.every((s) => s === '*') && d.pointerDepth > p.segs.length;
+  }
+
   private returnsPointerSubject(subject: Syn): boolean {
     if (subject.type !== 'identifier') return false;
     const d = this.ctx.node.scope.get(subject.text ?? '');
@@ -187,14 +206,51 @@ export class Branches {
           const cv = edge.caseValue.type === 'number_literal' ? normNumber(edge.caseValue.text ?? '') : this.ctx.text(edge.caseValue);
           if (decide(f, { op: 'eq', c: cv }) === false) continue;
           let s = key ? setFactKeep(o.st, key, { eq: cv }) : o.st;
-          s = with_(s, { conds: cons(`${subjectText} == ${this.ctx.text(edge.caseValue)}`, s.conds) });
+          s = with_(s, { conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds) });
           outs.push({ to: edge.to, st: s, kind: edge.kind });
         } else {
-          outs.push({ to: edge.to, st: with_(o.st, { conds: cons(`${subjectText}: default`, o.st.conds) }), kind: edge.kind });
+          outs.push({ to: edge.to, st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }), kind: edge.kind });
         }
       }
     }
     return outs;
+  }
+}
+
+/**
+ * A tested call result as a reader says it: the model row's own words for that return
+ * class (`"says": {"ret != 0": "found no device"}`), else `returned 0`, `returned non-NULL`,
+ * `returned an error` (below zero), `returned EBUSY`.
+ */
+function resultWords(call: { name: string; shown: string }, test: Test, holds: boolean, pointer: boolean, model: Model): string {
+  const retClass = returnClassOf(test, holds);
+  const says = retClass ? model.says.get(call.name)?.get(retClass) : undefined;
+  if (says) return `${call.shown} ${says}`;
+  switch (retClass) {
+    case '== 0': return `${call.shown} returned ${pointer ? 'NULL' : '0'}`;
+    case '!= 0': return `${call.shown} returned ${pointer ? 'non-NULL' : 'non-zero'}`;
+    case '< 0': return `${call.shown} returned an error`;
+    case '>= 0': return `${call.shown} did not return an error`;
+    case '> 0': return `${call.shown} returned a positive value`;
+    case '<= 0': return `${call.shown} returned 0 or an error`;
+  }
+  if (test.op === 'has' || test.op === 'lacks') return `${call.shown} returned a value ${(test.op === 'has') === holds ? 'with' : 'without'} ${test.flag}`;
+  if (test.op === 'eq' || test.op === 'ne') return (test.op === 'eq') === holds ? `${call.shown} returned ${test.c}` : `${call.shown} did not return ${test.c}`;
+  return call.shown;
+}
+
+/** The return class a test establishes when it holds or fails, as a model's `says` names it (`== 0`, `< 0`, `!= EBUSY`). */
+function returnClassOf(test: Test, holds: boolean): string | undefined {
+  switch (test.op) {
+    case 'eq': case 'ne': {
+      const equal = (test.op === 'eq') === holds;
+      return `${equal ? '==' : '!='} ${isZeroConst(test.c) ? '0' : test.c}`;
+    }
+    case 'lt0': return holds ? '< 0' : '>= 0';
+    case 'ge0': return holds ? '>= 0' : '< 0';
+    case 'gt0': return holds ? '> 0' : '<= 0';
+    case 'le0': return holds ? '<= 0' : '> 0';
+    default: return undefined;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Summary } from './summary';
 import { type AccessPath, extend, keyOf, parseKey, display, rootName, overwrittenDisplay, splitOverwrite } from './access';
-import { StateKeys, type State } from './state';
+import { StateKeys, type Condition, type State } from './state';
 import { factOf } from './state-edits';
 import { decide } from './fact-tests';
 import { CONST_NAME, isZeroConst, type Val } from './values';
@@ -55,6 +55,7 @@ export class FunctionContext {
   readonly keys = new StateKeys();
   /** The node being transferred (its scope resolves names). */
   node!: CfgNode;
+  private readonly conditions = new Map<string, Condition>();
   /** Why states were merged or dropped on the way (the run went on): the first cut. */
   cut?: string;
 
@@ -99,6 +100,14 @@ export class FunctionContext {
         if ([...used].some((u) => this.paramDerived.has(u))) { this.paramDerived.add(lhs); changed = true; }
       }
     }
+  }
+
+  /** The one Condition object for these texts (paths compare conditions by identity). */
+  condition(source: string, words = source): Condition {
+    const k = `${source}\n${words}`;
+    let c = this.conditions.get(k);
+    if (!c) { c = { source, words }; this.conditions.set(k, c); }
+    return c;
   }
 
   /** Records a cut that drops states or outcomes; the result will say the run was cut, and why. */
