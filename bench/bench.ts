@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Analyzer } from '../src/analysis/analyzer';
+import { parserWasm } from '../src/files/parser-wasm';
 import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
 
@@ -77,7 +78,7 @@ const row = (r: Row) => { rows.push(r); };
 // ---------------------------------------------------------------- in-process: parse and analysis
 
 async function inProcess(): Promise<void> {
-  const a = await Analyzer.create();
+  const a = await Analyzer.create({}, parserWasm());
   const measure = (file: string, text: string, runs = RUNS) => {
     // warm up the JIT on this text (two runs left V8 still compiling: the medians then measured
     // half-optimised code), then time parse and (warm) analysis separately, as the CLI runs

@@ -29,9 +29,9 @@ const common = {
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli.js' },
   { in: 'src/server/server.ts', out: 'server.js' },
-  { in: 'src/server/worker.ts', out: 'worker.js' },
+  // the analysis workers of the CLI and of the language server
+  { in: 'src/workers/worker.ts', out: 'worker.js' },
   { in: 'src/extension/extension.ts', out: 'extension.js' },
-  { in: 'src/cli/worker.ts', out: 'cli-worker.js' },
 ].filter((e) => existsSync(path.join(root, e.in)));
 
 await Promise.all(entries.map((e) => esbuild.build({

@@ -6,12 +6,12 @@
  * one body never recomputes another (unless it changes a summary that one uses).
  */
 import type { Parser } from 'web-tree-sitter';
-import { createParser, type Tree } from './parse/parser';
+import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
 import { rangesWithout } from './parse/outline';
 import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
-import { FunctionEngine, type EngineOptions } from './paths/engine';
+import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
@@ -19,7 +19,7 @@ import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
 import { discoverFacts, type FunctionSpan } from './facts';
 import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
-import { buildModel, type ModelOptions, type ModelProblem, type PresetName } from './model/load';
+import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
@@ -28,19 +28,31 @@ import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './resu
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
   preset?: PresetName | 'auto';
-  modelFiles?: string[];
-  modelTexts?: { file: string; text: string }[];
+  /** User model files, read by the caller (src/files/model-files.ts). */
+  modelSources?: ModelSources;
   defines?: Record<string, string>;
   undefines?: string[];
+  /** Path states one function's analysis may visit before it is cut (and says so). */
   maxStatesPerFunction?: number;
+  /** Different path states at one program point before they are widened. */
   maxStatesPerNode?: number;
-  maxMsPerFunction?: number;
-  maxMsPerFile?: number;
+  /** Outcomes one expression may have before the rest are cut. */
+  maxOutcomesPerExpression?: number;
   /**
-   * tree-sitter's error recovery can be quadratic on badly broken text: give up parsing
-   * after this many ms, plus 4 ms per KB of text (tree-sitter reads a valid 2 MB file in about 1.3 s, cold).
+   * Path states the functions of one file may visit in all: once they are spent, the file's
+   * remaining functions are not analysed (each says so). Cached functions count what their
+   * analysis visited, so an edit never changes which functions the budget reaches.
    */
-  maxMsPerParse?: number;
+  maxStatesPerFile?: number;
+  /**
+   * A last-resort watchdog, not a budget: tree-sitter's error recovery can be quadratic on
+   * badly broken text (an unclosed parenthesis before thousands of statements), and the
+   * parser's progress callbacks, which come at a steady rate per token, do not see that
+   * work. A parse that runs longer than this many ms, plus 4 ms per KB of text (a valid
+   * 2 MB file parses in about 1.3 s, cold), is given up and the whole file gets an error
+   * that says so: never a partial result.
+   */
+  parseWatchdogMs?: number;
   /** Zero-config pair inference (`*_get`/`*_put`...). */
   inference?: boolean;
   /** Files larger than this (characters) are not analysed. */
@@ -50,9 +62,9 @@ export interface AnalyzerOptions {
 export const DEFAULTS = {
   maxStatesPerFunction: 20000,
   maxStatesPerNode: 64,
-  maxMsPerFunction: 2000,
-  maxMsPerFile: 20000,
-  maxMsPerParse: 1000,
+  maxOutcomesPerExpression: 64,
+  maxStatesPerFile: 100000,
+  parseWatchdogMs: 2000,
   maxFileSize: 8 * 1024 * 1024,
 };
 
@@ -73,6 +85,10 @@ interface CachedFunction {
   result: FunctionResult;
   diagnostics: Diagnostic[];
   summary: Summary;
+  /** Whether the path analysis ran (or would have): only then does the file's state budget apply. */
+  analysed: boolean;
+  /** Path states its analysis visited (charged to the file's budget again when it is reused). */
+  visits: number;
   /** The last copy moved to a line (an unchanged function keeps its line over most edits). */
   at?: { line: number; value: CachedFunction };
 }
@@ -97,7 +113,7 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'modelFiles' | 'modelTexts' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
+  private readonly opts: Required<Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
 
   private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
     // an option given as undefined (`maxStatesPerFunction: args.maxStates` with no --max-states)
@@ -106,8 +122,9 @@ export class Analyzer {
     this.opts = { ...DEFAULTS, inference: true, ...given };
   }
 
-  static async create(opts: AnalyzerOptions = {}): Promise<Analyzer> {
-    return new Analyzer(await createParser(), opts);
+  /** `wasm`: where the parser's wasm files are (src/files/parser-wasm.ts finds them). */
+  static async create(opts: AnalyzerOptions, wasm: ParserWasm): Promise<Analyzer> {
+    return new Analyzer(await createParser(wasm), opts);
   }
 
   /** Problems found while loading the model files, with file and line. */
@@ -118,7 +135,7 @@ export class Analyzer {
   modelFor(preset: PresetName): { model: Model; problems: ModelProblem[]; version: string } {
     let m = this.models.get(preset);
     if (!m) {
-      const mo: ModelOptions = { presets: [preset], files: this.opts.modelFiles, texts: this.opts.modelTexts, defines: this.opts.defines, undefines: this.opts.undefines };
+      const mo: ModelOptions = { presets: [preset], sources: this.opts.modelSources, defines: this.opts.defines, undefines: this.opts.undefines };
       const built = buildModel(mo);
       m = { ...built, version: simpleHash(JSON.stringify(mo) + JSON.stringify([...built.model.functions.keys()])) };
       this.models.set(preset, m);
@@ -131,11 +148,11 @@ export class Analyzer {
   }
 
   private parseDeadline(text: string): { progressCallback: () => boolean } {
-    const end = performance.now() + this.parseBudget(text);
+    const end = performance.now() + this.parseWatchdog(text);
     return { progressCallback: () => performance.now() > end };
   }
 
-  private parseBudget(text: string): number { return Math.round(this.opts.maxMsPerParse + text.length / 256); }
+  private parseWatchdog(text: string): number { return Math.round(this.opts.parseWatchdogMs + text.length / 256); }
 
   /**
    * Parses (incrementally when `previous` is given; `previous.tree` is consumed).
@@ -172,7 +189,11 @@ export class Analyzer {
       tree = this.parser.parse(pre.text, null, options);
       if (skip.length) skipped = skip.map((b) => b.bodyStart);
     }
-    if (!tree) throw new ParseGaveUp(`the syntax is too damaged to read: the parser gave up after ${this.parseBudget(pre.text)} ms`);
+    if (!tree) {
+      // a cancelled parse would otherwise resume on the next call, with whatever text that brings
+      this.parser.reset();
+      throw new ParseGaveUp(`${PARSE_WATCHDOG_ERROR} after ${this.parseWatchdog(pre.text)} ms (a last-resort guard against badly damaged syntax)`);
+    }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
   }
@@ -240,7 +261,7 @@ export class Analyzer {
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
-    const budgetEnd = t0 + this.opts.maxMsPerFile;
+    let statesSpent = 0;
     for (const i of order) {
       const f = fns[i];
       const regs = regsOf[i];
@@ -260,21 +281,22 @@ export class Analyzer {
       let shifted: CachedFunction | undefined;
       if (!cached && !touchesCounts(f.head, scan.calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
-        shifted = { result: quietResult(f), diagnostics: [], summary: quietSummary(f.name, scan.escapes) };
+        shifted = { result: quietResult(f), diagnostics: [], summary: quietSummary(f.name, scan.escapes), analysed: false, visits: 0 };
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
       }
+      if ((cached?.analysed ?? true) && statesSpent >= this.opts.maxStatesPerFile) {
+        resultsByIndex[i] = skeleton(f.head, f.head.declarator, f.name, `not analysed: the file's functions used up its budget of ${this.opts.maxStatesPerFile} path states (--max-states-per-file, refcountLens.maxStatesPerFile)`);
+        continue;
+      }
       if (!cached) {
-        if (performance.now() > budgetEnd) {
-          resultsByIndex[i] = skeleton(f.head, f.head.declarator, f.name, `not analysed: the file's time budget (${this.opts.maxMsPerFile} ms) ran out`);
-          continue;
-        }
         shifted = this.analyzeFunction(f.head.syn(), doc, model, summaries, paramFacts, regs, inferredEffects, scan.escapes);
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
         if (this.cache.size > 20000) this.cache.delete(this.cache.keys().next().value!);
       }
       shifted ??= at(cached, f.head.line);
+      statesSpent += cached.visits;
       summaries.set(f.name, cached.summary);
       resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
@@ -305,16 +327,16 @@ export class Analyzer {
       cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
     } catch (err) {
       const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
-      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
+      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' }, analysed: true, visits: 0 };
     }
-    const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxMs: this.opts.maxMsPerFunction };
+    const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxOutcomes: this.opts.maxOutcomesPerExpression };
     const returnsPointer = declaratorInfo(syn.fields.declarator).pointerDepth > 0;
     let run;
     try {
       run = new FunctionEngine({ cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred }, returnsPointer).run();
     } catch (err) {
       const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
-      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' } };
+      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' }, analysed: true, visits: 0 };
     }
     if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
     const { classes, classOf } = pathClasses(run.exits);
@@ -331,12 +353,15 @@ export class Analyzer {
       paths: quiet ? [] : classes, truncated: run.truncated, truncatedReason: run.truncatedReason,
     };
     if (quiet) result.quiet = true;
-    return { result, diagnostics, summary };
+    return { result, diagnostics, summary, analysed: true, visits: run.visits };
   }
 }
 
-/** The parser's deadline passed (see AnalyzerOptions.maxMsPerParse). */
+/** The parser's watchdog fired (see AnalyzerOptions.parseWatchdogMs). */
 export class ParseGaveUp extends Error {}
+
+/** How a watchdog's error begins: such a result depends on the machine's speed, so it is never cached. */
+export const PARSE_WATCHDOG_ERROR = 'the syntax is too damaged to read: the parser gave up';
 
 /** The tree does not match the outline a parse skipped bodies by: parse it all. */
 class SkippedBodyNeeded extends Error {}
@@ -495,6 +520,8 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
   const range = (x: Range): Range => ({ ...x, line: mv(x.line), endLine: mv(x.endLine) });
   return {
     summary: c.summary,
+    analysed: c.analysed,
+    visits: c.visits,
     result: {
       ...r, line: mv(r.line), endLine: mv(r.endLine), range: range(r.range), nameRange: range(r.nameRange),
       paths: r.paths.map((p) => ({

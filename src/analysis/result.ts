@@ -58,8 +58,17 @@ export interface PathExit {
 export interface PathClass {
   id: number;
   exit: PathExit;
-  /** Branch conditions every path of this class took, in source words. */
+  /**
+   * Branch conditions every path of this class took, as a reader says them: a tested call
+   * result by its call (`clone_create() found an existing device`, `tun_create_device()
+   * returned 0`), anything else in C (`*dev == NULL`, `flags & MAKEDEV_REF`).
+   */
   conditions: string[];
+  /**
+   * The same conditions in C, in the same order, present when any of them reads differently
+   * (`i [clone_create] == 0`: `i` held clone_create()'s result). What the lifecycle trace reads.
+   */
+  sourceConditions?: string[];
   /** Conditions on the function's parameters (a caller can tell such paths apart). */
   paramConditions: string[];
   deltas: Delta[];
@@ -209,4 +218,9 @@ export interface FileResult {
 export interface AnalysisOutput {
   version: number;
   files: FileResult[];
+}
+
+/** The result of a file that was not analysed, with the one-line reason. */
+export function errorResult(path: string, error: string): FileResult {
+  return { path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error };
 }

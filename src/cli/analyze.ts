@@ -12,20 +12,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type PresetName } from '../analysis/model/load';
+import { readModelSources } from '../files/model-files';
+import { parserWasm } from '../files/parser-wasm';
 import { RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult, runJob, type Job } from './job';
-import { WorkerPool } from './pool';
+import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
 import { excludePatterns, walkAll } from './walk';
 
 export const VERSION = '0.1.0';
 
-/** Files above this many characters are analysed one at a time, each by a fresh worker (see pool.ts). */
+/** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
 export const HEAVY_CHARS = 512 * 1024;
 
 /** `.refcount-lens.json` beside the inputs or in a parent directory (the nearest one per input). */
@@ -45,11 +47,24 @@ export function findWorkspaceModel(inputs: string[]): string[] {
   return [...found];
 }
 
-/** The worker script beside this bundle: dist/cli-worker.js, or out/src/cli/worker.js under tsc. */
+/** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
 export function workerScript(): string | undefined {
-  const candidates = [path.join(__dirname, 'cli-worker.js')];
-  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, 'worker.js'));
+  const candidates = [path.join(__dirname, 'worker.js')];
+  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
   return candidates.find((f) => fs.existsSync(f));
+}
+
+/** How the CLI words a file its worker could not finish (the option that sets each limit). */
+const CLI_WORDING = { result: (why: string) => `${why}; the file was skipped`, timeoutHint: ' (the hard limit, --timeout)', memoryHint: '; raise it with --max-memory' };
+
+/** The worker pool as the run loop uses it: one file in, its result out. */
+class PoolRunner {
+  constructor(readonly pool: WorkerPool) {}
+  async submit(job: Job): Promise<FileResult> {
+    const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
+    return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
+  }
+  close(): Promise<void> { return this.pool.close(); }
 }
 
 /** How a report is written: a header, one file at a time, a footer. */
@@ -96,7 +111,7 @@ class InProcess {
   private analyzer?: Promise<Analyzer>;
   constructor(private readonly options: AnalyzerOptions, private readonly cache?: ResultCache) {}
   async submit(job: Job): Promise<FileResult> {
-    this.analyzer ??= Analyzer.create(this.options);
+    this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
     try { return runJob(a, job, this.cache); } catch (e) { return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`); }
   }
@@ -111,12 +126,13 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   try { exclude = excludePatterns(args.exclude); } catch (e) { throw new UsageError((e as Error).message); }
 
   const modelFiles = [...findWorkspaceModel(args.inputs), ...args.models];
+  const modelSources = readModelSources(modelFiles);
   const options: AnalyzerOptions = {
-    preset: args.preset, modelFiles, defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576,
+    preset: args.preset, modelSources, defines: args.defines, undefines: args.undefines,
+    inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
   };
   const presets: PresetName[] = args.preset === 'auto' || !args.preset ? ['freebsd', 'linux'] : [args.preset];
-  const models = presets.map((p) => buildModel({ presets: [p], files: modelFiles, defines: args.defines, undefines: args.undefines }));
+  const models = presets.map((p) => buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }));
   for (const p of models[0].problems) err(`refcount-lens: ${p.file}:${p.line}:${p.column}: ${p.message}`);
 
   // the files, in command-line order (walked once, only names are kept)
@@ -150,9 +166,12 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
 
   // how it runs
   const jobs = script ? Math.max(1, Math.min(args.jobs, files.length || 1)) : 0;
-  let runner: WorkerPool | InProcess | undefined;
+  let runner: PoolRunner | InProcess | undefined;
   const getRunner = () => (runner ??= script
-    ? new WorkerPool({ script, size: jobs, setup: { options, cacheDir: cache?.dir }, timeoutMs: args.timeout * 1000, maxMemoryMb: args.maxMemory, heavyChars: HEAVY_CHARS })
+    ? new PoolRunner(new WorkerPool({
+      script, size: jobs, setup: { options, cacheDir: cache?.dir }, timeoutMs: args.timeout * 1000, maxMemoryMb: args.maxMemory,
+      heavyChars: HEAVY_CHARS, wording: CLI_WORDING,
+    }))
     : new InProcess(options, cache));
 
   const tty = !!process.stderr.isTTY;
@@ -215,7 +234,8 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   const summary = counter.finish();
   sink.end(args.format === 'text' ? (showSummary ? summary : undefined) : files.length > 1 || args.summary ? summary : undefined);
   if (args.format !== 'text' && showSummary && tty && args.summary !== false) err(formatSummary(summary, colors(false)));
-  if (runner instanceof WorkerPool && runner.replaced) err(`refcount-lens: ${runner.replaced} analysis worker${runner.replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`);
+  const replaced = runner instanceof PoolRunner ? runner.pool.replaced : 0;
+  if (replaced) err(`refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`);
   if (missing || failed) return 2;
   return summary.problems ? 1 : 0;
 }

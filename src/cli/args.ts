@@ -14,6 +14,7 @@ export interface CliArgs {
   undefines: string[];
   inference: boolean;
   maxStates?: number;
+  maxStatesPerFile?: number;
   exclude: string[];
   gitignore: boolean;
   output?: string;
@@ -23,7 +24,7 @@ export interface CliArgs {
   progress?: boolean;
   cache: boolean;
   cacheDir?: string;
-  /** Hard wall-clock limit per file, seconds. */
+  /** Wall-clock watchdog per file, seconds: past it the file gets an error, never a partial result. */
   timeout: number;
   /** Heap limit per worker, MB. */
   maxMemory: number;
@@ -62,6 +63,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--undef': case '-U': a.undefines.push(take()); break;
       case '--no-inference': a.inference = false; break;
       case '--max-states': a.maxStates = whole('--max-states', take(), 1); break;
+      case '--max-states-per-file': a.maxStatesPerFile = whole('--max-states-per-file', take(), 1); break;
       case '--exclude': a.exclude.push(take()); break;
       case '--no-gitignore': a.gitignore = false; break;
       case '--output': case '-o': a.output = take(); break;

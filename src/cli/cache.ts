@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FileResult } from '../analysis/result';
+import { PARSE_WATCHDOG_ERROR } from '../analysis/analyzer';
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
@@ -40,11 +41,12 @@ export function cacheKey(fp: string, text: string): string {
   return createHash('sha256').update(fp).update('\0').update(text).digest('hex');
 }
 
-/** Results that depend on the clock are not kept (a re-run on a quieter machine may finish). */
+/**
+ * Every budget counts work, so a result is the same on every run, cut or not. Only what a
+ * watchdog or a failure gave is not kept: a re-run on a quieter machine, or after a fix, may finish.
+ */
 export function cacheable(r: FileResult): boolean {
-  if (r.error && /internal error|crashed|stopped after|out of memory/i.test(r.error)) return false;
-  if (!r.truncated) return true;
-  return !r.functions.some((f) => f.truncated && /\bms\b|time budget/.test(f.truncatedReason ?? ''));
+  return !(r.error && (r.error.includes(PARSE_WATCHDOG_ERROR) || /internal error|crashed|took longer|out of memory/i.test(r.error)));
 }
 
 export class ResultCache {

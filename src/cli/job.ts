@@ -2,18 +2,14 @@
  * One file's analysis as the CLI runs it, the same in a worker thread and in
  * the main thread (`--jobs 0`): analyse, keep the result in the cache, hand it back.
  */
-import type { Analyzer, AnalyzerOptions } from '../analysis/analyzer';
+import type { Analyzer } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import { ResultCache } from './cache';
 import { withinDetailBudget } from './detail-budget';
 
 export interface Job { id: number; path: string; text: string; key?: string }
 
-export interface WorkerSetup { options: AnalyzerOptions; cacheDir?: string }
-
-export function errorResult(path: string, error: string): FileResult {
-  return { path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error };
-}
+export { errorResult } from '../analysis/result';
 
 /**
  * Test hook, inert unless REFCOUNT_LENS_FAULT is set: `crash:NAME`, `hang:NAME`,

@@ -22,6 +22,7 @@ const USAGE = `usage: refcount-lens analyze FILE|DIR... [options]
   --define NAME[=VALUE]   take a macro as defined for #if (repeatable); --undef NAME removes one
   --no-inference          no zero-config *_get/*_put pair inference
   --max-states N          path states per function before the analysis is cut (default 20000)
+  --max-states-per-file N path states per file; past them the remaining functions are not analysed (default 100000)
   --output FILE           write the report to FILE instead of standard output
 directories:
   --exclude GLOB          skip matching paths (gitignore syntax, repeatable)
@@ -33,7 +34,7 @@ directories:
   --no-cache              do not read or write the result cache
   --cache-dir DIR         where cached results live (default $XDG_CACHE_HOME/refcount-lens/results,
                           or ~/.cache/refcount-lens/results)
-  --timeout S             stop a file's analysis after S seconds (default 60) and go on
+  --timeout S             watchdog: a file still running after S seconds (default 60) gets an error and the run goes on
   --max-memory MB         heap limit of one worker thread (default 512)
   --max-file-size MB      refuse larger files (default 2)
 exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input`;

@@ -7,6 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Analyzer } from '../analysis/analyzer';
+import { readModelSources } from '../files/model-files';
+import { parserWasm } from '../files/parser-wasm';
 import { UsageError, type CliArgs } from './args';
 import { SUBCOMMANDS } from './subcommands';
 import { findWorkspaceModel, VERSION } from './analyze';
@@ -79,9 +81,9 @@ export async function traceCommand(args: CliArgs, out: (s: string) => void, err:
   for (const e of parsed.errors) err(`refcount-lens: ${scenarioFile ?? `scenario ${scenarioArg}`}:${e.line}:${e.column + 1}: ${e.severity}: ${e.message}`);
 
   const analyzer = await Analyzer.create({
-    preset: args.preset, modelFiles: [...findWorkspaceModel([file]), ...args.models], defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576,
-  });
+    preset: args.preset, modelSources: readModelSources([...findWorkspaceModel([file]), ...args.models]), defines: args.defines, undefines: args.undefines,
+    inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
+  }, parserWasm());
   const result = analyzer.analyzeText(file, text);
   if (result.error) { err(`refcount-lens: ${file}: ${result.error}`); }
   const trace = runTrace({ result, text, scenario: parsed.scenario, whatIf });

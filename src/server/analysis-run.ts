@@ -4,7 +4,7 @@
  * turn any failure into a FileResult that says why instead of an exception.
  */
 import { looksBinary, type Analyzer, type ParsedDocument } from '../analysis/analyzer';
-import type { FileResult } from '../analysis/result';
+import { errorResult, type FileResult } from '../analysis/result';
 
 /** The analyzer refuses larger files (its own limit is the same). */
 export const MAX_FILE_CHARS = 8 * 1024 * 1024;
@@ -15,13 +15,7 @@ export interface Run {
   parsed?: ParsedDocument;
 }
 
-export function errorResult(path: string, error: string): FileResult {
-  return {
-    path, functions: [], diagnostics: [], error, parseErrors: [],
-    facts: { registrations: [], bindings: [], initCalls: [] },
-    timing: { parseMs: 0, analyzeMs: 0 },
-  };
-}
+export { errorResult };
 
 /** Why this text is not analysed at all, or undefined when it is C we can take. */
 export function refusal(text: string): string | undefined {

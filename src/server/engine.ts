@@ -7,25 +7,30 @@ import * as path from 'path';
 import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
 import type { ModelProblem } from '../analysis/model/load';
 import { analyseWithChecks, type Run } from './analysis-run';
-import { AnalysisPool, type PoolOutcome } from './pool';
+import { WorkerPool, type Outcome } from '../workers/pool';
 import type { LimitsShape } from '../shared/protocol';
+import { parserWasm } from '../files/parser-wasm';
 
-/** The analyser cuts a file at its budget and says so; the hard limit replaces a stuck worker. */
+/**
+ * The analyser cuts a file at its work budgets (the same wherever it runs) and says so; the
+ * hard limit is a watchdog that replaces a stuck worker and gives its file an error.
+ */
 export interface Limits extends LimitsShape {
   workers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   largeFileChars: 200 * 1024,
-  mainBudgetMs: 4000,
-  workerBudgetMs: 5000,
   hardLimitMs: 60_000,
   debounceMs: 150,
   workers: 1,
 };
 
+/** How a document its worker could not finish is reported (on the file, as a diagnostic). */
+const SERVER_WORDING = { result: (why: string) => `not analysed: ${why}`, timeoutHint: ' (the hard limit per worker job)', memoryHint: '' };
+
 export class AnalysisEngine {
-  private pool?: AnalysisPool;
+  private pool?: WorkerPool;
 
   private constructor(
     private analyzer: Analyzer,
@@ -35,15 +40,15 @@ export class AnalysisEngine {
   ) {}
 
   static async create(options: AnalyzerOptions, limits: Limits, log: (msg: string) => void): Promise<AnalysisEngine> {
-    const analyzer = await Analyzer.create({ ...options, maxMsPerFile: limits.mainBudgetMs });
+    const analyzer = await Analyzer.create(options, parserWasm());
     return new AnalysisEngine(analyzer, options, limits, log);
   }
 
   /** New options: a fresh analyser (its cache belongs to the old model) and fresh workers. */
   async reconfigure(options: AnalyzerOptions): Promise<void> {
-    this.analyzer = await Analyzer.create({ ...options, maxMsPerFile: this.limits.mainBudgetMs });
+    this.analyzer = await Analyzer.create(options, parserWasm());
     this.options = options;
-    this.pool?.reconfigure(this.workerOptions());
+    this.pool?.reconfigure({ options });
   }
 
   isLarge(text: string): boolean {
@@ -56,8 +61,8 @@ export class AnalysisEngine {
   }
 
   /** In a worker; resolves `{cancelled}` when a newer version or a reconfiguration dropped it. */
-  runInWorker(uri: string, filePath: string, text: string): Promise<PoolOutcome> {
-    return this.workers().analyze(uri, filePath, text);
+  runInWorker(uri: string, filePath: string, text: string): Promise<Outcome> {
+    return this.workers().run({ doc: uri, path: filePath, text });
   }
 
   cancel(uri: string): void { this.pool?.cancel(uri); }
@@ -73,17 +78,14 @@ export class AnalysisEngine {
     await this.pool?.close();
   }
 
-  private workerOptions(): AnalyzerOptions {
-    return { ...this.options, maxMsPerFile: this.limits.workerBudgetMs };
-  }
-
-  private workers(): AnalysisPool {
-    this.pool ??= new AnalysisPool({
+  private workers(): WorkerPool {
+    this.pool ??= new WorkerPool({
       script: path.join(__dirname, 'worker.js'),
       size: this.limits.workers,
-      options: this.workerOptions(),
-      hardLimitMs: this.limits.hardLimitMs,
+      setup: { options: this.options },
+      timeoutMs: this.limits.hardLimitMs,
       maxMemoryMb: 3072,
+      wording: SERVER_WORDING,
       log: this.log,
     });
     return this.pool;

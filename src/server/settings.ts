@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import type { AnalyzerOptions } from '../analysis/analyzer';
+import { readModelSources } from '../files/model-files';
 import { DEFAULT_SETTINGS, type SettingsShape } from '../shared/protocol';
 
 export const MODEL_FILE_NAME = '.refcount-lens.json';
@@ -33,11 +34,12 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
     fixes.push('refcountLens.modelFiles must be a list of paths');
     modelFiles = [];
   }
-  let maxStates = r.maxStatesPerFunction ?? DEFAULT_SETTINGS.maxStatesPerFunction;
-  if (typeof maxStates !== 'number' || !Number.isFinite(maxStates) || maxStates < 1) {
-    fixes.push('refcountLens.maxStatesPerFunction must be a positive number');
-    maxStates = DEFAULT_SETTINGS.maxStatesPerFunction;
-  }
+  const budget = (name: 'maxStatesPerFunction' | 'maxStatesPerFile'): number => {
+    const v = r[name] ?? DEFAULT_SETTINGS[name];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 1) return Math.floor(v);
+    fixes.push(`refcountLens.${name} must be a positive number`);
+    return DEFAULT_SETTINGS[name];
+  };
   return {
     fixes,
     settings: {
@@ -46,7 +48,8 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
       codeLens: { enabled: bool(sub('codeLens').enabled, true, 'refcountLens.codeLens.enabled') },
       preset: preset as SettingsShape['preset'],
       modelFiles: modelFiles as string[],
-      maxStatesPerFunction: Math.floor(maxStates as number),
+      maxStatesPerFunction: budget('maxStatesPerFunction'),
+      maxStatesPerFile: budget('maxStatesPerFile'),
       inference: bool(r.inference, true, 'refcountLens.inference'),
     },
   };
@@ -79,8 +82,9 @@ export class Settings {
   analyzerOptions(): AnalyzerOptions {
     return {
       preset: this.current.preset,
-      modelFiles: this.modelFiles(),
+      modelSources: readModelSources(this.modelFiles()),
       maxStatesPerFunction: this.current.maxStatesPerFunction,
+      maxStatesPerFile: this.current.maxStatesPerFile,
       inference: this.current.inference,
     };
   }

@@ -6,6 +6,7 @@
  * analyser, so the user's first file finds the analysis already compiled. Nothing of the
  * warm-up is kept: its analyser, cache and results are dropped, and results never depend on it.
  */
+import { parserWasm } from '../files/parser-wasm';
 import { Analyzer } from '../analysis/analyzer';
 
 /** A small driver in the shapes real ones take: creation, lookups, error paths, loops, callbacks. */
@@ -106,7 +107,7 @@ wu_init(void)
 
 /** Analyses the built-in driver with a fresh analyser, so V8 compiles the analysis before it is needed. */
 export async function warmUp(): Promise<void> {
-  const analyzer = await Analyzer.create({ preset: 'freebsd' });
+  const analyzer = await Analyzer.create({ preset: 'freebsd' }, parserWasm());
   const parsed = analyzer.parse(DRIVER);
   try {
     analyzer.analyzeParsed('warm-up.c', parsed);

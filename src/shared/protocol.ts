@@ -132,11 +132,7 @@ export interface InitializationOptions {
 export interface LimitsShape {
   /** Documents longer than this (characters) are analysed in a worker thread. */
   largeFileChars: number;
-  /** Per-file analysis budget in the request loop, ms. */
-  mainBudgetMs: number;
-  /** Per-file analysis budget in a worker, ms. */
-  workerBudgetMs: number;
-  /** Wall-clock limit of one worker job (parse included), ms. */
+  /** Wall-clock watchdog of one worker job (parse included), ms: past it the file gets an error, never a partial result. */
   hardLimitMs: number;
   /** Quiet time after an edit before the analysis runs by itself, ms. */
   debounceMs: number;
@@ -150,6 +146,7 @@ export interface SettingsShape {
   preset: 'freebsd' | 'linux' | 'auto';
   modelFiles: string[];
   maxStatesPerFunction: number;
+  maxStatesPerFile: number;
   /** Zero-config get/put pair inference (off: only the model's entries count). */
   inference: boolean;
 }
@@ -161,5 +158,6 @@ export const DEFAULT_SETTINGS: SettingsShape = {
   preset: 'auto',
   modelFiles: [],
   maxStatesPerFunction: 20000,
+  maxStatesPerFile: 100000,
   inference: true,
 };

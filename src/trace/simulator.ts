@@ -716,8 +716,9 @@ class Simulator {
     for (const path of f.paths) {
       let score = 0, hard = false;
       const why: string[] = [];
-      for (const c of path.conditions) {
-        const r = readCondition(c, env);
+      // the conditions as C (what the reader understands), shown in their words
+      for (const [k, c] of path.conditions.entries()) {
+        const r = readCondition(path.sourceConditions?.[k] ?? c, env);
         if (!r) continue;
         if (r.value) { score += r.weight; if (r.weight >= 3) why.push(`${c} (${r.why})`); } else {
           score -= 2 * r.weight;

@@ -2,14 +2,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Analyzer, type AnalyzerOptions } from '../../src/analysis/analyzer';
+import { parserWasm } from '../../src/files/parser-wasm';
 import type { FileResult } from '../../src/analysis/result';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 let shared: Promise<Analyzer> | undefined;
 export function analyzer(opts?: AnalyzerOptions): Promise<Analyzer> {
-  if (opts) return Analyzer.create(opts);
-  shared ??= Analyzer.create();
+  if (opts) return Analyzer.create(opts, parserWasm());
+  shared ??= Analyzer.create({}, parserWasm());
   return shared;
 }
 

@@ -25,6 +25,8 @@ export interface StartOptions {
   initializationOptions?: Record<string, unknown>;
   /** Extra arguments for node (e.g. --max-old-space-size). */
   nodeArgs?: string[];
+  /** Extra environment variables for the server (e.g. REFCOUNT_LENS_FAULT). */
+  env?: Record<string, string>;
 }
 
 export const fileUri = (p: string): string => pathToFileURL(p).href;
@@ -51,7 +53,7 @@ export class LspClient {
   }
 
   static async start(opts: StartOptions): Promise<LspClient> {
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : undefined });
     let stderr = '';
     proc.stderr!.on('data', (d) => { stderr += d; if (stderr.length > 100_000) stderr = stderr.slice(-50_000); });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));

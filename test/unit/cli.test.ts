@@ -41,7 +41,9 @@ test('exit 1 with a leak, the JSON contract and the SARIF code flow', () => {
   const leakPath = fn.paths.find((p: { deltas: { delta: number }[] }) => p.deltas[0].delta === 1);
   assert.deepEqual(leakPath.exit, { line: 12, returns: 'error', returnClass: '0' });
   assert.deepEqual(leakPath.steps.map((s: { line: number; call: string; object: string; delta: number }) => [s.line, s.call, s.object, s.delta]), [[11, 'dev_ref', 'dev', 1]]);
-  assert.ok(leakPath.conditions.includes('error == 0'));
+  // a tested call result reads as the call, in the model's words for clone_create; the C stays beside it
+  assert.deepEqual(leakPath.conditions, ['clone_create() found an existing device']);
+  assert.deepEqual(leakPath.sourceConditions, ['error == 0']);
   const d = out.files[0].diagnostics.find((x: { rule: string }) => x.rule === 'leak');
   assert.equal(d.line, 11);
   assert.equal(d.function, 'get_unit');

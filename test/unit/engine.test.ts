@@ -1,7 +1,7 @@
 /** Control flow and path-state behaviour on small sources of our own. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyzeSource, deltasOf, fn, rules } from '../helpers/analyzer';
+import { analyzer, analyzeSource, deltasOf, fn, rules } from '../helpers/analyzer';
 
 const H = '#include <sys/conf.h>\n';
 
@@ -194,6 +194,88 @@ test('a too-small state budget cuts and says so', async () => {
   assert.equal(f.truncated, true);
   assert.match(f.truncatedReason ?? '', /^stopped after 200 path states/);
   assert.ok(r.diagnostics.some((d) => d.rule === 'budget'));
+});
+
+test('an expression with too many outcomes is cut at the outcome budget and says so', async () => {
+  // each `aN ? dev_ref(d) : 0` doubles the call's outcomes: 2^12 combinations
+  const args = Array.from({ length: 12 }, (_, i) => `a${i} ? dev_ref(d) : 0`).join(', ');
+  const params = Array.from({ length: 12 }, (_, i) => `int a${i}`).join(', ');
+  const text = H + `int g(int, ...);\nstatic int\nmany(struct cdev *d, ${params})\n{\n\tg(${args});\n\treturn (0);\n}\n`;
+  const f = fn(await analyzeSource(text, 'outcomes.c'), 'many');
+  assert.equal(f.truncated, true);
+  assert.match(f.truncatedReason ?? '', /^more than 64 outcomes of one expression at line \d+; the rest were not followed$/);
+  const wide = fn(await analyzeSource(text, 'outcomes.c', { maxOutcomesPerExpression: 8192 }), 'many');
+  assert.equal(wide.truncated, false, 'under a larger budget the same function is not cut');
+});
+
+test('the file state budget leaves later functions unanalysed, and a warm cache or an edit elsewhere reaches the same ones', async () => {
+  const heavy = (k: number) => {
+    const body = Array.from({ length: 9 }, (_, i) => `\tif (f${i}) dev_ref(d);\n`).join('');
+    return `static void\nheavy${k}(struct cdev *d, ${Array.from({ length: 9 }, (_, i) => `int f${i}`).join(', ')})\n{\n${body}\tif (d) dev_rel(d);\n}\n`;
+  };
+  const text = H + [0, 1, 2, 3].map(heavy).join('\n');
+  const a = await analyzer({ maxStatesPerFile: 60 });
+  const first = a.analyzeText('budget.c', text);
+  const notAnalysed = first.functions.filter((f) => /^not analysed: the file's functions used up its budget of 60 path states \(--max-states-per-file, refcountLens\.maxStatesPerFile\)$/.test(f.truncatedReason ?? ''));
+  assert.ok(notAnalysed.length >= 1 && notAnalysed.length < 4, first.functions.map((f) => `${f.name}: ${f.truncatedReason}`).join('\n'));
+  assert.equal(first.truncated, true);
+  // the same text again: every analysed function comes from the cache, and is charged what it cost
+  assert.deepEqual(strip(a.analyzeText('budget.c', text)), strip(first));
+  // an edit inside the last function, then back: the others come from the cache either way
+  const edited = text.replace(/(heavy3[^{]*\{\n)/, '$1\t(void)0;\n');
+  a.analyzeText('budget.c', edited);
+  assert.deepEqual(strip(a.analyzeText('budget.c', text)), strip(first));
+  assert.deepEqual(strip((await analyzer({ maxStatesPerFile: 60 })).analyzeText('budget.c', text)), strip(first), 'a fresh analyzer agrees');
+});
+
+/** A result as the JSON output shows it, without its timings. */
+function strip(r: import('../../src/analysis/result').FileResult) {
+  return JSON.parse(JSON.stringify({ ...r, timing: undefined }));
+}
+
+test('a condition names the call whose result it tested, in the model row\'s words when it has them', async () => {
+  const text = H + `int clone_create(void *, void *, int *, struct cdev **, int);
+int mk(struct cdev **);
+void *lookup_sc(int);
+
+static int
+pick(struct cdev **dev, int u)
+{
+	int i;
+	void *sc;
+
+	dev_ref(*dev);
+	i = clone_create(0, 0, &u, dev, 0);
+	if (i) {
+		i = mk(dev);
+		if (i == 0)
+			return (1);
+		return (2);
+	}
+	if (i == 0) {
+		sc = lookup_sc(u);
+		if (sc == NULL)
+			return (3);
+	}
+	if (mk(dev) < 0)
+		return (4);
+	return (0);
+}
+`;
+  // mk() gets words of its own from a model given as text (the analysis reads no files)
+  const model = { functions: { mk: { lookup: '*arg0', kind: 'cdev', says: { 'ret == 0': 'made the device', 'ret < 0': 'failed' } } } };
+  const r = await analyzeSource(text, 'pick.c', { modelSources: { files: [{ file: 'words.json', text: JSON.stringify(model) }], included: [] } });
+  const byReturn = new Map(fn(r, 'pick').paths.map((p) => [p.exit.returns, p]));
+  const words = (ret: string) => byReturn.get(ret)?.conditions;
+  assert.deepEqual(words('1'), ['clone_create() found no device', 'mk() made the device']);
+  assert.deepEqual(words('2'), ['clone_create() found no device', 'mk() returned non-zero']);
+  // `!i` and the later `i == 0` test the same result of clone_create(): said once
+  assert.deepEqual(words('3'), ['clone_create() found an existing device', 'lookup_sc() returned NULL']);
+  assert.deepEqual(words('4'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) failed']);
+  assert.deepEqual(words('0'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) did not return an error']);
+  // the C stays beside the words, each test with the call that produced i on that path
+  assert.deepEqual(byReturn.get('1')?.sourceConditions, ['i [clone_create]', 'i [mk] == 0']);
+  assert.deepEqual(byReturn.get('3')?.sourceConditions, ['!i [clone_create]', 'sc == NULL']);
 });
 
 test('a file-local macro wrapping a counted call acts like the call', async () => {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildModel } from '../../src/analysis/model/load';
+import { readModelSources } from '../../src/files/model-files';
 import { parseCondition, parseTarget } from '../../src/analysis/model/compiled';
 import { isInferenceCandidate, namesPair } from '../../src/analysis/infer';
 
@@ -20,18 +21,47 @@ test('the issue\'s example model file loads', () => {
       netmap_mem_find: { acquire: 'ret', when: 'ret != NULL', kind: 'netmap_mem' },
     },
   }, null, 2));
-  const { model, problems } = buildModel({ presets: [], files: [file] });
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.deepEqual(problems, []);
   assert.equal(model.functions.get('netmap_unget_na')!.length, 2);
   assert.deepEqual(model.functions.get('netmap_mem_drop')![0].target.segs, ['*', '.nm_mem']);
   assert.ok(model.functions.has('dev_ref'), 'extends freebsd');
 });
 
+test('a model file extends files beside it: read by the caller, loaded before its own entries, a cycle once, a missing one reported', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, '.refcount-lens.json');
+  fs.mkdirSync(path.join(dir, 'shared'));
+  fs.writeFileSync(file, JSON.stringify({ extends: ['shared/base.json', 'freebsd', './gone.json'], functions: { w_put: { release: 'arg0', kind: 'mine' } } }));
+  fs.writeFileSync(path.join(dir, 'shared', 'base.json'), JSON.stringify({ extends: ['../.refcount-lens.json'], functions: { w_get: { acquire: 'arg0' }, w_put: { release: 'arg0', kind: 'base' } } }));
+  const sources = readModelSources([file]);
+  assert.deepEqual(sources.included.map((s) => path.relative(dir, s.file)).sort(), ['.refcount-lens.json', 'gone.json', path.join('shared', 'base.json')]);
+  const { model, problems } = buildModel({ presets: [], sources });
+  assert.ok(model.functions.has('w_get'), 'the extended file loads');
+  assert.ok(model.functions.has('dev_ref'), 'and the preset it names');
+  assert.equal(model.functions.get('w_put')![0].kind, 'mine', 'the file\'s own entries override what it extends');
+  assert.deepEqual(problems.map((p) => [path.relative(dir, p.file), p.line, p.message]), [['gone.json', 1, 'cannot read the model file: ENOENT']]);
+});
+
+test('"says" words a row\'s return classes; a bad class or empty words are reported, a later row replaces them', () => {
+  const text = (says: unknown) => JSON.stringify({ functions: { w_find: { lookup: 'ret', says } } });
+  const { model, problems } = buildModel({ presets: [], sources: { files: [{ file: 'a.json', text: text({ 'ret == NULL': 'found nothing', 'ret != 0': 'found one', 'arg0 == 0': 'x', 'ret < 5': 'y', 'ret == EBUSY': '' }) }], included: [] } });
+  assert.deepEqual([...model.says.get('w_find')!], [['== 0', 'found nothing'], ['!= 0', 'found one']]);
+  assert.deepEqual(problems.map((p) => p.message), [
+    'w_find: "arg0 == 0" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...',
+    'w_find: "ret < 5" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...',
+    'w_find: the words for "ret == EBUSY" are a non-empty string',
+  ]);
+  const later = buildModel({ presets: [], sources: { files: [{ file: 'a.json', text: text({ 'ret == 0': 'found nothing' }) }, { file: 'b.json', text: JSON.stringify({ functions: { w_find: { lookup: 'ret' } } }) }], included: [] } });
+  assert.equal(later.model.says.has('w_find'), false);
+  assert.equal(buildModel({ presets: ['freebsd'] }).model.says.get('clone_create')?.get('!= 0'), 'found no device');
+});
+
 test('a broken model file reports file, line and what is wrong; the rest loads', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(file, '{\n  "functions": {\n    "good_get": { "acquire": "arg0" },\n    "bad_put": { "release": "argX" },\n    "two": { "acquire": "arg0", "release": "arg0" },\n    "cond": { "acquire": "arg0", "when": "ret is fine" }\n  }\n}\n');
-  const { model, problems } = buildModel({ presets: [], files: [file] });
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.ok(model.functions.has('good_get'));
   assert.ok(!model.functions.has('bad_put'));
   assert.deepEqual(problems.map((p) => [path.basename(p.file), p.line]), [['m.json', 4], ['m.json', 5], ['m.json', 6]]);
@@ -44,7 +74,7 @@ test('invalid JSON is reported at its line', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(file, '{\n  "functions": {\n    "a": { "acquire": "arg0" }\n    "b": {}\n  }\n}\n');
-  const { problems } = buildModel({ presets: ['freebsd'], files: [file] });
+  const { problems } = buildModel({ presets: ['freebsd'], sources: readModelSources([file]) });
   assert.equal(problems.length, 1);
   assert.equal(problems[0].line, 4);
   assert.match(problems[0].message, /not valid JSON: expected ',' or '}'/);
@@ -110,7 +140,7 @@ test('assigns: stores with a target and a value index; broken rows are reported 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(file, '{\n  "assigns": {\n    "my_store": { "to": "*arg0", "value": 1 },\n    "my_swap": { "to": "arg0", "value": 1, "returns": "old" },\n    "no_value": { "to": "arg0" },\n    "bad_to": { "to": "argX", "value": 1 }\n  }\n}\n');
-  const { model, problems } = buildModel({ presets: [], files: [file] });
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.deepEqual(model.assigns.get('my_store'), { to: parseTarget('*arg0'), value: 1, returnsOld: false });
   assert.equal(model.assigns.get('my_swap')?.returnsOld, true);
   assert.ok(!model.assigns.has('no_value') && !model.assigns.has('bad_to'));
@@ -124,7 +154,7 @@ test('frees: the argument index of the freed pointer; a bad row is reported at i
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(file, '{\n  "frees": {\n    "my_zone_free": 1,\n    "bad": "arg0"\n  }\n}\n');
-  const { model, problems } = buildModel({ presets: [], files: [file] });
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.equal(model.frees.get('my_zone_free'), 1);
   assert.ok(!model.frees.has('bad'));
   assert.deepEqual(problems.map((p) => [p.line, p.message]), [[4, 'bad: the argument index of the freed pointer (0 for free(p))']]);

@@ -3,6 +3,7 @@
  * lines. Its diagnostics are worded again from their moved detail: they must read exactly as a
  * fresh analysis of the moved text reads them (messages, related entries, overwritten names).
  */
+import { parserWasm } from '../../src/files/parser-wasm';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -41,7 +42,7 @@ twins(struct cdev *d)
 const checked = (ds: Diagnostic[]): Diagnostic[] => JSON.parse(JSON.stringify(ds.filter((d) => d.rule !== 'parse' && d.rule !== 'budget')));
 
 test('diagnostics of functions moved by an edit above them read as a fresh analysis of the moved text', async () => {
-  const warm = await Analyzer.create();
+  const warm = await Analyzer.create({}, parserWasm());
   let compared = 0;
   const sources = [...SOURCES.map((rel) => ({ rel, text: fs.readFileSync(path.join(ROOT, rel), 'utf8') })), { rel: 'twins.c', text: TWINS }];
   for (const { rel, text } of sources) {
@@ -49,13 +50,13 @@ test('diagnostics of functions moved by an edit above them read as a fresh analy
     // 7 lines above every function: each one is a cache hit placed 7 lines lower
     const moved = '/*\n * moved\n *\n *\n *\n *\n */\n' + text;
     const fromCache = warm.analyzeText(rel, moved);
-    const fresh = (await Analyzer.create()).analyzeText(rel, moved);
+    const fresh = (await Analyzer.create({}, parserWasm())).analyzeText(rel, moved);
     assert.deepEqual(checked(fromCache.diagnostics), checked(fresh.diagnostics), rel);
     // the move is real: every diagnostic is 7 lines lower than before
     assert.deepEqual(checked(fresh.diagnostics).map((d) => d.line), checked(before.diagnostics).map((d) => d.line + 7), rel);
     compared += checked(fresh.diagnostics).length;
   }
   assert.ok(compared >= 30, `only ${compared} diagnostics compared`);
-  const twins = (await Analyzer.create()).analyzeText('twins.c', '\n'.repeat(7) + TWINS).diagnostics.find((d) => d.rule === 'inconsistent');
-  assert.match(twins?.message ?? '', /at line 24 \(b != 0, c != 0\), through line 19 leaves \+1 but .*, not through line 19 leaves 0/);
+  const twins = (await Analyzer.create({}, parserWasm())).analyzeText('twins.c', '\n'.repeat(7) + TWINS).diagnostics.find((d) => d.rule === 'inconsistent');
+  assert.match(twins?.message ?? '', /at line 24 \(probe_b\(\) returned non-zero, probe_c\(\) returned non-zero\), through line 19 leaves \+1 but .*, not through line 19 leaves 0/);
 });

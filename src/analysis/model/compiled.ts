@@ -45,6 +45,8 @@ export interface Model {
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
+  /** A function's own words for its return classes: name -> (`== 0`, `!= 0`, `< 0`, `== EBUSY` ...) -> words. */
+  says: Map<string, Map<string, string>>;
   /** Macros for `#if`; `CONFIG_*`-style names define a whole prefix. */
   defines: MacroTable;
   /** Model names (presets, files) in load order. */
@@ -54,7 +56,7 @@ export interface Model {
 export function emptyModel(): Model {
   return {
     functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(), assigns: new Map(), frees: new Map(),
-    iterators: new Map(), registrations: new Map(), kinds: new Map(), defines: new MacroTable(), sources: [],
+    iterators: new Map(), registrations: new Map(), kinds: new Map(), says: new Map(), defines: new MacroTable(), sources: [],
   };
 }
 

@@ -1,9 +1,8 @@
 /**
- * Builds a Model from presets and user files. Every problem is reported with its
- * file and line; a broken entry is skipped and the rest still loads.
+ * Builds a Model from presets and user model files. Every problem is reported with its
+ * file and line; a broken entry is skipped and the rest still loads. The files come as
+ * text: the caller reads them (src/files/model-files.ts), the analysis reads no files.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
 import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
 import { parseJsonWithPositions, JsonError } from './jsonpos';
@@ -17,17 +16,40 @@ export interface ModelProblem { file: string; line: number; column: number; mess
 
 const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup'] as const;
 
+/** A model file as the caller read it. */
+export interface ModelSource {
+  /** Its path, as problems name it. */
+  file: string;
+  text?: string;
+  /** Why it could not be read (then there is no text). */
+  unreadable?: string;
+  /** The files its `extends` entries name (those that are not presets), as the caller resolved them: `file` is a key of `ModelSources.included`. */
+  includes?: { name: string; file: string }[];
+}
+
+export interface ModelSources {
+  /** The model files to load after the presets, in order (later entries override earlier ones). */
+  files: ModelSource[];
+  /** Every file an `extends` names, by its resolved path (`file`). */
+  included: ModelSource[];
+}
+
 type Where = (ptr: string) => { line: number; column: number };
 
-function addFile(model: Model, file: ModelFile, source: string, where: Where, problems: ModelProblem[], seen: Set<string>, baseDir: string | undefined) {
+interface Loading { model: Model; problems: ModelProblem[]; seen: Set<string>; included: readonly ModelSource[] }
+
+function addFile(ld: Loading, file: ModelFile, source: string, where: Where, from: ModelSource | undefined) {
+  const { model, problems, seen } = ld;
   const problem = (ptr: string, message: string) => { const p = where(ptr); problems.push({ file: source, line: p.line, column: p.column, message }); };
   if (typeof file !== 'object' || file === null || Array.isArray(file)) { problem('', 'a model file is a JSON object'); return; }
   for (const ext of file.extends ?? []) {
     if (typeof ext !== 'string') { problem('/extends', 'extends lists preset names or file paths'); continue; }
     if (seen.has(ext)) continue;
     seen.add(ext);
-    if (PRESETS[ext]) addFile(model, PRESETS[ext], ext, () => ({ line: 1, column: 1 }), problems, seen, undefined);
-    else if (baseDir) loadFileInto(model, path.resolve(baseDir, ext), problems, seen);
+    const include = from?.includes?.find((i) => i.name === ext);
+    const included = include && ld.included.find((s) => s.file === include.file);
+    if (PRESETS[ext]) addFile(ld, PRESETS[ext], ext, () => ({ line: 1, column: 1 }), undefined);
+    else if (included) addSource(ld, included);
     else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   model.sources.push(source);
@@ -35,6 +57,7 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
+    model.says.delete(name); // a row replaces an earlier file's row, its words too
     const effects: Effect[] = [];
     list.forEach((e: EffectSpec, idx) => {
       const ptr = Array.isArray(spec) ? `/functions/${name}/${idx}` : `/functions/${name}`;
@@ -42,7 +65,8 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
       const ops = OPS.filter((o) => e[o] !== undefined);
       if (ops.length !== 1) { problem(ptr, `${name}: give exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`); return; }
       const op = ops[0];
-      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
       try {
         const target = parseTarget(String(e[op]));
         const when = parseCondition(e.when);
@@ -94,24 +118,44 @@ function addFile(model: Model, file: ModelFile, source: string, where: Where, pr
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {})) model.defines.set(d, String(v));
 }
 
-function loadFileInto(model: Model, file: string, problems: ModelProblem[], seen: Set<string>) {
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (err) {
-    problems.push({ file, line: 1, column: 1, message: `cannot read the model file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return;
+const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;
+
+/** A row's words for its return classes (`"ret != 0": "found no device"`), keyed as the analysis looks them up (`!= 0`). */
+function addSays(model: Model, name: string, says: unknown, ptr: string, problem: (ptr: string, message: string) => void) {
+  if (typeof says !== 'object' || says === null || Array.isArray(says)) { problem(ptr, `${name}: "says" maps return classes to words, like {"ret == 0": "found an existing device"}`); return; }
+  const words = model.says.get(name) ?? new Map<string, string>();
+  for (const [cls, text] of Object.entries(says)) {
+    const m = RET_CLASS.exec(cls);
+    const zero = m && (m[2] === '0' || m[2] === 'NULL');
+    if (!m || (!zero && !['==', '!='].includes(m[1]))) { problem(`${ptr}/${cls}#key`, `${name}: "${cls}" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...`); continue; }
+    if (typeof text !== 'string' || !text.trim()) { problem(`${ptr}/${cls}`, `${name}: the words for "${cls}" are a non-empty string`); continue; }
+    words.set(`${m[1]} ${zero ? '0' : m[2]}`, text.trim());
   }
-  addModelText(model, text, file, problems, seen, path.dirname(file));
+  if (words.size) model.says.set(name, words);
 }
 
-export function addModelText(model: Model, text: string, file: string, problems: ModelProblem[], seen = new Set<string>(), baseDir?: string) {
+function addSource(ld: Loading, source: ModelSource) {
+  const { file, text } = source;
+  if (text === undefined) {
+    ld.problems.push({ file, line: 1, column: 1, message: `cannot read the model file: ${source.unreadable ?? 'no text'}` });
+    return;
+  }
   let parsed: ReturnType<typeof parseJsonWithPositions>;
   try { parsed = parseJsonWithPositions(text); } catch (err) {
     const e = err as JsonError;
-    problems.push({ file, line: e.line ?? 1, column: e.column ?? 1, message: `not valid JSON: ${e.message}` });
+    ld.problems.push({ file, line: e.line ?? 1, column: e.column ?? 1, message: `not valid JSON: ${e.message}` });
     return;
   }
   const where: Where = (ptr) => parsed.positions.get(ptr) ?? parsed.positions.get(ptr.replace(/#key$/, '')) ?? parentPosition(parsed.positions, ptr);
-  addFile(model, parsed.value as ModelFile, file, where, problems, seen, baseDir);
+  addFile(ld, parsed.value as ModelFile, file, where, source);
+}
+
+/** The `extends` entries of a model file's text that name files, not presets (for the caller who reads them). */
+export function fileExtends(text: string): string[] {
+  let value: unknown;
+  try { value = parseJsonWithPositions(text).value; } catch { return []; }
+  const ext = value && typeof value === 'object' && !Array.isArray(value) ? (value as { extends?: unknown }).extends : undefined;
+  return Array.isArray(ext) ? ext.filter((e): e is string => typeof e === 'string' && !PRESETS[e]) : [];
 }
 
 function parentPosition(positions: Map<string, { line: number; column: number }>, ptr: string) {
@@ -122,10 +166,8 @@ function parentPosition(positions: Map<string, { line: number; column: number }>
 
 export interface ModelOptions {
   presets: PresetName[];
-  /** Model files to load after the presets, in order (later entries override earlier ones). */
-  files?: string[];
-  /** In-memory model texts (the editor's unsaved .refcount-lens.json), after files. */
-  texts?: { file: string; text: string }[];
+  /** User model files, read by the caller. */
+  sources?: ModelSources;
   /** Macros defined for conditional compilation, on top of the presets' defaults. */
   defines?: Record<string, string>;
   undefines?: string[];
@@ -134,14 +176,13 @@ export interface ModelOptions {
 export function buildModel(opts: ModelOptions): { model: Model; problems: ModelProblem[] } {
   const model = emptyModel();
   const problems: ModelProblem[] = [];
-  const seen = new Set<string>();
+  const ld: Loading = { model, problems, seen: new Set<string>(), included: opts.sources?.included ?? [] };
   for (const p of opts.presets) {
     if (!PRESETS[p]) { problems.push({ file: '<options>', line: 1, column: 1, message: `unknown preset "${p}"` }); continue; }
-    seen.add(p);
-    addFile(model, PRESETS[p], p, () => ({ line: 1, column: 1 }), problems, seen, undefined);
+    ld.seen.add(p);
+    addFile(ld, PRESETS[p], p, () => ({ line: 1, column: 1 }), undefined);
   }
-  for (const f of opts.files ?? []) loadFileInto(model, path.resolve(f), problems, seen);
-  for (const t of opts.texts ?? []) addModelText(model, t.text, t.file, problems, seen, path.dirname(t.file));
+  for (const f of opts.sources?.files ?? []) addSource(ld, f);
   for (const [k, v] of Object.entries(opts.defines ?? {})) model.defines.set(k, v);
   for (const u of opts.undefines ?? []) model.defines.delete(u);
   return { model, problems };

@@ -39,6 +39,13 @@ export interface EffectSpec {
   label?: string;
   /** The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when` absent means always. */
   note?: string;
+  /**
+   * How a path condition says that the call returned one class of values, by return class:
+   * `{"ret == 0": "found an existing device", "ret != 0": "found no device"}` makes a test of
+   * its result read `clone_create() found no device`. Keys: `ret == 0`, `ret != 0`, `ret == NULL`,
+   * `ret != NULL`, `ret < 0`, `ret >= 0`, `ret > 0`, `ret <= 0`, `ret == NAME`, `ret != NAME`.
+   */
+  says?: Record<string, string>;
 }
 
 export type FunctionSpec = EffectSpec | EffectSpec[];

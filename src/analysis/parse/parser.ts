@@ -1,9 +1,7 @@
 /**
- * web-tree-sitter with tree-sitter-c's wasm. Both .wasm files ship beside the
- * bundle (dist/); from the sources (tests) they are found in node_modules.
+ * web-tree-sitter with tree-sitter-c's wasm. The caller says where the two .wasm files
+ * are (src/files/parser-wasm.ts): the analysis reads no files itself.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Parser, Language, type Tree, type Node, type Edit, type TreeCursor } from 'web-tree-sitter';
 
 export type { Tree, Node, Edit, TreeCursor };
@@ -37,15 +35,12 @@ export interface RawCursorBinding {
   gotoDescendant(tree: number, index: number): void;
 }
 
-function findFile(name: string, packageDir: string): string {
-  const candidates: string[] = [];
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    candidates.push(path.join(dir, name), path.join(dir, 'dist', name), path.join(dir, 'node_modules', packageDir, name));
-    dir = path.dirname(dir);
-  }
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`cannot find ${name} (looked beside the bundle and in node_modules/${packageDir})`);
+/** The parser's wasm files, as the caller found them. */
+export interface ParserWasm {
+  /** web-tree-sitter's runtime (tree-sitter.wasm): its location, which the runtime loads. */
+  runtime: string;
+  /** The C grammar (tree-sitter-c.wasm): its bytes, or its location. */
+  language: Uint8Array | string;
 }
 
 type Exports = Record<string, unknown>;
@@ -64,15 +59,15 @@ function rawBindingOf(m: Exports): RawCursorBinding | undefined {
   };
 }
 
-export function loadC(): Promise<Language> {
+/** Loads the runtime and the C grammar once per thread (a second call's `wasm` is not read). */
+export function loadC(wasm: ParserWasm): Promise<Language> {
   if (!ready) {
     ready = (async () => {
-      const runtime = findFile('tree-sitter.wasm', 'web-tree-sitter');
       // emscripten fills the options object in with the module's exports
-      const moduleOptions: Exports = { locateFile: () => runtime };
+      const moduleOptions: Exports = { locateFile: () => wasm.runtime };
       await Parser.init(moduleOptions as unknown as Parameters<typeof Parser.init>[0]);
       binding = rawBindingOf(moduleOptions);
-      return Language.load(fs.readFileSync(findFile('tree-sitter-c.wasm', 'tree-sitter-c')));
+      return Language.load(wasm.language);
     })();
   }
   return ready;
@@ -83,8 +78,8 @@ export function rawCursorBinding(): RawCursorBinding | undefined {
   return binding;
 }
 
-export async function createParser(): Promise<Parser> {
-  const lang = await loadC();
+export async function createParser(wasm: ParserWasm): Promise<Parser> {
+  const lang = await loadC(wasm);
   const p = new Parser();
   p.setLanguage(lang);
   return p;

@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
-import { type State, toArray, isCalleePath, hasDelta } from './state';
+import { type Condition, type State, toArray, isCalleePath, hasDelta } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
@@ -32,7 +32,7 @@ export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Ma
   const keys = visibleObjects(exits);
   const info = new Map<string, { display: string; kind: string }>();
   for (const st of exits) for (const k of keys) { const o = st.objects.get(k); if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind }); }
-  const groups = new Map<string, { cls: PathClass; states: State[] }>();
+  const groups = new Map<string, { cls: PathClass; states: State[]; conds: Condition[] }>();
   const ordered = [...exits].sort((a, b) => (a.exit!.line - b.exit!.line) || byCodeUnits(a.exit!.returns, b.exit!.returns));
   for (const st of ordered) {
     const deltas = keys.map((k) => deltaOf(st, k, info.get(k)!));
@@ -42,17 +42,19 @@ export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Ma
       g.states.push(st);
       g.cls.merged += st.merged;
       const conds = new Set(toArray(st.conds));
-      g.cls.conditions = g.cls.conditions.filter((c) => conds.has(c));
+      g.conds = g.conds.filter((c) => conds.has(c));
       const pcs = new Set(st.paramConds.map((p) => p.text));
       g.cls.paramConditions = g.cls.paramConditions.filter((c) => pcs.has(c));
       continue;
     }
     groups.set(sig, {
       states: [st],
+      conds: [...new Set(toArray(st.conds))],
       cls: {
         id: groups.size,
         exit: { line: st.exit!.line, returns: st.exit!.returns, returnClass: st.exit!.returnClass },
-        conditions: dedupeStrings(toArray(st.conds)),
+        conditions: [],
+        sourceConditions: undefined,
         paramConditions: [...new Set(st.paramConds.filter((p) => !isCalleePath(p)).map((p) => p.text))],
         deltas,
         steps: toArray(st.steps),
@@ -65,14 +67,21 @@ export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Ma
   const classOf = new Map<State, number>();
   for (const g of groups.values()) {
     g.cls.id = classes.length;
+    setConditions(g.cls, g.conds);
     classes.push(g.cls);
     for (const s of g.states) classOf.set(s, g.cls.id);
   }
   return { classes, classOf };
 }
 
-function dedupeStrings(xs: string[]): string[] {
-  return [...new Set(xs)];
+/** A class's conditions in words (each once), and in C when any of them reads differently. */
+function setConditions(cls: PathClass, conds: Condition[]): void {
+  const byWords = new Map<string, Condition>();
+  for (const c of conds) if (!byWords.has(c.words)) byWords.set(c.words, c);
+  const kept = [...byWords.values()];
+  cls.conditions = kept.map((c) => c.words);
+  if (kept.some((c) => c.source !== c.words)) cls.sourceConditions = kept.map((c) => c.source);
+  else delete cls.sourceConditions;
 }
 
 /** A parameter-rooted key as a model target (`*arg3`, `arg0->f`). */

@@ -74,6 +74,14 @@ export function toArray<T>(c: Cons<T> | undefined): T[] {
   return out.reverse();
 }
 
+/**
+ * A branch condition a path took: as the analyser read it in C (`i [clone_create] == 0`,
+ * naming the call whose value a variable held) and in the words shown to a reader
+ * (`clone_create() found an existing device`). Interned per function, so equal conditions
+ * are the same object.
+ */
+export interface Condition { source: string; words: string }
+
 export interface ExitInfo { line: number; returns: string; returnClass: string; returnedKey?: string }
 
 export interface State {
@@ -87,7 +95,7 @@ export interface State {
   /** Back-edge target node -> times taken. */
   iters: ReadonlyMap<number, number>;
   steps: Cons<Step> | undefined;
-  conds: Cons<string> | undefined;
+  conds: Cons<Condition> | undefined;
   lines: Cons<number> | undefined;
   exit?: ExitInfo;
   merged: number;
@@ -193,10 +201,10 @@ export class StateKeys {
 }
 
 /** Keeps the conditions both paths took, in order. */
-export function intersectConds(a: Cons<string> | undefined, b: Cons<string> | undefined): Cons<string> | undefined {
+export function intersectConds(a: Cons<Condition> | undefined, b: Cons<Condition> | undefined): Cons<Condition> | undefined {
   if (a === b) return a;
   const inB = new Set(toArray(b));
-  let out: Cons<string> | undefined;
+  let out: Cons<Condition> | undefined;
   for (const c of toArray(a)) if (inB.has(c)) out = cons(c, out);
   return out;
 }

@@ -1,0 +1,264 @@
+/**
+ * Branch and switch nodes: a condition read as `subject OP constant` or a flag test, decided
+ * from what the path knows when it can be, else split into the two paths with what each
+ * learns; and the words each path's condition is shown with.
+ */
+import type { CfgNode, VarDecl } from '../cfg/cfg';
+import type { Syn } from '../parse/syntax';
+import type { Model } from '../model/compiled';
+import { type AccessPath, keyOf, rootClass } from './access';
+import { type Condition, type State, type Fact, cons, with_ } from './state';
+import { factOf, setFactKeep } from './state-edits';
+import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
+import { CONST_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
+import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
+import type { Effects } from './effects';
+import type { Expressions } from './expressions';
+
+export class Branches {
+  private readonly model: Model;
+  private readonly decls: ReadonlyMap<string, VarDecl>;
+
+  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects, private readonly ex: Expressions) {
+    this.model = ctx.model;
+    this.decls = ctx.decls;
+  }
+
+  branchNode(n: CfgNode, st: State): Successor[] {
+    const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
+    const outs: Successor[] = [];
+    let readsParam = false;
+    const emit = (truth: boolean, s: State, cond?: Condition) => {
+      const edge = truth ? tEdge : fEdge;
+      if (!edge) return;
+      let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
+      // a caller can tell apart paths that depend on what it passed in
+      if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
+      outs.push({ to: edge.to, st: next, kind: edge.kind });
+    };
+    if (!n.ast) {
+      emit(true, st);
+      // an iterator loop that runs to its end leaves its variable NULL
+      const spec = n.macro ? this.model.iterators.get(n.macro.name) : undefined;
+      const v = spec && n.macro!.args[spec.var] ? this.ex.eval(n.macro!.args[spec.var], st)[0] : undefined;
+      emit(false, v?.v.k === 'path' ? setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st);
+      return outs;
+    }
+    // read the condition as `subject OP constant` or a flag test
+    let c = n.ast;
+    const unwrap = (x: Syn): Syn => {
+      for (;;) {
+        if (x.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
+        else if (x.type === 'cast_expression' && x.fields.value) x = x.fields.value;
+        else if (x.type === 'call_expression' && this.model.transparent.has(calleeName(x) ?? '')) {
+          const idx = this.model.transparent.get(calleeName(x)!)!;
+          const a = x.fields.arguments?.children[idx];
+          if (!a) return x;
+          x = a;
+        } else return x;
+      }
+    };
+    c = unwrap(c);
+    let negate = false;
+    if (c.type === 'unary_expression' && c.op === '!') { negate = true; c = unwrap(c.fields.argument); }
+    // IS_ERR_OR_NULL(x) asks whether x is an object at all: read it as x == NULL
+    let nullTest: Syn | undefined;
+    if (c.type === 'call_expression' && this.model.nullTests.has(calleeName(c) ?? '') && c.fields.arguments?.children[0]) nullTest = unwrap(c.fields.arguments.children[0]);
+    let subject: Syn = c;
+    let test: Test = { op: 'ne', c: '0' };
+    let rhsText = '0';
+    let opText = '!=';
+    let structured = true;
+    const constOf = (x: Syn): string | undefined => {
+      const u = unwrap(x);
+      if (u.type === 'number_literal') return normNumber(u.text ?? '');
+      if (u.type === 'null') return '0';
+      if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? '')) return u.text === 'NULL' ? '0' : u.text!;
+      if (u.type === 'unary_expression' && u.op === '-') { const inner = constOf(u.fields.argument); return inner ? `-${inner}` : undefined; }
+      return undefined;
+    };
+    if (nullTest) {
+      subject = nullTest; test = { op: 'eq', c: '0' }; rhsText = '0'; opText = '==';
+    } else if (c.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(c.op ?? '')) {
+      let l = c.fields.left; let r = c.fields.right; let op = c.op!;
+      let k = constOf(r);
+      if (k === undefined && constOf(l) !== undefined) { k = constOf(l); [l, r] = [r, l]; op = mirrorOp(op); }
+      const lu = unwrap(l);
+      if (k !== undefined && lu.type === 'binary_expression' && lu.op === '&' && isZeroConst(k) && (op === '==' || op === '!=')) {
+        const flag = constOf(lu.fields.right) ?? constOf(lu.fields.left);
+        const subj = constOf(lu.fields.right) ? lu.fields.left : lu.fields.right;
+        if (flag) { subject = subj; test = { op: op === '!=' ? 'has' : 'lacks', flag }; rhsText = flag; opText = '&'; }
+        else structured = false;
+      } else if (k !== undefined) {
+        subject = l; rhsText = this.ctx.shortText(r, 30); opText = op;
+        if (op === '==' || op === '!=') test = { op: op === '==' ? 'eq' : 'ne', c: k };
+        else if (isZeroConst(k)) test = { op: op === '<' ? 'lt0' : op === '>=' ? 'ge0' : op === '>' ? 'gt0' : 'le0' };
+        else structured = false;
+      } else structured = false;
+    } else if (c.type === 'binary_expression' && c.op === '&') {
+      const flag = constOf(c.fields.right) ?? constOf(c.fields.left);
+      const subj = constOf(c.fields.right) ? c.fields.left : c.fields.right;
+      if (flag) { subject = subj; test = { op: 'has', flag }; rhsText = flag; opText = '&'; }
+      else structured = false;
+    } else if (c.type === 'binary_expression' || c.type === 'conditional_expression') {
+      structured = false;
+    }
+    const full = this.ctx.shortText(n.ast);
+    const pointer = this.returnsPointerSubject(subject) || /NULL/.test(this.ctx.text(n.ast));
+    // the call whose result the subject holds on this path: named in the condition's text
+    // (`i [clone_create]`, when `i` takes more than one call's result) and in its words
+    let origin = '';
+    let producer: { name: string; shown: string } | undefined;
+    let pointerValue = pointer;
+    const directCall = structured && unwrap(subject).type === 'call_expression' ? unwrap(subject) : undefined;
+    const condText = (truth: boolean): string => {
+      if (!structured) return truth ? full : negateText(full);
+      const subj = this.ctx.shortText(subject, 50) + origin;
+      const holds = truth !== negate;
+      if (opText === '&') return holds ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
+      if (test.op === 'ne' && rhsText === '0' && opText === '!=' && c === subject) return holds ? subj : `!${subj}`;
+      return `${subj} ${holds ? opText : negateOp(opText)} ${rhsText === '0' && pointer ? 'NULL' : rhsText}`;
+    };
+    const condition = (truth: boolean): Condition => {
+      const source = condText(truth);
+      return this.ctx.condition(source, structured && producer ? resultWords(producer, test, truth !== negate, pointerValue, this.model) : source);
+    };
+    readsParam = this.readsParameter(n.ast, st);
+    const evalTarget = structured ? subject : n.ast;
+    // `(x = get()) == NULL`: the test is about x
+    const assigned = structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '=' ? unwrap(subject).fields.left : undefined;
+    for (const o0 of this.ex.eval(evalTarget, st)) {
+      let o = o0;
+      if (assigned && o.v.k === 'path') {
+        const lhs = this.ex.eval(assigned, o.st)[0];
+        if (lhs?.v.k === 'path') o = { st: o.st, v: lhs.v };
+      }
+      origin = '';
+      pointerValue = pointer || (o.v.k === 'path' && this.holdsPointer(o.v.p));
+      producer = directCall && calleeName(directCall) ? { name: calleeName(directCall)!, shown: this.ctx.shortText(directCall, 50) } : undefined;
+      if (!structured || o.v.k === 'unknown') { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); continue; }
+      if (o.v.k === 'const' || o.v.k === 'flags') {
+        const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
+        const d = decide(f, test);
+        if (d === undefined) { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); }
+        else emit(d !== negate, o.st, condition(d !== negate));
+        continue;
+      }
+      const p = o.v.p;
+      const key = keyOf(p);
+      const from = o.st.facts.get(key)?.from;
+      origin = from && subject.type === 'identifier' && this.ctx.reassigned.has(subject.text ?? '') ? ` [${from.replace(/\(\)$/, '')}]` : '';
+      if (!directCall && from && from !== 'call()') producer = { name: from.replace(/\(\)$/, ''), shown: from };
+      if (p.segs[p.segs.length - 1] === '&' && test.op !== 'has' && test.op !== 'lacks') {
+        // an address is never NULL
+        const d = decide({ ne: ['0'] }, test);
+        if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
+      }
+      const d = decide(factOf(o.st, key), test);
+      if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
+      for (const truth of [true, false]) {
+        let s = setFactKeep(o.st, key, factFor(test, o.st.facts.get(key), truth));
+        s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
+        emit(truth !== negate, s, condition(truth !== negate));
+      }
+    }
+    return outs;
+  }
+
+  private readsParameter(e: Syn, st: State): boolean {
+    const walk = (x: Syn): boolean => {
+      if (x.type === 'identifier') {
+        if (this.ctx.paramDerived.has(x.text ?? '')) return true;
+        const v = this.ctx.resolve(x.text ?? '', this.ctx.node.scope, st);
+        return v.k === 'path' && rootClass(v.p.root, this.decls) === 'param';
+      }
+      if (x.type === 'call_expression') {
+        // "was that the last reference?" (refcount_release, atomic_dec_and_test) is a question about the input
+        const callee = calleeName(x) ?? '';
+        const lastRef = this.model.functions.get(callee)?.some((ef) => ef.op === 'release') || /_dec_and_(test|lock)$/.test(callee);
+        return lastRef ? (x.fields.arguments?.children ?? []).some(walk) : false;
+      }
+      return x.children.some(walk);
+    };
+    return walk(e);
+  }
+
+  /** A local or parameter, or what it points to, that is itself a pointer (`*rom` for `void **rom`). */
+  private holdsPointer(p: AccessPath): boolean {
+    const d = this.decls.get(p.root);
+    return !!d && p.segs.every((s) => s === '*') && d.pointerDepth > p.segs.length;
+  }
+
+  private returnsPointerSubject(subject: Syn): boolean {
+    if (subject.type !== 'identifier') return false;
+    const d = this.ctx.node.scope.get(subject.text ?? '');
+    return !!d && d.pointerDepth > 0;
+  }
+
+  switchNode(n: CfgNode, st: State): Successor[] {
+    const outs: Successor[] = [];
+    const subjectText = this.ctx.shortText(n.ast, 40);
+    for (const o of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
+      const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
+      const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
+      for (const edge of n.edges) {
+        if (edge.kind === 'case' && edge.caseValue) {
+          const cv = edge.caseValue.type === 'number_literal' ? normNumber(edge.caseValue.text ?? '') : this.ctx.text(edge.caseValue);
+          if (decide(f, { op: 'eq', c: cv }) === false) continue;
+          let s = key ? setFactKeep(o.st, key, { eq: cv }) : o.st;
+          s = with_(s, { conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds) });
+          outs.push({ to: edge.to, st: s, kind: edge.kind });
+        } else {
+          outs.push({ to: edge.to, st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }), kind: edge.kind });
+        }
+      }
+    }
+    return outs;
+  }
+}
+
+/**
+ * A tested call result as a reader says it: the model row's own words for that return
+ * class (`"says": {"ret != 0": "found no device"}`), else `returned 0`, `returned non-NULL`,
+ * `returned an error` (below zero), `returned EBUSY`.
+ */
+function resultWords(call: { name: string; shown: string }, test: Test, holds: boolean, pointer: boolean, model: Model): string {
+  const retClass = returnClassOf(test, holds);
+  const says = retClass ? model.says.get(call.name)?.get(retClass) : undefined;
+  if (says) return `${call.shown} ${says}`;
+  switch (retClass) {
+    case '== 0': return `${call.shown} returned ${pointer ? 'NULL' : '0'}`;
+    case '!= 0': return `${call.shown} returned ${pointer ? 'non-NULL' : 'non-zero'}`;
+    case '< 0': return `${call.shown} returned an error`;
+    case '>= 0': return `${call.shown} did not return an error`;
+    case '> 0': return `${call.shown} returned a positive value`;
+    case '<= 0': return `${call.shown} returned 0 or an error`;
+  }
+  if (test.op === 'has' || test.op === 'lacks') return `${call.shown} returned a value ${(test.op === 'has') === holds ? 'with' : 'without'} ${test.flag}`;
+  if (test.op === 'eq' || test.op === 'ne') return (test.op === 'eq') === holds ? `${call.shown} returned ${test.c}` : `${call.shown} did not return ${test.c}`;
+  return call.shown;
+}
+
+/** The return class a test establishes when it holds or fails, as a model's `says` names it (`== 0`, `< 0`, `!= EBUSY`). */
+function returnClassOf(test: Test, holds: boolean): string | undefined {
+  switch (test.op) {
+    case 'eq': case 'ne': {
+      const equal = (test.op === 'eq') === holds;
+      return `${equal ? '==' : '!='} ${isZeroConst(test.c) ? '0' : test.c}`;
+    }
+    case 'lt0': return holds ? '< 0' : '>= 0';
+    case 'ge0': return holds ? '>= 0' : '< 0';
+    case 'gt0': return holds ? '> 0' : '<= 0';
+    case 'le0': return holds ? '<= 0' : '> 0';
+    default: return undefined;
+  }
+}
+
+function negateText(t: string): string {
+  if (t.startsWith('!') && !t.startsWith('!=')) {
+    const inner = t.slice(1).trim();
+    return inner.startsWith('(') && inner.endsWith(')') && balanced(inner.slice(1, -1)) ? inner.slice(1, -1) : inner;
+  }
+  return `!(${t})`;
+}
+

@@ -1,0 +1,409 @@
+/**
+ * What a call does to the path state: a model row's effects (split on its conditions), an
+ * in-file callee's summary, or, for a function nothing is known of, handing on what it is
+ * given; and the counted change of one object that all of them come down to.
+ */
+import type { VarDecl } from '../cfg/cfg';
+import type { Syn } from '../parse/syntax';
+import type { Atom, Effect, Target } from '../model/compiled';
+import type { Step } from '../result';
+import { own } from '../tables';
+import type { Summary, SummaryPath } from './summary';
+import {
+  type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPointer, embeddedInPointee, overwrittenKey, overwrittenDisplay,
+} from './access';
+import { type State, type ObjState, type Fact, type ParamCond, with_, StateKeys, mergeInto, calleePathKey, hasDelta } from './state';
+import { factOf, setFactKeep, killPath, putObj, addStep, heldCounter } from './state-edits';
+import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
+import { isZeroConst, type Out, type Val } from './values';
+import type { FunctionContext } from './function-context';
+
+export class Effects {
+  private readonly decls: ReadonlyMap<string, VarDecl>;
+
+  constructor(private readonly ctx: FunctionContext) {
+    this.decls = ctx.decls;
+  }
+
+  /**
+   * A name-paired guess (`x_get`/`x_put`) gives way to what the file's own bodies of both halves do: their
+   * summaries know that `x_get()` takes the reference on `x->kref` and returns its argument.
+   */
+  inferredUnlessSummarised(name: string): Effect[] | undefined {
+    const effects = this.ctx.inferred?.get(name);
+    const m = effects?.[0]?.inferred ? /^inferred:([^/]+)\/(.+)$/.exec(effects[0].source ?? '') : null;
+    if (!effects || !m) return effects;
+    const counts = (fn: string) => this.ctx.summaries.get(fn)?.paths.some((p) => p.effects.some((ef) => ef.exist !== 0 || ef.refs !== 0));
+    return counts(m[1]) && counts(m[2]) ? undefined : effects;
+  }
+
+  /** An unknown function may keep what it is given: references we hold on it are transferred. */
+  handOn(callee: string, vals: Val[], line: number, st: State): State {
+    let s = st;
+    for (const v of vals) {
+      if (v.k !== 'path') continue;
+      let p = v.p;
+      const viaAddress = p.segs[p.segs.length - 1] === '&';
+      if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
+      const k = keyOf(p);
+      for (const [ok, o] of s.objects) {
+        // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
+        // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
+        if (!under(ok, k)) continue;
+        if (o.refs - o.transferred <= 0 && !heldCounter(o)) continue;
+        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note: `handed to ${callee}()` });
+      }
+      // the callee may write through the pointer
+      s = killPath(s, keyOf(extend(p, '*')), true);
+      if (viaAddress) s = killPath(s, k, true);
+    }
+    return s;
+  }
+
+  /** Splits `states` on an argument atom; returns the states where it holds. */
+  private splitOnAtom(states: State[], atom: Atom, vals: Val[], temp: string, keepFalse: State[]): State[] {
+    const out: State[] = [];
+    for (const st of states) {
+      let test: Test;
+      let key: string | undefined;
+      let direct: boolean | undefined;
+      if (atom.kind === 'flag') {
+        test = { op: atom.negated ? 'lacks' : 'has', flag: atom.flag };
+        if (atom.target.base === 'arg' && atom.target.segs.length === 0) {
+          const v = vals[atom.target.index];
+          if (v?.k === 'flags') direct = v.f.includes(atom.flag) !== atom.negated;
+          else if (v?.k === 'const') direct = (v.c === atom.flag) !== atom.negated;
+        }
+        if (direct === undefined) { const p = this.ctx.targetPath(atom.target, vals, temp); key = p ? keyOf(p) : undefined; }
+      } else if (atom.kind === 'null') {
+        test = { op: atom.isNull ? 'eq' : 'ne', c: '0' };
+        const v = atom.target.segs.length === 0 && atom.target.base === 'arg' ? vals[atom.target.index] : undefined;
+        const n = v ? this.ctx.isNullVal(v, st) : undefined;
+        if (n !== undefined) direct = n === atom.isNull;
+        else { const p = this.ctx.targetPath(atom.target, vals, temp); key = p ? keyOf(p) : undefined; }
+      } else { out.push(st); continue; }
+      if (direct === undefined && key) direct = decide(factOf(st, key), test);
+      if (direct === true) out.push(st);
+      else if (direct === false) keepFalse.push(st);
+      else if (key) {
+        const pk = parseKey(key);
+        const words = atomText(atom, this.ctx.displayKey(key));
+        out.push(this.noteParamCond(setFactKeep(st, key, factFor(test, st.facts.get(key), true)), pk, key, test, true, words[0]));
+        keepFalse.push(this.noteParamCond(setFactKeep(st, key, factFor(test, st.facts.get(key), false)), pk, key, test, false, words[1]));
+      } else { out.push(st); keepFalse.push(st); }
+    }
+    return out;
+  }
+
+  private retTests(effects: { when: Atom[] }[]): Test[] | undefined {
+    for (const ef of effects) for (const a of ef.when) if (a.kind === 'ret') {
+      switch (a.test) {
+        case 'eq0': case 'ne0': return [{ op: 'eq', c: '0' }, { op: 'ne', c: '0' }];
+        case 'lt0': case 'ge0': return [{ op: 'lt0' }, { op: 'ge0' }];
+        case 'gt0': return [{ op: 'gt0' }, { op: 'le0' }];
+      }
+    }
+    return undefined;
+  }
+
+  applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string): State[] {
+    const partition = this.retTests(effects);
+    const starts: State[] = partition ? partition.map((t) => setFactKeep(st, temp, factFor(t, undefined, true))) : [st];
+    const results: State[] = [];
+    for (const start of starts) {
+      let states = [start];
+      const retFact = start.facts.get(temp);
+      for (const ef of effects) {
+        const retOk = ef.when.every((a) => a.kind !== 'ret' || decide(retFact, atomTest(a)) !== false);
+        if (!retOk) {
+          // the call tried to take a reference and failed: releasing it now is an over-release
+          if (ef.op === 'acquire' || ef.op === 'create') states = states.map((s) => this.markAttempted(s, ef, vals, temp));
+          continue;
+        }
+        let holding = states;
+        const notHolding: State[] = [];
+        for (const a of ef.when) if (a.kind !== 'ret') holding = this.splitOnAtom(holding, a, vals, temp, notHolding);
+        holding = holding.map((s) => this.applyEffect(s, ef, vals, temp, e, name));
+        states = [...holding, ...notHolding];
+      }
+      results.push(...states);
+    }
+    return results;
+  }
+
+  private markAttempted(st: State, ef: Effect, vals: Val[], temp: string): State {
+    const p = this.ctx.targetPath(ef.target, vals, temp);
+    if (!p || ef.target.base === 'ret') return st;
+    const key = keyOf(p);
+    const o = st.objects.get(key);
+    if (o?.obtained) return st;
+    return putObj(st, key, o ? { ...o, obtained: true } : { display: this.ctx.displayKey(key), kind: ef.kind ?? this.ctx.kindOf(p) ?? 'object', exist: 0, refs: 0, transferred: 0, obtained: true });
+  }
+
+  private applyEffect(st: State, ef: Effect, vals: Val[], temp: string, e: Syn, call: string): State {
+    const p = this.ctx.targetPath(ef.target, vals, temp);
+    if (!p) return st;
+    const key = keyOf(p);
+    if (ef.target.base === 'arg') {
+      const base = vals[ef.target.index];
+      if (this.ctx.isNullVal(base, st) === true && ef.target.segs.length === 0) return st; // no-op on NULL
+    }
+    // `kref_put(&h->refcount, ...)`: the address of a field is the count of the struct around it
+    const given = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
+    const embedded = given?.k === 'path' && given.p.segs[given.p.segs.length - 1] === '&' && !!given.p.segs[given.p.segs.length - 2]?.startsWith('.');
+    return this.change(st, key, p, {
+      op: ef.op, count: ef.count, kind: ef.kind, counter: ef.counter, label: ef.label, line: e.line, column: e.col,
+      call, source: ef.source, inferred: ef.inferred, embedded,
+    });
+  }
+
+  /** Applies one counted operation to the object at `key`. */
+  change(st: State, key: string, p: AccessPath, c: {
+    op: Effect['op']; count: number; kind?: string; counter?: string; label?: string; line: number; column?: number;
+    call: string; source?: string; inferred?: boolean; exist?: number; refs?: number; counters?: Record<string, number>; stored?: boolean;
+    embedded?: boolean; withContainer?: boolean;
+  }): State {
+    const prev = st.objects.get(key);
+    const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
+    let s = st;
+    if (c.op === 'lookup' || c.op === 'create') s = this.noteWrite(s, key, p, c.line);
+    else if ((c.op === 'acquire' && (c.refs ?? c.count) > 0) || (c.exist ?? 0) > 0) {
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), eq: undefined, ne: ['0'] });
+      // a counter taken through a pointer (`kref_get(&x->refcount)`) says the pointer is not NULL
+      const star = p.segs.lastIndexOf('*');
+      if (star >= 0 && !p.root.startsWith('$')) {
+        const pk = keyOf({ root: p.root, segs: p.segs.slice(0, star) });
+        const pf = s.facts.get(pk);
+        if (!pf?.ne?.includes('0')) s = setFactKeep(s, pk, { ...(pf ?? {}), eq: undefined, ne: ['0'] });
+      }
+    }
+    const cur = s.objects.get(key);
+    const o: ObjState = cur ? { ...cur } : { display: this.ctx.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
+    if (!cur || o.kind === 'object') o.kind = kind;
+    if (c.inferred) o.inferred = true;
+    if (c.embedded) o.embedded = true;
+    if (c.withContainer) o.withContainer = true;
+    let delta = 0;
+    let counterName: string | undefined;
+    if (c.exist !== undefined || c.refs !== undefined || c.counters) {
+      // a callee's summary
+      o.exist += c.exist ?? 0;
+      o.refs += c.refs ?? 0;
+      delta = (c.exist ?? 0) + (c.refs ?? 0);
+      for (const [n, v] of Object.entries(c.counters ?? {})) { o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v }; }
+      if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) { o.obtained = true; o.lastAcquire = c.line; }
+      if (c.stored) o.transferred = o.refs;
+    } else if (c.op === 'lookup') {
+      if (!cur) return putObj(s, key, o);
+      return s;
+    } else if (c.counter) {
+      counterName = c.counter;
+      const d = c.op === 'acquire' || c.op === 'create' ? c.count : -c.count;
+      o.counters = { ...(o.counters ?? {}), [c.counter]: (own(o.counters, c.counter) ?? 0) + d };
+      delta = d;
+      if (d > 0) { o.obtained = true; o.lastAcquire = c.line; }
+    } else {
+      switch (c.op) {
+        case 'acquire': o.refs += c.count; delta = c.count; o.obtained = true; o.lastAcquire = c.line; break;
+        case 'release': o.refs -= c.count; delta = -c.count; break;
+        case 'create': o.exist += c.count; delta = c.count; o.obtained = true; o.lastAcquire = c.line; break;
+        case 'destroy': o.exist -= c.count; delta = -c.count; break;
+      }
+    }
+    const total = counterName ? own(o.counters, counterName) ?? 0 : o.exist + o.refs;
+    if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
+    s = putObj(s, key, o);
+    const op: Step['op'] = c.exist !== undefined || c.refs !== undefined ? (delta > 0 ? ((c.exist ?? 0) > 0 ? 'create' : 'acquire') : delta < 0 ? ((c.exist ?? 0) < 0 ? 'destroy' : 'release') : 'lookup') : c.op;
+    if (delta === 0 && op === 'lookup') return s;
+    return addStep(s, {
+      line: c.line, column: c.column, call: c.call, object: o.display, kind: o.kind, delta, op, note: c.label, after: total,
+      source: c.source, inferred: c.inferred || undefined, counter: counterName,
+    });
+  }
+
+  /** A write to a path: out-parameters become set; what it held before is lost. */
+  noteWrite(st: State, key: string, p: AccessPath, line: number): State {
+    let s = this.loseOverwritten(st, key, line);
+    s = killPath(s, key);
+    s = setFactKeep(s, key, { ne: ['0'] });
+    if (rootClass(p.root, this.decls) === 'param' && throughPointer(p) && !s.written.has(key)) {
+      const written = new Set(s.written); written.add(key);
+      s = with_(s, { written });
+    }
+    return s;
+  }
+
+  /** Overwriting a local that holds references loses them: keep the object under another name. */
+  loseOverwritten(st: State, key: string, line: number): State {
+    let objects: Map<string, ObjState> | undefined;
+    // the variable and what its old value embeds (`s->refcount` after `kref_get(&s->refcount)`)
+    for (const [ok, o] of st.objects) {
+      if (!under(ok, key)) continue;
+      objects ??= new Map(st.objects);
+      objects.delete(ok);
+      const p = parseKey(ok);
+      const pending = o.refs - o.transferred;
+      const owned = rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
+      // keep what a check still needs: references lost with a local, or a count already driven below zero;
+      // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
+      // releases the device: callers must see it)
+      if ((pending > 0 && owned) || o.overLine !== undefined || (hasDelta(o) && !owned)) {
+        objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
+      }
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
+  /**
+   * `old = o->dev; o->dev = new; dev_put(old)`: a local that copied the field names the old
+   * object, not the field. Before the store it moves, with the object's state and what is known
+   * of it, to the field's overwritten name, so the new object and the release of the old one are
+   * not counted on one key. Summaries read the overwritten name as the field's value on entry.
+   * `evenUncopied`: move the old object even when no local copied it (the call that stores hands
+   * it back, `old = rcu_replace_pointer(p, new, c)`).
+   */
+  keepCopiedOldValue(st: State, key: string, line: number, evenUncopied = false): State {
+    const old = overwrittenKey(key, line);
+    const moved = (k: string) => old + k.slice(key.length);
+    let aliases: Map<string, string> | undefined;
+    for (const [v, target] of st.aliases) if (under(target, key)) { aliases ??= new Map(st.aliases); aliases.set(v, moved(target)); }
+    if (!aliases && !evenUncopied) return st;
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      if (!under(k, key)) continue;
+      objects ??= new Map(st.objects);
+      objects.delete(k);
+      objects.set(moved(k), { ...o, display: this.ctx.displayKey(moved(k)) });
+    }
+    let facts: Map<string, Fact> | undefined;
+    for (const [k, f] of st.facts) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); facts.set(moved(k), f); }
+    return with_(st, { aliases: aliases ?? st.aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
+  }
+
+  /**
+   * `free(cr)`: what this path did to the objects `cr`'s members point to went with `cr`'s
+   * destruction. A destructor releases them only when the last reference goes
+   * (release-when-last), so the inconsistent check does not compare them with the paths that
+   * keep the object; they stay in the deltas and in the summary (flagged), where callers keep
+   * the flag.
+   */
+  containerFreed(st: State, pointee: string, line: number): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      // references this path stored in the freed memory and did not take back are lost with it
+      // (`claim->gw = gw; ... kfree(claim)`), unless released through where they were stored
+      if (o.storedIn !== undefined && under(o.storedIn, pointee) && o.transferred > 0 && !this.releasedThrough(st, o.storedIn)) {
+        objects ??= new Map(st.objects);
+        objects.set(k, { ...o, transferred: 0, storedIn: undefined, lost: { line, where: this.ctx.displayKey(o.storedIn) } });
+        continue;
+      }
+      if (k === pointee || !under(k, pointee) || o.withContainer || o.embedded) continue;
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, withContainer: true });
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
+  /** The object at `location`, or one reached through it, was released on this path (`netdev_put(ds->netdev)`, `gw_put(claim->gw)`). */
+  private releasedThrough(st: State, location: string): boolean {
+    for (const [k, o] of st.objects) if (under(k, location) && o.exist + o.refs < 0) return true;
+    return false;
+  }
+
+  /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */
+  handOnObject(st: State, key: string, o: ObjState, how: { line: number; call: string; op: 'transfer' | 'store'; note: string }, storedIn?: string): State {
+    const s = putObj(st, key, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined, storedIn });
+    return addStep(s, { ...how, object: o.display, kind: o.kind, delta: 0, after: o.exist + o.refs });
+  }
+
+  applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
+    const results: Out[] = [];
+    const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
+    const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
+    if (summary.escapes?.length) st = this.handOn(name, summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v), e.line, st);
+    for (const sp of summary.paths) {
+      let states = [st];
+      for (const c of sp.conds) {
+        const atom: Atom = c.test === 'has' || c.test === 'lacks'
+          ? { kind: 'flag', target: c.target, flag: c.value, negated: c.test === 'lacks' }
+          : { kind: 'null', target: c.target, isNull: c.test === 'eq' };
+        if (atom.kind === 'null' && !isZeroConst(c.value)) continue;
+        states = this.splitOnAtom(states, atom, vals, temp, []);
+        if (!states.length) break;
+      }
+      // a path that returns its argument returns the caller's object itself: what it does to `ret` it does to that
+      const same = sp.retArg !== undefined && vals[sp.retArg]?.k === 'path' ? vals[sp.retArg] as Val & { k: 'path' } : undefined;
+      for (let s of states) {
+        s = setFactKeep(s, temp, retClassFact(sp.ret));
+        if (same && sp.ret === 'non-NULL') s = setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
+        if (opaque) s = this.addOpaqueCond(s, calleePathKey(name, e.start), String(summary.paths.indexOf(sp)), `${name}() ends on its path #${summary.paths.indexOf(sp)}`);
+        const apply = (ef: SummaryPath['effects'][number]) => {
+          const target = same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
+          const p = this.ctx.targetPath(target, vals, temp);
+          if (!p) return;
+          if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
+          s = this.change(s, keyOf(p), p, {
+            op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
+            label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters,
+            stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred, withContainer: ef.withContainer,
+          });
+        };
+        // a summary keeps no order, so take the usual one: a callee releases what a field of its
+        // argument held, then clears or replaces it (`vrele(ndp->ni_vp); ndp->ni_vp = NULL`), and
+        // what it acquires it stores
+        const releases = (ef: SummaryPath['effects'][number]) => ef.exist + ef.refs < 0;
+        sp.effects.filter(releases).forEach(apply);
+        for (const w of sp.writes) {
+          const p = this.ctx.targetPath(w, vals, temp);
+          if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
+        }
+        sp.effects.filter((ef) => !releases(ef)).forEach(apply);
+        results.push({ st: s, v: same ?? tempVal });
+      }
+    }
+    return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /**
+   * The callee put the reference in a field of a struct the caller reaches through a local pointer
+   * (`wait->fence = dma_fence_get(f)` called as `f(syncobj, wait_cur)`): the struct holds it now.
+   */
+  private storedInPointee(target: Target, writes: Target[], vals: Val[]): boolean {
+    if (target.base !== 'arg' || target.segs[0] !== '*' || !target.segs.some((x) => x.startsWith('.'))) return false;
+    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && w.segs.join('/') === target.segs.join('/'))) return false;
+    const v = vals[target.index];
+    if (v?.k !== 'path' || v.p.segs.length) return false;
+    return rootClass(v.p.root, this.decls) === 'local';
+  }
+
+  addOpaqueCond(st: State, key: string, value: string, text: string): State {
+    if (st.paramConds.some((p) => p.key === key && p.value === value)) return st;
+    return with_(st, { paramConds: [...st.paramConds, { key, test: 'eq', value, text }] });
+  }
+
+  noteParamCond(st: State, p: AccessPath, key: string, test: Test, truth: boolean, text: string): State {
+    if (rootClass(p.root, this.decls) !== 'param' || st.written.has(key)) return st;
+    if (p.segs.includes('[]')) return st;
+    let pc: ParamCond | undefined;
+    if (test.op === 'eq' || test.op === 'ne') {
+      const holdsEq = (test.op === 'eq') === truth;
+      pc = { key, test: holdsEq ? 'eq' : 'ne', value: test.c, text };
+    } else if (test.op === 'has' || test.op === 'lacks') {
+      const has = (test.op === 'has') === truth;
+      pc = { key, test: has ? 'has' : 'lacks', value: test.flag, text };
+    }
+    if (!pc) return st;
+    if (st.paramConds.some((x) => x.key === pc!.key && x.test === pc!.test && x.value === pc!.value)) return st;
+    return with_(st, { paramConds: [...st.paramConds, pc] });
+  }
+}
+
+function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {
+  const m = new Map<string, Out>();
+  for (const o of outs) {
+    const k = `${o.v.k === 'path' ? keyOf(o.v.p) : ''}\n${keys.key(o.st)}`;
+    const p = m.get(k);
+    m.set(k, p ? { st: mergeInto(p.st, o.st), v: p.v } : o);
+  }
+  return [...m.values()];
+}

@@ -1,0 +1,285 @@
+/**
+ * Expressions in one path state: what they evaluate to (an access path, a constant, flags)
+ * and what evaluating them does (calls, assignments). An expression can have several
+ * outcomes (a call whose model row splits on its result, `a ? b : c`).
+ */
+import type { VarDecl } from '../cfg/cfg';
+import type { Syn } from '../parse/syntax';
+import type { Model } from '../model/compiled';
+import { type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPointer, overwrittenKey } from './access';
+import { type State, type ObjState, type Fact, with_ } from './state';
+import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
+import { union } from './fact-tests';
+import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
+import { calleeName, type FunctionContext } from './function-context';
+import type { Effects } from './effects';
+
+export class Expressions {
+  private readonly model: Model;
+  private readonly decls: ReadonlyMap<string, VarDecl>;
+
+  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects) {
+    this.model = ctx.model;
+    this.decls = ctx.decls;
+  }
+
+  /** Evaluates `exprs` left to right (the operands of `whole`), then `then` on each combination of their outcomes. */
+  private seq(st: State, exprs: (Syn | undefined)[], whole: Syn, then: (st: State, vals: Val[]) => Out[]): Out[] {
+    // the common case: every argument has one outcome
+    const vals: Val[] = [];
+    let s = st;
+    let i = 0;
+    let outs: Out[] | undefined;
+    for (; i < exprs.length; i++) {
+      const e = exprs[i];
+      if (!e) { vals.push(UNKNOWN); continue; }
+      outs = this.eval(e, s);
+      if (outs.length !== 1) break;
+      s = outs[0].st;
+      vals.push(outs[0].v);
+    }
+    if (i === exprs.length) return this.limit(then(s, vals), whole);
+    // one argument had several outcomes: every combination, in order, argument by argument, each
+    // step cut to the outcome budget (the combinations of many arguments multiply)
+    let partial = outs!.map((o) => ({ st: o.st, vals: [...vals, o.v] }));
+    for (i++; i < exprs.length; i++) {
+      const e = exprs[i];
+      const next: { st: State; vals: Val[] }[] = [];
+      for (const p of partial) {
+        if (!e) { next.push({ st: p.st, vals: [...p.vals, UNKNOWN] }); continue; }
+        for (const o of this.eval(e, p.st)) next.push({ st: o.st, vals: [...p.vals, o.v] });
+      }
+      partial = this.limit(next, whole);
+    }
+    return this.limit(partial.flatMap((p) => then(p.st, p.vals)), whole);
+  }
+
+  /** Keeps the first outcomes within the budget, and says the rest were cut. */
+  private limit<T>(outs: T[], at: Syn): T[] {
+    const cap = this.ctx.input.options.maxOutcomes;
+    if (outs.length <= cap) return outs;
+    this.ctx.noteCut(`more than ${cap} outcomes of one expression at line ${at.line}; the rest were not followed`);
+    return outs.slice(0, cap);
+  }
+
+  eval(e: Syn, st: State): Out[] {
+    switch (e.type) {
+      case 'identifier': return [{ st, v: this.ctx.resolve(e.text ?? '', this.ctx.node.scope, st) }];
+      case 'number_literal': return [{ st, v: { k: 'const', c: normNumber(e.text ?? '') } }];
+      case 'null': case 'false': return [{ st, v: { k: 'const', c: '0' } }];
+      case 'true': return [{ st, v: { k: 'const', c: '1' } }];
+      case 'parenthesized_expression':
+        return e.children.length ? this.eval(e.children[e.children.length - 1], st) : [{ st, v: UNKNOWN }];
+      case 'cast_expression': return e.fields.value ? this.eval(e.fields.value, st) : [{ st, v: UNKNOWN }];
+      case 'field_expression': {
+        const field = e.fields.field?.text ?? '?';
+        return this.eval(e.fields.argument, st).map((o) => {
+          if (o.v.k !== 'path') return { st: o.st, v: UNKNOWN };
+          let p = o.v.p;
+          if (e.op === '->') p = extend(p, '*');
+          return { st: o.st, v: { k: 'path', p: extend(p, `.${field}`) } };
+        });
+      }
+      case 'pointer_expression':
+        return this.eval(e.fields.argument, st).map((o) => (o.v.k === 'path' ? { st: o.st, v: { k: 'path', p: extend(o.v.p, e.op === '&' ? '&' : '*') } } : { st: o.st, v: UNKNOWN }));
+      case 'subscript_expression':
+        return this.seq(st, [e.fields.argument, e.fields.index], e, (s, [a]) => [{ st: s, v: a.k === 'path' ? { k: 'path', p: extend(a.p, '[]') } : UNKNOWN }]);
+      case 'call_expression': return this.evalCall(e, st);
+      case 'assignment_expression': return this.evalAssign(e, st);
+      case 'unary_expression':
+        return this.eval(e.fields.argument, st).map((o) => {
+          if (e.op === '-' && o.v.k === 'const') return { st: o.st, v: { k: 'const', c: o.v.c.startsWith('-') ? o.v.c.slice(1) : `-${o.v.c}` } };
+          return { st: o.st, v: UNKNOWN };
+        });
+      case 'binary_expression':
+        return this.seq(st, [e.fields.left, e.fields.right], e, (s, [l, r]) => {
+          if (e.op === '|') {
+            const fl = (v: Val): string[] | undefined => (v.k === 'flags' ? v.f : v.k === 'const' ? (isZeroConst(v.c) ? [] : [v.c]) : undefined);
+            const a = fl(l); const b = fl(r);
+            if (a && b) return [{ st: s, v: { k: 'flags', f: [...a, ...b] } }];
+          }
+          return [{ st: s, v: UNKNOWN }];
+        });
+      case 'update_expression':
+        return this.eval(e.fields.argument, st).map((o) => ({ st: o.v.k === 'path' ? killPath(o.st, keyOf(o.v.p)) : o.st, v: UNKNOWN }));
+      case 'conditional_expression':
+        return this.limit(this.eval(e.fields.condition, st).flatMap((o) => [
+          ...(e.fields.consequence ? this.eval(e.fields.consequence, o.st) : [{ st: o.st, v: UNKNOWN }]),
+          ...this.eval(e.fields.alternative, o.st),
+        ]), e);
+      case 'comma_expression':
+        return this.limit(this.eval(e.fields.left, st).flatMap((o) => this.eval(e.fields.right, o.st)), e);
+      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression': case 'string_literal':
+      case 'concatenated_string': case 'char_literal': case 'gnu_asm_expression':
+        return [{ st, v: UNKNOWN }];
+      default: {
+        // initialiser lists, compound literals, ERROR nodes: evaluate the calls inside
+        let outs: Out[] = [{ st, v: UNKNOWN }];
+        for (const c of e.children) {
+          if (!/expression|initializer|identifier|ERROR|argument_list/.test(c.type)) continue;
+          outs = outs.flatMap((o) => this.eval(c, o.st).map((x) => ({ st: x.st, v: UNKNOWN })));
+          outs = this.limit(outs, e);
+        }
+        return outs;
+      }
+    }
+  }
+
+  private evalCall(e: Syn, st: State): Out[] {
+    const name = calleeName(e);
+    const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    if (name && this.model.transparent.has(name)) {
+      const idx = this.model.transparent.get(name)!;
+      return this.seq(st, args, e, (s, vals) => [{ st: s, v: vals[idx] ?? UNKNOWN }]);
+    }
+    const fnExpr = e.fields.function && e.fields.function.type !== 'identifier' ? [e.fields.function] : [];
+    return this.seq(st, [...fnExpr, ...args], e, (s, all) => this.applyCall(name, e, all.slice(fnExpr.length), s));
+  }
+
+  private applyCall(name: string | undefined, e: Syn, vals: Val[], st: State): Out[] {
+    const temp = `$c${e.start}`;
+    this.ctx.tempNames.set(temp, `${name ?? 'call'}()`);
+    const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
+    if (name && this.model.noreturn.has(name)) return [];
+    const assigns = name ? this.model.assigns.get(name) : undefined;
+    if (assigns) {
+      // `rcu_assign_pointer(p, v)` is `p = v`; `old = rcu_replace_pointer(p, v, c)` also hands back p's old object
+      const to = this.ctx.targetPath(assigns.to, vals, temp);
+      if (to) {
+        const key = keyOf(to);
+        let s = st;
+        let result = tempVal;
+        if (assigns.returnsOld) {
+          s = this.fx.keepCopiedOldValue(s, key, e.line, true);
+          result = { k: 'path', p: parseKey(overwrittenKey(key, e.line)) };
+        }
+        return [{ st: this.assign(s, to, '=', vals[assigns.value] ?? UNKNOWN, e.line), v: result }];
+      }
+    }
+    const freed = name ? this.model.frees.get(name) : undefined;
+    if (freed !== undefined) {
+      const v = vals[freed];
+      return [{ st: v?.k === 'path' ? this.fx.containerFreed(st, keyOf(extend(v.p, '*')), e.line) : st, v: tempVal }];
+    }
+    if (name && this.model.zeroes.has(name)) {
+      const p = this.ctx.targetPath(this.model.zeroes.get(name)!, vals, temp);
+      if (p) {
+        const facts = new Map(st.facts);
+        const k = keyOf(p);
+        for (const x of [...facts.keys()]) if (under(x, k)) facts.delete(x);
+        facts.set(k, { eq: '0', zeroed: true } as Fact);
+        st = with_(st, { facts });
+      }
+      return [{ st, v: tempVal }];
+    }
+    const effects = name ? this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name) : undefined;
+    if (effects) {
+      const same = name ? this.model.returnsArgument.get(name) : undefined;
+      const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
+      const onArg = result === tempVal ? effects : effects.map((ef) => (ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef));
+      return this.fx.applyModel(name!, onArg, vals, e, st, temp).map((s) => {
+        // what the partition learnt about the result holds for the argument it returns
+        const f = s.facts.get(temp);
+        return { st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s, v: result };
+      });
+    }
+    const summary = name ? this.ctx.summaries.get(name) : undefined;
+    if (summary) return this.fx.applySummary(name!, summary, vals, e, st, temp);
+    if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
+    if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
+    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), vals, e.line, st), v: tempVal }];
+  }
+
+  // ---------- assignment ----------
+  private evalAssign(e: Syn, st: State): Out[] {
+    const lhs = e.fields.left;
+    const rhs = e.fields.right;
+    // `iface = NULL` rebinds the variable, even when it was a copy of `priv->primary`: the field is not written
+    const d = lhs?.type === 'identifier' ? this.ctx.node.scope.get(lhs.text ?? '') : undefined;
+    const lhsEval = (s: State): Out[] => (d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s));
+    return this.limit(this.eval(rhs, st).flatMap((r) => lhsEval(r.st).map((l) => {
+      if (l.v.k !== 'path') return { st: l.st, v: r.v };
+      return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
+    })), e);
+  }
+
+  assign(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {
+    const key = keyOf(lhsPath);
+    if (op !== '=') {
+      const f = factOf(st, key);
+      let nf: Fact | undefined;
+      if (op === '|=' && (v.k === 'const' || v.k === 'flags')) {
+        const add = v.k === 'flags' ? v.f : [v.c];
+        if (f?.flags) nf = { flags: union(f.flags, add) };
+        else if (f?.eq !== undefined && isZeroConst(f.eq)) nf = { flags: union([], add) };
+        else nf = { has: union(f?.has, add), lacks: f?.lacks?.filter((x) => !add.includes(x)) };
+      }
+      return setFact(st, key, nf);
+    }
+    const root = lhsPath.root;
+    const cls = rootClass(root, this.decls);
+    const plainLocal = (cls === 'local' || cls === 'param') && lhsPath.segs.length === 0;
+    let s = st;
+    // what the variable held before
+    if (plainLocal) {
+      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(s, key, line);
+      if (s.aliases.has(root)) { const aliases = new Map(s.aliases); aliases.delete(root); s = with_(s, { aliases }); }
+    } else {
+      s = this.fx.keepCopiedOldValue(s, key, line);
+      s = this.fx.loseOverwritten(s, key, line);
+      if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
+        const written = new Set(s.written); written.add(key); s = with_(s, { written });
+      }
+    }
+    s = killPath(s, key);
+    if (v.k === 'const') return setFact(s, key, { eq: v.c });
+    if (v.k === 'flags') return setFact(s, key, { flags: v.f });
+    if (v.k !== 'path') return setFact(s, key, undefined);
+    let src = v.p;
+    if (src.segs[src.segs.length - 1] === '&' && !plainLocal) {
+      // storing an address: what it points to may be kept there
+      src = { root: src.root, segs: src.segs.slice(0, -1) };
+    }
+    const srcKey = keyOf(src);
+    const isTemp = src.root.startsWith('$');
+    if (isTemp) {
+      // a call's result: its object and facts move to the variable
+      const obj = s.objects.get(srcKey);
+      const objects = new Map(s.objects);
+      const facts = new Map(s.facts);
+      const tf = facts.get(srcKey);
+      facts.delete(srcKey);
+      const fieldFacts: [string, Fact][] = [];
+      for (const [k, f] of facts) if (under(k, srcKey)) { fieldFacts.push([key + k.slice(srcKey.length), f]); facts.delete(k); }
+      for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
+      for (const [k, f] of fieldFacts) facts.set(k, f);
+      const callee = this.ctx.tempNames.get(src.root);
+      if (tf || callee) facts.set(key, { ...(tf ?? {}), from: callee });
+      for (const [ok, o] of s.objects) {
+        if (!under(ok, srcKey)) continue;
+        const nk = key + ok.slice(srcKey.length);
+        objects.delete(ok);
+        const moved: ObjState = { ...o, display: this.ctx.displayKey(nk) };
+        if (!plainLocal) { moved.transferred = moved.refs; moved.storedIn = key; }
+        objects.set(nk, moved);
+      }
+      s = with_(s, { objects, facts });
+      if (obj && !plainLocal) s = addStep(s, { line, call: '=', object: this.ctx.displayKey(key), kind: obj.kind, delta: 0, op: 'store', note: `stored in ${this.ctx.displayKey(key)}`, after: obj.exist + obj.refs });
+      return s;
+    }
+    if (plainLocal) {
+      const aliases = new Map(s.aliases);
+      aliases.set(root, keyOf(v.p));
+      return with_(s, { aliases });
+    }
+    // a store into memory: references held on the stored object are handed on
+    for (const [ok, o] of s.objects) {
+      if (!under(ok, srcKey)) continue;
+      if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
+        s = this.fx.handOnObject(s, ok, o, { line, call: '=', op: 'store', note: `stored in ${lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key)}` }, key);
+      }
+    }
+    const f = s.facts.get(srcKey);
+    return f ? setFactKeep(s, key, f) : s;
+  }
+}

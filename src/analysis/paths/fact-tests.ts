@@ -1,0 +1,113 @@
+/**
+ * Tests on a value (`== c`, `& FLAG`, `< 0`), what the facts of a path state decide of
+ * them, and the fact a path learns when it takes one way.
+ */
+import type { Atom } from '../model/compiled';
+import type { Fact } from './state';
+import { CONST_NAME, ERRNO, isZeroConst } from './values';
+
+export type Test = { op: 'eq' | 'ne'; c: string } | { op: 'lt0' | 'ge0' | 'gt0' | 'le0' } | { op: 'has' | 'lacks'; flag: string };
+
+/** What a fact says of a test: true, false or undefined (unknown). */
+export function decide(f: Fact | undefined, t: Test): boolean | undefined {
+  if (!f) return undefined;
+  switch (t.op) {
+    case 'eq': case 'ne': {
+      let r: boolean | undefined;
+      if (f.eq !== undefined) {
+        if (f.eq === t.c) r = true;
+        else if (/^-?\d+$/.test(f.eq) && /^-?\d+$/.test(t.c)) r = false;
+        else if (isZeroConst(t.c) && (ERRNO.test(f.eq) || /^-?[1-9]\d*$/.test(f.eq))) r = false;
+        else if (isZeroConst(f.eq) && ERRNO.test(t.c)) r = false;
+        else if (f.flags && f.flags.length && isZeroConst(t.c)) r = false;
+      }
+      if (r === undefined && f.ne?.includes(t.c)) r = false;
+      if (r === undefined && isZeroConst(t.c) && f.ne?.some((x) => isZeroConst(x))) r = false;
+      if (r === undefined && f.flags && isZeroConst(t.c)) r = f.flags.length === 0;
+      if (r === undefined && isZeroConst(t.c) && f.has?.length) r = false;
+      if (r === undefined) return undefined;
+      return t.op === 'eq' ? r : !r;
+    }
+    case 'has': case 'lacks': {
+      let r: boolean | undefined;
+      if (f.flags) r = f.flags.includes(t.flag);
+      else if (f.has?.includes(t.flag)) r = true;
+      else if (f.lacks?.includes(t.flag)) r = false;
+      else if (f.eq !== undefined && isZeroConst(f.eq)) r = false;
+      else if (f.eq !== undefined && CONST_NAME.test(f.eq)) r = f.eq === t.flag;
+      if (r === undefined) return undefined;
+      return t.op === 'has' ? r : !r;
+    }
+    default: {
+      const e = f.eq;
+      if (e === undefined) {
+        if (f.ne?.some(isZeroConst)) { if (t.op === 'le0' || t.op === 'gt0') return undefined; }
+        return undefined;
+      }
+      const n = /^-?\d+$/.test(e) ? Number(e) : e.startsWith('-E') ? -1 : ERRNO.test(e) ? 1 : undefined;
+      if (n === undefined) return undefined;
+      return t.op === 'lt0' ? n < 0 : t.op === 'ge0' ? n >= 0 : t.op === 'gt0' ? n > 0 : n <= 0;
+    }
+  }
+}
+
+/** The fact that makes a test true. */
+export function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact {
+  const f: Fact = { ...(prior ?? {}) };
+  const positive = (t.op === 'eq' || t.op === 'has') === truth || ((t.op === 'ne' || t.op === 'lacks') && !truth);
+  switch (t.op) {
+    case 'eq': case 'ne':
+      if (positive) { f.eq = t.c; f.ne = undefined; }
+      else f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
+      break;
+    case 'has': case 'lacks':
+      if (positive) f.has = union(f.has, [t.flag]);
+      else f.lacks = union(f.lacks, [t.flag]);
+      break;
+    default: {
+      const sign = (t.op === 'lt0') === truth ? 'neg' : (t.op === 'ge0') === truth ? 'nonneg' : (t.op === 'gt0') === truth ? 'pos' : 'nonpos';
+      if (sign === 'neg' || sign === 'pos') f.ne = [...(f.ne ?? []), '0'];
+      (f as Fact & { sign?: string }).sign = sign;
+    }
+  }
+  return f;
+}
+
+export function negateOp(op: string): string {
+  return ({ '==': '!=', '!=': '==', '<': '>=', '>=': '<', '>': '<=', '<=': '>' } as Record<string, string>)[op] ?? op;
+}
+export function mirrorOp(op: string): string {
+  return ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=' } as Record<string, string>)[op] ?? op;
+}
+
+/** Condition words for an argument atom, as [holds, fails]. */
+export function atomText(a: Atom, subject: string): [string, string] {
+  if (a.kind === 'flag') return a.negated ? [`!(${subject} & ${a.flag})`, `${subject} & ${a.flag}`] : [`${subject} & ${a.flag}`, `!(${subject} & ${a.flag})`];
+  if (a.kind === 'null') return a.isNull ? [`${subject} == NULL`, `${subject} != NULL`] : [`${subject} != NULL`, `${subject} == NULL`];
+  return ['', ''];
+}
+
+export function atomTest(a: Atom & { kind: 'ret' }): Test {
+  switch (a.test) {
+    case 'eq0': return { op: 'eq', c: '0' };
+    case 'ne0': return { op: 'ne', c: '0' };
+    default: return { op: a.test };
+  }
+}
+
+export function retClassFact(cls: string): Fact {
+  switch (cls) {
+    case '0': case 'NULL': return { eq: '0' };
+    case 'nonzero': case 'non-NULL': return { ne: ['0'] };
+    case 'negative': return { ne: ['0'], sign: 'neg' } as Fact;
+    case 'void': case 'unknown': return {};
+    default: return { eq: cls };
+  }
+}
+
+/** Flag sets: `x |= F` twice still has F once, so the states of two trips round a loop are equal. */
+export function union(a: readonly string[] | undefined, b: readonly string[]): string[] {
+  const out = [...(a ?? [])];
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out;
+}

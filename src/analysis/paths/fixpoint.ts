@@ -1,0 +1,265 @@
+/**
+ * The forward path analysis over one function's CFG: a worklist in reverse post-order.
+ * States carry the delta on each object and facts about locals; equal states merge at
+ * joins, so paths are never enumerated one by one. Loops run at most LOOP_BOUND times
+ * around. Too many states at one node are widened, too many in all stop the run; both
+ * say so in the result.
+ */
+import type { Cfg, VarDecl } from '../cfg/cfg';
+import { type AccessPath, extend, keyOf, parseKey, keyShape, rootClass, throughPointer } from './access';
+import { type State, type Fact, cons, with_, mergeInto, initialState } from './state';
+import { setFactKeep, dropTemps, withoutCounter } from './state-edits';
+import { FunctionContext, type EngineInput } from './function-context';
+import { Effects } from './effects';
+import { Expressions } from './expressions';
+import { Branches } from './branches';
+import { NodeTransfer } from './nodes';
+import { Liveness } from './liveness';
+
+export type { EngineInput, EngineOptions } from './function-context';
+
+export const LOOP_BOUND = 2;
+
+export interface EngineResult {
+  exits: State[];
+  truncated: boolean;
+  truncatedReason?: string;
+  visits: number;
+  /** Calls to functions of this file that had no summary (recursion). */
+  unknownCalls: string[];
+}
+
+export class FunctionEngine {
+  private readonly cfg: Cfg;
+  private readonly decls: ReadonlyMap<string, VarDecl>;
+  private readonly ctx: FunctionContext;
+  private readonly nodes: NodeTransfer;
+  /** Why the run stopped before it was done (the state budget): what a reader most needs to know. */
+  private stopReason?: string;
+  private liveBefore: { has(name: string): boolean }[] = [];
+
+  constructor(private readonly input: EngineInput, returnsPointer: boolean) {
+    this.ctx = new FunctionContext(input, returnsPointer);
+    this.cfg = input.cfg;
+    this.decls = input.cfg.decls;
+    const fx = new Effects(this.ctx);
+    const ex = new Expressions(this.ctx, fx);
+    this.nodes = new NodeTransfer(this.ctx, fx, ex, new Branches(this.ctx, fx, ex));
+  }
+
+  /**
+   * Going round a loop forgets what was known of memory others can change: globals and what
+   * a pointer reaches. `while (sc->sc_busy)` polls a field another thread clears; without
+   * this the test after one trip is known true and the path never leaves the loop.
+   */
+  private forgetShared(st: State): State {
+    let facts: Map<string, Fact> | undefined;
+    for (const k of st.facts.keys()) {
+      const p = parseKey(k);
+      const rc = rootClass(p.root, this.decls);
+      if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) { facts ??= new Map(st.facts); facts.delete(k); }
+    }
+    return facts ? with_(st, { facts }) : st;
+  }
+
+  /** Forgets what no later node can ask about, so more states merge. */
+  private prune(st: State, nodeId: number): State {
+    const live = this.liveBefore[nodeId];
+    const isLive = (root: string) => {
+      if (root.startsWith('$')) return st.objects.has(root);
+      if (root.startsWith('g:')) return live.has(root.slice(2));
+      const d = this.decls.get(root);
+      return !d || live.has(d.name);
+    };
+    // a path no later node names is still read through a live local that is a copy of it (`iface = priv->primary`)
+    let aliased: string[] | undefined;
+    for (const [v, target] of st.aliases) { const d = this.decls.get(v); if (!d || live.has(d.name)) (aliased ??= []).push(target); }
+    let facts: Map<string, Fact> | undefined;
+    for (const k of st.facts.keys()) {
+      const { root, lastField } = keyShape(k);
+      const dead = (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) && !aliased?.includes(k);
+      if (dead) { facts ??= new Map(st.facts); facts.delete(k); }
+    }
+    let aliases: Map<string, string> | undefined;
+    for (const v of st.aliases.keys()) {
+      const d = this.decls.get(v);
+      if (d && !live.has(d.name)) { aliases ??= new Map(st.aliases); aliases.delete(v); }
+    }
+    if (!facts && !aliases) return st;
+    return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
+  }
+
+  run(): EngineResult {
+    const { cfg } = this;
+    const opts = this.input.options;
+    const { liveBefore, joins } = new Liveness(this.ctx);
+    this.liveBefore = liveBefore;
+    const order = reversePostorder(cfg);
+    const rank = new Map<number, number>();
+    order.forEach((id, i) => rank.set(id, i));
+    const pending = new Map<number, Map<string, State>>();
+    const done = new Map<number, Set<string>>();
+    const queue = new MinQueue();
+    const exits: State[] = [];
+    let visits = 0;
+
+    let init = initialState();
+    init = this.seedParamFacts(init);
+    let unique = 0;
+    const push = (to: number, st: State) => {
+      let m = pending.get(to);
+      if (!m) { m = new Map(); pending.set(to, m); queue.push(rank.get(to) ?? order.length + to, to); }
+      // only where paths meet can two states be equal: elsewhere skip computing the key
+      const k = joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
+      const prev = m.get(k);
+      m.set(k, prev ? mergeInto(prev, st) : st);
+      if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode);
+    };
+    push(cfg.entry, init);
+    while (queue.size) {
+      const id = queue.pop();
+      const m = pending.get(id);
+      if (!m) continue;
+      pending.delete(id);
+      let seen = done.get(id);
+      if (!seen) { seen = new Set(); done.set(id, seen); }
+      const n = cfg.nodes[id];
+      for (const [k, st] of m) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (id === cfg.exit) { exits.push(st); continue; }
+        if (++visits > opts.maxStates) {
+          this.stopReason ??= `stopped after ${opts.maxStates} path states (--max-states, refcountLens.maxStatesPerFunction)`;
+          break;
+        }
+        const line = n.line;
+        const withLine = n.kind === 'entry' || st.lines?.head === line ? st : with_(st, { lines: cons(line, st.lines) });
+        for (const out of this.nodes.transfer(n, withLine)) {
+          let s = out.st;
+          const target = cfg.nodes[out.to];
+          if (out.kind === 'back') {
+            const c = s.iters.get(out.to) ?? 0;
+            if (c >= LOOP_BOUND) continue;
+            const iters = new Map(s.iters); iters.set(out.to, c + 1);
+            s = this.forgetShared(with_(s, { iters }));
+          }
+          // leaving loops: forget their counters
+          if (s.iters.size && n.loops.length > target.loops.length) {
+            let iters: Map<number, number> | undefined;
+            for (const l of n.loops) {
+              if (target.loops.includes(l)) continue;
+              const h = cfg.loopHeads.get(l);
+              if (h !== undefined && s.iters.has(h)) { iters ??= new Map(s.iters); iters.delete(h); }
+            }
+            if (iters) s = with_(s, { iters });
+          }
+          s = dropTemps(s);
+          // forgetting dead facts only pays where states can meet
+          if (joins.has(out.to)) s = this.prune(s, out.to);
+          // a trip round the loop that changed nothing: the head has already gone on from this very state
+          if (out.kind === 'back' && done.get(out.to)?.has(this.ctx.keys.key(withoutCounter(s, out.to)))) continue;
+          push(out.to, s);
+        }
+      }
+      if (visits > opts.maxStates) break;
+    }
+    const { cut } = this.ctx;
+    const reason = this.stopReason && cut ? `${this.stopReason}; before that, ${cut}` : this.stopReason ?? cut;
+    return { exits, truncated: reason !== undefined, truncatedReason: reason, visits, unknownCalls: [...this.ctx.unknownCalls] };
+  }
+
+  /** Too many states at one node: merge those that differ only in facts; past that, cut. */
+  private widen(m: Map<string, State>, nodeId: number, cap: number) {
+    const groups = new Map<string, State[]>();
+    for (const st of m.values()) {
+      // the step history is also ignored here: one representative story per outcome beats cutting the analysis
+      const g = this.ctx.keys.key(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
+      const list = groups.get(g) ?? [];
+      list.push(st);
+      groups.set(g, list);
+    }
+    m.clear();
+    for (const list of groups.values()) {
+      let acc = list[0];
+      for (const other of list.slice(1)) {
+        const facts = new Map<string, Fact>();
+        for (const [k, f] of acc.facts) { const g = other.facts.get(k); if (g && JSON.stringify(g) === JSON.stringify(f)) facts.set(k, f); }
+        const aliases = new Map<string, string>();
+        for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
+        const paramConds = acc.paramConds.filter((p) => other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value));
+        acc = mergeInto(with_(acc, { facts, aliases, paramConds }), other);
+      }
+      m.set(this.ctx.keys.key(acc), acc);
+    }
+    if (m.size > cap) {
+      const keep = [...m.entries()].slice(0, cap);
+      m.clear();
+      for (const [k, v] of keep) m.set(k, v);
+      this.ctx.noteCut(`more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`);
+    }
+  }
+
+  private seedParamFacts(st: State): State {
+    let s = st;
+    for (const a of this.input.paramFacts) {
+      if (a.kind === 'ret') continue;
+      const param = this.cfg.params.find((p) => p.paramIndex === a.target.index);
+      if (!param) continue;
+      let p: AccessPath = { root: param.id, segs: [] };
+      for (const seg of a.target.segs) p = extend(p, seg);
+      const key = keyOf(p);
+      if (a.kind === 'null') s = setFactKeep(s, key, a.isNull ? { eq: '0' } : { ne: ['0'] });
+      else s = setFactKeep(s, key, a.negated ? { lacks: [a.flag] } : { has: [a.flag] });
+    }
+    return s;
+  }
+}
+
+function reversePostorder(cfg: Cfg): number[] {
+  const seen = new Set<number>();
+  const post: number[] = [];
+  const stack: { id: number; i: number }[] = [{ id: cfg.entry, i: 0 }];
+  seen.add(cfg.entry);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const n = cfg.nodes[top.id];
+    if (top.i < n.edges.length) {
+      const to = n.edges[top.i++].to;
+      if (!seen.has(to)) { seen.add(to); stack.push({ id: to, i: 0 }); }
+    } else { post.push(top.id); stack.pop(); }
+  }
+  return post.reverse();
+}
+
+class MinQueue {
+  private heap: [number, number][] = [];
+  private inQueue = new Set<number>();
+  get size() { return this.heap.length; }
+  push(rank: number, id: number) {
+    if (this.inQueue.has(id)) return;
+    this.inQueue.add(id);
+    const h = this.heap;
+    h.push([rank, id]);
+    let i = h.length - 1;
+    while (i > 0) { const p = (i - 1) >> 1; if (h[p][0] <= h[i][0]) break; [h[p], h[i]] = [h[i], h[p]]; i = p; }
+  }
+  pop(): number {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1; const r = l + 1; let m = i;
+        if (l < h.length && h[l][0] < h[m][0]) m = l;
+        if (r < h.length && h[r][0] < h[m][0]) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i], h[m]]; i = m;
+      }
+    }
+    this.inQueue.delete(top[1]);
+    return top[1];
+  }
+}
+

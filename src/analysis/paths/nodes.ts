@@ -1,0 +1,97 @@
+/**
+ * One CFG node's effect on one path state, and the edges the results leave by: statements,
+ * declarations with an initialiser, returns (the exit value and the returned object), and
+ * iterator macros (the loop variable holds a reference); branches and switches in branches.ts.
+ */
+import type { CfgNode } from '../cfg/cfg';
+import type { Model } from '../model/compiled';
+import { keyOf } from './access';
+import { type State, with_ } from './state';
+import { factOf, setFactKeep, putObj, addStep } from './state-edits';
+import { isZeroConst } from './values';
+import type { FunctionContext, Successor } from './function-context';
+import type { Effects } from './effects';
+import type { Expressions } from './expressions';
+import type { Branches } from './branches';
+
+export class NodeTransfer {
+  private readonly model: Model;
+
+  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects, private readonly ex: Expressions, private readonly br: Branches) {
+    this.model = ctx.model;
+  }
+
+  transfer(n: CfgNode, st: State): Successor[] {
+    this.ctx.node = n;
+    const next = (s: State) => n.edges.map((edge) => ({ to: edge.to, st: s, kind: edge.kind }));
+    switch (n.kind) {
+      case 'entry': case 'nop': case 'exit':
+        return next(st);
+      case 'eval':
+        return n.ast ? this.ex.eval(n.ast, st).flatMap((o) => next(o.st)) : next(st);
+      case 'init': {
+        const d = n.decl!;
+        return this.ex.eval(n.ast!, st).flatMap((o) => next(this.ex.assign(o.st, { root: d.id, segs: [] }, '=', o.v, n.line)));
+      }
+      case 'return': return this.returnNode(n, st);
+      case 'branch': return this.br.branchNode(n, st);
+      case 'switch': return this.br.switchNode(n, st);
+      case 'iter-enter': case 'iter-next': {
+        const spec = this.model.iterators.get(n.macro!.name);
+        const arg = spec ? n.macro!.args[spec.var] : undefined;
+        if (!spec || !arg) return next(st);
+        return this.ex.eval(arg, st).flatMap((o) => {
+          if (o.v.k !== 'path') return next(o.st);
+          const p = o.v.p;
+          const key = keyOf(p);
+          if (n.kind === 'iter-enter') {
+            let s = this.fx.loseOverwritten(o.st, key, n.line);
+            s = setFactKeep(s, key, { ne: ['0'] });
+            s = this.fx.change(s, key, p, { op: 'acquire', count: 1, kind: spec.kind, line: n.line, call: n.macro!.name, label: 'loop variable', source: spec.source });
+            return next(s);
+          }
+          const s = this.fx.change(o.st, key, p, { op: 'release', count: 1, kind: spec.kind, line: n.line, call: n.macro!.name, label: 'next element', source: spec.source });
+          return next(s);
+        });
+      }
+    }
+  }
+
+  private returnNode(n: CfgNode, st: State): Successor[] {
+    const done = (s: State, returns: string, cls: string, returnedKey?: string) =>
+      n.edges.map((edge) => ({ to: edge.to, st: with_(s, { exit: { line: n.line, returns, returnClass: cls, returnedKey } }), kind: edge.kind }));
+    if (!n.ast) return done(st, 'void', 'void');
+    const text = this.ctx.shortText(n.ast, 40);
+    return this.ex.eval(n.ast, st).flatMap((o) => {
+      let s = o.st;
+      let cls = 'unknown';
+      let returnedKey: string | undefined;
+      if (o.v.k === 'const') cls = this.classOfConst(o.v.c);
+      else if (o.v.k === 'flags') cls = o.v.f.join('|') || '0';
+      else if (o.v.k === 'path') {
+        let p = o.v.p;
+        if (p.segs[p.segs.length - 1] === '&') { p = { root: p.root, segs: p.segs.slice(0, -1) }; cls = 'non-NULL'; }
+        const key = keyOf(p);
+        const f = factOf(s, keyOf(o.v.p));
+        if (cls === 'unknown' && f) {
+          if (f.eq !== undefined) cls = this.classOfConst(f.eq);
+          else if (f.ne?.some(isZeroConst)) cls = this.ctx.returnsPointer ? 'non-NULL' : ((f as { sign?: string }).sign === 'neg' ? 'negative' : 'nonzero');
+          else if ((f as { sign?: string }).sign === 'neg') cls = 'negative';
+        }
+        // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount))
+        for (const [ok, obj] of s.objects) {
+          if (ok !== key && !ok.startsWith(key + '/')) continue;
+          returnedKey = key;
+          s = putObj(s, ok, { ...obj, returned: true, transferred: obj.refs });
+          if (obj.refs - obj.transferred > 0) s = addStep(s, { line: n.line, call: 'return', object: obj.display, kind: obj.kind, delta: 0, op: 'return', note: 'returned to the caller', after: obj.exist + obj.refs });
+        }
+      }
+      return done(s, text, cls, returnedKey);
+    });
+  }
+
+  private classOfConst(c: string): string {
+    if (isZeroConst(c)) return this.ctx.returnsPointer ? 'NULL' : '0';
+    return c;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Small edits of an immutable path state (each returns a new state, or the same one when
+ * nothing changes): facts, objects, steps, loop counters.
+ */
+import type { Step } from '../result';
+import { keyOf, parseKey, under } from './access';
+import { cons, with_, type Fact, type ObjState, type State } from './state';
+import { isZeroConst } from './values';
+
+/** What is known of `key`: its own fact, or zero when a struct it lies in was zeroed. */
+export function factOf(st: State, key: string): Fact | undefined {
+  const direct = st.facts.get(key);
+  if (direct) return direct;
+  // a zeroed struct: every field below it is zero (make_dev_args_init, bzero)
+  const p = parseKey(key);
+  for (let n = p.segs.length - 1; n >= 0; n--) {
+    if (p.segs.slice(n).some((s) => s === '*' || s === '[]')) break;
+    const pre = keyOf({ root: p.root, segs: p.segs.slice(0, n) });
+    const f = st.facts.get(pre);
+    if (f && f.eq !== undefined && isZeroConst(f.eq) && (f as Fact & { zeroed?: boolean }).zeroed) return { eq: '0' };
+  }
+  return undefined;
+}
+
+/** Sets (or clears) the fact of `key`, forgetting what was known below it. */
+export function setFact(st: State, key: string, f: Fact | undefined): State {
+  const facts = new Map(st.facts);
+  for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
+  if (f) facts.set(key, f);
+  return with_(st, { facts });
+}
+
+/** Sets the fact of `key` and keeps what is known below it. */
+export function setFactKeep(st: State, key: string, f: Fact): State {
+  const facts = new Map(st.facts);
+  facts.set(key, f);
+  return with_(st, { facts });
+}
+
+/** A write to `key` kills what was known of it and of everything reached through it. */
+export function killPath(st: State, key: string, mayWrite = false): State {
+  let facts: Map<string, Fact> | undefined;
+  for (const k of st.facts.keys()) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); }
+  let aliases: Map<string, string> | undefined;
+  // a call that only *may* write through a pointer leaves local copies naming what they named:
+  // `dev = fp->minor->dev; f(fp); put(dev->dev)` releases the object the get took
+  if (!mayWrite) for (const [v, target] of st.aliases) if (under(target, key) && target !== key) { aliases ??= new Map(st.aliases); aliases.delete(v); }
+  if (!facts && !aliases) return st;
+  return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
+}
+
+export function putObj(st: State, key: string, o: ObjState): State {
+  const objects = new Map(st.objects);
+  objects.set(key, o);
+  return with_(st, { objects });
+}
+
+export function addStep(st: State, step: Step): State {
+  return with_(st, { steps: cons(step, st.steps) });
+}
+
+/** Facts about call results (`$c…`) whose object is gone: nothing can ask about them again. */
+export function dropTemps(st: State): State {
+  let facts: Map<string, Fact> | undefined;
+  for (const k of st.facts.keys()) if (k.startsWith('$') && !st.objects.has(k.split('/', 1)[0])) { facts ??= new Map(st.facts); facts.delete(k); }
+  return facts ? with_(st, { facts }) : st;
+}
+
+/** A separate counter (v_holdcnt, si_threadcount) this path raised and has not handed on yet. */
+export function heldCounter(o: ObjState): boolean {
+  return !o.countersHandedOn && Object.values(o.counters ?? {}).some((v) => v > 0);
+}
+
+/** The state as it was one trip round the loop at `head` earlier (for the "nothing changed" test). */
+export function withoutCounter(s: State, head: number): State {
+  const c = s.iters.get(head);
+  if (c === undefined) return s;
+  const iters = new Map(s.iters);
+  if (c <= 1) iters.delete(head); else iters.set(head, c - 1);
+  return with_(s, { iters });
+}

@@ -1,0 +1,289 @@
+/**
+ * The analysis worker threads of the CLI and of the language server: one pool, one worker
+ * script (dist/worker.js).
+ *
+ * - A job for an open document (`doc`, the editor) goes to that document's own worker, which
+ *   keeps its parse tree between versions; `cancel` drops its queued and running jobs (a
+ *   running one by replacing the worker), `forget` also frees its tree, `reconfigure` starts
+ *   every worker again with new options.
+ * - Other jobs (the CLI's files) go to whichever worker is free. Files longer than
+ *   `heavyChars` run one at a time over the pool, and the worker that took one is replaced
+ *   afterwards (the parser's wasm memory and V8's heap only grow).
+ * - A worker that throws, runs out of heap, exits, or holds a job longer than the watchdog
+ *   (`timeoutMs`) is terminated and replaced; its job comes back as a FileResult whose
+ *   `error` says what happened, and the other jobs go on. Three workers that fail to start
+ *   end the pool: every job then gets that reason.
+ */
+import { Worker } from 'worker_threads';
+import { errorResult, type FileResult } from '../analysis/result';
+import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
+
+/** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
+export type Outcome = { result: FileResult } | { cancelled: true };
+
+/** How the errors of failed jobs are worded for the pool's user. */
+export interface FailureWording {
+  /** The error of a job that failed for `why` (a crash, the watchdog, ...). */
+  result(why: string): string;
+  /** Said after the watchdog's limit: which option sets it. */
+  timeoutHint: string;
+  /** Said after the heap limit: how to raise it. */
+  memoryHint: string;
+}
+
+export interface PoolOptions {
+  /** The worker script (dist/worker.js). */
+  script: string;
+  size: number;
+  setup: WorkerSetup;
+  /** The watchdog: wall-clock limit of one job (parse and analysis), in ms. */
+  timeoutMs: number;
+  /** Heap limit of one worker, in MB. */
+  maxMemoryMb: number;
+  /** Jobs without a document longer than this (characters) are heavy (see above). */
+  heavyChars?: number;
+  wording: FailureWording;
+  log?: (msg: string) => void;
+}
+
+export interface JobRequest { path: string; text: string; doc?: string; cacheKey?: string }
+
+interface Job extends JobRequest { id: number; resolve: (o: Outcome) => void }
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  /** Jobs of the documents that live in this worker. */
+  queue: Job[];
+  current?: Job;
+  heavy?: boolean;
+  timer?: NodeJS.Timeout;
+  /** Replaced, recycled or closed: its late events are ignored. */
+  dead: boolean;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  /** Jobs without a document, for any free worker. */
+  private shared: Job[] = [];
+  /** Each open document's worker (index into `slots`). */
+  private readonly home = new Map<string, number>();
+  private nextId = 1;
+  private nextHome = 0;
+  private closed = false;
+  private initFailures = 0;
+  private fatal?: string;
+  /** Workers being ended; close() waits for them so none is torn down by the process exit. */
+  private readonly ending = new Set<Promise<unknown>>();
+  /** Workers replaced after a crash, the watchdog or a failed start. */
+  replaced = 0;
+
+  constructor(private opts: PoolOptions) {
+    for (let i = 0; i < Math.max(1, opts.size); i++) this.slots.push(this.spawn());
+  }
+
+  run(request: JobRequest): Promise<Outcome> {
+    if (this.closed) return Promise.resolve({ cancelled: true });
+    if (this.fatal) return Promise.resolve({ result: errorResult(request.path, this.fatal) });
+    return new Promise((resolve) => {
+      const job: Job = { ...request, id: this.nextId++, resolve };
+      if (request.doc === undefined) {
+        this.shared.push(job);
+        this.pumpAll();
+      } else {
+        const slot = this.slots[this.homeOf(request.doc)];
+        slot.queue.push(job);
+        this.pump(slot);
+      }
+    });
+  }
+
+  /** Drops the queued and running jobs of `doc` (they resolve as cancelled). */
+  cancel(doc: string): void {
+    const index = this.home.get(doc);
+    if (index === undefined) return;
+    const slot = this.slots[index];
+    for (const job of slot.queue.filter((j) => j.doc === doc)) job.resolve({ cancelled: true });
+    slot.queue = slot.queue.filter((j) => j.doc !== doc);
+    if (slot.current?.doc === doc) {
+      const job = slot.current;
+      this.opts.log?.(`analysis of ${doc} cancelled: a newer version arrived; its worker is replaced`);
+      this.replace(index);
+      job.resolve({ cancelled: true });
+    }
+  }
+
+  /** The document closed: cancel its work and free its tree in the worker. */
+  forget(doc: string): void {
+    this.cancel(doc);
+    const index = this.home.get(doc);
+    if (index === undefined) return;
+    this.home.delete(doc);
+    const slot = this.slots[index];
+    if (!slot.dead) slot.worker.postMessage({ type: 'forget', doc } satisfies WorkerRequest);
+  }
+
+  /** New analyzer options: every worker is replaced; running and queued jobs are cancelled. */
+  reconfigure(setup: WorkerSetup): void {
+    this.opts = { ...this.opts, setup };
+    const dropped = this.shared.splice(0);
+    for (let i = 0; i < this.slots.length; i++) {
+      const { current, queue } = this.slots[i];
+      this.slots[i].queue = [];
+      dropped.push(...(current ? [current] : []), ...queue);
+      this.replace(i);
+    }
+    this.home.clear();
+    for (const job of dropped) job.resolve({ cancelled: true });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.shared.splice(0)) job.resolve({ cancelled: true });
+    for (const slot of this.slots) {
+      for (const job of [...(slot.current ? [slot.current] : []), ...slot.queue]) job.resolve({ cancelled: true });
+      slot.queue = [];
+      this.end(slot);
+    }
+    await Promise.all([...this.ending]);
+  }
+
+  private homeOf(doc: string): number {
+    let index = this.home.get(doc);
+    if (index === undefined) {
+      index = this.nextHome++ % this.slots.length;
+      this.home.set(doc, index);
+    }
+    return index;
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.opts.script, {
+      workerData: this.opts.setup,
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxMemoryMb },
+      stdout: false,
+      stderr: false,
+    });
+    const slot: Slot = { worker, ready: false, queue: [], dead: false };
+    worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (slot.dead) return;
+      const why = e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? `the analysis ran out of memory (over ${this.opts.maxMemoryMb} MB${this.opts.wording.memoryHint})`
+        : `the analysis crashed (${oneLine(e.message)})`;
+      this.fail(slot, why, !slot.ready);
+    });
+    worker.on('exit', (code) => {
+      if (slot.dead || this.closed) return;
+      this.fail(slot, `the analysis worker exited unexpectedly (code ${code})`, !slot.ready);
+    });
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: WorkerReply): void {
+    if (slot.dead) return;
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.pump(slot);
+    } else if (m.type === 'init-error') {
+      this.fail(slot, `the analysis worker could not start: ${m.message}`, true);
+    } else if (m.type === 'result' && slot.current?.id === m.id) {
+      const job = slot.current;
+      this.finish(slot);
+      job.resolve({ result: m.result });
+      if (slot.heavy) this.recycle(slot);
+      this.pumpAll();
+    }
+  }
+
+  /** A worker failed (crash, heap, exit, watchdog): its job gets the reason, a new worker takes its place. */
+  private fail(slot: Slot, why: string, duringInit: boolean): void {
+    if (slot.dead) return;
+    const index = this.slots.indexOf(slot);
+    const job = slot.current;
+    this.finish(slot);
+    this.opts.log?.(`${why}${job ? ` while analysing ${job.doc ?? job.path}` : ''}; starting a new worker`);
+    job?.resolve({ result: errorResult(job.path, this.opts.wording.result(why)) });
+    if (duringInit && ++this.initFailures >= 3) {
+      // the workers cannot start: no job will run, now or later
+      this.fatal = why;
+      this.end(slot);
+      const waiting = this.shared.splice(0);
+      for (const s of this.slots) waiting.push(...s.queue.splice(0));
+      for (const j of waiting) j.resolve({ result: errorResult(j.path, why) });
+      return;
+    }
+    this.replaced++;
+    this.replace(index);
+    this.pumpAll();
+  }
+
+  /** Replaces a healthy worker (after a heavy file) to give its memory back. */
+  private recycle(slot: Slot): void {
+    this.replace(this.slots.indexOf(slot));
+  }
+
+  /**
+   * Terminates slot `index`'s worker and puts a fresh one in its place (its trees are lost).
+   * Queued jobs move to the new worker; the caller settles the running one.
+   */
+  private replace(index: number): void {
+    if (index < 0) return;
+    const old = this.slots[index];
+    const queued = old.queue;
+    old.queue = [];
+    this.end(old);
+    if (this.closed) {
+      for (const job of queued) job.resolve({ cancelled: true });
+      return;
+    }
+    const fresh = this.spawn();
+    fresh.queue = queued;
+    this.slots[index] = fresh;
+  }
+
+  private end(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.finish(slot);
+    const ended = slot.worker.terminate().catch(() => 0).finally(() => this.ending.delete(ended));
+    this.ending.add(ended);
+  }
+
+  private finish(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.current = undefined;
+  }
+
+  private isHeavy(job: Job): boolean { return job.doc === undefined && job.text.length > (this.opts.heavyChars ?? Infinity); }
+
+  private pumpAll(): void {
+    for (const slot of this.slots) this.pump(slot);
+  }
+
+  /** Gives an idle, ready worker its next job: its documents' first, then a shared one. */
+  private pump(slot: Slot): void {
+    if (slot.dead || !slot.ready || slot.current) return;
+    let job = slot.queue.shift();
+    if (!job && this.shared.length) {
+      const heavyBusy = this.slots.some((s) => s.current && s.heavy);
+      const k = heavyBusy ? this.shared.findIndex((j) => !this.isHeavy(j)) : 0;
+      if (k < 0) return;
+      job = this.shared.splice(k, 1)[0];
+    }
+    if (!job) return;
+    slot.current = job;
+    slot.heavy = this.isHeavy(job);
+    const watched = job;
+    slot.timer = setTimeout(() => {
+      if (slot.dead || slot.current !== watched) return;
+      this.fail(slot, `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint} and was stopped`, false);
+    }, this.opts.timeoutMs);
+    const request: AnalyzeRequest = { type: 'analyze', id: job.id, path: job.path, text: job.text, doc: job.doc, cacheKey: job.cacheKey };
+    slot.worker.postMessage(request satisfies WorkerRequest);
+  }
+}
+
+function oneLine(s: string): string { return s.split('\n')[0].slice(0, 200); }
+function fmtSeconds(ms: number): string { return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`; }

@@ -1,0 +1,56 @@
+/**
+ * An analysis worker thread (bundled to dist/worker.js), for `refcount-lens analyze` and
+ * for the language server's large documents alike. It creates one Analyzer, then answers
+ * each request with {type: 'result', id, result}: a one-shot analysis (the CLI's job:
+ * detail budget, result cache) or a document's next version (the editor: the parse tree
+ * is kept for the next incremental parse until the pool says `forget`). It never decides
+ * what to print.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
+import { errorResult } from '../analysis/result';
+import { ResultCache } from '../cli/cache';
+import { parserWasm } from '../files/parser-wasm';
+import { injectFault, runJob } from '../cli/job';
+import { analyseWithChecks } from '../server/analysis-run';
+import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
+
+async function start(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('worker.js runs as a worker thread of refcount-lens or of its language server');
+  const setup = workerData as WorkerSetup;
+  const analyzer = await Analyzer.create(setup.options, parserWasm());
+  const cache = setup.cacheDir ? new ResultCache(setup.cacheDir) : undefined;
+  const documents = new Map<string, ParsedDocument>();
+  const reply = (m: WorkerReply) => port.postMessage(m);
+
+  const analyse = (m: AnalyzeRequest) => {
+    if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
+    const previous = documents.get(m.doc);
+    documents.delete(m.doc); // the parse consumes the previous tree, whatever happens next
+    const run = analyseWithChecks(analyzer, m.path, m.text, previous);
+    if (run.parsed) documents.set(m.doc, run.parsed);
+    return run.result;
+  };
+
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'forget') {
+      documents.get(m.doc)?.tree.delete();
+      documents.delete(m.doc);
+      return;
+    }
+    // the test hook runs outside the try below, so an injected crash is a real uncaught one
+    injectFault(m.path);
+    let result;
+    try {
+      result = analyse(m);
+    } catch (e) {
+      // the analysis never throws; this is the last line of defence
+      result = errorResult(m.path, `internal error while analysing: ${(e as Error).message}`);
+    }
+    reply({ type: 'result', id: m.id, result });
+  });
+  reply({ type: 'ready' });
+}
+
+start().catch((e) => parentPort?.postMessage({ type: 'init-error', message: (e as Error).message } satisfies WorkerReply));
