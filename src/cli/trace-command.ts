@@ -80,7 +80,7 @@ export async function traceCommand(args: CliArgs, out: (s: string) => void, err:
 
   const analyzer = await Analyzer.create({
     preset: args.preset, modelFiles: [...findWorkspaceModel([file]), ...args.models], defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576,
+    inference: args.inference, maxStatesPerFunction: args.maxStates, maxFileSize: args.maxFileSize * 1048576, callSites: true,
   });
   const result = analyzer.analyzeText(file, text);
   if (result.error) { err(`refcount-lens: ${file}: ${result.error}`); }

@@ -82,6 +82,8 @@ export class Settings {
       modelFiles: this.modelFiles(),
       maxStatesPerFunction: this.current.maxStatesPerFunction,
       inference: this.current.inference,
+      // each function's parameters and calls, for the lifecycle trace (refcountLens/trace)
+      callSites: true,
     };
   }
 

@@ -78,6 +78,7 @@ class Simulator implements Sim {
     for (const [k, v] of Object.entries(KNOWN_FACTS)) w.facts[k] = v.default;
     const result = this.input.result;
     if (result.error) w.problems.push({ severity: 'error', message: `the file was not analysed: ${result.error}` });
+    else if (result.functions.some((f) => !f.params || !f.calls)) w.problems.push({ severity: 'error', message: 'the analysis does not give the functions\' parameters and calls (the analyzer\'s callSites option)' });
     const fatal = w.problems.some((p) => p.severity === 'error');
     w.roles = discoverRoles(result, w.src, w.env);
     if (w.whatIf.addRemoveMethod) {

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, analyzeSource } from '../helpers/analyzer';
+import { ROOT, analyzeSource as analyzeWithoutCallSites } from '../helpers/analyzer';
+import { Analyzer } from '../../src/analysis/analyzer';
 import { runTrace } from '../../src/trace/simulator';
 import { parseScenario } from '../../src/trace/scenario';
 import { BUILTIN_SCENARIOS } from '../../src/trace/builtin-scenarios';
@@ -19,6 +20,13 @@ import { LspClient, fileUri } from '../helpers/lsp-client';
 import { CLI, runCli } from '../helpers/cli';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'trace');
+
+// the trace runs on each function's parameters and calls, which the analysis gives on request
+let tracing: Promise<Analyzer> | undefined;
+async function analyzeSource(text: string, file: string) {
+  tracing ??= Analyzer.create({ callSites: true });
+  return (await tracing).analyzeText(file, text);
+}
 
 async function trace(file: string, scenario: string, whatIf: string[] = []): Promise<TraceResult> {
   const text = fs.readFileSync(file, 'utf8');
@@ -187,6 +195,46 @@ test('bad input gives a clear message in the trace, never an exception', async (
   assert.ok(odd.problems.some((p) => /no jail nowhere/.test(p.message)));
   assert.ok(odd.problems.some((p) => /declares module if_vtx, not if_other/.test(p.message)));
   assert.match(odd.events[odd.events.length - 1].notes.join(' '), /module is unloaded/);
+});
+
+test('the analysis gives the trace each function\'s parameters and calls, as written, only when asked', async () => {
+  const text = [
+    '#include <sys/conf.h>',
+    'static int',
+    'f(struct cdev **dev, const char *name __unused, int (*cb)(void *), char buf[], ...)',
+    '{',
+    '\t/* a comment, (with) commas */',
+    '\tg(__DECONST(char *, name), "a, b", /* c, d */ buf[1],',
+    '\t    h(1, 2));',
+    '#ifdef NOT_DEFINED',
+    '\tdev_ref(*dev);',
+    '#endif',
+    '\tsc->fn(dev);',
+    '\treturn (0);',
+    '}',
+    'static void v(void) { }',
+    'static void u(struct ifnet **) { }',
+  ].join('\n');
+  const r = await analyzeSource(text, 'sites.c');
+  const f = r.functions.find((x) => x.name === 'f')!;
+  assert.deepEqual(f.params, [
+    { name: 'dev', type: 'struct cdev **' }, { name: 'name', type: 'const char *' },
+    { name: 'cb', type: 'int (*)(void *)' }, { name: 'buf', type: 'char []' }, { name: '', type: '...' },
+  ]);
+  // the commas of a nested call, a string and a comment do not cut; inactive lines and calls through fields are not calls
+  assert.deepEqual(f.calls, [
+    { line: 6, callee: 'g', args: ['__DECONST(char *, name)', '"a, b"', '/* c, d */ buf[1]', 'h(1, 2)'] },
+    { line: 6, callee: '__DECONST', args: ['char *', 'name'] },
+    { line: 7, callee: 'h', args: ['1', '2'] },
+  ]);
+  assert.deepEqual(r.functions.find((x) => x.name === 'v')!.params, []);
+  assert.deepEqual(r.functions.find((x) => x.name === 'u')!.params, [{ name: '', type: 'struct ifnet **' }]);
+  // without the option the result has neither (analyze's JSON stays as it was), and the trace says what is missing
+  const plain = await analyzeWithoutCallSites(text, 'sites.c');
+  assert.ok(plain.functions.every((x) => !('params' in x) && !('calls' in x)));
+  const t = runTrace({ result: plain, text, scenario: 'lookup /dev/x\n' });
+  assert.equal(t.ok, false);
+  assert.match(t.summary, /does not give the functions' parameters and calls \(the analyzer's callSites option\)/);
 });
 
 test('random scenario text never throws', async () => {

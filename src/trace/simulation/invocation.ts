@@ -60,7 +60,7 @@ export class Invoker {
     for (const line of [...lines, ...extra]) {
       if (seen.has(line) || line <= this.bodyStart(f) - 1) continue;
       seen.add(line);
-      for (const c of this.w.src.callsOnLine(line)) {
+      for (const c of this.w.callsOn(f, line)) {
         if (c.callee === name) continue;
         const inExtra = !lines.includes(line);
         const calleeFn = this.w.fn(c.callee);

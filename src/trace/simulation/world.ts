@@ -5,11 +5,11 @@
  * of its own.
  */
 import { nameTable } from '../../analysis/tables';
-import type { FunctionResult, PathClass } from '../../analysis/result';
+import type { CallSite, FunctionResult, PathClass } from '../../analysis/result';
 import type { EnvironmentModel, ParamBinding, RoleSpec } from '../environment';
-import type { FileRoles } from '../registrations';
+import type { FileRoles, Param } from '../registrations';
 import type { Scenario } from '../scenario';
-import type { Param, SourceText } from '../source';
+import type { SourceText } from '../source';
 import type { TraceCall, TraceEventRecord, TraceProblem, TraceStep } from '../types';
 import type { WhatIf } from '../whatif';
 
@@ -121,12 +121,24 @@ export class World {
   warnedNoReg = false;
   private invParent = new Map<number, number>();
   private nextInv = 1;
+  private callsByLine = new Map<FunctionResult, Map<number, CallSite[]>>();
 
   constructor(readonly env: EnvironmentModel, readonly src: SourceText, readonly whatIf: WhatIf) {}
 
   fn(name: string): FunctionResult | undefined { return this.roles.functions.get(name); }
 
   roleSpec(id: string): RoleSpec | undefined { return this.env.roles.find((r) => r.id === id); }
+
+  /** The calls of `f` whose callee is on `line`, in the order written. */
+  callsOn(f: FunctionResult, line: number): CallSite[] {
+    let byLine = this.callsByLine.get(f);
+    if (!byLine) {
+      byLine = new Map();
+      for (const c of f.calls ?? []) byLine.set(c.line, [...(byLine.get(c.line) ?? []), c]);
+      this.callsByLine.set(f, byLine);
+    }
+    return byLine.get(line) ?? [];
+  }
 
   /** A new invocation id under `parent` (0: a kernel operation). */
   newInv(parent: number): number {
