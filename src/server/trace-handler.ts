@@ -9,10 +9,9 @@ import type { Connection } from 'vscode-languageserver/node';
 import type { FileResult } from '../analysis/result';
 import { runTrace } from '../trace/simulator';
 import { TRACE_VERSION, type TraceResult } from '../trace/types';
-import { setLastTrace, clearTrace } from './trace-state';
+import { setLastTrace } from './trace-state';
 
 export const TRACE_METHOD = 'refcountLens/trace';
-export const CLEAR_TRACE_METHOD = 'refcountLens/clearTrace';
 
 export interface TraceParams {
   uri: string;
@@ -38,7 +37,6 @@ export function registerTraceHandler(
       return failedTrace(params, `the trace failed: ${(e as Error).message}`);
     }
   });
-  connection.onRequest(CLEAR_TRACE_METHOD, (p: { uri?: string }) => { clearTrace(p?.uri); refresh(connection); return null; });
 }
 
 async function handle(connection: Connection, params: TraceParams, getAnalysis: (uri: string) => AnalysisLike | Promise<AnalysisLike>, getText?: (uri: string) => string | undefined): Promise<TraceResult> {

@@ -5,7 +5,7 @@
  */
 import type { TraceCall, TraceResult, TraceStep } from '../trace/types';
 
-interface Stored { trace: TraceResult; textHash: number; at: number }
+interface Stored { trace: TraceResult; textHash: number }
 
 const traces = new Map<string, Stored>();
 
@@ -19,12 +19,7 @@ export function hashText(text: string): number {
 }
 
 export function setLastTrace(uri: string, trace: TraceResult, text: string): void {
-  traces.set(uri, { trace, textHash: hashText(text), at: Date.now() });
-}
-
-export function clearTrace(uri?: string): void {
-  if (uri === undefined) traces.clear();
-  else traces.delete(uri);
+  traces.set(uri, { trace, textHash: hashText(text) });
 }
 
 /**

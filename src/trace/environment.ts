@@ -203,7 +203,3 @@ export const FREEBSD_ENVIRONMENT: EnvironmentModel = {
   successReturns: ['0', 'void', 'non-NULL'],
 };
 
-export function environmentFor(preset: string | undefined): EnvironmentModel {
-  void preset;
-  return FREEBSD_ENVIRONMENT;
-}

@@ -70,8 +70,6 @@ const EVENT_FORMS = [
   'fact KEY: VALUE',
 ];
 
-export const EVENT_SYNTAX = EVENT_FORMS;
-
 const NAME = /^[A-Za-z0-9_.$][\w.${}-]*$/;
 
 /** Parse scenario text (line form or JSON). Never throws: problems come back with line numbers. */
@@ -258,5 +256,3 @@ export function expandVariables(s: string, vars: Record<string, string>): string
   return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a, b) => vars[a ?? b] ?? all);
 }
 
-/** Back to the line form (for a round trip and the view). */
-export function formatEvent(e: ScenarioEvent): string { return objectToLine(e as unknown as Record<string, unknown>); }

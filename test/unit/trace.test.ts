@@ -14,7 +14,7 @@ import { traceToHtml } from '../../src/trace/html';
 import { traceToText } from '../../src/trace/text';
 import { timelineSvg } from '../../src/trace/timeline';
 import { countsByStep } from '../../src/trace/json';
-import { setLastTrace, lastTrace, traceStepsAt, traceHintParts, traceLens, clearTrace } from '../../src/server/trace-state';
+import { setLastTrace, lastTrace, traceStepsAt, traceHintParts, traceLens } from '../../src/server/trace-state';
 import type { TraceResult } from '../../src/trace/types';
 import { LspClient, fileUri } from '../helpers/lsp-client';
 import { CLI, runCli } from '../helpers/cli';
@@ -318,8 +318,6 @@ test('trace state for hints and lenses', async () => {
   const lens = traceLens(uri, 'vtx_clone', text)!;
   assert.match(lens.title, /^trace vnet-jail-devfs-clone: .*vtx0 0→4/);
   assert.equal(traceLens(uri, 'vtx_open', text), undefined);
-  clearTrace(uri);
-  assert.equal(lastTrace(uri), undefined);
 });
 
 test('the examples: clonedev_buggy stays DYING, clonedev_fixed is removed', { skip: !fs.existsSync(path.join(ROOT, 'examples', 'clonedev', 'clonedev_fixed.c')) && 'no examples' }, async () => {
