@@ -1,23 +1,21 @@
 /**
  * The lifecycle trace view: `Refcount Lens: Run Lifecycle Trace` picks a scenario (built-ins and
- * the workspace's *.rlscenario files), asks the server to run it over the active C file
- * (`refcountLens/trace`) and shows the result in a webview: the verdict, an SVG timeline (one
- * lane per object), the steps (each a link to its line), the final objects. Next/previous step
- * reveal and highlight the line in the editor. The view survives a reload (webview state and a
- * WebviewPanelSerializer) and exports the trace as SARIF or as a self-contained HTML page.
+ * the workspace's *.rlscenario files), asks the server to run it over the active C file and
+ * shows the result in a webview: the verdict, an SVG timeline (one lane per object), the steps
+ * (each a link to its line), the final objects. Next/previous step reveal and highlight the line
+ * in the editor. The view survives a reload (webview state and a WebviewPanelSerializer) and
+ * exports the trace as SARIF or as a self-contained HTML page. The server lists the scenarios
+ * and renders the timeline and the exports (`refcountLens/traceView`, src/shared/protocol.ts).
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
-import { WHAT_IFS } from '../trace/whatif';
-import { timelineSvg } from '../trace/timeline';
-import { traceToSarif } from '../trace/sarif';
-import { traceToHtml } from '../trace/html';
-import type { TraceResult, TraceStep } from '../trace/types';
+import { TRACE_VIEW_REQUEST, type TraceCatalogue, type TraceViewParams, type TraceViewResult } from '../shared/protocol';
+
+type TraceResult = TraceViewResult<{ kind: 'run'; uri: string; scenario: string }>['trace'];
+type TraceStep = TraceResult['steps'][number];
 
 export const TRACE_VIEW_TYPE = 'refcountLens.trace';
-const TRACE_METHOD = 'refcountLens/trace';
 
 export const TraceCommands = {
   run: 'refcountLens.runTrace',
@@ -47,6 +45,7 @@ class TraceView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private state: ViewState | undefined;
   private rendered: Rendered | undefined;
+  private catalogue: Promise<TraceCatalogue> | undefined;
   private disposables: vscode.Disposable[] = [];
   private highlight = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
@@ -64,6 +63,16 @@ class TraceView implements vscode.Disposable {
     this.highlight.dispose();
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
+  }
+
+  private request<P extends TraceViewParams>(params: P): Promise<TraceViewResult<P>> {
+    return this.client.sendRequest(TRACE_VIEW_REQUEST, params);
+  }
+
+  /** The built-in scenarios and what-ifs (asked once; a failed answer is asked again next time). */
+  whatTheServerOffers(): Promise<TraceCatalogue> {
+    this.catalogue ??= this.request({ kind: 'catalogue' }).catch((e) => { this.catalogue = undefined; throw e; });
+    return this.catalogue;
   }
 
   testState() {
@@ -103,7 +112,7 @@ class TraceView implements vscode.Disposable {
   private async pickScenario(): Promise<{ scenario: string; label: string } | undefined> {
     type Item = vscode.QuickPickItem & { scenario?: string; file?: vscode.Uri };
     const items: Item[] = [{ label: 'Built-in scenarios', kind: vscode.QuickPickItemKind.Separator }];
-    for (const s of BUILTIN_SCENARIOS) items.push({ label: s.name, detail: s.title, scenario: s.name });
+    for (const s of (await this.whatTheServerOffers()).scenarios) items.push({ label: s.name, detail: s.title, scenario: s.name });
     const files = await vscode.workspace.findFiles('**/*.rlscenario', '**/node_modules/**', 200);
     if (files.length) {
       items.push({ label: 'Workspace scenarios', kind: vscode.QuickPickItemKind.Separator });
@@ -116,15 +125,15 @@ class TraceView implements vscode.Disposable {
   }
 
   async runWith(uri: vscode.Uri, scenario: string, label: string, whatIf: string[]): Promise<TraceResult | undefined> {
-    let trace: TraceResult;
+    let trace: TraceResult, svg: string;
     try {
-      trace = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' }, () =>
-        this.client.sendRequest<TraceResult>(TRACE_METHOD, { uri: uri.toString(), scenario, whatIf, scenarioName: label.replace(/\.(rlscenario|json)$/, '') }));
+      ({ trace, svg } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' }, () =>
+        this.request({ kind: 'run', uri: uri.toString(), scenario, whatIf, scenarioName: label.replace(/\.(rlscenario|json)$/, '') })));
     } catch (e) {
       void vscode.window.showErrorMessage(`Refcount Lens: the trace failed: ${(e as Error).message}`);
       return undefined;
     }
-    this.state = { uri: uri.toString(), scenario, scenarioLabel: label || trace.scenario, whatIf, trace, svg: timelineSvg(trace), current: undefined };
+    this.state = { uri: uri.toString(), scenario, scenarioLabel: label || trace.scenario, whatIf, trace, svg, current: undefined };
     this.show();
     void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', true);
     return trace;
@@ -137,7 +146,7 @@ class TraceView implements vscode.Disposable {
       const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, 'Lifecycle trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions());
       this.adopt(panel);
     } else this.panel.reveal(undefined, true);
-    this.post();
+    void this.post();
   }
 
   webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -148,7 +157,7 @@ class TraceView implements vscode.Disposable {
   adopt(panel: vscode.WebviewPanel, restored?: ViewState): void {
     this.panel = panel;
     if (restored && restored.trace) {
-      this.state = { ...restored, svg: restored.svg || timelineSvg(restored.trace) };
+      this.state = restored;
       void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', true);
     }
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'trace-icon.svg');
@@ -169,10 +178,11 @@ class TraceView implements vscode.Disposable {
     this.panel.title = `Trace: ${this.state.trace.scenario} — ${file}`;
   }
 
-  private post(): void {
+  private async post(): Promise<void> {
     if (!this.panel || !this.state) return;
     this.updateTitle();
-    void this.panel.webview.postMessage({ type: 'trace', state: this.state, whatIfs: WHAT_IFS.filter((w) => !w.id.includes(':')) });
+    const whatIfs = await this.whatTheServerOffers().then((c) => c.whatIfs, () => []);
+    void this.panel?.webview.postMessage({ type: 'trace', state: this.state, whatIfs });
   }
 
   private html(webview: vscode.Webview): string {
@@ -203,7 +213,7 @@ class TraceView implements vscode.Disposable {
 
   private async onMessage(m: { type?: string; [k: string]: unknown }): Promise<void> {
     switch (m?.type) {
-      case 'ready': if (this.state) this.post(); break;
+      case 'ready': if (this.state) void this.post(); break;
       case 'state': {
         const s = m.state as ViewState | undefined;
         if (s?.trace && !this.state) { this.state = s; }
@@ -265,7 +275,7 @@ class TraceView implements vscode.Disposable {
 
   async revealStep(uri: unknown, seq: unknown): Promise<void> {
     if (!this.state || (typeof uri === 'string' && uri !== this.state.uri)) return;
-    if (!this.panel) { const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, 'Lifecycle trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions()); this.adopt(panel); this.post(); }
+    if (!this.panel) { const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, 'Lifecycle trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions()); this.adopt(panel); void this.post(); }
     else this.panel.reveal(undefined, true);
     await this.select(Number(seq), { focusEditor: false });
   }
@@ -288,11 +298,11 @@ class TraceView implements vscode.Disposable {
     });
     if (!dest) return undefined;
     let text: string;
-    if (format === 'sarif') text = JSON.stringify(traceToSarif(t, String(this.context.extension.packageJSON.version ?? '0.1.0')), null, 1) + '\n';
-    else {
-      let source: string | undefined;
-      try { source = (await vscode.workspace.openTextDocument(src)).getText(); } catch { source = undefined; }
-      text = traceToHtml(t, source);
+    try {
+      ({ text } = await this.request({ kind: 'export', uri: this.state.uri, format, trace: t, toolVersion: String(this.context.extension.packageJSON.version ?? '') }));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Refcount Lens: the export failed: ${(e as Error).message}`);
+      return undefined;
     }
     await vscode.workspace.fs.writeFile(dest, new TextEncoder().encode(text));
     if (!target) void vscode.window.showInformationMessage(`Refcount Lens: trace exported to ${vscode.workspace.asRelativePath(dest)}`);
@@ -316,7 +326,8 @@ export function registerTraceView(context: vscode.ExtensionContext, client: Lang
     vscode.commands.registerCommand(TraceCommands.previousStep, () => view.step(-1)),
     vscode.commands.registerCommand(TraceCommands.revealStep, (uri?: unknown, seq?: unknown) => view.revealStep(uri, seq)),
     vscode.commands.registerCommand(TraceCommands.whatIf, async (id?: string) => {
-      const pick = id ?? (await vscode.window.showQuickPick(WHAT_IFS.filter((w) => !w.id.includes(':')).map((w) => ({ label: w.id, detail: w.title })), { title: 'Run the trace again with a change' }))?.label;
+      const offered = id ? [] : (await view.whatTheServerOffers()).whatIfs;
+      const pick = id ?? (await vscode.window.showQuickPick(offered.map((w) => ({ label: w.id, detail: w.title })), { title: 'Run the trace again with a change' }))?.label;
       if (!pick) return undefined;
       return view.rerun(pick === 'none' ? [] : [pick]);
     }),

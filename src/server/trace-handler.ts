@@ -1,14 +1,24 @@
 /**
- * The `refcountLens/trace` request: {uri, scenario (a built-in name or scenario text), whatIf?}
- * -> TraceResult. Runs the scenario over the document's latest analysis, remembers the trace
- * for hints and lenses (trace-state.ts) and asks the client to refresh them.
+ * The lifecycle trace's requests.
+ * - `refcountLens/trace` {uri, scenario (a built-in name or scenario text), whatIf?} ->
+ *   TraceResult: runs the scenario over the document's latest analysis, remembers the trace
+ *   for hints and lenses (trace-state.ts) and asks the client to refresh them.
+ * - `refcountLens/traceView` (src/shared/protocol.ts): the same run with its timeline, the
+ *   built-in scenarios and what-ifs, and the SARIF and HTML exports, so that the VS Code
+ *   view renders nothing of the trace itself.
  */
 import * as fs from 'fs';
 import { fileURLToPath } from 'url';
-import type { Connection } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import type { FileResult } from '../analysis/result';
 import { runTrace } from '../trace/simulator';
+import { BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
+import { WHAT_IFS } from '../trace/whatif';
+import { timelineSvg } from '../trace/timeline';
+import { traceToSarif } from '../trace/sarif';
+import { traceToHtml } from '../trace/html';
 import { TRACE_VERSION, type TraceResult } from '../trace/types';
+import { TRACE_VIEW_REQUEST, type TraceCatalogue, type TraceExport, type TraceRun, type TraceViewParams } from '../shared/protocol';
 import { setLastTrace } from './trace-state';
 
 export const TRACE_METHOD = 'refcountLens/trace';
@@ -30,27 +40,69 @@ export function registerTraceHandler(
   getAnalysis: (uri: string) => AnalysisLike | Promise<AnalysisLike>,
   getText?: (uri: string) => string | undefined,
 ): void {
-  connection.onRequest(TRACE_METHOD, async (params: TraceParams): Promise<TraceResult> => {
+  const sources: Sources = { getAnalysis, getText };
+  const traceOf = async (params: TraceParams): Promise<TraceResult> => {
     try {
-      return await handle(connection, params, getAnalysis, getText);
+      return await handle(connection, params, sources);
     } catch (e) {
       return failedTrace(params, `the trace failed: ${(e as Error).message}`);
+    }
+  };
+  connection.onRequest(TRACE_METHOD, traceOf);
+  connection.onRequest(TRACE_VIEW_REQUEST, async (p: TraceViewParams): Promise<TraceCatalogue | TraceRun | TraceExport | ResponseError> => {
+    switch (p?.kind) {
+      case 'catalogue': return catalogue();
+      case 'run': {
+        const trace = await traceOf(p);
+        return { trace, svg: timelineSvg(trace) };
+      }
+      case 'export': return exportTrace(p, sources);
+      default: return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: "kind" is catalogue, run or export`);
     }
   });
 }
 
-async function handle(connection: Connection, params: TraceParams, getAnalysis: (uri: string) => AnalysisLike | Promise<AnalysisLike>, getText?: (uri: string) => string | undefined): Promise<TraceResult> {
+interface Sources {
+  getAnalysis: (uri: string) => AnalysisLike | Promise<AnalysisLike>;
+  getText?: (uri: string) => string | undefined;
+}
+
+function catalogue(): TraceCatalogue {
+  return {
+    scenarios: BUILTIN_SCENARIOS.map(({ name, title }) => ({ name, title })),
+    // what-ifs with an argument (drop-line:N, fact:KEY=VALUE) need more than a button
+    whatIfs: WHAT_IFS.filter((w) => !w.id.includes(':')).map(({ id, title }) => ({ id, title })),
+  };
+}
+
+async function exportTrace(p: Extract<TraceViewParams, { kind: 'export' }>, sources: Sources): Promise<TraceExport | ResponseError> {
+  const t = p.trace;
+  if (!t || typeof t !== 'object' || !Array.isArray(t.steps) || !Array.isArray(t.verdicts)) {
+    return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: an export needs the trace to export`);
+  }
+  if (p.format === 'sarif') return { text: JSON.stringify(traceToSarif(t, String(p.toolVersion ?? '')), null, 1) + '\n' };
+  if (p.format !== 'html') return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: the export format is sarif or html, not "${p.format}"`);
+  // the source lines beside the steps, when the server has the text
+  const text = typeof p.uri === 'string' ? await textOf(p.uri, sources).catch(() => undefined) : undefined;
+  return { text: traceToHtml(t, text) };
+}
+
+/** The document's analysed text: the snapshot's, the open document's, or the file's. */
+async function textOf(uri: string, sources: Sources, got?: AnalysisLike): Promise<string | undefined> {
+  got ??= await sources.getAnalysis(uri);
+  const text = got && 'result' in got ? got.text : sources.getText?.(uri);
+  if (text !== undefined) return text;
+  try { return fs.readFileSync(fileURLToPath(uri), 'utf8'); } catch { return undefined; }
+}
+
+async function handle(connection: Connection, params: TraceParams, sources: Sources): Promise<TraceResult> {
   if (!params || typeof params.uri !== 'string') return failedTrace(params, 'the request needs a document uri');
   if (typeof params.scenario !== 'string' || !params.scenario.trim()) return failedTrace(params, 'the request needs a scenario (a built-in name or scenario text)');
-  const got = await getAnalysis(params.uri);
+  const got = await sources.getAnalysis(params.uri);
   if (!got) return failedTrace(params, 'this document has no analysis (is it an open C file, with Refcount Lens enabled?)');
   const result = 'result' in got ? got.result : got;
-  let text = 'result' in got ? got.text : getText?.(params.uri);
-  if (text === undefined) {
-    try { text = fs.readFileSync(fileURLToPath(params.uri), 'utf8'); } catch {
-      return failedTrace(params, 'the text of this document is not available to the server');
-    }
-  }
+  const text = await textOf(params.uri, sources, got);
+  if (text === undefined) return failedTrace(params, 'the text of this document is not available to the server');
   const trace = runTrace({ result, text, scenario: params.scenario, scenarioName: params.scenarioName, whatIf: Array.isArray(params.whatIf) ? params.whatIf.map(String) : [] });
   trace.file = result.path || params.uri;
   setLastTrace(params.uri, trace, text);

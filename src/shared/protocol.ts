@@ -4,6 +4,7 @@
  * names and plain types, never code that needs `vscode` or the server's libraries.
  */
 import type { FunctionResult, PathClass } from '../analysis/result';
+import type { TraceResult } from '../trace/types';
 
 export type { FunctionResult, PathClass };
 
@@ -110,3 +111,44 @@ export const DEFAULT_SETTINGS: SettingsShape = {
   maxStatesPerFunction: 20000,
   inference: true,
 };
+
+// ---------------------------------------------------------------- the lifecycle trace view
+
+/**
+ * client -> server: what the trace view shows or exports, rendered by the server
+ * (src/server/trace-handler.ts), so the client needs nothing of src/trace/.
+ *   catalogue: the built-in scenarios and what-ifs (for the pickers)   -> TraceCatalogue
+ *   run: a scenario over a document, with its timeline                 -> TraceRun
+ *   export: a trace as SARIF or as a self-contained HTML page          -> TraceExport
+ */
+export const TRACE_VIEW_REQUEST = 'refcountLens/traceView';
+
+export type TraceViewParams =
+  | { kind: 'catalogue' }
+  | {
+    kind: 'run';
+    uri: string;
+    /** A built-in scenario's name, or scenario text (line form or JSON). */
+    scenario: string;
+    /** Name for scenario text without a `scenario` line (its file name). */
+    scenarioName?: string;
+    whatIf?: string[];
+  }
+  | { kind: 'export'; uri: string; format: 'sarif' | 'html'; trace: TraceResult; toolVersion: string };
+
+export interface TraceCatalogue {
+  scenarios: { name: string; title: string }[];
+  /** What-ifs a button or a picker can offer (those without arguments). */
+  whatIfs: { id: string; title: string }[];
+}
+
+export interface TraceRun {
+  trace: TraceResult;
+  /** The timeline (src/trace/timeline.ts): escaped text, no scripts. */
+  svg: string;
+}
+
+export interface TraceExport { text: string }
+
+export type TraceViewResult<P extends TraceViewParams> =
+  P extends { kind: 'catalogue' } ? TraceCatalogue : P extends { kind: 'run' } ? TraceRun : TraceExport;

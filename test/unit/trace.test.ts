@@ -17,6 +17,7 @@ import { countsByStep } from '../../src/trace/json';
 import { setLastTrace, lastTrace, traceStepsAt, traceHintParts, traceLens } from '../../src/server/trace-state';
 import type { TraceResult } from '../../src/trace/types';
 import { LspClient, fileUri } from '../helpers/lsp-client';
+import { TRACE_VIEW_REQUEST, type TraceViewParams, type TraceViewResult } from '../../src/shared/protocol';
 import { CLI, runCli } from '../helpers/cli';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'trace');
@@ -397,7 +398,7 @@ test('CLI: bad input', { skip: !fs.existsSync(CLI) && 'build first: node scripts
 
 // ---------------------------------------------------------------- the server request
 
-test('language server: refcountLens/trace runs on the open document and answers bad requests with a message', { skip: !fs.existsSync(path.join(ROOT, 'dist', 'server.js')) && 'build first' }, async () => {
+test('language server: refcountLens/trace runs on the open document and answers bad requests with a message; refcountLens/traceView lists, runs and exports', { skip: !fs.existsSync(path.join(ROOT, 'dist', 'server.js')) && 'build first' }, async () => {
   const client = await LspClient.start({ rootDir: FIX });
   try {
     const uri = fileUri(LEAKY);
@@ -416,6 +417,23 @@ test('language server: refcountLens/trace runs on the open document and answers 
     assert.match(bad.summary, /needs a scenario/);
     const text = await conn.sendRequest<TraceResult>('refcountLens/trace', { uri, scenario: 'lookup /dev/vtx\nwarp 9\n' });
     assert.ok(text.problems.some((p) => p.scenarioLine === 2 && /unknown event "warp"/.test(p.message)));
+
+    // what the VS Code view shows and exports, rendered by the server
+    const view = <P extends TraceViewParams>(p: P) => conn.sendRequest<TraceViewResult<P>>(TRACE_VIEW_REQUEST, p);
+    const cat = await view({ kind: 'catalogue' });
+    assert.deepEqual(cat.scenarios.map((x) => x.name), BUILTIN_SCENARIOS.map((x) => x.name));
+    assert.deepEqual(cat.whatIfs.map((x) => x.id), ['add-remove-method']);
+    const run = await view({ kind: 'run', uri, scenario: 'vnet-jail-devfs-clone' });
+    assert.equal(run.trace.summary, t.summary);
+    assert.equal(run.svg, timelineSvg(run.trace));
+    const sarif = await view({ kind: 'export', uri, format: 'sarif', trace: run.trace, toolVersion: '9.9' });
+    assert.equal(sarif.text, JSON.stringify(traceToSarif(run.trace, '9.9'), null, 1) + '\n');
+    const html = await view({ kind: 'export', uri, format: 'html', trace: run.trace, toolVersion: '9.9' });
+    assert.equal(html.text, traceToHtml(run.trace, fs.readFileSync(LEAKY, 'utf8')));
+    await assert.rejects(conn.sendRequest(TRACE_VIEW_REQUEST, { kind: 'export', uri, format: 'pdf', trace: run.trace }), /sarif or html, not "pdf"/);
+    await assert.rejects(conn.sendRequest(TRACE_VIEW_REQUEST, { kind: 'export', uri, format: 'sarif' }), /needs the trace/);
+    await assert.rejects(conn.sendRequest(TRACE_VIEW_REQUEST, { kind: 'dance' }), /"kind" is catalogue, run or export/);
+    await assert.rejects(conn.sendRequest(TRACE_VIEW_REQUEST, null), /"kind" is catalogue, run or export/);
   } finally {
     await client.stop();
   }
