@@ -51,7 +51,11 @@
 
   function report() {
     const v = document.querySelector('.rl-verdict');
-    vscode.postMessage({ type: 'rendered', verdict: v ? v.textContent : '', steps: document.querySelectorAll('.rl-step-row').length, current: state && state.current });
+    const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent);
+    vscode.postMessage({
+      type: 'rendered', verdict: v ? v.textContent : '', steps: document.querySelectorAll('.rl-step-row').length, current: state && state.current,
+      verdicts: texts('.rl-verdicts li'), where: texts('.rl-step-row td:last-child'), buttons: texts('.rl-actions button'), eventLabels: texts('.rl-event-label'),
+    });
   }
 
   function svgNode(svgText) {
@@ -77,7 +81,7 @@
       el('div', { class: `rl-verdict ${t.ok ? 'ok' : 'bad'}`, role: 'status' }, (t.ok ? '✓ ' : '✗ ') + t.summary),
       el('div', { class: 'rl-meta' },
         el('span', { class: 'rl-scenario' }, t.scenario), ' over ', el('code', null, file),
-        t.whatIf.length ? el('span', { class: 'rl-badge' }, 'what-if: ' + t.whatIf.join(', ')) : null,
+        t.whatIf.length ? el('span', { class: 'rl-badge', title: t.whatIf.join(', ') }, 'what-if: ' + (state.whatIfLabels || t.whatIf).join(', ')) : null,
         t.description ? el('div', { class: 'rl-muted' }, t.description) : null,
         el('div', { class: 'rl-muted' }, 'facts: ' + Object.entries(t.facts).map(([k, v]) => `${k}: ${v}`).join(', ')),
       ),
@@ -86,16 +90,17 @@
         el('button', { type: 'button', title: 'Next step (Ctrl+Alt+])', onclick: () => move(1) }, 'Step ▶'),
         ...whatIfs.map((w) => t.whatIf.includes(w.id)
           ? el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'whatIf', id: 'none' }) }, 'Run without what-if')
-          : el('button', { type: 'button', class: 'secondary', title: w.title, onclick: () => vscode.postMessage({ type: 'whatIf', id: w.id }) }, 'What if: ' + w.id)),
+          : el('button', { type: 'button', class: 'secondary', title: w.title, onclick: () => vscode.postMessage({ type: 'whatIf', id: w.id }) }, w.label)),
         el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'rerun' }) }, 'Run again'),
         el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'export', format: 'sarif' }) }, 'Export SARIF'),
         el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'export', format: 'html' }) }, 'Export HTML'),
       ),
     ));
 
-    const bad = t.verdicts.filter((v) => !v.good);
-    if (t.verdicts.length > 1 || bad.length) {
-      app.append(el('ul', { class: 'rl-verdicts' }, t.verdicts.map((v) => el('li', { class: v.good ? 'ok' : 'bad' }, el('b', null, v.subject + ': ' + v.state), ' — ' + v.reason))));
+    // the verdicts the summary above does not already say
+    const more = t.verdicts.filter((v) => !t.summary.includes(v.reason));
+    if (more.length) {
+      app.append(el('ul', { class: 'rl-verdicts' }, more.map((v) => el('li', { class: v.good ? 'ok' : 'bad', title: `${v.subject}: ${v.state}` }, el('span', { class: 'rl-mark' }, v.good ? '✓' : '✗'), ' ' + v.reason))));
     }
     if (t.problems.length) {
       app.append(el('section', { class: 'rl-problems' }, el('h2', null, 'Problems'),
@@ -121,15 +126,19 @@
     for (const e of t.events) {
       const evSteps = t.steps.filter((s) => s.eventIndex === e.index);
       const calls = t.calls.filter((c) => c.eventIndex === e.index && c.path !== undefined);
-      const details = el('details', { class: 'rl-notes' }, el('summary', null, `${e.notes.length} note${e.notes.length === 1 ? '' : 's'}, ${calls.length} path${calls.length === 1 ? '' : 's'} chosen`),
+      const heading = [
+        e.notes.length ? `${e.notes.length} note${e.notes.length === 1 ? '' : 's'}` : '',
+        calls.length ? `${calls.length} function${calls.length === 1 ? '' : 's'} of the file run` : '',
+      ].filter(Boolean).join(' · ');
+      const details = el('details', { class: 'rl-notes' }, el('summary', null, heading),
         el('ul', null,
           calls.map((c) => el('li', null, el('code', null, `${'  '.repeat(c.depth)}${c.function}()`), ` path #${c.path}: ${c.reason}`)),
           e.notes.map((n) => el('li', { class: 'rl-muted' }, n))));
       tbody.append(el('tr', { class: 'rl-event-row' }, el('td', { colspan: 5 }, el('span', { class: 'rl-event-text' }, e.text), (e.notes.length || calls.length) ? details : null)));
       for (const s of evSteps) {
         const where = s.line > 0
-          ? el('a', { href: '#', class: 'rl-link', title: `${s.via.join(' › ')}`, onclick: (ev) => { ev.preventDefault(); reveal(s.seq, true); } }, `${s.function}${s.kernel ? '' : '()'}:${s.line}`)
-          : el('span', { class: 'rl-muted', title: s.via.join(' › ') }, s.function + ' (kernel)');
+          ? el('a', { href: '#', class: 'rl-link', title: s.via.join(' › '), onclick: (ev) => { ev.preventDefault(); reveal(s.seq, true); } }, s.where)
+          : el('span', { class: 'rl-muted', title: s.via.join(' › ') }, s.where);
         const arrow = `${s.before} → ${s.after}`;
         tbody.append(el('tr', {
           class: `rl-step-row${s.kernel ? ' kernel' : ''}${state.current === s.seq ? ' current' : ''}`, dataset: { seq: String(s.seq) }, tabindex: '0',

@@ -36,10 +36,12 @@ interface ViewState {
   whatIf: string[];
   trace: TraceResult;
   svg: string;
+  /** The trace's what-ifs in words (the badge). */
+  whatIfLabels?: string[];
   current?: number;
 }
 
-interface Rendered { verdict: string; steps: number; current?: number; at: number }
+interface Rendered { verdict: string; steps: number; current?: number; verdicts: string[]; where: string[]; buttons: string[]; eventLabels: string[] }
 
 class TraceView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -125,15 +127,15 @@ class TraceView implements vscode.Disposable {
   }
 
   async runWith(uri: vscode.Uri, scenario: string, label: string, whatIf: string[]): Promise<TraceResult | undefined> {
-    let trace: TraceResult, svg: string;
+    let trace: TraceResult, svg: string, whatIfLabels: string[];
     try {
-      ({ trace, svg } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' }, () =>
+      ({ trace, svg, whatIfLabels } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' }, () =>
         this.request({ kind: 'run', uri: uri.toString(), scenario, whatIf, scenarioName: label.replace(/\.(rlscenario|json)$/, '') })));
     } catch (e) {
       void vscode.window.showErrorMessage(`Refcount Lens: the trace failed: ${(e as Error).message}`);
       return undefined;
     }
-    this.state = { uri: uri.toString(), scenario, scenarioLabel: label || trace.scenario, whatIf, trace, svg, current: undefined };
+    this.state = { uri: uri.toString(), scenario, scenarioLabel: label || trace.scenario, whatIf, trace, svg, whatIfLabels, current: undefined };
     this.show();
     void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', true);
     return trace;
@@ -228,7 +230,14 @@ class TraceView implements vscode.Disposable {
         break;
       }
       case 'rerun': if (this.state) await this.rerun(this.state.whatIf); break;
-      case 'rendered': this.rendered = { verdict: String(m.verdict ?? ''), steps: Number(m.steps ?? 0), current: typeof m.current === 'number' ? m.current : undefined, at: Date.now() }; break;
+      case 'rendered': {
+        const strings = (x: unknown) => (Array.isArray(x) ? x.map(String) : []);
+        this.rendered = {
+          verdict: String(m.verdict ?? ''), steps: Number(m.steps ?? 0), current: typeof m.current === 'number' ? m.current : undefined,
+          verdicts: strings(m.verdicts), where: strings(m.where), buttons: strings(m.buttons), eventLabels: strings(m.eventLabels),
+        };
+        break;
+      }
       case 'current': if (this.state && typeof m.current === 'number') this.state.current = m.current; break;
     }
   }
@@ -270,7 +279,7 @@ class TraceView implements vscode.Disposable {
     const sel = new vscode.Selection(line, text.range.end.character, line, text.firstNonWhitespaceCharacterIndex);
     editor.selection = sel;
     editor.revealRange(new vscode.Range(sel.active, sel.active), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    editor.setDecorations(this.highlight, [{ range: text.range, hoverMessage: `trace #${s.seq} — ${s.event}: ${s.function}() ${s.call} ${s.object} ${s.before} → ${s.after}` }]);
+    editor.setDecorations(this.highlight, [{ range: text.range, hoverMessage: `trace #${s.seq} — ${s.event}: ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}` }]);
   }
 
   async revealStep(uri: unknown, seq: unknown): Promise<void> {
@@ -327,7 +336,7 @@ export function registerTraceView(context: vscode.ExtensionContext, client: Lang
     vscode.commands.registerCommand(TraceCommands.revealStep, (uri?: unknown, seq?: unknown) => view.revealStep(uri, seq)),
     vscode.commands.registerCommand(TraceCommands.whatIf, async (id?: string) => {
       const offered = id ? [] : (await view.whatTheServerOffers()).whatIfs;
-      const pick = id ?? (await vscode.window.showQuickPick(offered.map((w) => ({ label: w.id, detail: w.title })), { title: 'Run the trace again with a change' }))?.label;
+      const pick = id ?? (await vscode.window.showQuickPick(offered.map((w) => ({ label: w.label, description: w.id, detail: w.title, id: w.id })), { title: 'Run the trace again with a change' }))?.id;
       if (!pick) return undefined;
       return view.rerun(pick === 'none' ? [] : [pick]);
     }),

@@ -13,7 +13,7 @@ import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserve
 import type { FileResult } from '../analysis/result';
 import { runTrace } from '../trace/simulator';
 import { BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
-import { WHAT_IFS } from '../trace/whatif';
+import { WHAT_IFS, describeWhatIf } from '../trace/whatif';
 import { timelineSvg } from '../trace/timeline';
 import { traceToSarif } from '../trace/sarif';
 import { traceToHtml } from '../trace/html';
@@ -54,7 +54,7 @@ export function registerTraceHandler(
       case 'catalogue': return catalogue();
       case 'run': {
         const trace = await traceOf(p);
-        return { trace, svg: timelineSvg(trace) };
+        return { trace, svg: timelineSvg(trace), whatIfLabels: trace.whatIf.map(describeWhatIf) };
       }
       case 'export': return exportTrace(p, sources);
       default: return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: "kind" is catalogue, run or export`);
@@ -71,7 +71,7 @@ function catalogue(): TraceCatalogue {
   return {
     scenarios: BUILTIN_SCENARIOS.map(({ name, title }) => ({ name, title })),
     // what-ifs with an argument (drop-line:N, fact:KEY=VALUE) need more than a button
-    whatIfs: WHAT_IFS.filter((w) => !w.id.includes(':')).map(({ id, title }) => ({ id, title })),
+    whatIfs: WHAT_IFS.filter((w) => !w.id.includes(':')).map(({ id, label, title }) => ({ id, label, title })),
   };
 }
 

@@ -51,7 +51,7 @@ export function traceHintParts(uri: string, line: number, text?: string): { valu
   const steps = traceStepsAt(uri, line, text);
   return steps.map((s, i) => ({
     value: `${i === 0 ? 'trace ' : ''}#${s.seq} ${s.object} ${s.before}→${s.after}${i < steps.length - 1 ? ',' : ''}`,
-    tooltip: `${s.event}: ${s.function}() ${s.call} ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}. Click to show the step in the trace.`,
+    tooltip: `${s.event}: ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}. Click to show the step in the trace.`,
     command: { title: `Show step ${s.seq}`, command: REVEAL_STEP_COMMAND, arguments: [uri, s.seq] },
   }));
 }

@@ -139,13 +139,15 @@ export type TraceViewParams =
 export interface TraceCatalogue {
   scenarios: { name: string; title: string }[];
   /** What-ifs a button or a picker can offer (those without arguments). */
-  whatIfs: { id: string; title: string }[];
+  whatIfs: { id: string; label: string; title: string }[];
 }
 
 export interface TraceRun {
   trace: TraceResult;
   /** The timeline (src/trace/timeline.ts): escaped text, no scripts. */
   svg: string;
+  /** The trace's what-ifs in words, in the order of `trace.whatIf`. */
+  whatIfLabels: string[];
 }
 
 export interface TraceExport { text: string }

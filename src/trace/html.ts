@@ -8,7 +8,7 @@ import { esc, timelineSvg } from './timeline';
 export function traceToHtml(t: TraceResult, sourceText?: string): string {
   const src = sourceText?.split('\n');
   const verdictClass = t.ok ? 'ok' : 'bad';
-  const rows = t.steps.map((s) => `<tr class="${s.kernel ? 'kernel' : ''}"><td>${s.seq}</td><td>${esc(s.event)}</td><td>${esc(s.function)}${s.kernel ? '' : '()'}</td><td>${s.line || ''}</td><td>${esc(s.object)}</td><td>${esc(s.call)}</td><td class="num">${s.before} → ${s.after}</td><td class="src">${src && s.line && !s.kernel ? `<code>${esc((src[s.line - 1] ?? '').trim())}</code>` : esc(s.note ?? '')}</td></tr>`).join('\n');
+  const rows = t.steps.map((s) => `<tr class="${s.kernel ? 'kernel' : ''}"><td>${s.seq}</td><td>${esc(s.event)}</td><td>${esc(s.where)}</td><td>${esc(s.object)}</td><td>${esc(s.call)}</td><td class="num">${s.before} → ${s.after}</td><td class="src">${src && s.line && !s.kernel ? `<code>${esc((src[s.line - 1] ?? '').trim())}</code>` : esc(s.note ?? '')}</td></tr>`).join('\n');
   const objects = t.final.objects.map((o) => `<tr><td>${esc(o.id)}</td><td>${esc(o.kind)}</td><td class="num">${o.count}</td><td class="state-${o.state}">${o.state}</td><td>${esc(o.heldBy.join('; '))}</td></tr>`).join('\n');
   const events = t.events.map((e) => `<li><b>${esc(e.text)}</b>${e.notes.length ? `<ul>${e.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}</li>`).join('\n');
   const verdicts = t.verdicts.map((v) => `<li class="${v.good ? 'ok' : 'bad'}">${v.good ? '✓' : '✗'} ${esc(v.reason)}</li>`).join('\n');
@@ -54,7 +54,7 @@ td.src code { font: 12px ui-monospace, monospace; white-space: pre; }
 <h2>Timeline</h2>
 <div class="timeline">${timelineSvg(t)}</div>
 <h2>Steps</h2>
-<table><thead><tr><th>#</th><th>event</th><th>function</th><th>line</th><th>object</th><th>call</th><th>count</th><th>source</th></tr></thead><tbody>
+<table><thead><tr><th>#</th><th>event</th><th>where</th><th>object</th><th>call</th><th>count</th><th>source</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Final objects</h2>

@@ -32,7 +32,7 @@ export function traceToSarif(t: TraceResult, version = '0.1.0'): object {
     message: { text: `scenario ${t.scenario}${t.whatIf.length ? ` (what-if ${t.whatIf.join(', ')})` : ''}` },
     threadFlows: [{
       locations: t.steps.map((s) => ({
-        location: loc(s.line, `${s.event}: ${s.function}${s.kernel ? ' (kernel)' : '()'} ${s.call}: ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}`),
+        location: loc(s.line, `${s.event}: ${s.where}: ${s.call}: ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}`),
         state: Object.fromEntries(Object.entries(counts[s.seq]).map(([k, v]) => [k, { text: String(v) }])),
         nestingLevel: Math.max(0, s.via.length - 1),
         executionOrder: s.seq,
@@ -48,7 +48,7 @@ export function traceToSarif(t: TraceResult, version = '0.1.0'): object {
     const o = t.final.objects.find((x) => x.id === name || x.id === v.subject);
     const held = o?.heldBy.map((h) => /at line (\d+)/.exec(h)?.[1]).find(Boolean);
     if (held) return Number(held);
-    const chain = /<- cdev (\S+?),/.exec(v.reason)?.[1];
+    const chain = /← cdev (\S+?),/.exec(v.reason)?.[1];
     const leaf = chain ? t.final.objects.find((x) => x.id === chain) : undefined;
     const l = leaf?.heldBy.map((h) => /at line (\d+)/.exec(h)?.[1]).filter(Boolean).pop();
     if (l) return Number(l);

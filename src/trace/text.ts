@@ -20,9 +20,9 @@ export function traceToText(t: TraceResult, c: TextColors = plain, opts: { notes
       out.push(c.dim(`    ${'  '.repeat(x.depth)}${x.function}() path #${x.path} (exit line ${x.exitLine}): ${x.reason}`));
     }
     for (const s of steps) {
-      const arrow = `${s.before} -> ${s.after}`;
+      const arrow = `${s.before} → ${s.after}`;
       const col = s.after > s.before ? c.yellow(arrow) : s.after < s.before ? c.green(arrow) : arrow;
-      const where = s.kernel ? c.dim(`${s.function}${s.line ? ` (line ${s.line})` : ''}`) : `${s.function}():${s.line}`;
+      const where = s.kernel ? c.dim(s.where) : s.where;
       out.push(`  #${String(s.seq).padEnd(3)} ${pad(s.object, 14)} ${pad(col, 8, arrow)} ${pad(s.call, 18)} ${where}${s.note && !s.kernel ? c.dim(`  ${s.note}`) : ''}`);
     }
     if (opts.notes !== false) for (const n of e.notes) out.push(c.dim(`    · ${n}`));

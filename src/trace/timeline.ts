@@ -12,22 +12,38 @@ export function esc(s: string): string {
 
 export interface TimelineOptions { current?: number; dx?: number; laneHeight?: number }
 
+/** Width of an event label's character at the label's 10px size, generously: a band is never narrower than its label. */
+const LABEL_CHAR_WIDTH = 6.2;
+
 export function timelineSvg(t: TraceResult, opts: TimelineOptions = {}): string {
   const ls = lanes(t);
   const counts = countsByStep(t);
   const n = t.steps.length;
   const dx = opts.dx ?? 26, lh = opts.laneHeight ?? 46, labelW = 118, top = 34, right = 40;
-  const width = labelW + (n + 1) * dx + right;
+  // columns: 0 (before any step), then one per step; an event whose label is wider than its
+  // steps gets the room after its last step, so every label is whole
+  const left: number[] = [labelW];
+  const bandWidth = new Map<number, number>();
+  const gapAfter = new Map<number, number>();
+  for (const e of t.events) {
+    if (e.firstSeq > e.lastSeq) continue;
+    const steps = (e.lastSeq - e.firstSeq + 1) * dx;
+    const label = e.text.length * LABEL_CHAR_WIDTH + 6;
+    bandWidth.set(e.index, Math.max(steps, label));
+    if (label > steps) gapAfter.set(e.lastSeq, label - steps);
+  }
+  for (let k = 1; k <= n; k++) left[k] = left[k - 1] + dx + (gapAfter.get(k - 1) ?? 0);
+  const x = (k: number) => left[k] + dx / 2;
+  const width = left[n] + dx + (gapAfter.get(n) ?? 0) + right;
   const height = top + Math.max(1, ls.length) * lh + 10;
-  const x = (k: number) => labelW + k * dx + dx / 2;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="rl-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="reference counts per object, step by step">`);
   // event bands
   for (const e of t.events) {
     if (e.firstSeq > e.lastSeq) continue;
-    const x0 = x(e.firstSeq) - dx / 2, x1 = x(e.lastSeq) + dx / 2;
-    parts.push(`<g class="rl-event" data-event="${e.index}"><rect class="rl-event-band rl-event-${e.index % 2}" x="${x0}" y="${top - 6}" width="${x1 - x0}" height="${height - top}"/>`
-      + `<text class="rl-event-label" x="${x0 + 3}" y="${top - 22}">${esc(truncate(e.text, Math.max(4, Math.floor((x1 - x0) / 6.2))))}</text><title>${esc(e.text)}</title></g>`);
+    const x0 = left[e.firstSeq], w = bandWidth.get(e.index)!;
+    parts.push(`<g class="rl-event" data-event="${e.index}"><rect class="rl-event-band rl-event-${e.index % 2}" x="${x0}" y="${top - 6}" width="${w}" height="${height - top}"/>`
+      + `<text class="rl-event-label" x="${x0 + 3}" y="${top - 22}">${esc(e.text)}</text><title>${esc(e.text)}</title></g>`);
   }
   ls.forEach((lane, i) => {
     const y0 = top + i * lh;
@@ -45,21 +61,22 @@ export function timelineSvg(t: TraceResult, opts: TimelineOptions = {}): string 
     for (let k = 0; k <= n; k++) {
       const v = counts[k][lane.id];
       if (v === undefined) continue;
-      const xx = k === 0 ? x(0) : x(k);
+      const xx = x(k);
       if (prev === undefined) d += `M${xx - dx / 2} ${y(v)} `;
       else d += `L${xx - dx / 2} ${y(prev)} L${xx - dx / 2} ${y(v)} `;
       d += `L${xx + dx / 2} ${y(v)} `;
       prev = v;
     }
+    if (prev !== undefined && gapAfter.has(n)) d += `L${x(n) + dx / 2 + gapAfter.get(n)!} ${y(prev)} `;
     if (d) parts.push(`<path class="rl-count" d="${d.trim()}"/>`);
     for (const s of t.steps) {
       if (s.object !== lane.id) continue;
       const cls = `rl-point rl-op-${s.op}${s.after > s.before ? ' rl-up' : s.after < s.before ? ' rl-down' : ''}${opts.current === s.seq ? ' rl-current' : ''}`;
       parts.push(`<g class="rl-step" data-seq="${s.seq}" tabindex="-1"><circle class="${cls}" cx="${x(s.seq)}" cy="${y(s.after)}" r="5"/>`
         + `<text class="rl-count-label" x="${x(s.seq)}" y="${y(s.after) - 8}" text-anchor="middle">${s.after}</text>`
-        + `<title>${esc(`#${s.seq} ${s.function}${s.kernel ? '' : '()'}${s.line ? ` line ${s.line}` : ''}: ${s.call} ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}`)}</title></g>`);
+        + `<title>${esc(`#${s.seq} ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}`)}</title></g>`);
     }
-    if (final) parts.push(`<text class="rl-final rl-final-${final.state}" x="${x(n) + dx / 2 + 4}" y="${y(final.count) + 4}">${final.state === 'freed' ? '✓' : final.state === 'leaked' ? `✗ ${final.count}` : final.count}</text>`);
+    if (final) parts.push(`<text class="rl-final rl-final-${final.state}" x="${x(n) + dx / 2 + 4 + (gapAfter.get(n) ?? 0)}" y="${y(final.count) + 4}">${final.state === 'freed' ? '✓' : final.state === 'leaked' ? `✗ ${final.count}` : final.count}</text>`);
     parts.push('</g>');
   });
   if (opts.current) parts.push(`<line class="rl-cursor" x1="${x(opts.current)}" x2="${x(opts.current)}" y1="${top - 6}" y2="${height}"/>`);

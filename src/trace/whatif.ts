@@ -16,11 +16,22 @@ export interface WhatIf {
   problems: string[];
 }
 
+/** The what-ifs: `id` as the CLI and the requests take it, `label` for a button, `title` for its tooltip. */
 export const WHAT_IFS = [
-  { id: 'add-remove-method', title: 'Add a PR_METHOD_REMOVE method (detaches the cloners of the jail\'s VNET)' },
-  { id: 'drop-line:N', title: 'Leave out the calls at line N' },
-  { id: 'fact:KEY=VALUE', title: 'Override a fact' },
+  { id: 'add-remove-method', label: 'What if it had a remove method?', title: 'Run again with a PR_METHOD_REMOVE method that detaches the cloners of the jail\'s VNET' },
+  { id: 'drop-line:N', label: 'What if line N were left out?', title: 'Run again without the calls at line N' },
+  { id: 'fact:KEY=VALUE', label: 'What if a fact were different?', title: 'Run again with a fact overridden' },
 ];
+
+/** A what-if as given (`drop-line:412`) in words ("line 412 left out"). */
+export function describeWhatIf(id: string): string {
+  if (id === 'add-remove-method') return 'a PR_METHOD_REMOVE method added';
+  const drop = /^drop-(?:line|step):(\d+)$/.exec(id);
+  if (drop) return `line ${drop[1]} left out`;
+  const fact = /^fact:([^=]+)=(.+)$/.exec(id);
+  if (fact) return `fact ${fact[1].trim()}: ${fact[2].trim()}`;
+  return id;
+}
 
 export function parseWhatIf(items: string[]): WhatIf {
   const w: WhatIf = { list: [], addRemoveMethod: false, dropLines: new Set(), facts: nameTable<string>(), problems: [] };

@@ -52,7 +52,7 @@ test('seed scenario on the leaky driver: the jail stays DYING, the cdev leaks wi
   assert.equal(t.ok, false);
   const jail = t.verdicts.find((v) => v.subject === 'jail test')!;
   assert.equal(jail.state, 'dying');
-  assert.equal(jail.reason, 'jail test stays DYING: prison <- ucred <- cdev vtx0, count 3 (existence, plus the dev_refs in vtx_clone and vtx_clone_create that nothing releases), and no PR_METHOD_REMOVE method destroys it');
+  assert.equal(jail.reason, 'jail test stays DYING: prison ← ucred ← cdev vtx0, count 3 (existence, plus the dev_refs in vtx_clone and vtx_clone_create that nothing releases), and no PR_METHOD_REMOVE method destroys it');
   assert.equal(t.summary, jail.reason);
   const cdev = t.final.objects.find((o) => o.id === 'vtx0')!;
   assert.equal(cdev.kind, 'cdev');
@@ -67,7 +67,15 @@ test('seed scenario on the leaky driver: the jail stays DYING, the cdev leaks wi
   assert.deepEqual({ event: step.event, object: step.object, kind: step.kind, before: step.before, after: step.after }, { event: 'lookup /dev/vtx in test', object: 'vtx0', kind: 'cdev', before: 2, after: 3 });
   assert.deepEqual(t.steps.map((s) => s.seq), t.steps.map((_, i) => i + 1));
   // devfs drops one reference after the lookup
-  assert.ok(t.steps.some((s) => s.kernel && s.call === 'dev_rel' && s.object === 'vtx0' && s.before === 4 && s.after === 3));
+  const devRel = t.steps.find((s) => s.kernel && s.call === 'dev_rel' && s.object === 'vtx0')!;
+  assert.deepEqual([devRel.before, devRel.after], [4, 3]);
+  // every step says where it is in one form; a kernel step's line is a line of this file
+  assert.equal(step.where, `vtx_clone() line ${devRefClone}`);
+  assert.equal(devRel.where, `devfs, at vtx_clone() line ${devRel.line}`);
+  assert.ok(devRel.line > devRefClone && devRel.line <= t.calls.find((c) => c.function === 'vtx_clone')!.exitLine!);
+  const crhold = t.steps.find((s) => s.call === 'crhold')!;
+  assert.equal(crhold.where, `kernel, at vtx_clone() line ${lineOf(LEAKY, 'vtx_make_device(unit, cred, dev)')}`);
+  assert.equal(t.steps[0].where, 'jail (kernel)');
   // the chosen paths say why
   const handler = t.calls.find((c) => c.function === 'vtx_clone')!;
   assert.match(handler.reason, /returns a device/);
@@ -290,7 +298,7 @@ test('SARIF, HTML, text and timeline exports', async () => {
 
   const html = traceToHtml(t, fs.readFileSync(LEAKY, 'utf8'));
   assert.match(html, /^<!DOCTYPE html>/);
-  assert.match(html, /stays DYING: prison &lt;- ucred &lt;- cdev vtx0/);
+  assert.match(html, /stays DYING: prison ← ucred ← cdev vtx0/);
   assert.doesNotMatch(html.replace('http://www.w3.org/2000/svg', ''), /\b(src|href)\s*=|https?:\/\//, 'no remote content, no links out');
   assert.doesNotMatch(html, /<script/);
   assert.match(html, /<code>dev_ref\(\*dev\);<\/code>/);
@@ -299,6 +307,12 @@ test('SARIF, HTML, text and timeline exports', async () => {
   assert.match(svg, new RegExp(`data-seq="${devRef.seq}"`));
   assert.match(svg, /rl-current/);
   assert.equal((svg.match(/class="rl-lane /g) ?? []).length, new Set(t.steps.map((s) => s.object)).size);
+  // each event with steps has a band as wide as its whole label, and the bands do not overlap
+  const bands = [...svg.matchAll(/<rect class="rl-event-band[^"]*" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*\/><text class="rl-event-label"[^>]*>([^<]*)<\/text>/g)]
+    .map((m) => ({ x: Number(m[1]), w: Number(m[2]), label: m[3] }));
+  assert.deepEqual(bands.map((b) => b.label), t.events.filter((e) => e.firstSeq <= e.lastSeq).map((e) => e.text));
+  for (const b of bands) assert.ok(b.w >= b.label.length * 6, `"${b.label}" fits its band`);
+  for (let i = 1; i < bands.length; i++) assert.ok(bands[i].x >= bands[i - 1].x + bands[i - 1].w, 'bands do not overlap');
   assert.match(traceToText(t), /BAD jail test stays DYING/);
 });
 
@@ -323,7 +337,7 @@ test('trace state for hints and lenses', async () => {
 
 test('the examples: clonedev_buggy stays DYING, clonedev_fixed is removed', { skip: !fs.existsSync(path.join(ROOT, 'examples', 'clonedev', 'clonedev_fixed.c')) && 'no examples' }, async () => {
   const buggy = await trace(path.join(ROOT, 'examples', 'clonedev', 'clonedev_buggy.c'), 'vnet-jail-devfs-clone');
-  assert.match(buggy.summary, /^jail test stays DYING: prison <- ucred <- cdev \w+0, count 3 \(existence, plus the dev_refs in /);
+  assert.match(buggy.summary, /^jail test stays DYING: prison ← ucred ← cdev \w+0, count 3 \(existence, plus the dev_refs in /);
   const fixed = await trace(path.join(ROOT, 'examples', 'clonedev', 'clonedev_fixed.c'), 'vnet-jail-devfs-clone');
   assert.equal(fixed.summary, 'jail test removed; all objects freed');
 });
@@ -406,7 +420,7 @@ test('language server: refcountLens/trace runs on the open document and answers 
     await client.waitForDiagnostics(uri, (d) => d.length > 0);
     const conn = (client as unknown as { conn: { sendRequest<T>(m: string, p: unknown): Promise<T> } }).conn;
     const t = await conn.sendRequest<TraceResult>('refcountLens/trace', { uri, scenario: 'vnet-jail-devfs-clone' });
-    assert.match(t.summary, /^jail test stays DYING: prison <- ucred <- cdev vtx0, count 3/);
+    assert.match(t.summary, /^jail test stays DYING: prison ← ucred ← cdev vtx0, count 3/);
     const w = await conn.sendRequest<TraceResult>('refcountLens/trace', { uri, scenario: fs.readFileSync(path.join(FIX, 'seed.rlscenario'), 'utf8'), whatIf: ['add-remove-method'] });
     assert.equal(w.scenario, 'seed-by-hand');
     assert.match(w.summary, /outlive/);
@@ -422,9 +436,12 @@ test('language server: refcountLens/trace runs on the open document and answers 
     const view = <P extends TraceViewParams>(p: P) => conn.sendRequest<TraceViewResult<P>>(TRACE_VIEW_REQUEST, p);
     const cat = await view({ kind: 'catalogue' });
     assert.deepEqual(cat.scenarios.map((x) => x.name), BUILTIN_SCENARIOS.map((x) => x.name));
-    assert.deepEqual(cat.whatIfs.map((x) => x.id), ['add-remove-method']);
+    assert.deepEqual(cat.whatIfs.map((x) => [x.id, x.label]), [['add-remove-method', 'What if it had a remove method?']]);
     const run = await view({ kind: 'run', uri, scenario: 'vnet-jail-devfs-clone' });
     assert.equal(run.trace.summary, t.summary);
+    assert.deepEqual(run.whatIfLabels, []);
+    const labelled = await view({ kind: 'run', uri, scenario: 'vnet-jail-devfs-clone', whatIf: ['add-remove-method', 'drop-line:7', 'fact:privileged=no'] });
+    assert.deepEqual(labelled.whatIfLabels, ['a PR_METHOD_REMOVE method added', 'line 7 left out', 'fact privileged: no']);
     assert.equal(run.svg, timelineSvg(run.trace));
     const sarif = await view({ kind: 'export', uri, format: 'sarif', trace: run.trace, toolVersion: '9.9' });
     assert.equal(sarif.text, JSON.stringify(traceToSarif(run.trace, '9.9'), null, 1) + '\n');

@@ -25,7 +25,7 @@ export class Counts {
 
   record(o: SimObject, before: number, op: TraceStep['op'], call: string, at: StepAt): void {
     this.w.steps.push({
-      seq: this.w.steps.length + 1, event: this.w.eventText, eventIndex: this.w.eventIndex, function: at.fn, line: at.line, object: o.id, kind: o.kind,
+      seq: this.w.steps.length + 1, event: this.w.eventText, eventIndex: this.w.eventIndex, function: at.fn, line: at.line, where: this.w.placeOf(at.fn, at.line, !!at.kernel), object: o.id, kind: o.kind,
       before, after: o.count, op, call, ...(at.note ? { note: at.note } : {}), ...(at.kernel ? { kernel: true } : {}), via: at.via, ...(at.path !== undefined ? { path: at.path } : {}),
     });
   }

@@ -103,7 +103,7 @@ class Verdicts {
       cur = next;
     }
     const leaf = chain[chain.length - 1];
-    const words = chain.map((o) => (o.kind === 'prison' ? 'prison' : o.kind === 'ucred' ? 'ucred' : `${o.kind} ${o.name}`)).join(' <- ');
+    const words = chain.map((o) => (o.kind === 'prison' ? 'prison' : o.kind === 'ucred' ? 'ucred' : `${o.kind} ${o.name}`)).join(' ← ');
     let why: string;
     if (leaf === j.prison) {
       why = `jail ${j.name} stays DYING: prison ${j.name}, count ${j.prison.count} (${j.prison.holders.map((h) => h.label).join(', ') || 'no holder recorded'})`;

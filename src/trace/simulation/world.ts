@@ -140,6 +140,19 @@ export class World {
     return byLine.get(line) ?? [];
   }
 
+  /** A step's place in words (TraceStep.where): the function of the file and its line, and who acted when the kernel did. */
+  placeOf(fn: string, line: number, kernel: boolean): string {
+    if (line <= 0) return kernel && fn !== 'kernel' ? `${fn} (kernel)` : fn;
+    if (!kernel) return `${fn}() line ${line}`;
+    return `${this.fn(fn) ? 'kernel' : fn}, at ${this.functionAt(line) ?? fn}() line ${line}`;
+  }
+
+  /** The function of the file whose definition holds `line`. */
+  private functionAt(line: number): string | undefined {
+    for (const f of this.roles.functions.values()) if (f.range.line <= line && line <= f.range.endLine) return f.name;
+    return undefined;
+  }
+
   /** A new invocation id under `parent` (0: a kernel operation). */
   newInv(parent: number): number {
     const id = this.nextInv++;

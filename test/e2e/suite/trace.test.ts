@@ -14,7 +14,8 @@ const EXTENSION_ID = 'refcount-lens.refcount-lens';
 
 interface Step { seq: number; line: number; function: string; object: string; before: number; after: number; kernel?: boolean }
 interface Trace { scenario: string; ok: boolean; summary: string; steps: Step[]; whatIf: string[]; problems: { message: string }[] }
-interface TestState { open: boolean; title?: string; summary?: string; current?: number; steps: number; rendered?: { verdict: string; steps: number; current?: number } }
+interface Rendered { verdict: string; steps: number; current?: number; verdicts: string[]; where: string[]; buttons: string[]; eventLabels: string[] }
+interface TestState { open: boolean; title?: string; summary?: string; current?: number; steps: number; rendered?: Rendered }
 
 
 const webviewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && (t.input as vscode.TabInputWebview).viewType.endsWith('refcountLens.trace'));
@@ -64,8 +65,19 @@ suite('Refcount Lens: lifecycle trace view', () => {
       const s = await testState();
       return s.rendered && /jail test removed/.test(s.rendered.verdict) ? s : undefined;
     });
-    assert.match(st.rendered!.verdict, /jail test removed; all objects freed/);
-    assert.strictEqual(st.rendered!.steps, trace.steps.length);
+    const r = st.rendered!;
+    assert.match(r.verdict, /jail test removed; all objects freed/);
+    assert.strictEqual(r.steps, trace.steps.length);
+    // the summary says it all: no verdict below repeats it ("jail test: removed — jail test removed")
+    assert.deepStrictEqual(r.verdicts, []);
+    // one form for where a step is; a line is always a line of this file, named by its function
+    assert.strictEqual(r.where.length, trace.steps.length);
+    for (const w of r.where) assert.match(w, /^(\w+\(\) line \d+|\w+, at \w+\(\) line \d+|\w+ \(kernel\))$/, w);
+    assert.ok(r.where.some((w) => /^devfs, at vtx_clone\(\) line \d+$/.test(w)), 'devfs\'s release names the handler\'s line');
+    // whole event labels on the timeline, words on the what-if button
+    assert.deepStrictEqual(r.eventLabels, ['jail create test vnet', 'lookup /dev/vtx in test', 'process exit in test']);
+    assert.ok(r.buttons.includes('What if it had a remove method?'), r.buttons.join(' | '));
+    assert.ok(!r.buttons.some((b) => b.includes('add-remove-method')), 'no raw what-if id on a button');
   });
 
   test('next and previous step move the editor selection to the step\'s line', async () => {
@@ -87,7 +99,7 @@ suite('Refcount Lens: lifecycle trace view', () => {
     const back = await vscode.commands.executeCommand<Step>('refcountLens.trace.previousStep');
     assert.strictEqual(back.seq, first.seq);
     await editorAt(first.line);
-    // the dev_clone handler makes vtx0 with MAKEDEV_REF: 0 -> 2
+    // the dev_clone handler makes vtx0 with MAKEDEV_REF: 0 → 2
     const line = doc.getText().split('\n').findIndex((l) => l.includes('error = vtx_make_device(unit, cred, dev);')) + 1;
     let s: Step = back;
     for (let k = 0; k < 40 && !(s.line === line && s.object === 'vtx0'); k++) s = await vscode.commands.executeCommand<Step>('refcountLens.trace.nextStep');
@@ -112,7 +124,7 @@ suite('Refcount Lens: lifecycle trace view', () => {
     const w = await vscode.commands.executeCommand<Trace>('refcountLens.trace.whatIf', `drop-line:${detach}`);
     assert.deepStrictEqual(w.whatIf, [`drop-line:${detach}`]);
     assert.strictEqual(w.ok, false);
-    assert.match(w.summary, /^jail test stays DYING: prison <- ucred <- cdev vtx0, count 1 \(existence\), and the PR_METHOD_REMOVE method vtx_prison_remove\(\) does not destroy it/);
+    assert.match(w.summary, /^jail test stays DYING: prison ← ucred ← cdev vtx0, count 1 \(existence\), and the PR_METHOD_REMOVE method vtx_prison_remove\(\) does not destroy it/);
     await until('the what-if rendered', async () => /stays DYING/.test((await testState()).rendered?.verdict ?? ''));
     await vscode.commands.executeCommand('refcountLens.trace.export', 'sarif', sarifFile);
     assert.strictEqual(JSON.parse(fs.readFileSync(sarifFile, 'utf8')).runs[0].results[0].ruleId, 'lifecycle/jail-dying');
