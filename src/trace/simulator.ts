@@ -86,7 +86,7 @@ class Simulator implements Sim {
       w.roles.all.push(r);
       w.roles.byRole.set('jail-remove', [...(w.roles.byRole.get('jail-remove') ?? []), r]);
     }
-    w.vars = { device: w.roles.deviceNames[0] ?? this.deviceFromRoles() ?? 'dev', module: w.roles.modules[0]?.name ?? (result.path.split(/[\\/]/).pop() ?? 'module').replace(/\.c$/, '') };
+    w.vars = nameTable({ device: w.roles.deviceNames[0] ?? this.deviceFromRoles() ?? 'dev', module: w.roles.modules[0]?.name ?? (result.path.split(/[\\/]/).pop() ?? 'module').replace(/\.c$/, '') });
     this.bindings.findGlobals(result);
     if (!fatal) {
       if (/#\s*include\s*<linux\//.test(this.input.text)) w.inconclusiveBecause('lifecycle scenarios model the FreeBSD kernel; this file looks like Linux code (it includes <linux/...>)');

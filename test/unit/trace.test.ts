@@ -204,6 +204,9 @@ test('bad input gives a clear message in the trace, never an exception', async (
   assert.ok(odd.problems.some((p) => /no jail nowhere/.test(p.message)));
   assert.ok(odd.problems.some((p) => /declares module if_vtx, not if_other/.test(p.message)));
   assert.match(odd.events[odd.events.length - 1].notes.join(' '), /module is unloaded/);
+  // $device and $module are the scenario's variables; a name JavaScript objects have is not one
+  const js = runTrace({ result, text, scenario: 'lookup /dev/$constructor\nkldunload $toString\nlookup /dev/$device\n' });
+  assert.deepEqual(js.events.map((e) => e.text), ['kldload if_vtx (implicit: the module is loaded before the scenario)', 'lookup /dev/$constructor', 'kldunload $toString', 'lookup /dev/vtx']);
 });
 
 test('the analysis gives the trace each function\'s parameters and calls, as written, only when asked', async () => {
