@@ -10,10 +10,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { TRACE_VIEW_REQUEST, type TraceCatalogue, type TraceViewParams, type TraceViewResult } from '../shared/protocol';
-
-type TraceResult = TraceViewResult<{ kind: 'run'; uri: string; scenario: string }>['trace'];
-type TraceStep = TraceResult['steps'][number];
+import {
+  TraceViewRequest, type TraceCatalogue, type TraceViewParams, type TraceViewResult, type WireTrace as TraceResult,
+  type WireTraceStep as TraceStep,
+} from '../shared/protocol';
 
 export const TRACE_VIEW_TYPE = 'refcountLens.trace';
 
@@ -68,7 +68,7 @@ class TraceView implements vscode.Disposable {
   }
 
   private request<P extends TraceViewParams>(params: P): Promise<TraceViewResult<P>> {
-    return this.client.sendRequest(TRACE_VIEW_REQUEST, params);
+    return this.client.sendRequest(TraceViewRequest.type, params) as Promise<TraceViewResult<P>>;
   }
 
   /** The built-in scenarios and what-ifs (asked once; a failed answer is asked again next time). */

@@ -18,7 +18,7 @@ import { timelineSvg } from '../trace/timeline';
 import { traceToSarif } from '../trace/sarif';
 import { traceToHtml } from '../trace/html';
 import { TRACE_VERSION, type TraceResult } from '../trace/types';
-import { TRACE_VIEW_REQUEST, type TraceCatalogue, type TraceExport, type TraceRun, type TraceViewParams } from '../shared/protocol';
+import { TraceViewRequest, type TraceCatalogue, type TraceExport, type TraceRun, type TraceViewParams } from '../shared/protocol';
 import { setLastTrace } from './trace-state';
 
 export const TRACE_METHOD = 'refcountLens/trace';
@@ -49,7 +49,7 @@ export function registerTraceHandler(
     }
   };
   connection.onRequest(TRACE_METHOD, traceOf);
-  connection.onRequest(TRACE_VIEW_REQUEST, async (p: TraceViewParams): Promise<TraceCatalogue | TraceRun | TraceExport | ResponseError> => {
+  connection.onRequest(TraceViewRequest.type, async (p: TraceViewParams): Promise<TraceCatalogue | TraceRun | TraceExport | ResponseError<void>> => {
     switch (p?.kind) {
       case 'catalogue': return catalogue();
       case 'run': {
@@ -57,7 +57,7 @@ export function registerTraceHandler(
         return { trace, svg: timelineSvg(trace), whatIfLabels: trace.whatIf.map(describeWhatIf) };
       }
       case 'export': return exportTrace(p, sources);
-      default: return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: "kind" is catalogue, run or export`);
+      default: return new ResponseError(ErrorCodes.InvalidParams, `${TraceViewRequest.type.method}: "kind" is catalogue, run or export`);
     }
   });
 }
@@ -75,16 +75,22 @@ function catalogue(): TraceCatalogue {
   };
 }
 
-async function exportTrace(p: Extract<TraceViewParams, { kind: 'export' }>, sources: Sources): Promise<TraceExport | ResponseError> {
+async function exportTrace(p: Extract<TraceViewParams, { kind: 'export' }>, sources: Sources): Promise<TraceExport | ResponseError<void>> {
+  const method = TraceViewRequest.type.method;
+  if (!isTrace(p.trace)) return new ResponseError(ErrorCodes.InvalidParams, `${method}: an export needs the trace to export`);
   const t = p.trace;
-  if (!t || typeof t !== 'object' || !Array.isArray(t.steps) || !Array.isArray(t.verdicts)) {
-    return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: an export needs the trace to export`);
-  }
   if (p.format === 'sarif') return { text: JSON.stringify(traceToSarif(t, String(p.toolVersion ?? '')), null, 1) + '\n' };
-  if (p.format !== 'html') return new ResponseError(ErrorCodes.InvalidParams, `${TRACE_VIEW_REQUEST}: the export format is sarif or html, not "${p.format}"`);
+  if (p.format !== 'html') return new ResponseError(ErrorCodes.InvalidParams, `${method}: the export format is sarif or html, not "${p.format}"`);
   // the source lines beside the steps, when the server has the text
   const text = typeof p.uri === 'string' ? await textOf(p.uri, sources).catch(() => undefined) : undefined;
   return { text: traceToHtml(t, text) };
+}
+
+/** A whole trace as a run returned it (the client sends back what it got). */
+function isTrace(t: unknown): t is TraceResult {
+  const x = t as Partial<TraceResult> | undefined;
+  return !!x && typeof x === 'object' && typeof x.file === 'string' && Array.isArray(x.steps) && Array.isArray(x.verdicts)
+    && Array.isArray(x.events) && !!x.final && Array.isArray(x.final.objects) && Array.isArray(x.whatIf);
 }
 
 /** The document's analysed text: the snapshot's, the open document's, or the file's. */

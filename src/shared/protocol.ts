@@ -4,7 +4,7 @@
  * names and plain types, never code that needs `vscode` or the server's libraries.
  */
 import type { FunctionResult, PathClass } from '../analysis/result';
-import type { TraceResult } from '../trace/types';
+import { RequestType } from 'vscode-languageserver-protocol';
 
 export type { FunctionResult, PathClass };
 
@@ -114,27 +114,33 @@ export const DEFAULT_SETTINGS: SettingsShape = {
 
 // ---------------------------------------------------------------- the lifecycle trace view
 
-/**
- * client -> server: what the trace view shows or exports, rendered by the server
- * (src/server/trace-handler.ts), so the client needs nothing of src/trace/.
- *   catalogue: the built-in scenarios and what-ifs (for the pickers)   -> TraceCatalogue
- *   run: a scenario over a document, with its timeline                 -> TraceRun
- *   export: a trace as SARIF or as a self-contained HTML page          -> TraceExport
- */
-export const TRACE_VIEW_REQUEST = 'refcountLens/traceView';
+/** One step of a lifecycle trace, as the view reads it (src/trace/types.ts TraceStep fits it). */
+export interface WireTraceStep {
+  seq: number;
+  event: string;
+  /** A line of the analysed file (0: none). */
+  line: number;
+  /** Where it happens, in words: "vtx_clone() line 113", "devfs, at vtx_clone() line 116". */
+  where: string;
+  object: string;
+  call: string;
+  before: number;
+  after: number;
+  kernel?: boolean;
+}
 
-export type TraceViewParams =
-  | { kind: 'catalogue' }
-  | {
-    kind: 'run';
-    uri: string;
-    /** A built-in scenario's name, or scenario text (line form or JSON). */
-    scenario: string;
-    /** Name for scenario text without a `scenario` line (its file name). */
-    scenarioName?: string;
-    whatIf?: string[];
-  }
-  | { kind: 'export'; uri: string; format: 'sarif' | 'html'; trace: TraceResult; toolVersion: string };
+/**
+ * A lifecycle trace as the view reads it (src/trace/types.ts TraceResult fits it). The server
+ * sends all of the trace: the webview draws the rest of it as data.
+ */
+export interface WireTrace {
+  scenario: string;
+  /** The first bad verdict's reason, or the good summary. */
+  summary: string;
+  ok: boolean;
+  whatIf: string[];
+  steps: WireTraceStep[];
+}
 
 export interface TraceCatalogue {
   scenarios: { name: string; title: string }[];
@@ -143,14 +149,52 @@ export interface TraceCatalogue {
 }
 
 export interface TraceRun {
-  trace: TraceResult;
+  trace: WireTrace;
   /** The timeline (src/trace/timeline.ts): escaped text, no scripts. */
   svg: string;
   /** The trace's what-ifs in words, in the order of `trace.whatIf`. */
   whatIfLabels: string[];
 }
 
-export interface TraceExport { text: string }
+export interface TraceExport {
+  text: string;
+}
 
-export type TraceViewResult<P extends TraceViewParams> =
-  P extends { kind: 'catalogue' } ? TraceCatalogue : P extends { kind: 'run' } ? TraceRun : TraceExport;
+export type TraceViewParams =
+  | { kind: 'catalogue' }
+  | {
+      kind: 'run';
+      uri: string;
+      /** A built-in scenario's name, or scenario text (line form or JSON). */
+      scenario: string;
+      /** Name for scenario text without a `scenario` line (its file name). */
+      scenarioName?: string;
+      whatIf?: string[];
+    }
+  | {
+      kind: 'export';
+      uri: string;
+      format: 'sarif' | 'html';
+      /** The trace as a run returned it (all of it). */
+      trace: WireTrace;
+      toolVersion: string;
+    };
+
+/** The answer to each kind of TraceViewParams. */
+export type TraceViewResult<P extends TraceViewParams> = P extends { kind: 'catalogue' }
+  ? TraceCatalogue
+  : P extends { kind: 'run' }
+    ? TraceRun
+    : TraceExport;
+
+/**
+ * Client to server: what the trace view shows or exports, rendered by the server
+ * (src/server/trace-handler.ts), so that the client needs nothing of src/trace/.
+ * catalogue: the built-in scenarios and what-ifs; run: a scenario over a document, with its
+ * timeline; export: a trace as SARIF or as a self-contained HTML page.
+ */
+export namespace TraceViewRequest {
+  export const type = new RequestType<TraceViewParams, TraceCatalogue | TraceRun | TraceExport, void>(
+    'refcountLens/traceView',
+  );
+}
