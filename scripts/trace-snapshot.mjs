@@ -5,9 +5,9 @@
 // same. Used to check that a restructuring of src/trace changes no output:
 //   node scripts/trace-snapshot.mjs [--cli dist/cli.js] [FILE.c|DIR ...] > a.txt
 // (directories are walked for C files; without paths: examples/clonedev and the trace fixtures).
-import { spawnSync } from 'child_process';
-import fs from 'fs';
-import path from 'path';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const DEFAULT_DIRS = ['examples/clonedev', 'test/fixtures/trace', 'test/fixtures/workspace/trace'];
@@ -20,24 +20,41 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--cli') cli = path.resolve(argv[++i]);
   else inputs.push(argv[i]);
 }
-const cFiles = (p) => (fs.statSync(path.resolve(ROOT, p)).isDirectory()
-  ? fs.readdirSync(path.resolve(ROOT, p)).sort().flatMap((x) => cFiles(path.join(p, x)))
-  : p.endsWith('.c') ? [p] : []);
+const cFiles = (p) =>
+  fs.statSync(path.resolve(ROOT, p)).isDirectory()
+    ? fs
+        .readdirSync(path.resolve(ROOT, p))
+        .sort()
+        .flatMap((x) => cFiles(path.join(p, x)))
+    : p.endsWith('.c')
+      ? [p]
+      : [];
 const files = (inputs.length ? inputs : DEFAULT_DIRS).flatMap(cFiles);
 
 const run = (args) => spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
 
 const listed = run(['trace', files[0], '--list-scenarios']);
-if (listed.status !== 0) { process.stderr.write(listed.stderr); process.exit(3); }
-const scenarios = listed.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean);
+if (listed.status !== 0) {
+  process.stderr.write(listed.stderr);
+  process.exit(3);
+}
+const scenarios = listed.stdout
+  .split('\n')
+  .map((l) => l.split(/\s+/)[0])
+  .filter(Boolean);
 
 for (const file of files) {
   for (const scenario of scenarios) {
     for (const whatIf of WHAT_IFS) {
       const r = run(['trace', file, '--scenario', scenario, '--format', 'json', ...whatIf]);
-      if (r.status !== 0 && r.status !== 1 && r.status !== 2) { process.stderr.write(r.stderr); process.exit(3); }
+      if (r.status !== 0 && r.status !== 1 && r.status !== 2) {
+        process.stderr.write(r.stderr);
+        process.exit(3);
+      }
       const json = r.stdout.trim() ? JSON.stringify(JSON.parse(r.stdout)) : '';
-      process.stdout.write(`${file} ${scenario}${whatIf.length ? ` ${whatIf.join(' ')}` : ''} exit ${r.status}${r.stderr ? ` stderr ${JSON.stringify(r.stderr)}` : ''}\n${json}\n`);
+      const what = `${file} ${scenario}${whatIf.length ? ` ${whatIf.join(' ')}` : ''}`;
+      const stderr = r.stderr ? ` stderr ${JSON.stringify(r.stderr)}` : '';
+      process.stdout.write(`${what} exit ${r.status}${stderr}\n${json}\n`);
     }
   }
 }

@@ -42,7 +42,12 @@ export function parametersOf(fn: Syn, texts: CallSiteTexts): Parameter[] {
 
 /** Spaces collapsed, one before each run of stars: `struct cdev **`, `int (*)(void *)`. */
 function normalType(s: string): string {
-  return s.replace(/\s+/g, ' ').replace(/\*\s+(?=\*)/g, '*').replace(/([^\s(*])\*/g, '$1 *').replace(/\s+(?=[\])])/g, '').trim();
+  return s
+    .replace(/\s+/g, ' ')
+    .replace(/\*\s+(?=\*)/g, '*')
+    .replace(/([^\s(*])\*/g, '$1 *')
+    .replace(/\s+(?=[\])])/g, '')
+    .trim();
 }
 
 /** Calls of named functions (and function-like macros) in the body, in the order they are written. */
@@ -52,7 +57,8 @@ export function callsOf(fn: Syn, texts: CallSiteTexts): CallSite[] {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
       const args = n.fields.arguments;
-      if (f?.type === 'identifier' && f.text && args) out.push({ line: f.line, callee: f.text, args: argumentTexts(args, texts) });
+      if (f?.type === 'identifier' && f.text && args)
+        out.push({ line: f.line, callee: f.text, args: argumentTexts(args, texts) });
     }
     for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
   };
@@ -66,9 +72,11 @@ export function callsOf(fn: Syn, texts: CallSiteTexts): CallSite[] {
  */
 function argumentTexts(list: Syn, texts: CallSiteTexts): string[] {
   const { masked, text } = texts;
-  const open = list.start, close = masked[list.end - 1] === ')' ? list.end - 1 : list.end;
+  const open = list.start,
+    close = masked[list.end - 1] === ')' ? list.end - 1 : list.end;
   const out: string[] = [];
-  let depth = 0, from = open + 1;
+  let depth = 0,
+    from = open + 1;
   const cut = (to: number) => {
     const a = text.slice(from, to).replace(/\s+/g, ' ').trim();
     if (a) out.push(a);
@@ -77,7 +85,10 @@ function argumentTexts(list: Syn, texts: CallSiteTexts): string[] {
     const c = masked[i];
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) { cut(i); from = i + 1; }
+    else if (c === ',' && depth === 0) {
+      cut(i);
+      from = i + 1;
+    }
   }
   cut(close);
   return out;

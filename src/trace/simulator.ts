@@ -12,8 +12,16 @@ import { nameTable } from '../analysis/tables';
 import type { FileResult } from '../analysis/result';
 import { FREEBSD_ENVIRONMENT, type EnvironmentModel } from './environment';
 import { discoverRoles, type DiscoveredRole } from './registrations';
-import { KNOWN_FACTS, expandVariables, parseEventLine, parseScenario, type LocatedEvent, type Scenario, type ScenarioError } from './scenario';
-import { builtinScenario } from './builtin-scenarios';
+import {
+  KNOWN_FACTS,
+  expandVariables,
+  parseEventLine,
+  parseScenario,
+  type LocatedEvent,
+  type Scenario,
+  type ScenarioError,
+} from './scenario';
+import { BUILTIN_SCENARIOS, builtinScenario } from './builtin-scenarios';
 import { SourceText } from './source';
 import type { TraceEventRecord, TraceResult } from './types';
 import { parseWhatIf } from './whatif';
@@ -44,13 +52,28 @@ export function runTrace(input: TraceInput): TraceResult {
   return new Simulator(input).run();
 }
 
+const BUILTIN_NAMES = BUILTIN_SCENARIOS.map((b) => b.name).join(', ');
+
 /** Resolve a scenario argument: a built-in name, or scenario text. */
-export function resolveScenario(s: string | Scenario, fallbackName = 'scenario'): { scenario: Scenario; errors: ScenarioError[] } {
+export function resolveScenario(
+  s: string | Scenario,
+  fallbackName = 'scenario',
+): { scenario: Scenario; errors: ScenarioError[] } {
   if (typeof s !== 'string') return { scenario: s, errors: [] };
   const b = builtinScenario(s.trim());
   if (b) return parseScenario(b.text, b.name);
   if (!/\s/.test(s.trim()) && !s.trim().startsWith('{') && 'error' in parseEventLine(s.trim())) {
-    return { scenario: { name: s.trim(), events: [], facts: nameTable<string>() }, errors: [{ line: 1, column: 0, severity: 'error', message: `no built-in scenario "${s.trim()}" (built-ins: vnet-jail-devfs-clone, ifconfig-create-destroy, open-close, module-unload), and it is not scenario text` }] };
+    return {
+      scenario: { name: s.trim(), events: [], facts: nameTable<string>() },
+      errors: [
+        {
+          line: 1,
+          column: 0,
+          severity: 'error',
+          message: `no built-in scenario "${s.trim()}" (built-ins: ${BUILTIN_NAMES}), and it is not scenario text`,
+        },
+      ],
+    };
   }
   return parseScenario(s, fallbackName);
 }
@@ -66,40 +89,75 @@ class Simulator implements Sim {
   readonly kernel: KernelEvents = new KernelEvents(this);
 
   constructor(private input: TraceInput) {
-    this.world = new World(input.env ?? FREEBSD_ENVIRONMENT, new SourceText(input.text), parseWhatIf(input.whatIf ?? []));
+    this.world = new World(
+      input.env ?? FREEBSD_ENVIRONMENT,
+      new SourceText(input.text),
+      parseWhatIf(input.whatIf ?? []),
+    );
   }
 
   run(): TraceResult {
     const w = this.world;
     const { scenario, errors } = resolveScenario(this.input.scenario, this.input.scenarioName);
     w.scenario = scenario;
-    for (const e of errors) w.problems.push({ severity: e.severity, message: `scenario line ${e.line}: ${e.message}`, scenarioLine: e.line });
+    for (const e of errors)
+      w.problems.push({ severity: e.severity, message: `scenario line ${e.line}: ${e.message}`, scenarioLine: e.line });
     for (const p of w.whatIf.problems) w.problems.push({ severity: 'error', message: p });
     for (const [k, v] of Object.entries(KNOWN_FACTS)) w.facts[k] = v.default;
     const result = this.input.result;
     if (result.error) w.problems.push({ severity: 'error', message: `the file was not analysed: ${result.error}` });
-    else if (result.functions.some((f) => !f.params || !f.calls)) w.problems.push({ severity: 'error', message: 'the analysis does not give the functions\' parameters and calls (the analyzer\'s callSites option)' });
+    else if (result.functions.some((f) => !f.params || !f.calls))
+      w.problems.push({
+        severity: 'error',
+        message: "the analysis does not give the functions' parameters and calls (the analyzer's callSites option)",
+      });
     const fatal = w.problems.some((p) => p.severity === 'error');
     w.roles = discoverRoles(result, w.src, w.env);
     if (w.whatIf.addRemoveMethod) {
-      const r: DiscoveredRole = { role: 'jail-remove', title: 'jail PR_METHOD_REMOVE method (what-if)', function: '(what-if remove method)', line: 0, how: 'what-if add-remove-method: a PR_METHOD_REMOVE method that detaches the cloners of the jail\'s VNET', synthetic: true };
+      const r: DiscoveredRole = {
+        role: 'jail-remove',
+        title: 'jail PR_METHOD_REMOVE method (what-if)',
+        function: '(what-if remove method)',
+        line: 0,
+        how: "what-if add-remove-method: a PR_METHOD_REMOVE method that detaches the cloners of the jail's VNET",
+        synthetic: true,
+      };
       w.roles.all.push(r);
       w.roles.byRole.set('jail-remove', [...(w.roles.byRole.get('jail-remove') ?? []), r]);
     }
-    w.vars = nameTable({ device: w.roles.deviceNames[0] ?? this.deviceFromRoles() ?? 'dev', module: w.roles.modules[0]?.name ?? (result.path.split(/[\\/]/).pop() ?? 'module').replace(/\.c$/, '') });
+    w.vars = nameTable({
+      device: w.roles.deviceNames[0] ?? this.deviceFromRoles() ?? 'dev',
+      module: w.roles.modules[0]?.name ?? (result.path.split(/[\\/]/).pop() ?? 'module').replace(/\.c$/, ''),
+    });
     this.bindings.findGlobals(result);
     if (!fatal) {
-      if (/#\s*include\s*<linux\//.test(this.input.text)) w.inconclusiveBecause('lifecycle scenarios model the FreeBSD kernel; this file looks like Linux code (it includes <linux/...>)');
+      if (/#\s*include\s*<linux\//.test(this.input.text))
+        w.inconclusiveBecause(
+          'lifecycle scenarios model the FreeBSD kernel; this file looks like Linux code (it includes <linux/...>)',
+        );
       const kernelCalled = w.roles.all.filter((r) => !r.synthetic);
       if (!kernelCalled.length) {
-        w.inconclusiveBecause('this file registers nothing the kernel calls: no EVENTHANDLER_REGISTER(dev_clone, ...), osd_jail_register method, SYSINIT/VNET_SYSINIT, cloner create/destroy function or cdevsw entry was found, so no scenario event reaches its functions');
+        w.inconclusiveBecause(
+          'this file registers nothing the kernel calls: no EVENTHANDLER_REGISTER(dev_clone, ...), ' +
+            'osd_jail_register method, SYSINIT/VNET_SYSINIT, cloner create/destroy function or ' +
+            'cdevsw entry was found, so no scenario event reaches its functions',
+        );
         w.warnedNoReg = true;
       }
       for (const [k, v] of Object.entries(w.whatIf.facts)) scenario.facts[k] = v;
       for (const [k, v] of Object.entries(scenario.facts)) w.facts[k] = v;
       w.vnets.set('vnet0', { name: 'vnet0', alive: true, attached: false });
       const first = scenario.events.find((e) => e.do !== 'fact');
-      if (first && first.do !== 'kldload') this.runEvent({ do: 'kldload', module: w.vars.module, line: 0, text: `kldload ${w.vars.module} (implicit: the module is loaded before the scenario)` } as LocatedEvent, true);
+      if (first && first.do !== 'kldload')
+        this.runEvent(
+          {
+            do: 'kldload',
+            module: w.vars.module,
+            line: 0,
+            text: `kldload ${w.vars.module} (implicit: the module is loaded before the scenario)`,
+          } as LocatedEvent,
+          true,
+        );
       for (const ev of scenario.events) this.runEvent(ev, false);
     }
     return finishTrace(w, result.path);
@@ -115,26 +173,69 @@ class Simulator implements Sim {
     }
     w.eventIndex = w.events.length;
     w.eventText = ev.text;
-    const rec: TraceEventRecord = { index: w.eventIndex, text: ev.text, scenarioLine: ev.line, firstSeq: w.steps.length + 1, lastSeq: w.steps.length, notes: [], noteAfter: [] };
+    const rec: TraceEventRecord = {
+      index: w.eventIndex,
+      text: ev.text,
+      scenarioLine: ev.line,
+      firstSeq: w.steps.length + 1,
+      lastSeq: w.steps.length,
+      notes: [],
+      noteAfter: [],
+    };
     w.events.push(rec);
-    const note = (s: string) => { rec.notes.push(s); rec.noteAfter.push(w.steps.length); };
+    const note = (s: string) => {
+      rec.notes.push(s);
+      rec.noteAfter.push(w.steps.length);
+    };
     try {
-      if (!w.moduleLoaded && !['kldload', 'jls', 'jail-create', 'jail-remove', 'process-exit'].includes(ev.do)) note(`the module is unloaded: none of this file's functions run`);
-      else switch (ev.do) {
-        case 'jail-create': k.jailCreate(ev.jail, ev.vnet, ev.persist, note); break;
-        case 'jail-remove': { const j = k.jail(ev.jail, note); if (j) k.jailRemove(j, 'jail remove', note); break; }
-        case 'process-exit': { const j = k.jail(ev.jail, note); if (j) k.processExit(j, note); break; }
-        case 'lookup': k.devfsLookup(ev.device, k.optJail(ev.jail, note), note); break;
-        case 'open': k.open(ev.device, k.optJail(ev.jail, note), note); break;
-        case 'close': k.close(ev.device, note); break;
-        case 'ifconfig-create': k.ifconfigCreate(ev.iface, k.optJail(ev.jail, note), note); break;
-        case 'ifconfig-destroy': k.ifconfigDestroy(ev.iface, k.optJail(ev.jail, note), note); break;
-        case 'kldload': k.moduleLoad(ev.module, implicit, note); break;
-        case 'kldunload': k.moduleUnload(ev.module, note); break;
-        case 'jls': k.jls(ev.dying, note); break;
-      }
+      if (!w.moduleLoaded && !['kldload', 'jls', 'jail-create', 'jail-remove', 'process-exit'].includes(ev.do))
+        note(`the module is unloaded: none of this file's functions run`);
+      else
+        switch (ev.do) {
+          case 'jail-create':
+            k.jailCreate(ev.jail, ev.vnet, ev.persist, note);
+            break;
+          case 'jail-remove': {
+            const j = k.jail(ev.jail, note);
+            if (j) k.jailRemove(j, 'jail remove', note);
+            break;
+          }
+          case 'process-exit': {
+            const j = k.jail(ev.jail, note);
+            if (j) k.processExit(j, note);
+            break;
+          }
+          case 'lookup':
+            k.devfsLookup(ev.device, k.optJail(ev.jail, note), note);
+            break;
+          case 'open':
+            k.open(ev.device, k.optJail(ev.jail, note), note);
+            break;
+          case 'close':
+            k.close(ev.device, note);
+            break;
+          case 'ifconfig-create':
+            k.ifconfigCreate(ev.iface, k.optJail(ev.jail, note), note);
+            break;
+          case 'ifconfig-destroy':
+            k.ifconfigDestroy(ev.iface, k.optJail(ev.jail, note), note);
+            break;
+          case 'kldload':
+            k.moduleLoad(ev.module, implicit, note);
+            break;
+          case 'kldunload':
+            k.moduleUnload(ev.module, note);
+            break;
+          case 'jls':
+            k.jls(ev.dying, note);
+            break;
+        }
     } catch (e) {
-      w.problems.push({ severity: 'error', message: `internal error while simulating "${ev.text}": ${(e as Error).message}`, scenarioLine: ev.line });
+      w.problems.push({
+        severity: 'error',
+        message: `internal error while simulating "${ev.text}": ${(e as Error).message}`,
+        scenarioLine: ev.line,
+      });
     }
     rec.lastSeq = w.steps.length;
   }

@@ -19,9 +19,13 @@ export class SourceText {
     this.lineStarts = lineStartsOf(text);
   }
 
-  offsetOf(line: number): number { return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))]; }
+  offsetOf(line: number): number {
+    return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))];
+  }
 
-  lineOf(offset: number): number { return lineIndexAt(this.lineStarts, offset) + 1; }
+  lineOf(offset: number): number {
+    return lineIndexAt(this.lineStarts, offset) + 1;
+  }
 
   /** Lines from..to (inclusive) whose masked text matches `re`. */
   findLines(from: number, to: number, re: RegExp): number[] {
@@ -33,8 +37,9 @@ export class SourceText {
   /** The string a file-scope name stands for: `static const char tunname[] = "tun";`, `#define NAME "x"`. */
   stringConstant(name: string): string | undefined {
     const esc = name.replace(/[^\w]/g, '');
-    const m = new RegExp(`\\b${esc}\\s*(?:\\[\\s*\\])?\\s*=\\s*"([^"\\n]*)"`).exec(this.text)
-      ?? new RegExp(`#\\s*define\\s+${esc}\\s+"([^"\\n]*)"`).exec(this.text);
+    const m =
+      new RegExp(`\\b${esc}\\s*(?:\\[\\s*\\])?\\s*=\\s*"([^"\\n]*)"`).exec(this.text) ??
+      new RegExp(`#\\s*define\\s+${esc}\\s+"([^"\\n]*)"`).exec(this.text);
     return m?.[1];
   }
 
@@ -53,24 +58,44 @@ export function matchParen(s: string, open: number, limit = 20000): number {
   for (let i = open; i < s.length && i < open + limit; i++) {
     const c = s[i];
     if (c === '(') depth++;
-    else if (c === ')') { depth--; if (depth === 0) return i; }
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
   }
   return -1;
 }
-
 
 /** Blank comments and the contents of string and character literals, keeping newlines and offsets. */
 export function maskCommentsAndStrings(text: string): string {
   const out = text.split('');
   let i = 0;
-  const blank = (from: number, to: number) => { for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' '; };
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
   while (i < text.length) {
-    const c = text[i], n = text[i + 1];
-    if (c === '/' && n === '*') { const end = text.indexOf('*/', i + 2); const e = end < 0 ? text.length : end + 2; blank(i, e); i = e; continue; }
-    if (c === '/' && n === '/') { let e = text.indexOf('\n', i); if (e < 0) e = text.length; blank(i, e); i = e; continue; }
+    const c = text[i],
+      n = text[i + 1];
+    if (c === '/' && n === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const e = end < 0 ? text.length : end + 2;
+      blank(i, e);
+      i = e;
+      continue;
+    }
+    if (c === '/' && n === '/') {
+      let e = text.indexOf('\n', i);
+      if (e < 0) e = text.length;
+      blank(i, e);
+      i = e;
+      continue;
+    }
     if (c === '"' || c === "'") {
       let k = i + 1;
-      while (k < text.length && text[k] !== c && text[k] !== '\n') { if (text[k] === '\\') k++; k++; }
+      while (k < text.length && text[k] !== c && text[k] !== '\n') {
+        if (text[k] === '\\') k++;
+        k++;
+      }
       blank(i + 1, k);
       i = k + 1;
       continue;

@@ -120,7 +120,10 @@ export interface TraceResult {
   events: TraceEventRecord[];
   steps: TraceStep[];
   calls: TraceCall[];
-  final: { objects: FinalObject[]; jails: { name: string; state: 'alive' | 'dying' | 'removed'; vnet: boolean; count: number }[] };
+  final: {
+    objects: FinalObject[];
+    jails: { name: string; state: 'alive' | 'dying' | 'removed'; vnet: boolean; count: number }[];
+  };
   verdicts: TraceVerdict[];
   problems: TraceProblem[];
   /** True when every verdict is good. */

@@ -10,7 +10,9 @@ import type { BoundParam, Ctx, InvocationState, SimObject, World } from './world
 export class Bindings {
   constructor(private sim: Sim) {}
 
-  private get w(): World { return this.sim.world; }
+  private get w(): World {
+    return this.sim.world;
+  }
 
   /** Names declared at file scope (outside every function), for `globalRoot`. */
   findGlobals(result: FileResult): void {
@@ -22,7 +24,10 @@ export class Bindings {
       let m: RegExpExecArray | null;
       while ((m = re.exec(l))) this.w.globalNames.add(m[1]);
       const vd = /VNET_DEFINE(?:_STATIC)?\s*\([^,]+,\s*([A-Za-z_]\w*)\s*\)/.exec(l);
-      if (vd) { this.w.globalNames.add(vd[1]); this.w.globalNames.add(`V_${vd[1]}`); }
+      if (vd) {
+        this.w.globalNames.add(vd[1]);
+        this.w.globalNames.add(`V_${vd[1]}`);
+      }
     });
   }
 
@@ -46,7 +51,10 @@ export class Bindings {
         if (ctx.outCdev.obj) return [ctx.outCdev.obj];
         if (forCreate) return [];
         const e = ctx.cdev && !ctx.cdev.freed ? ctx.cdev : undefined;
-        if (e) { ctx.outCdev.obj = e; return [e]; }
+        if (e) {
+          ctx.outCdev.obj = e;
+          return [e];
+        }
       }
       if (param.b === 'ifnet-out' && access === `*${root}` && ctx.outIfnet?.obj) return [ctx.outIfnet.obj];
       if (param.b === 'cred' && access === root && ctx.cred && s.kind === 'ucred') return [ctx.cred];
@@ -56,13 +64,27 @@ export class Bindings {
     }
     if (forCreate) return [];
     const g = this.globalRoot(access);
-    if (g) { const o = this.w.globals.get(access); if (o && !o.freed) return [o]; }
-    const cur = s.kind === 'cdev' ? (ctx.outCdev?.obj ?? ctx.cdev) : s.kind === 'ifnet' ? (ctx.outIfnet?.obj ?? ctx.ifnet) : s.kind === 'ucred' ? ctx.cred : s.kind === 'prison' ? ctx.prison : undefined;
+    if (g) {
+      const o = this.w.globals.get(access);
+      if (o && !o.freed) return [o];
+    }
+    const cur =
+      s.kind === 'cdev'
+        ? (ctx.outCdev?.obj ?? ctx.cdev)
+        : s.kind === 'ifnet'
+          ? (ctx.outIfnet?.obj ?? ctx.ifnet)
+          : s.kind === 'ucred'
+            ? ctx.cred
+            : s.kind === 'prison'
+              ? ctx.prison
+              : undefined;
     if (cur && !cur.freed) return [cur];
     const field = /(?:->|\.)(\w+)$/.exec(access)?.[1];
     const live = this.w.objects.filter((o) => o.kind === s.kind && !o.freed && !o.preexisting);
     if (field) {
-      const byAlias = live.filter((o) => o.aliases.some((a) => a.endsWith(`->${field}`) || a.endsWith(`.${field}`) || a === field));
+      const byAlias = live.filter((o) =>
+        o.aliases.some((a) => a.endsWith(`->${field}`) || a.endsWith(`.${field}`) || a === field),
+      );
       if (byAlias.length === 1) return byAlias;
       if (byAlias.length > 1 && ctx.teardown && s.op === 'destroy') return byAlias.filter((o) => !o.destroyed);
     }
@@ -73,7 +95,11 @@ export class Bindings {
 
   /** Would `bind` find an object (without changing the context's out-parameter)? */
   bindDry(s: Step, ctx: Ctx, params: BoundParam[]): boolean {
-    const icx = { ctx: { ...ctx, outCdev: ctx.outCdev ? { ...ctx.outCdev } : undefined }, local: new Map(), params } as unknown as InvocationState;
+    const icx = {
+      ctx: { ...ctx, outCdev: ctx.outCdev ? { ...ctx.outCdev } : undefined },
+      local: new Map(),
+      params,
+    } as unknown as InvocationState;
     return this.bind(s, icx).length > 0;
   }
 }

@@ -14,7 +14,9 @@ import { MAX_DEPTH, type Ctx, type InvocationState, type Note, type SimObject, t
 export class Invoker {
   constructor(private sim: Sim) {}
 
-  private get w(): World { return this.sim.world; }
+  private get w(): World {
+    return this.sim.world;
+  }
 
   /** Run every function of the file registered for `role`. */
   invokeRole(role: string, ctx: Ctx, note: Note): void {
@@ -27,17 +29,36 @@ export class Invoker {
   /** Run one function of the file: choose a path class, apply its steps and the kernel calls on its lines. */
   invoke(name: string, ctx: Ctx, note: Note): TraceCall | undefined {
     const f = this.w.fn(name);
-    if (!f) { note(`${name}() is not defined in this file`); return undefined; }
-    if (ctx.depth > MAX_DEPTH) { note(`${name}(): calls nested too deep, stopped`); return undefined; }
-    if (ctx.via.filter((v) => v === name).length >= 2) { note(`${name}(): recursion, stopped`); return undefined; }
+    if (!f) {
+      note(`${name}() is not defined in this file`);
+      return undefined;
+    }
+    if (ctx.depth > MAX_DEPTH) {
+      note(`${name}(): calls nested too deep, stopped`);
+      return undefined;
+    }
+    if (ctx.via.filter((v) => v === name).length >= 2) {
+      note(`${name}(): recursion, stopped`);
+      return undefined;
+    }
     const via = [...ctx.via, name];
     const params = this.sim.choice.bindingsOf(name, ctx.role);
     const evalEnv = this.sim.choice.evalEnv(f, ctx, params);
     const { path, reason, conditions } = this.sim.choice.choosePath(f, ctx, params, evalEnv);
     const call: TraceCall = {
-      afterSeq: this.w.steps.length, eventIndex: this.w.eventIndex, function: name, line: f.line,
-      path: path?.id, exitLine: path?.exit.line ?? f.endLine, returns: path?.exit.returnClass, conditions,
-      reason, role: this.w.roleSpec(ctx.role)?.title ?? ctx.role, depth: ctx.depth, via: ctx.via, counts: nameTable(),
+      afterSeq: this.w.steps.length,
+      eventIndex: this.w.eventIndex,
+      function: name,
+      line: f.line,
+      path: path?.id,
+      exitLine: path?.exit.line ?? f.endLine,
+      returns: path?.exit.returnClass,
+      conditions,
+      reason,
+      role: this.w.roleSpec(ctx.role)?.title ?? ctx.role,
+      depth: ctx.depth,
+      via: ctx.via,
+      counts: nameTable(),
     };
     this.w.calls.push(call);
     const touched = new Map<SimObject, number>();
@@ -50,7 +71,10 @@ export class Invoker {
     const actions: Action[] = [];
     let order = 0;
     for (const s of path?.steps ?? []) {
-      if (this.w.whatIf.dropLines.has(s.line)) { note(`what-if: the ${s.call}() at line ${s.line} is left out`); continue; }
+      if (this.w.whatIf.dropLines.has(s.line)) {
+        note(`what-if: the ${s.call}() at line ${s.line} is left out`);
+        continue;
+      }
       actions.push({ line: s.line, order: order++, step: s });
     }
     const seen = new Set<number>();
@@ -64,7 +88,10 @@ export class Invoker {
         if (c.callee === name) continue;
         const inExtra = !lines.includes(line);
         const calleeFn = this.w.fn(c.callee);
-        if (this.w.env.kernelCalls[c.callee] || (calleeFn && !summarized.has(c.callee) && (!inExtra || calleeFn.quiet))) {
+        if (
+          this.w.env.kernelCalls[c.callee] ||
+          (calleeFn && !summarized.has(c.callee) && (!inExtra || calleeFn.quiet))
+        ) {
           if (this.w.whatIf.dropLines.has(line)) continue;
           actions.push({ line, order: 1000 + order++, call: c });
         }
@@ -95,11 +122,23 @@ export class Invoker {
       while (k < src.masked.length && /\s/.test(src.masked[k])) k++;
       let end: number;
       if (src.masked[k] === '{') {
-        let depth = 0; end = -1;
-        for (let i = k; i < src.masked.length; i++) { const c = src.masked[i]; if (c === '{') depth++; else if (c === '}') { depth--; if (depth === 0) { end = i; break; } } }
+        let depth = 0;
+        end = -1;
+        for (let i = k; i < src.masked.length; i++) {
+          const c = src.masked[i];
+          if (c === '{') depth++;
+          else if (c === '}') {
+            depth--;
+            if (depth === 0) {
+              end = i;
+              break;
+            }
+          }
+        }
         if (end < 0) continue;
       } else end = src.masked.indexOf(';', k);
-      const from = src.lineOf(close), to = Math.min(src.lineOf(end), f.endLine);
+      const from = src.lineOf(close),
+        to = Math.min(src.lineOf(end), f.endLine);
       for (let x = from; x <= to; x++) if (!on.has(x)) out.push(x);
     }
     return out;
@@ -115,7 +154,8 @@ export class Invoker {
   /** Lines of a function without path classes; with a known switch value, only its case. */
   private bodyLines(f: FunctionResult, ctx: Ctx): number[] {
     const { src } = this.w;
-    const from = this.bodyStart(f) + 0, to = f.endLine;
+    const from = this.bodyStart(f) + 0,
+      to = f.endLine;
     const lines: number[] = [];
     const excluded = new Set<number>();
     if (ctx.value) {
@@ -124,7 +164,10 @@ export class Invoker {
       const depthAt: number[] = [];
       for (let l = from; l <= to; l++) {
         depthAt[l] = depth;
-        for (const ch of src.maskedLines[l - 1] ?? '') { if (ch === '{') depth++; else if (ch === '}') depth--; }
+        for (const ch of src.maskedLines[l - 1] ?? '') {
+          if (ch === '{') depth++;
+          else if (ch === '}') depth--;
+        }
       }
       const hasCase = src.findLines(from, to, new RegExp(`\\bcase\\s+${ctx.value}\\s*:`)).length > 0;
       if (hasCase) {
@@ -151,10 +194,17 @@ export class Invoker {
           // the name passed is the device just made, when there is one
           const made = ctx.outCdev?.obj ?? ctx.cdev;
           const name = made?.name ?? ctx.deviceName ?? ctx.lookupName ?? this.w.vars.device;
-          this.sim.cloners.cloneCreate(name, { ...ctx, via, depth: ctx.depth + 1, deviceName: name, cdev: made }, note, line);
+          this.sim.cloners.cloneCreate(
+            name,
+            { ...ctx, via, depth: ctx.depth + 1, deviceName: name, cdev: made },
+            note,
+            line,
+          );
           return;
         }
-        case 'clone-detach': this.sim.cloners.cloneDetach({ ...ctx, via, depth: ctx.depth + 1 }, note, line); return;
+        case 'clone-detach':
+          this.sim.cloners.cloneDetach({ ...ctx, via, depth: ctx.depth + 1 }, note, line);
+          return;
         case 'clone-destroy': {
           const name = ctx.deviceName ?? ctx.lookupName;
           const iface = this.w.ifaces.find((i) => i.name === name);
@@ -165,17 +215,33 @@ export class Invoker {
         case 'cloner-attach': {
           const v = ctx.vnet ?? this.w.vnets.get('vnet0');
           if (v) v.attached = true;
-          note(`${f.name}() line ${line}: ${callee} attaches the cloner in ${v?.name === 'vnet0' || !v ? 'the host VNET' : `the VNET of jail ${v.name}`}`);
+          note(`${f.name}() line ${line}: ${callee} attaches the cloner in ${this.w.vnetWords(v)}`);
           return;
         }
         case 'cdevpriv': {
           const dtor = args[spec.arg ?? 1]?.replace(/^&/, '').trim();
-          if (ctx.openFile && dtor && this.w.fn(dtor)) { ctx.openFile.dtor = dtor; note(`${f.name}() line ${line}: ${dtor}() will run when the file is closed`); }
+          if (ctx.openFile && dtor && this.w.fn(dtor)) {
+            ctx.openFile.dtor = dtor;
+            note(`${f.name}() line ${line}: ${dtor}() will run when the file is closed`);
+          }
           return;
         }
       }
     }
     // an in-file function whose effect the analyser did not fold into this path: run it too
-    this.invoke(callee, { ...ctx, via: ctx.via.concat(), depth: ctx.depth + 1, role: 'helper', inv: this.w.newInv(ctx.inv), outCdev: undefined, outIfnet: undefined, wantDevice: false }, note);
+    this.invoke(
+      callee,
+      {
+        ...ctx,
+        via: ctx.via.concat(),
+        depth: ctx.depth + 1,
+        role: 'helper',
+        inv: this.w.newInv(ctx.inv),
+        outCdev: undefined,
+        outIfnet: undefined,
+        wantDevice: false,
+      },
+      note,
+    );
   }
 }

@@ -10,12 +10,18 @@ import type { FunctionResult, PathClass } from '../../analysis/result';
 import type { Sim } from './sim';
 import type { BoundParam, Ctx, World } from './world';
 
-export interface Choice { path?: PathClass; reason: string; conditions: string[] }
+export interface Choice {
+  path?: PathClass;
+  reason: string;
+  conditions: string[];
+}
 
 export class PathChoice {
   constructor(private sim: Sim) {}
 
-  private get w(): World { return this.sim.world; }
+  private get w(): World {
+    return this.sim.world;
+  }
 
   /** The parameters of `fname` and what the kernel passes for each when it calls it in `role`. */
   bindingsOf(fname: string, role: string): BoundParam[] {
@@ -36,14 +42,31 @@ export class PathChoice {
       if (!p.name) continue;
       names.add(p.name);
       switch (b) {
-        case 'cdev-out': known.set(`*${p.name}`, { zero: !ctx.outCdev?.obj }); known.set(p.name, { zero: !ctx.outCdev }); break;
-        case 'ifnet-out': known.set(p.name, { zero: !ctx.outIfnet }); break;
-        case 'cred': known.set(p.name, { zero: !ctx.cred }); break;
-        case 'cdev': known.set(p.name, { zero: !ctx.cdev }); break;
-        case 'ifnet': if (ctx.ifnet) known.set(p.name, { zero: false }); break;
-        case 'prison': known.set(p.name, { zero: !ctx.prison }); break;
-        case 'name': known.set(p.name, { zero: ctx.lookupName === undefined }); break;
-        case 'value': if (ctx.value) known.set(p.name, { equals: ctx.value }); break;
+        case 'cdev-out':
+          known.set(`*${p.name}`, { zero: !ctx.outCdev?.obj });
+          known.set(p.name, { zero: !ctx.outCdev });
+          break;
+        case 'ifnet-out':
+          known.set(p.name, { zero: !ctx.outIfnet });
+          break;
+        case 'cred':
+          known.set(p.name, { zero: !ctx.cred });
+          break;
+        case 'cdev':
+          known.set(p.name, { zero: !ctx.cdev });
+          break;
+        case 'ifnet':
+          if (ctx.ifnet) known.set(p.name, { zero: false });
+          break;
+        case 'prison':
+          known.set(p.name, { zero: !ctx.prison });
+          break;
+        case 'name':
+          known.set(p.name, { zero: ctx.lookupName === undefined });
+          break;
+        case 'value':
+          if (ctx.value) known.set(p.name, { equals: ctx.value });
+          break;
       }
     }
     const caseLabels = new Set<string>();
@@ -54,20 +77,38 @@ export class PathChoice {
     let deviceExists: boolean | undefined;
     if (ctx.cdev && !ctx.cdev.freed && !ctx.cdev.destroyed) deviceExists = true;
     else if (ctx.deviceName) deviceExists = !!this.w.liveCdev(ctx.deviceName);
-    return { facts: this.w.facts, params: known, paramNames: names, lookupName: ctx.lookupName, deviceExists, fileFunctions: new Set(this.w.roles.functions.keys()), rules: this.w.env.conditionRules, src: this.w.src, caseLabels };
+    return {
+      facts: this.w.facts,
+      params: known,
+      paramNames: names,
+      lookupName: ctx.lookupName,
+      deviceExists,
+      fileFunctions: new Set(this.w.roles.functions.keys()),
+      rules: this.w.env.conditionRules,
+      src: this.w.src,
+      caseLabels,
+    };
   }
 
   choosePath(f: FunctionResult, ctx: Ctx, params: BoundParam[], env: EvalEnv): Choice {
-    if (!f.paths.length) return { reason: f.quiet ? 'touches no counted object; the kernel calls on its lines run' : 'no path classes', conditions: [] };
+    if (!f.paths.length)
+      return {
+        reason: f.quiet ? 'touches no counted object; the kernel calls on its lines run' : 'no path classes',
+        conditions: [],
+      };
     const outParam = params.find((x) => x.b === 'cdev-out')?.p.name;
     let best: { path: PathClass; score: number; why: string[]; hard: boolean } | undefined;
     for (const path of f.paths) {
-      let score = 0, hard = false;
+      let score = 0,
+        hard = false;
       const why: string[] = [];
       for (const c of path.conditions) {
         const r = readCondition(c, env);
         if (!r) continue;
-        if (r.value) { score += r.weight; if (r.weight >= 3) why.push(`${c} (${r.why})`); } else {
+        if (r.value) {
+          score += r.weight;
+          if (r.weight >= 3) why.push(`${c} (${r.why})`);
+        } else {
           score -= 2 * r.weight;
           if (r.weight >= 100) hard = true;
         }
@@ -75,18 +116,34 @@ export class PathChoice {
       const success = this.w.env.successReturns.includes(path.exit.returnClass);
       if (ctx.wantDevice && outParam) {
         const d = path.deltas.find((x) => x.object === `*${outParam}`);
-        const gives = !!d && d.delta > 0 || path.steps.some((s) => s.object === `*${outParam}` && (s.op === 'create' || s.op === 'acquire'));
-        if (gives) { score += 8; why.push('it returns a device, which the lookup wants'); }
+        const gives =
+          (!!d && d.delta > 0) ||
+          path.steps.some((s) => s.object === `*${outParam}` && (s.op === 'create' || s.op === 'acquire'));
+        if (gives) {
+          score += 8;
+          why.push('it returns a device, which the lookup wants');
+        }
       } else {
         score += success ? 2 : -2;
       }
       score += 0.5 * path.steps.filter((s) => s.op === 'create').length;
       // a path whose objects do not exist here is unlikely (a teardown loop with nothing left to tear down)
-      const unbound = path.steps.filter((s) => (s.op === 'destroy' || s.op === 'release') && !this.sim.bindings.bindDry(s, ctx, params)).length;
+      const unbound = path.steps.filter(
+        (s) => (s.op === 'destroy' || s.op === 'release') && !this.sim.bindings.bindDry(s, ctx, params),
+      ).length;
       score -= 3 * unbound;
-      if (!best || (best.hard && !hard) || (best.hard === hard && score > best.score)) best = { path, score, why, hard };
+      if (!best || (best.hard && !hard) || (best.hard === hard && score > best.score))
+        best = { path, score, why, hard };
     }
     const p = best!.path;
-    return { path: p, reason: best!.why.length ? best!.why.join('; ') : (p.conditions.length ? 'the most likely path (no fact decides)' : 'its only kind of path'), conditions: p.conditions };
+    return {
+      path: p,
+      reason: best!.why.length
+        ? best!.why.join('; ')
+        : p.conditions.length
+          ? 'the most likely path (no fact decides)'
+          : 'its only kind of path',
+      conditions: p.conditions,
+    };
   }
 }

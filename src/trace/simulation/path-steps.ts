@@ -10,7 +10,9 @@ import { MAX_DEPTH, type Ctx, type InvocationState, type World } from './world';
 export class PathSteps {
   constructor(private sim: Sim) {}
 
-  private get w(): World { return this.sim.world; }
+  private get w(): World {
+    return this.sim.world;
+  }
 
   applyStep(s: Step, icx: InvocationState): void {
     const { ctx, f, path, local, touched, note } = icx;
@@ -43,7 +45,12 @@ export class PathSteps {
         const name = ctx.deviceName ?? ctx.lookupName ?? `${s.kind}`;
         o = this.sim.counts.newObject(s.kind, name);
         o.createdBy = { function: f.name, line: s.line };
-        o.owner = ctx.vnet && ctx.vnet.name !== 'vnet0' ? `jail ${ctx.vnet.name}` : ctx.jail ? `jail ${ctx.jail.name}` : undefined;
+        o.owner =
+          ctx.vnet && ctx.vnet.name !== 'vnet0'
+            ? `jail ${ctx.vnet.name}`
+            : ctx.jail
+              ? `jail ${ctx.jail.name}`
+              : undefined;
       }
       local.set(s.object, o);
       const root = /^[*&(\s]*([A-Za-z_]\w*)/.exec(s.object)?.[1];
@@ -57,15 +64,38 @@ export class PathSteps {
       const before = o.count;
       const n = Math.max(1, s.delta);
       o.count += n;
-      o.holders.push({ type: 'existence', label: `existence (${s.call} at line ${s.line})`, fn: f.name, line: s.line, call: s.call, inv: ctx.inv });
-      for (let i = 1; i < n; i++) o.holders.push({ type: 'ref', label: `${s.note ? `${s.note} (${s.call})` : s.call} at line ${s.line} in ${f.name}`, fn: f.name, call: s.call, line: s.line, inv: ctx.inv });
-      this.sim.counts.record(o, before, 'create', s.call, { fn: f.name, line: s.line, via: ctx.via, note: s.note, path: path?.id });
+      o.holders.push({
+        type: 'existence',
+        label: `existence (${s.call} at line ${s.line})`,
+        fn: f.name,
+        line: s.line,
+        call: s.call,
+        inv: ctx.inv,
+      });
+      for (let i = 1; i < n; i++)
+        o.holders.push({
+          type: 'ref',
+          label: `${s.note ? `${s.note} (${s.call})` : s.call} at line ${s.line} in ${f.name}`,
+          fn: f.name,
+          call: s.call,
+          line: s.line,
+          inv: ctx.inv,
+        });
+      this.sim.counts.record(o, before, 'create', s.call, {
+        fn: f.name,
+        line: s.line,
+        via: ctx.via,
+        note: s.note,
+        path: path?.id,
+      });
       // a new cdev keeps its creator's credential
       const spec = this.w.env.kinds[s.kind];
       const hf = spec?.holdsFromCreator;
       if (hf && hf.when === 'creator-has-credential' && hf.kind === 'ucred') {
         const credParam = icx.params.find((x) => x.b === 'cred');
-        const nullCred = path?.paramConditions.some((c) => credParam && new RegExp(`^${credParam.p.name}\\s*==\\s*NULL$`).test(c));
+        const nullCred = path?.paramConditions.some(
+          (c) => credParam && new RegExp(`^${credParam.p.name}\\s*==\\s*NULL$`).test(c),
+        );
         if (credParam && ctx.cred && !ctx.cred.freed && !nullCred) {
           if (!touched.has(ctx.cred)) touched.set(ctx.cred, ctx.cred.count);
           this.sim.counts.holdObject(o, ctx.cred, hf.call, hf.note, f.name, s.line, ctx.via, ctx.inv);
@@ -80,7 +110,19 @@ export class PathSteps {
     }
     for (const o of objs) {
       local.set(s.object, o);
-      this.sim.counts.apply(o, s.delta, s.op as 'acquire' | 'release' | 'destroy', s.call, ctx, f.name, s.line, path?.id, s.note, touched, icx.path?.deltas.find((d) => d.object === s.object)?.transferred);
+      this.sim.counts.apply(
+        o,
+        s.delta,
+        s.op as 'acquire' | 'release' | 'destroy',
+        s.call,
+        ctx,
+        f.name,
+        s.line,
+        path?.id,
+        s.note,
+        touched,
+        icx.path?.deltas.find((d) => d.object === s.object)?.transferred,
+      );
     }
     this.lostInSummary(s, icx);
   }
@@ -97,12 +139,33 @@ export class PathSteps {
     const params = this.sim.choice.bindingsOf(callee.name, 'helper');
     const cctx: Ctx = { ...icx.ctx, role: 'helper', outCdev: undefined, outIfnet: undefined, wantDevice: false };
     const { path } = this.sim.choice.choosePath(callee, cctx, params, this.sim.choice.evalEnv(callee, cctx, params));
-    const lost = (path?.steps ?? []).filter((x) => !kinds.has(x.kind) && (x.op === 'acquire' || x.op === 'release' || x.op === 'destroy'));
+    const lost = (path?.steps ?? []).filter(
+      (x) => !kinds.has(x.kind) && (x.op === 'acquire' || x.op === 'release' || x.op === 'destroy'),
+    );
     for (const x of lost) {
-      const sub: InvocationState = { ...icx, f: callee, path, params, ctx: { ...cctx, via: [...icx.ctx.via, callee.name] }, local: new Map() };
+      const sub: InvocationState = {
+        ...icx,
+        f: callee,
+        path,
+        params,
+        ctx: { ...cctx, via: [...icx.ctx.via, callee.name] },
+        local: new Map(),
+      };
       const objs = this.sim.bindings.bind(x, sub);
       if (!objs.length) continue;
-      for (const o of objs) this.sim.counts.apply(o, x.delta, x.op as 'acquire' | 'release' | 'destroy', x.call, sub.ctx, callee.name, x.line, path?.id, x.note ?? `in ${callee.name}(), called at line ${s.line}`, icx.touched);
+      for (const o of objs)
+        this.sim.counts.apply(
+          o,
+          x.delta,
+          x.op as 'acquire' | 'release' | 'destroy',
+          x.call,
+          sub.ctx,
+          callee.name,
+          x.line,
+          path?.id,
+          x.note ?? `in ${callee.name}(), called at line ${s.line}`,
+          icx.touched,
+        );
     }
   }
 }

@@ -43,13 +43,40 @@ export interface SimObject {
   outlived?: string;
 }
 
-export interface Vnet { name: string; alive: boolean; attached: boolean }
-export interface Iface { name: string; vnet: string; cdev?: SimObject; ifnet?: SimObject; createFn: string; group?: string }
-export interface Jail { name: string; vnet: boolean; persist: boolean; state: 'alive' | 'dying' | 'removed'; processes: number; prison: SimObject; cred?: SimObject; removeRan: string[] }
-export interface OpenFile { device: string; cdev: SimObject; dtor?: string; holder?: Holder }
+export interface Vnet {
+  name: string;
+  alive: boolean;
+  attached: boolean;
+}
+export interface Iface {
+  name: string;
+  vnet: string;
+  cdev?: SimObject;
+  ifnet?: SimObject;
+  createFn: string;
+  group?: string;
+}
+export interface Jail {
+  name: string;
+  vnet: boolean;
+  persist: boolean;
+  state: 'alive' | 'dying' | 'removed';
+  processes: number;
+  prison: SimObject;
+  cred?: SimObject;
+  removeRan: string[];
+}
+export interface OpenFile {
+  device: string;
+  cdev: SimObject;
+  dtor?: string;
+  holder?: Holder;
+}
 
 /** Where a function called with an out-parameter (struct cdev **) leaves its object. */
-export interface Slot { obj?: SimObject }
+export interface Slot {
+  obj?: SimObject;
+}
 
 /** What the kernel (or the calling function) hands one invocation of a function of the file. */
 export interface Ctx {
@@ -76,7 +103,10 @@ export interface Ctx {
 }
 
 /** A parameter of a function of the file and what the kernel passes for it. */
-export interface BoundParam { p: Param; b: ParamBinding }
+export interface BoundParam {
+  p: Param;
+  b: ParamBinding;
+}
 
 /** One running function of the file: its chosen path and the objects its access paths name. */
 export interface InvocationState {
@@ -123,11 +153,19 @@ export class World {
   private nextInv = 1;
   private callsByLine = new Map<FunctionResult, Map<number, CallSite[]>>();
 
-  constructor(readonly env: EnvironmentModel, readonly src: SourceText, readonly whatIf: WhatIf) {}
+  constructor(
+    readonly env: EnvironmentModel,
+    readonly src: SourceText,
+    readonly whatIf: WhatIf,
+  ) {}
 
-  fn(name: string): FunctionResult | undefined { return this.roles.functions.get(name); }
+  fn(name: string): FunctionResult | undefined {
+    return this.roles.functions.get(name);
+  }
 
-  roleSpec(id: string): RoleSpec | undefined { return this.env.roles.find((r) => r.id === id); }
+  roleSpec(id: string): RoleSpec | undefined {
+    return this.env.roles.find((r) => r.id === id);
+  }
 
   /** The calls of `f` whose callee is on `line`, in the order written. */
   callsOn(f: FunctionResult, line: number): CallSite[] {
@@ -140,11 +178,16 @@ export class World {
     return byLine.get(line) ?? [];
   }
 
-  /** A step's place in words (TraceStep.where): the function of the file and its line, and who acted when the kernel did. */
+  /** A step's place in words (TraceStep.where): the file's function and line, and who acted if the kernel did. */
   placeOf(fn: string, line: number, kernel: boolean): string {
     if (line <= 0) return kernel && fn !== 'kernel' ? `${fn} (kernel)` : fn;
     if (!kernel) return `${fn}() line ${line}`;
     return `${this.fn(fn) ? 'kernel' : fn}, at ${this.functionAt(line) ?? fn}() line ${line}`;
+  }
+
+  /** "the host VNET", "the VNET of jail test". */
+  vnetWords(v: Vnet | undefined): string {
+    return !v || v.name === 'vnet0' ? 'the host VNET' : `the VNET of jail ${v.name}`;
   }
 
   /** The function of the file whose definition holds `line`. */
@@ -163,9 +206,13 @@ export class World {
   /** `root` and every invocation under it. */
   subtree(root: number): Set<number> {
     const out = new Set<number>([root]);
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
       changed = false;
-      for (const [k, p] of this.invParent) if (out.has(p) && !out.has(k)) { out.add(k); changed = true; }
+      for (const [k, p] of this.invParent)
+        if (out.has(p) && !out.has(k)) {
+          out.add(k);
+          changed = true;
+        }
     }
     return out;
   }
@@ -181,15 +228,23 @@ export class World {
   }
 
   /** A device or interface name without its unit number ("tun0" -> "tun"). */
-  base(name: string): string { return name.replace(/\d+$/, ''); }
+  base(name: string): string {
+    return name.replace(/\d+$/, '');
+  }
 
-  hasUnit(name: string): boolean { return /\d$/.test(name); }
+  hasUnit(name: string): boolean {
+    return /\d$/.test(name);
+  }
 
   /** The first unit of `base` no live device or interface has. */
   freeUnit(base: string): string {
     for (let u = 0; u < 10000; u++) {
       const n = `${base}${u}`;
-      if (!this.objects.some((o) => o.name === n && !o.freed && !(o.destroyed && o.kind === 'cdev')) && !this.ifaces.some((i) => i.name === n)) return n;
+      if (
+        !this.objects.some((o) => o.name === n && !o.freed && !(o.destroyed && o.kind === 'cdev')) &&
+        !this.ifaces.some((i) => i.name === n)
+      )
+        return n;
     }
     return `${base}0`;
   }
