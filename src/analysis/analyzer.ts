@@ -283,7 +283,10 @@ export class Analyzer {
       resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
     }
-    if (this.opts.callSites) resultsByIndex.forEach((r, i) => { resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), { text: src, masked: doc.pre.masked }); });
+    if (this.opts.callSites) {
+      const texts = { text: src, masked: doc.pre.masked };
+      resultsByIndex.forEach((r, i) => { resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts); });
+    }
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));

@@ -91,7 +91,7 @@ export interface FunctionResult {
   calls?: CallSite[];
 }
 
-/** A parameter as declared: `struct cdev **dev` is {name: "dev", type: "struct cdev **"}; an unnamed one has name "". */
+/** A parameter as declared: `struct cdev **dev` is {name: "dev", type: "struct cdev **"}; unnamed, its name is "". */
 export interface Parameter { name: string; type: string }
 
 /** A call of a named function or function-like macro: its line (the callee's), and each argument as written. */
