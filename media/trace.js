@@ -1,8 +1,7 @@
 // The lifecycle trace webview. Plain script, no remote content; the extension sends
 // {type: 'trace', state} and {type: 'select', seq}; the view sends reveal/export/whatIf
 // requests and reports what it rendered ({type: 'rendered'}) for the end-to-end tests.
-(function () {
-  'use strict';
+(() => {
   const vscode = acquireVsCodeApi();
   const app = document.getElementById('app');
   let state = vscode.getState() || undefined;
@@ -26,7 +25,9 @@
     return e;
   }
 
-  function save() { vscode.setState(state); }
+  function save() {
+    vscode.setState(state);
+  }
 
   function reveal(seq, focusEditor) {
     vscode.postMessage({ type: 'reveal', seq, focusEditor: !!focusEditor });
@@ -41,31 +42,46 @@
     for (const r of document.querySelectorAll('.rl-step-row.current')) r.classList.remove('current');
     for (const c of document.querySelectorAll('.rl-timeline .rl-point.rl-current')) c.classList.remove('rl-current');
     const row = document.querySelector(`.rl-step-row[data-seq="${seq}"]`);
-    if (row) { row.classList.add('current'); row.scrollIntoView({ block: 'nearest' }); }
+    if (row) {
+      row.classList.add('current');
+      row.scrollIntoView({ block: 'nearest' });
+    }
     const pt = document.querySelector(`.rl-timeline .rl-step[data-seq="${seq}"] .rl-point`);
     if (pt) pt.classList.add('rl-current');
     const g = document.querySelector(`.rl-timeline .rl-step[data-seq="${seq}"]`);
-    if (g && g.scrollIntoView) g.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    if (g?.scrollIntoView) g.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     report();
   }
 
   function report() {
     const v = document.querySelector('.rl-verdict');
-    vscode.postMessage({ type: 'rendered', verdict: v ? v.textContent : '', steps: document.querySelectorAll('.rl-step-row').length, current: state && state.current });
+    const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent);
+    vscode.postMessage({
+      type: 'rendered',
+      verdict: v ? v.textContent : '',
+      steps: document.querySelectorAll('.rl-step-row').length,
+      current: state?.current,
+      verdicts: texts('.rl-verdicts li'),
+      where: texts('.rl-step-row td:last-child'),
+      buttons: texts('.rl-actions button'),
+      eventLabels: texts('.rl-event-label'),
+    });
   }
 
   function svgNode(svgText) {
     // the SVG is made by the extension from the trace (escaped text, no scripts)
     const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
     const root = doc.documentElement;
-    if (!root || root.nodeName !== 'svg') return el('p', { class: 'rl-muted' }, 'no timeline');
+    if (root?.nodeName !== 'svg') return el('p', { class: 'rl-muted' }, 'no timeline');
     return document.importNode(root, true);
   }
 
   function render() {
     app.textContent = '';
-    if (!state || !state.trace) {
-      app.append(el('p', { class: 'rl-empty' }, 'Run ', el('b', null, 'Refcount Lens: Run Lifecycle Trace'), ' on a C file.'));
+    if (!state?.trace) {
+      app.append(
+        el('p', { class: 'rl-empty' }, 'Run ', el('b', null, 'Refcount Lens: Run Lifecycle Trace'), ' on a C file.'),
+      );
       report();
       return;
     }
@@ -73,33 +89,119 @@
     const file = t.file.split(/[\\/]/).pop();
 
     // verdict first
-    app.append(el('header', { class: 'rl-head' },
-      el('div', { class: `rl-verdict ${t.ok ? 'ok' : 'bad'}`, role: 'status' }, (t.ok ? '✓ ' : '✗ ') + t.summary),
-      el('div', { class: 'rl-meta' },
-        el('span', { class: 'rl-scenario' }, t.scenario), ' over ', el('code', null, file),
-        t.whatIf.length ? el('span', { class: 'rl-badge' }, 'what-if: ' + t.whatIf.join(', ')) : null,
-        t.description ? el('div', { class: 'rl-muted' }, t.description) : null,
-        el('div', { class: 'rl-muted' }, 'facts: ' + Object.entries(t.facts).map(([k, v]) => `${k}: ${v}`).join(', ')),
+    app.append(
+      el(
+        'header',
+        { class: 'rl-head' },
+        el('div', { class: `rl-verdict ${t.ok ? 'ok' : 'bad'}`, role: 'status' }, (t.ok ? '✓ ' : '✗ ') + t.summary),
+        el(
+          'div',
+          { class: 'rl-meta' },
+          el('span', { class: 'rl-scenario' }, t.scenario),
+          ' over ',
+          el('code', null, file),
+          t.whatIf.length
+            ? el(
+                'span',
+                { class: 'rl-badge', title: t.whatIf.join(', ') },
+                'what-if: ' + (state.whatIfLabels || t.whatIf).join(', '),
+              )
+            : null,
+          t.description ? el('div', { class: 'rl-muted' }, t.description) : null,
+          el(
+            'div',
+            { class: 'rl-muted' },
+            'facts: ' +
+              Object.entries(t.facts)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(', '),
+          ),
+        ),
+        el(
+          'div',
+          { class: 'rl-actions' },
+          el('button', { type: 'button', title: 'Previous step (Ctrl+Alt+[)', onclick: () => move(-1) }, '◀ Step'),
+          el('button', { type: 'button', title: 'Next step (Ctrl+Alt+])', onclick: () => move(1) }, 'Step ▶'),
+          ...whatIfs.map((w) =>
+            t.whatIf.includes(w.id)
+              ? el(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary',
+                    onclick: () => vscode.postMessage({ type: 'whatIf', id: 'none' }),
+                  },
+                  'Run without what-if',
+                )
+              : el(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary',
+                    title: w.title,
+                    onclick: () => vscode.postMessage({ type: 'whatIf', id: w.id }),
+                  },
+                  w.label,
+                ),
+          ),
+          el(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'rerun' }) },
+            'Run again',
+          ),
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: () => vscode.postMessage({ type: 'export', format: 'sarif' }),
+            },
+            'Export SARIF',
+          ),
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: () => vscode.postMessage({ type: 'export', format: 'html' }),
+            },
+            'Export HTML',
+          ),
+        ),
       ),
-      el('div', { class: 'rl-actions' },
-        el('button', { type: 'button', title: 'Previous step (Ctrl+Alt+[)', onclick: () => move(-1) }, '◀ Step'),
-        el('button', { type: 'button', title: 'Next step (Ctrl+Alt+])', onclick: () => move(1) }, 'Step ▶'),
-        ...whatIfs.map((w) => t.whatIf.includes(w.id)
-          ? el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'whatIf', id: 'none' }) }, 'Run without what-if')
-          : el('button', { type: 'button', class: 'secondary', title: w.title, onclick: () => vscode.postMessage({ type: 'whatIf', id: w.id }) }, 'What if: ' + w.id)),
-        el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'rerun' }) }, 'Run again'),
-        el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'export', format: 'sarif' }) }, 'Export SARIF'),
-        el('button', { type: 'button', class: 'secondary', onclick: () => vscode.postMessage({ type: 'export', format: 'html' }) }, 'Export HTML'),
-      ),
-    ));
+    );
 
-    const bad = t.verdicts.filter((v) => !v.good);
-    if (t.verdicts.length > 1 || bad.length) {
-      app.append(el('ul', { class: 'rl-verdicts' }, t.verdicts.map((v) => el('li', { class: v.good ? 'ok' : 'bad' }, el('b', null, v.subject + ': ' + v.state), ' — ' + v.reason))));
+    // the verdicts the summary above does not already say
+    const more = t.verdicts.filter((v) => !t.summary.includes(v.reason));
+    if (more.length) {
+      app.append(
+        el(
+          'ul',
+          { class: 'rl-verdicts' },
+          more.map((v) =>
+            el(
+              'li',
+              { class: v.good ? 'ok' : 'bad', title: `${v.subject}: ${v.state}` },
+              el('span', { class: 'rl-mark' }, v.good ? '✓' : '✗'),
+              ' ' + v.reason,
+            ),
+          ),
+        ),
+      );
     }
     if (t.problems.length) {
-      app.append(el('section', { class: 'rl-problems' }, el('h2', null, 'Problems'),
-        el('ul', null, t.problems.map((p) => el('li', { class: p.severity }, p.severity + ': ' + p.message)))));
+      app.append(
+        el(
+          'section',
+          { class: 'rl-problems' },
+          el('h2', null, 'Problems'),
+          el(
+            'ul',
+            null,
+            t.problems.map((p) => el('li', { class: p.severity }, p.severity + ': ' + p.message)),
+          ),
+        ),
+      );
     }
 
     // timeline
@@ -107,8 +209,8 @@
     const box = el('div', { class: 'rl-timeline-box' });
     box.append(svgNode(state.svg || ''));
     box.addEventListener('click', (e) => {
-      const g = e.target && e.target.closest ? e.target.closest('.rl-step') : null;
-      if (g && g.dataset.seq) reveal(Number(g.dataset.seq), false);
+      const g = e.target?.closest ? e.target.closest('.rl-step') : null;
+      if (g?.dataset.seq) reveal(Number(g.dataset.seq), false);
     });
     tl.append(box);
     app.append(tl);
@@ -116,30 +218,93 @@
     // steps, by event
     const steps = el('section', { class: 'rl-section' }, el('h2', null, `Steps (${t.steps.length})`));
     const table = el('table', { class: 'rl-steps' });
-    table.append(el('thead', null, el('tr', null, el('th', null, '#'), el('th', null, 'object'), el('th', null, 'count'), el('th', null, 'call'), el('th', null, 'where'))));
+    table.append(
+      el(
+        'thead',
+        null,
+        el(
+          'tr',
+          null,
+          el('th', null, '#'),
+          el('th', null, 'object'),
+          el('th', null, 'count'),
+          el('th', null, 'call'),
+          el('th', null, 'where'),
+        ),
+      ),
+    );
     const tbody = el('tbody');
     for (const e of t.events) {
       const evSteps = t.steps.filter((s) => s.eventIndex === e.index);
       const calls = t.calls.filter((c) => c.eventIndex === e.index && c.path !== undefined);
-      const details = el('details', { class: 'rl-notes' }, el('summary', null, `${e.notes.length} note${e.notes.length === 1 ? '' : 's'}, ${calls.length} path${calls.length === 1 ? '' : 's'} chosen`),
-        el('ul', null,
-          calls.map((c) => el('li', null, el('code', null, `${'  '.repeat(c.depth)}${c.function}()`), ` path #${c.path}: ${c.reason}`)),
-          e.notes.map((n) => el('li', { class: 'rl-muted' }, n))));
-      tbody.append(el('tr', { class: 'rl-event-row' }, el('td', { colspan: 5 }, el('span', { class: 'rl-event-text' }, e.text), (e.notes.length || calls.length) ? details : null)));
+      const heading = [
+        e.notes.length ? `${e.notes.length} note${e.notes.length === 1 ? '' : 's'}` : '',
+        calls.length ? `${calls.length} function${calls.length === 1 ? '' : 's'} of the file run` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const details = el(
+        'details',
+        { class: 'rl-notes' },
+        el('summary', null, heading),
+        el(
+          'ul',
+          null,
+          calls.map((c) =>
+            el('li', null, el('code', null, `${'  '.repeat(c.depth)}${c.function}()`), ` path #${c.path}: ${c.reason}`),
+          ),
+          e.notes.map((n) => el('li', { class: 'rl-muted' }, n)),
+        ),
+      );
+      tbody.append(
+        el(
+          'tr',
+          { class: 'rl-event-row' },
+          el(
+            'td',
+            { colspan: 5 },
+            el('span', { class: 'rl-event-text' }, e.text),
+            e.notes.length || calls.length ? details : null,
+          ),
+        ),
+      );
       for (const s of evSteps) {
-        const where = s.line > 0
-          ? el('a', { href: '#', class: 'rl-link', title: `${s.via.join(' › ')}`, onclick: (ev) => { ev.preventDefault(); reveal(s.seq, true); } }, `${s.function}${s.kernel ? '' : '()'}:${s.line}`)
-          : el('span', { class: 'rl-muted', title: s.via.join(' › ') }, s.function + ' (kernel)');
+        const where =
+          s.line > 0
+            ? el(
+                'a',
+                {
+                  href: '#',
+                  class: 'rl-link',
+                  title: s.via.join(' › '),
+                  onclick: (ev) => {
+                    ev.preventDefault();
+                    reveal(s.seq, true);
+                  },
+                },
+                s.where,
+              )
+            : el('span', { class: 'rl-muted', title: s.via.join(' › ') }, s.where);
         const arrow = `${s.before} → ${s.after}`;
-        tbody.append(el('tr', {
-          class: `rl-step-row${s.kernel ? ' kernel' : ''}${state.current === s.seq ? ' current' : ''}`, dataset: { seq: String(s.seq) }, tabindex: '0',
-          onclick: () => reveal(s.seq, false), onkeydown: (ev) => { if (ev.key === 'Enter') reveal(s.seq, true); },
-        },
-        el('td', { class: 'num' }, String(s.seq)),
-        el('td', null, el('span', { class: `rl-obj kind-${s.kind}` }, s.object)),
-        el('td', { class: `num ${s.after > s.before ? 'up' : s.after < s.before ? 'down' : ''}` }, arrow),
-        el('td', null, el('code', null, s.call), s.note ? el('span', { class: 'rl-muted' }, ' ' + s.note) : null),
-        el('td', null, where)));
+        tbody.append(
+          el(
+            'tr',
+            {
+              class: `rl-step-row${s.kernel ? ' kernel' : ''}${state.current === s.seq ? ' current' : ''}`,
+              dataset: { seq: String(s.seq) },
+              tabindex: '0',
+              onclick: () => reveal(s.seq, false),
+              onkeydown: (ev) => {
+                if (ev.key === 'Enter') reveal(s.seq, true);
+              },
+            },
+            el('td', { class: 'num' }, String(s.seq)),
+            el('td', null, el('span', { class: `rl-obj kind-${s.kind}` }, s.object)),
+            el('td', { class: `num ${s.after > s.before ? 'up' : s.after < s.before ? 'down' : ''}` }, arrow),
+            el('td', null, el('code', null, s.call), s.note ? el('span', { class: 'rl-muted' }, ' ' + s.note) : null),
+            el('td', null, where),
+          ),
+        );
       }
     }
     table.append(tbody);
@@ -148,26 +313,69 @@
 
     // final objects
     const fin = el('section', { class: 'rl-section' }, el('h2', null, 'Final objects'));
-    fin.append(el('table', { class: 'rl-final-table' },
-      el('thead', null, el('tr', null, el('th', null, 'object'), el('th', null, 'kind'), el('th', null, 'count'), el('th', null, 'state'), el('th', null, 'held by'))),
-      el('tbody', null, t.final.objects.map((o) => el('tr', null,
-        el('td', null, o.id), el('td', null, o.kind), el('td', { class: 'num' }, String(o.count)),
-        el('td', { class: 'state-' + o.state }, o.state), el('td', { class: 'rl-muted' }, o.count > 0 ? o.heldBy.join('; ') : ''))))));
+    fin.append(
+      el(
+        'table',
+        { class: 'rl-final-table' },
+        el(
+          'thead',
+          null,
+          el(
+            'tr',
+            null,
+            el('th', null, 'object'),
+            el('th', null, 'kind'),
+            el('th', null, 'count'),
+            el('th', null, 'state'),
+            el('th', null, 'held by'),
+          ),
+        ),
+        el(
+          'tbody',
+          null,
+          t.final.objects.map((o) =>
+            el(
+              'tr',
+              null,
+              el('td', null, o.id),
+              el('td', null, o.kind),
+              el('td', { class: 'num' }, String(o.count)),
+              el('td', { class: 'state-' + o.state }, o.state),
+              el('td', { class: 'rl-muted' }, o.count > 0 ? o.heldBy.join('; ') : ''),
+            ),
+          ),
+        ),
+      ),
+    );
     app.append(fin);
 
     if (t.roles.length) {
-      app.append(el('details', { class: 'rl-section rl-roles' }, el('summary', null, `What the kernel calls in this file (${t.roles.length})`),
-        el('ul', null, t.roles.map((r) => el('li', null, el('code', null, r.function + '()'), ` — ${r.role}: ${r.how}`)))));
+      app.append(
+        el(
+          'details',
+          { class: 'rl-section rl-roles' },
+          el('summary', null, `What the kernel calls in this file (${t.roles.length})`),
+          el(
+            'ul',
+            null,
+            t.roles.map((r) => el('li', null, el('code', null, r.function + '()'), ` — ${r.role}: ${r.how}`)),
+          ),
+        ),
+      );
     }
-    if (state.current) select(state.current); else report();
+    if (state.current) select(state.current);
+    else report();
   }
 
   function move(dir) {
-    if (!state || !state.trace) return;
+    if (!state?.trace) return;
     const steps = state.trace.steps.filter((s) => s.line > 0);
     if (!steps.length) return;
     const cur = state.current || 0;
-    const next = dir > 0 ? (steps.find((s) => s.seq > cur) || steps[steps.length - 1]) : ([...steps].reverse().find((s) => s.seq < cur) || steps[0]);
+    const next =
+      dir > 0
+        ? steps.find((s) => s.seq > cur) || steps[steps.length - 1]
+        : [...steps].reverse().find((s) => s.seq < cur) || steps[0];
     reveal(next.seq, false);
   }
 
@@ -186,4 +394,4 @@
 
   render();
   vscode.postMessage({ type: 'ready', hasState: !!state });
-}());
+})();

@@ -23,6 +23,7 @@ import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, ty
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
+import { withCallSites } from './call-sites';
 import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 
 export interface AnalyzerOptions {
@@ -57,6 +58,11 @@ export interface AnalyzerOptions {
   inference?: boolean;
   /** Files larger than this (characters) are not analysed. */
   maxFileSize?: number;
+  /**
+   * Also give each function's parameters and calls (`FunctionResult.params`/`calls`, see
+   * call-sites.ts): the lifecycle trace runs on them. Every body is then parsed and copied.
+   */
+  callSites?: boolean;
 }
 
 export const DEFAULTS = {
@@ -113,7 +119,7 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset'>> & AnalyzerOptions;
+  private readonly opts: Required<Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites'>> & AnalyzerOptions;
 
   private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
     // an option given as undefined (`maxStatesPerFunction: args.maxStates` with no --max-states)
@@ -205,7 +211,7 @@ export class Analyzer {
     if (text.length > this.opts.maxFileSize) return empty(`file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`);
     let doc: ParsedDocument | undefined;
     try {
-      doc = this.parse(text, undefined, { skipBodies: true });
+      doc = this.parse(text, undefined, { skipBodies: !this.opts.callSites });
       try {
         return this.analyzeParsed(path, doc);
       } catch (err) {
@@ -300,6 +306,10 @@ export class Analyzer {
       summaries.set(f.name, cached.summary);
       resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
+    }
+    if (this.opts.callSites) {
+      const texts = { text: src, masked: doc.pre.masked };
+      resultsByIndex.forEach((r, i) => { resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts); });
     }
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);

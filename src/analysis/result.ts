@@ -96,7 +96,17 @@ export interface FunctionResult {
   roles?: string[];
   /** True when the function touches no counted object (omitted from text output). */
   quiet?: boolean;
+  /** Its parameters, in order (only with the analyzer's `callSites` option; the lifecycle trace reads them). */
+  params?: Parameter[];
+  /** The calls in its body, in the order written (only with the `callSites` option). */
+  calls?: CallSite[];
 }
+
+/** A parameter as declared: `struct cdev **dev` is {name: "dev", type: "struct cdev **"}; unnamed, its name is "". */
+export interface Parameter { name: string; type: string }
+
+/** A call of a named function or function-like macro: its line (the callee's), and each argument as written. */
+export interface CallSite { line: number; callee: string; args: string[] }
 
 export type Severity = 'error' | 'warning' | 'info';
 

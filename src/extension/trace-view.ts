@@ -1,23 +1,25 @@
 /**
  * The lifecycle trace view: `Refcount Lens: Run Lifecycle Trace` picks a scenario (built-ins and
- * the workspace's *.rlscenario files), asks the server to run it over the active C file
- * (`refcountLens/trace`) and shows the result in a webview: the verdict, an SVG timeline (one
- * lane per object), the steps (each a link to its line), the final objects. Next/previous step
- * reveal and highlight the line in the editor. The view survives a reload (webview state and a
- * WebviewPanelSerializer) and exports the trace as SARIF or as a self-contained HTML page.
+ * the workspace's *.rlscenario files), asks the server to run it over the active C file and
+ * shows the result in a webview: the verdict, an SVG timeline (one lane per object), the steps
+ * (each a link to its line), the final objects. Next/previous step reveal and highlight the line
+ * in the editor. The view survives a reload (webview state and a WebviewPanelSerializer) and
+ * exports the trace as SARIF or as a self-contained HTML page. The server lists the scenarios
+ * and renders the timeline and the exports (`refcountLens/traceView`, src/shared/protocol.ts).
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
-import { WHAT_IFS } from '../trace/whatif';
-import { timelineSvg } from '../trace/timeline';
-import { traceToSarif } from '../trace/sarif';
-import { traceToHtml } from '../trace/html';
-import type { TraceResult, TraceStep } from '../trace/types';
+import {
+  TraceViewRequest,
+  type TraceCatalogue,
+  type TraceViewParams,
+  type TraceViewResult,
+  type WireTrace as TraceResult,
+  type WireTraceStep as TraceStep,
+} from '../shared/protocol';
 
 export const TRACE_VIEW_TYPE = 'refcountLens.trace';
-const TRACE_METHOD = 'refcountLens/trace';
 
 export const TraceCommands = {
   run: 'refcountLens.runTrace',
@@ -38,15 +40,26 @@ interface ViewState {
   whatIf: string[];
   trace: TraceResult;
   svg: string;
+  /** The trace's what-ifs in words (the badge). */
+  whatIfLabels?: string[];
   current?: number;
 }
 
-interface Rendered { verdict: string; steps: number; current?: number; at: number }
+interface Rendered {
+  verdict: string;
+  steps: number;
+  current?: number;
+  verdicts: string[];
+  where: string[];
+  buttons: string[];
+  eventLabels: string[];
+}
 
 class TraceView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private state: ViewState | undefined;
   private rendered: Rendered | undefined;
+  private catalogue: Promise<TraceCatalogue> | undefined;
   private disposables: vscode.Disposable[] = [];
   private highlight = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
@@ -58,7 +71,10 @@ class TraceView implements vscode.Disposable {
     overviewRulerLane: vscode.OverviewRulerLane.Center,
   });
 
-  constructor(private context: vscode.ExtensionContext, private client: LanguageClient) {}
+  constructor(
+    private context: vscode.ExtensionContext,
+    private client: LanguageClient,
+  ) {}
 
   dispose(): void {
     this.highlight.dispose();
@@ -66,15 +82,41 @@ class TraceView implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
+  private request<P extends TraceViewParams>(params: P): Promise<TraceViewResult<P>> {
+    return this.client.sendRequest(TraceViewRequest.type, params) as Promise<TraceViewResult<P>>;
+  }
+
+  /** The built-in scenarios and what-ifs (asked once; a failed answer is asked again next time). */
+  whatTheServerOffers(): Promise<TraceCatalogue> {
+    this.catalogue ??= this.request({ kind: 'catalogue' }).catch((e) => {
+      this.catalogue = undefined;
+      throw e;
+    });
+    return this.catalogue;
+  }
+
   testState() {
-    return { open: !!this.panel, title: this.panel?.title, summary: this.state?.trace.summary, ok: this.state?.trace.ok, current: this.state?.current, steps: this.state?.trace.steps.length ?? 0, scenario: this.state?.scenario, rendered: this.rendered, trace: this.state?.trace };
+    return {
+      open: !!this.panel,
+      title: this.panel?.title,
+      summary: this.state?.trace.summary,
+      ok: this.state?.trace.ok,
+      current: this.state?.current,
+      steps: this.state?.trace.steps.length ?? 0,
+      scenario: this.state?.scenario,
+      rendered: this.rendered,
+      trace: this.state?.trace,
+    };
   }
 
   // ------------------------------------------------------------------ running
 
   async run(arg?: unknown, scenarioArg?: string, whatIfArg?: string[]): Promise<TraceResult | undefined> {
     const uri = this.targetUri(arg);
-    if (!uri) { void vscode.window.showWarningMessage('Refcount Lens: open a C file to trace.'); return undefined; }
+    if (!uri) {
+      void vscode.window.showWarningMessage('Refcount Lens: open a C file to trace.');
+      return undefined;
+    }
     let scenario = scenarioArg;
     let label = scenarioArg ?? '';
     if (!scenario) {
@@ -83,7 +125,11 @@ class TraceView implements vscode.Disposable {
       scenario = picked.scenario;
       label = picked.label;
     } else if (/\.(rlscenario|json)$/.test(scenario) && !/\n/.test(scenario)) {
-      const file = vscode.Uri.file(path.isAbsolute(scenario) ? scenario : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', scenario));
+      const file = vscode.Uri.file(
+        path.isAbsolute(scenario)
+          ? scenario
+          : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', scenario),
+      );
       label = path.basename(file.fsPath);
       scenario = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
     }
@@ -103,28 +149,53 @@ class TraceView implements vscode.Disposable {
   private async pickScenario(): Promise<{ scenario: string; label: string } | undefined> {
     type Item = vscode.QuickPickItem & { scenario?: string; file?: vscode.Uri };
     const items: Item[] = [{ label: 'Built-in scenarios', kind: vscode.QuickPickItemKind.Separator }];
-    for (const s of BUILTIN_SCENARIOS) items.push({ label: s.name, detail: s.title, scenario: s.name });
+    for (const s of (await this.whatTheServerOffers()).scenarios)
+      items.push({ label: s.name, detail: s.title, scenario: s.name });
     const files = await vscode.workspace.findFiles('**/*.rlscenario', '**/node_modules/**', 200);
     if (files.length) {
       items.push({ label: 'Workspace scenarios', kind: vscode.QuickPickItemKind.Separator });
-      for (const f of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) items.push({ label: path.basename(f.fsPath), description: vscode.workspace.asRelativePath(f), file: f });
+      for (const f of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)))
+        items.push({ label: path.basename(f.fsPath), description: vscode.workspace.asRelativePath(f), file: f });
     }
-    const pick = await vscode.window.showQuickPick(items, { title: 'Refcount Lens: Run Lifecycle Trace', placeHolder: 'Pick a scenario to run over the active file', matchOnDetail: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Refcount Lens: Run Lifecycle Trace',
+      placeHolder: 'Pick a scenario to run over the active file',
+      matchOnDetail: true,
+    });
     if (!pick) return undefined;
-    if (pick.file) return { scenario: new TextDecoder().decode(await vscode.workspace.fs.readFile(pick.file)), label: pick.label };
+    if (pick.file)
+      return { scenario: new TextDecoder().decode(await vscode.workspace.fs.readFile(pick.file)), label: pick.label };
     return pick.scenario ? { scenario: pick.scenario, label: pick.label } : undefined;
   }
 
   async runWith(uri: vscode.Uri, scenario: string, label: string, whatIf: string[]): Promise<TraceResult | undefined> {
-    let trace: TraceResult;
+    let trace: TraceResult, svg: string, whatIfLabels: string[];
     try {
-      trace = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' }, () =>
-        this.client.sendRequest<TraceResult>(TRACE_METHOD, { uri: uri.toString(), scenario, whatIf, scenarioName: label.replace(/\.(rlscenario|json)$/, '') }));
+      ({ trace, svg, whatIfLabels } = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' },
+        () =>
+          this.request({
+            kind: 'run',
+            uri: uri.toString(),
+            scenario,
+            whatIf,
+            scenarioName: label.replace(/\.(rlscenario|json)$/, ''),
+          }),
+      ));
     } catch (e) {
       void vscode.window.showErrorMessage(`Refcount Lens: the trace failed: ${(e as Error).message}`);
       return undefined;
     }
-    this.state = { uri: uri.toString(), scenario, scenarioLabel: label || trace.scenario, whatIf, trace, svg: timelineSvg(trace), current: undefined };
+    this.state = {
+      uri: uri.toString(),
+      scenario,
+      scenarioLabel: label || trace.scenario,
+      whatIf,
+      trace,
+      svg,
+      whatIfLabels,
+      current: undefined,
+    };
     this.show();
     void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', true);
     return trace;
@@ -134,21 +205,30 @@ class TraceView implements vscode.Disposable {
 
   private show(): void {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, 'Lifecycle trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions());
+      const panel = vscode.window.createWebviewPanel(
+        TRACE_VIEW_TYPE,
+        'Lifecycle trace',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        this.webviewOptions(),
+      );
       this.adopt(panel);
     } else this.panel.reveal(undefined, true);
-    this.post();
+    void this.post();
   }
 
   webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media')], retainContextWhenHidden: false };
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+      retainContextWhenHidden: false,
+    };
   }
 
   /** Take a panel (new, or restored by the serializer after a reload). */
   adopt(panel: vscode.WebviewPanel, restored?: ViewState): void {
     this.panel = panel;
-    if (restored && restored.trace) {
-      this.state = { ...restored, svg: restored.svg || timelineSvg(restored.trace) };
+    if (restored?.trace) {
+      this.state = restored;
       void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', true);
     }
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'trace-icon.svg');
@@ -156,10 +236,16 @@ class TraceView implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     const subs: vscode.Disposable[] = [];
     subs.push(panel.webview.onDidReceiveMessage((m) => void this.onMessage(m)));
-    subs.push(panel.onDidDispose(() => {
-      if (this.panel === panel) { this.panel = undefined; this.clearHighlight(); void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', false); }
-      for (const d of subs) d.dispose();
-    }));
+    subs.push(
+      panel.onDidDispose(() => {
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.clearHighlight();
+          void vscode.commands.executeCommand('setContext', 'refcountLens.traceActive', false);
+        }
+        for (const d of subs) d.dispose();
+      }),
+    );
     this.updateTitle();
   }
 
@@ -169,10 +255,14 @@ class TraceView implements vscode.Disposable {
     this.panel.title = `Trace: ${this.state.trace.scenario} — ${file}`;
   }
 
-  private post(): void {
+  private async post(): Promise<void> {
     if (!this.panel || !this.state) return;
     this.updateTitle();
-    void this.panel.webview.postMessage({ type: 'trace', state: this.state, whatIfs: WHAT_IFS.filter((w) => !w.id.includes(':')) });
+    const whatIfs = await this.whatTheServerOffers().then(
+      (c) => c.whatIfs,
+      () => [],
+    );
+    void this.panel?.webview.postMessage({ type: 'trace', state: this.state, whatIfs });
   }
 
   private html(webview: vscode.Webview): string {
@@ -203,43 +293,78 @@ class TraceView implements vscode.Disposable {
 
   private async onMessage(m: { type?: string; [k: string]: unknown }): Promise<void> {
     switch (m?.type) {
-      case 'ready': if (this.state) this.post(); break;
+      case 'ready':
+        if (this.state) void this.post();
+        break;
       case 'state': {
         const s = m.state as ViewState | undefined;
-        if (s?.trace && !this.state) { this.state = s; }
+        if (s?.trace && !this.state) {
+          this.state = s;
+        }
         break;
       }
-      case 'reveal': await this.select(Number(m.seq), { focusEditor: m.focusEditor === true }); break;
-      case 'export': await this.exportTrace(String(m.format) as 'sarif' | 'html'); break;
+      case 'reveal':
+        await this.select(Number(m.seq), { focusEditor: m.focusEditor === true });
+        break;
+      case 'export':
+        await this.exportTrace(String(m.format) as 'sarif' | 'html');
+        break;
       case 'whatIf': {
         if (!this.state) break;
         const id = String(m.id ?? '');
         await this.rerun(id === 'none' ? [] : [...new Set([...this.state.whatIf, id])]);
         break;
       }
-      case 'rerun': if (this.state) await this.rerun(this.state.whatIf); break;
-      case 'rendered': this.rendered = { verdict: String(m.verdict ?? ''), steps: Number(m.steps ?? 0), current: typeof m.current === 'number' ? m.current : undefined, at: Date.now() }; break;
-      case 'current': if (this.state && typeof m.current === 'number') this.state.current = m.current; break;
+      case 'rerun':
+        if (this.state) await this.rerun(this.state.whatIf);
+        break;
+      case 'rendered': {
+        const strings = (x: unknown) => (Array.isArray(x) ? x.map(String) : []);
+        this.rendered = {
+          verdict: String(m.verdict ?? ''),
+          steps: Number(m.steps ?? 0),
+          current: typeof m.current === 'number' ? m.current : undefined,
+          verdicts: strings(m.verdicts),
+          where: strings(m.where),
+          buttons: strings(m.buttons),
+          eventLabels: strings(m.eventLabels),
+        };
+        break;
+      }
+      case 'current':
+        if (this.state && typeof m.current === 'number') this.state.current = m.current;
+        break;
     }
   }
 
   /** The current trace again, with other what-ifs (none: the plain run). */
   async rerun(whatIf: string[]): Promise<TraceResult | undefined> {
-    if (!this.state) { void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.'); return undefined; }
+    if (!this.state) {
+      void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.');
+      return undefined;
+    }
     return this.runWith(vscode.Uri.parse(this.state.uri), this.state.scenario, this.state.scenarioLabel, whatIf);
   }
 
   // ------------------------------------------------------------------ steps
 
   /** Steps the keys walk through: the ones with a line in the file. */
-  private navigable(): TraceStep[] { return this.state?.trace.steps.filter((s) => s.line > 0) ?? []; }
+  private navigable(): TraceStep[] {
+    return this.state?.trace.steps.filter((s) => s.line > 0) ?? [];
+  }
 
   async step(dir: 1 | -1): Promise<TraceStep | undefined> {
-    if (!this.state) { void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.'); return undefined; }
+    if (!this.state) {
+      void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.');
+      return undefined;
+    }
     const steps = this.navigable();
     if (!steps.length) return undefined;
     const cur = this.state.current ?? 0;
-    const next = dir > 0 ? steps.find((s) => s.seq > cur) ?? steps[steps.length - 1] : [...steps].reverse().find((s) => s.seq < cur) ?? steps[0];
+    const next =
+      dir > 0
+        ? (steps.find((s) => s.seq > cur) ?? steps[steps.length - 1])
+        : ([...steps].reverse().find((s) => s.seq < cur) ?? steps[0]);
     await this.select(next.seq, { focusEditor: false });
     return next;
   }
@@ -253,20 +378,37 @@ class TraceView implements vscode.Disposable {
     const uri = vscode.Uri.parse(this.state.uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     const existing = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: existing?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: !opts.focusEditor, preview: false });
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: existing?.viewColumn ?? vscode.ViewColumn.One,
+      preserveFocus: !opts.focusEditor,
+      preview: false,
+    });
     const line = Math.min(Math.max(0, s.line - 1), doc.lineCount - 1);
     const text = doc.lineAt(line);
     // anchored at the end, active at the start: the cursor sits where the statement begins
     const sel = new vscode.Selection(line, text.range.end.character, line, text.firstNonWhitespaceCharacterIndex);
     editor.selection = sel;
     editor.revealRange(new vscode.Range(sel.active, sel.active), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    editor.setDecorations(this.highlight, [{ range: text.range, hoverMessage: `trace #${s.seq} — ${s.event}: ${s.function}() ${s.call} ${s.object} ${s.before} → ${s.after}` }]);
+    editor.setDecorations(this.highlight, [
+      {
+        range: text.range,
+        hoverMessage: `trace #${s.seq} — ${s.event}: ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}`,
+      },
+    ]);
   }
 
   async revealStep(uri: unknown, seq: unknown): Promise<void> {
     if (!this.state || (typeof uri === 'string' && uri !== this.state.uri)) return;
-    if (!this.panel) { const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, 'Lifecycle trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.webviewOptions()); this.adopt(panel); this.post(); }
-    else this.panel.reveal(undefined, true);
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(
+        TRACE_VIEW_TYPE,
+        'Lifecycle trace',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        this.webviewOptions(),
+      );
+      this.adopt(panel);
+      void this.post();
+    } else this.panel.reveal(undefined, true);
     await this.select(Number(seq), { focusEditor: false });
   }
 
@@ -277,25 +419,44 @@ class TraceView implements vscode.Disposable {
   // ------------------------------------------------------------------ export
 
   async exportTrace(format: 'sarif' | 'html', target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    if (!this.state) { void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.'); return undefined; }
+    if (!this.state) {
+      void vscode.window.showInformationMessage('Refcount Lens: run a lifecycle trace first.');
+      return undefined;
+    }
     const t = this.state.trace;
     const src = vscode.Uri.parse(this.state.uri);
-    const base = `${path.basename(src.fsPath).replace(/\.[ch]$/, '')}.${t.scenario}${t.whatIf.length ? '.what-if' : ''}.trace.${format === 'sarif' ? 'sarif' : 'html'}`;
-    const dest = target ?? await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.getWorkspaceFolder(src)?.uri ?? vscode.Uri.file(path.dirname(src.fsPath)), base),
-      filters: format === 'sarif' ? { SARIF: ['sarif', 'json'] } : { HTML: ['html'] },
-      title: `Export the trace as ${format.toUpperCase()}`,
-    });
+    const file = path.basename(src.fsPath).replace(/\.[ch]$/, '');
+    const stem = `${file}.${t.scenario}${t.whatIf.length ? '.what-if' : ''}`;
+    const base = `${stem}.trace.${format === 'sarif' ? 'sarif' : 'html'}`;
+    const dest =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(
+          vscode.workspace.getWorkspaceFolder(src)?.uri ?? vscode.Uri.file(path.dirname(src.fsPath)),
+          base,
+        ),
+        filters: format === 'sarif' ? { SARIF: ['sarif', 'json'] } : { HTML: ['html'] },
+        title: `Export the trace as ${format.toUpperCase()}`,
+      }));
     if (!dest) return undefined;
     let text: string;
-    if (format === 'sarif') text = JSON.stringify(traceToSarif(t, String(this.context.extension.packageJSON.version ?? '0.1.0')), null, 1) + '\n';
-    else {
-      let source: string | undefined;
-      try { source = (await vscode.workspace.openTextDocument(src)).getText(); } catch { source = undefined; }
-      text = traceToHtml(t, source);
+    try {
+      ({ text } = await this.request({
+        kind: 'export',
+        uri: this.state.uri,
+        format,
+        trace: t,
+        toolVersion: String(this.context.extension.packageJSON.version ?? ''),
+      }));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Refcount Lens: the export failed: ${(e as Error).message}`);
+      return undefined;
     }
     await vscode.workspace.fs.writeFile(dest, new TextEncoder().encode(text));
-    if (!target) void vscode.window.showInformationMessage(`Refcount Lens: trace exported to ${vscode.workspace.asRelativePath(dest)}`);
+    if (!target)
+      void vscode.window.showInformationMessage(
+        `Refcount Lens: trace exported to ${vscode.workspace.asRelativePath(dest)}`,
+      );
     return dest;
   }
 }
@@ -311,16 +472,33 @@ export function registerTraceView(context: vscode.ExtensionContext, client: Lang
   const view = new TraceView(context, client);
   context.subscriptions.push(
     view,
-    vscode.commands.registerCommand(TraceCommands.run, (uri?: unknown, scenario?: string, whatIf?: string[]) => view.run(uri, scenario, whatIf)),
+    vscode.commands.registerCommand(TraceCommands.run, (uri?: unknown, scenario?: string, whatIf?: string[]) =>
+      view.run(uri, scenario, whatIf),
+    ),
     vscode.commands.registerCommand(TraceCommands.nextStep, () => view.step(1)),
     vscode.commands.registerCommand(TraceCommands.previousStep, () => view.step(-1)),
-    vscode.commands.registerCommand(TraceCommands.revealStep, (uri?: unknown, seq?: unknown) => view.revealStep(uri, seq)),
+    vscode.commands.registerCommand(TraceCommands.revealStep, (uri?: unknown, seq?: unknown) =>
+      view.revealStep(uri, seq),
+    ),
     vscode.commands.registerCommand(TraceCommands.whatIf, async (id?: string) => {
-      const pick = id ?? (await vscode.window.showQuickPick(WHAT_IFS.filter((w) => !w.id.includes(':')).map((w) => ({ label: w.id, detail: w.title })), { title: 'Run the trace again with a change' }))?.label;
+      const offered = id ? [] : (await view.whatTheServerOffers()).whatIfs;
+      const pick =
+        id ??
+        (
+          await vscode.window.showQuickPick(
+            offered.map((w) => ({ label: w.label, description: w.id, detail: w.title, id: w.id })),
+            { title: 'Run the trace again with a change' },
+          )
+        )?.id;
       if (!pick) return undefined;
       return view.rerun(pick === 'none' ? [] : [pick]);
     }),
-    vscode.commands.registerCommand(TraceCommands.exportTrace, (format?: string, target?: unknown) => view.exportTrace(format === 'html' ? 'html' : 'sarif', target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined)),
+    vscode.commands.registerCommand(TraceCommands.exportTrace, (format?: string, target?: unknown) =>
+      view.exportTrace(
+        format === 'html' ? 'html' : 'sarif',
+        target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined,
+      ),
+    ),
     vscode.commands.registerCommand(TraceCommands.testState, () => view.testState()),
     vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

@@ -86,6 +86,8 @@ export class Settings {
       maxStatesPerFunction: this.current.maxStatesPerFunction,
       maxStatesPerFile: this.current.maxStatesPerFile,
       inference: this.current.inference,
+      // each function's parameters and calls, for the lifecycle trace (refcountLens/trace)
+      callSites: true,
     };
   }
 

@@ -5,7 +5,10 @@
  */
 import type { TraceCall, TraceResult, TraceStep } from '../trace/types';
 
-interface Stored { trace: TraceResult; textHash: number; at: number }
+interface Stored {
+  trace: TraceResult;
+  textHash: number;
+}
 
 const traces = new Map<string, Stored>();
 
@@ -14,17 +17,15 @@ export const REVEAL_STEP_COMMAND = 'refcountLens.trace.revealStep';
 
 export function hashText(text: string): number {
   let h = 2166136261;
-  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
   return h >>> 0;
 }
 
 export function setLastTrace(uri: string, trace: TraceResult, text: string): void {
-  traces.set(uri, { trace, textHash: hashText(text), at: Date.now() });
-}
-
-export function clearTrace(uri?: string): void {
-  if (uri === undefined) traces.clear();
-  else traces.delete(uri);
+  traces.set(uri, { trace, textHash: hashText(text) });
 }
 
 /**
@@ -52,11 +53,17 @@ export function traceCallsOf(uri: string, fn: string, text?: string): TraceCall[
 }
 
 /** An LSP InlayHintLabelPart[] for the trace's steps at `line`, each linking to its step. */
-export function traceHintParts(uri: string, line: number, text?: string): { value: string; tooltip?: string; command?: { title: string; command: string; arguments: unknown[] } }[] {
+export function traceHintParts(
+  uri: string,
+  line: number,
+  text?: string,
+): { value: string; tooltip?: string; command?: { title: string; command: string; arguments: unknown[] } }[] {
   const steps = traceStepsAt(uri, line, text);
   return steps.map((s, i) => ({
     value: `${i === 0 ? 'trace ' : ''}#${s.seq} ${s.object} ${s.before}→${s.after}${i < steps.length - 1 ? ',' : ''}`,
-    tooltip: `${s.event}: ${s.function}() ${s.call} ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}. Click to show the step in the trace.`,
+    tooltip:
+      `${s.event}: ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}. ` +
+      'Click to show the step in the trace.',
     command: { title: `Show step ${s.seq}`, command: REVEAL_STEP_COMMAND, arguments: [uri, s.seq] },
   }));
 }
@@ -65,16 +72,23 @@ export function traceHintParts(uri: string, line: number, text?: string): { valu
  * The lens text for a function the last trace ran: its counts on entry and exit,
  * e.g. "trace: tun0 0→3, ucred test 1→2 (path #3)". Undefined when the trace did not run it.
  */
-export function traceLens(uri: string, fn: string, text?: string): { title: string; command: string; arguments: unknown[] } | undefined {
+export function traceLens(
+  uri: string,
+  fn: string,
+  text?: string,
+): { title: string; command: string; arguments: unknown[] } | undefined {
   const calls = traceCallsOf(uri, fn, text);
   if (!calls.length) return undefined;
   const t = lastTrace(uri, text)!;
   const c = calls.find((x) => Object.keys(x.counts).length) ?? calls[0];
-  const counts = Object.entries(c.counts).map(([o, [a, b]]) => `${o} ${a}→${b}`).join(', ');
+  const counts = Object.entries(c.counts)
+    .map(([o, [a, b]]) => `${o} ${a}→${b}`)
+    .join(', ');
   const firstStep = t.steps.find((s) => s.seq > c.afterSeq);
   const more = calls.length > 1 ? ` (+${calls.length - 1} more call${calls.length > 2 ? 's' : ''})` : '';
   return {
-    title: `trace ${t.scenario}: ${counts || 'no counted change'}${c.path !== undefined ? ` (path #${c.path})` : ''}${more}`,
+    title:
+      `trace ${t.scenario}: ${counts || 'no counted change'}${c.path !== undefined ? ` (path #${c.path})` : ''}` + more,
     command: REVEAL_STEP_COMMAND,
     arguments: [uri, firstStep?.seq ?? 0],
   };

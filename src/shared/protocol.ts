@@ -161,3 +161,90 @@ export const DEFAULT_SETTINGS: SettingsShape = {
   maxStatesPerFile: 100000,
   inference: true,
 };
+
+// ---------------------------------------------------------------- the lifecycle trace view
+
+/** One step of a lifecycle trace, as the view reads it (src/trace/types.ts TraceStep fits it). */
+export interface WireTraceStep {
+  seq: number;
+  event: string;
+  /** A line of the analysed file (0: none). */
+  line: number;
+  /** Where it happens, in words: "vtx_clone() line 113", "devfs, at vtx_clone() line 116". */
+  where: string;
+  object: string;
+  call: string;
+  before: number;
+  after: number;
+  kernel?: boolean;
+}
+
+/**
+ * A lifecycle trace as the view reads it (src/trace/types.ts TraceResult fits it). The server
+ * sends all of the trace: the webview draws the rest of it as data.
+ */
+export interface WireTrace {
+  scenario: string;
+  /** The first bad verdict's reason, or the good summary. */
+  summary: string;
+  ok: boolean;
+  whatIf: string[];
+  steps: WireTraceStep[];
+}
+
+export interface TraceCatalogue {
+  scenarios: { name: string; title: string }[];
+  /** What-ifs a button or a picker can offer (those without arguments). */
+  whatIfs: { id: string; label: string; title: string }[];
+}
+
+export interface TraceRun {
+  trace: WireTrace;
+  /** The timeline (src/trace/timeline.ts): escaped text, no scripts. */
+  svg: string;
+  /** The trace's what-ifs in words, in the order of `trace.whatIf`. */
+  whatIfLabels: string[];
+}
+
+export interface TraceExport {
+  text: string;
+}
+
+export type TraceViewParams =
+  | { kind: 'catalogue' }
+  | {
+      kind: 'run';
+      uri: string;
+      /** A built-in scenario's name, or scenario text (line form or JSON). */
+      scenario: string;
+      /** Name for scenario text without a `scenario` line (its file name). */
+      scenarioName?: string;
+      whatIf?: string[];
+    }
+  | {
+      kind: 'export';
+      uri: string;
+      format: 'sarif' | 'html';
+      /** The trace as a run returned it (all of it). */
+      trace: WireTrace;
+      toolVersion: string;
+    };
+
+/** The answer to each kind of TraceViewParams. */
+export type TraceViewResult<P extends TraceViewParams> = P extends { kind: 'catalogue' }
+  ? TraceCatalogue
+  : P extends { kind: 'run' }
+    ? TraceRun
+    : TraceExport;
+
+/**
+ * Client to server: what the trace view shows or exports, rendered by the server
+ * (src/server/trace-handler.ts), so that the client needs nothing of src/trace/.
+ * catalogue: the built-in scenarios and what-ifs; run: a scenario over a document, with its
+ * timeline; export: a trace as SARIF or as a self-contained HTML page.
+ */
+export namespace TraceViewRequest {
+  export const type = new RequestType<TraceViewParams, TraceCatalogue | TraceRun | TraceExport, void>(
+    'refcountLens/traceView',
+  );
+}

@@ -36,34 +36,46 @@ export interface Reading {
   why: string;
 }
 
-
 const isZeroLit = (s: string) => /^(0|NULL|false|0[xX]0+|\(\s*void\s*\*\s*\)\s*0)$/.test(s.trim());
 
 export function readCondition(cond: string, env: EvalEnv): Reading | undefined {
   let c = stripParens(cond);
   let neg = false;
-  while (c.startsWith('!') && !c.startsWith('!=')) { neg = !neg; c = stripParens(c.slice(1)); }
+  while (c.startsWith('!') && !c.startsWith('!=')) {
+    neg = !neg;
+    c = stripParens(c.slice(1));
+  }
   const def = /^(.+?)\s*:\s*default$/.exec(c);
   if (def) {
-    const v = valueOf(def[1].trim(), env);
-    if (v && 'equals' in v.value && env.caseLabels.has(v.value.equals)) return flip({ value: false, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
-    if (v && 'equals' in v.value) return flip({ value: true, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
+    const v = expressionValue(def[1].trim(), env);
+    if (v && 'equals' in v.value && env.caseLabels.has(v.value.equals))
+      return flip({ value: false, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
+    if (v && 'equals' in v.value)
+      return flip({ value: true, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
     return undefined;
   }
   let lhs: string, op: string, rhs: string;
   const m = /^(.*?[^=!<>])\s*(==|!=|<=|>=|<|>)\s*([^=].*)$/.exec(c);
-  if (m && !/\|\||&&/.test(c.replace(/\([^()]*\)/g, ''))) { lhs = m[1].trim(); op = m[2]; rhs = m[3].trim(); } else {
+  if (m && !/\|\||&&/.test(c.replace(/\([^()]*\)/g, ''))) {
+    lhs = m[1].trim();
+    op = m[2];
+    rhs = m[3].trim();
+  } else {
     if (/\|\||&&/.test(c)) return undefined;
-    lhs = c; op = '!='; rhs = '0';
+    lhs = c;
+    op = '!=';
+    rhs = '0';
   }
-  const v = valueOf(lhs, env);
+  const v = expressionValue(lhs, env);
   if (!v) return undefined;
   const r = compare(v.value, op, rhs);
   if (r === undefined) return undefined;
   return flip({ value: r, weight: v.weight, why: v.why }, neg);
 }
 
-function flip(r: Reading, neg: boolean): Reading { return neg ? { ...r, value: !r.value } : r; }
+function flip(r: Reading, neg: boolean): Reading {
+  return neg ? { ...r, value: !r.value } : r;
+}
 
 function compare(v: Value, op: string, rhs: string): boolean | undefined {
   const zero = isZeroLit(rhs);
@@ -102,28 +114,47 @@ function compare(v: Value, op: string, rhs: string): boolean | undefined {
   if (op === '==') return eq === rhs;
   if (op === '!=') return eq !== rhs;
   if (/^-?\d+$/.test(eq) && /^-?\d+$/.test(rhs)) {
-    const a = Number(eq), b = Number(rhs);
+    const a = Number(eq),
+      b = Number(rhs);
     return op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
   }
   return undefined;
 }
 
-function valueOf(lhs: string, env: EvalEnv): { value: Value; weight: number; why: string } | undefined {
+/** A value the kernel passes, as a comparison: "== NULL", "= MOD_UNLOAD". */
+function knownWords(v: Value): string {
+  if ('zero' in v) return v.zero ? '== NULL' : '!= NULL';
+  return 'equals' in v ? '= ' + v.equals : '';
+}
+
+function expressionValue(lhs: string, env: EvalEnv): { value: Value; weight: number; why: string } | undefined {
   const known = env.params.get(lhs) ?? env.params.get(lhs.replace(/\s+/g, ''));
-  if (known) return { value: known, weight: env.paramNames.has(lhs.replace(/^\*+/, '')) ? 100 : 10, why: `the kernel passes ${lhs} ${'zero' in known ? (known.zero ? '== NULL' : '!= NULL') : 'equals' in known ? '= ' + known.equals : ''}` };
+  if (known)
+    return {
+      value: known,
+      weight: env.paramNames.has(lhs.replace(/^\*+/, '')) ? 100 : 10,
+      why: `the kernel passes ${lhs} ${knownWords(known)}`,
+    };
   let callee: string | undefined;
   let args: string[] = [];
   const ann = /^(.+?)\s*\[([A-Za-z_]\w*)\]$/.exec(lhs);
   if (ann) callee = ann[2];
   else {
     const call = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(lhs);
-    if (call) { callee = call[1]; args = splitTopLevel(call[2]); }
+    if (call) {
+      callee = call[1];
+      args = splitTopLevel(call[2]);
+    }
   }
   if (!callee) return undefined;
   for (const rule of env.rules) {
     if (!new RegExp(rule.call).test(callee)) continue;
     if (rule.dynamic === 'device-exists' && env.deviceExists !== undefined) {
-      return { value: { zero: env.deviceExists }, weight: 10, why: env.deviceExists ? `${callee}() finds the existing device` : `${callee}() finds no device (a new unit)` };
+      return {
+        value: { zero: env.deviceExists },
+        weight: 10,
+        why: env.deviceExists ? `${callee}() finds the existing device` : `${callee}() finds no device (a new unit)`,
+      };
     }
     if (rule.zeroWhen) {
       const fact = env.facts[rule.zeroWhen.fact];
@@ -134,25 +165,42 @@ function valueOf(lhs: string, env: EvalEnv): { value: Value; weight: number; why
     if (rule.succeedsWhen) {
       const fact = env.facts[rule.succeedsWhen.fact];
       if (fact === undefined) continue;
-      return { value: { success: fact === rule.succeedsWhen.value }, weight: 10, why: `fact ${rule.succeedsWhen.fact}: ${fact}` };
+      return {
+        value: { success: fact === rule.succeedsWhen.value },
+        weight: 10,
+        why: `fact ${rule.succeedsWhen.fact}: ${fact}`,
+      };
     }
     if (rule.oneWhenNameMatches !== undefined && env.lookupName !== undefined) {
       const base = env.src.stringValue(args[rule.oneWhenNameMatches]);
       if (base === undefined) continue;
-      const match = env.lookupName === base || new RegExp(`^${base.replace(/[^\w]/g, '\\$&')}\\d+$`).test(env.lookupName);
-      return { value: { equals: match ? '1' : '0' }, weight: 10, why: `"${env.lookupName}" ${match ? 'is' : 'is not'} ${base} or ${base}N` };
+      const match =
+        env.lookupName === base || new RegExp(`^${base.replace(/[^\w]/g, '\\$&')}\\d+$`).test(env.lookupName);
+      return {
+        value: { equals: match ? '1' : '0' },
+        weight: 10,
+        why: `"${env.lookupName}" ${match ? 'is' : 'is not'} ${base} or ${base}N`,
+      };
     }
     if (rule.zeroWhenNameEquals !== undefined && env.lookupName !== undefined) {
       const s = env.src.stringValue(args[rule.zeroWhenNameEquals]) ?? env.src.stringValue(args[0]);
       if (s === undefined) continue;
-      return { value: { zero: env.lookupName === s }, weight: 10, why: `"${env.lookupName}" ${env.lookupName === s ? '==' : '!='} "${s}"` };
+      return {
+        value: { zero: env.lookupName === s },
+        weight: 10,
+        why: `"${env.lookupName}" ${env.lookupName === s ? '==' : '!='} "${s}"`,
+      };
     }
   }
   if (env.fileFunctions.has(callee)) {
     const takesName = args.some((a) => /\bname\b/.test(a));
     const nameOk = (env.facts['name matches'] ?? 'yes') === 'yes';
     const allocOk = (env.facts['allocation fails'] ?? 'no') === 'no';
-    return { value: { success: takesName ? nameOk && allocOk : allocOk }, weight: 3, why: `${callee}() succeeds${takesName ? ` (fact name matches: ${env.facts['name matches'] ?? 'yes'})` : ''}` };
+    return {
+      value: { success: takesName ? nameOk && allocOk : allocOk },
+      weight: 3,
+      why: `${callee}() succeeds${takesName ? ` (fact name matches: ${env.facts['name matches'] ?? 'yes'})` : ''}`,
+    };
   }
   return { value: { success: true }, weight: 1, why: `${callee}() is taken to succeed` };
 }

@@ -4,9 +4,14 @@
  * as fallbacks, from declarations in the text (module declarations, parameter-list shapes).
  * Nothing here names a driver: the environment model says what to look for.
  */
-import type { FileResult, FunctionResult } from '../analysis/result';
+import type { FileResult, FunctionResult, Parameter } from '../analysis/result';
 import type { EnvironmentModel, RoleSpec } from './environment';
-import type { SourceText, Param } from './source';
+import type { SourceText } from './source';
+
+/** A parameter of a function of the file, with its position. */
+export interface Param extends Parameter {
+  index: number;
+}
 
 export interface DiscoveredRole {
   role: string;
@@ -34,7 +39,11 @@ export interface FileRoles {
 export function discoverRoles(result: FileResult, src: SourceText, env: EnvironmentModel): FileRoles {
   const functions = new Map(result.functions.map((f) => [f.name, f]));
   const params = new Map<string, Param[]>();
-  for (const f of result.functions) params.set(f.name, src.params(f.nameRange.line, f.nameRange.column));
+  for (const f of result.functions)
+    params.set(
+      f.name,
+      (f.params ?? []).map((p, index) => ({ ...p, index })),
+    );
   const all: DiscoveredRole[] = [];
   const add = (spec: RoleSpec, r: Omit<DiscoveredRole, 'role' | 'title'>) => {
     if (!functions.has(r.function)) return;
@@ -44,19 +53,30 @@ export function discoverRoles(result: FileResult, src: SourceText, env: Environm
   for (const spec of env.roles) {
     for (const reg of result.facts.registrations) {
       if (reg.event && spec.registrationEvents?.includes(reg.event)) {
-        add(spec, { function: reg.callback, line: reg.line, how: `${reg.registrar}(${reg.args.slice(0, 2).join(', ')}) at line ${reg.line}`, group: `line ${reg.line}` });
+        add(spec, {
+          function: reg.callback,
+          line: reg.line,
+          how: `${reg.registrar}(${reg.args.slice(0, 2).join(', ')}) at line ${reg.line}`,
+          group: `line ${reg.line}`,
+        });
       }
     }
     for (const b of result.facts.bindings) {
       if (spec.bindingFields?.some((re) => new RegExp(re).test(b.field))) {
-        add(spec, { function: b.callback, line: b.line, how: `${b.container ? b.container + '.' : '.'}${b.field} = ${b.callback} at line ${b.line}`, group: b.container ? `${b.container}@${b.inFunction ?? ''}` : undefined });
+        add(spec, {
+          function: b.callback,
+          line: b.line,
+          how: `${b.container ? b.container + '.' : '.'}${b.field} = ${b.callback} at line ${b.line}`,
+          group: b.container ? `${b.container}@${b.inFunction ?? ''}` : undefined,
+        });
       }
     }
     for (const pat of spec.textPatterns ?? []) {
       const re = new RegExp(pat, 'g');
       let m: RegExpExecArray | null;
       while ((m = re.exec(src.text))) {
-        if (m[1]) add(spec, { function: m[1], line: src.lineOf(m.index), how: `declared at line ${src.lineOf(m.index)}` });
+        if (m[1])
+          add(spec, { function: m[1], line: src.lineOf(m.index), how: `declared at line ${src.lineOf(m.index)}` });
       }
     }
   }
@@ -65,14 +85,20 @@ export function discoverRoles(result: FileResult, src: SourceText, env: Environm
     if (!spec.signature || all.some((r) => r.role === spec.id)) continue;
     for (const f of result.functions) {
       if (matchesSignature(params.get(f.name) ?? [], spec.signature)) {
-        add(spec, { function: f.name, line: f.line, how: `its parameters (${(params.get(f.name) ?? []).map((p) => p.type).join(', ')}) have the shape of one; nothing in the file registers it` });
+        add(spec, {
+          function: f.name,
+          line: f.line,
+          how: `its parameters (${types(params.get(f.name))}) have the shape of one; nothing in the file registers it`,
+        });
       }
     }
   }
   const byRole = new Map<string, DiscoveredRole[]>();
   for (const r of all) byRole.set(r.role, [...(byRole.get(r.role) ?? []), r]);
-  return { all, byRole, deviceNames: deviceNames(src, env), modules: modules(src, env), functions, params };
+  return { all, byRole, deviceNames: deviceNames(result, src, env), modules: modules(src, env), functions, params };
 }
+
+const types = (ps: Param[] | undefined) => (ps ?? []).map((p) => p.type).join(', ');
 
 function matchesSignature(ps: Param[], sig: string[]): boolean {
   let i = 0;
@@ -90,7 +116,7 @@ function matchesSignature(ps: Param[], sig: string[]): boolean {
 }
 
 /** Device names declared in the file, most telling first. */
-export function deviceNames(src: SourceText, env: EnvironmentModel): string[] {
+export function deviceNames(result: FileResult, src: SourceText, env: EnvironmentModel): string[] {
   const out: string[] = [];
   const push = (s: string | undefined) => {
     if (!s) return;
@@ -105,15 +131,10 @@ export function deviceNames(src: SourceText, env: EnvironmentModel): string[] {
       push(src.stringValue(src.text.slice(at, at + m[1].length).trim()));
     }
   }
-  const calls = Object.keys(env.deviceNameCalls);
-  if (calls.length) {
-    const re = new RegExp(`\\b(${calls.join('|')})\\s*\\(`, 'g');
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(src.masked))) {
-      const line = src.lineOf(m.index);
-      const call = src.callsOnLine(line).find((c) => c.callee === m![1]);
-      const arg = call?.args[env.deviceNameCalls[m[1]]];
-      push(src.stringValue(arg));
+  for (const f of result.functions) {
+    for (const call of f.calls ?? []) {
+      const k = env.deviceNameCalls[call.callee];
+      if (k !== undefined) push(src.stringValue(call.args[k]));
     }
   }
   return out;

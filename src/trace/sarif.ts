@@ -3,8 +3,8 @@
  * each with a codeFlow that walks every step of the trace; each location's `state` holds the
  * count of every object after that step ({"tun0": {"text": "3"}}).
  */
-import { pathToFileURL } from 'url';
-import * as path from 'path';
+import { pathToFileURL } from 'node:url';
+import * as path from 'node:path';
 import type { TraceResult, TraceVerdict } from './types';
 import { countsByStep } from './json';
 
@@ -25,21 +25,34 @@ function ruleOf(v: TraceVerdict): string {
 export function traceToSarif(t: TraceResult, version = '0.1.0'): object {
   const uri = pathToFileURL(path.resolve(t.file)).href;
   const counts = countsByStep(t);
-  const loc = (line: number, text: string) => (line > 0
-    ? { physicalLocation: { artifactLocation: { uri }, region: { startLine: line } }, message: { text } }
-    : { message: { text } });
+  const loc = (line: number, text: string) =>
+    line > 0
+      ? { physicalLocation: { artifactLocation: { uri }, region: { startLine: line } }, message: { text } }
+      : { message: { text } };
   const flow = {
     message: { text: `scenario ${t.scenario}${t.whatIf.length ? ` (what-if ${t.whatIf.join(', ')})` : ''}` },
-    threadFlows: [{
-      locations: t.steps.map((s) => ({
-        location: loc(s.line, `${s.event}: ${s.function}${s.kernel ? ' (kernel)' : '()'} ${s.call}: ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}`),
-        state: Object.fromEntries(Object.entries(counts[s.seq]).map(([k, v]) => [k, { text: String(v) }])),
-        nestingLevel: Math.max(0, s.via.length - 1),
-        executionOrder: s.seq,
-        kinds: [s.op],
-        properties: { event: s.event, function: s.function, object: s.object, kind: s.kind, before: s.before, after: s.after },
-      })),
-    }],
+    threadFlows: [
+      {
+        locations: t.steps.map((s) => ({
+          location: loc(
+            s.line,
+            `${s.event}: ${s.where}: ${s.call}: ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}`,
+          ),
+          state: Object.fromEntries(Object.entries(counts[s.seq]).map(([k, v]) => [k, { text: String(v) }])),
+          nestingLevel: Math.max(0, s.via.length - 1),
+          executionOrder: s.seq,
+          kinds: [s.op],
+          properties: {
+            event: s.event,
+            function: s.function,
+            object: s.object,
+            kind: s.kind,
+            before: s.before,
+            after: s.after,
+          },
+        })),
+      },
+    ],
   };
   const bad = t.verdicts.filter((v) => !v.good);
   const shown = bad.length ? bad : t.verdicts.slice(0, 1);
@@ -48,9 +61,12 @@ export function traceToSarif(t: TraceResult, version = '0.1.0'): object {
     const o = t.final.objects.find((x) => x.id === name || x.id === v.subject);
     const held = o?.heldBy.map((h) => /at line (\d+)/.exec(h)?.[1]).find(Boolean);
     if (held) return Number(held);
-    const chain = /<- cdev (\S+?),/.exec(v.reason)?.[1];
+    const chain = /← cdev (\S+?),/.exec(v.reason)?.[1];
     const leaf = chain ? t.final.objects.find((x) => x.id === chain) : undefined;
-    const l = leaf?.heldBy.map((h) => /at line (\d+)/.exec(h)?.[1]).filter(Boolean).pop();
+    const l = leaf?.heldBy
+      .map((h) => /at line (\d+)/.exec(h)?.[1])
+      .filter(Boolean)
+      .pop();
     if (l) return Number(l);
     return t.steps.find((s) => s.line > 0)?.line ?? 1;
   };
@@ -65,11 +81,20 @@ export function traceToSarif(t: TraceResult, version = '0.1.0'): object {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'refcount-lens trace', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules: Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text } })) } },
-      artifacts: [{ location: { uri } }],
-      results,
-      properties: { scenario: t.scenario, facts: t.facts, final: t.final },
-    }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'refcount-lens trace',
+            version,
+            informationUri: 'https://github.com/refcount-lens/refcount-lens',
+            rules: Object.entries(RULES).map(([id, text]) => ({ id, shortDescription: { text } })),
+          },
+        },
+        artifacts: [{ location: { uri } }],
+        results,
+        properties: { scenario: t.scenario, facts: t.facts, final: t.final },
+      },
+    ],
   };
 }

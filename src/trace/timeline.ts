@@ -7,27 +7,85 @@ import type { TraceResult } from './types';
 import { countsByStep, lanes } from './json';
 
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
-export interface TimelineOptions { current?: number; dx?: number; laneHeight?: number }
+export interface TimelineOptions {
+  current?: number;
+  dx?: number;
+  laneHeight?: number;
+}
+
+/** Width of a label's character at its 10px size, generously: a band is never narrower than its label. */
+const LABEL_CHAR_WIDTH = 6.2;
+
+type Attributes = Record<string, string | number>;
+
+const attributes = (attrs: Attributes) =>
+  Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${esc(String(v))}"`)
+    .join('');
+
+/** `<name a="v" ...>content</name>` (`/>` without content), every value escaped. */
+function tag(name: string, attrs: Attributes, content?: string): string {
+  return content === undefined ? `<${name}${attributes(attrs)}/>` : `<${name}${attributes(attrs)}>${content}</${name}>`;
+}
 
 export function timelineSvg(t: TraceResult, opts: TimelineOptions = {}): string {
   const ls = lanes(t);
   const counts = countsByStep(t);
   const n = t.steps.length;
-  const dx = opts.dx ?? 26, lh = opts.laneHeight ?? 46, labelW = 118, top = 34, right = 40;
-  const width = labelW + (n + 1) * dx + right;
+  const dx = opts.dx ?? 26,
+    lh = opts.laneHeight ?? 46,
+    labelW = 118,
+    top = 34,
+    right = 40;
+  // columns: 0 (before any step), then one per step; an event whose label is wider than its
+  // steps gets the room after its last step, so every label is whole
+  const left: number[] = [labelW];
+  const bandWidth = new Map<number, number>();
+  const gapAfter = new Map<number, number>();
+  for (const e of t.events) {
+    if (e.firstSeq > e.lastSeq) continue;
+    const steps = (e.lastSeq - e.firstSeq + 1) * dx;
+    const label = e.text.length * LABEL_CHAR_WIDTH + 6;
+    bandWidth.set(e.index, Math.max(steps, label));
+    if (label > steps) gapAfter.set(e.lastSeq, label - steps);
+  }
+  for (let k = 1; k <= n; k++) left[k] = left[k - 1] + dx + (gapAfter.get(k - 1) ?? 0);
+  const x = (k: number) => left[k] + dx / 2;
+  const gapAtEnd = gapAfter.get(n) ?? 0;
+  const width = left[n] + dx + gapAtEnd + right;
   const height = top + Math.max(1, ls.length) * lh + 10;
-  const x = (k: number) => labelW + k * dx + dx / 2;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="rl-timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="reference counts per object, step by step">`);
+  const svg = {
+    xmlns: 'http://www.w3.org/2000/svg',
+    class: 'rl-timeline',
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+  };
+  parts.push(`<svg${attributes({ ...svg, role: 'img', 'aria-label': 'reference counts per object, step by step' })}>`);
   // event bands
   for (const e of t.events) {
     if (e.firstSeq > e.lastSeq) continue;
-    const x0 = x(e.firstSeq) - dx / 2, x1 = x(e.lastSeq) + dx / 2;
-    parts.push(`<g class="rl-event" data-event="${e.index}"><rect class="rl-event-band rl-event-${e.index % 2}" x="${x0}" y="${top - 6}" width="${x1 - x0}" height="${height - top}"/>`
-      + `<text class="rl-event-label" x="${x0 + 3}" y="${top - 22}">${esc(truncate(e.text, Math.max(4, Math.floor((x1 - x0) / 6.2))))}</text><title>${esc(e.text)}</title></g>`);
+    const x0 = left[e.firstSeq];
+    const band = {
+      class: `rl-event-band rl-event-${e.index % 2}`,
+      x: x0,
+      y: top - 6,
+      width: bandWidth.get(e.index)!,
+      height: height - top,
+    };
+    const label = tag('text', { class: 'rl-event-label', x: x0 + 3, y: top - 22 }, esc(e.text));
+    parts.push(
+      tag('g', { class: 'rl-event', 'data-event': e.index }, tag('rect', band) + label + tag('title', {}, esc(e.text))),
+    );
   }
   ls.forEach((lane, i) => {
     const y0 = top + i * lh;
@@ -36,35 +94,57 @@ export function timelineSvg(t: TraceResult, opts: TimelineOptions = {}): string 
     let max = 1;
     for (const c of counts) max = Math.max(max, c[lane.id] ?? 0);
     const y = (v: number) => y0 + lh - 10 - (v / max) * (lh - 20);
-    parts.push(`<g class="rl-lane rl-kind-${esc(lane.kind)} rl-state-${state}" data-object="${esc(lane.id)}">`);
-    parts.push(`<line class="rl-lane-rule" x1="${labelW - 4}" x2="${width - right + 20}" y1="${y0 + lh - 10}" y2="${y0 + lh - 10}"/>`);
-    parts.push(`<text class="rl-lane-label" x="4" y="${y0 + lh / 2 + 4}">${esc(truncate(lane.id, 17))}<title>${esc(`${lane.kind} ${lane.id}${final ? `: ${final.state}, count ${final.count}` : ''}`)}</title></text>`);
+    const inner: string[] = [];
+    const rule = y0 + lh - 10;
+    inner.push(tag('line', { class: 'rl-lane-rule', x1: labelW - 4, x2: width - right + 20, y1: rule, y2: rule }));
+    const about = `${lane.kind} ${lane.id}${final ? `: ${final.state}, count ${final.count}` : ''}`;
+    const laneLabel = esc(truncate(lane.id, 17)) + tag('title', {}, esc(about));
+    inner.push(tag('text', { class: 'rl-lane-label', x: 4, y: y0 + lh / 2 + 4 }, laneLabel));
     // the count as a step function, drawn only while the object exists
     let d = '';
     let prev: number | undefined;
     for (let k = 0; k <= n; k++) {
       const v = counts[k][lane.id];
       if (v === undefined) continue;
-      const xx = k === 0 ? x(0) : x(k);
+      const xx = x(k);
       if (prev === undefined) d += `M${xx - dx / 2} ${y(v)} `;
       else d += `L${xx - dx / 2} ${y(prev)} L${xx - dx / 2} ${y(v)} `;
       d += `L${xx + dx / 2} ${y(v)} `;
       prev = v;
     }
-    if (d) parts.push(`<path class="rl-count" d="${d.trim()}"/>`);
+    if (prev !== undefined && gapAfter.has(n)) d += `L${x(n) + dx / 2 + gapAtEnd} ${y(prev)} `;
+    if (d) inner.push(tag('path', { class: 'rl-count', d: d.trim() }));
     for (const s of t.steps) {
-      if (s.object !== lane.id) continue;
-      const cls = `rl-point rl-op-${s.op}${s.after > s.before ? ' rl-up' : s.after < s.before ? ' rl-down' : ''}${opts.current === s.seq ? ' rl-current' : ''}`;
-      parts.push(`<g class="rl-step" data-seq="${s.seq}" tabindex="-1"><circle class="${cls}" cx="${x(s.seq)}" cy="${y(s.after)}" r="5"/>`
-        + `<text class="rl-count-label" x="${x(s.seq)}" y="${y(s.after) - 8}" text-anchor="middle">${s.after}</text>`
-        + `<title>${esc(`#${s.seq} ${s.function}${s.kernel ? '' : '()'}${s.line ? ` line ${s.line}` : ''}: ${s.call} ${s.object} ${s.before} -> ${s.after}${s.note ? ` (${s.note})` : ''}`)}</title></g>`);
+      if (s.object === lane.id) inner.push(stepPoint(s, x(s.seq), y(s.after), opts.current === s.seq));
     }
-    if (final) parts.push(`<text class="rl-final rl-final-${final.state}" x="${x(n) + dx / 2 + 4}" y="${y(final.count) + 4}">${final.state === 'freed' ? '✓' : final.state === 'leaked' ? `✗ ${final.count}` : final.count}</text>`);
-    parts.push('</g>');
+    if (final) {
+      const leaked = final.state === 'leaked' ? `✗ ${final.count}` : String(final.count);
+      const mark = final.state === 'freed' ? '✓' : leaked;
+      const at = { x: x(n) + dx / 2 + 4 + gapAtEnd, y: y(final.count) + 4 };
+      inner.push(tag('text', { class: `rl-final rl-final-${final.state}`, ...at }, mark));
+    }
+    parts.push(
+      tag('g', { class: `rl-lane rl-kind-${lane.kind} rl-state-${state}`, 'data-object': lane.id }, inner.join('')),
+    );
   });
-  if (opts.current) parts.push(`<line class="rl-cursor" x1="${x(opts.current)}" x2="${x(opts.current)}" y1="${top - 6}" y2="${height}"/>`);
+  if (opts.current) {
+    const at = x(opts.current);
+    parts.push(tag('line', { class: 'rl-cursor', x1: at, x2: at, y1: top - 6, y2: height }));
+  }
   parts.push('</svg>');
   return parts.join('');
 }
 
-function truncate(s: string, n: number): string { return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…'; }
+/** One step on its lane: a point (data-seq for the view), the count after it, a tooltip. */
+function stepPoint(s: TraceResult['steps'][number], cx: number, cy: number, current: boolean): string {
+  const move = s.after > s.before ? ' rl-up' : s.after < s.before ? ' rl-down' : '';
+  const cls = `rl-point rl-op-${s.op}${move}${current ? ' rl-current' : ''}`;
+  const tip = `#${s.seq} ${s.where}: ${s.call} ${s.object} ${s.before} → ${s.after}${s.note ? ` (${s.note})` : ''}`;
+  const point = tag('circle', { class: cls, cx, cy, r: 5 });
+  const count = tag('text', { class: 'rl-count-label', x: cx, y: cy - 8, 'text-anchor': 'middle' }, String(s.after));
+  return tag('g', { class: 'rl-step', 'data-seq': s.seq, tabindex: '-1' }, point + count + tag('title', {}, esc(tip)));
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
+}

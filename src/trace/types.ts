@@ -17,6 +17,12 @@ export interface TraceStep {
   function: string;
   /** The line in the analysed file the step belongs to (for kernel steps: the line that led to it). */
   line: number;
+  /**
+   * Where it happens, in words (`line` is always a line of the analysed file):
+   * "vtx_clone() line 113", "devfs, at vtx_clone() line 116" (the kernel, after a line of the
+   * file), "jail (kernel)" (no line of the file led to it).
+   */
+  where: string;
   /** The simulated object: "tun0", "ucred test", "prison test", "ifnet tun0". */
   object: string;
   kind: string;
@@ -114,7 +120,10 @@ export interface TraceResult {
   events: TraceEventRecord[];
   steps: TraceStep[];
   calls: TraceCall[];
-  final: { objects: FinalObject[]; jails: { name: string; state: 'alive' | 'dying' | 'removed'; vnet: boolean; count: number }[] };
+  final: {
+    objects: FinalObject[];
+    jails: { name: string; state: 'alive' | 'dying' | 'removed'; vnet: boolean; count: number }[];
+  };
   verdicts: TraceVerdict[];
   problems: TraceProblem[];
   /** True when every verdict is good. */

@@ -148,21 +148,11 @@ test('the shared protocol needs only the protocol types', () => {
   assert.deepEqual(bad, []);
 });
 
-/** Files that still break the client's boundary, each with the change that ends it. */
-const CLIENT_BOUNDARY_PENDING: Record<string, string> = {
-  'src/extension/trace-view.ts': 'branch h15-trace: the server lists the scenarios and renders the trace',
-};
 const clientImportsAnalysis = (t: string) =>
   /^src\/(analysis|trace|server|cli)\//.test(t) || /^vscode-languageserver(\/|$)/.test(t);
 
 test('the VS Code client imports nothing from the analysis, the trace, the server or the CLI', () => {
   const bad = sourcesUnder('src/extension')
-    .filter((f) => !(f in CLIENT_BOUNDARY_PENDING))
     .flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
-  assert.deepEqual(bad, []);
-});
-
-test('the VS Code client: files still pending', { todo: Object.values(CLIENT_BOUNDARY_PENDING).join('; ') }, () => {
-  const bad = Object.keys(CLIENT_BOUNDARY_PENDING).flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
   assert.deepEqual(bad, []);
 });

@@ -1,0 +1,268 @@
+/**
+ * What one file contributes to the tree's index, read from its text alone (the pre-pass and
+ * a brace scan, no parse): its function definitions with their linkage, parameters and
+ * calls, the function-like macros it defines, the callbacks it registers and the
+ * prototypes it declares. A shard depends on the text and the model's `#if` defines only,
+ * so it is kept by content.
+ */
+import type { Model } from '../model/compiled';
+import { prepass, type MacroDefinition } from '../parse/prepass';
+import { outlineFunctions } from '../parse/outline';
+import { lineIndexAt } from '../parse/lines';
+import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
+import { splitTopLevel } from '../parse/split';
+import { registrationsIn } from '../facts';
+
+export const SHARD_VERSION = 1;
+
+export interface ShardCall {
+  /** The called name (a function or a function-like macro). */
+  name: string;
+  /** 1-based line of the call. */
+  line: number;
+  /** The arguments as written (whitespace folded), at most MAX_ARG_CHARS each. */
+  args: string[];
+  /** The call is the whole condition of an `if`/`while` or sits under `!` there (a predicate's use). */
+  asCondition: boolean;
+  /** The call's value is ignored (the call is a statement of its own). */
+  asStatement: boolean;
+}
+
+export interface ShardFunction {
+  name: string;
+  static: boolean;
+  inline: boolean;
+  /** 1-based lines of the definition's first and last line. */
+  line: number;
+  endLine: number;
+  /** Parameter names, in order ('' where a parameter has none). */
+  params: string[];
+  /** Parameter indices whose pointee is `const` (`const struct x *p`): the function cannot change it. */
+  constParams: number[];
+  /** Parameters stored into memory (`sc->dev = dev`): a reference held on them goes with them. */
+  stores: number[];
+  calls: ShardCall[];
+  /** Statement macros with a body used here (`TAILQ_FOREACH`, `for_each_child_of_node`). */
+  statementMacros: string[];
+}
+
+export interface ShardPrototype {
+  name: string;
+  static: boolean;
+  constParams: number[];
+  params: number;
+}
+
+export interface TreeShard {
+  version: number;
+  functions: ShardFunction[];
+  /** Function-like macros (`#define NAME(a, b) body`) the file defines. */
+  macros: MacroDefinition[];
+  /** Callbacks the file registers with the model's registrars. */
+  callbacks: string[];
+  /** Declarations without a body. */
+  prototypes: ShardPrototype[];
+  /** `#include` targets as written (`sys/conf.h`, `"foo.h"` without quotes). */
+  includes: string[];
+  lines: number;
+}
+
+const MAX_ARG_CHARS = 80;
+const NOT_CALLS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', '_Alignof', 'alignof', '__typeof', 'typeof', '__typeof__',
+  'defined', '__attribute__', '__asm__', 'asm', '__asm', '_Static_assert', 'static_assert', '__builtin_offsetof', 'do', 'case', 'goto', 'else']);
+
+export function treeShard(text: string, model: Pick<Model, 'defines' | 'registrations'> & Model): TreeShard {
+  const pre = prepass(text, { defines: model.defines });
+  const masked = pre.masked;
+  const outline = outlineFunctions(masked) ?? [];
+  const line = (off: number) => lineIndexAt(pre.lineStarts, off) + 1;
+  const functions: ShardFunction[] = [];
+  for (const f of outline) {
+    if (!f.name) continue;
+    const head = masked.slice(f.start, f.bodyStart);
+    const nameAt = head.lastIndexOf(f.name, head.indexOf('(') >= 0 ? findParams(head) : head.length);
+    const before = head.slice(0, Math.max(0, nameAt));
+    const paramText = paramsOf(head);
+    const params = paramText.map(paramName);
+    const body = masked.slice(f.bodyStart, f.bodyEnd);
+    const macrosHere = new Set<string>();
+    for (const [off, m] of pre.statementMacros) if (off >= f.bodyStart && off < f.bodyEnd) macrosHere.add(m.name);
+    functions.push({
+      name: f.name,
+      static: /\bstatic\b/.test(before),
+      inline: /\b(__inline__|__inline|inline|__always_inline|__forceinline)\b/.test(before),
+      line: line(f.start),
+      endLine: line(f.bodyEnd - 1),
+      params,
+      constParams: constIndices(paramText),
+      stores: storedParams(body, params),
+      calls: callsIn(body, f.bodyStart, line),
+      statementMacros: [...macrosHere],
+    });
+  }
+  return {
+    version: SHARD_VERSION,
+    functions,
+    macros: pre.defines.filter((d) => d.params !== undefined),
+    callbacks: [...new Set(registrationsIn(masked, text, model, pre.lineStarts).map((r) => r.callback))],
+    prototypes: prototypesIn(masked, outline),
+    includes: [...text.matchAll(/^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]/gm)].map((m) => m[1]),
+    lines: pre.lineStarts.length,
+  };
+}
+
+/** The offset of the `(` that opens the parameter list of a definition's head (its last top-level parenthesis). */
+function findParams(head: string): number {
+  let depth = 0;
+  for (let i = head.length - 1; i >= 0; i--) {
+    const c = head[i];
+    if (c === ')') depth++;
+    else if (c === '(' && --depth === 0) {
+      // skip `__attribute__((...))` after the parameter list
+      const word = wordBefore(head, i);
+      if (word === '__attribute__' || word === '__attribute') continue;
+      return i;
+    }
+  }
+  return head.length;
+}
+
+function wordBefore(s: string, at: number): string {
+  let e = at;
+  while (e > 0 && isSpace(s.charCodeAt(e - 1))) e--;
+  let b = e;
+  while (b > 0 && isWordChar(s.charCodeAt(b - 1))) b--;
+  return s.slice(b, e);
+}
+
+function paramsOf(head: string): string[] {
+  const open = findParams(head);
+  if (open >= head.length) return [];
+  let depth = 0, close = -1;
+  for (let i = open; i < head.length; i++) {
+    if (head[i] === '(') depth++;
+    else if (head[i] === ')' && --depth === 0) { close = i; break; }
+  }
+  if (close < 0) return [];
+  const inner = head.slice(open + 1, close).replace(/\s+/g, ' ').trim();
+  if (!inner || inner === 'void') return [];
+  return splitTopLevel(inner);
+}
+
+/** `struct cdev **dev` -> dev; `int (*fn)(void)` -> fn; `...` -> ''. */
+function paramName(p: string): string {
+  const fp = /\(\s*\*\s*([A-Za-z_]\w*)\s*\)/.exec(p);
+  if (fp) return fp[1];
+  const m = /([A-Za-z_]\w*)\s*(\[[^\]]*\]\s*)*$/.exec(p);
+  if (!m) return '';
+  const words = p.replace(/\[[^\]]*\]/g, '').match(/[A-Za-z_]\w*/g) ?? [];
+  // a lone type (`int`, `struct x *`) names nothing
+  if (words.length < 2 && !p.includes('*')) return '';
+  return m[1];
+}
+
+/** Parameters written `const T *p` (the pointee is const), not `T *const p`. */
+function constIndices(params: string[]): number[] {
+  const out: number[] = [];
+  params.forEach((p, i) => {
+    const star = p.indexOf('*');
+    if (star > 0 && /\bconst\b/.test(p.slice(0, star))) out.push(i);
+  });
+  return out;
+}
+
+/** `x->f = p;`, `a[i] = p;`, `s.f = p;` where `p` is a parameter: the parameter is kept in memory. */
+function storedParams(body: string, params: string[]): number[] {
+  const out = new Set<number>();
+  const re = /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\])\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body))) {
+    const before = body[m.index - 1];
+    if (before === '=' || before === '!' || before === '<' || before === '>') continue;
+    const i = params.indexOf(m[2]);
+    if (i >= 0) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function callsIn(body: string, base: number, line: (off: number) => number): ShardCall[] {
+  const out: ShardCall[] = [];
+  const n = body.length;
+  for (let i = 0; i < n; i++) {
+    const c = body.charCodeAt(i);
+    if (!isIdentStart(c) || (i > 0 && isWordChar(body.charCodeAt(i - 1)))) continue;
+    let e = i;
+    while (e < n && isWordChar(body.charCodeAt(e))) e++;
+    const name = body.slice(i, e);
+    let k = e;
+    while (k < n && isSpace(body.charCodeAt(k))) k++;
+    if (body[k] !== '(' || NOT_CALLS.has(name)) { i = e - 1; continue; }
+    // a member call (`ops->fn(x)`) or a declaration (`int f(void);` inside a body) is not a call by name
+    let p = i - 1;
+    while (p >= 0 && isSpace(body.charCodeAt(p))) p--;
+    if (body[p] === '>' && body[p - 1] === '-') { i = e - 1; continue; }
+    if (body[p] === '.') { i = e - 1; continue; }
+    const close = matchParen(body, k);
+    const args = close > k ? splitTopLevel(body.slice(k + 1, close)).map((a) => a.replace(/\s+/g, ' ').slice(0, MAX_ARG_CHARS)).filter((a, idx, all) => a !== '' || all.length > 1) : [];
+    out.push({ name, line: line(base + i), args, asCondition: conditionUse(body, p, close), asStatement: statementUse(body, p, close) });
+    i = e - 1;
+  }
+  return out;
+}
+
+function matchParen(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `if (f(x))`, `if (!f(x))`, `while (f(x))`: the call is the whole test. */
+function conditionUse(body: string, before: number, close: number): boolean {
+  let p = before;
+  if (body[p] === '!') { p--; while (p >= 0 && isSpace(body.charCodeAt(p))) p--; }
+  if (body[p] !== '(') return false;
+  const word = wordBefore(body, p);
+  if (word !== 'if' && word !== 'while') return false;
+  let q = close + 1;
+  while (q < body.length && isSpace(body.charCodeAt(q))) q++;
+  return body[q] === ')';
+}
+
+/** `f(x);` as a statement of its own. */
+function statementUse(body: string, before: number, close: number): boolean {
+  const prev = before < 0 ? '{' : body[before];
+  if (prev !== ';' && prev !== '{' && prev !== '}' && prev !== ')' && prev !== ':') return false;
+  if (prev === ')') {
+    // `if (x) f(y);` is a statement; `(void)f(y)` too; `(a) f(b)` as a cast of a call is rare
+  }
+  let q = close + 1;
+  while (q < body.length && isSpace(body.charCodeAt(q))) q++;
+  return body[q] === ';';
+}
+
+/** Top-level declarations `... name(params);` outside the function definitions. */
+function prototypesIn(masked: string, defs: { start: number; bodyEnd: number }[]): ShardPrototype[] {
+  const out: ShardPrototype[] = [];
+  let from = 0;
+  const gaps: [number, number][] = [];
+  for (const d of defs) { gaps.push([from, d.start]); from = d.bodyEnd; }
+  gaps.push([from, masked.length]);
+  const re = /(^|[;}])([^;{}]*?)\b([A-Za-z_]\w*)\s*\(([^;{}]*)\)\s*(?:__attribute__\s*\(\([^;{}]*\)\)\s*)*;/g;
+  for (const [a, b] of gaps) {
+    const s = masked.slice(a, b);
+    let m: RegExpExecArray | null;
+    re.lastIndex = 0;
+    while ((m = re.exec(s))) {
+      const head = m[2];
+      if (/[=#]/.test(head) || NOT_CALLS.has(m[3])) continue;
+      if (!/\b(struct|union|enum|void|int|char|long|short|unsigned|signed|bool|_Bool|size_t|[a-z_]\w*_t)\b|\*/.test(head + ' ' + m[4])) continue;
+      const params = m[4].trim() === '' || m[4].trim() === 'void' ? [] : splitTopLevel(m[4].replace(/\s+/g, ' ').trim());
+      out.push({ name: m[3], static: /\bstatic\b/.test(head), constParams: constIndices(params), params: params.length });
+    }
+  }
+  return out;
+}
