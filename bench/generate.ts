@@ -42,28 +42,51 @@ function filler(c: Ctx, indent: string, depth = 0): string[] {
   for (let i = 0; i < k; i++) {
     const f = pick(c, FIELDS);
     switch (int(c, 0, 7)) {
-      case 0: out.push(`${indent}sc->${f} |= ${pick(c, ['0x1', '0x2', '0x4', '0x10'])};`); break;
-      case 1: out.push(`${indent}sc->${f} = (sc->${f} + ${int(c, 1, 64)}) & 0xff;`); break;
-      case 2: out.push(`${indent}mtx_lock(&sc->sc_mtx);`, `${indent}sc->${f}++;`, `${indent}mtx_unlock(&sc->sc_mtx);`); break;
+      case 0:
+        out.push(`${indent}sc->${f} |= ${pick(c, ['0x1', '0x2', '0x4', '0x10'])};`);
+        break;
+      case 1:
+        out.push(`${indent}sc->${f} = (sc->${f} + ${int(c, 1, 64)}) & 0xff;`);
+        break;
+      case 2:
+        out.push(`${indent}mtx_lock(&sc->sc_mtx);`, `${indent}sc->${f}++;`, `${indent}mtx_unlock(&sc->sc_mtx);`);
+        break;
       case 3:
         if (depth < 2) {
-          out.push(`${indent}for (i = 0; i < ${int(c, 2, 16)}; i++) {`, ...filler(c, indent + '\t', depth + 1), `${indent}}`);
+          out.push(
+            `${indent}for (i = 0; i < ${int(c, 2, 16)}; i++) {`,
+            ...filler(c, indent + '\t', depth + 1),
+            `${indent}}`,
+          );
         } else out.push(`${indent}sc->${f} = 0;`);
         break;
       case 4:
         if (depth < 2) {
-          out.push(`${indent}if (sc->${f} > ${int(c, 0, 100)}) {`, ...filler(c, indent + '\t', depth + 1), `${indent}} else {`, `${indent}\tsc->${f} = ${int(c, 0, 9)};`, `${indent}}`);
+          out.push(
+            `${indent}if (sc->${f} > ${int(c, 0, 100)}) {`,
+            ...filler(c, indent + '\t', depth + 1),
+            `${indent}} else {`,
+            `${indent}\tsc->${f} = ${int(c, 0, 9)};`,
+            `${indent}}`,
+          );
         } else out.push(`${indent}sc->${f}--;`);
         break;
-      case 5: out.push(`${indent}if (bootverbose)`, `${indent}\tprintf("%s: ${f} %d\\n", __func__, sc->${f});`); break;
-      case 6: out.push(`${indent}KASSERT(sc->${f} >= 0, ("%s: bad ${f}", __func__));`); break;
-      default: out.push(`${indent}len = MIN(len, sizeof(sc->sc_buf));`, `${indent}bcopy(buf, sc->sc_buf, len);`);
+      case 5:
+        out.push(`${indent}if (bootverbose)`, `${indent}\tprintf("%s: ${f} %d\\n", __func__, sc->${f});`);
+        break;
+      case 6:
+        out.push(`${indent}KASSERT(sc->${f} >= 0, ("%s: bad ${f}", __func__));`);
+        break;
+      default:
+        out.push(`${indent}len = MIN(len, sizeof(sc->sc_buf));`, `${indent}bcopy(buf, sc->sc_buf, len);`);
     }
   }
   return out;
 }
 
-function name(c: Ctx, what: string): string { return `${c.p}_${what}_${c.n++}`; }
+function name(c: Ctx, what: string): string {
+  return `${c.p}_${what}_${c.n++}`;
+}
 
 /** A dev_clone handler like tunclone(): existing device +1, new device made with MAKEDEV_REF. */
 function cloneHandler(c: Ctx, buggy: boolean): { text: string[]; fn: string } {
@@ -267,14 +290,39 @@ function ioctl(c: Ctx): string[] {
   for (let i = 0; i < k; i++) {
     cases.push(`\tcase ${c.p.toUpperCase()}IOC${i}:`);
     switch (int(c, 0, 4)) {
-      case 0: cases.push(...filler(c, '\t\t'), '\t\tbreak;'); break;
-      case 1: cases.push('\t\tif (!(flag & FWRITE)) {', `\t\t\terror = ${pick(c, ERRS)};`, '\t\t\tbreak;', '\t\t}', ...filler(c, '\t\t'), '\t\tbreak;'); break;
-      case 2:
-        cases.push('\t\tdev_ref(dev);', `\t\terror = ${c.p}_do_ioctl${i}(sc, data);`, '\t\tdev_rel(dev);', '\t\tbreak;');
+      case 0:
+        cases.push(...filler(c, '\t\t'), '\t\tbreak;');
         break;
-      case 3: cases.push(`\t\t*(int *)data = sc->${pick(c, FIELDS)};`); break; // falls through
+      case 1:
+        cases.push(
+          '\t\tif (!(flag & FWRITE)) {',
+          `\t\t\terror = ${pick(c, ERRS)};`,
+          '\t\t\tbreak;',
+          '\t\t}',
+          ...filler(c, '\t\t'),
+          '\t\tbreak;',
+        );
+        break;
+      case 2:
+        cases.push(
+          '\t\tdev_ref(dev);',
+          `\t\terror = ${c.p}_do_ioctl${i}(sc, data);`,
+          '\t\tdev_rel(dev);',
+          '\t\tbreak;',
+        );
+        break;
+      case 3:
+        cases.push(`\t\t*(int *)data = sc->${pick(c, FIELDS)};`);
+        break; // falls through
       default:
-        cases.push('\t\tcrhold(td->td_ucred);', `\t\terror = priv_check_cred(td->td_ucred, PRIV_NET_${i});`, '\t\tcrfree(td->td_ucred);', '\t\tif (error)', '\t\t\treturn (error);', '\t\tbreak;');
+        cases.push(
+          '\t\tcrhold(td->td_ucred);',
+          `\t\terror = priv_check_cred(td->td_ucred, PRIV_NET_${i});`,
+          '\t\tcrfree(td->td_ucred);',
+          '\t\tif (error)',
+          '\t\t\treturn (error);',
+          '\t\tbreak;',
+        );
     }
   }
   return [
@@ -329,7 +377,13 @@ function helper(c: Ctx): string[] {
   for (let b = 0; b < blocks; b++) {
     if (chance(c, 0.25)) body.push('#ifdef INET6', ...filler(c, '\t'), '#else', ...filler(c, '\t'), '#endif');
     else if (chance(c, 0.3)) {
-      body.push(`\twhile (sc->sc_pending > 0 && i < ${int(c, 8, 128)}) {`, ...filler(c, '\t\t', 1), '\t\tsc->sc_pending--;', '\t\ti++;', '\t}');
+      body.push(
+        `\twhile (sc->sc_pending > 0 && i < ${int(c, 8, 128)}) {`,
+        ...filler(c, '\t\t', 1),
+        '\t\tsc->sc_pending--;',
+        '\t\ti++;',
+        '\t}',
+      );
     } else body.push(...filler(c, '\t'));
   }
   const ret = chance(c, 0.5);
@@ -459,18 +513,20 @@ export function fortyIfs(n = 40): string {
  * +6) of about 2 x `pairs` steps that share their prefix.
  */
 export function wideFunctions(count: number, pairs: number): string {
-  const body = Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('')
-    + Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
-  const fn = (k: number) => `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
+  const body =
+    Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('') +
+    Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
+  const fn = (k: number) =>
+    `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
   return '#include <sys/conf.h>\n' + Array.from({ length: count }, (_, k) => fn(k)).join('\n');
 }
 
 /** Writes a tree of `files` generated files (about `lines` lines each) under `dir`. */
 export function generateTree(dir: string, files: number, lines = 2000, seed = 1): { files: string[]; lines: number } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('fs') as typeof import('fs');
+  const fs = require('node:fs') as typeof import('fs');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const path = require('path') as typeof import('path');
+  const path = require('node:path') as typeof import('path');
   const written: string[] = [];
   let total = 0;
   for (let i = 0; i < files; i++) {

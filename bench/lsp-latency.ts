@@ -7,13 +7,16 @@
  * `npm run bench` (bench/bench.ts) calls runLspBench(); `node out/bench/lsp-latency.js`
  * runs it alone. Needs `npm run build`.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { generateFile } from './generate';
 import { fileUri, hintText, LspClient } from '../test/helpers/lsp-client';
 
-export interface LspBenchResult { medianMs: number; rssMb: number }
+export interface LspBenchResult {
+  medianMs: number;
+  rssMb: number;
+}
 
 export interface LspBenchOptions {
   runs?: number;
@@ -43,7 +46,11 @@ export async function runLspBench(opts: LspBenchOptions = {}): Promise<LspBenchR
     const rssOneMb = client.rssMb();
     const latency = await keystrokeLatency(client, uris[0], texts[0], runs);
     for (let i = 1; i < files; i++) client.open(uris[i], texts[i]);
-    await client.waitFor(() => uris.every((u) => client.diagnosticVersions.has(u)), 300_000, `the analysis of ${files} files`);
+    await client.waitFor(
+      () => uris.every((u) => client.diagnosticVersions.has(u)),
+      300_000,
+      `the analysis of ${files} files`,
+    );
     const rssMb = client.rssMb();
     const timings = serverTimings(client.logs, path.basename(fs.realpathSync(path.join(dir, 'xdrv0.c'))));
     printTable(log, { runs, lines: texts[0].split('\n').length, files, latency, rssOneMb, rssMb, timings });
@@ -76,7 +83,9 @@ async function keystrokeLatency(client: LspClient, uri: string, text: string, ru
     // the counted call moved down a line when the statement was inserted: the answer must say so
     const callLine = inserted ? target + 1 : target;
     if (!hints.some((h) => h.position.line === callLine)) {
-      throw new Error(`run ${i}: no hint on line ${callLine + 1} (got ${hints.map((h) => `${h.position.line + 1}:${hintText(h)}`).join(', ')})`);
+      throw new Error(
+        `run ${i}: no hint on line ${callLine + 1} (got ${hints.map((h) => `${h.position.line + 1}:${hintText(h)}`).join(', ')})`,
+      );
     }
     if (i >= warmup) times.push(ms);
   }
@@ -94,26 +103,43 @@ function pickCountedLine(lines: string[]): number {
 function serverTimings(logs: string[], name: string): { parse: number[]; analysis: number[] } {
   const parse: number[] = [];
   const analysis: number[] = [];
-  const re = new RegExp(`${name.replace(/\./g, '\\.')} v(\\d+): [\\d.]+ ms \\(parse ([\\d.]+) ms, analysis ([\\d.]+) ms\\)`);
+  const re = new RegExp(
+    `${name.replace(/\./g, '\\.')} v(\\d+): [\\d.]+ ms \\(parse ([\\d.]+) ms, analysis ([\\d.]+) ms\\)`,
+  );
   for (const l of logs) {
     const m = re.exec(l);
-    if (m && Number(m[1]) > 1) { parse.push(Number(m[2])); analysis.push(Number(m[3])); }
+    if (m && Number(m[1]) > 1) {
+      parse.push(Number(m[2]));
+      analysis.push(Number(m[3]));
+    }
   }
   return { parse, analysis };
 }
 
-function printTable(log: (l: string) => void, r: {
-  runs: number; lines: number; files: number; latency: number[]; rssOneMb: number; rssMb: number;
-  timings: { parse: number[]; analysis: number[] };
-}): void {
+function printTable(
+  log: (l: string) => void,
+  r: {
+    runs: number;
+    lines: number;
+    files: number;
+    latency: number[];
+    rssOneMb: number;
+    rssMb: number;
+    timings: { parse: number[]; analysis: number[] };
+  },
+): void {
   const sorted = [...r.latency].sort((a, b) => a - b);
   const p90 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))];
   const med = median(r.latency);
   log('');
   log('LSP latency and memory (dist/server.js over stdio)');
   log('  measure                                         value      target');
-  log(`  edit -> new inlay hints, median of ${String(r.runs).padEnd(3)} runs        ${fmt(med)} ms  <= ${TARGET_MS} ms ${med <= TARGET_MS ? 'ok' : 'MISSED'}`);
-  log(`    p90 / min / max                               ${fmt(p90)} / ${fmt(sorted[0])} / ${fmt(sorted[sorted.length - 1])} ms`);
+  log(
+    `  edit -> new inlay hints, median of ${String(r.runs).padEnd(3)} runs        ${fmt(med)} ms  <= ${TARGET_MS} ms ${med <= TARGET_MS ? 'ok' : 'MISSED'}`,
+  );
+  log(
+    `    p90 / min / max                               ${fmt(p90)} / ${fmt(sorted[0])} / ${fmt(sorted[sorted.length - 1])} ms`,
+  );
   if (r.timings.parse.length) {
     log(`    of which server parse (median)                ${fmt(median(r.timings.parse))} ms`);
     log(`    of which server analysis (median)             ${fmt(median(r.timings.analysis))} ms`);
@@ -137,6 +163,9 @@ function median(xs: number[]): number {
 if (require.main === module) {
   runLspBench().then(
     () => process.exit(0),
-    (e) => { console.error(`lsp-latency: ${(e as Error).stack ?? e}`); process.exit(1); },
+    (e) => {
+      console.error(`lsp-latency: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
   );
 }

@@ -34,12 +34,16 @@ const entries = [
   { in: 'src/extension/extension.ts', out: 'extension.js' },
 ].filter((e) => existsSync(path.join(root, e.in)));
 
-await Promise.all(entries.map((e) => esbuild.build({
-  ...common,
-  entryPoints: [path.join(root, e.in)],
-  outfile: path.join(dist, e.out),
-  ...(e.banner ? { banner: { js: e.banner } } : {}),
-})));
+await Promise.all(
+  entries.map((e) =>
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(root, e.in)],
+      outfile: path.join(dist, e.out),
+      ...(e.banner ? { banner: { js: e.banner } } : {}),
+    }),
+  ),
+);
 chmodSync(path.join(dist, 'cli.js'), 0o755);
 // the editor's highlighting of acquire/release names comes from the same presets
 writeGrammar();
@@ -48,5 +52,7 @@ copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(dist
 copyFileSync(path.join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), path.join(dist, 'tree-sitter-c.wasm'));
 
 if (!process.argv.includes('--no-tests')) {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
 }

@@ -7,7 +7,16 @@
 // the tree. Idempotent: a tree with its `.complete` marker is not extracted again.
 // Nothing third-party is committed: this script only reads mirrors the `fetch` tool brought.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, symlinkSync, readlinkSync, lstatSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+  symlinkSync,
+  readlinkSync,
+  lstatSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +47,9 @@ out = resolve(out);
 
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const pairs = manifest.pairs.filter((p) => !only || only.has(p.id));
-if (only) for (const id of only) if (!pairs.some((p) => p.id === id)) usage(`no pair ${id} in ${relative(process.cwd(), manifestPath)}`);
+if (only)
+  for (const id of only)
+    if (!pairs.some((p) => p.id === id)) usage(`no pair ${id} in ${relative(process.cwd(), manifestPath)}`);
 
 /** The git directory of a fetched mirror (the fetch tool puts github:owner/name in owner+name/repo). */
 function mirrorOf(repo) {
@@ -57,16 +68,22 @@ function git(gitDir, ...argv) {
 /** Paths under root whose blob the snapshot lacks (the fetch tool leaves out files of 4 MiB and more). */
 function missingBlobs(gitDir, commit, root) {
   const listing = git(gitDir, 'ls-tree', '-r', '--full-tree', commit, '--', ...(root === '.' ? [] : [root]));
-  const entries = listing.split('\n').filter(Boolean).map((l) => {
-    const [meta, path] = l.split('\t');
-    const [, type, sha] = meta.split(' ');
-    return { type, sha, path };
-  }).filter((e) => e.type === 'blob');
+  const entries = listing
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [meta, path] = l.split('\t');
+      const [, type, sha] = meta.split(' ');
+      return { type, sha, path };
+    })
+    .filter((e) => e.type === 'blob');
   const check = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-check'], {
-    input: entries.map((e) => e.sha).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 30,
+    input: entries.map((e) => e.sha).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
   });
   const lines = check.stdout.split('\n');
-  return entries.filter((e, i) => (lines[i] ?? '').endsWith(' missing')).map((e) => e.path);
+  return entries.filter((_e, i) => (lines[i] ?? '').endsWith(' missing')).map((e) => e.path);
 }
 
 function extract(repo, commit, root) {
@@ -76,7 +93,9 @@ function extract(repo, commit, root) {
   try {
     git(gitDir, 'cat-file', '-e', `${commit}^{commit}`);
   } catch {
-    console.error(`rebuild: commit ${commit} is not in the mirror of ${repo} (${gitDir}); fetch github:${repo} again for a newer snapshot`);
+    console.error(
+      `rebuild: commit ${commit} is not in the mirror of ${repo} (${gitDir}); fetch github:${repo} again for a newer snapshot`,
+    );
     process.exit(1);
   }
   rmSync(dir, { recursive: true, force: true });
@@ -84,7 +103,11 @@ function extract(repo, commit, root) {
   const missing = missingBlobs(gitDir, commit, root);
   const pathspec = [...(root === '.' ? [] : [root]), ...missing.map((p) => `:(exclude)${p}`)];
   const tarFile = `${dir}.tar`;
-  const archive = spawnSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', '-o', tarFile, commit, '--', ...pathspec], { encoding: 'utf8' });
+  const archive = spawnSync(
+    'git',
+    ['--git-dir', gitDir, 'archive', '--format=tar', '-o', tarFile, commit, '--', ...pathspec],
+    { encoding: 'utf8' },
+  );
   if (archive.status !== 0) {
     console.error(`rebuild: git archive ${commit} ${root} failed in ${gitDir}: ${archive.stderr.trim()}`);
     process.exit(1);
@@ -106,7 +129,9 @@ function link(target, path) {
   try {
     if (lstatSync(path).isSymbolicLink() && readlinkSync(path) === rel) return;
     rmSync(path, { recursive: true, force: true });
-  } catch { /* absent */ }
+  } catch {
+    /* absent */
+  }
   symlinkSync(rel, path);
 }
 

@@ -21,11 +21,21 @@ const REFCOUNT_RULES = new Set(['leak', 'over-release', 'inconsistent', 'contrac
 
 function usage(msg) {
   if (msg) console.error(`run: ${msg}`);
-  console.error('usage: node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model] [--cli FILE] [--keep DIR] CORPUS');
+  console.error(
+    'usage: node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model] [--cli FILE] [--keep DIR] CORPUS',
+  );
   process.exit(2);
 }
 
-const opts = { tree: false, json: false, only: null, settings: ['zero', 'model'], cli: join(repoRoot, 'dist/cli.js'), keep: null, corpus: null };
+const opts = {
+  tree: false,
+  json: false,
+  only: null,
+  settings: ['zero', 'model'],
+  cli: join(repoRoot, 'dist/cli.js'),
+  keep: null,
+  corpus: null,
+};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -58,7 +68,9 @@ function modelFile(codebase) {
 function analyse(pair, side, setting) {
   const tree = join(opts.corpus, pair.id, side);
   if (!existsSync(tree)) {
-    console.error(`run: ${tree} is missing; materialise the corpus first: node scripts/corpus/rebuild.mjs ${opts.corpus}`);
+    console.error(
+      `run: ${tree} is missing; materialise the corpus first: node scripts/corpus/rebuild.mjs ${opts.corpus}`,
+    );
     process.exit(1);
   }
   const files = pair.files.map((f) => join(tree, f));
@@ -74,7 +86,11 @@ function analyse(pair, side, setting) {
     writeFileSync(join(opts.keep, pair.id, `${side}.${setting}${opts.tree ? '.tree' : ''}.json`), r.stdout ?? '');
   }
   if (r.status !== 0 && r.status !== 1) {
-    return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | '), command, ms };
+    return {
+      error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | '),
+      command,
+      ms,
+    };
   }
   let out;
   try {
@@ -94,11 +110,25 @@ function analyse(pair, side, setting) {
       }
     }
     for (const d of f.diagnostics ?? []) {
-      if (wanted.has(d.function)) diagnostics.push({ rule: d.rule, severity: d.severity, function: d.function, line: d.line, message: d.message });
+      if (wanted.has(d.function))
+        diagnostics.push({
+          rule: d.rule,
+          severity: d.severity,
+          function: d.function,
+          line: d.line,
+          message: d.message,
+        });
     }
   }
   const problems = (r.stderr ?? '').trim();
-  return { diagnostics, missing: pair.functions.filter((f) => !found.has(f)), truncated, ms, command, ...(problems ? { stderr: problems.split('\n').slice(0, 5) } : {}) };
+  return {
+    diagnostics,
+    missing: pair.functions.filter((f) => !found.has(f)),
+    truncated,
+    ms,
+    command,
+    ...(problems ? { stderr: problems.split('\n').slice(0, 5) } : {}),
+  };
 }
 
 /** Whether a diagnostic is about `object`: its message starts with the object (`d (domain) keeps +1 ...`), or with its counter field (`opinfo->refcount`). */
@@ -112,7 +142,10 @@ function nearLines(d, lines) {
 
 /** A diagnostic in the fixed code that the manifest lists as a real defect the fix left (kind "real"); idioms the model cannot describe still count. */
 function known(pair, d) {
-  return (pair.knownAfter ?? []).some((k) => k.kind === 'real' && k.rule === d.rule && namesObject(d, k.object) && (k.line === undefined || k.line === d.line));
+  return (pair.knownAfter ?? []).some(
+    (k) =>
+      k.kind === 'real' && k.rule === d.rule && namesObject(d, k.object) && (k.line === undefined || k.line === d.line),
+  );
 }
 
 function verdict(pair, before, after) {
@@ -139,7 +172,9 @@ for (const pair of pairs) {
   if (!opts.json) printRow(row);
 }
 
-function mark(ok) { return ok ? 'yes' : 'no '; }
+function mark(ok) {
+  return ok ? 'yes' : 'no ';
+}
 
 function printRow(row) {
   const parts = opts.settings.map((s) => {
@@ -160,28 +195,53 @@ function printRow(row) {
 
 const totals = {};
 for (const s of opts.settings) {
-  const t = { pairs: results.length, flaggedBefore: 0, flaggedAtFix: 0, cleanAfter: 0, pass: 0, errors: 0, cut: 0, byCodebase: {} };
+  const t = {
+    pairs: results.length,
+    flaggedBefore: 0,
+    flaggedAtFix: 0,
+    cleanAfter: 0,
+    pass: 0,
+    errors: 0,
+    cut: 0,
+    byCodebase: {},
+  };
   for (const row of results) {
     const r = row.settings[s];
     const c = (t.byCodebase[row.codebase] ??= { pairs: 0, flaggedBefore: 0, cleanAfter: 0, pass: 0 });
     c.pairs++;
-    if (r.flagged) { t.flaggedBefore++; c.flaggedBefore++; }
+    if (r.flagged) {
+      t.flaggedBefore++;
+      c.flaggedBefore++;
+    }
     if (r.atFix) t.flaggedAtFix++;
     if (r.before.truncated || r.after.truncated) t.cut++;
-    if (r.clean) { t.cleanAfter++; c.cleanAfter++; }
-    if (r.pass) { t.pass++; c.pass++; }
+    if (r.clean) {
+      t.cleanAfter++;
+      c.cleanAfter++;
+    }
+    if (r.pass) {
+      t.pass++;
+      c.pass++;
+    }
     if (r.before.error || r.after.error) t.errors++;
   }
   totals[s] = t;
 }
 
 if (opts.json) {
-  console.log(JSON.stringify({ mode: opts.tree ? 'tree' : 'single-file', cli: opts.cli, totals, pairs: results }, null, 1));
+  console.log(
+    JSON.stringify({ mode: opts.tree ? 'tree' : 'single-file', cli: opts.cli, totals, pairs: results }, null, 1),
+  );
 } else {
   console.log('');
   for (const s of opts.settings) {
     const t = totals[s];
-    console.log(`${s === 'zero' ? 'zero-config' : 'API-only model'} (${opts.tree ? 'tree' : 'single-file'}): flagged before ${t.flaggedBefore}/${t.pairs} (at the fix ${t.flaggedAtFix}), clean after ${t.cleanAfter}/${t.pairs}, both ${t.pass}/${t.pairs}; ${t.cut} pairs with a function cut by the budget${t.errors ? `, ${t.errors} with CLI errors` : ''}`);
-    for (const [cb, c] of Object.entries(t.byCodebase)) console.log(`    ${cb.padEnd(12)} flagged ${c.flaggedBefore}/${c.pairs}  clean ${c.cleanAfter}/${c.pairs}  both ${c.pass}/${c.pairs}`);
+    console.log(
+      `${s === 'zero' ? 'zero-config' : 'API-only model'} (${opts.tree ? 'tree' : 'single-file'}): flagged before ${t.flaggedBefore}/${t.pairs} (at the fix ${t.flaggedAtFix}), clean after ${t.cleanAfter}/${t.pairs}, both ${t.pass}/${t.pairs}; ${t.cut} pairs with a function cut by the budget${t.errors ? `, ${t.errors} with CLI errors` : ''}`,
+    );
+    for (const [cb, c] of Object.entries(t.byCodebase))
+      console.log(
+        `    ${cb.padEnd(12)} flagged ${c.flaggedBefore}/${c.pairs}  clean ${c.cleanAfter}/${c.pairs}  both ${c.pass}/${c.pairs}`,
+      );
   }
 }

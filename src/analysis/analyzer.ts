@@ -9,7 +9,15 @@ import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
 import { rangesWithout } from './parse/outline';
-import { extractTopLevel, SynReuse, unwrapValue, type Syn, type ParsedFunctions, type FunctionHead, type SourceSpan } from './parse/syntax';
+import {
+  extractTopLevel,
+  SynReuse,
+  unwrapValue,
+  type Syn,
+  type ParsedFunctions,
+  type FunctionHead,
+  type SourceSpan,
+} from './parse/syntax';
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
@@ -119,9 +127,15 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites'>> & AnalyzerOptions;
+  private readonly opts: Required<
+    Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites'>
+  > &
+    AnalyzerOptions;
 
-  private constructor(private readonly parser: Parser, opts: AnalyzerOptions) {
+  private constructor(
+    private readonly parser: Parser,
+    opts: AnalyzerOptions,
+  ) {
     // an option given as undefined (`maxStatesPerFunction: args.maxStates` with no --max-states)
     // means "the default", not "no limit"
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as AnalyzerOptions;
@@ -141,7 +155,12 @@ export class Analyzer {
   modelFor(preset: PresetName): { model: Model; problems: ModelProblem[]; version: string } {
     let m = this.models.get(preset);
     if (!m) {
-      const mo: ModelOptions = { presets: [preset], sources: this.opts.modelSources, defines: this.opts.defines, undefines: this.opts.undefines };
+      const mo: ModelOptions = {
+        presets: [preset],
+        sources: this.opts.modelSources,
+        defines: this.opts.defines,
+        undefines: this.opts.undefines,
+      };
       const built = buildModel(mo);
       m = { ...built, version: simpleHash(JSON.stringify(mo) + JSON.stringify([...built.model.functions.keys()])) };
       this.models.set(preset, m);
@@ -158,7 +177,9 @@ export class Analyzer {
     return { progressCallback: () => performance.now() > end };
   }
 
-  private parseWatchdog(text: string): number { return Math.round(this.opts.parseWatchdogMs + text.length / 256); }
+  private parseWatchdog(text: string): number {
+    return Math.round(this.opts.parseWatchdogMs + text.length / 256);
+  }
 
   /**
    * Parses (incrementally when `previous` is given; `previous.tree` is consumed).
@@ -175,15 +196,24 @@ export class Analyzer {
     let reuse: SynReuse | undefined;
     let skipped: number[] | undefined;
     if (previous && previous.preset === preset) {
-      const a = previous.pre.text, b = pre.text;
+      const a = previous.pre.text,
+        b = pre.text;
       let start = 0;
       const minLen = Math.min(a.length, b.length);
       while (start < minLen && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-      let endA = a.length, endB = b.length;
-      while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) { endA--; endB--; }
+      let endA = a.length,
+        endB = b.length;
+      while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
+        endA--;
+        endB--;
+      }
       previous.tree.edit({
-        startIndex: start, oldEndIndex: endA, newEndIndex: endB,
-        startPosition: pointAt(a, start), oldEndPosition: pointAt(a, endA), newEndPosition: pointAt(b, endB),
+        startIndex: start,
+        oldEndIndex: endA,
+        newEndIndex: endB,
+        startPosition: pointAt(a, start),
+        oldEndPosition: pointAt(a, endA),
+        newEndPosition: pointAt(b, endB),
       });
       tree = this.parser.parse(b, previous.tree, this.parseDeadline(b));
       previous.tree.delete();
@@ -191,14 +221,18 @@ export class Analyzer {
     } else {
       previous?.tree.delete();
       const skip = how.skipBodies && !previous ? skippableBodies(text, pre, model, (t) => this.tokensOf(t)) : [];
-      const options = skip.length ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) } : this.parseDeadline(pre.text);
+      const options = skip.length
+        ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
+        : this.parseDeadline(pre.text);
       tree = this.parser.parse(pre.text, null, options);
       if (skip.length) skipped = skip.map((b) => b.bodyStart);
     }
     if (!tree) {
       // a cancelled parse would otherwise resume on the next call, with whatever text that brings
       this.parser.reset();
-      throw new ParseGaveUp(`${PARSE_WATCHDOG_ERROR} after ${this.parseWatchdog(pre.text)} ms (a last-resort guard against badly damaged syntax)`);
+      throw new ParseGaveUp(
+        `${PARSE_WATCHDOG_ERROR} after ${this.parseWatchdog(pre.text)} ms (a last-resort guard against badly damaged syntax)`,
+      );
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
@@ -206,9 +240,20 @@ export class Analyzer {
 
   /** Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`. */
   analyzeText(path: string, text: string): FileResult {
-    const empty = (error?: string): FileResult => ({ path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error });
+    const empty = (error?: string): FileResult => ({
+      path,
+      functions: [],
+      diagnostics: [],
+      facts: { registrations: [], bindings: [], initCalls: [] },
+      timing: { parseMs: 0, analyzeMs: 0 },
+      parseErrors: [],
+      error,
+    });
     if (looksBinary(text)) return empty('not a C source file: it looks binary');
-    if (text.length > this.opts.maxFileSize) return empty(`file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`);
+    if (text.length > this.opts.maxFileSize)
+      return empty(
+        `file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`,
+      );
     let doc: ParsedDocument | undefined;
     try {
       doc = this.parse(text, undefined, { skipBodies: !this.opts.callSites });
@@ -222,7 +267,9 @@ export class Analyzer {
         return this.analyzeParsed(path, doc);
       }
     } catch (err) {
-      return empty(err instanceof ParseGaveUp ? err.message : `internal error while analysing: ${(err as Error).message}`);
+      return empty(
+        err instanceof ParseGaveUp ? err.message : `internal error while analysing: ${(err as Error).message}`,
+      );
     } finally {
       doc?.tree.delete();
     }
@@ -234,10 +281,17 @@ export class Analyzer {
     const src = doc.text;
     const top = doc.top;
     const result: FileResult = {
-      path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] },
-      timing: { parseMs: round(doc.parseMs), analyzeMs: 0 }, parseErrors: [...top.errors, ...doc.pre.warnings.map((w) => ({ line: w.line, column: 0, message: w.message }))],
+      path,
+      functions: [],
+      diagnostics: [],
+      facts: { registrations: [], bindings: [], initCalls: [] },
+      timing: { parseMs: round(doc.parseMs), analyzeMs: 0 },
+      parseErrors: [...top.errors, ...doc.pre.warnings.map((w) => ({ line: w.line, column: 0, message: w.message }))],
     };
-    const fns: FileFunction[] = top.functions.map((head) => ({ head, name: declaratorInfo(head.declarator).name ?? '<anonymous>' }));
+    const fns: FileFunction[] = top.functions.map((head) => ({
+      head,
+      name: declaratorInfo(head.declarator).name ?? '<anonymous>',
+    }));
     const spans: FunctionSpan[] = fns.map((f) => ({ name: f.name, start: f.head.start, end: f.head.end }));
     result.facts = discoverFacts(doc.pre.masked, src, model, spans, doc.pre.lineStarts);
     // names in comments and strings too: a tree with errors may hold identifiers where the masked
@@ -245,14 +299,33 @@ export class Analyzer {
     const tokens = fns.map((f) => this.tokensOf(doc.pre.text.slice(f.head.start, f.head.end)));
     const regsOf = fns.map((f) => result.facts.registrations.filter((r) => r.callback === f.name));
     const inferred = this.opts.inference
-      ? inferPairs(fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()), src, model)
+      ? inferPairs(
+          fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()),
+          src,
+          model,
+        )
       : new Map<string, InferredPair>();
-    const inferredEffects = new Map([...macroEffects(doc.pre.defines, model), ...[...inferred].map(([n, p]) => [n, p.effects] as const)]);
-    const inferHash = simpleHash(JSON.stringify([...inferredEffects.keys()]) + JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))));
-    const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, regsOf.map((r) => r.length > 0), doc.pre.statementMacros, model, inferredEffects);
+    const inferredEffects = new Map([
+      ...macroEffects(doc.pre.defines, model),
+      ...[...inferred].map(([n, p]) => [n, p.effects] as const),
+    ]);
+    const inferHash = simpleHash(
+      JSON.stringify([...inferredEffects.keys()]) +
+        JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
+    );
+    const { relevant, escapesNeeded } = relevantFunctions(
+      spans,
+      tokens,
+      regsOf.map((r) => r.length > 0),
+      doc.pre.statementMacros,
+      model,
+      inferredEffects,
+    );
     if (doc.skipped?.length) {
       const skipped = new Set(doc.skipped);
-      const needed = fns.some((f, i) => (relevant[i] || escapesNeeded[i] || tokens[i].candidate) && skipped.has(f.head.bodyStart ?? -1));
+      const needed = fns.some(
+        (f, i) => (relevant[i] || escapesNeeded[i] || tokens[i].candidate) && skipped.has(f.head.bodyStart ?? -1),
+      );
       const found = fns.filter((f) => skipped.has(f.head.bodyStart ?? -1)).length;
       if (needed || found !== skipped.size) throw new SkippedBodyNeeded('the parse skipped a body this analysis needs');
     }
@@ -261,9 +334,13 @@ export class Analyzer {
     // cannot touch a count calls only such functions, so leaving its edges out changes
     // neither the order of the others nor what they see
     const byName = new Map<string, number>();
-    fns.forEach((f, i) => { if (!byName.has(f.name)) byName.set(f.name, i); });
+    fns.forEach((f, i) => {
+      if (!byName.has(f.name)) byName.set(f.name, i);
+    });
     const scans = fns.map((f, i) => (relevant[i] || escapesNeeded[i] ? scanBody(f.head.syn()) : undefined));
-    const callees = fns.map((f, i) => (relevant[i] ? scans[i]!.calls.filter((n) => byName.has(n) && n !== f.name) : []));
+    const callees = fns.map((f, i) =>
+      relevant[i] ? scans[i]!.calls.filter((n) => byName.has(n) && n !== f.name) : [],
+    );
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
@@ -271,32 +348,61 @@ export class Analyzer {
     for (const i of order) {
       const f = fns[i];
       const regs = regsOf[i];
-      const roles = [...regs.map((r) => r.role), ...result.facts.bindings.filter((b) => b.callback === f.name).map((b) => `${b.container ? b.container + '.' : ''}${b.field}`)];
+      const roles = [
+        ...regs.map((r) => r.role),
+        ...result.facts.bindings
+          .filter((b) => b.callback === f.name)
+          .map((b) => `${b.container ? b.container + '.' : ''}${b.field}`),
+      ];
       if (!relevant[i]) {
         summaries.set(f.name, quietSummary(f.name, scans[i]?.escapes ?? []));
         resultsByIndex[i] = withRoles(quietResult(f), roles);
         continue;
       }
       const scan = scans[i]!;
-      const paramFacts: Atom[] = regs.flatMap((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? []);
+      const paramFacts: Atom[] = regs.flatMap(
+        (r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? [],
+      );
       const body = src.slice(f.head.start, f.head.end);
       const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
       const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
-      const key = simpleHash(`${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${regKey}|${this.opts.maxStatesPerFunction}`);
+      const key = simpleHash(
+        `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${regKey}|${this.opts.maxStatesPerFunction}`,
+      );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
       if (!cached && !touchesCounts(f.head, scan.calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
-        shifted = { result: quietResult(f), diagnostics: [], summary: quietSummary(f.name, scan.escapes), analysed: false, visits: 0 };
+        shifted = {
+          result: quietResult(f),
+          diagnostics: [],
+          summary: quietSummary(f.name, scan.escapes),
+          analysed: false,
+          visits: 0,
+        };
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
       }
       if ((cached?.analysed ?? true) && statesSpent >= this.opts.maxStatesPerFile) {
-        resultsByIndex[i] = skeleton(f.head, f.head.declarator, f.name, `not analysed: the file's functions used up its budget of ${this.opts.maxStatesPerFile} path states (--max-states-per-file, refcountLens.maxStatesPerFile)`);
+        resultsByIndex[i] = skeleton(
+          f.head,
+          f.head.declarator,
+          f.name,
+          `not analysed: the file's functions used up its budget of ${this.opts.maxStatesPerFile} path states (--max-states-per-file, refcountLens.maxStatesPerFile)`,
+        );
         continue;
       }
       if (!cached) {
-        shifted = this.analyzeFunction(f.head.syn(), doc, model, summaries, paramFacts, regs, inferredEffects, scan.escapes);
+        shifted = this.analyzeFunction(
+          f.head.syn(),
+          doc,
+          model,
+          summaries,
+          paramFacts,
+          regs,
+          inferredEffects,
+          scan.escapes,
+        );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
         if (this.cache.size > 20000) this.cache.delete(this.cache.keys().next().value!);
@@ -309,13 +415,18 @@ export class Analyzer {
     }
     if (this.opts.callSites) {
       const texts = { text: src, masked: doc.pre.masked };
-      resultsByIndex.forEach((r, i) => { resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts); });
+      resultsByIndex.forEach((r, i) => {
+        resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts);
+      });
     }
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));
     result.timing.analyzeMs = round(performance.now() - t0);
-    if (result.functions.some((f) => f.truncated)) { result.truncated = true; result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason; }
+    if (result.functions.some((f) => f.truncated)) {
+      result.truncated = true;
+      result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason;
+    }
     return result;
   }
 
@@ -330,37 +441,91 @@ export class Analyzer {
     return t;
   }
 
-  private analyzeFunction(syn: Syn, doc: ParsedDocument, model: Model, summaries: Map<string, Summary>, paramFacts: Atom[], regs: FileResult['facts']['registrations'], inferred: Map<string, import('./model/compiled').Effect[]>, escapes: number[]): CachedFunction {
+  private analyzeFunction(
+    syn: Syn,
+    doc: ParsedDocument,
+    model: Model,
+    summaries: Map<string, Summary>,
+    paramFacts: Atom[],
+    regs: FileResult['facts']['registrations'],
+    inferred: Map<string, import('./model/compiled').Effect[]>,
+    escapes: number[],
+  ): CachedFunction {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
     try {
       cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
     } catch (err) {
-      const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
-      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' }, analysed: true, visits: 0 };
+      const s = skeleton(
+        syn,
+        syn.fields.declarator,
+        name,
+        `not analysed: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`,
+      );
+      return {
+        result: s,
+        diagnostics: [],
+        summary: { name, paths: [], truncated: true, hash: 'x' },
+        analysed: true,
+        visits: 0,
+      };
     }
-    const opts: EngineOptions = { maxStates: this.opts.maxStatesPerFunction, maxStatesPerNode: this.opts.maxStatesPerNode, maxOutcomes: this.opts.maxOutcomesPerExpression };
+    const opts: EngineOptions = {
+      maxStates: this.opts.maxStatesPerFunction,
+      maxStatesPerNode: this.opts.maxStatesPerNode,
+      maxOutcomes: this.opts.maxOutcomesPerExpression,
+    };
     const returnsPointer = declaratorInfo(syn.fields.declarator).pointerDepth > 0;
-    let run;
+    let run: ReturnType<FunctionEngine['run']>;
     try {
-      run = new FunctionEngine({ cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred }, returnsPointer).run();
+      run = new FunctionEngine(
+        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred },
+        returnsPointer,
+      ).run();
     } catch (err) {
-      const s = skeleton(syn, syn.fields.declarator, name, `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`);
-      return { result: s, diagnostics: [], summary: { name, paths: [], truncated: true, hash: 'x' }, analysed: true, visits: 0 };
+      const s = skeleton(
+        syn,
+        syn.fields.declarator,
+        name,
+        `not analysed: ${err instanceof RangeError ? 'too deeply nested' : (err as Error).message}`,
+      );
+      return {
+        result: s,
+        diagnostics: [],
+        summary: { name, paths: [], truncated: true, hash: 'x' },
+        analysed: true,
+        visits: 0,
+      };
     }
-    if (cfg.incomplete) { run.truncated = true; run.truncatedReason = cfg.incomplete; }
+    if (cfg.incomplete) {
+      run.truncated = true;
+      run.truncatedReason = cfg.incomplete;
+    }
     const { classes, classOf } = pathClasses(run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     summary.escapes = escapes;
-    const diagnostics = run.truncated ? [] : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
+    const diagnostics = run.truncated
+      ? []
+      : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
     if (run.truncated) {
       diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? ''));
     }
-    for (const p of cfg.problems) diagnostics.push({ rule: 'parse', severity: 'info', function: name, line: p.line, message: p.message, related: [] });
+    for (const p of cfg.problems)
+      diagnostics.push({
+        rule: 'parse',
+        severity: 'info',
+        function: name,
+        line: p.line,
+        message: p.message,
+        related: [],
+      });
     const quiet = classes.every((c) => c.deltas.length === 0) && !run.truncated;
     const result: FunctionResult = {
-      name, ...placeOf(syn, syn.fields.declarator),
-      paths: quiet ? [] : classes, truncated: run.truncated, truncatedReason: run.truncatedReason,
+      name,
+      ...placeOf(syn, syn.fields.declarator),
+      paths: quiet ? [] : classes,
+      truncated: run.truncated,
+      truncatedReason: run.truncatedReason,
     };
     if (quiet) result.quiet = true;
     return { result, diagnostics, summary, analysed: true, visits: run.visits };
@@ -376,30 +541,48 @@ export const PARSE_WATCHDOG_ERROR = 'the syntax is too damaged to read: the pars
 /** The tree does not match the outline a parse skipped bodies by: parse it all. */
 class SkippedBodyNeeded extends Error {}
 
-function round(ms: number): number { return Math.round(ms * 100) / 100; }
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
 
 function rangeOf(s: SourceSpan): Range {
   return { line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol };
 }
 
 function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0, last = -1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { row++; last = i; }
+  let row = 0,
+    last = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    last = i;
+  }
   return { row, column: offset - last - 1 };
 }
 
 /** A top-level function definition and its name. */
-interface FileFunction { head: FunctionHead; name: string }
+interface FileFunction {
+  head: FunctionHead;
+  name: string;
+}
 
 /** Could a counted operation happen in this function? (If not, the path analysis is skipped.) */
-function touchesCounts(fn: { start: number; end: number }, called: string[], model: Model, summaries: Map<string, Summary>, inferred: Map<string, unknown>, doc: ParsedDocument, hasRole: boolean): boolean {
+function touchesCounts(
+  fn: { start: number; end: number },
+  called: string[],
+  model: Model,
+  summaries: Map<string, Summary>,
+  inferred: Map<string, unknown>,
+  doc: ParsedDocument,
+  hasRole: boolean,
+): boolean {
   if (hasRole) return true;
   for (const n of called) {
     if (model.functions.has(n) || inferred.has(n)) return true;
     const s = summaries.get(n);
     if (s && (s.truncated || s.paths.some((p) => p.effects.length || p.writes.length))) return true;
   }
-  for (const [off, m] of doc.pre.statementMacros) if (off >= fn.start && off < fn.end && model.iterators.has(m.name)) return true;
+  for (const [off, m] of doc.pre.statementMacros)
+    if (off >= fn.start && off < fn.end && model.iterators.has(m.name)) return true;
   return false;
 }
 
@@ -415,7 +598,10 @@ const scans = new WeakMap<Syn, BodyScan>();
 
 function scanBody(fn: Syn): BodyScan {
   let s = scans.get(fn);
-  if (!s) { s = walkBody(fn); scans.set(fn, s); }
+  if (!s) {
+    s = walkBody(fn);
+    scans.set(fn, s);
+  }
   return s;
 }
 
@@ -438,7 +624,8 @@ function walkBody(fn: Syn): BodyScan {
     } else if (n.type === 'assignment_expression' && n.op === '=' && params.size) {
       const l = unwrapValue(n.fields.left);
       const r = unwrapValue(n.fields.right);
-      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? '')) escapes.add(params.get(r.text!)!);
+      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? ''))
+        escapes.add(params.get(r.text!)!);
     }
     for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
   };
@@ -447,7 +634,10 @@ function walkBody(fn: Syn): BodyScan {
 }
 
 /** Where a function's result points: its name's line and range, and the whole definition's. */
-function placeOf(pos: SourceSpan, declarator: Syn | undefined): Pick<FunctionResult, 'line' | 'endLine' | 'range' | 'nameRange'> {
+function placeOf(
+  pos: SourceSpan,
+  declarator: Syn | undefined,
+): Pick<FunctionResult, 'line' | 'endLine' | 'range' | 'nameRange'> {
   const nameNode = declaratorInfo(declarator).nameNode ?? pos;
   return { line: nameNode.line, endLine: pos.endLine, range: rangeOf(pos), nameRange: rangeOf(nameNode) };
 }
@@ -462,7 +652,13 @@ function quietResult(f: FileFunction): FunctionResult {
 }
 
 function quietSummary(name: string, escapes: number[]): Summary {
-  return { name, paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }], truncated: false, hash: 'quiet', escapes };
+  return {
+    name,
+    paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
+    truncated: false,
+    hash: 'quiet',
+    escapes,
+  };
 }
 
 function withRoles(r: FunctionResult, roles: string[]): FunctionResult {
@@ -486,14 +682,16 @@ function sccOrder(n: number, succ: (i: number) => number[]): number[] {
     if (index[root] !== -1) continue;
     const work: { v: number; i: number; succs: number[] }[] = [{ v: root, i: 0, succs: succ(root) }];
     index[root] = low[root] = counter++;
-    stack.push(root); onStack[root] = true;
+    stack.push(root);
+    onStack[root] = true;
     while (work.length) {
       const top = work[work.length - 1];
       if (top.i < top.succs.length) {
         const w = top.succs[top.i++];
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
-          stack.push(w); onStack[w] = true;
+          stack.push(w);
+          onStack[w] = true;
           work.push({ v: w, i: 0, succs: succ(w) });
         } else if (onStack[w]) low[top.v] = Math.min(low[top.v], index[w]);
       } else {
@@ -501,7 +699,11 @@ function sccOrder(n: number, succ: (i: number) => number[]): number[] {
         if (work.length) low[work[work.length - 1].v] = Math.min(low[work[work.length - 1].v], low[top.v]);
         if (low[top.v] === index[top.v]) {
           let w: number;
-          do { w = stack.pop()!; onStack[w] = false; order.push(w); } while (w !== top.v);
+          do {
+            w = stack.pop()!;
+            onStack[w] = false;
+            order.push(w);
+          } while (w !== top.v);
         }
       }
     }
@@ -523,7 +725,10 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
   const moved = new Map<Step, Step>();
   const mvStep = (s: Step): Step => {
     let m = moved.get(s);
-    if (!m) { m = { ...s, line: mv(s.line) }; moved.set(s, m); }
+    if (!m) {
+      m = { ...s, line: mv(s.line) };
+      moved.set(s, m);
+    }
     return m;
   };
   const r = c.result;
@@ -533,9 +738,15 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
     analysed: c.analysed,
     visits: c.visits,
     result: {
-      ...r, line: mv(r.line), endLine: mv(r.endLine), range: range(r.range), nameRange: range(r.nameRange),
+      ...r,
+      line: mv(r.line),
+      endLine: mv(r.endLine),
+      range: range(r.range),
+      nameRange: range(r.nameRange),
       paths: r.paths.map((p) => ({
-        ...p, exit: { ...p.exit, line: mv(p.exit.line) }, lines: p.lines.map(mv),
+        ...p,
+        exit: { ...p.exit, line: mv(p.exit.line) },
+        lines: p.lines.map(mv),
         steps: p.steps.map(mvStep),
       })),
     },

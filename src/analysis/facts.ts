@@ -9,18 +9,36 @@ import { splitTopLevel } from './parse/split';
 import { lineIndexAt } from './parse/lines';
 import { isIdentStart, isWordChar } from './parse/chars';
 
-export interface FunctionSpan { name: string; start: number; end: number }
+export interface FunctionSpan {
+  name: string;
+  start: number;
+  end: number;
+}
 
 function lineAt(lineStarts: number[], offset: number): number {
   return lineIndexAt(lineStarts, offset) + 1;
 }
 
-export function discoverFacts(masked: string, original: string, model: Model, functions: FunctionSpan[], starts: number[]): FileFacts {
+export function discoverFacts(
+  masked: string,
+  original: string,
+  model: Model,
+  functions: FunctionSpan[],
+  starts: number[],
+): FileFacts {
   const defined = new Set(functions.map((f) => f.name));
   const inFunction = (off: number) => functions.find((f) => f.start <= off && off < f.end)?.name;
-  const facts: FileFacts = { registrations: registrationsIn(masked, original, model, starts, inFunction), bindings: [], initCalls: [] };
+  const facts: FileFacts = {
+    registrations: registrationsIn(masked, original, model, starts, inFunction),
+    bindings: [],
+    initCalls: [],
+  };
   for (const reg of facts.registrations) {
-    if (/SYSINIT|SYSUNINIT|module_init|module_exit/.test(reg.registrar) && !facts.initCalls.some((c) => c.line === reg.line && c.callback === reg.callback)) facts.initCalls.push({ macro: reg.registrar, callback: reg.callback, line: reg.line, args: reg.args });
+    if (
+      /SYSINIT|SYSUNINIT|module_init|module_exit/.test(reg.registrar) &&
+      !facts.initCalls.some((c) => c.line === reg.line && c.callback === reg.callback)
+    )
+      facts.initCalls.push({ macro: reg.registrar, callback: reg.callback, line: reg.line, args: reg.args });
   }
   // designated initialisers and assignments naming a function of this file: `.create_f = tun_clone_create`
   const bind = /(?:\.|->)\s*([A-Za-z_]\w*)\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g;
@@ -28,11 +46,18 @@ export function discoverFacts(masked: string, original: string, model: Model, fu
   while ((b = bind.exec(masked))) {
     if (!defined.has(b[2])) continue;
     const container = containerBefore(masked, b.index);
-    facts.bindings.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container, inFunction: inFunction(b.index) });
+    facts.bindings.push({
+      field: b[1],
+      callback: b[2],
+      line: lineAt(starts, b.index),
+      container,
+      inFunction: inFunction(b.index),
+    });
   }
   // array slots, `methods[PR_METHOD_REMOVE] = fn`, and designated array initialisers, `[PR_METHOD_REMOVE] = fn`
   // (one scan from each `[`: a scan from each identifier cost more than all the rest of this function)
-  const slots: FileFacts['bindings'] = [], designated: FileFacts['bindings'] = [];
+  const slots: FileFacts['bindings'] = [],
+    designated: FileFacts['bindings'] = [];
   const slot = /\[\s*([A-Za-z_]\w*)\s*\]\s*=\s*&?\s*([A-Za-z_]\w*)(\s*)(?=[,;}\n])/g;
   while ((b = slot.exec(masked))) {
     if (!defined.has(b[2])) continue;
@@ -40,9 +65,21 @@ export function discoverFacts(masked: string, original: string, model: Model, fu
     while (w > 0 && isWordChar(masked.charCodeAt(w - 1))) w--;
     if (w < b.index) {
       if (!isIdentStart(masked.charCodeAt(w))) continue;
-      slots.push({ field: b[1], callback: b[2], line: lineAt(starts, w), container: masked.slice(w, b.index), inFunction: inFunction(w) });
+      slots.push({
+        field: b[1],
+        callback: b[2],
+        line: lineAt(starts, w),
+        container: masked.slice(w, b.index),
+        inFunction: inFunction(w),
+      });
     } else if (masked[b.index - 1] !== ']' && (masked[b.index + b[0].length] !== ';' || b[3].includes('\n'))) {
-      designated.push({ field: b[1], callback: b[2], line: lineAt(starts, b.index), container: containerBefore(masked, b.index), inFunction: inFunction(b.index) });
+      designated.push({
+        field: b[1],
+        callback: b[2],
+        line: lineAt(starts, b.index),
+        container: containerBefore(masked, b.index),
+        inFunction: inFunction(b.index),
+      });
     }
   }
   facts.bindings.push(...slots, ...designated);
@@ -50,7 +87,13 @@ export function discoverFacts(masked: string, original: string, model: Model, fu
 }
 
 /** Calls of the model's registrars (`EVENTHANDLER_REGISTER(dev_clone, tunclone, ...)`): which function takes which role. */
-export function registrationsIn(masked: string, original: string, model: Model, starts: number[], inFunction: (offset: number) => string | undefined = () => undefined): Registration[] {
+export function registrationsIn(
+  masked: string,
+  original: string,
+  model: Model,
+  starts: number[],
+  inFunction: (offset: number) => string | undefined = () => undefined,
+): Registration[] {
   const out: Registration[] = [];
   const names = [...model.registrations.keys()];
   if (!names.length) return out;
@@ -58,10 +101,17 @@ export function registrationsIn(masked: string, original: string, model: Model, 
   let m: RegExpExecArray | null;
   while ((m = re.exec(masked))) {
     const open = m.index + m[0].length - 1;
-    let depth = 0, close = -1;
+    let depth = 0,
+      close = -1;
     for (let i = open; i < masked.length && i < open + 4000; i++) {
       if (masked[i] === '(') depth++;
-      else if (masked[i] === ')') { depth--; if (depth === 0) { close = i; break; } }
+      else if (masked[i] === ')') {
+        depth--;
+        if (depth === 0) {
+          close = i;
+          break;
+        }
+      }
     }
     if (close < 0) continue;
     const args = splitTopLevel(original.slice(open + 1, close).replace(/\s+/g, ' '));
@@ -70,12 +120,19 @@ export function registrationsIn(masked: string, original: string, model: Model, 
       if (!ok) continue;
       const cb = args[spec.callback]?.replace(/^&/, '').replace(/^\(\s*\w+\s*\)\s*/, '');
       if (!cb || !/^[A-Za-z_]\w*$/.test(cb)) continue;
-      out.push({ registrar: m[1], role: spec.role, callback: cb, line: lineAt(starts, m.index), event: spec.event, args, inFunction: inFunction(m.index) });
+      out.push({
+        registrar: m[1],
+        role: spec.role,
+        callback: cb,
+        line: lineAt(starts, m.index),
+        event: spec.event,
+        args,
+        inFunction: inFunction(m.index),
+      });
     }
   }
   return out;
 }
-
 
 /** The variable or type whose initialiser encloses `offset`: `struct if_clone_addreq req = {` -> req. */
 function containerBefore(masked: string, offset: number): string | undefined {

@@ -11,8 +11,19 @@ import type { Atom, Effect, Model } from './model/compiled';
 import type { InferredPairReport } from './result';
 
 export const PAIR_SUFFIXES: [string, string][] = [
-  ['get', 'put'], ['tryget', 'put'], ['hold', 'rele'], ['hold', 'release'], ['hold', 'drop'], ['hold', 'put'],
-  ['ref', 'unref'], ['ref', 'rel'], ['ref', 'rele'], ['ref', 'deref'], ['acquire', 'release'], ['grab', 'drop'], ['retain', 'release'],
+  ['get', 'put'],
+  ['tryget', 'put'],
+  ['hold', 'rele'],
+  ['hold', 'release'],
+  ['hold', 'drop'],
+  ['hold', 'put'],
+  ['ref', 'unref'],
+  ['ref', 'rel'],
+  ['ref', 'rele'],
+  ['ref', 'deref'],
+  ['acquire', 'release'],
+  ['grab', 'drop'],
+  ['retain', 'release'],
 ];
 
 /** Verbs that name a lookup returning a new reference (`<stem>_find_by_x`), partnered with `<stem>_<release>`. */
@@ -21,7 +32,9 @@ export const LOOKUP_VERBS = ['get', 'tryget', 'find', 'lookup', 'search'];
 const ACQ_WORDS = [...new Set([...PAIR_SUFFIXES.map(([a]) => a), ...LOOKUP_VERBS])];
 const REL_WORDS = [...new Set(PAIR_SUFFIXES.map(([, r]) => r))];
 // A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
-const CANDIDATE_RE = new RegExp(`^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`);
+const CANDIDATE_RE = new RegExp(
+  `^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`,
+);
 
 /**
  * True if inferPairs could ever take `name` as one half of a pair. Cheap (one
@@ -38,7 +51,11 @@ export function isInferenceCandidate(name: string): boolean {
 }
 const candidates = new Map<string, boolean>();
 
-export interface InferredPair { acquire: string; release: string; effects: Effect[] }
+export interface InferredPair {
+  acquire: string;
+  release: string;
+  effects: Effect[];
+}
 
 /** One call in the file's bodies: its arguments' text, and what its result is given to. */
 interface CallSite {
@@ -50,7 +67,11 @@ interface CallSite {
   discarded: boolean;
 }
 
-const norm = (a: string) => a.replace(/\s+/g, '').replace(/^&/, '').replace(/^\((.*)\)$/, '$1');
+const norm = (a: string) =>
+  a
+    .replace(/\s+/g, '')
+    .replace(/^&/, '')
+    .replace(/^\((.*)\)$/, '$1');
 
 function declName(d: Syn | undefined): string | undefined {
   while (d && d.type !== 'identifier') d = d.fields.declarator;
@@ -63,9 +84,15 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
   const sites = new Map<number, CallSite>();
   const text = (n: Syn) => norm(src.slice(n.start, n.end));
   const walk = (n: Syn, fn: number) => {
-    if (n.type === 'call_expression' && n.fields.function?.type === 'identifier' && isInferenceCandidate(n.fields.function.text!)) {
+    if (
+      n.type === 'call_expression' &&
+      n.fields.function?.type === 'identifier' &&
+      isInferenceCandidate(n.fields.function.text!)
+    ) {
       const name = n.fields.function.text!;
-      const args = (n.fields.arguments?.children ?? []).filter((c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment').map(text);
+      const args = (n.fields.arguments?.children ?? [])
+        .filter((c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment')
+        .map(text);
       const site: CallSite = { fn, args, discarded: false };
       sites.set(n.start, site);
       const list = out.get(name) ?? [];
@@ -86,9 +113,15 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
   };
   const pending: [Syn, Syn | string][] = [];
   const discarded: Syn[] = [];
-  fns.forEach((f, i) => walk(f, i));
-  for (const [call, v] of pending) { const s = sites.get(call.start); if (s) s.assigned = typeof v === 'string' ? v : text(v); }
-  for (const call of discarded) { const s = sites.get(call.start); if (s) s.discarded = true; }
+  for (let i = 0; i < fns.length; i++) walk(fns[i], i);
+  for (const [call, v] of pending) {
+    const s = sites.get(call.start);
+    if (s) s.assigned = typeof v === 'string' ? v : text(v);
+  }
+  for (const call of discarded) {
+    const s = sites.get(call.start);
+    if (s) s.discarded = true;
+  }
   return out;
 }
 
@@ -108,7 +141,7 @@ export function namesPair(acq: string, rel: string): 'suffix' | 'infix' | 'looku
   if (acq === rel) return undefined;
   for (const [re, r] of SUFFIX_RES) {
     const m = re.exec(acq);
-    if (m && m[1] && rel === `${m[1]}${m[2]}${r}`) return 'suffix';
+    if (m?.[1] && rel === `${m[1]}${m[2]}${r}`) return 'suffix';
   }
   const at = acq.split('_');
   const rt = rel.split('_');
@@ -116,7 +149,13 @@ export function namesPair(acq: string, rel: string): 'suffix' | 'infix' | 'looku
   // infix: same tokens but the verb (`drm_x_get_port_malloc`/`drm_x_put_port_malloc`)
   if (at.length === rt.length && at.length >= 3) {
     const diff = at.map((t, i) => (t === rt[i] ? -1 : i)).filter((i) => i >= 0);
-    if (diff.length === 1 && diff[0] > 0 && diff[0] < at.length - 1 && PAIR_SUFFIXES.some(([a, r]) => a === at[diff[0]] && r === rt[diff[0]])) return 'infix';
+    if (
+      diff.length === 1 &&
+      diff[0] > 0 &&
+      diff[0] < at.length - 1 &&
+      PAIR_SUFFIXES.some(([a, r]) => a === at[diff[0]] && r === rt[diff[0]])
+    )
+      return 'infix';
   }
   // lookup: `<stem>_<rel>` released, `..._<verb>_...` acquired
   if (rt.length < 2 || !ACQ_OF.has(relWord)) return undefined;
@@ -149,14 +188,29 @@ function eff(op: 'acquire' | 'release', base: 'arg' | 'ret', index: number, sour
  */
 export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, InferredPair> {
   const calls = callsIn(fns, src);
-  const known = (n: string) => model.functions.has(n) || model.borrows.has(n) || model.noreturn.has(n) || model.transparent.has(n) || model.zeroes.has(n);
+  const known = (n: string) =>
+    model.functions.has(n) ||
+    model.borrows.has(n) ||
+    model.noreturn.has(n) ||
+    model.transparent.has(n) ||
+    model.zeroes.has(n);
   const releaseArg = (n: string): number | undefined => {
     const e = model.functions.get(n);
-    return e && e.length === 1 && e[0].op === 'release' && e[0].target.base === 'arg' && !e[0].target.segs.length && !e[0].counter ? e[0].target.index : undefined;
+    return e &&
+      e.length === 1 &&
+      e[0].op === 'release' &&
+      e[0].target.base === 'arg' &&
+      !e[0].target.segs.length &&
+      !e[0].counter
+      ? e[0].target.index
+      : undefined;
   };
   // a half this file defines is read from its body (its summary), not guessed from its name
   const defined = new Set<string>();
-  for (const f of fns) { const n = declName(f.fields.declarator); if (n) defined.add(n); }
+  for (const f of fns) {
+    const n = declName(f.fields.declarator);
+    if (n) defined.add(n);
+  }
   const names = [...calls.keys()];
   const acqNames = names.filter((n) => isInferenceCandidate(n) && !known(n));
   const relNames = names.filter((n) => isInferenceCandidate(n) && (!known(n) || releaseArg(n) !== undefined));
@@ -188,7 +242,12 @@ export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, I
       const bodies = defined.has(acq) || defined.has(rel);
       if (flowIdx !== undefined && !bodies && !someDiscarded && (relIdx === undefined || relIdx === flowIdx)) {
         pair = { acquire: eff('acquire', 'ret', -1, source), release: eff('release', 'arg', flowIdx, source) };
-      } else if (shared && (how === 'suffix' || !bodies) && how !== 'lookup' && (relIdx === undefined || relIdx === 0)) {
+      } else if (
+        shared &&
+        (how === 'suffix' || !bodies) &&
+        how !== 'lookup' &&
+        (relIdx === undefined || relIdx === 0)
+      ) {
         pair = { acquire: eff('acquire', 'arg', 0, source), release: eff('release', 'arg', 0, source) };
       }
       if (!pair) continue;
@@ -204,7 +263,11 @@ export function pairReports(pairs: ReadonlyMap<string, InferredPair>): InferredP
   const out = new Map<string, InferredPairReport>();
   for (const [name, pair] of pairs) {
     const key = `${pair.acquire}/${pair.release}`;
-    const report = out.get(key) ?? { acquire: pair.acquire, release: pair.release, functions: nameTable<{ acquire?: string; release?: string; when?: string }>() };
+    const report = out.get(key) ?? {
+      acquire: pair.acquire,
+      release: pair.release,
+      functions: nameTable<{ acquire?: string; release?: string; when?: string }>(),
+    };
     for (const ef of pair.effects) {
       if (ef.op !== 'acquire' && ef.op !== 'release') continue;
       const row: { acquire?: string; release?: string; when?: string } = { [ef.op]: ef.target.text };

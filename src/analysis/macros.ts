@@ -7,7 +7,6 @@ import type { MacroDefinition } from './parse/prepass';
 import type { Effect, Model, Seg, Target } from './model/compiled';
 import { splitTopLevel } from './parse/split';
 
-
 /** `&(sc)->sc_dev` in terms of the macro's parameters -> {index, segs}; undefined when not a plain path. */
 function argPath(text: string, params: string[]): { index: number; segs: (Seg | '&')[] } | undefined {
   let t = text.replace(/\s+/g, '');
@@ -18,7 +17,10 @@ function argPath(text: string, params: string[]): { index: number; segs: (Seg | 
   const index = params.indexOf(m[2]);
   if (index < 0) return undefined;
   const segs: (Seg | '&')[] = [];
-  for (const f of m[3].matchAll(/(->|\.)([A-Za-z_]\w*)/g)) { if (f[1] === '->') segs.push('*'); segs.push(`.${f[2]}`); }
+  for (const f of m[3].matchAll(/(->|\.)([A-Za-z_]\w*)/g)) {
+    if (f[1] === '->') segs.push('*');
+    segs.push(`.${f[2]}`);
+  }
   if (m[1]) segs.push('&');
   return { index, segs };
 }
@@ -47,15 +49,31 @@ export function macroEffects(defines: MacroDefinition[], model: Model): Map<stri
   const out = new Map<string, Effect[]>();
   for (const d of defines) {
     if (!d.params || model.functions.has(d.name)) continue;
-    let body = d.body.replace(/\\\s*\n/g, ' ').replace(/\/\*.*?\*\//g, ' ').trim();
-    body = body.replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1').replace(/;\s*$/, '').trim();
+    let body = d.body
+      .replace(/\\\s*\n/g, ' ')
+      .replace(/\/\*.*?\*\//g, ' ')
+      .trim();
+    body = body
+      .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
+      .replace(/;\s*$/, '')
+      .trim();
     while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
     const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter((m) => model.functions.has(m[1]));
     if (calls.length !== 1) continue;
     const call = calls[0];
     const open = call.index! + call[0].length - 1;
-    let depth = 0, close = -1;
-    for (let i = open; i < body.length; i++) { if (body[i] === '(') depth++; else if (body[i] === ')') { depth--; if (depth === 0) { close = i; break; } } }
+    let depth = 0,
+      close = -1;
+    for (let i = open; i < body.length; i++) {
+      if (body[i] === '(') depth++;
+      else if (body[i] === ')') {
+        depth--;
+        if (depth === 0) {
+          close = i;
+          break;
+        }
+      }
+    }
     if (close < 0) continue;
     const innerArgs = splitTopLevel(body.slice(open + 1, close));
     const effects: Effect[] = [];
@@ -63,9 +81,17 @@ export function macroEffects(defines: MacroDefinition[], model: Model): Map<stri
       const target = retarget(e.target, innerArgs, d.params);
       if (!target) continue;
       const params = d.params;
-      const when = e.when.map((a) => (a.kind === 'ret' ? a : { ...a, target: retarget(a.target, innerArgs, params) })).filter((a) => a.kind === 'ret' || a.target);
+      const when = e.when
+        .map((a) => (a.kind === 'ret' ? a : { ...a, target: retarget(a.target, innerArgs, params) }))
+        .filter((a) => a.kind === 'ret' || a.target);
       if (when.length !== e.when.length) continue;
-      effects.push({ ...e, target, when: when as Effect['when'], source: `macro ${d.name} (line ${d.line}) -> ${e.source}`, label: e.label });
+      effects.push({
+        ...e,
+        target,
+        when: when as Effect['when'],
+        source: `macro ${d.name} (line ${d.line}) -> ${e.source}`,
+        label: e.label,
+      });
     }
     if (effects.length) out.set(d.name, effects);
   }

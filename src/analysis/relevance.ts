@@ -17,9 +17,13 @@ export function functionTokens(text: string): FunctionTokens {
 }
 
 /** The identifiers in a function's text, and whether one could be half of an inferred pair. */
-export interface FunctionTokens { names: string[]; candidate: boolean }
+export interface FunctionTokens {
+  names: string[];
+  candidate: boolean;
+}
 
-const isIdentChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 92 || c >= 128;
+const isIdentChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 92 || c >= 128;
 
 /**
  * Every name the tree can hold in this text, and more: each maximal run of identifier
@@ -32,18 +36,23 @@ function identifiers(text: string): string[] {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (!isIdentChar(c)) { i++; continue; }
+    if (!isIdentChar(c)) {
+      i++;
+      continue;
+    }
     const s = i;
     while (i < n && isIdentChar(text.charCodeAt(i))) i++;
     const run = text.slice(s, i);
     seen.add(run);
     if (c >= 48 && c <= 57) {
-      for (let k = 1; k < run.length; k++) { const d = run.charCodeAt(k); if (d < 48 || d > 57) seen.add(run.slice(k)); }
+      for (let k = 1; k < run.length; k++) {
+        const d = run.charCodeAt(k);
+        if (d < 48 || d > 57) seen.add(run.slice(k));
+      }
     }
   }
   return [...seen];
 }
-
 
 /**
  * Which functions can touch a count, decided from their text before any of them is
@@ -54,10 +63,23 @@ function identifiers(text: string): string[] {
  * `escapesNeeded`: the others that a relevant function may call (their summaries say
  * which parameters they store, which callers read).
  */
-export function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[], registered: boolean[], statementMacros: PrepassResult['statementMacros'], model: Model, inferred: Map<string, unknown>, seeds?: boolean[]): { relevant: boolean[]; escapesNeeded: boolean[] } {
+export function relevantFunctions(
+  fns: FunctionSpan[],
+  tokens: FunctionTokens[],
+  registered: boolean[],
+  statementMacros: PrepassResult['statementMacros'],
+  model: Model,
+  inferred: Map<string, unknown>,
+  seeds?: boolean[],
+): { relevant: boolean[]; escapesNeeded: boolean[] } {
   const relevant = fns.map(() => false);
   const queue: number[] = [];
-  const mark = (i: number) => { if (!relevant[i]) { relevant[i] = true; queue.push(i); } };
+  const mark = (i: number) => {
+    if (!relevant[i]) {
+      relevant[i] = true;
+      queue.push(i);
+    }
+  };
   const inFile = new Set(fns.map((f) => f.name));
   const mentions = new Map<string, number[]>();
   const iterators: number[] = [];
@@ -68,7 +90,8 @@ export function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[],
       if (model.functions.has(n) || inferred.has(n)) mark(i);
       if (inFile.has(n)) {
         const list = mentions.get(n);
-        if (list) list.push(i); else mentions.set(n, [i]);
+        if (list) list.push(i);
+        else mentions.set(n, [i]);
       }
     }
   });
@@ -86,15 +109,30 @@ export function relevantFunctions(fns: FunctionSpan[], tokens: FunctionTokens[],
  * parse). `analyzeParsed` checks that no body it needs was skipped, and `analyzeText`
  * parses again in full if the tree disagrees with the outline.
  */
-export function skippableBodies(text: string, pre: PrepassResult, model: Model, tokensOf: (text: string) => FunctionTokens): OutlineFunction[] {
+export function skippableBodies(
+  text: string,
+  pre: PrepassResult,
+  model: Model,
+  tokensOf: (text: string) => FunctionTokens,
+): OutlineFunction[] {
   const outline = outlineFunctions(pre.masked);
   if (!outline?.length) return [];
   // an unnamed one (`(NDFREE)(...)`) is never skipped, but what it calls counts
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
   const callbacks = new Set(registrationsIn(pre.masked, text, model, pre.lineStarts).map((r) => r.callback));
   const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
-  const { relevant, escapesNeeded } = relevantFunctions(spans, tokens, spans.map((f) => callbacks.has(f.name)), pre.statementMacros, model, macroEffects(pre.defines, model), tokens.map((t) => t.candidate));
-  return outline.filter((f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY);
+  const { relevant, escapesNeeded } = relevantFunctions(
+    spans,
+    tokens,
+    spans.map((f) => callbacks.has(f.name)),
+    pre.statementMacros,
+    model,
+    macroEffects(pre.defines, model),
+    tokens.map((t) => t.candidate),
+  );
+  return outline.filter(
+    (f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY,
+  );
 }
 
 /** Below this a skipped range costs the parser more than the text it saves. */

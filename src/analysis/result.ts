@@ -8,7 +8,12 @@ import type { DiagnosticDetail, RuleId } from './checks/registry';
 
 export const RESULT_VERSION = 1;
 
-export interface Range { line: number; column: number; endLine: number; endColumn: number }
+export interface Range {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
 
 export interface Step {
   line: number;
@@ -103,10 +108,17 @@ export interface FunctionResult {
 }
 
 /** A parameter as declared: `struct cdev **dev` is {name: "dev", type: "struct cdev **"}; unnamed, its name is "". */
-export interface Parameter { name: string; type: string }
+export interface Parameter {
+  name: string;
+  type: string;
+}
 
 /** A call of a named function or function-like macro: its line (the callee's), and each argument as written. */
-export interface CallSite { line: number; callee: string; args: string[] }
+export interface CallSite {
+  line: number;
+  callee: string;
+  args: string[];
+}
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -232,5 +244,13 @@ export interface AnalysisOutput {
 
 /** The result of a file that was not analysed, with the one-line reason. */
 export function errorResult(path: string, error: string): FileResult {
-  return { path, functions: [], diagnostics: [], facts: { registrations: [], bindings: [], initCalls: [] }, timing: { parseMs: 0, analyzeMs: 0 }, parseErrors: [], error };
+  return {
+    path,
+    functions: [],
+    diagnostics: [],
+    facts: { registrations: [], bindings: [], initCalls: [] },
+    timing: { parseMs: 0, analyzeMs: 0 },
+    parseErrors: [],
+    error,
+  };
 }

@@ -13,5 +13,5 @@ export function nameTable<T>(entries?: Readonly<Record<string, T>>): Record<stri
 
 /** The table's own entry for `key`, never one inherited from Object.prototype. */
 export function own<T>(table: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
-  return table !== undefined && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }

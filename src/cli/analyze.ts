@@ -8,8 +8,8 @@
  * SARIF keeps only its result objects. Unchanged files come from the
  * content-hash cache without starting a worker.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
@@ -35,10 +35,17 @@ export function findWorkspaceModel(inputs: string[]): string[] {
   const found = new Set<string>();
   for (const i of inputs) {
     let dir = path.resolve(i);
-    try { if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir); } catch { dir = path.dirname(dir); }
+    try {
+      if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
+    } catch {
+      dir = path.dirname(dir);
+    }
     for (let k = 0; k < 12; k++) {
       const f = path.join(dir, '.refcount-lens.json');
-      if (fs.existsSync(f)) { found.add(f); break; }
+      if (fs.existsSync(f)) {
+        found.add(f);
+        break;
+      }
       const up = path.dirname(dir);
       if (up === dir) break;
       dir = up;
@@ -55,7 +62,11 @@ export function workerScript(): string | undefined {
 }
 
 /** How the CLI words a file its worker could not finish (the option that sets each limit). */
-const CLI_WORDING = { result: (why: string) => `${why}; the file was skipped`, timeoutHint: ' (the hard limit, --timeout)', memoryHint: '; raise it with --max-memory' };
+const CLI_WORDING = {
+  result: (why: string) => `${why}; the file was skipped`,
+  timeoutHint: ' (the hard limit, --timeout)',
+  memoryHint: '; raise it with --max-memory',
+};
 
 /** The worker pool as the run loop uses it: one file in, its result out. */
 class PoolRunner {
@@ -64,7 +75,9 @@ class PoolRunner {
     const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
     return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
   }
-  close(): Promise<void> { return this.pool.close(); }
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 }
 
 /** How a report is written: a header, one file at a time, a footer. */
@@ -76,7 +89,9 @@ interface Sink {
 function textSink(write: (s: string) => void, c: Colors, showSummary: boolean): Sink {
   return {
     file: (r) => write(formatFile(r, c) + '\n'),
-    end: (s) => { if (s && showSummary) write('\n' + formatSummary(s, c) + '\n'); },
+    end: (s) => {
+      if (s && showSummary) write('\n' + formatSummary(s, c) + '\n');
+    },
   };
 }
 
@@ -84,7 +99,10 @@ function jsonSink(write: (s: string) => void): Sink {
   let first = true;
   write(`{"version":${RESULT_VERSION},"files":[\n`);
   return {
-    file: (r) => { write((first ? '' : ',\n') + JSON.stringify(r)); first = false; },
+    file: (r) => {
+      write((first ? '' : ',\n') + JSON.stringify(r));
+      first = false;
+    },
     end: (s) => write(`\n]${s ? `,"summary":${JSON.stringify(s)}` : ''}}\n`),
   };
 }
@@ -92,7 +110,9 @@ function jsonSink(write: (s: string) => void): Sink {
 function sarifSink(write: (s: string) => void): Sink {
   const results: object[] = [];
   return {
-    file: (r) => { for (const x of sarifResults(r)) results.push(x); },
+    file: (r) => {
+      for (const x of sarifResults(r)) results.push(x);
+    },
     end: (s) => write(JSON.stringify(sarifLog(results, VERSION, s ? { summary: s } : undefined), null, 1) + '\n'),
   };
 }
@@ -104,45 +124,82 @@ function countLines(text: string): number {
   return text.endsWith('\n') ? n - 1 : n;
 }
 
-interface Outcome { result: FileResult; cached: boolean; lines: number }
+interface Outcome {
+  result: FileResult;
+  cached: boolean;
+  lines: number;
+}
 
 /** Runs files one after the other in this thread (`--jobs 0`, or no worker script). */
 class InProcess {
   private analyzer?: Promise<Analyzer>;
-  constructor(private readonly options: AnalyzerOptions, private readonly cache?: ResultCache) {}
+  constructor(
+    private readonly options: AnalyzerOptions,
+    private readonly cache?: ResultCache,
+  ) {}
   async submit(job: Job): Promise<FileResult> {
     this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
-    try { return runJob(a, job, this.cache); } catch (e) { return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`); }
+    try {
+      return runJob(a, job, this.cache);
+    } catch (e) {
+      return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
+    }
   }
-  async close(): Promise<void> { /* nothing to stop */ }
+  async close(): Promise<void> {
+    /* nothing to stop */
+  }
 }
 
-export async function analyzeCommand(args: CliArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function analyzeCommand(
+  args: CliArgs,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   if (!args.inputs.length) throw new UsageError('analyze needs at least one FILE or DIR');
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
-  if (args.format === 'html') throw new UsageError('--format html is for the trace command; analyze writes text, json or sarif');
-  let exclude;
-  try { exclude = excludePatterns(args.exclude); } catch (e) { throw new UsageError((e as Error).message); }
+  if (args.format === 'html')
+    throw new UsageError('--format html is for the trace command; analyze writes text, json or sarif');
+  let exclude: ReturnType<typeof excludePatterns>;
+  try {
+    exclude = excludePatterns(args.exclude);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 
   const modelFiles = [...findWorkspaceModel(args.inputs), ...args.models];
   const modelSources = readModelSources(modelFiles);
   const options: AnalyzerOptions = {
-    preset: args.preset, modelSources, defines: args.defines, undefines: args.undefines,
-    inference: args.inference, maxStatesPerFunction: args.maxStates, maxStatesPerFile: args.maxStatesPerFile, maxFileSize: args.maxFileSize * 1048576,
+    preset: args.preset,
+    modelSources,
+    defines: args.defines,
+    undefines: args.undefines,
+    inference: args.inference,
+    maxStatesPerFunction: args.maxStates,
+    maxStatesPerFile: args.maxStatesPerFile,
+    maxFileSize: args.maxFileSize * 1048576,
   };
   const presets: PresetName[] = args.preset === 'auto' || !args.preset ? ['freebsd', 'linux'] : [args.preset];
-  const models = presets.map((p) => buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }));
+  const models = presets.map((p) =>
+    buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }),
+  );
   for (const p of models[0].problems) err(`refcount-lens: ${p.file}:${p.line}:${p.column}: ${p.message}`);
 
   // the files, in command-line order (walked once, only names are kept)
   let missing = 0;
   const files: string[] = [];
   for (const input of args.inputs) {
-    if (!fs.existsSync(input)) { err(`refcount-lens: ${input}: no such file or directory`); missing++; continue; }
+    if (!fs.existsSync(input)) {
+      err(`refcount-lens: ${input}: no such file or directory`);
+      missing++;
+      continue;
+    }
     const before = files.length;
     for (const f of walkAll([input], { exclude, respectGitignore: args.gitignore })) files.push(f);
-    if (files.length === before) err(`refcount-lens: ${input}: no C files to analyse${args.gitignore || args.exclude.length ? ' (after .gitignore and --exclude)' : ''}`);
+    if (files.length === before)
+      err(
+        `refcount-lens: ${input}: no C files to analyse${args.gitignore || args.exclude.length ? ' (after .gitignore and --exclude)' : ''}`,
+      );
   }
 
   // the cache
@@ -152,9 +209,12 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   if (args.cache && files.length) {
     cache = new ResultCache(path.resolve(args.cacheDir ?? defaultCacheDir()));
     const why = cache.usable();
-    if (why) { err(`refcount-lens: the cache ${cache.dir} cannot be written (${why}); going on without it`); cache = undefined; }
-    else {
-      const serial = (_k: string, v: unknown) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v);
+    if (why) {
+      err(`refcount-lens: the cache ${cache.dir} cannot be written (${why}); going on without it`);
+      cache = undefined;
+    } else {
+      const serial = (_k: string, v: unknown) =>
+        v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v;
       fp = fingerprint({
         version: `${VERSION}/${RESULT_VERSION}`,
         code: [__filename, ...(script ? [script] : [])],
@@ -167,39 +227,70 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
   // how it runs
   const jobs = script ? Math.max(1, Math.min(args.jobs, files.length || 1)) : 0;
   let runner: PoolRunner | InProcess | undefined;
-  const getRunner = () => (runner ??= script
-    ? new PoolRunner(new WorkerPool({
-      script, size: jobs, setup: { options, cacheDir: cache?.dir }, timeoutMs: args.timeout * 1000, maxMemoryMb: args.maxMemory,
-      heavyChars: HEAVY_CHARS, wording: CLI_WORDING,
-    }))
-    : new InProcess(options, cache));
+  const getRunner = () =>
+    (runner ??= script
+      ? new PoolRunner(
+          new WorkerPool({
+            script,
+            size: jobs,
+            setup: { options, cacheDir: cache?.dir },
+            timeoutMs: args.timeout * 1000,
+            maxMemoryMb: args.maxMemory,
+            heavyChars: HEAVY_CHARS,
+            wording: CLI_WORDING,
+          }),
+        )
+      : new InProcess(options, cache));
 
   const tty = !!process.stderr.isTTY;
-  const mode: ProgressMode = args.progress === false || files.length < 2 ? 'off' : tty ? 'bar' : args.progress ? 'lines' : 'off';
+  const mode: ProgressMode =
+    args.progress === false || files.length < 2 ? 'off' : tty ? 'bar' : args.progress ? 'lines' : 'off';
   const progress = new Progress(process.stderr, files.length, mode);
   const sameTerminal = mode === 'bar' && !!process.stdout.isTTY && !args.output;
-  const write = (s: string) => { if (sameTerminal) progress.clear(); out(s); if (sameTerminal) progress.redraw(); };
-  const say = (s: string) => { if (mode === 'bar') progress.clear(); err(s); if (mode === 'bar') progress.redraw(); };
+  const write = (s: string) => {
+    if (sameTerminal) progress.clear();
+    out(s);
+    if (sameTerminal) progress.redraw();
+  };
+  const say = (s: string) => {
+    if (mode === 'bar') progress.clear();
+    err(s);
+    if (mode === 'bar') progress.redraw();
+  };
 
   const c = colors(!!process.stdout.isTTY && !process.env.NO_COLOR && !args.output);
   const showSummary = args.summary ?? files.length > 1;
-  const sink = args.format === 'json' ? jsonSink(write) : args.format === 'sarif' ? sarifSink(write) : textSink(write, c, showSummary);
+  const sink =
+    args.format === 'json'
+      ? jsonSink(write)
+      : args.format === 'sarif'
+        ? sarifSink(write)
+        : textSink(write, c, showSummary);
   const counter = new SummaryCounter(jobs);
 
   const maxBytes = args.maxFileSize * 1048576;
-  const tooLarge = (file: string, size: number) => errorResult(file, `file too large (${(size / 1048576).toFixed(1)} MB; the limit is ${args.maxFileSize} MB, --max-file-size)`);
+  const tooLarge = (file: string, size: number) =>
+    errorResult(
+      file,
+      `file too large (${(size / 1048576).toFixed(1)} MB; the limit is ${args.maxFileSize} MB, --max-file-size)`,
+    );
   const start = (index: number): Promise<Outcome> => {
     const file = files[index];
     let text: string;
     try {
       const st = fs.statSync(file);
-      if (!st.isFile()) return Promise.resolve({ result: errorResult(file, 'not a regular file'), cached: false, lines: 0 });
+      if (!st.isFile())
+        return Promise.resolve({ result: errorResult(file, 'not a regular file'), cached: false, lines: 0 });
       if (st.size > maxBytes * 4) {
         return Promise.resolve({ result: tooLarge(file, st.size), cached: false, lines: 0 });
       }
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      return Promise.resolve({ result: errorResult(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`), cached: false, lines: 0 });
+      return Promise.resolve({
+        result: errorResult(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`),
+        cached: false,
+        lines: 0,
+      });
     }
     if (text.length > maxBytes) {
       return Promise.resolve({ result: tooLarge(file, text.length), cached: false, lines: 0 });
@@ -208,7 +299,9 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
     const key = cache ? cacheKey(fp, text) : undefined;
     const hit = key ? cache!.get(key, file) : undefined;
     if (hit) return Promise.resolve({ result: hit, cached: true, lines });
-    return getRunner().submit({ id: index, path: file, text, key }).then((result) => ({ result, cached: false, lines }));
+    return getRunner()
+      .submit({ id: index, path: file, text, key })
+      .then((result) => ({ result, cached: false, lines }));
   };
 
   const window = Math.max(16, jobs * 8);
@@ -219,11 +312,20 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
     for (let nextEmit = 0; nextEmit < files.length; nextEmit++) {
       while (nextRead < files.length && nextRead - nextEmit < window) {
         const i = nextRead++;
-        pending.set(i, start(i).then((o) => { progress.tick(o.lines); return o; }));
+        pending.set(
+          i,
+          start(i).then((o) => {
+            progress.tick(o.lines);
+            return o;
+          }),
+        );
       }
       const o = await pending.get(nextEmit)!;
       pending.delete(nextEmit);
-      if (o.result.error) { say(`refcount-lens: ${o.result.path}: ${o.result.error}`); failed++; }
+      if (o.result.error) {
+        say(`refcount-lens: ${o.result.path}: ${o.result.error}`);
+        failed++;
+      }
       counter.add(o.result, o);
       sink.file(o.result);
     }
@@ -232,10 +334,22 @@ export async function analyzeCommand(args: CliArgs, out: (s: string) => void, er
     await runner?.close();
   }
   const summary = counter.finish();
-  sink.end(args.format === 'text' ? (showSummary ? summary : undefined) : files.length > 1 || args.summary ? summary : undefined);
-  if (args.format !== 'text' && showSummary && tty && args.summary !== false) err(formatSummary(summary, colors(false)));
+  sink.end(
+    args.format === 'text'
+      ? showSummary
+        ? summary
+        : undefined
+      : files.length > 1 || args.summary
+        ? summary
+        : undefined,
+  );
+  if (args.format !== 'text' && showSummary && tty && args.summary !== false)
+    err(formatSummary(summary, colors(false)));
   const replaced = runner instanceof PoolRunner ? runner.pool.replaced : 0;
-  if (replaced) err(`refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`);
+  if (replaced)
+    err(
+      `refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`,
+    );
   if (missing || failed) return 2;
   return summary.problems ? 1 : 0;
 }

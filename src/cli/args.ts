@@ -1,5 +1,5 @@
 /** Command-line parsing shared by every subcommand. */
-import * as os from 'os';
+import * as os from 'node:os';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 
 export class UsageError extends Error {}
@@ -42,41 +42,120 @@ export function defaultJobs(): number {
 
 export function parseArgs(argv: string[]): CliArgs {
   const a: CliArgs = {
-    command: argv[0] ?? '', inputs: [], format: 'text', models: [], preset: 'auto', defines: {}, undefines: [], inference: true,
-    exclude: [], gitignore: true, jobs: defaultJobs(), cache: true, timeout: 60, maxMemory: 512, maxFileSize: 2, rest: new Map(),
+    command: argv[0] ?? '',
+    inputs: [],
+    format: 'text',
+    models: [],
+    preset: 'auto',
+    defines: {},
+    undefines: [],
+    inference: true,
+    exclude: [],
+    gitignore: true,
+    jobs: defaultJobs(),
+    cache: true,
+    timeout: 60,
+    maxMemory: 512,
+    maxFileSize: 2,
+    rest: new Map(),
   };
-  const value = (i: number, flag: string) => { const v = argv[i + 1]; if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`); return v; };
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${v}"`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min)
+      throw new UsageError(`${flag} takes a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${v}"`);
     return n;
   };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
-    const [flag, inline] = x.startsWith('--') && x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, undefined];
+    const [flag, inline] =
+      x.startsWith('--') && x.includes('=')
+        ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]
+        : [x, undefined];
     const take = () => (inline !== undefined ? inline : value(i++, flag));
     switch (flag) {
-      case '--format': { const f = take(); if (!['text', 'json', 'sarif', 'html'].includes(f)) throw new UsageError(`--format is text, json, sarif or html (trace only), not "${f}"`); a.format = f as CliArgs['format']; break; }
-      case '--model': a.models.push(take()); break;
-      case '--preset': { const p = take(); if (!['freebsd', 'linux', 'auto'].includes(p)) throw new UsageError(`--preset is freebsd, linux or auto, not "${p}"`); a.preset = p as CliArgs['preset']; break; }
-      case '--define': case '-D': { const d = take(); const eq = d.indexOf('='); a.defines[eq < 0 ? d : d.slice(0, eq)] = eq < 0 ? '' : d.slice(eq + 1); break; }
-      case '--undef': case '-U': a.undefines.push(take()); break;
-      case '--no-inference': a.inference = false; break;
-      case '--max-states': a.maxStates = whole('--max-states', take(), 1); break;
-      case '--max-states-per-file': a.maxStatesPerFile = whole('--max-states-per-file', take(), 1); break;
-      case '--exclude': a.exclude.push(take()); break;
-      case '--no-gitignore': a.gitignore = false; break;
-      case '--output': case '-o': a.output = take(); break;
-      case '--jobs': case '-j': a.jobs = whole('--jobs', take(), 0); break;
-      case '--progress': a.progress = true; break;
-      case '--no-progress': a.progress = false; break;
-      case '--no-cache': a.cache = false; break;
-      case '--cache-dir': a.cacheDir = take(); break;
-      case '--timeout': a.timeout = whole('--timeout', take(), 1); break;
-      case '--max-memory': a.maxMemory = whole('--max-memory', take(), 64); break;
-      case '--max-file-size': a.maxFileSize = whole('--max-file-size', take(), 1); break;
-      case '--no-summary': a.summary = false; break;
-      case '--summary': a.summary = true; break;
+      case '--format': {
+        const f = take();
+        if (!['text', 'json', 'sarif', 'html'].includes(f))
+          throw new UsageError(`--format is text, json, sarif or html (trace only), not "${f}"`);
+        a.format = f as CliArgs['format'];
+        break;
+      }
+      case '--model':
+        a.models.push(take());
+        break;
+      case '--preset': {
+        const p = take();
+        if (!['freebsd', 'linux', 'auto'].includes(p))
+          throw new UsageError(`--preset is freebsd, linux or auto, not "${p}"`);
+        a.preset = p as CliArgs['preset'];
+        break;
+      }
+      case '--define':
+      case '-D': {
+        const d = take();
+        const eq = d.indexOf('=');
+        a.defines[eq < 0 ? d : d.slice(0, eq)] = eq < 0 ? '' : d.slice(eq + 1);
+        break;
+      }
+      case '--undef':
+      case '-U':
+        a.undefines.push(take());
+        break;
+      case '--no-inference':
+        a.inference = false;
+        break;
+      case '--max-states':
+        a.maxStates = whole('--max-states', take(), 1);
+        break;
+      case '--max-states-per-file':
+        a.maxStatesPerFile = whole('--max-states-per-file', take(), 1);
+        break;
+      case '--exclude':
+        a.exclude.push(take());
+        break;
+      case '--no-gitignore':
+        a.gitignore = false;
+        break;
+      case '--output':
+      case '-o':
+        a.output = take();
+        break;
+      case '--jobs':
+      case '-j':
+        a.jobs = whole('--jobs', take(), 0);
+        break;
+      case '--progress':
+        a.progress = true;
+        break;
+      case '--no-progress':
+        a.progress = false;
+        break;
+      case '--no-cache':
+        a.cache = false;
+        break;
+      case '--cache-dir':
+        a.cacheDir = take();
+        break;
+      case '--timeout':
+        a.timeout = whole('--timeout', take(), 1);
+        break;
+      case '--max-memory':
+        a.maxMemory = whole('--max-memory', take(), 64);
+        break;
+      case '--max-file-size':
+        a.maxFileSize = whole('--max-file-size', take(), 1);
+        break;
+      case '--no-summary':
+        a.summary = false;
+        break;
+      case '--summary':
+        a.summary = true;
+        break;
       default:
         if (x.startsWith('-') && x.length > 1) {
           const list = a.rest.get(flag) ?? [];

@@ -8,15 +8,16 @@
  * written atomically (temporary file + rename), so concurrent runs and killed
  * runs never leave half an entry; an unreadable entry is a miss.
  */
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { FileResult } from '../analysis/result';
 import { PARSE_WATCHDOG_ERROR } from '../analysis/analyzer';
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(base, 'refcount-lens', 'results');
 }
 
@@ -25,12 +26,20 @@ export function fingerprint(parts: { code: string[]; models: string[]; options: 
   const h = createHash('sha256');
   h.update(`refcount-lens ${parts.version}\0`);
   for (const f of parts.code) {
-    try { h.update(fs.readFileSync(f)); } catch { h.update(`missing ${f}`); }
+    try {
+      h.update(fs.readFileSync(f));
+    } catch {
+      h.update(`missing ${f}`);
+    }
     h.update('\0');
   }
   for (const f of parts.models) {
     h.update(path.resolve(f) + '\0');
-    try { h.update(fs.readFileSync(f)); } catch { h.update('unreadable'); }
+    try {
+      h.update(fs.readFileSync(f));
+    } catch {
+      h.update('unreadable');
+    }
     h.update('\0');
   }
   h.update(JSON.stringify(parts.options));
@@ -46,23 +55,34 @@ export function cacheKey(fp: string, text: string): string {
  * watchdog or a failure gave is not kept: a re-run on a quieter machine, or after a fix, may finish.
  */
 export function cacheable(r: FileResult): boolean {
-  return !(r.error && (r.error.includes(PARSE_WATCHDOG_ERROR) || /internal error|crashed|took longer|out of memory/i.test(r.error)));
+  return !(
+    r.error &&
+    (r.error.includes(PARSE_WATCHDOG_ERROR) || /internal error|crashed|took longer|out of memory/i.test(r.error))
+  );
 }
 
 export class ResultCache {
   constructor(readonly dir: string) {}
 
-  private file(key: string): string { return path.join(this.dir, key.slice(0, 2), `${key}.json`); }
+  private file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
 
   get(key: string, filePath: string): FileResult | undefined {
     let text: string;
-    try { text = fs.readFileSync(this.file(key), 'utf8'); } catch { return undefined; }
+    try {
+      text = fs.readFileSync(this.file(key), 'utf8');
+    } catch {
+      return undefined;
+    }
     try {
       const r = JSON.parse(text) as FileResult;
       if (!r || !Array.isArray(r.functions) || !Array.isArray(r.diagnostics)) return undefined;
       r.path = filePath;
       return r;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 
   /** Never throws: a cache that cannot be written is only slower. */
@@ -76,7 +96,11 @@ export class ResultCache {
       fs.renameSync(tmp, f);
       return true;
     } catch {
-      try { fs.unlinkSync(tmp); } catch { /* not there */ }
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* not there */
+      }
       return false;
     }
   }

@@ -21,25 +21,44 @@ export const DEFAULT_DETAIL_BUDGET: DetailBudget = { steps: 20000, lines: 200000
 
 /** `r` itself when it fits the budget, else a copy whose later paths carry fewer steps and lines. */
 export function withinDetailBudget(r: FileResult, budget: DetailBudget = DEFAULT_DETAIL_BUDGET): FileResult {
-  let steps = 0, lines = 0;
-  for (const f of r.functions) for (const p of f.paths) { steps += p.steps.length; lines += p.lines.length; }
+  let steps = 0,
+    lines = 0;
+  for (const f of r.functions)
+    for (const p of f.paths) {
+      steps += p.steps.length;
+      lines += p.lines.length;
+    }
   if (steps <= budget.steps && lines <= budget.lines) return r;
-  let stepsLeft = budget.steps, linesLeft = budget.lines;
-  let stepsCut = 0, linesCut = 0;
+  let stepsLeft = budget.steps,
+    linesLeft = budget.lines;
+  let stepsCut = 0,
+    linesCut = 0;
   const cutPath = (p: PathClass): PathClass => {
     const keepSteps = Math.min(p.steps.length, stepsLeft);
     const keepLines = Math.min(p.lines.length, linesLeft);
-    stepsLeft -= keepSteps; linesLeft -= keepLines;
+    stepsLeft -= keepSteps;
+    linesLeft -= keepLines;
     if (keepSteps === p.steps.length && keepLines === p.lines.length) return p;
     const q: PathClass = { ...p, steps: p.steps.slice(0, keepSteps), lines: p.lines.slice(0, keepLines) };
-    if (keepSteps < p.steps.length) { q.stepsOmitted = p.steps.length - keepSteps; stepsCut += q.stepsOmitted; }
-    if (keepLines < p.lines.length) { q.linesOmitted = p.lines.length - keepLines; linesCut += q.linesOmitted; }
+    if (keepSteps < p.steps.length) {
+      q.stepsOmitted = p.steps.length - keepSteps;
+      stepsCut += q.stepsOmitted;
+    }
+    if (keepLines < p.lines.length) {
+      q.linesOmitted = p.lines.length - keepLines;
+      linesCut += q.linesOmitted;
+    }
     return q;
   };
-  const functions: FunctionResult[] = r.functions.map((f) => (f.paths.length ? { ...f, paths: f.paths.map(cutPath) } : f));
-  const parts = [stepsCut ? `${stepsCut} steps` : '', linesCut ? `${linesCut} path lines` : ''].filter(Boolean).join(' and ');
+  const functions: FunctionResult[] = r.functions.map((f) =>
+    f.paths.length ? { ...f, paths: f.paths.map(cutPath) } : f,
+  );
+  const parts = [stepsCut ? `${stepsCut} steps` : '', linesCut ? `${linesCut} path lines` : '']
+    .filter(Boolean)
+    .join(' and ');
   return {
-    ...r, functions,
+    ...r,
+    functions,
     detailOmitted: `${parts} left out: a file's output keeps at most ${budget.steps} steps and ${budget.lines} path lines`,
   };
 }

@@ -6,8 +6,8 @@ import type { FileResult, PathClass } from '../analysis/result';
 import type { Severity } from '../analysis/result';
 import { RULES, type RuleSpec } from '../analysis/checks/registry';
 import { signed } from '../view/format';
-import { pathToFileURL } from 'url';
-import * as path from 'path';
+import { pathToFileURL } from 'node:url';
+import * as path from 'node:path';
 
 /** The SARIF results of one file (so a run over a tree keeps results, not whole FileResults). */
 export function sarifResults(f: FileResult): object[] {
@@ -19,19 +19,28 @@ export function sarifResults(f: FileResult): object[] {
   });
   for (const d of f.diagnostics) {
     const fn = f.functions.find((x) => x.name === d.function);
-    const flows = (d.paths ?? []).map((id) => fn?.paths[id]).filter((p): p is PathClass => !!p).map((p) => ({
-      message: { text: `path #${p.id}: returns ${p.exit.returns} at line ${p.exit.line}` },
-      threadFlows: [{
-        locations: [
-          ...p.steps.map((s) => ({
-            location: loc(s.line, `${s.call}(): ${s.object} ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`),
-            state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
-            kinds: [s.op],
-          })),
-          { location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${signed(x.delta)}`).join(', ')}`), state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])), kinds: ['exit'] },
+    const flows = (d.paths ?? [])
+      .map((id) => fn?.paths[id])
+      .filter((p): p is PathClass => !!p)
+      .map((p) => ({
+        message: { text: `path #${p.id}: returns ${p.exit.returns} at line ${p.exit.line}` },
+        threadFlows: [
+          {
+            locations: [
+              ...p.steps.map((s) => ({
+                location: loc(s.line, `${s.call}(): ${s.object} ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`),
+                state: { [`${s.object}`]: { text: String(s.after ?? s.delta) } },
+                kinds: [s.op],
+              })),
+              {
+                location: loc(p.exit.line, `exit: ${p.deltas.map((x) => `${x.object} ${signed(x.delta)}`).join(', ')}`),
+                state: Object.fromEntries(p.deltas.map((x) => [x.object, { text: String(x.delta) }])),
+                kinds: ['exit'],
+              },
+            ],
+          },
         ],
-      }],
-    }));
+      }));
     results.push({
       ruleId: d.rule,
       level: sarifLevel(d.severity),
@@ -62,6 +71,19 @@ export function sarifLog(results: object[], version: string, properties?: Record
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'refcount-lens', version, informationUri: 'https://github.com/refcount-lens/refcount-lens', rules } }, results, ...(properties ? { properties } : {}) }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'refcount-lens',
+            version,
+            informationUri: 'https://github.com/refcount-lens/refcount-lens',
+            rules,
+          },
+        },
+        results,
+        ...(properties ? { properties } : {}),
+      },
+    ],
   };
 }

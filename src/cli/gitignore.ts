@@ -27,10 +27,15 @@ export function compileIgnorePattern(line: string): IgnoreRule | null {
   p = p.replace(/(?<!\\)\s+$/, '');
   if (!p || p.startsWith('#')) return null;
   let negate = false;
-  if (p.startsWith('!')) { negate = true; p = p.slice(1); }
-  else if (p.startsWith('\\!') || p.startsWith('\\#')) p = p.slice(1);
+  if (p.startsWith('!')) {
+    negate = true;
+    p = p.slice(1);
+  } else if (p.startsWith('\\!') || p.startsWith('\\#')) p = p.slice(1);
   let dirOnly = false;
-  if (p.endsWith('/') && !p.endsWith('\\/')) { dirOnly = true; p = p.replace(/\/+$/, ''); }
+  if (p.endsWith('/') && !p.endsWith('\\/')) {
+    dirOnly = true;
+    p = p.replace(/\/+$/, '');
+  }
   if (!p) return null;
   const anchored = p.includes('/');
   if (p.startsWith('/')) p = p.replace(/^\/+/, '');
@@ -52,7 +57,11 @@ function globBody(p: string): string {
         while (p[j] === '*') j++;
         const atEnd = j === p.length || p[j] === '/';
         if (atStart && atEnd) {
-          if (j === p.length) { re += '.*'; i = j; continue; } // "x/**" or "**"
+          if (j === p.length) {
+            re += '.*';
+            i = j;
+            continue;
+          } // "x/**" or "**"
           re += '(?:.*/)?'; // "**/x" or "a/**/b"
           i = j + 1;
           continue;
@@ -63,18 +72,32 @@ function globBody(p: string): string {
       }
       re += '[^/]*';
       i++;
-    } else if (c === '?') { re += '[^/]'; i++; }
-    else if (c === '[') {
+    } else if (c === '?') {
+      re += '[^/]';
+      i++;
+    } else if (c === '[') {
       const close = findClassEnd(p, i);
-      if (close < 0) { re += '\\['; i++; continue; }
+      if (close < 0) {
+        re += '\\[';
+        i++;
+        continue;
+      }
       let cls = p.slice(i + 1, close);
       let neg = false;
-      if (cls.startsWith('!') || cls.startsWith('^')) { neg = true; cls = cls.slice(1); }
+      if (cls.startsWith('!') || cls.startsWith('^')) {
+        neg = true;
+        cls = cls.slice(1);
+      }
       cls = cls.replace(/\\(.)/g, '$1').replace(/[\\\]^]/g, '\\$&');
       re += `[${neg ? '^' : ''}${cls}]`;
       i = close + 1;
-    } else if (c === '\\' && i + 1 < p.length) { re += escapeRe(p[i + 1]); i += 2; }
-    else { re += escapeRe(c); i++; }
+    } else if (c === '\\' && i + 1 < p.length) {
+      re += escapeRe(p[i + 1]);
+      i += 2;
+    } else {
+      re += escapeRe(c);
+      i++;
+    }
   }
   return re;
 }
@@ -84,13 +107,18 @@ function findClassEnd(p: string, open: number): number {
   if (p[j] === '!' || p[j] === '^') j++;
   if (p[j] === ']') j++; // a leading ] is literal
   for (; j < p.length; j++) {
-    if (p[j] === '\\') { j++; continue; }
+    if (p[j] === '\\') {
+      j++;
+      continue;
+    }
     if (p[j] === ']') return j;
   }
   return -1;
 }
 
-function escapeRe(c: string): string { return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'); }
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
 
 export function parseGitignore(text: string): IgnoreRule[] {
   const out: IgnoreRule[] = [];
@@ -102,7 +130,10 @@ export function parseGitignore(text: string): IgnoreRule[] {
 }
 
 /** The ignore files in force for one directory: each with the directory it is relative to. */
-export interface IgnoreLayer { base: string; rules: IgnoreRule[] }
+export interface IgnoreLayer {
+  base: string;
+  rules: IgnoreRule[];
+}
 
 /**
  * Is `rel(base → path)` ignored? `relFrom(base)` gives the path relative to a

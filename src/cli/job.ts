@@ -4,10 +4,15 @@
  */
 import type { Analyzer } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
-import { ResultCache } from './cache';
+import type { ResultCache } from './cache';
 import { withinDetailBudget } from './detail-budget';
 
-export interface Job { id: number; path: string; text: string; key?: string }
+export interface Job {
+  id: number;
+  path: string;
+  text: string;
+  key?: string;
+}
 
 export { errorResult } from '../analysis/result';
 
@@ -25,8 +30,14 @@ export function injectFault(path: string): void {
     const [kind, name] = [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)];
     if (!name || !path.includes(name)) continue;
     if (kind === 'crash') throw new Error(`injected crash on ${path}`);
-    if (kind === 'hang') for (;;) { /* spin */ }
-    if (kind === 'oom') { const hog: string[][] = []; for (;;) hog.push(new Array(1 << 16).fill('x'.repeat(16) + hog.length)); }
+    if (kind === 'hang')
+      for (;;) {
+        /* spin */
+      }
+    if (kind === 'oom') {
+      const hog: string[][] = [];
+      for (;;) hog.push(new Array(1 << 16).fill('x'.repeat(16) + hog.length));
+    }
     if (kind === 'exit') process.exit(7);
   }
 }
@@ -45,7 +56,11 @@ function forgetFunctions(analyzer: Analyzer): void {
 
 export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileResult {
   let r: FileResult;
-  try { r = withinDetailBudget(analyzer.analyzeText(job.path, job.text)); } finally { forgetFunctions(analyzer); }
+  try {
+    r = withinDetailBudget(analyzer.analyzeText(job.path, job.text));
+  } finally {
+    forgetFunctions(analyzer);
+  }
   if (cache && job.key) cache.put(job.key, r);
   return r;
 }

@@ -3,7 +3,7 @@
  * refcount-lens analyze FILE|DIR... [options]
  * Exit 0: no problems; 1: problems found; 2: bad usage or unreadable input.
  */
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { SUBCOMMANDS, type SubcommandHandler } from './subcommands';
 import { analyzeCommand, VERSION } from './analyze';
@@ -43,8 +43,14 @@ exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input`;
 function fileWriter(file: string): { write(s: string): void; close(): void } {
   let fd: number | undefined;
   return {
-    write(s) { fd ??= fs.openSync(file, 'w'); fs.writeSync(fd, s); },
-    close() { if (fd === undefined) fd = fs.openSync(file, 'w'); fs.closeSync(fd); },
+    write(s) {
+      fd ??= fs.openSync(file, 'w');
+      fs.writeSync(fd, s);
+    },
+    close() {
+      if (fd === undefined) fd = fs.openSync(file, 'w');
+      fs.closeSync(fd);
+    },
   };
 }
 
@@ -52,18 +58,31 @@ export async function main(argv: string[]): Promise<number> {
   const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : s + '\n');
   let sink: ReturnType<typeof fileWriter> | undefined;
   try {
-    if (!argv.length || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { process.stdout.write(USAGE + '\n'); return argv.length ? 0 : 2; }
-    if (argv[0] === '--version') { process.stdout.write(VERSION + '\n'); return 0; }
+    if (!argv.length || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return argv.length ? 0 : 2;
+    }
+    if (argv[0] === '--version') {
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    }
     const args = parseArgs(argv);
     const handler = SUBCOMMANDS.get(args.command);
-    if (!handler) throw new UsageError(`unknown command "${args.command}" (try: ${[...SUBCOMMANDS.keys()].join(', ')})`);
+    if (!handler)
+      throw new UsageError(`unknown command "${args.command}" (try: ${[...SUBCOMMANDS.keys()].join(', ')})`);
     if (args.output) sink = fileWriter(args.output);
-    const out = (s: string) => { if (sink) sink.write(s); else process.stdout.write(s); };
+    const out = (s: string) => {
+      if (sink) sink.write(s);
+      else process.stdout.write(s);
+    };
     const code = await handler(args, out, err);
     sink?.close();
     return code;
   } catch (e) {
-    if (e instanceof UsageError) { err(`refcount-lens: ${e.message}\n${USAGE.split('\n')[0]}`); return 2; }
+    if (e instanceof UsageError) {
+      err(`refcount-lens: ${e.message}\n${USAGE.split('\n')[0]}`);
+      return 2;
+    }
     err(`refcount-lens: ${(e as Error).message}`);
     return 2;
   }
@@ -72,6 +91,11 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   tuneV8ForBatch();
   // `refcount-lens analyze tree | head`: a closed pipe ends the run quietly
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -5,7 +5,10 @@
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
 
-export interface ProgressStream { write(s: string): unknown; columns?: number }
+export interface ProgressStream {
+  write(s: string): unknown;
+  columns?: number;
+}
 
 export class Progress {
   private done = 0;
@@ -15,7 +18,12 @@ export class Progress {
   private drawn = false;
   private lastLine = 0;
 
-  constructor(private readonly stream: ProgressStream, private readonly total: number, readonly mode: ProgressMode, private readonly now = () => Date.now()) {
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly total: number,
+    readonly mode: ProgressMode,
+    private readonly now = () => Date.now(),
+  ) {
     this.started = now();
   }
 
@@ -26,7 +34,10 @@ export class Progress {
     if (this.mode === 'off') return;
     const t = this.now();
     if (this.mode === 'bar') {
-      if (t - this.lastDraw >= 80 || this.done === this.total) { this.lastDraw = t; this.draw(); }
+      if (t - this.lastDraw >= 80 || this.done === this.total) {
+        this.lastDraw = t;
+        this.draw();
+      }
     } else if (t - this.lastLine >= 2000 || this.done === this.total) {
       this.lastLine = t;
       this.stream.write(`refcount-lens: ${this.status()}\n`);
@@ -35,7 +46,10 @@ export class Progress {
 
   /** Removes the bar before something else is written to the terminal. */
   clear(): void {
-    if (this.mode === 'bar' && this.drawn) { this.stream.write('\r\u001b[2K'); this.drawn = false; }
+    if (this.mode === 'bar' && this.drawn) {
+      this.stream.write('\r\u001b[2K');
+      this.drawn = false;
+    }
   }
 
   /** Draws the bar again after a clear(). */
@@ -43,7 +57,9 @@ export class Progress {
     if (this.mode === 'bar' && this.done < this.total) this.draw();
   }
 
-  finish(): void { this.clear(); }
+  finish(): void {
+    this.clear();
+  }
 
   private rate(): number {
     const s = (this.now() - this.started) / 1000;

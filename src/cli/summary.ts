@@ -24,10 +24,26 @@ export interface RunSummary {
 }
 
 export class SummaryCounter {
-  readonly s: RunSummary = { files: 0, analysed: 0, cached: 0, failed: 0, truncated: 0, lines: 0, functions: 0, counted: 0, paths: 0, diagnostics: {}, problems: 0, wallMs: 0, jobs: 0 };
+  readonly s: RunSummary = {
+    files: 0,
+    analysed: 0,
+    cached: 0,
+    failed: 0,
+    truncated: 0,
+    lines: 0,
+    functions: 0,
+    counted: 0,
+    paths: 0,
+    diagnostics: {},
+    problems: 0,
+    wallMs: 0,
+    jobs: 0,
+  };
   private readonly t0 = performance.now();
 
-  constructor(jobs: number) { this.s.jobs = jobs; }
+  constructor(jobs: number) {
+    this.s.jobs = jobs;
+  }
 
   add(r: FileResult, how: { cached: boolean; lines: number }): void {
     const s = this.s;
@@ -59,9 +75,15 @@ const plural = (x: number, one: string, many = one + 's') => `${n(x)} ${x === 1 
 
 export function formatSummary(s: RunSummary, c: Colors): string {
   const secs = s.wallMs / 1000;
-  const how = [`${n(s.analysed)} analysed`, ...(s.cached ? [`${n(s.cached)} from the cache`] : []), ...(s.failed ? [c.red(`${n(s.failed)} failed`)] : [])];
+  const how = [
+    `${n(s.analysed)} analysed`,
+    ...(s.cached ? [`${n(s.cached)} from the cache`] : []),
+    ...(s.failed ? [c.red(`${n(s.failed)} failed`)] : []),
+  ];
   const rate = secs > 0 ? ` (${n(Math.round(s.files / secs))} files/s, ${n(Math.round(s.lines / secs))} lines/s)` : '';
-  const rules = Object.entries(s.diagnostics).filter(([r]) => isCheckedRule(r)).sort((a, b) => b[1] - a[1]);
+  const rules = Object.entries(s.diagnostics)
+    .filter(([r]) => isCheckedRule(r))
+    .sort((a, b) => b[1] - a[1]);
   const notes = Object.entries(s.diagnostics).filter(([r]) => !isCheckedRule(r));
   const lines = [
     c.bold('== summary'),

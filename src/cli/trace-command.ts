@@ -108,17 +108,20 @@ export async function traceCommand(args: CliArgs, out: (s: string) => void, err:
   for (const e of parsed.errors)
     err(`refcount-lens: ${scenarioPlace}:${e.line}:${e.column + 1}: ${e.severity}: ${e.message}`);
 
-  const analyzer = await Analyzer.create({
-    preset: args.preset,
-    modelSources: readModelSources([...findWorkspaceModel([file]), ...args.models]),
-    defines: args.defines,
-    undefines: args.undefines,
-    inference: args.inference,
-    maxStatesPerFunction: args.maxStates,
-    maxStatesPerFile: args.maxStatesPerFile,
-    maxFileSize: args.maxFileSize * 1048576,
-    callSites: true,
-  }, parserWasm());
+  const analyzer = await Analyzer.create(
+    {
+      preset: args.preset,
+      modelSources: readModelSources([...findWorkspaceModel([file]), ...args.models]),
+      defines: args.defines,
+      undefines: args.undefines,
+      inference: args.inference,
+      maxStatesPerFunction: args.maxStates,
+      maxStatesPerFile: args.maxStatesPerFile,
+      maxFileSize: args.maxFileSize * 1048576,
+      callSites: true,
+    },
+    parserWasm(),
+  );
   const result = analyzer.analyzeText(file, text);
   if (result.error) {
     err(`refcount-lens: ${file}: ${result.error}`);

@@ -7,7 +7,7 @@
  * loss on long runs. Process-wide, so it reaches the worker threads; set before they start.
  * The language server keeps the defaults: it runs long and wants its first answers fast.
  */
-import * as v8 from 'v8';
+import * as v8 from 'node:v8';
 
 export const BATCH_V8_FLAGS = ['--interrupt-budget=1000000'];
 

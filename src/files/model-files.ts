@@ -3,8 +3,8 @@
  * file's text (or why it could not be read), and, recursively, the files its `extends`
  * names, resolved against its directory.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileExtends, type ModelSource, type ModelSources } from '../analysis/model/load';
 
 export function readModelSources(files: readonly string[]): ModelSources {

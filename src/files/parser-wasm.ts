@@ -2,15 +2,19 @@
  * Where the parser's two wasm files are, for the analysis, which reads no files itself:
  * beside the bundle (dist/), or in node_modules when running from the sources (tests).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ParserWasm } from '../analysis/parse/parser';
 
 function findFile(name: string, packageDir: string): string {
   const candidates: string[] = [];
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
-    candidates.push(path.join(dir, name), path.join(dir, 'dist', name), path.join(dir, 'node_modules', packageDir, name));
+    candidates.push(
+      path.join(dir, name),
+      path.join(dir, 'dist', name),
+      path.join(dir, 'node_modules', packageDir, name),
+    );
     dir = path.dirname(dir);
   }
   for (const c of candidates) if (fs.existsSync(c)) return c;
@@ -21,6 +25,9 @@ let found: ParserWasm | undefined;
 
 /** The runtime's location and the C grammar's bytes (found once per process). */
 export function parserWasm(): ParserWasm {
-  found ??= { runtime: findFile('tree-sitter.wasm', 'web-tree-sitter'), language: fs.readFileSync(findFile('tree-sitter-c.wasm', 'tree-sitter-c')) };
+  found ??= {
+    runtime: findFile('tree-sitter.wasm', 'web-tree-sitter'),
+    language: fs.readFileSync(findFile('tree-sitter-c.wasm', 'tree-sitter-c')),
+  };
   return found;
 }

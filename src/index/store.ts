@@ -7,9 +7,9 @@
  * written by another version, does not verify and is taken as missing (and removed), never
  * trusted. Nothing here ever throws: an index that cannot be read or written only costs time.
  */
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export const INDEX_FORMAT = 1;
 
@@ -17,11 +17,20 @@ export type EntryKind = 'shard' | 'group';
 
 export function sha256(...parts: string[]): string {
   const h = createHash('sha256');
-  for (const p of parts) { h.update(p); h.update('\0'); }
+  for (const p of parts) {
+    h.update(p);
+    h.update('\0');
+  }
   return h.digest('hex');
 }
 
-export interface StoreStats { hits: number; misses: number; torn: number; writes: number; writeErrors: number }
+export interface StoreStats {
+  hits: number;
+  misses: number;
+  torn: number;
+  writes: number;
+  writeErrors: number;
+}
 
 export class IndexStore {
   readonly stats: StoreStats = { hits: 0, misses: 0, torn: 0, writes: 0, writeErrors: 0 };
@@ -35,17 +44,31 @@ export class IndexStore {
   get<T>(kind: EntryKind, key: string): T | undefined {
     const f = this.file(kind, key);
     let text: string;
-    try { text = fs.readFileSync(f, 'utf8'); } catch { this.stats.misses++; return undefined; }
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
     // the payload's own bytes are checked before anything is parsed
     const head = /^\{"format":(\d+),"kind":"([a-z]+)","key":"([0-9a-f]+)","sum":"([0-9a-f]{64})","payload":/.exec(text);
     if (head && Number(head[1]) === INDEX_FORMAT && head[2] === kind && head[3] === key && text.endsWith('}')) {
       const body = text.slice(head[0].length, -1);
       if (sha256(body) === head[4]) {
-        try { this.stats.hits++; return JSON.parse(body) as T; } catch { this.stats.hits--; }
+        try {
+          this.stats.hits++;
+          return JSON.parse(body) as T;
+        } catch {
+          this.stats.hits--;
+        }
       }
     }
     this.stats.torn++;
-    try { fs.unlinkSync(f); } catch { /* another process got there first */ }
+    try {
+      fs.unlinkSync(f);
+    } catch {
+      /* another process got there first */
+    }
     return undefined;
   }
 
@@ -62,7 +85,11 @@ export class IndexStore {
       return true;
     } catch {
       this.stats.writeErrors++;
-      try { fs.unlinkSync(tmp); } catch { /* not there */ }
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* not there */
+      }
       return false;
     }
   }

@@ -28,7 +28,9 @@ export interface TreeSource {
   shard: TreeShard;
 }
 
-export interface VisitOutcome extends TreeVisit { result: FileResult }
+export interface VisitOutcome extends TreeVisit {
+  result: FileResult;
+}
 
 export interface TreeRunInput {
   files: TreeSource[];
@@ -71,7 +73,10 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const effectsOf = new Map<string, boolean>();
   const macroCounts = (m: MacroDefinition) => {
     let v = effectsOf.get(m.name);
-    if (v === undefined) { v = macroEffects([m], model).size > 0; effectsOf.set(m.name, v); }
+    if (v === undefined) {
+      v = macroEffects([m], model).size > 0;
+      effectsOf.set(m.name, v);
+    }
     return v;
   };
   const localMacroEffects = input.files.map((f) => new Set(f.shard.macros.filter(macroCounts).map((m) => m.name)));
@@ -79,15 +84,28 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     const shard = input.files[f.file].shard;
     if (shard.callbacks.includes(f.name)) return true;
     if (f.def.statementMacros.some((m) => model.iterators.has(m))) return true;
-    return f.def.calls.some((c) => model.functions.has(c.name) || isInferenceCandidate(c.name) || localMacroEffects[f.file].has(c.name)
-      || headerMacros.counts(f.file, c.name, macroCounts));
+    return f.def.calls.some(
+      (c) =>
+        model.functions.has(c.name) ||
+        isInferenceCandidate(c.name) ||
+        localMacroEffects[f.file].has(c.name) ||
+        headerMacros.counts(f.file, c.name, macroCounts),
+    );
   };
   const relevant = graph.relevant(seed);
   const plan = new TreePlan(graph, relevant);
-  const kept = graph.keptParams((_f, callee, arg) => !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg));
+  const kept = graph.keptParams(
+    (_f, callee, arg) => !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg),
+  );
 
   const summaries = new Map<number, Summary>();
-  const quiet = (id: number): Summary => ({ name: graph.fns[id].name, paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }], truncated: false, hash: 'quiet', escapes: kept[id] });
+  const quiet = (id: number): Summary => ({
+    name: graph.fns[id].name,
+    paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
+    truncated: false,
+    hash: 'quiet',
+    escapes: kept[id],
+  });
   const known = (id: number): Summary | undefined => (relevant[id] ? summaries.get(id) : quiet(id));
   const done = (id: number) => !relevant[id] || summaries.has(id);
 
@@ -114,7 +132,10 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           return;
         }
         const answer = plan.answer(file, f.name, name, known);
-        if (answer === 'unknown') { cut.push(`${f.name}\u0001${name}`); return; }
+        if (answer === 'unknown') {
+          cut.push(`${f.name}\u0001${name}`);
+          return;
+        }
         externals[name] ??= answer;
       };
       for (const c of f.def.calls) ask(c.name, 0);
@@ -129,7 +150,9 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     for (const file of plan.groups[g]) parts.push(`${input.files[file].rel}\u0001${input.files[file].hash}`);
     for (const id of plan.externalCallees(g)) {
       const s = known(id);
-      parts.push(`${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-'}`);
+      parts.push(
+        `${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-'}`,
+      );
     }
     return sha256(...parts);
   };
@@ -143,11 +166,14 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
 
   const visitFile = (file: number): Promise<void> => {
     stats.visits++;
-    const p = input.visit(file, contextFor(file)).then((o) => {
-      applyExports(file, o.exports);
-      lastComplete.set(file, o.deferred.length === 0);
-      if (o.deferred.length === 0) results.set(file, o.result);
-    }).finally(() => inFlight.delete(file));
+    const p = input
+      .visit(file, contextFor(file))
+      .then((o) => {
+        applyExports(file, o.exports);
+        lastComplete.set(file, o.deferred.length === 0);
+        if (o.deferred.length === 0) results.set(file, o.result);
+      })
+      .finally(() => inFlight.delete(file));
     inFlight.set(file, p);
     return p;
   };
@@ -157,7 +183,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     const entry: GroupEntry = {
       files: plan.groups[g].map((file) => {
         const exports: Record<string, Summary> = {};
-        for (const id of graph.ofFile[file]) if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
+        for (const id of graph.ofFile[file])
+          if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
         return { rel: input.files[file].rel, hash: input.files[file].hash, exports, result: results.get(file) };
       }),
     };
@@ -165,8 +192,11 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   };
 
   const keys = new Map<number, string>();
-  const groupFinished = (g: number) => plan.groups[g].every((file) => plan.unfinished(file, done).length === 0 && !inFlight.has(file)
-    && (!reported.has(file) || results.has(file)));
+  const groupFinished = (g: number) =>
+    plan.groups[g].every(
+      (file) =>
+        plan.unfinished(file, done).length === 0 && !inFlight.has(file) && (!reported.has(file) || results.has(file)),
+    );
 
   for (;;) {
     if (input.cancelled?.()) break;
@@ -178,8 +208,14 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         const key = groupKey(g);
         keys.set(g, key);
         const entry = input.store?.get<GroupEntry>('group', key);
-        if (entry && entry.files.length === plan.groups[g].length && entry.files.every((f, i) => f.rel === input.files[plan.groups[g][i]].rel && f.hash === input.files[plan.groups[g][i]].hash)
-          && plan.groups[g].every((file, i) => !reported.has(file) || entry.files[i].result)) {
+        if (
+          entry &&
+          entry.files.length === plan.groups[g].length &&
+          entry.files.every(
+            (f, i) => f.rel === input.files[plan.groups[g][i]].rel && f.hash === input.files[plan.groups[g][i]].hash,
+          ) &&
+          plan.groups[g].every((file, i) => !reported.has(file) || entry.files[i].result)
+        ) {
           plan.groups[g].forEach((file, i) => {
             applyExports(file, entry.files[i].exports);
             if (entry.files[i].result) results.set(file, { ...entry.files[i].result!, path: input.files[file].rel });
@@ -216,11 +252,16 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     }
     input.progress?.(finishedGroups(), plan.groups.length);
     if (state.every((s) => s === 'done')) break;
-    if (inFlight.size) { await Promise.race(inFlight.values()); continue; }
+    if (inFlight.size) {
+      await Promise.race(inFlight.values());
+      continue;
+    }
     if (!progressed) {
       // nothing can move: a bug in the plan; say which group is stuck rather than spin
       const stuck = state.findIndex((s) => s !== 'done');
-      throw new Error(`tree run stuck at group ${stuck} (${plan.groups[stuck].map((f) => input.files[f].rel).join(', ')})`);
+      throw new Error(
+        `tree run stuck at group ${stuck} (${plan.groups[stuck].map((f) => input.files[f].rel).join(', ')})`,
+      );
     }
   }
   await Promise.all(inFlight.values());
@@ -234,7 +275,8 @@ function collectHeaderMacros(files: TreeSource[]) {
     if (!f.rel.endsWith('.h')) return;
     for (const def of f.shard.macros) {
       const list = byName.get(def.name);
-      if (list) list.push({ file, def }); else byName.set(def.name, [{ file, def }]);
+      if (list) list.push({ file, def });
+      else byName.set(def.name, [{ file, def }]);
     }
   });
   const nearest = (from: number, name: string) => {
@@ -242,12 +284,16 @@ function collectHeaderMacros(files: TreeSource[]) {
     if (!list) return undefined;
     if (list.length === 1) return list[0];
     const fromDirs = files[from].rel.split('/');
-    let best = list[0], bestScore = -1;
+    let best = list[0],
+      bestScore = -1;
     for (const c of list) {
       const dirs = files[c.file].rel.split('/');
       let n = 0;
       while (n < fromDirs.length - 1 && n < dirs.length - 1 && fromDirs[n] === dirs[n]) n++;
-      if (n > bestScore || (n === bestScore && files[c.file].rel < files[best.file].rel)) { best = c; bestScore = n; }
+      if (n > bestScore || (n === bestScore && files[c.file].rel < files[best.file].rel)) {
+        best = c;
+        bestScore = n;
+      }
     }
     return best;
   };
@@ -265,11 +311,12 @@ function collectHeaderMacros(files: TreeSource[]) {
     usedBy(file: number, graph: TreeGraph): MacroDefinition[] {
       const own = new Set(files[file].shard.macros.map((m) => m.name));
       const out = new Map<string, MacroDefinition>();
-      for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) {
-        if (own.has(c.name) || out.has(c.name) || graph.resolve(file, c.name) !== undefined) continue;
-        const m = nearest(file, c.name);
-        if (m) out.set(c.name, m.def);
-      }
+      for (const id of graph.ofFile[file])
+        for (const c of graph.fns[id].def.calls) {
+          if (own.has(c.name) || out.has(c.name) || graph.resolve(file, c.name) !== undefined) continue;
+          const m = nearest(file, c.name);
+          if (m) out.set(c.name, m.def);
+        }
       return [...out.values()];
     },
   };

@@ -4,7 +4,7 @@
  * published on the model file itself, at their line; a file the analyser refused or cut
  * short gets one diagnostic saying why, so the user is never left guessing.
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { ModelProblem } from '../analysis/model/load';
 import type { Diagnostic, FileResult } from '../analysis/result';
@@ -67,7 +67,13 @@ function budgetNotice(result: FileResult): string | undefined {
 
 function notice(index: LineIndex, message: string, code: string): LspDiagnostic {
   const text = message.startsWith('Refcount Lens') ? message : `Refcount Lens: ${message}`;
-  return { range: index.lineRange(1, 0), severity: DiagnosticSeverity.Information, source: SOURCE, code, message: text };
+  return {
+    range: index.lineRange(1, 0),
+    severity: DiagnosticSeverity.Information,
+    source: SOURCE,
+    code,
+    message: text,
+  };
 }
 
 /** Model problems grouped by the model file's URI (a preset's problems go under `presets`). */
@@ -93,5 +99,6 @@ export function modelDiagnostics(problems: ModelProblem[]): Map<string, LspDiagn
 
 /** Errors and warnings: what the status bar counts as problems. */
 export function problemCount(diagnostics: LspDiagnostic[]): number {
-  return diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error || d.severity === DiagnosticSeverity.Warning).length;
+  return diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error || d.severity === DiagnosticSeverity.Warning)
+    .length;
 }

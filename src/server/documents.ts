@@ -30,7 +30,12 @@ export interface DocumentEvents {
 }
 
 /** What a request gets: a result and the exact text it was computed from. */
-export interface Snapshot { uri: string; version: number; text: string; result: FileResult }
+export interface Snapshot {
+  uri: string;
+  version: number;
+  text: string;
+  result: FileResult;
+}
 
 interface Entry {
   uri: string;
@@ -52,11 +57,19 @@ export class DocumentStore {
   /** Until the settings are known (and while refcountLens.enable is off) nothing is analysed. */
   private paused = true;
   private resumed?: () => void;
-  private unpaused = new Promise<void>((r) => { this.resumed = r; });
+  private unpaused = new Promise<void>((r) => {
+    this.resumed = r;
+  });
 
-  constructor(private engine: AnalysisEngine, private readonly events: DocumentEvents, private readonly debounceMs = DEBOUNCE_MS) {}
+  constructor(
+    private engine: AnalysisEngine,
+    private readonly events: DocumentEvents,
+    private readonly debounceMs = DEBOUNCE_MS,
+  ) {}
 
-  get analysisEngine(): AnalysisEngine { return this.engine; }
+  get analysisEngine(): AnalysisEngine {
+    return this.engine;
+  }
 
   open(uri: string, version: number, text: string): void {
     const old = this.entries.get(uri);
@@ -88,12 +101,18 @@ export class DocumentStore {
     this.events.closed(uri);
   }
 
-  isOpen(uri: string): boolean { return this.entries.has(uri); }
+  isOpen(uri: string): boolean {
+    return this.entries.has(uri);
+  }
 
-  uris(): string[] { return [...this.entries.keys()]; }
+  uris(): string[] {
+    return [...this.entries.keys()];
+  }
 
   /** The last result of any version, without waiting (for counts and the status bar). */
-  lastResult(uri: string): FileResult | undefined { return this.entries.get(uri)?.result; }
+  lastResult(uri: string): FileResult | undefined {
+    return this.entries.get(uri)?.result;
+  }
 
   /**
    * The analysis of the document's current version: at once when it is there, else after
@@ -123,7 +142,9 @@ export class DocumentStore {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.unpaused = new Promise<void>((r) => { this.resumed = r; });
+    this.unpaused = new Promise<void>((r) => {
+      this.resumed = r;
+    });
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
@@ -131,7 +152,9 @@ export class DocumentStore {
     }
   }
 
-  get isPaused(): boolean { return this.paused; }
+  get isPaused(): boolean {
+    return this.paused;
+  }
 
   /**
    * Settings or model files changed (or analysis starts or resumes): every document is
@@ -177,7 +200,9 @@ export class DocumentStore {
       : this.analyseHere(entry, version, text, started);
     const running = { version, promise };
     entry.running = running;
-    void promise.finally(() => { if (entry.running === running) entry.running = undefined; });
+    void promise.finally(() => {
+      if (entry.running === running) entry.running = undefined;
+    });
     return promise;
   }
 
@@ -205,12 +230,21 @@ export class DocumentStore {
   private complete(entry: Entry, version: number, text: string, result: FileResult, started: number): void {
     const current = this.entries.get(entry.uri) === entry;
     if (!current || entry.version !== version) {
-      this.events.log(`${entry.uri} v${version}: result dropped (${current ? `v${entry.version} is current` : 'closed meanwhile'})`);
+      this.events.log(
+        `${entry.uri} v${version}: result dropped (${current ? `v${entry.version} is current` : 'closed meanwhile'})`,
+      );
       return;
     }
     entry.result = result;
     entry.resultVersion = version;
-    this.events.analysed({ uri: entry.uri, version, text, result, ms: performance.now() - started, inWorker: entry.inWorker });
+    this.events.analysed({
+      uri: entry.uri,
+      version,
+      text,
+      result,
+      ms: performance.now() - started,
+      inWorker: entry.inWorker,
+    });
   }
 
   private drop(entry: Entry): void {
@@ -226,7 +260,13 @@ export class DocumentStore {
 function raceCancellation(p: Promise<void>, token?: CancellationToken): Promise<void> {
   if (!token) return p;
   return new Promise((resolve) => {
-    const sub = token.onCancellationRequested(() => { sub.dispose(); resolve(); });
-    p.finally(() => { sub.dispose(); resolve(); });
+    const sub = token.onCancellationRequested(() => {
+      sub.dispose();
+      resolve();
+    });
+    p.finally(() => {
+      sub.dispose();
+      resolve();
+    });
   });
 }

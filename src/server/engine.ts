@@ -3,7 +3,7 @@
  * per-function cache that makes an edit cheap) and a worker pool for large ones, both
  * built from the same options and rebuilt together when settings or model files change.
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
 import type { ModelProblem } from '../analysis/model/load';
 import { analyseWithChecks, type Run } from './analysis-run';
@@ -27,7 +27,11 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 /** How a document its worker could not finish is reported (on the file, as a diagnostic). */
-const SERVER_WORDING = { result: (why: string) => `not analysed: ${why}`, timeoutHint: ' (the hard limit per worker job)', memoryHint: '' };
+const SERVER_WORDING = {
+  result: (why: string) => `not analysed: ${why}`,
+  timeoutHint: ' (the hard limit per worker job)',
+  memoryHint: '',
+};
 
 export class AnalysisEngine {
   private pool?: WorkerPool;
@@ -65,9 +69,13 @@ export class AnalysisEngine {
     return this.workers().run({ doc: uri, path: filePath, text });
   }
 
-  cancel(uri: string): void { this.pool?.cancel(uri); }
+  cancel(uri: string): void {
+    this.pool?.cancel(uri);
+  }
 
-  forget(uri: string): void { this.pool?.forget(uri); }
+  forget(uri: string): void {
+    this.pool?.forget(uri);
+  }
 
   /** Problems of the model files (the same files load over either preset; one is enough). */
   modelProblems(): ModelProblem[] {
@@ -91,4 +99,3 @@ export class AnalysisEngine {
     return this.pool;
   }
 }
-

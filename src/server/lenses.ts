@@ -18,7 +18,11 @@ export function codeLenses(result: FileResult, uri: string, text?: string): Code
     const range = { start: { line, character: fn.nameRange.column }, end: { line, character: fn.nameRange.endColumn } };
     const show = (lens: LensView): CodeLens => ({
       range,
-      command: { title: lens.title, command: Commands.showPaths, arguments: lens.path === undefined ? [uri, fn.line] : [uri, fn.line, lens.path] },
+      command: {
+        title: lens.title,
+        command: Commands.showPaths,
+        arguments: lens.path === undefined ? [uri, fn.line] : [uri, fn.line, lens.path],
+      },
     });
     lenses.push(...titles.map(show));
     const trace = text !== undefined ? traceLens(uri, fn.name, text) : undefined;

@@ -3,13 +3,16 @@
  * (`freebsd:dev_ref` for a preset, `/abs/.refcount-lens.json:spa_open` for a user file);
  * for user files a hint links to the line of that entry.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Location } from 'vscode-languageserver';
 import { splitSource } from '../view/sources';
 import { pathToUri } from './settings';
 
-interface Cached { mtimeMs: number; lines: string[] }
+interface Cached {
+  mtimeMs: number;
+  lines: string[];
+}
 
 const files = new Map<string, Cached>();
 
@@ -20,7 +23,10 @@ export function modelEntryLocation(source: string | undefined): Location | undef
   const lines = linesOf(parts.file);
   if (!lines) return undefined;
   const key = new RegExp(`"${parts.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`);
-  const line = Math.max(0, lines.findIndex((l) => key.test(l)));
+  const line = Math.max(
+    0,
+    lines.findIndex((l) => key.test(l)),
+  );
   const character = Math.max(0, (lines[line] ?? '').indexOf(`"${parts.name}"`));
   return {
     uri: pathToUri(parts.file),

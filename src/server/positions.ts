@@ -11,7 +11,9 @@ export class LineIndex {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
 
-  get lineCount(): number { return this.starts.length; }
+  get lineCount(): number {
+    return this.starts.length;
+  }
 
   /** Text of 0-based line `line`, without its line break. */
   line(line: number): string {
@@ -47,10 +49,12 @@ export class LineIndex {
   }
 
   positionAt(offset: number): Position {
-    let lo = 0, hi = this.starts.length - 1;
+    let lo = 0,
+      hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return { line: lo, character: offset - this.starts[lo] };
   }

@@ -4,9 +4,9 @@
  * workspace trust the client reports, and the `.refcount-lens.json` at each workspace root.
  * Its product is the AnalyzerOptions every analysis runs with.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { fileURLToPath, pathToFileURL } from 'url';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import { readModelSources } from '../files/model-files';
 import { DEFAULT_SETTINGS, type SettingsShape } from '../shared/protocol';
@@ -105,7 +105,11 @@ export function rootsFromUris(uris: (string | null | undefined)[]): string[] {
 /** The file system path of a file: URI, or undefined for other schemes (untitled:, ...). */
 export function uriToPath(uri: string): string | undefined {
   if (!uri.startsWith('file:')) return undefined;
-  try { return fileURLToPath(uri); } catch { return undefined; }
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
 }
 
 export function pathToUri(p: string): string {
@@ -117,5 +121,9 @@ function expandHome(p: string): string {
 }
 
 function mtimeOf(f: string): number {
-  try { return fs.statSync(f).mtimeMs; } catch { return 0; }
+  try {
+    return fs.statSync(f).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

@@ -4,16 +4,20 @@
  * (diagnostics, status, refreshes). server.ts routes LSP messages here.
  */
 import {
-  DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, type CancellationToken,
-  type ClientCapabilities, type Connection, type InitializeParams,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  type CancellationToken,
+  type ClientCapabilities,
+  type Connection,
+  type InitializeParams,
 } from 'vscode-languageserver';
-import { type InitializationOptions } from '../shared/protocol';
+import type { InitializationOptions } from '../shared/protocol';
 import { fileDiagnostics, modelDiagnostics, problemCount } from './diagnostics';
 import { DocumentStore, type Analysed, type Snapshot } from './documents';
 import { AnalysisEngine, DEFAULT_LIMITS, type Limits } from './engine';
 import { MODEL_FILE_NAME, normaliseSettings, rootsFromUris, Settings, uriToPath } from './settings';
 import { StatusReporter } from './status';
-import * as path from 'path';
+import * as path from 'node:path';
 
 export type Feature = 'inlayHints' | 'codeLens' | 'hover' | 'any';
 
@@ -29,7 +33,10 @@ export class Workspace {
   private modelUris = new Set<string>();
   private reconfiguring: Promise<void> = Promise.resolve();
 
-  constructor(private readonly connection: Connection, params: InitializeParams) {
+  constructor(
+    private readonly connection: Connection,
+    params: InitializeParams,
+  ) {
     this.status = new StatusReporter(connection);
     this.caps = params.capabilities;
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
@@ -41,18 +48,24 @@ export class Workspace {
     this.limits = { ...DEFAULT_LIMITS, ...sanitizeLimits(init.limits) };
   }
 
-  get docs(): DocumentStore { return this.documents; }
+  get docs(): DocumentStore {
+    return this.documents;
+  }
 
   /** Before `initialize` answers: the analyser (wasm) loads once, with the settings known so far. */
   async prepare(): Promise<void> {
     this.engine = await AnalysisEngine.create(this.settings.analyzerOptions(), this.limits, (m) => this.status.log(m));
     this.analysisKey = this.settings.analysisKey();
-    this.documents = new DocumentStore(this.engine, {
-      analysing: (uri) => this.status.analysing(uri),
-      analysed: (a) => this.onAnalysed(a),
-      closed: (uri) => this.onClosed(uri),
-      log: (m) => this.status.log(m),
-    }, this.limits.debounceMs);
+    this.documents = new DocumentStore(
+      this.engine,
+      {
+        analysing: (uri) => this.status.analysing(uri),
+        analysed: (a) => this.onAnalysed(a),
+        closed: (uri) => this.onClosed(uri),
+        log: (m) => this.status.log(m),
+      },
+      this.limits.debounceMs,
+    );
   }
 
   /** After `initialized`: pull the real settings, watch model files, start analysing. */
@@ -82,7 +95,9 @@ export class Workspace {
     return this.serially(async () => {
       if (this.settings.trusted === trusted) return;
       this.settings.trusted = trusted;
-      this.status.log(`workspace ${trusted ? 'trusted: model files load' : 'untrusted: only the built-in presets load'}`);
+      this.status.log(
+        `workspace ${trusted ? 'trusted: model files load' : 'untrusted: only the built-in presets load'}`,
+      );
       await this.rebuild(false);
       void this.watchModelFiles();
     });
@@ -92,11 +107,15 @@ export class Workspace {
   filesChanged(uris: string[]): Promise<void> {
     const watched = new Set(this.settings.watchedModelFiles());
     if (!uris.some((u) => u.endsWith(MODEL_FILE_NAME) || watched.has(uriToPath(u) ?? ''))) return Promise.resolve();
-    return this.serially(async () => { await this.rebuild(false); });
+    return this.serially(async () => {
+      await this.rebuild(false);
+    });
   }
 
   reanalyze(): Promise<void> {
-    return this.serially(async () => { await this.rebuild(true); });
+    return this.serially(async () => {
+      await this.rebuild(true);
+    });
   }
 
   /** The current analysis of an open document, or undefined when the feature is off. */
@@ -138,7 +157,9 @@ export class Workspace {
    * `reconfiguring`), so a request sent after a settings change sees the new settings.
    */
   private serially(work: () => Promise<void>): Promise<void> {
-    this.reconfiguring = this.reconfiguring.then(work).catch((e) => this.status.log(`reconfiguration failed: ${(e as Error).stack ?? e}`));
+    this.reconfiguring = this.reconfiguring
+      .then(work)
+      .catch((e) => this.status.log(`reconfiguration failed: ${(e as Error).stack ?? e}`));
     return this.reconfiguring;
   }
 
@@ -174,12 +195,16 @@ export class Workspace {
 
   private publishModelProblems(): void {
     const problems = this.engine.modelProblems();
-    for (const p of problems.filter((x) => !path.isAbsolute(x.file))) this.status.log(`model problem (${p.file}): ${p.message}`);
+    for (const p of problems.filter((x) => !path.isAbsolute(x.file)))
+      this.status.log(`model problem (${p.file}): ${p.message}`);
     const byUri = modelDiagnostics(problems);
-    for (const uri of this.modelUris) if (!byUri.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of this.modelUris)
+      if (!byUri.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     for (const [uri, diagnostics] of byUri) {
       void this.connection.sendDiagnostics({ uri, diagnostics });
-      this.status.notice(`${uri}: ${diagnostics.length} problem(s) in the model file; broken entries are skipped, the rest loads (first: line ${diagnostics[0].range.start.line + 1}: ${diagnostics[0].message})`);
+      this.status.notice(
+        `${uri}: ${diagnostics.length} problem(s) in the model file; broken entries are skipped, the rest loads (first: line ${diagnostics[0].range.start.line + 1}: ${diagnostics[0].message})`,
+      );
     }
     this.modelUris = new Set(byUri.keys());
   }
@@ -200,13 +225,18 @@ export class Workspace {
 
   /** Asks the client to request inlay hints and code lenses again (when it can). */
   private refresh(): void {
-    if (this.caps.workspace?.inlayHint?.refreshSupport) void this.connection.languages.inlayHint.refresh().catch(() => undefined);
-    if (this.caps.workspace?.codeLens?.refreshSupport) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (this.caps.workspace?.inlayHint?.refreshSupport)
+      void this.connection.languages.inlayHint.refresh().catch(() => undefined);
+    if (this.caps.workspace?.codeLens?.refreshSupport)
+      void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   private async watchModelFiles(): Promise<void> {
     if (!this.caps.workspace?.didChangeWatchedFiles?.dynamicRegistration) return;
-    const patterns = [`**/${MODEL_FILE_NAME}`, ...this.settings.watchedModelFiles().filter((f) => !f.endsWith(MODEL_FILE_NAME))];
+    const patterns = [
+      `**/${MODEL_FILE_NAME}`,
+      ...this.settings.watchedModelFiles().filter((f) => !f.endsWith(MODEL_FILE_NAME)),
+    ];
     try {
       this.watchRegistration?.dispose();
       this.watchRegistration = await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
@@ -224,7 +254,8 @@ function sanitizeLimits(raw: unknown): Partial<Limits> {
   const out: Partial<Limits> = {};
   if (!raw || typeof raw !== 'object') return out;
   for (const [k, v] of Object.entries(raw)) {
-    if (k in DEFAULT_LIMITS && typeof v === 'number' && Number.isFinite(v) && v >= 0) (out as Record<string, number>)[k] = v;
+    if (k in DEFAULT_LIMITS && typeof v === 'number' && Number.isFinite(v) && v >= 0)
+      (out as Record<string, number>)[k] = v;
   }
   return out;
 }

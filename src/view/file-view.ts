@@ -28,7 +28,12 @@ export function fileView(result: FileResult): FileView {
   if (!v) {
     v = {
       result,
-      functions: result.functions.map((fn) => ({ fn, sites: callSites(fn), lenses: functionLenses(fn, result.diagnostics), cut: cutLens(fn) })),
+      functions: result.functions.map((fn) => ({
+        fn,
+        sites: callSites(fn),
+        lenses: functionLenses(fn, result.diagnostics),
+        cut: cutLens(fn),
+      })),
     };
     views.set(result, v);
   }

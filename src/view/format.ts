@@ -7,9 +7,13 @@ export { signed };
 /** The editor's cell: `+3 (+1 existence, +2 refs)`, or the plain number when only one part is non-zero; `handed on` when the path handed it on. */
 export function deltaCell(d: Delta | undefined): string {
   if (!d) return '0';
-  const parts = [d.existence ? `${signed(d.existence)} existence` : '', d.refs ? `${signed(d.refs)} refs` : ''].filter(Boolean);
+  const parts = [d.existence ? `${signed(d.existence)} existence` : '', d.refs ? `${signed(d.refs)} refs` : ''].filter(
+    Boolean,
+  );
   const transferred = d.transferred ? ' handed on' : '';
-  return parts.length > 1 ? `${signed(d.delta)} (${parts.join(', ')})${transferred}` : `${signed(d.delta)}${transferred}`;
+  return parts.length > 1
+    ? `${signed(d.delta)} (${parts.join(', ')})${transferred}`
+    : `${signed(d.delta)}${transferred}`;
 }
 
 /** The CLI table's cell: `+3 (+1 existence, +2 refs)`, `+1 (existence)`, `+1 [si_threadcount]`. */

@@ -1,7 +1,8 @@
 /**
  * Lens titles above a function: one per counted object, summing up what the paths do to it
  * (`*dev cdev: +3 new · +1 existing · 0 on 15 paths`), one per problem in its rule's wording
- * (the registry's `lens`, from the diagnostic's detail), and one when a budget cut the analysis. Words come from the deltas and return
+ * (the registry's `lens`, from the diagnostic's detail), and one when a budget cut the analysis. Words come from the
+ * deltas and return
  * classes, never from driver names.
  */
 import type { Delta, Diagnostic, FunctionResult, PathClass } from '../analysis/result';

@@ -20,7 +20,8 @@ export function functionHover(fn: FunctionResult, diagnostics: readonly Diagnost
   }
   out.push(pathTable(fn, fn.paths));
   const problems = diagnostics.filter((d) => d.function === fn.name && d.rule !== 'parse');
-  if (problems.length) out.push('', ...problems.map((d) => `- **${d.rule}** (line ${d.line}): ${escapeText(d.message)}`));
+  if (problems.length)
+    out.push('', ...problems.map((d) => `- **${d.rule}** (line ${d.line}): ${escapeText(d.message)}`));
   return out.join('\n');
 }
 
@@ -34,11 +35,15 @@ const HOVER_PATHS = 6;
  */
 export function callHover(site: CallSite): string {
   const extras = site.extras.length ? `, ${site.extras.join(', ')}` : '';
-  const out = [`**${site.call}()** ${site.values} on \`${site.object}\` (${what(site)}${extras}): ${countsAfter(site)}`, ''];
+  const out = [
+    `**${site.call}()** ${site.values} on \`${site.object}\` (${what(site)}${extras}): ${countsAfter(site)}`,
+    '',
+  ];
   const through = new Set(site.paths.map((p) => p.id));
   const paths = site.fn.paths.filter((p) => through.has(p.id));
   for (const p of paths.slice(0, HOVER_PATHS)) out.push(`- #${p.id}: ${stepsText(p, site)}`);
-  if (paths.length > HOVER_PATHS) out.push(`- and ${paths.length - HOVER_PATHS} more paths (hover ${site.fn.name}() for all)`);
+  if (paths.length > HOVER_PATHS)
+    out.push(`- and ${paths.length - HOVER_PATHS} more paths (hover ${site.fn.name}() for all)`);
   const origin = site.sources.map(describeSource).filter(Boolean).join(', ');
   if (origin) out.push('', `model: ${origin}`);
   return out.join('\n');
@@ -49,7 +54,11 @@ function countsAfter(site: CallSite): string {
   const byCount = new Map<number, number[]>();
   for (const p of site.paths) if (p.after !== undefined) byCount.set(p.after, [...(byCount.get(p.after) ?? []), p.id]);
   if (!byCount.size) return `${site.paths.length} path${site.paths.length === 1 ? '' : 's'} through it`;
-  const ids = (xs: number[]) => `path${xs.length > 1 ? 's' : ''} ${xs.slice(0, 4).map((x) => `#${x}`).join(', ')}${xs.length > 4 ? ', …' : ''}`;
+  const ids = (xs: number[]) =>
+    `path${xs.length > 1 ? 's' : ''} ${xs
+      .slice(0, 4)
+      .map((x) => `#${x}`)
+      .join(', ')}${xs.length > 4 ? ', …' : ''}`;
   return `the count after it: ${[...byCount].map(([n, xs]) => `${signed(n)} on ${ids(xs)}`).join('; ')}`;
 }
 
@@ -61,7 +70,10 @@ function stepsText(p: PathClass, site: CallSite): string {
   const steps = p.steps.filter((s) => s.object === site.object && s.counter === site.counter && s.delta !== 0);
   const total = p.deltas.find((d) => d.object === site.object && d.counter === site.counter);
   const last = steps.at(-1)?.after;
-  const exit = total && (total.delta !== last || total.transferred) ? `; at the exit (line ${p.exit.line}): ${deltaCell(total)}` : '';
+  const exit =
+    total && (total.delta !== last || total.transferred)
+      ? `; at the exit (line ${p.exit.line}): ${deltaCell(total)}`
+      : '';
   return `${steps.map(stepWords).join(' · ')}${exit}`;
 }
 
@@ -94,7 +106,11 @@ export function pathTable(fn: FunctionResult, paths: PathClass[]): string {
     `#${p.id}${p.merged > 1 ? ` (${p.merged})` : ''}`,
     p.conditions.length ? p.conditions.map(escapeCell).join(' ∧ ') : 'always',
     `${p.exit.line}`,
-    escapeCell(p.exit.returns === p.exit.returnClass || p.exit.returnClass === 'unknown' ? p.exit.returns : `${p.exit.returns} (${p.exit.returnClass})`),
+    escapeCell(
+      p.exit.returns === p.exit.returnClass || p.exit.returnClass === 'unknown'
+        ? p.exit.returns
+        : `${p.exit.returns} (${p.exit.returnClass})`,
+    ),
     ...objects.map((k) => deltaCell(p.deltas.find((d) => objectColumn(d) === k))),
   ]);
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');

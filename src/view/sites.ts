@@ -29,7 +29,16 @@ export interface CallSite {
 
 /** Groups the counted steps (delta != 0) of a function by call site and object. */
 export function callSites(fn: FunctionResult): CallSite[] {
-  const sites = new Map<string, { site: CallSite; perPath: Map<number, number>; after: Map<number, number | undefined>; notes: Set<string>; sources: Set<string> }>();
+  const sites = new Map<
+    string,
+    {
+      site: CallSite;
+      perPath: Map<number, number>;
+      after: Map<number, number | undefined>;
+      notes: Set<string>;
+      sources: Set<string>;
+    }
+  >();
   for (const path of fn.paths) {
     for (const step of path.steps) {
       if (!step.delta) continue;
@@ -37,8 +46,26 @@ export function callSites(fn: FunctionResult): CallSite[] {
       let s = sites.get(key);
       if (!s) {
         s = {
-          site: { fn, line: step.line, column: step.column, call: step.call, object: step.object, kind: step.kind, counter: step.counter, paths: [], notes: [], sources: [], inferred: false, label: '', values: '', extras: [] },
-          perPath: new Map(), after: new Map(), notes: new Set(), sources: new Set(),
+          site: {
+            fn,
+            line: step.line,
+            column: step.column,
+            call: step.call,
+            object: step.object,
+            kind: step.kind,
+            counter: step.counter,
+            paths: [],
+            notes: [],
+            sources: [],
+            inferred: false,
+            label: '',
+            values: '',
+            extras: [],
+          },
+          perPath: new Map(),
+          after: new Map(),
+          notes: new Set(),
+          sources: new Set(),
         };
         sites.set(key, s);
       }
@@ -51,11 +78,21 @@ export function callSites(fn: FunctionResult): CallSite[] {
   }
   return [...sites.values()].map(({ site, perPath, after, notes, sources }) => {
     const done: CallSite = {
-      ...site, notes: [...notes], sources: [...sources],
-      paths: [...perPath].map(([id, here]) => { const a = after.get(id); return a === undefined ? { id, here } : { id, here, after: a }; }),
+      ...site,
+      notes: [...notes],
+      sources: [...sources],
+      paths: [...perPath].map(([id, here]) => {
+        const a = after.get(id);
+        return a === undefined ? { id, here } : { id, here, after: a };
+      }),
     };
-    done.values = [...new Set(done.paths.map((p) => p.here))].sort((a, b) => b - a).map(signed).join('/');
-    done.extras = [...new Set([...done.notes.filter((n) => !n.startsWith('via ')), ...(done.inferred ? ['inferred'] : [])])];
+    done.values = [...new Set(done.paths.map((p) => p.here))]
+      .sort((a, b) => b - a)
+      .map(signed)
+      .join('/');
+    done.extras = [
+      ...new Set([...done.notes.filter((n) => !n.startsWith('via ')), ...(done.inferred ? ['inferred'] : [])]),
+    ];
     done.label = `${done.values} ${what(done)}${done.extras.length ? ` (${done.extras.join(', ')})` : ''}`;
     return done;
   });

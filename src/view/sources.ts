@@ -18,5 +18,7 @@ export function isModelFile(file: string): boolean {
 export function describeSource(source: string | undefined): string | undefined {
   const parts = source ? splitSource(source) : undefined;
   if (!parts) return undefined;
-  return isModelFile(parts.file) ? `${parts.file.split(/[\\/]/).pop()} (${parts.name})` : `${parts.file} preset (${parts.name})`;
+  return isModelFile(parts.file)
+    ? `${parts.file.split(/[\\/]/).pop()} (${parts.name})`
+    : `${parts.file} preset (${parts.name})`;
 }

@@ -10,9 +10,14 @@ export function stepWords(s: Step): string {
 
 /** `147 make_dev_s: *dev +1 → +1`, `153 =: *dev stored`, one entry per step. */
 export function pathStory(p: PathClass): string[] {
-  return p.steps.filter((s) => s.delta !== 0 || s.op === 'transfer' || s.op === 'store').map((s) => {
-    const what = s.delta !== 0 ? `${s.object} ${signed(s.delta)}` : `${s.object} ${s.op === 'transfer' ? 'handed on' : 'stored'}`;
-    const note = s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') ? ` ${s.note}` : '';
-    return `${s.line} ${s.call}${note}: ${what}${s.after !== undefined && s.delta !== 0 ? ` → ${signed(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`;
-  });
+  return p.steps
+    .filter((s) => s.delta !== 0 || s.op === 'transfer' || s.op === 'store')
+    .map((s) => {
+      const what =
+        s.delta !== 0
+          ? `${s.object} ${signed(s.delta)}`
+          : `${s.object} ${s.op === 'transfer' ? 'handed on' : 'stored'}`;
+      const note = s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') ? ` ${s.note}` : '';
+      return `${s.line} ${s.call}${note}: ${what}${s.after !== undefined && s.delta !== 0 ? ` → ${signed(s.after)}` : ''}${s.inferred ? ' (inferred)' : ''}`;
+    });
 }

@@ -14,7 +14,7 @@
  *   `error` says what happened, and the other jobs go on. Three workers that fail to start
  *   end the pool: every job then gets that reason.
  */
-import { Worker } from 'worker_threads';
+import { Worker } from 'node:worker_threads';
 import { errorResult, type FileResult } from '../analysis/result';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
@@ -46,9 +46,17 @@ export interface PoolOptions {
   log?: (msg: string) => void;
 }
 
-export interface JobRequest { path: string; text: string; doc?: string; cacheKey?: string }
+export interface JobRequest {
+  path: string;
+  text: string;
+  doc?: string;
+  cacheKey?: string;
+}
 
-interface Job extends JobRequest { id: number; resolve: (o: Outcome) => void }
+interface Job extends JobRequest {
+  id: number;
+  resolve: (o: Outcome) => void;
+}
 
 interface Slot {
   worker: Worker;
@@ -168,9 +176,10 @@ export class WorkerPool {
     worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
     worker.on('error', (e: Error & { code?: string }) => {
       if (slot.dead) return;
-      const why = e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? `the analysis ran out of memory (over ${this.opts.maxMemoryMb} MB${this.opts.wording.memoryHint})`
-        : `the analysis crashed (${oneLine(e.message)})`;
+      const why =
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the analysis ran out of memory (over ${this.opts.maxMemoryMb} MB${this.opts.wording.memoryHint})`
+          : `the analysis crashed (${oneLine(e.message)})`;
       this.fail(slot, why, !slot.ready);
     });
     worker.on('exit', (code) => {
@@ -246,7 +255,10 @@ export class WorkerPool {
     if (slot.dead) return;
     slot.dead = true;
     this.finish(slot);
-    const ended = slot.worker.terminate().catch(() => 0).finally(() => this.ending.delete(ended));
+    const ended = slot.worker
+      .terminate()
+      .catch(() => 0)
+      .finally(() => this.ending.delete(ended));
     this.ending.add(ended);
   }
 
@@ -256,7 +268,9 @@ export class WorkerPool {
     slot.current = undefined;
   }
 
-  private isHeavy(job: Job): boolean { return job.doc === undefined && job.text.length > (this.opts.heavyChars ?? Infinity); }
+  private isHeavy(job: Job): boolean {
+    return job.doc === undefined && job.text.length > (this.opts.heavyChars ?? Infinity);
+  }
 
   private pumpAll(): void {
     for (const slot of this.slots) this.pump(slot);
@@ -278,12 +292,27 @@ export class WorkerPool {
     const watched = job;
     slot.timer = setTimeout(() => {
       if (slot.dead || slot.current !== watched) return;
-      this.fail(slot, `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint} and was stopped`, false);
+      this.fail(
+        slot,
+        `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint} and was stopped`,
+        false,
+      );
     }, this.opts.timeoutMs);
-    const request: AnalyzeRequest = { type: 'analyze', id: job.id, path: job.path, text: job.text, doc: job.doc, cacheKey: job.cacheKey };
+    const request: AnalyzeRequest = {
+      type: 'analyze',
+      id: job.id,
+      path: job.path,
+      text: job.text,
+      doc: job.doc,
+      cacheKey: job.cacheKey,
+    };
     slot.worker.postMessage(request satisfies WorkerRequest);
   }
 }
 
-function oneLine(s: string): string { return s.split('\n')[0].slice(0, 200); }
-function fmtSeconds(ms: number): string { return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`; }
+function oneLine(s: string): string {
+  return s.split('\n')[0].slice(0, 200);
+}
+function fmtSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -6,7 +6,7 @@
  * is kept for the next incremental parse until the pool says `forget`). It never decides
  * what to print.
  */
-import { parentPort, workerData } from 'worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
 import { errorResult } from '../analysis/result';
 import { ResultCache } from '../cli/cache';
@@ -41,7 +41,7 @@ async function start(): Promise<void> {
     }
     // the test hook runs outside the try below, so an injected crash is a real uncaught one
     injectFault(m.path);
-    let result;
+    let result: ReturnType<typeof analyse>;
     try {
       result = analyse(m);
     } catch (e) {
@@ -53,4 +53,6 @@ async function start(): Promise<void> {
   reply({ type: 'ready' });
 }
 
-start().catch((e) => parentPort?.postMessage({ type: 'init-error', message: (e as Error).message } satisfies WorkerReply));
+start().catch((e) =>
+  parentPort?.postMessage({ type: 'init-error', message: (e as Error).message } satisfies WorkerReply),
+);

@@ -1,6 +1,6 @@
 /** One real analyzer (real parser, real model) shared by a test file. */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions } from '../../src/analysis/analyzer';
 import { parserWasm } from '../../src/files/parser-wasm';
 import type { FileResult } from '../../src/analysis/result';

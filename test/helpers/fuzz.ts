@@ -3,12 +3,16 @@
  * (test/fixtures/**∕*.c) and the examples (examples/**∕*.c) and breaks them in the
  * ways real editors and real trees do. Same seed, same cases.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ROOT } from './analyzer';
 import { rng } from '../../bench/generate';
 
-export interface FuzzCase { name: string; kind: string; data: Buffer }
+export interface FuzzCase {
+  name: string;
+  kind: string;
+  data: Buffer;
+}
 
 /**
  * Every .c file under the given directories (relative to the repository, or absolute), sorted;
@@ -18,11 +22,16 @@ export function seedFiles(dirs = ['test/fixtures', 'examples']): string[] {
   const out: string[] = [];
   const visit = (d: string) => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) { if (e.name !== 'fuzz-regressions') visit(p); }
-      else if (e.isFile() && e.name.endsWith('.c')) out.push(p);
+      if (e.isDirectory()) {
+        if (e.name !== 'fuzz-regressions') visit(p);
+      } else if (e.isFile() && e.name.endsWith('.c')) out.push(p);
     }
   };
   for (const d of dirs) visit(path.resolve(ROOT, d));
@@ -105,8 +114,21 @@ xx_init(void *unused)
 `;
 
 export const KINDS = [
-  'truncate', 'braces', 'parens', 'random-bytes', 'repeat-block', 'deep-nesting', 'goto-cycle',
-  'forty-ifs', 'empty', 'bom-crlf', 'binary', 'unterminated', 'long-line', 'preprocessor', 'js-names',
+  'truncate',
+  'braces',
+  'parens',
+  'random-bytes',
+  'repeat-block',
+  'deep-nesting',
+  'goto-cycle',
+  'forty-ifs',
+  'empty',
+  'bom-crlf',
+  'binary',
+  'unterminated',
+  'long-line',
+  'preprocessor',
+  'js-names',
 ] as const;
 
 /** Names every plain JavaScript object inherits: a table keyed by C names must not find them. */
@@ -116,7 +138,8 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const at = () => int(0, text.length);
   switch (kind) {
-    case 'truncate': return Buffer.from(text.slice(0, at()));
+    case 'truncate':
+      return Buffer.from(text.slice(0, at()));
     case 'braces':
     case 'parens': {
       const chars = kind === 'braces' ? '{}' : '()';
@@ -133,23 +156,36 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
       return b;
     }
     case 'repeat-block': {
-      const s = at(), e = Math.min(text.length, s + int(10, 400));
+      const s = at(),
+        e = Math.min(text.length, s + int(10, 400));
       return Buffer.from(text.slice(0, e) + text.slice(s, e).repeat(int(2, 200)) + text.slice(e));
     }
     case 'deep-nesting': {
       const n = int(50, 3000);
       const style = int(0, 3);
-      const body = style === 0 ? `${'if (x) {\n'.repeat(n)}dev_ref(d);\n${'}\n'.repeat(n)}`
-        : style === 1 ? `x = ${'('.repeat(n)}1${')'.repeat(n)};\n`
-          : style === 2 ? `${'{'.repeat(n)}dev_ref(d);${'}'.repeat(n)}\n`
-            : `${'while (x) {\n'.repeat(n)}dev_ref(d);\n${'}\n'.repeat(int(0, n))}`; // unbalanced too
+      const body =
+        style === 0
+          ? `${'if (x) {\n'.repeat(n)}dev_ref(d);\n${'}\n'.repeat(n)}`
+          : style === 1
+            ? `x = ${'('.repeat(n)}1${')'.repeat(n)};\n`
+            : style === 2
+              ? `${'{'.repeat(n)}dev_ref(d);${'}'.repeat(n)}\n`
+              : `${'while (x) {\n'.repeat(n)}dev_ref(d);\n${'}\n'.repeat(int(0, n))}`; // unbalanced too
       return Buffer.from(`${text}\nvoid\nnest(struct cdev *d, int x)\n{\n${body}}\n`);
     }
     case 'goto-cycle': {
       const n = int(2, 60);
       const lines: string[] = [];
       for (let i = 0; i < n; i++) {
-        lines.push(`l${i}:`, `\tif (x & ${1 << (i % 30)})`, `\t\tdev_ref(d);`, `\telse`, `\t\tdev_rel(d);`, `\tif (y)`, `\t\tgoto l${int(0, n - 1)};`);
+        lines.push(
+          `l${i}:`,
+          `\tif (x & ${1 << (i % 30)})`,
+          `\t\tdev_ref(d);`,
+          `\telse`,
+          `\t\tdev_rel(d);`,
+          `\tif (y)`,
+          `\t\tgoto l${int(0, n - 1)};`,
+        );
       }
       lines.push(`\tgoto l${int(0, n - 1)};`);
       return Buffer.from(`${text}\nint\ncycle(struct cdev *d, int x, int y)\n{\n${lines.join('\n')}\n}\n`);
@@ -157,11 +193,23 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
     case 'forty-ifs': {
       const n = int(40, 64);
       const ifs: string[] = [];
-      for (let i = 0; i < n; i++) ifs.push(int(0, 2) === 0 ? `\tif (f & ${i}) { dev_ref(d); dev_rel(d); }` : `\tif (f & (1UL << ${i % 63}))\n\t\tsc->n += ${i};`);
-      return Buffer.from(`${text}\nint\nforty(struct sc *sc, struct cdev *d, unsigned long f)\n{\n\tdev_ref(d);\n${ifs.join('\n')}\n\tdev_rel(d);\n\treturn (0);\n}\n`);
+      for (let i = 0; i < n; i++)
+        ifs.push(
+          int(0, 2) === 0
+            ? `\tif (f & ${i}) { dev_ref(d); dev_rel(d); }`
+            : `\tif (f & (1UL << ${i % 63}))\n\t\tsc->n += ${i};`,
+        );
+      return Buffer.from(
+        `${text}\nint\nforty(struct sc *sc, struct cdev *d, unsigned long f)\n{\n\tdev_ref(d);\n${ifs.join('\n')}\n\tdev_rel(d);\n\treturn (0);\n}\n`,
+      );
     }
-    case 'empty': return Buffer.from(int(0, 1) ? '' : '\n'.repeat(int(1, 50)));
-    case 'bom-crlf': return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/\n/g, int(0, 3) ? '\r\n' : '\r'))]);
+    case 'empty':
+      return Buffer.from(int(0, 1) ? '' : '\n'.repeat(int(1, 50)));
+    case 'bom-crlf':
+      return Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(text.replace(/\n/g, int(0, 3) ? '\r\n' : '\r')),
+      ]);
     case 'binary': {
       const b = Buffer.alloc(int(1, 4096));
       for (let i = 0; i < b.length; i++) b[i] = int(0, 255);
@@ -180,7 +228,16 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
       return Buffer.from(text.slice(0, s) + line + text.slice(s));
     }
     case 'preprocessor': {
-      const junk = ['#define dev_ref(x) dev_rel(x)\n', '#if defined(\n', '#endif\n', '#else\n', '#define LOOP(x) for (;;) x\n', '#include\n', '#elif 1 +\n', '#define BEGIN {\n#define END }\n'];
+      const junk = [
+        '#define dev_ref(x) dev_rel(x)\n',
+        '#if defined(\n',
+        '#endif\n',
+        '#else\n',
+        '#define LOOP(x) for (;;) x\n',
+        '#include\n',
+        '#elif 1 +\n',
+        '#define BEGIN {\n#define END }\n',
+      ];
       const lines = text.split('\n');
       const k = int(1, 8);
       for (let i = 0; i < k; i++) lines.splice(int(0, lines.length), 0, junk[int(0, junk.length - 1)]);
@@ -191,7 +248,8 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
       const words = [...new Set(text.match(/\b[A-Za-z_]\w*\b/g) ?? [])];
       const renamed = new Map<string, string>();
       const k = int(1, Math.max(1, Math.ceil(words.length / 3)));
-      for (let i = 0; i < k && words.length; i++) renamed.set(words[int(0, words.length - 1)], JS_NAMES[int(0, JS_NAMES.length - 1)]);
+      for (let i = 0; i < k && words.length; i++)
+        renamed.set(words[int(0, words.length - 1)], JS_NAMES[int(0, JS_NAMES.length - 1)]);
       return Buffer.from(text.replace(/\b[A-Za-z_]\w*\b/g, (w) => renamed.get(w) ?? w));
     }
   }
@@ -200,13 +258,20 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
 /** `count` cases per kind, spread over the seeds, deterministic in `seed`. */
 export function fuzzCases(seed: number, perKind: number, seeds?: { name: string; text: string }[]): FuzzCase[] {
   const r = rng(seed);
-  const inputs = seeds ?? [...seedFiles().map((f) => ({ name: path.basename(f, '.c'), text: fs.readFileSync(f, 'utf8') })), { name: 'builtin', text: BUILTIN_SEED }];
+  const inputs = seeds ?? [
+    ...seedFiles().map((f) => ({ name: path.basename(f, '.c'), text: fs.readFileSync(f, 'utf8') })),
+    { name: 'builtin', text: BUILTIN_SEED },
+  ];
   const out: FuzzCase[] = [];
   let n = 0;
   for (const kind of KINDS) {
     for (let i = 0; i < perKind; i++) {
       const src = inputs[Math.floor(r() * inputs.length)];
-      out.push({ name: `${String(n++).padStart(3, '0')}-${kind}-${src.name}.c`, kind, data: damage(src.text, kind, r) });
+      out.push({
+        name: `${String(n++).padStart(3, '0')}-${kind}-${src.name}.c`,
+        kind,
+        data: damage(src.text, kind, r),
+      });
     }
   }
   return out;

@@ -3,20 +3,45 @@
  * dist/server.js, speaks JSON-RPC with vscode-jsonrpc, answers the server's own requests
  * (configuration, registrations, refreshes) and records diagnostics, status and log lines.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { pathToFileURL } from 'url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SERVER = path.join(ROOT, 'dist', 'server.js');
 
-export interface Position { line: number; character: number }
-export interface Range { start: Position; end: Position }
-export interface LspDiagnostic { range: Range; severity?: number; code?: string | number; source?: string; message: string; relatedInformation?: { location: { uri: string; range: Range }; message: string }[] }
-export interface InlayHint { position: Position; label: string | { value: string; location?: { uri: string; range: Range } }[]; tooltip?: unknown }
-export interface CodeLens { range: Range; command?: { title: string; command: string; arguments?: unknown[] } }
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
+export interface LspDiagnostic {
+  range: Range;
+  severity?: number;
+  code?: string | number;
+  source?: string;
+  message: string;
+  relatedInformation?: { location: { uri: string; range: Range }; message: string }[];
+}
+export interface InlayHint {
+  position: Position;
+  label: string | { value: string; location?: { uri: string; range: Range } }[];
+  tooltip?: unknown;
+}
+export interface CodeLens {
+  range: Range;
+  command?: { title: string; command: string; arguments?: unknown[] };
+}
 
 export interface StartOptions {
   rootDir: string;
@@ -47,15 +72,28 @@ export class LspClient {
   private readonly listeners = new Set<() => void>();
   private readonly versions = new Map<string, number>();
 
-  private constructor(readonly proc: ChildProcess, readonly conn: MessageConnection, opts: StartOptions) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly conn: MessageConnection,
+    opts: StartOptions,
+  ) {
     this.settings = opts.settings ?? {};
-    proc.on('exit', (code, signal) => { this.exited = { code, signal }; this.notify(); });
+    proc.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+      this.notify();
+    });
   }
 
   static async start(opts: StartOptions): Promise<LspClient> {
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : undefined });
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+    });
     let stderr = '';
-    proc.stderr!.on('data', (d) => { stderr += d; if (stderr.length > 100_000) stderr = stderr.slice(-50_000); });
+    proc.stderr!.on('data', (d) => {
+      stderr += d;
+      if (stderr.length > 100_000) stderr = stderr.slice(-50_000);
+    });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const client = new LspClient(proc, conn, opts);
     client.stderr = () => stderr;
@@ -90,35 +128,56 @@ export class LspClient {
 
   stderr: () => string = () => '';
 
-  get alive(): boolean { return !this.exited; }
+  get alive(): boolean {
+    return !this.exited;
+  }
 
   private wire(): void {
     const c = this.conn;
     c.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-      p.items.map((i) => (i.section === 'refcountLens' ? this.settings : null)));
+      p.items.map((i) => (i.section === 'refcountLens' ? this.settings : null)),
+    );
     c.onRequest('client/registerCapability', () => null);
     c.onRequest('client/unregisterCapability', () => null);
     c.onRequest('workspace/inlayHint/refresh', () => null);
     c.onRequest('workspace/codeLens/refresh', () => null);
     c.onRequest('window/showMessageRequest', () => null);
-    c.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: LspDiagnostic[] }) => {
-      this.diagnostics.set(p.uri, p.diagnostics);
-      this.diagnosticVersions.set(p.uri, p.version);
+    c.onNotification(
+      'textDocument/publishDiagnostics',
+      (p: { uri: string; version?: number; diagnostics: LspDiagnostic[] }) => {
+        this.diagnostics.set(p.uri, p.diagnostics);
+        this.diagnosticVersions.set(p.uri, p.version);
+        this.notify();
+      },
+    );
+    c.onNotification('refcountLens/status', (p: Record<string, unknown>) => {
+      this.statuses.push(p);
       this.notify();
     });
-    c.onNotification('refcountLens/status', (p: Record<string, unknown>) => { this.statuses.push(p); this.notify(); });
-    c.onNotification('window/logMessage', (p: { message: string }) => { this.logs.push(p.message); this.notify(); });
-    c.onNotification('window/showMessage', (p: { message: string }) => { this.messages.push(p.message); this.notify(); });
+    c.onNotification('window/logMessage', (p: { message: string }) => {
+      this.logs.push(p.message);
+      this.notify();
+    });
+    c.onNotification('window/showMessage', (p: { message: string }) => {
+      this.messages.push(p.message);
+      this.notify();
+    });
   }
 
-  private notify(): void { for (const l of [...this.listeners]) l(); }
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
 
   /**
    * Resolves with the predicate's first truthy value (it may be async: it is checked on
    * every message from the server and every 50 ms); rejects after `timeoutMs` or when the
    * server exits.
    */
-  waitFor<T>(predicate: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  waitFor<T>(
+    predicate: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 20_000,
+    what = 'condition',
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let checking = false;
@@ -127,32 +186,61 @@ export class LspClient {
         checking = true;
         try {
           const v = await predicate();
-          if (v && !settled) { done(); resolve(v); return; }
+          if (v && !settled) {
+            done();
+            resolve(v);
+            return;
+          }
         } catch (e) {
-          if (!settled) { done(); reject(e); }
+          if (!settled) {
+            done();
+            reject(e);
+          }
           return;
         } finally {
           checking = false;
         }
         if (this.exited && !settled) {
           done();
-          reject(new Error(`server exited (${this.exited.code ?? this.exited.signal}) while waiting for ${what}\n${this.stderr()}`));
+          reject(
+            new Error(
+              `server exited (${this.exited.code ?? this.exited.signal}) while waiting for ${what}\n${this.stderr()}`,
+            ),
+          );
         }
       };
       const onEvent = () => void check();
       const poll = setInterval(onEvent, 50);
-      const timer = setTimeout(() => { if (!settled) { done(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); } }, timeoutMs);
-      const done = () => { settled = true; clearTimeout(timer); clearInterval(poll); this.listeners.delete(onEvent); };
+      const timer = setTimeout(() => {
+        if (!settled) {
+          done();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+        }
+      }, timeoutMs);
+      const done = () => {
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.listeners.delete(onEvent);
+      };
       this.listeners.add(onEvent);
       void check();
     });
   }
 
-  waitForDiagnostics(uri: string, predicate: (d: LspDiagnostic[]) => boolean, timeoutMs = 20_000): Promise<LspDiagnostic[]> {
-    return this.waitFor(() => {
-      const d = this.diagnostics.get(uri);
-      return d && predicate(d) ? d : undefined;
-    }, timeoutMs, `diagnostics on ${uri}`);
+  waitForDiagnostics(
+    uri: string,
+    predicate: (d: LspDiagnostic[]) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<LspDiagnostic[]> {
+    return this.waitFor(
+      () => {
+        const d = this.diagnostics.get(uri);
+        return d && predicate(d) ? d : undefined;
+      },
+      timeoutMs,
+      `diagnostics on ${uri}`,
+    );
   }
 
   open(uri: string, text: string, languageId = 'c'): void {
@@ -164,7 +252,10 @@ export class LspClient {
   replace(uri: string, text: string): number {
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    void this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    void this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
     return version;
   }
 
@@ -221,11 +312,16 @@ export class LspClient {
 
   /** shutdown + exit; kills the process if it does not leave within 5 s. */
   async stop(): Promise<void> {
-    if (this.exited) { this.conn.dispose(); return; }
+    if (this.exited) {
+      this.conn.dispose();
+      return;
+    }
     try {
       await Promise.race([this.conn.sendRequest('shutdown'), sleep(5000)]);
       void this.conn.sendNotification('exit');
-    } catch { /* the connection is gone already */ }
+    } catch {
+      /* the connection is gone already */
+    }
     const gone = new Promise<void>((r) => (this.exited ? r() : this.proc.once('exit', () => r())));
     await Promise.race([gone, sleep(5000)]);
     if (!this.exited) this.proc.kill('SIGKILL');

@@ -1,9 +1,9 @@
 /** Whole trees through the real CLI bundle: workers, order, streaming JSON, summary, cache, failures. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ROOT } from '../helpers/analyzer';
 import { runCli } from '../helpers/cli';
 import { wideFunctions } from '../../bench/generate';
@@ -45,7 +45,11 @@ test('a tree on two workers: input order, one JSON document, a summary, exit 1 f
   assert.equal(r.status, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.version, 1);
-  assert.deepEqual(out.files.map((f: { path: string }) => path.resolve(f.path)), files, 'streamed in walk order');
+  assert.deepEqual(
+    out.files.map((f: { path: string }) => path.resolve(f.path)),
+    files,
+    'streamed in walk order',
+  );
   assert.equal(out.summary.files, 12);
   assert.equal(out.summary.analysed, 12);
   assert.equal(out.summary.jobs, 2);
@@ -95,7 +99,8 @@ test('the cache: an unchanged re-run is served from it, an edited file is analys
   run(['analyze', dir, '--no-cache', '--cache-dir', empty]);
   assert.deepEqual(fs.readdirSync(empty), []);
   // a corrupt entry is a miss, not a failure
-  for (const sub of fs.readdirSync(cacheDir)) for (const e of fs.readdirSync(path.join(cacheDir, sub))) fs.writeFileSync(path.join(cacheDir, sub, e), '{"trunc');
+  for (const sub of fs.readdirSync(cacheDir))
+    for (const e of fs.readdirSync(path.join(cacheDir, sub))) fs.writeFileSync(path.join(cacheDir, sub, e), '{"trunc');
   const corrupt = run(['analyze', dir, '--format', 'json', '--cache-dir', cacheDir]);
   assert.equal(JSON.parse(corrupt.stdout).summary.analysed, 8);
 });
@@ -103,18 +108,31 @@ test('the cache: an unchanged re-run is served from it, an edited file is analys
 test('a worker that crashes, hangs, runs out of memory or exits is replaced; its file gets exit 2 and a clear message', () => {
   const { dir, files } = sampleTree(10);
   const names = ['f01', 'f03', 'f05', 'f07'];
-  const r = run(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '5', '--max-memory', '96'], {
-    REFCOUNT_LENS_FAULT: `crash:${names[0]},hang:${names[1]},oom:${names[2]},exit:${names[3]}`,
-  });
+  const r = run(
+    ['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '5', '--max-memory', '96'],
+    {
+      REFCOUNT_LENS_FAULT: `crash:${names[0]},hang:${names[1]},oom:${names[2]},exit:${names[3]}`,
+    },
+  );
   assert.equal(r.status, 2, r.stderr);
   assert.doesNotMatch(r.stderr, STACK);
   assert.match(r.stderr, /f01\.c: the analysis crashed \(injected crash on .*f01\.c\); the file was skipped/);
-  assert.match(r.stderr, /f03\.c: the analysis took longer than 5 s \(the hard limit, --timeout\) and was stopped; the file was skipped/);
-  assert.match(r.stderr, /f05\.c: the analysis ran out of memory \(over 96 MB; raise it with --max-memory\); the file was skipped/);
+  assert.match(
+    r.stderr,
+    /f03\.c: the analysis took longer than 5 s \(the hard limit, --timeout\) and was stopped; the file was skipped/,
+  );
+  assert.match(
+    r.stderr,
+    /f05\.c: the analysis ran out of memory \(over 96 MB; raise it with --max-memory\); the file was skipped/,
+  );
   assert.match(r.stderr, /f07\.c: the analysis worker exited unexpectedly \(code 7\); the file was skipped/);
   assert.match(r.stderr, /4 analysis workers were replaced/);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out.files.map((f: { path: string }) => path.resolve(f.path)), files, 'every file is still reported, in order');
+  assert.deepEqual(
+    out.files.map((f: { path: string }) => path.resolve(f.path)),
+    files,
+    'every file is still reported, in order',
+  );
   for (const f of out.files) {
     const broken = names.some((n) => f.path.includes(n));
     assert.equal(!!f.error, broken, f.path);
@@ -154,11 +172,18 @@ test('the progress bar: files done, rate, ETA, drawn in place and cleared', () =
   let t = 0;
   const writes: string[] = [];
   const p = new Progress({ write: (s: string) => writes.push(s), columns: 100 }, 4, 'bar', () => t);
-  t = 1000; p.tick(); t = 2000; p.tick();
+  t = 1000;
+  p.tick();
+  t = 2000;
+  p.tick();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress bar clears its line with ESC [2K
   assert.match(writes.at(-1)!, /^\r\u001b\[2K\[#+-+\] 2\/4 files \(50%\) · 1\.0 files\/s · ETA 2s$/);
   p.clear();
   assert.equal(writes.at(-1), '\r\u001b[2K');
-  t = 2500; p.tick(); t = 3000; p.tick();
+  t = 2500;
+  p.tick();
+  t = 3000;
+  p.tick();
   assert.match(writes.at(-1)!, /4\/4 files \(100%\)/);
   p.finish();
   assert.equal(writes.at(-1), '\r\u001b[2K');
@@ -178,11 +203,24 @@ test('bounded output: a file whose paths hold 28,000 steps prints 20,000, and sa
   const left = paths.flat().reduce((n, p) => n + (p.stepsOmitted ?? 0), 0);
   assert.equal(kept, 20000);
   assert.ok(kept + left > 27000, `${kept} + ${left} steps`);
-  assert.ok(paths[0].every((p) => p.stepsOmitted === undefined), 'the first functions keep every step');
-  assert.ok(paths[7].every((p) => p.steps.length === 0 && p.stepsOmitted! >= 500), 'the last ones keep none');
-  assert.equal(file.detailOmitted, `${left} steps left out: a file's output keeps at most 20000 steps and 200000 path lines`);
+  assert.ok(
+    paths[0].every((p) => p.stepsOmitted === undefined),
+    'the first functions keep every step',
+  );
+  assert.ok(
+    paths[7].every((p) => p.steps.length === 0 && p.stepsOmitted! >= 500),
+    'the last ones keep none',
+  );
+  assert.equal(
+    file.detailOmitted,
+    `${left} steps left out: a file's output keeps at most 20000 steps and 200000 path lines`,
+  );
   // what the output stands on is all there: each function's seven outcomes and their deltas
-  for (const fn of paths) assert.deepEqual(fn.map((p) => p.deltas.map((d) => `${d.object} ${d.delta}`).join()), ['d 0', 'd 1', 'd 2', 'd 3', 'd 4', 'd 5', 'd 6']);
+  for (const fn of paths)
+    assert.deepEqual(
+      fn.map((p) => p.deltas.map((d) => `${d.object} ${d.delta}`).join()),
+      ['d 0', 'd 1', 'd 2', 'd 3', 'd 4', 'd 5', 'd 6'],
+    );
   assert.ok(r.stdout.length < 8 << 20, `${r.stdout.length} bytes of JSON`);
 
   const text = run(['analyze', f, '--no-cache', '--jobs', '1']);
@@ -198,7 +236,10 @@ test('the default state budget applies when --max-states is not given: the cut i
     assert.equal(fn.truncated, true);
     return fn.truncatedReason;
   });
-  assert.match(reasons[0], /^stopped after 20000 path states \(--max-states, refcountLens\.maxStatesPerFunction\); before that, more than 64 different path states/);
+  assert.match(
+    reasons[0],
+    /^stopped after 20000 path states \(--max-states, refcountLens\.maxStatesPerFunction\); before that, more than 64 different path states/,
+  );
   assert.equal(reasons[1], reasons[0]);
   const lower = run(['analyze', f, '--format', 'json', '--no-cache', '--max-states', '500']);
   assert.match(JSON.parse(lower.stdout).files[0].functions[0].truncatedReason, /^stopped after 500 path states/);

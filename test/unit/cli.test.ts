@@ -1,9 +1,9 @@
 /** The real CLI bundle, run as a user runs it. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { runCli as run } from '../helpers/cli';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-'));
 
@@ -40,7 +40,15 @@ test('exit 1 with a leak, the JSON contract and the SARIF code flow', () => {
   assert.equal(fn.truncated, false);
   const leakPath = fn.paths.find((p: { deltas: { delta: number }[] }) => p.deltas[0].delta === 1);
   assert.deepEqual(leakPath.exit, { line: 12, returns: 'error', returnClass: '0' });
-  assert.deepEqual(leakPath.steps.map((s: { line: number; call: string; object: string; delta: number }) => [s.line, s.call, s.object, s.delta]), [[11, 'dev_ref', 'dev', 1]]);
+  assert.deepEqual(
+    leakPath.steps.map((s: { line: number; call: string; object: string; delta: number }) => [
+      s.line,
+      s.call,
+      s.object,
+      s.delta,
+    ]),
+    [[11, 'dev_ref', 'dev', 1]],
+  );
   // a tested call result reads as the call, in the model's words for clone_create; the C stays beside it
   assert.deepEqual(leakPath.conditions, ['clone_create() found an existing device']);
   assert.deepEqual(leakPath.sourceConditions, ['error == 0']);
@@ -58,9 +66,22 @@ test('exit 1 with a leak, the JSON contract and the SARIF code flow', () => {
   assert.equal(locs[0].location.physicalLocation.region.startLine, 11);
   assert.deepEqual(locs[0].state, { dev: { text: '1' } });
   // every rule of the registry is described, with its default level
-  const rules = sarif.runs[0].tool.driver.rules as { id: string; shortDescription: { text: string }; fullDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }[];
-  assert.deepEqual(rules.map((r) => r.id), ['contract', 'leak', 'over-release', 'inconsistent', 'budget', 'parse', 'model']);
-  for (const r of rules) assert.ok(r.shortDescription.text && r.fullDescription.text.length > r.shortDescription.text.length && r.help.text, r.id);
+  const rules = sarif.runs[0].tool.driver.rules as {
+    id: string;
+    shortDescription: { text: string };
+    fullDescription: { text: string };
+    help: { text: string };
+    defaultConfiguration: { level: string };
+  }[];
+  assert.deepEqual(
+    rules.map((r) => r.id),
+    ['contract', 'leak', 'over-release', 'inconsistent', 'budget', 'parse', 'model'],
+  );
+  for (const r of rules)
+    assert.ok(
+      r.shortDescription.text && r.fullDescription.text.length > r.shortDescription.text.length && r.help.text,
+      r.id,
+    );
   assert.equal(rules.find((r) => r.id === 'leak')!.defaultConfiguration.level, 'warning');
   assert.equal(rules.find((r) => r.id === 'budget')!.defaultConfiguration.level, 'note');
 });
@@ -68,7 +89,10 @@ test('exit 1 with a leak, the JSON contract and the SARIF code flow', () => {
 test('exit 0 on clean code, 2 on bad usage and unreadable input', () => {
   const dir = tmp();
   const clean = path.join(dir, 'clean.c');
-  fs.writeFileSync(clean, LEAKY.replace('\t\tdev_ref(dev);\n', '\t\tdev_ref(dev);\n\tif (error == 0)\n\t\tdev_rel(dev);\n'));
+  fs.writeFileSync(
+    clean,
+    LEAKY.replace('\t\tdev_ref(dev);\n', '\t\tdev_ref(dev);\n\tif (error == 0)\n\t\tdev_rel(dev);\n'),
+  );
   assert.equal(run(['analyze', clean]).status, 0);
   const usage = run(['analyze']);
   assert.equal(usage.status, 2);
@@ -91,7 +115,12 @@ test('bad input gets a clear message, never a stack trace', () => {
   fs.writeFileSync(prose, 'This is not C at all. { ( [ \n'.repeat(200));
   const deep = path.join(dir, 'deep.c');
   fs.writeFileSync(deep, `void f(void) {\n${'{'.repeat(5000)}dev_ref(d);${'}'.repeat(5000)}\n}\n`);
-  for (const [f, code] of [[bin, 2], [empty, 0], [prose, 0], [deep, 0]] as const) {
+  for (const [f, code] of [
+    [bin, 2],
+    [empty, 0],
+    [prose, 0],
+    [deep, 0],
+  ] as const) {
     const r = run(['analyze', f]);
     assert.equal(r.status, code, `${path.basename(f)}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at .*\(.*:\d+:\d+\)/, `${path.basename(f)} printed a stack trace`);
@@ -101,7 +130,10 @@ test('bad input gets a clear message, never a stack trace', () => {
 
 test('a broken model file is reported with its line; analysis goes on', () => {
   const dir = tmp();
-  fs.writeFileSync(path.join(dir, '.refcount-lens.json'), '{\n  "functions": {\n    "foo_hold": { "acquire": "arg9x" }\n  }\n}\n');
+  fs.writeFileSync(
+    path.join(dir, '.refcount-lens.json'),
+    '{\n  "functions": {\n    "foo_hold": { "acquire": "arg9x" }\n  }\n}\n',
+  );
   const f = path.join(dir, 'x.c');
   fs.writeFileSync(f, LEAKY);
   const r = run(['analyze', f]);

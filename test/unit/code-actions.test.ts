@@ -12,7 +12,8 @@ import { pathToUri } from '../../src/server/settings';
 import type { InferredPairReport } from '../../src/analysis/result';
 
 const pair: InferredPairReport = {
-  acquire: 'gizmo_get', release: 'gizmo_put',
+  acquire: 'gizmo_get',
+  release: 'gizmo_put',
   functions: { gizmo_get: { acquire: 'arg0' }, gizmo_put: { release: 'arg0' } },
 };
 
@@ -26,24 +27,36 @@ function withFolder(files: Record<string, string>, body: (dir: string) => void):
   }
 }
 
-test('no model file yet: the edit creates it with the pair', () => withFolder({ 'g.c': '' }, (dir) => {
-  const [action] = inferredPairActions([pair], modelFileFor(pathToUri(path.join(dir, 'g.c')), [dir]));
-  const changes = action.edit!.documentChanges!;
-  assert.deepEqual(changes[0], { kind: 'create', uri: pathToUri(path.join(dir, '.refcount-lens.json')), options: { ignoreIfExists: true } });
-  const text = (changes[1] as { edits: { newText: string }[] }).edits[0].newText;
-  assert.deepEqual(JSON.parse(text), { functions: pair.functions });
-}));
+test('no model file yet: the edit creates it with the pair', () =>
+  withFolder({ 'g.c': '' }, (dir) => {
+    const [action] = inferredPairActions([pair], modelFileFor(pathToUri(path.join(dir, 'g.c')), [dir]));
+    const changes = action.edit!.documentChanges!;
+    assert.deepEqual(changes[0], {
+      kind: 'create',
+      uri: pathToUri(path.join(dir, '.refcount-lens.json')),
+      options: { ignoreIfExists: true },
+    });
+    const text = (changes[1] as { edits: { newText: string }[] }).edits[0].newText;
+    assert.deepEqual(JSON.parse(text), { functions: pair.functions });
+  }));
 
-test('an existing model file keeps its entries; an entry it already has is not replaced', () => withFolder({
-  '.refcount-lens.json': JSON.stringify({ extends: ['linux'], functions: { gizmo_put: { release: 'arg0', kind: 'gizmo' } } }),
-}, (dir) => {
-  const [action] = inferredPairActions([pair], modelFileFor(pathToUri(path.join(dir, 'sub', 'g.c')), [dir]));
-  const change = action.edit!.documentChanges![0] as { edits: { newText: string }[] };
-  assert.deepEqual(JSON.parse(change.edits[0].newText), {
-    extends: ['linux'],
-    functions: { gizmo_put: { release: 'arg0', kind: 'gizmo' }, gizmo_get: { acquire: 'arg0' } },
-  });
-}));
+test('an existing model file keeps its entries; an entry it already has is not replaced', () =>
+  withFolder(
+    {
+      '.refcount-lens.json': JSON.stringify({
+        extends: ['linux'],
+        functions: { gizmo_put: { release: 'arg0', kind: 'gizmo' } },
+      }),
+    },
+    (dir) => {
+      const [action] = inferredPairActions([pair], modelFileFor(pathToUri(path.join(dir, 'sub', 'g.c')), [dir]));
+      const change = action.edit!.documentChanges![0] as { edits: { newText: string }[] };
+      assert.deepEqual(JSON.parse(change.edits[0].newText), {
+        extends: ['linux'],
+        functions: { gizmo_put: { release: 'arg0', kind: 'gizmo' }, gizmo_get: { acquire: 'arg0' } },
+      });
+    },
+  ));
 
 test('a model file that is not a JSON object is never overwritten: no quick fix', () => {
   for (const broken of ['{ "functions": ', '[1, 2]']) {

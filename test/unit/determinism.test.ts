@@ -7,10 +7,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { generateFile } from '../../bench/generate';
 import { ended, runCli } from '../helpers/cli';
 
@@ -23,7 +23,14 @@ function attachLadder(name: string, k: number): string {
   const l = [`static int`, `${name}(struct hv_softc *sc, int flags)`, `{`];
   for (let i = 0; i < k; i++) l.push(`\tstruct cdev *d${i} = sc->sc_dev[${i}];`);
   l.push('');
-  for (let i = 0; i < k; i++) l.push(`\tif (flags & HV_F${i}) {`, `\t\tdev_ref(d${i});`, `\t\tif (sc->sc_busy[${i}] != 0)`, `\t\t\tgoto fail${i};`, `\t}`);
+  for (let i = 0; i < k; i++)
+    l.push(
+      `\tif (flags & HV_F${i}) {`,
+      `\t\tdev_ref(d${i});`,
+      `\t\tif (sc->sc_busy[${i}] != 0)`,
+      `\t\t\tgoto fail${i};`,
+      `\t}`,
+    );
   l.push(`\treturn (0);`);
   for (let i = k - 1; i >= 0; i--) l.push(`fail${i}:`, `\tif (flags & HV_F${i})`, `\t\tdev_rel(d${i});`);
   l.push(`\treturn (EBUSY);`, `}`, ``);
@@ -34,8 +41,10 @@ function attachLadder(name: string, k: number): string {
 function heavyFile(): string {
   const k = 100;
   const defines = Array.from({ length: k }, (_, i) => `#define HV_F${i} 0x${(1 << (i % 30)).toString(16)}`).join('\n');
-  return `#include <sys/param.h>\n#include <sys/conf.h>\n\nstruct hv_softc { struct cdev *sc_dev[${k}]; int sc_busy[${k}]; };\n${defines}\n\n`
-    + [0, 1, 2].map((j) => attachLadder(`hv_attach${j}`, k)).join('\n');
+  return (
+    `#include <sys/param.h>\n#include <sys/conf.h>\n\nstruct hv_softc { struct cdev *sc_dev[${k}]; int sc_busy[${k}]; };\n${defines}\n\n` +
+    [0, 1, 2].map((j) => attachLadder(`hv_attach${j}`, k)).join('\n')
+  );
 }
 
 /** A call whose twelve arguments each have two outcomes: 4,096 combinations, cut at 64. */
@@ -51,34 +60,59 @@ fs.writeFileSync(path.join(dir, 'b-outcomes.c'), outcomesFile());
 fs.writeFileSync(path.join(dir, 'c-driver.c'), generateFile({ lines: 2000, seed: 15, fileNo: 3 }));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
-const ARGS = ['analyze', dir, '--format', 'json', '--no-cache', '--jobs', '2', '--max-states-per-file', '40000', '--timeout', '600'];
+const ARGS = [
+  'analyze',
+  dir,
+  '--format',
+  'json',
+  '--no-cache',
+  '--jobs',
+  '2',
+  '--max-states-per-file',
+  '40000',
+  '--timeout',
+  '600',
+];
 
 /** The CLI's report without what may differ from run to run: the timings of each file and of the run. */
 function report(): { status: number | null; json: string; reasons: string[] } {
   const r = runCli(ARGS, { timeoutMs: 900_000 });
   assert.ok(r.status === 0 || r.status === 1, ended(r));
-  const out = JSON.parse(r.stdout) as { files: { timing?: unknown; functions: { truncatedReason?: string }[] }[]; summary?: { wallMs?: number } };
+  const out = JSON.parse(r.stdout) as {
+    files: { timing?: unknown; functions: { truncatedReason?: string }[] }[];
+    summary?: { wallMs?: number };
+  };
   for (const f of out.files) delete f.timing;
   delete out.summary?.wallMs;
-  return { status: r.status, json: JSON.stringify(out), reasons: out.files.flatMap((f) => f.functions.map((fn) => fn.truncatedReason ?? '')) };
+  return {
+    status: r.status,
+    json: JSON.stringify(out),
+    reasons: out.files.flatMap((f) => f.functions.map((fn) => fn.truncatedReason ?? '')),
+  };
 }
 
 /** Runs `fn` while every core (and one more) spins in a busy process of our own. */
 function withCoresSaturated<T>(fn: () => T): T {
   const busy: ChildProcess[] = [];
   try {
-    for (let i = 0; i < os.availableParallelism() + 1; i++) busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    for (let i = 0; i < os.availableParallelism() + 1; i++)
+      busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     return fn();
   } finally {
     for (const b of busy) b.kill('SIGKILL');
   }
 }
 
-test('the JSON report on inputs that hit every budget is byte-identical on a quiet machine and with all cores saturated', { timeout: 1_800_000 }, () => {
+test('the JSON report on inputs that hit every budget is byte-identical on a quiet machine and with all cores saturated', {
+  timeout: 1_800_000,
+}, () => {
   const quiet = report();
   // the inputs do reach each budget, so the comparison is about cut results
   const all = quiet.reasons.join('\n');
-  assert.match(all, /stopped after 20000 path states \(--max-states, refcountLens\.maxStatesPerFunction\); before that, more than 64 different path states at line \d+/);
+  assert.match(
+    all,
+    /stopped after 20000 path states \(--max-states, refcountLens\.maxStatesPerFunction\); before that, more than 64 different path states at line \d+/,
+  );
   assert.match(all, /more than 64 outcomes of one expression at line \d+/);
   assert.match(all, /not analysed: the file's functions used up its budget of 40000 path states/);
   const loaded = withCoresSaturated(report);
@@ -86,6 +120,8 @@ test('the JSON report on inputs that hit every budget is byte-identical on a qui
   if (loaded.json !== quiet.json) {
     let i = 0;
     while (loaded.json[i] === quiet.json[i]) i++;
-    assert.fail(`the report under load differs from the quiet one at character ${i}:\n quiet:  …${quiet.json.slice(Math.max(0, i - 200), i + 200)}\n loaded: …${loaded.json.slice(Math.max(0, i - 200), i + 200)}`);
+    assert.fail(
+      `the report under load differs from the quiet one at character ${i}:\n quiet:  …${quiet.json.slice(Math.max(0, i - 200), i + 200)}\n loaded: …${loaded.json.slice(Math.max(0, i - 200), i + 200)}`,
+    );
   }
 });

@@ -6,7 +6,9 @@ import { analyzer, analyzeSource, deltasOf, fn, rules } from '../helpers/analyze
 const H = '#include <sys/conf.h>\n';
 
 test('correlated branches on a call result yield no infeasible path', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static void
 handler(void *arg, struct ucred *cred, char *name, int namelen, struct cdev **dev)
 {
@@ -18,7 +20,8 @@ handler(void *arg, struct ucred *cred, char *name, int namelen, struct cdev **de
 	if (i == 0)
 		dev_ref(*dev);
 }
-`);
+`,
+  );
   // found: +1 (ref taken); not found: 0. Never a path with i != 0 that takes a reference.
   assert.deepEqual(deltasOf(r, 'handler', '*dev'), [0, 1]);
   assert.equal(fn(r, 'handler').paths.length, 2);
@@ -26,7 +29,10 @@ handler(void *arg, struct ucred *cred, char *name, int namelen, struct cdev **de
 
 test('forty independent ifs merge: exact and not enumerated', async () => {
   const ifs = Array.from({ length: 40 }, (_, i) => `\tif (flag${i})\n\t\tcount${i}++;\n`).join('');
-  const r = await analyzeSource(H + `static int\nforty(struct cdev *d, ${Array.from({ length: 40 }, (_, i) => `int flag${i}`).join(', ')})\n{\n\tdev_ref(d);\n${ifs}\tdev_rel(d);\n\treturn (0);\n}\n`);
+  const r = await analyzeSource(
+    H +
+      `static int\nforty(struct cdev *d, ${Array.from({ length: 40 }, (_, i) => `int flag${i}`).join(', ')})\n{\n\tdev_ref(d);\n${ifs}\tdev_rel(d);\n\treturn (0);\n}\n`,
+  );
   const f = fn(r, 'forty');
   assert.equal(f.truncated, false);
   assert.equal(f.paths.length, 1);
@@ -35,7 +41,9 @@ test('forty independent ifs merge: exact and not enumerated', async () => {
 });
 
 test('switch with fall-through and default', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static int
 sw(struct cdev *d, int cmd)
 {
@@ -51,12 +59,15 @@ sw(struct cdev *d, int cmd)
 	}
 	return (0);
 }
-`);
+`,
+  );
   assert.deepEqual(deltasOf(r, 'sw', 'd'), [0, 1, 2]);
 });
 
 test('do { } while (0) with break, and continue in a loop', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static int
 once(struct cdev *d, int x)
 {
@@ -68,12 +79,15 @@ once(struct cdev *d, int x)
 	} while (0);
 	return (0);
 }
-`);
+`,
+  );
   assert.deepEqual(deltasOf(r, 'once', 'd'), [0, 1]);
 });
 
 test('panic() paths are not exits', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static int
 p(struct cdev *d, int x)
 {
@@ -83,13 +97,16 @@ p(struct cdev *d, int x)
 	dev_rel(d);
 	return (0);
 }
-`);
+`,
+  );
   assert.deepEqual(deltasOf(r, 'p', 'd'), [0]);
   assert.equal(fn(r, 'p').paths.length, 1);
 });
 
 test('a shadowing declaration is a different object', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static void
 shadow(struct cdev *dev)
 {
@@ -99,13 +116,19 @@ shadow(struct cdev *dev)
 		dev_rel(dev);
 	}
 }
-`);
+`,
+  );
   const deltas = fn(r, 'shadow').paths[0].deltas;
-  assert.deepEqual(deltas.map((d) => [d.object, d.delta]).sort(), [['dev', -1], ['dev', 1]]);
+  assert.deepEqual(deltas.map((d) => [d.object, d.delta]).sort(), [
+    ['dev', -1],
+    ['dev', 1],
+  ]);
 });
 
 test('#ifdef inside an if keeps the body attached; inactive branches are ignored', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static void
 cond(struct cdev *d, int x)
 {
@@ -118,12 +141,15 @@ cond(struct cdev *d, int x)
 #endif
 	}
 }
-`);
+`,
+  );
   assert.deepEqual(deltasOf(r, 'cond', 'd'), [0, 1]);
 });
 
 test('the MAKEDEV_REF flag set earlier in the function decides the second reference', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static int
 mk(struct ucred *cr, struct cdev **dev)
 {
@@ -146,16 +172,25 @@ caller_null(void)
 	struct cdev *d;
 	return (mk(NULL, &d));
 }
-`);
+`,
+  );
   const f = fn(r, 'mk');
-  const ok = f.paths.filter((p) => p.exit.returns === '0').map((p) => ({ c: p.paramConditions.join(), d: p.deltas[0].delta })).sort((a, b) => a.d - b.d);
-  assert.deepEqual(ok, [{ c: 'cr == NULL', d: 1 }, { c: 'cr != NULL', d: 2 }]);
+  const ok = f.paths
+    .filter((p) => p.exit.returns === '0')
+    .map((p) => ({ c: p.paramConditions.join(), d: p.deltas[0].delta }))
+    .sort((a, b) => a.d - b.d);
+  assert.deepEqual(ok, [
+    { c: 'cr == NULL', d: 1 },
+    { c: 'cr != NULL', d: 2 },
+  ]);
   assert.deepEqual(rules(r), [], 'paths told apart by a parameter are not inconsistent');
   assert.deepEqual(deltasOf(r, 'caller_null', 'd'), [0, 1]);
 });
 
 test('a loop acquiring each time is bounded and reported honestly', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static void
 loop(struct cdev *d, int n)
 {
@@ -163,14 +198,17 @@ loop(struct cdev *d, int n)
 	for (i = 0; i < n; i++)
 		dev_ref(d);
 }
-`);
+`,
+  );
   const f = fn(r, 'loop');
   assert.equal(f.truncated, false);
   assert.deepEqual(deltasOf(r, 'loop', 'd'), [0, 1, 2]);
 });
 
 test('a goto loop terminates', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 static int
 retry(struct cdev *d)
 {
@@ -182,14 +220,17 @@ again:
 	}
 	return (0);
 }
-`);
+`,
+  );
   assert.deepEqual(deltasOf(r, 'retry', 'd'), [1]);
 });
 
 test('a too-small state budget cuts and says so', async () => {
   const body = Array.from({ length: 16 }, (_, i) => `\tif (f${i}) dev_ref(d${i});\n`).join('');
   const decl = Array.from({ length: 16 }, (_, i) => `struct cdev *d${i}, int f${i}`).join(', ');
-  const r = await analyzeSource(H + `static void\nmany(${decl})\n{\n${body}}\n`, 'many.c', { maxStatesPerFunction: 200 });
+  const r = await analyzeSource(H + `static void\nmany(${decl})\n{\n${body}}\n`, 'many.c', {
+    maxStatesPerFunction: 200,
+  });
   const f = fn(r, 'many');
   assert.equal(f.truncated, true);
   assert.match(f.truncatedReason ?? '', /^stopped after 200 path states/);
@@ -200,10 +241,14 @@ test('an expression with too many outcomes is cut at the outcome budget and says
   // each `aN ? dev_ref(d) : 0` doubles the call's outcomes: 2^12 combinations
   const args = Array.from({ length: 12 }, (_, i) => `a${i} ? dev_ref(d) : 0`).join(', ');
   const params = Array.from({ length: 12 }, (_, i) => `int a${i}`).join(', ');
-  const text = H + `int g(int, ...);\nstatic int\nmany(struct cdev *d, ${params})\n{\n\tg(${args});\n\treturn (0);\n}\n`;
+  const text =
+    H + `int g(int, ...);\nstatic int\nmany(struct cdev *d, ${params})\n{\n\tg(${args});\n\treturn (0);\n}\n`;
   const f = fn(await analyzeSource(text, 'outcomes.c'), 'many');
   assert.equal(f.truncated, true);
-  assert.match(f.truncatedReason ?? '', /^more than 64 outcomes of one expression at line \d+; the rest were not followed$/);
+  assert.match(
+    f.truncatedReason ?? '',
+    /^more than 64 outcomes of one expression at line \d+; the rest were not followed$/,
+  );
   const wide = fn(await analyzeSource(text, 'outcomes.c', { maxOutcomesPerExpression: 8192 }), 'many');
   assert.equal(wide.truncated, false, 'under a larger budget the same function is not cut');
 });
@@ -216,8 +261,15 @@ test('the file state budget leaves later functions unanalysed, and a warm cache 
   const text = H + [0, 1, 2, 3].map(heavy).join('\n');
   const a = await analyzer({ maxStatesPerFile: 60 });
   const first = a.analyzeText('budget.c', text);
-  const notAnalysed = first.functions.filter((f) => /^not analysed: the file's functions used up its budget of 60 path states \(--max-states-per-file, refcountLens\.maxStatesPerFile\)$/.test(f.truncatedReason ?? ''));
-  assert.ok(notAnalysed.length >= 1 && notAnalysed.length < 4, first.functions.map((f) => `${f.name}: ${f.truncatedReason}`).join('\n'));
+  const notAnalysed = first.functions.filter((f) =>
+    /^not analysed: the file's functions used up its budget of 60 path states \(--max-states-per-file, refcountLens\.maxStatesPerFile\)$/.test(
+      f.truncatedReason ?? '',
+    ),
+  );
+  assert.ok(
+    notAnalysed.length >= 1 && notAnalysed.length < 4,
+    first.functions.map((f) => `${f.name}: ${f.truncatedReason}`).join('\n'),
+  );
   assert.equal(first.truncated, true);
   // the same text again: every analysed function comes from the cache, and is charged what it cost
   assert.deepEqual(strip(a.analyzeText('budget.c', text)), strip(first));
@@ -225,7 +277,11 @@ test('the file state budget leaves later functions unanalysed, and a warm cache 
   const edited = text.replace(/(heavy3[^{]*\{\n)/, '$1\t(void)0;\n');
   a.analyzeText('budget.c', edited);
   assert.deepEqual(strip(a.analyzeText('budget.c', text)), strip(first));
-  assert.deepEqual(strip((await analyzer({ maxStatesPerFile: 60 })).analyzeText('budget.c', text)), strip(first), 'a fresh analyzer agrees');
+  assert.deepEqual(
+    strip((await analyzer({ maxStatesPerFile: 60 })).analyzeText('budget.c', text)),
+    strip(first),
+    'a fresh analyzer agrees',
+  );
 });
 
 /** A result as the JSON output shows it, without its timings. */
@@ -233,8 +289,10 @@ function strip(r: import('../../src/analysis/result').FileResult) {
   return JSON.parse(JSON.stringify({ ...r, timing: undefined }));
 }
 
-test('a condition names the call whose result it tested, in the model row\'s words when it has them', async () => {
-  const text = H + `int clone_create(void *, void *, int *, struct cdev **, int);
+test("a condition names the call whose result it tested, in the model row's words when it has them", async () => {
+  const text =
+    H +
+    `int clone_create(void *, void *, int *, struct cdev **, int);
 int mk(struct cdev **);
 void *lookup_sc(int);
 
@@ -263,23 +321,37 @@ pick(struct cdev **dev, int u)
 }
 `;
   // mk() gets words of its own from a model given as text (the analysis reads no files)
-  const model = { functions: { mk: { lookup: '*arg0', kind: 'cdev', says: { 'ret == 0': 'made the device', 'ret < 0': 'failed' } } } };
-  const r = await analyzeSource(text, 'pick.c', { modelSources: { files: [{ file: 'words.json', text: JSON.stringify(model) }], included: [] } });
+  const model = {
+    functions: { mk: { lookup: '*arg0', kind: 'cdev', says: { 'ret == 0': 'made the device', 'ret < 0': 'failed' } } },
+  };
+  const r = await analyzeSource(text, 'pick.c', {
+    modelSources: { files: [{ file: 'words.json', text: JSON.stringify(model) }], included: [] },
+  });
   const byReturn = new Map(fn(r, 'pick').paths.map((p) => [p.exit.returns, p]));
   const words = (ret: string) => byReturn.get(ret)?.conditions;
   assert.deepEqual(words('1'), ['clone_create() found no device', 'mk() made the device']);
   assert.deepEqual(words('2'), ['clone_create() found no device', 'mk() returned non-zero']);
   // `!i` and the later `i == 0` test the same result of clone_create(): said once
   assert.deepEqual(words('3'), ['clone_create() found an existing device', 'lookup_sc() returned NULL']);
-  assert.deepEqual(words('4'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) failed']);
-  assert.deepEqual(words('0'), ['clone_create() found an existing device', 'lookup_sc() returned non-NULL', 'mk(dev) did not return an error']);
+  assert.deepEqual(words('4'), [
+    'clone_create() found an existing device',
+    'lookup_sc() returned non-NULL',
+    'mk(dev) failed',
+  ]);
+  assert.deepEqual(words('0'), [
+    'clone_create() found an existing device',
+    'lookup_sc() returned non-NULL',
+    'mk(dev) did not return an error',
+  ]);
   // the C stays beside the words, each test with the call that produced i on that path
   assert.deepEqual(byReturn.get('1')?.sourceConditions, ['i [clone_create]', 'i [mk] == 0']);
   assert.deepEqual(byReturn.get('3')?.sourceConditions, ['!i [clone_create]', 'sc == NULL']);
 });
 
 test('a file-local macro wrapping a counted call acts like the call', async () => {
-  const r = await analyzeSource(H + `
+  const r = await analyzeSource(
+    H +
+      `
 #define	SC_DEV_REF(sc)	dev_ref((sc)->sc_dev)
 #define	SC_DEV_REL(sc)	do { dev_rel((sc)->sc_dev); } while (0)
 static int
@@ -291,9 +363,16 @@ use(struct pcd_softc *sc, int x)
 	SC_DEV_REL(sc);
 	return (0);
 }
-`);
+`,
+  );
   const f = fn(r, 'use');
-  const byRet = Object.fromEntries(f.paths.map((p) => [p.exit.returns, p.deltas.find((d) => d.object === 'sc->sc_dev')?.delta]));
+  const byRet = Object.fromEntries(
+    f.paths.map((p) => [p.exit.returns, p.deltas.find((d) => d.object === 'sc->sc_dev')?.delta]),
+  );
   assert.deepEqual(byRet, { EBUSY: 1, '0': 0 });
-  assert.deepEqual(rules(r), ['inconsistent@11'], 'the error path keeps the reference (reported at the release only the success path has)');
+  assert.deepEqual(
+    rules(r),
+    ['inconsistent@11'],
+    'the error path keeps the reference (reported at the release only the success path has)',
+  );
 });

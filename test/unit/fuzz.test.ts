@@ -11,9 +11,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ROOT } from '../helpers/analyzer';
 import { fuzzCases, fuzzSeed, KINDS } from '../helpers/fuzz';
 import { ended, runCli } from '../helpers/cli';
@@ -24,13 +24,17 @@ const PER_KIND = Number(process.env.FUZZ_PER_KIND ?? 6);
 const WATCHDOG = /took longer than/;
 const STACK = /\n\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)|\b(TypeError|RangeError|ReferenceError|SyntaxError): /;
 
-console.log(`# fuzz seed ${SEED} (reproduce with FUZZ_SEED=${SEED}); ${PER_KIND} cases per kind, ${KINDS.length} kinds`);
+console.log(
+  `# fuzz seed ${SEED} (reproduce with FUZZ_SEED=${SEED}); ${PER_KIND} cases per kind, ${KINDS.length} kinds`,
+);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-fuzz-'));
 const cases = fuzzCases(SEED, PER_KIND);
 for (const c of cases) fs.writeFileSync(path.join(dir, c.name), c.data);
 let failed = false;
-const keep = () => { failed = true; };
+const keep = () => {
+  failed = true;
+};
 process.on('exit', () => {
   if (failed) console.log(`# fuzz: the damaged inputs are kept in ${dir} (seed ${SEED})`);
   else fs.rmSync(dir, { recursive: true, force: true });
@@ -39,12 +43,15 @@ process.on('exit', () => {
 test(`all damaged inputs through one CLI run on two workers (seed ${SEED})`, (t) => {
   t.diagnostic(`seed ${SEED}, ${cases.length} inputs in ${dir}`);
   const started = Date.now();
-  const r = runCli(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '20'], { timeoutMs: 120000 });
+  const r = runCli(['analyze', dir, '--format', 'json', '--jobs', '2', '--no-cache', '--timeout', '20'], {
+    timeoutMs: 120000,
+  });
   try {
     assert.equal(r.signal, null, `the CLI was killed (${r.signal}) after ${Date.now() - started} ms: a hang`);
     assert.ok(r.status === 0 || r.status === 1 || r.status === 2, ended(r));
     assert.doesNotMatch(r.stderr, STACK, 'a stack trace on stderr');
-    for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, /^refcount-lens: /, `stray stderr: ${line}`);
+    for (const line of r.stderr.split('\n').filter(Boolean))
+      assert.match(line, /^refcount-lens: /, `stray stderr: ${line}`);
     const out = JSON.parse(r.stdout);
     assert.equal(out.files.length, cases.length, 'every input is answered');
     let errors = 0;
@@ -55,18 +62,28 @@ test(`all damaged inputs through one CLI run on two workers (seed ${SEED})`, (t)
       if (f.error) {
         errors++;
         assert.doesNotMatch(f.error, /\n/, `${where}: a one-line message`);
-        assert.doesNotMatch(f.error, /crashed|took longer|out of memory|exited unexpectedly|internal error/, `${where}: ${f.error}`);
+        assert.doesNotMatch(
+          f.error,
+          /crashed|took longer|out of memory|exited unexpectedly|internal error/,
+          `${where}: ${f.error}`,
+        );
         assert.ok(r.stderr.includes(`${f.path}: ${f.error}`), `${where}: the error is on stderr`);
       } else {
         assert.ok(Array.isArray(f.functions) && Array.isArray(f.diagnostics), where);
         const ms = f.timing.parseMs + f.timing.analyzeMs;
         if (ms > slowest.ms) slowest = { ms, name: cases[i].name };
-        for (const fn of f.functions) if (fn.truncated) assert.ok(fn.truncatedReason, `${where}: ${fn.name} is cut without a reason`);
+        for (const fn of f.functions)
+          if (fn.truncated) assert.ok(fn.truncatedReason, `${where}: ${fn.name} is cut without a reason`);
       }
     }
     assert.equal(r.status, errors ? 2 : r.status, 'exit 2 when an input is refused');
-    t.diagnostic(`${cases.length} inputs, ${errors} refused with a message, ${Date.now() - started} ms; slowest ${slowest.name} ${Math.round(slowest.ms)} ms`);
-  } catch (e) { keep(); throw e; }
+    t.diagnostic(
+      `${cases.length} inputs, ${errors} refused with a message, ${Date.now() - started} ms; slowest ${slowest.name} ${Math.round(slowest.ms)} ms`,
+    );
+  } catch (e) {
+    keep();
+    throw e;
+  }
 });
 
 test(`one input at a time: exit 0, 1 or 2 without the watchdog, a one-line reason for 2 (seed ${SEED})`, () => {
@@ -88,7 +105,10 @@ test(`one input at a time: exit 0, 1 or 2 without the watchdog, a one-line reaso
         assert.match(lines[0], new RegExp(`^refcount-lens: .*${c.name.replace(/[.]/g, '\\.')}: \\S`), where);
       } else assert.match(r.stdout, /^== /, where);
     }
-  } catch (e) { keep(); throw e; }
+  } catch (e) {
+    keep();
+    throw e;
+  }
 });
 
 test('the fixed hard cases: binary is refused, empty and BOM/CRLF are read', () => {
@@ -117,12 +137,18 @@ test('damaged syntax that makes tree-sitter recover slowly is answered by the an
   const r = runCli(['analyze', f, '--no-cache', '--timeout', '30'], { timeoutMs: 60000 });
   assert.ok([0, 1, 2].includes(r.status!), ended(r));
   assert.doesNotMatch(r.stderr, WATCHDOG);
-  if (r.status === 2) assert.match(r.stderr, /the parser gave up after \d+ ms \(a last-resort guard against badly damaged syntax\)/);
+  if (r.status === 2)
+    assert.match(r.stderr, /the parser gave up after \d+ ms \(a last-resort guard against badly damaged syntax\)/);
 });
 
 test('inputs that fuzzing found slow once are answered within their budgets (test/fixtures/fuzz-regressions)', () => {
   const regDir = path.join(ROOT, 'test', 'fixtures', 'fuzz-regressions');
-  const files = fs.existsSync(regDir) ? fs.readdirSync(regDir).filter((f) => f.endsWith('.c')).map((f) => path.join(regDir, f)) : [];
+  const files = fs.existsSync(regDir)
+    ? fs
+        .readdirSync(regDir)
+        .filter((f) => f.endsWith('.c'))
+        .map((f) => path.join(regDir, f))
+    : [];
   if (!files.length) return;
   const r = runCli(['analyze', ...files, '--no-cache', '--format', 'json', '--timeout', '30'], { timeoutMs: 90000 });
   assert.ok([0, 1, 2].includes(r.status!), ended(r));
@@ -130,6 +156,8 @@ test('inputs that fuzzing found slow once are answered within their budgets (tes
   for (const f of JSON.parse(r.stdout).files) {
     assert.equal(f.error, undefined, `${f.path}: ${f.error}`);
     if (f.truncated) assert.ok(f.truncatedReason, `${f.path}: cut without a reason`);
-    for (const fn of f.functions) if (fn.truncated) assert.match(fn.truncatedReason, /path states|outcomes/, `${f.path}: ${fn.name} is cut by a work budget`);
+    for (const fn of f.functions)
+      if (fn.truncated)
+        assert.match(fn.truncatedReason, /path states|outcomes/, `${f.path}: ${fn.name} is cut by a work budget`);
   }
 });

@@ -152,7 +152,6 @@ const clientImportsAnalysis = (t: string) =>
   /^src\/(analysis|trace|server|cli)\//.test(t) || /^vscode-languageserver(\/|$)/.test(t);
 
 test('the VS Code client imports nothing from the analysis, the trace, the server or the CLI', () => {
-  const bad = sourcesUnder('src/extension')
-    .flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
+  const bad = sourcesUnder('src/extension').flatMap((f) => forbiddenImports(f, clientImportsAnalysis));
   assert.deepEqual(bad, []);
 });

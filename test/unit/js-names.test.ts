@@ -7,14 +7,14 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ended, runCli } from '../helpers/cli';
 import { LspClient, fileUri, hintText } from '../helpers/lsp-client';
 import type { AnalysisOutput, FileResult } from '../../src/analysis/result';
 
-export const JS_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
+const JS_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
 
 /** A model row, a parameter, a local, a label, a struct tag and field, all named `n`. */
 function modelRowFile(n: string): string {
@@ -105,7 +105,12 @@ function makeTree(): string {
 }
 
 const deltasOf = (r: FileResult, fn: string, object: string): number[] =>
-  [...new Set(r.functions.find((f) => f.name === fn)?.paths.map((p) => p.deltas.find((d) => d.object === object)?.delta ?? 0) ?? [])].sort();
+  [
+    ...new Set(
+      r.functions.find((f) => f.name === fn)?.paths.map((p) => p.deltas.find((d) => d.object === object)?.delta ?? 0) ??
+        [],
+    ),
+  ].sort();
 
 test('every Object.prototype member, in every role, analyses like any other name (CLI)', () => {
   const dir = makeTree();
@@ -118,14 +123,28 @@ test('every Object.prototype member, in every role, analyses like any other name
     JS_NAMES.forEach((n, i) => {
       const model = byName.get(`model_${i}.c`)!;
       assert.equal(model.error, undefined, `${n}: ${model.error}`);
-      assert.deepEqual(deltasOf(model, `leaky_${n}`, 'p'), [0, 1], `${n}: the model row ${n} acquires, put_${n} releases`);
-      assert.ok(model.diagnostics.some((d) => d.function === `leaky_${n}` && d.object === 'p'), `${n}: the error path keeps p's reference`);
-      assert.equal(model.functions.find((f) => f.name === `leaky_${n}`)?.paths[0].deltas[0].kind, n, `${n}: the row's kind`);
+      assert.deepEqual(
+        deltasOf(model, `leaky_${n}`, 'p'),
+        [0, 1],
+        `${n}: the model row ${n} acquires, put_${n} releases`,
+      );
+      assert.ok(
+        model.diagnostics.some((d) => d.function === `leaky_${n}` && d.object === 'p'),
+        `${n}: the error path keeps p's reference`,
+      );
+      assert.equal(
+        model.functions.find((f) => f.name === `leaky_${n}`)?.paths[0].deltas[0].kind,
+        n,
+        `${n}: the row's kind`,
+      );
       const callee = byName.get(`callee_${i}.c`)!;
       assert.deepEqual(deltasOf(callee, `use_${n}`, 'd'), [1], `${n}: the summary of ${n}() is applied`);
       const macro = byName.get(`macro_${i}.c`)!;
       assert.deepEqual(deltasOf(macro, `macro_${n}`, 'd'), [1], `${n}: the macro ${n}() wraps dev_ref`);
-      assert.ok(macro.facts.registrations.some((g) => g.callback === `clone_${n}`), `${n}: the registration`);
+      assert.ok(
+        macro.facts.registrations.some((g) => g.callback === `clone_${n}`),
+        `${n}: the registration`,
+      );
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -141,7 +160,16 @@ test('the lifecycle trace takes files and scenario facts named like Object.proto
       assert.doesNotMatch(r.stderr, /internal error|TypeError/, r.stderr);
       const scenario = path.join(dir, `s_${i}.rlscenario`);
       fs.writeFileSync(scenario, `scenario ${n}\nfact ${n}: yes\njail create ${n} vnet\nlookup /dev/${n} in ${n}\n`);
-      const s = runCli(['trace', path.join(dir, `macro_${i}.c`), '--scenario', scenario, '--format', 'json', '--what-if', `fact:${n}=yes`]);
+      const s = runCli([
+        'trace',
+        path.join(dir, `macro_${i}.c`),
+        '--scenario',
+        scenario,
+        '--format',
+        'json',
+        '--what-if',
+        `fact:${n}=yes`,
+      ]);
       assert.ok(s.status !== null && s.status <= 2, `${n}: ${ended(s)}`);
       assert.doesNotMatch(s.stderr, /internal error|TypeError|stack/i, s.stderr);
       assert.match(s.stderr + s.stdout, new RegExp(`fact|${n}`), `${n}: the unknown fact is named`);
@@ -156,19 +184,33 @@ test('the language server answers for files and model rows named like Object.pro
   const client = await LspClient.start({ rootDir: dir });
   try {
     for (const [i, n] of JS_NAMES.entries()) {
-      for (const [file, make] of [[`model_${i}.c`, modelRowFile], [`callee_${i}.c`, calleeFile], [`macro_${i}.c`, macroFile]] as const) {
+      for (const [file, make] of [
+        [`model_${i}.c`, modelRowFile],
+        [`callee_${i}.c`, calleeFile],
+        [`macro_${i}.c`, macroFile],
+      ] as const) {
         const uri = fileUri(path.join(dir, file));
         client.open(uri, make(n));
         const hints = (await client.inlayHints(uri)) ?? [];
-        assert.ok(hints.some((h) => /^\+1 /.test(hintText(h))), `${n} ${file}: a +1 hint (${hints.map(hintText).join(', ')})`);
+        assert.ok(
+          hints.some((h) => /^\+1 /.test(hintText(h))),
+          `${n} ${file}: a +1 hint (${hints.map(hintText).join(', ')})`,
+        );
         const lenses = (await client.codeLenses(uri)) ?? [];
         assert.ok(lenses.length > 0, `${n} ${file}: code lenses`);
         const hover = await client.hover(uri, { line: 5, character: 2 });
         assert.ok(hover === null || typeof hover.contents.value === 'string', `${n} ${file}: hover`);
-        await client.request('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } }, context: { diagnostics: [] } });
+        await client.request('textDocument/codeAction', {
+          textDocument: { uri },
+          range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+          context: { diagnostics: [] },
+        });
         if (file.startsWith('model_')) {
           const diags = await client.waitForDiagnostics(uri, (d) => d.length > 0);
-          assert.ok(diags.some((d) => /\bp\b/.test(d.message)), `${n}: diagnostic on p`);
+          assert.ok(
+            diags.some((d) => /\bp\b/.test(d.message)),
+            `${n}: diagnostic on p`,
+          );
         }
         client.close(uri);
       }

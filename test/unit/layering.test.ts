@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
-import { builtinModules } from 'module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { builtinModules } from 'node:module';
 import { ROOT } from '../helpers/analyzer';
 
 function sources(dir: string): string[] {
@@ -20,15 +20,25 @@ function sources(dir: string): string[] {
 test('no module under src/analysis imports a Node built-in, the editor or the protocol, or reads where it lives', () => {
   const files = sources(path.join(ROOT, 'src', 'analysis'));
   assert.ok(files.length > 20);
-  const forbidden = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'vscode', 'vscode-languageserver', 'vscode-languageclient']);
+  const forbidden = new Set([
+    ...builtinModules,
+    ...builtinModules.map((m) => `node:${m}`),
+    'vscode',
+    'vscode-languageserver',
+    'vscode-languageclient',
+  ]);
   const found: string[] = [];
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^;]*?from\s+'([^']+)'|require\('([^']+)'\)|import\('([^']+)'\)/g)) {
+    for (const m of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^;]*?from\s+'([^']+)'|require\('([^']+)'\)|import\('([^']+)'\)/g,
+    )) {
       const spec = m[1] ?? m[2] ?? m[3];
-      if (forbidden.has(spec) || spec.includes('/shared/') || spec.includes('/server/') || spec.includes('/cli/')) found.push(`${path.relative(ROOT, f)}: ${spec}`);
+      if (forbidden.has(spec) || spec.includes('/shared/') || spec.includes('/server/') || spec.includes('/cli/'))
+        found.push(`${path.relative(ROOT, f)}: ${spec}`);
     }
-    if (/\b__dirname\b|\b__filename\b|\bprocess\.(env|cwd)\b/.test(text)) found.push(`${path.relative(ROOT, f)}: reads its location or the process environment`);
+    if (/\b__dirname\b|\b__filename\b|\bprocess\.(env|cwd)\b/.test(text))
+      found.push(`${path.relative(ROOT, f)}: reads its location or the process environment`);
   }
   assert.deepEqual(found, []);
 });

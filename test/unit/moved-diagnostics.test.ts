@@ -6,14 +6,17 @@
 import { parserWasm } from '../../src/files/parser-wasm';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Analyzer } from '../../src/analysis/analyzer';
 import type { Diagnostic } from '../../src/analysis/result';
 import { ROOT } from '../helpers/analyzer';
 
 const SOURCES = [
-  ...fs.readdirSync(path.join(ROOT, 'test/fixtures/analysis')).filter((f) => f.endsWith('.c')).map((f) => path.join('test/fixtures/analysis', f)),
+  ...fs
+    .readdirSync(path.join(ROOT, 'test/fixtures/analysis'))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => path.join('test/fixtures/analysis', f)),
   'examples/clonedev/clonedev_buggy.c',
 ].sort();
 
@@ -39,12 +42,16 @@ twins(struct cdev *d)
 `;
 
 /** Every diagnostic of every checked rule, as the JSON output carries it (detail included). */
-const checked = (ds: Diagnostic[]): Diagnostic[] => JSON.parse(JSON.stringify(ds.filter((d) => d.rule !== 'parse' && d.rule !== 'budget')));
+const checked = (ds: Diagnostic[]): Diagnostic[] =>
+  JSON.parse(JSON.stringify(ds.filter((d) => d.rule !== 'parse' && d.rule !== 'budget')));
 
 test('diagnostics of functions moved by an edit above them read as a fresh analysis of the moved text', async () => {
   const warm = await Analyzer.create({}, parserWasm());
   let compared = 0;
-  const sources = [...SOURCES.map((rel) => ({ rel, text: fs.readFileSync(path.join(ROOT, rel), 'utf8') })), { rel: 'twins.c', text: TWINS }];
+  const sources = [
+    ...SOURCES.map((rel) => ({ rel, text: fs.readFileSync(path.join(ROOT, rel), 'utf8') })),
+    { rel: 'twins.c', text: TWINS },
+  ];
   for (const { rel, text } of sources) {
     const before = warm.analyzeText(rel, text);
     // 7 lines above every function: each one is a cache hit placed 7 lines lower
@@ -53,10 +60,19 @@ test('diagnostics of functions moved by an edit above them read as a fresh analy
     const fresh = (await Analyzer.create({}, parserWasm())).analyzeText(rel, moved);
     assert.deepEqual(checked(fromCache.diagnostics), checked(fresh.diagnostics), rel);
     // the move is real: every diagnostic is 7 lines lower than before
-    assert.deepEqual(checked(fresh.diagnostics).map((d) => d.line), checked(before.diagnostics).map((d) => d.line + 7), rel);
+    assert.deepEqual(
+      checked(fresh.diagnostics).map((d) => d.line),
+      checked(before.diagnostics).map((d) => d.line + 7),
+      rel,
+    );
     compared += checked(fresh.diagnostics).length;
   }
   assert.ok(compared >= 30, `only ${compared} diagnostics compared`);
-  const twins = (await Analyzer.create({}, parserWasm())).analyzeText('twins.c', '\n'.repeat(7) + TWINS).diagnostics.find((d) => d.rule === 'inconsistent');
-  assert.match(twins?.message ?? '', /at line 24 \(probe_b\(\) returned non-zero, probe_c\(\) returned non-zero\), through line 19 leaves \+1 but .*, not through line 19 leaves 0/);
+  const twins = (await Analyzer.create({}, parserWasm()))
+    .analyzeText('twins.c', '\n'.repeat(7) + TWINS)
+    .diagnostics.find((d) => d.rule === 'inconsistent');
+  assert.match(
+    twins?.message ?? '',
+    /at line 24 \(probe_b\(\) returned non-zero, probe_c\(\) returned non-zero\), through line 19 leaves \+1 but .*, not through line 19 leaves 0/,
+  );
 });

@@ -4,13 +4,21 @@ import { prepass } from '../../src/analysis/parse/prepass';
 import { evalIfExpression } from '../../src/analysis/parse/conditional';
 import { buildModel } from '../../src/analysis/model/load';
 
-const defines = new Map([['INET', ''], ['VIMAGE', ''], ['_KERNEL', '']]);
+const defines = new Map([
+  ['INET', ''],
+  ['VIMAGE', ''],
+  ['_KERNEL', ''],
+]);
 
 test('the pre-pass keeps every offset and line', () => {
-  const src = 'static int\nf(int x __unused)\n{\n#ifdef INET\n\tfoo();\n#else\n\tbar();\n#endif\n\tTAILQ_FOREACH(p, &head, link) {\n\t\tg(p);\n\t}\n\tm = mtod(m0, struct ip *);\n}\n';
+  const src =
+    'static int\nf(int x __unused)\n{\n#ifdef INET\n\tfoo();\n#else\n\tbar();\n#endif\n\tTAILQ_FOREACH(p, &head, link) {\n\t\tg(p);\n\t}\n\tm = mtod(m0, struct ip *);\n}\n';
   const r = prepass(src, { defines });
   assert.equal(r.text.length, src.length);
-  assert.deepEqual(r.text.split('\n').map((l) => l.length), src.split('\n').map((l) => l.length));
+  assert.deepEqual(
+    r.text.split('\n').map((l) => l.length),
+    src.split('\n').map((l) => l.length),
+  );
   assert.match(r.text, /\tfoo\(\);/);
   assert.doesNotMatch(r.text, /bar\(\)/);
   assert.doesNotMatch(r.text, /#|__unused|struct ip/);
@@ -25,7 +33,13 @@ test('#if expressions follow the defined macros, one branch kept', () => {
   assert.equal(evalIfExpression('!defined(VIMAGE)', defines), 0);
   assert.equal(evalIfExpression('__FreeBSD_version >= 1400000', defines), 0);
   const r = prepass('#if defined(INET6)\na();\n#elif defined(INET)\nb();\n#else\nc();\n#endif\n', { defines });
-  assert.deepEqual(r.text.split('\n').map((l) => l.trim()).filter(Boolean), ['b();']);
+  assert.deepEqual(
+    r.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    ['b();'],
+  );
 });
 
 test('a call followed by a semicolon is not taken for a statement macro', () => {
@@ -34,19 +48,25 @@ test('a call followed by a semicolon is not taken for a statement macro', () => 
 });
 
 test('#define bodies are collected and blanked, #undef removes', () => {
-  const r = prepass('#define TUN_LOCK(tp) mtx_lock(&(tp)->tun_mtx)\n#define FOO 1\n#undef FOO\n#ifdef FOO\nx();\n#endif\n', { defines });
+  const r = prepass(
+    '#define TUN_LOCK(tp) mtx_lock(&(tp)->tun_mtx)\n#define FOO 1\n#undef FOO\n#ifdef FOO\nx();\n#endif\n',
+    { defines },
+  );
   assert.equal(r.defines[0].name, 'TUN_LOCK');
   assert.deepEqual(r.defines[0].params, ['tp']);
   assert.equal(r.text.trim(), '');
 });
 
 test('the Linux preset reads every CONFIG_* option as set, unless a file or --undef removes it', () => {
-  const src = '#ifdef CONFIG_ACPI\nacpi();\n#else\nstub();\n#endif\n#if IS_BUILTIN_X || defined(CONFIG_PM)\npm();\n#endif\n#undef CONFIG_PM\n#ifdef CONFIG_PM\nlate();\n#endif\n#ifndef CONFIG_FOO\nnofoo();\n#endif\n';
+  const src =
+    '#ifdef CONFIG_ACPI\nacpi();\n#else\nstub();\n#endif\n#if IS_BUILTIN_X || defined(CONFIG_PM)\npm();\n#endif\n#undef CONFIG_PM\n#ifdef CONFIG_PM\nlate();\n#endif\n#ifndef CONFIG_FOO\nnofoo();\n#endif\n';
   const on = prepass(src, { defines: buildModel({ presets: ['linux'] }).model.defines }).text;
   assert.match(on, /acpi\(\)/);
   assert.doesNotMatch(on, /stub\(\)|late\(\)|nofoo\(\)/);
   assert.match(on, /pm\(\)/);
-  const off = prepass(src, { defines: buildModel({ presets: ['linux'], undefines: ['CONFIG_ACPI'] }).model.defines }).text;
+  const off = prepass(src, {
+    defines: buildModel({ presets: ['linux'], undefines: ['CONFIG_ACPI'] }).model.defines,
+  }).text;
   assert.match(off, /stub\(\)/);
   assert.doesNotMatch(off, /acpi\(\)/);
   const bsd = prepass(src, { defines: buildModel({ presets: ['freebsd'] }).model.defines }).text;

@@ -41,7 +41,10 @@ function bigCFile(bytes: number): string {
   return parts.join('\n');
 }
 
-assert.ok(fs.existsSync(path.join(ROOT, 'dist/server.js')), 'dist/server.js missing: run `node scripts/build.mjs` first');
+assert.ok(
+  fs.existsSync(path.join(ROOT, 'dist/server.js')),
+  'dist/server.js missing: run `node scripts/build.mjs` first',
+);
 
 describe('language server: features on the vpipe fixture', () => {
   let client: LspClient;
@@ -50,7 +53,9 @@ describe('language server: features on the vpipe fixture', () => {
     client = await LspClient.start({ rootDir: path.dirname(FIXTURE) });
     client.open(uri, fixtureText);
   });
-  after(async () => { await client.stop(); });
+  after(async () => {
+    await client.stop();
+  });
 
   test('diagnostics: the contract error, related information at the lines of the path', async () => {
     const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'contract'));
@@ -60,14 +65,23 @@ describe('language server: features on the vpipe fixture', () => {
     const extra = lineOf(fixtureText, 'dev_ref(*dev);', lineOf(fixtureText, 'vpipe_new_node(vp, cred, dev)'));
     assert.equal(contract.range.start.line, extra);
     const related = contract.relatedInformation ?? [];
-    assert.ok(related.some((r) => r.location.range.start.line === lineOf(fixtureText, 'vpipe_new_node(vp, cred, dev)') && /MAKEDEV_REF/.test(r.message)));
-    assert.ok(related.some((r) => r.location.range.start.line === lineOf(fixtureText, 'EVENTHANDLER_REGISTER(dev_clone')));
+    assert.ok(
+      related.some(
+        (r) =>
+          r.location.range.start.line === lineOf(fixtureText, 'vpipe_new_node(vp, cred, dev)') &&
+          /MAKEDEV_REF/.test(r.message),
+      ),
+    );
+    assert.ok(
+      related.some((r) => r.location.range.start.line === lineOf(fixtureText, 'EVENTHANDLER_REGISTER(dev_clone')),
+    );
     assert.ok(related.every((r) => r.location.uri === uri));
   });
 
   test('inlay hints after each counted call, aggregated over paths', async () => {
     const hints = (await client.inlayHints(uri))!;
-    const at = (needle: string, from = 0) => hints.filter((h) => h.position.line === lineOf(fixtureText, needle, from)).map(hintText);
+    const at = (needle: string, from = 0) =>
+      hints.filter((h) => h.position.line === lineOf(fixtureText, needle, from)).map(hintText);
     assert.deepEqual(at('error = make_dev_s('), ['+2/+1 cdev (MAKEDEV_REF)']);
     assert.deepEqual(at('error = vpipe_new_node('), ['+2 cdev (MAKEDEV_REF)']);
     assert.deepEqual(at('dev_ref(*dev);'), ['+1 cdev']);
@@ -98,38 +112,72 @@ describe('language server: features on the vpipe fixture', () => {
     assert.equal(h!.contents.kind, 'markdown');
     const text = h!.contents.value;
     assert.match(text, /\| path \| conditions \| exit line \| returns \| `\*dev \(cdev\)` \|/);
-    assert.match(text, /\| #4 \| .*vpipe\\_new\\_node\(\) returned 0 \| 77 \| void \| \+3 \(\+1 existence, \+2 refs\) \|/);
+    assert.match(
+      text,
+      /\| #4 \| .*vpipe\\_new\\_node\(\) returned 0 \| 77 \| void \| \+3 \(\+1 existence, \+2 refs\) \|/,
+    );
     assert.match(text, /\*\*contract\*\*/);
   });
 
   test('hover on a counted call: the steps on each path through it', async () => {
     const line = lineOf(fixtureText, 'error = vpipe_new_node(');
     const h = await client.hover(uri, { line, character: fixtureText.split('\n')[line].indexOf('vpipe_new_node') + 3 });
-    assert.match(h!.contents.value, /^\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4\n/);
-    assert.match(h!.contents.value, /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/);
+    assert.match(
+      h!.contents.value,
+      /^\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4\n/,
+    );
+    assert.match(
+      h!.contents.value,
+      /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/,
+    );
     const none = await client.hover(uri, { line: 0, character: 0 });
     assert.equal(none, null);
   });
 
   test('refcountLens/functionPaths and executeCommand refcountLens.showPaths', async () => {
     const line = lineOf(fixtureText, 'vpipe_lookup(void') + 1;
-    const fn = await client.request<{ name: string; paths: unknown[] }>('refcountLens/functionPaths', { uri, line: line + 10 });
+    const fn = await client.request<{ name: string; paths: unknown[] }>('refcountLens/functionPaths', {
+      uri,
+      line: line + 10,
+    });
     assert.equal(fn.name, 'vpipe_lookup');
     assert.equal(fn.paths.length, 5);
-    const viaCommand = await client.request<{ name: string }>('workspace/executeCommand', { command: 'refcountLens.showPaths', arguments: [uri, line, 4] });
+    const viaCommand = await client.request<{ name: string }>('workspace/executeCommand', {
+      command: 'refcountLens.showPaths',
+      arguments: [uri, line, 4],
+    });
     assert.equal(viaCommand.name, 'vpipe_lookup');
-    await client.waitFor(() => client.messages.find((m) => m.startsWith('vpipe_lookup():\n#4 exit line 77')), 5000, 'the path message');
+    await client.waitFor(
+      () => client.messages.find((m) => m.startsWith('vpipe_lookup():\n#4 exit line 77')),
+      5000,
+      'the path message',
+    );
     const list = await client.request<{ name: string }[]>('refcountLens/functions', { uri });
-    assert.deepEqual(list.map((f) => f.name), ['vpipe_new_node', 'vpipe_set_owner', 'vpipe_lookup', 'vpipe_destroy']);
+    assert.deepEqual(
+      list.map((f) => f.name),
+      ['vpipe_new_node', 'vpipe_set_owner', 'vpipe_lookup', 'vpipe_destroy'],
+    );
   });
 
   test('an edit inside one function: new hints and diagnostics for the new text', async () => {
     const extra = lineOf(fixtureText, 'dev_ref(*dev);', lineOf(fixtureText, 'vpipe_new_node(vp, cred, dev)'));
-    const version = client.replace(uri, fixtureText.split('\n').filter((_, i) => i !== extra).join('\n'));
+    const version = client.replace(
+      uri,
+      fixtureText
+        .split('\n')
+        .filter((_, i) => i !== extra)
+        .join('\n'),
+    );
     const hints = (await client.inlayHints(uri))!;
     assert.ok(!hints.some((h) => h.position.line === extra && hintText(h) === '+1 cdev'));
-    await client.waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'contract') && client.diagnosticVersions.get(uri) === version);
-    assert.ok(client.logs.some((l) => /vpipe\.c v2: [\d.]+ ms/.test(l)), 'the log has the timing of the new version');
+    await client.waitForDiagnostics(
+      uri,
+      (d) => !d.some((x) => codeOf(x) === 'contract') && client.diagnosticVersions.get(uri) === version,
+    );
+    assert.ok(
+      client.logs.some((l) => /vpipe\.c v2: [\d.]+ ms/.test(l)),
+      'the log has the timing of the new version',
+    );
     client.replace(uri, fixtureText);
     await client.waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'contract'));
   });
@@ -171,26 +219,48 @@ describe('language server: bad input', () => {
       settings: { maxStatesPerFile: 5000 },
     });
   });
-  after(async () => { await client.stop(); ws.remove(); });
+  after(async () => {
+    await client.stop();
+    ws.remove();
+  });
 
-  test('a 5 MB C file: analysed in a worker, cut at its state budget, the request loop keeps answering', { timeout: 120_000 }, async () => {
+  test('a 5 MB C file: analysed in a worker, cut at its state budget, the request loop keeps answering', {
+    timeout: 120_000,
+  }, async () => {
     const big = bigCFile(5 * 1024 * 1024);
     const bigUri = fileUri(path.join(ws.dir, 'big.c'));
     const smallUri = fileUri(path.join(ws.dir, 'vpipe.c'));
     client.open(bigUri, big);
-    await client.waitFor(() => client.statuses.some((s) => s.state === 'analysing' && s.uri === bigUri), 10_000, 'analysing big.c');
+    await client.waitFor(
+      () => client.statuses.some((s) => s.state === 'analysing' && s.uri === bigUri),
+      10_000,
+      'analysing big.c',
+    );
     // while the worker parses 5 MB, a small document is analysed and answered
     client.open(smallUri, fixtureText);
     const hover = await client.hover(smallUri, { line: lineOf(fixtureText, 'vpipe_lookup(void'), character: 4 });
     assert.match(hover!.contents.value, /\| path \|/);
     const bigDone = /big\.c v1: [\d.]+ ms in a worker/;
-    assert.ok(!client.logs.some((l) => bigDone.test(l)), 'the hover on the small file was answered before the big one was done');
-    const diags = await client.waitForDiagnostics(bigUri, (d) => d.some((x) => /functions were not analysed/.test(x.message)), 100_000);
+    assert.ok(
+      !client.logs.some((l) => bigDone.test(l)),
+      'the hover on the small file was answered before the big one was done',
+    );
+    const diags = await client.waitForDiagnostics(
+      bigUri,
+      (d) => d.some((x) => /functions were not analysed/.test(x.message)),
+      100_000,
+    );
     const notice = diags.find((x) => /functions were not analysed/.test(x.message))!;
     assert.match(notice.message, /the file's functions used up its budget of 5000 path states/);
     const lenses = (await client.codeLenses(bigUri))!;
-    assert.ok(lenses.some((l) => l.command!.title.startsWith('⚠ not analysed: the file\'s functions used up its budget')), 'a lens says where the budget cut');
-    assert.ok(client.logs.some((l) => bigDone.test(l)), client.logs.join('\n'));
+    assert.ok(
+      lenses.some((l) => l.command!.title.startsWith("⚠ not analysed: the file's functions used up its budget")),
+      'a lens says where the budget cut',
+    );
+    assert.ok(
+      client.logs.some((l) => bigDone.test(l)),
+      client.logs.join('\n'),
+    );
     client.close(bigUri);
     await client.waitForDiagnostics(bigUri, (d) => d.length === 0);
     assert.ok(client.alive);
@@ -210,15 +280,25 @@ describe('language server: bad input', () => {
     client.close(binUri);
   });
 
-  test('a document closed while its analysis runs: the result is dropped, nothing is published after the close', { timeout: 60_000 }, async () => {
+  test('a document closed while its analysis runs: the result is dropped, nothing is published after the close', {
+    timeout: 60_000,
+  }, async () => {
     const bigUri = fileUri(path.join(ws.dir, 'closing.c'));
     client.open(bigUri, bigCFile(1024 * 1024));
-    await client.waitFor(() => client.statuses.some((s) => s.state === 'analysing' && s.uri === bigUri), 10_000, 'analysing closing.c');
+    await client.waitFor(
+      () => client.statuses.some((s) => s.state === 'analysing' && s.uri === bigUri),
+      10_000,
+      'analysing closing.c',
+    );
     const hoverWhileOpen = client.hover(bigUri, { line: 10, character: 2 });
     client.close(bigUri);
     assert.equal(await hoverWhileOpen, null, 'the pending request answers empty');
     await client.waitForDiagnostics(bigUri, (d) => d.length === 0);
-    await client.waitFor(() => client.logs.find((l) => l.includes(`analysis of ${bigUri} cancelled`)), 10_000, 'the cancellation in the log');
+    await client.waitFor(
+      () => client.logs.find((l) => l.includes(`analysis of ${bigUri} cancelled`)),
+      10_000,
+      'the cancellation in the log',
+    );
     const published = client.diagnostics.get(bigUri);
     await new Promise((r) => setTimeout(r, 500)); // a late result would be published about now
     assert.equal(client.diagnostics.get(bigUri), published);
@@ -244,8 +324,21 @@ describe('language server: bad input', () => {
     const hints = (await client.inlayHints(uri))!;
     const shifted = lineOf(fixtureText, 'error = vpipe_new_node(') + 100;
     assert.deepEqual(hints.filter((h) => h.position.line === shifted).map(hintText), ['+2 cdev (MAKEDEV_REF)']);
-    await client.waitFor(() => client.diagnosticVersions.get(uri) === version, 10_000, 'diagnostics of the last version');
-    assert.ok(client.diagnostics.get(uri)!.some((d) => codeOf(d) === 'contract' && d.range.start.line === lineOf(fixtureText, 'dev_ref(*dev);', lineOf(fixtureText, 'vpipe_new_node(vp')) + 100));
+    await client.waitFor(
+      () => client.diagnosticVersions.get(uri) === version,
+      10_000,
+      'diagnostics of the last version',
+    );
+    assert.ok(
+      client.diagnostics
+        .get(uri)!
+        .some(
+          (d) =>
+            codeOf(d) === 'contract' &&
+            d.range.start.line ===
+              lineOf(fixtureText, 'dev_ref(*dev);', lineOf(fixtureText, 'vpipe_new_node(vp')) + 100,
+        ),
+    );
     const runs = client.logs.filter((l) => /burst\.c v\d+: [\d.]+ ms/.test(l)).length;
     assert.ok(runs <= 5, `debounced: ${runs} analyses for 100 edits`);
     assert.ok(client.alive);
@@ -265,19 +358,32 @@ describe('language server: a worker that fails', () => {
       env: { REFCOUNT_LENS_FAULT: 'crash:crashy.c' },
     });
   });
-  after(async () => { await client.stop(); ws.remove(); });
+  after(async () => {
+    await client.stop();
+    ws.remove();
+  });
 
   test('its document gets a diagnostic saying why, a new worker takes the next one, the server stays up', async () => {
     const crashyUri = fileUri(path.join(ws.dir, 'crashy.c'));
     client.open(crashyUri, fixtureText);
     const diags = await client.waitForDiagnostics(crashyUri, (d) => d.length > 0);
     assert.equal(diags.length, 1);
-    assert.match(diags[0].message, /^Refcount Lens: not analysed: the analysis crashed \(injected crash on .*crashy\.c\)$/);
-    assert.ok(client.logs.some((l) => /the analysis crashed .* while analysing .*crashy\.c; starting a new worker/.test(l)), client.logs.join('\n'));
+    assert.match(
+      diags[0].message,
+      /^Refcount Lens: not analysed: the analysis crashed \(injected crash on .*crashy\.c\)$/,
+    );
+    assert.ok(
+      client.logs.some((l) => /the analysis crashed .* while analysing .*crashy\.c; starting a new worker/.test(l)),
+      client.logs.join('\n'),
+    );
     const fineUri = fileUri(path.join(ws.dir, 'fine.c'));
     client.open(fineUri, fixtureText);
     await client.waitForDiagnostics(fineUri, (d) => d.some((x) => codeOf(x) === 'contract'));
-    await client.waitFor(() => client.logs.some((l) => /fine\.c v1: [\d.]+ ms in a worker/.test(l)), 10_000, 'fine.c analysed in a worker');
+    await client.waitFor(
+      () => client.logs.some((l) => /fine\.c v1: [\d.]+ ms in a worker/.test(l)),
+      10_000,
+      'fine.c analysed in a worker',
+    );
     assert.ok(client.alive);
   });
 });
@@ -310,20 +416,29 @@ describe('language server: inferred pairs', () => {
   });
 });
 
-describe('language server: inferred pairs become the user\'s own', () => {
+describe("language server: inferred pairs become the user's own", () => {
   const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/inference/gizmo_lookup.c'), 'utf8');
 
   test('the quick fix writes the pair into .refcount-lens.json, and the hints stop being inferred', async () => {
-    const ws = tempWorkspace({ 'g.c': text, '.refcount-lens.json': JSON.stringify({ note: 'kept', functions: { other_get: { acquire: 'arg0' } } }) });
+    const ws = tempWorkspace({
+      'g.c': text,
+      '.refcount-lens.json': JSON.stringify({ note: 'kept', functions: { other_get: { acquire: 'arg0' } } }),
+    });
     const client = await LspClient.start({ rootDir: ws.dir });
     try {
       const uri = fileUri(path.join(ws.dir, 'g.c'));
       client.open(uri, text);
       assert.deepEqual((await client.inlayHints(uri))!.map(hintText), ['+1 object (inferred)', '-1 object (inferred)']);
       const line = lineOf(text, 'gizmo_lookup_by_id(id)');
-      type Action = { title: string; kind: string; edit: { documentChanges: { textDocument: { uri: string }; edits: { newText: string }[] }[] } };
+      type Action = {
+        title: string;
+        kind: string;
+        edit: { documentChanges: { textDocument: { uri: string }; edits: { newText: string }[] }[] };
+      };
       const actions = await client.request<Action[]>('textDocument/codeAction', {
-        textDocument: { uri }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [] },
+        textDocument: { uri },
+        range: { start: { line, character: 0 }, end: { line, character: 0 } },
+        context: { diagnostics: [] },
       });
       assert.equal(actions.length, 1);
       assert.match(actions[0].title, /gizmo_lookup_by_id\/gizmo_put/);
@@ -339,14 +454,22 @@ describe('language server: inferred pairs become the user\'s own', () => {
       });
       // what the editor does with the edit, then the file watcher's notice
       fs.writeFileSync(path.join(ws.dir, '.refcount-lens.json'), change.edits[0].newText);
-      void client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: change.textDocument.uri, type: 2 }] });
-      const hints = await client.waitFor(async () => {
-        const h = (await client.inlayHints(uri))!.map(hintText);
-        return h.length === 2 && !h.some((x) => x.includes('inferred')) ? h : undefined;
-      }, 20_000, 'hints from the model file');
+      void client.conn.sendNotification('workspace/didChangeWatchedFiles', {
+        changes: [{ uri: change.textDocument.uri, type: 2 }],
+      });
+      const hints = await client.waitFor(
+        async () => {
+          const h = (await client.inlayHints(uri))!.map(hintText);
+          return h.length === 2 && !h.some((x) => x.includes('inferred')) ? h : undefined;
+        },
+        20_000,
+        'hints from the model file',
+      );
       assert.deepEqual(hints, ['+1 object', '-1 object']);
       const none = await client.request<Action[]>('textDocument/codeAction', {
-        textDocument: { uri }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [] },
+        textDocument: { uri },
+        range: { start: { line, character: 0 }, end: { line, character: 0 } },
+        context: { diagnostics: [] },
       });
       assert.deepEqual(none, []);
     } finally {
@@ -364,7 +487,11 @@ describe('language server: inferred pairs become the user\'s own', () => {
       await client.waitForDiagnostics(uri, () => true);
       assert.deepEqual((await client.inlayHints(uri))!.map(hintText), []);
       client.changeSettings({ inference: true });
-      await client.waitFor(async () => ((await client.inlayHints(uri))!.length === 2 ? true : undefined), 20_000, 'inferred hints after the setting changes');
+      await client.waitFor(
+        async () => ((await client.inlayHints(uri))!.length === 2 ? true : undefined),
+        20_000,
+        'inferred hints after the setting changes',
+      );
     } finally {
       await client.stop();
       ws.remove();
@@ -389,13 +516,17 @@ describe('language server: model files', () => {
     '}',
     '',
   ].join('\n');
-  const model = JSON.stringify({
-    functions: {
-      widget_grab: { acquire: 'arg0', kind: 'widget' },
-      widget_drop: { release: 'arg0', kind: 'widget' },
-      widget_bad: { acquire: 'arg0', release: 'arg0' },
+  const model = JSON.stringify(
+    {
+      functions: {
+        widget_grab: { acquire: 'arg0', kind: 'widget' },
+        widget_drop: { release: 'arg0', kind: 'widget' },
+        widget_bad: { acquire: 'arg0', release: 'arg0' },
+      },
     },
-  }, null, 2);
+    null,
+    2,
+  );
 
   test('a .refcount-lens.json at the root loads; its broken entry is reported at its line; hints link to the entries', async () => {
     const ws = tempWorkspace({ '.refcount-lens.json': model, 'w.c': source });
@@ -414,7 +545,9 @@ describe('language server: model files', () => {
       const part = (grab.label as { location?: { uri: string; range: { start: { line: number } } } }[])[0];
       assert.equal(part.location?.uri, modelUri);
       assert.equal(part.location?.range.start.line, lineOf(model, '"widget_grab"'));
-      assert.ok(client.statuses.some((s) => typeof s.message === 'string' && /problem\(s\) in the model file/.test(s.message)));
+      assert.ok(
+        client.statuses.some((s) => typeof s.message === 'string' && /problem\(s\) in the model file/.test(s.message)),
+      );
     } finally {
       await client.stop();
       ws.remove();
@@ -450,13 +583,23 @@ describe('language server: model files', () => {
     try {
       const uri = fileUri(path.join(ws.dir, 'w.c'));
       client.open(uri, source);
-      assert.deepEqual((await client.inlayHints(uri))!.map(hintText).filter((t) => t.includes('widget') && !t.includes('inferred')), []);
-      assert.ok(!client.diagnostics.has(fileUri(path.join(ws.dir, '.refcount-lens.json'))), 'the model file is not even read');
+      assert.deepEqual(
+        (await client.inlayHints(uri))!.map(hintText).filter((t) => t.includes('widget') && !t.includes('inferred')),
+        [],
+      );
+      assert.ok(
+        !client.diagnostics.has(fileUri(path.join(ws.dir, '.refcount-lens.json'))),
+        'the model file is not even read',
+      );
       void client.conn.sendNotification('refcountLens/trust', { trusted: true });
-        const hints = await client.waitFor(async () => {
-        const h = (await client.inlayHints(uri))!.map(hintText);
-        return h.includes('+1 widget') ? h : undefined;
-      }, 10_000, 'model hints after trust');
+      const hints = await client.waitFor(
+        async () => {
+          const h = (await client.inlayHints(uri))!.map(hintText);
+          return h.includes('+1 widget') ? h : undefined;
+        },
+        10_000,
+        'model hints after trust',
+      );
       assert.ok(hints.includes('-1 widget'));
     } finally {
       await client.stop();

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { analyzer } from '../helpers/analyzer';
 import { fuzzCases, fuzzSeed, seedFiles } from '../helpers/fuzz';
 import { generateFile } from '../../bench/generate';
@@ -19,7 +19,11 @@ function comparable(r: FileResult): string {
 
 function wholeParse(a: Analyzer, path: string, text: string): FileResult {
   const doc = a.parse(text);
-  try { return a.analyzeParsed(path, doc); } finally { doc.tree.delete(); }
+  try {
+    return a.analyzeParsed(path, doc);
+  } finally {
+    doc.tree.delete();
+  }
 }
 
 const SOURCE = `#include <sys/param.h>
@@ -65,12 +69,17 @@ test('the parse skips only the body no analysis needs', async () => {
   const a = await analyzer();
   const doc = a.parse(SOURCE, undefined, { skipBodies: true });
   try {
-    const bodies = new Map(doc.top.functions.map((h) => [SOURCE.slice(h.start, h.bodyStart).match(/(\w+)\(/)![1], h.bodyStart!]));
+    const bodies = new Map(
+      doc.top.functions.map((h) => [SOURCE.slice(h.start, h.bodyStart).match(/(\w+)\(/)![1], h.bodyStart!]),
+    );
     // the checksum and the stats touch nothing counted; the keeper stores a parameter its (counting) caller reads
     assert.deepEqual(doc.skipped, [bodies.get('gadget_checksum'), bodies.get('gadget_stats')]);
     const r = a.analyzeParsed('gadget.c', doc);
     assert.equal(comparable(r), comparable(wholeParse(a, 'gadget.c', SOURCE)));
-    assert.deepEqual(r.functions.map((f) => f.name), ['gadget_checksum', 'gadget_keep', 'gadget_stats', 'gadget_attach']);
+    assert.deepEqual(
+      r.functions.map((f) => f.name),
+      ['gadget_checksum', 'gadget_keep', 'gadget_stats', 'gadget_attach'],
+    );
   } finally {
     doc.tree.delete();
   }

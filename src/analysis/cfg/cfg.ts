@@ -23,10 +23,16 @@ export type Scope = ReadonlyMap<string, VarDecl>;
 
 export type EdgeKind = 'next' | 'true' | 'false' | 'case' | 'default' | 'back';
 
-export interface Edge { to: number; kind: EdgeKind; caseValue?: Syn }
+export interface Edge {
+  to: number;
+  kind: EdgeKind;
+  caseValue?: Syn;
+}
 
 export type NodeKind =
-  | 'entry' | 'exit' | 'nop'
+  | 'entry'
+  | 'exit'
+  | 'nop'
   /** Evaluate `ast` (an expression or an ERROR node) for its effects. */
   | 'eval'
   /** Initialise the declared variable `decl` with `ast`. */
@@ -38,7 +44,8 @@ export type NodeKind =
   /** return `ast` (may be undefined). */
   | 'return'
   /** Iterator macro: the loop variable gets the next element (enter) or drops the current one (next). */
-  | 'iter-enter' | 'iter-next';
+  | 'iter-enter'
+  | 'iter-next';
 
 export interface CfgNode {
   id: number;
@@ -88,23 +95,47 @@ export interface CfgOptions {
   isIterator: (name: string) => boolean;
 }
 
-export function declaratorInfo(d: Syn | undefined): { name?: string; pointerDepth: number; isFunction: boolean; nameNode?: Syn; params?: Syn } {
+export function declaratorInfo(d: Syn | undefined): {
+  name?: string;
+  pointerDepth: number;
+  isFunction: boolean;
+  nameNode?: Syn;
+  params?: Syn;
+} {
   let depth = 0;
   let isFunction = false;
   let params: Syn | undefined;
   let cur = d;
   while (cur) {
     switch (cur.type) {
-      case 'identifier': case 'field_identifier': case 'type_identifier':
+      case 'identifier':
+      case 'field_identifier':
+      case 'type_identifier':
         return { name: cur.text, pointerDepth: depth, isFunction, nameNode: cur, params };
-      case 'pointer_declarator': depth++; cur = cur.fields.declarator ?? cur.children[cur.children.length - 1]; break;
-      case 'array_declarator': depth++; cur = cur.fields.declarator; break;
+      case 'pointer_declarator':
+        depth++;
+        cur = cur.fields.declarator ?? cur.children[cur.children.length - 1];
+        break;
+      case 'array_declarator':
+        depth++;
+        cur = cur.fields.declarator;
+        break;
       case 'function_declarator':
-        if (!isFunction) { isFunction = true; params = cur.fields.parameters; }
-        cur = cur.fields.declarator; break;
-      case 'init_declarator': cur = cur.fields.declarator; break;
-      case 'parenthesized_declarator': case 'attributed_declarator': cur = cur.children[0]; break;
-      default: cur = cur.fields.declarator ?? cur.children[0];
+        if (!isFunction) {
+          isFunction = true;
+          params = cur.fields.parameters;
+        }
+        cur = cur.fields.declarator;
+        break;
+      case 'init_declarator':
+        cur = cur.fields.declarator;
+        break;
+      case 'parenthesized_declarator':
+      case 'attributed_declarator':
+        cur = cur.children[0];
+        break;
+      default:
+        cur = cur.fields.declarator ?? cur.children[0];
     }
   }
   return { pointerDepth: depth, isFunction, params };
@@ -112,15 +143,17 @@ export function declaratorInfo(d: Syn | undefined): { name?: string; pointerDept
 
 export function typeNameOf(type: Syn | undefined): string | undefined {
   if (!type) return undefined;
-  if (type.type === 'struct_specifier' || type.type === 'union_specifier' || type.type === 'enum_specifier') return type.fields.name?.text;
-  if (type.type === 'type_identifier' || type.type === 'primitive_type' || type.type === 'sized_type_specifier') return type.text;
+  if (type.type === 'struct_specifier' || type.type === 'union_specifier' || type.type === 'enum_specifier')
+    return type.fields.name?.text;
+  if (type.type === 'type_identifier' || type.type === 'primitive_type' || type.type === 'sized_type_specifier')
+    return type.text;
   return undefined;
 }
 
 function isConstant(cond: Syn): boolean | undefined {
   let c = cond;
   while (c.type === 'parenthesized_expression' && c.children.length === 1) c = c.children[0];
-  if (c.type === 'number_literal') return Number.parseInt(c.text ?? '', 0) !== 0;
+  if (c.type === 'number_literal') return Number.parseInt(c.text ?? '', /^0[xX]/.test(c.text ?? '') ? 16 : 10) !== 0;
   if (c.type === 'true') return true;
   if (c.type === 'false') return false;
   return undefined;
@@ -166,8 +199,12 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
    */
   const goBack = (ctx: Ctx, open: Open, head: number, line: number) => {
     let back = open;
-    if (open.some((o) => o.kind !== 'next')) back = [{ from: node(ctx, open, 'nop', line, { label: 'loop end' }).id, kind: 'next' }];
-    connect(back.map((o) => ({ ...o, kind: 'back' as EdgeKind })), head);
+    if (open.some((o) => o.kind !== 'next'))
+      back = [{ from: node(ctx, open, 'nop', line, { label: 'loop end' }).id, kind: 'next' }];
+    connect(
+      back.map((o) => ({ ...o, kind: 'back' as EdgeKind })),
+      head,
+    );
   };
 
   const ctx0: Ctx = { scope: new Map(), loops: [] };
@@ -182,8 +219,19 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     if (p.type !== 'parameter_declaration') continue;
     const pi = declaratorInfo(p.fields.declarator);
     const tn = typeNameOf(p.fields.type);
-    if (!pi.name) { if (tn !== 'void' || pi.pointerDepth > 0) index++; continue; }
-    params.push(declare(ctx0, pi.name, { isParam: true, paramIndex: index, typeName: tn, pointerDepth: pi.pointerDepth, line: p.line }));
+    if (!pi.name) {
+      if (tn !== 'void' || pi.pointerDepth > 0) index++;
+      continue;
+    }
+    params.push(
+      declare(ctx0, pi.name, {
+        isParam: true,
+        paramIndex: index,
+        typeName: tn,
+        pointerDepth: pi.pointerDepth,
+        line: p.line,
+      }),
+    );
     index++;
   }
   const retType = typeNameOf(fn.fields.type);
@@ -193,7 +241,8 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     let e = c;
     while (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
     const k = isConstant(e);
-    if (k !== undefined) return k ? { t: open.map((o) => ({ ...o })), f: [] } : { t: [], f: open.map((o) => ({ ...o })) };
+    if (k !== undefined)
+      return k ? { t: open.map((o) => ({ ...o })), f: [] } : { t: [], f: open.map((o) => ({ ...o })) };
     if (e.type === 'binary_expression' && (e.op === '&&' || e.op === '||')) {
       const l = cond(e.fields.left, open, ctx);
       if (e.op === '&&') {
@@ -215,8 +264,13 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     const id = nextLoop++;
     const inner: Ctx = { scope: ctx.scope, loops: [...ctx.loops, id], breaks: [], continues: [] };
     return {
-      id, inner,
-      head: (open: Open) => { const h = node(inner, open, 'nop', headLine, { label: 'loop' }); loopHeads.set(id, h.id); return h; },
+      id,
+      inner,
+      head: (open: Open) => {
+        const h = node(inner, open, 'nop', headLine, { label: 'loop' });
+        loopHeads.set(id, h.id);
+        return h;
+      },
     };
   };
 
@@ -224,7 +278,12 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     let e = c;
     while (e && e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
     const out: Syn[] = [];
-    const flat = (x: Syn) => { if (x.type === 'comma_expression') { flat(x.fields.left); flat(x.fields.right); } else out.push(x); };
+    const flat = (x: Syn) => {
+      if (x.type === 'comma_expression') {
+        flat(x.fields.left);
+        flat(x.fields.right);
+      } else out.push(x);
+    };
     if (e) flat(e);
     return out;
   };
@@ -243,10 +302,22 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const tn = typeNameOf(s.fields.type);
         const isStatic = s.children.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
         for (const d of s.children) {
-          if (d === s.fields.type || d.type === 'storage_class_specifier' || d.type === 'type_qualifier' || d.type === 'attribute_specifier') continue;
+          if (
+            d === s.fields.type ||
+            d.type === 'storage_class_specifier' ||
+            d.type === 'type_qualifier' ||
+            d.type === 'attribute_specifier'
+          )
+            continue;
           const di = declaratorInfo(d);
           if (!di.name || di.isFunction) continue;
-          const v = declare(ctx, di.name, { isParam: false, typeName: tn, pointerDepth: di.pointerDepth, line: d.line, isStatic });
+          const v = declare(ctx, di.name, {
+            isParam: false,
+            typeName: tn,
+            pointerDepth: di.pointerDepth,
+            line: d.line,
+            isStatic,
+          });
           if (d.type === 'init_declarator' && d.fields.value) {
             const n = node(ctx, o, 'init', d.line, { ast: d.fields.value, decl: v });
             o = [{ from: n.id, kind: 'next' }];
@@ -292,7 +363,9 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const b = stmt(s.fields.body, [{ from: h.id, kind: 'next' }], L.inner);
         const condLine = s.fields.condition?.line ?? s.endLine;
         const contNode = node(L.inner, [...b, ...L.inner.continues!], 'nop', condLine, { label: 'do-while' });
-        const c = s.fields.condition ? cond(s.fields.condition, [{ from: contNode.id, kind: 'next' }], L.inner) : { t: [], f: [{ from: contNode.id, kind: 'next' as EdgeKind }] };
+        const c = s.fields.condition
+          ? cond(s.fields.condition, [{ from: contNode.id, kind: 'next' }], L.inner)
+          : { t: [], f: [{ from: contNode.id, kind: 'next' as EdgeKind }] };
         goBack(L.inner, c.t, h.id, condLine);
         return [...c.f, ...L.inner.breaks!];
       }
@@ -302,11 +375,16 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const init = s.fields.initializer;
         if (init) {
           if (init.type === 'declaration') o = stmt(init, o, fctx);
-          else { const n = node(fctx, o, 'eval', init.line, { ast: init }); o = [{ from: n.id, kind: 'next' }]; }
+          else {
+            const n = node(fctx, o, 'eval', init.line, { ast: init });
+            o = [{ from: n.id, kind: 'next' }];
+          }
         }
         const L = loop(fctx, s.line);
         const h = L.head(o);
-        const c = s.fields.condition ? cond(s.fields.condition, [{ from: h.id, kind: 'next' }], L.inner) : { t: [{ from: h.id, kind: 'next' as EdgeKind }], f: [] as Open };
+        const c = s.fields.condition
+          ? cond(s.fields.condition, [{ from: h.id, kind: 'next' }], L.inner)
+          : { t: [{ from: h.id, kind: 'next' as EdgeKind }], f: [] as Open };
         const b = stmt(s.fields.body, c.t, L.inner);
         let back: Open = [...b, ...L.inner.continues!];
         if (s.fields.update) {
@@ -326,10 +404,16 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
           if (c.type === 'case_statement') {
             const value = c.fields.value;
             if (!value) hasDefault = true;
-            const entryOpen: Open = [...fall, value ? { from: sw.id, kind: 'case', caseValue: value } : { from: sw.id, kind: 'default' }];
+            const entryOpen: Open = [
+              ...fall,
+              value ? { from: sw.id, kind: 'case', caseValue: value } : { from: sw.id, kind: 'default' },
+            ];
             const label = node(inner, entryOpen, 'nop', c.line, { label: value ? 'case' : 'default' });
             let o: Open = [{ from: label.id, kind: 'next' }];
-            for (const st of c.children) { if (st === value) continue; o = stmt(st, o, inner); }
+            for (const st of c.children) {
+              if (st === value) continue;
+              o = stmt(st, o, inner);
+            }
             fall = o;
           } else {
             fall = stmt(c, fall, inner);
@@ -374,7 +458,10 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         let o = open;
         for (const c of s.children) {
           if (/_statement$|^declaration$|^compound_statement$/.test(c.type)) o = stmt(c, o, ctx);
-          else if (/expression|identifier/.test(c.type)) { const n = node(ctx, o, 'eval', c.line, { ast: c }); o = [{ from: n.id, kind: 'next' }]; }
+          else if (/expression|identifier/.test(c.type)) {
+            const n = node(ctx, o, 'eval', c.line, { ast: c });
+            o = [{ from: n.id, kind: 'next' }];
+          }
         }
         return o;
       }
@@ -411,7 +498,10 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     return [{ from: test.id, kind: 'false' }, ...L.inner.breaks!];
   };
 
-  const end = stmt(fn.fields.body, [{ from: entry.id, kind: 'next' }], { scope: ctx0.scope as Map<string, VarDecl>, loops: [] });
+  const end = stmt(fn.fields.body, [{ from: entry.id, kind: 'next' }], {
+    scope: ctx0.scope as Map<string, VarDecl>,
+    loops: [],
+  });
   // falling off the end
   if (end.length) {
     const r = node(ctx0, end, 'return', fn.endLine);
@@ -430,5 +520,16 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
       else connect(g.open, target);
     }
   }
-  return { name: dinfo.name ?? '<anonymous>', params, nodes, entry: entry.id, exit: exit.id, decls, problems, returnsVoid, loopHeads, incomplete };
+  return {
+    name: dinfo.name ?? '<anonymous>',
+    params,
+    nodes,
+    entry: entry.id,
+    exit: exit.id,
+    decls,
+    problems,
+    returnsVoid,
+    loopHeads,
+    incomplete,
+  };
 }

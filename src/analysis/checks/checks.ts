@@ -10,7 +10,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   for (const spec of Object.values(RULES) as RuleSpec[]) {
     const check = spec.module?.check;
     if (!check) continue;
-    const severity = (inferred?: boolean) => (inferred ? spec.inferredSeverity ?? spec.severity : spec.severity);
+    const severity = (inferred?: boolean) => (inferred ? (spec.inferredSeverity ?? spec.severity) : spec.severity);
     found.push(...check(inp, { earlier: [...found], severity }));
   }
   return found;

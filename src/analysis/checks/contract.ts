@@ -51,13 +51,36 @@ export const contract: RuleModule<ContractDetail> = {
         if (refs === expected) continue;
         const display = o?.display ?? (t[1] ? `*${param.name}` : param.name);
         const gains = cls.steps.filter((s) => s.object === display && s.delta !== 0);
-        const lastGain = [...gains].reverse().find((s) => s.op === 'acquire' || (s.delta > 0 && s.note?.includes('MAKEDEV_REF'))) ?? [...gains].reverse().find((s) => s.delta > 0);
-        const line = refs > expected ? lastGain?.line ?? cls.exit.line : cls.exit.line;
-        out.push(diagnostic(contract, { rule: 'contract', severity: severity(), function: inp.cfg.name, line, object: display, kind: o?.kind, paths: [cid] }, {
-          rule: 'contract', role: reg.role, registrar: reg.registrar, registeredAt: reg.line,
-          handedOut: refs, expected, existence: o?.exist ?? 0, steps: gains.map(countStep), path: pathRef(cls),
-          ...(rule.why ? { why: rule.why } : {}),
-        }));
+        const lastGain =
+          [...gains].reverse().find((s) => s.op === 'acquire' || (s.delta > 0 && s.note?.includes('MAKEDEV_REF'))) ??
+          [...gains].reverse().find((s) => s.delta > 0);
+        const line = refs > expected ? (lastGain?.line ?? cls.exit.line) : cls.exit.line;
+        out.push(
+          diagnostic(
+            contract,
+            {
+              rule: 'contract',
+              severity: severity(),
+              function: inp.cfg.name,
+              line,
+              object: display,
+              kind: o?.kind,
+              paths: [cid],
+            },
+            {
+              rule: 'contract',
+              role: reg.role,
+              registrar: reg.registrar,
+              registeredAt: reg.line,
+              handedOut: refs,
+              expected,
+              existence: o?.exist ?? 0,
+              steps: gains.map(countStep),
+              path: pathRef(cls),
+              ...(rule.why ? { why: rule.why } : {}),
+            },
+          ),
+        );
       }
     }
     return out;
@@ -70,13 +93,22 @@ export const contract: RuleModule<ContractDetail> = {
       message: `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference (expected ${signed(d.expected)}; total ${signed(d.existence + d.handedOut)}) on ${path}${d.why ? `. ${d.why}` : ''}`,
       related: [
         { line: d.registeredAt, message: `registered as ${d.role} by ${d.registrar}` },
-        ...d.steps.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`, path: d.path.path })),
+        ...d.steps.map((s) => ({
+          line: s.line,
+          message: `${s.call}() ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`,
+          path: d.path.path,
+        })),
         { line: d.path.exitLine, message: `exit of ${path}`, path: d.path.path },
       ],
     };
   },
 
   move(d, mv) {
-    return { ...d, registeredAt: mv(d.registeredAt), steps: d.steps.map((s) => moveStep(s, mv)), path: movePath(d.path, mv) };
+    return {
+      ...d,
+      registeredAt: mv(d.registeredAt),
+      steps: d.steps.map((s) => moveStep(s, mv)),
+      path: movePath(d.path, mv),
+    };
   },
 };

@@ -31,13 +31,18 @@ function isSuccess(cls: string, returnsPointer: boolean): boolean {
 }
 
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
-  for (const x of a) for (const y of b) {
-    if (x.key !== y.key) continue;
-    if (isOpaque(x) && x.value !== y.value) return true;
-    if ((x.test === 'eq' && y.test === 'ne') || (x.test === 'ne' && y.test === 'eq')) { if (x.value === y.value) return true; }
-    if (x.test === 'eq' && y.test === 'eq' && x.value !== y.value) return true;
-    if ((x.test === 'has' && y.test === 'lacks') || (x.test === 'lacks' && y.test === 'has')) { if (x.value === y.value) return true; }
-  }
+  for (const x of a)
+    for (const y of b) {
+      if (x.key !== y.key) continue;
+      if (isOpaque(x) && x.value !== y.value) return true;
+      if ((x.test === 'eq' && y.test === 'ne') || (x.test === 'ne' && y.test === 'eq')) {
+        if (x.value === y.value) return true;
+      }
+      if (x.test === 'eq' && y.test === 'eq' && x.value !== y.value) return true;
+      if ((x.test === 'has' && y.test === 'lacks') || (x.test === 'lacks' && y.test === 'has')) {
+        if (x.value === y.value) return true;
+      }
+    }
   return false;
 }
 
@@ -46,23 +51,33 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
 
   render(d, { object, kind }) {
     const [mw, lw] = [pathWords(d.more.path), pathWords(d.less.path)];
-    const lead = d.case === 'same'
-      ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)}, and a caller cannot tell them apart`
-      : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
+    const lead =
+      d.case === 'same'
+        ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)}, and a caller cannot tell them apart`
+        : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
     const x = d.extra;
     return {
       message: lead,
       related: [
         { line: d.more.path.exitLine, message: `${mw}: ${signed(d.more.refs)}`, path: d.more.path.path },
         { line: d.less.path.exitLine, message: `${lw}: ${signed(d.less.refs)}`, path: d.less.path.path },
-        ...(x ? [{ line: x.line, message: `${x.call}() ${signed(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path` }] : []),
+        ...(x
+          ? [
+              {
+                line: x.line,
+                message: `${x.call}() ${signed(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path`,
+              },
+            ]
+          : []),
       ],
     };
   },
 
   move(d, mv) {
     return {
-      ...d, more: { ...d.more, path: movePath(d.more.path, mv) }, less: { ...d.less, path: movePath(d.less.path, mv) },
+      ...d,
+      more: { ...d.more, path: movePath(d.more.path, mv) },
+      less: { ...d.less, path: movePath(d.less.path, mv) },
       ...(d.extra ? { extra: moveStep(d.extra, mv) } : {}),
     };
   },
@@ -82,34 +97,45 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   };
   const byObject = new Map<string, { st: State; cid: number }[]>();
   const reps = new Map<number, State>();
-  for (const st of inp.exits) { const cid = inp.classOf.get(st)!; if (!reps.has(cid)) reps.set(cid, st); }
+  for (const st of inp.exits) {
+    const cid = inp.classOf.get(st)!;
+    if (!reps.has(cid)) reps.set(cid, st);
+  }
   for (const [cid, st] of reps) {
-    for (const [k, o] of st.objects) if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
-      const list = byObject.get(k) ?? [];
-      list.push({ st, cid });
-      byObject.set(k, list);
-    }
+    for (const [k, o] of st.objects)
+      if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
+        const list = byObject.get(k) ?? [];
+        list.push({ st, cid });
+        byObject.set(k, list);
+      }
   }
   for (const [key, withObj] of byObject) {
     const display = withObj[0].st.objects.get(key)!.display;
     if (contracted.has(display)) continue;
     // references stored or handed on are accounted for: compare what is still pending
-    const refsOf = (st: State) => { const o = st.objects.get(key); return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0; };
+    const refsOf = (st: State) => {
+      const o = st.objects.get(key);
+      return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0;
+    };
     const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
     let reported = false;
-    for (let i = 0; i < all.length && !reported; i++) for (let j = i + 1; j < all.length && !reported; j++) {
-      const a = all[i], b = all[j];
-      const ea = a.st.exit!, eb = b.st.exit!;
-      if (ea.returnClass === 'unknown' || ea.returnClass !== eb.returnClass) continue;
-      if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
-      if ([...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
-      if (contradictory(a.st.paramConds, b.st.paramConds)) continue;
-      const ra = refsOf(a.st), rb = refsOf(b.st);
-      if (ra === rb) continue;
-      const [hi, lo] = ra > rb ? [a, b] : [b, a];
-      reported = true;
-      out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
-    }
+    for (let i = 0; i < all.length && !reported; i++)
+      for (let j = i + 1; j < all.length && !reported; j++) {
+        const a = all[i],
+          b = all[j];
+        const ea = a.st.exit!,
+          eb = b.st.exit!;
+        if (ea.returnClass === 'unknown' || ea.returnClass !== eb.returnClass) continue;
+        if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
+        if ([...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
+        if (contradictory(a.st.paramConds, b.st.paramConds)) continue;
+        const ra = refsOf(a.st),
+          rb = refsOf(b.st);
+        if (ra === rb) continue;
+        const [hi, lo] = ra > rb ? [a, b] : [b, a];
+        reported = true;
+        out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
+      }
     if (reported) continue;
     // an error path that keeps more than every success path
     // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
@@ -131,40 +157,83 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const leakDiags = earlier.filter((d) => d.rule === 'leak');
   const leaked = new Set(leakDiags.map((d) => `${d.object}@${d.line}`));
   const leakedOnPath = new Set(leakDiags.flatMap((d) => (d.paths ?? []).map((cid) => `${d.object}#${cid}`)));
-  return out.filter((d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)));
+  return out.filter(
+    (d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)),
+  );
 }
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */
 function distinct(a: PathClass, b: PathClass, sa: State, sb: State): [PathRef, PathRef] {
-  const ra = pathRef(a), rb = pathRef(b);
+  const ra = pathRef(a),
+    rb = pathRef(b);
   if (pathWords(ra) !== pathWords(rb)) return [ra, rb];
   // the difference is which way a callee went (`namei_setup() ends on its path #3`)
-  const viaA = sa.paramConds.find((p) => isCalleePath(p) && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value));
+  const viaA = sa.paramConds.find(
+    (p) => isCalleePath(p) && sb.paramConds.some((q) => q.key === p.key && q.value !== p.value),
+  );
   const viaB = viaA && sb.paramConds.find((q) => q.key === viaA.key);
-  if (viaA && viaB) return [{ ...ra, differs: { where: viaA.text } }, { ...rb, differs: { where: viaB.text } }];
-  const inB = new Set(b.lines), inA = new Set(a.lines);
-  const onlyA = a.lines.find((l) => !inB.has(l)), onlyB = b.lines.find((l) => !inA.has(l));
-  const via = (r: PathRef, l: number | undefined, other: number | undefined): PathRef =>
-    ({ ...r, differs: l !== undefined ? { through: l } : other !== undefined ? { notThrough: other } : { byNumber: true } });
+  if (viaA && viaB)
+    return [
+      { ...ra, differs: { where: viaA.text } },
+      { ...rb, differs: { where: viaB.text } },
+    ];
+  const inB = new Set(b.lines),
+    inA = new Set(a.lines);
+  const onlyA = a.lines.find((l) => !inB.has(l)),
+    onlyB = b.lines.find((l) => !inA.has(l));
+  const via = (r: PathRef, l: number | undefined, other: number | undefined): PathRef => ({
+    ...r,
+    differs: l !== undefined ? { through: l } : other !== undefined ? { notThrough: other } : { byNumber: true },
+  });
   return [via(ra, onlyA, onlyB), via(rb, onlyB, onlyA)];
 }
 
-function report(fn: string, display: string, key: string, hi: { cid: number; st: State }, lo: { cid: number; st: State }, classes: PathClass[], refsOf: (s: State) => number, why: 'same' | 'error', severity: RuleSeverity): Diagnostic {
-  const hc = classes[hi.cid], lc = classes[lo.cid];
+function report(
+  fn: string,
+  display: string,
+  key: string,
+  hi: { cid: number; st: State },
+  lo: { cid: number; st: State },
+  classes: PathClass[],
+  refsOf: (s: State) => number,
+  why: 'same' | 'error',
+  severity: RuleSeverity,
+): Diagnostic {
+  const hc = classes[hi.cid],
+    lc = classes[lo.cid];
   const [more, less] = distinct(hc, lc, hi.st, lo.st);
   const loLines = new Set(lc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
   const hiLines = new Set(hc.steps.filter((s) => s.object === display).map((s) => `${s.line}:${s.call}`));
-  const gained: Step | undefined = [...hc.steps].reverse().find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`));
-  const released: Step | undefined = gained ? undefined : lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
+  const gained: Step | undefined = [...hc.steps]
+    .reverse()
+    .find((s) => s.object === display && s.delta > 0 && !loLines.has(`${s.line}:${s.call}`));
+  const released: Step | undefined = gained
+    ? undefined
+    : lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
   const extra = gained ?? released;
   const o = hi.st.objects.get(key);
-  return diagnostic(inconsistent, {
-    rule: 'inconsistent', severity: severity(o?.inferred), function: fn, line: extra?.line ?? hc.exit.line, object: display,
-    kind: o?.kind ?? 'object', paths: [hi.cid, lo.cid], overwritten: overwrittenOf(key, display),
-  }, {
-    rule: 'inconsistent', case: why,
-    more: { path: more, refs: refsOf(hi.st) },
-    less: { path: less, refs: refsOf(lo.st), ...(why === 'error' && lo.st.exit?.returnClass === 'unknown' ? { otherwise: true } : {}) },
-    ...(extra ? { extra: { ...countStep(extra), onlyOn: gained ? 'more' : 'less' } } : {}),
-  });
+  return diagnostic(
+    inconsistent,
+    {
+      rule: 'inconsistent',
+      severity: severity(o?.inferred),
+      function: fn,
+      line: extra?.line ?? hc.exit.line,
+      object: display,
+      kind: o?.kind ?? 'object',
+      paths: [hi.cid, lo.cid],
+      overwritten: overwrittenOf(key, display),
+    },
+    {
+      rule: 'inconsistent',
+      case: why,
+      more: { path: more, refs: refsOf(hi.st) },
+      less: {
+        path: less,
+        refs: refsOf(lo.st),
+        ...(why === 'error' && lo.st.exit?.returnClass === 'unknown' ? { otherwise: true } : {}),
+      },
+      ...(extra ? { extra: { ...countStep(extra), onlyOn: gained ? 'more' : 'less' } } : {}),
+    },
+  );
 }

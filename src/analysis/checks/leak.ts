@@ -3,7 +3,14 @@
  * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed.
  */
 import type { PathRef } from '../result';
-import { parseKey, rootClass, throughPointer, embeddedInPointee, keyBeforeOverwrite, displayBeforeOverwrite } from '../paths/access';
+import {
+  parseKey,
+  rootClass,
+  throughPointer,
+  embeddedInPointee,
+  keyBeforeOverwrite,
+  displayBeforeOverwrite,
+} from '../paths/access';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
 
@@ -32,24 +39,52 @@ export const leak: RuleModule<LeakDetail> = {
         const p = parseKey(keyBeforeOverwrite(k));
         const rc = rootClass(p.root, decls);
         // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
-        const ownedHere = (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
+        const ownedHere =
+          (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
         const pending = o.refs - o.transferred;
         const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
         const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
-        if (!((ownedHere && pending > 0) || lostWithMemory || (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn))) continue;
+        if (
+          !(
+            (ownedHere && pending > 0) ||
+            lostWithMemory ||
+            (counterLeak && !o.returned && o.transferred === 0 && !o.countersHandedOn)
+          )
+        )
+          continue;
         const line = o.lastAcquire ?? cls.exit.line;
         // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
         const id = `${displayBeforeOverwrite(o.display)}@${line}`;
         const e = leaks.get(id);
-        if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.detail.paths.push(pathRef(cls)); } continue; }
+        if (e) {
+          if (!e.classes.has(cid)) {
+            e.classes.add(cid);
+            e.detail.paths.push(pathRef(cls));
+          }
+          continue;
+        }
         const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
         const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
         leaks.set(id, {
           classes: new Set([cid]),
-          head: { rule: 'leak', severity: severity(o.inferred), function: inp.cfg.name, line, object: o.display, kind: o.kind, paths: [cid], inferred: o.inferred || undefined, overwritten: overwrittenOf(k, o.display) },
+          head: {
+            rule: 'leak',
+            severity: severity(o.inferred),
+            function: inp.cfg.name,
+            line,
+            object: o.display,
+            kind: o.kind,
+            paths: [cid],
+            inferred: o.inferred || undefined,
+            overwritten: overwrittenOf(k, o.display),
+          },
           detail: {
-            rule: 'leak', kept: byCounter ? counterLeak[1] : pending, ...(byCounter ? { counter: counterLeak[0] } : {}),
-            acquiredAt: line, ...(acquireStep ? { acquiredBy: acquireStep.call } : {}), paths: [pathRef(cls)],
+            rule: 'leak',
+            kept: byCounter ? counterLeak[1] : pending,
+            ...(byCounter ? { counter: counterLeak[0] } : {}),
+            acquiredAt: line,
+            ...(acquireStep ? { acquiredBy: acquireStep.call } : {}),
+            paths: [pathRef(cls)],
             ...(lostWithMemory && o.lost ? { lostIn: { where: o.lost.where, freedAt: o.lost.line } } : {}),
           },
         });
@@ -59,7 +94,10 @@ export const leak: RuleModule<LeakDetail> = {
   },
 
   render(d, { object, kind }) {
-    const what = d.counter !== undefined ? `${d.counter} ${signed(d.kept)}` : `${signed(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
+    const what =
+      d.counter !== undefined
+        ? `${d.counter} ${signed(d.kept)}`
+        : `${signed(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
     const first = pathWords(d.paths[0]);
     const fate = d.lostIn
       ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`
@@ -67,11 +105,20 @@ export const leak: RuleModule<LeakDetail> = {
     return {
       message: `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}${d.acquiredBy ? ` by ${d.acquiredBy}()` : ''}: ${fate}`,
       // paths that read alike (they differ in some other object) are one entry
-      related: alike(d.paths).map((g, i) => ({ line: g[0].exitLine, message: `${i ? 'also leaked' : 'leaked'} on ${pathWords(g[0], g.length)}`, ...onPaths(g) })),
+      related: alike(d.paths).map((g, i) => ({
+        line: g[0].exitLine,
+        message: `${i ? 'also leaked' : 'leaked'} on ${pathWords(g[0], g.length)}`,
+        ...onPaths(g),
+      })),
     };
   },
 
   move(d, mv) {
-    return { ...d, acquiredAt: mv(d.acquiredAt), paths: d.paths.map((p) => movePath(p, mv)), ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}) };
+    return {
+      ...d,
+      acquiredAt: mv(d.acquiredAt),
+      paths: d.paths.map((p) => movePath(p, mv)),
+      ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}),
+    };
   },
 };

@@ -22,11 +22,32 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
         if (o.overLine === undefined) continue;
         const id = `${o.display}@${o.overLine}`;
         const e = overs.get(id);
-        if (e) { if (!e.classes.has(cid)) { e.classes.add(cid); e.head.paths.push(cid); } continue; }
+        if (e) {
+          if (!e.classes.has(cid)) {
+            e.classes.add(cid);
+            e.head.paths.push(cid);
+          }
+          continue;
+        }
         overs.set(id, {
           classes: new Set([cid]),
-          head: { rule: 'over-release', severity: severity(o.inferred), function: inp.cfg.name, line: o.overLine, object: o.display, kind: o.kind, paths: [cid], inferred: o.inferred || undefined, overwritten: overwrittenOf(k, o.display) },
-          detail: { rule: 'over-release', left: o.exist + o.refs, path: pathRef(cls), gains: cls.steps.filter((s) => s.object === o.display && s.delta > 0).map(countStep) },
+          head: {
+            rule: 'over-release',
+            severity: severity(o.inferred),
+            function: inp.cfg.name,
+            line: o.overLine,
+            object: o.display,
+            kind: o.kind,
+            paths: [cid],
+            inferred: o.inferred || undefined,
+            overwritten: overwrittenOf(k, o.display),
+          },
+          detail: {
+            rule: 'over-release',
+            left: o.exist + o.refs,
+            path: pathRef(cls),
+            gains: cls.steps.filter((s) => s.object === o.display && s.delta > 0).map(countStep),
+          },
         });
       }
     }

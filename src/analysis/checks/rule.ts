@@ -31,9 +31,16 @@ export interface CheckContext {
 export type Check = (input: CheckInput, context: CheckContext) => Diagnostic[];
 
 /** What a message names besides its detail. */
-export interface Subject { function?: string; object?: string; kind?: string }
+export interface Subject {
+  function?: string;
+  object?: string;
+  kind?: string;
+}
 
-export interface Rendered { message: string; related: Related[] }
+export interface Rendered {
+  message: string;
+  related: Related[];
+}
 
 export interface RuleModule<D> {
   check?: Check;
@@ -60,8 +67,18 @@ export interface Head {
 export function diagnostic<D>(module: RuleModule<D>, head: Head, detail: D): Diagnostic {
   const { message, related } = module.render(detail, head);
   return {
-    rule: head.rule, severity: head.severity, function: head.function, line: head.line, object: head.object,
-    message, related, paths: head.paths, inferred: head.inferred, kind: head.kind, overwritten: head.overwritten, detail: detail as Diagnostic['detail'],
+    rule: head.rule,
+    severity: head.severity,
+    function: head.function,
+    line: head.line,
+    object: head.object,
+    message,
+    related,
+    paths: head.paths,
+    inferred: head.inferred,
+    kind: head.kind,
+    overwritten: head.overwritten,
+    detail: detail as Diagnostic['detail'],
   };
 }
 

@@ -26,7 +26,8 @@ export function pathWords(p: PathRef, count = 1): string {
 
 export function movePath(p: PathRef, mv: (line: number) => number): PathRef {
   const d = p.differs;
-  const differs = d && 'through' in d ? { through: mv(d.through) } : d && 'notThrough' in d ? { notThrough: mv(d.notThrough) } : d;
+  const differs =
+    d && 'through' in d ? { through: mv(d.through) } : d && 'notThrough' in d ? { notThrough: mv(d.notThrough) } : d;
   return { ...p, exitLine: mv(p.exitLine), ...(differs ? { differs } : {}) };
 }
 
@@ -44,7 +45,8 @@ export function alike(paths: readonly PathRef[]): PathRef[][] {
   for (const p of paths) {
     const w = pathWords(p);
     const g = groups.get(w);
-    if (g) g.push(p); else groups.set(w, [p]);
+    if (g) g.push(p);
+    else groups.set(w, [p]);
   }
   return [...groups.values()];
 }

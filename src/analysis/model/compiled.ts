@@ -55,8 +55,21 @@ export interface Model {
 
 export function emptyModel(): Model {
   return {
-    functions: new Map(), noreturn: new Set(), transparent: new Map(), returnsArgument: new Map(), nullTests: new Set(), borrows: new Set(), zeroes: new Map(), assigns: new Map(), frees: new Map(),
-    iterators: new Map(), registrations: new Map(), kinds: new Map(), says: new Map(), defines: new MacroTable(), sources: [],
+    functions: new Map(),
+    noreturn: new Set(),
+    transparent: new Map(),
+    returnsArgument: new Map(),
+    nullTests: new Set(),
+    borrows: new Set(),
+    zeroes: new Map(),
+    assigns: new Map(),
+    frees: new Map(),
+    iterators: new Map(),
+    registrations: new Map(),
+    kinds: new Map(),
+    says: new Map(),
+    defines: new MacroTable(),
+    sources: [],
   };
 }
 
@@ -79,10 +92,17 @@ export function parseTarget(text: string): Target {
 export function stripParens(s: string): string {
   let t = s.trim();
   while (t.startsWith('(') && t.endsWith(')')) {
-    let depth = 0; let ok = true;
+    let depth = 0;
+    let ok = true;
     for (let i = 0; i < t.length; i++) {
       if (t[i] === '(') depth++;
-      else if (t[i] === ')') { depth--; if (depth === 0 && i < t.length - 1) { ok = false; break; } }
+      else if (t[i] === ')') {
+        depth--;
+        if (depth === 0 && i < t.length - 1) {
+          ok = false;
+          break;
+        }
+      }
     }
     if (!ok) break;
     t = t.slice(1, -1).trim();
@@ -96,12 +116,19 @@ export function parseCondition(text: string | undefined): Atom[] {
   for (const raw of text.split('&&')) {
     let s = stripParens(raw);
     let negated = false;
-    if (s.startsWith('!')) { negated = true; s = stripParens(s.slice(1)); }
+    if (s.startsWith('!')) {
+      negated = true;
+      s = stripParens(s.slice(1));
+    }
     let m: RegExpExecArray | null;
-    if (s === 'ret') { atoms.push({ kind: 'ret', test: negated ? 'eq0' : 'ne0' }); continue; }
+    if (s === 'ret') {
+      atoms.push({ kind: 'ret', test: negated ? 'eq0' : 'ne0' });
+      continue;
+    }
     if ((m = /^ret\s*(==|!=|<|>=|>)\s*(0|NULL)$/.exec(s))) {
       const op = m[1];
-      let test: 'eq0' | 'ne0' | 'lt0' | 'ge0' | 'gt0' = op === '==' ? 'eq0' : op === '!=' ? 'ne0' : op === '<' ? 'lt0' : op === '>=' ? 'ge0' : 'gt0';
+      let test: 'eq0' | 'ne0' | 'lt0' | 'ge0' | 'gt0' =
+        op === '==' ? 'eq0' : op === '!=' ? 'ne0' : op === '<' ? 'lt0' : op === '>=' ? 'ge0' : 'gt0';
       if (negated) test = ({ eq0: 'ne0', ne0: 'eq0', lt0: 'ge0', ge0: 'lt0', gt0: 'eq0' } as const)[test];
       atoms.push({ kind: 'ret', test });
       continue;
@@ -113,19 +140,27 @@ export function parseCondition(text: string | undefined): Atom[] {
     if ((m = /^(.+?)\s*(==|!=)\s*NULL$/.exec(s))) {
       const t = parseTarget(m[1]);
       // `ret.file != NULL`: a field of a result returned by value (fdget's struct fd) is a null test of its own
-      if (t.base === 'ret' && t.segs.length === 0) { atoms.push({ kind: 'ret', test: (m[2] === '==') !== negated ? 'eq0' : 'ne0' }); continue; }
+      if (t.base === 'ret' && t.segs.length === 0) {
+        atoms.push({ kind: 'ret', test: (m[2] === '==') !== negated ? 'eq0' : 'ne0' });
+        continue;
+      }
       atoms.push({ kind: 'null', target: t, isNull: (m[2] === '==') !== negated });
       continue;
     }
-    throw new Error(`cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`);
+    throw new Error(
+      `cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`,
+    );
   }
   return atoms;
 }
 
 export function atomText(a: Atom): string {
   switch (a.kind) {
-    case 'ret': return { eq0: 'ret == 0', ne0: 'ret != 0', lt0: 'ret < 0', ge0: 'ret >= 0', gt0: 'ret > 0' }[a.test];
-    case 'flag': return `${a.negated ? '!' : ''}(${a.target.text} & ${a.flag})`;
-    case 'null': return `${a.target.text} ${a.isNull ? '==' : '!='} NULL`;
+    case 'ret':
+      return { eq0: 'ret == 0', ne0: 'ret != 0', lt0: 'ret < 0', ge0: 'ret >= 0', gt0: 'ret > 0' }[a.test];
+    case 'flag':
+      return `${a.negated ? '!' : ''}(${a.target.text} & ${a.flag})`;
+    case 'null':
+      return `${a.target.text} ${a.isNull ? '==' : '!='} NULL`;
   }
 }

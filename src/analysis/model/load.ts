@@ -5,14 +5,19 @@
  */
 import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
 import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
-import { parseJsonWithPositions, JsonError } from './jsonpos';
+import { parseJsonWithPositions, type JsonError } from './jsonpos';
 import freebsd from './presets/freebsd.json';
 import linux from './presets/linux.json';
 
 export const PRESETS: Record<string, ModelFile> = { freebsd: freebsd as ModelFile, linux: linux as ModelFile };
 export type PresetName = 'freebsd' | 'linux';
 
-export interface ModelProblem { file: string; line: number; column: number; message: string }
+export interface ModelProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
 
 const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup'] as const;
 
@@ -36,14 +41,28 @@ export interface ModelSources {
 
 type Where = (ptr: string) => { line: number; column: number };
 
-interface Loading { model: Model; problems: ModelProblem[]; seen: Set<string>; included: readonly ModelSource[] }
+interface Loading {
+  model: Model;
+  problems: ModelProblem[];
+  seen: Set<string>;
+  included: readonly ModelSource[];
+}
 
 function addFile(ld: Loading, file: ModelFile, source: string, where: Where, from: ModelSource | undefined) {
   const { model, problems, seen } = ld;
-  const problem = (ptr: string, message: string) => { const p = where(ptr); problems.push({ file: source, line: p.line, column: p.column, message }); };
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) { problem('', 'a model file is a JSON object'); return; }
+  const problem = (ptr: string, message: string) => {
+    const p = where(ptr);
+    problems.push({ file: source, line: p.line, column: p.column, message });
+  };
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+    problem('', 'a model file is a JSON object');
+    return;
+  }
   for (const ext of file.extends ?? []) {
-    if (typeof ext !== 'string') { problem('/extends', 'extends lists preset names or file paths'); continue; }
+    if (typeof ext !== 'string') {
+      problem('/extends', 'extends lists preset names or file paths');
+      continue;
+    }
     if (seen.has(ext)) continue;
     seen.add(ext);
     const include = from?.includes?.find((i) => i.name === ext);
@@ -53,7 +72,25 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     else problem('/extends', `unknown preset "${ext}" (known: ${Object.keys(PRESETS).join(', ')})`);
   }
   model.sources.push(source);
-  const known = new Set(['$schema', 'extends', 'functions', 'noreturn', 'transparent', 'returnsArgument', 'nullTests', 'borrows', 'zeroes', 'assigns', 'frees', 'iterators', 'registrations', 'kinds', 'defines', 'description', 'note']);
+  const known = new Set([
+    '$schema',
+    'extends',
+    'functions',
+    'noreturn',
+    'transparent',
+    'returnsArgument',
+    'nullTests',
+    'borrows',
+    'zeroes',
+    'assigns',
+    'frees',
+    'iterators',
+    'registrations',
+    'kinds',
+    'defines',
+    'description',
+    'note',
+  ]);
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
   for (const [name, spec] of Object.entries(file.functions ?? {})) {
     const list = Array.isArray(spec) ? spec : [spec];
@@ -61,18 +98,35 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     const effects: Effect[] = [];
     list.forEach((e: EffectSpec, idx) => {
       const ptr = Array.isArray(spec) ? `/functions/${name}/${idx}` : `/functions/${name}`;
-      if (typeof e !== 'object' || e === null) { problem(ptr, `${name}: an effect is an object like {"acquire": "arg0"}`); return; }
+      if (typeof e !== 'object' || e === null) {
+        problem(ptr, `${name}: an effect is an object like {"acquire": "arg0"}`);
+        return;
+      }
       const ops = OPS.filter((o) => e[o] !== undefined);
-      if (ops.length !== 1) { problem(ptr, `${name}: give exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`); return; }
+      if (ops.length !== 1) {
+        problem(ptr, `${name}: give exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`);
+        return;
+      }
       const op = ops[0];
-      for (const k of Object.keys(e)) if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k)) problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
+      for (const k of Object.keys(e))
+        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k))
+          problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
       if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
       try {
         const target = parseTarget(String(e[op]));
         const when = parseCondition(e.when);
         const count = e.count ?? 1;
         if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a whole number >= 1`);
-        effects.push({ op, target, when, kind: e.kind, count, counter: e.counter, label: e.label, source: `${source}:${name}` });
+        effects.push({
+          op,
+          target,
+          when,
+          kind: e.kind,
+          count,
+          counter: e.counter,
+          label: e.label,
+          source: `${source}:${name}`,
+        });
       } catch (err) {
         problem(`${ptr}/${op}`, `${name}: ${(err as Error).message}`);
       }
@@ -86,19 +140,39 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
   for (const n of file.borrows ?? []) model.borrows.add(n);
   for (const [n, t] of Object.entries(file.zeroes ?? {})) {
-    try { model.zeroes.set(n, parseTarget(t)); } catch (err) { problem(`/zeroes/${n}`, `${n}: ${(err as Error).message}`); }
+    try {
+      model.zeroes.set(n, parseTarget(t));
+    } catch (err) {
+      problem(`/zeroes/${n}`, `${n}: ${(err as Error).message}`);
+    }
   }
   for (const [n, a] of Object.entries(file.assigns ?? {})) {
-    if (typeof a?.value !== 'number' || typeof a?.to !== 'string') { problem(`/assigns/${n}`, `${n}: an assignment needs "to" (a target) and "value" (an argument index)`); continue; }
-    if (a.returns !== undefined && a.returns !== 'old') { problem(`/assigns/${n}/returns`, `${n}: "returns" can only be "old"`); continue; }
-    try { model.assigns.set(n, { to: parseTarget(a.to), value: a.value, returnsOld: a.returns === 'old' }); } catch (err) { problem(`/assigns/${n}/to`, `${n}: ${(err as Error).message}`); }
+    if (typeof a?.value !== 'number' || typeof a?.to !== 'string') {
+      problem(`/assigns/${n}`, `${n}: an assignment needs "to" (a target) and "value" (an argument index)`);
+      continue;
+    }
+    if (a.returns !== undefined && a.returns !== 'old') {
+      problem(`/assigns/${n}/returns`, `${n}: "returns" can only be "old"`);
+      continue;
+    }
+    try {
+      model.assigns.set(n, { to: parseTarget(a.to), value: a.value, returnsOld: a.returns === 'old' });
+    } catch (err) {
+      problem(`/assigns/${n}/to`, `${n}: ${(err as Error).message}`);
+    }
   }
   for (const [n, idx] of Object.entries(file.frees ?? {})) {
-    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) { problem(`/frees/${n}`, `${n}: the argument index of the freed pointer (0 for free(p))`); continue; }
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) {
+      problem(`/frees/${n}`, `${n}: the argument index of the freed pointer (0 for free(p))`);
+      continue;
+    }
     model.frees.set(n, idx);
   }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
-    if (typeof it?.var !== 'number') { problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`); continue; }
+    if (typeof it?.var !== 'number') {
+      problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`);
+      continue;
+    }
     model.iterators.set(n, { ...it, source: `${source}:${n}` });
   }
   for (const [n, spec] of Object.entries(file.registrations ?? {})) {
@@ -106,29 +180,59 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     const out: (RegistrationSpec & { source: string; parsedFacts: ReturnType<typeof parseCondition> })[] = [];
     list.forEach((r, idx) => {
       const ptr = Array.isArray(spec) ? `/registrations/${n}/${idx}` : `/registrations/${n}`;
-      if (typeof r?.callback !== 'number' || typeof r?.role !== 'string') { problem(ptr, `${n}: a registration needs "callback" (argument index) and "role"`); return; }
+      if (typeof r?.callback !== 'number' || typeof r?.role !== 'string') {
+        problem(ptr, `${n}: a registration needs "callback" (argument index) and "role"`);
+        return;
+      }
       try {
         if (r.contract) parseTarget(r.contract.target);
         out.push({ ...r, source: `${source}:${n}`, parsedFacts: (r.facts ?? []).flatMap((f) => parseCondition(f)) });
-      } catch (err) { problem(ptr, `${n}: ${(err as Error).message}`); }
+      } catch (err) {
+        problem(ptr, `${n}: ${(err as Error).message}`);
+      }
     });
-    if (out.length) model.registrations.set(n, [...(model.registrations.get(n) ?? []).filter((x) => !out.some((o) => JSON.stringify(o.match) === JSON.stringify(x.match))), ...out]);
+    if (out.length)
+      model.registrations.set(n, [
+        ...(model.registrations.get(n) ?? []).filter(
+          (x) => !out.some((o) => JSON.stringify(o.match) === JSON.stringify(x.match)),
+        ),
+        ...out,
+      ]);
   }
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
-  for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {})) model.defines.set(d, String(v));
+  for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
+    model.defines.set(d, String(v));
 }
 
 const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;
 
 /** A row's words for its return classes (`"ret != 0": "found no device"`), keyed as the analysis looks them up (`!= 0`). */
-function addSays(model: Model, name: string, says: unknown, ptr: string, problem: (ptr: string, message: string) => void) {
-  if (typeof says !== 'object' || says === null || Array.isArray(says)) { problem(ptr, `${name}: "says" maps return classes to words, like {"ret == 0": "found an existing device"}`); return; }
+function addSays(
+  model: Model,
+  name: string,
+  says: unknown,
+  ptr: string,
+  problem: (ptr: string, message: string) => void,
+) {
+  if (typeof says !== 'object' || says === null || Array.isArray(says)) {
+    problem(ptr, `${name}: "says" maps return classes to words, like {"ret == 0": "found an existing device"}`);
+    return;
+  }
   const words = model.says.get(name) ?? new Map<string, string>();
   for (const [cls, text] of Object.entries(says)) {
     const m = RET_CLASS.exec(cls);
     const zero = m && (m[2] === '0' || m[2] === 'NULL');
-    if (!m || (!zero && !['==', '!='].includes(m[1]))) { problem(`${ptr}/${cls}#key`, `${name}: "${cls}" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...`); continue; }
-    if (typeof text !== 'string' || !text.trim()) { problem(`${ptr}/${cls}`, `${name}: the words for "${cls}" are a non-empty string`); continue; }
+    if (!m || (!zero && !['==', '!='].includes(m[1]))) {
+      problem(
+        `${ptr}/${cls}#key`,
+        `${name}: "${cls}" is not a return class: write ret == 0, ret != NULL, ret < 0, ret == EBUSY ...`,
+      );
+      continue;
+    }
+    if (typeof text !== 'string' || !text.trim()) {
+      problem(`${ptr}/${cls}`, `${name}: the words for "${cls}" are a non-empty string`);
+      continue;
+    }
     words.set(`${m[1]} ${zero ? '0' : m[2]}`, text.trim());
   }
   if (words.size) model.says.set(name, words);
@@ -137,30 +241,49 @@ function addSays(model: Model, name: string, says: unknown, ptr: string, problem
 function addSource(ld: Loading, source: ModelSource) {
   const { file, text } = source;
   if (text === undefined) {
-    ld.problems.push({ file, line: 1, column: 1, message: `cannot read the model file: ${source.unreadable ?? 'no text'}` });
+    ld.problems.push({
+      file,
+      line: 1,
+      column: 1,
+      message: `cannot read the model file: ${source.unreadable ?? 'no text'}`,
+    });
     return;
   }
   let parsed: ReturnType<typeof parseJsonWithPositions>;
-  try { parsed = parseJsonWithPositions(text); } catch (err) {
+  try {
+    parsed = parseJsonWithPositions(text);
+  } catch (err) {
     const e = err as JsonError;
     ld.problems.push({ file, line: e.line ?? 1, column: e.column ?? 1, message: `not valid JSON: ${e.message}` });
     return;
   }
-  const where: Where = (ptr) => parsed.positions.get(ptr) ?? parsed.positions.get(ptr.replace(/#key$/, '')) ?? parentPosition(parsed.positions, ptr);
+  const where: Where = (ptr) =>
+    parsed.positions.get(ptr) ??
+    parsed.positions.get(ptr.replace(/#key$/, '')) ??
+    parentPosition(parsed.positions, ptr);
   addFile(ld, parsed.value as ModelFile, file, where, source);
 }
 
 /** The `extends` entries of a model file's text that name files, not presets (for the caller who reads them). */
 export function fileExtends(text: string): string[] {
   let value: unknown;
-  try { value = parseJsonWithPositions(text).value; } catch { return []; }
-  const ext = value && typeof value === 'object' && !Array.isArray(value) ? (value as { extends?: unknown }).extends : undefined;
+  try {
+    value = parseJsonWithPositions(text).value;
+  } catch {
+    return [];
+  }
+  const ext =
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as { extends?: unknown }).extends : undefined;
   return Array.isArray(ext) ? ext.filter((e): e is string => typeof e === 'string' && !PRESETS[e]) : [];
 }
 
 function parentPosition(positions: Map<string, { line: number; column: number }>, ptr: string) {
   let p = ptr.replace(/#key$/, '');
-  while (p) { p = p.slice(0, p.lastIndexOf('/')); const hit = positions.get(p); if (hit) return hit; }
+  while (p) {
+    p = p.slice(0, p.lastIndexOf('/'));
+    const hit = positions.get(p);
+    if (hit) return hit;
+  }
   return positions.get('') ?? { line: 1, column: 1 };
 }
 
@@ -178,7 +301,10 @@ export function buildModel(opts: ModelOptions): { model: Model; problems: ModelP
   const problems: ModelProblem[] = [];
   const ld: Loading = { model, problems, seen: new Set<string>(), included: opts.sources?.included ?? [] };
   for (const p of opts.presets) {
-    if (!PRESETS[p]) { problems.push({ file: '<options>', line: 1, column: 1, message: `unknown preset "${p}"` }); continue; }
+    if (!PRESETS[p]) {
+      problems.push({ file: '<options>', line: 1, column: 1, message: `unknown preset "${p}"` });
+      continue;
+    }
     ld.seen.add(p);
     addFile(ld, PRESETS[p], p, () => ({ line: 1, column: 1 }), undefined);
   }

@@ -51,7 +51,9 @@ export interface EffectSpec {
 export type FunctionSpec = EffectSpec | EffectSpec[];
 
 /** Functions that never return (panic). */
-export interface NoReturnSpec { noreturn: true }
+export interface NoReturnSpec {
+  noreturn: true;
+}
 
 /** A macro-style iterator whose loop variable holds a reference while inside the loop. */
 export interface IteratorSpec {

@@ -41,15 +41,30 @@ export interface CalleeEvidence {
   onlyAsCondition?: boolean;
 }
 
-export const HAND_ON_EVERYTHING: UnknownCallPolicy = { policy: 'hand-on', borrow: [], keep: [], constPointers: false, predicates: false };
+export const HAND_ON_EVERYTHING: UnknownCallPolicy = {
+  policy: 'hand-on',
+  borrow: [],
+  keep: [],
+  constPointers: false,
+  predicates: false,
+};
 
 /** Merges `unknownCalls` sections, later ones adding patterns and overriding switches. */
-export function compileUnknownCalls(specs: readonly UnknownCallsSpec[], onError: (message: string) => void): UnknownCallPolicy {
+export function compileUnknownCalls(
+  specs: readonly UnknownCallsSpec[],
+  onError: (message: string) => void,
+): UnknownCallPolicy {
   let policy: 'evidence' | 'hand-on' = 'hand-on';
-  const borrow: RegExp[] = [], keep: RegExp[] = [];
-  let constPointers = true, predicates = true;
+  const borrow: RegExp[] = [],
+    keep: RegExp[] = [];
+  let constPointers = true,
+    predicates = true;
   const compile = (src: string, into: RegExp[]) => {
-    try { into.push(new RegExp(src)); } catch (e) { onError(`not a regular expression: ${JSON.stringify(src)} (${(e as Error).message})`); }
+    try {
+      into.push(new RegExp(src));
+    } catch (e) {
+      onError(`not a regular expression: ${JSON.stringify(src)} (${(e as Error).message})`);
+    }
   };
   for (const s of specs) {
     if (s.policy) policy = s.policy;

@@ -24,7 +24,10 @@ export class MacroTable extends Map<string, string> {
   }
 
   override set(name: string, value: string): this {
-    if (name.endsWith('*')) { this.prefixes.push([name.slice(0, -1), value]); return this; }
+    if (name.endsWith('*')) {
+      this.prefixes.push([name.slice(0, -1), value]);
+      return this;
+    }
     this.removed.delete(name);
     return super.set(name, value);
   }
@@ -34,9 +37,13 @@ export class MacroTable extends Map<string, string> {
     return super.delete(name);
   }
 
-  override has(name: string): boolean { return super.has(name) || this.fromPrefix(name) !== undefined; }
+  override has(name: string): boolean {
+    return super.has(name) || this.fromPrefix(name) !== undefined;
+  }
 
-  override get(name: string): string | undefined { return super.get(name) ?? this.fromPrefix(name); }
+  override get(name: string): string | undefined {
+    return super.get(name) ?? this.fromPrefix(name);
+  }
 
   private fromPrefix(name: string): string | undefined {
     if (this.removed.has(name)) return undefined;
@@ -99,14 +106,29 @@ export function evalIfExpression(expr: string, macros: MacroValues, depth = 0): 
       }
       return macroValue(tok.v);
     }
-    if (tok.v === '(') { const v = ternary(); i++; return v; }
+    if (tok.v === '(') {
+      const v = ternary();
+      i++;
+      return v;
+    }
     if (tok.v === '!') return primary() ? 0 : 1;
     if (tok.v === '-') return -primary();
     if (tok.v === '+') return primary();
     if (tok.v === '~') return ~primary();
     throw new Error(`unexpected ${tok.v}`);
   };
-  const levels: string[][] = [['*', '/', '%'], ['+', '-'], ['<<', '>>'], ['<', '>', '<=', '>='], ['==', '!='], ['&'], ['^'], ['|'], ['&&'], ['||']];
+  const levels: string[][] = [
+    ['*', '/', '%'],
+    ['+', '-'],
+    ['<<', '>>'],
+    ['<', '>', '<=', '>='],
+    ['==', '!='],
+    ['&'],
+    ['^'],
+    ['|'],
+    ['&&'],
+    ['||'],
+  ];
   const binary = (level: number): number => {
     if (level < 0) return primary();
     let left = binary(level - 1);
@@ -114,24 +136,60 @@ export function evalIfExpression(expr: string, macros: MacroValues, depth = 0): 
       const op = toks[i++].v as string;
       const right = binary(level - 1);
       switch (op) {
-        case '*': left = left * right; break;
-        case '/': left = right === 0 ? 0 : Math.trunc(left / right); break;
-        case '%': left = right === 0 ? 0 : left % right; break;
-        case '+': left = left + right; break;
-        case '-': left = left - right; break;
-        case '<<': left = left << right; break;
-        case '>>': left = left >> right; break;
-        case '<': left = +(left < right); break;
-        case '>': left = +(left > right); break;
-        case '<=': left = +(left <= right); break;
-        case '>=': left = +(left >= right); break;
-        case '==': left = +(left === right); break;
-        case '!=': left = +(left !== right); break;
-        case '&': left = left & right; break;
-        case '^': left = left ^ right; break;
-        case '|': left = left | right; break;
-        case '&&': left = +(!!left && !!right); break;
-        case '||': left = +(!!left || !!right); break;
+        case '*':
+          left = left * right;
+          break;
+        case '/':
+          left = right === 0 ? 0 : Math.trunc(left / right);
+          break;
+        case '%':
+          left = right === 0 ? 0 : left % right;
+          break;
+        case '+':
+          left = left + right;
+          break;
+        case '-':
+          left = left - right;
+          break;
+        case '<<':
+          left = left << right;
+          break;
+        case '>>':
+          left = left >> right;
+          break;
+        case '<':
+          left = +(left < right);
+          break;
+        case '>':
+          left = +(left > right);
+          break;
+        case '<=':
+          left = +(left <= right);
+          break;
+        case '>=':
+          left = +(left >= right);
+          break;
+        case '==':
+          left = +(left === right);
+          break;
+        case '!=':
+          left = +(left !== right);
+          break;
+        case '&':
+          left = left & right;
+          break;
+        case '^':
+          left = left ^ right;
+          break;
+        case '|':
+          left = left | right;
+          break;
+        case '&&':
+          left = +(!!left && !!right);
+          break;
+        case '||':
+          left = +(!!left || !!right);
+          break;
       }
     }
     return left;

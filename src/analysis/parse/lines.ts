@@ -8,7 +8,12 @@ export function lineStartsOf(text: string): number[] {
 
 /** The 0-based line of `offset`, given the offsets where lines start. */
 export function lineIndexAt(lineStarts: number[], offset: number): number {
-  let lo = 0, hi = lineStarts.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1; }
+  let lo = 0,
+    hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
   return lo;
 }

@@ -20,7 +20,22 @@ export interface OutlineFunction {
   bodyEnd: number;
 }
 
-const NOT_A_FUNCTION = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'case', '__attribute__', 'typeof', '__typeof', '__typeof__', 'defined']);
+const NOT_A_FUNCTION = new Set([
+  'if',
+  'while',
+  'for',
+  'switch',
+  'return',
+  'sizeof',
+  'do',
+  'else',
+  'case',
+  '__attribute__',
+  'typeof',
+  '__typeof',
+  '__typeof__',
+  'defined',
+]);
 
 /**
  * Top-level `... name(...) { ... }` in `masked` (comments, strings and directives blank).
@@ -32,7 +47,10 @@ export function outlineFunctions(masked: string): OutlineFunction[] | undefined 
   let lastStop = 0;
   for (let i = 0; i < n; i++) {
     const c = masked.charCodeAt(i);
-    if (c === 59 /* ; */) { lastStop = i + 1; continue; }
+    if (c === 59 /* ; */) {
+      lastStop = i + 1;
+      continue;
+    }
     if (c === 125 /* } */) return undefined;
     if (c !== 123 /* { */) continue;
     const close = matchBrace(masked, i);
@@ -86,7 +104,6 @@ function matchParenBackward(s: string, close: number): number {
   return -1;
 }
 
-
 function prevSignificant(s: string, from: number): number {
   let i = from;
   while (i >= 0 && isSpace(s.charCodeAt(i))) i--;
@@ -109,8 +126,15 @@ function identifierBefore(s: string, at: number): string | undefined {
 }
 
 /** tree-sitter's included ranges for `text` (its lines starting at `starts`) without the insides of the given bodies. */
-export function rangesWithout(text: string, starts: number[], bodies: { bodyStart: number; bodyEnd: number }[]): Range[] {
-  const point = (offset: number) => { const row = lineIndexAt(starts, offset); return { row, column: offset - starts[row] }; };
+export function rangesWithout(
+  text: string,
+  starts: number[],
+  bodies: { bodyStart: number; bodyEnd: number }[],
+): Range[] {
+  const point = (offset: number) => {
+    const row = lineIndexAt(starts, offset);
+    return { row, column: offset - starts[row] };
+  };
   const ranges: Range[] = [];
   let from = 0;
   for (const b of bodies) {

@@ -46,15 +46,46 @@ export interface ParserWasm {
 type Exports = Record<string, unknown>;
 
 function rawBindingOf(m: Exports): RawCursorBinding | undefined {
-  const names = ['current_node_type_id', 'current_field_id', 'start_index', 'end_index', 'current_node_is_missing', 'current_descendant_index', 'goto_first_child', 'goto_next_sibling', 'goto_parent', 'goto_descendant'];
+  const names = [
+    'current_node_type_id',
+    'current_field_id',
+    'start_index',
+    'end_index',
+    'current_node_is_missing',
+    'current_descendant_index',
+    'goto_first_child',
+    'goto_next_sibling',
+    'goto_parent',
+    'goto_descendant',
+  ];
   const fns = names.map((n) => m[`_ts_tree_cursor_${n}_wasm`]);
-  if (fns.some((f) => typeof f !== 'function') || typeof m._ts_init !== 'function' || !(m.HEAP32 instanceof Int32Array)) return undefined;
-  const [typeId, fieldId, startIndex, endIndex, isMissing, descendantIndex, gotoFirstChild, gotoNextSibling, gotoParent, gotoDescendant] = fns as ((t: number, i?: number) => number)[];
+  if (fns.some((f) => typeof f !== 'function') || typeof m._ts_init !== 'function' || !(m.HEAP32 instanceof Int32Array))
+    return undefined;
+  const [
+    typeId,
+    fieldId,
+    startIndex,
+    endIndex,
+    isMissing,
+    descendantIndex,
+    gotoFirstChild,
+    gotoNextSibling,
+    gotoParent,
+    gotoDescendant,
+  ] = fns as ((t: number, i?: number) => number)[];
   return {
     // ts_init() only returns the (static) buffer's address and stores the ABI versions in it
     transferBuffer: (m._ts_init as () => number)(),
     heap: () => m.HEAP32 as Int32Array, // replaced when the wasm memory grows
-    typeId, fieldId, startIndex, endIndex, isMissing, descendantIndex, gotoFirstChild, gotoNextSibling, gotoParent,
+    typeId,
+    fieldId,
+    startIndex,
+    endIndex,
+    isMissing,
+    descendantIndex,
+    gotoFirstChild,
+    gotoNextSibling,
+    gotoParent,
     gotoDescendant: gotoDescendant as (t: number, i: number) => void,
   };
 }

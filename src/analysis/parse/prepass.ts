@@ -19,7 +19,12 @@ export interface StatementMacro {
   keyword: 'while' | 'if';
 }
 
-export interface MacroDefinition { name: string; params?: string[]; body: string; line: number }
+export interface MacroDefinition {
+  name: string;
+  params?: string[];
+  body: string;
+  line: number;
+}
 
 export interface PrepassOptions {
   /** Macros taken as defined (name -> value; '' for a bare define). */
@@ -40,30 +45,147 @@ export interface PrepassResult {
 }
 
 const ATTRIBUTE_WORDS = new Set([
-  '__unused', '__diagused', '__used', '__packed', '__dead2', '__pure2', '__result_use_check', '__always_inline',
-  '__noinline', '__malloc_like', '__init', '__exit', '__initdata', '__user', '__iomem', '__rcu', '__must_check',
-  '__maybe_unused', '__always_unused', '__cold', '__hot', '__force', '__percpu', '__ro_after_init', '__read_mostly',
-  '__weak', '__randomize_layout', '__bitwise', '__latent_entropy', 'noinline', '__visible', '__noreturn',
-  '__ref', '__devinit', '__devexit', '__sched', '__kprobes', 'notrace', '__deprecated', '__exported', '__inline',
-  '__restrict', '__restrict__', '__const', '__lockfunc', '__irq_entry', '__nocast', '__safe', '__pure',
+  '__unused',
+  '__diagused',
+  '__used',
+  '__packed',
+  '__dead2',
+  '__pure2',
+  '__result_use_check',
+  '__always_inline',
+  '__noinline',
+  '__malloc_like',
+  '__init',
+  '__exit',
+  '__initdata',
+  '__user',
+  '__iomem',
+  '__rcu',
+  '__must_check',
+  '__maybe_unused',
+  '__always_unused',
+  '__cold',
+  '__hot',
+  '__force',
+  '__percpu',
+  '__ro_after_init',
+  '__read_mostly',
+  '__weak',
+  '__randomize_layout',
+  '__bitwise',
+  '__latent_entropy',
+  'noinline',
+  '__visible',
+  '__noreturn',
+  '__ref',
+  '__devinit',
+  '__devexit',
+  '__sched',
+  '__kprobes',
+  'notrace',
+  '__deprecated',
+  '__exported',
+  '__inline',
+  '__restrict',
+  '__restrict__',
+  '__const',
+  '__lockfunc',
+  '__irq_entry',
+  '__nocast',
+  '__safe',
+  '__pure',
 ]);
 const ATTRIBUTE_CALLS = new Set([
-  '__aligned', '__section', '__printflike', '__scanflike', '__nonnull', '__format_arg', '__counted_by',
-  '__free', '__cleanup', '__must_hold', '__acquires', '__releases', '__guarded_by', '__pt_guarded_by',
-  '__alloc_size', '__alloc_align', '__requires_exclusive', '__requires_shared', '__locks_exclusive',
-  '__locks_shared', '__unlocks', '__trylocks_exclusive', '__asserts_exclusive', '__no_lock_analysis',
-  '__printf', '__scanf', '__aligned_largest', '__deprecated_msg', '__sym_compat', '__weak_reference',
+  '__aligned',
+  '__section',
+  '__printflike',
+  '__scanflike',
+  '__nonnull',
+  '__format_arg',
+  '__counted_by',
+  '__free',
+  '__cleanup',
+  '__must_hold',
+  '__acquires',
+  '__releases',
+  '__guarded_by',
+  '__pt_guarded_by',
+  '__alloc_size',
+  '__alloc_align',
+  '__requires_exclusive',
+  '__requires_shared',
+  '__locks_exclusive',
+  '__locks_shared',
+  '__unlocks',
+  '__trylocks_exclusive',
+  '__asserts_exclusive',
+  '__no_lock_analysis',
+  '__printf',
+  '__scanf',
+  '__aligned_largest',
+  '__deprecated_msg',
+  '__sym_compat',
+  '__weak_reference',
 ]);
 /** Macro name -> argument positions that hold a type. */
-const TYPE_ARGUMENTS: ReadonlyMap<string, number[]> = new Map(Object.entries({
-  mtod: [1], __DECONST: [0], __DEVOLATILE: [0], __DEQUALIFY: [0], __containerof: [1], container_of: [1],
-  container_of_const: [1], offsetof: [0], __offsetof: [0], va_arg: [1], list_entry: [1], list_first_entry: [1],
-  list_first_entry_or_null: [1], list_last_entry: [1], hlist_entry: [1], hlist_entry_safe: [1], rb_entry: [1],
-  rb_entry_safe: [1], member2struct: [0], __member2struct: [0], sizeof_field: [0], typeof_member: [0],
-  list_entry_rcu: [1], llist_entry: [1], kmalloc_obj: [0], SLIST_HEAD_INITIALIZER: [], TAILQ_LAST: [1], TAILQ_PREV: [1],
-}));
+const TYPE_ARGUMENTS: ReadonlyMap<string, number[]> = new Map(
+  Object.entries({
+    mtod: [1],
+    __DECONST: [0],
+    __DEVOLATILE: [0],
+    __DEQUALIFY: [0],
+    __containerof: [1],
+    container_of: [1],
+    container_of_const: [1],
+    offsetof: [0],
+    __offsetof: [0],
+    va_arg: [1],
+    list_entry: [1],
+    list_first_entry: [1],
+    list_first_entry_or_null: [1],
+    list_last_entry: [1],
+    hlist_entry: [1],
+    hlist_entry_safe: [1],
+    rb_entry: [1],
+    rb_entry_safe: [1],
+    member2struct: [0],
+    __member2struct: [0],
+    sizeof_field: [0],
+    typeof_member: [0],
+    list_entry_rcu: [1],
+    llist_entry: [1],
+    kmalloc_obj: [0],
+    SLIST_HEAD_INITIALIZER: [],
+    TAILQ_LAST: [1],
+    TAILQ_PREV: [1],
+  }),
+);
 const LOOP_MACRO = /FOREACH|for_each|_foreach/i;
-const C_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'goto', '_Alignof', 'alignof', '__typeof', 'typeof', '__typeof__', 'defined', '__attribute__', '__asm__', 'asm', '__asm', '_Static_assert', 'static_assert', '__builtin_offsetof']);
+const C_KEYWORDS = new Set([
+  'if',
+  'while',
+  'for',
+  'switch',
+  'return',
+  'sizeof',
+  'do',
+  'else',
+  'case',
+  'goto',
+  '_Alignof',
+  'alignof',
+  '__typeof',
+  'typeof',
+  '__typeof__',
+  'defined',
+  '__attribute__',
+  '__asm__',
+  'asm',
+  '__asm',
+  '_Static_assert',
+  'static_assert',
+  '__builtin_offsetof',
+]);
 
 function blank(s: string): string {
   return s.replace(/[^\n\r]/g, ' ');
@@ -74,32 +196,47 @@ export function maskCode(text: string): string {
   // copies the code between comments and literals as slices (a char array of the
   // whole file, joined back, was 7% of the parse time)
   const parts: string[] = [];
-  const blankRun = (from: number, to: number) => { if (to > from) parts.push(text.slice(from, to).replace(/[^\r\n]/g, ' ')); };
+  const blankRun = (from: number, to: number) => {
+    if (to > from) parts.push(text.slice(from, to).replace(/[^\r\n]/g, ' '));
+  };
   let i = 0;
   let copied = 0;
   const n = text.length;
   while (i < n) {
     // jump to the next character that can open a comment or a literal
     let k = i;
-    while (k < n) { const ch = text.charCodeAt(k); if (ch === 47 || ch === 34 || ch === 39) break; k++; }
+    while (k < n) {
+      const ch = text.charCodeAt(k);
+      if (ch === 47 || ch === 34 || ch === 39) break;
+      k++;
+    }
     if (k >= n) break;
     i = k;
     const c = text[i];
     if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
       const stop = end < 0 ? n : end + 2;
-      parts.push(text.slice(copied, i)); blankRun(i, stop); copied = stop;
+      parts.push(text.slice(copied, i));
+      blankRun(i, stop);
+      copied = stop;
       i = stop;
     } else if (c === '/' && text[i + 1] === '/') {
       let e = text.indexOf('\n', i);
       if (e < 0) e = n;
-      parts.push(text.slice(copied, i)); parts.push(' '.repeat(e - i)); copied = e;
+      parts.push(text.slice(copied, i));
+      parts.push(' '.repeat(e - i));
+      copied = e;
       i = e;
-    } else if (c === '"' || c === '\'') {
+    } else if (c === '"' || c === "'") {
       let k2 = i + 1;
-      while (k2 < n && text[k2] !== c && text[k2] !== '\n') { if (text[k2] === '\\') k2++; k2++; }
+      while (k2 < n && text[k2] !== c && text[k2] !== '\n') {
+        if (text[k2] === '\\') k2++;
+        k2++;
+      }
       const stop = Math.min(k2, n);
-      parts.push(text.slice(copied, i + 1)); blankRun(i + 1, stop); copied = stop;
+      parts.push(text.slice(copied, i + 1));
+      blankRun(i + 1, stop);
+      copied = stop;
       i = k2 + 1;
     } else i++;
   }
@@ -107,7 +244,11 @@ export function maskCode(text: string): string {
   return parts.join('');
 }
 
-interface CondFrame { parentActive: boolean; active: boolean; taken: boolean }
+interface CondFrame {
+  parentActive: boolean;
+  active: boolean;
+  taken: boolean;
+}
 
 function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult): string {
   const masked = maskCode(text);
@@ -123,29 +264,40 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
       // gather continuation lines
       let full = m;
       const first = li;
-      while (/\\\s*$/.test(mlines[li]) && li + 1 < lines.length) { li++; full = full.replace(/\\\s*$/, ' ') + mlines[li]; }
+      while (/\\\s*$/.test(mlines[li]) && li + 1 < lines.length) {
+        li++;
+        full = full.replace(/\\\s*$/, ' ') + mlines[li];
+      }
       for (let k = first; k <= li; k++) out.push(blank(lines[k]));
       const d = /^\s*#\s*(\w+)\s*(.*)$/s.exec(full);
       if (!d) continue;
       const [, dir, rest] = d;
       const line = first + 1;
       switch (dir) {
-        case 'if': case 'ifdef': case 'ifndef': {
+        case 'if':
+        case 'ifdef':
+        case 'ifndef': {
           let v: boolean;
           if (dir === 'ifdef') v = macros.has(rest.trim().split(/\s+/)[0]);
           else if (dir === 'ifndef') v = !macros.has(rest.trim().split(/\s+/)[0]);
           else {
             const r = evalIfExpression(rest, macros);
-            if (r === undefined) res.warnings.push({ line, message: `cannot evaluate #if ${rest.trim()}; taken as false` });
+            if (r === undefined)
+              res.warnings.push({ line, message: `cannot evaluate #if ${rest.trim()}; taken as false` });
             v = !!r;
           }
           stack.push({ parentActive: active, active: active && v, taken: v });
           active = active && v;
           break;
         }
-        case 'elif': case 'elifdef': case 'elifndef': {
+        case 'elif':
+        case 'elifdef':
+        case 'elifndef': {
           const f = stack[stack.length - 1];
-          if (!f) { res.warnings.push({ line, message: `#${dir} without #if` }); break; }
+          if (!f) {
+            res.warnings.push({ line, message: `#${dir} without #if` });
+            break;
+          }
           let v: boolean;
           if (dir === 'elifdef') v = macros.has(rest.trim());
           else if (dir === 'elifndef') v = !macros.has(rest.trim());
@@ -157,7 +309,10 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
         }
         case 'else': {
           const f = stack[stack.length - 1];
-          if (!f) { res.warnings.push({ line, message: '#else without #if' }); break; }
+          if (!f) {
+            res.warnings.push({ line, message: '#else without #if' });
+            break;
+          }
           f.active = f.parentActive && !f.taken;
           f.taken = true;
           active = f.active;
@@ -165,7 +320,10 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
         }
         case 'endif': {
           const f = stack.pop();
-          if (!f) { res.warnings.push({ line, message: '#endif without #if' }); break; }
+          if (!f) {
+            res.warnings.push({ line, message: '#endif without #if' });
+            break;
+          }
           active = f.parentActive;
           break;
         }
@@ -174,7 +332,17 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
           const dm = /^([A-Za-z_]\w*)(\(([^)]*)\))?\s*(.*)$/s.exec(rest);
           if (dm) {
             macros.set(dm[1], dm[4].trim());
-            res.defines.push({ name: dm[1], params: dm[2] ? dm[3].split(',').map((p) => p.trim()).filter(Boolean) : undefined, body: dm[4].trim(), line });
+            res.defines.push({
+              name: dm[1],
+              params: dm[2]
+                ? dm[3]
+                    .split(',')
+                    .map((p) => p.trim())
+                    .filter(Boolean)
+                : undefined,
+              body: dm[4].trim(),
+              line,
+            });
           }
           break;
         }
@@ -187,7 +355,10 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
       continue;
     }
     if (active) out.push(lines[li]);
-    else { out.push(blank(lines[li])); if (lines[li].trim()) res.inactiveLines++; }
+    else {
+      out.push(blank(lines[li]));
+      if (lines[li].trim()) res.inactiveLines++;
+    }
   }
   if (stack.length) res.warnings.push({ line: lines.length, message: `${stack.length} #if without #endif` });
   return out.join('\n');
@@ -198,8 +369,10 @@ function matchParen(masked: string, open: number): number {
   for (let i = open; i < masked.length; i++) {
     const c = masked[i];
     if (c === '(') depth++;
-    else if (c === ')') { depth--; if (depth === 0) return i; }
-    else if ((c === ';' || c === '{' || c === '}') && depth > 0 && c !== ';') return -1;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    } else if ((c === ';' || c === '{' || c === '}') && depth > 0 && c !== ';') return -1;
   }
   return -1;
 }
@@ -212,7 +385,10 @@ function splitArgs(masked: string, open: number, close: number): { start: number
     const c = masked[i];
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) { args.push({ start, end: i }); start = i + 1; }
+    else if (c === ',' && depth === 0) {
+      args.push({ start, end: i });
+      start = i + 1;
+    }
   }
   args.push({ start, end: close });
   return args;
@@ -233,9 +409,16 @@ function nextSignificant(masked: string, i: number): string {
   return masked[k] ?? '';
 }
 
-
 export function prepass(source: string, opts: PrepassOptions): PrepassResult {
-  const res: PrepassResult = { text: '', masked: '', statementMacros: new Map(), defines: [], inactiveLines: 0, warnings: [], lineStarts: [] };
+  const res: PrepassResult = {
+    text: '',
+    masked: '',
+    statementMacros: new Map(),
+    defines: [],
+    inactiveLines: 0,
+    warnings: [],
+    lineStarts: [],
+  };
   const text = conditionalPass(source.replace(/^\uFEFF/, ' '), opts, res);
   const masked = maskCode(text);
   // edits go into a buffer of char codes (a char array of the file, joined back, cost more than the scan)
@@ -243,7 +426,10 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   // whole bracketed arguments, so masking the result again would give the same text
   let buf: Uint16Array | undefined, mbuf: Uint16Array | undefined;
   const put = (start: number, end: number, replacement: string) => {
-    if (!buf || !mbuf) { buf = codesOf(text); mbuf = codesOf(masked); }
+    if (!buf || !mbuf) {
+      buf = codesOf(text);
+      mbuf = codesOf(masked);
+    }
     for (let k = start; k < end; k++) {
       if (buf[k] === 10 || buf[k] === 13) continue;
       const c = k - start < replacement.length ? replacement.charCodeAt(k - start) : 32;
@@ -255,18 +441,32 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
   let depth = 0;
   for (let i = 0; i < masked.length; i++) {
     const cc = masked.charCodeAt(i);
-    if (cc === 123) { depth++; continue; }
-    if (cc === 125) { depth = Math.max(0, depth - 1); continue; }
+    if (cc === 123) {
+      depth++;
+      continue;
+    }
+    if (cc === 125) {
+      depth = Math.max(0, depth - 1);
+      continue;
+    }
     if (!isIdentStart(cc) || (i > 0 && isWordChar(masked.charCodeAt(i - 1)))) continue;
     let end = i + 1;
     while (end < masked.length && isWordChar(masked.charCodeAt(end))) end++;
     const name = masked.slice(i, end);
-    if (ATTRIBUTE_WORDS.has(name)) { put(i, end, ''); i = end - 1; continue; }
+    if (ATTRIBUTE_WORDS.has(name)) {
+      put(i, end, '');
+      i = end - 1;
+      continue;
+    }
     const after = nextSignificant(masked, end);
     if (after === '(' && ATTRIBUTE_CALLS.has(name)) {
       const open = masked.indexOf('(', end);
       const close = matchParen(masked, open);
-      if (close > 0) { put(i, close + 1, ''); i = close; continue; }
+      if (close > 0) {
+        put(i, close + 1, '');
+        i = close;
+        continue;
+      }
     }
     const typeArgs = after === '(' ? TYPE_ARGUMENTS.get(name) : undefined;
     if (typeArgs) {
@@ -287,7 +487,14 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
     }
     if (depth > 0 && after === '(' && !C_KEYWORDS.has(name)) {
       const prev = prevSignificant(masked, i);
-      const atStatement = prev.ch === ';' || prev.ch === '{' || prev.ch === '}' || prev.ch === ':' || prev.ch === ')' || prev.word === 'else' || prev.word === 'do';
+      const atStatement =
+        prev.ch === ';' ||
+        prev.ch === '{' ||
+        prev.ch === '}' ||
+        prev.ch === ':' ||
+        prev.ch === ')' ||
+        prev.word === 'else' ||
+        prev.word === 'do';
       if (atStatement) {
         const open = masked.indexOf('(', end);
         const close = matchParen(masked, open);
@@ -325,9 +532,9 @@ function codesOf(s: string): Uint16Array {
   return out;
 }
 
-
 function fromCodes(buf: Uint16Array): string {
   const parts: string[] = [];
-  for (let k = 0; k < buf.length; k += 8192) parts.push(String.fromCharCode.apply(null, buf.subarray(k, k + 8192) as unknown as number[]));
+  for (let k = 0; k < buf.length; k += 8192)
+    parts.push(String.fromCharCode.apply(null, buf.subarray(k, k + 8192) as unknown as number[]));
   return parts.join('');
 }

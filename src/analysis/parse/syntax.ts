@@ -32,14 +32,27 @@ export interface Syn extends SourceSpan {
 }
 
 const LEAF_TYPES = new Set([
-  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_literal',
-  'char_literal', 'null', 'true', 'false', 'primitive_type', 'sized_type_specifier', 'string_content', 'system_lib_string',
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'statement_identifier',
+  'number_literal',
+  'string_literal',
+  'char_literal',
+  'null',
+  'true',
+  'false',
+  'primitive_type',
+  'sized_type_specifier',
+  'string_content',
+  'system_lib_string',
   'concatenated_string',
 ]);
 
 /** The value inside parentheses and casts: `(struct cdev *)(dev)` → `dev`. */
 export function unwrapValue(n: Syn | undefined): Syn | undefined {
-  while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) n = n.type === 'cast_expression' ? n.fields.value : n.children.find((c) => c.type !== 'comment');
+  while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression'))
+    n = n.type === 'cast_expression' ? n.fields.value : n.children.find((c) => c.type !== 'comment');
   return n;
 }
 
@@ -50,7 +63,11 @@ const NO_FIELDS: Record<string, Syn> = Object.freeze({}) as Record<string, Syn>;
 /** Deeper nesting than this is cut (the node is kept, its children dropped) and reported. */
 export const MAX_SYNTAX_DEPTH = 400;
 
-export interface ParseProblem { line: number; column: number; message: string }
+export interface ParseProblem {
+  line: number;
+  column: number;
+  message: string;
+}
 
 /** A top-level function definition, found by the parse; its body is copied on demand. */
 export interface FunctionHead extends SourceSpan {
@@ -91,7 +108,8 @@ function tablesOf(lang: Language): LanguageTables {
     const named = new Int8Array(65536).fill(-1);
     const operator = new Int8Array(65536).fill(-1);
     t = {
-      types: lang.types, fields: lang.fields,
+      types: lang.types,
+      fields: lang.fields,
       named: (id) => {
         if (named[id] < 0) named[id] = lang.nodeTypeIsNamed(id) ? 1 : 0;
         return named[id] === 1;
@@ -135,7 +153,10 @@ function rawWalker(tree: Tree): Walker | undefined {
   const words = cursor as unknown as CursorWords;
   const slot = b.transferBuffer >> 2;
   const heap = b.heap();
-  heap[slot] = words[0]; heap[slot + 1] = words[1]; heap[slot + 2] = words[2]; heap[slot + 3] = words[3];
+  heap[slot] = words[0];
+  heap[slot + 1] = words[1];
+  heap[slot + 2] = words[2];
+  heap[slot + 3] = words[3];
   const t = (tree as unknown as CursorWords)[0];
   return {
     typeId: () => b.typeId(t),
@@ -151,7 +172,10 @@ function rawWalker(tree: Tree): Walker | undefined {
     close: () => {
       // the moves may have reallocated the cursor's stack: take its words back before freeing it
       const h = b.heap();
-      words[0] = h[slot]; words[1] = h[slot + 1]; words[2] = h[slot + 2]; words[3] = h[slot + 3];
+      words[0] = h[slot];
+      words[1] = h[slot + 1];
+      words[2] = h[slot + 2];
+      words[3] = h[slot + 3];
       cursor.delete();
     },
   };
@@ -178,7 +202,12 @@ function openWalker(tree: Tree): Walker {
   return rawWalker(tree) ?? cursorWalker(tree);
 }
 
-interface CopyContext { source: string; starts: number[]; lang: LanguageTables; hasError: boolean }
+interface CopyContext {
+  source: string;
+  starts: number[];
+  lang: LanguageTables;
+  hasError: boolean;
+}
 
 /**
  * Copies the node under the walker (and its named descendants) into a Syn. Reads as
@@ -195,7 +224,17 @@ function copyNode(w: Walker, c: CopyContext, typeId: number, depth: number): Syn
     const end = w.end();
     const sl = lineIndexAt(starts, start);
     const el = end >= starts[sl] && (sl + 1 >= starts.length || end < starts[sl + 1]) ? sl : lineIndexAt(starts, end);
-    const syn: Syn = { type, start, end, line: sl + 1, col: start - starts[sl], endLine: el + 1, endCol: end - starts[el], children: NO_CHILDREN, fields: NO_FIELDS };
+    const syn: Syn = {
+      type,
+      start,
+      end,
+      line: sl + 1,
+      col: start - starts[sl],
+      endLine: el + 1,
+      endCol: end - starts[el],
+      children: NO_CHILDREN,
+      fields: NO_FIELDS,
+    };
     if (LEAF_TYPES.has(type)) {
       syn.text = c.source.slice(start, end);
       if (type !== 'concatenated_string') return syn;
@@ -247,11 +286,15 @@ function tooDeepLines(w: Walker, c: CopyContext, index: number, size: number, ou
   const visit = (idx: number, sz: number, tid: number, depth: number) => {
     const type = c.lang.types[tid] || 'ERROR';
     if (LEAF_TYPES.has(type) && type !== 'concatenated_string') return;
-    if (depth >= MAX_SYNTAX_DEPTH) { out.push(lineIndexAt(c.starts, w.start()) + 1); return; }
+    if (depth >= MAX_SYNTAX_DEPTH) {
+      out.push(lineIndexAt(c.starts, w.start()) + 1);
+      return;
+    }
     if (sz + depth <= MAX_SYNTAX_DEPTH) return;
     if (!w.firstChild()) return;
     const kids: number[] = [];
-    do kids.push(w.index(), w.typeId()); while (w.nextSibling());
+    do kids.push(w.index(), w.typeId());
+    while (w.nextSibling());
     for (let k = 0; k < kids.length; k += 2) {
       const kidSize = (k + 2 < kids.length ? kids[k + 2] : idx + sz) - kids[k];
       const kt = kids[k + 1];
@@ -286,21 +329,29 @@ export class SynReuse {
     return r;
   }
 
-  take(preText: string, text: string, head: { start: number; end: number; line: number; col: number }): Syn | undefined {
+  take(
+    preText: string,
+    text: string,
+    head: { start: number; end: number; line: number; col: number },
+  ): Syn | undefined {
     const list = this.byText.get(preText.slice(head.start, head.end));
     if (!list) return undefined;
     const own = text.slice(head.start, head.end);
     const i = list.findIndex((e) => e.syn.col === head.col && e.text === own);
     if (i < 0) return undefined;
     const { syn } = list.splice(i, 1)[0];
-    const dOff = head.start - syn.start, dLine = head.line - syn.line;
+    const dOff = head.start - syn.start,
+      dLine = head.line - syn.line;
     if (dOff || dLine) move(syn, dOff, dLine);
     return syn;
   }
 }
 
 function move(s: Syn, dOff: number, dLine: number): void {
-  s.start += dOff; s.end += dOff; s.line += dLine; s.endLine += dLine;
+  s.start += dOff;
+  s.end += dOff;
+  s.line += dLine;
+  s.endLine += dLine;
   for (let i = 0; i < s.children.length; i++) move(s.children[i], dOff, dLine);
 }
 
@@ -313,7 +364,8 @@ export interface ExtractOptions {
   lineStarts?: number[];
 }
 
-const RECURSE_TOP = (type: string) => type === 'ERROR' || type.startsWith('preproc_') || type === 'linkage_specification' || type === 'declaration_list';
+const RECURSE_TOP = (type: string) =>
+  type === 'ERROR' || type.startsWith('preproc_') || type === 'linkage_specification' || type === 'declaration_list';
 
 /**
  * Finds the function definitions at the top level (also inside preprocessor blocks,
@@ -322,7 +374,12 @@ const RECURSE_TOP = (type: string) => type === 'ERROR' || type.startsWith('prepr
  */
 export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions = {}): ParsedFunctions {
   const root = tree.rootNode;
-  const ctx: CopyContext = { source, starts: opts.lineStarts ?? lineStartsOf(source), lang: tablesOf(tree.language), hasError: root.hasError };
+  const ctx: CopyContext = {
+    source,
+    starts: opts.lineStarts ?? lineStartsOf(source),
+    lang: tablesOf(tree.language),
+    hasError: root.hasError,
+  };
   const res: ParsedFunctions = { functions: [], errors: [] };
   const rootSize = root.descendantCount;
   const found: { index: number; size: number }[] = [];
@@ -332,21 +389,30 @@ export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions
     const visitTop = (index: number, size: number) => {
       if (!w.firstChild()) return;
       const kids: number[] = [];
-      do kids.push(w.index(), w.typeId()); while (w.nextSibling());
+      do kids.push(w.index(), w.typeId());
+      while (w.nextSibling());
       for (let k = 0; k < kids.length; k += 2) {
         const tid = kids[k + 1];
         if (!ctx.lang.named(tid)) continue;
         const type = ctx.lang.types[tid] || 'ERROR';
         const kidSize = (k + 2 < kids.length ? kids[k + 2] : index + size) - kids[k];
         if (type === 'function_definition') found.push({ index: kids[k], size: kidSize });
-        else if (RECURSE_TOP(type)) { w.goto(kids[k]); visitTop(kids[k], kidSize); }
+        else if (RECURSE_TOP(type)) {
+          w.goto(kids[k]);
+          visitTop(kids[k], kidSize);
+        }
       }
     };
     visitTop(0, rootSize);
     const tooDeep: number[] = [];
     for (const f of found) {
       tooDeepLines(w, ctx, f.index, f.size, tooDeep);
-      for (const line of tooDeep) res.errors.push({ line, column: 0, message: `nesting deeper than ${MAX_SYNTAX_DEPTH} levels; the inner part is not analysed` });
+      for (const line of tooDeep)
+        res.errors.push({
+          line,
+          column: 0,
+          message: `nesting deeper than ${MAX_SYNTAX_DEPTH} levels; the inner part is not analysed`,
+        });
       tooDeep.length = 0;
       w.goto(f.index);
       res.functions.push(head(tree, ctx, w, f.index, opts));
@@ -360,10 +426,13 @@ export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions
 
 /** The definition under the walker: its position and declarator now, its body on demand. */
 function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: ExtractOptions): FunctionHead {
-  const start = w.start(), end = w.end();
-  const sl = lineIndexAt(ctx.starts, start), el = lineIndexAt(ctx.starts, end);
+  const start = w.start(),
+    end = w.end();
+  const sl = lineIndexAt(ctx.starts, start),
+    el = lineIndexAt(ctx.starts, end);
   const pos = { start, end, line: sl + 1, col: start - ctx.starts[sl], endLine: el + 1, endCol: end - ctx.starts[el] };
-  let copy: Syn | undefined = opts.reuse && opts.preText !== undefined ? opts.reuse.take(opts.preText, ctx.source, pos) : undefined;
+  let copy: Syn | undefined =
+    opts.reuse && opts.preText !== undefined ? opts.reuse.take(opts.preText, ctx.source, pos) : undefined;
   // an unchanged definition's old copy holds the same declarator
   let declarator: Syn | undefined = copy?.fields.declarator;
   let bodyStart = copy?.fields.body?.start;
@@ -372,7 +441,10 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
       const tid = w.typeId();
       if (!ctx.lang.named(tid) || ctx.lang.types[tid] === 'comment') continue;
       const field = ctx.lang.fields[w.fieldId()];
-      if (field === 'body') { bodyStart = w.start(); break; }
+      if (field === 'body') {
+        bodyStart = w.start();
+        break;
+      }
       if (field !== 'declarator' || declarator) continue;
       const missing = ctx.hasError && w.missing();
       declarator = copyNode(w, ctx, tid, 1);
@@ -384,7 +456,9 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
     ...pos,
     declarator,
     bodyStart,
-    get copied() { return copy !== undefined; },
+    get copied() {
+      return copy !== undefined;
+    },
     syn: () => {
       if (!copy) {
         const cw = openWalker(tree);
@@ -407,17 +481,26 @@ function collectErrors(tree: Tree, out: ParseProblem[], max: number) {
   const visit = () => {
     if (out.length >= max) return;
     if (cursor.nodeIsMissing) {
-      out.push({ line: cursor.startPosition.row + 1, column: cursor.startPosition.column, message: `missing ${cursor.nodeType}` });
+      out.push({
+        line: cursor.startPosition.row + 1,
+        column: cursor.startPosition.column,
+        message: `missing ${cursor.nodeType}`,
+      });
       return;
     }
     if (cursor.nodeType === 'ERROR') {
-      out.push({ line: cursor.startPosition.row + 1, column: cursor.startPosition.column, message: 'syntax the C grammar cannot read (a macro it does not know?)' });
+      out.push({
+        line: cursor.startPosition.row + 1,
+        column: cursor.startPosition.column,
+        message: 'syntax the C grammar cannot read (a macro it does not know?)',
+      });
       return;
     }
     const n = cursor.currentNode;
     if (!n.hasError) return;
     if (cursor.gotoFirstChild()) {
-      do visit(); while (!done && cursor.gotoNextSibling());
+      do visit();
+      while (!done && cursor.gotoNextSibling());
       cursor.gotoParent();
     }
   };

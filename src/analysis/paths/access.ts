@@ -47,7 +47,11 @@ export function keyShape(key: string): { root: string; lastField: string | undef
   if (!s) {
     const p = parseKey(key);
     let lastField: string | undefined;
-    for (let i = p.segs.length - 1; i >= 0; i--) if (p.segs[i].startsWith('.')) { lastField = p.segs[i]; break; }
+    for (let i = p.segs.length - 1; i >= 0; i--)
+      if (p.segs[i].startsWith('.')) {
+        lastField = p.segs[i];
+        break;
+      }
     s = { root: p.root, lastField };
     if (keyShapes.size > 50000) keyShapes.clear();
     keyShapes.set(key, s);
@@ -60,18 +64,26 @@ export function keyShape(key: string): { root: string; lastField: string | undef
  * kept under its own key and name so its references are still checked. The checks read
  * them back as the variable's own.
  */
-export function overwrittenKey(key: string, line: number): string { return `${key}~${line}`; }
-export function overwrittenDisplay(name: string, line: number): string { return `${name} (overwritten at line ${line})`; }
+export function overwrittenKey(key: string, line: number): string {
+  return `${key}~${line}`;
+}
+export function overwrittenDisplay(name: string, line: number): string {
+  return `${name} (overwritten at line ${line})`;
+}
 /** The mark overwrittenKey leaves, at the end of a key or before the rest of a longer one (`o/*\/.dev~41/*\/.x`). */
 const OVERWRITE_MARK = /~(\d+)(?=\/|$)/;
 /** The key the value had before it was overwritten: for a parameter's field, its value on entry. */
-export function keyBeforeOverwrite(key: string): string { return key.includes('~') ? key.replace(new RegExp(OVERWRITE_MARK, 'g'), '') : key; }
+export function keyBeforeOverwrite(key: string): string {
+  return key.includes('~') ? key.replace(new RegExp(OVERWRITE_MARK, 'g'), '') : key;
+}
 /** The first overwrite in a key: the key without its mark, and the line of the overwrite. */
 export function splitOverwrite(key: string): { key: string; line: number } | undefined {
   const m = key.includes('~') ? OVERWRITE_MARK.exec(key) : null;
   return m ? { key: key.slice(0, m.index) + key.slice(m.index + m[0].length), line: Number(m[1]) } : undefined;
 }
-export function displayBeforeOverwrite(name: string): string { return name.replace(/ \(overwritten at line \d+\)$/, ''); }
+export function displayBeforeOverwrite(name: string): string {
+  return name.replace(/ \(overwritten at line \d+\)$/, '');
+}
 
 /** True when `key` is `prefix` or lies under it. */
 export function under(key: string, prefix: string): boolean {
@@ -91,10 +103,17 @@ export function display(p: AccessPath, name: string): string {
   for (let i = 0; i < p.segs.length; i++) {
     const s = p.segs[i];
     const next = p.segs[i + 1];
-    if (s === '*' && next && next.startsWith('.')) { expr = `${expr}->${next.slice(1)}`; i++; simple = true; }
-    else if (s === '*') { expr = simple ? `*${expr}` : `*(${expr})`; simple = false; }
-    else if (s === '&') { expr = `&${expr}`; simple = false; }
-    else if (s === '[]') expr = `${expr}[]`;
+    if (s === '*' && next && next.startsWith('.')) {
+      expr = `${expr}->${next.slice(1)}`;
+      i++;
+      simple = true;
+    } else if (s === '*') {
+      expr = simple ? `*${expr}` : `*(${expr})`;
+      simple = false;
+    } else if (s === '&') {
+      expr = `&${expr}`;
+      simple = false;
+    } else if (s === '[]') expr = `${expr}[]`;
     else expr = simple ? `${expr}${s}` : `(${expr})${s}`;
   }
   return expr;

@@ -19,7 +19,11 @@ export class Branches {
   private readonly model: Model;
   private readonly decls: ReadonlyMap<string, VarDecl>;
 
-  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects, private readonly ex: Expressions) {
+  constructor(
+    private readonly ctx: FunctionContext,
+    private readonly fx: Effects,
+    private readonly ex: Expressions,
+  ) {
     this.model = ctx.model;
     this.decls = ctx.decls;
   }
@@ -60,10 +64,18 @@ export class Branches {
     };
     c = unwrap(c);
     let negate = false;
-    if (c.type === 'unary_expression' && c.op === '!') { negate = true; c = unwrap(c.fields.argument); }
+    if (c.type === 'unary_expression' && c.op === '!') {
+      negate = true;
+      c = unwrap(c.fields.argument);
+    }
     // IS_ERR_OR_NULL(x) asks whether x is an object at all: read it as x == NULL
     let nullTest: Syn | undefined;
-    if (c.type === 'call_expression' && this.model.nullTests.has(calleeName(c) ?? '') && c.fields.arguments?.children[0]) nullTest = unwrap(c.fields.arguments.children[0]);
+    if (
+      c.type === 'call_expression' &&
+      this.model.nullTests.has(calleeName(c) ?? '') &&
+      c.fields.arguments?.children[0]
+    )
+      nullTest = unwrap(c.fields.arguments.children[0]);
     let subject: Syn = c;
     let test: Test = { op: 'ne', c: '0' };
     let rhsText = '0';
@@ -73,24 +85,49 @@ export class Branches {
       const u = unwrap(x);
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
-      if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? '')) return u.text === 'NULL' ? '0' : u.text!;
-      if (u.type === 'unary_expression' && u.op === '-') { const inner = constOf(u.fields.argument); return inner ? `-${inner}` : undefined; }
+      if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
+        return u.text === 'NULL' ? '0' : u.text!;
+      if (u.type === 'unary_expression' && u.op === '-') {
+        const inner = constOf(u.fields.argument);
+        return inner ? `-${inner}` : undefined;
+      }
       return undefined;
     };
     if (nullTest) {
-      subject = nullTest; test = { op: 'eq', c: '0' }; rhsText = '0'; opText = '==';
+      subject = nullTest;
+      test = { op: 'eq', c: '0' };
+      rhsText = '0';
+      opText = '==';
     } else if (c.type === 'binary_expression' && ['==', '!=', '<', '>', '<=', '>='].includes(c.op ?? '')) {
-      let l = c.fields.left; let r = c.fields.right; let op = c.op!;
+      let l = c.fields.left;
+      let r = c.fields.right;
+      let op = c.op!;
       let k = constOf(r);
-      if (k === undefined && constOf(l) !== undefined) { k = constOf(l); [l, r] = [r, l]; op = mirrorOp(op); }
+      if (k === undefined && constOf(l) !== undefined) {
+        k = constOf(l);
+        [l, r] = [r, l];
+        op = mirrorOp(op);
+      }
       const lu = unwrap(l);
-      if (k !== undefined && lu.type === 'binary_expression' && lu.op === '&' && isZeroConst(k) && (op === '==' || op === '!=')) {
+      if (
+        k !== undefined &&
+        lu.type === 'binary_expression' &&
+        lu.op === '&' &&
+        isZeroConst(k) &&
+        (op === '==' || op === '!=')
+      ) {
         const flag = constOf(lu.fields.right) ?? constOf(lu.fields.left);
         const subj = constOf(lu.fields.right) ? lu.fields.left : lu.fields.right;
-        if (flag) { subject = subj; test = { op: op === '!=' ? 'has' : 'lacks', flag }; rhsText = flag; opText = '&'; }
-        else structured = false;
+        if (flag) {
+          subject = subj;
+          test = { op: op === '!=' ? 'has' : 'lacks', flag };
+          rhsText = flag;
+          opText = '&';
+        } else structured = false;
       } else if (k !== undefined) {
-        subject = l; rhsText = this.ctx.shortText(r, 30); opText = op;
+        subject = l;
+        rhsText = this.ctx.shortText(r, 30);
+        opText = op;
         if (op === '==' || op === '!=') test = { op: op === '==' ? 'eq' : 'ne', c: k };
         else if (isZeroConst(k)) test = { op: op === '<' ? 'lt0' : op === '>=' ? 'ge0' : op === '>' ? 'gt0' : 'le0' };
         else structured = false;
@@ -98,8 +135,12 @@ export class Branches {
     } else if (c.type === 'binary_expression' && c.op === '&') {
       const flag = constOf(c.fields.right) ?? constOf(c.fields.left);
       const subj = constOf(c.fields.right) ? c.fields.left : c.fields.right;
-      if (flag) { subject = subj; test = { op: 'has', flag }; rhsText = flag; opText = '&'; }
-      else structured = false;
+      if (flag) {
+        subject = subj;
+        test = { op: 'has', flag };
+        rhsText = flag;
+        opText = '&';
+      } else structured = false;
     } else if (c.type === 'binary_expression' || c.type === 'conditional_expression') {
       structured = false;
     }
@@ -121,12 +162,18 @@ export class Branches {
     };
     const condition = (truth: boolean): Condition => {
       const source = condText(truth);
-      return this.ctx.condition(source, structured && producer ? resultWords(producer, test, truth !== negate, pointerValue, this.model) : source);
+      return this.ctx.condition(
+        source,
+        structured && producer ? resultWords(producer, test, truth !== negate, pointerValue, this.model) : source,
+      );
     };
     readsParam = this.readsParameter(n.ast, st);
     const evalTarget = structured ? subject : n.ast;
     // `(x = get()) == NULL`: the test is about x
-    const assigned = structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '=' ? unwrap(subject).fields.left : undefined;
+    const assigned =
+      structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '='
+        ? unwrap(subject).fields.left
+        : undefined;
     for (const o0 of this.ex.eval(evalTarget, st)) {
       let o = o0;
       if (assigned && o.v.k === 'path') {
@@ -135,27 +182,45 @@ export class Branches {
       }
       origin = '';
       pointerValue = pointer || (o.v.k === 'path' && this.holdsPointer(o.v.p));
-      producer = directCall && calleeName(directCall) ? { name: calleeName(directCall)!, shown: this.ctx.shortText(directCall, 50) } : undefined;
-      if (!structured || o.v.k === 'unknown') { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); continue; }
+      producer =
+        directCall && calleeName(directCall)
+          ? { name: calleeName(directCall)!, shown: this.ctx.shortText(directCall, 50) }
+          : undefined;
+      if (!structured || o.v.k === 'unknown') {
+        emit(true, o.st, condition(true));
+        emit(false, o.st, condition(false));
+        continue;
+      }
       if (o.v.k === 'const' || o.v.k === 'flags') {
         const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
         const d = decide(f, test);
-        if (d === undefined) { emit(true, o.st, condition(true)); emit(false, o.st, condition(false)); }
-        else emit(d !== negate, o.st, condition(d !== negate));
+        if (d === undefined) {
+          emit(true, o.st, condition(true));
+          emit(false, o.st, condition(false));
+        } else emit(d !== negate, o.st, condition(d !== negate));
         continue;
       }
       const p = o.v.p;
       const key = keyOf(p);
       const from = o.st.facts.get(key)?.from;
-      origin = from && subject.type === 'identifier' && this.ctx.reassigned.has(subject.text ?? '') ? ` [${from.replace(/\(\)$/, '')}]` : '';
+      origin =
+        from && subject.type === 'identifier' && this.ctx.reassigned.has(subject.text ?? '')
+          ? ` [${from.replace(/\(\)$/, '')}]`
+          : '';
       if (!directCall && from && from !== 'call()') producer = { name: from.replace(/\(\)$/, ''), shown: from };
       if (p.segs[p.segs.length - 1] === '&' && test.op !== 'has' && test.op !== 'lacks') {
         // an address is never NULL
         const d = decide({ ne: ['0'] }, test);
-        if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
+        if (d !== undefined) {
+          emit(d !== negate, o.st, condition(d !== negate));
+          continue;
+        }
       }
       const d = decide(factOf(o.st, key), test);
-      if (d !== undefined) { emit(d !== negate, o.st, condition(d !== negate)); continue; }
+      if (d !== undefined) {
+        emit(d !== negate, o.st, condition(d !== negate));
+        continue;
+      }
       for (const truth of [true, false]) {
         let s = setFactKeep(o.st, key, factFor(test, o.st.facts.get(key), truth));
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
@@ -175,7 +240,8 @@ export class Branches {
       if (x.type === 'call_expression') {
         // "was that the last reference?" (refcount_release, atomic_dec_and_test) is a question about the input
         const callee = calleeName(x) ?? '';
-        const lastRef = this.model.functions.get(callee)?.some((ef) => ef.op === 'release') || /_dec_and_(test|lock)$/.test(callee);
+        const lastRef =
+          this.model.functions.get(callee)?.some((ef) => ef.op === 'release') || /_dec_and_(test|lock)$/.test(callee);
         return lastRef ? (x.fields.arguments?.children ?? []).some(walk) : false;
       }
       return x.children.some(walk);
@@ -203,13 +269,22 @@ export class Branches {
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
       for (const edge of n.edges) {
         if (edge.kind === 'case' && edge.caseValue) {
-          const cv = edge.caseValue.type === 'number_literal' ? normNumber(edge.caseValue.text ?? '') : this.ctx.text(edge.caseValue);
+          const cv =
+            edge.caseValue.type === 'number_literal'
+              ? normNumber(edge.caseValue.text ?? '')
+              : this.ctx.text(edge.caseValue);
           if (decide(f, { op: 'eq', c: cv }) === false) continue;
           let s = key ? setFactKeep(o.st, key, { eq: cv }) : o.st;
-          s = with_(s, { conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds) });
+          s = with_(s, {
+            conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds),
+          });
           outs.push({ to: edge.to, st: s, kind: edge.kind });
         } else {
-          outs.push({ to: edge.to, st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }), kind: edge.kind });
+          outs.push({
+            to: edge.to,
+            st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }),
+            kind: edge.kind,
+          });
         }
       }
     }
@@ -222,35 +297,55 @@ export class Branches {
  * class (`"says": {"ret != 0": "found no device"}`), else `returned 0`, `returned non-NULL`,
  * `returned an error` (below zero), `returned EBUSY`.
  */
-function resultWords(call: { name: string; shown: string }, test: Test, holds: boolean, pointer: boolean, model: Model): string {
+function resultWords(
+  call: { name: string; shown: string },
+  test: Test,
+  holds: boolean,
+  pointer: boolean,
+  model: Model,
+): string {
   const retClass = returnClassOf(test, holds);
   const says = retClass ? model.says.get(call.name)?.get(retClass) : undefined;
   if (says) return `${call.shown} ${says}`;
   switch (retClass) {
-    case '== 0': return `${call.shown} returned ${pointer ? 'NULL' : '0'}`;
-    case '!= 0': return `${call.shown} returned ${pointer ? 'non-NULL' : 'non-zero'}`;
-    case '< 0': return `${call.shown} returned an error`;
-    case '>= 0': return `${call.shown} did not return an error`;
-    case '> 0': return `${call.shown} returned a positive value`;
-    case '<= 0': return `${call.shown} returned 0 or an error`;
+    case '== 0':
+      return `${call.shown} returned ${pointer ? 'NULL' : '0'}`;
+    case '!= 0':
+      return `${call.shown} returned ${pointer ? 'non-NULL' : 'non-zero'}`;
+    case '< 0':
+      return `${call.shown} returned an error`;
+    case '>= 0':
+      return `${call.shown} did not return an error`;
+    case '> 0':
+      return `${call.shown} returned a positive value`;
+    case '<= 0':
+      return `${call.shown} returned 0 or an error`;
   }
-  if (test.op === 'has' || test.op === 'lacks') return `${call.shown} returned a value ${(test.op === 'has') === holds ? 'with' : 'without'} ${test.flag}`;
-  if (test.op === 'eq' || test.op === 'ne') return (test.op === 'eq') === holds ? `${call.shown} returned ${test.c}` : `${call.shown} did not return ${test.c}`;
+  if (test.op === 'has' || test.op === 'lacks')
+    return `${call.shown} returned a value ${(test.op === 'has') === holds ? 'with' : 'without'} ${test.flag}`;
+  if (test.op === 'eq' || test.op === 'ne')
+    return (test.op === 'eq') === holds ? `${call.shown} returned ${test.c}` : `${call.shown} did not return ${test.c}`;
   return call.shown;
 }
 
 /** The return class a test establishes when it holds or fails, as a model's `says` names it (`== 0`, `< 0`, `!= EBUSY`). */
 function returnClassOf(test: Test, holds: boolean): string | undefined {
   switch (test.op) {
-    case 'eq': case 'ne': {
+    case 'eq':
+    case 'ne': {
       const equal = (test.op === 'eq') === holds;
       return `${equal ? '==' : '!='} ${isZeroConst(test.c) ? '0' : test.c}`;
     }
-    case 'lt0': return holds ? '< 0' : '>= 0';
-    case 'ge0': return holds ? '>= 0' : '< 0';
-    case 'gt0': return holds ? '> 0' : '<= 0';
-    case 'le0': return holds ? '<= 0' : '> 0';
-    default: return undefined;
+    case 'lt0':
+      return holds ? '< 0' : '>= 0';
+    case 'ge0':
+      return holds ? '>= 0' : '< 0';
+    case 'gt0':
+      return holds ? '> 0' : '<= 0';
+    case 'le0':
+      return holds ? '<= 0' : '> 0';
+    default:
+      return undefined;
   }
 }
 
@@ -261,4 +356,3 @@ function negateText(t: string): string {
   }
   return `!(${t})`;
 }
-

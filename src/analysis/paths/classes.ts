@@ -12,9 +12,10 @@ import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
 export function visibleObjects(exits: State[]): string[] {
   const keys = new Set<string>();
-  for (const st of exits) for (const [k, o] of st.objects) {
-    if (hasDelta(o) || o.obtained) keys.add(k);
-  }
+  for (const st of exits)
+    for (const [k, o] of st.objects) {
+      if (hasDelta(o) || o.obtained) keys.add(k);
+    }
   return [...keys].sort();
 }
 
@@ -23,7 +24,9 @@ function deltaOf(st: State, key: string, fallback: { display: string; kind: stri
   if (!o) return { object: fallback.display, kind: fallback.kind, delta: 0, existence: 0, refs: 0 };
   const d: Delta = { object: o.display, kind: o.kind, delta: o.exist + o.refs, existence: o.exist, refs: o.refs };
   const counters = Object.entries(o.counters ?? {}).filter(([, v]) => v !== 0);
-  if (counters.length) { d.counter = counters.map(([n, v]) => `${n} ${v > 0 ? '+' : ''}${v}`).join(', '); }
+  if (counters.length) {
+    d.counter = counters.map(([n, v]) => `${n} ${v > 0 ? '+' : ''}${v}`).join(', ');
+  }
   if (o.transferred > 0) d.transferred = true;
   return d;
 }
@@ -31,9 +34,15 @@ function deltaOf(st: State, key: string, fallback: { display: string; kind: stri
 export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Map<State, number> } {
   const keys = visibleObjects(exits);
   const info = new Map<string, { display: string; kind: string }>();
-  for (const st of exits) for (const k of keys) { const o = st.objects.get(k); if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind }); }
+  for (const st of exits)
+    for (const k of keys) {
+      const o = st.objects.get(k);
+      if (o && !info.has(k)) info.set(k, { display: o.display, kind: o.kind });
+    }
   const groups = new Map<string, { cls: PathClass; states: State[]; conds: Condition[] }>();
-  const ordered = [...exits].sort((a, b) => (a.exit!.line - b.exit!.line) || byCodeUnits(a.exit!.returns, b.exit!.returns));
+  const ordered = [...exits].sort(
+    (a, b) => a.exit!.line - b.exit!.line || byCodeUnits(a.exit!.returns, b.exit!.returns),
+  );
   for (const st of ordered) {
     const deltas = keys.map((k) => deltaOf(st, k, info.get(k)!));
     const sig = `${st.exit!.line}|${st.exit!.returns}|${st.exit!.returnClass}|${deltas.map((d) => `${d.object}:${d.existence}:${d.refs}:${d.counter ?? ''}`).join(',')}|${[...st.written].sort().join(',')}`;
@@ -89,7 +98,7 @@ export function targetOfKey(cfg: Cfg, key: string): Target | undefined {
   // a parameter's field overwritten here (`old = o->dev; o->dev = new`): its old object is the field's value on entry
   const p = parseKey(keyBeforeOverwrite(key));
   const d = cfg.decls.get(p.root);
-  if (!d || !d.isParam || d.paramIndex === undefined) return undefined;
+  if (!d?.isParam || d.paramIndex === undefined) return undefined;
   if (p.segs.some((s) => s === '&' || s === '[]')) return undefined;
   const segs = p.segs as Seg[];
   return { base: 'arg', index: d.paramIndex, segs, text: targetText(`arg${d.paramIndex}`, segs) };
@@ -100,8 +109,10 @@ function targetText(base: string, segs: Seg[]): string {
   let deref = 0;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
-    if (s === '*' && segs[i + 1]?.startsWith('.')) { t += `->${segs[i + 1].slice(1)}`; i++; }
-    else if (s === '*') deref++;
+    if (s === '*' && segs[i + 1]?.startsWith('.')) {
+      t += `->${segs[i + 1].slice(1)}`;
+      i++;
+    } else if (s === '*') deref++;
     else t += s;
   }
   return '*'.repeat(deref) + t;
@@ -120,16 +131,49 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       if (!hasDelta(o)) continue;
       // a returned object travels with the return value, even when it is the caller's own argument
       const rk = st.exit?.returnedKey;
-      const retSegs = rk && (k === rk || k.startsWith(rk + '/')) ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[]) : undefined;
-      let t = retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]') ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) } : targetOfKey(cfg, k);
+      const retSegs =
+        rk && (k === rk || k.startsWith(rk + '/'))
+          ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[])
+          : undefined;
+      const t =
+        retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]')
+          ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) }
+          : targetOfKey(cfg, k);
       if (!t) continue;
-      const labels = [...new Set(toArray(st.steps).filter((s) => s.object === o.display && s.note && !s.note.startsWith('handed') && !s.note.startsWith('stored') && !s.note.startsWith('returned')).map((s) => s.note!).filter(Boolean))];
+      const labels = [
+        ...new Set(
+          toArray(st.steps)
+            .filter(
+              (s) =>
+                s.object === o.display &&
+                s.note &&
+                !s.note.startsWith('handed') &&
+                !s.note.startsWith('stored') &&
+                !s.note.startsWith('returned'),
+            )
+            .map((s) => s.note!)
+            .filter(Boolean),
+        ),
+      ];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter
       const stored = o.transferred > 0 && !o.returned && !st.written.has(k);
-      effects.push({ target: t, exist: o.exist, refs: o.refs, counters: o.counters, stored, kind: o.kind, labels, inferred: o.inferred, ...(o.withContainer ? { withContainer: true } : {}) });
+      effects.push({
+        target: t,
+        exist: o.exist,
+        refs: o.refs,
+        counters: o.counters,
+        stored,
+        kind: o.kind,
+        labels,
+        inferred: o.inferred,
+        ...(o.withContainer ? { withContainer: true } : {}),
+      });
     }
     const writes: Target[] = [];
-    for (const w of st.written) { const t = targetOfKey(cfg, w); if (t) writes.push(t); }
+    for (const w of st.written) {
+      const t = targetOfKey(cfg, w);
+      if (t) writes.push(t);
+    }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
     const rk = st.exit?.returnedKey;
     const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
@@ -138,7 +182,12 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     if (!paths.has(key)) paths.set(key, sp);
   }
   // the hash of JSON.stringify(list), from the texts already made
-  return { name: cfg.name, paths: [...paths.values()], truncated, hash: simpleHash(`[${[...paths.keys()].join(',')}]`) };
+  return {
+    name: cfg.name,
+    paths: [...paths.values()],
+    truncated,
+    hash: simpleHash(`[${[...paths.keys()].join(',')}]`),
+  };
 }
 
 /** Order by UTF-16 code units: the same on every machine, whatever its locale (localeCompare is not). */
@@ -147,7 +196,8 @@ export function byCodeUnits(a: string, b: string): number {
 }
 
 export function simpleHash(s: string): string {
-  let h1 = 0x811c9dc5, h2 = 0x1000193;
+  let h1 = 0x811c9dc5,
+    h2 = 0x1000193;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 16777619);
@@ -155,4 +205,3 @@ export function simpleHash(s: string): string {
   }
   return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16);
 }
-

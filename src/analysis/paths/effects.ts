@@ -10,9 +10,28 @@ import type { Step } from '../result';
 import { own } from '../tables';
 import type { Summary, SummaryPath } from './summary';
 import {
-  type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPointer, embeddedInPointee, overwrittenKey, overwrittenDisplay,
+  type AccessPath,
+  extend,
+  keyOf,
+  parseKey,
+  under,
+  rootClass,
+  throughPointer,
+  embeddedInPointee,
+  overwrittenKey,
+  overwrittenDisplay,
 } from './access';
-import { type State, type ObjState, type Fact, type ParamCond, with_, StateKeys, mergeInto, calleePathKey, hasDelta } from './state';
+import {
+  type State,
+  type ObjState,
+  type Fact,
+  type ParamCond,
+  with_,
+  type StateKeys,
+  mergeInto,
+  calleePathKey,
+  hasDelta,
+} from './state';
 import { factOf, setFactKeep, killPath, putObj, addStep, heldCounter } from './state-edits';
 import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
 import { isZeroConst, type Out, type Val } from './values';
@@ -33,7 +52,8 @@ export class Effects {
     const effects = this.ctx.inferred?.get(name);
     const m = effects?.[0]?.inferred ? /^inferred:([^/]+)\/(.+)$/.exec(effects[0].source ?? '') : null;
     if (!effects || !m) return effects;
-    const counts = (fn: string) => this.ctx.summaries.get(fn)?.paths.some((p) => p.effects.some((ef) => ef.exist !== 0 || ef.refs !== 0));
+    const counts = (fn: string) =>
+      this.ctx.summaries.get(fn)?.paths.some((p) => p.effects.some((ef) => ef.exist !== 0 || ef.refs !== 0));
     return counts(m[1]) && counts(m[2]) ? undefined : effects;
   }
 
@@ -74,35 +94,75 @@ export class Effects {
           if (v?.k === 'flags') direct = v.f.includes(atom.flag) !== atom.negated;
           else if (v?.k === 'const') direct = (v.c === atom.flag) !== atom.negated;
         }
-        if (direct === undefined) { const p = this.ctx.targetPath(atom.target, vals, temp); key = p ? keyOf(p) : undefined; }
+        if (direct === undefined) {
+          const p = this.ctx.targetPath(atom.target, vals, temp);
+          key = p ? keyOf(p) : undefined;
+        }
       } else if (atom.kind === 'null') {
         test = { op: atom.isNull ? 'eq' : 'ne', c: '0' };
         const v = atom.target.segs.length === 0 && atom.target.base === 'arg' ? vals[atom.target.index] : undefined;
         const n = v ? this.ctx.isNullVal(v, st) : undefined;
         if (n !== undefined) direct = n === atom.isNull;
-        else { const p = this.ctx.targetPath(atom.target, vals, temp); key = p ? keyOf(p) : undefined; }
-      } else { out.push(st); continue; }
+        else {
+          const p = this.ctx.targetPath(atom.target, vals, temp);
+          key = p ? keyOf(p) : undefined;
+        }
+      } else {
+        out.push(st);
+        continue;
+      }
       if (direct === undefined && key) direct = decide(factOf(st, key), test);
       if (direct === true) out.push(st);
       else if (direct === false) keepFalse.push(st);
       else if (key) {
         const pk = parseKey(key);
         const words = atomText(atom, this.ctx.displayKey(key));
-        out.push(this.noteParamCond(setFactKeep(st, key, factFor(test, st.facts.get(key), true)), pk, key, test, true, words[0]));
-        keepFalse.push(this.noteParamCond(setFactKeep(st, key, factFor(test, st.facts.get(key), false)), pk, key, test, false, words[1]));
-      } else { out.push(st); keepFalse.push(st); }
+        out.push(
+          this.noteParamCond(
+            setFactKeep(st, key, factFor(test, st.facts.get(key), true)),
+            pk,
+            key,
+            test,
+            true,
+            words[0],
+          ),
+        );
+        keepFalse.push(
+          this.noteParamCond(
+            setFactKeep(st, key, factFor(test, st.facts.get(key), false)),
+            pk,
+            key,
+            test,
+            false,
+            words[1],
+          ),
+        );
+      } else {
+        out.push(st);
+        keepFalse.push(st);
+      }
     }
     return out;
   }
 
   private retTests(effects: { when: Atom[] }[]): Test[] | undefined {
-    for (const ef of effects) for (const a of ef.when) if (a.kind === 'ret') {
-      switch (a.test) {
-        case 'eq0': case 'ne0': return [{ op: 'eq', c: '0' }, { op: 'ne', c: '0' }];
-        case 'lt0': case 'ge0': return [{ op: 'lt0' }, { op: 'ge0' }];
-        case 'gt0': return [{ op: 'gt0' }, { op: 'le0' }];
-      }
-    }
+    for (const ef of effects)
+      for (const a of ef.when)
+        if (a.kind === 'ret') {
+          switch (a.test) {
+            case 'eq0':
+            case 'ne0':
+              return [
+                { op: 'eq', c: '0' },
+                { op: 'ne', c: '0' },
+              ];
+            case 'lt0':
+            case 'ge0':
+              return [{ op: 'lt0' }, { op: 'ge0' }];
+            case 'gt0':
+              return [{ op: 'gt0' }, { op: 'le0' }];
+          }
+        }
     return undefined;
   }
 
@@ -117,7 +177,8 @@ export class Effects {
         const retOk = ef.when.every((a) => a.kind !== 'ret' || decide(retFact, atomTest(a)) !== false);
         if (!retOk) {
           // the call tried to take a reference and failed: releasing it now is an over-release
-          if (ef.op === 'acquire' || ef.op === 'create') states = states.map((s) => this.markAttempted(s, ef, vals, temp));
+          if (ef.op === 'acquire' || ef.op === 'create')
+            states = states.map((s) => this.markAttempted(s, ef, vals, temp));
           continue;
         }
         let holding = states;
@@ -137,7 +198,20 @@ export class Effects {
     const key = keyOf(p);
     const o = st.objects.get(key);
     if (o?.obtained) return st;
-    return putObj(st, key, o ? { ...o, obtained: true } : { display: this.ctx.displayKey(key), kind: ef.kind ?? this.ctx.kindOf(p) ?? 'object', exist: 0, refs: 0, transferred: 0, obtained: true });
+    return putObj(
+      st,
+      key,
+      o
+        ? { ...o, obtained: true }
+        : {
+            display: this.ctx.displayKey(key),
+            kind: ef.kind ?? this.ctx.kindOf(p) ?? 'object',
+            exist: 0,
+            refs: 0,
+            transferred: 0,
+            obtained: true,
+          },
+    );
   }
 
   private applyEffect(st: State, ef: Effect, vals: Val[], temp: string, e: Syn, call: string): State {
@@ -150,19 +224,49 @@ export class Effects {
     }
     // `kref_put(&h->refcount, ...)`: the address of a field is the count of the struct around it
     const given = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
-    const embedded = given?.k === 'path' && given.p.segs[given.p.segs.length - 1] === '&' && !!given.p.segs[given.p.segs.length - 2]?.startsWith('.');
+    const embedded =
+      given?.k === 'path' &&
+      given.p.segs[given.p.segs.length - 1] === '&' &&
+      !!given.p.segs[given.p.segs.length - 2]?.startsWith('.');
     return this.change(st, key, p, {
-      op: ef.op, count: ef.count, kind: ef.kind, counter: ef.counter, label: ef.label, line: e.line, column: e.col,
-      call, source: ef.source, inferred: ef.inferred, embedded,
+      op: ef.op,
+      count: ef.count,
+      kind: ef.kind,
+      counter: ef.counter,
+      label: ef.label,
+      line: e.line,
+      column: e.col,
+      call,
+      source: ef.source,
+      inferred: ef.inferred,
+      embedded,
     });
   }
 
   /** Applies one counted operation to the object at `key`. */
-  change(st: State, key: string, p: AccessPath, c: {
-    op: Effect['op']; count: number; kind?: string; counter?: string; label?: string; line: number; column?: number;
-    call: string; source?: string; inferred?: boolean; exist?: number; refs?: number; counters?: Record<string, number>; stored?: boolean;
-    embedded?: boolean; withContainer?: boolean;
-  }): State {
+  change(
+    st: State,
+    key: string,
+    p: AccessPath,
+    c: {
+      op: Effect['op'];
+      count: number;
+      kind?: string;
+      counter?: string;
+      label?: string;
+      line: number;
+      column?: number;
+      call: string;
+      source?: string;
+      inferred?: boolean;
+      exist?: number;
+      refs?: number;
+      counters?: Record<string, number>;
+      stored?: boolean;
+      embedded?: boolean;
+      withContainer?: boolean;
+    },
+  ): State {
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
     let s = st;
@@ -178,7 +282,9 @@ export class Effects {
       }
     }
     const cur = s.objects.get(key);
-    const o: ObjState = cur ? { ...cur } : { display: this.ctx.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
+    const o: ObjState = cur
+      ? { ...cur }
+      : { display: this.ctx.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
     if (!cur || o.kind === 'object') o.kind = kind;
     if (c.inferred) o.inferred = true;
     if (c.embedded) o.embedded = true;
@@ -190,8 +296,13 @@ export class Effects {
       o.exist += c.exist ?? 0;
       o.refs += c.refs ?? 0;
       delta = (c.exist ?? 0) + (c.refs ?? 0);
-      for (const [n, v] of Object.entries(c.counters ?? {})) { o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v }; }
-      if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) { o.obtained = true; o.lastAcquire = c.line; }
+      for (const [n, v] of Object.entries(c.counters ?? {})) {
+        o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v };
+      }
+      if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) {
+        o.obtained = true;
+        o.lastAcquire = c.line;
+      }
       if (c.stored) o.transferred = o.refs;
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
@@ -201,23 +312,63 @@ export class Effects {
       const d = c.op === 'acquire' || c.op === 'create' ? c.count : -c.count;
       o.counters = { ...(o.counters ?? {}), [c.counter]: (own(o.counters, c.counter) ?? 0) + d };
       delta = d;
-      if (d > 0) { o.obtained = true; o.lastAcquire = c.line; }
+      if (d > 0) {
+        o.obtained = true;
+        o.lastAcquire = c.line;
+      }
     } else {
       switch (c.op) {
-        case 'acquire': o.refs += c.count; delta = c.count; o.obtained = true; o.lastAcquire = c.line; break;
-        case 'release': o.refs -= c.count; delta = -c.count; break;
-        case 'create': o.exist += c.count; delta = c.count; o.obtained = true; o.lastAcquire = c.line; break;
-        case 'destroy': o.exist -= c.count; delta = -c.count; break;
+        case 'acquire':
+          o.refs += c.count;
+          delta = c.count;
+          o.obtained = true;
+          o.lastAcquire = c.line;
+          break;
+        case 'release':
+          o.refs -= c.count;
+          delta = -c.count;
+          break;
+        case 'create':
+          o.exist += c.count;
+          delta = c.count;
+          o.obtained = true;
+          o.lastAcquire = c.line;
+          break;
+        case 'destroy':
+          o.exist -= c.count;
+          delta = -c.count;
+          break;
       }
     }
-    const total = counterName ? own(o.counters, counterName) ?? 0 : o.exist + o.refs;
+    const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
     s = putObj(s, key, o);
-    const op: Step['op'] = c.exist !== undefined || c.refs !== undefined ? (delta > 0 ? ((c.exist ?? 0) > 0 ? 'create' : 'acquire') : delta < 0 ? ((c.exist ?? 0) < 0 ? 'destroy' : 'release') : 'lookup') : c.op;
+    const op: Step['op'] =
+      c.exist !== undefined || c.refs !== undefined
+        ? delta > 0
+          ? (c.exist ?? 0) > 0
+            ? 'create'
+            : 'acquire'
+          : delta < 0
+            ? (c.exist ?? 0) < 0
+              ? 'destroy'
+              : 'release'
+            : 'lookup'
+        : c.op;
     if (delta === 0 && op === 'lookup') return s;
     return addStep(s, {
-      line: c.line, column: c.column, call: c.call, object: o.display, kind: o.kind, delta, op, note: c.label, after: total,
-      source: c.source, inferred: c.inferred || undefined, counter: counterName,
+      line: c.line,
+      column: c.column,
+      call: c.call,
+      object: o.display,
+      kind: o.kind,
+      delta,
+      op,
+      note: c.label,
+      after: total,
+      source: c.source,
+      inferred: c.inferred || undefined,
+      counter: counterName,
     });
   }
 
@@ -227,7 +378,8 @@ export class Effects {
     s = killPath(s, key);
     s = setFactKeep(s, key, { ne: ['0'] });
     if (rootClass(p.root, this.decls) === 'param' && throughPointer(p) && !s.written.has(key)) {
-      const written = new Set(s.written); written.add(key);
+      const written = new Set(s.written);
+      written.add(key);
       s = with_(s, { written });
     }
     return s;
@@ -243,7 +395,8 @@ export class Effects {
       objects.delete(ok);
       const p = parseKey(ok);
       const pending = o.refs - o.transferred;
-      const owned = rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
+      const owned =
+        rootClass(p.root, this.decls) === 'local' && (!throughPointer(p) || (ok !== key && embeddedInPointee(p)));
       // keep what a check still needs: references lost with a local, or a count already driven below zero;
       // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
       // releases the device: callers must see it)
@@ -266,7 +419,11 @@ export class Effects {
     const old = overwrittenKey(key, line);
     const moved = (k: string) => old + k.slice(key.length);
     let aliases: Map<string, string> | undefined;
-    for (const [v, target] of st.aliases) if (under(target, key)) { aliases ??= new Map(st.aliases); aliases.set(v, moved(target)); }
+    for (const [v, target] of st.aliases)
+      if (under(target, key)) {
+        aliases ??= new Map(st.aliases);
+        aliases.set(v, moved(target));
+      }
     if (!aliases && !evenUncopied) return st;
     let objects: Map<string, ObjState> | undefined;
     for (const [k, o] of st.objects) {
@@ -276,7 +433,12 @@ export class Effects {
       objects.set(moved(k), { ...o, display: this.ctx.displayKey(moved(k)) });
     }
     let facts: Map<string, Fact> | undefined;
-    for (const [k, f] of st.facts) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); facts.set(moved(k), f); }
+    for (const [k, f] of st.facts)
+      if (under(k, key)) {
+        facts ??= new Map(st.facts);
+        facts.delete(k);
+        facts.set(moved(k), f);
+      }
     return with_(st, { aliases: aliases ?? st.aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
   }
 
@@ -292,9 +454,19 @@ export class Effects {
     for (const [k, o] of st.objects) {
       // references this path stored in the freed memory and did not take back are lost with it
       // (`claim->gw = gw; ... kfree(claim)`), unless released through where they were stored
-      if (o.storedIn !== undefined && under(o.storedIn, pointee) && o.transferred > 0 && !this.releasedThrough(st, o.storedIn)) {
+      if (
+        o.storedIn !== undefined &&
+        under(o.storedIn, pointee) &&
+        o.transferred > 0 &&
+        !this.releasedThrough(st, o.storedIn)
+      ) {
         objects ??= new Map(st.objects);
-        objects.set(k, { ...o, transferred: 0, storedIn: undefined, lost: { line, where: this.ctx.displayKey(o.storedIn) } });
+        objects.set(k, {
+          ...o,
+          transferred: 0,
+          storedIn: undefined,
+          lost: { line, where: this.ctx.displayKey(o.storedIn) },
+        });
         continue;
       }
       if (k === pointee || !under(k, pointee) || o.withContainer || o.embedded) continue;
@@ -311,8 +483,19 @@ export class Effects {
   }
 
   /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */
-  handOnObject(st: State, key: string, o: ObjState, how: { line: number; call: string; op: 'transfer' | 'store'; note: string }, storedIn?: string): State {
-    const s = putObj(st, key, { ...o, transferred: o.refs, countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined, storedIn });
+  handOnObject(
+    st: State,
+    key: string,
+    o: ObjState,
+    how: { line: number; call: string; op: 'transfer' | 'store'; note: string },
+    storedIn?: string,
+  ): State {
+    const s = putObj(st, key, {
+      ...o,
+      transferred: o.refs,
+      countersHandedOn: o.countersHandedOn || heldCounter(o) || undefined,
+      storedIn,
+    });
     return addStep(s, { ...how, object: o.display, kind: o.kind, delta: 0, after: o.exist + o.refs });
   }
 
@@ -320,32 +503,58 @@ export class Effects {
     const results: Out[] = [];
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
-    if (summary.escapes?.length) st = this.handOn(name, summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v), e.line, st);
+    if (summary.escapes?.length)
+      st = this.handOn(
+        name,
+        summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v),
+        e.line,
+        st,
+      );
     for (const sp of summary.paths) {
       let states = [st];
       for (const c of sp.conds) {
-        const atom: Atom = c.test === 'has' || c.test === 'lacks'
-          ? { kind: 'flag', target: c.target, flag: c.value, negated: c.test === 'lacks' }
-          : { kind: 'null', target: c.target, isNull: c.test === 'eq' };
+        const atom: Atom =
+          c.test === 'has' || c.test === 'lacks'
+            ? { kind: 'flag', target: c.target, flag: c.value, negated: c.test === 'lacks' }
+            : { kind: 'null', target: c.target, isNull: c.test === 'eq' };
         if (atom.kind === 'null' && !isZeroConst(c.value)) continue;
         states = this.splitOnAtom(states, atom, vals, temp, []);
         if (!states.length) break;
       }
       // a path that returns its argument returns the caller's object itself: what it does to `ret` it does to that
-      const same = sp.retArg !== undefined && vals[sp.retArg]?.k === 'path' ? vals[sp.retArg] as Val & { k: 'path' } : undefined;
+      const same =
+        sp.retArg !== undefined && vals[sp.retArg]?.k === 'path' ? (vals[sp.retArg] as Val & { k: 'path' }) : undefined;
       for (let s of states) {
         s = setFactKeep(s, temp, retClassFact(sp.ret));
-        if (same && sp.ret === 'non-NULL') s = setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
-        if (opaque) s = this.addOpaqueCond(s, calleePathKey(name, e.start), String(summary.paths.indexOf(sp)), `${name}() ends on its path #${summary.paths.indexOf(sp)}`);
+        if (same && sp.ret === 'non-NULL')
+          s = setFactKeep(s, keyOf(same.p), { ...(s.facts.get(keyOf(same.p)) ?? {}), eq: undefined, ne: ['0'] });
+        if (opaque)
+          s = this.addOpaqueCond(
+            s,
+            calleePathKey(name, e.start),
+            String(summary.paths.indexOf(sp)),
+            `${name}() ends on its path #${summary.paths.indexOf(sp)}`,
+          );
         const apply = (ef: SummaryPath['effects'][number]) => {
-          const target = same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
+          const target =
+            same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
           const p = this.ctx.targetPath(target, vals, temp);
           if (!p) return;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
           s = this.change(s, keyOf(p), p, {
-            op: 'acquire', count: 0, kind: ef.kind, line: e.line, column: e.col, call: name,
-            label: ef.labels.length ? ef.labels.join(', ') : undefined, exist: ef.exist, refs: ef.refs, counters: ef.counters,
-            stored: ef.stored || this.storedInPointee(target, sp.writes, vals), inferred: ef.inferred, withContainer: ef.withContainer,
+            op: 'acquire',
+            count: 0,
+            kind: ef.kind,
+            line: e.line,
+            column: e.col,
+            call: name,
+            label: ef.labels.length ? ef.labels.join(', ') : undefined,
+            exist: ef.exist,
+            refs: ef.refs,
+            counters: ef.counters,
+            stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
+            inferred: ef.inferred,
+            withContainer: ef.withContainer,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
@@ -370,7 +579,8 @@ export class Effects {
    */
   private storedInPointee(target: Target, writes: Target[], vals: Val[]): boolean {
     if (target.base !== 'arg' || target.segs[0] !== '*' || !target.segs.some((x) => x.startsWith('.'))) return false;
-    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && w.segs.join('/') === target.segs.join('/'))) return false;
+    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && w.segs.join('/') === target.segs.join('/')))
+      return false;
     const v = vals[target.index];
     if (v?.k !== 'path' || v.p.segs.length) return false;
     return rootClass(v.p.root, this.decls) === 'local';

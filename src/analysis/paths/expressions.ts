@@ -18,7 +18,10 @@ export class Expressions {
   private readonly model: Model;
   private readonly decls: ReadonlyMap<string, VarDecl>;
 
-  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects) {
+  constructor(
+    private readonly ctx: FunctionContext,
+    private readonly fx: Effects,
+  ) {
     this.model = ctx.model;
     this.decls = ctx.decls;
   }
@@ -32,7 +35,10 @@ export class Expressions {
     let outs: Out[] | undefined;
     for (; i < exprs.length; i++) {
       const e = exprs[i];
-      if (!e) { vals.push(UNKNOWN); continue; }
+      if (!e) {
+        vals.push(UNKNOWN);
+        continue;
+      }
       outs = this.eval(e, s);
       if (outs.length !== 1) break;
       s = outs[0].st;
@@ -46,12 +52,18 @@ export class Expressions {
       const e = exprs[i];
       const next: { st: State; vals: Val[] }[] = [];
       for (const p of partial) {
-        if (!e) { next.push({ st: p.st, vals: [...p.vals, UNKNOWN] }); continue; }
+        if (!e) {
+          next.push({ st: p.st, vals: [...p.vals, UNKNOWN] });
+          continue;
+        }
         for (const o of this.eval(e, p.st)) next.push({ st: o.st, vals: [...p.vals, o.v] });
       }
       partial = this.limit(next, whole);
     }
-    return this.limit(partial.flatMap((p) => then(p.st, p.vals)), whole);
+    return this.limit(
+      partial.flatMap((p) => then(p.st, p.vals)),
+      whole,
+    );
   }
 
   /** Keeps the first outcomes within the budget, and says the rest were cut. */
@@ -64,13 +76,19 @@ export class Expressions {
 
   eval(e: Syn, st: State): Out[] {
     switch (e.type) {
-      case 'identifier': return [{ st, v: this.ctx.resolve(e.text ?? '', this.ctx.node.scope, st) }];
-      case 'number_literal': return [{ st, v: { k: 'const', c: normNumber(e.text ?? '') } }];
-      case 'null': case 'false': return [{ st, v: { k: 'const', c: '0' } }];
-      case 'true': return [{ st, v: { k: 'const', c: '1' } }];
+      case 'identifier':
+        return [{ st, v: this.ctx.resolve(e.text ?? '', this.ctx.node.scope, st) }];
+      case 'number_literal':
+        return [{ st, v: { k: 'const', c: normNumber(e.text ?? '') } }];
+      case 'null':
+      case 'false':
+        return [{ st, v: { k: 'const', c: '0' } }];
+      case 'true':
+        return [{ st, v: { k: 'const', c: '1' } }];
       case 'parenthesized_expression':
         return e.children.length ? this.eval(e.children[e.children.length - 1], st) : [{ st, v: UNKNOWN }];
-      case 'cast_expression': return e.fields.value ? this.eval(e.fields.value, st) : [{ st, v: UNKNOWN }];
+      case 'cast_expression':
+        return e.fields.value ? this.eval(e.fields.value, st) : [{ st, v: UNKNOWN }];
       case 'field_expression': {
         const field = e.fields.field?.text ?? '?';
         return this.eval(e.fields.argument, st).map((o) => {
@@ -81,36 +99,61 @@ export class Expressions {
         });
       }
       case 'pointer_expression':
-        return this.eval(e.fields.argument, st).map((o) => (o.v.k === 'path' ? { st: o.st, v: { k: 'path', p: extend(o.v.p, e.op === '&' ? '&' : '*') } } : { st: o.st, v: UNKNOWN }));
+        return this.eval(e.fields.argument, st).map((o) =>
+          o.v.k === 'path'
+            ? { st: o.st, v: { k: 'path', p: extend(o.v.p, e.op === '&' ? '&' : '*') } }
+            : { st: o.st, v: UNKNOWN },
+        );
       case 'subscript_expression':
-        return this.seq(st, [e.fields.argument, e.fields.index], e, (s, [a]) => [{ st: s, v: a.k === 'path' ? { k: 'path', p: extend(a.p, '[]') } : UNKNOWN }]);
-      case 'call_expression': return this.evalCall(e, st);
-      case 'assignment_expression': return this.evalAssign(e, st);
+        return this.seq(st, [e.fields.argument, e.fields.index], e, (s, [a]) => [
+          { st: s, v: a.k === 'path' ? { k: 'path', p: extend(a.p, '[]') } : UNKNOWN },
+        ]);
+      case 'call_expression':
+        return this.evalCall(e, st);
+      case 'assignment_expression':
+        return this.evalAssign(e, st);
       case 'unary_expression':
         return this.eval(e.fields.argument, st).map((o) => {
-          if (e.op === '-' && o.v.k === 'const') return { st: o.st, v: { k: 'const', c: o.v.c.startsWith('-') ? o.v.c.slice(1) : `-${o.v.c}` } };
+          if (e.op === '-' && o.v.k === 'const')
+            return { st: o.st, v: { k: 'const', c: o.v.c.startsWith('-') ? o.v.c.slice(1) : `-${o.v.c}` } };
           return { st: o.st, v: UNKNOWN };
         });
       case 'binary_expression':
         return this.seq(st, [e.fields.left, e.fields.right], e, (s, [l, r]) => {
           if (e.op === '|') {
-            const fl = (v: Val): string[] | undefined => (v.k === 'flags' ? v.f : v.k === 'const' ? (isZeroConst(v.c) ? [] : [v.c]) : undefined);
-            const a = fl(l); const b = fl(r);
+            const fl = (v: Val): string[] | undefined =>
+              v.k === 'flags' ? v.f : v.k === 'const' ? (isZeroConst(v.c) ? [] : [v.c]) : undefined;
+            const a = fl(l);
+            const b = fl(r);
             if (a && b) return [{ st: s, v: { k: 'flags', f: [...a, ...b] } }];
           }
           return [{ st: s, v: UNKNOWN }];
         });
       case 'update_expression':
-        return this.eval(e.fields.argument, st).map((o) => ({ st: o.v.k === 'path' ? killPath(o.st, keyOf(o.v.p)) : o.st, v: UNKNOWN }));
+        return this.eval(e.fields.argument, st).map((o) => ({
+          st: o.v.k === 'path' ? killPath(o.st, keyOf(o.v.p)) : o.st,
+          v: UNKNOWN,
+        }));
       case 'conditional_expression':
-        return this.limit(this.eval(e.fields.condition, st).flatMap((o) => [
-          ...(e.fields.consequence ? this.eval(e.fields.consequence, o.st) : [{ st: o.st, v: UNKNOWN }]),
-          ...this.eval(e.fields.alternative, o.st),
-        ]), e);
+        return this.limit(
+          this.eval(e.fields.condition, st).flatMap((o) => [
+            ...(e.fields.consequence ? this.eval(e.fields.consequence, o.st) : [{ st: o.st, v: UNKNOWN }]),
+            ...this.eval(e.fields.alternative, o.st),
+          ]),
+          e,
+        );
       case 'comma_expression':
-        return this.limit(this.eval(e.fields.left, st).flatMap((o) => this.eval(e.fields.right, o.st)), e);
-      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression': case 'string_literal':
-      case 'concatenated_string': case 'char_literal': case 'gnu_asm_expression':
+        return this.limit(
+          this.eval(e.fields.left, st).flatMap((o) => this.eval(e.fields.right, o.st)),
+          e,
+        );
+      case 'sizeof_expression':
+      case 'alignof_expression':
+      case 'offsetof_expression':
+      case 'string_literal':
+      case 'concatenated_string':
+      case 'char_literal':
+      case 'gnu_asm_expression':
         return [{ st, v: UNKNOWN }];
       default: {
         // initialiser lists, compound literals, ERROR nodes: evaluate the calls inside
@@ -172,15 +215,23 @@ export class Expressions {
       }
       return [{ st, v: tempVal }];
     }
-    const effects = name ? this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name) : undefined;
+    const effects = name ? (this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name)) : undefined;
     if (effects) {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
       const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
-      const onArg = result === tempVal ? effects : effects.map((ef) => (ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef));
+      const onArg =
+        result === tempVal
+          ? effects
+          : effects.map((ef) =>
+              ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef,
+            );
       return this.fx.applyModel(name!, onArg, vals, e, st, temp).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
-        return { st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s, v: result };
+        return {
+          st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s,
+          v: result,
+        };
       });
     }
     const summary = name ? this.ctx.summaries.get(name) : undefined;
@@ -196,11 +247,17 @@ export class Expressions {
     const rhs = e.fields.right;
     // `iface = NULL` rebinds the variable, even when it was a copy of `priv->primary`: the field is not written
     const d = lhs?.type === 'identifier' ? this.ctx.node.scope.get(lhs.text ?? '') : undefined;
-    const lhsEval = (s: State): Out[] => (d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s));
-    return this.limit(this.eval(rhs, st).flatMap((r) => lhsEval(r.st).map((l) => {
-      if (l.v.k !== 'path') return { st: l.st, v: r.v };
-      return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
-    })), e);
+    const lhsEval = (s: State): Out[] =>
+      d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s);
+    return this.limit(
+      this.eval(rhs, st).flatMap((r) =>
+        lhsEval(r.st).map((l) => {
+          if (l.v.k !== 'path') return { st: l.st, v: r.v };
+          return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
+        }),
+      ),
+      e,
+    );
   }
 
   assign(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {
@@ -223,12 +280,18 @@ export class Expressions {
     // what the variable held before
     if (plainLocal) {
       if (!s.aliases.has(root)) s = this.fx.loseOverwritten(s, key, line);
-      if (s.aliases.has(root)) { const aliases = new Map(s.aliases); aliases.delete(root); s = with_(s, { aliases }); }
+      if (s.aliases.has(root)) {
+        const aliases = new Map(s.aliases);
+        aliases.delete(root);
+        s = with_(s, { aliases });
+      }
     } else {
       s = this.fx.keepCopiedOldValue(s, key, line);
       s = this.fx.loseOverwritten(s, key, line);
       if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
-        const written = new Set(s.written); written.add(key); s = with_(s, { written });
+        const written = new Set(s.written);
+        written.add(key);
+        s = with_(s, { written });
       }
     }
     s = killPath(s, key);
@@ -250,7 +313,11 @@ export class Expressions {
       const tf = facts.get(srcKey);
       facts.delete(srcKey);
       const fieldFacts: [string, Fact][] = [];
-      for (const [k, f] of facts) if (under(k, srcKey)) { fieldFacts.push([key + k.slice(srcKey.length), f]); facts.delete(k); }
+      for (const [k, f] of facts)
+        if (under(k, srcKey)) {
+          fieldFacts.push([key + k.slice(srcKey.length), f]);
+          facts.delete(k);
+        }
       for (const k of [...facts.keys()]) if (under(k, key)) facts.delete(k);
       for (const [k, f] of fieldFacts) facts.set(k, f);
       const callee = this.ctx.tempNames.get(src.root);
@@ -260,11 +327,24 @@ export class Expressions {
         const nk = key + ok.slice(srcKey.length);
         objects.delete(ok);
         const moved: ObjState = { ...o, display: this.ctx.displayKey(nk) };
-        if (!plainLocal) { moved.transferred = moved.refs; moved.storedIn = key; }
+        if (!plainLocal) {
+          moved.transferred = moved.refs;
+          moved.storedIn = key;
+        }
         objects.set(nk, moved);
       }
       s = with_(s, { objects, facts });
-      if (obj && !plainLocal) s = addStep(s, { line, call: '=', object: this.ctx.displayKey(key), kind: obj.kind, delta: 0, op: 'store', note: `stored in ${this.ctx.displayKey(key)}`, after: obj.exist + obj.refs });
+      if (obj && !plainLocal)
+        s = addStep(s, {
+          line,
+          call: '=',
+          object: this.ctx.displayKey(key),
+          kind: obj.kind,
+          delta: 0,
+          op: 'store',
+          note: `stored in ${this.ctx.displayKey(key)}`,
+          after: obj.exist + obj.refs,
+        });
       return s;
     }
     if (plainLocal) {
@@ -276,7 +356,18 @@ export class Expressions {
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
-        s = this.fx.handOnObject(s, ok, o, { line, call: '=', op: 'store', note: `stored in ${lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key)}` }, key);
+        s = this.fx.handOnObject(
+          s,
+          ok,
+          o,
+          {
+            line,
+            call: '=',
+            op: 'store',
+            note: `stored in ${lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key)}`,
+          },
+          key,
+        );
       }
     }
     const f = s.facts.get(srcKey);

@@ -6,20 +6,24 @@ import type { Atom } from '../model/compiled';
 import type { Fact } from './state';
 import { CONST_NAME, ERRNO, isZeroConst } from './values';
 
-export type Test = { op: 'eq' | 'ne'; c: string } | { op: 'lt0' | 'ge0' | 'gt0' | 'le0' } | { op: 'has' | 'lacks'; flag: string };
+export type Test =
+  | { op: 'eq' | 'ne'; c: string }
+  | { op: 'lt0' | 'ge0' | 'gt0' | 'le0' }
+  | { op: 'has' | 'lacks'; flag: string };
 
 /** What a fact says of a test: true, false or undefined (unknown). */
 export function decide(f: Fact | undefined, t: Test): boolean | undefined {
   if (!f) return undefined;
   switch (t.op) {
-    case 'eq': case 'ne': {
+    case 'eq':
+    case 'ne': {
       let r: boolean | undefined;
       if (f.eq !== undefined) {
         if (f.eq === t.c) r = true;
         else if (/^-?\d+$/.test(f.eq) && /^-?\d+$/.test(t.c)) r = false;
         else if (isZeroConst(t.c) && (ERRNO.test(f.eq) || /^-?[1-9]\d*$/.test(f.eq))) r = false;
         else if (isZeroConst(f.eq) && ERRNO.test(t.c)) r = false;
-        else if (f.flags && f.flags.length && isZeroConst(t.c)) r = false;
+        else if (f.flags?.length && isZeroConst(t.c)) r = false;
       }
       if (r === undefined && f.ne?.includes(t.c)) r = false;
       if (r === undefined && isZeroConst(t.c) && f.ne?.some((x) => isZeroConst(x))) r = false;
@@ -28,7 +32,8 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
       if (r === undefined) return undefined;
       return t.op === 'eq' ? r : !r;
     }
-    case 'has': case 'lacks': {
+    case 'has':
+    case 'lacks': {
       let r: boolean | undefined;
       if (f.flags) r = f.flags.includes(t.flag);
       else if (f.has?.includes(t.flag)) r = true;
@@ -41,7 +46,9 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
     default: {
       const e = f.eq;
       if (e === undefined) {
-        if (f.ne?.some(isZeroConst)) { if (t.op === 'le0' || t.op === 'gt0') return undefined; }
+        if (f.ne?.some(isZeroConst)) {
+          if (t.op === 'le0' || t.op === 'gt0') return undefined;
+        }
         return undefined;
       }
       const n = /^-?\d+$/.test(e) ? Number(e) : e.startsWith('-E') ? -1 : ERRNO.test(e) ? 1 : undefined;
@@ -56,16 +63,27 @@ export function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact 
   const f: Fact = { ...(prior ?? {}) };
   const positive = (t.op === 'eq' || t.op === 'has') === truth || ((t.op === 'ne' || t.op === 'lacks') && !truth);
   switch (t.op) {
-    case 'eq': case 'ne':
-      if (positive) { f.eq = t.c; f.ne = undefined; }
-      else f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
+    case 'eq':
+    case 'ne':
+      if (positive) {
+        f.eq = t.c;
+        f.ne = undefined;
+      } else f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
       break;
-    case 'has': case 'lacks':
+    case 'has':
+    case 'lacks':
       if (positive) f.has = union(f.has, [t.flag]);
       else f.lacks = union(f.lacks, [t.flag]);
       break;
     default: {
-      const sign = (t.op === 'lt0') === truth ? 'neg' : (t.op === 'ge0') === truth ? 'nonneg' : (t.op === 'gt0') === truth ? 'pos' : 'nonpos';
+      const sign =
+        (t.op === 'lt0') === truth
+          ? 'neg'
+          : (t.op === 'ge0') === truth
+            ? 'nonneg'
+            : (t.op === 'gt0') === truth
+              ? 'pos'
+              : 'nonpos';
       if (sign === 'neg' || sign === 'pos') f.ne = [...(f.ne ?? []), '0'];
       (f as Fact & { sign?: string }).sign = sign;
     }
@@ -82,26 +100,41 @@ export function mirrorOp(op: string): string {
 
 /** Condition words for an argument atom, as [holds, fails]. */
 export function atomText(a: Atom, subject: string): [string, string] {
-  if (a.kind === 'flag') return a.negated ? [`!(${subject} & ${a.flag})`, `${subject} & ${a.flag}`] : [`${subject} & ${a.flag}`, `!(${subject} & ${a.flag})`];
-  if (a.kind === 'null') return a.isNull ? [`${subject} == NULL`, `${subject} != NULL`] : [`${subject} != NULL`, `${subject} == NULL`];
+  if (a.kind === 'flag')
+    return a.negated
+      ? [`!(${subject} & ${a.flag})`, `${subject} & ${a.flag}`]
+      : [`${subject} & ${a.flag}`, `!(${subject} & ${a.flag})`];
+  if (a.kind === 'null')
+    return a.isNull ? [`${subject} == NULL`, `${subject} != NULL`] : [`${subject} != NULL`, `${subject} == NULL`];
   return ['', ''];
 }
 
 export function atomTest(a: Atom & { kind: 'ret' }): Test {
   switch (a.test) {
-    case 'eq0': return { op: 'eq', c: '0' };
-    case 'ne0': return { op: 'ne', c: '0' };
-    default: return { op: a.test };
+    case 'eq0':
+      return { op: 'eq', c: '0' };
+    case 'ne0':
+      return { op: 'ne', c: '0' };
+    default:
+      return { op: a.test };
   }
 }
 
 export function retClassFact(cls: string): Fact {
   switch (cls) {
-    case '0': case 'NULL': return { eq: '0' };
-    case 'nonzero': case 'non-NULL': return { ne: ['0'] };
-    case 'negative': return { ne: ['0'], sign: 'neg' } as Fact;
-    case 'void': case 'unknown': return {};
-    default: return { eq: cls };
+    case '0':
+    case 'NULL':
+      return { eq: '0' };
+    case 'nonzero':
+    case 'non-NULL':
+      return { ne: ['0'] };
+    case 'negative':
+      return { ne: ['0'], sign: 'neg' } as Fact;
+    case 'void':
+    case 'unknown':
+      return {};
+    default:
+      return { eq: cls };
   }
 }
 

@@ -38,7 +38,10 @@ export class FunctionEngine {
   private stopReason?: string;
   private liveBefore: { has(name: string): boolean }[] = [];
 
-  constructor(private readonly input: EngineInput, returnsPointer: boolean) {
+  constructor(
+    private readonly input: EngineInput,
+    returnsPointer: boolean,
+  ) {
     this.ctx = new FunctionContext(input, returnsPointer);
     this.cfg = input.cfg;
     this.decls = input.cfg.decls;
@@ -57,7 +60,10 @@ export class FunctionEngine {
     for (const k of st.facts.keys()) {
       const p = parseKey(k);
       const rc = rootClass(p.root, this.decls);
-      if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) { facts ??= new Map(st.facts); facts.delete(k); }
+      if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) {
+        facts ??= new Map(st.facts);
+        facts.delete(k);
+      }
     }
     return facts ? with_(st, { facts }) : st;
   }
@@ -73,17 +79,28 @@ export class FunctionEngine {
     };
     // a path no later node names is still read through a live local that is a copy of it (`iface = priv->primary`)
     let aliased: string[] | undefined;
-    for (const [v, target] of st.aliases) { const d = this.decls.get(v); if (!d || live.has(d.name)) (aliased ??= []).push(target); }
+    for (const [v, target] of st.aliases) {
+      const d = this.decls.get(v);
+      if (!d || live.has(d.name)) (aliased ??= []).push(target);
+    }
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
       const { root, lastField } = keyShape(k);
-      const dead = (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) && !aliased?.includes(k);
-      if (dead) { facts ??= new Map(st.facts); facts.delete(k); }
+      const dead =
+        (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) &&
+        !aliased?.includes(k);
+      if (dead) {
+        facts ??= new Map(st.facts);
+        facts.delete(k);
+      }
     }
     let aliases: Map<string, string> | undefined;
     for (const v of st.aliases.keys()) {
       const d = this.decls.get(v);
-      if (d && !live.has(d.name)) { aliases ??= new Map(st.aliases); aliases.delete(v); }
+      if (d && !live.has(d.name)) {
+        aliases ??= new Map(st.aliases);
+        aliases.delete(v);
+      }
     }
     if (!facts && !aliases) return st;
     return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
@@ -96,7 +113,7 @@ export class FunctionEngine {
     this.liveBefore = liveBefore;
     const order = reversePostorder(cfg);
     const rank = new Map<number, number>();
-    order.forEach((id, i) => rank.set(id, i));
+    for (let i = 0; i < order.length; i++) rank.set(order[i], i);
     const pending = new Map<number, Map<string, State>>();
     const done = new Map<number, Set<string>>();
     const queue = new MinQueue();
@@ -108,7 +125,11 @@ export class FunctionEngine {
     let unique = 0;
     const push = (to: number, st: State) => {
       let m = pending.get(to);
-      if (!m) { m = new Map(); pending.set(to, m); queue.push(rank.get(to) ?? order.length + to, to); }
+      if (!m) {
+        m = new Map();
+        pending.set(to, m);
+        queue.push(rank.get(to) ?? order.length + to, to);
+      }
       // only where paths meet can two states be equal: elsewhere skip computing the key
       const k = joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
       const prev = m.get(k);
@@ -122,25 +143,33 @@ export class FunctionEngine {
       if (!m) continue;
       pending.delete(id);
       let seen = done.get(id);
-      if (!seen) { seen = new Set(); done.set(id, seen); }
+      if (!seen) {
+        seen = new Set();
+        done.set(id, seen);
+      }
       const n = cfg.nodes[id];
       for (const [k, st] of m) {
         if (seen.has(k)) continue;
         seen.add(k);
-        if (id === cfg.exit) { exits.push(st); continue; }
+        if (id === cfg.exit) {
+          exits.push(st);
+          continue;
+        }
         if (++visits > opts.maxStates) {
           this.stopReason ??= `stopped after ${opts.maxStates} path states (--max-states, refcountLens.maxStatesPerFunction)`;
           break;
         }
         const line = n.line;
-        const withLine = n.kind === 'entry' || st.lines?.head === line ? st : with_(st, { lines: cons(line, st.lines) });
+        const withLine =
+          n.kind === 'entry' || st.lines?.head === line ? st : with_(st, { lines: cons(line, st.lines) });
         for (const out of this.nodes.transfer(n, withLine)) {
           let s = out.st;
           const target = cfg.nodes[out.to];
           if (out.kind === 'back') {
             const c = s.iters.get(out.to) ?? 0;
             if (c >= LOOP_BOUND) continue;
-            const iters = new Map(s.iters); iters.set(out.to, c + 1);
+            const iters = new Map(s.iters);
+            iters.set(out.to, c + 1);
             s = this.forgetShared(with_(s, { iters }));
           }
           // leaving loops: forget their counters
@@ -149,7 +178,10 @@ export class FunctionEngine {
             for (const l of n.loops) {
               if (target.loops.includes(l)) continue;
               const h = cfg.loopHeads.get(l);
-              if (h !== undefined && s.iters.has(h)) { iters ??= new Map(s.iters); iters.delete(h); }
+              if (h !== undefined && s.iters.has(h)) {
+                iters ??= new Map(s.iters);
+                iters.delete(h);
+              }
             }
             if (iters) s = with_(s, { iters });
           }
@@ -164,8 +196,14 @@ export class FunctionEngine {
       if (visits > opts.maxStates) break;
     }
     const { cut } = this.ctx;
-    const reason = this.stopReason && cut ? `${this.stopReason}; before that, ${cut}` : this.stopReason ?? cut;
-    return { exits, truncated: reason !== undefined, truncatedReason: reason, visits, unknownCalls: [...this.ctx.unknownCalls] };
+    const reason = this.stopReason && cut ? `${this.stopReason}; before that, ${cut}` : (this.stopReason ?? cut);
+    return {
+      exits,
+      truncated: reason !== undefined,
+      truncatedReason: reason,
+      visits,
+      unknownCalls: [...this.ctx.unknownCalls],
+    };
   }
 
   /** Too many states at one node: merge those that differ only in facts; past that, cut. */
@@ -173,7 +211,9 @@ export class FunctionEngine {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
       // the step history is also ignored here: one representative story per outcome beats cutting the analysis
-      const g = this.ctx.keys.key(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
+      const g = this.ctx.keys.key(
+        with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }),
+      );
       const list = groups.get(g) ?? [];
       list.push(st);
       groups.set(g, list);
@@ -183,10 +223,15 @@ export class FunctionEngine {
       let acc = list[0];
       for (const other of list.slice(1)) {
         const facts = new Map<string, Fact>();
-        for (const [k, f] of acc.facts) { const g = other.facts.get(k); if (g && JSON.stringify(g) === JSON.stringify(f)) facts.set(k, f); }
+        for (const [k, f] of acc.facts) {
+          const g = other.facts.get(k);
+          if (g && JSON.stringify(g) === JSON.stringify(f)) facts.set(k, f);
+        }
         const aliases = new Map<string, string>();
         for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
-        const paramConds = acc.paramConds.filter((p) => other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value));
+        const paramConds = acc.paramConds.filter((p) =>
+          other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
+        );
         acc = mergeInto(with_(acc, { facts, aliases, paramConds }), other);
       }
       m.set(this.ctx.keys.key(acc), acc);
@@ -195,7 +240,9 @@ export class FunctionEngine {
       const keep = [...m.entries()].slice(0, cap);
       m.clear();
       for (const [k, v] of keep) m.set(k, v);
-      this.ctx.noteCut(`more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`);
+      this.ctx.noteCut(
+        `more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`,
+      );
     }
   }
 
@@ -225,8 +272,14 @@ function reversePostorder(cfg: Cfg): number[] {
     const n = cfg.nodes[top.id];
     if (top.i < n.edges.length) {
       const to = n.edges[top.i++].to;
-      if (!seen.has(to)) { seen.add(to); stack.push({ id: to, i: 0 }); }
-    } else { post.push(top.id); stack.pop(); }
+      if (!seen.has(to)) {
+        seen.add(to);
+        stack.push({ id: to, i: 0 });
+      }
+    } else {
+      post.push(top.id);
+      stack.pop();
+    }
   }
   return post.reverse();
 }
@@ -234,14 +287,21 @@ function reversePostorder(cfg: Cfg): number[] {
 class MinQueue {
   private heap: [number, number][] = [];
   private inQueue = new Set<number>();
-  get size() { return this.heap.length; }
+  get size() {
+    return this.heap.length;
+  }
   push(rank: number, id: number) {
     if (this.inQueue.has(id)) return;
     this.inQueue.add(id);
     const h = this.heap;
     h.push([rank, id]);
     let i = h.length - 1;
-    while (i > 0) { const p = (i - 1) >> 1; if (h[p][0] <= h[i][0]) break; [h[p], h[i]] = [h[i], h[p]]; i = p; }
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p][0] <= h[i][0]) break;
+      [h[p], h[i]] = [h[i], h[p]];
+      i = p;
+    }
   }
   pop(): number {
     const h = this.heap;
@@ -251,15 +311,17 @@ class MinQueue {
       h[0] = last;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1; const r = l + 1; let m = i;
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
         if (l < h.length && h[l][0] < h[m][0]) m = l;
         if (r < h.length && h[r][0] < h[m][0]) m = r;
         if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]]; i = m;
+        [h[m], h[i]] = [h[i], h[m]];
+        i = m;
       }
     }
     this.inQueue.delete(top[1]);
     return top[1];
   }
 }
-

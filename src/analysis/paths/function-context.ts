@@ -8,7 +8,16 @@ import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
 import type { Summary } from './summary';
-import { type AccessPath, extend, keyOf, parseKey, display, rootName, overwrittenDisplay, splitOverwrite } from './access';
+import {
+  type AccessPath,
+  extend,
+  keyOf,
+  parseKey,
+  display,
+  rootName,
+  overwrittenDisplay,
+  splitOverwrite,
+} from './access';
 import { StateKeys, type Condition, type State } from './state';
 import { factOf } from './state-edits';
 import { decide } from './fact-tests';
@@ -59,7 +68,10 @@ export class FunctionContext {
   /** Why states were merged or dropped on the way (the run went on): the first cut. */
   cut?: string;
 
-  constructor(readonly input: EngineInput, readonly returnsPointer: boolean) {
+  constructor(
+    readonly input: EngineInput,
+    readonly returnsPointer: boolean,
+  ) {
     this.cfg = input.cfg;
     this.model = input.model;
     this.src = input.source;
@@ -69,14 +81,19 @@ export class FunctionContext {
     const sites = new Map<string, number>();
     const walk = (x: Syn | undefined) => {
       if (!x) return;
-      if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier' && x.fields.right?.type === 'call_expression') {
+      if (
+        x.type === 'assignment_expression' &&
+        x.fields.left?.type === 'identifier' &&
+        x.fields.right?.type === 'call_expression'
+      ) {
         const n = x.fields.left.text ?? '';
         sites.set(n, (sites.get(n) ?? 0) + 1);
       }
       for (let i = 0; i < x.children.length; i++) walk(x.children[i]);
     };
     for (const n of input.cfg.nodes) {
-      if (n.kind === 'init' && n.decl && n.ast?.type === 'call_expression') sites.set(n.decl.name, (sites.get(n.decl.name) ?? 0) + 1);
+      if (n.kind === 'init' && n.decl && n.ast?.type === 'call_expression')
+        sites.set(n.decl.name, (sites.get(n.decl.name) ?? 0) + 1);
       walk(n.ast);
     }
     for (const [n, c] of sites) if (c > 1) this.reassigned.add(n);
@@ -84,20 +101,34 @@ export class FunctionContext {
     const flows: [string, Syn][] = [];
     const collect = (x: Syn | undefined) => {
       if (!x) return;
-      if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier') flows.push([x.fields.left.text ?? '', x.fields.right]);
+      if (x.type === 'assignment_expression' && x.fields.left?.type === 'identifier')
+        flows.push([x.fields.left.text ?? '', x.fields.right]);
       for (let i = 0; i < x.children.length; i++) collect(x.children[i]);
     };
-    for (const n of input.cfg.nodes) { if (n.kind === 'init' && n.decl && n.ast) flows.push([n.decl.name, n.ast]); collect(n.ast); }
-    const names = (x: Syn, out: Set<string>) => { if (x.type === 'identifier' && x.text) out.add(x.text); for (let i = 0; i < x.children.length; i++) names(x.children[i], out); };
+    for (const n of input.cfg.nodes) {
+      if (n.kind === 'init' && n.decl && n.ast) flows.push([n.decl.name, n.ast]);
+      collect(n.ast);
+    }
+    const names = (x: Syn, out: Set<string>) => {
+      if (x.type === 'identifier' && x.text) out.add(x.text);
+      for (let i = 0; i < x.children.length; i++) names(x.children[i], out);
+    };
     for (const p of input.cfg.params) this.paramDerived.add(p.name);
     for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
       changed = false;
       for (const [lhs, rhs] of flows) {
         if (this.paramDerived.has(lhs) || !rhs) continue;
-        const callee = rhs.type === 'call_expression' && rhs.fields.function?.type === 'identifier' ? rhs.fields.function.text ?? '' : undefined;
+        const callee =
+          rhs.type === 'call_expression' && rhs.fields.function?.type === 'identifier'
+            ? (rhs.fields.function.text ?? '')
+            : undefined;
         if (callee !== undefined && (input.model.functions.has(callee) || input.summaries.has(callee))) continue;
-        const used = new Set<string>(); names(rhs, used);
-        if ([...used].some((u) => this.paramDerived.has(u))) { this.paramDerived.add(lhs); changed = true; }
+        const used = new Set<string>();
+        names(rhs, used);
+        if ([...used].some((u) => this.paramDerived.has(u))) {
+          this.paramDerived.add(lhs);
+          changed = true;
+        }
       }
     }
   }
@@ -106,7 +137,10 @@ export class FunctionContext {
   condition(source: string, words = source): Condition {
     const k = `${source}\n${words}`;
     let c = this.conditions.get(k);
-    if (!c) { c = { source, words }; this.conditions.set(k, c); }
+    if (!c) {
+      c = { source, words };
+      this.conditions.set(k, c);
+    }
     return c;
   }
 
@@ -138,7 +172,7 @@ export class FunctionContext {
   // ---------- kinds ----------
   kindOf(p: AccessPath): string | undefined {
     const d = this.decls.get(p.root);
-    if (!d || !d.typeName) return undefined;
+    if (!d?.typeName) return undefined;
     if (p.segs.some((s) => s !== '*')) return undefined;
     if (d.pointerDepth - p.segs.length !== 1) return undefined;
     return this.model.kinds.get(d.typeName) ?? d.typeName;
@@ -162,7 +196,7 @@ export class FunctionContext {
     if (t.base === 'ret') p = { root: temp, segs: [] };
     else {
       const v = vals[t.index];
-      if (!v || v.k !== 'path') return undefined;
+      if (v?.k !== 'path') return undefined;
       p = v.p;
     }
     for (const s of t.segs) p = extend(p, s);
@@ -188,9 +222,19 @@ export function calleeName(e: Syn): string | undefined {
 
 export function balanced(s: string): boolean {
   let d = 0;
-  for (const c of s) { if (c === '(') d++; else if (c === ')') { d--; if (d < 0) return false; } }
+  for (const c of s) {
+    if (c === '(') d++;
+    else if (c === ')') {
+      d--;
+      if (d < 0) return false;
+    }
+  }
   return d === 0;
 }
 
 /** A state leaving a node by one of its edges. */
-export interface Successor { to: number; st: State; kind: string }
+export interface Successor {
+  to: number;
+  st: State;
+  kind: string;
+}

@@ -33,7 +33,10 @@ export class Liveness {
       // (`KASSERT(sc->n >= 0, ...)`, `printf(..., sc->n)`): such fields are not uses
       // and a plain local integer read only by arithmetic or a comparison with non-zero (`i < 4`) is not a use:
       // its facts could never decide anything there
-      const blindLocal = (name: string) => { const d = n.scope.get(name); return d !== undefined && !d.isParam && d.pointerDepth === 0; };
+      const blindLocal = (name: string) => {
+        const d = n.scope.get(name);
+        return d !== undefined && !d.isParam && d.pointerDepth === 0;
+      };
       const walk = (x: Syn | undefined, fieldsMatter = true, inBlind = false) => {
         if (!x) return;
         if (x.type === 'identifier' && x.text && !(inBlind && blindLocal(x.text))) s.add(x.text);
@@ -48,7 +51,8 @@ export class Liveness {
           for (let i = 0; i < x.children.length; i++) walk(x.children[i], false, true);
           return;
         }
-        for (let i = 0; i < x.children.length; i++) walk(x.children[i], fieldsMatter, inBlind && x.type === 'parenthesized_expression');
+        for (let i = 0; i < x.children.length; i++)
+          walk(x.children[i], fieldsMatter, inBlind && x.type === 'parenthesized_expression');
       };
       // `if (bootverbose) printf(...)`: a branch whose arms do nothing the analysis can see does not read its condition
       if (!(n.kind === 'branch' && this.idleBranch(n))) walk(n.ast);
@@ -64,10 +68,15 @@ export class Liveness {
     for (const u of uses) for (const name of u) if (!index.has(name)) index.set(name, index.size);
     const words = Math.max(1, Math.ceil(index.size / 32));
     const useBits = new Int32Array(nodes.length * words);
-    uses.forEach((u, id) => { for (const name of u) { const i = index.get(name)!; useBits[id * words + (i >> 5)] |= 1 << (i & 31); } });
+    uses.forEach((u, id) => {
+      for (const name of u) {
+        const i = index.get(name)!;
+        useBits[id * words + (i >> 5)] |= 1 << (i & 31);
+      }
+    });
     const bits = new Int32Array(nodes.length * words);
     const preds: number[][] = nodes.map(() => []);
-    nodes.forEach((n) => n.edges.forEach((e) => preds[e.to].push(n.id)));
+    for (const n of nodes) for (const e of n.edges) preds[e.to].push(n.id);
     const work = nodes.map((n) => n.id);
     const inWork = new Uint8Array(nodes.length).fill(1);
     while (work.length) {
@@ -78,10 +87,18 @@ export class Liveness {
         for (let w = 0; w < words; w++) {
           const old = bits[id * words + w];
           const nv = old | useBits[e.to * words + w] | bits[e.to * words + w];
-          if (nv !== old) { bits[id * words + w] = nv; changed = true; }
+          if (nv !== old) {
+            bits[id * words + w] = nv;
+            changed = true;
+          }
         }
       }
-      if (changed) for (const p of preds[id]) if (!inWork[p]) { inWork[p] = 1; work.push(p); }
+      if (changed)
+        for (const p of preds[id])
+          if (!inWork[p]) {
+            inWork[p] = 1;
+            work.push(p);
+          }
     }
     // fields a model condition reads (`arg0->mda_flags & MAKEDEV_REF`) stay live: a call may read them
     const modelFields = fieldsModelConditionsRead(this.model);
@@ -91,11 +108,14 @@ export class Liveness {
       has: (name: string) => {
         const i = index.get(name);
         if (i === undefined) return modelFields.has(name);
-        const w = id * words + (i >> 5), bit = 1 << (i & 31);
+        const w = id * words + (i >> 5),
+          bit = 1 << (i & 31);
         return ((bits[w] | useBits[w]) & bit) !== 0 || modelFields.has(name);
       },
     }));
-    preds.forEach((p, id) => { if (p.length > 1) this.joins.add(id); });
+    preds.forEach((p, id) => {
+      if (p.length > 1) this.joins.add(id);
+    });
   }
 
   /** A call to a function neither the model, inference nor this file's summaries say anything about. */
@@ -103,8 +123,18 @@ export class Liveness {
     const name = calleeName(call);
     if (!name) return false;
     const m = this.model;
-    return !(m.functions.has(name) || m.transparent.has(name) || m.zeroes.has(name) || m.assigns.has(name) || m.frees.has(name) || m.returnsArgument.has(name) || m.nullTests.has(name)
-      || m.iterators.has(name) || this.inferred?.has(name) || this.summaries.has(name));
+    return !(
+      m.functions.has(name) ||
+      m.transparent.has(name) ||
+      m.zeroes.has(name) ||
+      m.assigns.has(name) ||
+      m.frees.has(name) ||
+      m.returnsArgument.has(name) ||
+      m.nullTests.has(name) ||
+      m.iterators.has(name) ||
+      this.inferred?.has(name) ||
+      this.summaries.has(name)
+    );
   }
 
   /**
@@ -117,7 +147,12 @@ export class Liveness {
     const end = (id: number): number => {
       for (let steps = 0; steps < 32; steps++) {
         const x = this.cfg.nodes[id];
-        if (x.edges.length !== 1 || x.loops.length !== n.loops.length || !(x.kind === 'nop' || (x.kind === 'eval' && this.idleCall(x)))) return id;
+        if (
+          x.edges.length !== 1 ||
+          x.loops.length !== n.loops.length ||
+          !(x.kind === 'nop' || (x.kind === 'eval' && this.idleCall(x)))
+        )
+          return id;
         id = x.edges[0].to;
       }
       return -1;
@@ -129,14 +164,19 @@ export class Liveness {
   /** A statement that is only a call of an unknown function given no pointer: `printf("%s: %d", __func__, sc->n)`. */
   private idleCall(x: CfgNode): boolean {
     const e = unwrapValue(x.ast?.type === 'expression_statement' ? x.ast.children[0] : x.ast);
-    if (!e || e.type !== 'call_expression' || !this.opaqueCallee(e) || this.model.noreturn.has(calleeName(e) ?? '')) return false;
-    const acts = (a: Syn) => a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression';
+    if (e?.type !== 'call_expression' || !this.opaqueCallee(e) || this.model.noreturn.has(calleeName(e) ?? ''))
+      return false;
+    const acts = (a: Syn) =>
+      a.type === 'assignment_expression' || a.type === 'update_expression' || a.type === 'call_expression';
     const pure = (a: Syn): boolean => !acts(a) && a.children.every(pure);
     const harmless = (a: Syn): boolean => {
       if (acts(a)) return false;
       // a field's value (even a pointer field's) given to an unknown function hands nothing on
       if (a.type === 'field_expression') return pure(a);
-      if (a.type === 'identifier') { const d = x.scope.get(a.text ?? ''); return d === undefined ? /^[A-Z_][A-Z0-9_]*$|^__func__$/.test(a.text ?? '') : d.pointerDepth === 0; }
+      if (a.type === 'identifier') {
+        const d = x.scope.get(a.text ?? '');
+        return d === undefined ? /^[A-Z_][A-Z0-9_]*$|^__func__$/.test(a.text ?? '') : d.pointerDepth === 0;
+      }
       if (a.type === 'pointer_expression' && a.children[0]?.type === '&') return false;
       return a.children.every(harmless);
     };
@@ -148,7 +188,11 @@ function factBlindOperator(e: Syn): boolean {
   const op = e.op ?? '';
   if (['+', '-', '*', '/', '%', '<<', '>>', '^'].includes(op)) return true;
   if (!['<', '>', '<=', '>='].includes(op)) return false;
-  const zero = (x: Syn | undefined) => x !== undefined && (x.type === 'null' || (x.type === 'number_literal' && isZeroConst(normNumber(x.text ?? ''))) || (x.type === 'identifier' && x.text === 'NULL'));
+  const zero = (x: Syn | undefined) =>
+    x !== undefined &&
+    (x.type === 'null' ||
+      (x.type === 'number_literal' && isZeroConst(normNumber(x.text ?? ''))) ||
+      (x.type === 'identifier' && x.text === 'NULL'));
   return !zero(e.fields.left) && !zero(e.fields.right);
 }
 
@@ -158,9 +202,11 @@ function fieldsModelConditionsRead(model: Model): Set<string> {
   let fields = modelFieldsCache.get(model);
   if (!fields) {
     fields = new Set<string>();
-    for (const effects of model.functions.values()) for (const ef of effects) for (const a of ef.when) {
-      if (a.kind !== 'ret') for (const seg of a.target.segs) if (seg.startsWith('.')) fields.add(seg);
-    }
+    for (const effects of model.functions.values())
+      for (const ef of effects)
+        for (const a of ef.when) {
+          if (a.kind !== 'ret') for (const seg of a.target.segs) if (seg.startsWith('.')) fields.add(seg);
+        }
     modelFieldsCache.set(model, fields);
   }
   return fields;
@@ -169,9 +215,11 @@ function fieldsModelConditionsRead(model: Model): Set<string> {
 /** The variable (`x`) or field (`.f`) an expression statement assigns, if it is one plain assignment. */
 function assignedName(ast: Syn | undefined): string | undefined {
   let e = ast;
-  while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression') && e.children.length === 1) e = e.children[0];
+  while (e && (e.type === 'expression_statement' || e.type === 'parenthesized_expression') && e.children.length === 1)
+    e = e.children[0];
   if (!e) return undefined;
-  const target = e.type === 'assignment_expression' ? e.fields.left : e.type === 'update_expression' ? e.fields.argument : undefined;
+  const target =
+    e.type === 'assignment_expression' ? e.fields.left : e.type === 'update_expression' ? e.fields.argument : undefined;
   if (target?.type === 'identifier') return target.text;
   if (target?.type === 'field_expression' && target.fields.field?.text) return '.' + target.fields.field.text;
   return undefined;

@@ -17,7 +17,12 @@ import type { Branches } from './branches';
 export class NodeTransfer {
   private readonly model: Model;
 
-  constructor(private readonly ctx: FunctionContext, private readonly fx: Effects, private readonly ex: Expressions, private readonly br: Branches) {
+  constructor(
+    private readonly ctx: FunctionContext,
+    private readonly fx: Effects,
+    private readonly ex: Expressions,
+    private readonly br: Branches,
+  ) {
     this.model = ctx.model;
   }
 
@@ -25,18 +30,26 @@ export class NodeTransfer {
     this.ctx.node = n;
     const next = (s: State) => n.edges.map((edge) => ({ to: edge.to, st: s, kind: edge.kind }));
     switch (n.kind) {
-      case 'entry': case 'nop': case 'exit':
+      case 'entry':
+      case 'nop':
+      case 'exit':
         return next(st);
       case 'eval':
         return n.ast ? this.ex.eval(n.ast, st).flatMap((o) => next(o.st)) : next(st);
       case 'init': {
         const d = n.decl!;
-        return this.ex.eval(n.ast!, st).flatMap((o) => next(this.ex.assign(o.st, { root: d.id, segs: [] }, '=', o.v, n.line)));
+        return this.ex
+          .eval(n.ast!, st)
+          .flatMap((o) => next(this.ex.assign(o.st, { root: d.id, segs: [] }, '=', o.v, n.line)));
       }
-      case 'return': return this.returnNode(n, st);
-      case 'branch': return this.br.branchNode(n, st);
-      case 'switch': return this.br.switchNode(n, st);
-      case 'iter-enter': case 'iter-next': {
+      case 'return':
+        return this.returnNode(n, st);
+      case 'branch':
+        return this.br.branchNode(n, st);
+      case 'switch':
+        return this.br.switchNode(n, st);
+      case 'iter-enter':
+      case 'iter-next': {
         const spec = this.model.iterators.get(n.macro!.name);
         const arg = spec ? n.macro!.args[spec.var] : undefined;
         if (!spec || !arg) return next(st);
@@ -47,10 +60,26 @@ export class NodeTransfer {
           if (n.kind === 'iter-enter') {
             let s = this.fx.loseOverwritten(o.st, key, n.line);
             s = setFactKeep(s, key, { ne: ['0'] });
-            s = this.fx.change(s, key, p, { op: 'acquire', count: 1, kind: spec.kind, line: n.line, call: n.macro!.name, label: 'loop variable', source: spec.source });
+            s = this.fx.change(s, key, p, {
+              op: 'acquire',
+              count: 1,
+              kind: spec.kind,
+              line: n.line,
+              call: n.macro!.name,
+              label: 'loop variable',
+              source: spec.source,
+            });
             return next(s);
           }
-          const s = this.fx.change(o.st, key, p, { op: 'release', count: 1, kind: spec.kind, line: n.line, call: n.macro!.name, label: 'next element', source: spec.source });
+          const s = this.fx.change(o.st, key, p, {
+            op: 'release',
+            count: 1,
+            kind: spec.kind,
+            line: n.line,
+            call: n.macro!.name,
+            label: 'next element',
+            source: spec.source,
+          });
           return next(s);
         });
       }
@@ -59,7 +88,11 @@ export class NodeTransfer {
 
   private returnNode(n: CfgNode, st: State): Successor[] {
     const done = (s: State, returns: string, cls: string, returnedKey?: string) =>
-      n.edges.map((edge) => ({ to: edge.to, st: with_(s, { exit: { line: n.line, returns, returnClass: cls, returnedKey } }), kind: edge.kind }));
+      n.edges.map((edge) => ({
+        to: edge.to,
+        st: with_(s, { exit: { line: n.line, returns, returnClass: cls, returnedKey } }),
+        kind: edge.kind,
+      }));
     if (!n.ast) return done(st, 'void', 'void');
     const text = this.ctx.shortText(n.ast, 40);
     return this.ex.eval(n.ast, st).flatMap((o) => {
@@ -70,12 +103,20 @@ export class NodeTransfer {
       else if (o.v.k === 'flags') cls = o.v.f.join('|') || '0';
       else if (o.v.k === 'path') {
         let p = o.v.p;
-        if (p.segs[p.segs.length - 1] === '&') { p = { root: p.root, segs: p.segs.slice(0, -1) }; cls = 'non-NULL'; }
+        if (p.segs[p.segs.length - 1] === '&') {
+          p = { root: p.root, segs: p.segs.slice(0, -1) };
+          cls = 'non-NULL';
+        }
         const key = keyOf(p);
         const f = factOf(s, keyOf(o.v.p));
         if (cls === 'unknown' && f) {
           if (f.eq !== undefined) cls = this.classOfConst(f.eq);
-          else if (f.ne?.some(isZeroConst)) cls = this.ctx.returnsPointer ? 'non-NULL' : ((f as { sign?: string }).sign === 'neg' ? 'negative' : 'nonzero');
+          else if (f.ne?.some(isZeroConst))
+            cls = this.ctx.returnsPointer
+              ? 'non-NULL'
+              : (f as { sign?: string }).sign === 'neg'
+                ? 'negative'
+                : 'nonzero';
           else if ((f as { sign?: string }).sign === 'neg') cls = 'negative';
         }
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount))
@@ -83,7 +124,17 @@ export class NodeTransfer {
           if (ok !== key && !ok.startsWith(key + '/')) continue;
           returnedKey = key;
           s = putObj(s, ok, { ...obj, returned: true, transferred: obj.refs });
-          if (obj.refs - obj.transferred > 0) s = addStep(s, { line: n.line, call: 'return', object: obj.display, kind: obj.kind, delta: 0, op: 'return', note: 'returned to the caller', after: obj.exist + obj.refs });
+          if (obj.refs - obj.transferred > 0)
+            s = addStep(s, {
+              line: n.line,
+              call: 'return',
+              object: obj.display,
+              kind: obj.kind,
+              delta: 0,
+              op: 'return',
+              note: 'returned to the caller',
+              after: obj.exist + obj.refs,
+            });
         }
       }
       return done(s, text, cls, returnedKey);

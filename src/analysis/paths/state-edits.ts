@@ -40,11 +40,20 @@ export function setFactKeep(st: State, key: string, f: Fact): State {
 /** A write to `key` kills what was known of it and of everything reached through it. */
 export function killPath(st: State, key: string, mayWrite = false): State {
   let facts: Map<string, Fact> | undefined;
-  for (const k of st.facts.keys()) if (under(k, key)) { facts ??= new Map(st.facts); facts.delete(k); }
+  for (const k of st.facts.keys())
+    if (under(k, key)) {
+      facts ??= new Map(st.facts);
+      facts.delete(k);
+    }
   let aliases: Map<string, string> | undefined;
   // a call that only *may* write through a pointer leaves local copies naming what they named:
   // `dev = fp->minor->dev; f(fp); put(dev->dev)` releases the object the get took
-  if (!mayWrite) for (const [v, target] of st.aliases) if (under(target, key) && target !== key) { aliases ??= new Map(st.aliases); aliases.delete(v); }
+  if (!mayWrite)
+    for (const [v, target] of st.aliases)
+      if (under(target, key) && target !== key) {
+        aliases ??= new Map(st.aliases);
+        aliases.delete(v);
+      }
   if (!facts && !aliases) return st;
   return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
 }
@@ -62,7 +71,11 @@ export function addStep(st: State, step: Step): State {
 /** Facts about call results (`$c…`) whose object is gone: nothing can ask about them again. */
 export function dropTemps(st: State): State {
   let facts: Map<string, Fact> | undefined;
-  for (const k of st.facts.keys()) if (k.startsWith('$') && !st.objects.has(k.split('/', 1)[0])) { facts ??= new Map(st.facts); facts.delete(k); }
+  for (const k of st.facts.keys())
+    if (k.startsWith('$') && !st.objects.has(k.split('/', 1)[0])) {
+      facts ??= new Map(st.facts);
+      facts.delete(k);
+    }
   return facts ? with_(st, { facts }) : st;
 }
 
@@ -76,6 +89,7 @@ export function withoutCounter(s: State, head: number): State {
   const c = s.iters.get(head);
   if (c === undefined) return s;
   const iters = new Map(s.iters);
-  if (c <= 1) iters.delete(head); else iters.set(head, c - 1);
+  if (c <= 1) iters.delete(head);
+  else iters.set(head, c - 1);
   return with_(s, { iters });
 }

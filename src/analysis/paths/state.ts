@@ -66,8 +66,14 @@ export interface ParamCond {
   text: string;
 }
 
-export interface Cons<T> { head: T; tail: Cons<T> | undefined; size: number }
-export function cons<T>(head: T, tail: Cons<T> | undefined): Cons<T> { return { head, tail, size: (tail?.size ?? 0) + 1 }; }
+export interface Cons<T> {
+  head: T;
+  tail: Cons<T> | undefined;
+  size: number;
+}
+export function cons<T>(head: T, tail: Cons<T> | undefined): Cons<T> {
+  return { head, tail, size: (tail?.size ?? 0) + 1 };
+}
 export function toArray<T>(c: Cons<T> | undefined): T[] {
   const out: T[] = [];
   for (let x = c; x; x = x.tail) out.push(x.head);
@@ -80,9 +86,17 @@ export function toArray<T>(c: Cons<T> | undefined): T[] {
  * (`clone_create() found an existing device`). Interned per function, so equal conditions
  * are the same object.
  */
-export interface Condition { source: string; words: string }
+export interface Condition {
+  source: string;
+  words: string;
+}
 
-export interface ExitInfo { line: number; returns: string; returnClass: string; returnedKey?: string }
+export interface ExitInfo {
+  line: number;
+  returns: string;
+  returnClass: string;
+  returnedKey?: string;
+}
 
 export interface State {
   objects: ReadonlyMap<string, ObjState>;
@@ -105,18 +119,36 @@ export interface State {
 
 export function initialState(): State {
   return {
-    objects: new Map(), facts: new Map(), aliases: new Map(), paramConds: [], written: new Set(), iters: new Map(),
-    steps: undefined, conds: undefined, lines: undefined, exit: undefined, merged: 1, _key: undefined,
+    objects: new Map(),
+    facts: new Map(),
+    aliases: new Map(),
+    paramConds: [],
+    written: new Set(),
+    iters: new Map(),
+    steps: undefined,
+    conds: undefined,
+    lines: undefined,
+    exit: undefined,
+    merged: 1,
+    _key: undefined,
   };
 }
 
 /** A copy with some fields replaced (written out field by field: V8 keeps one object shape). */
 export function with_(s: State, p: Partial<State>): State {
   return {
-    objects: p.objects ?? s.objects, facts: p.facts ?? s.facts, aliases: p.aliases ?? s.aliases,
-    paramConds: p.paramConds ?? s.paramConds, written: p.written ?? s.written, iters: p.iters ?? s.iters,
-    steps: 'steps' in p ? p.steps : s.steps, conds: 'conds' in p ? p.conds : s.conds, lines: 'lines' in p ? p.lines : s.lines,
-    exit: p.exit ?? s.exit, merged: p.merged ?? s.merged, _key: undefined,
+    objects: p.objects ?? s.objects,
+    facts: p.facts ?? s.facts,
+    aliases: p.aliases ?? s.aliases,
+    paramConds: p.paramConds ?? s.paramConds,
+    written: p.written ?? s.written,
+    iters: p.iters ?? s.iters,
+    steps: 'steps' in p ? p.steps : s.steps,
+    conds: 'conds' in p ? p.conds : s.conds,
+    lines: 'lines' in p ? p.lines : s.lines,
+    exit: p.exit ?? s.exit,
+    merged: p.merged ?? s.merged,
+    _key: undefined,
   };
 }
 
@@ -125,18 +157,27 @@ function factKey(f: Fact): string {
 }
 
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
-  return [...objects.keys()].sort().map((k) => {
-    const o = objects.get(k)!;
-    return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}${o.lost ? `,l${o.lost.line}` : ''}`;
-  }).join('\n');
+  return [...objects.keys()]
+    .sort()
+    .map((k) => {
+      const o = objects.get(k)!;
+      return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}${o.lost ? `,l${o.lost.line}` : ''}`;
+    })
+    .join('\n');
 }
 
 function factsKey(facts: ReadonlyMap<string, Fact>): string {
-  return [...facts.keys()].sort().map((k) => `F${k}=${factKey(facts.get(k)!)}`).join('\n');
+  return [...facts.keys()]
+    .sort()
+    .map((k) => `F${k}=${factKey(facts.get(k)!)}`)
+    .join('\n');
 }
 
 function aliasesKey(aliases: ReadonlyMap<string, string>): string {
-  return [...aliases.keys()].sort().map((k) => `A${k}=${aliases.get(k)}`).join('\n');
+  return [...aliases.keys()]
+    .sort()
+    .map((k) => `A${k}=${aliases.get(k)}`)
+    .join('\n');
 }
 
 function writtenKey(written: ReadonlySet<string>): string {
@@ -157,13 +198,19 @@ export class StateKeys {
 
   private id(text: string): number {
     let n = this.ids.get(text);
-    if (n === undefined) { n = this.ids.size; this.ids.set(text, n); }
+    if (n === undefined) {
+      n = this.ids.size;
+      this.ids.set(text, n);
+    }
     return n;
   }
 
   private idOf(o: object, text: () => string): number {
     let n = this.partIds.get(o);
-    if (n === undefined) { n = this.id(text()); this.partIds.set(o, n); }
+    if (n === undefined) {
+      n = this.id(text());
+      this.partIds.set(o, n);
+    }
     return n;
   }
 
@@ -192,7 +239,12 @@ export class StateKeys {
     const f = this.idOf(s.facts, () => factsKey(s.facts));
     const a = this.idOf(s.aliases, () => aliasesKey(s.aliases));
     const w = s.written.size ? this.idOf(s.written, () => writtenKey(s.written)) : -1;
-    const iters = s.iters.size ? [...s.iters.keys()].sort((x, y) => x - y).map((k) => `${k}=${s.iters.get(k)}`).join(',') : '';
+    const iters = s.iters.size
+      ? [...s.iters.keys()]
+          .sort((x, y) => x - y)
+          .map((k) => `${k}=${s.iters.get(k)}`)
+          .join(',')
+      : '';
     const exit = s.exit ? this.id(`${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}`) : -1;
     const key = `${o} ${f} ${a} ${w} ${iters} ${exit} ${this.stepsId(s.steps)}`;
     (s as State)._key = key;
@@ -201,7 +253,10 @@ export class StateKeys {
 }
 
 /** Keeps the conditions both paths took, in order. */
-export function intersectConds(a: Cons<Condition> | undefined, b: Cons<Condition> | undefined): Cons<Condition> | undefined {
+export function intersectConds(
+  a: Cons<Condition> | undefined,
+  b: Cons<Condition> | undefined,
+): Cons<Condition> | undefined {
   if (a === b) return a;
   const inB = new Set(toArray(b));
   let out: Cons<Condition> | undefined;
@@ -224,8 +279,14 @@ export function isOpaque(p: ParamCond): boolean {
 }
 
 export function mergeInto(existing: State, incoming: State): State {
-  const paramConds = existing.paramConds.filter((p) => incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value));
-  const m = with_(existing, { conds: intersectConds(existing.conds, incoming.conds), merged: existing.merged + incoming.merged, paramConds });
+  const paramConds = existing.paramConds.filter((p) =>
+    incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
+  );
+  const m = with_(existing, {
+    conds: intersectConds(existing.conds, incoming.conds),
+    merged: existing.merged + incoming.merged,
+    paramConds,
+  });
   m._key = existing._key;
   return m;
 }

@@ -12,13 +12,18 @@ export type Val =
   | { k: 'unknown' };
 
 /** One outcome of evaluating an expression: the state after it and the value. */
-export interface Out { st: State; v: Val }
+export interface Out {
+  st: State;
+  v: Val;
+}
 
 export const UNKNOWN: Val = { k: 'unknown' };
 export const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export const ERRNO = /^-?E[A-Z0-9]+$/;
 
-export function isZeroConst(c: string): boolean { return c === '0' || c === 'NULL' || c === '0L' || c === '0UL'; }
+export function isZeroConst(c: string): boolean {
+  return c === '0' || c === 'NULL' || c === '0L' || c === '0UL';
+}
 
 export function normNumber(text: string): string {
   const t = text.replace(/[uUlL]+$/, '');

@@ -37,7 +37,10 @@ export class TreeGraph {
    * that a call of a wrapper macro (`#define foo_put(x) __foo_put(x, __func__)`) is a call of
    * what it wraps.
    */
-  constructor(readonly files: readonly TreeFile[], private readonly macroCalls?: (file: number, name: string) => string[]) {
+  constructor(
+    readonly files: readonly TreeFile[],
+    private readonly macroCalls?: (file: number, name: string) => string[],
+  ) {
     this.ofFile = files.map(() => []);
     files.forEach((f, fi) => {
       for (const def of f.shard.functions) {
@@ -45,7 +48,8 @@ export class TreeGraph {
         this.fns.push({ id, file: fi, name: def.name, def });
         this.ofFile[fi].push(id);
         const list = this.byName.get(def.name);
-        if (list) list.push(id); else this.byName.set(def.name, [id]);
+        if (list) list.push(id);
+        else this.byName.set(def.name, [id]);
       }
     });
   }
@@ -73,11 +77,15 @@ export class TreeGraph {
   private nearest(file: number, ids: number[]): number {
     if (ids.length === 1) return ids[0];
     const from = this.files[file].path;
-    let best = ids[0], bestScore = -1;
+    let best = ids[0],
+      bestScore = -1;
     for (const id of ids) {
       const p = this.files[this.fns[id].file].path;
       const score = sharedDirs(from, p);
-      if (score > bestScore || (score === bestScore && p < this.files[this.fns[best].file].path)) { best = id; bestScore = score; }
+      if (score > bestScore || (score === bestScore && p < this.files[this.fns[best].file].path)) {
+        best = id;
+        bestScore = score;
+      }
     }
     return best;
   }
@@ -91,7 +99,8 @@ export class TreeGraph {
         const add = (name: string, depth: number) => {
           const id = this.resolve(f.file, name);
           if (id === undefined) {
-            if (depth < 2 && this.macroCalls) for (const inner of this.macroCalls(f.file, name)) if (inner !== name) add(inner, depth + 1);
+            if (depth < 2 && this.macroCalls)
+              for (const inner of this.macroCalls(f.file, name)) if (inner !== name) add(inner, depth + 1);
             return;
           }
           if (id === f.id || seen.has(id)) return;
@@ -108,7 +117,9 @@ export class TreeGraph {
   callers(): number[][] {
     if (!this.callerCache) {
       const out: number[][] = this.fns.map(() => []);
-      this.callees().forEach((cs, id) => { for (const c of cs) out[c].push(id); });
+      this.callees().forEach((cs, id) => {
+        for (const c of cs) out[c].push(id);
+      });
       this.callerCache = out;
     }
     return this.callerCache;
@@ -121,10 +132,18 @@ export class TreeGraph {
   relevant(seed: (f: TreeFunction) => boolean): boolean[] {
     const out = this.fns.map(() => false);
     const queue: number[] = [];
-    for (const f of this.fns) if (seed(f)) { out[f.id] = true; queue.push(f.id); }
+    for (const f of this.fns)
+      if (seed(f)) {
+        out[f.id] = true;
+        queue.push(f.id);
+      }
     const callers = this.callers();
     while (queue.length) {
-      for (const c of callers[queue.pop()!]) if (!out[c]) { out[c] = true; queue.push(c); }
+      for (const c of callers[queue.pop()!])
+        if (!out[c]) {
+          out[c] = true;
+          queue.push(c);
+        }
     }
     return out;
   }
@@ -146,7 +165,8 @@ export class TreeGraph {
       if (!keep[root] || index[root] !== -1) continue;
       const work: { v: number; i: number }[] = [{ v: root, i: 0 }];
       index[root] = low[root] = counter++;
-      stack.push(root); onStack[root] = 1;
+      stack.push(root);
+      onStack[root] = 1;
       while (work.length) {
         const top = work[work.length - 1];
         const succ = callees[top.v];
@@ -155,16 +175,24 @@ export class TreeGraph {
           if (!keep[w]) continue;
           if (index[w] === -1) {
             index[w] = low[w] = counter++;
-            stack.push(w); onStack[w] = 1;
+            stack.push(w);
+            onStack[w] = 1;
             work.push({ v: w, i: 0 });
           } else if (onStack[w]) low[top.v] = Math.min(low[top.v], index[w]);
         } else {
           work.pop();
-          if (work.length) { const up = work[work.length - 1].v; low[up] = Math.min(low[up], low[top.v]); }
+          if (work.length) {
+            const up = work[work.length - 1].v;
+            low[up] = Math.min(low[up], low[top.v]);
+          }
           if (low[top.v] === index[top.v]) {
             const comp: number[] = [];
             let w: number;
-            do { w = stack.pop()!; onStack[w] = 0; comp.push(w); } while (w !== top.v);
+            do {
+              w = stack.pop()!;
+              onStack[w] = 0;
+              comp.push(w);
+            } while (w !== top.v);
             out.push(comp.sort((a, b) => a - b));
           }
         }
@@ -195,7 +223,12 @@ export class TreeGraph {
           if (callee === undefined ? unknownKeeps(f, c.name, j) : callee !== id && kept[callee].has(j)) kept[id].add(p);
         });
       }
-      if (kept[id].size !== before) for (const c of callers[id]) if (!inQueue[c]) { inQueue[c] = 1; queue.push(c); }
+      if (kept[id].size !== before)
+        for (const c of callers[id])
+          if (!inQueue[c]) {
+            inQueue[c] = 1;
+            queue.push(c);
+          }
     }
     return kept.map((s) => [...s].sort((a, b) => a - b));
   }
@@ -203,7 +236,8 @@ export class TreeGraph {
 
 /** How many leading directories two paths share. */
 function sharedDirs(a: string, b: string): number {
-  const x = a.split('/'), y = b.split('/');
+  const x = a.split('/'),
+    y = b.split('/');
   let n = 0;
   while (n < x.length - 1 && n < y.length - 1 && x[n] === y[n]) n++;
   return n;

@@ -9,7 +9,7 @@
  * is always finished before it runs, and a callee of the same component in another file
  * is always unknown to it (the cycle is cut there, as recursion within a file is).
  */
-import { TreeGraph, type TreeFunction } from './graph';
+import type { TreeGraph, TreeFunction } from './graph';
 import type { Summary } from '../paths/summary';
 
 /** What the analysis of one file may ask about a function it calls by name. */
@@ -29,21 +29,31 @@ export class TreePlan {
   /** Per function: the callees outside its component (the summaries it waits for). */
   readonly waitsFor: number[][];
 
-  constructor(readonly graph: TreeGraph, relevant: boolean[]) {
+  constructor(
+    readonly graph: TreeGraph,
+    relevant: boolean[],
+  ) {
     this.relevant = relevant;
     this.components = graph.components(relevant);
     this.componentOf = new Int32Array(graph.fns.length).fill(-1);
-    this.components.forEach((c, i) => { for (const id of c) this.componentOf[id] = i; });
+    this.components.forEach((c, i) => {
+      for (const id of c) this.componentOf[id] = i;
+    });
     const callees = graph.callees();
-    this.waitsFor = graph.fns.map((f) => (relevant[f.id] ? callees[f.id].filter((c) => relevant[c] && this.componentOf[c] !== this.componentOf[f.id]) : []));
+    this.waitsFor = graph.fns.map((f) =>
+      relevant[f.id] ? callees[f.id].filter((c) => relevant[c] && this.componentOf[c] !== this.componentOf[f.id]) : [],
+    );
     const fileEdges: Set<number>[] = graph.files.map(() => new Set());
     graph.fns.forEach((f) => {
       if (!relevant[f.id]) return;
-      for (const c of callees[f.id]) if (relevant[c] && graph.fns[c].file !== f.file) fileEdges[f.file].add(graph.fns[c].file);
+      for (const c of callees[f.id])
+        if (relevant[c] && graph.fns[c].file !== f.file) fileEdges[f.file].add(graph.fns[c].file);
     });
     this.groups = fileComponents(fileEdges);
     this.groupOf = new Int32Array(graph.files.length).fill(-1);
-    this.groups.forEach((g, i) => { for (const f of g) this.groupOf[f] = i; });
+    this.groups.forEach((g, i) => {
+      for (const f of g) this.groupOf[f] = i;
+    });
   }
 
   /** The answer for a call of `callee` from `caller` (a function of file `file`), given the summaries known so far. */
@@ -52,14 +62,22 @@ export class TreePlan {
     if (id === undefined) return 'unknown';
     // decided before looking for the summary: whether the callee happens to be finished must not matter
     const from = this.graph.resolve(file, caller);
-    if (from !== undefined && this.graph.fns[id].file !== file && this.componentOf[from] >= 0 && this.componentOf[from] === this.componentOf[id]) return 'unknown';
+    if (
+      from !== undefined &&
+      this.graph.fns[id].file !== file &&
+      this.componentOf[from] >= 0 &&
+      this.componentOf[from] === this.componentOf[id]
+    )
+      return 'unknown';
     const s = known(id);
     return s ? { summary: s } : 'pending';
   }
 
   /** The functions a file's visit can finish now: relevant, not done, every callee outside their component done. */
   ready(file: number, done: (id: number) => boolean): TreeFunction[] {
-    return this.graph.ofFile[file].filter((id) => this.relevant[id] && !done(id) && this.waitsFor[id].every(done)).map((id) => this.graph.fns[id]);
+    return this.graph.ofFile[file]
+      .filter((id) => this.relevant[id] && !done(id) && this.waitsFor[id].every(done))
+      .map((id) => this.graph.fns[id]);
   }
 
   /** Every relevant function of the file is done or ready: one visit finishes the file. */
@@ -88,7 +106,8 @@ export class TreePlan {
     const out = new Set<number>();
     const callees = this.graph.callees();
     for (const file of this.groups[group]) {
-      for (const id of this.graph.ofFile[file]) for (const c of callees[id]) if (this.groupOf[this.graph.fns[c].file] !== group) out.add(c);
+      for (const id of this.graph.ofFile[file])
+        for (const c of callees[id]) if (this.groupOf[this.graph.fns[c].file] !== group) out.add(c);
     }
     return [...out].sort((a, b) => a - b);
   }
@@ -108,23 +127,32 @@ function fileComponents(edges: Set<number>[]): number[][] {
     if (index[root] !== -1) continue;
     const work: { v: number; i: number }[] = [{ v: root, i: 0 }];
     index[root] = low[root] = counter++;
-    stack.push(root); onStack[root] = 1;
+    stack.push(root);
+    onStack[root] = 1;
     while (work.length) {
       const top = work[work.length - 1];
       if (top.i < succ[top.v].length) {
         const w = succ[top.v][top.i++];
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
-          stack.push(w); onStack[w] = 1;
+          stack.push(w);
+          onStack[w] = 1;
           work.push({ v: w, i: 0 });
         } else if (onStack[w]) low[top.v] = Math.min(low[top.v], index[w]);
       } else {
         work.pop();
-        if (work.length) { const up = work[work.length - 1].v; low[up] = Math.min(low[up], low[top.v]); }
+        if (work.length) {
+          const up = work[work.length - 1].v;
+          low[up] = Math.min(low[up], low[top.v]);
+        }
         if (low[top.v] === index[top.v]) {
           const g: number[] = [];
           let w: number;
-          do { w = stack.pop()!; onStack[w] = 0; g.push(w); } while (w !== top.v);
+          do {
+            w = stack.pop()!;
+            onStack[w] = 0;
+            g.push(w);
+          } while (w !== top.v);
           out.push(g.sort((a, b) => a - b));
         }
       }

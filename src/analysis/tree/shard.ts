@@ -68,8 +68,31 @@ export interface TreeShard {
 }
 
 const MAX_ARG_CHARS = 80;
-const NOT_CALLS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', '_Alignof', 'alignof', '__typeof', 'typeof', '__typeof__',
-  'defined', '__attribute__', '__asm__', 'asm', '__asm', '_Static_assert', 'static_assert', '__builtin_offsetof', 'do', 'case', 'goto', 'else']);
+const NOT_CALLS = new Set([
+  'if',
+  'while',
+  'for',
+  'switch',
+  'return',
+  'sizeof',
+  '_Alignof',
+  'alignof',
+  '__typeof',
+  'typeof',
+  '__typeof__',
+  'defined',
+  '__attribute__',
+  '__asm__',
+  'asm',
+  '__asm',
+  '_Static_assert',
+  'static_assert',
+  '__builtin_offsetof',
+  'do',
+  'case',
+  'goto',
+  'else',
+]);
 
 export function treeShard(text: string, model: Pick<Model, 'defines' | 'registrations'> & Model): TreeShard {
   const pre = prepass(text, { defines: model.defines });
@@ -138,13 +161,20 @@ function wordBefore(s: string, at: number): string {
 function paramsOf(head: string): string[] {
   const open = findParams(head);
   if (open >= head.length) return [];
-  let depth = 0, close = -1;
+  let depth = 0,
+    close = -1;
   for (let i = open; i < head.length; i++) {
     if (head[i] === '(') depth++;
-    else if (head[i] === ')' && --depth === 0) { close = i; break; }
+    else if (head[i] === ')' && --depth === 0) {
+      close = i;
+      break;
+    }
   }
   if (close < 0) return [];
-  const inner = head.slice(open + 1, close).replace(/\s+/g, ' ').trim();
+  const inner = head
+    .slice(open + 1, close)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!inner || inner === 'void') return [];
   return splitTopLevel(inner);
 }
@@ -196,15 +226,35 @@ function callsIn(body: string, base: number, line: (off: number) => number): Sha
     const name = body.slice(i, e);
     let k = e;
     while (k < n && isSpace(body.charCodeAt(k))) k++;
-    if (body[k] !== '(' || NOT_CALLS.has(name)) { i = e - 1; continue; }
+    if (body[k] !== '(' || NOT_CALLS.has(name)) {
+      i = e - 1;
+      continue;
+    }
     // a member call (`ops->fn(x)`) or a declaration (`int f(void);` inside a body) is not a call by name
     let p = i - 1;
     while (p >= 0 && isSpace(body.charCodeAt(p))) p--;
-    if (body[p] === '>' && body[p - 1] === '-') { i = e - 1; continue; }
-    if (body[p] === '.') { i = e - 1; continue; }
+    if (body[p] === '>' && body[p - 1] === '-') {
+      i = e - 1;
+      continue;
+    }
+    if (body[p] === '.') {
+      i = e - 1;
+      continue;
+    }
     const close = matchParen(body, k);
-    const args = close > k ? splitTopLevel(body.slice(k + 1, close)).map((a) => a.replace(/\s+/g, ' ').slice(0, MAX_ARG_CHARS)).filter((a, idx, all) => a !== '' || all.length > 1) : [];
-    out.push({ name, line: line(base + i), args, asCondition: conditionUse(body, p, close), asStatement: statementUse(body, p, close) });
+    const args =
+      close > k
+        ? splitTopLevel(body.slice(k + 1, close))
+            .map((a) => a.replace(/\s+/g, ' ').slice(0, MAX_ARG_CHARS))
+            .filter((a, _idx, all) => a !== '' || all.length > 1)
+        : [];
+    out.push({
+      name,
+      line: line(base + i),
+      args,
+      asCondition: conditionUse(body, p, close),
+      asStatement: statementUse(body, p, close),
+    });
     i = e - 1;
   }
   return out;
@@ -223,7 +273,10 @@ function matchParen(s: string, open: number): number {
 /** `if (f(x))`, `if (!f(x))`, `while (f(x))`: the call is the whole test. */
 function conditionUse(body: string, before: number, close: number): boolean {
   let p = before;
-  if (body[p] === '!') { p--; while (p >= 0 && isSpace(body.charCodeAt(p))) p--; }
+  if (body[p] === '!') {
+    p--;
+    while (p >= 0 && isSpace(body.charCodeAt(p))) p--;
+  }
   if (body[p] !== '(') return false;
   const word = wordBefore(body, p);
   if (word !== 'if' && word !== 'while') return false;
@@ -249,7 +302,10 @@ function prototypesIn(masked: string, defs: { start: number; bodyEnd: number }[]
   const out: ShardPrototype[] = [];
   let from = 0;
   const gaps: [number, number][] = [];
-  for (const d of defs) { gaps.push([from, d.start]); from = d.bodyEnd; }
+  for (const d of defs) {
+    gaps.push([from, d.start]);
+    from = d.bodyEnd;
+  }
   gaps.push([from, masked.length]);
   const re = /(^|[;}])([^;{}]*?)\b([A-Za-z_]\w*)\s*\(([^;{}]*)\)\s*(?:__attribute__\s*\(\([^;{}]*\)\)\s*)*;/g;
   for (const [a, b] of gaps) {
@@ -259,9 +315,20 @@ function prototypesIn(masked: string, defs: { start: number; bodyEnd: number }[]
     while ((m = re.exec(s))) {
       const head = m[2];
       if (/[=#]/.test(head) || NOT_CALLS.has(m[3])) continue;
-      if (!/\b(struct|union|enum|void|int|char|long|short|unsigned|signed|bool|_Bool|size_t|[a-z_]\w*_t)\b|\*/.test(head + ' ' + m[4])) continue;
-      const params = m[4].trim() === '' || m[4].trim() === 'void' ? [] : splitTopLevel(m[4].replace(/\s+/g, ' ').trim());
-      out.push({ name: m[3], static: /\bstatic\b/.test(head), constParams: constIndices(params), params: params.length });
+      if (
+        !/\b(struct|union|enum|void|int|char|long|short|unsigned|signed|bool|_Bool|size_t|[a-z_]\w*_t)\b|\*/.test(
+          head + ' ' + m[4],
+        )
+      )
+        continue;
+      const params =
+        m[4].trim() === '' || m[4].trim() === 'void' ? [] : splitTopLevel(m[4].replace(/\s+/g, ' ').trim());
+      out.push({
+        name: m[3],
+        static: /\bstatic\b/.test(head),
+        constParams: constIndices(params),
+        params: params.length,
+      });
     }
   }
   return out;

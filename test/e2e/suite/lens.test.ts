@@ -71,7 +71,10 @@ suite('Refcount Lens: language features on vpipe.c', () => {
     );
     assert.strictEqual(contract.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(contract.source, 'refcount-lens');
-    assert.match(contract.message, /^vpipe_lookup\(\): dev_clone handler hands out \+2 on \*dev beyond the existence reference \(expected \+1; total \+3\)/);
+    assert.match(
+      contract.message,
+      /^vpipe_lookup\(\): dev_clone handler hands out \+2 on \*dev beyond the existence reference \(expected \+1; total \+3\)/,
+    );
     assert.strictEqual(contract.range.start.line, lineOf('dev_ref(*dev);', lineOf('vpipe_new_node(vp, cred, dev)')));
     const related = contract.relatedInformation ?? [];
     const relatedLines = related.map((r) => r.location.range.start.line);
@@ -142,7 +145,10 @@ suite('Refcount Lens: language features on vpipe.c', () => {
     const text = hoverText(
       await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos),
     );
-    assert.match(text, /\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4/);
+    assert.match(
+      text,
+      /\*\*vpipe_new_node\(\)\*\* \+2 on `\*dev` \(cdev, MAKEDEV_REF\): the count after it: \+2 on path #4/,
+    );
     assert.match(text, /line 71 vpipe_new_node\(\) \+2 \(MAKEDEV_REF\), now \+2 · line 76 dev_ref\(\) \+1, now \+3/);
   });
 
