@@ -33,6 +33,8 @@ import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
 import { withCallSites } from './call-sites';
 import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
+import type { TreeFileContext, TreeVisit } from './tree/context';
+import { macroAliases, type MacroAliases } from './tree/macro-aliases';
 
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
@@ -187,7 +189,11 @@ export class Analyzer {
    * analysis; the editor keeps whole trees for its next edit). Syntax errors inside them
    * go unreported.
    */
-  parse(text: string, previous?: ParsedDocument, how: { skipBodies?: boolean } = {}): ParsedDocument {
+  parse(
+    text: string,
+    previous?: ParsedDocument,
+    how: { skipBodies?: boolean; tree?: TreeFileContext } = {},
+  ): ParsedDocument {
     const t0 = performance.now();
     const preset = this.presetFor(text);
     const { model } = this.modelFor(preset);
@@ -220,7 +226,10 @@ export class Analyzer {
       reuse = SynReuse.of(previous.top.functions, a, previous.text);
     } else {
       previous?.tree.delete();
-      const skip = how.skipBodies && !previous ? skippableBodies(text, pre, model, (t) => this.tokensOf(t)) : [];
+      const skip =
+        how.skipBodies && !previous
+          ? skippableBodies(text, pre, model, (t) => this.tokensOf(t), treeRelevantNames(how.tree, model))
+          : [];
       const options = skip.length
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
         : this.parseDeadline(pre.text);
@@ -238,8 +247,12 @@ export class Analyzer {
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
   }
 
-  /** Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`. */
-  analyzeText(path: string, text: string): FileResult {
+  /**
+   * Analyses a file's text. Never throws: problems come back in `error`/`diagnostics`.
+   * `tree`: what the rest of its tree knows (tree mode); `visit` then receives the summaries
+   * this analysis finished and the functions that wait for a callee elsewhere.
+   */
+  analyzeText(path: string, text: string, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
     const empty = (error?: string): FileResult => ({
       path,
       functions: [],
@@ -256,15 +269,15 @@ export class Analyzer {
       );
     let doc: ParsedDocument | undefined;
     try {
-      doc = this.parse(text, undefined, { skipBodies: !this.opts.callSites });
+      doc = this.parse(text, undefined, { skipBodies: !this.opts.callSites, tree });
       try {
-        return this.analyzeParsed(path, doc);
+        return this.analyzeParsed(path, doc, tree, visit);
       } catch (err) {
         if (!(err instanceof SkippedBodyNeeded)) throw err;
         doc.tree.delete();
         doc = undefined; // the finally below must not delete that tree again if the parse throws
         doc = this.parse(text);
-        return this.analyzeParsed(path, doc);
+        return this.analyzeParsed(path, doc, tree, visit);
       }
     } catch (err) {
       return empty(
@@ -275,7 +288,7 @@ export class Analyzer {
     }
   }
 
-  analyzeParsed(path: string, doc: ParsedDocument): FileResult {
+  analyzeParsed(path: string, doc: ParsedDocument, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
     const t0 = performance.now();
     const { model, version } = this.modelFor(doc.preset);
     const src = doc.text;
@@ -303,9 +316,14 @@ export class Analyzer {
           fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()),
           src,
           model,
+          tree ? [...Object.keys(tree.externals), ...tree.cut.map((c) => c.split('\u0001')[1])] : undefined,
         )
       : new Map<string, InferredPair>();
+    // the file's own macros win over the tree's headers' of the same name
+    const ownMacros = new Set(doc.pre.defines.map((d) => d.name));
+    const treeMacros = (tree?.macros ?? []).filter((d) => !ownMacros.has(d.name));
     const inferredEffects = new Map([
+      ...macroEffects(treeMacros, model),
       ...macroEffects(doc.pre.defines, model),
       ...[...inferred].map(([n, p]) => [n, p.effects] as const),
     ]);
@@ -313,13 +331,16 @@ export class Analyzer {
       JSON.stringify([...inferredEffects.keys()]) +
         JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
     );
+    const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
+    const external = treeRelevantNames(tree, model);
     const { relevant, escapesNeeded } = relevantFunctions(
       spans,
       tokens,
       regsOf.map((r) => r.length > 0),
       doc.pre.statementMacros,
       model,
-      inferredEffects,
+      external ? new Map<string, unknown>([...inferredEffects, ...external]) : inferredEffects,
+      tree ? spans.map((f) => tree.relevant.includes(f.name)) : undefined,
     );
     if (doc.skipped?.length) {
       const skipped = new Set(doc.skipped);
@@ -339,10 +360,43 @@ export class Analyzer {
     });
     const scans = fns.map((f, i) => (relevant[i] || escapesNeeded[i] ? scanBody(f.head.syn()) : undefined));
     const callees = fns.map((f, i) =>
-      relevant[i] ? scans[i]!.calls.filter((n) => byName.has(n) && n !== f.name) : [],
+      relevant[i]
+        ? [...scans[i]!.calls, ...scans[i]!.calls.map((n) => aliases?.get(n)?.callee ?? '')].filter(
+            (n) => byName.has(n) && n !== f.name,
+          )
+        : [],
     );
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
+    // callees elsewhere in the tree: their summaries, or that they are not known yet
+    const pending = new Set<string>();
+    if (tree) {
+      for (const [n, a] of Object.entries(tree.externals)) {
+        if (byName.has(n)) continue;
+        if (a === 'pending') pending.add(n);
+        else if (a !== 'unknown') summaries.set(n, a.summary);
+      }
+    }
+    const cutFor = (caller: string): Set<string> | undefined => {
+      if (!tree?.cut.length) return undefined;
+      const out = new Set<string>();
+      for (const c of tree.cut) {
+        const [from, to] = c.split('\u0001');
+        if (from === caller) out.add(to);
+      }
+      return out.size ? out : undefined;
+    };
+    const deferred = new Set<string>();
+    const calledThrough = (i: number): string[] => {
+      const calls = scans[i]!.calls;
+      if (!aliases) return calls;
+      const out = [...calls];
+      for (const c of calls) {
+        const a = aliases.get(c);
+        if (a && !out.includes(a.callee)) out.push(a.callee);
+      }
+      return out;
+    };
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
     let statesSpent = 0;
     for (const i of order) {
@@ -355,11 +409,29 @@ export class Analyzer {
           .map((b) => `${b.container ? b.container + '.' : ''}${b.field}`),
       ];
       if (!relevant[i]) {
-        summaries.set(f.name, quietSummary(f.name, scans[i]?.escapes ?? []));
+        summaries.set(f.name, quietSummary(f.name, keptParams(scans[i]?.escapes ?? [], tree?.kept[f.name])));
         resultsByIndex[i] = withRoles(quietResult(f), roles);
         continue;
       }
       const scan = scans[i]!;
+      const cut = cutFor(f.name);
+      const calls = calledThrough(i);
+      // a callee elsewhere whose summary is not known yet, or one of this file that waits for one
+      if (calls.some((n) => (pending.has(n) && !cut?.has(n)) || deferred.has(n))) {
+        deferred.add(f.name);
+        resultsByIndex[i] = withRoles(
+          skeleton(f.head, f.head.declarator, f.name, 'not analysed yet: a callee elsewhere in the tree comes first'),
+          roles,
+        );
+        continue;
+      }
+      const seen = cut ? new Map([...summaries].filter(([n]) => !cut.has(n))) : summaries;
+      const externalHashes = tree
+        ? calls
+            .filter((n) => !byName.has(n) && n in tree.externals)
+            .map((n) => `${n}=${cut?.has(n) ? '?' : summaryKey(summaries.get(n))}`)
+            .join(',')
+        : '';
       const paramFacts: Atom[] = regs.flatMap(
         (r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? [],
       );
@@ -367,11 +439,12 @@ export class Analyzer {
       const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
       const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
       const key = simpleHash(
-        `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${regKey}|${this.opts.maxStatesPerFunction}`,
+        `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|` +
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
-      if (!cached && !touchesCounts(f.head, scan.calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
+      if (!cached && !touchesCounts(f.head, calls, model, seen, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
         shifted = {
           result: quietResult(f),
@@ -397,11 +470,12 @@ export class Analyzer {
           f.head.syn(),
           doc,
           model,
-          summaries,
+          seen,
           paramFacts,
           regs,
           inferredEffects,
           scan.escapes,
+          aliases,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -410,6 +484,7 @@ export class Analyzer {
       shifted ??= at(cached, f.head.line);
       statesSpent += cached.visits;
       summaries.set(f.name, cached.summary);
+      if (visit) visit.exports[f.name] = cached.summary;
       resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
     }
@@ -419,6 +494,7 @@ export class Analyzer {
         resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts);
       });
     }
+    if (visit) visit.deferred.push(...deferred);
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));
@@ -450,6 +526,7 @@ export class Analyzer {
     regs: FileResult['facts']['registrations'],
     inferred: Map<string, import('./model/compiled').Effect[]>,
     escapes: number[],
+    aliases?: MacroAliases,
   ): CachedFunction {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
@@ -479,7 +556,7 @@ export class Analyzer {
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
-        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred },
+        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases },
         returnsPointer,
       ).run();
     } catch (err) {
@@ -617,6 +694,18 @@ function walkBody(fn: Syn): BodyScan {
   }
   const calls = new Set<string>();
   const escapes = new Set<number>();
+  // a plain name assigned to is a local unless the body never declares it (a global keeps the value)
+  const locals = new Set<string>();
+  const declared = (n: Syn) => {
+    if (n.type === 'declaration') {
+      for (const c of n.children) {
+        const name = declaratorInfo(c.type === 'init_declarator' ? c.fields.declarator : c).name;
+        if (name) locals.add(name);
+      }
+    }
+    for (let i = 0; i < n.children.length; i++) declared(n.children[i]);
+  };
+  if (fn.fields.body && params.size) declared(fn.fields.body);
   const walk = (n: Syn) => {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
@@ -624,7 +713,8 @@ function walkBody(fn: Syn): BodyScan {
     } else if (n.type === 'assignment_expression' && n.op === '=' && params.size) {
       const l = unwrapValue(n.fields.left);
       const r = unwrapValue(n.fields.right);
-      if (l && l.type !== 'identifier' && r?.type === 'identifier' && params.has(r.text ?? ''))
+      const global = l?.type === 'identifier' && !locals.has(l.text ?? '') && !params.has(l.text ?? '');
+      if (l && (l.type !== 'identifier' || global) && r?.type === 'identifier' && params.has(r.text ?? ''))
         escapes.add(params.get(r.text!)!);
     }
     for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
@@ -753,4 +843,28 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
     // worded again from their moved detail, never edited as text
     diagnostics: c.diagnostics.map((d) => moveDiagnostic(d, mv)),
   };
+}
+
+/** Parameters a function with no counted effect keeps: what its own body stores, and what the tree says it passes on. */
+function keptParams(own: number[], tree: number[] | undefined): number[] {
+  if (!tree?.length) return own;
+  return [...new Set([...own, ...tree])].sort((a, b) => a - b);
+}
+
+/**
+ * Names defined elsewhere in the tree that make a caller worth analysing: their summary
+ * changes a count or keeps an argument, or is not known yet. Undefined outside tree mode.
+ */
+function treeRelevantNames(tree: TreeFileContext | undefined, model: Model): Map<string, unknown> | undefined {
+  if (!tree) return undefined;
+  const out = new Map<string, unknown>();
+  for (const [n, a] of Object.entries(tree.externals)) {
+    if (a === 'unknown') continue;
+    if (a === 'pending' || a.summary.truncated || a.summary.paths.some((p) => p.effects.length || p.writes.length)) {
+      out.set(n, true);
+    }
+  }
+  // a header macro that wraps such a callee (`#define HM_REL(sc) hm_rel_impl((sc), __func__)`)
+  for (const [n, a] of macroAliases(tree.macros, model)) if (out.has(a.callee)) out.set(n, true);
+  return out.size ? out : undefined;
 }

@@ -186,7 +186,13 @@ function eff(op: 'acquire' | 'release', base: 'arg' | 'ret', index: number, sour
  * A release the model already knows (`x_put` a preset row) still lends its name to an unknown lookup. The
  * lookup and infix forms are not guessed for a half this file defines: its body says what it does.
  */
-export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, InferredPair> {
+/** `elsewhere`: functions with a body elsewhere in the tree, read from their summaries as the file's own are. */
+export function inferPairs(
+  fns: Syn[],
+  src: string,
+  model: Model,
+  elsewhere?: Iterable<string>,
+): Map<string, InferredPair> {
   const calls = callsIn(fns, src);
   const known = (n: string) =>
     model.functions.has(n) ||
@@ -206,7 +212,7 @@ export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, I
       : undefined;
   };
   // a half this file defines is read from its body (its summary), not guessed from its name
-  const defined = new Set<string>();
+  const defined = new Set<string>(elsewhere);
   for (const f of fns) {
     const n = declName(f.fields.declarator);
     if (n) defined.add(n);

@@ -114,6 +114,8 @@ export function skippableBodies(
   pre: PrepassResult,
   model: Model,
   tokensOf: (text: string) => FunctionTokens,
+  /** Names defined elsewhere in the tree whose callers can touch a count (tree mode). */
+  external?: ReadonlyMap<string, unknown>,
 ): OutlineFunction[] {
   const outline = outlineFunctions(pre.masked);
   if (!outline?.length) return [];
@@ -127,7 +129,9 @@ export function skippableBodies(
     spans.map((f) => callbacks.has(f.name)),
     pre.statementMacros,
     model,
-    macroEffects(pre.defines, model),
+    external
+      ? new Map<string, unknown>([...macroEffects(pre.defines, model), ...external])
+      : macroEffects(pre.defines, model),
     tokens.map((t) => t.candidate),
   );
   return outline.filter(

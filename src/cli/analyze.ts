@@ -16,10 +16,15 @@ import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
 import { RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
-import { cacheKey, defaultCacheDir, fingerprint, ResultCache } from './cache';
+import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
-import { errorResult, runJob, type Job } from './job';
+import { errorResult, runJob, runTreeJob, type Job } from './job';
+import { analyzeTree } from './tree';
+import { IndexStore } from '../index/store';
+import type { VisitOutcome } from '../index/tree-run';
+import type { TreeFileContext } from '../analysis/tree/context';
+import type { Model } from '../analysis/model/compiled';
 import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
@@ -74,6 +79,11 @@ class PoolRunner {
   async submit(job: Job): Promise<FileResult> {
     const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
     return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
+  }
+  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
+    const o = await this.pool.run({ path: file, text, tree });
+    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, deferred: [] };
+    return { result: o.result, exports: o.visit?.exports ?? {}, deferred: o.visit?.deferred ?? [] };
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -146,6 +156,20 @@ class InProcess {
       return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
     }
   }
+  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
+    this.analyzer ??= Analyzer.create(this.options, parserWasm());
+    const a = await this.analyzer;
+    try {
+      const { result, visit } = runTreeJob(a, file, text, tree);
+      return { result, ...visit };
+    } catch (e) {
+      return {
+        result: errorResult(file, `internal error while analysing: ${(e as Error).message}`),
+        exports: {},
+        deferred: [],
+      };
+    }
+  }
   async close(): Promise<void> {
     /* nothing to stop */
   }
@@ -156,7 +180,18 @@ export async function analyzeCommand(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  if (!args.inputs.length) throw new UsageError('analyze needs at least one FILE or DIR');
+  if (!args.inputs.length && !args.roots.length)
+    throw new UsageError('analyze needs at least one FILE or DIR (or --root DIR)');
+  for (const r of args.roots) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(r).isDirectory();
+    } catch {
+      /* said below */
+    }
+    if (!isDir) throw new UsageError(`--root ${r}: not a directory`);
+  }
+  if (!args.inputs.length) args.inputs = [...args.roots];
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
   if (args.format === 'html')
     throw new UsageError('--format html is for the trace command; analyze writes text, json or sarif');
@@ -167,7 +202,7 @@ export async function analyzeCommand(
     throw new UsageError((e as Error).message);
   }
 
-  const modelFiles = [...findWorkspaceModel(args.inputs), ...args.models];
+  const modelFiles = [...findWorkspaceModel([...args.inputs, ...args.roots]), ...args.models];
   const modelSources = readModelSources(modelFiles);
   const options: AnalyzerOptions = {
     preset: args.preset,
@@ -202,26 +237,26 @@ export async function analyzeCommand(
       );
   }
 
-  // the cache
+  // the cache (file by file) or, in tree mode, the index
   let cache: ResultCache | undefined;
-  let fp = '';
+  let index: IndexStore | undefined;
   const script = args.jobs > 0 ? workerScript() : undefined;
+  const serial = (_k: string, v: unknown) =>
+    v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v;
+  const fp = fingerprint({
+    version: `${VERSION}/${RESULT_VERSION}`,
+    code: [__filename, ...(script ? [script] : [])],
+    models: modelFiles,
+    options: { options, models: models.map((m) => JSON.stringify(m.model, serial)) },
+  });
   if (args.cache && files.length) {
-    cache = new ResultCache(path.resolve(args.cacheDir ?? defaultCacheDir()));
-    const why = cache.usable();
-    if (why) {
-      err(`refcount-lens: the cache ${cache.dir} cannot be written (${why}); going on without it`);
-      cache = undefined;
-    } else {
-      const serial = (_k: string, v: unknown) =>
-        v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v;
-      fp = fingerprint({
-        version: `${VERSION}/${RESULT_VERSION}`,
-        code: [__filename, ...(script ? [script] : [])],
-        models: modelFiles,
-        options: { options, models: models.map((m) => JSON.stringify(m.model, serial)) },
-      });
-    }
+    const store = args.roots.length
+      ? new IndexStore(path.resolve(args.cacheDir ? path.join(args.cacheDir, 'index') : defaultIndexDir()))
+      : new ResultCache(path.resolve(args.cacheDir ?? defaultCacheDir()));
+    const why = store.usable();
+    if (why) err(`refcount-lens: the cache ${store.dir} cannot be written (${why}); going on without it`);
+    else if (store instanceof IndexStore) index = store;
+    else cache = store;
   }
 
   // how it runs
@@ -276,6 +311,12 @@ export async function analyzeCommand(
     );
   const start = (index: number): Promise<Outcome> => {
     const file = files[index];
+    if (treeResults) {
+      const r =
+        treeResults.get(path.resolve(file)) ?? errorResult(file, 'not analysed: it left the tree while it was read');
+      const lines = treeLines?.get(path.resolve(file)) ?? 0;
+      return Promise.resolve({ result: { ...r, path: file }, cached: false, lines });
+    }
     let text: string;
     try {
       const st = fs.statSync(file);
@@ -304,6 +345,37 @@ export async function analyzeCommand(
       .then((result) => ({ result, cached: false, lines }));
   };
 
+  let treeResults: Map<string, FileResult> | undefined;
+  let treeStats: RunSummary['tree'];
+  let treeLines: Map<string, number> | undefined;
+  if (args.roots.length) {
+    const byPreset = new Map<PresetName, Model>(presets.map((p, i) => [p, models[i].model]));
+    for (const p of ['freebsd', 'linux'] as PresetName[])
+      if (!byPreset.has(p))
+        byPreset.set(
+          p,
+          buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }).model,
+        );
+    const visitRunner = getRunner();
+    const report = await analyzeTree({
+      roots: args.roots,
+      reported: files.map((f) => path.resolve(f)),
+      exclude,
+      gitignore: args.gitignore,
+      models: byPreset,
+      preset: args.preset,
+      fingerprint: fp,
+      maxFileChars: maxBytes,
+      store: index,
+      concurrency: Math.max(1, jobs) * 2,
+      visit: (file, text, tree) => visitRunner.visit(file, text, tree),
+      unknownKeeps: () => true,
+      warn: (m) => say(`refcount-lens: ${m}`),
+    });
+    treeResults = report.results;
+    treeLines = report.linesOf;
+    treeStats = { files: report.files, lines: report.lines, ...report.stats };
+  }
   const window = Math.max(16, jobs * 8);
   const pending = new Map<number, Promise<Outcome>>();
   let nextRead = 0;
@@ -334,6 +406,7 @@ export async function analyzeCommand(
     await runner?.close();
   }
   const summary = counter.finish();
+  if (treeStats) summary.tree = treeStats;
   sink.end(
     args.format === 'text'
       ? showSummary

@@ -24,6 +24,8 @@ export interface CliArgs {
   progress?: boolean;
   cache: boolean;
   cacheDir?: string;
+  /** Tree mode: the roots whose files are indexed together (`--root`, repeatable). */
+  roots: string[];
   /** Wall-clock watchdog per file, seconds: past it the file gets an error, never a partial result. */
   timeout: number;
   /** Heap limit per worker, MB. */
@@ -58,6 +60,7 @@ export function parseArgs(argv: string[]): CliArgs {
     maxMemory: 512,
     maxFileSize: 2,
     rest: new Map(),
+    roots: [],
   };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -137,6 +140,9 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       case '--no-cache':
         a.cache = false;
+        break;
+      case '--root':
+        a.roots.push(take());
         break;
       case '--cache-dir':
         a.cacheDir = take();

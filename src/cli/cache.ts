@@ -15,6 +15,11 @@ import * as path from 'node:path';
 import type { FileResult } from '../analysis/result';
 import { PARSE_WATCHDOG_ERROR } from '../analysis/analyzer';
 
+/** Where tree mode keeps its index (src/index/store.ts) by default: beside the result cache. */
+export function defaultIndexDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(path.dirname(defaultCacheDir(env)), 'index');
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');

@@ -5,6 +5,7 @@
 import type { Analyzer } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { ResultCache } from './cache';
+import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { withinDetailBudget } from './detail-budget';
 
 export interface Job {
@@ -63,4 +64,19 @@ export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileR
   }
   if (cache && job.key) cache.put(job.key, r);
   return r;
+}
+
+/** One visit of a file in tree mode: its result and the summaries its analysis finished. */
+export function runTreeJob(
+  analyzer: Analyzer,
+  path: string,
+  text: string,
+  tree: TreeFileContext,
+): { result: FileResult; visit: TreeVisit } {
+  const visit: TreeVisit = { exports: {}, deferred: [] };
+  try {
+    return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit)), visit };
+  } finally {
+    forgetFunctions(analyzer);
+  }
 }

@@ -21,6 +21,19 @@ export interface RunSummary {
   problems: number;
   wallMs: number;
   jobs: number;
+  /** Tree mode: the tree behind the reported files, and how much of it came from the index. */
+  tree?: {
+    files: number;
+    lines: number;
+    /** Functions that can touch a count. */
+    relevant: number;
+    /** Groups of files computed together, and those whose summaries and results came from the index. */
+    groups: number;
+    fromIndex: number;
+    /** Files analysed in this run (a file of a cycle across files may be visited more than once). */
+    visits: number;
+    shardsFromIndex: number;
+  };
 }
 
 export class SummaryCounter {
@@ -91,5 +104,12 @@ export function formatSummary(s: RunSummary, c: Colors): string {
     `  ${plural(s.functions, 'function')} (${n(s.counted)} touch counted objects), ${plural(s.paths, 'path class', 'path classes')}${s.truncated ? c.yellow(`, ${plural(s.truncated, 'file')} cut short`) : ''}`,
     `  diagnostics: ${rules.length ? rules.map(([r, k]) => `${r} ${n(k)}`).join(', ') : c.green('none')}${notes.length ? c.dim(`  (notes: ${notes.map(([r, k]) => `${r} ${n(k)}`).join(', ')})`) : ''}`,
   ];
+  if (s.tree) {
+    const t = s.tree;
+    lines.push(
+      `  tree: ${plural(t.files, 'file')}, ${n(t.lines)} lines, ${n(t.relevant)} functions that can touch a count; ` +
+        `${n(t.fromIndex)} of ${plural(t.groups, 'file group')} from the index, ${plural(t.visits, 'file')} analysed`,
+    );
+  }
   return lines.join('\n');
 }

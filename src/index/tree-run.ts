@@ -36,7 +36,8 @@ export interface TreeRunInput {
   files: TreeSource[];
   /** Indices of the files whose results are wanted. */
   reported: readonly number[];
-  model: Model;
+  /** The model a file is read with (its preset's). */
+  modelOf(file: number): Model;
   /** Everything besides the files that decides a result: code, model, options. */
   fingerprint: string;
   store?: IndexStore;
@@ -69,18 +70,22 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const files: TreeFile[] = input.files.map((f) => ({ path: f.rel, shard: f.shard }));
   const headerMacros = collectHeaderMacros(input.files);
   const graph = new TreeGraph(files, (file, name) => headerMacros.calls(file, name));
-  const model = input.model;
-  const effectsOf = new Map<string, boolean>();
-  const macroCounts = (m: MacroDefinition) => {
-    let v = effectsOf.get(m.name);
+  const effectsOf = new Map<Model, Map<MacroDefinition, boolean>>();
+  const macroCounts = (model: Model) => (m: MacroDefinition) => {
+    let byDef = effectsOf.get(model);
+    if (!byDef) effectsOf.set(model, (byDef = new Map()));
+    let v = byDef.get(m);
     if (v === undefined) {
       v = macroEffects([m], model).size > 0;
-      effectsOf.set(m.name, v);
+      byDef.set(m, v);
     }
     return v;
   };
-  const localMacroEffects = input.files.map((f) => new Set(f.shard.macros.filter(macroCounts).map((m) => m.name)));
+  const localMacroEffects = input.files.map(
+    (f, i) => new Set(f.shard.macros.filter(macroCounts(input.modelOf(i))).map((m) => m.name)),
+  );
   const seed = (f: TreeFunction): boolean => {
+    const model = input.modelOf(f.file);
     const shard = input.files[f.file].shard;
     if (shard.callbacks.includes(f.name)) return true;
     if (f.def.statementMacros.some((m) => model.iterators.has(m))) return true;
@@ -89,16 +94,19 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         model.functions.has(c.name) ||
         isInferenceCandidate(c.name) ||
         localMacroEffects[f.file].has(c.name) ||
-        headerMacros.counts(f.file, c.name, macroCounts),
+        headerMacros.counts(f.file, c.name, macroCounts(model)),
     );
   };
   const relevant = graph.relevant(seed);
   const plan = new TreePlan(graph, relevant);
-  const kept = graph.keptParams(
-    (_f, callee, arg) => !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg),
-  );
+  const kept = graph.keptParams((f, callee, arg) => {
+    const model = input.modelOf(f.file);
+    return !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg);
+  });
 
   const summaries = new Map<number, Summary>();
+  /** Functions whose file's visit failed (a crash, the watchdog): unknown to their callers. */
+  const failed = new Set<number>();
   const quiet = (id: number): Summary => ({
     name: graph.fns[id].name,
     paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
@@ -107,7 +115,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     escapes: kept[id],
   });
   const known = (id: number): Summary | undefined => (relevant[id] ? summaries.get(id) : quiet(id));
-  const done = (id: number) => !relevant[id] || summaries.has(id);
+  const done = (id: number) => !relevant[id] || summaries.has(id) || failed.has(id);
 
   const results = new Map<number, FileResult>();
   const reported = new Set(input.reported);
@@ -131,7 +139,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           if (depth < 2) for (const inner of headerMacros.calls(file, name)) if (inner !== name) ask(inner, depth + 1);
           return;
         }
-        const answer = plan.answer(file, f.name, name, known);
+        const answer = failed.has(graph.resolve(file, name)!) ? 'unknown' : plan.answer(file, f.name, name, known);
         if (answer === 'unknown') {
           cut.push(`${f.name}\u0001${name}`);
           return;
@@ -142,7 +150,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     }
     const keptHere: Record<string, number[]> = Object.create(null);
     for (const id of graph.ofFile[file]) if (!relevant[id] && kept[id].length) keptHere[graph.fns[id].name] = kept[id];
-    return { externals, cut, kept: keptHere, macros: headerMacros.usedBy(file, graph) };
+    const relevantHere = graph.ofFile[file].filter((id) => relevant[id]).map((id) => graph.fns[id].name);
+    return { externals, cut, kept: keptHere, relevant: relevantHere, macros: headerMacros.usedBy(file, graph) };
   };
 
   const groupKey = (g: number): string => {
@@ -166,10 +175,19 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
 
   const visitFile = (file: number): Promise<void> => {
     stats.visits++;
+    const readyNow = plan.ready(file, done).map((f) => f.id);
     const p = input
       .visit(file, contextFor(file))
       .then((o) => {
         applyExports(file, o.exports);
+        // what the visit neither finished nor deferred (an error, or a function it found nothing to count in)
+        const deferred = new Set(o.deferred);
+        for (const id of plan.unfinished(file, done)) {
+          if (o.result.error) failed.add(id);
+          else if (!deferred.has(graph.fns[id].name)) summaries.set(id, quiet(id));
+        }
+        // a function the plan found ready must not wait again: taken as unknown rather than visited forever
+        for (const id of readyNow) if (!done(id)) failed.add(id);
         lastComplete.set(file, o.deferred.length === 0);
         if (o.deferred.length === 0) results.set(file, o.result);
       })

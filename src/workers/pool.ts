@@ -17,9 +17,10 @@
 import { Worker } from 'node:worker_threads';
 import { errorResult, type FileResult } from '../analysis/result';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
+import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 
 /** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
-export type Outcome = { result: FileResult } | { cancelled: true };
+export type Outcome = { result: FileResult; visit?: TreeVisit } | { cancelled: true };
 
 /** How the errors of failed jobs are worded for the pool's user. */
 export interface FailureWording {
@@ -51,6 +52,7 @@ export interface JobRequest {
   text: string;
   doc?: string;
   cacheKey?: string;
+  tree?: TreeFileContext;
 }
 
 interface Job extends JobRequest {
@@ -199,7 +201,7 @@ export class WorkerPool {
     } else if (m.type === 'result' && slot.current?.id === m.id) {
       const job = slot.current;
       this.finish(slot);
-      job.resolve({ result: m.result });
+      job.resolve(m.visit ? { result: m.result, visit: m.visit } : { result: m.result });
       if (slot.heavy) this.recycle(slot);
       this.pumpAll();
     }
@@ -305,6 +307,7 @@ export class WorkerPool {
       text: job.text,
       doc: job.doc,
       cacheKey: job.cacheKey,
+      tree: job.tree,
     };
     slot.worker.postMessage(request satisfies WorkerRequest);
   }

@@ -4,6 +4,7 @@
  */
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
+import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -26,6 +27,8 @@ export interface AnalyzeRequest {
   doc?: string;
   /** Where the CLI's cache keeps the result. */
   cacheKey?: string;
+  /** Tree mode: what the rest of the tree knows; the reply then carries the visit's summaries. */
+  tree?: TreeFileContext;
 }
 
 export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };
@@ -33,4 +36,4 @@ export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; result: FileResult };
+  | { type: 'result'; id: number; result: FileResult; visit?: TreeVisit };

@@ -11,7 +11,9 @@ import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
 import { errorResult } from '../analysis/result';
 import { ResultCache } from '../cli/cache';
 import { parserWasm } from '../files/parser-wasm';
-import { injectFault, runJob } from '../cli/job';
+import { injectFault, runJob, runTreeJob } from '../cli/job';
+import type { FileResult } from '../analysis/result';
+import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
@@ -24,7 +26,8 @@ async function start(): Promise<void> {
   const documents = new Map<string, ParsedDocument>();
   const reply = (m: WorkerReply) => port.postMessage(m);
 
-  const analyse = (m: AnalyzeRequest) => {
+  const analyse = (m: AnalyzeRequest): FileResult | { result: FileResult; visit: TreeVisit } => {
+    if (m.tree) return runTreeJob(analyzer, m.path, m.text, m.tree);
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
     const previous = documents.get(m.doc);
     documents.delete(m.doc); // the parse consumes the previous tree, whatever happens next
@@ -48,7 +51,7 @@ async function start(): Promise<void> {
       // the analysis never throws; this is the last line of defence
       result = errorResult(m.path, `internal error while analysing: ${(e as Error).message}`);
     }
-    reply({ type: 'result', id: m.id, result });
+    reply('visit' in result ? { type: 'result', id: m.id, ...result } : { type: 'result', id: m.id, result });
   });
   reply({ type: 'ready' });
 }

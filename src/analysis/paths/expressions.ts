@@ -236,6 +236,15 @@ export class Expressions {
     }
     const summary = name ? this.ctx.summaries.get(name) : undefined;
     if (summary) return this.fx.applySummary(name!, summary, vals, e, st, temp);
+    // a wrapper macro (`HM_REL(sc)` for `hm_rel_impl((sc), __func__)`) is a call of what it wraps
+    const alias = name ? this.ctx.input.aliases?.get(name) : undefined;
+    if (alias)
+      return this.applyCall(
+        alias.callee,
+        e,
+        alias.args.map((a) => (a === null ? UNKNOWN : (vals[a] ?? UNKNOWN))),
+        st,
+      );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), vals, e.line, st), v: tempVal }];

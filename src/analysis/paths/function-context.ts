@@ -4,6 +4,7 @@
  * from the whole body before the run (variables assigned from more than one call, locals
  * computed from parameters). Also the words for an object or an expression.
  */
+import type { MacroAlias } from '../tree/macro-aliases';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
@@ -44,6 +45,8 @@ export interface EngineInput {
   options: EngineOptions;
   /** Effects inferred for this file (zero-config pairs), consulted after the model. */
   inferred?: ReadonlyMap<string, Effect[]>;
+  /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
+  aliases?: ReadonlyMap<string, MacroAlias>;
 }
 
 export class FunctionContext {

@@ -29,6 +29,11 @@ export interface TreeFileContext {
    * (store, or pass on to a function that keeps them), from the whole tree's evidence.
    */
   kept: Record<string, number[]>;
+  /**
+   * Functions of this file that the tree finds can touch a count (through callees elsewhere):
+   * they are analysed, and their summaries reported, even when the file alone would not say so.
+   */
+  relevant: string[];
   /** Function-like macros of the tree's headers that this file uses. */
   macros: MacroDefinition[];
 }

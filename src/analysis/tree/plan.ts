@@ -73,16 +73,36 @@ export class TreePlan {
     return s ? { summary: s } : 'pending';
   }
 
-  /** The functions a file's visit can finish now: relevant, not done, every callee outside their component done. */
+  /**
+   * The functions a file's visit can finish now: relevant, not done, and every callee outside
+   * their component done, or in the same file and finishable in the same visit (the analysis
+   * of a file goes bottom-up over its own functions).
+   */
   ready(file: number, done: (id: number) => boolean): TreeFunction[] {
+    const memo = new Map<number, boolean>();
+    const finishable = (id: number): boolean => {
+      if (done(id)) return true;
+      const known = memo.get(id);
+      if (known !== undefined) return known;
+      memo.set(id, true);
+      let ok = true;
+      for (const c of this.waitsFor[id]) {
+        if (this.graph.fns[c].file === file ? !finishable(c) : !done(c)) {
+          ok = false;
+          break;
+        }
+      }
+      memo.set(id, ok);
+      return ok;
+    };
     return this.graph.ofFile[file]
-      .filter((id) => this.relevant[id] && !done(id) && this.waitsFor[id].every(done))
+      .filter((id) => this.relevant[id] && !done(id) && finishable(id))
       .map((id) => this.graph.fns[id]);
   }
 
-  /** Every relevant function of the file is done or ready: one visit finishes the file. */
+  /** Every relevant function of the file that is not done is ready: one visit finishes the file. */
   completable(file: number, done: (id: number) => boolean): boolean {
-    return this.graph.ofFile[file].every((id) => !this.relevant[id] || done(id) || this.waitsFor[id].every(done));
+    return this.ready(file, done).length === this.unfinished(file, done).length;
   }
 
   /** The relevant functions of a file that are not done yet. */

@@ -201,18 +201,32 @@ function constIndices(params: string[]): number[] {
   return out;
 }
 
-/** `x->f = p;`, `a[i] = p;`, `s.f = p;` where `p` is a parameter: the parameter is kept in memory. */
+/** `x->f = p;`, `a[i] = p;`, `s.f = p;`, `global = p;` where `p` is a parameter: the parameter is kept in memory. */
 function storedParams(body: string, params: string[]): number[] {
   const out = new Set<number>();
-  const re = /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\])\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/g;
+  const re =
+    /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\]|\b[A-Za-z_]\w*)\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {
     const before = body[m.index - 1];
     if (before === '=' || before === '!' || before === '<' || before === '>') continue;
     const i = params.indexOf(m[2]);
-    if (i >= 0) out.add(i);
+    if (i < 0) continue;
+    // a plain name is a store only when the body does not declare it (a global)
+    if (/^[A-Za-z_]\w*$/.test(m[1])) {
+      const name = m[1];
+      if (params.includes(name) || declaresLocal(body, name)) continue;
+    }
+    out.add(i);
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/** `struct foo *name`, `int name = ...`, `type name;` inside a body. */
+function declaresLocal(body: string, name: string): boolean {
+  return new RegExp(`(?:\\b(?:struct|union|enum)\\s+\\w+|\\b[A-Za-z_]\\w*)\\s*[*\\s]+\\b${name}\\b\\s*[;=,[)]`).test(
+    body,
+  );
 }
 
 function callsIn(body: string, base: number, line: (off: number) => number): ShardCall[] {

@@ -1,0 +1,151 @@
+/**
+ * Tree mode of `refcount-lens analyze PATHS... --root DIR`: every C file and header under the
+ * roots is read, its shard taken from the index or made, and the tree's summaries are
+ * computed bottom-up on the worker threads (src/index/tree-run.ts); the files asked for are
+ * reported with what the whole tree knows. Files that cannot be part of the tree (unreadable,
+ * binary, too large, gone while reading) are said once each and left out; the rest goes on.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectPreset, looksBinary } from '../analysis/analyzer';
+import type { Model } from '../analysis/model/compiled';
+import type { PresetName } from '../analysis/model/load';
+import { errorResult, type FileResult } from '../analysis/result';
+import { SHARD_VERSION, treeShard, type TreeShard } from '../analysis/tree/shard';
+import type { TreeFileContext } from '../analysis/tree/context';
+import { IndexStore, sha256 } from '../index/store';
+import { runTree, type TreeSource, type VisitOutcome } from '../index/tree-run';
+import { walkAll, type WalkOptions } from './walk';
+
+export interface TreeRunRequest {
+  roots: string[];
+  /** The files to report (absolute), in output order. */
+  reported: string[];
+  exclude: WalkOptions['exclude'];
+  gitignore: boolean;
+  /** The model of each preset (the file's own is chosen as the analyser chooses it). */
+  models: ReadonlyMap<PresetName, Model>;
+  preset: PresetName | 'auto' | undefined;
+  /** Hash of everything but the files that decides a result (code, model, options). */
+  fingerprint: string;
+  maxFileChars: number;
+  store?: IndexStore;
+  concurrency: number;
+  /** Analyses a file with what the tree knows (on a worker). */
+  visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome>;
+  unknownKeeps(callee: string, arg: number): boolean;
+  warn(message: string): void;
+}
+
+export interface TreeRunReport {
+  results: Map<string, FileResult>;
+  /** Lines of each reported file. */
+  linesOf: Map<string, number>;
+  files: number;
+  lines: number;
+  stats: { groups: number; fromIndex: number; visits: number; relevant: number; shardsFromIndex: number };
+}
+
+/** How a tree names a file: its path under its root (`/`-separated), under the root's name when there are several. */
+function treeName(roots: string[], file: string): string {
+  for (const r of roots) {
+    const rel = path.relative(r, file);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+      const name = rel.split(path.sep).join('/');
+      return roots.length > 1 ? `${path.basename(r)}/${name}` : name;
+    }
+  }
+  return `+/${path.resolve(file).split(path.sep).filter(Boolean).join('/')}`;
+}
+
+export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
+  const roots = req.roots.map((r) => path.resolve(r));
+  const all: string[] = [];
+  const seen = new Set<string>();
+  for (const f of walkAll(roots, { exclude: req.exclude, respectGitignore: req.gitignore })) {
+    const abs = path.resolve(f);
+    if (!seen.has(abs)) {
+      seen.add(abs);
+      all.push(abs);
+    }
+  }
+  for (const f of req.reported)
+    if (!seen.has(f)) {
+      seen.add(f);
+      all.push(f);
+    }
+
+  const reportedSet = new Set(req.reported);
+  const results = new Map<string, FileResult>();
+  const linesOf = new Map<string, number>();
+  const sources: TreeSource[] = [];
+  const texts: string[] = [];
+  const absOf: string[] = [];
+  const presetOf: PresetName[] = [];
+  let lines = 0;
+  let shardsFromIndex = 0;
+  for (const abs of all) {
+    const refuse = (why: string) => {
+      if (reportedSet.has(abs)) results.set(abs, errorResult(abs, why));
+      else req.warn(`${abs}: left out of the tree: ${why}`);
+    };
+    let text: string;
+    try {
+      const st = fs.statSync(abs);
+      if (!st.isFile()) {
+        refuse('not a regular file');
+        continue;
+      }
+      if (st.size > req.maxFileChars * 4) {
+        refuse(tooLarge(st.size, req.maxFileChars));
+        continue;
+      }
+      text = fs.readFileSync(abs, 'utf8');
+    } catch (e) {
+      refuse(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      continue;
+    }
+    if (text.length > req.maxFileChars) {
+      refuse(tooLarge(text.length, req.maxFileChars));
+      continue;
+    }
+    if (looksBinary(text)) {
+      refuse('not a C source file: it looks binary');
+      continue;
+    }
+    const preset = req.preset && req.preset !== 'auto' ? req.preset : detectPreset(text);
+    const hash = sha256(text);
+    const key = sha256(req.fingerprint, `shard${SHARD_VERSION}`, preset, hash);
+    let shard = req.store?.get<TreeShard>('shard', key);
+    if (shard) shardsFromIndex++;
+    else {
+      shard = treeShard(text, req.models.get(preset)!);
+      req.store?.put('shard', key, shard);
+    }
+    lines += shard.lines;
+    if (reportedSet.has(abs)) linesOf.set(abs, shard.lines);
+    sources.push({ rel: treeName(roots, abs), hash, shard });
+    texts.push(text);
+    absOf.push(abs);
+    presetOf.push(preset);
+  }
+
+  const indexOf = new Map(absOf.map((a, i) => [a, i]));
+  const reported = req.reported.filter((f) => indexOf.has(f)).map((f) => indexOf.get(f)!);
+  const run = await runTree({
+    files: sources,
+    reported,
+    modelOf: (i) => req.models.get(presetOf[i])!,
+    fingerprint: req.fingerprint,
+    store: req.store,
+    concurrency: req.concurrency,
+    unknownKeeps: req.unknownKeeps,
+    visit: (i, ctx) => req.visit(absOf[i], texts[i], ctx),
+  });
+  for (const [i, r] of run.results) if (reportedSet.has(absOf[i])) results.set(absOf[i], { ...r, path: absOf[i] });
+  return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex } };
+}
+
+function tooLarge(size: number, limit: number): string {
+  return `file too large (${(size / 1048576).toFixed(1)} MB; the limit is ${(limit / 1048576).toFixed(0)} MB, --max-file-size)`;
+}
