@@ -163,16 +163,25 @@ async function inProcess(): Promise<void> {
   results.fixtures = perFile;
   log(`Parse and warm analysis per file (median of ${Math.max(3, Math.min(RUNS, 5))} runs, ms):`);
   log(`  ${'file'.padEnd(58)} ${'lines'.padStart(6)} ${'parse'.padStart(8)} ${'analysis'.padStart(9)}`);
-  for (const p of perFile)
-    log(
-      `  ${p.file.padEnd(58)} ${String(p.lines).padStart(6)} ${ms(p.parseMs).padStart(8)} ${ms(p.analysisMs).padStart(9)}`,
-    );
+  for (const p of perFile) {
+    const cells = [
+      p.file.padEnd(58),
+      String(p.lines).padStart(6),
+      ms(p.parseMs).padStart(8),
+      ms(p.analysisMs).padStart(9),
+    ];
+    log('  ' + cells.join(' '));
+  }
   const fxLines = perFile.reduce((s, p) => s + p.lines, 0);
   const fxParse = perFile.reduce((s, p) => s + p.parseMs, 0);
   const fxAn = perFile.reduce((s, p) => s + p.analysisMs, 0);
-  log(
-    `  ${'all fixtures and examples'.padEnd(58)} ${String(fxLines).padStart(6)} ${ms(fxParse).padStart(8)} ${ms(fxAn).padStart(9)}`,
-  );
+  const sums = [
+    'all fixtures and examples'.padEnd(58),
+    String(fxLines).padStart(6),
+    ms(fxParse).padStart(8),
+    ms(fxAn).padStart(9),
+  ];
+  log('  ' + sums.join(' '));
   log();
   row({
     what: `fixtures + examples (${perFile.length} files, ${int(fxLines)} lines): parse + analysis, sum of medians`,
@@ -331,8 +340,9 @@ function bigFiles(): void {
     const mb = fs.statSync(f).size / 1048576;
     const r = cli(['analyze', f, '--no-cache', '--format', 'json']);
     out[label] = { mb, wallMs: r.wallMs, peakRssMb: r.rssKb && r.rssKb / 1024, status: r.status };
+    const which = label === 'accepted' ? 'the largest accepted' : 'over --max-file-size';
     row({
-      what: `one ${mb.toFixed(1)} MB generated file (${label === 'accepted' ? 'the largest accepted' : 'over --max-file-size'}): peak RSS`,
+      what: `one ${mb.toFixed(1)} MB generated file (${which}): peak RSS`,
       value: r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a',
       target: 'a few hundred MB',
       ok: r.rssKb ? r.rssKb / 1024 <= 500 : undefined,
@@ -448,7 +458,9 @@ function coccinelle(tree100: { dir: string; lines: number }): void {
   row({
     what: `Coccinelle ${version} vs refcount-lens, ${files} files, ${int(lines)} lines, ${jobs} processes/workers each`,
     value: `${ms(theirMs / 1000)} s vs ${ms(ourMs / 1000)} s`,
-    note: `CPU ${ms(theirCpu / 1000)} s vs ${ms(ourCpu / 1000)} s; ${theirReports} spatch reports, ${ourDiags} refcount-lens problems`,
+    note:
+      `CPU ${ms(theirCpu / 1000)} s vs ${ms(ourCpu / 1000)} s;` +
+      ` ${theirReports} spatch reports, ${ourDiags} refcount-lens problems`,
   });
   row({
     what: 'speed-up over Coccinelle on that set (wall time)',
@@ -463,9 +475,17 @@ function growth(trees: { n: number; dir: string; lines: number }[]): void {
   const jobs = String(Math.min(2, CORES));
   const g: unknown[] = [];
   log(`Growth (refcount-lens analyze TREE --jobs ${jobs} --no-cache --format json, one run each):`);
-  log(
-    `  ${'files'.padStart(6)} ${'lines'.padStart(10)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)} ${'ms/file'.padStart(8)} ${'lines/s'.padStart(9)} ${'lines/CPU-s'.padStart(12)} ${'peak RSS'.padStart(9)}`,
-  );
+  const header = [
+    'files'.padStart(6),
+    'lines'.padStart(10),
+    'wall s'.padStart(8),
+    'CPU s'.padStart(8),
+    'ms/file'.padStart(8),
+    'lines/s'.padStart(9),
+    'lines/CPU-s'.padStart(12),
+    'peak RSS'.padStart(9),
+  ];
+  log('  ' + header.join(' '));
   for (const t of trees) {
     const r = cli(['analyze', t.dir, '--no-cache', '--format', 'json', '--jobs', jobs, '--no-progress']);
     let summary: { files?: number; failed?: number } = {};
@@ -487,9 +507,17 @@ function growth(trees: { n: number; dir: string; lines: number }[]): void {
       linesPerSecond: lps,
       linesPerCpuSecond: perCpu,
     });
-    log(
-      `  ${String(t.n).padStart(6)} ${int(t.lines).padStart(10)} ${(r.wallMs / 1000).toFixed(2).padStart(8)} ${(r.cpuMs ? (r.cpuMs / 1000).toFixed(2) : 'n/a').padStart(8)} ${ms(r.wallMs / t.n).padStart(8)} ${int(lps).padStart(9)} ${(perCpu ? int(perCpu) : 'n/a').padStart(12)} ${(r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a').padStart(9)}`,
-    );
+    const cells = [
+      String(t.n).padStart(6),
+      int(t.lines).padStart(10),
+      (r.wallMs / 1000).toFixed(2).padStart(8),
+      (r.cpuMs ? (r.cpuMs / 1000).toFixed(2) : 'n/a').padStart(8),
+      ms(r.wallMs / t.n).padStart(8),
+      int(lps).padStart(9),
+      (perCpu ? int(perCpu) : 'n/a').padStart(12),
+      (r.rssKb ? `${int(r.rssKb / 1024)} MB` : 'n/a').padStart(9),
+    ];
+    log('  ' + cells.join(' '));
     if (t.n === 100) {
       row({
         what: `generated 100-file tree (${int(t.lines)} lines), ${jobs} workers: lines/s per core`,
@@ -598,7 +626,8 @@ function table(): void {
     const what = r.what.length > w ? r.what.slice(0, w - 1) + '…' : r.what;
     const res = r.ok === undefined ? '' : r.ok ? 'PASS' : 'MISS';
     log(
-      `  ${what.padEnd(w)}  ${r.value.padStart(18)}  ${(r.target ?? '').padEnd(18)} ${res}${r.note ? `  (${r.note})` : ''}`,
+      `  ${what.padEnd(w)}  ${r.value.padStart(18)}  ${(r.target ?? '').padEnd(18)} ${res}` +
+        (r.note ? `  (${r.note})` : ''),
     );
   }
 }
@@ -608,9 +637,9 @@ async function main(): Promise<void> {
     note('dist/cli.js is missing: run `npm run build` first');
     return;
   }
-  log(
-    `Refcount Lens benchmark — ${new Date().toISOString()} — ${CORES} cores (${os.cpus()[0]?.model ?? 'cpu'}), load ${os.loadavg()[0].toFixed(2)}`,
-  );
+  const when = new Date().toISOString();
+  const cpu = os.cpus()[0]?.model ?? 'cpu';
+  log(`Refcount Lens benchmark — ${when} — ${CORES} cores (${cpu}), load ${os.loadavg()[0].toFixed(2)}`);
   log();
   await inProcess();
   oneFileCli();

@@ -516,8 +516,8 @@ export function wideFunctions(count: number, pairs: number): string {
   const body =
     Array.from({ length: pairs }, () => '\tdev_ref(d);\n\tdev_rel(d);\n').join('') +
     Array.from({ length: 6 }, (_, i) => `\tif (a${i})\n\t\tdev_ref(d);\n`).join('');
-  const fn = (k: number) =>
-    `static int\nwide${k}(struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5)\n{\n${body}\treturn (0);\n}\n`;
+  const params = 'struct cdev *d, int a0, int a1, int a2, int a3, int a4, int a5';
+  const fn = (k: number) => `static int\nwide${k}(${params})\n{\n${body}\treturn (0);\n}\n`;
   return '#include <sys/conf.h>\n' + Array.from({ length: count }, (_, k) => fn(k)).join('\n');
 }
 

@@ -83,9 +83,8 @@ async function keystrokeLatency(client: LspClient, uri: string, text: string, ru
     // the counted call moved down a line when the statement was inserted: the answer must say so
     const callLine = inserted ? target + 1 : target;
     if (!hints.some((h) => h.position.line === callLine)) {
-      throw new Error(
-        `run ${i}: no hint on line ${callLine + 1} (got ${hints.map((h) => `${h.position.line + 1}:${hintText(h)}`).join(', ')})`,
-      );
+      const got = hints.map((h) => `${h.position.line + 1}:${hintText(h)}`).join(', ');
+      throw new Error(`run ${i}: no hint on line ${callLine + 1} (got ${got})`);
     }
     if (i >= warmup) times.push(ms);
   }
@@ -135,10 +134,12 @@ function printTable(
   log('LSP latency and memory (dist/server.js over stdio)');
   log('  measure                                         value      target');
   log(
-    `  edit -> new inlay hints, median of ${String(r.runs).padEnd(3)} runs        ${fmt(med)} ms  <= ${TARGET_MS} ms ${med <= TARGET_MS ? 'ok' : 'MISSED'}`,
+    `  edit -> new inlay hints, median of ${String(r.runs).padEnd(3)} runs        ${fmt(med)} ms` +
+      `  <= ${TARGET_MS} ms ${med <= TARGET_MS ? 'ok' : 'MISSED'}`,
   );
   log(
-    `    p90 / min / max                               ${fmt(p90)} / ${fmt(sorted[0])} / ${fmt(sorted[sorted.length - 1])} ms`,
+    `    p90 / min / max                               ${fmt(p90)}` +
+      ` / ${fmt(sorted[0])} / ${fmt(sorted[sorted.length - 1])} ms`,
   );
   if (r.timings.parse.length) {
     log(`    of which server parse (median)                ${fmt(median(r.timings.parse))} ms`);

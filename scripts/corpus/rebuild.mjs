@@ -94,7 +94,8 @@ function extract(repo, commit, root) {
     git(gitDir, 'cat-file', '-e', `${commit}^{commit}`);
   } catch {
     console.error(
-      `rebuild: commit ${commit} is not in the mirror of ${repo} (${gitDir}); fetch github:${repo} again for a newer snapshot`,
+      `rebuild: commit ${commit} is not in the mirror of ${repo} (${gitDir});` +
+        ` fetch github:${repo} again for a newer snapshot`,
     );
     process.exit(1);
   }

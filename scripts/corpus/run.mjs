@@ -22,7 +22,8 @@ const REFCOUNT_RULES = new Set(['leak', 'over-release', 'inconsistent', 'contrac
 function usage(msg) {
   if (msg) console.error(`run: ${msg}`);
   console.error(
-    'usage: node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model] [--cli FILE] [--keep DIR] CORPUS',
+    'usage: node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model]' +
+      ' [--cli FILE] [--keep DIR] CORPUS',
   );
   process.exit(2);
 }
@@ -131,7 +132,10 @@ function analyse(pair, side, setting) {
   };
 }
 
-/** Whether a diagnostic is about `object`: its message starts with the object (`d (domain) keeps +1 ...`), or with its counter field (`opinfo->refcount`). */
+/**
+ * Whether a diagnostic is about `object`: its message starts with the object
+ * (`d (domain) keeps +1 ...`), or with its counter field (`opinfo->refcount`).
+ */
 function namesObject(d, object) {
   return [' ', ':', '->'].some((after) => d.message.startsWith(`${object}${after}`));
 }
@@ -140,7 +144,10 @@ function nearLines(d, lines) {
   return Boolean(lines) && d.line >= lines[0] - 15 && d.line <= lines[1] + 15;
 }
 
-/** A diagnostic in the fixed code that the manifest lists as a real defect the fix left (kind "real"); idioms the model cannot describe still count. */
+/**
+ * A diagnostic in the fixed code that the manifest lists as a real defect the fix left (kind
+ * "real"); idioms the model cannot describe still count.
+ */
 function known(pair, d) {
   return (pair.knownAfter ?? []).some(
     (k) =>
@@ -181,7 +188,8 @@ function printRow(row) {
     const r = row.settings[s];
     const err = r.before.error || r.after.error ? ' ERROR' : '';
     const cut = r.before.truncated || r.after.truncated ? ' cut' : '';
-    return `${s}: flagged ${mark(r.flagged)}${r.flagged && !r.atFix ? '(elsewhere)' : ''} clean ${mark(r.clean)}${err}${cut}`;
+    const where = r.flagged && !r.atFix ? '(elsewhere)' : '';
+    return `${s}: flagged ${mark(r.flagged)}${where} clean ${mark(r.clean)}${err}${cut}`;
   });
   console.log(`${row.id.padEnd(30)} ${row.expectation.rule.padEnd(12)} ${parts.join('   ')}`);
   for (const s of opts.settings) {
@@ -236,12 +244,17 @@ if (opts.json) {
   console.log('');
   for (const s of opts.settings) {
     const t = totals[s];
+    const setting = s === 'zero' ? 'zero-config' : 'API-only model';
+    const mode = opts.tree ? 'tree' : 'single-file';
     console.log(
-      `${s === 'zero' ? 'zero-config' : 'API-only model'} (${opts.tree ? 'tree' : 'single-file'}): flagged before ${t.flaggedBefore}/${t.pairs} (at the fix ${t.flaggedAtFix}), clean after ${t.cleanAfter}/${t.pairs}, both ${t.pass}/${t.pairs}; ${t.cut} pairs with a function cut by the budget${t.errors ? `, ${t.errors} with CLI errors` : ''}`,
+      `${setting} (${mode}): flagged before ${t.flaggedBefore}/${t.pairs} (at the fix ${t.flaggedAtFix}),` +
+        ` clean after ${t.cleanAfter}/${t.pairs}, both ${t.pass}/${t.pairs};` +
+        ` ${t.cut} pairs with a function cut by the budget${t.errors ? `, ${t.errors} with CLI errors` : ''}`,
     );
     for (const [cb, c] of Object.entries(t.byCodebase))
       console.log(
-        `    ${cb.padEnd(12)} flagged ${c.flaggedBefore}/${c.pairs}  clean ${c.cleanAfter}/${c.pairs}  both ${c.pass}/${c.pairs}`,
+        `    ${cb.padEnd(12)} flagged ${c.flaggedBefore}/${c.pairs}  clean ${c.cleanAfter}/${c.pairs}` +
+          `  both ${c.pass}/${c.pairs}`,
       );
   }
 }

@@ -240,7 +240,8 @@ export class Analyzer {
       // a cancelled parse would otherwise resume on the next call, with whatever text that brings
       this.parser.reset();
       throw new ParseGaveUp(
-        `${PARSE_WATCHDOG_ERROR} after ${this.parseWatchdog(pre.text)} ms (a last-resort guard against badly damaged syntax)`,
+        `${PARSE_WATCHDOG_ERROR} after ${this.parseWatchdog(pre.text)} ms` +
+          ' (a last-resort guard against badly damaged syntax)',
       );
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
@@ -265,7 +266,8 @@ export class Analyzer {
     if (looksBinary(text)) return empty('not a C source file: it looks binary');
     if (text.length > this.opts.maxFileSize)
       return empty(
-        `file too large (${(text.length / 1048576).toFixed(1)} MB; the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`,
+        `file too large (${(text.length / 1048576).toFixed(1)} MB;` +
+          ` the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`,
       );
     let doc: ParsedDocument | undefined;
     try {
@@ -461,7 +463,8 @@ export class Analyzer {
           f.head,
           f.head.declarator,
           f.name,
-          `not analysed: the file's functions used up its budget of ${this.opts.maxStatesPerFile} path states (--max-states-per-file, refcountLens.maxStatesPerFile)`,
+          `not analysed: the file's functions used up its budget of ${this.opts.maxStatesPerFile} path states` +
+            ' (--max-states-per-file, refcountLens.maxStatesPerFile)',
         );
         continue;
       }

@@ -86,7 +86,10 @@ export function discoverFacts(
   return facts;
 }
 
-/** Calls of the model's registrars (`EVENTHANDLER_REGISTER(dev_clone, tunclone, ...)`): which function takes which role. */
+/**
+ * Calls of the model's registrars (`EVENTHANDLER_REGISTER(dev_clone, tunclone, ...)`): which
+ * function takes which role.
+ */
 export function registrationsIn(
   masked: string,
   original: string,

@@ -82,7 +82,10 @@ export interface PathClass {
   lines: number[];
   /** How many concrete paths were merged into this class (capped). */
   merged: number;
-  /** Steps left out of this copy of the result (the CLI's output budget, src/cli/detail-budget.ts); `steps` holds the first ones. */
+  /**
+   * Steps left out of this copy of the result (the CLI's output budget, src/cli/detail-budget.ts);
+   * `steps` holds the first ones.
+   */
   stepsOmitted?: number;
   /** Entries left out of `lines`, likewise. */
   linesOmitted?: number;
@@ -132,7 +135,10 @@ export interface Related {
 }
 
 export interface Diagnostic {
-  /** A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`, `inconsistent`, `contract`, `parse`, `model`, `budget`. */
+  /**
+   * A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`,
+   * `inconsistent`, `contract`, `parse`, `model`, `budget`.
+   */
   rule: RuleId;
   severity: Severity;
   function?: string;
@@ -148,7 +154,10 @@ export interface Diagnostic {
   inferred?: boolean;
   /** The counted object's kind (`cdev`, `ucred`, `object` when only inferred). */
   kind?: string;
-  /** Set when `object` is a value a later assignment overwrote (a loop's next iteration): its name without that note, and the assignment's line. */
+  /**
+   * Set when `object` is a value a later assignment overwrote (a loop's next iteration): its name
+   * without that note, and the assignment's line.
+   */
   overwritten?: { name: string; line: number };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines

@@ -233,7 +233,8 @@ export async function analyzeCommand(
     for (const f of walkAll([input], { exclude, respectGitignore: args.gitignore })) files.push(f);
     if (files.length === before)
       err(
-        `refcount-lens: ${input}: no C files to analyse${args.gitignore || args.exclude.length ? ' (after .gitignore and --exclude)' : ''}`,
+        `refcount-lens: ${input}: no C files to analyse` +
+          (args.gitignore || args.exclude.length ? ' (after .gitignore and --exclude)' : ''),
       );
   }
 
@@ -421,7 +422,8 @@ export async function analyzeCommand(
   const replaced = runner instanceof PoolRunner ? runner.pool.replaced : 0;
   if (replaced)
     err(
-      `refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced after a crash or a timeout`,
+      `refcount-lens: ${replaced} analysis worker${replaced === 1 ? ' was' : 's were'} replaced` +
+        ' after a crash or a timeout',
     );
   if (missing || failed) return 2;
   return summary.problems ? 1 : 0;

@@ -56,9 +56,10 @@ export function withinDetailBudget(r: FileResult, budget: DetailBudget = DEFAULT
   const parts = [stepsCut ? `${stepsCut} steps` : '', linesCut ? `${linesCut} path lines` : '']
     .filter(Boolean)
     .join(' and ');
+  const keeps = `at most ${budget.steps} steps and ${budget.lines} path lines`;
   return {
     ...r,
     functions,
-    detailOmitted: `${parts} left out: a file's output keeps at most ${budget.steps} steps and ${budget.lines} path lines`,
+    detailOmitted: `${parts} left out: a file's output keeps ${keeps}`,
   };
 }

@@ -28,7 +28,8 @@ export function formatFunction(f: FunctionResult, c: Colors): string[] {
   const lines: string[] = [];
   const roles = f.roles?.length ? c.cyan(`  [${f.roles.join(', ')}]`) : '';
   lines.push(
-    `${c.bold(f.name + '()')} ${c.dim(`line ${f.line}`)}${roles}${f.truncated ? c.yellow(`  truncated: ${f.truncatedReason}`) : ''}`,
+    `${c.bold(f.name + '()')} ${c.dim(`line ${f.line}`)}${roles}` +
+      (f.truncated ? c.yellow(`  truncated: ${f.truncatedReason}`) : ''),
   );
   if (!f.paths.length) return lines;
   const objects = f.paths[0].deltas.map((d) => `${d.object} (${d.kind})`);
@@ -50,7 +51,8 @@ export function formatFunction(f: FunctionResult, c: Colors): string[] {
     const story = pathStory(p);
     if (!story.length) continue;
     lines.push(
-      `  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}${p.stepsOmitted ? c.dim(` … ${p.stepsOmitted} more not shown`) : ''}`,
+      `  ${c.dim(`#${p.id} steps:`)} ${story.join('; ')}` +
+        (p.stepsOmitted ? c.dim(` … ${p.stepsOmitted} more not shown`) : ''),
     );
   }
   return lines;
@@ -65,7 +67,8 @@ export function formatFile(r: FileResult, c: Colors): string {
   const shown = r.functions.filter((f) => !f.quiet || f.truncated);
   out.push(
     c.dim(
-      `  ${r.functions.length} functions, ${shown.length} of them touch counted objects; parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`,
+      `  ${r.functions.length} functions, ${shown.length} of them touch counted objects;` +
+        ` parse ${r.timing.parseMs} ms, analysis ${r.timing.analyzeMs} ms`,
     ),
   );
   for (const f of shown) {

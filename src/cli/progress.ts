@@ -71,7 +71,8 @@ export class Progress {
     const left = this.total - this.done;
     const eta = rate > 0 && left > 0 ? ` · ETA ${fmtDuration(left / rate)}` : '';
     const pct = this.total ? Math.floor((100 * this.done) / this.total) : 100;
-    return `${this.done}/${this.total} files (${pct}%) · ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)} files/s${eta}`;
+    const perSecond = rate >= 10 ? rate.toFixed(0) : rate.toFixed(1);
+    return `${this.done}/${this.total} files (${pct}%) · ${perSecond} files/s${eta}`;
   }
 
   private draw(): void {

@@ -100,9 +100,13 @@ export function formatSummary(s: RunSummary, c: Colors): string {
   const notes = Object.entries(s.diagnostics).filter(([r]) => !isCheckedRule(r));
   const lines = [
     c.bold('== summary'),
-    `  ${plural(s.files, 'file')}, ${n(s.lines)} lines: ${how.join(', ')}; ${secs.toFixed(secs < 10 ? 2 : 1)} s with ${s.jobs ? plural(s.jobs, 'worker') : 'no workers'}${rate}`,
-    `  ${plural(s.functions, 'function')} (${n(s.counted)} touch counted objects), ${plural(s.paths, 'path class', 'path classes')}${s.truncated ? c.yellow(`, ${plural(s.truncated, 'file')} cut short`) : ''}`,
-    `  diagnostics: ${rules.length ? rules.map(([r, k]) => `${r} ${n(k)}`).join(', ') : c.green('none')}${notes.length ? c.dim(`  (notes: ${notes.map(([r, k]) => `${r} ${n(k)}`).join(', ')})`) : ''}`,
+    `  ${plural(s.files, 'file')}, ${n(s.lines)} lines: ${how.join(', ')};` +
+      ` ${secs.toFixed(secs < 10 ? 2 : 1)} s with ${s.jobs ? plural(s.jobs, 'worker') : 'no workers'}${rate}`,
+    `  ${plural(s.functions, 'function')} (${n(s.counted)} touch counted objects),` +
+      ` ${plural(s.paths, 'path class', 'path classes')}` +
+      (s.truncated ? c.yellow(`, ${plural(s.truncated, 'file')} cut short`) : ''),
+    `  diagnostics: ${rules.length ? rules.map(([r, k]) => `${r} ${n(k)}`).join(', ') : c.green('none')}` +
+      (notes.length ? c.dim(`  (notes: ${notes.map(([r, k]) => `${r} ${n(k)}`).join(', ')})`) : ''),
   ];
   if (s.tree) {
     const t = s.tree;

@@ -78,7 +78,8 @@ export class IndexStore {
     try {
       fs.mkdirSync(path.dirname(f), { recursive: true });
       const body = JSON.stringify(payload);
-      const envelope = `{"format":${INDEX_FORMAT},"kind":${JSON.stringify(kind)},"key":${JSON.stringify(key)},"sum":"${sha256(body)}","payload":${body}}`;
+      const head = `{"format":${INDEX_FORMAT},"kind":${JSON.stringify(kind)},"key":${JSON.stringify(key)}`;
+      const envelope = `${head},"sum":"${sha256(body)}","payload":${body}}`;
       fs.writeFileSync(tmp, envelope);
       fs.renameSync(tmp, f);
       this.stats.writes++;

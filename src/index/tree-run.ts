@@ -159,9 +159,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     for (const file of plan.groups[g]) parts.push(`${input.files[file].rel}\u0001${input.files[file].hash}`);
     for (const id of plan.externalCallees(g)) {
       const s = known(id);
-      parts.push(
-        `${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-'}`,
-      );
+      const summary = s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
+      parts.push(`${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${summary}`);
     }
     return sha256(...parts);
   };

@@ -21,7 +21,8 @@ export { errorResult };
 export function refusal(text: string): string | undefined {
   if (looksBinary(text)) return 'not analysed: the file looks binary, not C source';
   if (text.length > MAX_FILE_CHARS) {
-    return `not analysed: the file is ${(text.length / 1048576).toFixed(1)} MB, over the ${MAX_FILE_CHARS / 1048576} MB limit`;
+    const mb = (text.length / 1048576).toFixed(1);
+    return `not analysed: the file is ${mb} MB, over the ${MAX_FILE_CHARS / 1048576} MB limit`;
   }
   return undefined;
 }

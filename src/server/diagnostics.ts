@@ -62,7 +62,8 @@ function analysisDiagnostic(d: Diagnostic, index: LineIndex, uri: string): LspDi
 function budgetNotice(result: FileResult): string | undefined {
   const skipped = result.functions.filter((f) => f.truncated && f.truncatedReason?.startsWith('not analysed'));
   if (!skipped.length) return undefined;
-  return `Refcount Lens: ${skipped.length} of ${result.functions.length} functions were not analysed: ${skipped[0].truncatedReason!.replace(/^not analysed: /, '')}`;
+  const why = skipped[0].truncatedReason!.replace(/^not analysed: /, '');
+  return `Refcount Lens: ${skipped.length} of ${result.functions.length} functions were not analysed: ${why}`;
 }
 
 function notice(index: LineIndex, message: string, code: string): LspDiagnostic {

@@ -203,7 +203,8 @@ export class Workspace {
     for (const [uri, diagnostics] of byUri) {
       void this.connection.sendDiagnostics({ uri, diagnostics });
       this.status.notice(
-        `${uri}: ${diagnostics.length} problem(s) in the model file; broken entries are skipped, the rest loads (first: line ${diagnostics[0].range.start.line + 1}: ${diagnostics[0].message})`,
+        `${uri}: ${diagnostics.length} problem(s) in the model file; broken entries are skipped, the rest loads` +
+          ` (first: line ${diagnostics[0].range.start.line + 1}: ${diagnostics[0].message})`,
       );
     }
     this.modelUris = new Set(byUri.keys());

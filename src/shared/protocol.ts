@@ -132,7 +132,10 @@ export interface InitializationOptions {
 export interface LimitsShape {
   /** Documents longer than this (characters) are analysed in a worker thread. */
   largeFileChars: number;
-  /** Wall-clock watchdog of one worker job (parse included), ms: past it the file gets an error, never a partial result. */
+  /**
+   * Wall-clock watchdog of one worker job (parse included), ms: past it the file gets an error,
+   * never a partial result.
+   */
   hardLimitMs: number;
   /** Quiet time after an edit before the analysis runs by itself, ms. */
   debounceMs: number;

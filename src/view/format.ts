@@ -4,7 +4,10 @@ import { signed } from '../analysis/signed';
 
 export { signed };
 
-/** The editor's cell: `+3 (+1 existence, +2 refs)`, or the plain number when only one part is non-zero; `handed on` when the path handed it on. */
+/**
+ * The editor's cell: `+3 (+1 existence, +2 refs)`, or the plain number when only one part is
+ * non-zero; `handed on` when the path handed it on.
+ */
 export function deltaCell(d: Delta | undefined): string {
   if (!d) return '0';
   const parts = [d.existence ? `${signed(d.existence)} existence` : '', d.refs ? `${signed(d.refs)} refs` : ''].filter(

@@ -95,7 +95,8 @@ function pathLine(path: PathClass, site: CallSite, here: number): string {
   const total = path.deltas.find((d) => d.object === site.object && d.counter === site.counter)?.delta;
   const cond = path.conditions.length ? path.conditions.join(' ∧ ') : 'always';
   const merged = path.merged > 1 ? ` (${path.merged} paths)` : '';
-  return `#${path.id}${merged}: ${signed(here)} here, ${total === undefined ? '?' : signed(total)} at exit line ${path.exit.line} (returns ${path.exit.returns}) · ${cond}`;
+  const exit = `at exit line ${path.exit.line} (returns ${path.exit.returns})`;
+  return `#${path.id}${merged}: ${signed(here)} here, ${total === undefined ? '?' : signed(total)} ${exit} · ${cond}`;
 }
 
 /** The Markdown path table: one row per path class, one delta column per counted object. */

@@ -296,7 +296,8 @@ export class WorkerPool {
       if (slot.dead || slot.current !== watched) return;
       this.fail(
         slot,
-        `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint} and was stopped`,
+        `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint}` +
+          ' and was stopped',
         false,
       );
     }, this.opts.timeoutMs);

@@ -200,7 +200,8 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
             : `\tif (f & (1UL << ${i % 63}))\n\t\tsc->n += ${i};`,
         );
       return Buffer.from(
-        `${text}\nint\nforty(struct sc *sc, struct cdev *d, unsigned long f)\n{\n\tdev_ref(d);\n${ifs.join('\n')}\n\tdev_rel(d);\n\treturn (0);\n}\n`,
+        `${text}\nint\nforty(struct sc *sc, struct cdev *d, unsigned long f)\n{\n\tdev_ref(d);\n` +
+          `${ifs.join('\n')}\n\tdev_rel(d);\n\treturn (0);\n}\n`,
       );
     }
     case 'empty':

@@ -101,7 +101,8 @@ for (const file of files) {
       assert.deepEqual(
         values,
         d.values,
-        `${file}: deltas of ${d.object} in ${d.fn}: ${JSON.stringify(f!.paths.map((p) => ({ exit: p.exit.line, deltas: p.deltas })))}`,
+        `${file}: deltas of ${d.object} in ${d.fn}: ` +
+          JSON.stringify(f!.paths.map((p) => ({ exit: p.exit.line, deltas: p.deltas }))),
       );
     }
     for (const p of exp.paths) {
@@ -118,7 +119,8 @@ for (const file of files) {
     if (process.env.UPDATE_EXPECT) fs.writeFileSync(snapFile, JSON.stringify(snap, null, 1) + '\n');
     else if (!fs.existsSync(snapFile))
       assert.fail(
-        `${file}: no ${path.basename(snapFile)} beside it (UPDATE_EXPECT=1 npm test writes it; review it before committing)`,
+        `${file}: no ${path.basename(snapFile)} beside it` +
+          ' (UPDATE_EXPECT=1 npm test writes it; review it before committing)',
       );
     else
       assert.deepEqual(

@@ -78,7 +78,8 @@ test(`all damaged inputs through one CLI run on two workers (seed ${SEED})`, (t)
     }
     assert.equal(r.status, errors ? 2 : r.status, 'exit 2 when an input is refused');
     t.diagnostic(
-      `${cases.length} inputs, ${errors} refused with a message, ${Date.now() - started} ms; slowest ${slowest.name} ${Math.round(slowest.ms)} ms`,
+      `${cases.length} inputs, ${errors} refused with a message, ${Date.now() - started} ms;` +
+        ` slowest ${slowest.name} ${Math.round(slowest.ms)} ms`,
     );
   } catch (e) {
     keep();

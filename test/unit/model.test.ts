@@ -35,7 +35,10 @@ test("the issue's example model file loads", () => {
   assert.ok(model.functions.has('dev_ref'), 'extends freebsd');
 });
 
-test('a model file extends files beside it: read by the caller, loaded before its own entries, a cycle once, a missing one reported', () => {
+const extendsFiles =
+  'a model file extends files beside it: read by the caller, loaded before its own entries, ' +
+  'a cycle once, a missing one reported';
+test(extendsFiles, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, '.refcount-lens.json');
   fs.mkdirSync(path.join(dir, 'shared'));
@@ -128,7 +131,14 @@ test('a broken model file reports file, line and what is wrong; the rest loads',
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(
     file,
-    '{\n  "functions": {\n    "good_get": { "acquire": "arg0" },\n    "bad_put": { "release": "argX" },\n    "two": { "acquire": "arg0", "release": "arg0" },\n    "cond": { "acquire": "arg0", "when": "ret is fine" }\n  }\n}\n',
+    '{\n' +
+      '  "functions": {\n' +
+      '    "good_get": { "acquire": "arg0" },\n' +
+      '    "bad_put": { "release": "argX" },\n' +
+      '    "two": { "acquire": "arg0", "release": "arg0" },\n' +
+      '    "cond": { "acquire": "arg0", "when": "ret is fine" }\n' +
+      '  }\n' +
+      '}\n',
   );
   const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.ok(model.functions.has('good_get'));
@@ -188,7 +198,8 @@ test('linux preset: dentry lookups, d_obtain_alias, POSIX ACLs, inode lookups, M
   const ops = (n: string) =>
     (model.functions.get(n) ?? []).map(
       (e) =>
-        `${e.op} ${e.target.text}${e.when.length ? ' when' : ''}${e.kind ? ` ${e.kind}` : ''}${e.counter ? ` [${e.counter}]` : ''}`,
+        `${e.op} ${e.target.text}${e.when.length ? ' when' : ''}` +
+        `${e.kind ? ` ${e.kind}` : ''}${e.counter ? ` [${e.counter}]` : ''}`,
     );
   for (const n of [
     'lookup_one_len',
@@ -252,7 +263,14 @@ test('assigns: stores with a target and a value index; broken rows are reported 
   const file = path.join(dir, 'm.json');
   fs.writeFileSync(
     file,
-    '{\n  "assigns": {\n    "my_store": { "to": "*arg0", "value": 1 },\n    "my_swap": { "to": "arg0", "value": 1, "returns": "old" },\n    "no_value": { "to": "arg0" },\n    "bad_to": { "to": "argX", "value": 1 }\n  }\n}\n',
+    '{\n' +
+      '  "assigns": {\n' +
+      '    "my_store": { "to": "*arg0", "value": 1 },\n' +
+      '    "my_swap": { "to": "arg0", "value": 1, "returns": "old" },\n' +
+      '    "no_value": { "to": "arg0" },\n' +
+      '    "bad_to": { "to": "argX", "value": 1 }\n' +
+      '  }\n' +
+      '}\n',
   );
   const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
   assert.deepEqual(model.assigns.get('my_store'), { to: parseTarget('*arg0'), value: 1, returnsOld: false });

@@ -12,7 +12,19 @@ const defines = new Map([
 
 test('the pre-pass keeps every offset and line', () => {
   const src =
-    'static int\nf(int x __unused)\n{\n#ifdef INET\n\tfoo();\n#else\n\tbar();\n#endif\n\tTAILQ_FOREACH(p, &head, link) {\n\t\tg(p);\n\t}\n\tm = mtod(m0, struct ip *);\n}\n';
+    'static int\n' +
+    'f(int x __unused)\n' +
+    '{\n' +
+    '#ifdef INET\n' +
+    '\tfoo();\n' +
+    '#else\n' +
+    '\tbar();\n' +
+    '#endif\n' +
+    '\tTAILQ_FOREACH(p, &head, link) {\n' +
+    '\t\tg(p);\n' +
+    '\t}\n' +
+    '\tm = mtod(m0, struct ip *);\n' +
+    '}\n';
   const r = prepass(src, { defines });
   assert.equal(r.text.length, src.length);
   assert.deepEqual(
@@ -59,7 +71,21 @@ test('#define bodies are collected and blanked, #undef removes', () => {
 
 test('the Linux preset reads every CONFIG_* option as set, unless a file or --undef removes it', () => {
   const src =
-    '#ifdef CONFIG_ACPI\nacpi();\n#else\nstub();\n#endif\n#if IS_BUILTIN_X || defined(CONFIG_PM)\npm();\n#endif\n#undef CONFIG_PM\n#ifdef CONFIG_PM\nlate();\n#endif\n#ifndef CONFIG_FOO\nnofoo();\n#endif\n';
+    '#ifdef CONFIG_ACPI\n' +
+    'acpi();\n' +
+    '#else\n' +
+    'stub();\n' +
+    '#endif\n' +
+    '#if IS_BUILTIN_X || defined(CONFIG_PM)\n' +
+    'pm();\n' +
+    '#endif\n' +
+    '#undef CONFIG_PM\n' +
+    '#ifdef CONFIG_PM\n' +
+    'late();\n' +
+    '#endif\n' +
+    '#ifndef CONFIG_FOO\n' +
+    'nofoo();\n' +
+    '#endif\n';
   const on = prepass(src, { defines: buildModel({ presets: ['linux'] }).model.defines }).text;
   assert.match(on, /acpi\(\)/);
   assert.doesNotMatch(on, /stub\(\)|late\(\)|nofoo\(\)/);

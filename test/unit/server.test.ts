@@ -528,7 +528,9 @@ describe('language server: model files', () => {
     2,
   );
 
-  test('a .refcount-lens.json at the root loads; its broken entry is reported at its line; hints link to the entries', async () => {
+  const rootModel =
+    'a .refcount-lens.json at the root loads; its broken entry is reported at its line; hints link to the entries';
+  test(rootModel, async () => {
     const ws = tempWorkspace({ '.refcount-lens.json': model, 'w.c': source });
     const client = await LspClient.start({ rootDir: ws.dir, initializationOptions: { trusted: true } });
     try {

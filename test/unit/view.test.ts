@@ -60,7 +60,8 @@ for (const file of files) {
     if (process.env.UPDATE_EXPECT) fs.writeFileSync(snapFile, JSON.stringify(snap, null, 1) + '\n');
     else if (!fs.existsSync(snapFile))
       assert.fail(
-        `${file}: no ${path.basename(snapFile)} beside it (UPDATE_EXPECT=1 npm test writes it; review it before committing)`,
+        `${file}: no ${path.basename(snapFile)} beside it` +
+          ' (UPDATE_EXPECT=1 npm test writes it; review it before committing)',
       );
     else
       assert.deepEqual(

@@ -90,7 +90,10 @@ export const contract: RuleModule<ContractDetail> = {
   render(d, { object }) {
     const path = pathWords(d.path);
     return {
-      message: `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference (expected ${signed(d.expected)}; total ${signed(d.existence + d.handedOut)}) on ${path}${d.why ? `. ${d.why}` : ''}`,
+      message:
+        `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference` +
+        ` (expected ${signed(d.expected)}; total ${signed(d.existence + d.handedOut)}) on ${path}` +
+        (d.why ? `. ${d.why}` : ''),
       related: [
         { line: d.registeredAt, message: `registered as ${d.role} by ${d.registrar}` },
         ...d.steps.map((s) => ({

@@ -14,7 +14,10 @@ export interface InconsistentDetail {
   case: 'same' | 'error';
   /** The path that keeps more, and the references still pending on it. */
   more: { path: PathRef; refs: number };
-  /** The path it is compared with; `otherwise` (case `error`): no path is known to succeed, so one not known to fail stands in. */
+  /**
+   * The path it is compared with; `otherwise` (case `error`): no path is known to succeed, so one
+   * not known to fail stands in.
+   */
   less: { path: PathRef; refs: number; otherwise?: boolean };
   /** The counted call only one of the two makes: a gain on `more`, or a release on `less`. */
   extra?: CountStep & { onlyOn: 'more' | 'less' };
@@ -53,8 +56,10 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
     const [mw, lw] = [pathWords(d.more.path), pathWords(d.less.path)];
     const lead =
       d.case === 'same'
-        ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)}, and a caller cannot tell them apart`
-        : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
+        ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)},` +
+          ' and a caller cannot tell them apart'
+        : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while` +
+          ` ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
     const x = d.extra;
     return {
       message: lead,
@@ -65,7 +70,7 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
           ? [
               {
                 line: x.line,
-                message: `${x.call}() ${signed(x.delta)} only on ${x.onlyOn === 'more' ? 'the first' : 'the second'} path`,
+                message: `${x.call}() ${signed(x.delta)} only on the ${x.onlyOn === 'more' ? 'first' : 'second'} path`,
               },
             ]
           : []),

@@ -103,7 +103,9 @@ export const leak: RuleModule<LeakDetail> = {
       ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`
       : `${first} neither releases, returns, stores nor hands it on`;
     return {
-      message: `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}${d.acquiredBy ? ` by ${d.acquiredBy}()` : ''}: ${fate}`,
+      message:
+        `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}` +
+        `${d.acquiredBy ? ` by ${d.acquiredBy}()` : ''}: ${fate}`,
       // paths that read alike (they differ in some other object) are one entry
       related: alike(d.paths).map((g, i) => ({
         line: g[0].exitLine,

@@ -56,7 +56,9 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
 
   render(d, { object, kind }) {
     return {
-      message: `${object} (${kind}) is released more often than this function obtained it: ${pathWords(d.path)} leaves ${signed(d.left)}`,
+      message:
+        `${object} (${kind}) is released more often than this function obtained it:` +
+        ` ${pathWords(d.path)} leaves ${signed(d.left)}`,
       related: d.gains.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}` })),
     };
   },

@@ -37,8 +37,16 @@ export const RULES = {
     severity: 'error',
     module: contract,
     short: 'A registered callback breaks its reference-count contract (a dev_clone handler must hand out exactly +1).',
-    full: 'A function registered as a callback whose registrar states a contract in the model (a dev_clone handler registered with EVENTHANDLER_REGISTER must hand its device out with exactly one reference beyond the existence reference) leaves a different count on a path. Reported at the last acquire on that path, or at its exit when it hands out too few.',
-    help: 'Compare the counted calls on the reported path with the contract: a helper that creates the device with MAKEDEV_REF already gives the invoker its reference, so a dev_ref() on top of it is one too many; a path that sets the out-parameter without a reference is one too few.',
+    full:
+      'A function registered as a callback whose registrar states a contract in the model (a ' +
+      'dev_clone handler registered with EVENTHANDLER_REGISTER must hand its device out with ' +
+      'exactly one reference beyond the existence reference) leaves a different count on a path. ' +
+      'Reported at the last acquire on that path, or at its exit when it hands out too few.',
+    help:
+      'Compare the counted calls on the reported path with the contract: a helper that creates ' +
+      'the device with MAKEDEV_REF already gives the invoker its reference, so a dev_ref() on ' +
+      'top of it is one too many; a path that sets the out-parameter without a reference is one ' +
+      'too few.',
     lens: (x: ContractDetail) => `${x.role} hands out ${signed(x.handedOut)} (expected ${signed(x.expected)})`,
   },
   leak: {
@@ -46,20 +54,33 @@ export const RULES = {
     inferredSeverity: 'info',
     module: leak,
     short: 'A reference acquired on a path is neither released, returned, stored nor handed on.',
-    full: 'A path obtains a reference on an object the function holds itself (an acquire, a create, a lookup that returns a held object, or a raise of a separate counter such as si_threadcount) and ends without releasing it, returning it, storing it or handing it to a callee; or it stores the reference in memory that it then frees. Reported at the acquire; the related locations are the exits of the paths that keep it.',
-    help: 'Release the reference on the reported paths (often an error path, or a continue in a loop), or, when something else takes it over there, say so in a model file (docs/model.md). Info severity means the get/put pair was only inferred from names.',
+    full:
+      'A path obtains a reference on an object the function holds itself (an acquire, a create, ' +
+      'a lookup that returns a held object, or a raise of a separate counter such as ' +
+      'si_threadcount) and ends without releasing it, returning it, storing it or handing it to ' +
+      'a callee; or it stores the reference in memory that it then frees. Reported at the ' +
+      'acquire; the related locations are the exits of the paths that keep it.',
+    help:
+      'Release the reference on the reported paths (often an error path, or a continue in a ' +
+      'loop), or, when something else takes it over there, say so in a model file ' +
+      '(docs/model.md). Info severity means the get/put pair was only inferred from names.',
     lens: (x: LeakDetail, d: Diagnostic) =>
-      `${d.overwritten?.name ?? d.object} keeps ${x.counter ? `${x.counter} ` : ''}${signed(x.kept)}${x.acquiredBy ? ` from ${x.acquiredBy}()` : ''} at line ${x.acquiredAt}${
-        x.lostIn ? `, freed with ${x.lostIn.where}` : x.paths.length > 1 ? ` on ${x.paths.length} paths` : ''
-      }`,
+      `${d.overwritten?.name ?? d.object} keeps ${x.counter ? `${x.counter} ` : ''}${signed(x.kept)}` +
+      `${x.acquiredBy ? ` from ${x.acquiredBy}()` : ''} at line ${x.acquiredAt}` +
+      (x.lostIn ? `, freed with ${x.lostIn.where}` : x.paths.length > 1 ? ` on ${x.paths.length} paths` : ''),
   },
   'over-release': {
     severity: 'error',
     inferredSeverity: 'info',
     module: overRelease,
     short: 'A path releases more references than it obtained.',
-    full: 'A path releases or destroys an object more often than the function obtained it, so the count falls below what the function was given: a double put, or a put of a reference a callee already dropped. Reported at the release that goes below.',
-    help: 'Read the counted calls on the reported path: remove the second release, or the one that repeats a release a callee already made (its summary shows it in the hover on the call).',
+    full:
+      'A path releases or destroys an object more often than the function obtained it, so the ' +
+      'count falls below what the function was given: a double put, or a put of a reference a ' +
+      'callee already dropped. Reported at the release that goes below.',
+    help:
+      'Read the counted calls on the reported path: remove the second release, or the one that ' +
+      'repeats a release a callee already made (its summary shows it in the hover on the call).',
     lens: (x: OverReleaseDetail, d: Diagnostic) =>
       `${d.overwritten?.name ?? d.object} left at ${signed(x.left)} by the release at line ${d.line}`,
   },
@@ -68,30 +89,48 @@ export const RULES = {
     inferredSeverity: 'info',
     module: inconsistent,
     short: 'Two paths a caller cannot tell apart leave different reference counts.',
-    full: "Two paths that a caller cannot tell apart (the same return value, the same out-parameters written, no contradicting conditions on the parameters) leave different references on an object the caller can see, or an error path keeps a reference that every success path drops (after RID's inconsistent path pairs). Reported at the counted call only one of the two paths makes.",
-    help: 'Make the two paths agree: release on the path that keeps more, or return a value that lets the caller tell them apart.',
+    full:
+      'Two paths that a caller cannot tell apart (the same return value, the same out-parameters ' +
+      'written, no contradicting conditions on the parameters) leave different references on an ' +
+      'object the caller can see, or an error path keeps a reference that every success path ' +
+      "drops (after RID's inconsistent path pairs). Reported at the counted call only one of the " +
+      'two paths makes.',
+    help:
+      'Make the two paths agree: release on the path that keeps more, or return a value that ' +
+      'lets the caller tell them apart.',
     lens: (x: InconsistentDetail, d: Diagnostic) =>
       x.case === 'same'
-        ? `${d.overwritten?.name ?? d.object} is ${signed(x.more.refs)} on one path returning ${x.more.path.returns}, ${signed(x.less.refs)} on another`
-        : `${d.overwritten?.name ?? d.object} keeps ${signed(x.more.refs)} returning ${x.more.path.returns}, ${signed(x.less.refs)} ${x.less.otherwise ? 'otherwise' : 'on success'}`,
+        ? `${d.overwritten?.name ?? d.object} is ${signed(x.more.refs)} on one path` +
+          ` returning ${x.more.path.returns}, ${signed(x.less.refs)} on another`
+        : `${d.overwritten?.name ?? d.object} keeps ${signed(x.more.refs)}` +
+          ` returning ${x.more.path.returns}, ${signed(x.less.refs)} ${x.less.otherwise ? 'otherwise' : 'on success'}`,
   },
   budget: {
     severity: 'info',
     module: budget,
     short: 'The analysis of a function was cut short by a resource bound.',
-    full: 'A bound on the analysis (path states per function, nesting depth) stopped the analysis of a function before it was complete. Its checks were not run: problems in it are not reported.',
+    full:
+      'A bound on the analysis (path states per function, nesting depth) stopped the analysis of ' +
+      'a function before it was complete. Its checks were not run: problems in it are not ' +
+      'reported.',
     help: 'Raise the bound (--max-states, refcountLens.maxStatesPerFunction) or split the function.',
   },
   parse: {
     severity: 'info',
     short: 'Source the analysis could not read.',
-    full: 'Source the C grammar could not read (a syntax error, or a macro it does not know) or a statement that makes no sense where it stands (break outside a loop, goto to no label). The rest of the file is analysed.',
+    full:
+      'Source the C grammar could not read (a syntax error, or a macro it does not know) or a ' +
+      'statement that makes no sense where it stands (break outside a loop, goto to no label). ' +
+      'The rest of the file is analysed.',
     help: 'Define the macro for #if with --define or in a model file (defines), or check the reported line.',
   },
   model: {
     severity: 'error',
     short: 'A problem in a model file.',
-    full: 'A model file (.refcount-lens.json or --model) has a problem at the reported line: invalid JSON, an unknown field, a target or condition that does not parse. The rest of the file still loads.',
+    full:
+      'A model file (.refcount-lens.json or --model) has a problem at the reported line: invalid ' +
+      'JSON, an unknown field, a target or condition that does not parse. The rest of the file ' +
+      'still loads.',
     help: 'Fix the entry at the reported line; docs/model.md describes the format.',
   },
 } as const satisfies Record<string, RuleSpec>;

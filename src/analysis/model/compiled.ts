@@ -148,7 +148,8 @@ export function parseCondition(text: string | undefined): Atom[] {
       continue;
     }
     throw new Error(
-      `cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL, argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&`,
+      `cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL,` +
+        ' argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&',
     );
   }
   return atoms;

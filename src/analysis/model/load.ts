@@ -28,7 +28,10 @@ export interface ModelSource {
   text?: string;
   /** Why it could not be read (then there is no text). */
   unreadable?: string;
-  /** The files its `extends` entries name (those that are not presets), as the caller resolved them: `file` is a key of `ModelSources.included`. */
+  /**
+   * The files its `extends` entries name (those that are not presets), as the caller resolved them:
+   * `file` is a key of `ModelSources.included`.
+   */
   includes?: { name: string; file: string }[];
 }
 
@@ -206,7 +209,10 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
 
 const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;
 
-/** A row's words for its return classes (`"ret != 0": "found no device"`), keyed as the analysis looks them up (`!= 0`). */
+/**
+ * A row's words for its return classes (`"ret != 0": "found no device"`), keyed as the analysis
+ * looks them up (`!= 0`).
+ */
 function addSays(
   model: Model,
   name: string,

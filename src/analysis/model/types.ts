@@ -37,7 +37,10 @@ export interface EffectSpec {
   counter?: string;
   /** Short label shown in hints, e.g. "MAKEDEV_REF". */
   label?: string;
-  /** The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when` absent means always. */
+  /**
+   * The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when`
+   * absent means always.
+   */
   note?: string;
   /**
    * How a path condition says that the call returned one class of values, by return class:
@@ -93,7 +96,10 @@ export interface ContractSpec {
   why?: string;
 }
 
-/** `rcu_assign_pointer(p, v)` is `p = v`: `{ "to": "arg0", "value": 1 }`; `rcu_replace_pointer` also returns p's old value. */
+/**
+ * `rcu_assign_pointer(p, v)` is `p = v`: `{ "to": "arg0", "value": 1 }`; `rcu_replace_pointer` also
+ * returns p's old value.
+ */
 export interface AssignSpec {
   /** Where the value goes (`arg0` for a macro given the lvalue itself, `*arg0` for a pointer to it). */
   to: TargetText;

@@ -13,11 +13,17 @@
 
 /** The `unknownCalls` section of a model file. */
 export interface UnknownCallsSpec {
-  /** `evidence` (decide from names, prototypes and use) or `hand-on` (every unknown callee may keep what it is given). */
+  /**
+   * `evidence` (decide from names, prototypes and use) or `hand-on` (every unknown callee may keep
+   * what it is given).
+   */
   policy?: 'evidence' | 'hand-on';
   /** Regular expressions over the callee's name: such callees only read their arguments. */
   borrow?: string[];
-  /** Regular expressions over the callee's name: such callees may keep their arguments (wins over `borrow` and over use). */
+  /**
+   * Regular expressions over the callee's name: such callees may keep their arguments (wins over
+   * `borrow` and over use).
+   */
   keep?: string[];
   /** A parameter declared `const T *` is not kept (default true). */
   constPointers?: boolean;

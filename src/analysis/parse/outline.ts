@@ -125,7 +125,10 @@ function identifierBefore(s: string, at: number): string | undefined {
   return s.slice(start, end);
 }
 
-/** tree-sitter's included ranges for `text` (its lines starting at `starts`) without the insides of the given bodies. */
+/**
+ * tree-sitter's included ranges for `text` (its lines starting at `starts`) without the insides of
+ * the given bodies.
+ */
 export function rangesWithout(
   text: string,
   starts: number[],

@@ -328,7 +328,10 @@ function resultWords(
   return call.shown;
 }
 
-/** The return class a test establishes when it holds or fails, as a model's `says` names it (`== 0`, `< 0`, `!= EBUSY`). */
+/**
+ * The return class a test establishes when it holds or fails, as a model's `says` names it (`== 0`,
+ * `< 0`, `!= EBUSY`).
+ */
 function returnClassOf(test: Test, holds: boolean): string | undefined {
   switch (test.op) {
     case 'eq':

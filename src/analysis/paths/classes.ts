@@ -45,7 +45,9 @@ export function pathClasses(exits: State[]): { classes: PathClass[]; classOf: Ma
   );
   for (const st of ordered) {
     const deltas = keys.map((k) => deltaOf(st, k, info.get(k)!));
-    const sig = `${st.exit!.line}|${st.exit!.returns}|${st.exit!.returnClass}|${deltas.map((d) => `${d.object}:${d.existence}:${d.refs}:${d.counter ?? ''}`).join(',')}|${[...st.written].sort().join(',')}`;
+    const deltaKeys = deltas.map((d) => `${d.object}:${d.existence}:${d.refs}:${d.counter ?? ''}`).join(',');
+    const written = [...st.written].sort().join(',');
+    const sig = `${st.exit!.line}|${st.exit!.returns}|${st.exit!.returnClass}|${deltaKeys}|${written}`;
     const g = groups.get(sig);
     if (g) {
       g.states.push(st);

@@ -476,7 +476,10 @@ export class Effects {
     return objects ? with_(st, { objects }) : st;
   }
 
-  /** The object at `location`, or one reached through it, was released on this path (`netdev_put(ds->netdev)`, `gw_put(claim->gw)`). */
+  /**
+   * The object at `location`, or one reached through it, was released on this path
+   * (`netdev_put(ds->netdev)`, `gw_put(claim->gw)`).
+   */
   private releasedThrough(st: State, location: string): boolean {
     for (const [k, o] of st.objects) if (under(k, location) && o.exist + o.refs < 0) return true;
     return false;

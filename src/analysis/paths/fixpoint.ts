@@ -156,7 +156,8 @@ export class FunctionEngine {
           continue;
         }
         if (++visits > opts.maxStates) {
-          this.stopReason ??= `stopped after ${opts.maxStates} path states (--max-states, refcountLens.maxStatesPerFunction)`;
+          this.stopReason ??=
+            `stopped after ${opts.maxStates} path states` + ' (--max-states, refcountLens.maxStatesPerFunction)';
           break;
         }
         const line = n.line;

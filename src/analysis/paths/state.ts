@@ -32,7 +32,10 @@ export interface ObjState {
    * inconsistent check does not compare it across paths.
    */
   withContainer?: boolean;
-  /** A count kept inside its container (`refcount_release(&ms->ms_ref)`, `kref_put(&h->refcount, ...)`): freeing the container does not take it along. */
+  /**
+   * A count kept inside its container (`refcount_release(&ms->ms_ref)`,
+   * `kref_put(&h->refcount, ...)`): freeing the container does not take it along.
+   */
   embedded?: boolean;
   /** Where this path stored the object's references (`claim->gw = gw`): freeing that memory loses them. */
   storedIn?: string;
@@ -153,7 +156,10 @@ export function with_(s: State, p: Partial<State>): State {
 }
 
 function factKey(f: Fact): string {
-  return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
+  return (
+    `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|` +
+    `${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`
+  );
 }
 
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
@@ -161,7 +167,12 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
     .sort()
     .map((k) => {
       const o = objects.get(k)!;
-      return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}${o.lost ? `,l${o.lost.line}` : ''}`;
+      return (
+        `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},` +
+        `${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}` +
+        `${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}` +
+        `${o.lost ? `,l${o.lost.line}` : ''}`
+      );
     })
     .join('\n');
 }

@@ -33,7 +33,10 @@ export interface SummaryPath {
   effects: SummaryEffect[];
   /** Out-parameters this path sets. */
   writes: Target[];
-  /** This path returns its parameter of this index (`dev_hold(nd); return nd;`): the caller's argument is the result. */
+  /**
+   * This path returns its parameter of this index (`dev_hold(nd); return nd;`): the caller's
+   * argument is the result.
+   */
   retArg?: number;
 }
 

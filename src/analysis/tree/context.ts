@@ -17,7 +17,10 @@ export type ExternalAnswer =
   | 'unknown';
 
 export interface TreeFileContext {
-  /** Callees defined elsewhere in the tree, by the name this file calls them. Names not here have no body in the tree. */
+  /**
+   * Callees defined elsewhere in the tree, by the name this file calls them. Names not here have no
+   * body in the tree.
+   */
   externals: Record<string, ExternalAnswer>;
   /**
    * Calls that close a cycle across files (`caller` and `callee` joined by U+0001): the callee is

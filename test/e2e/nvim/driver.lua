@@ -24,7 +24,10 @@ end
 -- the cursor on the dev_clone handler's name, as a user would put it before pressing K
 local target = vim.fn.search('^vpipe_lookup(', 'w')
 out.hoverLine = target
-local params = { textDocument = vim.lsp.util.make_text_document_params(buf), position = { line = target - 1, character = 3 } }
+local params = {
+  textDocument = vim.lsp.util.make_text_document_params(buf),
+  position = { line = target - 1, character = 3 },
+}
 local hover = vim.lsp.buf_request_sync(buf, 'textDocument/hover', params, 10000) or {}
 for _, r in pairs(hover) do
   if r.error then note('hover error: ' .. vim.inspect(r.error)) end
