@@ -848,7 +848,10 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
   };
 }
 
-/** Parameters a function with no counted effect keeps: what its own body stores, and what the tree says it passes on. */
+/**
+ * Parameters a function with no counted effect keeps: what its own body stores, and what the
+ * tree says it passes on.
+ */
 function keptParams(own: number[], tree: number[] | undefined): number[] {
   if (!tree?.length) return own;
   return [...new Set([...own, ...tree])].sort((a, b) => a - b);

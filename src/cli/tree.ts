@@ -13,7 +13,7 @@ import type { PresetName } from '../analysis/model/load';
 import { errorResult, type FileResult } from '../analysis/result';
 import { SHARD_VERSION, treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { TreeFileContext } from '../analysis/tree/context';
-import { IndexStore, sha256 } from '../index/store';
+import { type IndexStore, sha256 } from '../index/store';
 import { runTree, type TreeSource, type VisitOutcome } from '../index/tree-run';
 import { walkAll, type WalkOptions } from './walk';
 
@@ -147,5 +147,6 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
 }
 
 function tooLarge(size: number, limit: number): string {
-  return `file too large (${(size / 1048576).toFixed(1)} MB; the limit is ${(limit / 1048576).toFixed(0)} MB, --max-file-size)`;
+  const mb = (n: number, digits: number) => (n / 1048576).toFixed(digits);
+  return `file too large (${mb(size, 1)} MB; the limit is ${mb(limit, 0)} MB, --max-file-size)`;
 }

@@ -204,8 +204,10 @@ function constIndices(params: string[]): number[] {
 /** `x->f = p;`, `a[i] = p;`, `s.f = p;`, `global = p;` where `p` is a parameter: the parameter is kept in memory. */
 function storedParams(body: string, params: string[]): number[] {
   const out = new Set<number>();
-  const re =
-    /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\]|\b[A-Za-z_]\w*)\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/g;
+  // the place stored to (`x->f`, `s.f`, `a[i]`, a plain name), then `= (cast) &name;`
+  const place = /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\]|\b[A-Za-z_]\w*)/;
+  const value = /\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/;
+  const re = new RegExp(place.source + value.source, 'g');
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {
     const before = body[m.index - 1];
