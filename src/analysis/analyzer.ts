@@ -318,7 +318,7 @@ export class Analyzer {
           fns.filter((_, i) => tokens[i].candidate).map((f) => f.head.syn()),
           src,
           model,
-          tree ? [...Object.keys(tree.externals), ...tree.cut.map((c) => c.split('\u0001')[1])] : undefined,
+          tree ? Object.keys(tree.externals) : undefined,
         )
       : new Map<string, InferredPair>();
     // the file's own macros win over the tree's headers' of the same name
@@ -370,25 +370,8 @@ export class Analyzer {
     );
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
-    // callees elsewhere in the tree: their summaries, or that they are not known yet
-    const pending = new Set<string>();
-    if (tree) {
-      for (const [n, a] of Object.entries(tree.externals)) {
-        if (byName.has(n)) continue;
-        if (a === 'pending') pending.add(n);
-        else if (a !== 'unknown') summaries.set(n, a.summary);
-      }
-    }
-    const cutFor = (caller: string): Set<string> | undefined => {
-      if (!tree?.cut.length) return undefined;
-      const out = new Set<string>();
-      for (const c of tree.cut) {
-        const [from, to] = c.split('\u0001');
-        if (from === caller) out.add(to);
-      }
-      return out.size ? out : undefined;
-    };
-    const deferred = new Set<string>();
+    // callees elsewhere in the tree: their summaries (the file's own definitions win)
+    if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
       if (!aliases) return calls;
@@ -416,22 +399,11 @@ export class Analyzer {
         continue;
       }
       const scan = scans[i]!;
-      const cut = cutFor(f.name);
       const calls = calledThrough(i);
-      // a callee elsewhere whose summary is not known yet, or one of this file that waits for one
-      if (calls.some((n) => (pending.has(n) && !cut?.has(n)) || deferred.has(n))) {
-        deferred.add(f.name);
-        resultsByIndex[i] = withRoles(
-          skeleton(f.head, f.head.declarator, f.name, 'not analysed yet: a callee elsewhere in the tree comes first'),
-          roles,
-        );
-        continue;
-      }
-      const seen = cut ? new Map([...summaries].filter(([n]) => !cut.has(n))) : summaries;
       const externalHashes = tree
         ? calls
             .filter((n) => !byName.has(n) && n in tree.externals)
-            .map((n) => `${n}=${cut?.has(n) ? '?' : summaryKey(summaries.get(n))}`)
+            .map((n) => `${n}=${summaryKey(summaries.get(n))}`)
             .join(',')
         : '';
       const paramFacts: Atom[] = regs.flatMap(
@@ -446,7 +418,7 @@ export class Analyzer {
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
-      if (!cached && !touchesCounts(f.head, calls, model, seen, inferredEffects, doc, regs.length > 0)) {
+      if (!cached && !touchesCounts(f.head, calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
         shifted = {
           result: quietResult(f),
@@ -473,7 +445,7 @@ export class Analyzer {
           f.head.syn(),
           doc,
           model,
-          seen,
+          summaries,
           paramFacts,
           regs,
           inferredEffects,
@@ -497,7 +469,6 @@ export class Analyzer {
         resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts);
       });
     }
-    if (visit) visit.deferred.push(...deferred);
     result.functions = resultsByIndex.filter(Boolean);
     if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));
@@ -859,16 +830,13 @@ function keptParams(own: number[], tree: number[] | undefined): number[] {
 
 /**
  * Names defined elsewhere in the tree that make a caller worth analysing: their summary
- * changes a count or keeps an argument, or is not known yet. Undefined outside tree mode.
+ * changes a count or writes through an argument. Undefined outside tree mode.
  */
 function treeRelevantNames(tree: TreeFileContext | undefined, model: Model): Map<string, unknown> | undefined {
   if (!tree) return undefined;
   const out = new Map<string, unknown>();
-  for (const [n, a] of Object.entries(tree.externals)) {
-    if (a === 'unknown') continue;
-    if (a === 'pending' || a.summary.truncated || a.summary.paths.some((p) => p.effects.length || p.writes.length)) {
-      out.set(n, true);
-    }
+  for (const [n, sum] of Object.entries(tree.externals)) {
+    if (sum.truncated || sum.paths.some((p) => p.effects.length || p.writes.length)) out.set(n, true);
   }
   // a header macro that wraps such a callee (`#define HM_REL(sc) hm_rel_impl((sc), __func__)`)
   for (const [n, a] of macroAliases(tree.macros, model)) if (out.has(a.callee)) out.set(n, true);

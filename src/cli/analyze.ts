@@ -82,8 +82,8 @@ class PoolRunner {
   }
   async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
     const o = await this.pool.run({ path: file, text, tree });
-    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, deferred: [] };
-    return { result: o.result, exports: o.visit?.exports ?? {}, deferred: o.visit?.deferred ?? [] };
+    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {} };
+    return { result: o.result, exports: o.visit?.exports ?? {} };
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -166,7 +166,6 @@ class InProcess {
       return {
         result: errorResult(file, `internal error while analysing: ${(e as Error).message}`),
         exports: {},
-        deferred: [],
       };
     }
   }
@@ -372,6 +371,7 @@ export async function analyzeCommand(
       visit: (file, text, tree) => visitRunner.visit(file, text, tree),
       unknownKeeps: () => true,
       warn: (m) => say(`refcount-lens: ${m}`),
+      progress: treeProgress(mode, (s) => err(s)),
     });
     treeResults = report.results;
     treeLines = report.linesOf;
@@ -427,4 +427,19 @@ export async function analyzeCommand(
     );
   if (missing || failed) return 2;
   return summary.problems ? 1 : 0;
+}
+
+/** `--progress` lines for the tree's groups (the run reports files only once the tree is done). */
+function treeProgress(
+  mode: ProgressMode,
+  say: (s: string) => void,
+): ((done: number, total: number) => void) | undefined {
+  if (mode === 'off' && !process.env.REFCOUNT_LENS_TREE_PROGRESS) return undefined;
+  let last = -1;
+  return (done, total) => {
+    const pct = Math.floor((done * 20) / Math.max(1, total));
+    if (pct === last) return;
+    last = pct;
+    say(`refcount-lens: tree: ${done}/${total} file groups done`);
+  };
 }

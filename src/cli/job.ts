@@ -73,7 +73,7 @@ export function runTreeJob(
   text: string,
   tree: TreeFileContext,
 ): { result: FileResult; visit: TreeVisit } {
-  const visit: TreeVisit = { exports: {}, deferred: [] };
+  const visit: TreeVisit = { exports: {} };
   try {
     return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit)), visit };
   } finally {

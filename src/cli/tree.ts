@@ -35,6 +35,8 @@ export interface TreeRunRequest {
   visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome>;
   unknownKeeps(callee: string, arg: number): boolean;
   warn(message: string): void;
+  /** Groups of files finished, of all. */
+  progress?(done: number, total: number): void;
 }
 
 export interface TreeRunReport {
@@ -43,7 +45,15 @@ export interface TreeRunReport {
   linesOf: Map<string, number>;
   files: number;
   lines: number;
-  stats: { groups: number; fromIndex: number; visits: number; relevant: number; shardsFromIndex: number };
+  stats: {
+    groups: number;
+    fromIndex: number;
+    visits: number;
+    relevant: number;
+    rounds: number;
+    unsettled: number;
+    shardsFromIndex: number;
+  };
 }
 
 /** How a tree names a file: its path under its root (`/`-separated), under the root's name when there are several. */
@@ -140,7 +150,17 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     store: req.store,
     concurrency: req.concurrency,
     unknownKeeps: req.unknownKeeps,
-    visit: (i, ctx) => req.visit(absOf[i], texts[i], ctx),
+    visit: (i, ctx) => {
+      if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx);
+      const t0 = Date.now();
+      process.stderr.write(`visit> ${sources[i].rel}\n`);
+      return req.visit(absOf[i], texts[i], ctx).then((o) => {
+        process.stderr.write(`visit< ${sources[i].rel} ${Date.now() - t0} ms
+`);
+        return o;
+      });
+    },
+    progress: req.progress,
   });
   for (const [i, r] of run.results) if (reportedSet.has(absOf[i])) results.set(absOf[i], { ...r, path: absOf[i] });
   return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex } };

@@ -15,7 +15,7 @@ import type { MacroDefinition } from '../analysis/parse/prepass';
 import { TreeGraph, type TreeFile, type TreeFunction } from '../analysis/tree/graph';
 import { TreePlan } from '../analysis/tree/plan';
 import type { TreeShard } from '../analysis/tree/shard';
-import type { ExternalAnswer, TreeFileContext, TreeVisit } from '../analysis/tree/context';
+import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
 import { sha256, type IndexStore } from './store';
@@ -59,7 +59,15 @@ export interface TreeRunOutput {
   plan: TreePlan;
   /** Final summaries of the tree's functions that can touch a count, by function id. */
   summaries: Map<number, Summary>;
-  stats: { groups: number; fromIndex: number; visits: number; relevant: number };
+  stats: {
+    groups: number;
+    fromIndex: number;
+    visits: number;
+    relevant: number;
+    /** The most rounds a cycle of files took, and the cycles still changing after MAX_ROUNDS. */
+    rounds: number;
+    unsettled: number;
+  };
 }
 
 interface GroupEntry {
@@ -104,9 +112,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg);
   });
 
+  /** Final summaries of the functions of finished groups that can touch a count. */
   const summaries = new Map<number, Summary>();
-  /** Functions whose file's visit failed (a crash, the watchdog): unknown to their callers. */
-  const failed = new Set<number>();
   const quiet = (id: number): Summary => ({
     name: graph.fns[id].name,
     paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
@@ -114,176 +121,179 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     hash: 'quiet',
     escapes: kept[id],
   });
-  const known = (id: number): Summary | undefined => (relevant[id] ? summaries.get(id) : quiet(id));
-  const done = (id: number) => !relevant[id] || summaries.has(id) || failed.has(id);
-
   const results = new Map<number, FileResult>();
   const reported = new Set(input.reported);
-  const stats = { groups: plan.groups.length, fromIndex: 0, visits: 0, relevant: relevant.filter(Boolean).length };
-  const inFlight = new Map<number, Promise<void>>();
-  const lastComplete = new Map<number, boolean>();
-  type GroupState = 'waiting' | 'active' | 'done';
-  const state: GroupState[] = plan.groups.map(() => 'waiting');
+  const stats = {
+    groups: plan.groups.length,
+    fromIndex: 0,
+    visits: 0,
+    relevant: relevant.filter(Boolean).length,
+    rounds: 0,
+    unsettled: 0,
+  };
   const needsVisit = (file: number) => graph.ofFile[file].some((id) => relevant[id]) || reported.has(file);
-  const finishedGroups = () => state.filter((s) => s === 'done').length;
 
-  const contextFor = (file: number): TreeFileContext => {
-    const externals: Record<string, ExternalAnswer> = Object.create(null);
-    const cut: string[] = [];
+  /**
+   * What `file` is told of the functions it calls elsewhere: final summaries outside its group,
+   * and for its group's other files what `round` (the previous round's summaries) holds.
+   */
+  const contextFor = (file: number, round: ReadonlyMap<number, Summary>): TreeFileContext => {
+    const externals: Record<string, Summary> = Object.create(null);
     const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
-    for (const id of graph.ofFile[file]) {
-      const f = graph.fns[id];
-      const ask = (name: string, depth: number) => {
-        if (ownNames.has(name)) return;
-        if (graph.resolve(file, name) === undefined) {
-          if (depth < 2) for (const inner of headerMacros.calls(file, name)) if (inner !== name) ask(inner, depth + 1);
-          return;
-        }
-        const answer = failed.has(graph.resolve(file, name)!) ? 'unknown' : plan.answer(file, f.name, name, known);
-        if (answer === 'unknown') {
-          cut.push(`${f.name}\u0001${name}`);
-          return;
-        }
-        externals[name] ??= answer;
-      };
-      for (const c of f.def.calls) ask(c.name, 0);
-    }
+    const group = plan.groupOf[file];
+    const answer = (id: number): Summary | undefined => {
+      if (!relevant[id]) return quiet(id);
+      return plan.groupOf[graph.fns[id].file] === group ? round.get(id) : summaries.get(id);
+    };
+    const ask = (name: string, depth: number) => {
+      if (ownNames.has(name) || name in externals) return;
+      const id = graph.resolve(file, name);
+      if (id === undefined) {
+        if (depth < 2) for (const inner of headerMacros.calls(file, name)) if (inner !== name) ask(inner, depth + 1);
+        return;
+      }
+      const s = answer(id);
+      if (s) externals[name] = s;
+    };
+    for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) ask(c.name, 0);
     const keptHere: Record<string, number[]> = Object.create(null);
     for (const id of graph.ofFile[file]) if (!relevant[id] && kept[id].length) keptHere[graph.fns[id].name] = kept[id];
     const relevantHere = graph.ofFile[file].filter((id) => relevant[id]).map((id) => graph.fns[id].name);
-    return { externals, cut, kept: keptHere, relevant: relevantHere, macros: headerMacros.usedBy(file, graph) };
+    return { externals, kept: keptHere, relevant: relevantHere, macros: headerMacros.usedBy(file, graph) };
   };
 
   const groupKey = (g: number): string => {
     const parts = [input.fingerprint];
     for (const file of plan.groups[g]) parts.push(`${input.files[file].rel}\u0001${input.files[file].hash}`);
     for (const id of plan.externalCallees(g)) {
-      const s = known(id);
-      const summary = s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
-      parts.push(`${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${summary}`);
+      const s = relevant[id] ? summaries.get(id) : quiet(id);
+      const what = s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
+      parts.push(`${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${what}`);
     }
     return sha256(...parts);
   };
 
-  const applyExports = (file: number, exports: Record<string, Summary>) => {
-    for (const id of graph.ofFile[file]) {
-      const s = relevant[id] ? exports[graph.fns[id].name] : undefined;
-      if (s && !summaries.has(id)) summaries.set(id, s);
-    }
-  };
-
-  const visitFile = (file: number): Promise<void> => {
+  // visits run at most `concurrency` at once, whichever groups they belong to
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const visit = async (file: number, round: ReadonlyMap<number, Summary>): Promise<VisitOutcome> => {
+    while (running >= input.concurrency) await new Promise<void>((r) => waiting.push(r));
+    running++;
     stats.visits++;
-    const readyNow = plan.ready(file, done).map((f) => f.id);
-    const p = input
-      .visit(file, contextFor(file))
-      .then((o) => {
-        applyExports(file, o.exports);
-        // what the visit neither finished nor deferred (an error, or a function it found nothing to count in)
-        const deferred = new Set(o.deferred);
-        for (const id of plan.unfinished(file, done)) {
-          if (o.result.error) failed.add(id);
-          else if (!deferred.has(graph.fns[id].name)) summaries.set(id, quiet(id));
+    try {
+      return await input.visit(file, contextFor(file, round));
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+
+  /** The summaries a visit reports for the file's counting functions (none when it failed). */
+  const exportsOf = (file: number, o: VisitOutcome): Map<number, Summary> => {
+    const out = new Map<number, Summary>();
+    for (const id of graph.ofFile[file]) {
+      if (!relevant[id]) continue;
+      const s = o.exports[graph.fns[id].name];
+      if (s) out.set(id, s);
+      else if (!o.result.error) out.set(id, quiet(id));
+    }
+    return out;
+  };
+
+  const runGroup = async (g: number): Promise<void> => {
+    const files = plan.groups[g];
+    const key = groupKey(g);
+    const entry = input.store?.get<GroupEntry>('group', key);
+    const matches =
+      entry &&
+      entry.files.length === files.length &&
+      entry.files.every((f, i) => f.rel === input.files[files[i]].rel && f.hash === input.files[files[i]].hash) &&
+      files.every((file, i) => !reported.has(file) || entry.files[i].result);
+    if (matches) {
+      files.forEach((file, i) => {
+        for (const id of graph.ofFile[file]) {
+          const s = relevant[id] ? entry.files[i].exports[graph.fns[id].name] : undefined;
+          if (s) summaries.set(id, s);
         }
-        // a function the plan found ready must not wait again: taken as unknown rather than visited forever
-        for (const id of readyNow) if (!done(id)) failed.add(id);
-        lastComplete.set(file, o.deferred.length === 0);
-        if (o.deferred.length === 0) results.set(file, o.result);
-      })
-      .finally(() => inFlight.delete(file));
-    inFlight.set(file, p);
-    return p;
+        if (entry.files[i].result) results.set(file, entry.files[i].result!);
+      });
+      stats.fromIndex++;
+      return;
+    }
+    // rounds: the first reads nothing of the group's other files, each next one the round before
+    let round = new Map<number, Summary>();
+    let toVisit = files.filter(needsVisit);
+    const latest = new Map<number, FileResult>();
+    for (let r = 1; toVisit.length; r++) {
+      stats.rounds = Math.max(stats.rounds, r);
+      const outcomes = await Promise.all(toVisit.map((file) => visit(file, round)));
+      const next = new Map(round);
+      const changed = new Set<number>();
+      toVisit.forEach((file, i) => {
+        latest.set(file, outcomes[i].result);
+        for (const [id, s] of exportsOf(file, outcomes[i])) {
+          const before = round.get(id);
+          if (!before || before.hash !== s.hash || String(before.escapes) !== String(s.escapes)) changed.add(id);
+          next.set(id, s);
+        }
+      });
+      round = next;
+      if (files.length === 1) break;
+      toVisit = changed.size ? plan.callersElsewhere(g, changed).filter(needsVisit) : [];
+      if (r >= MAX_ROUNDS && toVisit.length) {
+        stats.unsettled++;
+        break;
+      }
+    }
+    for (const [id, s] of round) summaries.set(id, s);
+    for (const [file, r] of latest) results.set(file, r);
+    if (input.store) {
+      const entryOut: GroupEntry = {
+        files: files.map((file) => {
+          const exports: Record<string, Summary> = {};
+          for (const id of graph.ofFile[file])
+            if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
+          return { rel: input.files[file].rel, hash: input.files[file].hash, exports, result: results.get(file) };
+        }),
+      };
+      input.store.put('group', key, entryOut);
+    }
   };
 
-  const storeGroup = (g: number, key: string) => {
-    if (!input.store) return;
-    const entry: GroupEntry = {
-      files: plan.groups[g].map((file) => {
-        const exports: Record<string, Summary> = {};
-        for (const id of graph.ofFile[file])
-          if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
-        return { rel: input.files[file].rel, hash: input.files[file].hash, exports, result: results.get(file) };
-      }),
-    };
-    input.store.put('group', key, entry);
-  };
-
-  const keys = new Map<number, string>();
-  const groupFinished = (g: number) =>
-    plan.groups[g].every(
-      (file) =>
-        plan.unfinished(file, done).length === 0 && !inFlight.has(file) && (!reported.has(file) || results.has(file)),
-    );
-
-  for (;;) {
+  // groups start as soon as every function they call outside themselves is final
+  const waitsFor = plan.groups.map((_, g) => plan.waitsFor(g));
+  const started = new Array<boolean>(plan.groups.length).fill(false);
+  const finished = new Array<boolean>(plan.groups.length).fill(false);
+  let finishedCount = 0;
+  const inFlight = new Set<Promise<void>>();
+  const final = (id: number) => finished[plan.groupOf[graph.fns[id].file]];
+  while (finishedCount < plan.groups.length) {
     if (input.cancelled?.()) break;
-    let progressed = false;
     for (let g = 0; g < plan.groups.length; g++) {
-      if (state[g] === 'done') continue;
-      if (state[g] === 'waiting') {
-        if (!plan.groupReady(g, done)) continue;
-        const key = groupKey(g);
-        keys.set(g, key);
-        const entry = input.store?.get<GroupEntry>('group', key);
-        if (
-          entry &&
-          entry.files.length === plan.groups[g].length &&
-          entry.files.every(
-            (f, i) => f.rel === input.files[plan.groups[g][i]].rel && f.hash === input.files[plan.groups[g][i]].hash,
-          ) &&
-          plan.groups[g].every((file, i) => !reported.has(file) || entry.files[i].result)
-        ) {
-          plan.groups[g].forEach((file, i) => {
-            applyExports(file, entry.files[i].exports);
-            if (entry.files[i].result) results.set(file, { ...entry.files[i].result!, path: input.files[file].rel });
-          });
-          if (plan.groups[g].every((file) => plan.unfinished(file, done).length === 0)) {
-            state[g] = 'done';
-            stats.fromIndex++;
-            progressed = true;
-            continue;
-          }
-        }
-        state[g] = 'active';
-        progressed = true;
-      }
-      // active: visit the files that can make progress now
-      for (const file of plan.groups[g]) {
-        if (inFlight.has(file) || inFlight.size >= input.concurrency) continue;
-        const unfinished = plan.unfinished(file, done);
-        const alone = plan.groups[g].length === 1;
-        if (unfinished.length) {
-          if (alone ? !plan.completable(file, done) : plan.ready(file, done).length === 0) continue;
-          void visitFile(file);
-          progressed = true;
-        } else if (needsVisit(file) && reported.has(file) && !results.has(file)) {
-          void visitFile(file);
-          progressed = true;
-        }
-      }
-      if (groupFinished(g)) {
-        state[g] = 'done';
-        storeGroup(g, keys.get(g) ?? groupKey(g));
-        progressed = true;
-      }
+      if (started[g] || !waitsFor[g].every(final)) continue;
+      started[g] = true;
+      const p: Promise<void> = runGroup(g).then(() => {
+        finished[g] = true;
+        finishedCount++;
+        inFlight.delete(p);
+        input.progress?.(finishedCount, plan.groups.length);
+      });
+      inFlight.add(p);
     }
-    input.progress?.(finishedGroups(), plan.groups.length);
-    if (state.every((s) => s === 'done')) break;
-    if (inFlight.size) {
-      await Promise.race(inFlight.values());
-      continue;
-    }
-    if (!progressed) {
-      // nothing can move: a bug in the plan; say which group is stuck rather than spin
-      const stuck = state.findIndex((s) => s !== 'done');
+    if (!inFlight.size) {
+      const stuck = finished.findIndex((f) => !f);
       throw new Error(
-        `tree run stuck at group ${stuck} (${plan.groups[stuck].map((f) => input.files[f].rel).join(', ')})`,
+        `tree run: group ${stuck} can never start (${plan.groups[stuck].map((f) => input.files[f].rel).join(', ')})`,
       );
     }
+    await Promise.race(inFlight);
   }
-  await Promise.all(inFlight.values());
+  await Promise.all(inFlight);
   return { results, graph, plan, summaries, stats };
 }
+
+/** Rounds a cycle of files gets before its summaries are taken as they are (and the run says so). */
+const MAX_ROUNDS = 6;
 
 /** The function-like macros of the tree's headers, found by name from a file as calls are. */
 function collectHeaderMacros(files: TreeSource[]) {

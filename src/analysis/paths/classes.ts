@@ -183,6 +183,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }
+  if (paths.size > SUMMARY_PATHS) compact(paths);
   // the hash of JSON.stringify(list), from the texts already made
   return {
     name: cfg.name,
@@ -190,6 +191,39 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     truncated,
     hash: simpleHash(`[${[...paths.keys()].join(',')}]`),
   };
+}
+
+/**
+ * Past this many paths a summary keeps one path per distinct effect: each path of a summary
+ * is one outcome at every call, and a caller of a few such callees has the product of them.
+ */
+const SUMMARY_PATHS = 8;
+
+/**
+ * Paths with the same effects, writes and returned argument become one: the conditions they
+ * share, and their return class when they agree (`unknown` when they do not). What a caller
+ * can tell apart by its counts is kept; which of several ways the callee went without a
+ * difference in counts is not.
+ */
+function compact(paths: Map<string, SummaryPath>): void {
+  const groups = new Map<string, SummaryPath[]>();
+  for (const sp of paths.values()) {
+    const k = JSON.stringify([sp.effects, sp.writes, sp.retArg]);
+    const list = groups.get(k);
+    if (list) list.push(sp);
+    else groups.set(k, [sp]);
+  }
+  if (groups.size === paths.size) return;
+  paths.clear();
+  for (const list of groups.values()) {
+    const first = list[0];
+    const conds = first.conds.filter((c) =>
+      list.every((o) => o.conds.some((d) => JSON.stringify(d) === JSON.stringify(c))),
+    );
+    const ret = list.every((o) => o.ret === first.ret) ? first.ret : 'unknown';
+    const sp: SummaryPath = { ...first, conds, ret };
+    paths.set(JSON.stringify(sp), sp);
+  }
 }
 
 /** Order by UTF-16 code units: the same on every machine, whatever its locale (localeCompare is not). */

@@ -133,8 +133,11 @@ export class FunctionEngine {
       // only where paths meet can two states be equal: elsewhere skip computing the key
       const k = joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
       const prev = m.get(k);
+      // a batch already widened and cut takes no new state it cannot merge with (widening it
+      // again on every arrival cost more than the rest of the analysis)
+      if (!prev && m.size >= opts.maxStatesPerNode && this.cutBatches.has(m)) return;
       m.set(k, prev ? mergeInto(prev, st) : st);
-      if (m.size > opts.maxStatesPerNode) this.widen(m, to, opts.maxStatesPerNode);
+      if (m.size > opts.maxStatesPerNode && this.widen(m, to, opts.maxStatesPerNode)) this.cutBatches.add(m);
     };
     push(cfg.entry, init);
     while (queue.size) {
@@ -208,7 +211,11 @@ export class FunctionEngine {
   }
 
   /** Too many states at one node: merge those that differ only in facts; past that, cut. */
-  private widen(m: Map<string, State>, nodeId: number, cap: number) {
+  /** Batches of states waiting at a node that a widening had to cut. */
+  private readonly cutBatches = new WeakSet<Map<string, State>>();
+
+  /** Merges what it can; true when it still had to cut. */
+  private widen(m: Map<string, State>, nodeId: number, cap: number): boolean {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
       // the step history is also ignored here: one representative story per outcome beats cutting the analysis
@@ -237,6 +244,10 @@ export class FunctionEngine {
       }
       m.set(this.ctx.keys.key(acc), acc);
     }
+    // still too many: states that differ only in which out-parameters they wrote merge too, as
+    // paths that may have written their union (a getter with four optional out-parameters has
+    // sixteen such states and nothing to count on them)
+    if (m.size > cap) this.mergeWritten(m);
     if (m.size > cap) {
       const keep = [...m.entries()].slice(0, cap);
       m.clear();
@@ -244,6 +255,28 @@ export class FunctionEngine {
       this.ctx.noteCut(
         `more than ${cap} different path states at line ${this.cfg.nodes[nodeId].line}; the rest were not followed`,
       );
+      return true;
+    }
+    return false;
+  }
+
+  private mergeWritten(m: Map<string, State>): void {
+    const groups = new Map<string, State[]>();
+    for (const st of m.values()) {
+      const g = this.ctx.keys.key(with_(st, { written: new Set() }));
+      const list = groups.get(g) ?? [];
+      list.push(st);
+      groups.set(g, list);
+    }
+    if (groups.size === m.size) return;
+    m.clear();
+    for (const list of groups.values()) {
+      let acc = list[0];
+      for (const other of list.slice(1)) {
+        const written = new Set([...acc.written, ...other.written]);
+        acc = mergeInto(with_(acc, { written }), other);
+      }
+      m.set(this.ctx.keys.key(acc), acc);
     }
   }
 

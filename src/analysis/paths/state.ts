@@ -162,8 +162,28 @@ function factKey(f: Fact): string {
   );
 }
 
+/**
+ * An object the path touched and left as it found it (a callee's get and put on a field of an
+ * argument, balanced): nothing about it tells this path from one that never touched it.
+ */
+function untouched(o: ObjState): boolean {
+  return (
+    o.exist === 0 &&
+    o.refs === 0 &&
+    o.transferred === 0 &&
+    !o.obtained &&
+    !o.returned &&
+    o.overLine === undefined &&
+    !hasDelta(o) &&
+    !o.lost &&
+    !o.storedIn &&
+    !o.withContainer
+  );
+}
+
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
   return [...objects.keys()]
+    .filter((k) => !untouched(objects.get(k)!))
     .sort()
     .map((k) => {
       const o = objects.get(k)!;

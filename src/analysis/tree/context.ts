@@ -7,26 +7,14 @@
 import type { MacroDefinition } from '../parse/prepass';
 import type { Summary } from '../paths/summary';
 
-/** The tree's answer for a function the file calls but does not define. */
-export type ExternalAnswer =
-  /** Its summary (a function with no counted effect has one too: what it keeps of its parameters). */
-  | { summary: Summary }
-  /** Defined in the tree, its summary not computed yet: a caller waits (is deferred to a later visit). */
-  | 'pending'
-  /** Defined in the tree but in the same cycle of calls across files: taken as unknown, as recursion is. */
-  | 'unknown';
-
 export interface TreeFileContext {
   /**
-   * Callees defined elsewhere in the tree, by the name this file calls them. Names not here have no
-   * body in the tree.
+   * The summaries of callees defined elsewhere in the tree, by the name this file calls them
+   * (a function with no counted effect has one too: what it keeps of its parameters). A name
+   * not here has no body in the tree, or its summary is not known (a file whose analysis
+   * failed, the first round of a cycle of files): the call is unknown.
    */
-  externals: Record<string, ExternalAnswer>;
-  /**
-   * Calls that close a cycle across files (`caller` and `callee` joined by U+0001): the callee is
-   * unknown to that caller, whatever `externals` says, as a recursive call within a file is.
-   */
-  cut: string[];
+  externals: Record<string, Summary>;
   /**
    * Functions of this file with no counted effect of their own, and the parameters they keep
    * (store, or pass on to a function that keeps them), from the whole tree's evidence.
@@ -41,10 +29,7 @@ export interface TreeFileContext {
   macros: MacroDefinition[];
 }
 
-/** What one visit of a file found. */
+/** What one visit of a file found: the summaries of its functions that can touch a count, by name. */
 export interface TreeVisit {
-  /** Summaries of the file's functions that can touch a count and were analysed in this visit, by name. */
   exports: Record<string, Summary>;
-  /** Functions that wait for a pending callee: analysed in a later visit. */
-  deferred: string[];
 }

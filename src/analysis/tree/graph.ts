@@ -149,59 +149,6 @@ export class TreeGraph {
   }
 
   /**
-   * Strongly connected components of the call graph restricted to `keep`, callees first
-   * (Tarjan, iterative): the order in which summaries can be computed bottom-up.
-   */
-  components(keep: readonly boolean[]): number[][] {
-    const callees = this.callees();
-    const n = this.fns.length;
-    const index = new Int32Array(n).fill(-1);
-    const low = new Int32Array(n);
-    const onStack = new Uint8Array(n);
-    const stack: number[] = [];
-    const out: number[][] = [];
-    let counter = 0;
-    for (let root = 0; root < n; root++) {
-      if (!keep[root] || index[root] !== -1) continue;
-      const work: { v: number; i: number }[] = [{ v: root, i: 0 }];
-      index[root] = low[root] = counter++;
-      stack.push(root);
-      onStack[root] = 1;
-      while (work.length) {
-        const top = work[work.length - 1];
-        const succ = callees[top.v];
-        if (top.i < succ.length) {
-          const w = succ[top.i++];
-          if (!keep[w]) continue;
-          if (index[w] === -1) {
-            index[w] = low[w] = counter++;
-            stack.push(w);
-            onStack[w] = 1;
-            work.push({ v: w, i: 0 });
-          } else if (onStack[w]) low[top.v] = Math.min(low[top.v], index[w]);
-        } else {
-          work.pop();
-          if (work.length) {
-            const up = work[work.length - 1].v;
-            low[up] = Math.min(low[up], low[top.v]);
-          }
-          if (low[top.v] === index[top.v]) {
-            const comp: number[] = [];
-            let w: number;
-            do {
-              w = stack.pop()!;
-              onStack[w] = 0;
-              comp.push(w);
-            } while (w !== top.v);
-            out.push(comp.sort((a, b) => a - b));
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
    * Parameters each function keeps (stores, or passes on to a function that keeps them, to a
    * fixed point), with `unknownKeeps(name, index)` deciding for callees the tree has no body for.
    */

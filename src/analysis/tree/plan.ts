@@ -1,54 +1,33 @@
 /**
- * The order in which a tree's summaries are computed, and what a file's analysis may use
- * while it runs. Functions that can touch a count are grouped into strongly connected
- * components (callees first); files into groups that call each other in a cycle. A file
- * whose group is alone is analysed once, when every function it calls elsewhere has its
- * summary; the files of a cyclic group are visited as their functions become ready.
- *
- * What a function's analysis sees never depends on timing: a callee outside its component
- * is always finished before it runs, and a callee of the same component in another file
- * is always unknown to it (the cycle is cut there, as recursion within a file is).
+ * The order in which a tree's summaries are computed. Files are grouped so that the files
+ * of a group call each other's counting functions in a cycle and no group calls a later one:
+ * a group runs once every function it calls outside itself has its final summary. A group of
+ * one file is analysed once. The files of a larger group are analysed in rounds: each round
+ * reads the summaries of the group's other files from the round before (none in the first),
+ * and the next round analyses again only the files whose callees' summaries changed, until
+ * none do. What a file's analysis reads is fixed by the round, never by the order visits
+ * finish in, so the results are the same on any machine.
  */
-import type { TreeGraph, TreeFunction } from './graph';
-import type { Summary } from '../paths/summary';
-
-/** What the analysis of one file may ask about a function it calls by name. */
-export type CalleeAnswer = { summary: Summary } | 'pending' | 'unknown';
+import type { TreeGraph } from './graph';
 
 export class TreePlan {
-  /** Per function: it can touch a count. */
-  readonly relevant: boolean[];
-  /** Per function: its component (an index into `components`), -1 when not relevant. */
-  readonly componentOf: Int32Array;
-  /** Components of relevant functions, callees first. */
-  readonly components: number[][];
-  /** Per file: its group (an index into `groups`). */
-  readonly groupOf: Int32Array;
   /** Groups of files, callees first; every file is in one. */
   readonly groups: number[][];
-  /** Per function: the callees outside its component (the summaries it waits for). */
-  readonly waitsFor: number[][];
+  /** Per file: its group (an index into `groups`). */
+  readonly groupOf: Int32Array;
 
   constructor(
     readonly graph: TreeGraph,
-    relevant: boolean[],
+    /** Per function: it can touch a count. */
+    readonly relevant: readonly boolean[],
   ) {
-    this.relevant = relevant;
-    this.components = graph.components(relevant);
-    this.componentOf = new Int32Array(graph.fns.length).fill(-1);
-    this.components.forEach((c, i) => {
-      for (const id of c) this.componentOf[id] = i;
-    });
     const callees = graph.callees();
-    this.waitsFor = graph.fns.map((f) =>
-      relevant[f.id] ? callees[f.id].filter((c) => relevant[c] && this.componentOf[c] !== this.componentOf[f.id]) : [],
-    );
     const fileEdges: Set<number>[] = graph.files.map(() => new Set());
-    graph.fns.forEach((f) => {
-      if (!relevant[f.id]) return;
+    for (const f of graph.fns) {
+      if (!relevant[f.id]) continue;
       for (const c of callees[f.id])
         if (relevant[c] && graph.fns[c].file !== f.file) fileEdges[f.file].add(graph.fns[c].file);
-    });
+    }
     this.groups = fileComponents(fileEdges);
     this.groupOf = new Int32Array(graph.files.length).fill(-1);
     this.groups.forEach((g, i) => {
@@ -56,72 +35,20 @@ export class TreePlan {
     });
   }
 
-  /** The answer for a call of `callee` from `caller` (a function of file `file`), given the summaries known so far. */
-  answer(file: number, caller: string, callee: string, known: (id: number) => Summary | undefined): CalleeAnswer {
-    const id = this.graph.resolve(file, callee);
-    if (id === undefined) return 'unknown';
-    // decided before looking for the summary: whether the callee happens to be finished must not matter
-    const from = this.graph.resolve(file, caller);
-    if (
-      from !== undefined &&
-      this.graph.fns[id].file !== file &&
-      this.componentOf[from] >= 0 &&
-      this.componentOf[from] === this.componentOf[id]
-    )
-      return 'unknown';
-    const s = known(id);
-    return s ? { summary: s } : 'pending';
-  }
-
-  /**
-   * The functions a file's visit can finish now: relevant, not done, and every callee outside
-   * their component done, or in the same file and finishable in the same visit (the analysis
-   * of a file goes bottom-up over its own functions).
-   */
-  ready(file: number, done: (id: number) => boolean): TreeFunction[] {
-    const memo = new Map<number, boolean>();
-    const finishable = (id: number): boolean => {
-      if (done(id)) return true;
-      const known = memo.get(id);
-      if (known !== undefined) return known;
-      memo.set(id, true);
-      let ok = true;
-      for (const c of this.waitsFor[id]) {
-        if (this.graph.fns[c].file === file ? !finishable(c) : !done(c)) {
-          ok = false;
-          break;
-        }
-      }
-      memo.set(id, ok);
-      return ok;
-    };
-    return this.graph.ofFile[file]
-      .filter((id) => this.relevant[id] && !done(id) && finishable(id))
-      .map((id) => this.graph.fns[id]);
-  }
-
-  /** Every relevant function of the file that is not done is ready: one visit finishes the file. */
-  completable(file: number, done: (id: number) => boolean): boolean {
-    return this.ready(file, done).length === this.unfinished(file, done).length;
-  }
-
-  /** The relevant functions of a file that are not done yet. */
-  unfinished(file: number, done: (id: number) => boolean): number[] {
-    return this.graph.ofFile[file].filter((id) => this.relevant[id] && !done(id));
-  }
-
-  /** The group's files call only finished functions outside the group. */
-  groupReady(group: number, done: (id: number) => boolean): boolean {
+  /** The counting functions outside the group that its files call: they must be final before it runs. */
+  waitsFor(group: number): number[] {
+    const out = new Set<number>();
+    const callees = this.graph.callees();
     for (const file of this.groups[group]) {
       for (const id of this.graph.ofFile[file]) {
         if (!this.relevant[id]) continue;
-        for (const c of this.waitsFor[id]) if (this.groupOf[this.graph.fns[c].file] !== group && !done(c)) return false;
+        for (const c of callees[id]) if (this.relevant[c] && this.groupOf[this.graph.fns[c].file] !== group) out.add(c);
       }
     }
-    return true;
+    return [...out].sort((a, b) => a - b);
   }
 
-  /** The functions outside the group its files call (resolved), for the group's cache key. */
+  /** Every function outside the group that its files call (resolved): what its cache key depends on. */
   externalCallees(group: number): number[] {
     const out = new Set<number>();
     const callees = this.graph.callees();
@@ -130,6 +57,14 @@ export class TreePlan {
         for (const c of callees[id]) if (this.groupOf[this.graph.fns[c].file] !== group) out.add(c);
     }
     return [...out].sort((a, b) => a - b);
+  }
+
+  /** The files of the group that call one of `changed` (functions of the group) in another file. */
+  callersElsewhere(group: number, changed: ReadonlySet<number>): number[] {
+    const callees = this.graph.callees();
+    return this.groups[group].filter((file) =>
+      this.graph.ofFile[file].some((id) => callees[id].some((c) => changed.has(c) && this.graph.fns[c].file !== file)),
+    );
   }
 }
 
