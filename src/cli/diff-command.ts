@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analyzer } from '../analysis/analyzer';
-import { compareFile, combineReviews } from '../analysis/review/compare';
-import type { FileReview, FileStatus, Review, ReviewProblem } from '../analysis/review/types';
+import { combineReviews } from '../analysis/review/compare';
+import type { Review, ReviewProblem } from '../analysis/review/types';
 import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
 import { changedFiles, existsAt, GitError, readAt, repositoryRoot, resolveRevision } from '../files/git';
@@ -18,7 +18,7 @@ import { builtinScenario, BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
 import { reviewToMarkdown } from '../view/review-markdown';
 import { UsageError, type CliArgs } from './args';
 import { findWorkspaceModel, VERSION } from './analyze';
-import { analyseRevision, reviewSide, type RevisionFile, type ScenarioChoice } from './diff-sides';
+import { compareRevisions, type FilePlan, type RevisionFile, type ScenarioChoice, type Scenarios } from './diff-sides';
 import { formatReview } from './diff-text';
 import { reviewToSarif } from './diff-sarif';
 import { colors } from './format-text';
@@ -38,15 +38,6 @@ exit status: 0 the change introduces no problem (it may fix some), 1 it introduc
 warning, or a lifecycle verdict turned bad), 2 bad usage, no such revision, or a file not compared`;
 
 const KNOWN = new Set(['--scenario', '--no-trace', '--help', '--root']);
-
-/** One file to compare: each side's path and text (a side absent: the file is not in that revision). */
-interface FilePlan {
-  file: string;
-  basePath?: string;
-  status: FileStatus;
-  base?: RevisionFile;
-  head?: RevisionFile;
-}
 
 interface Plan {
   base: string;
@@ -68,8 +59,8 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
   if (args.rest.has('--root'))
     throw new UsageError('diff --root (each side as a whole tree) is not in this build: give files or revisions');
   if (args.format === 'html') throw new UsageError('diff writes text, json, markdown or sarif, not html');
-  const scenarios = args.rest.has('--no-trace')
-    ? { list: [], keep: 'all' as const }
+  const scenarios: Scenarios = args.rest.has('--no-trace')
+    ? { list: [], keep: 'all' }
     : chooseScenarios(args.rest.get('--scenario') ?? []);
 
   let plan: Plan;
@@ -98,24 +89,8 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
     },
     parserWasm(),
   );
-  const baseFiles = plan.files.flatMap((f) => (f.base ? [f.base] : []));
-  const headFiles = plan.files.flatMap((f) => (f.head ? [f.head] : []));
-  const baseResults = analyseRevision(analyzer, baseFiles);
-  const headResults = analyseRevision(analyzer, headFiles);
-  const reviews: FileReview[] = plan.files.map((f) => {
-    const b = f.base && baseResults[baseFiles.indexOf(f.base)];
-    const h = f.head && headResults[headFiles.indexOf(f.head)];
-    const review = compareFile({
-      file: f.file,
-      basePath: f.basePath,
-      status: f.status,
-      base: b && reviewSide(b, f.base!.text, scenarios.list),
-      head: h && reviewSide(h, f.head!.text, scenarios.list),
-      traces: scenarios.keep,
-    });
-    review.problems.unshift(...plan.problems.filter((p) => p.file === f.file));
-    return review;
-  });
+  const reviews = compareRevisions(analyzer, plan.files, scenarios);
+  for (const r of reviews) r.problems.unshift(...plan.problems.filter((p) => p.file === r.file));
   const review = combineReviews(reviews, plan.base, plan.head);
   review.problems.push(...plan.problems.filter((p) => !plan.files.some((f) => f.file === p.file)));
 
@@ -149,7 +124,7 @@ export function exitStatus(review: Review): number {
 /** Input the diff cannot go on with (its message goes to stderr, exit 2). */
 class Refusal extends Error {}
 
-function chooseScenarios(given: string[]): { list: ScenarioChoice[]; keep: 'reached' | 'all' } {
+function chooseScenarios(given: string[]): Scenarios {
   if (!given.length) return { list: BUILTIN_SCENARIOS.map((s) => ({ name: s.name })), keep: 'reached' };
   const list = given.map((arg): ScenarioChoice => {
     if (arg === 'true') throw new UsageError('--scenario needs a value');

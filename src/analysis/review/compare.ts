@@ -184,17 +184,19 @@ function placeIn(fn: FunctionResult, offset: number): number {
  */
 function worseParse(file: string, base: ReviewSide, head: ReviewSide): ReviewProblem[] {
   const out: ReviewProblem[] = [];
+  const linesOf = (s: ReviewSide) => s.text?.split('\n');
+  const lines = new Map<ReviewSide, string[] | undefined>([
+    [base, base.result.parseErrors.length ? linesOf(base) : undefined],
+    [head, head.result.parseErrors.length ? linesOf(head) : undefined],
+  ]);
+  const lineText = (s: ReviewSide, line: number) => lines.get(s)?.[line - 1]?.trim() ?? `${line}`;
   for (const [side, mine, other] of [
     ['base', base, head],
     ['head', head, base],
   ] as const) {
-    const lineText = (s: ReviewSide) => {
-      const lines = s.text?.split('\n');
-      return (line: number) => (lines ? lines[line - 1]?.trim() : `${line}`);
-    };
-    const mineText = lineText(mine);
-    const known = new Set(other.result.parseErrors.map((e) => lineText(other)(e.line)));
-    const fresh = mine.result.parseErrors.filter((e) => !known.has(mineText(e.line)));
+    const known = new Set(other.result.parseErrors.map((e) => lineText(other, e.line)));
+    const fresh = mine.result.parseErrors.filter((e) => !known.has(lineText(mine, e.line)));
+    if (!fresh.length) continue;
     // a function of the other side this side's text still names, though its parse found no such function
     const found = new Set(mine.result.functions.map((f) => f.name));
     const lost = other.result.functions.some(
