@@ -291,7 +291,9 @@ async function diffCost(): Promise<void> {
       value: `${m.ratio.toFixed(2)}x`,
       target: `<= ${DIFF_TARGET}x`,
       ok: m.ratio <= DIFF_TARGET,
-      note: `diff ${ms(m.diffCpuMs)} ms, one analysis ${ms(m.oneCpuMs)} ms of CPU; ${m.wallRatio.toFixed(2)}x in wall time`,
+      note:
+        `diff ${ms(m.diffCpuMs)} ms, one analysis ${ms(m.oneCpuMs)} ms of CPU; ` +
+        `${m.wallRatio.toFixed(2)}x in wall time`,
     });
 }
 

@@ -160,7 +160,8 @@ export async function analyzeCommand(
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
   if (args.format === 'html' || args.format === 'markdown')
     throw new UsageError(
-      `--format ${args.format} is for the ${args.format === 'html' ? 'trace' : 'diff'} command; analyze writes text, json or sarif`,
+      `--format ${args.format} is for the ${args.format === 'html' ? 'trace' : 'diff'} command; ` +
+        'analyze writes text, json or sarif',
     );
   let exclude: ReturnType<typeof excludePatterns>;
   try {

@@ -148,6 +148,11 @@ function planDiff(args: CliArgs): Plan {
   return planRevisions(revs, paths, args);
 }
 
+function isRevision(arg: string): boolean {
+  const root = repositoryRoot(process.cwd());
+  return !!root && resolveRevision(root, arg) !== undefined;
+}
+
 function looksLikeFile(arg: string): boolean {
   return fs.existsSync(arg) ? !fs.statSync(arg).isDirectory() : isCSource(arg);
 }
@@ -162,6 +167,10 @@ function planFiles([oldFile, newFile]: string[], args: CliArgs): Plan {
     } catch (e) {
       if (e instanceof Refusal) throw e;
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && isRevision(file)) {
+        const other = file === oldFile ? newFile : oldFile;
+        throw new Refusal(`"${file}" is a revision, not a file: to compare a file with it, diff ${file} -- ${other}`);
+      }
       throw new Refusal(
         `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`}`,
       );

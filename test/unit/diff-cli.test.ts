@@ -196,6 +196,12 @@ test('git revisions: the changed C files read at each revision; HEAD defaults to
 
 test('bad input: a revision that does not exist, a path on one side only, binary and huge files', () => {
   const repo = repository();
+  const mixed = runCli(['diff', 'HEAD~1', 'sys/rvw.c'], { cwd: repo });
+  assert.equal(mixed.status, 2, ended(mixed));
+  assert.match(
+    mixed.stderr,
+    /"HEAD~1" is a revision, not a file: to compare a file with it, diff HEAD~1 -- sys\/rvw\.c/,
+  );
   const none = runCli(['diff', 'no-such-branch'], { cwd: repo });
   assert.equal(none.status, 2, ended(none));
   assert.match(none.stderr, /no revision "no-such-branch" in this repository/);
