@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { runCli, ended } from '../helpers/cli';
 import { ROOT } from '../helpers/analyzer';
 import { git } from '../helpers/git';
+import { formatReview } from '../../src/cli/diff-text';
+import { colors } from '../../src/cli/format-text';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/review');
 const BEFORE = path.join(FIXTURES, 'rvw_before.c');
@@ -238,6 +240,20 @@ test('bad input: a revision that does not exist, a path on one side only, binary
   assert.equal(json.status, 2, 'a file not compared, nothing introduced');
   assert.match(json.stderr, /sys\/quiet\.c \(head\): not a C source file: it looks binary; not compared/);
   assert.equal(JSON.parse(json.stdout).files[0].compared, false);
+});
+
+test('--output writes the report to a file; on a terminal the text is coloured', () => {
+  const out = path.join(tmp(), 'review.md');
+  const r = runCli(['diff', BEFORE, AFTER, '--format', 'markdown', '--output', out]);
+  assert.equal(r.status, 0, ended(r));
+  assert.equal(r.stdout, '');
+  assert.match(fs.readFileSync(out, 'utf8'), /^### Refcount Lens: /);
+  // the text report's words in colour (what a terminal gets), and without (what a pipe gets)
+  const review = JSON.parse(runCli(['diff', BEFORE, AFTER, '--format', 'json']).stdout);
+  const coloured = formatReview(review, colors(true));
+  assert.ok(coloured.includes(`\u001b[32mfixed (2)\u001b[0m`), coloured.slice(0, 400));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+  assert.equal(coloured.replace(/\u001b\[\d+m/g, ''), formatReview(review, colors(false)));
 });
 
 test('--scenario and --no-trace choose the lifecycle verdicts compared', () => {
