@@ -19,6 +19,7 @@ import { Analyzer } from '../src/analysis/analyzer';
 import { parserWasm } from '../src/files/parser-wasm';
 import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
+import { DIFF_TARGET, diffPairs, measureDiffs } from './diff';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -285,6 +286,24 @@ async function profileWarm(a: Analyzer, text: string): Promise<void> {
   for (const [k, t] of top(byFile, 8)) log(`  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
   log();
   results.profile = { runs: n, top: top(self, 30).map(([k, t]) => ({ fn: k, pct: +((100 * t) / total).toFixed(1) })) };
+}
+
+// ---------------------------------------------------------------- refcount-lens diff
+
+/** Issue 13: a diff of two revisions of one file costs at most 2.2 analyses of it (bench/diff.ts). */
+async function diffCost(): Promise<void> {
+  const measured = await measureDiffs(diffPairs(), Math.max(RUNS, 11));
+  results.diff = measured;
+  for (const m of measured)
+    row({
+      what: `diff of two revisions, ${m.label}: CPU time against one analysis`,
+      value: `${m.ratio.toFixed(2)}x`,
+      target: `<= ${DIFF_TARGET}x`,
+      ok: m.ratio <= DIFF_TARGET,
+      note:
+        `diff ${ms(m.diffCpuMs)} ms, one analysis ${ms(m.oneCpuMs)} ms of CPU; ` +
+        `${m.wallRatio.toFixed(2)}x in wall time`,
+    });
 }
 
 // ---------------------------------------------------------------- the CLI
@@ -642,6 +661,7 @@ async function main(): Promise<void> {
   log(`Refcount Lens benchmark — ${when} — ${CORES} cores (${cpu}), load ${os.loadavg()[0].toFixed(2)}`);
   log();
   await inProcess();
+  await diffCost();
   oneFileCli();
   bigFiles();
   note('generating trees of 10, 100' + (QUICK ? '' : ' and 1,000') + ' files');

@@ -62,6 +62,7 @@
       steps: document.querySelectorAll('.rl-step-row').length,
       current: state?.current,
       verdicts: texts('.rl-verdicts li'),
+      compared: texts('.rl-compared li'),
       where: texts('.rl-step-row td:last-child'),
       buttons: texts('.rl-actions button'),
       eventLabels: texts('.rl-event-label'),
@@ -185,6 +186,31 @@
               el('span', { class: 'rl-mark' }, v.good ? '✓' : '✗'),
               ' ' + v.reason,
             ),
+          ),
+        ),
+      );
+    }
+    // while the file is compared with a revision: the same scenario's verdicts there, then here
+    if (state.compared) {
+      const c = state.compared;
+      const item = (good, when, reason) =>
+        el(
+          'li',
+          { class: good ? 'ok' : 'bad' },
+          el('span', { class: 'rl-mark' }, good ? '✓' : '✗'),
+          ` ${when}: ${reason}`,
+        );
+      app.append(
+        el(
+          'section',
+          { class: 'rl-compared' },
+          el('h2', null, `Compared with ${c.base}`),
+          el(
+            'ul',
+            { class: 'rl-before-now' },
+            item(c.ok, 'before', c.summary),
+            c.verdicts.filter((v) => !c.summary.includes(v.reason)).map((v) => item(v.good, 'before', v.reason)),
+            item(t.ok, 'now', t.summary),
           ),
         ),
       );

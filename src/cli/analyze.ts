@@ -192,8 +192,11 @@ export async function analyzeCommand(
   }
   if (!args.inputs.length) args.inputs = [...args.roots];
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
-  if (args.format === 'html')
-    throw new UsageError('--format html is for the trace command; analyze writes text, json or sarif');
+  if (args.format === 'html' || args.format === 'markdown')
+    throw new UsageError(
+      `--format ${args.format} is for the ${args.format === 'html' ? 'trace' : 'diff'} command; ` +
+        'analyze writes text, json or sarif',
+    );
   let exclude: ReturnType<typeof excludePatterns>;
   try {
     exclude = excludePatterns(args.exclude);

@@ -7,7 +7,7 @@ export class UsageError extends Error {}
 export interface CliArgs {
   command: string;
   inputs: string[];
-  format: 'text' | 'json' | 'sarif' | 'html';
+  format: 'text' | 'json' | 'sarif' | 'html' | 'markdown';
   models: string[];
   preset: AnalyzerOptions['preset'];
   defines: Record<string, string>;
@@ -35,6 +35,8 @@ export interface CliArgs {
   summary?: boolean;
   /** Options this parser does not know, for a subcommand to read (or reject). */
   rest: Map<string, string[]>;
+  /** Where `--` stood among the inputs: the ones from there on came after it (never read as options). */
+  dashDash?: number;
 }
 
 export function defaultJobs(): number {
@@ -75,6 +77,11 @@ export function parseArgs(argv: string[]): CliArgs {
   };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
+    if (x === '--') {
+      a.dashDash = a.inputs.length;
+      a.inputs.push(...argv.slice(i + 1));
+      break;
+    }
     const [flag, inline] =
       x.startsWith('--') && x.includes('=')
         ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]
@@ -83,8 +90,8 @@ export function parseArgs(argv: string[]): CliArgs {
     switch (flag) {
       case '--format': {
         const f = take();
-        if (!['text', 'json', 'sarif', 'html'].includes(f))
-          throw new UsageError(`--format is text, json, sarif or html (trace only), not "${f}"`);
+        if (!['text', 'json', 'sarif', 'html', 'markdown'].includes(f))
+          throw new UsageError(`--format is text, json, sarif, html (trace only) or markdown (diff only), not "${f}"`);
         a.format = f as CliArgs['format'];
         break;
       }

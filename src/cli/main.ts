@@ -14,8 +14,11 @@ export { parseArgs, UsageError, type CliArgs, SUBCOMMANDS, type SubcommandHandle
 SUBCOMMANDS.set('analyze', analyzeCommand);
 // Other subcommands register themselves here, one side-effect import each:
 import './trace-command';
+import './diff-command';
 
 const USAGE = `usage: refcount-lens analyze FILE|DIR... [options]
+       refcount-lens trace FILE [--scenario NAME|FILE]   (trace --help)
+       refcount-lens diff OLD.c NEW.c | diff BASE [HEAD] [-- PATHS...]   (diff --help)
   --model FILE            a model file (repeatable); .refcount-lens.json beside the inputs is read too
   --preset NAME           freebsd, linux or auto (default: auto, from the includes)
   --format text|json|sarif

@@ -22,6 +22,7 @@ import {
 import { PathsView, type PathsViewState } from './paths-view';
 import { StatusItem } from './status';
 import { registerTraceView } from './trace-view';
+import { ComparisonView } from './comparison-view';
 
 /** What activate() returns: used by the end-to-end tests, and by anyone scripting the extension. */
 export interface RefcountLensApi {
@@ -41,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Refcou
   const paths = new PathsView(c);
   context.subscriptions.push(
     paths,
+    new ComparisonView(c),
     vscode.commands.registerCommand(Commands.showOutput, () => output.show(true)),
     vscode.commands.registerCommand(Commands.restartServer, async () => {
       status.starting();

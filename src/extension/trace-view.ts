@@ -15,6 +15,7 @@ import {
   type TraceCatalogue,
   type TraceViewParams,
   type TraceViewResult,
+  type WireComparedTrace,
   type WireTrace as TraceResult,
   type WireTraceStep as TraceStep,
 } from '../shared/protocol';
@@ -42,6 +43,8 @@ interface ViewState {
   svg: string;
   /** The trace's what-ifs in words (the badge). */
   whatIfLabels?: string[];
+  /** While the file is compared with a revision: the same run over that revision. */
+  compared?: WireComparedTrace;
   current?: number;
 }
 
@@ -50,6 +53,8 @@ interface Rendered {
   steps: number;
   current?: number;
   verdicts: string[];
+  /** The lines of the comparison with a revision: `✗ before: ...`, `✓ now: ...`. */
+  compared: string[];
   where: string[];
   buttons: string[];
   eventLabels: string[];
@@ -169,9 +174,9 @@ class TraceView implements vscode.Disposable {
   }
 
   async runWith(uri: vscode.Uri, scenario: string, label: string, whatIf: string[]): Promise<TraceResult | undefined> {
-    let trace: TraceResult, svg: string, whatIfLabels: string[];
+    let trace: TraceResult, svg: string, whatIfLabels: string[], compared: WireComparedTrace | undefined;
     try {
-      ({ trace, svg, whatIfLabels } = await vscode.window.withProgress(
+      ({ trace, svg, whatIfLabels, compared } = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Refcount Lens: tracing' },
         () =>
           this.request({
@@ -194,6 +199,7 @@ class TraceView implements vscode.Disposable {
       trace,
       svg,
       whatIfLabels,
+      compared,
       current: undefined,
     };
     this.show();
@@ -325,6 +331,7 @@ class TraceView implements vscode.Disposable {
           steps: Number(m.steps ?? 0),
           current: typeof m.current === 'number' ? m.current : undefined,
           verdicts: strings(m.verdicts),
+          compared: strings(m.compared),
           where: strings(m.where),
           buttons: strings(m.buttons),
           eventLabels: strings(m.eventLabels),

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
 import type { ModelProblem } from '../analysis/model/load';
+import type { FileResult } from '../analysis/result';
 import { analyseWithChecks, type Run } from './analysis-run';
 import { WorkerPool, type Outcome } from '../workers/pool';
 import type { LimitsShape } from '../shared/protocol';
@@ -62,6 +63,14 @@ export class AnalysisEngine {
   /** In the request loop. `previous` is consumed. */
   runHere(filePath: string, text: string, previous?: ParsedDocument): Run {
     return analyseWithChecks(this.analyzer, filePath, text, previous);
+  }
+
+  /**
+   * A text that is no open document (a revision the editor compares with), in the request loop:
+   * the per-function cache is the documents', so what the document shares with it is not analysed again.
+   */
+  analyseDetached(filePath: string, text: string): FileResult {
+    return this.analyzer.analyzeText(filePath, text);
   }
 
   /** In a worker; resolves `{cancelled}` when a newer version or a reconfiguration dropped it. */

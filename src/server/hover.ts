@@ -9,12 +9,18 @@ import { fileView } from '../view/file-view';
 import { callHover, functionHover } from '../view/markdown';
 import type { CallSite } from '../view/sites';
 import { LineIndex } from './positions';
+import { comparisonHover, comparisonOf } from '../view/review-editor';
+import type { Compared } from './comparison';
 
-export function hover(result: FileResult, text: string, pos: Position): Hover | null {
+/** `compared`: the document's comparison with a revision; a function's hover then says what changed. */
+export function hover(result: FileResult, text: string, pos: Position, compared?: Compared): Hover | null {
   const line1 = pos.line + 1;
   for (const { fn, sites } of fileView(result).functions) {
     if (line1 < fn.range.line || line1 > fn.range.endLine) continue;
-    if (onName(fn, pos)) return markdown(functionHover(fn, result.diagnostics));
+    if (onName(fn, pos)) {
+      const changed = compared && comparisonHover(comparisonOf(compared.review, fn.name), compared.baseline.label);
+      return markdown(functionHover(fn, result.diagnostics) + (changed ? `\n\n---\n\n${changed}` : ''));
+    }
     const site = siteAt(sites, new LineIndex(text), pos);
     if (site) return markdown(callHover(site));
   }

@@ -9,9 +9,14 @@ import { Commands } from '../shared/protocol';
 import { fileView } from '../view/file-view';
 import type { LensView } from '../view/lenses';
 import { traceLens } from './trace-state';
+import { comparisonLensTitles, comparisonOf } from '../view/review-editor';
+import type { Compared } from './comparison';
 
-/** `text`: the analysed text, to show the last lifecycle trace's counts while it still matches. */
-export function codeLenses(result: FileResult, uri: string, text?: string): CodeLens[] {
+/**
+ * `text`: the analysed text, to show the last lifecycle trace's counts while it still matches;
+ * `compared`: the document's comparison with a revision, whose changes get a lens each (`vs HEAD: ...`).
+ */
+export function codeLenses(result: FileResult, uri: string, text?: string, compared?: Compared): CodeLens[] {
   const lenses: CodeLens[] = [];
   for (const { fn, lenses: titles, cut } of fileView(result).functions) {
     const line = fn.nameRange.line - 1;
@@ -28,6 +33,9 @@ export function codeLenses(result: FileResult, uri: string, text?: string): Code
     const trace = text !== undefined ? traceLens(uri, fn.name, text) : undefined;
     if (trace) lenses.push({ range, command: trace });
     if (cut) lenses.push(show(cut));
+    if (compared)
+      for (const title of comparisonLensTitles(comparisonOf(compared.review, fn.name), compared.baseline.base))
+        lenses.push(show({ title }));
   }
   return lenses;
 }

@@ -21,6 +21,7 @@ import { inlayHints } from './hints';
 import { Workspace } from './workspace';
 import { registerTraceHandler } from './trace-handler';
 import { warmUp } from './warm-up';
+import { comparedTrace, comparisonChanged, registerCompareHandler, type CompareContext } from './compare-handler';
 
 const connection = createConnection(ProposedFeatures.all);
 const textDocuments = new TextDocuments(TextDocument);
@@ -37,6 +38,15 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   );
   workspace = ws;
   registerCommands({ connection, documents: ws.docs, reanalyze: () => ws.reanalyze(), log: (m) => ws.status.log(m) });
+  const compare: CompareContext = {
+    connection,
+    comparisons: ws.comparisons,
+    analysis: (uri) => ws.snapshot(uri, 'any'),
+    refresh: () => ws.refreshViews(),
+    log: (m) => ws.status.log(m),
+  };
+  registerCompareHandler(compare);
+  ws.onDidAnalyse((a) => comparisonChanged(compare, a.uri, a));
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -83,11 +93,13 @@ connection.languages.inlayHint.on(async (p, token) => {
 });
 connection.onCodeLens(async (p, token) => {
   const snap = await workspace?.snapshot(p.textDocument.uri, 'codeLens', token);
-  return snap ? codeLenses(snap.result, p.textDocument.uri, snap.text) : [];
+  const uri = p.textDocument.uri;
+  return snap ? codeLenses(snap.result, uri, snap.text, workspace?.comparisons.compared(uri, snap)) : [];
 });
 connection.onHover(async (p, token) => {
   const snap = await workspace?.snapshot(p.textDocument.uri, 'hover', token);
-  return snap ? hover(snap.result, snap.text, p.position) : null;
+  const uri = p.textDocument.uri;
+  return snap ? hover(snap.result, snap.text, p.position, workspace?.comparisons.compared(uri, snap)) : null;
 });
 
 connection.onCodeAction(async (p, token) => {
@@ -97,7 +109,12 @@ connection.onCodeAction(async (p, token) => {
   return pairs.length ? inferredPairActions(pairs, modelFileFor(p.textDocument.uri, workspace.settings.roots)) : [];
 });
 
-registerTraceHandler(connection, async (uri) => workspace?.snapshot(uri, 'any'));
+registerTraceHandler(
+  connection,
+  async (uri) => workspace?.snapshot(uri, 'any'),
+  undefined,
+  (uri, run) => (workspace ? comparedTrace(workspace.comparisons, uri, run) : undefined),
+);
 
 connection.onShutdown(async () => {
   await workspace?.dispose();

@@ -24,6 +24,7 @@ import {
   type TraceExport,
   type TraceRun,
   type TraceViewParams,
+  type WireComparedTrace,
 } from '../shared/protocol';
 import { setLastTrace } from './trace-state';
 
@@ -45,6 +46,11 @@ export function registerTraceHandler(
   connection: Connection,
   getAnalysis: (uri: string) => AnalysisLike | Promise<AnalysisLike>,
   getText?: (uri: string) => string | undefined,
+  /** While a document is compared with a revision: the same run over that revision. */
+  compared?: (
+    uri: string,
+    run: { scenario: string; scenarioName?: string; whatIf?: string[] },
+  ) => WireComparedTrace | undefined,
 ): void {
   const sources: Sources = { getAnalysis, getText };
   const traceOf = async (params: TraceParams): Promise<TraceResult> => {
@@ -63,7 +69,16 @@ export function registerTraceHandler(
           return catalogue();
         case 'run': {
           const trace = await traceOf(p);
-          return { trace, svg: timelineSvg(trace), whatIfLabels: trace.whatIf.map(describeWhatIf) };
+          const before =
+            typeof p.uri === 'string' && typeof p.scenario === 'string'
+              ? compared?.(p.uri, { scenario: p.scenario, scenarioName: p.scenarioName, whatIf: trace.whatIf })
+              : undefined;
+          return {
+            trace,
+            svg: timelineSvg(trace),
+            whatIfLabels: trace.whatIf.map(describeWhatIf),
+            ...(before ? { compared: before } : {}),
+          };
         }
         case 'export':
           return exportTrace(p, sources);

@@ -17,6 +17,7 @@ import { DocumentStore, type Analysed, type Snapshot } from './documents';
 import { AnalysisEngine, DEFAULT_LIMITS, type Limits } from './engine';
 import { MODEL_FILE_NAME, normaliseSettings, rootsFromUris, Settings, uriToPath } from './settings';
 import { StatusReporter } from './status';
+import { Comparisons } from './comparison';
 import * as path from 'node:path';
 
 export type Feature = 'inlayHints' | 'codeLens' | 'hover' | 'any';
@@ -32,6 +33,12 @@ export class Workspace {
   private analysisKey = '';
   private modelUris = new Set<string>();
   private reconfiguring: Promise<void> = Promise.resolve();
+  private readonly analysedListeners: ((a: Analysed) => void)[] = [];
+  /** Open documents compared with a git revision (the revision is analysed by this engine's analyser). */
+  readonly comparisons = new Comparisons(
+    (file, text) => this.engine.analyseDetached(file, text),
+    () => this.analysisKey,
+  );
 
   constructor(
     private readonly connection: Connection,
@@ -50,6 +57,16 @@ export class Workspace {
 
   get docs(): DocumentStore {
     return this.documents;
+  }
+
+  /** Calls `listener` after each analysis of an open document is published. */
+  onDidAnalyse(listener: (a: Analysed) => void): void {
+    this.analysedListeners.push(listener);
+  }
+
+  /** Asks the client to request inlay hints and code lenses again. */
+  refreshViews(): void {
+    this.refresh();
   }
 
   /** Before `initialize` answers: the analyser (wasm) loads once, with the settings known so far. */
@@ -215,6 +232,7 @@ export class Workspace {
     const diagnostics = fileDiagnostics(a.result, a.text, a.uri);
     void this.connection.sendDiagnostics({ uri: a.uri, version: a.version, diagnostics });
     this.status.analysed(a.uri, a.version, a.result, problemCount(diagnostics), a.ms, a.inWorker);
+    for (const l of this.analysedListeners) l(a);
     // a worker's result may arrive after the editor asked and got nothing useful
     if (a.inWorker) this.refresh();
   }

@@ -115,6 +115,10 @@ export const Commands = {
   restartServer: 'refcountLens.restartServer',
   /** Server: analyse every open document again from scratch. */
   reanalyze: 'refcountLens.reanalyze',
+  /** Client: compare the active C file with a git revision (HEAD by default). Arguments: uri?, revision?. */
+  compareWith: 'refcountLens.compareWith',
+  /** Client: stop comparing the active (or given) file. */
+  stopComparison: 'refcountLens.stopComparison',
 } as const;
 
 /** What the client sends in `initialize`. */
@@ -207,6 +211,17 @@ export interface TraceRun {
   svg: string;
   /** The trace's what-ifs in words, in the order of `trace.whatIf`. */
   whatIfLabels: string[];
+  /** While the document is compared with a revision: the same scenario over that revision. */
+  compared?: WireComparedTrace;
+}
+
+/** A trace of the compared revision, as the trace view shows it beside the document's. */
+export interface WireComparedTrace {
+  /** The revision, as the comparison names it: `HEAD (3f2a1c0)`. */
+  base: string;
+  ok: boolean;
+  summary: string;
+  verdicts: { reason: string; good: boolean }[];
 }
 
 export interface TraceExport {
@@ -250,4 +265,114 @@ export namespace TraceViewRequest {
   export const type = new RequestType<TraceViewParams, TraceCatalogue | TraceRun | TraceExport, void>(
     'refcountLens/traceView',
   );
+}
+
+// ---------------------------------------------------------------- comparing with a revision
+
+export interface CompareParams {
+  uri: string;
+  /** A git revision (a branch, a tag, a commit); HEAD when absent or empty. */
+  base?: string;
+}
+
+export interface UriParams {
+  uri: string;
+}
+
+/** What one function's paths do to one object, before and after, in words the view shows as they are. */
+export interface WireObjectChange {
+  object: string;
+  kind: string;
+  before: number[];
+  after: number[];
+  /** `*dev (cdev): {0, +1, +3} → {0, +1, +2}`. */
+  summary: string;
+  /** `new cdev: +3 → +2; existing cdev: +1 → +1; other paths: 0 → 0`. */
+  outcomes: string;
+}
+
+export interface WireFunctionChange {
+  name: string;
+  status: 'changed' | 'added' | 'removed' | 'renamed';
+  /** `rvw_clone() line 102 (line 114 before)`. */
+  heading: string;
+  /** 1-based, in the document now (absent when the function is gone). */
+  line?: number;
+  baseLine?: number;
+  objects: WireObjectChange[];
+  /** `1 fixed`, `its analysis is now cut short by a budget`. */
+  notes: string[];
+}
+
+export interface WireProblemChange {
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  function?: string;
+  message: string;
+  /**
+   * 1-based, in the document now: where it is, or for a fixed one where its function's place is
+   * now (its old line when the function is gone).
+   */
+  line: number;
+  /** Its line in the revision (fixed, unchanged and reworded ones). */
+  baseLine?: number;
+  /** Its words in the revision, when they differ (a reworded one). */
+  baseMessage?: string;
+}
+
+export interface WireTraceChange {
+  scenario: string;
+  /** `✗ jail test stays DYING → ✓ jail test removed; all objects freed`. */
+  summary: string;
+  before: string[];
+  after: string[];
+  changed: boolean;
+  regressed: boolean;
+}
+
+/** A document compared with a revision: what the comparison view lists. */
+export interface WireComparison {
+  uri: string;
+  /** The revision as asked for (`HEAD`, `main`, a commit). */
+  base: string;
+  /** `HEAD (3f2a1c0)`. */
+  baseLabel: string;
+  functions: WireFunctionChange[];
+  fixed: WireProblemChange[];
+  introduced: WireProblemChange[];
+  updated: WireProblemChange[];
+  unchanged: WireProblemChange[];
+  trace: WireTraceChange[];
+  /** Notes on the comparison (the file is new since the revision, a side parses worse). */
+  notes: string[];
+  introducesProblems: boolean;
+  /** Set when there is nothing to compare (not in a git repository, no such revision): why. */
+  error?: string;
+}
+
+export interface RevisionChoice {
+  /** What to pass as `base`. */
+  rev: string;
+  label: string;
+  description: string;
+}
+
+/** Client to server: compare a document with a revision (read with git, no checkout) from now on. */
+export namespace CompareRequest {
+  export const type = new RequestType<CompareParams, WireComparison, void>('refcountLens/compare');
+}
+
+/** Client to server: stop comparing a document. */
+export namespace StopComparisonRequest {
+  export const type = new RequestType<UriParams, null, void>('refcountLens/stopComparison');
+}
+
+/** Client to server: the branches, tags and recent commits of the document's repository, to pick one. */
+export namespace CompareRevisionsRequest {
+  export const type = new RequestType<UriParams, RevisionChoice[], void>('refcountLens/compareRevisions');
+}
+
+/** Server to client: a compared document was analysed again (an edit): its comparison now. */
+export namespace ComparisonNotification {
+  export const type = new NotificationType<WireComparison>('refcountLens/comparison');
 }

@@ -36,6 +36,22 @@ export interface FileRoles {
   params: Map<string, Param[]>;
 }
 
+const discovered = new WeakMap<FileResult, { src: SourceText; env: EnvironmentModel; roles: FileRoles }>();
+
+/**
+ * discoverRoles, worked out once per analysis result and text (a diff or the editor runs several
+ * scenarios over one): a copy whose role lists the caller may extend (a what-if adds a role).
+ */
+export function rolesOf(result: FileResult, src: SourceText, env: EnvironmentModel): FileRoles {
+  let hit = discovered.get(result);
+  if (hit?.src !== src || hit.env !== env) {
+    hit = { src, env, roles: discoverRoles(result, src, env) };
+    discovered.set(result, hit);
+  }
+  const r = hit.roles;
+  return { ...r, all: [...r.all], byRole: new Map([...r.byRole].map(([k, v]) => [k, [...v]])) };
+}
+
 export function discoverRoles(result: FileResult, src: SourceText, env: EnvironmentModel): FileRoles {
   const functions = new Map(result.functions.map((f) => [f.name, f]));
   const params = new Map<string, Param[]>();

@@ -11,7 +11,7 @@
 import { nameTable } from '../analysis/tables';
 import type { FileResult } from '../analysis/result';
 import { FREEBSD_ENVIRONMENT, type EnvironmentModel } from './environment';
-import { discoverRoles, type DiscoveredRole } from './registrations';
+import { rolesOf, type DiscoveredRole } from './registrations';
 import {
   KNOWN_FACTS,
   expandVariables,
@@ -91,7 +91,7 @@ class Simulator implements Sim {
   constructor(private input: TraceInput) {
     this.world = new World(
       input.env ?? FREEBSD_ENVIRONMENT,
-      new SourceText(input.text),
+      SourceText.of(input.text),
       parseWhatIf(input.whatIf ?? []),
     );
   }
@@ -112,7 +112,7 @@ class Simulator implements Sim {
         message: "the analysis does not give the functions' parameters and calls (the analyzer's callSites option)",
       });
     const fatal = w.problems.some((p) => p.severity === 'error');
-    w.roles = discoverRoles(result, w.src, w.env);
+    w.roles = rolesOf(result, w.src, w.env);
     if (w.whatIf.addRemoveMethod) {
       const r: DiscoveredRole = {
         role: 'jail-remove',

@@ -8,6 +8,21 @@ import { lineIndexAt, lineStartsOf } from '../analysis/parse/lines';
 import { splitTopLevel } from '../analysis/parse/split';
 
 export class SourceText {
+  private static recent: SourceText[] = [];
+
+  /**
+   * The SourceText of `text`, shared by the traces of one text: masking is most of a trace's
+   * work, and the scenarios of one file (a diff runs four per side) read the same text.
+   */
+  static of(text: string): SourceText {
+    let s = SourceText.recent.find((x) => x.text === text);
+    if (!s) {
+      s = new SourceText(text);
+      SourceText.recent = [s, ...SourceText.recent.slice(0, 3)];
+    }
+    return s;
+  }
+
   /** The text with comments and string contents blanked (same length, same lines). */
   readonly masked: string;
   readonly maskedLines: string[];
@@ -68,41 +83,48 @@ export function matchParen(s: string, open: number, limit = 20000): number {
 
 /** Blank comments and the contents of string and character literals, keeping newlines and offsets. */
 export function maskCommentsAndStrings(text: string): string {
-  const out = text.split('');
-  let i = 0;
+  // the text as kept runs and blanked runs, joined once (a per-character array was most of a trace's work)
+  const parts: string[] = [];
+  let kept = 0;
   const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+    if (from >= to) return;
+    const run = text.slice(from, to);
+    parts.push(text.slice(kept, from), run.includes('\n') ? run.replace(/[^\n]/g, ' ') : ' '.repeat(run.length));
+    kept = to;
   };
+  let i = 0;
   while (i < text.length) {
-    const c = text[i],
-      n = text[i + 1];
-    if (c === '/' && n === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const e = end < 0 ? text.length : end + 2;
-      blank(i, e);
-      i = e;
-      continue;
-    }
-    if (c === '/' && n === '/') {
-      let e = text.indexOf('\n', i);
-      if (e < 0) e = text.length;
-      blank(i, e);
-      i = e;
-      continue;
-    }
-    if (c === '"' || c === "'") {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */) {
+      const n = text.charCodeAt(i + 1);
+      if (n === 42 /* * */) {
+        const end = text.indexOf('*/', i + 2);
+        const e = end < 0 ? text.length : end + 2;
+        blank(i, e);
+        i = e;
+        continue;
+      }
+      if (n === 47) {
+        let e = text.indexOf('\n', i);
+        if (e < 0) e = text.length;
+        blank(i, e);
+        i = e;
+        continue;
+      }
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
       let k = i + 1;
-      while (k < text.length && text[k] !== c && text[k] !== '\n') {
-        if (text[k] === '\\') k++;
+      while (k < text.length && text.charCodeAt(k) !== c && text.charCodeAt(k) !== 10) {
+        if (text.charCodeAt(k) === 92 /* \\ */) k++;
         k++;
       }
-      blank(i + 1, k);
+      blank(i + 1, Math.min(k, text.length));
       i = k + 1;
       continue;
     }
     i++;
   }
-  return out.join('');
+  parts.push(text.slice(kept));
+  return parts.join('');
 }
 
 export { splitTopLevel };

@@ -8,6 +8,7 @@
 import type { Delta, Diagnostic, FunctionResult, PathClass } from '../analysis/result';
 import { lensTitle } from '../analysis/checks/registry';
 import { signed } from './format';
+import { outcomeOf } from '../analysis/review/outcome';
 
 export interface LensView {
   title: string;
@@ -15,13 +16,10 @@ export interface LensView {
   path?: number;
 }
 
-/** What one path does to an object, in a word. */
+/** What one path does to an object, in a word (the review's outcomes, src/analysis/review/outcome.ts). */
 export function deltaWord(d: Delta): string {
-  if (d.existence > 0) return 'new';
-  if (d.existence < 0) return 'destroyed';
-  if (d.refs > 0) return 'existing';
-  if (d.refs < 0) return 'released';
-  return '';
+  const o = outcomeOf(d);
+  return o === 'none' ? '' : o;
 }
 
 /** Return classes that mean "failed": a kernel error number, non-zero status or NULL. */

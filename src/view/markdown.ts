@@ -117,10 +117,10 @@ export function pathTable(fn: FunctionResult, paths: PathClass[]): string {
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-function escapeCell(s: string): string {
+export function escapeCell(s: string): string {
   return escapeText(s).replace(/\|/g, '\\|');
 }
 
-function escapeText(s: string): string {
+export function escapeText(s: string): string {
   return s.replace(/([\\`*_[\]<>])/g, '\\$1');
 }

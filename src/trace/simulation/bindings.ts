@@ -4,8 +4,12 @@
  * an object kept in a file-scope variable, or the one live object of the kind.
  */
 import type { FileResult, Step } from '../../analysis/result';
+import type { SourceText } from '../source';
 import type { Sim } from './sim';
 import type { BoundParam, Ctx, InvocationState, SimObject, World } from './world';
+
+/** The file-scope names of a text (given its functions' lines), worked out once per text and result. */
+const globalsOf = new WeakMap<SourceText, WeakMap<FileResult, string[]>>();
 
 export class Bindings {
   constructor(private sim: Sim) {}
@@ -16,19 +20,12 @@ export class Bindings {
 
   /** Names declared at file scope (outside every function), for `globalRoot`. */
   findGlobals(result: FileResult): void {
-    const inside = new Set<number>();
-    for (const f of result.functions) for (let l = f.range.line; l <= f.range.endLine; l++) inside.add(l);
-    this.w.src.maskedLines.forEach((l, i) => {
-      if (inside.has(i + 1) || /^\s*#/.test(l)) return;
-      const re = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?=[=;,)])/g;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(l))) this.w.globalNames.add(m[1]);
-      const vd = /VNET_DEFINE(?:_STATIC)?\s*\([^,]+,\s*([A-Za-z_]\w*)\s*\)/.exec(l);
-      if (vd) {
-        this.w.globalNames.add(vd[1]);
-        this.w.globalNames.add(`V_${vd[1]}`);
-      }
-    });
+    const src = this.w.src;
+    let byResult = globalsOf.get(src);
+    if (!byResult) globalsOf.set(src, (byResult = new WeakMap()));
+    let names = byResult.get(result);
+    if (!names) byResult.set(result, (names = fileScopeNames(result, src)));
+    for (const n of names) this.w.globalNames.add(n);
   }
 
   /** The file-scope variable an access path starts from, if it does. */
@@ -102,4 +99,19 @@ export class Bindings {
     } as unknown as InvocationState;
     return this.bind(s, icx).length > 0;
   }
+}
+
+function fileScopeNames(result: FileResult, src: SourceText): string[] {
+  const names: string[] = [];
+  const inside = new Set<number>();
+  for (const f of result.functions) for (let l = f.range.line; l <= f.range.endLine; l++) inside.add(l);
+  src.maskedLines.forEach((l, i) => {
+    if (inside.has(i + 1) || /^\s*#/.test(l)) return;
+    const re = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?=[=;,)])/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(l))) names.push(m[1]);
+    const vd = /VNET_DEFINE(?:_STATIC)?\s*\([^,]+,\s*([A-Za-z_]\w*)\s*\)/.exec(l);
+    if (vd) names.push(vd[1], `V_${vd[1]}`);
+  });
+  return names;
 }
