@@ -239,7 +239,8 @@ test('the default state budget applies when --max-states is not given: the cut i
     return fn.truncatedReason;
   });
   // a work budget cut it (the per-node widening or the default 20,000 states), never the clock
-  assert.match(reasons[0], /^(stopped after 20000 path states \(--max-states|more than 64 different path states at line \d+)/);
+  const workBudget = /^(stopped after 20000 path states \(--max-states|more than 64 different path states at line \d+)/;
+  assert.match(reasons[0], workBudget);
   assert.equal(reasons[1], reasons[0]);
   const lower = run(['analyze', f, '--format', 'json', '--no-cache', '--max-states', '500']);
   assert.match(JSON.parse(lower.stdout).files[0].functions[0].truncatedReason, /^stopped after 500 path states/);
