@@ -14,6 +14,7 @@ export { parseArgs, UsageError, type CliArgs, SUBCOMMANDS, type SubcommandHandle
 SUBCOMMANDS.set('analyze', analyzeCommand);
 // Other subcommands register themselves here, one side-effect import each:
 import './trace-command';
+import './fix-command';
 
 const USAGE = `usage: refcount-lens analyze FILE|DIR... [options]
   --model FILE            a model file (repeatable); .refcount-lens.json beside the inputs is read too
@@ -37,7 +38,8 @@ directories:
   --timeout S             watchdog: a file still running after S seconds (default 60) gets an error and the run goes on
   --max-memory MB         heap limit of one worker thread (default 512)
   --max-file-size MB      refuse larger files (default 2)
-exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input`;
+exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input
+other commands: refcount-lens trace FILE (trace --help), refcount-lens fix FILE|DIR... (fix --help)`;
 
 /** Writes to a file opened on first use (so a usage error leaves no empty report). */
 function fileWriter(file: string): { write(s: string): void; close(): void } {

@@ -1,0 +1,435 @@
+/**
+ * Candidate edits for one diagnostic, from its paths, their steps and the model's rows (never
+ * from a function's name): remove a counted call no path needs, keep it only on the paths that
+ * need it (moved into the branch they take), give a reference back on the paths that keep it
+ * (the model's release row, placed where only those paths pass), or jump to another label of an
+ * unwinding ladder. Nothing here is offered as it is: fix-file.ts verifies each candidate by
+ * analysing the edited text.
+ */
+import type { Diagnostic, FileResult, FunctionResult, PathClass, Step } from '../result';
+import type { Effect, Model } from '../model/compiled';
+import { unwrapValue, type Syn } from '../parse/syntax';
+import { declaratorInfo } from '../cfg/cfg';
+import { argumentTexts } from '../call-sites';
+import type { TextEdit } from './edits';
+import { isJump, type FunctionSyntax } from './function-syntax';
+import { PathLines, within } from './placement';
+import { insertAt, removeStatement, statementText, type EditContext, type Point } from './statement-edits';
+import { callsInText, objectOf, plainExpression, releaseCall, type CountedCall } from './release-call';
+import type { CodeStyle } from './style';
+
+export type CandidateKind = 'remove' | 'move' | 'release' | 'retarget';
+
+export interface Candidate {
+  kind: CandidateKind;
+  /** What the edit does, in the words the quick fix and the CLI show. */
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface CandidateSet {
+  candidates: Candidate[];
+  /** Why an edit the rule calls for could not be written (no release row, no place only the paths reach). */
+  notes: string[];
+}
+
+/** What the candidates of one function's diagnostics are made from. */
+export interface FunctionInput {
+  text: string;
+  /** The pre-passed text with comments and strings blanked (same offsets): where the commas are. */
+  masked: string;
+  style: CodeStyle;
+  model: Model;
+  result: FileResult;
+  fn: FunctionResult;
+  syntax: FunctionSyntax;
+}
+
+/** A counted step of the paths, with the call and the statement that hold it in the text. */
+interface Site {
+  step: Step;
+  call: Syn;
+  stmt: Syn;
+  /** The classes whose paths make this call. */
+  classes: Set<number>;
+}
+
+const MAX_RETARGETS = 12;
+
+export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet {
+  const out: CandidateSet = { candidates: [], notes: [] };
+  if (d.overwritten) {
+    out.notes.push(`${d.overwritten.name} was overwritten at line ${d.overwritten.line}: no edit names the lost value`);
+    return out;
+  }
+  const detail = d.detail;
+  if (!detail || !d.object) return out;
+  const gen = new Generator(input, out);
+  switch (detail.rule) {
+    case 'leak': {
+      const keep = new Set(detail.paths.map((p) => p.path));
+      const site = gen.site(keep, d.object, (s) => s.line === detail.acquiredAt && s.delta > 0);
+      if (!site) {
+        out.notes.push(`the acquire at line ${detail.acquiredAt} is not a call this fix-it can find in the text`);
+        return out;
+      }
+      if (within(site.classes, keep)) gen.remove(site, 'no path hands the reference on');
+      gen.move(site, keep);
+      gen.release(d, keep, site);
+      gen.retarget(keep, site.stmt.end);
+      break;
+    }
+    case 'over-release': {
+      const over = new Set(d.paths ?? []);
+      for (const site of gen.sites(over, d.object, (s) => s.delta < 0)) {
+        gen.remove(site);
+        gen.move(site, over);
+      }
+      gen.retarget(over, 0);
+      break;
+    }
+    case 'contract': {
+      if (detail.handedOut < detail.expected) {
+        out.notes.push(`it hands out ${detail.expected - detail.handedOut} too few: a fix-it never adds a reference`);
+        return out;
+      }
+      // every class that breaks the contract on this object, not only this diagnostic's
+      const broken = new Set(
+        input.result.diagnostics
+          .filter((x) => x.rule === 'contract' && x.function === d.function && x.object === d.object)
+          .flatMap((x) => x.paths ?? []),
+      );
+      for (const site of gen.sites(broken, d.object, (s) => s.op === 'acquire' && s.delta > 0).reverse()) {
+        gen.remove(site);
+        gen.move(site, broken);
+      }
+      break;
+    }
+    case 'inconsistent': {
+      const more = new Set([detail.more.path.path]);
+      const extra = detail.extra;
+      const gain =
+        extra?.onlyOn === 'more' && extra.delta > 0
+          ? gen.site(more, d.object, (s) => s.line === extra.line && s.call === extra.call)
+          : undefined;
+      if (gain) {
+        gen.remove(gain);
+        gen.move(gain, more);
+      }
+      gen.release(d, more, gain);
+      break;
+    }
+  }
+  return out;
+}
+
+class Generator {
+  private readonly lines: PathLines;
+  private readonly ctx: EditContext;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly input: FunctionInput,
+    private readonly out: CandidateSet,
+  ) {
+    this.lines = new PathLines(input.fn.paths, input.syntax);
+    this.ctx = { text: input.text, style: input.style, syntax: input.syntax };
+  }
+
+  private add(kind: CandidateKind, title: string, edits: TextEdit[] | string): void {
+    if (typeof edits === 'string') {
+      this.out.notes.push(`${title}: ${edits}`);
+      return;
+    }
+    const key = JSON.stringify(edits.map((e) => [e.start, e.end, e.text]));
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.out.candidates.push({ kind, title, edits });
+  }
+
+  private classById(id: number): PathClass | undefined {
+    return this.input.fn.paths.find((p) => p.id === id);
+  }
+
+  /** The counted calls on the object made by the given classes that `pick` selects, in path order, one per call. */
+  sites(classes: ReadonlySet<number>, object: string, pick: (s: Step) => boolean): Site[] {
+    const found = new Map<string, Site>();
+    for (const id of classes) {
+      for (const step of this.classById(id)?.steps ?? []) {
+        if (step.object !== object || !pick(step) || step.op === 'transfer' || step.op === 'store') continue;
+        const place = `${step.line}:${step.column}:${step.call}`;
+        if (found.has(place)) continue;
+        const call = this.input.syntax.callAt(step.line, step.column, step.call);
+        const stmt = call && this.input.syntax.statementOf(call);
+        if (!call || !stmt) continue;
+        const making = this.input.fn.paths.filter((p) =>
+          p.steps.some((s) => s.line === step.line && s.column === step.column && s.call === step.call),
+        );
+        found.set(place, { step, call, stmt, classes: new Set(making.map((p) => p.id)) });
+      }
+    }
+    return [...found.values()];
+  }
+
+  site(classes: ReadonlySet<number>, object: string, pick: (s: Step) => boolean): Site | undefined {
+    return this.sites(classes, object, pick).at(-1);
+  }
+
+  /** The call as written, for titles: `dev_ref(*dev)`. */
+  private callText(site: Site): string {
+    return this.input.text.slice(site.call.start, site.call.end).replace(/\s+/g, ' ');
+  }
+
+  /**
+   * The statement is the counted call alone (`dev_ref(dev);`, `(void)foo_put(x);`), counted by a
+   * model row or an inferred pair.
+   */
+  private isCallStatement(site: Site): boolean {
+    if (site.stmt.type !== 'expression_statement') return false;
+    const inner = unwrapValue(site.stmt.children.find((c) => c.type !== 'comment'));
+    if (inner !== site.call) return false;
+    if (this.input.result.functions.some((f) => f.name === site.step.call)) return false; // an in-file callee does more
+    return this.input.model.functions.has(site.step.call) || site.step.inferred === true;
+  }
+
+  remove(site: Site, why?: string): void {
+    const title = `Remove ${this.callText(site)} (line ${site.stmt.line})`;
+    if (!this.isCallStatement(site)) {
+      this.out.notes.push(`${title}: the statement does more than the counted call`);
+      return;
+    }
+    this.add('remove', why ? `${title}: ${why}` : title, removeStatement(this.ctx, site.stmt));
+  }
+
+  /**
+   * The call kept only on the paths that need it: moved to the end of a branch taken before it
+   * by every class that needs it and by none of `unwanted` (a new `else` when that branch is the
+   * one not written).
+   */
+  move(site: Site, unwanted: ReadonlySet<number>): void {
+    const need = new Set([...site.classes].filter((c) => !unwanted.has(c)));
+    if (!need.size || site.stmt.line !== site.stmt.endLine) return;
+    const { syntax } = this.input;
+    const names = identifiers(site.stmt);
+    for (const branch of syntax.ifs) {
+      if (branch.end > site.stmt.start) continue;
+      const list = syntax.parent(branch);
+      if (!list || list.start > site.stmt.start || list.end < site.stmt.end) continue;
+      const arms: { point: Point; words: string }[] = [];
+      const c = branch.fields.consequence;
+      const alt = branch.fields.alternative;
+      const armPoint = (arm: Syn): Point =>
+        arm.type === 'compound_statement' ? { at: 'end', block: arm } : { at: 'after', stmt: arm };
+      if (c) arms.push({ point: armPoint(c), words: `the branch at line ${branch.line}` });
+      const altStmt = alt?.children.filter((x) => x.type !== 'comment').at(-1);
+      if (altStmt && altStmt.type !== 'if_statement')
+        arms.push({ point: armPoint(altStmt), words: `the else at line ${alt!.line}` });
+      if (!alt) arms.push({ point: { at: 'else', branch }, words: `a new else of the if at line ${branch.line}` });
+      for (const arm of arms) {
+        const reach = this.lines.reach(arm.point);
+        if (!within(need, reach) || [...reach].some((x) => unwanted.has(x))) continue;
+        if (!syntax.sees(names, pointOffset(arm.point))) continue;
+        const removal = removeStatement(this.ctx, site.stmt);
+        const insertion = insertAt(this.ctx, arm.point, [statementText(this.input.text, site.stmt)]);
+        const where = this.conditionOf(need, unwanted);
+        const title = `Move ${this.callText(site)} to ${arm.words}${where ? ` (${where})` : ''}`;
+        if (typeof removal === 'string' || typeof insertion === 'string')
+          this.add('move', title, typeof removal === 'string' ? removal : (insertion as string));
+        else this.add('move', title, [...removal, ...insertion]);
+      }
+    }
+  }
+
+  /** A condition every class in `want` took and none in `not` did, in the paths' own words. */
+  private conditionOf(want: ReadonlySet<number>, not: ReadonlySet<number>): string | undefined {
+    const of = (id: number) => this.classById(id)?.conditions ?? [];
+    const [first, ...rest] = [...want];
+    const notWords = new Set([...not].flatMap(of));
+    return of(first).find((w) => rest.every((id) => of(id).includes(w)) && !notWords.has(w));
+  }
+
+  /** The reference given back on each class of `keep`, at the latest point only such classes pass. */
+  release(d: Diagnostic, keep: ReadonlySet<number>, acquire?: Site): void {
+    const { input } = this;
+    const counted = acquire ? this.counted(acquire) : undefined;
+    const object = (acquire && this.objectExpression(acquire, counted)) ?? plainExpression(d.object ?? '');
+    const title = `Release ${d.object}`;
+    if (!object) {
+      this.out.notes.push(`${title}: ${d.object} is not an expression a call can take`);
+      return;
+    }
+    const kind = d.kind ?? acquire?.step.kind ?? 'object';
+    const counter = acquire?.step.counter ?? (d.detail?.rule === 'leak' ? d.detail.counter : undefined);
+    const inferredRelease = acquire
+      ? input.result.inferredPairs?.find((p) => p.acquire === acquire.step.call)?.release
+      : undefined;
+    const call = releaseCall(input.model, {
+      kind,
+      counter,
+      object,
+      acquire: counted,
+      inferredRelease,
+      callsInFile: (callee) => callsInText(input.text, input.masked, callee),
+    });
+    if ('reason' in call) {
+      this.out.notes.push(`${title}: ${call.reason}`);
+      return;
+    }
+    const from = acquire?.stmt.line;
+    const points = new Map<string, { point: Point; lines: number[] }>();
+    for (const id of keep) {
+      const cls = this.classById(id);
+      const point = cls && this.latestPoint(cls, keep, from);
+      if (!point) {
+        this.out.notes.push(
+          `${title} with ${call.callee}(): no place in the code that only the paths keeping it reach (path #${id})`,
+        );
+        return;
+      }
+      if (!input.syntax.sees(identifiers(object), pointOffset(point))) {
+        this.out.notes.push(`${title} with ${call.callee}(): ${object} is not in scope where the paths part`);
+        return;
+      }
+      const key = `${point.at}:${pointOffset(point)}`;
+      const entry = points.get(key) ?? { point, lines: [] };
+      entry.lines.push(cls.exit.line);
+      points.set(key, entry);
+    }
+    const edits: TextEdit[] = [];
+    for (const { point } of points.values()) {
+      const e = insertAt(this.ctx, point, [call.text]);
+      if (typeof e === 'string') {
+        this.out.notes.push(`${title} with ${call.callee}(): ${e}`);
+        return;
+      }
+      edits.push(...e);
+    }
+    const where = [...points.values()].map((p) => describe(p.point));
+    this.add('release', `Add ${call.text.slice(0, -1)} ${where.join(' and ')}`, edits);
+  }
+
+  /**
+   * The latest point on the class's path, after the acquire, that no class outside `keep` passes:
+   * before its return, before a jump it takes, or after a statement it runs.
+   */
+  private latestPoint(cls: PathClass, keep: ReadonlySet<number>, acquireLine?: number): Point | undefined {
+    const { syntax } = this.input;
+    const seq = cls.lines;
+    const acq = acquireLine === undefined ? -1 : seq.lastIndexOf(acquireLine);
+    if (acquireLine !== undefined && acq < 0) return undefined;
+    const tries: Point[] = [];
+    const ret = syntax.jumps.find((j) => j.type === 'return_statement' && j.line === cls.exit.line);
+    if (ret) tries.push({ at: 'before', stmt: ret });
+    else if (cls.exit.line === syntax.body.endLine) tries.push({ at: 'end', block: syntax.body });
+    for (let i = seq.length - 1; i > acq; i--) {
+      const prev = seq[i - 1];
+      for (const j of syntax.jumps) {
+        if (j.type === 'return_statement' || j.line < prev || (seq[i] > prev && j.line > seq[i])) continue;
+        if (this.lines.takes(cls, j)) tries.push({ at: 'before', stmt: j });
+      }
+      if (i - 1 > acq)
+        for (const s of syntax.statementsAt(prev))
+          if (s.type === 'expression_statement' || s.type === 'declaration') tries.push({ at: 'after', stmt: s });
+    }
+    return tries.find((p) => {
+      const reach = this.lines.reach(p);
+      return reach.has(cls.id) && within(reach, keep);
+    });
+  }
+
+  /** Another label for each jump the classes take after `from`: the ladder step that gives the reference back. */
+  retarget(classes: ReadonlySet<number>, from: number): void {
+    const { syntax, text } = this.input;
+    let made = 0;
+    for (const j of syntax.jumps) {
+      if (j.type !== 'goto_statement' || j.start < from) continue;
+      const paths = [...classes].map((id) => this.classById(id)).filter((p): p is PathClass => !!p);
+      if (!paths.some((p) => this.lines.takes(p, j))) continue;
+      const label = j.fields.label;
+      if (!label) continue;
+      for (const other of syntax.labels.keys()) {
+        if (other === label.text || made >= MAX_RETARGETS) continue;
+        made++;
+        this.add('retarget', `Jump to ${other} instead of ${label.text} (line ${j.line})`, [
+          { start: label.start, end: label.end, old: text.slice(label.start, label.end), text: other },
+        ]);
+      }
+    }
+  }
+
+  /** The call's arguments and the model row that counts it. */
+  private counted(site: Site): CountedCall {
+    const { input } = this;
+    const list = site.call.fields.arguments;
+    const args = list ? argumentTexts(list, { text: input.text, masked: input.masked }) : [];
+    const effect = input.model.functions
+      .get(site.step.call)
+      ?.find(
+        (e: Effect) =>
+          (e.op === 'acquire' || e.op === 'create' || e.op === 'lookup') &&
+          (e.kind === undefined || e.kind === site.step.kind) &&
+          (e.counter ?? '') === (site.step.counter ?? ''),
+      );
+    return { callee: site.step.call, args, effect };
+  }
+
+  /** The object the acquire counts, as a C expression: from its argument, or what its result was stored in. */
+  private objectExpression(site: Site, counted: CountedCall | undefined): string | undefined {
+    const target = counted?.effect?.target;
+    if (!target) return undefined;
+    if (target.base === 'arg') return objectOf(target, counted.args);
+    if (target.segs.length) return undefined;
+    // `p = get(...)`, `struct x *p = get(...)`, `if ((p = get(...)) == NULL)`
+    let n: Syn = site.call;
+    for (let p = this.input.syntax.parent(n); p; n = p, p = this.input.syntax.parent(p)) {
+      if (p.type === 'parenthesized_expression' || p.type === 'cast_expression') continue;
+      if (p.type === 'assignment_expression' && p.fields.right === n && p.op === '=') {
+        const left = p.fields.left!;
+        return plainExpression(this.input.text.slice(left.start, left.end));
+      }
+      if (p.type === 'init_declarator' && p.fields.value === n) return declaratorInfo(p).name;
+      return undefined;
+    }
+    return undefined;
+  }
+}
+
+/** The identifiers an expression or statement names. */
+function identifiers(n: Syn | string): string[] {
+  if (typeof n === 'string') return n.match(/(?<!(?:->|\.)\s*)\b[A-Za-z_]\w*/g) ?? [];
+  const out: string[] = [];
+  const walk = (x: Syn) => {
+    if (x.type === 'identifier' && x.text) out.push(x.text);
+    for (const c of x.children) if (c.type !== 'field_identifier') walk(c);
+  };
+  walk(n);
+  return out;
+}
+
+function pointOffset(p: Point): number {
+  switch (p.at) {
+    case 'before':
+      return p.stmt.start;
+    case 'after':
+      return p.stmt.end;
+    case 'end':
+      return p.block.end - 1;
+    case 'else':
+      return p.branch.end;
+  }
+}
+
+function describe(p: Point): string {
+  switch (p.at) {
+    case 'before': {
+      const what = isJump(p.stmt) ? p.stmt.type.replace('_statement', '') : 'statement';
+      return `before the ${what} at line ${p.stmt.line}`;
+    }
+    case 'after':
+      return `after line ${p.stmt.endLine}`;
+    case 'end':
+      return `at the end of the block ending at line ${p.block.endLine}`;
+    case 'else':
+      return `in a new else of the if at line ${p.branch.line}`;
+  }
+}
