@@ -70,10 +70,12 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
       const keep = new Set(detail.paths.map((p) => p.path));
       const site = gen.site(keep, d.object, (s) => s.line === detail.acquiredAt && s.delta > 0);
       if (!site) {
-        out.notes.push(`the acquire at line ${detail.acquiredAt} is not a call this fix-it can find in the text`);
+        // an iterator's loop variable, a macro: the object's own name is all there is to release
+        gen.release(d, keep, undefined, detail.acquiredAt);
         return out;
       }
-      if (within(site.classes, keep)) gen.remove(site, 'no path hands the reference on');
+      if (within(site.classes, keep) && !gen.handsOn(d.object, site))
+        gen.remove(site, 'no path gives the reference back or on');
       gen.move(site, keep);
       gen.release(d, keep, site);
       gen.retarget(keep, site.stmt.end);
@@ -82,7 +84,7 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
     case 'over-release': {
       const over = new Set(d.paths ?? []);
       for (const site of gen.sites(over, d.object, (s) => s.delta < 0)) {
-        gen.remove(site);
+        if (within(site.classes, over)) gen.remove(site);
         gen.move(site, over);
       }
       gen.retarget(over, 0);
@@ -100,7 +102,7 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
           .flatMap((x) => x.paths ?? []),
       );
       for (const site of gen.sites(broken, d.object, (s) => s.op === 'acquire' && s.delta > 0).reverse()) {
-        gen.remove(site);
+        if (within(site.classes, broken)) gen.remove(site);
         gen.move(site, broken);
       }
       break;
@@ -113,7 +115,7 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
           ? gen.site(more, d.object, (s) => s.line === extra.line && s.call === extra.call)
           : undefined;
       if (gain) {
-        gen.remove(gain);
+        if (within(gain.classes, more)) gen.remove(gain);
         gen.move(gain, more);
       }
       gen.release(d, more, gain);
@@ -156,7 +158,9 @@ class Generator {
     const found = new Map<string, Site>();
     for (const id of classes) {
       for (const step of this.classById(id)?.steps ?? []) {
-        if (step.object !== object || !pick(step) || step.op === 'transfer' || step.op === 'store') continue;
+        // a call's result is counted under the call's name until it is stored (`ifp = ifunit_ref(...)`)
+        const named = step.object === object || step.object === `${step.call}()`;
+        if (!named || !pick(step) || step.op === 'transfer' || step.op === 'store') continue;
         const place = `${step.line}:${step.column}:${step.call}`;
         if (found.has(place)) continue;
         const call = this.input.syntax.callAt(step.line, step.column, step.call);
@@ -169,6 +173,29 @@ class Generator {
       }
     }
     return [...found.values()];
+  }
+
+  /**
+   * Some path releases the object, hands it on, stores or returns it, or the function's text
+   * releases what the acquire took (a path merged into another class keeps no steps of its own):
+   * the acquire is needed somewhere.
+   */
+  handsOn(object: string, acquire: Site): boolean {
+    const ops = new Set<Step['op']>(['release', 'destroy', 'transfer', 'store', 'return']);
+    if (this.input.fn.paths.some((p) => p.steps.some((s) => s.object === object && ops.has(s.op)))) return true;
+    const taken = this.objectExpression(acquire, this.counted(acquire));
+    if (!taken) return false;
+    const { model, syntax, text, masked } = this.input;
+    for (const [callee, effects] of model.functions) {
+      const releases = effects.filter((e) => e.op === 'release' && e.kind === acquire.step.kind);
+      for (const e of releases)
+        for (const call of syntax.callsOf(callee)) {
+          const list = call.fields.arguments;
+          const args = list ? argumentTexts(list, { text, masked }) : [];
+          if (exprKey(objectOf(e.target, args) ?? '') === exprKey(taken)) return true;
+        }
+    }
+    return false;
   }
 
   site(classes: ReadonlySet<number>, object: string, pick: (s: Step) => boolean): Site | undefined {
@@ -249,7 +276,7 @@ class Generator {
   }
 
   /** The reference given back on each class of `keep`, at the latest point only such classes pass. */
-  release(d: Diagnostic, keep: ReadonlySet<number>, acquire?: Site): void {
+  release(d: Diagnostic, keep: ReadonlySet<number>, acquire?: Site, acquiredAt = acquire?.stmt.line): void {
     const { input } = this;
     const counted = acquire ? this.counted(acquire) : undefined;
     const object = (acquire && this.objectExpression(acquire, counted)) ?? plainExpression(d.object ?? '');
@@ -275,11 +302,11 @@ class Generator {
       this.out.notes.push(`${title}: ${call.reason}`);
       return;
     }
-    const from = acquire?.stmt.line;
+    const from = acquiredAt;
     const points = new Map<string, { point: Point; lines: number[] }>();
     for (const id of keep) {
       const cls = this.classById(id);
-      const point = cls && this.latestPoint(cls, keep, from);
+      const point = cls && this.latestPoint(cls, keep, object, from);
       if (!point) {
         this.out.notes.push(
           `${title} with ${call.callee}(): no place in the code that only the paths keeping it reach (path #${id})`,
@@ -309,13 +336,15 @@ class Generator {
   }
 
   /**
-   * The latest point on the class's path, after the acquire, that no class outside `keep` passes:
-   * before its return, before a jump it takes, or after a statement it runs.
+   * The latest point on the class's path, after the acquire, that no class outside `keep` passes
+   * and where the object is not known to be NULL: before its return, before a jump it takes, or
+   * after a statement it runs. In a loop the acquire runs more than once: a point after an
+   * earlier run counts too (the reference that leaks may be the one an earlier iteration took).
    */
-  private latestPoint(cls: PathClass, keep: ReadonlySet<number>, acquireLine?: number): Point | undefined {
+  private latestPoint(cls: PathClass, keep: ReadonlySet<number>, object: string, acquireLine?: number): Point | undefined {
     const { syntax } = this.input;
     const seq = cls.lines;
-    const acq = acquireLine === undefined ? -1 : seq.lastIndexOf(acquireLine);
+    const acq = acquireLine === undefined ? -1 : seq.indexOf(acquireLine);
     if (acquireLine !== undefined && acq < 0) return undefined;
     const tries: Point[] = [];
     const ret = syntax.jumps.find((j) => j.type === 'return_statement' && j.line === cls.exit.line);
@@ -327,11 +356,12 @@ class Generator {
         if (j.type === 'return_statement' || j.line < prev || (seq[i] > prev && j.line > seq[i])) continue;
         if (this.lines.takes(cls, j)) tries.push({ at: 'before', stmt: j });
       }
-      if (i - 1 > acq)
+      if (i - 1 > acq && prev !== acquireLine)
         for (const s of syntax.statementsAt(prev))
           if (s.type === 'expression_statement' || s.type === 'declaration') tries.push({ at: 'after', stmt: s });
     }
     return tries.find((p) => {
+      if (isNullHere(syntax, this.input.text, p, object)) return false;
       const reach = this.lines.reach(p);
       return reach.has(cls.id) && within(reach, keep);
     });
@@ -432,4 +462,54 @@ function describe(p: Point): string {
     case 'else':
       return `in a new else of the if at line ${p.branch.line}`;
   }
+}
+
+/** The text of an expression without blanks or the parentheses around it, for comparing. */
+function exprKey(text: string): string {
+  let t = text.replace(/\s+/g, '');
+  while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1);
+  return t;
+}
+
+/**
+ * The point lies in the branch of an `if` that tests the object for NULL and found it so
+ * (`if (ifp == NULL) continue;`): releasing it there would release nothing the path holds.
+ */
+function isNullHere(syntax: FunctionSyntax, source: string, point: Point, object: string): boolean {
+  const key = exprKey(object);
+  const test = (cond: Syn | undefined, wantNull: boolean): boolean => {
+    const c = unwrapValue(cond);
+    if (!c) return false;
+    const src = (n: Syn | undefined) => (n ? exprKey(source.slice(n.start, n.end)) : '');
+    if (c.type === 'unary_expression' && c.op === '!') return wantNull && src(c.children[0]) === key;
+    if (c.type === 'binary_expression' && (c.op === '==' || c.op === '!=')) {
+      const [l, r] = [c.fields.left, c.fields.right];
+      const isNull = (n: Syn | undefined) => n?.type === 'null' || n?.text === 'NULL' || n?.text === '0';
+      const other = isNull(r) ? l : isNull(l) ? r : undefined;
+      if (!other || src(other) !== key) return false;
+      return (c.op === '==') === wantNull;
+    }
+    return !wantNull && src(c) === key;
+  };
+  let n: Syn | undefined;
+  switch (point.at) {
+    case 'before':
+    case 'after':
+      n = point.stmt;
+      break;
+    case 'end':
+      n = point.block;
+      break;
+    case 'else':
+      if (test(point.branch.fields.condition, false)) return true;
+      n = point.branch;
+  }
+  for (let p = syntax.parent(n); p && n; n = p, p = syntax.parent(p)) {
+    if (p.type === 'if_statement' && p.fields.consequence === n && test(p.fields.condition, true)) return true;
+    if (p.type === 'else_clause') {
+      const branch = syntax.parent(p);
+      if (branch && test(branch.fields.condition, false)) return true;
+    }
+  }
+  return false;
 }
