@@ -118,7 +118,8 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
         if (within(gain.classes, more)) gen.remove(gain);
         gen.move(gain, more);
       }
-      gen.release(d, more, gain);
+      // the release names the object as the acquire's own argument does (`dev->dev`, not a long access path)
+      gen.release(d, more, gain ?? gen.site(more, d.object, (s) => s.delta > 0));
       break;
     }
   }
@@ -341,7 +342,12 @@ class Generator {
    * after a statement it runs. In a loop the acquire runs more than once: a point after an
    * earlier run counts too (the reference that leaks may be the one an earlier iteration took).
    */
-  private latestPoint(cls: PathClass, keep: ReadonlySet<number>, object: string, acquireLine?: number): Point | undefined {
+  private latestPoint(
+    cls: PathClass,
+    keep: ReadonlySet<number>,
+    object: string,
+    acquireLine?: number,
+  ): Point | undefined {
     const { syntax } = this.input;
     const seq = cls.lines;
     const acq = acquireLine === undefined ? -1 : seq.indexOf(acquireLine);

@@ -77,7 +77,7 @@ const TOKEN = /[A-Za-z_]\w*|\d[\w.]*|->|\+\+|--|&&|\|\||[<>=!]=|[^\s\w]/g;
 
 /** Tokens of code; comments count for nothing (a removed line may take its comment along). */
 function tokenCount(s: string): number {
-  return s.replace(/\/\*[^]*?(\*\/|$)|\/\/.*/g, ' ').match(TOKEN)?.length ?? 0;
+  return s.replace(/\/\*[\s\S]*?(\*\/|$)|\/\/.*/g, ' ').match(TOKEN)?.length ?? 0;
 }
 
 /** Lines with code that the text holds (a line break alone is none). */
