@@ -106,6 +106,30 @@ test('four-space indentation, else on its own line and returns without parenthes
   assert.deepEqual(problems(f.after), []);
 });
 
+test('Xen layout: braces on their own line; a release that falls into the ladder becomes a jump to it', async () => {
+  const f = await fixAll('test/fixtures/fixes/xen_style.c');
+  const first = Object.fromEntries(f.items.map((i) => [i.diagnostic.function, i.fixes[0]?.title ?? i.reason]));
+  assert.deepEqual(first, {
+    xs_attach: 'Add if_rele(ifp) before the return at line 29',
+    xs_set: 'Jump to out instead of calling if_rele(ifp) (line 48)',
+    // the acquire is in the test of an if: the jump inside that if's branch is after it
+    xs_probe: 'Jump to out_ifp instead of out_dev (line 77)',
+    xs_mtu:
+      'Release ifp with if_rele(): the path keeping it reads ifp up to its exit (line 98): ' +
+      'a release would come before a use',
+  });
+  assert.ok(
+    f.text.includes('    if ( ifp->if_mtu < 576 )\n    {\n        if_rele(ifp);\n        return -EINVAL;\n    }\n'),
+    body(f.text, 'xs_attach'),
+  );
+  assert.ok(f.text.includes('    if ( ret )\n        goto out;\n\n    ret = -EBUSY;'), body(f.text, 'xs_set'));
+  assert.ok(!/if_rele\(ifp\);\n\s*return ifp->if_mtu;/.test(f.text), 'no release before the return that reads it');
+  assert.deepEqual(
+    problems(f.after).map((d) => d.function),
+    ['xs_mtu'],
+  );
+});
+
 test('an unwinding ladder: the smallest fix jumps to the label that releases (leak and over-release)', async () => {
   const leak = await fixAll('test/fixtures/analysis/goto_ladder_wrong_label_leak.c');
   assert.equal(leak.items[0].fixes[0].title, 'Jump to fail_fp instead of fail_ifp (line 44)');

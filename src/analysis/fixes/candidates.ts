@@ -12,13 +12,13 @@ import { unwrapValue, type Syn } from '../parse/syntax';
 import { declaratorInfo } from '../cfg/cfg';
 import { argumentTexts } from '../call-sites';
 import type { TextEdit } from './edits';
-import { isJump, type FunctionSyntax } from './function-syntax';
+import { codeChildren, isJump, type FunctionSyntax } from './function-syntax';
 import { PathLines, within } from './placement';
 import { insertAt, removeStatement, statementText, type EditContext, type Point } from './statement-edits';
 import { callsInText, objectOf, plainExpression, releaseCall, type CountedCall } from './release-call';
 import type { CodeStyle } from './style';
 
-export type CandidateKind = 'remove' | 'move' | 'release' | 'retarget';
+export type CandidateKind = 'remove' | 'move' | 'release' | 'retarget' | 'jump';
 
 export interface Candidate {
   kind: CandidateKind;
@@ -78,13 +78,16 @@ export function candidatesFor(d: Diagnostic, input: FunctionInput): CandidateSet
         gen.remove(site, 'no path gives the reference back or on');
       gen.move(site, keep);
       gen.release(d, keep, site);
-      gen.retarget(keep, site.stmt.end);
+      gen.retarget(keep, site.call.end);
       break;
     }
     case 'over-release': {
       const over = new Set(d.paths ?? []);
       for (const site of gen.sites(over, d.object, (s) => s.delta < 0)) {
-        if (within(site.classes, over)) gen.remove(site);
+        if (within(site.classes, over)) {
+          gen.remove(site);
+          gen.jumpInstead(site);
+        }
         gen.move(site, over);
       }
       gen.retarget(over, 0);
@@ -307,11 +310,9 @@ class Generator {
     const points = new Map<string, { point: Point; lines: number[] }>();
     for (const id of keep) {
       const cls = this.classById(id);
-      const point = cls && this.latestPoint(cls, keep, object, from);
-      if (!point) {
-        this.out.notes.push(
-          `${title} with ${call.callee}(): no place in the code that only the paths keeping it reach (path #${id})`,
-        );
+      const point = cls ? this.latestPoint(cls, keep, object, from) : `path #${id} is not in the result`;
+      if (typeof point === 'string' || !cls) {
+        this.out.notes.push(`${title} with ${call.callee}(): ${point}`);
         return;
       }
       if (!input.syntax.sees(identifiers(object), pointOffset(point))) {
@@ -337,40 +338,123 @@ class Generator {
   }
 
   /**
-   * The latest point on the class's path, after the acquire, that no class outside `keep` passes
-   * and where the object is not known to be NULL: before its return, before a jump it takes, or
-   * after a statement it runs. In a loop the acquire runs more than once: a point after an
-   * earlier run counts too (the reference that leaks may be the one an earlier iteration took).
+   * The latest point on the class's path, after the acquire, that no class outside `keep` passes,
+   * where the object is not known to be NULL and that no later statement of the path reads it
+   * past (`return ifp->if_mtu;` keeps the release before it out): before its return, before a
+   * jump it takes, or after a statement it runs. In a loop the acquire runs more than once: a
+   * point after an earlier run counts too (the reference that leaks may be an earlier iteration's).
    */
-  private latestPoint(
-    cls: PathClass,
-    keep: ReadonlySet<number>,
-    object: string,
-    acquireLine?: number,
-  ): Point | undefined {
+  private latestPoint(cls: PathClass, keep: ReadonlySet<number>, object: string, acquireLine?: number): Point | string {
     const { syntax } = this.input;
     const seq = cls.lines;
     const acq = acquireLine === undefined ? -1 : seq.indexOf(acquireLine);
-    if (acquireLine !== undefined && acq < 0) return undefined;
-    const tries: Point[] = [];
+    if (acquireLine !== undefined && acq < 0) return `the acquire at line ${acquireLine} is not on path #${cls.id}`;
+    // each point, with the index in `seq` of the first line the path runs after it
+    const tries: { point: Point; next: number }[] = [];
     const ret = syntax.jumps.find((j) => j.type === 'return_statement' && j.line === cls.exit.line);
-    if (ret) tries.push({ at: 'before', stmt: ret });
-    else if (cls.exit.line === syntax.body.endLine) tries.push({ at: 'end', block: syntax.body });
+    if (ret) tries.push({ point: { at: 'before', stmt: ret }, next: seq.lastIndexOf(ret.line) });
+    else if (cls.exit.line === syntax.body.endLine)
+      tries.push({ point: { at: 'end', block: syntax.body }, next: seq.length });
     for (let i = seq.length - 1; i > acq; i--) {
       const prev = seq[i - 1];
       for (const j of syntax.jumps) {
         if (j.type === 'return_statement' || j.line < prev || (seq[i] > prev && j.line > seq[i])) continue;
-        if (this.lines.takes(cls, j)) tries.push({ at: 'before', stmt: j });
+        if (this.lines.takes(cls, j)) tries.push({ point: { at: 'before', stmt: j }, next: i });
       }
       if (i - 1 > acq && prev !== acquireLine)
         for (const s of syntax.statementsAt(prev))
-          if (s.type === 'expression_statement' || s.type === 'declaration') tries.push({ at: 'after', stmt: s });
+          if (s.type === 'expression_statement' || s.type === 'declaration')
+            tries.push({ point: { at: 'after', stmt: s }, next: i });
     }
-    return tries.find((p) => {
-      if (isNullHere(syntax, this.input.text, p, object)) return false;
-      const reach = this.lines.reach(p);
-      return reach.has(cls.id) && within(reach, keep);
+    const root = rootName(object);
+    const transparent = (name: string) => this.input.model.transparent.has(name);
+    let read = false;
+    const found = tries.find(({ point, next }) => {
+      const reach = this.lines.reach(point);
+      if (!reach.has(cls.id) || !within(reach, keep)) return false;
+      if (isNullHere(syntax, this.input.text, point, object, transparent)) return false;
+      if (root && seq.slice(Math.max(0, next)).some((line) => this.reads(line, root))) {
+        read = true;
+        return false;
+      }
+      return true;
     });
+    if (found) return found.point;
+    return read
+      ? `the path keeping it reads ${root} up to its exit (line ${cls.exit.line}): a release would come before a use`
+      : `no place in the code that only the paths keeping it reach (path #${cls.id})`;
+  }
+
+  /**
+   * A statement starting on the line reads `name` (for a branch or a loop, in its test); giving
+   * it a new value (`p = get(...)`, a new declaration of it) is no read of the old one.
+   */
+  private reads(line: number, name: string): boolean {
+    const { syntax, text } = this.input;
+    const named = (n: Syn | undefined) => !!n && identifiers(text.slice(n.start, n.end)).includes(name);
+    return syntax.statementsAt(line).some((s) => {
+      if (s.type === 'declaration')
+        return codeChildren(s).some((d) => d.type === 'init_declarator' && named(d.fields.value));
+      if (s.type === 'expression_statement') {
+        const e = unwrapValue(codeChildren(s)[0]);
+        if (e?.type === 'assignment_expression' && e.op === '=' && unwrapValue(e.fields.left)?.text === name)
+          return named(e.fields.right);
+        return named(s);
+      }
+      return named(s.type === 'return_statement' ? s : s.fields.condition);
+    });
+  }
+
+  /**
+   * The release replaced by a jump to a later label whose code gives the object back: the
+   * function's unwinding ladder releases it once, on the way out (`if (ret) goto out;`).
+   */
+  jumpInstead(site: Site): void {
+    const { syntax, text } = this.input;
+    const released = this.releasedBy(site.call, site.step.call);
+    // the jump would skip what follows the release in its block (`error = EINVAL;`)
+    if (!released || syntax.nextInList(site.stmt)) return;
+    for (const [name, label] of syntax.labels) {
+      if (label.start < site.stmt.end || !this.ladderReleases(label, released)) continue;
+      // a label of the same block or one around it: the same variable (each case of a switch may have its own `d`)
+      const block = syntax.parent(label);
+      if (!block || block.start > site.stmt.start || block.end < site.stmt.end) continue;
+      const title = `Jump to ${name} instead of calling ${this.callText(site)} (line ${site.stmt.line})`;
+      this.add('jump', title, [
+        {
+          start: site.stmt.start,
+          end: site.stmt.end,
+          old: text.slice(site.stmt.start, site.stmt.end),
+          text: `goto ${name};`,
+        },
+      ]);
+    }
+  }
+
+  /** What a release call gives back, as an expression key (`d` of `rcu_unlock_domain(d)`). */
+  private releasedBy(call: Syn, callee: string): string | undefined {
+    const { model, text, masked } = this.input;
+    const list = call.fields.arguments;
+    const args = list ? argumentTexts(list, { text, masked }) : [];
+    const row = model.functions.get(callee)?.find((e) => e.op === 'release' || e.op === 'destroy');
+    const object = row && objectOf(row.target, args);
+    return object === undefined ? undefined : exprKey(object);
+  }
+
+  /** The code from the label on, to the next return, calls a release of the object. */
+  private ladderReleases(label: Syn, released: string): boolean {
+    const { syntax } = this.input;
+    for (let s: Syn | undefined = label; s; s = syntax.nextInList(s)) {
+      const inner = s.type === 'labeled_statement' ? codeChildren(s).at(-1) : s;
+      if (!inner) continue;
+      if (inner.type === 'expression_statement') {
+        const call = unwrapValue(codeChildren(inner)[0]);
+        const callee = call?.type === 'call_expression' ? call.fields.function?.text : undefined;
+        if (call && callee && this.releasedBy(call, callee) === released) return true;
+      }
+      if (isJump(inner)) return false;
+    }
+    return false;
   }
 
   /** Another label for each jump the classes take after `from`: the ladder step that gives the reference back. */
@@ -414,9 +498,15 @@ class Generator {
     const target = counted?.effect?.target;
     if (!target) return undefined;
     if (target.base === 'arg') return objectOf(target, counted.args);
-    if (target.segs.length) return undefined;
-    // `p = get(...)`, `struct x *p = get(...)`, `if ((p = get(...)) == NULL)`
-    let n: Syn = site.call;
+    // `p = get(...)`, `struct x *p = get(...)`, `if ((p = get(...)) == NULL)`; a `ret->refcount` target
+    // names the field of what the result was stored in
+    const stored = this.storedIn(site.call);
+    return stored === undefined ? undefined : objectOf({ ...target, base: 'arg', index: 0 }, [stored]);
+  }
+
+  /** The variable a call's result is assigned to or initialises. */
+  private storedIn(call: Syn): string | undefined {
+    let n: Syn = call;
     for (let p = this.input.syntax.parent(n); p; n = p, p = this.input.syntax.parent(p)) {
       if (p.type === 'parenthesized_expression' || p.type === 'cast_expression') continue;
       if (p.type === 'assignment_expression' && p.fields.right === n && p.op === '=') {
@@ -470,6 +560,11 @@ function describe(p: Point): string {
   }
 }
 
+/** The variable an object expression starts from: `ifp` of `ifp->if_softc`, `dev` of `*dev`. */
+function rootName(object: string): string | undefined {
+  return /[A-Za-z_]\w*/.exec(object)?.[0];
+}
+
 /** The text of an expression without blanks or the parentheses around it, for comparing. */
 function exprKey(text: string): string {
   let t = text.replace(/\s+/g, '');
@@ -478,20 +573,42 @@ function exprKey(text: string): string {
 }
 
 /**
- * The point lies in the branch of an `if` that tests the object for NULL and found it so
- * (`if (ifp == NULL) continue;`): releasing it there would release nothing the path holds.
+ * The point lies in a branch of an `if` that may run with the object NULL (`if (ifp == NULL)
+ * continue;`, `if ((d = get(id)) == NULL || d->is_dying)`): a release there could be given
+ * nothing the path holds. Merged path classes can hide such a path from the placement.
  */
-function isNullHere(syntax: FunctionSyntax, source: string, point: Point, object: string): boolean {
+function isNullHere(
+  syntax: FunctionSyntax,
+  source: string,
+  point: Point,
+  object: string,
+  transparent: (name: string) => boolean,
+): boolean {
   const key = exprKey(object);
+  const src = (n: Syn | undefined) => (n ? exprKey(source.slice(n.start, n.end)) : '');
+  // `unlikely(x)` is `x`; `(d = get(...)) == NULL` tests `d`
+  const strip = (n: Syn | undefined): Syn | undefined => {
+    let c = unwrapValue(n);
+    for (;;) {
+      const args =
+        c?.type === 'call_expression' ? c.fields.arguments?.children.filter((a) => a.type !== 'comment') : [];
+      if (c?.type === 'call_expression' && args?.length === 1 && transparent(c.fields.function?.text ?? ''))
+        c = unwrapValue(args[0]);
+      else if (c?.type === 'assignment_expression') c = unwrapValue(c.fields.left);
+      else return c;
+    }
+  };
+  // whether the branch (wantNull) or its else (!wantNull) may run with the object NULL
   const test = (cond: Syn | undefined, wantNull: boolean): boolean => {
-    const c = unwrapValue(cond);
+    const c = strip(cond);
     if (!c) return false;
-    const src = (n: Syn | undefined) => (n ? exprKey(source.slice(n.start, n.end)) : '');
-    if (c.type === 'unary_expression' && c.op === '!') return wantNull && src(c.children[0]) === key;
+    if (c.type === 'binary_expression' && (c.op === '||' || c.op === '&&'))
+      return test(c.fields.left, wantNull) || test(c.fields.right, wantNull);
+    if (c.type === 'unary_expression' && c.op === '!') return wantNull && src(strip(c.children[0])) === key;
     if (c.type === 'binary_expression' && (c.op === '==' || c.op === '!=')) {
       const [l, r] = [c.fields.left, c.fields.right];
       const isNull = (n: Syn | undefined) => n?.type === 'null' || n?.text === 'NULL' || n?.text === '0';
-      const other = isNull(r) ? l : isNull(l) ? r : undefined;
+      const other = isNull(r) ? strip(l) : isNull(l) ? strip(r) : undefined;
       if (!other || src(other) !== key) return false;
       return (c.op === '==') === wantNull;
     }

@@ -34,7 +34,7 @@ export interface DiagnosticFixes {
 /** The rules a fix-it can be for: problems of the counts, not notes about the analysis. */
 export const FIXABLE_RULES: ReadonlySet<string> = new Set(['leak', 'over-release', 'contract', 'inconsistent']);
 
-const KIND_ORDER: CandidateKind[] = ['remove', 'retarget', 'move', 'release'];
+const KIND_ORDER: CandidateKind[] = ['remove', 'retarget', 'jump', 'move', 'release'];
 
 /**
  * The verified fix-its of the file's diagnostics that `wanted` selects (all the fixable ones by

@@ -28,7 +28,7 @@ export interface ReleaseQuery {
 
 export type ReleaseCall = { callee: string; text: string } | { reason: string };
 
-/** Rows that release one reference of the kind, unconditionally, on an argument or what it points to. */
+/** Rows that release one reference of the kind, unconditionally, on an argument or a field it points to. */
 function releaseRows(model: Model, kind: string, counter: string | undefined): { callee: string; effect: Effect }[] {
   const out: { callee: string; effect: Effect }[] = [];
   for (const [callee, effects] of model.functions) {
@@ -36,7 +36,7 @@ function releaseRows(model: Model, kind: string, counter: string | undefined): {
     const e = effects[0];
     if (e.op !== 'release' || e.when.length || e.count !== 1 || e.kind !== kind) continue;
     if ((e.counter ?? '') !== (counter ?? '')) continue;
-    if (e.target.base !== 'arg' || e.target.segs.some((s) => s !== '*') || e.target.segs.length > 1) continue;
+    if (e.target.base !== 'arg') continue;
     out.push({ callee, effect: e });
   }
   return out;
@@ -85,7 +85,8 @@ export function releaseCall(model: Model, q: ReleaseQuery): ReleaseCall {
 /** The release's arguments: the object at its target's place, the others mirrored or copied. */
 function argumentsFor(callee: string, target: Target, q: ReleaseQuery): string[] | string {
   const k = target.index;
-  const own = target.segs.length ? addressOf(q.object) : q.object;
+  const own = argumentNaming(target, q.object);
+  if (own === undefined) return `${q.object} is not what ${callee}()'s ${target.text} names`;
   const inFile = q.callsInFile(callee);
   const a = q.acquire;
   const mirrors = a?.effect?.target.base === 'arg' && a.effect.target.index === k;
@@ -114,6 +115,23 @@ function mostCommon(xs: number[]): number {
 }
 
 const SIMPLE = /^[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\[[^\][]*\])*$/;
+
+/**
+ * The argument that makes a release row's target name the object: `dev` for `arg0`, `&fp` or
+ * `fpp` for `*arg1`, `ifinfo` for `arg0->refcount` when the object is `ifinfo->refcount`.
+ */
+export function argumentNaming(target: Target, object: string): string | undefined {
+  const fields = target.segs.filter((s) => s !== '*');
+  if (!fields.length) return target.segs.length ? addressOf(object) : object;
+  // `arg0->a.b`: the object's text ends with that chain
+  const chain = target.text.replace(/^\s*\*?\s*arg\d+/, '').replace(/\s+/g, '');
+  if (target.text.trim().startsWith('*')) return undefined;
+  const flat = object.replace(/\s+/g, '');
+  if (!flat.endsWith(chain) || flat.length === chain.length) return undefined;
+  const base = flat.slice(0, -chain.length);
+  if (chain.startsWith('.')) return addressOf(base);
+  return base.startsWith('&') ? undefined : base;
+}
 
 /** `&x` for an object named `x`; `p` for one named `*p`. */
 export function addressOf(object: string): string {

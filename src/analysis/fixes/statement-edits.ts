@@ -117,11 +117,14 @@ export function insertAt(ctx: EditContext, point: Point, code: string[]): Edits 
       const inner = indent + style.indent;
       const lines = code.map((c) => inner + c).join(nl);
       if (consequence.type === 'compound_statement') {
-        const head = style.elseAfterBrace ? ' else {' : `${nl}${indent}else {`;
+        const brace = style.braceOwnLine ? `${nl}${indent}{` : ' {';
+        const head = style.elseAfterBrace ? ` else${brace}` : `${nl}${indent}else${brace}`;
         return [edit(text, consequence.end, consequence.end, `${head}${nl}${lines}${nl}${indent}}`)];
       }
       const body =
-        code.length === 1 ? `${nl}${indent}else${nl}${lines}` : `${nl}${indent}else {${nl}${lines}${nl}${indent}}`;
+        code.length === 1
+          ? `${nl}${indent}else${nl}${lines}`
+          : `${nl}${indent}else${style.braceOwnLine ? `${nl}${indent}{` : ' {'}${nl}${lines}${nl}${indent}}`;
       return [edit(text, consequence.end, consequence.end, body)];
     }
   }
@@ -156,7 +159,8 @@ function wrap(ctx: EditContext, s: Syn, code: string[], where: 'before' | 'after
     to = lineEnd(text, s.end); // a comment after the statement stays with it, inside the braces
     lines[where === 'before' ? lines.length - 1 : 0] += text.slice(s.end, to);
   }
-  return [edit(text, from, to, ` {${nl}${lines.join(nl)}${close}`)];
+  const open = style.braceOwnLine ? `${nl}${indent}{` : ' {';
+  return [edit(text, from, to, `${open}${nl}${lines.join(nl)}${close}`)];
 }
 
 /**

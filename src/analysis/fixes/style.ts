@@ -1,7 +1,8 @@
 /**
  * How a file writes its code, so that the lines a fix-it adds look like their neighbours: the
- * indentation step (a tab, or so many spaces) and whether `else` follows the closing brace
- * on its line (`} else {`) or starts a line of its own.
+ * indentation step (a tab, or so many spaces), whether the brace of a branch ends its line
+ * (`if (x) {`) or stands on the next one (Xen's `if ( x )` / `{`), and whether `else` follows
+ * the closing brace on its line (`} else {`) or starts a line of its own.
  */
 
 export interface CodeStyle {
@@ -9,6 +10,8 @@ export interface CodeStyle {
   indent: string;
   /** `} else {` rather than `}` and `else {` on the next line. */
   elseAfterBrace: boolean;
+  /** A branch's `{` on a line of its own, indented as the branch. */
+  braceOwnLine: boolean;
   /** The file's line break. */
   eol: '\n' | '\r\n';
 }
@@ -34,7 +37,14 @@ export function detectStyle(text: string): CodeStyle {
   }
   const sameLine = (text.match(/\}[ \t]*else\b/g) ?? []).length;
   const ownLine = (text.match(/\}[ \t]*\r?\n[ \t]*else\b/g) ?? []).length;
-  return { indent, elseAfterBrace: sameLine >= ownLine, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+  const braceEnds = (text.match(/\b(if|while|for|switch)\b[^\n;{]*\)[ \t]*\{[ \t]*\r?$/gm) ?? []).length;
+  const braceAlone = (text.match(/\b(if|while|for|switch)\b[^\n;{]*\)[ \t]*\r?\n[ \t]*\{[ \t]*\r?$/gm) ?? []).length;
+  return {
+    indent,
+    elseAfterBrace: sameLine >= ownLine,
+    braceOwnLine: braceAlone > braceEnds,
+    eol: text.includes('\r\n') ? '\r\n' : '\n',
+  };
 }
 
 /** The whitespace that starts the line holding `offset`. */
