@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzer, deltasOf, ROOT } from '../helpers/analyzer';
 import { readModelSources } from '../../src/files/model-files';
-import { combineFixes, fixDiagnostics, type DiagnosticFixes } from '../../src/analysis/fixes/fix-file';
+import { combineFixes, fixDiagnostics, INFERRED_REASON, type DiagnosticFixes } from '../../src/analysis/fixes/fix-file';
 import { applyEdits } from '../../src/analysis/fixes/edits';
 import type { Analyzer } from '../../src/analysis/analyzer';
 import type { FileResult } from '../../src/analysis/result';
@@ -164,18 +164,37 @@ test('a loop: the release goes before the continue that keeps the reference, not
   );
 });
 
+/** An analyser whose model states the pairs inference found in the file (what the model-file quick fix writes). */
+async function withInferredPairs(rel: string): Promise<Analyzer> {
+  const pairs = (await analyzer()).analyzeText(rel, read(rel)).inferredPairs ?? [];
+  const functions = Object.assign({}, ...pairs.map((p) => p.functions));
+  return analyzer({
+    modelSources: { files: [{ file: 'pairs.json', text: JSON.stringify({ functions }) }], included: [] },
+  });
+}
+
 test('the fix-pair fixtures: each fix-it equals the real fix, or does the same a line apart', async () => {
   // identical code, modulo braces and comments
   for (const name of ['fix_fence_get_returns_arg', 'fix_rpm_ioctl_alias']) {
-    const f = await fixAll(`test/fixtures/analysis/${name}_before.c`);
+    const rel = `test/fixtures/analysis/${name}_before.c`;
+    const f = await fixAll(rel, await withInferredPairs(rel));
     assert.equal(code(f.text), code(read(`test/fixtures/analysis/${name}_after.c`)), name);
   }
   // the same release, placed at a neighbouring point of the same paths
   for (const name of ['fix_infix_get_put', 'fix_claim_kref_stored', 'fix_lookup_get_put', 'fix_find_loop_break']) {
-    const f = await fixAll(`test/fixtures/analysis/${name}_before.c`);
+    const rel = `test/fixtures/analysis/${name}_before.c`;
+    const f = await fixAll(rel, await withInferredPairs(rel));
     assert.ok(f.items.length && f.items.every((i) => i.fixes[0]?.kind === 'release'), name);
     assert.deepEqual(problems(f.after), [], name);
   }
+});
+
+test('a pair only inferred from names: no fix-it until a model file states it', async () => {
+  const f = await fixAll('test/fixtures/analysis/fix_fence_get_returns_arg_before.c');
+  assert.equal(f.items.length, 1);
+  assert.ok(f.items[0].diagnostic.inferred);
+  assert.deepEqual(f.items[0].fixes, []);
+  assert.equal(f.items[0].reason, INFERRED_REASON);
 });
 
 test('a model with no release row for the object: no edit, and the reason', async () => {

@@ -34,6 +34,10 @@ export interface DiagnosticFixes {
 /** The rules a fix-it can be for: problems of the counts, not notes about the analysis. */
 export const FIXABLE_RULES: ReadonlySet<string> = new Set(['leak', 'over-release', 'contract', 'inconsistent']);
 
+export const INFERRED_REASON =
+  'its get/put pair is only inferred from names: with the pair in a model file (the quick fix ' +
+  '"Add ... to .refcount-lens.json" writes it) the fix-it is offered';
+
 const KIND_ORDER: CandidateKind[] = ['remove', 'retarget', 'jump', 'move', 'release'];
 
 /**
@@ -50,8 +54,15 @@ export function fixDiagnostics(
   if (result.error) return [];
   const diagnostics = result.diagnostics.filter((d) => FIXABLE_RULES.has(d.rule) && wanted(d));
   if (!diagnostics.length) return [];
-  const inputs = functionInputs(analyzer, text, result, diagnostics);
+  const inputs = functionInputs(
+    analyzer,
+    text,
+    result,
+    diagnostics.filter((d) => !d.inferred),
+  );
   return diagnostics.map((d) => {
+    // the model says which call gives back what; a pair guessed from names is not the model yet
+    if (d.inferred) return { diagnostic: d, fixes: [], reason: INFERRED_REASON };
     const input = inputs.get(d);
     if (!input) return { diagnostic: d, fixes: [], reason: `${d.function ?? 'its function'}() is not in the text` };
     const { candidates, notes } = candidatesFor(d, input);

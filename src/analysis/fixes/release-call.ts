@@ -3,7 +3,7 @@
  * object's kind (and counter), and when several fit, the one whose arguments mirror the
  * acquire's (the same position, the same tag), from the acquire's own source, that the file
  * already calls. Arguments other than the object come from the acquire itself when the two
- * calls have the same shape, else from the file's own calls of the release.
+ * calls have the same shape, else from a call of the release in the file on the same object.
  */
 import type { Effect, Model, Target } from '../model/compiled';
 
@@ -28,13 +28,16 @@ export interface ReleaseQuery {
 
 export type ReleaseCall = { callee: string; text: string } | { reason: string };
 
-/** Rows that release one reference of the kind, unconditionally, on an argument or a field it points to. */
+/**
+ * Rows that release one reference of the kind (or of any kind, a row that names none),
+ * unconditionally, on an argument or a field it points to.
+ */
 function releaseRows(model: Model, kind: string, counter: string | undefined): { callee: string; effect: Effect }[] {
   const out: { callee: string; effect: Effect }[] = [];
   for (const [callee, effects] of model.functions) {
     if (effects.length !== 1) continue;
     const e = effects[0];
-    if (e.op !== 'release' || e.when.length || e.count !== 1 || e.kind !== kind) continue;
+    if (e.op !== 'release' || e.when.length || e.count !== 1 || (e.kind !== undefined && e.kind !== kind)) continue;
     if ((e.counter ?? '') !== (counter ?? '')) continue;
     if (e.target.base !== 'arg') continue;
     out.push({ callee, effect: e });
@@ -65,6 +68,7 @@ export function releaseCall(model: Model, q: ReleaseQuery): ReleaseCall {
   const a = q.acquire;
   const score = (r: { callee: string; effect: Effect }): number[] => [
     r.callee === q.inferredRelease ? 1 : 0,
+    r.effect.kind === q.kind ? 1 : 0,
     a?.effect && r.effect.source === a.effect.source ? 1 : 0,
     a?.effect?.target.base === 'arg' && a.effect.target.index === r.effect.target.index ? 1 : 0,
     q.callsInFile(r.callee).length ? 1 : 0,
@@ -101,8 +105,9 @@ function argumentsFor(callee: string, target: Target, q: ReleaseQuery): string[]
       args.push(a!.args[j]);
       continue;
     }
-    const same = inFile.find((c) => c.length === arity && c[k] === own) ?? inFile.find((c) => c.length === arity);
-    if (!same) return `cannot tell ${callee}()'s argument ${j + 1} from the acquire or the file's calls`;
+    // only a call that gives back the same object tells what goes with it (`fdrop(fp, td)`)
+    const same = inFile.find((c) => c.length === arity && c[k] === own);
+    if (!same) return `cannot tell ${callee}()'s argument ${j + 1} from the acquire or the file's calls on ${own}`;
     args.push(same[j]);
   }
   return args;
