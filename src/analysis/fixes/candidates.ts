@@ -187,8 +187,9 @@ class Generator {
   handsOn(object: string, acquire: Site): boolean {
     const ops = new Set<Step['op']>(['release', 'destroy', 'transfer', 'store', 'return']);
     if (this.input.fn.paths.some((p) => p.steps.some((s) => s.object === object && ops.has(s.op)))) return true;
+    // a result thrown away (`rcu_lock_domain(rd);` counted on `ret`): what it counts is unknown, and who gives it back
     const taken = this.objectExpression(acquire, this.counted(acquire));
-    if (!taken) return false;
+    if (!taken) return true;
     const { model, syntax, text, masked } = this.input;
     for (const [callee, effects] of model.functions) {
       const releases = effects.filter((e) => e.op === 'release' && e.kind === acquire.step.kind);
@@ -298,6 +299,7 @@ class Generator {
       kind,
       counter,
       object,
+      byValue: /^[A-Za-z_]\w*$/.test(object) && input.syntax.holdsByValue(object),
       acquire: counted,
       inferredRelease,
       callsInFile: (callee) => callsInText(input.text, input.masked, callee),
@@ -467,14 +469,33 @@ class Generator {
       if (!paths.some((p) => this.lines.takes(p, j))) continue;
       const label = j.fields.label;
       if (!label) continue;
-      for (const other of syntax.labels.keys()) {
+      for (const [other, target] of syntax.labels) {
         if (other === label.text || made >= MAX_RETARGETS) continue;
         made++;
-        this.add('retarget', `Jump to ${other} instead of ${label.text} (line ${j.line})`, [
+        const title = `Jump to ${other} instead of ${label.text} (line ${j.line})`;
+        const skipped = this.skippedSetting(j, target);
+        if (skipped) {
+          this.out.notes.push(`${title}: it would skip the setting of ${skipped}, which the code there uses`);
+          continue;
+        }
+        this.add('retarget', title, [
           { start: label.start, end: label.end, old: text.slice(label.start, label.end), text: other },
         ]);
       }
     }
+  }
+
+  /**
+   * A local the code from the label on uses that only the statements between the jump and the
+   * label set (`fvp = fromnd->ni_vp;` before `out1: vnode_put(fvp);`): jumping there reads it unset.
+   */
+  private skippedSetting(jump: Syn, label: Syn): string | undefined {
+    const { syntax } = this.input;
+    if (label.start < jump.end) return undefined;
+    const before = new Set([...syntax.parameters(), ...syntax.setIn(syntax.body.start, jump.start)]);
+    const between = syntax.setIn(jump.end, label.start);
+    const used = syntax.namesIn(label.start, syntax.body.end);
+    return [...between].find((name) => !before.has(name) && used.has(name));
   }
 
   /** The call's arguments and the model row that counts it. */
@@ -607,7 +628,9 @@ function isNullHere(
     if (c.type === 'unary_expression' && c.op === '!') return wantNull && src(strip(c.children[0])) === key;
     if (c.type === 'binary_expression' && (c.op === '==' || c.op === '!=')) {
       const [l, r] = [c.fields.left, c.fields.right];
-      const isNull = (n: Syn | undefined) => n?.type === 'null' || n?.text === 'NULL' || n?.text === '0';
+      // NULL, 0, and a project's own null (`PROC_NULL`, `NULLVP`)
+      const isNull = (n: Syn | undefined) =>
+        n?.type === 'null' || /^(NULL|0|[A-Z][A-Z0-9]*_NULL|NULL[A-Z]+)$/.test(n?.text ?? '');
       const other = isNull(r) ? strip(l) : isNull(l) ? strip(r) : undefined;
       if (!other || src(other) !== key) return false;
       return (c.op === '==') === wantNull;

@@ -46,6 +46,8 @@ interface Local {
   from: number;
   /** The block it is visible in (undefined for a parameter). */
   scope?: Syn;
+  /** A struct or union held by value (`struct path path;`): calls take its address. */
+  byValue?: boolean;
 }
 
 export class FunctionSyntax {
@@ -61,8 +63,8 @@ export class FunctionSyntax {
     readonly name: string,
   ) {
     for (const p of declaratorInfo(fn.fields.declarator).params?.children ?? []) {
-      const name = declaratorInfo(p.fields.declarator).name;
-      if (name) this.locals.push({ name, from: fn.start });
+      const info = declaratorInfo(p.fields.declarator);
+      if (info.name) this.locals.push({ name: info.name, from: fn.start, byValue: byValue(p, info.pointerDepth) });
     }
     if (fn.fields.body) this.walk(fn.fields.body);
   }
@@ -147,6 +149,55 @@ export class FunctionSyntax {
     return true;
   }
 
+  /**
+   * Local names given a value in `[from, to)`: assigned (`x = ...`), declared with a value, or
+   * passed by address to a call (`get(&x)`).
+   */
+  setIn(from: number, to: number): Set<string> {
+    const out = new Set<string>();
+    const locals = new Set(this.locals.map((l) => l.name));
+    const visit = (n: Syn) => {
+      if (n.end <= from || n.start >= to) return;
+      if (n.start >= from && n.end <= to) {
+        const target =
+          n.type === 'assignment_expression'
+            ? n.fields.left
+            : n.type === 'init_declarator'
+              ? n.fields.declarator
+              : n.type === 'pointer_expression' && n.op === '&'
+                ? n.fields.argument
+                : undefined;
+        const name = target?.type === 'identifier' ? target.text : undefined;
+        if (name && locals.has(name)) out.add(name);
+      }
+      for (const c of n.children) visit(c);
+    };
+    visit(this.body);
+    return out;
+  }
+
+  /** The parameters' names: set before the body runs. */
+  parameters(): string[] {
+    return this.locals.filter((l) => !l.scope).map((l) => l.name);
+  }
+
+  /** Identifiers named in `[from, to)` of the function. */
+  namesIn(from: number, to: number): Set<string> {
+    const out = new Set<string>();
+    const visit = (n: Syn) => {
+      if (n.end <= from || n.start >= to) return;
+      if (n.type === 'identifier' && n.text && n.start >= from) out.add(n.text);
+      for (const c of n.children) visit(c);
+    };
+    visit(this.body);
+    return out;
+  }
+
+  /** The name is a local struct or union held by value (the last declaration of it in the function). */
+  holdsByValue(name: string): boolean {
+    return this.locals.filter((l) => l.name === name).at(-1)?.byValue === true;
+  }
+
   private walk(n: Syn): void {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
@@ -160,9 +211,9 @@ export class FunctionSyntax {
       const scope = this.parents.get(n);
       for (const d of n.children) {
         if (d === n.fields.type) continue;
-        const name = declaratorInfo(d).name;
-        if (name && d.type !== 'storage_class_specifier' && d.type !== 'type_qualifier')
-          this.locals.push({ name, from: d.end, scope });
+        const info = declaratorInfo(d);
+        if (info.name && d.type !== 'storage_class_specifier' && d.type !== 'type_qualifier')
+          this.locals.push({ name: info.name, from: d.end, scope, byValue: byValue(n, info.pointerDepth) });
       }
     }
     for (const c of n.children) {
@@ -170,4 +221,10 @@ export class FunctionSyntax {
       this.walk(c);
     }
   }
+}
+
+/** A declaration of a struct or union itself, not a pointer to one. */
+function byValue(declaration: Syn, pointerDepth: number): boolean {
+  const type = declaration.fields.type?.type;
+  return pointerDepth === 0 && (type === 'struct_specifier' || type === 'union_specifier');
 }

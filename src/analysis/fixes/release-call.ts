@@ -19,6 +19,8 @@ export interface ReleaseQuery {
   counter?: string;
   /** The C expression that names the object where the release goes (`dev`, `*dev`, `sc->sc_fp`). */
   object: string;
+  /** The object is a struct the function holds by value (`struct path path;`): a call takes `&path`. */
+  byValue?: boolean;
   acquire?: CountedCall;
   /** A release pair inference found for the acquire (no model row needed). */
   inferredRelease?: string;
@@ -89,7 +91,7 @@ export function releaseCall(model: Model, q: ReleaseQuery): ReleaseCall {
 /** The release's arguments: the object at its target's place, the others mirrored or copied. */
 function argumentsFor(callee: string, target: Target, q: ReleaseQuery): string[] | string {
   const k = target.index;
-  const own = argumentNaming(target, q.object);
+  const own = argumentNaming(target, q.object, q.byValue);
   if (own === undefined) return `${q.object} is not what ${callee}()'s ${target.text} names`;
   const inFile = q.callsInFile(callee);
   const a = q.acquire;
@@ -125,9 +127,9 @@ const SIMPLE = /^[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\[[^\][]*\])*$/;
  * The argument that makes a release row's target name the object: `dev` for `arg0`, `&fp` or
  * `fpp` for `*arg1`, `ifinfo` for `arg0->refcount` when the object is `ifinfo->refcount`.
  */
-export function argumentNaming(target: Target, object: string): string | undefined {
+export function argumentNaming(target: Target, object: string, byValue = false): string | undefined {
   const fields = target.segs.filter((s) => s !== '*');
-  if (!fields.length) return target.segs.length ? addressOf(object) : object;
+  if (!fields.length) return target.segs.length || byValue ? addressOf(object) : object;
   // `arg0->a.b`: the object's text ends with that chain
   const chain = target.text.replace(/^\s*\*?\s*arg\d+/, '').replace(/\s+/g, '');
   if (target.text.trim().startsWith('*')) return undefined;
