@@ -2,9 +2,9 @@
  * Candidate edits for one diagnostic, from its paths, their steps and the model's rows (never
  * from a function's name): remove a counted call no path needs, keep it only on the paths that
  * need it (moved into the branch they take), give a reference back on the paths that keep it
- * (the model's release row, placed where only those paths pass), or jump to another label of an
- * unwinding ladder. Nothing here is offered as it is: fix-file.ts verifies each candidate by
- * analysing the edited text.
+ * (the model's release row, placed where only those paths pass), jump to another label of an
+ * unwinding ladder, or to the ladder instead of an extra release. Nothing here is offered as it
+ * is: fix-file.ts verifies each candidate by analysing the edited text.
  */
 import type { Diagnostic, FileResult, FunctionResult, PathClass, Step } from '../result';
 import type { Effect, Model } from '../model/compiled';

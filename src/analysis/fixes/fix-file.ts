@@ -9,7 +9,7 @@ import type { Analyzer } from '../analyzer';
 import { declaratorInfo } from '../cfg/cfg';
 import type { Diagnostic, FileResult, FunctionResult } from '../result';
 import { candidatesFor, type CandidateKind, type FunctionInput } from './candidates';
-import { applyEdits, editSize, lineOf, overlap, type TextEdit } from './edits';
+import { applyEdits, editSize, overlap, type TextEdit } from './edits';
 import { FunctionSyntax } from './function-syntax';
 import { detectStyle } from './style';
 import { judge } from './verify';
@@ -192,9 +192,4 @@ export function combineFixes(
     if (why) out.skipped.push({ diagnostic: item.diagnostic, reason: why });
   }
   return out;
-}
-
-/** `line N` of an edit's start, for messages. */
-export function editLine(text: string, e: TextEdit): number {
-  return lineOf(text, e.start);
 }
