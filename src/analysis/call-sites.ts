@@ -70,7 +70,7 @@ export function callsOf(fn: Syn, texts: CallSiteTexts): CallSite[] {
  * The arguments as written, cut at the list's top-level commas. The commas are found in the
  * masked pre-passed text, so one inside a comment or a string does not cut.
  */
-function argumentTexts(list: Syn, texts: CallSiteTexts): string[] {
+export function argumentTexts(list: Syn, texts: CallSiteTexts): string[] {
   const { masked, text } = texts;
   const open = list.start,
     close = masked[list.end - 1] === ')' ? list.end - 1 : list.end;

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
-import { buildModel, type PresetName } from '../analysis/model/load';
+import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
 import { RESULT_VERSION, type FileResult } from '../analysis/result';
@@ -64,6 +64,20 @@ export function workerScript(): string | undefined {
   const candidates = [path.join(__dirname, 'worker.js')];
   if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
   return candidates.find((f) => fs.existsSync(f));
+}
+
+/** The analyser's options from the command line: what `analyze` and `fix` share. */
+export function analyzerOptionsFor(args: CliArgs, modelSources: ModelSources): AnalyzerOptions {
+  return {
+    preset: args.preset,
+    modelSources,
+    defines: args.defines,
+    undefines: args.undefines,
+    inference: args.inference,
+    maxStatesPerFunction: args.maxStates,
+    maxStatesPerFile: args.maxStatesPerFile,
+    maxFileSize: args.maxFileSize * 1048576,
+  };
 }
 
 /** How the CLI words a file its worker could not finish (the option that sets each limit). */
@@ -206,16 +220,7 @@ export async function analyzeCommand(
 
   const modelFiles = [...findWorkspaceModel([...args.inputs, ...args.roots]), ...args.models];
   const modelSources = readModelSources(modelFiles);
-  const options: AnalyzerOptions = {
-    preset: args.preset,
-    modelSources,
-    defines: args.defines,
-    undefines: args.undefines,
-    inference: args.inference,
-    maxStatesPerFunction: args.maxStates,
-    maxStatesPerFile: args.maxStatesPerFile,
-    maxFileSize: args.maxFileSize * 1048576,
-  };
+  const options = analyzerOptionsFor(args, modelSources);
   const presets: PresetName[] = args.preset === 'auto' || !args.preset ? ['freebsd', 'linux'] : [args.preset];
   const models = presets.map((p) =>
     buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }),

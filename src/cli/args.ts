@@ -4,6 +4,9 @@ import type { AnalyzerOptions } from '../analysis/analyzer';
 
 export class UsageError extends Error {}
 
+/** Options of a subcommand that take no value: the word after one is an input, not its value. */
+const SUBCOMMAND_SWITCHES = new Set(['--in-place']);
+
 export interface CliArgs {
   command: string;
   inputs: string[];
@@ -172,7 +175,8 @@ export function parseArgs(argv: string[]): CliArgs {
       default:
         if (x.startsWith('-') && x.length > 1) {
           const list = a.rest.get(flag) ?? [];
-          list.push(inline ?? (argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'true'));
+          const takesValue = !SUBCOMMAND_SWITCHES.has(flag) && argv[i + 1] && !argv[i + 1].startsWith('-');
+          list.push(inline ?? (takesValue ? argv[++i] : 'true'));
           a.rest.set(flag, list);
         } else a.inputs.push(x);
     }

@@ -15,10 +15,12 @@ SUBCOMMANDS.set('analyze', analyzeCommand);
 // Other subcommands register themselves here, one side-effect import each:
 import './trace-command';
 import './diff-command';
+import './fix-command';
 
 const USAGE = `usage: refcount-lens analyze FILE|DIR... [options]
        refcount-lens trace FILE [--scenario NAME|FILE]   (trace --help)
        refcount-lens diff OLD.c NEW.c | diff BASE [HEAD] [-- PATHS...]   (diff --help)
+       refcount-lens fix FILE|DIR... [--in-place]   (fix --help)
   --model FILE            a model file (repeatable); .refcount-lens.json beside the inputs is read too
   --preset NAME           freebsd, linux or auto (default: auto, from the includes)
   --format text|json|sarif
@@ -40,6 +42,10 @@ directories:
   --timeout S             watchdog: a file still running after S seconds (default 60) gets an error and the run goes on
   --max-memory MB         heap limit of one worker thread (default 512)
   --max-file-size MB      refuse larger files (default 2)
+tree mode:
+  --root DIR              index every C file and header under DIR (repeatable) and report PATHS with what the
+                          whole tree knows (callees in other files, the headers' inline functions and macros);
+                          the index lives beside the cache (--cache-dir DIR/index) and is reused by the next run
 exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input`;
 
 /** Writes to a file opened on first use (so a usage error leaves no empty report). */

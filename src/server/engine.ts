@@ -6,11 +6,12 @@
 import * as path from 'node:path';
 import { Analyzer, type AnalyzerOptions, type ParsedDocument } from '../analysis/analyzer';
 import type { ModelProblem } from '../analysis/model/load';
-import type { FileResult } from '../analysis/result';
 import { analyseWithChecks, type Run } from './analysis-run';
 import { WorkerPool, type Outcome } from '../workers/pool';
 import type { LimitsShape } from '../shared/protocol';
 import { parserWasm } from '../files/parser-wasm';
+import { fixDiagnostics, type DiagnosticFixes } from '../analysis/fixes/fix-file';
+import type { Diagnostic, FileResult } from '../analysis/result';
 
 /**
  * The analyser cuts a file at its work budgets (the same wherever it runs) and says so; the
@@ -76,6 +77,14 @@ export class AnalysisEngine {
   /** In a worker; resolves `{cancelled}` when a newer version or a reconfiguration dropped it. */
   runInWorker(uri: string, filePath: string, text: string): Promise<Outcome> {
     return this.workers().run({ doc: uri, path: filePath, text });
+  }
+
+  /**
+   * Verified fix-its for the result's diagnostics that `wanted` selects, in the request loop:
+   * each candidate edit is analysed by the same analyser, whose per-function cache keeps that cheap.
+   */
+  fixes(filePath: string, text: string, result: FileResult, wanted: (d: Diagnostic) => boolean): DiagnosticFixes[] {
+    return fixDiagnostics(this.analyzer, filePath, text, result, wanted);
   }
 
   cancel(uri: string): void {

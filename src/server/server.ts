@@ -105,8 +105,10 @@ connection.onHover(async (p, token) => {
 connection.onCodeAction(async (p, token) => {
   const snap = await workspace?.snapshot(p.textDocument.uri, 'any', token);
   if (!snap || !workspace) return [];
+  const fixes = await workspace.quickFixes(p.textDocument.uri, p.range, p.context.diagnostics, token);
   const pairs = pairsInRange(snap.result, snap.text, p.range);
-  return pairs.length ? inferredPairActions(pairs, modelFileFor(p.textDocument.uri, workspace.settings.roots)) : [];
+  const modelFile = modelFileFor(p.textDocument.uri, workspace.settings.roots);
+  return [...fixes, ...(pairs.length ? inferredPairActions(pairs, modelFile) : [])];
 });
 
 registerTraceHandler(

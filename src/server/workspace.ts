@@ -18,6 +18,8 @@ import { AnalysisEngine, DEFAULT_LIMITS, type Limits } from './engine';
 import { MODEL_FILE_NAME, normaliseSettings, rootsFromUris, Settings, uriToPath } from './settings';
 import { StatusReporter } from './status';
 import { Comparisons } from './comparison';
+import { FixCache, fixActions, requestedDiagnostics } from './quick-fixes';
+import type { CodeAction, Diagnostic as LspDiagnostic, Range } from 'vscode-languageserver';
 import * as path from 'node:path';
 
 export type Feature = 'inlayHints' | 'codeLens' | 'hover' | 'any';
@@ -39,6 +41,7 @@ export class Workspace {
     (file, text) => this.engine.analyseDetached(file, text),
     () => this.analysisKey,
   );
+  private readonly fixCache = new FixCache();
 
   constructor(
     private readonly connection: Connection,
@@ -145,6 +148,32 @@ export class Workspace {
     return this.documents.snapshot(uri, token);
   }
 
+  /** Quick fixes for the diagnostics of a code action request: verified edits, computed once per version. */
+  async quickFixes(
+    uri: string,
+    range: Range,
+    sent: readonly LspDiagnostic[],
+    token?: CancellationToken,
+  ): Promise<CodeAction[]> {
+    const snap = await this.snapshot(uri, 'any', token);
+    if (!snap) return [];
+    const asked = requestedDiagnostics(snap.result, range, sent);
+    const missing = asked.filter((a) => !this.fixCache.get(uri, snap.version, a.diagnostic));
+    if (missing.length) {
+      const wanted = new Set(missing.map((m) => m.diagnostic));
+      const started = performance.now();
+      const items = this.engine.fixes(uriToPath(uri) ?? uri, snap.text, snap.result, (d) => wanted.has(d));
+      this.fixCache.put(uri, snap.version, items);
+      const ms = Math.round(performance.now() - started);
+      this.status.log(`fix-its for ${items.length} diagnostic(s) of ${uri} v${snap.version} verified in ${ms} ms`);
+    }
+    const items = asked.flatMap((a) => {
+      const fixes = this.fixCache.get(uri, snap.version, a.diagnostic);
+      return fixes ? [{ fixes, lsp: a.lsp }] : [];
+    });
+    return fixActions(items, { uri, version: snap.version, text: snap.text }, this.caps);
+  }
+
   async dispose(): Promise<void> {
     this.documents?.dispose();
     await this.engine?.close();
@@ -238,6 +267,7 @@ export class Workspace {
   }
 
   private onClosed(uri: string): void {
+    this.fixCache.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     this.status.closed(uri);
   }

@@ -52,6 +52,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Extra environment variables for the server (e.g. REFCOUNT_LENS_FAULT). */
   env?: Record<string, string>;
+  /** Client capabilities added to the sections this client declares (e.g. code action `disabledSupport`). */
+  capabilities?: { workspace?: Record<string, unknown>; textDocument?: Record<string, unknown> };
 }
 
 export const fileUri = (p: string): string => pathToFileURL(p).href;
@@ -111,6 +113,7 @@ export class LspClient {
           didChangeWatchedFiles: { dynamicRegistration: true },
           inlayHint: { refreshSupport: true },
           codeLens: { refreshSupport: true },
+          ...opts.capabilities?.workspace,
         },
         textDocument: {
           synchronization: { dynamicRegistration: false },
@@ -118,6 +121,7 @@ export class LspClient {
           inlayHint: {},
           codeLens: {},
           publishDiagnostics: { relatedInformation: true },
+          ...opts.capabilities?.textDocument,
         },
       },
       initializationOptions: opts.initializationOptions ?? {},
