@@ -77,6 +77,7 @@ export function analyzerOptionsFor(args: CliArgs, modelSources: ModelSources): A
     maxStatesPerFunction: args.maxStates,
     maxStatesPerFile: args.maxStatesPerFile,
     maxFileSize: args.maxFileSize * 1048576,
+    unknownCalls: args.unknownCalls,
   };
 }
 
@@ -377,7 +378,7 @@ export async function analyzeCommand(
       store: index,
       concurrency: Math.max(1, jobs) * 2,
       visit: (file, text, tree) => visitRunner.visit(file, text, tree),
-      unknownKeeps: () => true,
+      unknownCalls: args.unknownCalls,
       warn: (m) => say(`refcount-lens: ${m}`),
       progress: treeProgress(mode, (s) => err(s)),
     });

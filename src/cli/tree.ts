@@ -13,6 +13,7 @@ import type { PresetName } from '../analysis/model/load';
 import { errorResult, type FileResult } from '../analysis/result';
 import { SHARD_VERSION, treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { TreeFileContext } from '../analysis/tree/context';
+import { compileUnknownCalls, unknownKeeps, type UnknownCallPolicy } from '../analysis/model/unknown-calls';
 import { type IndexStore, sha256 } from '../index/store';
 import { runTree, type TreeSource, type VisitOutcome } from '../index/tree-run';
 import { walkAll, type WalkOptions } from './walk';
@@ -33,7 +34,8 @@ export interface TreeRunRequest {
   concurrency: number;
   /** Analyses a file with what the tree knows (on a worker). */
   visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome>;
-  unknownKeeps(callee: string, arg: number): boolean;
+  /** Overrides the models' `unknownCalls` policy (the CLI's --unknown-calls). */
+  unknownCalls?: 'evidence' | 'hand-on';
   warn(message: string): void;
   /** Groups of files finished, of all. */
   progress?(done: number, total: number): void;
@@ -140,6 +142,16 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     presetOf.push(preset);
   }
 
+  const policies = new Map<PresetName, UnknownCallPolicy>();
+  const policyOf = (preset: PresetName): UnknownCallPolicy => {
+    let p = policies.get(preset);
+    if (!p) {
+      p = compileUnknownCalls(req.models.get(preset)!.unknownCalls, () => {});
+      if (req.unknownCalls) p = { ...p, policy: req.unknownCalls };
+      policies.set(preset, p);
+    }
+    return p;
+  };
   const indexOf = new Map(absOf.map((a, i) => [a, i]));
   const reported = req.reported.filter((f) => indexOf.has(f)).map((f) => indexOf.get(f)!);
   const run = await runTree({
@@ -149,7 +161,7 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     fingerprint: req.fingerprint,
     store: req.store,
     concurrency: req.concurrency,
-    unknownKeeps: req.unknownKeeps,
+    unknownKeeps: (i, callee, arg, evidence) => unknownKeeps(policyOf(presetOf[i]), callee, arg, evidence),
     visit: (i, ctx) => {
       if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx);
       const t0 = Date.now();

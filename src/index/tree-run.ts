@@ -14,7 +14,8 @@ import type { Summary } from '../analysis/paths/summary';
 import type { MacroDefinition } from '../analysis/parse/prepass';
 import { TreeGraph, type TreeFile, type TreeFunction } from '../analysis/tree/graph';
 import { TreePlan } from '../analysis/tree/plan';
-import type { TreeShard } from '../analysis/tree/shard';
+import { calleeEvidence, type TreeShard } from '../analysis/tree/shard';
+import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
@@ -45,8 +46,8 @@ export interface TreeRunInput {
   visit(file: number, context: TreeFileContext): Promise<VisitOutcome>;
   /** Visits in flight at once. */
   concurrency: number;
-  /** A unknown callee (no body in the tree, no model row) may keep argument `arg`. */
-  unknownKeeps(callee: string, arg: number): boolean;
+  /** A callee nobody describes (no body in the tree, no model row) may keep argument `arg`, given what the tree says of it. */
+  unknownKeeps(file: number, callee: string, arg: number, evidence: CalleeEvidence | undefined): boolean;
   /** Progress: files whose summaries are final, of all. */
   progress?(done: number, total: number): void;
   /** Stop early (the editor cancels); results computed so far are kept. */
@@ -107,9 +108,11 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   };
   const relevant = graph.relevant(seed);
   const plan = new TreePlan(graph, relevant);
+  const evidence = calleeEvidence(input.files.map((f) => f.shard));
   const kept = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
-    return !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg);
+    if (model.functions.has(callee) || model.borrows.has(callee)) return false;
+    return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
   /** Final summaries of the functions of finished groups that can touch a count. */
@@ -145,11 +148,15 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       if (!relevant[id]) return quiet(id);
       return plan.groupOf[graph.fns[id].file] === group ? round.get(id) : summaries.get(id);
     };
+    const calledEvidence: Record<string, CalleeEvidence> = Object.create(null);
     const ask = (name: string, depth: number) => {
       if (ownNames.has(name) || name in externals) return;
       const id = graph.resolve(file, name);
       if (id === undefined) {
-        if (depth < 2) for (const inner of headerMacros.calls(file, name)) if (inner !== name) ask(inner, depth + 1);
+        const inner = depth < 2 ? headerMacros.calls(file, name) : [];
+        for (const n of inner) if (n !== name) ask(n, depth + 1);
+        const ev = inner.length ? undefined : evidence.get(name);
+        if (ev) calledEvidence[name] = ev;
         return;
       }
       const s = answer(id);
@@ -159,7 +166,13 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     const keptHere: Record<string, number[]> = Object.create(null);
     for (const id of graph.ofFile[file]) if (!relevant[id] && kept[id].length) keptHere[graph.fns[id].name] = kept[id];
     const relevantHere = graph.ofFile[file].filter((id) => relevant[id]).map((id) => graph.fns[id].name);
-    return { externals, kept: keptHere, relevant: relevantHere, macros: headerMacros.usedBy(file, graph) };
+    return {
+      externals,
+      kept: keptHere,
+      relevant: relevantHere,
+      evidence: calledEvidence,
+      macros: headerMacros.usedBy(file, graph),
+    };
   };
 
   const groupKey = (g: number): string => {

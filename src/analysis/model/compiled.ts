@@ -1,6 +1,7 @@
 /**
  * The model in the form the analysis reads: targets and conditions parsed once.
  */
+import type { UnknownCallsSpec } from './unknown-calls';
 import type { IteratorSpec, RegistrationSpec, OpName } from './types';
 import { MacroTable } from '../parse/conditional';
 
@@ -38,6 +39,8 @@ export interface Model {
   returnsArgument: Map<string, number>;
   nullTests: Set<string>;
   borrows: Set<string>;
+  /** The unknownCalls sections in load order (compiled by model/unknown-calls.ts). */
+  unknownCalls: UnknownCallsSpec[];
   zeroes: Map<string, Target>;
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
   /** Calls that free memory: name -> argument index of the freed pointer. */
@@ -61,6 +64,7 @@ export function emptyModel(): Model {
     returnsArgument: new Map(),
     nullTests: new Set(),
     borrows: new Set(),
+    unknownCalls: [],
     zeroes: new Map(),
     assigns: new Map(),
     frees: new Map(),

@@ -3,6 +3,7 @@
  * file and line; a broken entry is skipped and the rest still loads. The files come as
  * text: the caller reads them (src/files/model-files.ts), the analysis reads no files.
  */
+import { compileUnknownCalls } from './unknown-calls';
 import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
 import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
 import { parseJsonWithPositions, type JsonError } from './jsonpos';
@@ -84,6 +85,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'returnsArgument',
     'nullTests',
     'borrows',
+    'unknownCalls',
     'zeroes',
     'assigns',
     'frees',
@@ -142,6 +144,14 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
   for (const n of file.borrows ?? []) model.borrows.add(n);
+  if (file.unknownCalls !== undefined) {
+    const u = file.unknownCalls;
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) problem('/unknownCalls', 'unknownCalls is an object');
+    else {
+      compileUnknownCalls([u], (m) => problem('/unknownCalls', m));
+      model.unknownCalls.push(u);
+    }
+  }
   for (const [n, t] of Object.entries(file.zeroes ?? {})) {
     try {
       model.zeroes.set(n, parseTarget(t));

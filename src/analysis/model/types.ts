@@ -3,6 +3,7 @@
  * spirit of Smatch's refcount tables. Presets (freebsd, linux) and user files
  * (.refcount-lens.json, --model) all have this shape.
  */
+import type { UnknownCallsSpec } from './unknown-calls';
 
 /** Where an effect lands, relative to the call: `arg0`, `*arg1`, `arg0->f->g`, `ret`, `*ret`. */
 export type TargetText = string;
@@ -124,6 +125,8 @@ export interface ModelFile {
   nullTests?: string[];
   /** Calls that only read their arguments: never a transfer of a reference. */
   borrows?: string[];
+  /** How calls of functions nobody describes (no row, no body) are read: see model/unknown-calls.ts. */
+  unknownCalls?: UnknownCallsSpec;
   /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */
   zeroes?: Record<string, TargetText>;
   /** Calls that store a value (rcu_assign_pointer, WRITE_ONCE): name -> where and what. */

@@ -247,7 +247,10 @@ export class Expressions {
       );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
-    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), vals, e.line, st), v: tempVal }];
+    // what the policy says such a callee only reads is not handed on (nor written through)
+    const keeps = name ? this.ctx.input.keeps : undefined;
+    const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
+    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
   }
 
   // ---------- assignment ----------

@@ -47,6 +47,8 @@ export interface EngineInput {
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
   aliases?: ReadonlyMap<string, MacroAlias>;
+  /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
+  keeps?: (callee: string, arg: number) => boolean;
 }
 
 export class FunctionContext {
