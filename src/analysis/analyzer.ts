@@ -10,7 +10,7 @@ import { calleeEvidence, shardOf } from './tree/shard';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { rangesWithout } from './parse/outline';
+import { outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
   SynReuse,
@@ -103,6 +103,8 @@ export interface ParsedDocument {
   parseMs: number;
   /** Offsets of the `{` of bodies the parser skipped (`parse`'s `skipBodies`). */
   skipped?: number[];
+  /** With `skipped`: the `{` of every body the outline found, which the tree must agree with. */
+  outlined?: number[];
 }
 
 interface CachedFunction {
@@ -209,6 +211,7 @@ export class Analyzer {
     let tree: Tree | null;
     let reuse: SynReuse | undefined;
     let skipped: number[] | undefined;
+    let outlined: number[] | undefined;
     if (previous && previous.preset === preset) {
       const a = previous.pre.text,
         b = pre.text;
@@ -242,7 +245,10 @@ export class Analyzer {
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
         : this.parseDeadline(pre.text);
       tree = this.parser.parse(pre.text, null, options);
-      if (skip.length) skipped = skip.map((b) => b.bodyStart);
+      if (skip.length) {
+        skipped = skip.map((b) => b.bodyStart);
+        outlined = (outlineFunctions(pre.masked) ?? []).map((f) => f.bodyStart);
+      }
     }
     if (!tree) {
       // a cancelled parse would otherwise resume on the next call, with whatever text that brings
@@ -253,7 +259,7 @@ export class Analyzer {
       );
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
-    return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
+    return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped, outlined };
   }
 
   /**
@@ -359,6 +365,12 @@ export class Analyzer {
       );
       const found = fns.filter((f) => skipped.has(f.head.bodyStart ?? -1)).length;
       if (needed || found !== skipped.size) throw new SkippedBodyNeeded('the parse skipped a body this analysis needs');
+      // damaged text the parser recovered from differently around a skipped body: the
+      // definitions it found must be the outline's, or skipping may have changed them
+      const outlined = new Set(doc.outlined ?? []);
+      const bodies = fns.map((f) => f.head.bodyStart).filter((b): b is number => b !== undefined);
+      if (bodies.length !== outlined.size || bodies.some((b) => !outlined.has(b)))
+        throw new SkippedBodyNeeded('the tree does not match the outline the parse skipped bodies by');
     }
 
     // bottom-up over the call graph (Tarjan's SCCs come out callees first); a function that

@@ -48,6 +48,8 @@ export interface TreeRunReport {
   files: number;
   lines: number;
   stats: {
+    /** Index entries found cut short or foreign, taken as missing and rebuilt. */
+    torn: number;
     groups: number;
     fromIndex: number;
     visits: number;
@@ -103,6 +105,7 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     };
     let text: string;
     try {
+      vanishFault(abs);
       const st = fs.statSync(abs);
       if (!st.isFile()) {
         refuse('not a regular file');
@@ -175,10 +178,23 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     progress: req.progress,
   });
   for (const [i, r] of run.results) if (reportedSet.has(absOf[i])) results.set(absOf[i], { ...r, path: absOf[i] });
-  return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex } };
+  const torn = req.store?.stats.torn ?? 0;
+  return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex, torn } };
 }
 
 function tooLarge(size: number, limit: number): string {
   const mb = (n: number, digits: number) => (n / 1048576).toFixed(digits);
   return `file too large (${mb(size, 1)} MB; the limit is ${mb(limit, 0)} MB, --max-file-size)`;
+}
+
+/**
+ * Test hook, inert unless REFCOUNT_LENS_FAULT holds `vanish:NAME`: the file whose path contains
+ * NAME is gone by the time it is read, as a file deleted while the tree is indexed.
+ */
+function vanishFault(file: string): void {
+  for (const part of (process.env.REFCOUNT_LENS_FAULT ?? '').split(',')) {
+    if (part.startsWith('vanish:') && part.length > 7 && file.includes(part.slice(7))) {
+      throw Object.assign(new Error(`${file}: gone`), { code: 'ENOENT' });
+    }
+  }
 }

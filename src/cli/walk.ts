@@ -136,7 +136,9 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
           isFile = t.isFile();
           isDir = false;
         } catch {
-          continue;
+          // a broken link or a loop of links: named, so that whoever reads it says why it could not
+          isFile = true;
+          isDir = false;
         }
       }
       if (!isDir && !(isFile && isSource(e.name))) continue;

@@ -46,7 +46,10 @@ export interface TreeRunInput {
   visit(file: number, context: TreeFileContext): Promise<VisitOutcome>;
   /** Visits in flight at once. */
   concurrency: number;
-  /** A callee nobody describes (no body in the tree, no model row) may keep argument `arg`, given what the tree says of it. */
+  /**
+   * A callee nobody describes (no body in the tree, no model row) may keep argument `arg`,
+   * given what the tree says of it.
+   */
   unknownKeeps(file: number, callee: string, arg: number, evidence: CalleeEvidence | undefined): boolean;
   /** Progress: files whose summaries are final, of all. */
   progress?(done: number, total: number): void;
