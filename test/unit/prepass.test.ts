@@ -72,3 +72,28 @@ test('the Linux preset reads every CONFIG_* option as set, unless a file or --un
   const bsd = prepass(src, { defines: buildModel({ presets: ['freebsd'] }).model.defines }).text;
   assert.match(bsd, /stub\(\)/);
 });
+
+test('a #define continues through the lines of a block comment in its body', () => {
+  const src = [
+    '#define M(x) \\',
+    '\tdo { \\',
+    '\t/* one \\',
+    '\t * two (and three) \\',
+    '\t */ \\',
+    '\tg(x); } while (0)',
+    'int f(void) { return 0; }',
+    '',
+  ].join('\n');
+  const r = prepass(src, { defines });
+  assert.deepEqual(
+    r.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    ['int f(void) { return 0; }'],
+  );
+  assert.deepEqual(
+    r.defines.map((d) => d.name),
+    ['M'],
+  );
+});

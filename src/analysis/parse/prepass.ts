@@ -264,7 +264,8 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
       // gather continuation lines
       let full = m;
       const first = li;
-      while (/\\\s*$/.test(mlines[li]) && li + 1 < lines.length) {
+      // a backslash ends a line inside a comment too: lines are spliced before comments are removed
+      while (/\\\s*$/.test(lines[li]) && li + 1 < lines.length) {
         li++;
         full = full.replace(/\\\s*$/, ' ') + mlines[li];
       }
