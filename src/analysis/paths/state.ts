@@ -45,10 +45,17 @@ export function hasDelta(o: ObjState): boolean {
   return o.exist !== 0 || o.refs !== 0 || (o.counters !== undefined && Object.values(o.counters).some((v) => v !== 0));
 }
 
-/** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
+/**
+ * The signs a value may have, in this order: `-` below zero, `0` zero, `+` above zero (`0+` is
+ * `>= 0`). Absent: any.
+ */
+export type Signs = '-' | '0' | '+' | '-0' | '-+' | '0+';
+
+/** What is known of a value: equal to a constant, not equal to some, flags it has or lacks, its sign. */
 export interface Fact {
   eq?: string;
   ne?: string[];
+  signs?: Signs;
   /** Exact set of flags (the value is an OR of these names). */
   flags?: string[];
   has?: string[];
@@ -153,7 +160,9 @@ export function with_(s: State, p: Partial<State>): State {
 }
 
 function factKey(f: Fact): string {
-  return `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`;
+  const sign = f.signs ?? '';
+  const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
+  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}`;
 }
 
 function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
