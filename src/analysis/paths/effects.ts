@@ -168,7 +168,13 @@ export class Effects {
 
   applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string): State[] {
     const partition = this.retTests(effects);
-    const starts: State[] = partition ? partition.map((t) => setFactKeep(st, temp, factFor(t, undefined, true))) : [st];
+    // a call that succeeds with 0 fails with an error code (`-EINVAL`, `EINVAL`), never with both signs
+    const errnoStyle = effects.some((ef) => ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0'));
+    const resultFact = (t: Test): Fact => {
+      const f = factFor(t, undefined, true);
+      return errnoStyle && t.op === 'ne' ? { ...f, errno: true } : f;
+    };
+    const starts: State[] = partition ? partition.map((t) => setFactKeep(st, temp, resultFact(t))) : [st];
     const results: State[] = [];
     for (const start of starts) {
       let states = [start];

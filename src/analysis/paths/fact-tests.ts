@@ -73,6 +73,8 @@ export function signsOf(f: Fact | undefined): string {
 
 function decideSign(f: Fact, op: SignTest): boolean | undefined {
   const can = signsOf(f);
+  // an error code tested for its sign: the caller tests the sign its API's errors have
+  if (f.errno && can === '-+') return op === 'lt0' || op === 'gt0';
   const want = SIGNS_OF_TEST[op];
   if ([...can].every((c) => want.includes(c))) return true;
   if (![...can].some((c) => want.includes(c))) return false;

@@ -56,6 +56,12 @@ export interface Fact {
   eq?: string;
   ne?: string[];
   signs?: Signs;
+  /**
+   * An error code of a call that returns 0 on success (`when: ret == 0`): a non-zero value has
+   * the sign the caller tests for. Linux and Xen return `-EINVAL` and test `rc < 0`, FreeBSD
+   * returns `EINVAL` and tests `error != 0`; neither API returns a value of the other sign.
+   */
+  errno?: boolean;
   /** Exact set of flags (the value is an OR of these names). */
   flags?: string[];
   has?: string[];
@@ -160,7 +166,7 @@ export function with_(s: State, p: Partial<State>): State {
 }
 
 function factKey(f: Fact): string {
-  const sign = f.signs ?? '';
+  const sign = `${f.signs ?? ''}${f.errno ? 'e' : ''}`;
   const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
   return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}`;
 }
