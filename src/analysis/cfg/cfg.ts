@@ -93,6 +93,8 @@ export interface CfgOptions {
   statementMacros: ReadonlyMap<number, StatementMacro>;
   /** Names of iterator macros whose loop variable holds a reference (from the model). */
   isIterator: (name: string) => boolean;
+  /** The argument a transparent call (`likely`, `unlikely`) stands for, from the model. */
+  transparentArg?: (name: string) => number | undefined;
 }
 
 export function declaratorInfo(d: Syn | undefined): {
@@ -237,9 +239,22 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
   const retType = typeNameOf(fn.fields.type);
   const returnsVoid = retType === 'void' && dinfo.pointerDepth === 0;
 
-  const cond = (c: Syn, open: Open, ctx: Ctx): { t: Open; f: Open } => {
+  /** `likely(a && b)` is `a && b`: the condition inside a transparent wrapper is lowered like any other. */
+  const unwrapped = (c: Syn): Syn => {
     let e = c;
-    while (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
+    for (;;) {
+      if (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
+      else if (e.type === 'call_expression' && e.fields.function?.type === 'identifier') {
+        const i = opts.transparentArg?.(e.fields.function.text ?? '');
+        const args = e.fields.arguments?.children.filter((a) => a.type !== 'comment');
+        if (i === undefined || args?.length !== 1 || i !== 0) return e;
+        e = args[0];
+      } else return e;
+    }
+  };
+
+  const cond = (c: Syn, open: Open, ctx: Ctx): { t: Open; f: Open } => {
+    const e = unwrapped(c);
     const k = isConstant(e);
     if (k !== undefined)
       return k ? { t: open.map((o) => ({ ...o })), f: [] } : { t: [], f: open.map((o) => ({ ...o })) };
