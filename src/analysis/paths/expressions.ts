@@ -11,7 +11,7 @@ import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
 import { union } from './fact-tests';
 import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
-import { calleeName, type FunctionContext } from './function-context';
+import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 
 export class Expressions {
@@ -170,6 +170,8 @@ export class Expressions {
 
   private evalCall(e: Syn, st: State): Out[] {
     const name = calleeName(e);
+    const text = this.ctx.callText(e);
+    if (text) this.ctx.callTexts.set(resultOf(e), text);
     const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
     if (name && this.model.transparent.has(name)) {
       const idx = this.model.transparent.get(name)!;
