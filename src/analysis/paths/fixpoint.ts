@@ -15,6 +15,7 @@ import { Expressions } from './expressions';
 import { Branches } from './branches';
 import { NodeTransfer } from './nodes';
 import { Liveness } from './liveness';
+import { callKeyParts, isCallKey } from './same-calls';
 
 export type { EngineInput, EngineOptions } from './function-context';
 
@@ -106,6 +107,17 @@ export class FunctionEngine {
     return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
   }
 
+  /** A call no later node makes names nothing any more (same-calls.ts): its alias would only keep states apart. */
+  private dropDeadCalls(st: State, nodeId: number): State {
+    let aliases: Map<string, string> | undefined;
+    for (const v of st.aliases.keys())
+      if (isCallKey(v) && !this.liveBefore[nodeId].has(callKeyParts(v).callee)) {
+        aliases ??= new Map(st.aliases);
+        aliases.delete(v);
+      }
+    return aliases ? with_(st, { aliases }) : st;
+  }
+
   run(): EngineResult {
     const { cfg } = this;
     const opts = this.input.options;
@@ -185,7 +197,7 @@ export class FunctionEngine {
             }
             if (iters) s = with_(s, { iters });
           }
-          s = dropTemps(s);
+          s = this.dropDeadCalls(dropTemps(s), out.to);
           // forgetting dead facts only pays where states can meet
           if (joins.has(out.to)) s = this.prune(s, out.to);
           // a trip round the loop that changed nothing: the head has already gone on from this very state
