@@ -458,6 +458,7 @@ export class Analyzer {
         statementMacros: doc.pre.statementMacros,
         isIterator: (n) => model.iterators.has(n),
         transparentArg: (n) => model.transparent.get(n),
+        assertion: (n) => model.asserts.get(n),
       });
     } catch (err) {
       const s = skeleton(

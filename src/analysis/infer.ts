@@ -193,6 +193,7 @@ export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, I
     model.borrows.has(n) ||
     model.noreturn.has(n) ||
     model.transparent.has(n) ||
+    model.asserts.has(n) ||
     model.zeroes.has(n);
   const releaseArg = (n: string): number | undefined => {
     const e = model.functions.get(n);

@@ -84,6 +84,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'zeroes',
     'assigns',
     'frees',
+    'asserts',
     'iterators',
     'registrations',
     'kinds',
@@ -167,6 +168,23 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       continue;
     }
     model.frees.set(n, idx);
+  }
+  for (const [n, spec] of Object.entries(file.asserts ?? {})) {
+    const a = typeof spec === 'number' ? { arg: spec } : spec;
+    const arg = a?.arg;
+    if (
+      typeof arg !== 'number' ||
+      !Number.isInteger(arg) ||
+      arg < 0 ||
+      (a.holds !== undefined && typeof a.holds !== 'boolean')
+    ) {
+      problem(
+        `/asserts/${n}`,
+        `${n}: the argument index that holds after the call (0 for ASSERT(c)), or {"arg": 0, "holds": false}`,
+      );
+      continue;
+    }
+    model.asserts.set(n, { arg, holds: a.holds ?? true });
   }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
     if (typeof it?.var !== 'number') {

@@ -103,6 +103,12 @@ export interface AssignSpec {
   returns?: 'old';
 }
 
+/**
+ * An assertion: after the call, its argument `arg` holds (`ASSERT(owner == d)`, `VERIFY3P(p != NULL)`);
+ * with `holds: false`, it is false (`BUG_ON(!p)`, `VERIFY0(hold(x))`). A path where it would not is not followed.
+ */
+export type AssertSpec = number | { arg: number; holds?: boolean };
+
 export interface ModelFile {
   $schema?: string;
   description?: string;
@@ -124,6 +130,8 @@ export interface ModelFile {
   assigns?: Record<string, AssignSpec>;
   /** Calls that free memory (free, kfree, uma_zfree): name -> argument index of the freed pointer. */
   frees?: Record<string, number>;
+  /** Assertions (ASSERT, VERIFY3P, BUG_ON): name -> the argument that holds (or fails) after the call. */
+  asserts?: Record<string, AssertSpec>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */

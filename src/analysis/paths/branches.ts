@@ -35,6 +35,11 @@ export class Branches {
     const emit = (truth: boolean, s: State, cond?: Condition) => {
       const edge = truth ? tEdge : fEdge;
       if (!edge) return;
+      // an assertion's condition holds on every path that goes on: it tells no two paths apart
+      if (n.asserted) {
+        outs.push({ to: edge.to, st: s, kind: edge.kind });
+        return;
+      }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
       // a caller can tell apart paths that depend on what it passed in
       if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
