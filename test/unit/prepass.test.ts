@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { prepass } from '../../src/analysis/parse/prepass';
-import { evalIfExpression } from '../../src/analysis/parse/conditional';
+import { evalIfExpression, MacroTable } from '../../src/analysis/parse/conditional';
 import { buildModel } from '../../src/analysis/model/load';
 
 const defines = new Map([
@@ -96,4 +96,28 @@ test('a #define continues through the lines of a block comment in its body', () 
     r.defines.map((d) => d.name),
     ['M'],
   );
+});
+
+test('#if calls function-like macros: from the file or the model; an unknown one is 0', () => {
+  const table = new MacroTable([
+    ['MODULE_*', '1'],
+    ['IS_USED(module)', 'module'],
+  ]);
+  table.delete('MODULE_OFF');
+  assert.equal(evalIfExpression('IS_USED(MODULE_PKTQ) && IS_USED(MODULE_NETSTATS)', table), 1);
+  assert.equal(evalIfExpression('IS_USED(MODULE_OFF)', table), 0);
+  assert.equal(evalIfExpression('UNKNOWN_FN(MODULE_PKTQ)', table), 0);
+  const src = [
+    '#define TWICE(x, y) ((x) + (y))',
+    '#if TWICE(1, 2) == 3 && defined(TWICE)',
+    'kept();',
+    '#endif',
+    '#undef TWICE',
+    '#if TWICE(1, 2)',
+    'gone();',
+    '#endif',
+  ].join('\n');
+  const text = prepass(src, { defines: table }).text;
+  assert.match(text, /kept\(\)/);
+  assert.doesNotMatch(text, /gone\(\)/);
 });

@@ -89,6 +89,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'registrations',
     'kinds',
     'defines',
+    'undefines',
     'description',
     'note',
   ]);
@@ -220,6 +221,10 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
     model.defines.set(d, String(v));
+  for (const u of file.undefines ?? []) {
+    if (typeof u === 'string') model.defines.delete(u);
+    else problem('/undefines', 'undefines lists macro names');
+  }
 }
 
 const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;

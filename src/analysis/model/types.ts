@@ -136,6 +136,11 @@ export interface ModelFile {
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
-  /** Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE). */
+  /**
+   * Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE);
+   * `CONFIG_*` defines a prefix, `IS_USED(module)` a function-like macro `#if` can call.
+   */
   defines?: Record<string, string>;
+  /** Macros taken as not defined, after this file's `defines` (`CONFIG_DEBUG` under `CONFIG_*`). */
+  undefines?: string[];
 }
