@@ -238,7 +238,12 @@ export function inferPairs(fns: Syn[], src: string, model: Model): Map<string, I
         }
       }
       const someDiscarded = aSites.some((a) => a.discarded);
-      const shared = aSites.some((a) => a.args[0] && rSites.some((r) => r.args[0] === a.args[0]));
+      // `q_get(q)` ... `q_put(q, elem)`: a put given more than its get stores something in the first
+      // argument (a queue's element), it does not drop a reference on it
+      const arity = Math.max(...aSites.map((a) => a.args.length));
+      const shared =
+        aSites.some((a) => a.args[0] && rSites.some((r) => r.args[0] === a.args[0])) &&
+        rSites.every((r) => r.args.length <= arity);
       const relIdx = relKnown ? releaseArg(rel)! : undefined;
       const bodies = defined.has(acq) || defined.has(rel);
       if (flowIdx !== undefined && !bodies && !someDiscarded && (relIdx === undefined || relIdx === flowIdx)) {
