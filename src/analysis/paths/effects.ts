@@ -203,12 +203,14 @@ export class Effects {
     if (!p || ef.target.base === 'ret') return st;
     const key = keyOf(p);
     const o = st.objects.get(key);
-    if (o?.obtained) return st;
+    const count = ef.counter ?? '';
+    if (o?.obtained && o.gained?.includes(count)) return st;
+    const gained = withGained(o?.gained, count);
     return putObj(
       st,
       key,
       o
-        ? { ...o, obtained: true }
+        ? { ...o, obtained: true, gained }
         : {
             display: this.ctx.displayKey(key),
             kind: ef.kind ?? this.ctx.kindOf(p) ?? 'object',
@@ -216,6 +218,7 @@ export class Effects {
             refs: 0,
             transferred: 0,
             obtained: true,
+            gained,
           },
     );
   }
@@ -304,9 +307,15 @@ export class Effects {
       delta = (c.exist ?? 0) + (c.refs ?? 0);
       for (const [n, v] of Object.entries(c.counters ?? {})) {
         o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v };
+        if (v > 0) o.gained = withGained(o.gained, n);
+        else if (v < 0 && o.gained?.includes(n) && (own(o.counters, n) ?? 0) < 0 && o.overLine === undefined) {
+          o.overLine = c.line;
+          o.over = { counter: n, total: own(o.counters, n) ?? 0 };
+        }
       }
       if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) {
         o.obtained = true;
+        o.gained = withGained(o.gained, '');
         o.lastAcquire = c.line;
       }
       if (c.stored) o.transferred = o.refs;
@@ -320,6 +329,7 @@ export class Effects {
       delta = d;
       if (d > 0) {
         o.obtained = true;
+        o.gained = withGained(o.gained, c.counter);
         o.lastAcquire = c.line;
       }
     } else {
@@ -328,6 +338,7 @@ export class Effects {
           o.refs += c.count;
           delta = c.count;
           o.obtained = true;
+          o.gained = withGained(o.gained, '');
           o.lastAcquire = c.line;
           break;
         case 'release':
@@ -338,6 +349,7 @@ export class Effects {
           o.exist += c.count;
           delta = c.count;
           o.obtained = true;
+          o.gained = withGained(o.gained, '');
           o.lastAcquire = c.line;
           break;
         case 'destroy':
@@ -346,8 +358,13 @@ export class Effects {
           break;
       }
     }
+    // below what this path obtained of that same count: a counter's release is not paid by the object's own
+    // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
-    if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
+    if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
+      o.overLine = c.line;
+      o.over = { counter: counterName, total };
+    }
     s = putObj(s, key, o);
     const op: Step['op'] =
       c.exist !== undefined || c.refs !== undefined
@@ -612,6 +629,11 @@ export class Effects {
     if (st.paramConds.some((x) => x.key === pc!.key && x.test === pc!.test && x.value === pc!.value)) return st;
     return with_(st, { paramConds: [...st.paramConds, pc] });
   }
+}
+
+/** The counts a path raised, with one more (`''`: the object's own). */
+function withGained(gained: readonly string[] | undefined, count: string): readonly string[] {
+  return gained?.includes(count) ? gained : [...(gained ?? []), count];
 }
 
 function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {

@@ -20,8 +20,12 @@ export interface ObjState {
   obtained: boolean;
   /** Line of the last acquire (where a leak is reported). */
   lastAcquire?: number;
-  /** Line where the count first went below what was obtained. */
+  /** The counts this path raised (or tried to): `''` the object's own, else a separate counter's name. */
+  gained?: readonly string[];
+  /** Line where a count first went below what was obtained. */
   overLine?: number;
+  /** Which count went below there (a separate counter's name; absent: the object's own) and to what. */
+  over?: { counter?: string; total: number };
   returned?: boolean;
   inferred?: boolean;
   /** A separate counter's hold went with the object when it was stored or handed on (`vhold(dp); nt->dp = dp`). */
@@ -176,7 +180,17 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
     .sort()
     .map((k) => {
       const o = objects.get(k)!;
-      return `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}${o.lost ? `,l${o.lost.line}` : ''}`;
+      const flags = [
+        o.countersHandedOn ? ',h' : '',
+        o.withContainer ? ',w' : '',
+        o.embedded ? ',e' : '',
+        o.storedIn ? `,s${o.storedIn}` : '',
+        o.lost ? `,l${o.lost.line}` : '',
+      ].join('');
+      const over = `${o.overLine ?? ''}${o.over?.counter ? `:${o.over.counter}` : ''}`;
+      const counts = `${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0}`;
+      const counters = o.counters ? JSON.stringify(o.counters) : '';
+      return `O${k}=${counts},${over},${o.gained?.join('+') ?? ''},${counters}${flags}`;
     })
     .join('\n');
 }
