@@ -57,8 +57,20 @@ export function killPath(st: State, key: string, mayWrite = false): State {
       aliases.delete(v);
     }
   }
-  if (!facts && !aliases) return st;
-  return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
+  // a new value: what was forgotten of the old one no longer matters
+  let forgotten: Map<string, number> | undefined;
+  if (st.forgotten && !mayWrite)
+    for (const k of st.forgotten.keys())
+      if (under(k, key)) {
+        forgotten ??= new Map(st.forgotten);
+        forgotten.delete(k);
+      }
+  if (!facts && !aliases && !forgotten) return st;
+  return with_(st, {
+    facts: facts ?? st.facts,
+    aliases: aliases ?? st.aliases,
+    ...(forgotten ? { forgotten: forgotten.size ? forgotten : undefined } : {}),
+  });
 }
 
 export function putObj(st: State, key: string, o: ObjState): State {

@@ -115,6 +115,13 @@ export interface ExitInfo {
   returnedKey?: string;
 }
 
+/**
+ * Why a path may not be one the code can take, as far as the analysis can tell: a branch it
+ * split on a value whose fact it had merged away (`merged`: where, and the value), or a callee
+ * of this file it could not follow (cut by its budget, or recursive). Not part of the state's key.
+ */
+export type Doubt = { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+
 export interface State {
   objects: ReadonlyMap<string, ObjState>;
   facts: ReadonlyMap<string, Fact>;
@@ -130,6 +137,10 @@ export interface State {
   lines: Cons<number> | undefined;
   exit?: ExitInfo;
   merged: number;
+  /** Facts widening dropped on this path: key -> the line where states were merged. */
+  forgotten?: ReadonlyMap<string, number>;
+  /** Set once the path depends on something the analysis could not show (see Doubt). */
+  doubt?: Doubt;
   /** Cached merge key. */
   _key?: string;
 }
@@ -147,6 +158,8 @@ export function initialState(): State {
     lines: undefined,
     exit: undefined,
     merged: 1,
+    forgotten: undefined,
+    doubt: undefined,
     _key: undefined,
   };
 }
@@ -165,6 +178,8 @@ export function with_(s: State, p: Partial<State>): State {
     lines: 'lines' in p ? p.lines : s.lines,
     exit: p.exit ?? s.exit,
     merged: p.merged ?? s.merged,
+    forgotten: 'forgotten' in p ? p.forgotten : s.forgotten,
+    doubt: 'doubt' in p ? p.doubt : s.doubt,
     _key: undefined,
   };
 }
@@ -307,6 +322,17 @@ export function isOpaque(p: ParamCond): boolean {
   return p.key.startsWith('cond@') || isCalleePath(p);
 }
 
+export function unionForgotten(
+  a: ReadonlyMap<string, number> | undefined,
+  b: ReadonlyMap<string, number> | undefined,
+): ReadonlyMap<string, number> | undefined {
+  if (!a || a === b) return b ?? a;
+  if (!b) return a;
+  const m = new Map(a);
+  for (const [k, line] of b) if (!m.has(k)) m.set(k, line);
+  return m;
+}
+
 export function mergeInto(existing: State, incoming: State): State {
   const paramConds = existing.paramConds.filter((p) =>
     incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
@@ -315,6 +341,9 @@ export function mergeInto(existing: State, incoming: State): State {
     conds: intersectConds(existing.conds, incoming.conds),
     merged: existing.merged + incoming.merged,
     paramConds,
+    forgotten: unionForgotten(existing.forgotten, incoming.forgotten),
+    // one path the analysis can show is enough: the states are equal in everything counted
+    doubt: existing.doubt && incoming.doubt ? existing.doubt : undefined,
   });
   m._key = existing._key;
   return m;
