@@ -64,3 +64,48 @@ test('a path through a value merged away is information, and says where', async 
   assert.deepEqual(over[0].doubt, { merged: 31, value: 'rc' });
   assert.match(over[0].message, /information: the analysis merged paths at line 31 and no longer knew rc/);
 });
+
+// A callee with forty exits is cut by a small state budget. Its caller still has its paths: what
+// it gives the callee is handed on (nothing is known of what the callee did), what it keeps is its own.
+const CASES = Array.from({ length: 40 }, (_, i) => `\tcase ${i}:\n\t\treturn ${i};\n`).join('');
+const CUT = `#include <linux/of.h>
+
+static int ev_drop(struct device_node *np, int k)
+{
+	of_node_put(np);
+	switch (k) {
+${CASES}\t}
+	return -1;
+}
+
+static void ev_user(struct device_node *parent, int k)
+{
+	struct device_node *np = of_get_child_by_name(parent, "cfg");
+	struct device_node *q;
+
+	if (!np)
+		return;
+	q = of_get_child_by_name(np, "aux");
+	ev_drop(np, k);
+	of_node_put(np);
+}
+`;
+
+test('a caller of a callee cut by its budget keeps its paths; what it kept is still its own', async () => {
+  const whole = await analyzeSource(CUT, 'cut.c');
+  assert.deepEqual(
+    whole.diagnostics.filter((d) => d.rule !== 'parse').map((d) => [d.function, d.rule, d.object, d.severity]),
+    [
+      ['ev_user', 'leak', 'q', 'warning'],
+      ['ev_user', 'over-release', 'np', 'error'],
+    ],
+  );
+  const cut = await analyzeSource(CUT, 'cut.c', { maxStatesPerFunction: 30 });
+  assert.ok(cut.functions.find((f) => f.name === 'ev_drop')?.truncated);
+  const user = cut.functions.find((f) => f.name === 'ev_user');
+  assert.ok(user && !user.truncated && user.paths.length > 0, 'the caller lost its paths at the cut callee');
+  assert.deepEqual(
+    cut.diagnostics.filter((d) => d.rule !== 'parse' && d.rule !== 'budget').map((d) => [d.rule, d.object, d.severity]),
+    [['leak', 'q', 'warning']],
+  );
+});

@@ -15,7 +15,21 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     const severity = (inferred?: boolean) => (inferred ? (spec.inferredSeverity ?? spec.severity) : spec.severity);
     found.push(...check(inp, { earlier: [...found], severity }));
   }
-  return found.map((d) => withEvidence(d, classDoubts(inp)));
+  const doubts = classDoubts(inp);
+  return found.map((d) => withEvidence(d, (cid) => doubts.get(cid) ?? objectDoubt(inp, cid, d.object)));
+}
+
+/** The object's own doubt on every exit state of the class (what a cut callee it was given may have done). */
+function objectDoubt(inp: CheckInput, cid: number, object: string | undefined): Doubt | undefined {
+  if (object === undefined) return undefined;
+  let doubt: Doubt | undefined;
+  for (const st of inp.exits) {
+    if (inp.classOf.get(st) !== cid) continue;
+    const o = [...st.objects.values()].find((x) => x.display === object);
+    if (!o?.doubt) return undefined;
+    doubt ??= o.doubt;
+  }
+  return doubt;
 }
 
 /** A path class the analysis cannot show: every exit state of it carries a doubt (the first one's). */
@@ -37,11 +51,11 @@ function classDoubts(inp: CheckInput): Map<number, Doubt> {
  * Severity follows evidence: a diagnostic whose paths the analysis cannot show (all of them; for
  * `inconsistent`, either of the two it compares) is information, and says why.
  */
-function withEvidence(d: Diagnostic, doubts: Map<number, Doubt>): Diagnostic {
-  if (!d.paths?.length || !doubts.size || d.rule === 'budget' || d.rule === 'parse' || d.rule === 'model') return d;
-  const doubtful = d.paths.filter((p) => doubts.has(p));
+function withEvidence(d: Diagnostic, doubtOf: (cid: number) => Doubt | undefined): Diagnostic {
+  if (!d.paths?.length || d.rule === 'budget' || d.rule === 'parse' || d.rule === 'model') return d;
+  const doubtful = d.paths.filter((p) => doubtOf(p) !== undefined);
   const enough = d.rule === 'inconsistent' ? doubtful.length > 0 : doubtful.length === d.paths.length;
-  if (!enough) return d;
-  const doubt = doubts.get(doubtful[0])!;
+  if (!enough || !doubtful.length) return d;
+  const doubt = doubtOf(doubtful[0])!;
   return { ...d, severity: 'info', doubt, message: `${d.message}${doubtWords(doubt)}` };
 }

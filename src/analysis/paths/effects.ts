@@ -26,6 +26,7 @@ import {
   type ObjState,
   type Fact,
   type ParamCond,
+  type Doubt,
   with_,
   type StateKeys,
   mergeInto,
@@ -524,6 +525,13 @@ export class Effects {
 
   applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
     const results: Out[] = [];
+    // a callee cut by its budget says only what it proved on the paths it explored, of what it is
+    // given; one that explored none to its end says nothing: a function the analysis cannot see
+    if (summary.truncated) {
+      st = this.unsureOf(st, vals, { callee: name, why: 'cut' });
+      if (!summary.paths.length)
+        return [{ st: this.handOn(name, vals, e.line, st), v: { k: 'path', p: { root: temp, segs: [] } } }];
+    }
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
     if (summary.escapes?.length)
@@ -594,6 +602,22 @@ export class Effects {
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /** What lies under the values a callee is given is not all known after the call. */
+  private unsureOf(st: State, vals: Val[], doubt: Doubt): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const v of vals) {
+      if (v.k !== 'path') continue;
+      const at =
+        v.p.segs[v.p.segs.length - 1] === '&' ? keyOf({ root: v.p.root, segs: v.p.segs.slice(0, -1) }) : keyOf(v.p);
+      for (const [k, o] of st.objects)
+        if (under(k, at) && !o.doubt) {
+          objects ??= new Map(st.objects);
+          objects.set(k, { ...o, doubt });
+        }
+    }
+    return objects ? with_(st, { objects }) : st;
   }
 
   /**

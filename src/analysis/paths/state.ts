@@ -42,6 +42,8 @@ export interface ObjState {
   storedIn?: string;
   /** The references stored in memory this path then freed (`kfree(claim)`): line of the free, and what held them. */
   lost?: { line: number; where: string };
+  /** What the path did to the object is not all known (given to a callee cut by its budget). Not in the key. */
+  doubt?: Doubt;
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
@@ -322,6 +324,18 @@ export function isOpaque(p: ParamCond): boolean {
   return p.key.startsWith('cond@') || isCalleePath(p);
 }
 
+/** An object's doubt is not part of a state's key: where states meet it stays only if both had it. */
+function keepSure(a: ReadonlyMap<string, ObjState>, b: ReadonlyMap<string, ObjState>): ReadonlyMap<string, ObjState> {
+  if (a === b) return a;
+  let out: Map<string, ObjState> | undefined;
+  for (const [k, o] of a)
+    if (o.doubt && !b.get(k)?.doubt) {
+      out ??= new Map(a);
+      out.set(k, { ...o, doubt: undefined });
+    }
+  return out ?? a;
+}
+
 export function unionForgotten(
   a: ReadonlyMap<string, number> | undefined,
   b: ReadonlyMap<string, number> | undefined,
@@ -338,6 +352,7 @@ export function mergeInto(existing: State, incoming: State): State {
     incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
   );
   const m = with_(existing, {
+    objects: keepSure(existing.objects, incoming.objects),
     conds: intersectConds(existing.conds, incoming.conds),
     merged: existing.merged + incoming.merged,
     paramConds,
