@@ -553,7 +553,12 @@ export class Analyzer {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
     try {
-      cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
+      cfg = buildCfg(syn, {
+        statementMacros: doc.pre.statementMacros,
+        isIterator: (n) => model.iterators.has(n),
+        transparentArg: (n) => model.transparent.get(n),
+        assertion: (n) => model.asserts.get(n),
+      });
     } catch (err) {
       const s = skeleton(
         syn,

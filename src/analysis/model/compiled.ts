@@ -45,6 +45,8 @@ export interface Model {
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
   /** Calls that free memory: name -> argument index of the freed pointer. */
   frees: Map<string, number>;
+  /** Assertions: name -> the argument that holds after the call (`holds: false`: that is false). */
+  asserts: Map<string, { arg: number; holds: boolean }>;
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
@@ -68,6 +70,7 @@ export function emptyModel(): Model {
     zeroes: new Map(),
     assigns: new Map(),
     frees: new Map(),
+    asserts: new Map(),
     iterators: new Map(),
     registrations: new Map(),
     kinds: new Map(),

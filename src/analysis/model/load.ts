@@ -89,10 +89,12 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'zeroes',
     'assigns',
     'frees',
+    'asserts',
     'iterators',
     'registrations',
     'kinds',
     'defines',
+    'undefines',
     'description',
     'note',
   ]);
@@ -181,6 +183,23 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     }
     model.frees.set(n, idx);
   }
+  for (const [n, spec] of Object.entries(file.asserts ?? {})) {
+    const a = typeof spec === 'number' ? { arg: spec } : spec;
+    const arg = a?.arg;
+    if (
+      typeof arg !== 'number' ||
+      !Number.isInteger(arg) ||
+      arg < 0 ||
+      (a.holds !== undefined && typeof a.holds !== 'boolean')
+    ) {
+      problem(
+        `/asserts/${n}`,
+        `${n}: the argument index that holds after the call (0 for ASSERT(c)), or {"arg": 0, "holds": false}`,
+      );
+      continue;
+    }
+    model.asserts.set(n, { arg, holds: a.holds ?? true });
+  }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
     if (typeof it?.var !== 'number') {
       problem(`/iterators/${n}`, `${n}: "var" is the argument index of the loop variable`);
@@ -215,6 +234,10 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
     model.defines.set(d, String(v));
+  for (const u of file.undefines ?? []) {
+    if (typeof u === 'string') model.defines.delete(u);
+    else problem('/undefines', 'undefines lists macro names');
+  }
 }
 
 const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;

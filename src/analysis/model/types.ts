@@ -110,6 +110,12 @@ export interface AssignSpec {
   returns?: 'old';
 }
 
+/**
+ * An assertion: after the call, its argument `arg` holds (`ASSERT(owner == d)`, `VERIFY3P(p != NULL)`);
+ * with `holds: false`, it is false (`BUG_ON(!p)`, `VERIFY0(hold(x))`). A path where it would not is not followed.
+ */
+export type AssertSpec = number | { arg: number; holds?: boolean };
+
 export interface ModelFile {
   $schema?: string;
   description?: string;
@@ -133,10 +139,17 @@ export interface ModelFile {
   assigns?: Record<string, AssignSpec>;
   /** Calls that free memory (free, kfree, uma_zfree): name -> argument index of the freed pointer. */
   frees?: Record<string, number>;
+  /** Assertions (ASSERT, VERIFY3P, BUG_ON): name -> the argument that holds (or fails) after the call. */
+  asserts?: Record<string, AssertSpec>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
-  /** Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE). */
+  /**
+   * Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE);
+   * `CONFIG_*` defines a prefix, `IS_USED(module)` a function-like macro `#if` can call.
+   */
   defines?: Record<string, string>;
+  /** Macros taken as not defined, after this file's `defines` (`CONFIG_DEBUG` under `CONFIG_*`). */
+  undefines?: string[];
 }
