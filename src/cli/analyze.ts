@@ -10,20 +10,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
+import type { AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
-import { parserWasm } from '../files/parser-wasm';
 import { RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
-import { errorResult, runJob, runTreeJob, type Job } from './job';
+import { errorResult } from './job';
+import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
 import { analyzeTree } from './tree';
 import { IndexStore } from '../index/store';
-import type { VisitOutcome } from '../index/tree-run';
-import type { TreeFileContext } from '../analysis/tree/context';
 import type { Model } from '../analysis/model/compiled';
 import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
@@ -31,9 +29,6 @@ import { SummaryCounter, formatSummary, type RunSummary } from './summary';
 import { excludePatterns, walkAll } from './walk';
 
 export const VERSION = '0.1.0';
-
-/** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
-export const HEAVY_CHARS = 512 * 1024;
 
 /** `.refcount-lens.json` beside the inputs or in a parent directory (the nearest one per input). */
 export function findWorkspaceModel(inputs: string[]): string[] {
@@ -59,13 +54,6 @@ export function findWorkspaceModel(inputs: string[]): string[] {
   return [...found];
 }
 
-/** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
-export function workerScript(): string | undefined {
-  const candidates = [path.join(__dirname, 'worker.js')];
-  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
-  return candidates.find((f) => fs.existsSync(f));
-}
-
 /** The analyser's options from the command line: what `analyze` and `fix` share. */
 export function analyzerOptionsFor(args: CliArgs, modelSources: ModelSources): AnalyzerOptions {
   return {
@@ -79,30 +67,6 @@ export function analyzerOptionsFor(args: CliArgs, modelSources: ModelSources): A
     maxFileSize: args.maxFileSize * 1048576,
     unknownCalls: args.unknownCalls,
   };
-}
-
-/** How the CLI words a file its worker could not finish (the option that sets each limit). */
-const CLI_WORDING = {
-  result: (why: string) => `${why}; the file was skipped`,
-  timeoutHint: ' (the hard limit, --timeout)',
-  memoryHint: '; raise it with --max-memory',
-};
-
-/** The worker pool as the run loop uses it: one file in, its result out. */
-class PoolRunner {
-  constructor(readonly pool: WorkerPool) {}
-  async submit(job: Job): Promise<FileResult> {
-    const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
-    return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
-  }
-  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
-    const o = await this.pool.run({ path: file, text, tree });
-    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {} };
-    return { result: o.result, exports: o.visit?.exports ?? {} };
-  }
-  close(): Promise<void> {
-    return this.pool.close();
-  }
 }
 
 /** How a report is written: a header, one file at a time, a footer. */
@@ -153,40 +117,6 @@ interface Outcome {
   result: FileResult;
   cached: boolean;
   lines: number;
-}
-
-/** Runs files one after the other in this thread (`--jobs 0`, or no worker script). */
-class InProcess {
-  private analyzer?: Promise<Analyzer>;
-  constructor(
-    private readonly options: AnalyzerOptions,
-    private readonly cache?: ResultCache,
-  ) {}
-  async submit(job: Job): Promise<FileResult> {
-    this.analyzer ??= Analyzer.create(this.options, parserWasm());
-    const a = await this.analyzer;
-    try {
-      return runJob(a, job, this.cache);
-    } catch (e) {
-      return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
-    }
-  }
-  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
-    this.analyzer ??= Analyzer.create(this.options, parserWasm());
-    const a = await this.analyzer;
-    try {
-      const { result, visit } = runTreeJob(a, file, text, tree);
-      return { result, ...visit };
-    } catch (e) {
-      return {
-        result: errorResult(file, `internal error while analysing: ${(e as Error).message}`),
-        exports: {},
-      };
-    }
-  }
-  async close(): Promise<void> {
-    /* nothing to stop */
-  }
 }
 
 export async function analyzeCommand(

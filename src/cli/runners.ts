@@ -1,0 +1,83 @@
+/**
+ * How the CLI runs its analyses: on the worker pool (one file in, its result out; a tree visit
+ * with what the tree knows), or one after the other in this thread (`--jobs 0`, or no worker
+ * script beside the bundle).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
+import type { FileResult } from '../analysis/result';
+import type { TreeFileContext } from '../analysis/tree/context';
+import type { VisitOutcome } from '../index/tree-run';
+import { parserWasm } from '../files/parser-wasm';
+import type { WorkerPool } from '../workers/pool';
+import type { ResultCache } from './cache';
+import { errorResult, runJob, runTreeJob, type Job } from './job';
+
+/** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
+export const HEAVY_CHARS = 512 * 1024;
+
+/** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
+export function workerScript(): string | undefined {
+  const candidates = [path.join(__dirname, 'worker.js')];
+  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
+  return candidates.find((f) => fs.existsSync(f));
+}
+
+/** How the CLI words a file its worker could not finish (the option that sets each limit). */
+export const CLI_WORDING = {
+  result: (why: string) => `${why}; the file was skipped`,
+  timeoutHint: ' (the hard limit, --timeout)',
+  memoryHint: '; raise it with --max-memory',
+};
+
+/** The worker pool as the run loop uses it: one file in, its result out. */
+export class PoolRunner {
+  constructor(readonly pool: WorkerPool) {}
+  async submit(job: Job): Promise<FileResult> {
+    const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
+    return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
+  }
+  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
+    const o = await this.pool.run({ path: file, text, tree });
+    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {} };
+    return { result: o.result, exports: o.visit?.exports ?? {} };
+  }
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** Runs files one after the other in this thread (`--jobs 0`, or no worker script). */
+export class InProcess {
+  private analyzer?: Promise<Analyzer>;
+  constructor(
+    private readonly options: AnalyzerOptions,
+    private readonly cache?: ResultCache,
+  ) {}
+  async submit(job: Job): Promise<FileResult> {
+    this.analyzer ??= Analyzer.create(this.options, parserWasm());
+    const a = await this.analyzer;
+    try {
+      return runJob(a, job, this.cache);
+    } catch (e) {
+      return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
+    }
+  }
+  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
+    this.analyzer ??= Analyzer.create(this.options, parserWasm());
+    const a = await this.analyzer;
+    try {
+      const { result, visit } = runTreeJob(a, file, text, tree);
+      return { result, ...visit };
+    } catch (e) {
+      return {
+        result: errorResult(file, `internal error while analysing: ${(e as Error).message}`),
+        exports: {},
+      };
+    }
+  }
+  async close(): Promise<void> {
+    /* nothing to stop */
+  }
+}
