@@ -22,6 +22,12 @@ export interface TreeRunRequest {
   roots: string[];
   /** The files to report (absolute), in output order. */
   reported: string[];
+  /**
+   * Texts that stand in for the files on disk, by absolute path (null: the file is not in this
+   * tree): one side of a diff, the tree at a revision, is the work tree with the files that
+   * differ read from git. A path the walk does not find is added to the tree.
+   */
+  overlay?: ReadonlyMap<string, string | null>;
   exclude: WalkOptions['exclude'];
   gitignore: boolean;
   /** The model of each preset (the file's own is chosen as the analyser chooses it). */
@@ -43,6 +49,8 @@ export interface TreeRunRequest {
 
 export interface TreeRunReport {
   results: Map<string, FileResult>;
+  /** What the tree tells a reported file after the run (its callees' final summaries). */
+  contextOf(file: string): TreeFileContext | undefined;
   /** Lines of each reported file. */
   linesOf: Map<string, number>;
   files: number;
@@ -83,6 +91,11 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
       all.push(abs);
     }
   }
+  for (const [f, text] of req.overlay ?? [])
+    if (text !== null && !seen.has(f)) {
+      seen.add(f);
+      all.push(f);
+    }
   for (const f of req.reported)
     if (!seen.has(f)) {
       seen.add(f);
@@ -103,23 +116,17 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
       if (reportedSet.has(abs)) results.set(abs, errorResult(abs, why));
       else req.warn(`${abs}: left out of the tree: ${why}`);
     };
-    let text: string;
-    try {
-      vanishFault(abs);
-      const st = fs.statSync(abs);
-      if (!st.isFile()) {
-        refuse('not a regular file');
-        continue;
-      }
-      if (st.size > req.maxFileChars * 4) {
-        refuse(tooLarge(st.size, req.maxFileChars));
-        continue;
-      }
-      text = fs.readFileSync(abs, 'utf8');
-    } catch (e) {
-      refuse(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const given = req.overlay?.get(abs);
+    if (given === null) {
+      if (reportedSet.has(abs)) results.set(abs, errorResult(abs, 'not in this tree'));
       continue;
     }
+    const read = given ?? readTreeFile(abs, req.maxFileChars);
+    if (typeof read !== 'string') {
+      refuse(read.refused);
+      continue;
+    }
+    const text = read;
     if (text.length > req.maxFileChars) {
       refuse(tooLarge(text.length, req.maxFileChars));
       continue;
@@ -179,7 +186,24 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
   });
   for (const [i, r] of run.results) if (reportedSet.has(absOf[i])) results.set(absOf[i], { ...r, path: absOf[i] });
   const torn = req.store?.stats.torn ?? 0;
-  return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex, torn } };
+  const contextOf = (file: string) => {
+    const i = indexOf.get(path.resolve(file));
+    return i === undefined ? undefined : run.contextOf(i);
+  };
+  return { results, contextOf, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex, torn } };
+}
+
+/** A file of the tree as the disk has it, or why it cannot be part of the tree. */
+function readTreeFile(abs: string, maxFileChars: number): string | { refused: string } {
+  try {
+    vanishFault(abs);
+    const st = fs.statSync(abs);
+    if (!st.isFile()) return { refused: 'not a regular file' };
+    if (st.size > maxFileChars * 4) return { refused: tooLarge(st.size, maxFileChars) };
+    return fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    return { refused: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
 }
 
 function tooLarge(size: number, limit: number): string {

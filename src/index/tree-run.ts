@@ -63,6 +63,11 @@ export interface TreeRunOutput {
   plan: TreePlan;
   /** Final summaries of the tree's functions that can touch a count, by function id. */
   summaries: Map<number, Summary>;
+  /**
+   * What the tree tells `file` once the run is over (its callees' final summaries): the context a
+   * new analysis of an edited version of the file reads, as `refcount-lens fix` verifies an edit.
+   */
+  contextOf(file: number): TreeFileContext;
   stats: {
     groups: number;
     fromIndex: number;
@@ -305,7 +310,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  return { results, graph, plan, summaries, stats };
+  return { results, graph, plan, summaries, contextOf: (file) => contextFor(file, summaries), stats };
 }
 
 /** Rounds a cycle of files gets before its summaries are taken as they are (and the run says so). */

@@ -1,0 +1,105 @@
+/**
+ * Tree mode for the commands that read a tree more than once or after the run: `diff --root`
+ * runs one tree per side (the index, shared by both, makes the part the change left alone
+ * free on the second), `fix --root` one tree whose contexts verify each edit. One runner
+ * (the worker pool, or this thread) and one index serve every run of the session.
+ */
+import * as path from 'node:path';
+import type { AnalyzerOptions } from '../analysis/analyzer';
+import type { Model } from '../analysis/model/compiled';
+import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
+import { RESULT_VERSION } from '../analysis/result';
+import { IndexStore } from '../index/store';
+import { WorkerPool } from '../workers/pool';
+import type { CliArgs } from './args';
+import { defaultIndexDir, fingerprint } from './cache';
+import { VERSION } from './analyze';
+import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
+import { analyzeTree, type TreeRunReport } from './tree';
+import type { excludePatterns } from './walk';
+
+export interface TreeSessionSetup {
+  args: CliArgs;
+  /** The analyser's options for every visit (the diff's include call sites, for its traces). */
+  options: AnalyzerOptions;
+  modelSources: ModelSources;
+  /** The model files read, for the index's fingerprint. */
+  modelFiles: string[];
+  exclude: ReturnType<typeof excludePatterns>;
+  warn(message: string): void;
+}
+
+export class TreeSession {
+  private readonly models = new Map<PresetName, Model>();
+  private readonly fp: string;
+  private readonly store?: IndexStore;
+  private readonly runner: PoolRunner | InProcess;
+  private readonly concurrency: number;
+
+  constructor(private readonly setup: TreeSessionSetup) {
+    const { args, options, modelSources } = setup;
+    for (const p of ['freebsd', 'linux'] as PresetName[])
+      this.models.set(
+        p,
+        buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }).model,
+      );
+    const script = args.jobs > 0 ? workerScript() : undefined;
+    const serial = (_k: string, v: unknown) =>
+      v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v;
+    this.fp = fingerprint({
+      version: `${VERSION}/${RESULT_VERSION}`,
+      code: [__filename, ...(script ? [script] : [])],
+      models: setup.modelFiles,
+      options: { options, models: [...this.models.values()].map((m) => JSON.stringify(m, serial)) },
+    });
+    if (args.cache) {
+      const store = new IndexStore(path.resolve(args.cacheDir ? path.join(args.cacheDir, 'index') : defaultIndexDir()));
+      const why = store.usable();
+      if (why) setup.warn(`the index ${store.dir} cannot be written (${why}); going on without it`);
+      else this.store = store;
+    }
+    const jobs = script ? Math.max(1, args.jobs) : 0;
+    this.concurrency = Math.max(1, jobs) * 2;
+    this.runner = script
+      ? new PoolRunner(
+          new WorkerPool({
+            script,
+            size: jobs,
+            setup: { options },
+            timeoutMs: args.timeout * 1000,
+            maxMemoryMb: args.maxMemory,
+            heavyChars: HEAVY_CHARS,
+            wording: CLI_WORDING,
+          }),
+        )
+      : new InProcess(options);
+  }
+
+  /**
+   * The tree under the session's roots, with `overlay`'s texts in place of the files on disk
+   * (null: not in this tree), and the results of `reported` (absolute paths).
+   */
+  run(reported: string[], overlay?: ReadonlyMap<string, string | null>): Promise<TreeRunReport> {
+    const { args } = this.setup;
+    return analyzeTree({
+      roots: args.roots,
+      reported,
+      overlay,
+      exclude: this.setup.exclude,
+      gitignore: args.gitignore,
+      models: this.models,
+      preset: args.preset,
+      fingerprint: this.fp,
+      maxFileChars: args.maxFileSize * 1048576,
+      store: this.store,
+      concurrency: this.concurrency,
+      visit: (file, text, tree) => this.runner.visit(file, text, tree),
+      unknownCalls: args.unknownCalls,
+      warn: this.setup.warn,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+}
