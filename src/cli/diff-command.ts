@@ -10,30 +10,47 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analyzer } from '../analysis/analyzer';
 import { combineReviews } from '../analysis/review/compare';
-import type { Review, ReviewProblem } from '../analysis/review/types';
+import type { FileReview, Review, ReviewProblem } from '../analysis/review/types';
 import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
 import { changedFiles, existsAt, GitError, readAt, repositoryRoot, resolveRevision } from '../files/git';
 import { builtinScenario, BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
 import { reviewToMarkdown } from '../view/review-markdown';
 import { UsageError, type CliArgs } from './args';
-import { findWorkspaceModel, VERSION } from './analyze';
-import { compareRevisions, type FilePlan, type RevisionFile, type ScenarioChoice, type Scenarios } from './diff-sides';
+import { analyzerOptionsFor, findWorkspaceModel, VERSION } from './analyze';
+import {
+  analyseTreeSides,
+  compareRevisions,
+  compareSides,
+  type FilePlan,
+  type RevisionFile,
+  type ScenarioChoice,
+  type Scenarios,
+  type TreeSide,
+  type TreeSides,
+} from './diff-sides';
 import { formatReview } from './diff-text';
 import { reviewToSarif } from './diff-sarif';
 import { colors } from './format-text';
 import { SUBCOMMANDS } from './subcommands';
-import { isCSource } from './walk';
+import { TreeSession } from './tree-session';
+import { excludePatterns, isCSource } from './walk';
 
 export const DIFF_USAGE = `usage: refcount-lens diff OLD.c NEW.c [options]
        refcount-lens diff BASE [HEAD] [-- PATHS...] [options]
   In a git repository: the C files that differ between revisions BASE and HEAD (HEAD defaults to
   the work tree), read with git (no checkout), limited to PATHS.
+  --root DIR              tree mode (repeatable): each side is analysed with its whole tree (callees in
+                          other files, the headers); two files: the before side is the tree with NEW.c's
+                          text replaced by OLD.c's; revisions: each side is the tree at its revision (the work
+                          tree, with the C files and headers that differ read from git); the index is shared
+                          (--cache-dir DIR/index), so the part the change left alone is analysed once
   --format text|json|markdown|sarif   (SARIF 2.1.0 with baselineState new/unchanged/updated/absent)
   --scenario NAME|FILE    a lifecycle scenario to compare (repeatable; default: the built-ins that reach the file)
   --no-trace              compare no lifecycle verdicts
   --model, --preset, --define, --undef, --no-inference, --max-states, --max-states-per-file,
-  --max-file-size, --output as for analyze
+  --max-file-size, --output as for analyze; with --root also --exclude, --no-gitignore, --jobs, --no-cache,
+  --cache-dir
 exit status: 0 the change introduces no problem (it may fix some), 1 it introduces one (an error or
 warning, or a lifecycle verdict turned bad), 2 bad usage, no such revision, or a file not compared`;
 
@@ -48,6 +65,8 @@ interface Plan {
   modelRoots: string[];
   /** What the report's relative paths are relative to. */
   srcRoot: string;
+  /** Tree mode (`--root`): each side's tree. */
+  tree?: TreeSides;
 }
 
 export async function diffCommand(args: CliArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -56,8 +75,14 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
     out(DIFF_USAGE + '\n');
     return 0;
   }
-  if (args.rest.has('--root'))
-    throw new UsageError('diff --root (each side as a whole tree) is not in this build: give files or revisions');
+  for (const r of args.roots)
+    if (!fs.statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${r}: not a directory`);
+  let exclude: ReturnType<typeof excludePatterns>;
+  try {
+    exclude = excludePatterns(args.exclude);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   if (args.format === 'html') throw new UsageError('diff writes text, json, markdown or sarif, not html');
   const scenarios: Scenarios = args.rest.has('--no-trace')
     ? { list: [], keep: 'all' }
@@ -74,22 +99,38 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
     throw e;
   }
 
-  const analyzer = await Analyzer.create(
-    {
-      preset: args.preset,
-      modelSources: readModelSources([...findWorkspaceModel(plan.modelRoots), ...args.models]),
-      defines: args.defines,
-      undefines: args.undefines,
-      inference: args.inference,
-      maxStatesPerFunction: args.maxStates,
-      maxStatesPerFile: args.maxStatesPerFile,
-      maxFileSize: args.maxFileSize * 1048576,
-      // the lifecycle trace reads each function's parameters and calls
-      callSites: scenarios.list.length > 0,
-    },
-    parserWasm(),
-  );
-  const reviews = compareRevisions(analyzer, plan.files, scenarios);
+  const modelFiles = [...findWorkspaceModel([...plan.modelRoots, ...args.roots]), ...args.models];
+  const modelSources = readModelSources(modelFiles);
+  // the lifecycle trace reads each function's parameters and calls
+  const options = { ...analyzerOptionsFor(args, modelSources), callSites: scenarios.list.length > 0 };
+  let reviews: FileReview[];
+  if (plan.tree) {
+    const session = new TreeSession({
+      args,
+      options,
+      modelSources,
+      modelFiles,
+      exclude,
+      warn: (m) => err(`refcount-lens: ${m}`),
+    });
+    try {
+      const sides = await analyseTreeSides(session, plan.files, plan.tree);
+      const left = new Set(plan.files);
+      // a file the change left alone is listed only when its counts, problems or verdicts changed
+      reviews = compareSides(sides.plans, sides.results, scenarios).filter(
+        (r, i) => left.has(sides.plans[i]) || changedAnything(r),
+      );
+      for (const r of reviews)
+        if (r.status === 'unchanged' && !plan.files.some((f) => f.file === r.file))
+          r.problems.push({
+            file: r.file,
+            severity: 'note',
+            message: 'the change left this file alone: it calls functions whose counts the change made different',
+          });
+    } finally {
+      await session.close();
+    }
+  } else reviews = compareRevisions(await Analyzer.create(options, parserWasm()), plan.files, scenarios);
   for (const r of reviews) r.problems.unshift(...plan.problems.filter((p) => p.file === r.file));
   const review = combineReviews(reviews, plan.base, plan.head);
   review.problems.push(...plan.problems.filter((p) => !plan.files.some((f) => f.file === p.file)));
@@ -112,6 +153,15 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
     for (const p of review.problems.filter((x) => x.severity !== 'note'))
       err(`refcount-lens: ${p.file}${p.side ? ` (${p.side})` : ''}: ${p.message}`);
   return exitStatus(review);
+}
+
+function changedAnything(r: FileReview): boolean {
+  const d = r.diagnostics;
+  return (
+    !r.compared ||
+    !!(r.functions.length || d.fixed.length || d.introduced.length || d.updated.length) ||
+    r.trace.some((t) => t.changed)
+  );
 }
 
 /** 1 when the change introduces a problem; else 2 when a file could not be compared; else 0. */
@@ -185,7 +235,25 @@ function planFiles([oldFile, newFile]: string[], args: CliArgs): Plan {
     problems: [],
     modelRoots: [oldFile, newFile],
     srcRoot: process.cwd(),
+    tree: args.roots.length ? filesAsTrees(oldFile, newFile, base, head) : undefined,
   };
+}
+
+/**
+ * `diff OLD.c NEW.c --root DIR`: the head side is the tree with NEW.c as it is, the base side the
+ * same tree with OLD.c's text in NEW.c's place. OLD.c, when the tree holds it too, is left out
+ * of both: its functions are NEW.c's before the change, not other functions of the tree.
+ */
+function filesAsTrees(oldFile: string, newFile: string, base: RevisionFile, head: RevisionFile): TreeSides {
+  const at = path.resolve(newFile);
+  const side = (f: RevisionFile): TreeSide => {
+    const overlay = new Map<string, string | null>();
+    if (path.resolve(oldFile) !== at) overlay.set(path.resolve(oldFile), null);
+    if (f.text !== undefined) overlay.set(at, f.text);
+    return { overlay, paths: [at] };
+  };
+  const nameOf = (f: string) => path.relative(process.cwd(), f).split(path.sep).join('/');
+  return { base: side(base), head: side(head), nameOf };
 }
 
 /** `diff BASE [HEAD] [-- PATHS]`: the C files that differ, each read at its revision. */
@@ -248,7 +316,85 @@ function planRevisions(revs: string[], paths: string[], args: CliArgs): Plan {
     problems,
     modelRoots: [root],
     srcRoot: root,
+    tree: args.roots.length
+      ? {
+          base: revisionAsTree(root, base, baseRev, files, 'base', args),
+          head: head ? revisionAsTree(root, head, headRev!, files, 'head', args) : workTreeAsTree(root, files),
+          nameOf: (f) => path.relative(root, f).split(path.sep).join('/'),
+        }
+      : undefined,
   };
+}
+
+/**
+ * The tree at revision `rev`: the work tree under the roots, with every C file and header that
+ * differs between `rev` and the work tree read from git (`git diff REV` against the work tree,
+ * untracked files included: those are absent at `rev`). Reading only what differs keeps the
+ * paths of both sides the user's own, so the index knows the files neither side changed, and
+ * needs no checkout of a whole tree per side (a kernel's is tens of thousands of files); it is
+ * exact for the files the walk takes, since each of them is either read from git or the same
+ * in the work tree as at `rev`.
+ */
+function revisionAsTree(
+  root: string,
+  rev: string,
+  revName: string,
+  files: FilePlan[],
+  key: 'base' | 'head',
+  args: CliArgs,
+): TreeSide {
+  const overlay = new Map<string, string | null>();
+  const specs = rootPathspecs(root, args.roots);
+  const differ = specs ? changedFiles(root, rev, undefined, specs) : [];
+  for (const c of differ) {
+    // renames are pairs here: the work tree's name is absent at rev, the rev's name present
+    if (c.status === 'renamed' || c.status === 'added')
+      if (isCSource(c.path)) overlay.set(path.join(root, c.path), null);
+    const atRev = c.status === 'renamed' ? c.basePath! : c.status === 'added' ? undefined : c.path;
+    if (atRev === undefined || !isCSource(atRev)) continue;
+    const f = readRevision(root, rev, revName, atRev, args);
+    overlay.set(path.join(root, atRev), f.text ?? null);
+  }
+  return withPlanTexts(root, overlay, files, key);
+}
+
+/** The work tree as it is under the roots; the plans' head texts (read from it) in their places. */
+function workTreeAsTree(root: string, files: FilePlan[]): TreeSide {
+  return withPlanTexts(root, new Map(), files, 'head');
+}
+
+/** A side's overlay with the texts the diff compares in their places, so both read the same text. */
+function withPlanTexts(
+  root: string,
+  overlay: Map<string, string | null>,
+  files: FilePlan[],
+  key: 'base' | 'head',
+): TreeSide {
+  const paths = files.map((f) => {
+    const name = key === 'base' ? (f.basePath ?? f.file) : f.file;
+    const side = f[key];
+    if (!side) return undefined;
+    const abs = path.join(root, name);
+    if (side.text !== undefined) overlay.set(abs, side.text);
+    return abs;
+  });
+  return { overlay, paths };
+}
+
+/**
+ * The roots as git pathspecs relative to the repository root: undefined when none is inside the
+ * repository (then no file of the tree differs between revisions); a root holding the whole
+ * repository is the whole repository.
+ */
+function rootPathspecs(root: string, roots: string[]): string[] | undefined {
+  const specs: string[] = [];
+  for (const r of roots) {
+    const rel = path.relative(root, path.resolve(r));
+    if (!rel) return [];
+    if (rel.startsWith('..') && !path.relative(path.resolve(r), root).startsWith('..')) return [];
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) specs.push(`:(top)${rel.split(path.sep).join('/')}`);
+  }
+  return specs.length ? specs : undefined;
 }
 
 function readRevision(root: string, rev: string, revName: string, file: string, args: CliArgs): RevisionFile {

@@ -51,6 +51,12 @@ export interface TreeRunReport {
   results: Map<string, FileResult>;
   /** What the tree tells a reported file after the run (its callees' final summaries). */
   contextOf(file: string): TreeFileContext | undefined;
+  /** The final summary of each function that can touch a count (`hash^escapes`), by `functionKey`. */
+  summaries: Map<string, string>;
+  /** The files with a function that calls one of `fns` (`functionKey`s), as this tree resolves each call. */
+  callersOf(fns: ReadonlySet<string>): string[];
+  /** The hash of a file's text in this tree (undefined: not in it). */
+  hashOf(file: string): string | undefined;
   /** Lines of each reported file. */
   linesOf: Map<string, number>;
   files: number;
@@ -190,7 +196,38 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
     const i = indexOf.get(path.resolve(file));
     return i === undefined ? undefined : run.contextOf(i);
   };
-  return { results, contextOf, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex, torn } };
+  const fnKey = (id: number) => functionKey(absOf[run.graph.fns[id].file], run.graph.fns[id].name);
+  const summaries = new Map<string, string>();
+  for (const [id, s] of run.summaries) summaries.set(fnKey(id), `${s.hash}^${(s.escapes ?? []).join('.')}`);
+  const callersOf = (fns: ReadonlySet<string>) => {
+    const out = new Set<string>();
+    for (const f of run.graph.fns)
+      for (const c of f.def.calls) {
+        const id = run.graph.resolve(f.file, c.name);
+        if (id !== undefined && fns.has(fnKey(id))) out.add(absOf[f.file]);
+      }
+    return [...out];
+  };
+  const hashOf = (file: string) => {
+    const i = indexOf.get(path.resolve(file));
+    return i === undefined ? undefined : sources[i].hash;
+  };
+  return {
+    results,
+    contextOf,
+    summaries,
+    callersOf,
+    hashOf,
+    linesOf,
+    files: sources.length,
+    lines,
+    stats: { ...run.stats, shardsFromIndex, torn },
+  };
+}
+
+/** How a tree run's report names a function: its file (absolute) and its name. */
+export function functionKey(file: string, name: string): string {
+  return `${file}\u0000${name}`;
 }
 
 /** A file of the tree as the disk has it, or why it cannot be part of the tree. */
