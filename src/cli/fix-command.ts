@@ -15,13 +15,19 @@ import { parserWasm } from '../files/parser-wasm';
 import { UsageError, type CliArgs } from './args';
 import { analyzerOptionsFor, findWorkspaceModel } from './analyze';
 import { SUBCOMMANDS } from './subcommands';
+import { TreeSession, type TreeSessionSetup } from './tree-session';
+import type { TreeFileContext } from '../analysis/tree/context';
+import { errorResult } from '../analysis/result';
 import { excludePatterns, walkAll } from './walk';
 
 export const FIX_USAGE = `usage: refcount-lens fix FILE|DIR... [--in-place] [options]
   --in-place              make the edits in the files instead of printing the diff
-  --root DIR              the tree the files belong to (tree mode: accepted and passed on as for analyze)
+  --root DIR              tree mode (repeatable): the diagnostics come from the whole tree (callees in other
+                          files, the headers), and each edit is verified by analysing the edited file again
+                          with what the tree says of its callees; FILE defaults to the roots
   --model, --preset, --define, --undef, --no-inference, --max-states, --max-states-per-file,
-  --exclude, --no-gitignore, --max-file-size, --output as for analyze
+  --exclude, --no-gitignore, --max-file-size, --output as for analyze; with --root also --jobs, --no-cache,
+  --cache-dir
 Every edit is verified before it is shown: the edited file is analysed again, and an edit is kept
 only when it removes its diagnostic and brings no other. Diagnostics with no verified edit are
 listed on stderr with the reason.
@@ -41,13 +47,13 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
     out(FIX_USAGE + '\n');
     return 0;
   }
-  if (!args.inputs.length) throw new UsageError('fix needs at least one FILE or DIR');
+  if (!args.inputs.length && !args.roots.length) throw new UsageError('fix needs at least one FILE or DIR');
   if (args.format !== 'text') throw new UsageError('fix prints a unified diff: --format does not apply');
   const inPlace = args.rest.has('--in-place');
   if (inPlace && args.output) throw new UsageError('--in-place edits the files: --output does not apply');
   for (const r of args.roots)
     if (!fs.statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${r}: not a directory`);
-  const root = args.roots[0];
+  if (!args.inputs.length) args.inputs = [...args.roots];
   let exclude: ReturnType<typeof excludePatterns>;
   try {
     exclude = excludePatterns(args.exclude);
@@ -55,15 +61,12 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
     throw new UsageError((e as Error).message);
   }
 
-  const modelSources = readModelSources([...findWorkspaceModel(args.inputs), ...args.models]);
-  const analyzer = await Analyzer.create(analyzerOptionsFor(args, modelSources), parserWasm());
+  const modelFiles = [...findWorkspaceModel([...args.inputs, ...args.roots]), ...args.models];
+  const modelSources = readModelSources(modelFiles);
+  const options = analyzerOptionsFor(args, modelSources);
+  const analyzer = await Analyzer.create(options, parserWasm());
   const preset = args.preset === 'linux' ? 'linux' : 'freebsd';
   for (const p of analyzer.modelProblems(preset)) err(`refcount-lens: ${p.file}:${p.line}:${p.column}: ${p.message}`);
-  if (root !== undefined)
-    err(
-      `refcount-lens: --root ${root}: this build analyses each file on its own; ` +
-        'callers in other files are not verified',
-    );
 
   let failed = 0;
   let fixed = 0;
@@ -76,6 +79,16 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
     }
     for (const f of walkAll([input], { exclude, respectGitignore: args.gitignore })) files.push(f);
   }
+  const tree = args.roots.length
+    ? await treeContexts(files, {
+        args,
+        options,
+        modelSources,
+        modelFiles,
+        exclude,
+        warn: (m) => err(`refcount-lens: ${m}`),
+      })
+    : undefined;
   for (const file of files) {
     let text: string;
     try {
@@ -90,14 +103,17 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
       failed++;
       continue;
     }
-    const result = analyzer.analyzeText(file, text);
+    // in tree mode the file is read as the tree run read it, with its callees' final summaries
+    const inTree = tree?.get(path.resolve(file));
+    const context = typeof inTree === 'string' ? undefined : inTree;
+    const result = typeof inTree === 'string' ? errorResult(file, inTree) : analyzer.analyzeText(file, text, context);
     if (result.error) {
       err(`refcount-lens: ${file}: ${result.error}`);
       failed++;
       continue;
     }
-    const items = fixDiagnostics(analyzer, file, text, result);
-    const combined = combineFixes(analyzer, file, text, result, items);
+    const items = fixDiagnostics(analyzer, file, text, result, undefined, context);
+    const combined = combineFixes(analyzer, file, text, result, items, context);
     const where = (line: number) => `${file}:${line}`;
     for (const a of combined.applied)
       err(`${where(a.diagnostic.line)}: ${a.diagnostic.rule} in ${a.diagnostic.function}(): fixed: ${a.fix.title}`);
@@ -128,6 +144,23 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
   }
   if (failed) return 2;
   return fixed ? 1 : 0;
+}
+
+/**
+ * Tree mode: one run over the roots, and what the tree tells each file afterwards (or why the
+ * tree could not take it).
+ */
+async function treeContexts(files: string[], setup: TreeSessionSetup): Promise<Map<string, TreeFileContext | string>> {
+  const session = new TreeSession(setup);
+  try {
+    const reported = files.map((f) => path.resolve(f));
+    const report = await session.run(reported);
+    const of = (f: string): TreeFileContext | string =>
+      report.results.get(f)?.error ?? report.contextOf(f) ?? 'not analysed: it is not part of the tree';
+    return new Map(reported.map((f) => [f, of(f)]));
+  } finally {
+    await session.close();
+  }
 }
 
 SUBCOMMANDS.set('fix', fixCommand);

@@ -8,6 +8,7 @@
 import type { Analyzer } from '../analyzer';
 import { declaratorInfo } from '../cfg/cfg';
 import type { Diagnostic, FileResult, FunctionResult } from '../result';
+import type { TreeFileContext } from '../tree/context';
 import { candidatesFor, type CandidateKind, type FunctionInput } from './candidates';
 import { applyEdits, editSize, overlap, type TextEdit } from './edits';
 import { FunctionSyntax } from './function-syntax';
@@ -42,7 +43,8 @@ const KIND_ORDER: CandidateKind[] = ['remove', 'retarget', 'jump', 'move', 'rele
 
 /**
  * The verified fix-its of the file's diagnostics that `wanted` selects (all the fixable ones by
- * default). `result` must be the analysis of `text` by `analyzer`.
+ * default). `result` must be the analysis of `text` by `analyzer`, with `tree` in tree mode (what
+ * the rest of the tree tells the file): each edited text is analysed again with the same.
  */
 export function fixDiagnostics(
   analyzer: Analyzer,
@@ -50,6 +52,7 @@ export function fixDiagnostics(
   text: string,
   result: FileResult,
   wanted: (d: Diagnostic) => boolean = () => true,
+  tree?: TreeFileContext,
 ): DiagnosticFixes[] {
   if (result.error) return [];
   const diagnostics = result.diagnostics.filter((d) => FIXABLE_RULES.has(d.rule) && wanted(d));
@@ -74,7 +77,7 @@ export function fixDiagnostics(
         rejected.push(`${c.title}: ${edited.reason}`);
         continue;
       }
-      const verdict = judge(result, analyzer.analyzeText(path, edited.text), [d]);
+      const verdict = judge(result, analyzer.analyzeText(path, edited.text, tree), [d]);
       if (verdict.ok) fixes.push({ ...c, size: editSize(c.edits), removes: verdict.removed });
       else rejected.push(`${c.title}: ${verdict.reason}`);
     }
@@ -142,7 +145,8 @@ export interface CombinedFixes {
 
 /**
  * One edit list for the file: each diagnostic's smallest fix that does not overlap those taken
- * before it and whose combination with them still verifies, in the order given.
+ * before it and whose combination with them still verifies, in the order given (with `tree`, in
+ * the tree's context, as fixDiagnostics).
  */
 export function combineFixes(
   analyzer: Analyzer,
@@ -150,6 +154,7 @@ export function combineFixes(
   text: string,
   result: FileResult,
   items: DiagnosticFixes[],
+  tree?: TreeFileContext,
 ): CombinedFixes {
   const out: CombinedFixes = { text, edits: [], applied: [], fixedAlong: [], skipped: [] };
   let current = result;
@@ -176,7 +181,7 @@ export function combineFixes(
         why = edited.reason;
         continue;
       }
-      const after = analyzer.analyzeText(path, edited.text);
+      const after = analyzer.analyzeText(path, edited.text, tree);
       const verdict = judge(result, after, [...targets, item.diagnostic]);
       if (!verdict.ok) {
         why = `together with the fixes before it, ${verdict.reason}`;

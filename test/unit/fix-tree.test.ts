@@ -1,0 +1,57 @@
+/**
+ * `refcount-lens fix --root DIR` as a user runs it (the real CLI bundle): the diagnostics come
+ * from the whole tree, and each edit is verified by analysing the edited file again with what
+ * the tree says of its callees. The tree is test/fixtures/trees/check_in_helper: vio.c leaks
+ * only through what its helper file says, so the file alone has nothing to fix.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from '../helpers/analyzer';
+import { ended, runCli } from '../helpers/cli';
+
+const TREE = path.join(ROOT, 'test/fixtures/trees/check_in_helper');
+
+/** The fixture's tree copied to a directory of the test's own, with an index of its own beside it. */
+function copyTree(): { dir: string; index: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-fix-tree-'));
+  fs.mkdirSync(path.join(dir, 'sys'));
+  for (const f of fs.readdirSync(TREE)) fs.copyFileSync(path.join(TREE, f), path.join(dir, 'sys', f));
+  return { dir, index: path.join(dir, 'index') };
+}
+
+const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' });
+
+test('a leak seen only through a helper in another file gets a fix-it verified in the tree', () => {
+  const { dir, index } = copyTree();
+  const tree = ['--root', 'sys', '--jobs', '1', '--cache-dir', index];
+  const alone = runCli(['fix', 'sys/vio.c'], { cwd: dir });
+  assert.equal(alone.status, 0, ended(alone));
+  assert.equal(alone.stdout, '');
+
+  const r = runCli(['fix', 'sys/vio.c', ...tree], { cwd: dir });
+  assert.equal(r.status, 1, ended(r));
+  assert.match(r.stderr, /sys\/vio\.c:22: leak in vio_mtu\(\): fixed: Add if_rele\(ifp\) before the return at line 26/);
+  assert.match(r.stdout, /^--- a\/sys\/vio\.c\n\+\+\+ b\/sys\/vio\.c\n/);
+  assert.match(r.stdout, /-\tif \(!vio_running\(ifp\)\)\n\+\tif \(!vio_running\(ifp\)\) \{\n\+\t\tif_rele\(ifp\);\n/);
+  // the whole tree asked for (FILE defaults to the roots) gives the same edit, and git takes it
+  const whole = runCli(['fix', ...tree], { cwd: dir });
+  assert.equal(whole.status, 1, ended(whole));
+  assert.equal(whole.stdout, r.stdout);
+  assert.equal(git(dir, 'init', '-q').status, 0);
+  fs.writeFileSync(path.join(dir, 'fix.diff'), r.stdout);
+  const check = git(dir, 'apply', '--check', 'fix.diff');
+  assert.equal(check.status, 0, check.stderr);
+
+  // written in place, the tree has no problem left and nothing left to fix
+  const inPlace = runCli(['fix', '--in-place', 'sys/vio.c', ...tree], { cwd: dir });
+  assert.equal(inPlace.status, 1, ended(inPlace));
+  const after = runCli(['analyze', 'sys', ...tree], { cwd: dir });
+  assert.equal(after.status, 0, after.stdout);
+  const again = runCli(['fix', 'sys/vio.c', ...tree], { cwd: dir });
+  assert.equal(again.status, 0, ended(again));
+  assert.equal(again.stdout, '');
+});
