@@ -120,3 +120,44 @@ test("the GitHub Actions workflow's comparison step: SARIF written, Markdown in 
   assert.equal(regress.output, 'status=1\n');
   assert.match(regress.summary, /\*\*Introduced\*\* \(2\)/);
 });
+
+/** The tree recipe's shell block (tree mode). */
+function treeRecipe(): string {
+  const at = DOC.indexOf('<!-- the tree recipe:');
+  assert.ok(at > 0, 'docs/ci.md marks its tree recipe');
+  const m = /```sh\n([\s\S]*?)```/.exec(DOC.slice(at));
+  assert.ok(m, 'a sh block after the marker');
+  return m[1];
+}
+
+test('the tree recipe: a leak seen only through a helper elsewhere fails the gate; a re-run reads the index', () => {
+  const repo = tmp();
+  const tree = path.join(ROOT, 'test/fixtures/trees/check_in_helper');
+  git(repo, 'init', '-q', '-b', 'main');
+  fs.mkdirSync(path.join(repo, 'sys'));
+  fs.copyFileSync(path.join(ROOT, 'test/fixtures/review/vio_before.c'), path.join(repo, 'sys', 'vio.c'));
+  fs.copyFileSync(path.join(tree, 'vio_util.c'), path.join(repo, 'sys', 'vio_util.c'));
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'base');
+  git(repo, 'checkout', '-q', '-b', 'leak');
+  fs.copyFileSync(path.join(tree, 'vio.c'), path.join(repo, 'sys', 'vio.c'));
+  git(repo, 'commit', '-q', '-am', 'the early return');
+  const env = { PATH: pathWithCli(), BASE: 'main', TREE: 'sys', CACHE: tmp() };
+
+  const plain = bash(recipe(), repo, env);
+  assert.equal(plain.status, 0, `alone, the file shows no leak: ${plain.stderr}`);
+  const r = bash(treeRecipe(), repo, env);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /❌ \*\*1 problem introduced\*\*/);
+  assert.match(r.stdout, /vio_mtu/);
+  const sarif = JSON.parse(fs.readFileSync(path.join(repo, 'refcount-lens.sarif'), 'utf8'));
+  assert.deepEqual(
+    sarif.runs[0].results.map((x: { baselineState: string }) => x.baselineState),
+    ['new'],
+  );
+  // the same recipe again over the same index: every file of both sides comes from it
+  const again = bash(treeRecipe(), repo, { ...env, REFCOUNT_LENS_TREE_DEBUG: '1' });
+  assert.equal(again.status, 1, again.stderr);
+  assert.equal(again.stdout, r.stdout);
+  assert.doesNotMatch(again.stderr, /visit>/);
+});
