@@ -4,6 +4,8 @@
  * free on the second), `fix --root` one tree whose contexts verify each edit. One runner
  * (the worker pool, or this thread) and one index serve every run of the session.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import type { Model } from '../analysis/model/compiled';
@@ -35,6 +37,7 @@ export class TreeSession {
   private readonly store?: IndexStore;
   private readonly runner: PoolRunner | InProcess;
   private readonly concurrency: number;
+  private readonly scratch?: string;
 
   constructor(private readonly setup: TreeSessionSetup) {
     const { args, options, modelSources } = setup;
@@ -52,12 +55,16 @@ export class TreeSession {
       models: setup.modelFiles,
       options: { options, models: [...this.models.values()].map((m) => JSON.stringify(m, serial)) },
     });
-    if (args.cache) {
-      const store = new IndexStore(path.resolve(args.cacheDir ? path.join(args.cacheDir, 'index') : defaultIndexDir()));
-      const why = store.usable();
-      if (why) setup.warn(`the index ${store.dir} cannot be written (${why}); going on without it`);
-      else this.store = store;
-    }
+    // --no-cache: an index of the session's own, removed at the end, so that the runs of one
+    // command still share what they computed and nothing is read from or left for another
+    if (!args.cache) this.scratch = scratchDir();
+    const dir = args.cache
+      ? path.resolve(args.cacheDir ? path.join(args.cacheDir, 'index') : defaultIndexDir())
+      : this.scratch;
+    const store = dir !== undefined ? new IndexStore(dir) : undefined;
+    const why = store?.usable();
+    if (why) setup.warn(`the index ${store!.dir} cannot be written (${why}); going on without it`);
+    else this.store = store;
     const jobs = script ? Math.max(1, args.jobs) : 0;
     this.concurrency = Math.max(1, jobs) * 2;
     this.runner = script
@@ -99,7 +106,17 @@ export class TreeSession {
     });
   }
 
-  close(): Promise<void> {
-    return this.runner.close();
+  async close(): Promise<void> {
+    await this.runner.close();
+    if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** A directory of the session's own for its index (undefined: none can be made; then no index). */
+function scratchDir(): string | undefined {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-index-'));
+  } catch {
+    return undefined;
   }
 }

@@ -120,6 +120,11 @@ test('a change to the helper alone: its caller, a file the change left alone, is
     ),
     ['sys/vio.c leak vio_mtu'],
   );
+  // --no-cache: an index of the run's own, gone afterwards; the same answer
+  const scratch = runCli(['diff', 'main~1', 'main', '--root', 'sys', '--jobs', '1', '--no-cache', '--format', 'json'], {
+    cwd: dir,
+  });
+  assert.equal(scratch.stdout, r.stdout);
   const text = runCli(['diff', 'main~1', 'main', ...treeArgs('sys', index)], { cwd: dir });
   assert.match(text.stdout, /== sys\/vio\.c {2}unchanged\n\s+note: the change left this file alone/);
 });
