@@ -129,6 +129,18 @@ test('a change to the helper alone: its caller, a file the change left alone, is
   assert.match(text.stdout, /== sys\/vio\.c {2}unchanged\n\s+note: the change left this file alone/);
 });
 
+test('a file that needs nothing from its tree: the tree diff is the file diff, lifecycle verdicts included', () => {
+  // the directory holds both files: OLD.c is left out of both sides' trees
+  const dir = path.join(ROOT, 'test/fixtures/review');
+  const before = path.join(dir, 'rvw_before.c');
+  const after = path.join(dir, 'rvw_after.c');
+  const alone = runCli(['diff', before, after]);
+  const r = runCli(['diff', before, after, '--root', dir, '--jobs', '1', '--no-cache']);
+  assert.equal(r.status, 0, ended(r));
+  assert.match(r.stdout, /lifecycle vnet-jail-devfs-clone: ✗ jail test stays DYING → ✓ jail test removed/);
+  assert.equal(r.stdout, alone.stdout);
+});
+
 test('--root that is not a directory is bad usage', () => {
   const r = runCli(['diff', BEFORE, AFTER, '--root', path.join(TREE, 'nowhere')]);
   assert.equal(r.status, 2, ended(r));
