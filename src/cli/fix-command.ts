@@ -15,16 +15,16 @@ import { parserWasm } from '../files/parser-wasm';
 import { UsageError, type CliArgs } from './args';
 import { analyzerOptionsFor, findWorkspaceModel } from './analyze';
 import { SUBCOMMANDS } from './subcommands';
-import { TreeSession, type TreeSessionSetup } from './tree-session';
-import type { TreeFileContext } from '../analysis/tree/context';
+import { FixTree } from './fix-tree';
 import { errorResult } from '../analysis/result';
 import { excludePatterns, walkAll } from './walk';
 
 export const FIX_USAGE = `usage: refcount-lens fix FILE|DIR... [--in-place] [options]
   --in-place              make the edits in the files instead of printing the diff
   --root DIR              tree mode (repeatable): the diagnostics come from the whole tree (callees in other
-                          files, the headers), and each edit is verified by analysing the edited file again
-                          with what the tree says of its callees; FILE defaults to the roots
+                          files, the headers), each edit is verified by analysing the edited file again with
+                          what the tree says of its callees, and a file's edits are dropped when they bring a
+                          problem into a caller in another file; FILE defaults to the roots
   --model, --preset, --define, --undef, --no-inference, --max-states, --max-states-per-file,
   --exclude, --no-gitignore, --max-file-size, --output as for analyze; with --root also --jobs, --no-cache,
   --cache-dir
@@ -80,7 +80,7 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
     for (const f of walkAll([input], { exclude, respectGitignore: args.gitignore })) files.push(f);
   }
   const tree = args.roots.length
-    ? await treeContexts(files, {
+    ? await FixTree.open(files, {
         args,
         options,
         modelSources,
@@ -89,78 +89,76 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
         warn: (m) => err(`refcount-lens: ${m}`),
       })
     : undefined;
-  for (const file of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      err(`refcount-lens: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      failed++;
-      continue;
+  try {
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        err(`refcount-lens: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        failed++;
+        continue;
+      }
+      if (text.length > args.maxFileSize * 1048576) {
+        err(`refcount-lens: ${file}: file too large (the limit is ${args.maxFileSize} MB, --max-file-size)`);
+        failed++;
+        continue;
+      }
+      // in tree mode the file is read as the tree run read it, with its callees' final summaries
+      const inTree = tree?.contextOf(file);
+      const context = typeof inTree === 'string' ? undefined : inTree;
+      const result = typeof inTree === 'string' ? errorResult(file, inTree) : analyzer.analyzeText(file, text, context);
+      if (result.error) {
+        err(`refcount-lens: ${file}: ${result.error}`);
+        failed++;
+        continue;
+      }
+      const items = fixDiagnostics(analyzer, file, text, result, undefined, context);
+      const combined = combineFixes(analyzer, file, text, result, items, context);
+      const where = (line: number) => `${file}:${line}`;
+      // in tree mode the edits must bring no problem into the other files of the tree either
+      const elsewhere = tree && combined.applied.length ? await tree.elsewhere(file, text, combined.text) : undefined;
+      if (elsewhere?.introduced.length) {
+        const why = `the edits bring ${elsewhere.introduced[0]}`;
+        for (const d of [...combined.applied.map((a) => a.diagnostic), ...combined.fixedAlong])
+          err(`${where(d.line)}: ${d.rule} in ${d.function}(): no fix: ${why}`);
+        for (const x of combined.skipped)
+          err(`${where(x.diagnostic.line)}: ${x.diagnostic.rule} in ${x.diagnostic.function}(): no fix: ${x.reason}`);
+        continue;
+      }
+      for (const a of combined.applied)
+        err(`${where(a.diagnostic.line)}: ${a.diagnostic.rule} in ${a.diagnostic.function}(): fixed: ${a.fix.title}`);
+      for (const c of elsewhere?.changed ?? []) err(c);
+      for (const d of combined.fixedAlong)
+        err(`${where(d.line)}: ${d.rule} in ${d.function}(): fixed by the edits above`);
+      for (const s of combined.skipped)
+        err(`${where(s.diagnostic.line)}: ${s.diagnostic.rule} in ${s.diagnostic.function}(): no fix: ${s.reason}`);
+      if (!combined.applied.length) continue;
+      fixed += combined.applied.length;
+      if (!inPlace) {
+        const p = diffPath(file);
+        out(unifiedDiff(text, combined.text, `a/${p}`, `b/${p}`));
+        continue;
+      }
+      // written only over the text that was analysed
+      let now: string | undefined;
+      try {
+        now = fs.readFileSync(file, 'utf8');
+      } catch {
+        now = undefined;
+      }
+      if (now !== text) {
+        err(`refcount-lens: ${file}: the file changed since it was analysed: not written`);
+        failed++;
+        continue;
+      }
+      fs.writeFileSync(file, combined.text);
     }
-    if (text.length > args.maxFileSize * 1048576) {
-      err(`refcount-lens: ${file}: file too large (the limit is ${args.maxFileSize} MB, --max-file-size)`);
-      failed++;
-      continue;
-    }
-    // in tree mode the file is read as the tree run read it, with its callees' final summaries
-    const inTree = tree?.get(path.resolve(file));
-    const context = typeof inTree === 'string' ? undefined : inTree;
-    const result = typeof inTree === 'string' ? errorResult(file, inTree) : analyzer.analyzeText(file, text, context);
-    if (result.error) {
-      err(`refcount-lens: ${file}: ${result.error}`);
-      failed++;
-      continue;
-    }
-    const items = fixDiagnostics(analyzer, file, text, result, undefined, context);
-    const combined = combineFixes(analyzer, file, text, result, items, context);
-    const where = (line: number) => `${file}:${line}`;
-    for (const a of combined.applied)
-      err(`${where(a.diagnostic.line)}: ${a.diagnostic.rule} in ${a.diagnostic.function}(): fixed: ${a.fix.title}`);
-    for (const d of combined.fixedAlong)
-      err(`${where(d.line)}: ${d.rule} in ${d.function}(): fixed by the edits above`);
-    for (const s of combined.skipped)
-      err(`${where(s.diagnostic.line)}: ${s.diagnostic.rule} in ${s.diagnostic.function}(): no fix: ${s.reason}`);
-    if (!combined.applied.length) continue;
-    fixed += combined.applied.length;
-    if (!inPlace) {
-      const p = diffPath(file);
-      out(unifiedDiff(text, combined.text, `a/${p}`, `b/${p}`));
-      continue;
-    }
-    // written only over the text that was analysed
-    let now: string | undefined;
-    try {
-      now = fs.readFileSync(file, 'utf8');
-    } catch {
-      now = undefined;
-    }
-    if (now !== text) {
-      err(`refcount-lens: ${file}: the file changed since it was analysed: not written`);
-      failed++;
-      continue;
-    }
-    fs.writeFileSync(file, combined.text);
+  } finally {
+    await tree?.close();
   }
   if (failed) return 2;
   return fixed ? 1 : 0;
-}
-
-/**
- * Tree mode: one run over the roots, and what the tree tells each file afterwards (or why the
- * tree could not take it).
- */
-async function treeContexts(files: string[], setup: TreeSessionSetup): Promise<Map<string, TreeFileContext | string>> {
-  const session = new TreeSession(setup);
-  try {
-    const reported = files.map((f) => path.resolve(f));
-    const report = await session.run(reported);
-    const of = (f: string): TreeFileContext | string =>
-      report.results.get(f)?.error ?? report.contextOf(f) ?? 'not analysed: it is not part of the tree';
-    return new Map(reported.map((f) => [f, of(f)]));
-  } finally {
-    await session.close();
-  }
 }
 
 SUBCOMMANDS.set('fix', fixCommand);

@@ -1,8 +1,10 @@
 /**
  * `refcount-lens fix --root DIR` as a user runs it (the real CLI bundle): the diagnostics come
- * from the whole tree, and each edit is verified by analysing the edited file again with what
- * the tree says of its callees. The tree is test/fixtures/trees/check_in_helper: vio.c leaks
- * only through what its helper file says, so the file alone has nothing to fix.
+ * from the whole tree, each edit is verified by analysing the edited file again with what the
+ * tree says of its callees, and a file's edits must bring no problem into its callers in other
+ * files. Trees: test/fixtures/trees/check_in_helper (vio.c leaks only through what its helper
+ * file says, so the file alone has nothing to fix) and compensating_caller (the fix of a clone
+ * handler's extra reference makes a caller in another file release once too often).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,11 +17,11 @@ import { ended, runCli } from '../helpers/cli';
 
 const TREE = path.join(ROOT, 'test/fixtures/trees/check_in_helper');
 
-/** The fixture's tree copied to a directory of the test's own, with an index of its own beside it. */
-function copyTree(): { dir: string; index: string } {
+/** A fixture tree copied to `sys/` of a directory of the test's own, with an index of its own beside it. */
+function copyTree(tree = TREE): { dir: string; index: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-fix-tree-'));
   fs.mkdirSync(path.join(dir, 'sys'));
-  for (const f of fs.readdirSync(TREE)) fs.copyFileSync(path.join(TREE, f), path.join(dir, 'sys', f));
+  for (const f of fs.readdirSync(tree)) fs.copyFileSync(path.join(tree, f), path.join(dir, 'sys', f));
   return { dir, index: path.join(dir, 'index') };
 }
 
@@ -54,4 +56,34 @@ test('a leak seen only through a helper in another file gets a fix-it verified i
   const again = runCli(['fix', 'sys/vio.c', ...tree], { cwd: dir });
   assert.equal(again.status, 0, ended(again));
   assert.equal(again.stdout, '');
+});
+
+test('an edit that brings a problem into a caller elsewhere is not kept; a change of its counts is said', () => {
+  const { dir, index } = copyTree(path.join(ROOT, 'test/fixtures/trees/compensating_caller'));
+  const tree = ['--root', 'sys', '--jobs', '1', '--cache-dir', index];
+  // the file alone: removing the extra dev_ref() fixes the handler's contract
+  const alone = runCli(['fix', 'sys/drv.c'], { cwd: dir });
+  assert.equal(alone.status, 1, ended(alone));
+  assert.match(alone.stderr, /sys\/drv\.c:26: contract in drv_clone\(\): fixed: Remove dev_ref\(\*dev\)/);
+
+  // in the tree: peek.c gives back all three references, so after that edit it releases one too many
+  const r = runCli(['fix', ...tree], { cwd: dir });
+  assert.equal(r.status, 0, ended(r));
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /drv\.c:26: contract in drv_clone\(\): no fix: the edits bring an over-release in drv_peek\(\) at sys\/peek\.c:\d+/,
+  );
+
+  // a caller that leaves the existence reference to its owner: its counts change, and that is said
+  const peek = path.join(dir, 'sys', 'peek.c');
+  fs.writeFileSync(peek, fs.readFileSync(peek, 'utf8').replace('\tdestroy_dev(dev);\n', ''));
+  const kept = runCli(['fix', ...tree], { cwd: dir });
+  assert.equal(kept.status, 1, ended(kept));
+  assert.match(kept.stderr, /sys\/drv\.c:26: contract in drv_clone\(\): fixed: Remove dev_ref\(\*dev\)/);
+  assert.match(
+    kept.stderr,
+    /sys\/peek\.c:\d+: drv_peek\(\): its counts change with the edits to sys\/drv\.c: dev \(cdev\): \{0, \+1\} → \{0\}/,
+  );
+  assert.match(kept.stdout, /^-\t\tdev_ref\(\*dev\);/m);
 });
