@@ -105,7 +105,7 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
         continue;
       }
       // in tree mode the file is read as the tree run read it, with its callees' final summaries
-      const inTree = tree?.contextOf(file);
+      const inTree = await tree?.contextOf(file);
       const context = typeof inTree === 'string' ? undefined : inTree;
       const result = typeof inTree === 'string' ? errorResult(file, inTree) : analyzer.analyzeText(file, text, context);
       if (result.error) {
@@ -128,7 +128,7 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
       }
       for (const a of combined.applied)
         err(`${where(a.diagnostic.line)}: ${a.diagnostic.rule} in ${a.diagnostic.function}(): fixed: ${a.fix.title}`);
-      for (const c of elsewhere?.changed ?? []) err(c);
+      for (const c of [...(elsewhere?.changed ?? []), ...(elsewhere?.fixed ?? [])]) err(c);
       for (const d of combined.fixedAlong)
         err(`${where(d.line)}: ${d.rule} in ${d.function}(): fixed by the edits above`);
       for (const s of combined.skipped)
@@ -138,6 +138,7 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
       if (!inPlace) {
         const p = diffPath(file);
         out(unifiedDiff(text, combined.text, `a/${p}`, `b/${p}`));
+        tree?.keep(file, combined.text);
         continue;
       }
       // written only over the text that was analysed
@@ -153,6 +154,7 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
         continue;
       }
       fs.writeFileSync(file, combined.text);
+      tree?.keep(file, combined.text);
     }
   } finally {
     await tree?.close();

@@ -87,3 +87,25 @@ test('an edit that brings a problem into a caller elsewhere is not kept; a chang
   );
   assert.match(kept.stdout, /^-\t\tdev_ref\(\*dev\);/m);
 });
+
+test('files are fixed one after another, each in the tree with the edits kept before it', () => {
+  const { dir, index } = copyTree(path.join(ROOT, 'test/fixtures/trees/compensating_caller'));
+  const tree = ['--root', 'sys', '--jobs', '1', '--cache-dir', index];
+  // a caller that gives back only one of the handler's three references: it leaks the extra one
+  const peek = path.join(dir, 'sys', 'peek.c');
+  const released = '\tdev_rel(dev);\n\tdev_rel(dev);\n\tdestroy_dev(dev);\n';
+  fs.writeFileSync(peek, fs.readFileSync(peek, 'utf8').replace(released, '\tdev_rel(dev);\n'));
+  const before = runCli(['analyze', 'sys', ...tree], { cwd: dir });
+  assert.match(before.stdout, /sys\/peek\.c:\d+: warning \[leak\] drv_peek\(\)/);
+
+  // drv.c's fix takes the extra reference away, so peek.c, read after it, has nothing left to fix
+  const r = runCli(['fix', ...tree], { cwd: dir });
+  assert.equal(r.status, 1, ended(r));
+  assert.match(r.stderr, /sys\/drv\.c:26: contract in drv_clone\(\): fixed: Remove dev_ref\(\*dev\)/);
+  assert.match(r.stderr, /sys\/peek\.c:\d+: leak in drv_peek\(\): fixed by the edits to sys\/drv\.c/);
+  assert.doesNotMatch(r.stdout, /peek\.c/);
+  const inPlace = runCli(['fix', '--in-place', ...tree], { cwd: dir });
+  assert.equal(inPlace.status, 1, ended(inPlace));
+  const after = runCli(['analyze', 'sys', ...tree], { cwd: dir });
+  assert.equal(after.status, 0, after.stdout);
+});
