@@ -155,10 +155,14 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
   return exitStatus(review);
 }
 
+/**
+ * A file the change left alone is listed when its counts, problems or verdicts changed; one the
+ * analysis could not take is not the change's business (it must not fail the gate).
+ */
 function changedAnything(r: FileReview): boolean {
   const d = r.diagnostics;
+  if (!r.compared) return false;
   return (
-    !r.compared ||
     !!(r.functions.length || d.fixed.length || d.introduced.length || d.updated.length) ||
     r.trace.some((t) => t.changed)
   );
