@@ -92,8 +92,8 @@ function editOneFunction(files: readonly string[]): string | undefined {
   return undefined;
 }
 
-function treeArgs(dir: string, cache: string, model?: string): string[] {
-  const args = ['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--no-progress'];
+function treeArgs(dir: string, cache: string, model?: string, reported = dir): string[] {
+  const args = ['analyze', reported, '--root', dir, '--cache-dir', cache, '--format', 'json', '--no-progress'];
   if (model) args.push('--model', model);
   return args;
 }
@@ -137,7 +137,8 @@ export function measureTree(ctx: TreeBenchContext, source: string, label: string
   const edited = editOneFunction(files);
   let edit: TreeRun | undefined;
   if (edited) {
-    edit = ctx.cli(treeArgs(dir, cache, model));
+    // the editor's question: the edited file again, with what the whole tree knows
+    edit = ctx.cli(treeArgs(dir, cache, model, edited));
     const s = summaryOf(edit);
     ctx.row({
       what: `tree mode, ${label}, re-run after a one-function edit (index reused)`,

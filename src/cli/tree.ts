@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { detectPreset, looksBinary } from '../analysis/analyzer';
 import type { Model } from '../analysis/model/compiled';
 import type { PresetName } from '../analysis/model/load';
-import { errorResult, type FileResult } from '../analysis/result';
+import { bodylessResult, errorResult, type FileResult } from '../analysis/result';
 import { SHARD_VERSION, treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { TreeFileContext } from '../analysis/tree/context';
 import { compileUnknownCalls, unknownKeeps, type UnknownCallPolicy } from '../analysis/model/unknown-calls';
@@ -111,7 +111,7 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
         refuse('not a regular file');
         continue;
       }
-      if (st.size > req.maxFileChars * 4) {
+      if (st.size > Math.max(req.maxFileChars * 4, BODYLESS_READ_LIMIT)) {
         refuse(tooLarge(st.size, req.maxFileChars));
         continue;
       }
@@ -121,7 +121,10 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
       continue;
     }
     if (text.length > req.maxFileChars) {
-      refuse(tooLarge(text.length, req.maxFileChars));
+      const bodyless = bodylessResult(abs, text);
+      if (bodyless && reportedSet.has(abs)) results.set(abs, bodyless);
+      else if (bodyless) req.warn(`${abs}: left out of the tree: ${bodyless.skipped} (its macros are not read)`);
+      else refuse(tooLarge(text.length, req.maxFileChars));
       continue;
     }
     if (looksBinary(text)) {
@@ -181,6 +184,9 @@ export async function analyzeTree(req: TreeRunRequest): Promise<TreeRunReport> {
   const torn = req.store?.stats.torn ?? 0;
   return { results, linesOf, files: sources.length, lines, stats: { ...run.stats, shardsFromIndex, torn } };
 }
+
+/** How big a file over the size limit may be and still be read, to find that it has no function body. */
+export const BODYLESS_READ_LIMIT = 64 * 1048576;
 
 function tooLarge(size: number, limit: number): string {
   const mb = (n: number, digits: number) => (n / 1048576).toFixed(digits);
