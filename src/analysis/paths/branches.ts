@@ -10,7 +10,7 @@ import { type AccessPath, keyOf, rootClass } from './access';
 import { type Condition, type State, type Fact, cons, with_ } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
-import { CONST_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
+import { CONST_NAME, NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
@@ -91,7 +91,7 @@ export class Branches {
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
       if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
-        return u.text === 'NULL' ? '0' : u.text!;
+        return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
       if (u.type === 'unary_expression' && u.op === '-') {
         const inner = constOf(u.fields.argument);
         return inner ? `-${inner}` : undefined;

@@ -19,6 +19,8 @@ export interface Out {
 
 export const UNKNOWN: Val = { k: 'unknown' };
 export const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** A project's own null pointer: xnu's `PROC_NULL`, `VNODE_NULL`, FreeBSD's `NULLVP`. */
+export const NULL_NAME = /^(NULL|[A-Z][A-Z0-9]*_NULL|NULL[A-Z]+)$/;
 export const ERRNO = /^-?E[A-Z0-9]+$/;
 
 export function isZeroConst(c: string): boolean {
