@@ -137,6 +137,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         const ra = refsOf(a.st),
           rb = refsOf(b.st);
         if (ra === rb) continue;
+        // the count follows the object's own state (a first-user pin, a pending bit): bookkeeping
+        if (a.st.objects.get(key)?.parked || b.st.objects.get(key)?.parked) continue;
         const [hi, lo] = ra > rb ? [a, b] : [b, a];
         reported = true;
         out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
