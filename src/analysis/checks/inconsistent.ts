@@ -124,7 +124,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     };
     const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
     let reported = false;
-    for (let i = 0; i < all.length && !reported; i++)
+    // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
+    for (let i = 0; i < all.length && !reported && !inp.paired; i++)
       for (let j = i + 1; j < all.length && !reported; j++) {
         const a = all[i],
           b = all[j];
