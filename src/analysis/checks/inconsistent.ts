@@ -3,8 +3,9 @@
  * different references on an object it can see; or an error path keeps more than every success path.
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
+import type { VarDecl } from '../cfg/cfg';
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
-import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
+import { type State, type ParamCond, isCalleePath, isOpaque, reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
@@ -23,14 +24,19 @@ export interface InconsistentDetail {
   extra?: CountStep & { onlyOn: 'more' | 'less' };
 }
 
-function isError(cls: string, returnsPointer: boolean): boolean {
+/** How a function's result says it failed: a NULL pointer, an error number, or `false`. */
+type Returns = 'pointer' | 'bool' | 'int';
+
+function isError(cls: string, returns: Returns): boolean {
+  if (returns === 'bool') return cls === '0';
   if (cls === 'negative' || /^-?E[A-Z0-9]+$/.test(cls) || /^-\d+$/.test(cls)) return true;
-  if (cls === 'nonzero') return !returnsPointer;
-  if (cls === 'NULL') return returnsPointer;
+  if (cls === 'nonzero') return returns === 'int';
+  if (cls === 'NULL') return returns === 'pointer';
   return false;
 }
-function isSuccess(cls: string, returnsPointer: boolean): boolean {
-  return cls === '0' ? !returnsPointer : cls === 'non-NULL';
+function isSuccess(cls: string, returns: Returns): boolean {
+  if (returns === 'bool') return cls !== '0' && cls !== 'unknown';
+  return cls === '0' ? returns === 'int' : cls === 'non-NULL';
 }
 
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
@@ -92,7 +98,11 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
   const decls = inp.cfg.decls;
-  const returnsPointer = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL');
+  const returns: Returns = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL')
+    ? 'pointer'
+    : inp.cfg.returnsBool
+      ? 'bool'
+      : 'int';
   // a contract already says what the callback's object should be
   const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
   const visible = (key: string) => {
@@ -108,7 +118,7 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   }
   for (const [cid, st] of reps) {
     for (const [k, o] of st.objects)
-      if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
+      if (!o.withContainer && ((visible(k) && !reboundParam(st, k)) || st.exit?.returnedKey === k)) {
         const list = byObject.get(k) ?? [];
         list.push({ st, cid });
         byObject.set(k, list);
@@ -147,16 +157,24 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     if (reported) continue;
     // an error path that keeps more than every success path
     // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
-    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returnsPointer));
+    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
     if (!successes.length) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
     if (!successes.length) continue;
     const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
+    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
+    const keptOnError = (st: State) => {
+      const o = st.objects.get(key);
+      return o && !o.withContainer && o.storedIn !== undefined && isOutParameter(o.storedIn, decls)
+        ? o.refs
+        : refsOf(st);
+    };
     for (const x of all) {
-      if (!isError(x.st.exit!.returnClass, returnsPointer)) continue;
-      const r = refsOf(x.st);
+      if (!isError(x.st.exit!.returnClass, returns)) continue;
+      const r = keptOnError(x.st);
       if (r > 0 && r > maxOk) {
         const lo = successes.find((s) => refsOf(s.st) === maxOk)!;
-        out.push(report(fn, display, key, x, lo, inp.classes, refsOf, 'error', severity));
+        const counts = (st: State) => (st === x.st ? r : refsOf(st));
+        out.push(report(fn, display, key, x, lo, inp.classes, counts, 'error', severity));
         break;
       }
     }
@@ -168,6 +186,13 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   return out.filter(
     (d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)),
   );
+}
+
+/** `*outp` of a parameter `T **outp`: where a function hands a reference out to its caller. */
+function isOutParameter(key: string, decls: ReadonlyMap<string, VarDecl>): boolean {
+  const p = parseKey(key);
+  const d = decls.get(p.root);
+  return !!d?.isParam && p.segs.length === 1 && p.segs[0] === '*' && d.pointerDepth >= 2;
 }
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */

@@ -32,6 +32,7 @@ import {
   mergeInto,
   calleePathKey,
   hasDelta,
+  reboundParam,
 } from './state';
 import { factOf, setFactKeep, killPath, putObj, addStep, heldCounter } from './state-edits';
 import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
@@ -644,7 +645,7 @@ export class Effects {
   }
 
   noteParamCond(st: State, p: AccessPath, key: string, test: Test, truth: boolean, text: string): State {
-    if (rootClass(p.root, this.decls) !== 'param' || st.written.has(key)) return st;
+    if (rootClass(p.root, this.decls) !== 'param' || st.written.has(key) || reboundParam(st, key)) return st;
     if (p.segs.includes('[]')) return st;
     let pc: ParamCond | undefined;
     if (test.op === 'eq' || test.op === 'ne') {

@@ -140,7 +140,10 @@ export interface State {
   /** Local variable id -> the access path it was assigned from. */
   aliases: ReadonlyMap<string, string>;
   paramConds: readonly ParamCond[];
-  /** Parameter-rooted paths written on this path (out-parameters set). */
+  /**
+   * Parameter-rooted paths written on this path (out-parameters set); a parameter's own name when the
+   * path gave it a call's result (`p = get_validated(p)`): from there on it names no object of the caller.
+   */
   written: ReadonlySet<string>;
   /** Back-edge target node -> times taken. */
   iters: ReadonlyMap<number, number>;
@@ -415,4 +418,14 @@ export function mergeInto(existing: State, incoming: State): State {
   });
   m._key = existing._key;
   return m;
+}
+
+/**
+ * The object under `key` is the value a parameter was given on this path (`p = get_validated(p)`),
+ * not the caller's: its key's root is the parameter itself, written (its old value is `p~LINE`).
+ */
+export function reboundParam(st: State, key: string): boolean {
+  if (!st.written.size) return false;
+  const slash = key.indexOf('/');
+  return st.written.has(slash < 0 ? key : key.slice(0, slash));
 }
