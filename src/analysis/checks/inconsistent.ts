@@ -4,6 +4,7 @@
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
 import type { VarDecl } from '../cfg/cfg';
+import { ERRNO, NOT_A_FAILURE } from '../paths/values';
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
 import { type State, type ParamCond, isCalleePath, isOpaque, reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
@@ -29,7 +30,8 @@ type Returns = 'pointer' | 'bool' | 'int';
 
 function isError(cls: string, returns: Returns): boolean {
   if (returns === 'bool') return cls === '0';
-  if (cls === 'negative' || /^-?E[A-Z0-9]+$/.test(cls) || /^-\d+$/.test(cls)) return true;
+  if (cls === 'negative' || /^-\d+$/.test(cls)) return true;
+  if (ERRNO.test(cls)) return !NOT_A_FAILURE.has(cls.replace(/^-/, ''));
   if (cls === 'nonzero') return returns === 'int';
   if (cls === 'NULL') return returns === 'pointer';
   return false;

@@ -201,7 +201,7 @@ export class Branches {
         continue;
       }
       if (o.v.k === 'const' || o.v.k === 'flags') {
-        const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
+        const f: Fact = o.v.k === 'flags' ? (o.v.some ? { has: o.v.f } : { flags: o.v.f }) : { eq: o.v.c };
         const d = decide(f, test);
         if (d === undefined) {
           emit(true, split(o.st), condition(true));
