@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
-import { type Condition, type State, toArray, isCalleePath, hasDelta } from './state';
+import { type Condition, type State, toArray, isCalleePath, hasDelta, reboundParam } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
@@ -125,7 +125,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
   for (const st of exits) {
     const conds: SummaryCond[] = [];
     for (const pc of st.paramConds) {
-      const t = targetOfKey(cfg, pc.key);
+      const t = reboundParam(st, pc.key) ? undefined : targetOfKey(cfg, pc.key);
       if (t) conds.push({ target: t, test: pc.test, value: pc.value, text: pc.text });
     }
     const effects: SummaryEffect[] = [];
@@ -140,7 +140,9 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       const t =
         retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]')
           ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) }
-          : targetOfKey(cfg, k);
+          : reboundParam(st, k)
+            ? undefined
+            : targetOfKey(cfg, k);
       if (!t) continue;
       const labels = [
         ...new Set(
@@ -174,7 +176,8 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const writes: Target[] = [];
     for (const w of st.written) {
       const t = targetOfKey(cfg, w);
-      if (t) writes.push(t);
+      // a parameter given a new value is the callee's own variable
+      if (t?.segs.length) writes.push(t);
     }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
     const rk = st.exit?.returnedKey;
