@@ -121,7 +121,7 @@ function targetText(base: string, segs: Seg[]): string {
 }
 
 export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary {
-  const paths = new Map<string, SummaryPath>();
+  const made: SummaryPath[] = [];
   for (const st of exits) {
     const conds: SummaryCond[] = [];
     for (const pc of st.paramConds) {
@@ -161,7 +161,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       ];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter
       const stored = o.transferred > 0 && !o.returned && !st.written.has(k);
-      effects.push({
+      const effect: SummaryEffect = {
         target: t,
         exist: o.exist,
         refs: o.refs,
@@ -171,7 +171,8 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         labels,
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
-      });
+      };
+      effects.push(effect);
     }
     const writes: Target[] = [];
     for (const w of st.written) {
@@ -183,6 +184,10 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const rk = st.exit?.returnedKey;
     const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
     if (rd?.isParam && rd.paramIndex !== undefined) sp.retArg = rd.paramIndex;
+    made.push(sp);
+  }
+  const paths = new Map<string, SummaryPath>();
+  for (const sp of withoutBookkeeping(made)) {
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }
@@ -194,6 +199,35 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     truncated,
     hash: simpleHash(`[${[...paths.keys()].join(',')}]`),
   };
+}
+
+/**
+ * A reference an argument gains on a path its caller cannot tell from another path that leaves
+ * it alone (the same return: `if (adjust_pages(d, n) == n) get_domain(d); return 0;`) is not the
+ * caller's to give back: either the callee keeps it for itself (a pin taken when a count of the
+ * object leaves 0) or the callee is wrong, and its own analysis says so. Handing it on would make
+ * every caller of an allocator hold the domain. A gain the return reports
+ * (`if (f->dead) return -1; hold(f); return 0;`) and every release stay.
+ */
+function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
+  const gains = (sp: SummaryPath, text: string) =>
+    sp.effects.some((x) => x.target.text === text && x.exist + x.refs > 0);
+  // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
+  const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
+  const alike = (a: SummaryPath, b: SummaryPath) =>
+    a.ret === b.ret && a.ret !== 'unknown' && conds.get(a) === conds.get(b);
+  return paths.map((sp) => {
+    const kept = sp.effects.filter(
+      (e) =>
+        // the argument itself: what a callee leaves in the argument's fields or out-parameters the caller can test
+        e.target.base !== 'arg' ||
+        e.target.segs.length > 0 ||
+        e.exist + e.refs <= 0 ||
+        e.stored ||
+        !paths.some((q) => q !== sp && alike(q, sp) && !gains(q, e.target.text)),
+    );
+    return kept.length === sp.effects.length ? sp : { ...sp, effects: kept };
+  });
 }
 
 /**
