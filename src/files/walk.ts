@@ -1,5 +1,6 @@
 /**
- * Finds the C files under the paths given on the command line.
+ * Finds the C files under the paths the CLI is given, or under the editor's workspace
+ * folders (the language server's index).
  *
  * A file named on the command line is always analysed. A directory is walked in
  * name order (so output is stable), taking `.c` and `.h` files, skipping `.git`,
@@ -20,6 +21,21 @@ export interface WalkOptions {
   cwd?: string;
   /** Which files count as C (default .c and .h). */
   isSource?: (name: string) => boolean;
+  /**
+   * Told of what the walk cannot enter or follow: a directory it cannot list, a link named
+   * like a C file that loops or leads nowhere. Without it they are passed over in silence.
+   */
+  skipped?: (file: string, why: string) => void;
+}
+
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** How the walk words what it could not follow. */
+function unreachable(e: unknown): string {
+  const code = errnoOf(e);
+  if (code === 'ELOOP') return 'a symbolic link that loops (ELOOP)';
+  if (code === 'ENOENT') return 'a symbolic link to nothing (ENOENT)';
+  return `cannot be read (${code})`;
 }
 
 export const isCSource = (name: string) => /\.[ch]$/.test(name);
@@ -114,7 +130,8 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(abs, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      opts.skipped?.(shown, `a directory that cannot be listed (${errnoOf(e)})`);
       return;
     }
     let here = inherited;
@@ -135,7 +152,11 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
           const t = fs.statSync(childAbs);
           isFile = t.isFile();
           isDir = false;
-        } catch {
+        } catch (err) {
+          const ignored =
+            (here.length && isIgnored(here, (base) => posix(path.relative(base, childAbs)), false)) ||
+            excluded(childAbs, false);
+          if (isSource(e.name) && !ignored) opts.skipped?.(childShown, unreachable(err));
           continue;
         }
       }
