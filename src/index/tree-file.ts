@@ -9,7 +9,7 @@ import { looksBinary } from '../analysis/analyzer';
 export type TreeFileRead = { text: string } | { refused: string };
 
 /**
- * `limitName` says what sets `maxFileChars` in the message of a file over it. `overlay`: the
+ * `limitName` says what sets `maxFileChars` in the message of a file over it (if anything). `overlay`: the
  * text to take instead of the disk's (an open document), checked as the disk's would be.
  */
 export function readTreeFile(abs: string, maxFileChars: number, limitName: string, overlay?: string): TreeFileRead {
@@ -31,5 +31,5 @@ export function readTreeFile(abs: string, maxFileChars: number, limitName: strin
 
 function tooLarge(size: number, limit: number, limitName: string): string {
   const mb = (n: number, digits: number) => (n / 1048576).toFixed(digits);
-  return `file too large (${mb(size, 1)} MB; the limit is ${mb(limit, 0)} MB, ${limitName})`;
+  return `file too large (${mb(size, 1)} MB; the limit is ${mb(limit, 0)} MB${limitName ? `, ${limitName}` : ''})`;
 }

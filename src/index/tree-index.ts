@@ -35,7 +35,7 @@ export interface TreeIndexRequest {
   /** Hash of everything but the files that decides a result (code, model, options). */
   fingerprint: string;
   maxFileChars: number;
-  /** What sets `maxFileChars`, for the message of a file over it (`--max-file-size`). */
+  /** What sets `maxFileChars`, for the message of a file over it (`--max-file-size`; '' when nothing does). */
   sizeLimitName: string;
   store?: IndexStore;
   concurrency: number;
@@ -61,8 +61,9 @@ export interface TreeIndexReport {
   linesOf: Map<string, number>;
   files: number;
   lines: number;
-  /** The absolute path of each file of the run, by its index there. */
+  /** The absolute path of each file of the run, by its index there, and the hash of the text it read. */
   paths: string[];
+  hashes: string[];
   /** The run (undefined when it was cancelled before it started). */
   run?: TreeRunOutput;
   stats: {
@@ -130,7 +131,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     if (n % FILES_PER_TURN === 0) {
       req.reading?.(n, all.length);
       await turn();
-      if (req.cancelled?.()) return { results, linesOf, files: 0, lines: 0, paths: [], stats };
+      if (req.cancelled?.()) return { results, linesOf, files: 0, lines: 0, paths: [], hashes: [], stats };
     }
     const read = readTreeFile(abs, req.maxFileChars, req.sizeLimitName, req.overlay?.(abs));
     if ('refused' in read) {
@@ -190,6 +191,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     files: sources.length,
     lines,
     paths: absOf,
+    hashes: sources.map((s) => s.hash),
     run,
     stats: { ...run.stats, shardsFromIndex },
   };

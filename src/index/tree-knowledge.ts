@@ -10,7 +10,7 @@ import type { TreeFileContext } from '../analysis/tree/context';
 import type { TreeGraph } from '../analysis/tree/graph';
 import type { TreeSource } from './tree-run';
 
-/** A relevant function's summary as the asker sees it, or undefined when it is not known (yet). */
+/** A function's summary as the asker sees it, or undefined when it is not known (yet). */
 export type SummaryAnswer = (id: number) => Summary | undefined;
 
 export class TreeKnowledge {
@@ -43,11 +43,11 @@ export class TreeKnowledge {
   }
 
   /**
-   * What `file` is told of the functions it calls elsewhere, each relevant one's summary as
-   * `answer` gives it. `calls`: the names its text calls, when that text is not the one the
-   * graph was built from (an open document being edited); by default the graph's.
+   * What `file` is told of the functions it calls elsewhere, each one's summary as `answer`
+   * gives it (by default the final one). `calls`: the names its text calls, when that text is
+   * not the one the graph was built from (an open document being edited); by default the graph's.
    */
-  context(file: number, answer: SummaryAnswer, calls?: Iterable<string>): TreeFileContext {
+  context(file: number, answer: SummaryAnswer = (id) => this.final(id), calls?: Iterable<string>): TreeFileContext {
     const graph = this.graph;
     const externals: Record<string, Summary> = Object.create(null);
     const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
@@ -60,7 +60,7 @@ export class TreeKnowledge {
         return;
       }
       if (graph.fns[id].file === file) return;
-      const s = this.relevant[id] ? answer(id) : this.quiet(id);
+      const s = answer(id);
       if (s) externals[name] = s;
     };
     if (calls) for (const name of calls) ask(name, 0);

@@ -152,9 +152,10 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
    */
   const contextFor = (file: number, round: ReadonlyMap<number, Summary>): TreeFileContext => {
     const group = plan.groupOf[file];
-    return knowledge.context(file, (id) =>
-      plan.groupOf[graph.fns[id].file] === group ? round.get(id) : summaries.get(id),
-    );
+    return knowledge.context(file, (id) => {
+      if (!relevant[id]) return quiet(id);
+      return plan.groupOf[graph.fns[id].file] === group ? round.get(id) : summaries.get(id);
+    });
   };
 
   const groupKey = (g: number): string => {
