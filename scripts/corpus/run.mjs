@@ -3,7 +3,9 @@
 // by scripts/corpus/rebuild.mjs, before and after each fix, with and without the codebase's
 // API-only model (bench/corpus/models/<codebase>.json):
 //   node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model]
-//                               [--cli dist/cli.js] [--keep DIR] CORPUS
+//                               [--cli dist/cli.js] [--keep DIR] [--cli-arg ARG]... [--cache-dir DIR] CORPUS
+// --cli-arg passes one more argument to every CLI run (`--cli-arg --unknown-calls --cli-arg evidence`);
+// --cache-dir lets the runs share an index (tree mode: the two sides of a pair share most of it).
 // Per pair and setting it prints whether the parent commit is flagged (a diagnostic of the
 // expected rule, or an accepted one, in one of the pair's functions) and whether the fix commit
 // is clean (no leak, over-release, inconsistent or contract diagnostic in those functions).
@@ -23,7 +25,7 @@ function usage(msg) {
   if (msg) console.error(`run: ${msg}`);
   console.error(
     'usage: node scripts/corpus/run.mjs [--tree] [--json] [--only id,id] [--settings zero,model]' +
-      ' [--cli FILE] [--keep DIR] CORPUS',
+      ' [--cli FILE] [--keep DIR] [--cli-arg ARG]... [--cache-dir DIR] CORPUS',
   );
   process.exit(2);
 }
@@ -36,6 +38,8 @@ const opts = {
   cli: join(repoRoot, 'dist/cli.js'),
   keep: null,
   corpus: null,
+  cliArgs: [],
+  cacheDir: null,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -47,6 +51,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--settings') opts.settings = value().split(',');
   else if (a === '--cli') opts.cli = resolve(value());
   else if (a === '--keep') opts.keep = resolve(value());
+  else if (a === '--cli-arg') opts.cliArgs.push(value());
+  else if (a === '--cache-dir') opts.cacheDir = resolve(value());
   else if (a === '--help' || a === '-h') usage();
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else if (opts.corpus) usage('one CORPUS directory only');
@@ -75,7 +81,8 @@ function analyse(pair, side, setting) {
     process.exit(1);
   }
   const files = pair.files.map((f) => join(tree, f));
-  const args = [opts.cli, 'analyze', ...files, '--format', 'json', '--no-cache'];
+  const cache = opts.cacheDir ? ['--cache-dir', opts.cacheDir] : ['--no-cache'];
+  const args = [opts.cli, 'analyze', ...files, '--format', 'json', ...cache, ...opts.cliArgs];
   if (setting === 'model') args.push('--model', modelFile(pair.codebase));
   if (opts.tree) args.push('--root', join(tree, pair.root));
   const started = process.hrtime.bigint();

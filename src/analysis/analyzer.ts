@@ -5,10 +5,12 @@
  * result is cached by its own text and its callees' summaries, so an edit inside
  * one body never recomputes another (unless it changes a summary that one uses).
  */
+import { compileUnknownCalls, unknownKeeps } from './model/unknown-calls';
+import { calleeEvidence, shardOf } from './tree/shard';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
-import { rangesWithout } from './parse/outline';
+import { outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
   SynReuse,
@@ -69,6 +71,12 @@ export interface AnalyzerOptions {
   /** Files larger than this (characters) are not analysed. */
   maxFileSize?: number;
   /**
+   * How calls of functions nobody describes are read (overrides the model's `unknownCalls`):
+   * `evidence` decides per callee from its name, prototype and use; `hand-on` takes every such
+   * callee to keep what it is given.
+   */
+  unknownCalls?: 'evidence' | 'hand-on';
+  /**
    * Also give each function's parameters and calls (`FunctionResult.params`/`calls`, see
    * call-sites.ts): the lifecycle trace runs on them. Every body is then parsed and copied.
    */
@@ -95,6 +103,8 @@ export interface ParsedDocument {
   parseMs: number;
   /** Offsets of the `{` of bodies the parser skipped (`parse`'s `skipBodies`). */
   skipped?: number[];
+  /** With `skipped`: the `{` of every body the outline found, which the tree must agree with. */
+  outlined?: number[];
 }
 
 interface CachedFunction {
@@ -130,7 +140,7 @@ export class Analyzer {
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
   private readonly opts: Required<
-    Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites'>
+    Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites' | 'unknownCalls'>
   > &
     AnalyzerOptions;
 
@@ -201,6 +211,7 @@ export class Analyzer {
     let tree: Tree | null;
     let reuse: SynReuse | undefined;
     let skipped: number[] | undefined;
+    let outlined: number[] | undefined;
     if (previous && previous.preset === preset) {
       const a = previous.pre.text,
         b = pre.text;
@@ -234,7 +245,10 @@ export class Analyzer {
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
         : this.parseDeadline(pre.text);
       tree = this.parser.parse(pre.text, null, options);
-      if (skip.length) skipped = skip.map((b) => b.bodyStart);
+      if (skip.length) {
+        skipped = skip.map((b) => b.bodyStart);
+        outlined = (outlineFunctions(pre.masked) ?? []).map((f) => f.bodyStart);
+      }
     }
     if (!tree) {
       // a cancelled parse would otherwise resume on the next call, with whatever text that brings
@@ -245,7 +259,7 @@ export class Analyzer {
       );
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
-    return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped };
+    return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped, outlined };
   }
 
   /**
@@ -351,6 +365,12 @@ export class Analyzer {
       );
       const found = fns.filter((f) => skipped.has(f.head.bodyStart ?? -1)).length;
       if (needed || found !== skipped.size) throw new SkippedBodyNeeded('the parse skipped a body this analysis needs');
+      // damaged text the parser recovered from differently around a skipped body: the
+      // definitions it found must be the outline's, or skipping may have changed them
+      const outlined = new Set(doc.outlined ?? []);
+      const bodies = fns.map((f) => f.head.bodyStart).filter((b): b is number => b !== undefined);
+      if (bodies.length !== outlined.size || bodies.some((b) => !outlined.has(b)))
+        throw new SkippedBodyNeeded('the tree does not match the outline the parse skipped bodies by');
     }
 
     // bottom-up over the call graph (Tarjan's SCCs come out callees first); a function that
@@ -372,6 +392,7 @@ export class Analyzer {
     const summaries = new Map<string, Summary>();
     // callees elsewhere in the tree: their summaries (the file's own definitions win)
     if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
+    const keeps = this.keepsFor(model, doc, tree);
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
       if (!aliases) return calls;
@@ -406,6 +427,13 @@ export class Analyzer {
             .map((n) => `${n}=${summaryKey(summaries.get(n))}`)
             .join(',')
         : '';
+      // what the policy decides for the callees nobody describes
+      const keepsKey = keeps
+        ? calls
+            .filter((n) => !summaries.has(n) && !model.functions.has(n))
+            .map((n) => `${n}:${[0, 1, 2, 3, 4, 5].map((a) => (keeps(n, a) ? 1 : 0)).join('')}`)
+            .join(',')
+        : '';
       const paramFacts: Atom[] = regs.flatMap(
         (r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? [],
       );
@@ -414,7 +442,7 @@ export class Analyzer {
       const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}`,
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
@@ -451,6 +479,7 @@ export class Analyzer {
           inferredEffects,
           scan.escapes,
           aliases,
+          keeps,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -480,6 +509,24 @@ export class Analyzer {
     return result;
   }
 
+  /**
+   * Whether an unknown callee keeps argument `arg`, by the model's `unknownCalls` policy and the
+   * evidence of this file (its prototypes, how it uses each callee) and of its tree. Undefined
+   * when every unknown callee keeps what it is given.
+   */
+  private keepsFor(
+    model: Model,
+    doc: ParsedDocument,
+    tree: TreeFileContext | undefined,
+  ): ((callee: string, arg: number) => boolean) | undefined {
+    const policy = compileUnknownCalls(model.unknownCalls, () => {});
+    const mode = this.opts.unknownCalls ?? policy.policy;
+    if (mode === 'hand-on') return undefined;
+    const effective = { ...policy, policy: mode };
+    const local = calleeEvidence([shardOf(doc.pre, doc.text, model)]);
+    return (callee, arg) => unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
+  }
+
   /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
   private tokensOf(text: string): FunctionTokens {
     let t = this.tokenCache.get(text);
@@ -501,11 +548,17 @@ export class Analyzer {
     inferred: Map<string, import('./model/compiled').Effect[]>,
     escapes: number[],
     aliases?: MacroAliases,
+    keeps?: (callee: string, arg: number) => boolean,
   ): CachedFunction {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
     try {
-      cfg = buildCfg(syn, { statementMacros: doc.pre.statementMacros, isIterator: (n) => model.iterators.has(n) });
+      cfg = buildCfg(syn, {
+        statementMacros: doc.pre.statementMacros,
+        isIterator: (n) => model.iterators.has(n),
+        transparentArg: (n) => model.transparent.get(n),
+        assertion: (n) => model.asserts.get(n),
+      });
     } catch (err) {
       const s = skeleton(
         syn,
@@ -530,7 +583,7 @@ export class Analyzer {
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
-        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases },
+        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps },
         returnsPointer,
       ).run();
     } catch (err) {

@@ -199,6 +199,7 @@ export function inferPairs(
     model.borrows.has(n) ||
     model.noreturn.has(n) ||
     model.transparent.has(n) ||
+    model.asserts.has(n) ||
     model.zeroes.has(n);
   const releaseArg = (n: string): number | undefined => {
     const e = model.functions.get(n);
@@ -243,7 +244,12 @@ export function inferPairs(
         }
       }
       const someDiscarded = aSites.some((a) => a.discarded);
-      const shared = aSites.some((a) => a.args[0] && rSites.some((r) => r.args[0] === a.args[0]));
+      // `q_get(q)` ... `q_put(q, elem)`: a put given more than its get stores something in the first
+      // argument (a queue's element), it does not drop a reference on it
+      const arity = Math.max(...aSites.map((a) => a.args.length));
+      const shared =
+        aSites.some((a) => a.args[0] && rSites.some((r) => r.args[0] === a.args[0])) &&
+        rSites.every((r) => r.args.length <= arity);
       const relIdx = relKnown ? releaseArg(rel)! : undefined;
       const bodies = defined.has(acq) || defined.has(rel);
       if (flowIdx !== undefined && !bodies && !someDiscarded && (relIdx === undefined || relIdx === flowIdx)) {

@@ -160,6 +160,13 @@ export interface Diagnostic {
    */
   overwritten?: { name: string; line: number };
   /**
+   * Set when the paths the diagnostic names depend on something the analysis could not show: a
+   * branch on a value it had merged away where paths met (`merged`: that line, and the value), or a
+   * callee of this file it could not follow (`callee`, cut by its budget). Such a diagnostic is
+   * `info`, and its message says why.
+   */
+  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+  /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/
    * defines its shape). Renderers read these instead of the message.

@@ -78,6 +78,7 @@ export function analyzerOptionsFor(args: CliArgs, modelSources: ModelSources): A
     maxStatesPerFunction: args.maxStates,
     maxStatesPerFile: args.maxStatesPerFile,
     maxFileSize: args.maxFileSize * 1048576,
+    unknownCalls: args.unknownCalls,
   };
 }
 
@@ -379,7 +380,7 @@ export async function analyzeCommand(
       store: index,
       concurrency: Math.max(1, jobs) * 2,
       visit: (file, text, tree) => visitRunner.visit(file, text, tree),
-      unknownKeeps: () => true,
+      unknownCalls: args.unknownCalls,
       leftOut: (file, why) => say(`refcount-lens: ${file}: left out of the tree: ${why}`),
       progress: treeProgress(mode, (s) => err(s)),
     });

@@ -27,6 +27,8 @@ export interface CliArgs {
   progress?: boolean;
   cache: boolean;
   cacheDir?: string;
+  /** How calls of functions nobody describes are read (`--unknown-calls`; default: the model's). */
+  unknownCalls?: 'evidence' | 'hand-on';
   /** Tree mode: the roots whose files are indexed together (`--root`, repeatable). */
   roots: string[];
   /** Wall-clock watchdog per file, seconds: past it the file gets an error, never a partial result. */
@@ -151,6 +153,13 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--no-cache':
         a.cache = false;
         break;
+      case '--unknown-calls': {
+        const u = take();
+        if (u !== 'evidence' && u !== 'hand-on')
+          throw new UsageError(`--unknown-calls is evidence or hand-on, not "${u}"`);
+        a.unknownCalls = u;
+        break;
+      }
       case '--root':
         a.roots.push(take());
         break;

@@ -33,6 +33,11 @@ export interface RunSummary {
     /** Files analysed in this run (a file of a cycle across files may be visited more than once). */
     visits: number;
     shardsFromIndex: number;
+    /** Index entries found cut short or foreign (taken as missing and rebuilt). */
+    torn: number;
+    /** The most rounds a cycle of files took; cycles still changing when the rounds ran out. */
+    rounds: number;
+    unsettled: number;
   };
 }
 

@@ -22,21 +22,13 @@ export interface WalkOptions {
   /** Which files count as C (default .c and .h). */
   isSource?: (name: string) => boolean;
   /**
-   * Told of what the walk cannot enter or follow: a directory it cannot list, a link named
-   * like a C file that loops or leads nowhere. Without it they are passed over in silence.
+   * Told of a directory the walk cannot list; without it, it is passed over in silence. (A link
+   * named like a C file that loops or leads nowhere is yielded: its reader says why it fails.)
    */
   skipped?: (file: string, why: string) => void;
 }
 
 const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-
-/** How the walk words what it could not follow. */
-function unreachable(e: unknown): string {
-  const code = errnoOf(e);
-  if (code === 'ELOOP') return 'a symbolic link that loops (ELOOP)';
-  if (code === 'ENOENT') return 'a symbolic link to nothing (ENOENT)';
-  return `cannot be read (${code})`;
-}
 
 export const isCSource = (name: string) => /\.[ch]$/.test(name);
 
@@ -152,12 +144,10 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
           const t = fs.statSync(childAbs);
           isFile = t.isFile();
           isDir = false;
-        } catch (err) {
-          const ignored =
-            (here.length && isIgnored(here, (base) => posix(path.relative(base, childAbs)), false)) ||
-            excluded(childAbs, false);
-          if (isSource(e.name) && !ignored) opts.skipped?.(childShown, unreachable(err));
-          continue;
+        } catch {
+          // a broken link or a loop of links: named, so that whoever reads it says why it could not
+          isFile = true;
+          isDir = false;
         }
       }
       if (!isDir && !(isFile && isSource(e.name))) continue;

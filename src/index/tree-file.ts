@@ -16,6 +16,7 @@ export function readTreeFile(abs: string, maxFileChars: number, limitName: strin
   let text = overlay;
   if (text === undefined) {
     try {
+      vanishFault(abs);
       const st = fs.statSync(abs);
       if (!st.isFile()) return { refused: 'not a regular file' };
       if (st.size > maxFileChars * 4) return { refused: tooLarge(st.size, maxFileChars, limitName) };
@@ -32,4 +33,16 @@ export function readTreeFile(abs: string, maxFileChars: number, limitName: strin
 function tooLarge(size: number, limit: number, limitName: string): string {
   const mb = (n: number, digits: number) => (n / 1048576).toFixed(digits);
   return `file too large (${mb(size, 1)} MB; the limit is ${mb(limit, 0)} MB${limitName ? `, ${limitName}` : ''})`;
+}
+
+/**
+ * Test hook, inert unless REFCOUNT_LENS_FAULT holds `vanish:NAME`: the file whose path contains
+ * NAME is gone by the time it is read, as a file deleted while the tree is indexed.
+ */
+function vanishFault(file: string): void {
+  for (const part of (process.env.REFCOUNT_LENS_FAULT ?? '').split(',')) {
+    if (part.startsWith('vanish:') && part.length > 7 && file.includes(part.slice(7))) {
+      throw Object.assign(new Error(`${file}: gone`), { code: 'ENOENT' });
+    }
+  }
 }

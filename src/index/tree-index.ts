@@ -14,6 +14,7 @@ import type { PresetName } from '../analysis/model/load';
 import { errorResult, type FileResult } from '../analysis/result';
 import { SHARD_VERSION, treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { TreeFileContext } from '../analysis/tree/context';
+import { compileUnknownCalls, type UnknownCallPolicy, unknownKeeps } from '../analysis/model/unknown-calls';
 import type { IgnoreRule } from '../files/gitignore';
 import { walkAll } from '../files/walk';
 import { type IndexStore, sha256 } from './store';
@@ -41,7 +42,8 @@ export interface TreeIndexRequest {
   concurrency: number;
   /** Analyses a file with what the tree knows (on a worker). */
   visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome>;
-  unknownKeeps(callee: string, arg: number): boolean;
+  /** Overrides the models' `unknownCalls` policy (the CLI's --unknown-calls). */
+  unknownCalls?: 'evidence' | 'hand-on';
   /** A file of the tree that is left out of it, and why (said once per file and run). */
   leftOut(file: string, why: string): void;
   /** Texts newer than the disk's (the editor's unsaved documents), by absolute path. */
@@ -67,6 +69,8 @@ export interface TreeIndexReport {
   /** The run (undefined when it was cancelled before it started). */
   run?: TreeRunOutput;
   stats: {
+    /** Index entries found cut short or foreign, taken as missing and rebuilt. */
+    torn: number;
     groups: number;
     fromIndex: number;
     visits: number;
@@ -126,7 +130,16 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
   const presetOf: PresetName[] = [];
   let lines = 0;
   let shardsFromIndex = 0;
-  const stats = { groups: 0, fromIndex: 0, visits: 0, relevant: 0, rounds: 0, unsettled: 0, shardsFromIndex: 0 };
+  const stats = {
+    torn: 0,
+    groups: 0,
+    fromIndex: 0,
+    visits: 0,
+    relevant: 0,
+    rounds: 0,
+    unsettled: 0,
+    shardsFromIndex: 0,
+  };
   for (const [n, abs] of all.entries()) {
     if (n % FILES_PER_TURN === 0) {
       req.reading?.(n, all.length);
@@ -162,6 +175,16 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
   // shards of files no longer in the tree are not kept
   if (req.shards) for (const abs of [...req.shards.keys()]) if (!seen.has(abs)) req.shards.delete(abs);
 
+  const policies = new Map<PresetName, UnknownCallPolicy>();
+  const policyOf = (preset: PresetName): UnknownCallPolicy => {
+    let p = policies.get(preset);
+    if (!p) {
+      p = compileUnknownCalls(req.models.get(preset)!.unknownCalls, () => {});
+      if (req.unknownCalls) p = { ...p, policy: req.unknownCalls };
+      policies.set(preset, p);
+    }
+    return p;
+  };
   const indexOf = new Map(absOf.map((a, i) => [a, i]));
   const reported = req.reported.filter((f) => indexOf.has(f)).map((f) => indexOf.get(f)!);
   const run = await runTree({
@@ -171,7 +194,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     fingerprint: req.fingerprint,
     store: req.store,
     concurrency: req.concurrency,
-    unknownKeeps: req.unknownKeeps,
+    unknownKeeps: (i, callee, arg, evidence) => unknownKeeps(policyOf(presetOf[i]), callee, arg, evidence),
     visit: (i, ctx) => {
       if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx);
       const t0 = Date.now();
@@ -193,6 +216,6 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     paths: absOf,
     hashes: sources.map((s) => s.hash),
     run,
-    stats: { ...run.stats, shardsFromIndex },
+    stats: { ...run.stats, shardsFromIndex, torn: req.store?.stats.torn ?? 0 },
   };
 }

@@ -8,6 +8,7 @@ import type { MacroDefinition } from '../analysis/parse/prepass';
 import type { Summary } from '../analysis/paths/summary';
 import type { TreeFileContext } from '../analysis/tree/context';
 import type { TreeGraph } from '../analysis/tree/graph';
+import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeSource } from './tree-run';
 
 /** A function's summary as the asker sees it, or undefined when it is not known (yet). */
@@ -24,6 +25,8 @@ export class TreeKnowledge {
     /** Per function: the parameters it keeps. */
     readonly kept: readonly number[][],
     readonly headerMacros: HeaderMacros,
+    /** What the tree says of each callee without a body (its prototypes, its uses), by name. */
+    readonly evidence: ReadonlyMap<string, CalleeEvidence>,
   ) {}
 
   /** The summary of a function with no counted effect: what it keeps of its parameters. */
@@ -51,12 +54,15 @@ export class TreeKnowledge {
     const graph = this.graph;
     const externals: Record<string, Summary> = Object.create(null);
     const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
+    const evidence: Record<string, CalleeEvidence> = Object.create(null);
     const ask = (name: string, depth: number) => {
       if (ownNames.has(name) || name in externals) return;
       const id = graph.resolve(file, name);
       if (id === undefined) {
-        if (depth < 2)
-          for (const inner of this.headerMacros.calls(file, name)) if (inner !== name) ask(inner, depth + 1);
+        const inner = depth < 2 ? this.headerMacros.calls(file, name) : [];
+        for (const n of inner) if (n !== name) ask(n, depth + 1);
+        const ev = inner.length ? undefined : this.evidence.get(name);
+        if (ev) evidence[name] = ev;
         return;
       }
       if (graph.fns[id].file === file) return;
@@ -69,7 +75,7 @@ export class TreeKnowledge {
     for (const id of graph.ofFile[file])
       if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
     const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
-    return { externals, kept, relevant, macros: this.headerMacros.usedBy(file, graph, calls) };
+    return { externals, kept, relevant, evidence, macros: this.headerMacros.usedBy(file, graph, calls) };
   }
 }
 

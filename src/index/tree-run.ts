@@ -14,7 +14,8 @@ import type { Summary } from '../analysis/paths/summary';
 import type { MacroDefinition } from '../analysis/parse/prepass';
 import { TreeGraph, type TreeFile, type TreeFunction } from '../analysis/tree/graph';
 import { TreePlan } from '../analysis/tree/plan';
-import type { TreeShard } from '../analysis/tree/shard';
+import { calleeEvidence, type TreeShard } from '../analysis/tree/shard';
+import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
@@ -56,8 +57,11 @@ export interface TreeRunInput {
   visit(file: number, context: TreeFileContext): Promise<VisitOutcome>;
   /** Visits in flight at once. */
   concurrency: number;
-  /** A unknown callee (no body in the tree, no model row) may keep argument `arg`. */
-  unknownKeeps(callee: string, arg: number): boolean;
+  /**
+   * A callee nobody describes (no body in the tree, no model row) may keep argument `arg`,
+   * given what the tree says of it.
+   */
+  unknownKeeps(file: number, callee: string, arg: number, evidence: CalleeEvidence | undefined): boolean;
   /** After each group whose summaries are final. */
   progress?(p: TreeProgress): void;
   /**
@@ -125,12 +129,14 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   };
   const relevant = graph.relevant(seed);
   const plan = new TreePlan(graph, relevant);
+  const evidence = calleeEvidence(input.files.map((f) => f.shard));
   const kept = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
-    return !model.functions.has(callee) && !model.borrows.has(callee) && input.unknownKeeps(callee, arg);
+    if (model.functions.has(callee) || model.borrows.has(callee)) return false;
+    return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
-  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros);
+  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence);
   /** Final summaries of the functions of finished groups that can touch a count. */
   const summaries = knowledge.summaries;
   const quiet = (id: number) => knowledge.quiet(id);

@@ -243,7 +243,7 @@ export class WorkspaceIndex {
         store: this.indexStore(),
         concurrency: Math.max(1, engine.limits.workers) * 2,
         visit: (file, text, tree) => engine.indexVisit(file, text, tree, running.stop),
-        unknownKeeps: () => true,
+        unknownCalls: options.unknownCalls,
         leftOut: (file, reason) => {
           leftOut.push(file);
           this.host.log(`index: ${file}: left out: ${reason}`);

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzer, ROOT } from '../helpers/analyzer';
+import { readModelSources } from '../../src/files/model-files';
 import type { FileResult } from '../../src/analysis/result';
 import { isCheckedRule } from '../../src/analysis/checks/registry';
 
@@ -22,6 +23,8 @@ const files = fs.existsSync(DIR)
 interface Expectations {
   /** `// @known-gap why`: a pattern the analysis gets wrong today; the test runs and is reported as a TODO. */
   knownGap?: string;
+  /** `// @model models/x.json`: a model file (beside the fixtures) the file is analysed with, after the preset. */
+  model?: string;
   diags: { rule: string; line: number }[];
   deltas: { fn: string; object: string; values: number[] }[];
   paths: { fn: string; count: number }[];
@@ -46,6 +49,8 @@ export function readExpectations(text: string): Expectations {
     if (p) e.paths.push({ fn: p[1], count: Number(p[2]) });
     const g = /@known-gap\s+(.+)$/.exec(line);
     if (g) e.knownGap = g[1].trim();
+    const m = /@model\s+(\S+\.json)/.exec(line);
+    if (m) e.model = m[1];
     const t = /@truncated\s+(\w+)/.exec(line);
     if (t) e.truncated.push(t[1]);
   });
@@ -80,8 +85,11 @@ for (const file of files) {
     const full = path.join(DIR, file);
     const text = fs.readFileSync(full, 'utf8');
     const exp = readExpectations(text);
-    const r = (await analyzer()).analyzeText(file, text);
+    const withModel = exp.model ? { modelSources: readModelSources([path.join(DIR, exp.model)]) } : undefined;
+    const r = (await analyzer(withModel)).analyzeText(file, text);
     assert.equal(r.error, undefined, r.error);
+    const modelProblems = r.diagnostics.filter((d) => d.rule === 'model').map((d) => d.message);
+    assert.deepEqual(modelProblems, [], `${file}: problems in its model`);
     const got = r.diagnostics
       .filter((d) => isCheckedRule(d.rule))
       .map((d) => `${d.rule}@${d.line}`)

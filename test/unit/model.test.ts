@@ -299,3 +299,27 @@ test('frees: the argument index of the freed pointer; a bad row is reported at i
   assert.equal(buildModel({ presets: ['freebsd'] }).model.frees.get('free'), 0);
   assert.equal(buildModel({ presets: ['linux'] }).model.frees.get('kmem_cache_free'), 1);
 });
+
+test('asserts: an argument index or {arg, holds}; a bad row is reported at its line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  const rows = [
+    '"MY_ASSERT": 0',
+    '"MY_BUG_ON": { "arg": 0, "holds": false }',
+    '"bad": "arg0"',
+    '"bad2": { "holds": 1 }',
+  ];
+  fs.writeFileSync(file, `{\n  "asserts": {\n    ${rows.join(',\n    ')}\n  }\n}\n`);
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
+  assert.deepEqual(model.asserts.get('MY_ASSERT'), { arg: 0, holds: true });
+  assert.deepEqual(model.asserts.get('MY_BUG_ON'), { arg: 0, holds: false });
+  assert.ok(!model.asserts.has('bad') && !model.asserts.has('bad2'));
+  assert.deepEqual(
+    problems.map((p) => p.line),
+    [5, 6],
+  );
+  assert.match(problems[0].message, /^bad: the argument index that holds after the call/);
+  assert.deepEqual(buildModel({ presets: ['linux'] }).model.asserts.get('BUG_ON'), { arg: 0, holds: false });
+  assert.ok(buildModel({ presets: ['linux'] }).model.transparent.has('WARN_ON'));
+  assert.equal(buildModel({ presets: ['freebsd'] }).model.asserts.get('KASSERT')?.arg, 0);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { prepass } from '../../src/analysis/parse/prepass';
-import { evalIfExpression } from '../../src/analysis/parse/conditional';
+import { evalIfExpression, MacroTable } from '../../src/analysis/parse/conditional';
 import { buildModel } from '../../src/analysis/model/load';
 
 const defines = new Map([
@@ -97,4 +97,53 @@ test('the Linux preset reads every CONFIG_* option as set, unless a file or --un
   assert.doesNotMatch(off, /acpi\(\)/);
   const bsd = prepass(src, { defines: buildModel({ presets: ['freebsd'] }).model.defines }).text;
   assert.match(bsd, /stub\(\)/);
+});
+
+test('a #define continues through the lines of a block comment in its body', () => {
+  const src = [
+    '#define M(x) \\',
+    '\tdo { \\',
+    '\t/* one \\',
+    '\t * two (and three) \\',
+    '\t */ \\',
+    '\tg(x); } while (0)',
+    'int f(void) { return 0; }',
+    '',
+  ].join('\n');
+  const r = prepass(src, { defines });
+  assert.deepEqual(
+    r.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    ['int f(void) { return 0; }'],
+  );
+  assert.deepEqual(
+    r.defines.map((d) => d.name),
+    ['M'],
+  );
+});
+
+test('#if calls function-like macros: from the file or the model; an unknown one is 0', () => {
+  const table = new MacroTable([
+    ['MODULE_*', '1'],
+    ['IS_USED(module)', 'module'],
+  ]);
+  table.delete('MODULE_OFF');
+  assert.equal(evalIfExpression('IS_USED(MODULE_PKTQ) && IS_USED(MODULE_NETSTATS)', table), 1);
+  assert.equal(evalIfExpression('IS_USED(MODULE_OFF)', table), 0);
+  assert.equal(evalIfExpression('UNKNOWN_FN(MODULE_PKTQ)', table), 0);
+  const src = [
+    '#define TWICE(x, y) ((x) + (y))',
+    '#if TWICE(1, 2) == 3 && defined(TWICE)',
+    'kept();',
+    '#endif',
+    '#undef TWICE',
+    '#if TWICE(1, 2)',
+    'gone();',
+    '#endif',
+  ].join('\n');
+  const text = prepass(src, { defines: table }).text;
+  assert.match(text, /kept\(\)/);
+  assert.doesNotMatch(text, /gone\(\)/);
 });

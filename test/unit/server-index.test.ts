@@ -49,7 +49,7 @@ async function start(opts: StartOptions): Promise<LspClient> {
   return LspClient.start(opts);
 }
 
-test('a leak through a helper in another file: shown once indexed, gone when the helper is edited, saved or changed', async () => {
+test('a leak through a helper in another file: shown once indexed, gone when the helper is fixed', async () => {
   const ws = workspace();
   const client = await start({ rootDir: ws.dir });
   try {
@@ -206,8 +206,8 @@ test('bad files are reported one by one and the rest of the workspace is indexed
     const said = (file: string, why: RegExp) =>
       assert.match(log, new RegExp(`index: ${ws.file(file).replace(/[.]/g, '\\.')}: ${why.source}`), log);
     said('bad/binary.c', /left out: not a C source file: it looks binary/);
-    said('bad/loop.c', /left out: a symbolic link that loops \(ELOOP\)/);
-    said('bad/gone.c', /left out: a symbolic link to nothing \(ENOENT\)/);
+    said('bad/loop.c', /left out: cannot read \(ELOOP\)/);
+    said('bad/gone.c', /left out: cannot read \(ENOENT\)/);
     said('bad/huge.h', /left out: file too large \(50\.0 MB; the limit is 2 MB\)/);
     said('bad/crashes_here.c', /not indexed: the analysis crashed \(injected crash on /);
     if (unreadable) said('bad/locked.c', /left out: cannot read \(EACCES\)/);

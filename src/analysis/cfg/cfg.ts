@@ -61,6 +61,8 @@ export interface CfgNode {
   macro?: { name: string; args: Syn[] };
   /** Label for nop nodes (a goto label, `out`). */
   label?: string;
+  /** A branch of an assertion (`ASSERT(c)`): the path that fails it ends, so its condition is no path's condition. */
+  asserted?: boolean;
 }
 
 export interface Cfg {
@@ -93,6 +95,10 @@ export interface CfgOptions {
   statementMacros: ReadonlyMap<number, StatementMacro>;
   /** Names of iterator macros whose loop variable holds a reference (from the model). */
   isIterator: (name: string) => boolean;
+  /** The argument a transparent call (`likely`, `unlikely`) stands for, from the model. */
+  transparentArg?: (name: string) => number | undefined;
+  /** An assertion (`ASSERT(c)`, `BUG_ON(c)`) from the model: the argument that holds, or fails, after it. */
+  assertion?: (name: string) => { arg: number; holds: boolean } | undefined;
 }
 
 export function declaratorInfo(d: Syn | undefined): {
@@ -237,26 +243,47 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
   const retType = typeNameOf(fn.fields.type);
   const returnsVoid = retType === 'void' && dinfo.pointerDepth === 0;
 
-  const cond = (c: Syn, open: Open, ctx: Ctx): { t: Open; f: Open } => {
+  /** `likely(a && b)` is `a && b`: the condition inside a transparent wrapper is lowered like any other. */
+  const unwrapped = (c: Syn): Syn => {
     let e = c;
-    while (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
+    for (;;) {
+      if (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
+      else if (e.type === 'call_expression' && e.fields.function?.type === 'identifier') {
+        const i = opts.transparentArg?.(e.fields.function.text ?? '');
+        const args = e.fields.arguments?.children.filter((a) => a.type !== 'comment');
+        if (i === undefined || args?.length !== 1 || i !== 0) return e;
+        e = args[0];
+      } else return e;
+    }
+  };
+
+  /** `ASSERT(owner == d);` as a statement: the condition and whether it holds after it. */
+  const assertion = (e: Syn): { arg: Syn; holds: boolean } | undefined => {
+    if (e.type !== 'call_expression' || e.fields.function?.type !== 'identifier') return undefined;
+    const spec = opts.assertion?.(e.fields.function.text ?? '');
+    const arg = spec && e.fields.arguments?.children.filter((a) => a.type !== 'comment')[spec.arg];
+    return arg ? { arg, holds: spec.holds } : undefined;
+  };
+
+  const cond = (c: Syn, open: Open, ctx: Ctx, asserted = false): { t: Open; f: Open } => {
+    const e = unwrapped(c);
     const k = isConstant(e);
     if (k !== undefined)
       return k ? { t: open.map((o) => ({ ...o })), f: [] } : { t: [], f: open.map((o) => ({ ...o })) };
     if (e.type === 'binary_expression' && (e.op === '&&' || e.op === '||')) {
-      const l = cond(e.fields.left, open, ctx);
+      const l = cond(e.fields.left, open, ctx, asserted);
       if (e.op === '&&') {
-        const r = cond(e.fields.right, l.t, ctx);
+        const r = cond(e.fields.right, l.t, ctx, asserted);
         return { t: r.t, f: [...l.f, ...r.f] };
       }
-      const r = cond(e.fields.right, l.f, ctx);
+      const r = cond(e.fields.right, l.f, ctx, asserted);
       return { t: [...l.t, ...r.t], f: r.f };
     }
     if (e.type === 'unary_expression' && e.op === '!') {
-      const inner = cond(e.fields.argument, open, ctx);
+      const inner = cond(e.fields.argument, open, ctx, asserted);
       return { t: inner.f, f: inner.t };
     }
-    const b = node(ctx, open, 'branch', e.line, { ast: e });
+    const b = node(ctx, open, 'branch', e.line, { ast: e, ...(asserted ? { asserted } : {}) });
     return { t: [{ from: b.id, kind: 'true' }], f: [{ from: b.id, kind: 'false' }] };
   };
 
@@ -327,6 +354,12 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
       }
       case 'expression_statement': {
         if (!s.children.length) return open;
+        const asserted = assertion(s.children[0]);
+        if (asserted) {
+          // a path on which the assertion would fail is not followed
+          const c = cond(asserted.arg, open, ctx, true);
+          return asserted.holds ? c.t : c.f;
+        }
         const n = node(ctx, open, 'eval', s.line, { ast: s.children[0] });
         return [{ from: n.id, kind: 'next' }];
       }

@@ -2,11 +2,22 @@
 import type { CountStep, PathRef } from '../result';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
+import type { ObjState } from '../paths/state';
+import { own } from '../tables';
+
+/** What a path leaves on the count that went below. */
+function left(o: ObjState): number {
+  return o.over?.counter !== undefined ? (own(o.counters, o.over.counter) ?? 0) : o.exist + o.refs;
+}
 
 export interface OverReleaseDetail {
   rule: 'over-release';
-  /** What the first path leaves on the object (existence and references). */
+  /** What the first path leaves on the count that went below (existence and references, or the counter). */
   left: number;
+  /** The separate counter that went below (`rcu_lock`, `v_usecount`); absent: the object's own count. */
+  counter?: string;
+  /** Where the count stood right after the release that took it below: `left` unless the path took it again later. */
+  low?: number;
   path: PathRef;
   /** What that path gained on the object, and where. */
   gains: CountStep[];
@@ -20,6 +31,7 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
       const cls = inp.classes[cid];
       for (const [k, o] of st.objects) {
         if (o.overLine === undefined) continue;
+        const counter = o.over?.counter;
         const id = `${o.display}@${o.overLine}`;
         const e = overs.get(id);
         if (e) {
@@ -44,9 +56,13 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
           },
           detail: {
             rule: 'over-release',
-            left: o.exist + o.refs,
+            left: left(o),
+            ...(counter !== undefined ? { counter } : {}),
+            ...(o.over && o.over.total !== left(o) ? { low: o.over.total } : {}),
             path: pathRef(cls),
-            gains: cls.steps.filter((s) => s.object === o.display && s.delta > 0).map(countStep),
+            gains: cls.steps
+              .filter((s) => s.object === o.display && s.delta > 0 && s.counter === counter)
+              .map(countStep),
           },
         });
       }
@@ -55,10 +71,14 @@ export const overRelease: RuleModule<OverReleaseDetail> = {
   },
 
   render(d, { object, kind }) {
+    const count = d.counter ? `${d.counter} ` : '';
+    const subject = d.counter ? `${object} (${kind}): its ${d.counter}` : `${object} (${kind})`;
+    // a path that took the count again after going below says both
+    const after = d.low !== undefined ? `takes ${d.counter ?? 'it'} to ${signed(d.low)}, then leaves ` : 'leaves ';
     return {
       message:
-        `${object} (${kind}) is released more often than this function obtained it:` +
-        ` ${pathWords(d.path)} leaves ${signed(d.left)}`,
+        `${subject} is released more often than this function obtained it: ` +
+        `${pathWords(d.path)} ${after}${count}${signed(d.left)}`,
       related: d.gains.map((s) => ({ line: s.line, message: `${s.call}() ${signed(s.delta)}` })),
     };
   },

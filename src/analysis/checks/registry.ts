@@ -7,6 +7,7 @@
 import type { Diagnostic, Severity } from '../result';
 import type { RuleModule } from './rule';
 import { overwrittenDisplay } from '../paths/access';
+import { doubtWords } from './words';
 import { signed } from '../signed';
 import { contract, type ContractDetail } from './contract';
 import { leak, type LeakDetail } from './leak';
@@ -176,5 +177,7 @@ export function moveDiagnostic(d: Diagnostic, mv: (line: number) => number): Dia
   const overwritten = d.overwritten && { ...d.overwritten, line: mv(d.overwritten.line) };
   const object = overwritten ? overwrittenDisplay(overwritten.name, overwritten.line) : d.object;
   const { message, related } = module.render(detail, { function: d.function, object, kind: d.kind });
-  return { ...moved, object, message, related, overwritten, detail };
+  const doubt = d.doubt && 'merged' in d.doubt ? { ...d.doubt, merged: mv(d.doubt.merged) } : d.doubt;
+  const words = doubt ? doubtWords(doubt) : '';
+  return { ...moved, object, message: message + words, related, overwritten, detail, doubt };
 }

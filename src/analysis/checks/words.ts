@@ -1,5 +1,5 @@
 /** Wording and structure shared by the rules' diagnostics. */
-import type { CountStep, PathClass, PathRef, Step } from '../result';
+import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
 
 export { signed } from '../signed';
 
@@ -54,4 +54,16 @@ export function alike(paths: readonly PathRef[]): PathRef[][] {
 /** A related entry about one path, or about several that read alike. */
 export function onPaths(group: readonly PathRef[]): { path: number; paths?: number[] } {
   return group.length > 1 ? { path: group[0].path, paths: group.map((p) => p.path) } : { path: group[0].path };
+}
+
+/** Why a diagnostic is information, not a warning (appended to its message). */
+export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
+  if ('merged' in d)
+    return (
+      ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +
+      ' when it tested it, so this path may not exist)'
+    );
+  return d.why === 'cut'
+    ? ` (information: ${d.callee}() was cut by its budget, so what it does on this path is not all known)`
+    : ` (information: ${d.callee}() calls itself, so what it does on this path is not known)`;
 }

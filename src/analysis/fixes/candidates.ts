@@ -162,8 +162,8 @@ class Generator {
     const found = new Map<string, Site>();
     for (const id of classes) {
       for (const step of this.classById(id)?.steps ?? []) {
-        // a call's result is counted under the call's name until it is stored (`ifp = ifunit_ref(...)`)
-        const named = step.object === object || step.object === `${step.call}()`;
+        // a call's result is counted under the call as written until it is stored (`ifp = ifunit_ref(name)`)
+        const named = step.object === object || step.object.startsWith(`${step.call}(`);
         if (!named || !pick(step) || step.op === 'transfer' || step.op === 'store') continue;
         const place = `${step.line}:${step.column}:${step.call}`;
         if (found.has(place)) continue;

@@ -1,6 +1,7 @@
 /**
  * The model in the form the analysis reads: targets and conditions parsed once.
  */
+import type { UnknownCallsSpec } from './unknown-calls';
 import type { IteratorSpec, RegistrationSpec, OpName } from './types';
 import { MacroTable } from '../parse/conditional';
 
@@ -38,10 +39,14 @@ export interface Model {
   returnsArgument: Map<string, number>;
   nullTests: Set<string>;
   borrows: Set<string>;
+  /** The unknownCalls sections in load order (compiled by model/unknown-calls.ts). */
+  unknownCalls: UnknownCallsSpec[];
   zeroes: Map<string, Target>;
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
   /** Calls that free memory: name -> argument index of the freed pointer. */
   frees: Map<string, number>;
+  /** Assertions: name -> the argument that holds after the call (`holds: false`: that is false). */
+  asserts: Map<string, { arg: number; holds: boolean }>;
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
@@ -61,9 +66,11 @@ export function emptyModel(): Model {
     returnsArgument: new Map(),
     nullTests: new Set(),
     borrows: new Set(),
+    unknownCalls: [],
     zeroes: new Map(),
     assigns: new Map(),
     frees: new Map(),
+    asserts: new Map(),
     iterators: new Map(),
     registrations: new Map(),
     kinds: new Map(),

@@ -3,6 +3,7 @@
  * file and line; a broken entry is skipped and the rest still loads. The files come as
  * text: the caller reads them (src/files/model-files.ts), the analysis reads no files.
  */
+import { compileUnknownCalls } from './unknown-calls';
 import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
 import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
 import { parseJsonWithPositions, type JsonError } from './jsonpos';
@@ -84,13 +85,16 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'returnsArgument',
     'nullTests',
     'borrows',
+    'unknownCalls',
     'zeroes',
     'assigns',
     'frees',
+    'asserts',
     'iterators',
     'registrations',
     'kinds',
     'defines',
+    'undefines',
     'description',
     'note',
   ]);
@@ -142,6 +146,14 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
   for (const n of file.borrows ?? []) model.borrows.add(n);
+  if (file.unknownCalls !== undefined) {
+    const u = file.unknownCalls;
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) problem('/unknownCalls', 'unknownCalls is an object');
+    else {
+      compileUnknownCalls([u], (m) => problem('/unknownCalls', m));
+      model.unknownCalls.push(u);
+    }
+  }
   for (const [n, t] of Object.entries(file.zeroes ?? {})) {
     try {
       model.zeroes.set(n, parseTarget(t));
@@ -170,6 +182,23 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       continue;
     }
     model.frees.set(n, idx);
+  }
+  for (const [n, spec] of Object.entries(file.asserts ?? {})) {
+    const a = typeof spec === 'number' ? { arg: spec } : spec;
+    const arg = a?.arg;
+    if (
+      typeof arg !== 'number' ||
+      !Number.isInteger(arg) ||
+      arg < 0 ||
+      (a.holds !== undefined && typeof a.holds !== 'boolean')
+    ) {
+      problem(
+        `/asserts/${n}`,
+        `${n}: the argument index that holds after the call (0 for ASSERT(c)), or {"arg": 0, "holds": false}`,
+      );
+      continue;
+    }
+    model.asserts.set(n, { arg, holds: a.holds ?? true });
   }
   for (const [n, it] of Object.entries(file.iterators ?? {})) {
     if (typeof it?.var !== 'number') {
@@ -205,6 +234,10 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
     model.defines.set(d, String(v));
+  for (const u of file.undefines ?? []) {
+    if (typeof u === 'string') model.defines.delete(u);
+    else problem('/undefines', 'undefines lists macro names');
+  }
 }
 
 const RET_CLASS = /^\s*ret\s*(==|!=|<=|>=|<|>)\s*(NULL|-?[A-Za-z0-9_]+)\s*$/;

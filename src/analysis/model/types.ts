@@ -3,6 +3,7 @@
  * spirit of Smatch's refcount tables. Presets (freebsd, linux) and user files
  * (.refcount-lens.json, --model) all have this shape.
  */
+import type { UnknownCallsSpec } from './unknown-calls';
 
 /** Where an effect lands, relative to the call: `arg0`, `*arg1`, `arg0->f->g`, `ret`, `*ret`. */
 export type TargetText = string;
@@ -109,6 +110,12 @@ export interface AssignSpec {
   returns?: 'old';
 }
 
+/**
+ * An assertion: after the call, its argument `arg` holds (`ASSERT(owner == d)`, `VERIFY3P(p != NULL)`);
+ * with `holds: false`, it is false (`BUG_ON(!p)`, `VERIFY0(hold(x))`). A path where it would not is not followed.
+ */
+export type AssertSpec = number | { arg: number; holds?: boolean };
+
 export interface ModelFile {
   $schema?: string;
   description?: string;
@@ -124,16 +131,25 @@ export interface ModelFile {
   nullTests?: string[];
   /** Calls that only read their arguments: never a transfer of a reference. */
   borrows?: string[];
+  /** How calls of functions nobody describes (no row, no body) are read: see model/unknown-calls.ts. */
+  unknownCalls?: UnknownCallsSpec;
   /** Calls that fill a struct with zeros (make_dev_args_init): name -> target. */
   zeroes?: Record<string, TargetText>;
   /** Calls that store a value (rcu_assign_pointer, WRITE_ONCE): name -> where and what. */
   assigns?: Record<string, AssignSpec>;
   /** Calls that free memory (free, kfree, uma_zfree): name -> argument index of the freed pointer. */
   frees?: Record<string, number>;
+  /** Assertions (ASSERT, VERIFY3P, BUG_ON): name -> the argument that holds (or fails) after the call. */
+  asserts?: Record<string, AssertSpec>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
-  /** Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE). */
+  /**
+   * Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE);
+   * `CONFIG_*` defines a prefix, `IS_USED(module)` a function-like macro `#if` can call.
+   */
   defines?: Record<string, string>;
+  /** Macros taken as not defined, after this file's `defines` (`CONFIG_DEBUG` under `CONFIG_*`). */
+  undefines?: string[];
 }

@@ -5,14 +5,24 @@
 
 export type MacroValues = ReadonlyMap<string, string>;
 
+/** A function-like macro: `IS_USED(module)` with the body `module`. */
+export interface FunctionMacro {
+  params: string[];
+  body: string;
+}
+
+const FUNCTION_LIKE = /^([A-Za-z_]\w*)\(\s*([^)]*)\)$/;
+
 /**
  * The macros a file is read against. A name ending in `*` defines every macro with that
  * prefix (Linux's `CONFIG_*`: an allyesconfig reading, so code under `#ifdef CONFIG_ACPI`
- * is analysed); an explicit `#undef` or `--undef` still wins over the pattern.
+ * is analysed); an explicit `#undef` or `--undef` still wins over the pattern. A name with
+ * parameters, `IS_USED(module)`, is a function-like macro `#if` expressions can call.
  */
 export class MacroTable extends Map<string, string> {
   private readonly prefixes: [string, string][] = [];
   private readonly removed = new Set<string>();
+  private readonly functions = new Map<string, FunctionMacro>();
 
   constructor(entries: Iterable<readonly [string, string]> = []) {
     super();
@@ -20,6 +30,7 @@ export class MacroTable extends Map<string, string> {
     if (entries instanceof MacroTable) {
       this.prefixes.push(...entries.prefixes);
       for (const r of entries.removed) this.removed.add(r);
+      for (const [k, f] of entries.functions) this.functions.set(k, f);
     }
   }
 
@@ -28,12 +39,35 @@ export class MacroTable extends Map<string, string> {
       this.prefixes.push([name.slice(0, -1), value]);
       return this;
     }
+    const fn = FUNCTION_LIKE.exec(name);
+    if (fn)
+      return this.setFunction(
+        fn[1],
+        fn[2]
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+        value,
+      );
     this.removed.delete(name);
+    this.functions.delete(name);
     return super.set(name, value);
+  }
+
+  /** `#define IS_USED(module) module`: defined, and callable from `#if`. */
+  setFunction(name: string, params: string[], body: string): this {
+    this.removed.delete(name);
+    this.functions.set(name, { params, body });
+    return super.set(name, body);
+  }
+
+  function(name: string): FunctionMacro | undefined {
+    return this.functions.get(name);
   }
 
   override delete(name: string): boolean {
     this.removed.add(name);
+    this.functions.delete(name);
     return super.delete(name);
   }
 
@@ -68,6 +102,22 @@ function tokenize(expr: string): Tok[] {
   return out;
 }
 
+function tokText(t: Tok): string {
+  return String(t.v);
+}
+
+/** A function-like macro's body with its parameters replaced by the argument tokens. */
+function expand(fn: FunctionMacro, args: Tok[][]): string {
+  const text = (arg: Tok[] = []) => {
+    const t = arg.map(tokText).join(' ');
+    return arg.length === 1 ? t : `(${t})`;
+  };
+  const byParam = new Map(fn.params.map((p, k) => [p, text(args[k])]));
+  return tokenize(fn.body)
+    .map((t) => (t.t === 'id' && byParam.has(t.v) ? byParam.get(t.v) : tokText(t)))
+    .join(' ');
+}
+
 /** Evaluates a `#if` expression; returns undefined when it cannot be read. */
 export function evalIfExpression(expr: string, macros: MacroValues, depth = 0): number | undefined {
   const toks = tokenize(expr.replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, ''));
@@ -94,15 +144,20 @@ export function evalIfExpression(expr: string, macros: MacroValues, depth = 0): 
         return name && name.t === 'id' && macros.has(name.v) ? 1 : 0;
       }
       if (isOp('(')) {
-        // function-like macro use: unknown, skip its arguments
+        // a function-like macro: its body with the arguments put in; one nothing defines is 0
+        const args: Tok[][] = [[]];
         let depthP = 0;
         do {
           const t = toks[i++];
           if (!t) break;
-          if (t.t === 'op' && t.v === '(') depthP++;
-          if (t.t === 'op' && t.v === ')') depthP--;
+          if (t.t === 'op' && t.v === '(' && depthP++ === 0) continue;
+          if (t.t === 'op' && t.v === ')' && --depthP === 0) break;
+          if (t.t === 'op' && t.v === ',' && depthP === 1) args.push([]);
+          else args[args.length - 1].push(t);
         } while (depthP > 0);
-        return 0;
+        const fn = macros instanceof MacroTable ? macros.function(tok.v) : undefined;
+        if (!fn || depth > 8) return 0;
+        return evalIfExpression(expand(fn, args), macros, depth + 1) ?? 0;
       }
       return macroValue(tok.v);
     }

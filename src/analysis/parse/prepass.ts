@@ -264,7 +264,8 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
       // gather continuation lines
       let full = m;
       const first = li;
-      while (/\\\s*$/.test(mlines[li]) && li + 1 < lines.length) {
+      // a backslash ends a line inside a comment too: lines are spliced before comments are removed
+      while (/\\\s*$/.test(lines[li]) && li + 1 < lines.length) {
         li++;
         full = full.replace(/\\\s*$/, ' ') + mlines[li];
       }
@@ -331,18 +332,15 @@ function conditionalPass(text: string, opts: PrepassOptions, res: PrepassResult)
           if (!active) break;
           const dm = /^([A-Za-z_]\w*)(\(([^)]*)\))?\s*(.*)$/s.exec(rest);
           if (dm) {
-            macros.set(dm[1], dm[4].trim());
-            res.defines.push({
-              name: dm[1],
-              params: dm[2]
-                ? dm[3]
-                    .split(',')
-                    .map((p) => p.trim())
-                    .filter(Boolean)
-                : undefined,
-              body: dm[4].trim(),
-              line,
-            });
+            const params = dm[2]
+              ? dm[3]
+                  .split(',')
+                  .map((p) => p.trim())
+                  .filter(Boolean)
+              : undefined;
+            if (params) macros.setFunction(dm[1], params, dm[4].trim());
+            else macros.set(dm[1], dm[4].trim());
+            res.defines.push({ name: dm[1], params, body: dm[4].trim(), line });
           }
           break;
         }

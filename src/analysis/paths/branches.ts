@@ -35,6 +35,11 @@ export class Branches {
     const emit = (truth: boolean, s: State, cond?: Condition) => {
       const edge = truth ? tEdge : fEdge;
       if (!edge) return;
+      // an assertion's condition holds on every path that goes on: it tells no two paths apart
+      if (n.asserted) {
+        outs.push({ to: edge.to, st: s, kind: edge.kind });
+        return;
+      }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
       // a caller can tell apart paths that depend on what it passed in
       if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
@@ -221,8 +226,14 @@ export class Branches {
         emit(d !== negate, o.st, condition(d !== negate));
         continue;
       }
+      // the value was known on some of the paths merged here: one of these two may not be a path at all
+      const lostAt = o.st.doubt ? undefined : o.st.forgotten?.get(key);
+      const base =
+        lostAt !== undefined
+          ? with_(o.st, { doubt: { merged: lostAt, value: this.ctx.shortText(subject, 40) } })
+          : o.st;
       for (const truth of [true, false]) {
-        let s = setFactKeep(o.st, key, factFor(test, o.st.facts.get(key), truth));
+        let s = setFactKeep(base, key, factFor(test, base.facts.get(key), truth));
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
         emit(truth !== negate, s, condition(truth !== negate));
       }

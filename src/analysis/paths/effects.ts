@@ -26,6 +26,7 @@ import {
   type ObjState,
   type Fact,
   type ParamCond,
+  type Doubt,
   with_,
   type StateKeys,
   mergeInto,
@@ -168,7 +169,13 @@ export class Effects {
 
   applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string): State[] {
     const partition = this.retTests(effects);
-    const starts: State[] = partition ? partition.map((t) => setFactKeep(st, temp, factFor(t, undefined, true))) : [st];
+    // a call that succeeds with 0 fails with an error code (`-EINVAL`, `EINVAL`), never with both signs
+    const errnoStyle = effects.some((ef) => ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0'));
+    const resultFact = (t: Test): Fact => {
+      const f = factFor(t, undefined, true);
+      return errnoStyle && t.op === 'ne' ? { ...f, errno: true } : f;
+    };
+    const starts: State[] = partition ? partition.map((t) => setFactKeep(st, temp, resultFact(t))) : [st];
     const results: State[] = [];
     for (const start of starts) {
       let states = [start];
@@ -197,12 +204,14 @@ export class Effects {
     if (!p || ef.target.base === 'ret') return st;
     const key = keyOf(p);
     const o = st.objects.get(key);
-    if (o?.obtained) return st;
+    const count = ef.counter ?? '';
+    if (o?.obtained && o.gained?.includes(count)) return st;
+    const gained = withGained(o?.gained, count);
     return putObj(
       st,
       key,
       o
-        ? { ...o, obtained: true }
+        ? { ...o, obtained: true, gained }
         : {
             display: this.ctx.displayKey(key),
             kind: ef.kind ?? this.ctx.kindOf(p) ?? 'object',
@@ -210,6 +219,7 @@ export class Effects {
             refs: 0,
             transferred: 0,
             obtained: true,
+            gained,
           },
     );
   }
@@ -298,9 +308,15 @@ export class Effects {
       delta = (c.exist ?? 0) + (c.refs ?? 0);
       for (const [n, v] of Object.entries(c.counters ?? {})) {
         o.counters = { ...(o.counters ?? {}), [n]: (own(o.counters, n) ?? 0) + v };
+        if (v > 0) o.gained = withGained(o.gained, n);
+        else if (v < 0 && o.gained?.includes(n) && (own(o.counters, n) ?? 0) < 0 && o.overLine === undefined) {
+          o.overLine = c.line;
+          o.over = { counter: n, total: own(o.counters, n) ?? 0 };
+        }
       }
       if ((c.exist ?? 0) > 0 || (c.refs ?? 0) > 0) {
         o.obtained = true;
+        o.gained = withGained(o.gained, '');
         o.lastAcquire = c.line;
       }
       if (c.stored) o.transferred = o.refs;
@@ -314,6 +330,7 @@ export class Effects {
       delta = d;
       if (d > 0) {
         o.obtained = true;
+        o.gained = withGained(o.gained, c.counter);
         o.lastAcquire = c.line;
       }
     } else {
@@ -322,6 +339,7 @@ export class Effects {
           o.refs += c.count;
           delta = c.count;
           o.obtained = true;
+          o.gained = withGained(o.gained, '');
           o.lastAcquire = c.line;
           break;
         case 'release':
@@ -332,6 +350,7 @@ export class Effects {
           o.exist += c.count;
           delta = c.count;
           o.obtained = true;
+          o.gained = withGained(o.gained, '');
           o.lastAcquire = c.line;
           break;
         case 'destroy':
@@ -340,8 +359,13 @@ export class Effects {
           break;
       }
     }
+    // below what this path obtained of that same count: a counter's release is not paid by the object's own
+    // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
-    if (o.obtained && total < 0 && o.overLine === undefined) o.overLine = c.line;
+    if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
+      o.overLine = c.line;
+      o.over = { counter: counterName, total };
+    }
     s = putObj(s, key, o);
     const op: Step['op'] =
       c.exist !== undefined || c.refs !== undefined
@@ -504,6 +528,13 @@ export class Effects {
 
   applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
     const results: Out[] = [];
+    // a callee cut by its budget says only what it proved on the paths it explored, of what it is
+    // given; one that explored none to its end says nothing: a function the analysis cannot see
+    if (summary.truncated) {
+      st = this.unsureOf(st, vals, { callee: name, why: 'cut' });
+      if (!summary.paths.length)
+        return [{ st: this.handOn(name, vals, e.line, st), v: { k: 'path', p: { root: temp, segs: [] } } }];
+    }
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
     if (summary.escapes?.length)
@@ -576,6 +607,22 @@ export class Effects {
     return dedupeOuts(results, this.ctx.keys);
   }
 
+  /** What lies under the values a callee is given is not all known after the call. */
+  private unsureOf(st: State, vals: Val[], doubt: Doubt): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const v of vals) {
+      if (v.k !== 'path') continue;
+      const at =
+        v.p.segs[v.p.segs.length - 1] === '&' ? keyOf({ root: v.p.root, segs: v.p.segs.slice(0, -1) }) : keyOf(v.p);
+      for (const [k, o] of st.objects)
+        if (under(k, at) && !o.doubt) {
+          objects ??= new Map(st.objects);
+          objects.set(k, { ...o, doubt });
+        }
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
   /**
    * The callee put the reference in a field of a struct the caller reaches through a local pointer
    * (`wait->fence = dma_fence_get(f)` called as `f(syncobj, wait_cur)`): the struct holds it now.
@@ -609,6 +656,11 @@ export class Effects {
     if (st.paramConds.some((x) => x.key === pc!.key && x.test === pc!.test && x.value === pc!.value)) return st;
     return with_(st, { paramConds: [...st.paramConds, pc] });
   }
+}
+
+/** The counts a path raised, with one more (`''`: the object's own). */
+function withGained(gained: readonly string[] | undefined, count: string): readonly string[] {
+  return gained?.includes(count) ? gained : [...(gained ?? []), count];
 }
 
 function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {

@@ -11,12 +11,15 @@ import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
 import { union } from './fact-tests';
 import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
-import { calleeName, type FunctionContext } from './function-context';
+import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
+import { SameCalls, moveCallResult } from './same-calls';
 
 export class Expressions {
   private readonly model: Model;
   private readonly decls: ReadonlyMap<string, VarDecl>;
+
+  private readonly sameCalls: SameCalls;
 
   constructor(
     private readonly ctx: FunctionContext,
@@ -24,6 +27,7 @@ export class Expressions {
   ) {
     this.model = ctx.model;
     this.decls = ctx.decls;
+    this.sameCalls = new SameCalls(ctx.model, ctx.summaries, ctx.inferred);
   }
 
   /** Evaluates `exprs` left to right (the operands of `whole`), then `then` on each combination of their outcomes. */
@@ -170,13 +174,18 @@ export class Expressions {
 
   private evalCall(e: Syn, st: State): Out[] {
     const name = calleeName(e);
+    const text = this.ctx.callText(e);
+    if (text) this.ctx.callTexts.set(resultOf(e), text);
     const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
     if (name && this.model.transparent.has(name)) {
       const idx = this.model.transparent.get(name)!;
       return this.seq(st, args, e, (s, vals) => [{ st: s, v: vals[idx] ?? UNKNOWN }]);
     }
     const fnExpr = e.fields.function && e.fields.function.type !== 'identifier' ? [e.fields.function] : [];
-    return this.seq(st, [...fnExpr, ...args], e, (s, all) => this.applyCall(name, e, all.slice(fnExpr.length), s));
+    return this.seq(st, [...fnExpr, ...args], e, (s, all) => {
+      const vals = all.slice(fnExpr.length);
+      return this.sameCalls.name(name, resultOf(e), vals, this.applyCall(name, e, vals, s));
+    });
   }
 
   private applyCall(name: string | undefined, e: Syn, vals: Val[], st: State): Out[] {
@@ -247,7 +256,10 @@ export class Expressions {
       );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
-    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), vals, e.line, st), v: tempVal }];
+    // what the policy says such a callee only reads is not handed on (nor written through)
+    const keeps = name ? this.ctx.input.keeps : undefined;
+    const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
+    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
   }
 
   // ---------- assignment ----------
@@ -304,6 +316,8 @@ export class Expressions {
       }
     }
     s = killPath(s, key);
+    // `pg = alloc_page(d)` again in a loop: the same call, but a new value of the variable
+    if (v.k === 'path' && keyOf(v.p) === key) return setFact(s, key, undefined);
     if (v.k === 'const') return setFact(s, key, { eq: v.c });
     if (v.k === 'flags') return setFact(s, key, { flags: v.f });
     if (v.k !== 'path') return setFact(s, key, undefined);
@@ -342,7 +356,7 @@ export class Expressions {
         }
         objects.set(nk, moved);
       }
-      s = with_(s, { objects, facts });
+      s = moveCallResult(with_(s, { objects, facts }), srcKey, key);
       if (obj && !plainLocal)
         s = addStep(s, {
           line,

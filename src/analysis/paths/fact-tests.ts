@@ -3,7 +3,7 @@
  * them, and the fact a path learns when it takes one way.
  */
 import type { Atom } from '../model/compiled';
-import type { Fact } from './state';
+import type { Fact, Signs } from './state';
 import { CONST_NAME, ERRNO, isZeroConst } from './values';
 
 export type Test =
@@ -29,6 +29,10 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
       if (r === undefined && isZeroConst(t.c) && f.ne?.some((x) => isZeroConst(x))) r = false;
       if (r === undefined && f.flags && isZeroConst(t.c)) r = f.flags.length === 0;
       if (r === undefined && isZeroConst(t.c) && f.has?.length) r = false;
+      if (r === undefined && isZeroConst(t.c) && f.signs !== undefined) {
+        if (!f.signs.includes('0')) r = false;
+        else if (f.signs === '0') r = true;
+      }
       if (r === undefined) return undefined;
       return t.op === 'eq' ? r : !r;
     }
@@ -43,19 +47,44 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
       if (r === undefined) return undefined;
       return t.op === 'has' ? r : !r;
     }
-    default: {
-      const e = f.eq;
-      if (e === undefined) {
-        if (f.ne?.some(isZeroConst)) {
-          if (t.op === 'le0' || t.op === 'gt0') return undefined;
-        }
-        return undefined;
-      }
-      const n = /^-?\d+$/.test(e) ? Number(e) : e.startsWith('-E') ? -1 : ERRNO.test(e) ? 1 : undefined;
-      if (n === undefined) return undefined;
-      return t.op === 'lt0' ? n < 0 : t.op === 'ge0' ? n >= 0 : t.op === 'gt0' ? n > 0 : n <= 0;
-    }
+    default:
+      return decideSign(f, t.op);
   }
+}
+
+type SignTest = 'lt0' | 'ge0' | 'gt0' | 'le0';
+const SIGNS_OF_TEST: Record<SignTest, string> = { lt0: '-', ge0: '0+', gt0: '+', le0: '-0' };
+
+/** The signs a value with this fact may have (`-0+` when nothing is known). */
+export function signsOf(f: Fact | undefined): string {
+  if (!f) return '-0+';
+  const e = f.eq;
+  if (e !== undefined) {
+    if (/^-?\d+$/.test(e)) return Number(e) < 0 ? '-' : Number(e) > 0 ? '+' : '0';
+    if (isZeroConst(e)) return '0';
+    if (e.startsWith('-E')) return '-';
+    if (ERRNO.test(e)) return '+';
+  }
+  if (f.flags?.length === 0) return '0';
+  let s = f.signs ?? '-0+';
+  if (f.ne?.some(isZeroConst) || f.flags?.length || f.has?.length) s = s.replace('0', '');
+  return s;
+}
+
+function decideSign(f: Fact, op: SignTest): boolean | undefined {
+  const can = signsOf(f);
+  // an error code tested for its sign: the caller tests the sign its API's errors have
+  if (f.errno && can === '-+') return op === 'lt0' || op === 'gt0';
+  const want = SIGNS_OF_TEST[op];
+  if ([...can].every((c) => want.includes(c))) return true;
+  if (![...can].some((c) => want.includes(c))) return false;
+  return undefined;
+}
+
+/** Keeps the signs in `-0+` order, as `Signs`; undefined when any sign is possible. */
+function toSigns(s: string): Signs | undefined {
+  const ordered = ['-', '0', '+'].filter((c) => s.includes(c)).join('');
+  return ordered === '-0+' || ordered === '' ? undefined : (ordered as Signs);
 }
 
 /** The fact that makes a test true. */
@@ -68,7 +97,11 @@ export function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact 
       if (positive) {
         f.eq = t.c;
         f.ne = undefined;
-      } else f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
+        f.signs = undefined;
+      } else {
+        f.ne = [...(f.ne ?? []).filter((x) => x !== t.c), t.c];
+        if (isZeroConst(t.c) && f.signs) f.signs = toSigns(f.signs.replace('0', ''));
+      }
       break;
     case 'has':
     case 'lacks':
@@ -76,16 +109,15 @@ export function factFor(t: Test, prior: Fact | undefined, truth: boolean): Fact 
       else f.lacks = union(f.lacks, [t.flag]);
       break;
     default: {
-      const sign =
-        (t.op === 'lt0') === truth
-          ? 'neg'
-          : (t.op === 'ge0') === truth
-            ? 'nonneg'
-            : (t.op === 'gt0') === truth
-              ? 'pos'
-              : 'nonpos';
-      if (sign === 'neg' || sign === 'pos') f.ne = [...(f.ne ?? []), '0'];
-      (f as Fact & { sign?: string }).sign = sign;
+      const want = SIGNS_OF_TEST[t.op];
+      const can = signsOf(prior);
+      const signs = [...can].filter((c) => want.includes(c) === truth).join('');
+      f.signs = toSigns(signs);
+      if (!signs.includes('0') && !f.ne?.some(isZeroConst)) f.ne = [...(f.ne ?? []), '0'];
+      if (signs === '0') {
+        f.eq = '0';
+        f.ne = undefined;
+      }
     }
   }
   return f;
@@ -129,7 +161,7 @@ export function retClassFact(cls: string): Fact {
     case 'non-NULL':
       return { ne: ['0'] };
     case 'negative':
-      return { ne: ['0'], sign: 'neg' } as Fact;
+      return { ne: ['0'], signs: '-' };
     case 'void':
     case 'unknown':
       return {};

@@ -7,7 +7,7 @@
  */
 import type { Cfg, VarDecl } from '../cfg/cfg';
 import { type AccessPath, extend, keyOf, parseKey, keyShape, rootClass, throughPointer } from './access';
-import { type State, type Fact, cons, with_, mergeInto, initialState } from './state';
+import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { setFactKeep, dropTemps, withoutCounter } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
 import { Effects } from './effects';
@@ -15,6 +15,7 @@ import { Expressions } from './expressions';
 import { Branches } from './branches';
 import { NodeTransfer } from './nodes';
 import { Liveness } from './liveness';
+import { callKeyParts, isCallKey } from './same-calls';
 
 export type { EngineInput, EngineOptions } from './function-context';
 
@@ -106,6 +107,17 @@ export class FunctionEngine {
     return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
   }
 
+  /** A call no later node makes names nothing any more (same-calls.ts): its alias would only keep states apart. */
+  private dropDeadCalls(st: State, nodeId: number): State {
+    let aliases: Map<string, string> | undefined;
+    for (const v of st.aliases.keys())
+      if (isCallKey(v) && !this.liveBefore[nodeId].has(callKeyParts(v).callee)) {
+        aliases ??= new Map(st.aliases);
+        aliases.delete(v);
+      }
+    return aliases ? with_(st, { aliases }) : st;
+  }
+
   run(): EngineResult {
     const { cfg } = this;
     const opts = this.input.options;
@@ -189,7 +201,7 @@ export class FunctionEngine {
             }
             if (iters) s = with_(s, { iters });
           }
-          s = dropTemps(s);
+          s = this.dropDeadCalls(dropTemps(s), out.to);
           // forgetting dead facts only pays where states can meet
           if (joins.has(out.to)) s = this.prune(s, out.to);
           // a trip round the loop that changed nothing: the head has already gone on from this very state
@@ -227,14 +239,24 @@ export class FunctionEngine {
       groups.set(g, list);
     }
     m.clear();
+    const line = this.cfg.nodes[nodeId].line;
     for (const list of groups.values()) {
       let acc = list[0];
       for (const other of list.slice(1)) {
         const facts = new Map<string, Fact>();
+        // what was known on one side only is forgotten: a later branch on it may split paths the code cannot take
+        let forgotten: Map<string, number> | undefined;
+        const forget = (k: string) => {
+          forgotten ??= new Map(unionForgotten(acc.forgotten, other.forgotten) ?? []);
+          if (!forgotten.has(k)) forgotten.set(k, line);
+        };
         for (const [k, f] of acc.facts) {
           const g = other.facts.get(k);
           if (g && JSON.stringify(g) === JSON.stringify(f)) facts.set(k, f);
+          else forget(k);
         }
+        for (const k of other.facts.keys()) if (!acc.facts.has(k)) forget(k);
+        if (forgotten) acc = with_(acc, { forgotten });
         const aliases = new Map<string, string>();
         for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
         const paramConds = acc.paramConds.filter((p) =>

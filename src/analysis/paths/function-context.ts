@@ -47,6 +47,8 @@ export interface EngineInput {
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
   aliases?: ReadonlyMap<string, MacroAlias>;
+  /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
+  keeps?: (callee: string, arg: number) => boolean;
 }
 
 export class FunctionContext {
@@ -64,6 +66,8 @@ export class FunctionContext {
   readonly paramDerived = new Set<string>();
   /** What a call result (`$c<offset>`) is called in the output: `clone_create()`. */
   readonly tempNames = new Map<string, string>();
+  /** A call result as written (`to_sensor(k)`), when short: the name of an object it holds (`to_sensor(k)->dev`). */
+  readonly callTexts = new Map<string, string>();
   readonly keys = new StateKeys();
   /** The node being transferred (its scope resolves names). */
   node!: CfgNode;
@@ -158,6 +162,12 @@ export class FunctionContext {
     return this.src.slice(e.start, e.end).replace(/\s+/g, ' ').trim();
   }
 
+  /** The call as written, when it is short enough to name an object by (else undefined). */
+  callText(e: Syn): string | undefined {
+    const t = this.text(e);
+    return t.length <= CALL_TEXT_MAX ? t : undefined;
+  }
+
   shortText(e: Syn | undefined, max = 70): string {
     let t = this.text(e);
     while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
@@ -168,7 +178,7 @@ export class FunctionContext {
     const over = splitOverwrite(key);
     if (over) return overwrittenDisplay(this.displayKey(over.key), over.line);
     const p = parseKey(key);
-    if (p.root.startsWith('$')) return this.tempNames.get(p.root) ?? 'result';
+    if (p.root.startsWith('$')) return display(p, this.callTexts.get(p.root) ?? this.tempNames.get(p.root) ?? 'result');
     return display(p, rootName(p.root, this.decls));
   }
 
@@ -214,6 +224,14 @@ export class FunctionContext {
     if (v.p.segs[v.p.segs.length - 1] === '&') return false;
     return decide(factOf(st, keyOf(v.p)), { op: 'eq', c: '0' });
   }
+}
+
+/** Longest call text an object is named by (`mfn_to_page(mfn)`); a longer one is shown by its function's name. */
+const CALL_TEXT_MAX = 48;
+
+/** The path state's name for the result of the call `e`. */
+export function resultOf(e: Syn): string {
+  return `$c${e.start}`;
 }
 
 /** The name of the function a call calls, when it is called by name (`f(x)`, `(f)(x)`). */

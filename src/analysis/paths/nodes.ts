@@ -112,12 +112,8 @@ export class NodeTransfer {
         if (cls === 'unknown' && f) {
           if (f.eq !== undefined) cls = this.classOfConst(f.eq);
           else if (f.ne?.some(isZeroConst))
-            cls = this.ctx.returnsPointer
-              ? 'non-NULL'
-              : (f as { sign?: string }).sign === 'neg'
-                ? 'negative'
-                : 'nonzero';
-          else if ((f as { sign?: string }).sign === 'neg') cls = 'negative';
+            cls = this.ctx.returnsPointer ? 'non-NULL' : f.signs === '-' ? 'negative' : 'nonzero';
+          else if (f.signs === '-') cls = 'negative';
         }
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount))
         for (const [ok, obj] of s.objects) {

@@ -5,6 +5,7 @@
 import type { Step } from '../result';
 import { keyOf, parseKey, under } from './access';
 import { cons, with_, type Fact, type ObjState, type State } from './state';
+import { callKeyWrittenBy, isCallKey } from './same-calls';
 import { isZeroConst } from './values';
 
 /** What is known of `key`: its own fact, or zero when a struct it lies in was zeroed. */
@@ -48,14 +49,28 @@ export function killPath(st: State, key: string, mayWrite = false): State {
   let aliases: Map<string, string> | undefined;
   // a call that only *may* write through a pointer leaves local copies naming what they named:
   // `dev = fp->minor->dev; f(fp); put(dev->dev)` releases the object the get took
-  if (!mayWrite)
-    for (const [v, target] of st.aliases)
-      if (under(target, key) && target !== key) {
-        aliases ??= new Map(st.aliases);
-        aliases.delete(v);
+  for (const [v, target] of st.aliases) {
+    // the same call names another object once its arguments or the place its result was kept change
+    const gone = isCallKey(v) ? callKeyWrittenBy(v, target, key) : !mayWrite && under(target, key) && target !== key;
+    if (gone) {
+      aliases ??= new Map(st.aliases);
+      aliases.delete(v);
+    }
+  }
+  // a new value: what was forgotten of the old one no longer matters
+  let forgotten: Map<string, number> | undefined;
+  if (st.forgotten && !mayWrite)
+    for (const k of st.forgotten.keys())
+      if (under(k, key)) {
+        forgotten ??= new Map(st.forgotten);
+        forgotten.delete(k);
       }
-  if (!facts && !aliases) return st;
-  return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
+  if (!facts && !aliases && !forgotten) return st;
+  return with_(st, {
+    facts: facts ?? st.facts,
+    aliases: aliases ?? st.aliases,
+    ...(forgotten ? { forgotten: forgotten.size ? forgotten : undefined } : {}),
+  });
 }
 
 export function putObj(st: State, key: string, o: ObjState): State {
@@ -68,7 +83,10 @@ export function addStep(st: State, step: Step): State {
   return with_(st, { steps: cons(step, st.steps) });
 }
 
-/** Facts about call results (`$c…`) whose object is gone: nothing can ask about them again. */
+/**
+ * Facts about call results (`$c…`) whose object is gone: nothing can ask about them again; nor
+ * can the same call name a result that holds nothing (same-calls.ts).
+ */
 export function dropTemps(st: State): State {
   let facts: Map<string, Fact> | undefined;
   for (const k of st.facts.keys())
@@ -76,7 +94,15 @@ export function dropTemps(st: State): State {
       facts ??= new Map(st.facts);
       facts.delete(k);
     }
-  return facts ? with_(st, { facts }) : st;
+  let aliases: Map<string, string> | undefined;
+  for (const [k, target] of st.aliases) {
+    if (!target.startsWith('$') || !isCallKey(k)) continue;
+    const root = target.split('/', 1)[0];
+    if ([...st.objects.keys()].some((o) => under(o, root))) continue;
+    aliases ??= new Map(st.aliases);
+    aliases.delete(k);
+  }
+  return facts || aliases ? with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases }) : st;
 }
 
 /** A separate counter (v_holdcnt, si_threadcount) this path raised and has not handed on yet. */

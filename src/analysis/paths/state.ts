@@ -20,8 +20,12 @@ export interface ObjState {
   obtained: boolean;
   /** Line of the last acquire (where a leak is reported). */
   lastAcquire?: number;
-  /** Line where the count first went below what was obtained. */
+  /** The counts this path raised (or tried to): `''` the object's own, else a separate counter's name. */
+  gained?: readonly string[];
+  /** Line where a count first went below what was obtained. */
   overLine?: number;
+  /** Which count went below there (a separate counter's name; absent: the object's own) and to what. */
+  over?: { counter?: string; total: number };
   returned?: boolean;
   inferred?: boolean;
   /** A separate counter's hold went with the object when it was stored or handed on (`vhold(dp); nt->dp = dp`). */
@@ -41,6 +45,8 @@ export interface ObjState {
   storedIn?: string;
   /** The references stored in memory this path then freed (`kfree(claim)`): line of the free, and what held them. */
   lost?: { line: number; where: string };
+  /** What the path did to the object is not all known (given to a callee cut by its budget). Not in the key. */
+  doubt?: Doubt;
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
@@ -48,10 +54,23 @@ export function hasDelta(o: ObjState): boolean {
   return o.exist !== 0 || o.refs !== 0 || (o.counters !== undefined && Object.values(o.counters).some((v) => v !== 0));
 }
 
-/** What is known of a value: equal to a constant, not equal to some, flags it has or lacks. */
+/**
+ * The signs a value may have, in this order: `-` below zero, `0` zero, `+` above zero (`0+` is
+ * `>= 0`). Absent: any.
+ */
+export type Signs = '-' | '0' | '+' | '-0' | '-+' | '0+';
+
+/** What is known of a value: equal to a constant, not equal to some, flags it has or lacks, its sign. */
 export interface Fact {
   eq?: string;
   ne?: string[];
+  signs?: Signs;
+  /**
+   * An error code of a call that returns 0 on success (`when: ret == 0`): a non-zero value has
+   * the sign the caller tests for. Linux and Xen return `-EINVAL` and test `rc < 0`, FreeBSD
+   * returns `EINVAL` and tests `error != 0`; neither API returns a value of the other sign.
+   */
+  errno?: boolean;
   /** Exact set of flags (the value is an OR of these names). */
   flags?: string[];
   has?: string[];
@@ -101,6 +120,13 @@ export interface ExitInfo {
   returnedKey?: string;
 }
 
+/**
+ * Why a path may not be one the code can take, as far as the analysis can tell: a branch it
+ * split on a value whose fact it had merged away (`merged`: where, and the value), or a callee
+ * of this file it could not follow (cut by its budget, or recursive). Not part of the state's key.
+ */
+export type Doubt = { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+
 export interface State {
   objects: ReadonlyMap<string, ObjState>;
   facts: ReadonlyMap<string, Fact>;
@@ -116,6 +142,10 @@ export interface State {
   lines: Cons<number> | undefined;
   exit?: ExitInfo;
   merged: number;
+  /** Facts widening dropped on this path: key -> the line where states were merged. */
+  forgotten?: ReadonlyMap<string, number>;
+  /** Set once the path depends on something the analysis could not show (see Doubt). */
+  doubt?: Doubt;
   /** Cached merge key. */
   _key?: string;
 }
@@ -133,6 +163,8 @@ export function initialState(): State {
     lines: undefined,
     exit: undefined,
     merged: 1,
+    forgotten: undefined,
+    doubt: undefined,
     _key: undefined,
   };
 }
@@ -151,15 +183,16 @@ export function with_(s: State, p: Partial<State>): State {
     lines: 'lines' in p ? p.lines : s.lines,
     exit: p.exit ?? s.exit,
     merged: p.merged ?? s.merged,
+    forgotten: 'forgotten' in p ? p.forgotten : s.forgotten,
+    doubt: 'doubt' in p ? p.doubt : s.doubt,
     _key: undefined,
   };
 }
 
 function factKey(f: Fact): string {
-  return (
-    `${f.eq ?? ''}|${f.ne?.join(',') ?? ''}|${f.flags?.join(',') ?? ''}|` +
-    `${f.has?.join(',') ?? ''}|${f.lacks?.join(',') ?? ''}|${f.from ?? ''}`
-  );
+  const sign = `${f.signs ?? ''}${f.errno ? 'e' : ''}`;
+  const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
+  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}`;
 }
 
 /**
@@ -174,6 +207,7 @@ function untouched(o: ObjState): boolean {
     !o.obtained &&
     !o.returned &&
     o.overLine === undefined &&
+    !o.gained?.length &&
     !hasDelta(o) &&
     !o.lost &&
     !o.storedIn &&
@@ -187,12 +221,17 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
     .sort()
     .map((k) => {
       const o = objects.get(k)!;
-      return (
-        `O${k}=${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0},` +
-        `${o.overLine ?? ''},${o.counters ? JSON.stringify(o.counters) : ''}${o.countersHandedOn ? ',h' : ''}` +
-        `${o.withContainer ? ',w' : ''}${o.embedded ? ',e' : ''}${o.storedIn ? `,s${o.storedIn}` : ''}` +
-        `${o.lost ? `,l${o.lost.line}` : ''}`
-      );
+      const flags = [
+        o.countersHandedOn ? ',h' : '',
+        o.withContainer ? ',w' : '',
+        o.embedded ? ',e' : '',
+        o.storedIn ? `,s${o.storedIn}` : '',
+        o.lost ? `,l${o.lost.line}` : '',
+      ].join('');
+      const over = `${o.overLine ?? ''}${o.over?.counter ? `:${o.over.counter}` : ''}`;
+      const counts = `${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0}`;
+      const counters = o.counters ? JSON.stringify(o.counters) : '';
+      return `O${k}=${counts},${over},${o.gained?.join('+') ?? ''},${counters}${flags}`;
     })
     .join('\n');
 }
@@ -309,14 +348,41 @@ export function isOpaque(p: ParamCond): boolean {
   return p.key.startsWith('cond@') || isCalleePath(p);
 }
 
+/** An object's doubt is not part of a state's key: where states meet it stays only if both had it. */
+function keepSure(a: ReadonlyMap<string, ObjState>, b: ReadonlyMap<string, ObjState>): ReadonlyMap<string, ObjState> {
+  if (a === b) return a;
+  let out: Map<string, ObjState> | undefined;
+  for (const [k, o] of a)
+    if (o.doubt && !b.get(k)?.doubt) {
+      out ??= new Map(a);
+      out.set(k, { ...o, doubt: undefined });
+    }
+  return out ?? a;
+}
+
+export function unionForgotten(
+  a: ReadonlyMap<string, number> | undefined,
+  b: ReadonlyMap<string, number> | undefined,
+): ReadonlyMap<string, number> | undefined {
+  if (!a || a === b) return b ?? a;
+  if (!b) return a;
+  const m = new Map(a);
+  for (const [k, line] of b) if (!m.has(k)) m.set(k, line);
+  return m;
+}
+
 export function mergeInto(existing: State, incoming: State): State {
   const paramConds = existing.paramConds.filter((p) =>
     incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
   );
   const m = with_(existing, {
+    objects: keepSure(existing.objects, incoming.objects),
     conds: intersectConds(existing.conds, incoming.conds),
     merged: existing.merged + incoming.merged,
     paramConds,
+    forgotten: unionForgotten(existing.forgotten, incoming.forgotten),
+    // one path the analysis can show is enough: the states are equal in everything counted
+    doubt: existing.doubt && incoming.doubt ? existing.doubt : undefined,
   });
   m._key = existing._key;
   return m;

@@ -6,6 +6,7 @@
  */
 import type { MacroDefinition } from '../parse/prepass';
 import type { Summary } from '../paths/summary';
+import type { CalleeEvidence } from '../model/unknown-calls';
 
 export interface TreeFileContext {
   /**
@@ -25,6 +26,8 @@ export interface TreeFileContext {
    * they are analysed, and their summaries reported, even when the file alone would not say so.
    */
   relevant: string[];
+  /** What the tree says of the callees without a body that this file calls (their prototypes, their uses). */
+  evidence?: Record<string, CalleeEvidence>;
   /** Function-like macros of the tree's headers that this file uses. */
   macros: MacroDefinition[];
 }

@@ -6,7 +6,8 @@
  * so it is kept by content.
  */
 import type { Model } from '../model/compiled';
-import { prepass, type MacroDefinition } from '../parse/prepass';
+import { prepass, type MacroDefinition, type PrepassResult } from '../parse/prepass';
+import type { CalleeEvidence } from '../model/unknown-calls';
 import { outlineFunctions } from '../parse/outline';
 import { lineIndexAt } from '../parse/lines';
 import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
@@ -94,8 +95,12 @@ const NOT_CALLS = new Set([
   'else',
 ]);
 
-export function treeShard(text: string, model: Pick<Model, 'defines' | 'registrations'> & Model): TreeShard {
-  const pre = prepass(text, { defines: model.defines });
+export function treeShard(text: string, model: Model): TreeShard {
+  return shardOf(prepass(text, { defines: model.defines }), text, model);
+}
+
+/** The shard of a text already pre-passed (the analyser has done that). */
+export function shardOf(pre: PrepassResult, text: string, model: Model): TreeShard {
   const masked = pre.masked;
   const outline = outlineFunctions(masked) ?? [];
   const line = (off: number) => lineIndexAt(pre.lineStarts, off) + 1;
@@ -346,6 +351,32 @@ function prototypesIn(masked: string, defs: { start: number; bodyEnd: number }[]
         params: params.length,
       });
     }
+  }
+  return out;
+}
+
+/**
+ * What the shards say of functions called without a body: the parameters a prototype declares
+ * `const T *`, and whether every call of each is the whole test of an `if` or `while`.
+ */
+export function calleeEvidence(shards: Iterable<TreeShard>): Map<string, CalleeEvidence> {
+  const constParams = new Map<string, number[]>();
+  const uses = new Map<string, { all: number; tests: number }>();
+  for (const sh of shards) {
+    for (const p of sh.prototypes) if (!constParams.has(p.name)) constParams.set(p.name, p.constParams);
+    for (const f of sh.functions) {
+      for (const c of f.calls) {
+        const u = uses.get(c.name) ?? { all: 0, tests: 0 };
+        u.all++;
+        if (c.asCondition) u.tests++;
+        uses.set(c.name, u);
+      }
+    }
+  }
+  const out = new Map<string, CalleeEvidence>();
+  for (const name of new Set([...constParams.keys(), ...uses.keys()])) {
+    const u = uses.get(name);
+    out.set(name, { constParams: constParams.get(name), onlyAsCondition: !!u && u.all > 0 && u.tests === u.all });
   }
   return out;
 }

@@ -1,0 +1,146 @@
+/**
+ * The tree index on disk, through the real CLI: a second run takes what did not change from
+ * the index; an edit recomputes its file and the callers whose inputs changed, nothing else;
+ * a torn entry is detected and rebuilt, never trusted; two runs at once leave a sound index;
+ * files that cannot be read are named and the rest of the tree goes on.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { ROOT } from '../helpers/analyzer';
+import { CLI, ended, runCli } from '../helpers/cli';
+import type { AnalysisOutput } from '../../src/analysis/result';
+import type { RunSummary } from '../../src/cli/summary';
+
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'trees', 'callee_in_other_file');
+
+function tree(): { dir: string; cache: string } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-index-'));
+  const dir = path.join(base, 'tree');
+  fs.cpSync(FIXTURE, dir, { recursive: true });
+  // a third file that calls nothing counted: it belongs to no one's inputs
+  fs.writeFileSync(path.join(dir, 'other.c'), 'int\nother(int x)\n{\n\treturn (x + 1);\n}\n');
+  return { dir, cache: path.join(base, 'cache') };
+}
+
+function analyse(dir: string, cache: string, env?: Record<string, string>) {
+  const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', '1'], { env });
+  assert.ok(r.status === 0 || r.status === 1, ended(r));
+  const out = JSON.parse(r.stdout) as AnalysisOutput & { summary: RunSummary };
+  const leaks = out.files.flatMap((f) =>
+    f.diagnostics.filter((d) => d.rule === 'leak').map((d) => `${path.basename(f.path)}:${d.line}`),
+  );
+  return { out, tree: out.summary.tree!, leaks, stderr: r.stderr };
+}
+
+test('a second run comes from the index; an edit recomputes its file and the callers whose inputs changed', () => {
+  const { dir, cache } = tree();
+  const first = analyse(dir, cache);
+  assert.deepEqual(first.leaks, ['ifq.c:20']);
+  assert.equal(first.tree.fromIndex, 0);
+  const second = analyse(dir, cache);
+  assert.deepEqual(second.leaks, first.leaks);
+  assert.equal(second.tree.fromIndex, second.tree.groups, 'every group from the index');
+  assert.equal(second.tree.visits, 0);
+  assert.equal(second.tree.shardsFromIndex, 3);
+  // a comment in the helper's file: its group again, its callers' inputs unchanged
+  fs.appendFileSync(path.join(dir, 'ifq_util.c'), '/* reviewed */\n');
+  const comment = analyse(dir, cache);
+  assert.equal(comment.tree.visits, 1, 'only ifq_util.c');
+  assert.deepEqual(comment.leaks, first.leaks);
+  // the accessor starts keeping its argument: the caller's inputs changed, the leak goes
+  const util = path.join(dir, 'ifq_util.c');
+  fs.writeFileSync(
+    util,
+    fs
+      .readFileSync(util, 'utf8')
+      .replace(
+        'int\nifq_enabled(struct ifnet *ifp)\n{\n',
+        'struct ifnet *ifq_last;\n\nint\nifq_enabled(struct ifnet *ifp)\n{\n\tifq_last = ifp;\n',
+      ),
+  );
+  const kept = analyse(dir, cache);
+  assert.equal(kept.tree.visits, 2, 'ifq_util.c and its caller ifq.c, not other.c');
+  assert.deepEqual(kept.leaks, []);
+});
+
+test('a torn index entry is detected, taken as missing and rebuilt; results stay the same', () => {
+  const { dir, cache } = tree();
+  const fresh = analyse(dir, cache);
+  const entries: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else entries.push(p);
+    }
+  };
+  walk(cache);
+  assert.ok(entries.length >= 4, `entries: ${entries.length}`);
+  // one cut short, as a killed writer would leave it; one rewritten with another payload
+  for (const [i, f] of entries.entries()) {
+    const text = fs.readFileSync(f, 'utf8');
+    fs.writeFileSync(f, i % 2 ? text.slice(0, text.length >> 1) : text.replace(/"payload":\{/, '"payload":{"x":1,'));
+  }
+  const again = analyse(dir, cache);
+  assert.equal(again.tree.torn, entries.length, 'every damaged entry is noticed');
+  assert.deepEqual(again.leaks, fresh.leaks);
+  assert.deepEqual(
+    again.out.files.map((f) => f.functions.map((x) => x.paths.length)),
+    fresh.out.files.map((f) => f.functions.map((x) => x.paths.length)),
+  );
+  const third = analyse(dir, cache);
+  assert.equal(third.tree.torn, 0, 'rebuilt');
+  assert.equal(third.tree.visits, 0);
+});
+
+test('two runs at once on one index both finish with the same results, and the index is sound after', async () => {
+  const { dir, cache } = tree();
+  const args = [CLI, 'analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', '1'];
+  const runOne = () =>
+    new Promise<string>((resolve, reject) => {
+      const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.on('exit', (code) => (code === 0 || code === 1 ? resolve(out) : reject(new Error(`exit ${code}`))));
+    });
+  const [a, b] = await Promise.all([runOne(), runOne()]);
+  const strip = (s: string) =>
+    JSON.stringify((JSON.parse(s) as AnalysisOutput).files.map((f) => [f.functions, f.diagnostics]));
+  assert.equal(strip(a), strip(b));
+  const after = analyse(dir, cache);
+  assert.equal(after.tree.torn, 0);
+  assert.equal(after.tree.visits, 0);
+});
+
+test('files the tree cannot use are named one by one; the rest of the tree goes on', () => {
+  const { dir, cache } = tree();
+  fs.writeFileSync(path.join(dir, 'blob.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0, 0, 0]));
+  fs.writeFileSync(path.join(dir, 'huge.h'), `#define REG_${'X'.repeat(40)} 0x0\n`.repeat(60_000));
+  fs.symlinkSync('loop_b.c', path.join(dir, 'loop_a.c'));
+  fs.symlinkSync('loop_a.c', path.join(dir, 'loop_b.c'));
+  fs.writeFileSync(path.join(dir, 'gone.c'), 'int gone(void) { return 0; }\n');
+  const r = runCli(['analyze', path.join(dir, 'ifq.c'), '--root', dir, '--cache-dir', cache, '--format', 'json'], {
+    env: { REFCOUNT_LENS_FAULT: 'vanish:gone.c' },
+  });
+  assert.equal(r.status, 1, ended(r));
+  for (const [name, why] of [
+    ['blob.c', /looks binary/],
+    ['huge.h', /too large/],
+    ['loop_a.c', /cannot read \(ELOOP\)/],
+    ['gone.c', /cannot read \(ENOENT\)/],
+  ] as const) {
+    const line = r.stderr.split('\n').find((l) => l.includes(name));
+    assert.ok(line, `${name} is named: ${r.stderr}`);
+    assert.match(line!, /left out of the tree/);
+    assert.match(line!, why);
+  }
+  const out = JSON.parse(r.stdout) as AnalysisOutput;
+  assert.deepEqual(
+    out.files[0].diagnostics.filter((d) => d.rule === 'leak').map((d) => d.line),
+    [20],
+  );
+});
