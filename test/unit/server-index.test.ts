@@ -185,6 +185,7 @@ test('bad files are reported one by one and the rest of the workspace is indexed
   const ws = workspace({
     'bad/binary.c': binary,
     'bad/crashes_here.c': 'void crashes_here(struct ifnet *ifp)\n{\n\tif_ref(ifp);\n}\n',
+    'bad/vanishes.c': 'int vanishes(void) { return 0; }\n',
   });
   fs.symlinkSync('loop.c', ws.file('bad/loop.c'));
   fs.symlinkSync('no-such-file.c', ws.file('bad/gone.c'));
@@ -196,7 +197,10 @@ test('bad files are reported one by one and the rest of the workspace is indexed
     fs.writeFileSync(ws.file('bad/locked.c'), 'int locked(void) { return 0; }\n');
     fs.chmodSync(ws.file('bad/locked.c'), 0);
   }
-  const client = await start({ rootDir: ws.dir, env: { REFCOUNT_LENS_FAULT: 'crash:crashes_here' } });
+  const client = await start({
+    rootDir: ws.dir,
+    env: { REFCOUNT_LENS_FAULT: 'crash:crashes_here,vanish:bad/vanishes.c' },
+  });
   try {
     const user = fileUri(ws.file('ifx_user.c'));
     client.open(user, USER);
@@ -209,9 +213,10 @@ test('bad files are reported one by one and the rest of the workspace is indexed
     said('bad/loop.c', /left out: cannot read \(ELOOP\)/);
     said('bad/gone.c', /left out: cannot read \(ENOENT\)/);
     said('bad/huge.h', /left out: file too large \(50\.0 MB; the limit is 2 MB\)/);
+    said('bad/vanishes.c', /left out: cannot read \(ENOENT\)/); // deleted while the index read the tree
     said('bad/crashes_here.c', /not indexed: the analysis crashed \(injected crash on /);
     if (unreadable) said('bad/locked.c', /left out: cannot read \(EACCES\)/);
-    const bad = unreadable ? 6 : 5;
+    const bad = unreadable ? 7 : 6;
     assert.match(runsDone(client)[0], new RegExp(`; ${bad} file\\(s\\) could not be indexed$`));
     assert.ok(
       client.statuses.some((s) => String(s.message).includes(`${bad} file(s) could not be indexed`)),
