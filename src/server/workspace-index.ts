@@ -55,6 +55,14 @@ interface Running {
 export class WorkspaceIndex {
   private snapshot?: IndexSnapshot;
   private readonly live = new Map<string, Exports>();
+  /**
+   * Closed documents whose saved text the index has not read yet, with the number of runs
+   * started when they closed: their summaries stay in `live` until a run started after that
+   * (or one that read the same text) replaces them, so a fix saved and closed never shows the
+   * index's older summary in between.
+   */
+  private readonly closing = new Map<string, { runs: number; text: string }>();
+  private runsStarted = 0;
   private readonly shards = new Map();
   private running?: Running;
   private again = false;
@@ -106,6 +114,7 @@ export class WorkspaceIndex {
     if (!this.enabled()) {
       this.snapshot = undefined;
       this.live.clear();
+      this.closing.clear();
       this.host.log('index: off (refcountLens.index.enabled or refcountLens.enable)');
       this.host.changed();
       return;
@@ -124,6 +133,7 @@ export class WorkspaceIndex {
     const snap = this.snapshot;
     if (!snap?.has(filePath) || !exports) return;
     const before = this.live.get(filePath) ?? snap.exportsOf(filePath) ?? {};
+    this.closing.delete(filePath);
     this.live.set(filePath, exports);
     if (sameExports(before, exports)) return;
     this.host.changed();
@@ -132,15 +142,23 @@ export class WorkspaceIndex {
 
   /** A document closed: the disk's text is the file's again (indexed anew when they differ). */
   documentClosed(filePath: string, text: string): void {
-    if (!this.live.delete(filePath)) return;
+    if (!this.live.has(filePath)) return;
     let disk: string | undefined;
     try {
       disk = fs.readFileSync(filePath, 'utf8');
     } catch {
       /* gone: the next run says so */
     }
+    const name = path.basename(filePath);
+    if (disk === text && !this.snapshot?.indexed(filePath, text)) {
+      // saved, not indexed yet: its summaries hold until the index has read it
+      this.closing.set(filePath, { runs: this.runsStarted, text });
+      this.schedule(`${name} closed`);
+      return;
+    }
+    this.live.delete(filePath);
     this.host.changed();
-    if (disk !== text) this.schedule(`${path.basename(filePath)} closed without its edits saved`);
+    if (disk !== text) this.schedule(`${name} closed without its edits saved`);
   }
 
   /** Stops the current run (its finished groups stay in the index). */
@@ -200,6 +218,7 @@ export class WorkspaceIndex {
   }
 
   private async runOnce(running: Running, why: string): Promise<void> {
+    const runNumber = ++this.runsStarted;
     const fingerprint = this.currentFingerprint();
     if (fingerprint !== this.fingerprint) {
       // another model or other options: nothing known so far holds
@@ -271,6 +290,11 @@ export class WorkspaceIndex {
     // a cancelled run's knowledge has holes: the last complete run's stays, when there is one
     if (!run.complete && this.snapshot) return;
     this.snapshot = new IndexSnapshot({ ...report, run }, this.live);
+    for (const [file, c] of [...this.closing])
+      if (c.runs < runNumber || this.snapshot.indexed(file, c.text)) {
+        this.closing.delete(file);
+        this.live.delete(file);
+      }
     this.host.changed();
   }
 }

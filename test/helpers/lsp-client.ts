@@ -90,6 +90,8 @@ export class LspClient {
   readonly diagnostics = new Map<string, LspDiagnostic[]>();
   /** The document version of the last diagnostics published for each URI. */
   readonly diagnosticVersions = new Map<string, number | undefined>();
+  /** Every publishDiagnostics, in order. */
+  readonly published: { uri: string; diagnostics: LspDiagnostic[] }[] = [];
   readonly statuses: Record<string, unknown>[] = [];
   readonly logs: string[] = [];
   readonly messages: string[] = [];
@@ -186,6 +188,7 @@ export class LspClient {
       'textDocument/publishDiagnostics',
       (p: { uri: string; version?: number; diagnostics: LspDiagnostic[] }) => {
         this.diagnostics.set(p.uri, p.diagnostics);
+        this.published.push({ uri: p.uri, diagnostics: p.diagnostics });
         this.diagnosticVersions.set(p.uri, p.version);
         this.notify();
       },
