@@ -97,6 +97,11 @@ export function treeName(roots: string[], file: string): string {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Files walked or read between two turns. */
 const FILES_PER_TURN = 64;
+/**
+ * Characters of text made into shards between two turns: a shard costs about 12 ms per 45 KB
+ * of kernel C, so 64 files of it would hold the editor's requests for most of a second.
+ */
+const SHARD_CHARS_PER_TURN = 64 * 1024;
 
 export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport> {
   const roots = req.roots.map((r) => path.resolve(r));
@@ -140,12 +145,15 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     unsettled: 0,
     shardsFromIndex: 0,
   };
+  let sinceTurn = { files: 0, chars: 0 };
   for (const [n, abs] of all.entries()) {
-    if (n % FILES_PER_TURN === 0) {
+    if (n === 0 || sinceTurn.files >= FILES_PER_TURN || sinceTurn.chars >= SHARD_CHARS_PER_TURN) {
+      sinceTurn = { files: 0, chars: 0 };
       req.reading?.(n, all.length);
       await turn();
       if (req.cancelled?.()) return { results, linesOf, files: 0, lines: 0, paths: [], hashes: [], stats };
     }
+    sinceTurn.files++;
     const read = readTreeFile(abs, req.maxFileChars, req.sizeLimitName, req.overlay?.(abs));
     if ('refused' in read) {
       if (reportedSet.has(abs)) results.set(abs, errorResult(abs, read.refused));
@@ -161,6 +169,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     if (shard) shardsFromIndex++;
     else {
       shard = treeShard(text, req.models.get(preset)!);
+      sinceTurn.chars += text.length;
       req.store?.put('shard', key, shard);
     }
     req.shards?.set(abs, { key, shard });
