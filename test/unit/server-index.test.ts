@@ -121,6 +121,55 @@ function endsMatchBegins(c: LspClient): boolean {
   return [...begun].every((t) => ended.has(t));
 }
 
+test('a helper fixed, saved and closed while the index still runs: the old leak never comes back', async () => {
+  // z_slow.c counts, and calls the helper too; its visit hangs until the watchdog stops it, so
+  // each run that must visit it (the first, and the one the fix starts) is still going when the
+  // test saves and closes
+  const slow = [
+    'int ifx_ready(struct ifnet *ifp);',
+    'int',
+    'z_slow(struct ifnet *ifp)',
+    '{',
+    '\tint up;',
+    '',
+    '\tif_ref(ifp);',
+    '\tup = ifx_ready(ifp);',
+    '\tif_rele(ifp);',
+    '\treturn (up);',
+    '}',
+    '',
+  ].join('\n');
+  const ws = workspace({ 'z_slow.c': slow });
+  const client = await start({
+    rootDir: ws.dir,
+    env: { REFCOUNT_LENS_FAULT: 'hang:z_slow' },
+    initializationOptions: { limits: { hardLimitMs: 4000, workers: 2 } },
+  });
+  try {
+    const user = fileUri(ws.file('ifx_user.c'));
+    client.open(user, USER);
+    await client.waitForDiagnostics(user, (d) => d.some(isLeak), 30_000);
+    const util = fileUri(ws.file('ifx_util.c'));
+    client.open(util, UTIL);
+    await client.waitForDiagnostics(util, () => true);
+    const before = runsDone(client).length;
+    client.replace(util, FIXED_UTIL);
+    await client.waitForDiagnostics(user, (d) => !d.some(isLeak), 30_000);
+    const fixedAt = client.published.length;
+    fs.writeFileSync(ws.file('ifx_util.c'), FIXED_UTIL);
+    client.save(util);
+    client.close(util);
+    await client.waitFor(() => runsDone(client).length >= before + 2, 60_000, 'the run of the fix and the one after');
+    await client.waitFor(() => endsMatchBegins(client), 30_000, 'every progress to end');
+    const since = client.published.slice(fixedAt).filter((p) => p.uri === user);
+    assert.ok(!since.some((p) => p.diagnostics.some(isLeak)), JSON.stringify(since));
+    assert.ok(!(client.diagnostics.get(user) ?? []).some(isLeak));
+  } finally {
+    await client.stop();
+    ws.remove();
+  }
+});
+
 test('a large document analysed in a worker reads the index too', async () => {
   const ws = workspace();
   const client = await start({ rootDir: ws.dir, initializationOptions: { limits: { largeFileChars: 10 } } });
