@@ -14,13 +14,14 @@ import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
-import { RESULT_VERSION, type FileResult } from '../analysis/result';
+import { bodylessResult, RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult, runJob, runTreeJob, type Job } from './job';
 import { indexTree } from '../index/tree-index';
+import { BODYLESS_READ_LIMIT } from '../index/tree-file';
 import { treeFingerprint } from '../index/fingerprint';
 import { IndexStore } from '../index/store';
 import type { TreeProgress, VisitOutcome } from '../index/tree-run';
@@ -332,7 +333,7 @@ export async function analyzeCommand(
       const st = fs.statSync(file);
       if (!st.isFile())
         return Promise.resolve({ result: errorResult(file, 'not a regular file'), cached: false, lines: 0 });
-      if (st.size > maxBytes * 4) {
+      if (st.size > Math.max(maxBytes * 4, BODYLESS_READ_LIMIT)) {
         return Promise.resolve({ result: tooLarge(file, st.size), cached: false, lines: 0 });
       }
       text = fs.readFileSync(file, 'utf8');
@@ -344,7 +345,8 @@ export async function analyzeCommand(
       });
     }
     if (text.length > maxBytes) {
-      return Promise.resolve({ result: tooLarge(file, text.length), cached: false, lines: 0 });
+      const result = bodylessResult(file, text) ?? tooLarge(file, text.length);
+      return Promise.resolve({ result, cached: false, lines: result.skipped ? countLines(text) : 0 });
     }
     const lines = countLines(text);
     const key = cache ? cacheKey(fp, text) : undefined;

@@ -5,8 +5,16 @@
  */
 import * as fs from 'node:fs';
 import { looksBinary } from '../analysis/analyzer';
+import { bodylessResult, type FileResult } from '../analysis/result';
 
-export type TreeFileRead = { text: string } | { refused: string };
+/**
+ * The text, or why the file is not part of the tree: `refused` (it cannot be read or used), or
+ * `bodyless` (over the size limit without a single function body: skipped, not failed).
+ */
+export type TreeFileRead = { text: string } | { refused: string } | { bodyless: FileResult };
+
+/** How big a file over the size limit may be and still be read, to find that it has no function body. */
+export const BODYLESS_READ_LIMIT = 64 * 1048576;
 
 /**
  * `limitName` says what sets `maxFileChars` in the message of a file over it (if anything). `overlay`: the
@@ -19,13 +27,17 @@ export function readTreeFile(abs: string, maxFileChars: number, limitName: strin
       vanishFault(abs);
       const st = fs.statSync(abs);
       if (!st.isFile()) return { refused: 'not a regular file' };
-      if (st.size > maxFileChars * 4) return { refused: tooLarge(st.size, maxFileChars, limitName) };
+      if (st.size > Math.max(maxFileChars * 4, BODYLESS_READ_LIMIT))
+        return { refused: tooLarge(st.size, maxFileChars, limitName) };
       text = fs.readFileSync(abs, 'utf8');
     } catch (e) {
       return { refused: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
     }
   }
-  if (text.length > maxFileChars) return { refused: tooLarge(text.length, maxFileChars, limitName) };
+  if (text.length > maxFileChars) {
+    const bodyless = bodylessResult(abs, text);
+    return bodyless ? { bodyless } : { refused: tooLarge(text.length, maxFileChars, limitName) };
+  }
   if (looksBinary(text)) return { refused: 'not a C source file: it looks binary' };
   return { text };
 }

@@ -160,6 +160,11 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
       else req.leftOut(abs, read.refused);
       continue;
     }
+    if ('bodyless' in read) {
+      if (reportedSet.has(abs)) results.set(abs, read.bodyless);
+      else req.leftOut(abs, `${read.bodyless.skipped} (its macros are not read)`);
+      continue;
+    }
     const text = read.text;
     const preset = req.preset && req.preset !== 'auto' ? req.preset : detectPreset(text);
     const hash = sha256(text);
