@@ -20,15 +20,17 @@ import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } 
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult, runJob, runTreeJob, type Job } from './job';
-import { analyzeTree, BODYLESS_READ_LIMIT } from './tree';
+import { indexTree } from '../index/tree-index';
+import { BODYLESS_READ_LIMIT } from '../index/tree-file';
+import { treeFingerprint } from '../index/fingerprint';
 import { IndexStore } from '../index/store';
-import type { VisitOutcome } from '../index/tree-run';
+import type { TreeProgress, VisitOutcome } from '../index/tree-run';
 import type { TreeFileContext } from '../analysis/tree/context';
 import type { Model } from '../analysis/model/compiled';
 import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
-import { excludePatterns, walkAll } from './walk';
+import { excludePatterns, walkAll } from '../files/walk';
 
 export const VERSION = '0.1.0';
 
@@ -97,7 +99,7 @@ class PoolRunner {
   }
   async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
     const o = await this.pool.run({ path: file, text, tree });
-    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {} };
+    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
   close(): Promise<void> {
@@ -367,20 +369,21 @@ export async function analyzeCommand(
           buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }).model,
         );
     const visitRunner = getRunner();
-    const report = await analyzeTree({
+    const report = await indexTree({
       roots: args.roots,
       reported: files.map((f) => path.resolve(f)),
       exclude,
       gitignore: args.gitignore,
       models: byPreset,
       preset: args.preset,
-      fingerprint: fp,
+      fingerprint: treeFingerprint({ code: script ?? __filename, modelFiles, options }),
       maxFileChars: maxBytes,
+      sizeLimitName: '--max-file-size',
       store: index,
       concurrency: Math.max(1, jobs) * 2,
       visit: (file, text, tree) => visitRunner.visit(file, text, tree),
       unknownCalls: args.unknownCalls,
-      warn: (m) => say(`refcount-lens: ${m}`),
+      leftOut: (file, why) => say(`refcount-lens: ${file}: left out of the tree: ${why}`),
       progress: treeProgress(mode, (s) => err(s)),
     });
     treeResults = report.results;
@@ -440,13 +443,10 @@ export async function analyzeCommand(
 }
 
 /** `--progress` lines for the tree's groups (the run reports files only once the tree is done). */
-function treeProgress(
-  mode: ProgressMode,
-  say: (s: string) => void,
-): ((done: number, total: number) => void) | undefined {
+function treeProgress(mode: ProgressMode, say: (s: string) => void): ((p: TreeProgress) => void) | undefined {
   if (mode === 'off' && !process.env.REFCOUNT_LENS_TREE_PROGRESS) return undefined;
   let last = -1;
-  return (done, total) => {
+  return ({ groups: done, groupsTotal: total }) => {
     const pct = Math.floor((done * 20) / Math.max(1, total));
     if (pct === last) return;
     last = pct;

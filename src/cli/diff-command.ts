@@ -23,7 +23,7 @@ import { formatReview } from './diff-text';
 import { reviewToSarif } from './diff-sarif';
 import { colors } from './format-text';
 import { SUBCOMMANDS } from './subcommands';
-import { isCSource } from './walk';
+import { isCSource } from '../files/walk';
 
 export const DIFF_USAGE = `usage: refcount-lens diff OLD.c NEW.c [options]
        refcount-lens diff BASE [HEAD] [-- PATHS...] [options]

@@ -15,7 +15,7 @@ import { parserWasm } from '../files/parser-wasm';
 import { UsageError, type CliArgs } from './args';
 import { analyzerOptionsFor, findWorkspaceModel } from './analyze';
 import { SUBCOMMANDS } from './subcommands';
-import { excludePatterns, walkAll } from './walk';
+import { excludePatterns, walkAll } from '../files/walk';
 
 export const FIX_USAGE = `usage: refcount-lens fix FILE|DIR... [--in-place] [options]
   --in-place              make the edits in the files instead of printing the diff
