@@ -7,6 +7,8 @@
  * --quick    fewer runs, no 1,000-file tree (a minute instead of several)
  * --profile  also profiles the warm analysis of the 2,000-line file and prints
  *            the hottest functions (file:function), for work on src/analysis
+ * --tree DIR tree mode on a real tree too (cold, from the index, after a one-function edit);
+ *            --tree-model FILE is its model (bench/tree.ts)
  *
  * Medians over several runs. Timings are wall-clock on whatever else the machine
  * is doing; the table says how many cores node saw.
@@ -20,6 +22,7 @@ import { parserWasm } from '../src/files/parser-wasm';
 import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
 import { DIFF_TARGET, diffPairs, measureDiffs } from './diff';
+import { measureNothingExcluded, measureTree, type TreeBenchContext } from './tree';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -31,6 +34,10 @@ const RUNS = Number(argv[argv.indexOf('--runs') + 1]) || (QUICK ? 3 : 7);
 const JSON_OUT = argv.includes('--json')
   ? argv[argv.indexOf('--json') + 1]
   : path.join(ROOT, 'out', 'bench', 'results.json');
+const option = (name: string): string | undefined =>
+  argv.includes(name) ? path.resolve(argv[argv.indexOf(name) + 1]) : undefined;
+const TREE_DIR = option('--tree');
+const TREE_MODEL = option('--tree-model');
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-bench-'));
 
@@ -673,6 +680,13 @@ async function main(): Promise<void> {
   note('growth');
   growth(trees);
   cacheRerun(t100);
+  const treeCtx: TreeBenchContext = { cli, row, note, work: WORK };
+  results.tree = {
+    generated: measureTree(treeCtx, t100.dir, 'generated 100-file tree'),
+    real: TREE_DIR ? measureTree(treeCtx, TREE_DIR, path.basename(TREE_DIR), TREE_MODEL) : undefined,
+    nothingExcluded: measureNothingExcluded(treeCtx, t100.dir),
+  };
+  if (!TREE_DIR) note('no --tree DIR: tree mode measured on generated trees only');
   await lspLatency();
   table();
   results.rows = rows;

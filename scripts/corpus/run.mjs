@@ -6,9 +6,10 @@
 //                               [--cli dist/cli.js] [--keep DIR] [--cli-arg ARG]... [--cache-dir DIR] CORPUS
 // --cli-arg passes one more argument to every CLI run (`--cli-arg --unknown-calls --cli-arg evidence`);
 // --cache-dir lets the runs share an index (tree mode: the two sides of a pair share most of it).
-// Per pair and setting it prints whether the parent commit is flagged (a diagnostic of the
+// Per pair and setting it prints whether the parent commit is flagged (a warning or error of the
 // expected rule, or an accepted one, in one of the pair's functions) and whether the fix commit
-// is clean (no leak, over-release, inconsistent or contract diagnostic in those functions).
+// is clean (no leak, over-release, inconsistent or contract warning or error in those functions);
+// information (a diagnostic the analysis cannot stand behind) counts for neither.
 // --tree passes `--root <the pair's tree root>` to the CLI (tree mode). Verdicts never depend
 // on time; elapsed milliseconds are printed for finding slow files only.
 import { spawnSync } from 'node:child_process';
@@ -162,13 +163,18 @@ function known(pair, d) {
   );
 }
 
+/** A warning or an error: what a user is asked to read. Information (severity follows evidence) is not counted. */
+const shown = (d) => d.severity === 'warning' || d.severity === 'error';
+
 function verdict(pair, before, after) {
   const e = pair.expectation;
   const accepted = new Set([e.rule, ...(e.accept ?? [])]);
-  const hits = before.error ? [] : before.diagnostics.filter((d) => accepted.has(d.rule));
+  const hits = before.error ? [] : before.diagnostics.filter((d) => accepted.has(d.rule) && shown(d));
   const flagged = hits.length > 0;
   const atFix = hits.some((d) => namesObject(d, e.object) || nearLines(d, e.lines));
-  const dirty = after.error ? [] : after.diagnostics.filter((d) => REFCOUNT_RULES.has(d.rule) && !known(pair, d));
+  const dirty = after.error
+    ? []
+    : after.diagnostics.filter((d) => REFCOUNT_RULES.has(d.rule) && shown(d) && !known(pair, d));
   const clean = !after.error && dirty.length === 0;
   const fixedObject = !after.error && !dirty.some((d) => namesObject(d, e.object));
   return { flagged, atFix, clean, fixedObject, pass: flagged && clean };

@@ -27,7 +27,7 @@ import type { Summary } from './paths/summary';
 import { runChecks } from './checks/checks';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
-import { discoverFacts, type FunctionSpan } from './facts';
+import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
 import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
@@ -440,8 +440,9 @@ export class Analyzer {
       const body = src.slice(f.head.start, f.head.end);
       const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
       const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
+      const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
-        `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|` +
+        `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
           `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}`,
       );
       let cached = this.cache.get(key);
@@ -480,6 +481,7 @@ export class Analyzer {
           scan.escapes,
           aliases,
           keeps,
+          paired,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -549,6 +551,7 @@ export class Analyzer {
     escapes: number[],
     aliases?: MacroAliases,
     keeps?: (callee: string, arg: number) => boolean,
+    paired?: string,
   ): CachedFunction {
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
@@ -610,7 +613,7 @@ export class Analyzer {
     summary.escapes = escapes;
     const diagnostics = run.truncated
       ? []
-      : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
+      : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs, paired });
     if (run.truncated) {
       diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? ''));
     }

@@ -4,7 +4,7 @@
  * pre-pass) so that file-scope macros the grammar cannot parse still count.
  */
 import type { Model } from './model/compiled';
-import type { FileFacts, Registration } from './result';
+import type { FileFacts, FunctionPointerBinding, Registration } from './result';
 import { splitTopLevel } from './parse/split';
 import { lineIndexAt } from './parse/lines';
 import { isIdentStart, isWordChar } from './parse/chars';
@@ -152,6 +152,31 @@ function containerBefore(masked: string, offset: number): string | undefined {
         if (dot) return dot[1];
       } else depth--;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The callback pair a function belongs to (`irq_enable/irq_disable`): it is bound to a field the model
+ * pairs (`pairedCallbacks`) in a table that binds the other field of the pair as well.
+ */
+export function pairedCallbackOf(
+  name: string,
+  bindings: readonly FunctionPointerBinding[],
+  model: Model,
+): string | undefined {
+  if (!model.pairedCallbacks.size) return undefined;
+  for (const b of bindings) {
+    if (b.callback !== name) continue;
+    // the field taking the reference, and the other field of its pair
+    const take = model.pairedCallbacks.has(b.field)
+      ? b.field
+      : [...model.pairedCallbacks].find(([, drop]) => drop === b.field)?.[0];
+    if (!take) continue;
+    const drop = model.pairedCallbacks.get(take)!;
+    const other = b.field === take ? drop : take;
+    if (bindings.some((o) => o.field === other && o.container === b.container && o.inFunction === b.inFunction))
+      return `${take}/${drop}`;
   }
   return undefined;
 }

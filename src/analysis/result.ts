@@ -245,6 +245,11 @@ export interface FileResult {
   /** Parse problems (error nodes), reported but never fatal. */
   parseErrors: { line: number; column: number; message: string }[];
   error?: string;
+  /**
+   * Set when the file was not analysed and needs no analysis: over the size limit but without a
+   * single function body (a register header of `#define`s). Not a failure; the reason.
+   */
+  skipped?: string;
   truncated?: boolean;
   truncatedReason?: string;
   /** Pairs inferred in this file (absent when inference is off or found none). */
@@ -256,6 +261,20 @@ export interface FileResult {
 export interface AnalysisOutput {
   version: number;
   files: FileResult[];
+}
+
+/**
+ * A file over the size limit that holds no `{` has no function body to analyse: hardware register
+ * headers of many megabytes of `#define`s. Such a file is skipped with a reason, not failed.
+ */
+export function bodylessResult(path: string, text: string): FileResult | undefined {
+  if (text.includes('{')) return undefined;
+  const mb = (text.length / 1048576).toFixed(1);
+  return {
+    ...errorResult(path, ''),
+    error: undefined,
+    skipped: `${mb} MB without a function body: nothing to analyse`,
+  };
 }
 
 /** The result of a file that was not analysed, with the one-line reason. */

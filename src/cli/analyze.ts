@@ -13,20 +13,23 @@ import * as path from 'node:path';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
-import { RESULT_VERSION, type FileResult } from '../analysis/result';
+import { bodylessResult, RESULT_VERSION, type FileResult } from '../analysis/result';
 import { UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult } from './job';
 import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
-import { analyzeTree } from './tree';
+import { indexTree } from '../index/tree-index';
+import { BODYLESS_READ_LIMIT } from '../index/tree-file';
+import { treeFingerprint } from '../index/fingerprint';
 import { IndexStore } from '../index/store';
+import type { TreeProgress } from '../index/tree-run';
 import type { Model } from '../analysis/model/compiled';
 import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
-import { excludePatterns, walkAll } from './walk';
+import { excludePatterns, walkAll } from '../files/walk';
 
 export const VERSION = '0.1.0';
 
@@ -261,7 +264,7 @@ export async function analyzeCommand(
       const st = fs.statSync(file);
       if (!st.isFile())
         return Promise.resolve({ result: errorResult(file, 'not a regular file'), cached: false, lines: 0 });
-      if (st.size > maxBytes * 4) {
+      if (st.size > Math.max(maxBytes * 4, BODYLESS_READ_LIMIT)) {
         return Promise.resolve({ result: tooLarge(file, st.size), cached: false, lines: 0 });
       }
       text = fs.readFileSync(file, 'utf8');
@@ -273,7 +276,8 @@ export async function analyzeCommand(
       });
     }
     if (text.length > maxBytes) {
-      return Promise.resolve({ result: tooLarge(file, text.length), cached: false, lines: 0 });
+      const result = bodylessResult(file, text) ?? tooLarge(file, text.length);
+      return Promise.resolve({ result, cached: false, lines: result.skipped ? countLines(text) : 0 });
     }
     const lines = countLines(text);
     const key = cache ? cacheKey(fp, text) : undefined;
@@ -296,20 +300,21 @@ export async function analyzeCommand(
           buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }).model,
         );
     const visitRunner = getRunner();
-    const report = await analyzeTree({
+    const report = await indexTree({
       roots: args.roots,
       reported: files.map((f) => path.resolve(f)),
       exclude,
       gitignore: args.gitignore,
       models: byPreset,
       preset: args.preset,
-      fingerprint: fp,
+      fingerprint: treeFingerprint({ code: script ?? __filename, modelFiles, options }),
       maxFileChars: maxBytes,
+      sizeLimitName: '--max-file-size',
       store: index,
       concurrency: Math.max(1, jobs) * 2,
       visit: (file, text, tree) => visitRunner.visit(file, text, tree),
       unknownCalls: args.unknownCalls,
-      warn: (m) => say(`refcount-lens: ${m}`),
+      leftOut: (file, why) => say(`refcount-lens: ${file}: left out of the tree: ${why}`),
       progress: treeProgress(mode, (s) => err(s)),
     });
     treeResults = report.results;
@@ -369,13 +374,10 @@ export async function analyzeCommand(
 }
 
 /** `--progress` lines for the tree's groups (the run reports files only once the tree is done). */
-function treeProgress(
-  mode: ProgressMode,
-  say: (s: string) => void,
-): ((done: number, total: number) => void) | undefined {
+function treeProgress(mode: ProgressMode, say: (s: string) => void): ((p: TreeProgress) => void) | undefined {
   if (mode === 'off' && !process.env.REFCOUNT_LENS_TREE_PROGRESS) return undefined;
   let last = -1;
-  return (done, total) => {
+  return ({ groups: done, groupsTotal: total }) => {
     const pct = Math.floor((done * 20) / Math.max(1, total));
     if (pct === last) return;
     last = pct;

@@ -10,46 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileResult } from '../analysis/result';
 import { PARSE_WATCHDOG_ERROR } from '../analysis/analyzer';
 
-/** Where tree mode keeps its index (src/index/store.ts) by default: beside the result cache. */
-export function defaultIndexDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(path.dirname(defaultCacheDir(env)), 'index');
-}
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'refcount-lens', 'results');
-}
-
-/** Hash of everything but the file text that decides a result. */
-export function fingerprint(parts: { code: string[]; models: string[]; options: unknown; version: string }): string {
-  const h = createHash('sha256');
-  h.update(`refcount-lens ${parts.version}\0`);
-  for (const f of parts.code) {
-    try {
-      h.update(fs.readFileSync(f));
-    } catch {
-      h.update(`missing ${f}`);
-    }
-    h.update('\0');
-  }
-  for (const f of parts.models) {
-    h.update(path.resolve(f) + '\0');
-    try {
-      h.update(fs.readFileSync(f));
-    } catch {
-      h.update('unreadable');
-    }
-    h.update('\0');
-  }
-  h.update(JSON.stringify(parts.options));
-  return h.digest('hex');
-}
+export { defaultCacheDir, defaultIndexDir } from '../files/cache-dirs';
+export { fingerprint } from '../index/fingerprint';
 
 export function cacheKey(fp: string, text: string): string {
   return createHash('sha256').update(fp).update('\0').update(text).digest('hex');

@@ -34,7 +34,7 @@ import { reviewToSarif } from './diff-sarif';
 import { colors } from './format-text';
 import { SUBCOMMANDS } from './subcommands';
 import { TreeSession } from './tree-session';
-import { excludePatterns, isCSource } from './walk';
+import { excludePatterns, isCSource } from '../files/walk';
 
 export const DIFF_USAGE = `usage: refcount-lens diff OLD.c NEW.c [options]
        refcount-lens diff BASE [HEAD] [-- PATHS...] [options]

@@ -14,8 +14,7 @@ import { errorResult, type FileResult } from '../analysis/result';
 import type { FileReview, FileStatus, ReviewSide } from '../analysis/review/types';
 import { compareFile } from '../analysis/review/compare';
 import { runTrace } from '../trace/simulator';
-import type { TreeRunReport } from './tree';
-import type { TreeSession } from './tree-session';
+import type { TreeRunReport, TreeSession } from './tree-session';
 
 /** A file of one revision: its text, or why it could not be read. */
 export interface RevisionFile {

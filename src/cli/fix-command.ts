@@ -17,7 +17,7 @@ import { analyzerOptionsFor, findWorkspaceModel } from './analyze';
 import { SUBCOMMANDS } from './subcommands';
 import { FixTree } from './fix-tree';
 import { errorResult } from '../analysis/result';
-import { excludePatterns, walkAll } from './walk';
+import { excludePatterns, walkAll } from '../files/walk';
 
 export const FIX_USAGE = `usage: refcount-lens fix FILE|DIR... [--in-place] [options]
   --in-place              make the edits in the files instead of printing the diff

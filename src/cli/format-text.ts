@@ -64,6 +64,10 @@ export function formatFile(r: FileResult, c: Colors): string {
     out.push(c.red(`  ${r.error}`));
     return out.join('\n');
   }
+  if (r.skipped) {
+    out.push(c.dim(`  ${r.skipped}`));
+    return out.join('\n');
+  }
   const shown = r.functions.filter((f) => !f.quiet || f.truncated);
   out.push(
     c.dim(

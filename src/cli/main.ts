@@ -47,6 +47,8 @@ tree mode:
                           whole tree knows (callees in other files, the headers' inline functions and macros);
                           the index lives beside the cache (--cache-dir DIR/index) and is reused by the next run
                           diff and fix take it too: each side of a diff, and each fix's verification, in its tree
+  --unknown-calls P       evidence|hand-on: whether a callee nobody describes (no body, no model row) may keep
+                          an argument only when the evidence says so, or always (default: the model's unknownCalls)
 exit status: 0 no problems, 1 problems found, 2 bad usage or unreadable input`;
 
 /** Writes to a file opened on first use (so a usage error leaves no empty report). */

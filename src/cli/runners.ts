@@ -20,7 +20,7 @@ export const HEAVY_CHARS = 512 * 1024;
 /** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
 export function workerScript(): string | undefined {
   const candidates = [path.join(__dirname, 'worker.js')];
-  if (path.basename(__filename) === 'analyze.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
+  if (path.basename(__filename) === 'runners.js') candidates.push(path.join(__dirname, '..', 'workers', 'worker.js'));
   return candidates.find((f) => fs.existsSync(f));
 }
 
@@ -40,7 +40,7 @@ export class PoolRunner {
   }
   async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
     const o = await this.pool.run({ path: file, text, tree });
-    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {} };
+    if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
   close(): Promise<void> {

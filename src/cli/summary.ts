@@ -10,6 +10,8 @@ export interface RunSummary {
   cached: number;
   /** Files with an error (unreadable, not C, crashed, timed out). */
   failed: number;
+  /** Files over the size limit without a function body: nothing to analyse. */
+  skipped?: number;
   truncated: number;
   lines: number;
   functions: number;
@@ -68,6 +70,7 @@ export class SummaryCounter {
     s.files++;
     s.lines += how.lines;
     if (r.error) s.failed++;
+    else if (r.skipped) s.skipped = (s.skipped ?? 0) + 1;
     else if (how.cached) s.cached++;
     else s.analysed++;
     if (r.truncated) s.truncated++;
@@ -97,6 +100,7 @@ export function formatSummary(s: RunSummary, c: Colors): string {
     `${n(s.analysed)} analysed`,
     ...(s.cached ? [`${n(s.cached)} from the cache`] : []),
     ...(s.failed ? [c.red(`${n(s.failed)} failed`)] : []),
+    ...(s.skipped ? [`${n(s.skipped)} without a function body skipped`] : []),
   ];
   const rate = secs > 0 ? ` (${n(Math.round(s.files / secs))} files/s, ${n(Math.round(s.lines / secs))} lines/s)` : '';
   const rules = Object.entries(s.diagnostics)

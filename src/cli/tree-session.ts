@@ -10,15 +10,17 @@ import * as path from 'node:path';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import type { Model } from '../analysis/model/compiled';
 import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
-import { RESULT_VERSION } from '../analysis/result';
-import { IndexStore } from '../index/store';
+import type { excludePatterns } from '../files/walk';
+import { treeFingerprint } from '../index/fingerprint';
+import { IndexStore, sha256 } from '../index/store';
+import { indexTree, type TreeAnswers, treeAnswers, type TreeIndexReport } from '../index/tree-index';
 import { WorkerPool } from '../workers/pool';
 import type { CliArgs } from './args';
-import { defaultIndexDir, fingerprint } from './cache';
-import { VERSION } from './analyze';
+import { defaultIndexDir } from './cache';
 import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
-import { analyzeTree, type TreeRunReport } from './tree';
-import type { excludePatterns } from './walk';
+
+/** A tree run of the session: its results, and what it tells of its tree after the run. */
+export type TreeRunReport = TreeIndexReport & TreeAnswers;
 
 export interface TreeSessionSetup {
   args: CliArgs;
@@ -47,14 +49,10 @@ export class TreeSession {
         buildModel({ presets: [p], sources: modelSources, defines: args.defines, undefines: args.undefines }).model,
       );
     const script = args.jobs > 0 ? workerScript() : undefined;
-    const serial = (_k: string, v: unknown) =>
-      v instanceof Map ? [...v] : v instanceof Set ? [...v] : v instanceof RegExp ? v.source : v;
-    this.fp = fingerprint({
-      version: `${VERSION}/${RESULT_VERSION}`,
-      code: [__filename, ...(script ? [script] : [])],
-      models: setup.modelFiles,
-      options: { options, models: [...this.models.values()].map((m) => JSON.stringify(m, serial)) },
-    });
+    // the index analyze --root and the editor share; a diff's visits that record call sites (for
+    // its traces) give other results, kept apart
+    const fp = treeFingerprint({ code: script ?? __filename, modelFiles: setup.modelFiles, options });
+    this.fp = options.callSites ? sha256(fp, 'callSites') : fp;
     // --no-cache: an index of the session's own, removed at the end, so that the runs of one
     // command still share what they computed and nothing is read from or left for another
     if (!args.cache) this.scratch = scratchDir();
@@ -86,24 +84,27 @@ export class TreeSession {
    * The tree under the session's roots, with `overlay`'s texts in place of the files on disk
    * (null: not in this tree), and the results of `reported` (absolute paths).
    */
-  run(reported: string[], overlay?: ReadonlyMap<string, string | null>): Promise<TreeRunReport> {
+  async run(reported: string[], overlay?: ReadonlyMap<string, string | null>): Promise<TreeRunReport> {
     const { args } = this.setup;
-    return analyzeTree({
+    const report = await indexTree({
       roots: args.roots,
       reported,
-      overlay,
+      overlay: overlay && ((file) => overlay.get(file)),
+      added: overlay && [...overlay].filter(([, text]) => text !== null).map(([file]) => file),
       exclude: this.setup.exclude,
       gitignore: args.gitignore,
       models: this.models,
       preset: args.preset,
       fingerprint: this.fp,
       maxFileChars: args.maxFileSize * 1048576,
+      sizeLimitName: '--max-file-size',
       store: this.store,
       concurrency: this.concurrency,
       visit: (file, text, tree) => this.runner.visit(file, text, tree),
       unknownCalls: args.unknownCalls,
-      warn: this.setup.warn,
+      leftOut: (file, why) => this.setup.warn(`${file}: left out of the tree: ${why}`),
     });
+    return { ...report, ...treeAnswers(report) };
   }
 
   async close(): Promise<void> {

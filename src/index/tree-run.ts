@@ -8,7 +8,7 @@
  * the same tree, model and options give the same results on any machine, with or without
  * the index.
  */
-import type { FileResult } from '../analysis/result';
+import { errorResult, type FileResult } from '../analysis/result';
 import type { Model } from '../analysis/model/compiled';
 import type { Summary } from '../analysis/paths/summary';
 import type { MacroDefinition } from '../analysis/parse/prepass';
@@ -20,6 +20,7 @@ import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
 import { sha256, type IndexStore } from './store';
+import { collectHeaderMacros, TreeKnowledge } from './tree-knowledge';
 
 export interface TreeSource {
   /** Path inside the tree (`/`-separated, relative to its root). */
@@ -31,6 +32,16 @@ export interface TreeSource {
 
 export interface VisitOutcome extends TreeVisit {
   result: FileResult;
+  /** The visit was dropped before it finished (the run was cancelled): its group is left as it was. */
+  stopped?: boolean;
+}
+
+/** How far a run is: groups of files whose summaries are final, and the files in them. */
+export interface TreeProgress {
+  groups: number;
+  groupsTotal: number;
+  files: number;
+  filesTotal: number;
 }
 
 export interface TreeRunInput {
@@ -51,9 +62,12 @@ export interface TreeRunInput {
    * given what the tree says of it.
    */
   unknownKeeps(file: number, callee: string, arg: number, evidence: CalleeEvidence | undefined): boolean;
-  /** Progress: files whose summaries are final, of all. */
-  progress?(done: number, total: number): void;
-  /** Stop early (the editor cancels); results computed so far are kept. */
+  /** After each group whose summaries are final. */
+  progress?(p: TreeProgress): void;
+  /**
+   * Stop early (the editor cancels): no group starts afterwards, and a group whose visits were
+   * dropped is left out; what finished is kept, in the output and in the index.
+   */
   cancelled?(): boolean;
 }
 
@@ -63,11 +77,10 @@ export interface TreeRunOutput {
   plan: TreePlan;
   /** Final summaries of the tree's functions that can touch a count, by function id. */
   summaries: Map<number, Summary>;
-  /**
-   * What the tree tells `file` once the run is over (its callees' final summaries): the context a
-   * new analysis of an edited version of the file reads, as `refcount-lens fix` verifies an edit.
-   */
-  contextOf(file: number): TreeFileContext;
+  /** What the run knows, for contexts after it (the editor's open documents). */
+  knowledge: TreeKnowledge;
+  /** Every group finished (false when the run was cancelled). */
+  complete: boolean;
   stats: {
     groups: number;
     fromIndex: number;
@@ -123,15 +136,10 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
+  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence);
   /** Final summaries of the functions of finished groups that can touch a count. */
-  const summaries = new Map<number, Summary>();
-  const quiet = (id: number): Summary => ({
-    name: graph.fns[id].name,
-    paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
-    truncated: false,
-    hash: 'quiet',
-    escapes: kept[id],
-  });
+  const summaries = knowledge.summaries;
+  const quiet = (id: number) => knowledge.quiet(id);
   const results = new Map<number, FileResult>();
   const reported = new Set(input.reported);
   const stats = {
@@ -149,38 +157,11 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
    * and for its group's other files what `round` (the previous round's summaries) holds.
    */
   const contextFor = (file: number, round: ReadonlyMap<number, Summary>): TreeFileContext => {
-    const externals: Record<string, Summary> = Object.create(null);
-    const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
     const group = plan.groupOf[file];
-    const answer = (id: number): Summary | undefined => {
+    return knowledge.context(file, (id) => {
       if (!relevant[id]) return quiet(id);
       return plan.groupOf[graph.fns[id].file] === group ? round.get(id) : summaries.get(id);
-    };
-    const calledEvidence: Record<string, CalleeEvidence> = Object.create(null);
-    const ask = (name: string, depth: number) => {
-      if (ownNames.has(name) || name in externals) return;
-      const id = graph.resolve(file, name);
-      if (id === undefined) {
-        const inner = depth < 2 ? headerMacros.calls(file, name) : [];
-        for (const n of inner) if (n !== name) ask(n, depth + 1);
-        const ev = inner.length ? undefined : evidence.get(name);
-        if (ev) calledEvidence[name] = ev;
-        return;
-      }
-      const s = answer(id);
-      if (s) externals[name] = s;
-    };
-    for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) ask(c.name, 0);
-    const keptHere: Record<string, number[]> = Object.create(null);
-    for (const id of graph.ofFile[file]) if (!relevant[id] && kept[id].length) keptHere[graph.fns[id].name] = kept[id];
-    const relevantHere = graph.ofFile[file].filter((id) => relevant[id]).map((id) => graph.fns[id].name);
-    return {
-      externals,
-      kept: keptHere,
-      relevant: relevantHere,
-      evidence: calledEvidence,
-      macros: headerMacros.usedBy(file, graph),
-    };
+    });
   };
 
   const groupKey = (g: number): string => {
@@ -197,8 +178,15 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   // visits run at most `concurrency` at once, whichever groups they belong to
   let running = 0;
   const waiting: (() => void)[] = [];
+  let stopped = false;
+  const stopping = () => stopped || (stopped = !!input.cancelled?.());
   const visit = async (file: number, round: ReadonlyMap<number, Summary>): Promise<VisitOutcome> => {
     while (running >= input.concurrency) await new Promise<void>((r) => waiting.push(r));
+    if (stopping()) {
+      waiting.shift()?.();
+      const result = errorResult(input.files[file].rel, 'the run was stopped before this file was analysed');
+      return { result, exports: {}, stopped: true };
+    }
     running++;
     stats.visits++;
     try {
@@ -221,7 +209,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return out;
   };
 
-  const runGroup = async (g: number): Promise<void> => {
+  /** Runs a group (or takes it from the index); false when its visits were dropped. */
+  const runGroup = async (g: number): Promise<boolean> => {
     const files = plan.groups[g];
     const key = groupKey(g);
     const entry = input.store?.get<GroupEntry>('group', key);
@@ -239,15 +228,20 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         if (entry.files[i].result) results.set(file, entry.files[i].result!);
       });
       stats.fromIndex++;
-      return;
+      return true;
     }
     // rounds: the first reads nothing of the group's other files, each next one the round before
     let round = new Map<number, Summary>();
     let toVisit = files.filter(needsVisit);
     const latest = new Map<number, FileResult>();
     for (let r = 1; toVisit.length; r++) {
+      if (stopping()) return false;
       stats.rounds = Math.max(stats.rounds, r);
       const outcomes = await Promise.all(toVisit.map((file) => visit(file, round)));
+      if (outcomes.some((o) => o.stopped)) {
+        stopped = true;
+        return false;
+      }
       const next = new Map(round);
       const changed = new Set<number>();
       toVisit.forEach((file, i) => {
@@ -279,6 +273,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       };
       input.store.put('group', key, entryOut);
     }
+    return true;
   };
 
   // groups start as soon as every function they call outside themselves is final
@@ -288,19 +283,24 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   let finishedCount = 0;
   const inFlight = new Set<Promise<void>>();
   const final = (id: number) => finished[plan.groupOf[graph.fns[id].file]];
+  const filesTotal = input.files.length;
+  let filesDone = 0;
   while (finishedCount < plan.groups.length) {
-    if (input.cancelled?.()) break;
+    if (stopping()) break;
     for (let g = 0; g < plan.groups.length; g++) {
       if (started[g] || !waitsFor[g].every(final)) continue;
       started[g] = true;
-      const p: Promise<void> = runGroup(g).then(() => {
+      const p: Promise<void> = runGroup(g).then((done) => {
+        inFlight.delete(p);
+        if (!done) return;
         finished[g] = true;
         finishedCount++;
-        inFlight.delete(p);
-        input.progress?.(finishedCount, plan.groups.length);
+        filesDone += plan.groups[g].length;
+        input.progress?.({ groups: finishedCount, groupsTotal: plan.groups.length, files: filesDone, filesTotal });
       });
       inFlight.add(p);
     }
+    if (stopping()) break;
     if (!inFlight.size) {
       const stuck = finished.findIndex((f) => !f);
       throw new Error(
@@ -310,62 +310,9 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  return { results, graph, plan, summaries, contextOf: (file) => contextFor(file, summaries), stats };
+  const complete = finishedCount === plan.groups.length;
+  return { results, graph, plan, summaries, knowledge, complete, stats };
 }
 
 /** Rounds a cycle of files gets before its summaries are taken as they are (and the run says so). */
 const MAX_ROUNDS = 6;
-
-/** The function-like macros of the tree's headers, found by name from a file as calls are. */
-function collectHeaderMacros(files: TreeSource[]) {
-  const byName = new Map<string, { file: number; def: MacroDefinition }[]>();
-  files.forEach((f, file) => {
-    if (!f.rel.endsWith('.h')) return;
-    for (const def of f.shard.macros) {
-      const list = byName.get(def.name);
-      if (list) list.push({ file, def });
-      else byName.set(def.name, [{ file, def }]);
-    }
-  });
-  const nearest = (from: number, name: string) => {
-    const list = byName.get(name);
-    if (!list) return undefined;
-    if (list.length === 1) return list[0];
-    const fromDirs = files[from].rel.split('/');
-    let best = list[0],
-      bestScore = -1;
-    for (const c of list) {
-      const dirs = files[c.file].rel.split('/');
-      let n = 0;
-      while (n < fromDirs.length - 1 && n < dirs.length - 1 && fromDirs[n] === dirs[n]) n++;
-      if (n > bestScore || (n === bestScore && files[c.file].rel < files[best.file].rel)) {
-        best = c;
-        bestScore = n;
-      }
-    }
-    return best;
-  };
-  const bodyCalls = (body: string) => [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]);
-  return {
-    /** The names a call of macro `name` from `file` calls in its body (one level). */
-    calls(file: number, name: string): string[] {
-      const m = nearest(file, name);
-      return m ? bodyCalls(m.def.body) : [];
-    },
-    counts(file: number, name: string, counts: (m: MacroDefinition) => boolean): boolean {
-      const m = nearest(file, name);
-      return !!m && counts(m.def);
-    },
-    usedBy(file: number, graph: TreeGraph): MacroDefinition[] {
-      const own = new Set(files[file].shard.macros.map((m) => m.name));
-      const out = new Map<string, MacroDefinition>();
-      for (const id of graph.ofFile[file])
-        for (const c of graph.fns[id].def.calls) {
-          if (own.has(c.name) || out.has(c.name) || graph.resolve(file, c.name) !== undefined) continue;
-          const m = nearest(file, c.name);
-          if (m) out.set(c.name, m.def);
-        }
-      return [...out.values()];
-    },
-  };
-}

@@ -5,6 +5,7 @@
  */
 import { looksBinary, type Analyzer, type ParsedDocument } from '../analysis/analyzer';
 import { errorResult, type FileResult } from '../analysis/result';
+import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 
 /** The analyzer refuses larger files (its own limit is the same). */
 export const MAX_FILE_CHARS = 8 * 1024 * 1024;
@@ -27,8 +28,19 @@ export function refusal(text: string): string | undefined {
   return undefined;
 }
 
-/** `previous` is consumed (its tree is edited and deleted by the parse, or deleted here). */
-export function analyseWithChecks(analyzer: Analyzer, path: string, text: string, previous?: ParsedDocument): Run {
+/**
+ * `previous` is consumed (its tree is edited and deleted by the parse, or deleted here).
+ * `tree`: what the workspace's index knows of the rest of the tree; `visit` then receives the
+ * summaries of the document's counting functions.
+ */
+export function analyseWithChecks(
+  analyzer: Analyzer,
+  path: string,
+  text: string,
+  previous?: ParsedDocument,
+  tree?: TreeFileContext,
+  visit?: TreeVisit,
+): Run {
   const refused = refusal(text);
   if (refused) {
     previous?.tree.delete();
@@ -43,7 +55,7 @@ export function analyseWithChecks(analyzer: Analyzer, path: string, text: string
     return { result: errorResult(path, `not analysed: the parser failed: ${(e as Error).message}`) };
   }
   try {
-    return { result: analyzer.analyzeParsed(path, parsed), parsed };
+    return { result: analyzer.analyzeParsed(path, parsed, tree, visit), parsed };
   } catch (e) {
     return { result: errorResult(path, `internal error while analysing: ${(e as Error).message}`), parsed };
   }

@@ -2,12 +2,16 @@
  * Per-document state: the text and version the client sent, the parsed document kept for
  * incremental parses, and the last FileResult. Edits are debounced; a request that needs
  * the analysis of the current version runs it at once instead of waiting for the timer.
- * Results of versions the user has already typed past are dropped, never shown.
+ * Results of versions the user has already typed past are dropped, never shown. Each
+ * analysis takes the document's context from the workspace index as it is at that moment
+ * (never waiting for it); when that context changes, the document is analysed again.
  */
 import type { CancellationToken } from 'vscode-languageserver';
 import type { ParsedDocument } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
+import type { TreeVisit } from '../analysis/tree/context';
 import type { AnalysisEngine } from './engine';
+import type { DocumentContext, Exports } from './index-snapshot';
 import { uriToPath } from './settings';
 
 export const DEBOUNCE_MS = 150;
@@ -20,12 +24,18 @@ export interface Analysed {
   /** From the start of the run to its result (queueing in the worker included). */
   ms: number;
   inWorker: boolean;
+  /** The summaries of its counting functions, when it was analysed in the index's context. */
+  exports?: Exports;
 }
+
+/** What the workspace index tells a document's analysis (see WorkspaceIndex.contextFor). */
+export type ContextSource = (path: string, text: string) => DocumentContext;
 
 export interface DocumentEvents {
   analysing(uri: string): void;
   analysed(a: Analysed): void;
-  closed(uri: string): void;
+  /** The document closed; `path` and `text` are its file's and its last text. */
+  closed(uri: string, path: string, text: string): void;
   log(msg: string): void;
 }
 
@@ -46,9 +56,11 @@ interface Entry {
   result?: FileResult;
   resultVersion: number;
   timer?: NodeJS.Timeout;
-  running?: { version: number; promise: Promise<void> };
+  running?: { version: number; contextKey: string; promise: Promise<void> };
   /** Its last run went to a worker, which holds its tree. */
   inWorker: boolean;
+  /** The key of the index context its last result was analysed with. */
+  contextKey: string;
 }
 
 export class DocumentStore {
@@ -60,6 +72,7 @@ export class DocumentStore {
   private unpaused = new Promise<void>((r) => {
     this.resumed = r;
   });
+  private contexts: ContextSource = () => ({ key: '' });
 
   constructor(
     private engine: AnalysisEngine,
@@ -71,10 +84,50 @@ export class DocumentStore {
     return this.engine;
   }
 
+  /** Where each analysis takes its index context from. */
+  useContexts(source: ContextSource): void {
+    this.contexts = source;
+  }
+
+  /**
+   * What the index tells documents changed: each one whose context is no longer the one its
+   * result (or its running analysis) was computed with is analysed again.
+   */
+  refreshContexts(): void {
+    if (this.paused) return;
+    for (const entry of this.entries.values()) {
+      const { key } = this.contexts(entry.path, entry.text);
+      const latest = entry.running?.version === entry.version ? entry.running.contextKey : entry.contextKey;
+      if (key === latest) continue;
+      entry.resultVersion = -1;
+      this.schedule(entry, 0);
+    }
+  }
+
+  /** The open documents' texts by path (files only). */
+  texts(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const e of this.entries.values()) if (e.path !== e.uri) out.set(e.path, e.text);
+    return out;
+  }
+
+  /** The text of an open document. */
+  textOf(uri: string): string | undefined {
+    return this.entries.get(uri)?.text;
+  }
+
   open(uri: string, version: number, text: string): void {
     const old = this.entries.get(uri);
     if (old) this.drop(old); // a client may re-open without closing
-    const entry: Entry = { uri, path: uriToPath(uri) ?? uri, version, text, resultVersion: -1, inWorker: false };
+    const entry: Entry = {
+      uri,
+      path: uriToPath(uri) ?? uri,
+      version,
+      text,
+      resultVersion: -1,
+      inWorker: false,
+      contextKey: '',
+    };
     this.entries.set(uri, entry);
     this.schedule(entry, 0);
   }
@@ -98,7 +151,7 @@ export class DocumentStore {
     if (!entry) return;
     this.drop(entry);
     this.entries.delete(uri);
-    this.events.closed(uri);
+    this.events.closed(uri, entry.path, entry.text);
   }
 
   isOpen(uri: string): boolean {
@@ -189,16 +242,17 @@ export class DocumentStore {
     }, delay);
   }
 
-  /** Runs the analysis of the entry's current version (joins one already under way). */
+  /** Runs the analysis of the entry's current version (joins one already under way in the same context). */
   private analyse(entry: Entry): Promise<void> {
-    if (entry.running?.version === entry.version) return entry.running.promise;
     const { version, text } = entry;
+    const context = this.contexts(entry.path, text);
+    if (entry.running?.version === version && entry.running.contextKey === context.key) return entry.running.promise;
     const started = performance.now();
     this.events.analysing(entry.uri);
     const promise = this.engine.isLarge(text)
-      ? this.analyseInWorker(entry, version, text, started)
-      : this.analyseHere(entry, version, text, started);
-    const running = { version, promise };
+      ? this.analyseInWorker(entry, version, text, context, started)
+      : this.analyseHere(entry, version, text, context, started);
+    const running = { version, contextKey: context.key, promise };
     entry.running = running;
     void promise.finally(() => {
       if (entry.running === running) entry.running = undefined;
@@ -206,28 +260,49 @@ export class DocumentStore {
     return promise;
   }
 
-  private async analyseHere(entry: Entry, version: number, text: string, started: number): Promise<void> {
+  private async analyseHere(
+    entry: Entry,
+    version: number,
+    text: string,
+    context: DocumentContext,
+    started: number,
+  ): Promise<void> {
     if (entry.inWorker) {
       this.engine.forget(entry.uri); // it shrank below the limit: free the worker's tree
       entry.inWorker = false;
     }
     const previous = entry.parsed;
     entry.parsed = undefined; // consumed by the run, whatever happens
-    const run = this.engine.runHere(entry.path, text, previous);
+    const visit: TreeVisit | undefined = context.tree ? { exports: {} } : undefined;
+    const run = this.engine.runHere(entry.path, text, previous, context.tree, visit);
     entry.parsed = run.parsed;
-    this.complete(entry, version, text, run.result, started);
+    this.complete(entry, version, text, run.result, started, context.key, visit?.exports);
   }
 
-  private async analyseInWorker(entry: Entry, version: number, text: string, started: number): Promise<void> {
+  private async analyseInWorker(
+    entry: Entry,
+    version: number,
+    text: string,
+    context: DocumentContext,
+    started: number,
+  ): Promise<void> {
     entry.parsed?.tree.delete(); // the worker keeps its own tree from now on
     entry.parsed = undefined;
     entry.inWorker = true;
-    const outcome = await this.engine.runInWorker(entry.uri, entry.path, text);
+    const outcome = await this.engine.runInWorker(entry.uri, entry.path, text, context.tree);
     if ('cancelled' in outcome) return;
-    this.complete(entry, version, text, outcome.result, started);
+    this.complete(entry, version, text, outcome.result, started, context.key, outcome.visit?.exports);
   }
 
-  private complete(entry: Entry, version: number, text: string, result: FileResult, started: number): void {
+  private complete(
+    entry: Entry,
+    version: number,
+    text: string,
+    result: FileResult,
+    started: number,
+    contextKey: string,
+    exports: Exports | undefined,
+  ): void {
     const current = this.entries.get(entry.uri) === entry;
     if (!current || entry.version !== version) {
       this.events.log(
@@ -237,6 +312,7 @@ export class DocumentStore {
     }
     entry.result = result;
     entry.resultVersion = version;
+    entry.contextKey = contextKey;
     this.events.analysed({
       uri: entry.uri,
       version,
@@ -244,6 +320,7 @@ export class DocumentStore {
       result,
       ms: performance.now() - started,
       inWorker: entry.inWorker,
+      exports,
     });
   }
 

@@ -49,7 +49,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   ws.onDidAnalyse((a) => comparisonChanged(compare, a.uri, a));
   return {
     capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       inlayHintProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
       hoverProvider: true,
@@ -86,6 +86,7 @@ textDocuments.onDidChangeContent((e) =>
   workspace?.docs.change(e.document.uri, e.document.version, e.document.getText()),
 );
 textDocuments.onDidClose((e) => workspace?.docs.close(e.document.uri));
+textDocuments.onDidSave((e) => workspace?.saved(e.document.uri));
 
 connection.languages.inlayHint.on(async (p, token) => {
   const snap = await workspace?.snapshot(p.textDocument.uri, 'inlayHints', token);

@@ -34,6 +34,12 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
     fixes.push('refcountLens.modelFiles must be a list of paths');
     modelFiles = [];
   }
+  const index = sub('index');
+  let exclude = index.exclude ?? [];
+  if (!Array.isArray(exclude) || exclude.some((g) => typeof g !== 'string')) {
+    fixes.push('refcountLens.index.exclude must be a list of globs');
+    exclude = [];
+  }
   const budget = (name: 'maxStatesPerFunction' | 'maxStatesPerFile'): number => {
     const v = r[name] ?? DEFAULT_SETTINGS[name];
     if (typeof v === 'number' && Number.isFinite(v) && v >= 1) return Math.floor(v);
@@ -51,6 +57,7 @@ export function normaliseSettings(raw: unknown): { settings: SettingsShape; fixe
       maxStatesPerFunction: budget('maxStatesPerFunction'),
       maxStatesPerFile: budget('maxStatesPerFile'),
       inference: bool(r.inference, true, 'refcountLens.inference'),
+      index: { enabled: bool(index.enabled, true, 'refcountLens.index.enabled'), exclude: exclude as string[] },
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The server's state across documents: settings, trust and model files, the analysis engine
- * built from them, the open documents, and what gets published when an analysis lands
- * (diagnostics, status, refreshes). server.ts routes LSP messages here.
+ * built from them, the open documents, the workspace index they take their contexts from, and
+ * what gets published when an analysis lands (diagnostics, status, refreshes). server.ts
+ * routes LSP messages here.
  */
 import {
   DidChangeConfigurationNotification,
@@ -21,6 +22,7 @@ import { Comparisons } from './comparison';
 import { FixCache, fixActions, requestedDiagnostics } from './quick-fixes';
 import type { CodeAction, Diagnostic as LspDiagnostic, Range } from 'vscode-languageserver';
 import * as path from 'node:path';
+import { WorkspaceIndex } from './workspace-index';
 
 export type Feature = 'inlayHints' | 'codeLens' | 'hover' | 'any';
 
@@ -30,6 +32,7 @@ export class Workspace {
   readonly clientShowsPaths: boolean;
   private documents!: DocumentStore;
   private engine!: AnalysisEngine;
+  private index!: WorkspaceIndex;
   private readonly caps: ClientCapabilities;
   private readonly limits: Limits;
   private analysisKey = '';
@@ -81,11 +84,21 @@ export class Workspace {
       {
         analysing: (uri) => this.status.analysing(uri),
         analysed: (a) => this.onAnalysed(a),
-        closed: (uri) => this.onClosed(uri),
+        closed: (uri, file, text) => this.onClosed(uri, file, text),
         log: (m) => this.status.log(m),
       },
       this.limits.debounceMs,
     );
+    this.index = new WorkspaceIndex({
+      connection: this.connection,
+      settings: this.settings,
+      engine: () => this.engine,
+      openTexts: () => this.documents.texts(),
+      changed: () => this.documents.refreshContexts(),
+      log: (m) => this.status.log(m),
+      notice: (m) => this.status.notice(m),
+    });
+    this.documents.useContexts((file, text) => this.index.contextFor(file, text));
   }
 
   /** After `initialized`: pull the real settings, watch model files, start analysing. */
@@ -98,6 +111,7 @@ export class Workspace {
       // the engine from prepare() is reused when the pulled settings did not change it
       if (!(await this.rebuild(false))) this.publishModelProblems();
       void this.watchModelFiles();
+      this.index.update();
     });
   }
 
@@ -108,6 +122,7 @@ export class Workspace {
       if (!(await this.pullSettings()) && section !== undefined) this.applySettings(section);
       await this.rebuild(false);
       void this.watchModelFiles();
+      this.index.update();
     });
   }
 
@@ -120,21 +135,34 @@ export class Workspace {
       );
       await this.rebuild(false);
       void this.watchModelFiles();
+      this.index.update();
     });
   }
 
-  /** A watched file changed: when it is a model file in use (or one appeared), re-analyse. */
+  /**
+   * Watched files changed: C files are indexed again; when a model file in use changed (or one
+   * appeared), everything is analysed again.
+   */
   filesChanged(uris: string[]): Promise<void> {
+    const sources = uris.filter((u) => /\.[ch]$/.test(u));
+    if (sources.length) this.index.schedule(`${sources.length} C file(s) changed on disk`);
     const watched = new Set(this.settings.watchedModelFiles());
     if (!uris.some((u) => u.endsWith(MODEL_FILE_NAME) || watched.has(uriToPath(u) ?? ''))) return Promise.resolve();
     return this.serially(async () => {
       await this.rebuild(false);
+      this.index.update();
     });
+  }
+
+  /** A document was saved: the index reads it again (unchanged groups of files cost nothing). */
+  saved(uri: string): void {
+    if (/\.[ch]$/.test(uri)) this.index.schedule(`${decodeURIComponent(path.posix.basename(uri))} saved`);
   }
 
   reanalyze(): Promise<void> {
     return this.serially(async () => {
       await this.rebuild(true);
+      this.index.update(true);
     });
   }
 
@@ -176,6 +204,7 @@ export class Workspace {
 
   async dispose(): Promise<void> {
     this.documents?.dispose();
+    await this.index?.dispose();
     await this.engine?.close();
   }
 
@@ -230,6 +259,8 @@ export class Workspace {
         this.status.log(`analysis options: ${JSON.stringify(this.settings.analyzerOptions())}`);
         this.publishModelProblems();
         this.documents.reanalyseAll(this.engine);
+        // the workers were started again: the index's visits in flight were dropped
+        this.index.update(true);
         rebuilt = true;
       } else if (this.documents.isPaused) {
         this.documents.reanalyseAll(this.engine);
@@ -258,6 +289,8 @@ export class Workspace {
 
   private onAnalysed(a: Analysed): void {
     if (!this.settings.current.enable) return;
+    const file = uriToPath(a.uri);
+    if (file) this.index.documentAnalysed(file, a.text, a.exports);
     const diagnostics = fileDiagnostics(a.result, a.text, a.uri);
     void this.connection.sendDiagnostics({ uri: a.uri, version: a.version, diagnostics });
     this.status.analysed(a.uri, a.version, a.result, problemCount(diagnostics), a.ms, a.inWorker);
@@ -266,7 +299,8 @@ export class Workspace {
     if (a.inWorker) this.refresh();
   }
 
-  private onClosed(uri: string): void {
+  private onClosed(uri: string, file: string, text: string): void {
+    if (file !== uri) this.index.documentClosed(file, text);
     this.fixCache.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     this.status.closed(uri);
@@ -284,6 +318,8 @@ export class Workspace {
     if (!this.caps.workspace?.didChangeWatchedFiles?.dynamicRegistration) return;
     const patterns = [
       `**/${MODEL_FILE_NAME}`,
+      // C files changed outside the editor (a checkout, a build, another editor) are indexed again
+      '**/*.{c,h}',
       ...this.settings.watchedModelFiles().filter((f) => !f.endsWith(MODEL_FILE_NAME)),
     ];
     try {

@@ -156,6 +156,11 @@ export interface SettingsShape {
   maxStatesPerFile: number;
   /** Zero-config get/put pair inference (off: only the model's entries count). */
   inference: boolean;
+  /**
+   * The background index of the workspace folders: callees in other files of the workspace are
+   * known by their summaries. `exclude`: globs (gitignore syntax) of paths it leaves out.
+   */
+  index: { enabled: boolean; exclude: string[] };
 }
 
 export const DEFAULT_SETTINGS: SettingsShape = {
@@ -167,6 +172,7 @@ export const DEFAULT_SETTINGS: SettingsShape = {
   maxStatesPerFunction: 20000,
   maxStatesPerFile: 100000,
   inference: true,
+  index: { enabled: true, exclude: [] },
 };
 
 // ---------------------------------------------------------------- the lifecycle trace view

@@ -123,6 +123,14 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Drops the queued jobs without a document (they resolve as cancelled); running ones finish.
+   * The server's index is cancelled this way, and its open documents' jobs are not touched.
+   */
+  dropShared(): void {
+    for (const job of this.shared.splice(0)) job.resolve({ cancelled: true });
+  }
+
   /** The document closed: cancel its work and free its tree in the worker. */
   forget(doc: string): void {
     this.cancel(doc);

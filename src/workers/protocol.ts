@@ -9,6 +9,12 @@ import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 /** What a worker is started with. */
 export interface WorkerSetup {
   options: AnalyzerOptions;
+  /**
+   * The options of tree visits (jobs with `tree` and no `doc`) when they differ from `options`:
+   * the server's documents ask for call sites, and its index is computed as the CLI's tree mode
+   * computes it, so that the two share the index.
+   */
+  treeOptions?: AnalyzerOptions;
   /** The CLI's content-hash result cache: results of jobs with a `cacheKey` are stored there. */
   cacheDir?: string;
 }
@@ -27,7 +33,11 @@ export interface AnalyzeRequest {
   doc?: string;
   /** Where the CLI's cache keeps the result. */
   cacheKey?: string;
-  /** Tree mode: what the rest of the tree knows; the reply then carries the visit's summaries. */
+  /**
+   * What the rest of the tree knows; the reply then carries the summaries of the file's
+   * counting functions. Without `doc` a tree visit (the CLI's tree mode, the server's index);
+   * with it an open document's analysis in the context of the workspace's index.
+   */
   tree?: TreeFileContext;
 }
 

@@ -1,10 +1,11 @@
 /**
  * An analysis worker thread (bundled to dist/worker.js), for `refcount-lens analyze` and
- * for the language server's large documents alike. It creates one Analyzer, then answers
- * each request with {type: 'result', id, result}: a one-shot analysis (the CLI's job:
- * detail budget, result cache) or a document's next version (the editor: the parse tree
- * is kept for the next incremental parse until the pool says `forget`). It never decides
- * what to print.
+ * for the language server alike. It creates one Analyzer (two when tree visits take other
+ * options: `treeOptions`), then answers each request with {type: 'result', id, result}: a
+ * one-shot analysis (the CLI's job: detail budget, result cache), a tree visit (the CLI's
+ * tree mode, the server's index: the reply also carries the file's summaries) or a
+ * document's next version (the editor: the parse tree is kept for the next incremental parse
+ * until the pool says `forget`). It never decides what to print.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
@@ -22,18 +23,21 @@ async function start(): Promise<void> {
   if (!port) throw new Error('worker.js runs as a worker thread of refcount-lens or of its language server');
   const setup = workerData as WorkerSetup;
   const analyzer = await Analyzer.create(setup.options, parserWasm());
+  const treeAnalyzer = setup.treeOptions ? await Analyzer.create(setup.treeOptions, parserWasm()) : analyzer;
   const cache = setup.cacheDir ? new ResultCache(setup.cacheDir) : undefined;
   const documents = new Map<string, ParsedDocument>();
   const reply = (m: WorkerReply) => port.postMessage(m);
 
-  const analyse = (m: AnalyzeRequest): FileResult | { result: FileResult; visit: TreeVisit } => {
-    if (m.tree) return runTreeJob(analyzer, m.path, m.text, m.tree);
+  type Answer = FileResult | { result: FileResult; visit: TreeVisit };
+  const analyse = (m: AnalyzeRequest): Answer => {
+    if (m.tree && m.doc === undefined) return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
     const previous = documents.get(m.doc);
     documents.delete(m.doc); // the parse consumes the previous tree, whatever happens next
-    const run = analyseWithChecks(analyzer, m.path, m.text, previous);
+    const visit: TreeVisit | undefined = m.tree ? { exports: {} } : undefined;
+    const run = analyseWithChecks(analyzer, m.path, m.text, previous, m.tree, visit);
     if (run.parsed) documents.set(m.doc, run.parsed);
-    return run.result;
+    return visit ? { result: run.result, visit } : run.result;
   };
 
   port.on('message', (m: WorkerRequest) => {
@@ -44,7 +48,7 @@ async function start(): Promise<void> {
     }
     // the test hook runs outside the try below, so an injected crash is a real uncaught one
     injectFault(m.path);
-    let result: ReturnType<typeof analyse>;
+    let result: Answer;
     try {
       result = analyse(m);
     } catch (e) {

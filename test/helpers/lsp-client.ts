@@ -1,10 +1,13 @@
 /**
  * A minimal LSP client over stdio for the server tests and the latency bench: spawns
  * dist/server.js, speaks JSON-RPC with vscode-jsonrpc, answers the server's own requests
- * (configuration, registrations, refreshes) and records diagnostics, status and log lines.
+ * (configuration, registrations, refreshes, work-done progress) and records diagnostics,
+ * status, progress and log lines. Unless told otherwise the server keeps its index in a
+ * directory of this test process (XDG_CACHE_HOME), never in the user's cache.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -58,6 +61,27 @@ export interface StartOptions {
 
 export const fileUri = (p: string): string => pathToFileURL(p).href;
 
+/** One $/progress the server sent (its token, and the begin/report/end value). */
+export interface ProgressEvent {
+  token: string | number;
+  kind: 'begin' | 'report' | 'end';
+  title?: string;
+  message?: string;
+  percentage?: number;
+  cancellable?: boolean;
+}
+
+let testCache: string | undefined;
+/** The cache directory of this test process's servers, removed when it exits. */
+function testCacheHome(): string {
+  if (!testCache) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-test-cache-'));
+    testCache = dir;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return testCache;
+}
+
 export function hintText(h: InlayHint): string {
   return typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
 }
@@ -66,9 +90,14 @@ export class LspClient {
   readonly diagnostics = new Map<string, LspDiagnostic[]>();
   /** The document version of the last diagnostics published for each URI. */
   readonly diagnosticVersions = new Map<string, number | undefined>();
+  /** Every publishDiagnostics, in order. */
+  readonly published: { uri: string; diagnostics: LspDiagnostic[] }[] = [];
   readonly statuses: Record<string, unknown>[] = [];
   readonly logs: string[] = [];
   readonly messages: string[] = [];
+  /** Tokens the server created with window/workDoneProgress/create, and every $/progress. */
+  readonly progressTokens: (string | number)[] = [];
+  readonly progress: ProgressEvent[] = [];
   settings: Record<string, unknown>;
   private exited: { code: number | null; signal: string | null } | undefined;
   private readonly listeners = new Set<() => void>();
@@ -89,7 +118,7 @@ export class LspClient {
   static async start(opts: StartOptions): Promise<LspClient> {
     const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+      env: { ...process.env, XDG_CACHE_HOME: testCacheHome(), ...opts.env },
     });
     let stderr = '';
     proc.stderr!.on('data', (d) => {
@@ -107,6 +136,7 @@ export class LspClient {
       rootUri,
       workspaceFolders: [{ uri: rootUri, name: path.basename(opts.rootDir) }],
       capabilities: {
+        window: { workDoneProgress: true },
         workspace: {
           configuration: true,
           didChangeConfiguration: { dynamicRegistration: true },
@@ -146,10 +176,19 @@ export class LspClient {
     c.onRequest('workspace/inlayHint/refresh', () => null);
     c.onRequest('workspace/codeLens/refresh', () => null);
     c.onRequest('window/showMessageRequest', () => null);
+    c.onRequest('window/workDoneProgress/create', (p: { token: string | number }) => {
+      this.progressTokens.push(p.token);
+      return null;
+    });
+    c.onNotification('$/progress', (p: { token: string | number; value: Omit<ProgressEvent, 'token'> }) => {
+      this.progress.push({ token: p.token, ...p.value });
+      this.notify();
+    });
     c.onNotification(
       'textDocument/publishDiagnostics',
       (p: { uri: string; version?: number; diagnostics: LspDiagnostic[] }) => {
         this.diagnostics.set(p.uri, p.diagnostics);
+        this.published.push({ uri: p.uri, diagnostics: p.diagnostics });
         this.diagnosticVersions.set(p.uri, p.version);
         this.notify();
       },
@@ -277,6 +316,21 @@ export class LspClient {
       contentChanges: [{ range, text }],
     });
     return version;
+  }
+
+  /** The user saved the document (its text is on disk). */
+  save(uri: string): void {
+    void this.conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+  }
+
+  /** Files changed on disk, as the client's file watcher reports them (1 created, 2 changed, 3 deleted). */
+  filesChanged(changes: { uri: string; type: 1 | 2 | 3 }[]): void {
+    void this.conn.sendNotification('workspace/didChangeWatchedFiles', { changes });
+  }
+
+  /** The user cancels a work-done progress. */
+  cancelProgress(token: string | number): void {
+    void this.conn.sendNotification('window/workDoneProgress/cancel', { token });
   }
 
   close(uri: string): void {

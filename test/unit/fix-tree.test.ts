@@ -56,6 +56,16 @@ test('a leak seen only through a helper in another file gets a fix-it verified i
   const again = runCli(['fix', 'sys/vio.c', ...tree], { cwd: dir });
   assert.equal(again.status, 0, ended(again));
   assert.equal(again.stdout, '');
+  // fix reads the index analyze --root wrote (the CLI's tree runs share one): no file is visited again
+  const shared = ['--root', 'sys', '--jobs', '1', '--cache-dir', path.join(dir, 'shared')];
+  const debug = { cwd: dir, env: { REFCOUNT_LENS_TREE_DEBUG: '1' } };
+  const first = runCli(['analyze', 'sys', ...shared], debug);
+  assert.equal(first.status, 0, ended(first));
+  assert.match(first.stderr, /visit> vio\.c/);
+  const fromIndex = runCli(['fix', 'sys/vio.c', ...shared], debug);
+  assert.equal(fromIndex.status, 0, ended(fromIndex));
+  assert.equal(fromIndex.stdout, '');
+  assert.doesNotMatch(fromIndex.stderr, /visit>/);
 });
 
 test('an edit that brings a problem into a caller elsewhere is not kept; a change of its counts is said', () => {

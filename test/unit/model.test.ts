@@ -323,3 +323,17 @@ test('asserts: an argument index or {arg, holds}; a bad row is reported at its l
   assert.ok(buildModel({ presets: ['linux'] }).model.transparent.has('WARN_ON'));
   assert.equal(buildModel({ presets: ['freebsd'] }).model.asserts.get('KASSERT')?.arg, 0);
 });
+
+test('pairedCallbacks: taking field -> dropping field; a bad row is reported at its line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  fs.writeFileSync(file, '{\n  "pairedCallbacks": {\n    "bind": "unbind",\n    "bad": 1\n  }\n}\n');
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
+  assert.equal(model.pairedCallbacks.get('bind'), 'unbind');
+  assert.ok(!model.pairedCallbacks.has('bad'));
+  assert.deepEqual(
+    problems.map((p) => [p.line, p.message]),
+    [[4, 'bad: the field of the callback that drops what it took ("irq_disable")']],
+  );
+  assert.equal(buildModel({ presets: ['linux'] }).model.pairedCallbacks.get('irq_enable'), 'irq_disable');
+});

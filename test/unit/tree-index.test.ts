@@ -120,6 +120,7 @@ test('files the tree cannot use are named one by one; the rest of the tree goes 
   const { dir, cache } = tree();
   fs.writeFileSync(path.join(dir, 'blob.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0, 0, 0]));
   fs.writeFileSync(path.join(dir, 'huge.h'), `#define REG_${'X'.repeat(40)} 0x0\n`.repeat(60_000));
+  fs.writeFileSync(path.join(dir, 'huge_inline.h'), `static inline int f(void) { return 0; }\n`.repeat(60_000));
   fs.symlinkSync('loop_b.c', path.join(dir, 'loop_a.c'));
   fs.symlinkSync('loop_a.c', path.join(dir, 'loop_b.c'));
   fs.writeFileSync(path.join(dir, 'gone.c'), 'int gone(void) { return 0; }\n');
@@ -129,7 +130,8 @@ test('files the tree cannot use are named one by one; the rest of the tree goes 
   assert.equal(r.status, 1, ended(r));
   for (const [name, why] of [
     ['blob.c', /looks binary/],
-    ['huge.h', /too large/],
+    ['huge.h', /3\.\d MB without a function body/],
+    ['huge_inline.h', /too large/],
     ['loop_a.c', /cannot read \(ELOOP\)/],
     ['gone.c', /cannot read \(ENOENT\)/],
   ] as const) {
@@ -143,4 +145,21 @@ test('files the tree cannot use are named one by one; the rest of the tree goes 
     out.files[0].diagnostics.filter((d) => d.rule === 'leak').map((d) => d.line),
     [20],
   );
+});
+
+test('a tree with nothing excluded: a register header of many megabytes is skipped, not failed', () => {
+  const { dir, cache } = tree();
+  const regs = Array.from(
+    { length: 250_000 },
+    (_, i) => `#define mmREG${i >> 8}_F${i & 255}__SHIFT 0x${i.toString(16)}`,
+  );
+  fs.writeFileSync(path.join(dir, 'asic_regs.h'), `${regs.join('\n')}\n`);
+  const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json']);
+  assert.equal(r.status, 1, ended(r)); // the leak of the tree, not a failure
+  const out = JSON.parse(r.stdout) as AnalysisOutput & { summary: { failed: number; skipped?: number } };
+  const regsResult = out.files.find((f) => f.path.endsWith('asic_regs.h'));
+  assert.match(regsResult?.skipped ?? '', /MB without a function body: nothing to analyse/);
+  assert.equal(out.summary.failed, 0);
+  assert.equal(out.summary.skipped, 1);
+  assert.ok(out.files.some((f) => f.diagnostics.some((d) => d.rule === 'leak')));
 });

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileIgnorePattern, parseGitignore, isIgnored } from '../../src/cli/gitignore';
-import { walk, walkAll, excludePatterns } from '../../src/cli/walk';
+import { compileIgnorePattern, parseGitignore, isIgnored } from '../../src/files/gitignore';
+import { walk, walkAll, excludePatterns } from '../../src/files/walk';
 
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-walk-'));

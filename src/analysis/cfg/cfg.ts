@@ -65,6 +65,8 @@ export interface CfgNode {
   asserted?: boolean;
 }
 
+const BOOL_TYPES = new Set(['bool', '_Bool', 'boolean_t', 'bool_t']);
+
 export interface Cfg {
   name: string;
   params: VarDecl[];
@@ -76,6 +78,8 @@ export interface Cfg {
   /** goto labels never defined: the goto is treated as leaving the function. */
   problems: { line: number; message: string }[];
   returnsVoid: boolean;
+  /** Declared to return a truth value (`bool`, `_Bool`, `boolean_t`): `false` is its failure. */
+  returnsBool: boolean;
   /** Loop id -> its head node. */
   loopHeads: Map<number, number>;
   /** Set when part of the body could not be read (nested too deeply). */
@@ -242,6 +246,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
   }
   const retType = typeNameOf(fn.fields.type);
   const returnsVoid = retType === 'void' && dinfo.pointerDepth === 0;
+  const returnsBool = BOOL_TYPES.has(retType ?? '') && dinfo.pointerDepth === 0;
 
   /** `likely(a && b)` is `a && b`: the condition inside a transparent wrapper is lowered like any other. */
   const unwrapped = (c: Syn): Syn => {
@@ -562,6 +567,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     decls,
     problems,
     returnsVoid,
+    returnsBool,
     loopHeads,
     incomplete,
   };

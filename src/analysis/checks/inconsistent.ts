@@ -3,8 +3,10 @@
  * different references on an object it can see; or an error path keeps more than every success path.
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
+import type { VarDecl } from '../cfg/cfg';
+import { ERRNO, NOT_A_FAILURE } from '../paths/values';
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
-import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
+import { type State, type ParamCond, isCalleePath, isOpaque, reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
@@ -23,14 +25,20 @@ export interface InconsistentDetail {
   extra?: CountStep & { onlyOn: 'more' | 'less' };
 }
 
-function isError(cls: string, returnsPointer: boolean): boolean {
-  if (cls === 'negative' || /^-?E[A-Z0-9]+$/.test(cls) || /^-\d+$/.test(cls)) return true;
-  if (cls === 'nonzero') return !returnsPointer;
-  if (cls === 'NULL') return returnsPointer;
+/** How a function's result says it failed: a NULL pointer, an error number, or `false`. */
+type Returns = 'pointer' | 'bool' | 'int';
+
+function isError(cls: string, returns: Returns): boolean {
+  if (returns === 'bool') return cls === '0';
+  if (cls === 'negative' || /^-\d+$/.test(cls)) return true;
+  if (ERRNO.test(cls)) return !NOT_A_FAILURE.has(cls.replace(/^-/, ''));
+  if (cls === 'nonzero') return returns === 'int';
+  if (cls === 'NULL') return returns === 'pointer';
   return false;
 }
-function isSuccess(cls: string, returnsPointer: boolean): boolean {
-  return cls === '0' ? !returnsPointer : cls === 'non-NULL';
+function isSuccess(cls: string, returns: Returns): boolean {
+  if (returns === 'bool') return cls !== '0' && cls !== 'unknown';
+  return cls === '0' ? returns === 'int' : cls === 'non-NULL';
 }
 
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
@@ -92,7 +100,11 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
   const decls = inp.cfg.decls;
-  const returnsPointer = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL');
+  const returns: Returns = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL')
+    ? 'pointer'
+    : inp.cfg.returnsBool
+      ? 'bool'
+      : 'int';
   // a contract already says what the callback's object should be
   const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
   const visible = (key: string) => {
@@ -108,7 +120,7 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   }
   for (const [cid, st] of reps) {
     for (const [k, o] of st.objects)
-      if (!o.withContainer && (visible(k) || st.exit?.returnedKey === k)) {
+      if (!o.withContainer && ((visible(k) && !reboundParam(st, k)) || st.exit?.returnedKey === k)) {
         const list = byObject.get(k) ?? [];
         list.push({ st, cid });
         byObject.set(k, list);
@@ -124,7 +136,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     };
     const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
     let reported = false;
-    for (let i = 0; i < all.length && !reported; i++)
+    // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
+    for (let i = 0; i < all.length && !reported && !inp.paired; i++)
       for (let j = i + 1; j < all.length && !reported; j++) {
         const a = all[i],
           b = all[j];
@@ -137,6 +150,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         const ra = refsOf(a.st),
           rb = refsOf(b.st);
         if (ra === rb) continue;
+        // the count follows the object's own state (a first-user pin, a pending bit): bookkeeping
+        if (a.st.objects.get(key)?.parked || b.st.objects.get(key)?.parked) continue;
         const [hi, lo] = ra > rb ? [a, b] : [b, a];
         reported = true;
         out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
@@ -144,16 +159,24 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     if (reported) continue;
     // an error path that keeps more than every success path
     // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
-    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returnsPointer));
+    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
     if (!successes.length) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
     if (!successes.length) continue;
     const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
+    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
+    const keptOnError = (st: State) => {
+      const o = st.objects.get(key);
+      return o && !o.withContainer && o.storedIn !== undefined && isOutParameter(o.storedIn, decls)
+        ? o.refs
+        : refsOf(st);
+    };
     for (const x of all) {
-      if (!isError(x.st.exit!.returnClass, returnsPointer)) continue;
-      const r = refsOf(x.st);
+      if (!isError(x.st.exit!.returnClass, returns)) continue;
+      const r = keptOnError(x.st);
       if (r > 0 && r > maxOk) {
         const lo = successes.find((s) => refsOf(s.st) === maxOk)!;
-        out.push(report(fn, display, key, x, lo, inp.classes, refsOf, 'error', severity));
+        const counts = (st: State) => (st === x.st ? r : refsOf(st));
+        out.push(report(fn, display, key, x, lo, inp.classes, counts, 'error', severity));
         break;
       }
     }
@@ -165,6 +188,13 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   return out.filter(
     (d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)),
   );
+}
+
+/** `*outp` of a parameter `T **outp`: where a function hands a reference out to its caller. */
+function isOutParameter(key: string, decls: ReadonlyMap<string, VarDecl>): boolean {
+  const p = parseKey(key);
+  const d = decls.get(p.root);
+  return !!d?.isParam && p.segs.length === 1 && p.segs[0] === '*' && d.pointerDepth >= 2;
 }
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */

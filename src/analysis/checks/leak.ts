@@ -11,6 +11,7 @@ import {
   keyBeforeOverwrite,
   displayBeforeOverwrite,
 } from '../paths/access';
+import { reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
 
@@ -37,7 +38,8 @@ export const leak: RuleModule<LeakDetail> = {
       const cls = inp.classes[cid];
       for (const [k, o] of st.objects) {
         const p = parseKey(keyBeforeOverwrite(k));
-        const rc = rootClass(p.root, decls);
+        // a parameter given a call's result holds this function's object (`p = get_validated(p)`)
+        const rc = reboundParam(st, k) ? 'local' : rootClass(p.root, decls);
         // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
         const ownedHere =
           (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;

@@ -16,6 +16,8 @@ export interface CheckInput {
   classOf: Map<State, number>;
   model: Model;
   registrations: Registration[];
+  /** The callback pair the model says this function belongs to (`irq_enable/irq_disable`): kept across it. */
+  paired?: string;
 }
 
 /** The severity the registry gives a rule's diagnostic; lower when the object's pair was only inferred. */

@@ -50,6 +50,8 @@ export interface Model {
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
+  /** Callback fields that pair up: taking field -> dropping field (`irq_enable` -> `irq_disable`). */
+  pairedCallbacks: Map<string, string>;
   /** A function's own words for its return classes: name -> (`== 0`, `!= 0`, `< 0`, `== EBUSY` ...) -> words. */
   says: Map<string, Map<string, string>>;
   /** Macros for `#if`; `CONFIG_*`-style names define a whole prefix. */
@@ -74,6 +76,7 @@ export function emptyModel(): Model {
     iterators: new Map(),
     registrations: new Map(),
     kinds: new Map(),
+    pairedCallbacks: new Map(),
     says: new Map(),
     defines: new MacroTable(),
     sources: [],

@@ -93,6 +93,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'iterators',
     'registrations',
     'kinds',
+    'pairedCallbacks',
     'defines',
     'undefines',
     'description',
@@ -232,6 +233,13 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       ]);
   }
   for (const [s, k] of Object.entries(file.kinds ?? {})) model.kinds.set(s, k);
+  for (const [take, drop] of Object.entries(file.pairedCallbacks ?? {})) {
+    if (typeof drop !== 'string' || !/^[A-Za-z_]\w*$/.test(drop)) {
+      problem(`/pairedCallbacks/${take}`, `${take}: the field of the callback that drops what it took ("irq_disable")`);
+      continue;
+    }
+    model.pairedCallbacks.set(take, drop);
+  }
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
     model.defines.set(d, String(v));
   for (const u of file.undefines ?? []) {

@@ -143,6 +143,12 @@ export interface ModelFile {
   asserts?: Record<string, AssertSpec>;
   iterators?: Record<string, IteratorSpec>;
   registrations?: Record<string, RegistrationSpec | RegistrationSpec[]>;
+  /**
+   * Callback fields that pair up, taking field -> dropping field (`"irq_enable": "irq_disable"`): a
+   * function bound to one of them, in a table that binds the other too, keeps references across the
+   * pair on purpose (bookkeeping, not an inconsistency).
+   */
+  pairedCallbacks?: Record<string, string>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
   /**

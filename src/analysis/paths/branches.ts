@@ -6,11 +6,11 @@
 import type { CfgNode, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
-import { type AccessPath, keyOf, rootClass } from './access';
+import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
 import { type Condition, type State, type Fact, cons, with_ } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
-import { CONST_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
+import { CONST_NAME, NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
@@ -32,6 +32,9 @@ export class Branches {
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
+    // a split on the state of an object (`d->users++ == 0`, `test_and_set_bit(F, &w->state)`) guards what follows
+    let guard: readonly string[] | undefined;
+    const split = (s: State): State => (s.guard === guard ? s : with_(s, { guard }));
     const emit = (truth: boolean, s: State, cond?: Condition) => {
       const edge = truth ? tEdge : fEdge;
       if (!edge) return;
@@ -91,7 +94,7 @@ export class Branches {
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
       if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
-        return u.text === 'NULL' ? '0' : u.text!;
+        return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
       if (u.type === 'unary_expression' && u.op === '-') {
         const inner = constOf(u.fields.argument);
         return inner ? `-${inner}` : undefined;
@@ -191,17 +194,18 @@ export class Branches {
         directCall && calleeName(directCall)
           ? { name: calleeName(directCall)!, shown: this.ctx.shortText(directCall, 50) }
           : undefined;
+      guard = this.stateRoots(n.ast, o.st);
       if (!structured || o.v.k === 'unknown') {
-        emit(true, o.st, condition(true));
-        emit(false, o.st, condition(false));
+        emit(true, split(o.st), condition(true));
+        emit(false, split(o.st), condition(false));
         continue;
       }
       if (o.v.k === 'const' || o.v.k === 'flags') {
-        const f: Fact = o.v.k === 'flags' ? { flags: o.v.f } : { eq: o.v.c };
+        const f: Fact = o.v.k === 'flags' ? (o.v.some ? { has: o.v.f } : { flags: o.v.f }) : { eq: o.v.c };
         const d = decide(f, test);
         if (d === undefined) {
-          emit(true, o.st, condition(true));
-          emit(false, o.st, condition(false));
+          emit(true, split(o.st), condition(true));
+          emit(false, split(o.st), condition(false));
         } else emit(d !== negate, o.st, condition(d !== negate));
         continue;
       }
@@ -228,10 +232,11 @@ export class Branches {
       }
       // the value was known on some of the paths merged here: one of these two may not be a path at all
       const lostAt = o.st.doubt ? undefined : o.st.forgotten?.get(key);
-      const base =
+      const base = split(
         lostAt !== undefined
           ? with_(o.st, { doubt: { merged: lostAt, value: this.ctx.shortText(subject, 40) } })
-          : o.st;
+          : o.st,
+      );
       for (const truth of [true, false]) {
         let s = setFactKeep(base, key, factFor(test, base.facts.get(key), truth));
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
@@ -239,6 +244,43 @@ export class Branches {
       }
     }
     return outs;
+  }
+
+  /** The roots whose memory a condition reads (`d` in `d->n++ == 0`, `w` in `test_bit(F, &w->state)`), sorted. */
+  private stateRoots(e: Syn, st: State): readonly string[] | undefined {
+    const roots = new Set<string>();
+    const base = (x: Syn): Syn => {
+      let b = x;
+      while (
+        b.type === 'field_expression' ||
+        b.type === 'subscript_expression' ||
+        b.type === 'parenthesized_expression'
+      )
+        b = b.type === 'parenthesized_expression' ? (b.children[0] ?? b) : b.fields.argument;
+      return b;
+    };
+    const walk = (x: Syn) => {
+      if (x.type === 'field_expression' || x.type === 'identifier') {
+        const b = x.type === 'identifier' ? x : base(x);
+        if (b.type === 'identifier') {
+          const v = this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st);
+          // a field through a pointer, or a local that copied one (`x = page->type_info`)
+          if (
+            v.k === 'path' &&
+            (x.type === 'field_expression' ? x.op === '->' || throughPointer(v.p) : throughPointer(v.p))
+          )
+            roots.add(v.p.root);
+        }
+        if (x.type === 'identifier') return;
+      }
+      if (x.type === 'call_expression') {
+        for (const a of x.fields.arguments?.children ?? []) walk(a);
+        return;
+      }
+      for (const c of x.children) walk(c);
+    };
+    walk(e);
+    return roots.size ? [...roots].sort() : undefined;
   }
 
   private readsParameter(e: Syn, st: State): boolean {

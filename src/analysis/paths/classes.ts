@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
-import { type Condition, type State, toArray, isCalleePath, hasDelta } from './state';
+import { type Condition, type State, toArray, isCalleePath, hasDelta, reboundParam } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
@@ -121,11 +121,11 @@ function targetText(base: string, segs: Seg[]): string {
 }
 
 export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary {
-  const paths = new Map<string, SummaryPath>();
+  const made: SummaryPath[] = [];
   for (const st of exits) {
     const conds: SummaryCond[] = [];
     for (const pc of st.paramConds) {
-      const t = targetOfKey(cfg, pc.key);
+      const t = reboundParam(st, pc.key) ? undefined : targetOfKey(cfg, pc.key);
       if (t) conds.push({ target: t, test: pc.test, value: pc.value, text: pc.text });
     }
     const effects: SummaryEffect[] = [];
@@ -140,7 +140,9 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       const t =
         retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]')
           ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) }
-          : targetOfKey(cfg, k);
+          : reboundParam(st, k)
+            ? undefined
+            : targetOfKey(cfg, k);
       if (!t) continue;
       const labels = [
         ...new Set(
@@ -159,7 +161,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       ];
       // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter
       const stored = o.transferred > 0 && !o.returned && !st.written.has(k);
-      effects.push({
+      const effect: SummaryEffect = {
         target: t,
         exist: o.exist,
         refs: o.refs,
@@ -169,17 +171,23 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         labels,
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
-      });
+      };
+      effects.push(effect);
     }
     const writes: Target[] = [];
     for (const w of st.written) {
       const t = targetOfKey(cfg, w);
-      if (t) writes.push(t);
+      // a parameter given a new value is the callee's own variable
+      if (t?.segs.length) writes.push(t);
     }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
     const rk = st.exit?.returnedKey;
     const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
     if (rd?.isParam && rd.paramIndex !== undefined) sp.retArg = rd.paramIndex;
+    made.push(sp);
+  }
+  const paths = new Map<string, SummaryPath>();
+  for (const sp of withoutBookkeeping(made)) {
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }
@@ -191,6 +199,35 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     truncated,
     hash: simpleHash(`[${[...paths.keys()].join(',')}]`),
   };
+}
+
+/**
+ * A reference an argument gains on a path its caller cannot tell from another path that leaves
+ * it alone (the same return: `if (adjust_pages(d, n) == n) get_domain(d); return 0;`) is not the
+ * caller's to give back: either the callee keeps it for itself (a pin taken when a count of the
+ * object leaves 0) or the callee is wrong, and its own analysis says so. Handing it on would make
+ * every caller of an allocator hold the domain. A gain the return reports
+ * (`if (f->dead) return -1; hold(f); return 0;`) and every release stay.
+ */
+function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
+  const gains = (sp: SummaryPath, text: string) =>
+    sp.effects.some((x) => x.target.text === text && x.exist + x.refs > 0);
+  // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
+  const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
+  const alike = (a: SummaryPath, b: SummaryPath) =>
+    a.ret === b.ret && a.ret !== 'unknown' && conds.get(a) === conds.get(b);
+  return paths.map((sp) => {
+    const kept = sp.effects.filter(
+      (e) =>
+        // the argument itself: what a callee leaves in the argument's fields or out-parameters the caller can test
+        e.target.base !== 'arg' ||
+        e.target.segs.length > 0 ||
+        e.exist + e.refs <= 0 ||
+        e.stored ||
+        !paths.some((q) => q !== sp && alike(q, sp) && !gains(q, e.target.text)),
+    );
+    return kept.length === sp.effects.length ? sp : { ...sp, effects: kept };
+  });
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   mergeInto,
   calleePathKey,
   hasDelta,
+  reboundParam,
 } from './state';
 import { factOf, setFactKeep, killPath, putObj, addStep, heldCounter } from './state-edits';
 import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
@@ -92,7 +93,7 @@ export class Effects {
         test = { op: atom.negated ? 'lacks' : 'has', flag: atom.flag };
         if (atom.target.base === 'arg' && atom.target.segs.length === 0) {
           const v = vals[atom.target.index];
-          if (v?.k === 'flags') direct = v.f.includes(atom.flag) !== atom.negated;
+          if (v?.k === 'flags') direct = v.f.includes(atom.flag) ? !atom.negated : v.some ? undefined : atom.negated;
           else if (v?.k === 'const') direct = (v.c === atom.flag) !== atom.negated;
         }
         if (direct === undefined) {
@@ -185,7 +186,9 @@ export class Effects {
         if (!retOk) {
           // the call tried to take a reference and failed: releasing it now is an over-release
           if (ef.op === 'acquire' || ef.op === 'create')
-            states = states.map((s) => this.markAttempted(s, ef, vals, temp));
+            states = states.map(
+              (s) => this.staleOutParameter(s, ef, vals, temp, e.line) ?? this.markAttempted(s, ef, vals, temp),
+            );
           continue;
         }
         let holding = states;
@@ -197,6 +200,20 @@ export class Effects {
       results.push(...states);
     }
     return results;
+  }
+
+  /**
+   * A failed acquire through an out-parameter (`VFS_VGET(mp, ino, flags, &vp)`) that already held an
+   * object of this path: what the slot holds now is not that object (the callee cleared it, or it is
+   * stale), so a later release of the slot is not a second release of the object.
+   */
+  private staleOutParameter(st: State, ef: Effect, vals: Val[], temp: string, line: number): State | undefined {
+    if (ef.target.base !== 'arg' || ef.target.segs.length !== 1 || ef.target.segs[0] !== '*') return undefined;
+    const p = this.ctx.targetPath(ef.target, vals, temp);
+    if (!p) return undefined;
+    const key = keyOf(p);
+    if (!st.objects.get(key)?.obtained) return undefined;
+    return killPath(this.loseOverwritten(st, key, line), key);
   }
 
   private markAttempted(st: State, ef: Effect, vals: Val[], temp: string): State {
@@ -361,6 +378,8 @@ export class Effects {
     }
     // below what this path obtained of that same count: a counter's release is not paid by the object's own
     // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
+    // the change follows a test of the object's own state: a reference kept on purpose
+    if (delta !== 0 && s.guard?.includes(p.root)) o.parked = true;
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
       o.overLine = c.line;
@@ -642,7 +661,7 @@ export class Effects {
   }
 
   noteParamCond(st: State, p: AccessPath, key: string, test: Test, truth: boolean, text: string): State {
-    if (rootClass(p.root, this.decls) !== 'param' || st.written.has(key)) return st;
+    if (rootClass(p.root, this.decls) !== 'param' || st.written.has(key) || reboundParam(st, key)) return st;
     if (p.segs.includes('[]')) return st;
     let pc: ParamCond | undefined;
     if (test.op === 'eq' || test.op === 'ne') {

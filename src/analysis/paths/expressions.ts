@@ -129,7 +129,11 @@ export class Expressions {
               v.k === 'flags' ? v.f : v.k === 'const' ? (isZeroConst(v.c) ? [] : [v.c]) : undefined;
             const a = fl(l);
             const b = fl(r);
-            if (a && b) return [{ st: s, v: { k: 'flags', f: [...a, ...b] } }];
+            const some = (l.k === 'flags' && l.some) || (r.k === 'flags' && r.some);
+            if (a && b)
+              return [{ st: s, v: some ? { k: 'flags', f: [...a, ...b], some } : { k: 'flags', f: [...a, ...b] } }];
+            // `flags | LK_VNHELD`: that flag at least
+            if (a || b) return [{ st: s, v: { k: 'flags', f: a ?? b!, some: true } }];
           }
           return [{ st: s, v: UNKNOWN }];
         });
@@ -288,7 +292,8 @@ export class Expressions {
       let nf: Fact | undefined;
       if (op === '|=' && (v.k === 'const' || v.k === 'flags')) {
         const add = v.k === 'flags' ? v.f : [v.c];
-        if (f?.flags) nf = { flags: union(f.flags, add) };
+        if (v.k === 'flags' && v.some) nf = { has: union(f?.has ?? f?.flags, add) };
+        else if (f?.flags) nf = { flags: union(f.flags, add) };
         else if (f?.eq !== undefined && isZeroConst(f.eq)) nf = { flags: union([], add) };
         else nf = { has: union(f?.has, add), lacks: f?.lacks?.filter((x) => !add.includes(x)) };
       }
@@ -319,7 +324,7 @@ export class Expressions {
     // `pg = alloc_page(d)` again in a loop: the same call, but a new value of the variable
     if (v.k === 'path' && keyOf(v.p) === key) return setFact(s, key, undefined);
     if (v.k === 'const') return setFact(s, key, { eq: v.c });
-    if (v.k === 'flags') return setFact(s, key, { flags: v.f });
+    if (v.k === 'flags') return setFact(s, key, v.some ? { has: v.f } : { flags: v.f });
     if (v.k !== 'path') return setFact(s, key, undefined);
     let src = v.p;
     if (src.segs[src.segs.length - 1] === '&' && !plainLocal) {
@@ -329,6 +334,8 @@ export class Expressions {
     const srcKey = keyOf(src);
     const isTemp = src.root.startsWith('$');
     if (isTemp) {
+      // a parameter given a call's result names the callee's object from here on, not the caller's
+      if (cls === 'param' && plainLocal && !s.written.has(key)) s = with_(s, { written: new Set([...s.written, key]) });
       // a call's result: its object and facts move to the variable
       const obj = s.objects.get(srcKey);
       const objects = new Map(s.objects);

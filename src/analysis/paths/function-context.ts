@@ -22,7 +22,7 @@ import {
 import { StateKeys, type Condition, type State } from './state';
 import { factOf } from './state-edits';
 import { decide } from './fact-tests';
-import { CONST_NAME, isZeroConst, type Val } from './values';
+import { CONST_NAME, isZeroConst, NULL_NAME, type Val } from './values';
 
 /** The budgets of one function's run: each counts work, so a cut is the same on every machine. */
 export interface EngineOptions {
@@ -198,7 +198,7 @@ export class FunctionContext {
       const a = st.aliases.get(d.id);
       return { k: 'path', p: a ? parseKey(a) : { root: d.id, segs: [] } };
     }
-    if (name === 'NULL') return { k: 'const', c: '0' };
+    if (NULL_NAME.test(name)) return { k: 'const', c: '0' };
     if (CONST_NAME.test(name)) return { k: 'const', c: name };
     return { k: 'path', p: { root: `g:${name}`, segs: [] } };
   }

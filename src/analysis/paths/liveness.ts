@@ -8,7 +8,7 @@ import type { Cfg, CfgNode } from '../cfg/cfg';
 import { unwrapValue, type Syn } from '../parse/syntax';
 import type { Effect, Model } from '../model/compiled';
 import type { Summary } from './summary';
-import { isZeroConst, normNumber } from './values';
+import { isZeroConst, NULL_NAME, normNumber } from './values';
 import { calleeName, type FunctionContext } from './function-context';
 
 export class Liveness {
@@ -192,7 +192,7 @@ function factBlindOperator(e: Syn): boolean {
     x !== undefined &&
     (x.type === 'null' ||
       (x.type === 'number_literal' && isZeroConst(normNumber(x.text ?? ''))) ||
-      (x.type === 'identifier' && x.text === 'NULL'));
+      (x.type === 'identifier' && NULL_NAME.test(x.text ?? '')));
   return !zero(e.fields.left) && !zero(e.fields.right);
 }
 

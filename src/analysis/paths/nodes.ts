@@ -100,7 +100,7 @@ export class NodeTransfer {
       let cls = 'unknown';
       let returnedKey: string | undefined;
       if (o.v.k === 'const') cls = this.classOfConst(o.v.c);
-      else if (o.v.k === 'flags') cls = o.v.f.join('|') || '0';
+      else if (o.v.k === 'flags' && !o.v.some) cls = o.v.f.join('|') || '0';
       else if (o.v.k === 'path') {
         let p = o.v.p;
         if (p.segs[p.segs.length - 1] === '&') {

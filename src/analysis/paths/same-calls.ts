@@ -81,8 +81,11 @@ export class SameCalls {
     const args: string[] = [];
     for (const v of vals) {
       if (v.k === 'const') args.push(`#${v.c}`);
-      else if (v.k === 'flags') args.push(`#${v.f.join('|')}`);
-      else if (v.k === 'path') {
+      else if (v.k === 'flags') {
+        // `flags | F`: the rest is not known, so not a value the same call can be told by
+        if (v.some) return undefined;
+        args.push(`#${v.f.join('|')}`);
+      } else if (v.k === 'path') {
         // `frames[i]`: one name for every element, so not a value the same call can be told by
         if (v.p.segs.includes('[]')) return undefined;
         if (!v.p.root.startsWith('$')) args.push(keyOf(v.p));

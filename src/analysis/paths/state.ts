@@ -47,6 +47,13 @@ export interface ObjState {
   lost?: { line: number; where: string };
   /** What the path did to the object is not all known (given to a callee cut by its budget). Not in the key. */
   doubt?: Doubt;
+  /**
+   * A count change on this path was guarded by a test of the object's own state (`if (d->users++ == 0)
+   * get(d)`, `if (test_and_clear_bit(F, &w->state)) put(w->dev)`): the reference follows that state,
+   * kept on purpose, so paths that differ only there are bookkeeping, not an inconsistency. Not in the
+   * key; where states meet it stays when either had it.
+   */
+  parked?: boolean;
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
@@ -133,7 +140,10 @@ export interface State {
   /** Local variable id -> the access path it was assigned from. */
   aliases: ReadonlyMap<string, string>;
   paramConds: readonly ParamCond[];
-  /** Parameter-rooted paths written on this path (out-parameters set). */
+  /**
+   * Parameter-rooted paths written on this path (out-parameters set); a parameter's own name when the
+   * path gave it a call's result (`p = get_validated(p)`): from there on it names no object of the caller.
+   */
   written: ReadonlySet<string>;
   /** Back-edge target node -> times taken. */
   iters: ReadonlyMap<number, number>;
@@ -146,6 +156,8 @@ export interface State {
   forgotten?: ReadonlyMap<string, number>;
   /** Set once the path depends on something the analysis could not show (see Doubt). */
   doubt?: Doubt;
+  /** The roots whose memory the last branch this path split on read (`d` for `d->users++ == 0`). */
+  guard?: readonly string[];
   /** Cached merge key. */
   _key?: string;
 }
@@ -165,6 +177,7 @@ export function initialState(): State {
     merged: 1,
     forgotten: undefined,
     doubt: undefined,
+    guard: undefined,
     _key: undefined,
   };
 }
@@ -185,6 +198,7 @@ export function with_(s: State, p: Partial<State>): State {
     merged: p.merged ?? s.merged,
     forgotten: 'forgotten' in p ? p.forgotten : s.forgotten,
     doubt: 'doubt' in p ? p.doubt : s.doubt,
+    guard: 'guard' in p ? p.guard : s.guard,
     _key: undefined,
   };
 }
@@ -348,16 +362,33 @@ export function isOpaque(p: ParamCond): boolean {
   return p.key.startsWith('cond@') || isCalleePath(p);
 }
 
-/** An object's doubt is not part of a state's key: where states meet it stays only if both had it. */
-function keepSure(a: ReadonlyMap<string, ObjState>, b: ReadonlyMap<string, ObjState>): ReadonlyMap<string, ObjState> {
+/**
+ * What an object carries outside a state's key, where states meet: its doubt stays only if both had
+ * it, `parked` when either had it.
+ */
+function mergeObjectNotes(
+  a: ReadonlyMap<string, ObjState>,
+  b: ReadonlyMap<string, ObjState>,
+): ReadonlyMap<string, ObjState> {
   if (a === b) return a;
   let out: Map<string, ObjState> | undefined;
-  for (const [k, o] of a)
-    if (o.doubt && !b.get(k)?.doubt) {
+  for (const [k, o] of a) {
+    const other = b.get(k);
+    const dropDoubt = o.doubt && !other?.doubt;
+    const park = !o.parked && other?.parked;
+    if (dropDoubt || park) {
       out ??= new Map(a);
-      out.set(k, { ...o, doubt: undefined });
+      out.set(k, { ...o, ...(dropDoubt ? { doubt: undefined } : {}), ...(park ? { parked: true } : {}) });
     }
+  }
   return out ?? a;
+}
+
+function unionGuard(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
+  if (!a || a === b) return b ?? a;
+  if (!b) return a;
+  const out = [...new Set([...a, ...b])].sort();
+  return out.length === a.length ? a : out;
 }
 
 export function unionForgotten(
@@ -376,14 +407,25 @@ export function mergeInto(existing: State, incoming: State): State {
     incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
   );
   const m = with_(existing, {
-    objects: keepSure(existing.objects, incoming.objects),
+    objects: mergeObjectNotes(existing.objects, incoming.objects),
     conds: intersectConds(existing.conds, incoming.conds),
     merged: existing.merged + incoming.merged,
     paramConds,
     forgotten: unionForgotten(existing.forgotten, incoming.forgotten),
     // one path the analysis can show is enough: the states are equal in everything counted
     doubt: existing.doubt && incoming.doubt ? existing.doubt : undefined,
+    guard: unionGuard(existing.guard, incoming.guard),
   });
   m._key = existing._key;
   return m;
+}
+
+/**
+ * The object under `key` is the value a parameter was given on this path (`p = get_validated(p)`),
+ * not the caller's: its key's root is the parameter itself, written (its old value is `p~LINE`).
+ */
+export function reboundParam(st: State, key: string): boolean {
+  if (!st.written.size) return false;
+  const slash = key.indexOf('/');
+  return st.written.has(slash < 0 ? key : key.slice(0, slash));
 }

@@ -8,7 +8,8 @@ import type { State } from './state';
 export type Val =
   | { k: 'path'; p: AccessPath }
   | { k: 'const'; c: string }
-  | { k: 'flags'; f: string[] }
+  /** Flags or'ed together; `some`: at least these (`flags | LK_VNHELD`), the rest unknown. */
+  | { k: 'flags'; f: string[]; some?: true }
   | { k: 'unknown' };
 
 /** One outcome of evaluating an expression: the state after it and the value. */
@@ -19,7 +20,14 @@ export interface Out {
 
 export const UNKNOWN: Val = { k: 'unknown' };
 export const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** A project's own null pointer: xnu's `PROC_NULL`, `VNODE_NULL`, FreeBSD's `NULLVP`. */
+export const NULL_NAME = /^(NULL|[A-Z][A-Z0-9]*_NULL|NULL[A-Z]+)$/;
 export const ERRNO = /^-?E[A-Z0-9]+$/;
+/**
+ * Error-number names that report no failure: `EJUSTRETURN` (FreeBSD, XNU) says the work is done and
+ * the caller must only return; a path that returns it is not an error path.
+ */
+export const NOT_A_FAILURE: ReadonlySet<string> = new Set(['EJUSTRETURN']);
 
 export function isZeroConst(c: string): boolean {
   return c === '0' || c === 'NULL' || c === '0L' || c === '0UL';

@@ -1,5 +1,6 @@
 /**
- * Finds the C files under the paths given on the command line.
+ * Finds the C files under the paths the CLI is given, or under the editor's workspace
+ * folders (the language server's index).
  *
  * A file named on the command line is always analysed. A directory is walked in
  * name order (so output is stable), taking `.c` and `.h` files, skipping `.git`,
@@ -20,7 +21,14 @@ export interface WalkOptions {
   cwd?: string;
   /** Which files count as C (default .c and .h). */
   isSource?: (name: string) => boolean;
+  /**
+   * Told of a directory the walk cannot list; without it, it is passed over in silence. (A link
+   * named like a C file that loops or leads nowhere is yielded: its reader says why it fails.)
+   */
+  skipped?: (file: string, why: string) => void;
 }
+
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 export const isCSource = (name: string) => /\.[ch]$/.test(name);
 
@@ -114,7 +122,8 @@ export function* walk(input: string, opts: WalkOptions): Generator<string> {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(abs, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      opts.skipped?.(shown, `a directory that cannot be listed (${errnoOf(e)})`);
       return;
     }
     let here = inherited;

@@ -1,0 +1,142 @@
+/**
+ * What a tree run knows once its graph is built: which functions can touch a count, which
+ * parameters the others keep, the headers' function-like macros, and the summaries final so
+ * far. From it, what one file's analysis is told of the rest of the tree (a TreeFileContext):
+ * the tree run asks for it per visit, the language server per analysis of an open document.
+ */
+import type { MacroDefinition } from '../analysis/parse/prepass';
+import type { Summary } from '../analysis/paths/summary';
+import type { TreeFileContext } from '../analysis/tree/context';
+import type { TreeGraph } from '../analysis/tree/graph';
+import type { CalleeEvidence } from '../analysis/model/unknown-calls';
+import type { TreeSource } from './tree-run';
+
+/** A function's summary as the asker sees it, or undefined when it is not known (yet). */
+export type SummaryAnswer = (id: number) => Summary | undefined;
+
+export class TreeKnowledge {
+  /** Final summaries of the tree's functions that can touch a count, by function id. */
+  readonly summaries = new Map<number, Summary>();
+
+  constructor(
+    readonly graph: TreeGraph,
+    /** Per function: it can touch a count. */
+    readonly relevant: readonly boolean[],
+    /** Per function: the parameters it keeps. */
+    readonly kept: readonly number[][],
+    readonly headerMacros: HeaderMacros,
+    /** What the tree says of each callee without a body (its prototypes, its uses), by name. */
+    readonly evidence: ReadonlyMap<string, CalleeEvidence>,
+  ) {}
+
+  /** The summary of a function with no counted effect: what it keeps of its parameters. */
+  quiet(id: number): Summary {
+    return {
+      name: this.graph.fns[id].name,
+      paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
+      truncated: false,
+      hash: 'quiet',
+      escapes: this.kept[id],
+    };
+  }
+
+  /** A function's final summary: its quiet one when it cannot touch a count; undefined while not known. */
+  final(id: number): Summary | undefined {
+    return this.relevant[id] ? this.summaries.get(id) : this.quiet(id);
+  }
+
+  /**
+   * What `file` is told of the functions it calls elsewhere, each one's summary as `answer`
+   * gives it (by default the final one). `calls`: the names its text calls, when that text is
+   * not the one the graph was built from (an open document being edited); by default the graph's.
+   */
+  context(file: number, answer: SummaryAnswer = (id) => this.final(id), calls?: Iterable<string>): TreeFileContext {
+    const graph = this.graph;
+    const externals: Record<string, Summary> = Object.create(null);
+    const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
+    const evidence: Record<string, CalleeEvidence> = Object.create(null);
+    const ask = (name: string, depth: number) => {
+      if (ownNames.has(name) || name in externals) return;
+      const id = graph.resolve(file, name);
+      if (id === undefined) {
+        const inner = depth < 2 ? this.headerMacros.calls(file, name) : [];
+        for (const n of inner) if (n !== name) ask(n, depth + 1);
+        const ev = inner.length ? undefined : this.evidence.get(name);
+        if (ev) evidence[name] = ev;
+        return;
+      }
+      if (graph.fns[id].file === file) return;
+      const s = answer(id);
+      if (s) externals[name] = s;
+    };
+    if (calls) for (const name of calls) ask(name, 0);
+    else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) ask(c.name, 0);
+    const kept: Record<string, number[]> = Object.create(null);
+    for (const id of graph.ofFile[file])
+      if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
+    const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
+    return { externals, kept, relevant, evidence, macros: this.headerMacros.usedBy(file, graph, calls) };
+  }
+}
+
+export interface HeaderMacros {
+  /** The names a call of macro `name` from `file` calls in its body (one level). */
+  calls(file: number, name: string): string[];
+  counts(file: number, name: string, counts: (m: MacroDefinition) => boolean): boolean;
+  /** The headers' macros that `file` calls (by `calls`, or its functions' calls in the graph). */
+  usedBy(file: number, graph: TreeGraph, calls?: Iterable<string>): MacroDefinition[];
+}
+
+/** The function-like macros of the tree's headers, found by name from a file as calls are. */
+export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros {
+  const byName = new Map<string, { file: number; def: MacroDefinition }[]>();
+  files.forEach((f, file) => {
+    if (!f.rel.endsWith('.h')) return;
+    for (const def of f.shard.macros) {
+      const list = byName.get(def.name);
+      if (list) list.push({ file, def });
+      else byName.set(def.name, [{ file, def }]);
+    }
+  });
+  const nearest = (from: number, name: string) => {
+    const list = byName.get(name);
+    if (!list) return undefined;
+    if (list.length === 1) return list[0];
+    const fromDirs = files[from].rel.split('/');
+    let best = list[0],
+      bestScore = -1;
+    for (const c of list) {
+      const dirs = files[c.file].rel.split('/');
+      let n = 0;
+      while (n < fromDirs.length - 1 && n < dirs.length - 1 && fromDirs[n] === dirs[n]) n++;
+      if (n > bestScore || (n === bestScore && files[c.file].rel < files[best.file].rel)) {
+        best = c;
+        bestScore = n;
+      }
+    }
+    return best;
+  };
+  const bodyCalls = (body: string) => [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]);
+  return {
+    calls(file, name) {
+      const m = nearest(file, name);
+      return m ? bodyCalls(m.def.body) : [];
+    },
+    counts(file, name, counts) {
+      const m = nearest(file, name);
+      return !!m && counts(m.def);
+    },
+    usedBy(file, graph, calls) {
+      const own = new Set(files[file].shard.macros.map((m) => m.name));
+      const out = new Map<string, MacroDefinition>();
+      const use = (name: string) => {
+        if (own.has(name) || out.has(name) || graph.resolve(file, name) !== undefined) return;
+        const m = nearest(file, name);
+        if (m) out.set(name, m.def);
+      };
+      if (calls) for (const name of calls) use(name);
+      else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) use(c.name);
+      return [...out.values()];
+    },
+  };
+}
