@@ -4,7 +4,7 @@
  */
 import type { CountStep, Diagnostic, PathRef } from '../result';
 import { keyOf, extend, type AccessPath } from '../paths/access';
-import { diagnostic, type RuleModule } from './rule';
+import { diagnostic, type Head, type RuleModule } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
 export interface ContractDetail {
@@ -21,13 +21,15 @@ export interface ContractDetail {
   /** The counted calls on the object along the path. */
   steps: CountStep[];
   path: PathRef;
+  /** Other paths that break it the same way (the same count at the same call): one diagnostic for all. */
+  others?: PathRef[];
   /** The model row's reason for the contract. */
   why?: string;
 }
 
 export const contract: RuleModule<ContractDetail> = {
   check(inp, { severity }) {
-    const out: Diagnostic[] = [];
+    const out: { head: Head; detail: ContractDetail }[] = [];
     for (const reg of inp.registrations) {
       const spec = (inp.model.registrations.get(reg.registrar) ?? []).find((r) => r.role === reg.role);
       const rule = spec?.contract;
@@ -40,6 +42,7 @@ export const contract: RuleModule<ContractDetail> = {
       if (t[1]) ap = extend(ap, '*');
       const key = keyOf(ap);
       const seen = new Set<number>();
+      const same = new Map<string, { head: Head; detail: ContractDetail }>();
       for (const st of inp.exits) {
         const cid = inp.classOf.get(st)!;
         if (seen.has(cid)) continue;
@@ -55,40 +58,49 @@ export const contract: RuleModule<ContractDetail> = {
           [...gains].reverse().find((s) => s.op === 'acquire' || (s.delta > 0 && s.note?.includes('MAKEDEV_REF'))) ??
           [...gains].reverse().find((s) => s.delta > 0);
         const line = refs > expected ? (lastGain?.line ?? cls.exit.line) : cls.exit.line;
-        out.push(
-          diagnostic(
-            contract,
-            {
-              rule: 'contract',
-              severity: severity(),
-              function: inp.cfg.name,
-              line,
-              object: display,
-              kind: o?.kind,
-              paths: [cid],
-            },
-            {
-              rule: 'contract',
-              role: reg.role,
-              registrar: reg.registrar,
-              registeredAt: reg.line,
-              handedOut: refs,
-              expected,
-              existence: o?.exist ?? 0,
-              steps: gains.map(countStep),
-              path: pathRef(cls),
-              ...(rule.why ? { why: rule.why } : {}),
-            },
-          ),
-        );
+        const sameKey = `${line}\u0000${display}\u0000${refs}\u0000${expected}`;
+        const first = same.get(sameKey);
+        if (first) {
+          first.head.paths = [...(first.head.paths ?? []), cid];
+          first.detail.others = [...(first.detail.others ?? []), pathRef(cls)];
+          continue;
+        }
+        const made = {
+          head: {
+            rule: 'contract',
+            severity: severity(),
+            function: inp.cfg.name,
+            line,
+            object: display,
+            kind: o?.kind,
+            paths: [cid],
+          } as Head,
+          detail: {
+            rule: 'contract' as const,
+            role: reg.role,
+            registrar: reg.registrar,
+            registeredAt: reg.line,
+            handedOut: refs,
+            expected,
+            existence: o?.exist ?? 0,
+            steps: gains.map(countStep),
+            path: pathRef(cls),
+            ...(rule.why ? { why: rule.why } : {}),
+          } as ContractDetail,
+        };
+        same.set(sameKey, made);
+        out.push(made);
       }
     }
-    return out;
+    // worded once every path that breaks it the same way is known
+    return out.map(({ head, detail }) => diagnostic(contract, head, detail));
   },
 
   // the function is named where the message is shown (`tunclone(): ...`), and the counted calls are the related entries
   render(d, { object }) {
-    const path = pathWords(d.path);
+    // several paths: the conditions they share
+    const shared = d.path.conditions.filter((c) => (d.others ?? []).every((o) => o.conditions.includes(c)));
+    const path = pathWords({ ...d.path, conditions: shared }, 1 + (d.others?.length ?? 0));
     return {
       message:
         `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference` +
@@ -101,7 +113,8 @@ export const contract: RuleModule<ContractDetail> = {
           message: `${s.call}() ${signed(s.delta)}${s.note ? ` (${s.note})` : ''}`,
           path: d.path.path,
         })),
-        { line: d.path.exitLine, message: `exit of ${path}`, path: d.path.path },
+        { line: d.path.exitLine, message: `exit of ${pathWords(d.path)}`, path: d.path.path },
+        ...(d.others ?? []).map((p) => ({ line: p.exitLine, message: `also on ${pathWords(p)}`, path: p.path })),
       ],
     };
   },
@@ -112,6 +125,7 @@ export const contract: RuleModule<ContractDetail> = {
       registeredAt: mv(d.registeredAt),
       steps: d.steps.map((s) => moveStep(s, mv)),
       path: movePath(d.path, mv),
+      ...(d.others ? { others: d.others.map((p) => movePath(p, mv)) } : {}),
     };
   },
 };
