@@ -1,11 +1,12 @@
 /**
- * A run over a tree of files on disk, as the CLI's tree mode (`analyze PATHS --root DIR`) and
- * the language server's background index make it: every C file and header under the roots is
- * read (or taken from `overlay`: the editor's unsaved documents), its shard taken from the
- * index or made, and the tree's summaries are computed bottom-up (tree-run.ts) by the caller's
- * visits on its worker threads. Files that cannot be part of the tree (unreadable, binary, too
- * large, a link that loops, gone while reading) are told to `leftOut` once each and the rest
- * goes on; a file asked for gets an error result instead. The caller words and prints.
+ * A run over a tree of files on disk, as the CLI's tree mode (`analyze`, `diff` and `fix` with
+ * `--root DIR`) and the language server's background index make it: every C file and header
+ * under the roots is read (or taken from `overlay`: the editor's unsaved documents, or a diff's
+ * side), its shard taken from the index or made, and the tree's summaries are computed
+ * bottom-up (tree-run.ts) by the caller's visits on its worker threads. Files that cannot be
+ * part of the tree (unreadable, binary, too large, a link that loops, gone while reading) are
+ * told to `leftOut` once each and the rest goes on; a file asked for gets an error result
+ * instead. The caller words and prints.
  */
 import * as path from 'node:path';
 import { detectPreset } from '../analysis/analyzer';
