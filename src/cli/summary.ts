@@ -34,6 +34,8 @@ export interface RunSummary {
     fromIndex: number;
     /** Files analysed in this run (a file of a cycle across files may be visited more than once). */
     visits: number;
+    /** Visits of a file whose outcome the index had for the same text and the same context. */
+    visitsFromIndex?: number;
     shardsFromIndex: number;
     /** Index entries found cut short or foreign (taken as missing and rebuilt). */
     torn: number;
@@ -121,7 +123,8 @@ export function formatSummary(s: RunSummary, c: Colors): string {
     const t = s.tree;
     lines.push(
       `  tree: ${plural(t.files, 'file')}, ${n(t.lines)} lines, ${n(t.relevant)} functions that can touch a count; ` +
-        `${n(t.fromIndex)} of ${plural(t.groups, 'file group')} from the index, ${plural(t.visits, 'file')} analysed`,
+        `${n(t.fromIndex)} of ${plural(t.groups, 'file group')} from the index, ${plural(t.visits, 'file')} analysed` +
+        (t.visitsFromIndex ? ` (${n(t.visitsFromIndex)} more visits from the index)` : ''),
     );
   }
   return lines.join('\n');

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 
 export const INDEX_FORMAT = 1;
 
-export type EntryKind = 'shard' | 'group';
+export type EntryKind = 'shard' | 'group' | 'visit';
 
 export function sha256(...parts: string[]): string {
   const h = createHash('sha256');

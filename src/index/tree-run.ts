@@ -146,6 +146,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     groups: plan.groups.length,
     fromIndex: 0,
     visits: 0,
+    visitsFromIndex: 0,
     relevant: relevant.filter(Boolean).length,
     rounds: 0,
     unsettled: 0,
@@ -188,9 +189,20 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       return { result, exports: {}, stopped: true };
     }
     running++;
-    stats.visits++;
     try {
-      return await input.visit(file, contextFor(file, round));
+      const context = contextFor(file, round);
+      // a file analysed with what it was told before gives what it gave before: a group's rounds
+      // after an edit cost the files the edit reaches, not the whole group
+      const key = input.store && visitKey(input.fingerprint, input.files[file], context);
+      const known = key ? input.store!.get<VisitOutcome>('visit', key) : undefined;
+      if (known) {
+        stats.visitsFromIndex++;
+        return known;
+      }
+      stats.visits++;
+      const outcome = await input.visit(file, context);
+      if (key && !outcome.stopped && !outcome.result.error) input.store!.put('visit', key, outcome);
+      return outcome;
     } finally {
       running--;
       waiting.shift()?.();
@@ -316,3 +328,15 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
 
 /** Rounds a cycle of files gets before its summaries are taken as they are (and the run says so). */
 const MAX_ROUNDS = 6;
+
+/** What a visit's outcome is a function of: the analyser, the file's text and all it is told of the tree. */
+function visitKey(fingerprint: string, file: { rel: string; hash: string }, context: TreeFileContext): string {
+  const externals = Object.keys(context.externals)
+    .sort()
+    .map((name) => {
+      const s = context.externals[name];
+      return `${name}=${s.hash}^${(s.escapes ?? []).join('.')}^${s.truncated ? 1 : 0}`;
+    });
+  const rest = JSON.stringify([context.kept, context.relevant, context.evidence ?? null, context.macros]);
+  return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), rest);
+}

@@ -67,6 +67,28 @@ test('a second run comes from the index; an edit recomputes its file and the cal
   assert.deepEqual(kept.leaks, []);
 });
 
+test('an edit inside a cycle of files recomputes the edited file, not every file of the cycle in every round', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-index-cycle-'));
+  const dir = path.join(base, 'tree');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'trees', 'recursion_across_files'), dir, { recursive: true });
+  const cache = path.join(base, 'cache');
+  const first = analyse(dir, cache);
+  assert.ok(first.tree.rounds >= 2, `a cycle takes rounds: ${JSON.stringify(first.tree)}`);
+  assert.ok(first.tree.visits >= 3, `each file at least once, one of them again: ${JSON.stringify(first.tree)}`);
+  // a comment in one file of the cycle: its group is recomputed, the other file's visits come from the index
+  fs.appendFileSync(path.join(dir, 'walk_b.c'), '/* reviewed */\n');
+  const again = analyse(dir, cache);
+  assert.equal(again.tree.fromIndex, again.tree.groups - 1, 'the cycle is recomputed');
+  // the same rounds as the first run, where walk_a.c's visits are taken from the index
+  assert.equal(again.tree.visits + (again.tree.visitsFromIndex ?? 0), first.tree.visits, JSON.stringify(again.tree));
+  assert.ok(again.tree.visits < first.tree.visits, `only walk_b.c is analysed again: ${JSON.stringify(again.tree)}`);
+  assert.deepEqual(again.leaks, first.leaks);
+  assert.deepEqual(
+    again.out.files.map((f) => f.functions.map((fn) => fn.paths.map((p) => p.deltas))),
+    first.out.files.map((f) => f.functions.map((fn) => fn.paths.map((p) => p.deltas))),
+  );
+});
+
 test('a torn index entry is detected, taken as missing and rebuilt; results stay the same', () => {
   const { dir, cache } = tree();
   const fresh = analyse(dir, cache);
