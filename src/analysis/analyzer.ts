@@ -24,7 +24,7 @@ import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
-import { runChecks } from './checks/checks';
+import { explored, runChecks } from './checks/checks';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
 import { discoverFacts, type FunctionSpan } from './facts';
@@ -608,11 +608,11 @@ export class Analyzer {
     const { classes, classOf } = pathClasses(run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     summary.escapes = escapes;
-    const diagnostics = run.truncated
-      ? []
-      : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
+    const found = runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs });
+    // no silent cuts: what the explored paths show is still said, as information
+    const diagnostics = run.truncated ? explored(found, classes.length) : found;
     if (run.truncated) {
-      diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? ''));
+      diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? '', classes.length));
     }
     for (const p of cfg.problems)
       diagnostics.push({

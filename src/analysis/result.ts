@@ -162,10 +162,12 @@ export interface Diagnostic {
   /**
    * Set when the paths the diagnostic names depend on something the analysis could not show: a
    * branch on a value it had merged away where paths met (`merged`: that line, and the value), or a
-   * callee of this file it could not follow (`callee`, cut by its budget). Such a diagnostic is
-   * `info`, and its message says why.
+   * callee of this file it could not follow (`callee`, cut by its budget), or a function whose own
+   * analysis its budget stopped after `explored` path classes reached its end (the diagnostic is
+   * about those; the paths not explored were not compared). Such a diagnostic is `info`, and its
+   * message says why.
    */
-  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' } | { explored: number };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/
