@@ -134,6 +134,15 @@ export interface Related {
   paths?: number[];
 }
 
+/** A function a budget cut, and what it cost (`fileBudget`: not analysed, the file's budget was spent). */
+export interface CutCost {
+  function: string;
+  line: number;
+  states: number;
+  ms: number;
+  fileBudget?: true;
+}
+
 export interface Diagnostic {
   /**
    * A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`,
@@ -243,7 +252,12 @@ export interface FileResult {
   functions: FunctionResult[];
   diagnostics: Diagnostic[];
   facts: FileFacts;
-  timing: { parseMs: number; analyzeMs: number };
+  /**
+   * What the analysis cost: milliseconds (they vary from run to run) and the work it counted,
+   * which does not: `states`, the path states its functions visited (the unit of every budget),
+   * and `cuts`, each function a budget cut with the states and milliseconds spent on it.
+   */
+  timing: { parseMs: number; analyzeMs: number; states?: number; cuts?: CutCost[] };
   /** Parse problems (error nodes), reported but never fatal. */
   parseErrors: { line: number; column: number; message: string }[];
   error?: string;
