@@ -259,22 +259,25 @@ export class Branches {
         b = b.type === 'parenthesized_expression' ? (b.children[0] ?? b) : b.fields.argument;
       return b;
     };
-    const walk = (x: Syn) => {
+    const walk = (x: Syn, arg = false) => {
       if (x.type === 'field_expression' || x.type === 'identifier') {
         const b = x.type === 'identifier' ? x : base(x);
         if (b.type === 'identifier') {
           const v = this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st);
-          // a field through a pointer, or a local that copied one (`x = page->type_info`)
+          // a field through a pointer, or a local that copied one (`x = page->type_info`); or the pointer
+          // itself given to a call (`domain_adjust_tot_pages(d, 1) == 1` reads and counts d's pages)
           if (
             v.k === 'path' &&
-            (x.type === 'field_expression' ? x.op === '->' || throughPointer(v.p) : throughPointer(v.p))
+            (x.type === 'field_expression'
+              ? x.op === '->' || throughPointer(v.p)
+              : throughPointer(v.p) || (arg && !v.p.segs.length && this.holdsPointerVar(v.p.root)))
           )
             roots.add(v.p.root);
         }
         if (x.type === 'identifier') return;
       }
       if (x.type === 'call_expression') {
-        for (const a of x.fields.arguments?.children ?? []) walk(a);
+        for (const a of x.fields.arguments?.children ?? []) walk(a, true);
         return;
       }
       for (const c of x.children) walk(c);
@@ -300,6 +303,11 @@ export class Branches {
       return x.children.some(walk);
     };
     return walk(e);
+  }
+
+  /** A variable declared as a pointer. */
+  private holdsPointerVar(root: string): boolean {
+    return (this.decls.get(root)?.pointerDepth ?? 0) > 0;
   }
 
   /** A local or parameter, or what it points to, that is itself a pointer (`*rom` for `void **rom`). */

@@ -378,8 +378,9 @@ export class Effects {
     }
     // below what this path obtained of that same count: a counter's release is not paid by the object's own
     // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
-    // the change follows a test of the object's own state: a reference kept on purpose
-    if (delta !== 0 && s.guard?.includes(p.root)) o.parked = true;
+    // the path's first change of the object follows a test of the object's own state: a reference kept on
+    // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
+    if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked = true;
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
       o.overLine = c.line;
