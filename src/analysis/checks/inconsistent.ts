@@ -172,6 +172,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     };
     for (const x of all) {
       if (!isError(x.st.exit!.returnClass, returns)) continue;
+      // what it keeps follows the object's own state (a first-user pin taken on the way): bookkeeping
+      if (x.st.objects.get(key)?.parked) continue;
       const r = keptOnError(x.st);
       if (r > 0 && r > maxOk) {
         const lo = successes.find((s) => refsOf(s.st) === maxOk)!;

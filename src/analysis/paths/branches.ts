@@ -28,7 +28,12 @@ export class Branches {
     this.decls = ctx.decls;
   }
 
-  branchNode(n: CfgNode, st: State): Successor[] {
+  branchNode(n: CfgNode, st0: State): Successor[] {
+    // a count changed in this condition (`c->ready && try_module_get(c->owner)`) is the path's own, not
+    // guarded by an earlier split; a branch this split decides (`if (drop_ref)` after `drop_ref = true`
+    // under a test of the object) goes on under the earlier guard
+    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    const decided = (s: State): State => (s.guard === st0.guard ? s : with_(s, { guard: st0.guard }));
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
@@ -49,11 +54,11 @@ export class Branches {
       outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
     if (!n.ast) {
-      emit(true, st);
+      emit(true, st0);
       // an iterator loop that runs to its end leaves its variable NULL
       const spec = n.macro ? this.model.iterators.get(n.macro.name) : undefined;
       const v = spec && n.macro!.args[spec.var] ? this.ex.eval(n.macro!.args[spec.var], st)[0] : undefined;
-      emit(false, v?.v.k === 'path' ? setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st);
+      emit(false, decided(v?.v.k === 'path' ? setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st));
       return outs;
     }
     // read the condition as `subject OP constant` or a flag test
@@ -206,7 +211,7 @@ export class Branches {
         if (d === undefined) {
           emit(true, split(o.st), condition(true));
           emit(false, split(o.st), condition(false));
-        } else emit(d !== negate, o.st, condition(d !== negate));
+        } else emit(d !== negate, decided(o.st), condition(d !== negate));
         continue;
       }
       const p = o.v.p;
@@ -221,13 +226,13 @@ export class Branches {
         // an address is never NULL
         const d = decide({ ne: ['0'] }, test);
         if (d !== undefined) {
-          emit(d !== negate, o.st, condition(d !== negate));
+          emit(d !== negate, decided(o.st), condition(d !== negate));
           continue;
         }
       }
       const d = decide(factOf(o.st, key), test);
       if (d !== undefined) {
-        emit(d !== negate, o.st, condition(d !== negate));
+        emit(d !== negate, decided(o.st), condition(d !== negate));
         continue;
       }
       // the value was known on some of the paths merged here: one of these two may not be a path at all

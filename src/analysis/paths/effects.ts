@@ -292,6 +292,8 @@ export class Effects {
       stored?: boolean;
       embedded?: boolean;
       withContainer?: boolean;
+      /** The count change is bookkeeping already (a callee's parked effect). */
+      parked?: boolean;
     },
   ): State {
     const prev = st.objects.get(key);
@@ -316,6 +318,7 @@ export class Effects {
     if (c.inferred) o.inferred = true;
     if (c.embedded) o.embedded = true;
     if (c.withContainer) o.withContainer = true;
+    if (c.parked) o.parked = true;
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -609,6 +612,7 @@ export class Effects {
             stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
             inferred: ef.inferred,
             withContainer: ef.withContainer,
+            parked: ef.parked,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
