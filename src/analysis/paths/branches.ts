@@ -45,7 +45,8 @@ export class Branches {
       if (!edge) return;
       // an assertion's condition holds on every path that goes on: it tells no two paths apart
       if (n.asserted) {
-        outs.push({ to: edge.to, st: s, kind: edge.kind });
+        // nor does it end what an earlier split guarded
+        outs.push({ to: edge.to, st: decided(s), kind: edge.kind });
         return;
       }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
@@ -251,7 +252,11 @@ export class Branches {
     return outs;
   }
 
-  /** The roots whose memory a condition reads (`d` in `d->n++ == 0`, `w` in `test_bit(F, &w->state)`), sorted. */
+  /**
+   * The roots whose memory a condition changes as it tests it, sorted: `d` in `d->n++ == 0`, `w` in
+   * `test_and_set_bit(F, &w->state)`, `d` in `domain_adjust_tot_pages(d, 1) == 1` (a call given the
+   * pointer or a field's address may write it). A test that only reads (`dev->mtu < 68`) guards nothing.
+   */
   private stateRoots(e: Syn, st: State): readonly string[] | undefined {
     const roots = new Set<string>();
     const base = (x: Syn): Syn => {
@@ -264,30 +269,36 @@ export class Branches {
         b = b.type === 'parenthesized_expression' ? (b.children[0] ?? b) : b.fields.argument;
       return b;
     };
-    const walk = (x: Syn, arg = false) => {
-      if (x.type === 'field_expression' || x.type === 'identifier') {
-        const b = x.type === 'identifier' ? x : base(x);
-        if (b.type === 'identifier') {
-          const v = this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st);
-          // a field through a pointer, or a local that copied one (`x = page->type_info`); or the pointer
-          // itself given to a call (`domain_adjust_tot_pages(d, 1) == 1` reads and counts d's pages)
-          if (
-            v.k === 'path' &&
-            (x.type === 'field_expression'
-              ? x.op === '->' || throughPointer(v.p)
-              : throughPointer(v.p) || (arg && !v.p.segs.length && this.holdsPointerVar(v.p.root)))
-          )
-            roots.add(v.p.root);
-        }
-        if (x.type === 'identifier') return;
+    const pathOf = (x: Syn) => {
+      const b = base(x);
+      return b.type === 'identifier' ? this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st) : undefined;
+    };
+    // `written`: memory the condition changes; `given`: a value handed to a call
+    const walk = (x: Syn, mode: 'read' | 'written' | 'given') => {
+      if (x.type === 'update_expression') return walk(x.fields.argument, 'written');
+      if (x.type === 'assignment_expression') {
+        walk(x.fields.left, 'written');
+        return walk(x.fields.right, 'read');
       }
       if (x.type === 'call_expression') {
-        for (const a of x.fields.arguments?.children ?? []) walk(a, true);
+        for (const a of x.fields.arguments?.children ?? []) walk(a, 'given');
         return;
       }
-      for (const c of x.children) walk(c);
+      if (x.type === 'pointer_expression' && x.op === '&' && mode === 'given')
+        return walk(x.fields.argument, 'written');
+      if (mode !== 'read' && (x.type === 'field_expression' || x.type === 'identifier')) {
+        const v = pathOf(x);
+        if (v?.k === 'path') {
+          const field = x.type === 'field_expression' && (x.op === '->' || throughPointer(v.p));
+          const pointer = x.type === 'identifier' && !v.p.segs.length && this.holdsPointerVar(v.p.root);
+          if ((mode === 'written' && (field || throughPointer(v.p))) || (mode === 'given' && pointer))
+            roots.add(v.p.root);
+        }
+        return;
+      }
+      for (const c of x.children) walk(c, mode === 'written' ? 'written' : 'read');
     };
-    walk(e);
+    walk(e, 'read');
     return roots.size ? [...roots].sort() : undefined;
   }
 
@@ -327,10 +338,15 @@ export class Branches {
     return !!d && d.pointerDepth > 0;
   }
 
-  switchNode(n: CfgNode, st: State): Successor[] {
+  switchNode(n: CfgNode, st0: State): Successor[] {
     const outs: Successor[] = [];
     const subjectText = this.ctx.shortText(n.ast, 40);
-    for (const o of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
+    // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
+    // (a count changed in the subject itself is the path's own)
+    const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
+    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    for (const o0 of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
+      const o = o0.st.guard === guard ? o0 : { ...o0, st: with_(o0.st, { guard }) };
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
       for (const edge of n.edges) {

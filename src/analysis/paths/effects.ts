@@ -318,7 +318,7 @@ export class Effects {
     if (c.inferred) o.inferred = true;
     if (c.embedded) o.embedded = true;
     if (c.withContainer) o.withContainer = true;
-    if (c.parked) o.parked = true;
+    if (c.parked) o.parked = 'callee';
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -383,7 +383,7 @@ export class Effects {
     // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
-    if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked = true;
+    if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
       o.overLine = c.line;
