@@ -171,6 +171,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         labels,
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
+        ...(o.parked ? { parked: true } : {}),
       };
       effects.push(effect);
     }
