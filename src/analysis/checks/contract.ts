@@ -2,7 +2,7 @@
  * contract: a registered callback breaks the count its registrar's model row promises, e.g. a
  * dev_clone handler hands out exactly +1 beyond the existence reference.
  */
-import type { CountStep, Diagnostic, PathRef } from '../result';
+import type { CountStep, PathRef } from '../result';
 import { keyOf, extend, type AccessPath } from '../paths/access';
 import { diagnostic, type Head, type RuleModule } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
