@@ -5,6 +5,9 @@
  *   node out/bench/bench.js [--quick] [--profile] [--runs N] [--json FILE]
  *
  * --quick    fewer runs, no 1,000-file tree (a minute instead of several)
+ * REFCOUNT_LENS_CUT_TREES=DIR=MODEL;...  also runs tree mode on those real trees and reports the
+ *            cut functions and the work spent in them (bench/cuts.ts); REFCOUNT_LENS_CUT_BEFORE=FILE
+ *            (an earlier results.json or cuts.js --json) shows each figure as a ratio to it
  * --profile  also profiles the warm analysis of the 2,000-line file and prints
  *            the hottest functions (file:function), for work on src/analysis
  * --tree DIR tree mode on a real tree too (cold, from the index, after a one-function edit);
@@ -23,6 +26,7 @@ import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate'
 import { seedFiles } from '../test/helpers/fuzz';
 import { DIFF_TARGET, diffPairs, measureDiffs } from './diff';
 import { measureNothingExcluded, measureTree, type TreeBenchContext } from './tree';
+import { cutLines, measureCuts, parseTrees, readBefore, type CutFigures } from './cuts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -639,6 +643,47 @@ async function lspLatency(): Promise<void> {
   }
 }
 
+/** Cut functions and the work spent in them on real trees (bench/cuts.ts), when REFCOUNT_LENS_CUT_TREES names some. */
+function cuts(): void {
+  const trees = parseTrees(process.env.REFCOUNT_LENS_CUT_TREES ?? '');
+  if (!trees.length) {
+    row({ what: 'cut functions on real trees (tree mode)', value: 'skipped', note: 'REFCOUNT_LENS_CUT_TREES unset' });
+    return;
+  }
+  const before = readBefore(process.env.REFCOUNT_LENS_CUT_BEFORE);
+  const all: CutFigures[] = [];
+  log('Cut functions on real trees (tree mode, one cold run each):');
+  for (const t of trees) {
+    note(`tree mode on ${t.dir}`);
+    const f = measureCuts(CLI, t);
+    all.push(f);
+    for (const l of cutLines(
+      f,
+      before.find((b) => b.tree === f.tree),
+    ))
+      log('  ' + l);
+    const perMillion = f.lines ? (f.wallMs / f.lines) * 1e6 : Number.POSITIVE_INFINITY;
+    const name = `${path.basename(path.dirname(t.dir))}/${path.basename(t.dir)}`;
+    row({
+      what: `tree mode, ${name} (${int(f.lines)} lines): cut functions`,
+      value: `${f.cut} + ${f.fileBudget} unanalysed`,
+      note:
+        f.cutStates === undefined
+          ? undefined
+          : `${int(f.cutStates)} of ${int(f.states ?? 0)} path states, ${(f.cutMs! / 1000).toFixed(1)} s in them`,
+    });
+    row({
+      what: `tree mode, ${name}: cold run per million lines`,
+      value: `${(perMillion / 1000).toFixed(1)} s`,
+      target: '<= 40 s',
+      ok: perMillion <= 40_000,
+      note: f.rssMb !== undefined ? `peak RSS ${int(f.rssMb)} MB (target 2,048)` : undefined,
+    });
+  }
+  log();
+  results.cuts = all;
+}
+
 function table(): void {
   const w = Math.min(78, Math.max(...rows.map((r) => r.what.length)));
   log(
@@ -688,6 +733,7 @@ async function main(): Promise<void> {
   };
   if (!TREE_DIR) note('no --tree DIR: tree mode measured on generated trees only');
   await lspLatency();
+  cuts();
   table();
   results.rows = rows;
   try {

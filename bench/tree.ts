@@ -83,7 +83,7 @@ function editOneFunction(files: readonly string[]): string | undefined {
   for (let k = 0; k < cs.length; k++) {
     const f = cs[(cs.length >> 1) + k < cs.length ? (cs.length >> 1) + k : k];
     const lines = fs.readFileSync(f, 'latin1').split('\n');
-    const at = lines.findIndex((l) => l === '{');
+    const at = lines.indexOf('{');
     if (at < 0) continue;
     lines.splice(at + 1, 0, '\t(void)0;');
     fs.writeFileSync(f, lines.join('\n'), 'latin1');

@@ -24,7 +24,7 @@ import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
-import { runChecks } from './checks/checks';
+import { explored, runChecks } from './checks/checks';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
 import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
@@ -34,7 +34,7 @@ import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
 import { withCallSites } from './call-sites';
-import type { Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
+import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
 
@@ -115,6 +115,8 @@ interface CachedFunction {
   analysed: boolean;
   /** Path states its analysis visited (charged to the file's budget again when it is reused). */
   visits: number;
+  /** Milliseconds its path analysis took when it ran (a reused result keeps them). */
+  ms: number;
   /** The last copy moved to a line (an unchanged function keeps its line over most edits). */
   at?: { line: number; value: CachedFunction };
 }
@@ -405,6 +407,7 @@ export class Analyzer {
     };
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
     let statesSpent = 0;
+    const cuts: CutCost[] = [];
     for (const i of order) {
       const f = fns[i];
       const regs = regsOf[i];
@@ -455,11 +458,13 @@ export class Analyzer {
           summary: quietSummary(f.name, scan.escapes),
           analysed: false,
           visits: 0,
+          ms: 0,
         };
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
       }
       if ((cached?.analysed ?? true) && statesSpent >= this.opts.maxStatesPerFile) {
+        cuts.push({ function: f.name, line: f.head.line, states: 0, ms: 0, fileBudget: true });
         resultsByIndex[i] = skeleton(
           f.head,
           f.head.declarator,
@@ -489,6 +494,8 @@ export class Analyzer {
       }
       shifted ??= at(cached, f.head.line);
       statesSpent += cached.visits;
+      if (cached.result.truncated)
+        cuts.push({ function: f.name, line: f.head.line, states: cached.visits, ms: cached.ms });
       summaries.set(f.name, cached.summary);
       if (visit) visit.exports[f.name] = cached.summary;
       resultsByIndex[i] = withRoles(shifted.result, roles);
@@ -504,6 +511,8 @@ export class Analyzer {
     if (inferred.size) result.inferredPairs = pairReports(inferred);
     result.diagnostics.sort((a, b) => a.line - b.line || byCodeUnits(a.rule, b.rule));
     result.timing.analyzeMs = round(performance.now() - t0);
+    result.timing.states = statesSpent;
+    if (cuts.length) result.timing.cuts = cuts;
     if (result.functions.some((f) => f.truncated)) {
       result.truncated = true;
       result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason;
@@ -553,6 +562,7 @@ export class Analyzer {
     keeps?: (callee: string, arg: number) => boolean,
     paired?: string,
   ): CachedFunction {
+    const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
     let cfg: Cfg;
     try {
@@ -575,6 +585,7 @@ export class Analyzer {
         summary: { name, paths: [], truncated: true, hash: 'x' },
         analysed: true,
         visits: 0,
+        ms: 0,
       };
     }
     const opts: EngineOptions = {
@@ -602,6 +613,7 @@ export class Analyzer {
         summary: { name, paths: [], truncated: true, hash: 'x' },
         analysed: true,
         visits: 0,
+        ms: 0,
       };
     }
     if (cfg.incomplete) {
@@ -611,11 +623,11 @@ export class Analyzer {
     const { classes, classOf } = pathClasses(run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     summary.escapes = escapes;
-    const diagnostics = run.truncated
-      ? []
-      : runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs, paired });
+    const found = runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs, paired });
+    // no silent cuts: what the explored paths show is still said, as information
+    const diagnostics = run.truncated ? explored(found, classes.length) : found;
     if (run.truncated) {
-      diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? ''));
+      diagnostics.push(budgetDiagnostic(name, syn.line, run.truncatedReason ?? '', classes.length));
     }
     for (const p of cfg.problems)
       diagnostics.push({
@@ -635,7 +647,7 @@ export class Analyzer {
       truncatedReason: run.truncatedReason,
     };
     if (quiet) result.quiet = true;
-    return { result, diagnostics, summary, analysed: true, visits: run.visits };
+    return { result, diagnostics, summary, analysed: true, visits: run.visits, ms: round(performance.now() - t0) };
   }
 }
 
@@ -857,6 +869,7 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
     summary: c.summary,
     analysed: c.analysed,
     visits: c.visits,
+    ms: c.ms,
     result: {
       ...r,
       line: mv(r.line),

@@ -134,6 +134,15 @@ export interface Related {
   paths?: number[];
 }
 
+/** A function a budget cut, and what it cost (`fileBudget`: not analysed, the file's budget was spent). */
+export interface CutCost {
+  function: string;
+  line: number;
+  states: number;
+  ms: number;
+  fileBudget?: true;
+}
+
 export interface Diagnostic {
   /**
    * A row of the rule registry (src/analysis/checks/registry.ts): `leak`, `over-release`,
@@ -162,10 +171,12 @@ export interface Diagnostic {
   /**
    * Set when the paths the diagnostic names depend on something the analysis could not show: a
    * branch on a value it had merged away where paths met (`merged`: that line, and the value), or a
-   * callee of this file it could not follow (`callee`, cut by its budget). Such a diagnostic is
-   * `info`, and its message says why.
+   * callee of this file it could not follow (`callee`, cut by its budget), or a function whose own
+   * analysis its budget stopped after `explored` path classes reached its end (the diagnostic is
+   * about those; the paths not explored were not compared). Such a diagnostic is `info`, and its
+   * message says why.
    */
-  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' } | { explored: number };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/
@@ -241,7 +252,12 @@ export interface FileResult {
   functions: FunctionResult[];
   diagnostics: Diagnostic[];
   facts: FileFacts;
-  timing: { parseMs: number; analyzeMs: number };
+  /**
+   * What the analysis cost: milliseconds (they vary from run to run) and the work it counted,
+   * which does not: `states`, the path states its functions visited (the unit of every budget),
+   * and `cuts`, each function a budget cut with the states and milliseconds spent on it.
+   */
+  timing: { parseMs: number; analyzeMs: number; states?: number; cuts?: CutCost[] };
   /** Parse problems (error nodes), reported but never fatal. */
   parseErrors: { line: number; column: number; message: string }[];
   error?: string;

@@ -21,6 +21,13 @@ export interface RunSummary {
   paths: number;
   diagnostics: Record<string, number>;
   problems: number;
+  /** Path states the analysed files' functions visited (the budgets' unit: the same on every run). */
+  states: number;
+  /**
+   * Functions a budget cut, the path states and milliseconds spent on them; and functions not
+   * analysed because their file's budget was spent.
+   */
+  cuts: { functions: number; states: number; ms: number; fileBudget: number };
   wallMs: number;
   jobs: number;
   /** Tree mode: the tree behind the reported files, and how much of it came from the index. */
@@ -58,6 +65,8 @@ export class SummaryCounter {
     paths: 0,
     diagnostics: {},
     problems: 0,
+    states: 0,
+    cuts: { functions: 0, states: 0, ms: 0, fileBudget: 0 },
     wallMs: 0,
     jobs: 0,
   };
@@ -85,9 +94,20 @@ export class SummaryCounter {
       s.diagnostics[d.rule] = (s.diagnostics[d.rule] ?? 0) + 1;
       if (d.severity !== 'info') s.problems++;
     }
+    if (how.cached) return;
+    s.states += r.timing.states ?? 0;
+    for (const c of r.timing.cuts ?? []) {
+      if (c.fileBudget) s.cuts.fileBudget++;
+      else {
+        s.cuts.functions++;
+        s.cuts.states += c.states;
+        s.cuts.ms += c.ms;
+      }
+    }
   }
 
   finish(): RunSummary {
+    this.s.cuts.ms = Math.round(this.s.cuts.ms);
     this.s.wallMs = Math.round(performance.now() - this.t0);
     return this.s;
   }
@@ -119,6 +139,15 @@ export function formatSummary(s: RunSummary, c: Colors): string {
     `  diagnostics: ${rules.length ? rules.map(([r, k]) => `${r} ${n(k)}`).join(', ') : c.green('none')}` +
       (notes.length ? c.dim(`  (notes: ${notes.map(([r, k]) => `${r} ${n(k)}`).join(', ')})`) : ''),
   ];
+  const cut = s.cuts;
+  if (cut.functions || cut.fileBudget)
+    lines.push(
+      c.yellow(
+        `  budget: ${plural(cut.functions, 'function')} cut, ${n(cut.states)} of ${n(s.states)} path states` +
+          ` and ${(cut.ms / 1000).toFixed(1)} s spent in them` +
+          (cut.fileBudget ? `; ${plural(cut.fileBudget, 'function')} not analysed (file budget spent)` : ''),
+      ),
+    );
   if (s.tree) {
     const t = s.tree;
     lines.push(

@@ -141,3 +141,60 @@ test('a broken model file is reported with its line; analysis goes on', () => {
   assert.match(r.stderr, /\.refcount-lens\.json:3:\d+: foo_hold: "arg9x" is not a target/);
   assert.match(r.stdout, /\[leak\]/);
 });
+
+test('the summary counts the cut functions and the path states spent in them, the same on every run', () => {
+  const dir = tmp();
+  const heavy = (k: number) => {
+    const body = Array.from({ length: 9 }, (_, i) => `\tif (f${i}) dev_ref(d);\n`).join('');
+    const params = Array.from({ length: 9 }, (_, i) => `int f${i}`).join(', ');
+    return `static void\nheavy${k}(struct cdev *d, ${params})\n{\n${body}\tif (d) dev_rel(d);\n}\n`;
+  };
+  fs.writeFileSync(path.join(dir, 'a.c'), `#include <sys/conf.h>\n${heavy(0)}\n${heavy(1)}\n${heavy(2)}`);
+  fs.writeFileSync(path.join(dir, 'b.c'), LEAKY);
+  const args = [
+    'analyze',
+    dir,
+    '--format',
+    'json',
+    '--no-cache',
+    '--max-states',
+    '300',
+    '--max-states-per-file',
+    '600',
+  ];
+  const runs = [run(args), run(args)].map((r) => JSON.parse(r.stdout));
+  for (const out of runs) {
+    const a = out.files.find((f: { path: string }) => f.path.endsWith('a.c'));
+    const cut = a.timing.cuts.filter((c: { fileBudget?: true }) => !c.fileBudget);
+    const left = a.timing.cuts.filter((c: { fileBudget?: true }) => c.fileBudget);
+    assert.equal(cut.length, 2, JSON.stringify(a.timing.cuts));
+    assert.equal(left.length, 1, 'the third function finds the file budget spent');
+    assert.ok(cut.every((c: { states: number }) => c.states > 300));
+    assert.equal(a.timing.states, cut[0].states + cut[1].states);
+    const b = out.files.find((f: { path: string }) => f.path.endsWith('b.c'));
+    assert.equal(b.timing.cuts, undefined);
+    assert.ok(b.timing.states > 0);
+    assert.deepEqual(out.summary.cuts, {
+      functions: 2,
+      states: a.timing.states,
+      ms: out.summary.cuts.ms,
+      fileBudget: 1,
+    });
+    assert.equal(out.summary.states, a.timing.states + b.timing.states);
+  }
+  // work is counted, never timed: the counts agree on both runs
+  const work = (o: { summary: { states: number; cuts: { functions: number; states: number } } }) => [
+    o.summary.states,
+    o.summary.cuts.functions,
+    o.summary.cuts.states,
+  ];
+  assert.deepEqual(work(runs[0]), work(runs[1]));
+  const text = run([...args.filter((x) => x !== '--format' && x !== 'json'), '--summary']);
+  assert.match(
+    text.stderr + text.stdout,
+    new RegExp(
+      'budget: 2 functions cut, [\\d,]+ of [\\d,]+ path states and [\\d.]+ s spent in them; ' +
+        '1 function not analysed \\(file budget spent\\)',
+    ),
+  );
+});

@@ -237,6 +237,55 @@ test('a too-small state budget cuts and says so', async () => {
   assert.ok(r.diagnostics.some((d) => d.rule === 'budget'));
 });
 
+test('a function cut by its budget still reports what its explored paths show, as information', async () => {
+  // a leak on an early return, then independent references: past a dozen of them, more states meet
+  // at the last join than the per-node budget keeps
+  const src = (n: number) =>
+    '#include <linux/of.h>\n' +
+    `static int\nmany(struct device_node *parent, int g, ` +
+    `${Array.from({ length: n }, (_, i) => `struct device_node *d${i}, int f${i}`).join(', ')})\n{\n` +
+    '\tstruct device_node *np = of_get_child_by_name(parent, "port");\n\n' +
+    '\tif (!np)\n\t\treturn (-1);\n\tif (g)\n\t\treturn (1);\n' +
+    Array.from({ length: n }, (_, i) => `\tif (f${i}) of_node_get(d${i});\n`).join('') +
+    '\tof_node_put(np);\n\treturn (0);\n}\n';
+  const whole = await analyzeSource(src(3), 'few.c');
+  assert.equal(fn(whole, 'many').truncated, false);
+  const warned = whole.diagnostics.filter((d) => d.rule === 'leak');
+  assert.ok(warned.length && warned.every((d) => d.severity === 'warning'), 'uncut: the early return leaks, a warning');
+
+  const r = await analyzeSource(src(16), 'many.c');
+  const f = fn(r, 'many');
+  assert.equal(f.truncated, true);
+  const budget = r.diagnostics.find((d) => d.rule === 'budget')!;
+  assert.match(budget.message, new RegExp(`explored ${f.paths.length} paths to the end before the budget`));
+  const found = r.diagnostics.filter((d) => d.rule === 'leak');
+  assert.ok(found.length > 0, 'the leak on an explored path is still said');
+  for (const d of found) {
+    assert.equal(d.severity, 'info');
+    assert.deepEqual(d.doubt, { explored: f.paths.length });
+    assert.match(d.message, new RegExp(`explored ${f.paths.length} of the function's paths before its budget`));
+  }
+});
+
+test('a run stopped by the state budget keeps the paths that had already reached the exit', async () => {
+  // the early return reaches the exit before the ifs below use up the budget
+  const body = Array.from({ length: 16 }, (_, i) => `\tif (f${i}) dev_ref(d${i});\n`).join('');
+  const decl = Array.from({ length: 16 }, (_, i) => `struct cdev *d${i}, int f${i}`).join(', ');
+  const r = await analyzeSource(
+    H +
+      `static int\nmany(struct cdev *e, int g, ${decl})\n{\n\tdev_ref(e);\n\tif (g)\n\t\treturn (1);\n${body}` +
+      '\tdev_rel(e);\n\treturn (0);\n}\n',
+    'stopped.c',
+    { maxStatesPerFunction: 200 },
+  );
+  const f = fn(r, 'many');
+  assert.match(f.truncatedReason ?? '', /^stopped after 200 path states/);
+  assert.ok(
+    f.paths.some((p) => p.exit.returns === '(1)' || p.exit.returns === '1'),
+    JSON.stringify(f.paths),
+  );
+});
+
 test('an expression with too many outcomes is cut at the outcome budget and says so', async () => {
   // each `aN ? dev_ref(d) : 0` doubles the call's outcomes: 2^12 combinations
   const args = Array.from({ length: 12 }, (_, i) => `a${i} ? dev_ref(d) : 0`).join(', ');

@@ -19,6 +19,20 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   return found.map((d) => withEvidence(d, (cid) => doubts.get(cid) ?? objectDoubt(inp, cid, d.object)));
 }
 
+/**
+ * A function whose analysis its budget stopped still reports what it proved on the paths that
+ * reached its end: each diagnostic is information and says how many paths were explored (a leak
+ * on an explored path is real; one the unexplored paths would show, or a pair with one of them,
+ * is not known).
+ */
+export function explored(found: Diagnostic[], paths: number): Diagnostic[] {
+  return found.map((d) => {
+    if (d.doubt) return { ...d, severity: 'info' };
+    const doubt = { explored: paths };
+    return { ...d, severity: 'info', doubt, message: `${d.message}${doubtWords(doubt)}` };
+  });
+}
+
 /** The object's own doubt on every exit state of the class (what a cut callee it was given may have done). */
 function objectDoubt(inp: CheckInput, cid: number, object: string | undefined): Doubt | undefined {
   if (object === undefined) return undefined;

@@ -99,8 +99,11 @@ export const contract: RuleModule<ContractDetail> = {
   // the function is named where the message is shown (`tunclone(): ...`), and the counted calls are the related entries
   render(d, { object }) {
     // several paths: the conditions they share
-    const shared = d.path.conditions.filter((c) => (d.others ?? []).every((o) => o.conditions.includes(c)));
-    const path = pathWords({ ...d.path, conditions: shared }, 1 + (d.others?.length ?? 0));
+    const others = d.others ?? [];
+    const shared = d.path.conditions.filter((c) => others.every((o) => o.conditions.includes(c)));
+    const path = others.every((o) => o.exitLine === d.path.exitLine)
+      ? pathWords({ ...d.path, conditions: shared }, 1 + others.length)
+      : `${pathWords(d.path)} and ${others.length} more path${others.length > 1 ? 's' : ''}`;
     return {
       message:
         `${d.role} hands out ${signed(d.handedOut)} on ${object} beyond the existence reference` +

@@ -172,6 +172,9 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     };
     for (const x of all) {
       if (!isError(x.st.exit!.returnClass, returns)) continue;
+      // what it keeps is a callee's bookkeeping (a first-user pin taken on the way); a test of the object
+      // here before the path's own get (`if (!netif_running(dev)) return -E; dev_hold(dev)`) excuses nothing
+      if (x.st.objects.get(key)?.parked === 'callee') continue;
       const r = keptOnError(x.st);
       if (r > 0 && r > maxOk) {
         const lo = successes.find((s) => refsOf(s.st) === maxOk)!;

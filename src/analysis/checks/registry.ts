@@ -112,8 +112,8 @@ export const RULES = {
     short: 'The analysis of a function was cut short by a resource bound.',
     full:
       'A bound on the analysis (path states per function, nesting depth) stopped the analysis of ' +
-      'a function before it was complete. Its checks were not run: problems in it are not ' +
-      'reported.',
+      'a function before it was complete. Its checks ran on the paths explored to its end; what ' +
+      'they found is reported as information, and problems on the other paths are not known.',
     help: 'Raise the bound (--max-states, refcountLens.maxStatesPerFunction) or split the function.',
   },
   parse: {

@@ -58,6 +58,11 @@ export function onPaths(group: readonly PathRef[]): { path: number; paths?: numb
 
 /** Why a diagnostic is information, not a warning (appended to its message). */
 export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
+  if ('explored' in d)
+    return (
+      ` (information: the analysis explored ${d.explored} of the function's paths before its budget stopped it;` +
+      ' the paths it did not explore were not compared)'
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +

@@ -28,7 +28,12 @@ export class Branches {
     this.decls = ctx.decls;
   }
 
-  branchNode(n: CfgNode, st: State): Successor[] {
+  branchNode(n: CfgNode, st0: State): Successor[] {
+    // a count changed in this condition (`c->ready && try_module_get(c->owner)`) is the path's own, not
+    // guarded by an earlier split; a branch this split decides (`if (drop_ref)` after `drop_ref = true`
+    // under a test of the object) goes on under the earlier guard
+    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    const decided = (s: State): State => (s.guard === st0.guard ? s : with_(s, { guard: st0.guard }));
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
@@ -40,7 +45,8 @@ export class Branches {
       if (!edge) return;
       // an assertion's condition holds on every path that goes on: it tells no two paths apart
       if (n.asserted) {
-        outs.push({ to: edge.to, st: s, kind: edge.kind });
+        // nor does it end what an earlier split guarded
+        outs.push({ to: edge.to, st: decided(s), kind: edge.kind });
         return;
       }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
@@ -49,11 +55,11 @@ export class Branches {
       outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
     if (!n.ast) {
-      emit(true, st);
+      emit(true, st0);
       // an iterator loop that runs to its end leaves its variable NULL
       const spec = n.macro ? this.model.iterators.get(n.macro.name) : undefined;
       const v = spec && n.macro!.args[spec.var] ? this.ex.eval(n.macro!.args[spec.var], st)[0] : undefined;
-      emit(false, v?.v.k === 'path' ? setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st);
+      emit(false, decided(v?.v.k === 'path' ? setFactKeep(v.st, keyOf(v.v.p), { eq: '0' }) : st));
       return outs;
     }
     // read the condition as `subject OP constant` or a flag test
@@ -206,7 +212,7 @@ export class Branches {
         if (d === undefined) {
           emit(true, split(o.st), condition(true));
           emit(false, split(o.st), condition(false));
-        } else emit(d !== negate, o.st, condition(d !== negate));
+        } else emit(d !== negate, decided(o.st), condition(d !== negate));
         continue;
       }
       const p = o.v.p;
@@ -221,13 +227,13 @@ export class Branches {
         // an address is never NULL
         const d = decide({ ne: ['0'] }, test);
         if (d !== undefined) {
-          emit(d !== negate, o.st, condition(d !== negate));
+          emit(d !== negate, decided(o.st), condition(d !== negate));
           continue;
         }
       }
       const d = decide(factOf(o.st, key), test);
       if (d !== undefined) {
-        emit(d !== negate, o.st, condition(d !== negate));
+        emit(d !== negate, decided(o.st), condition(d !== negate));
         continue;
       }
       // the value was known on some of the paths merged here: one of these two may not be a path at all
@@ -246,7 +252,11 @@ export class Branches {
     return outs;
   }
 
-  /** The roots whose memory a condition reads (`d` in `d->n++ == 0`, `w` in `test_bit(F, &w->state)`), sorted. */
+  /**
+   * The roots whose memory a condition changes as it tests it, sorted: `d` in `d->n++ == 0`, `w` in
+   * `test_and_set_bit(F, &w->state)`, `d` in `domain_adjust_tot_pages(d, 1) == 1` (a call given the
+   * pointer or a field's address may write it). A test that only reads (`dev->mtu < 68`) guards nothing.
+   */
   private stateRoots(e: Syn, st: State): readonly string[] | undefined {
     const roots = new Set<string>();
     const base = (x: Syn): Syn => {
@@ -259,27 +269,36 @@ export class Branches {
         b = b.type === 'parenthesized_expression' ? (b.children[0] ?? b) : b.fields.argument;
       return b;
     };
-    const walk = (x: Syn) => {
-      if (x.type === 'field_expression' || x.type === 'identifier') {
-        const b = x.type === 'identifier' ? x : base(x);
-        if (b.type === 'identifier') {
-          const v = this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st);
-          // a field through a pointer, or a local that copied one (`x = page->type_info`)
-          if (
-            v.k === 'path' &&
-            (x.type === 'field_expression' ? x.op === '->' || throughPointer(v.p) : throughPointer(v.p))
-          )
-            roots.add(v.p.root);
-        }
-        if (x.type === 'identifier') return;
+    const pathOf = (x: Syn) => {
+      const b = base(x);
+      return b.type === 'identifier' ? this.ctx.resolve(b.text ?? '', this.ctx.node.scope, st) : undefined;
+    };
+    // `written`: memory the condition changes; `given`: a value handed to a call
+    const walk = (x: Syn, mode: 'read' | 'written' | 'given') => {
+      if (x.type === 'update_expression') return walk(x.fields.argument, 'written');
+      if (x.type === 'assignment_expression') {
+        walk(x.fields.left, 'written');
+        return walk(x.fields.right, 'read');
       }
       if (x.type === 'call_expression') {
-        for (const a of x.fields.arguments?.children ?? []) walk(a);
+        for (const a of x.fields.arguments?.children ?? []) walk(a, 'given');
         return;
       }
-      for (const c of x.children) walk(c);
+      if (x.type === 'pointer_expression' && x.op === '&' && mode === 'given')
+        return walk(x.fields.argument, 'written');
+      if (mode !== 'read' && (x.type === 'field_expression' || x.type === 'identifier')) {
+        const v = pathOf(x);
+        if (v?.k === 'path') {
+          const field = x.type === 'field_expression' && (x.op === '->' || throughPointer(v.p));
+          const pointer = x.type === 'identifier' && !v.p.segs.length && this.holdsPointerVar(v.p.root);
+          if ((mode === 'written' && (field || throughPointer(v.p))) || (mode === 'given' && pointer))
+            roots.add(v.p.root);
+        }
+        return;
+      }
+      for (const c of x.children) walk(c, mode === 'written' ? 'written' : 'read');
     };
-    walk(e);
+    walk(e, 'read');
     return roots.size ? [...roots].sort() : undefined;
   }
 
@@ -302,6 +321,11 @@ export class Branches {
     return walk(e);
   }
 
+  /** A variable declared as a pointer. */
+  private holdsPointerVar(root: string): boolean {
+    return (this.decls.get(root)?.pointerDepth ?? 0) > 0;
+  }
+
   /** A local or parameter, or what it points to, that is itself a pointer (`*rom` for `void **rom`). */
   private holdsPointer(p: AccessPath): boolean {
     const d = this.decls.get(p.root);
@@ -314,10 +338,15 @@ export class Branches {
     return !!d && d.pointerDepth > 0;
   }
 
-  switchNode(n: CfgNode, st: State): Successor[] {
+  switchNode(n: CfgNode, st0: State): Successor[] {
     const outs: Successor[] = [];
     const subjectText = this.ctx.shortText(n.ast, 40);
-    for (const o of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
+    // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
+    // (a count changed in the subject itself is the path's own)
+    const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
+    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    for (const o0 of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
+      const o = o0.st.guard === guard ? o0 : { ...o0, st: with_(o0.st, { guard }) };
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
       for (const edge of n.edges) {

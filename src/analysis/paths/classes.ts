@@ -171,6 +171,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         labels,
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
+        ...(o.parked ? { parked: true } : {}),
       };
       effects.push(effect);
     }
@@ -237,15 +238,17 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
 const SUMMARY_PATHS = 8;
 
 /**
- * Paths with the same effects, writes and returned argument become one: the conditions they
- * share, and their return class when they agree (`unknown` when they do not). What a caller
- * can tell apart by its counts is kept; which of several ways the callee went without a
- * difference in counts is not.
+ * Paths with the same effects and returned argument become one: the conditions they share, their
+ * return class when they agree (`unknown` when they do not), and every out-parameter any of them
+ * writes (the caller takes each as possibly written, as widening does). What a caller can tell
+ * apart by its counts is kept; which of several ways the callee went without a difference in
+ * counts is not. Writes kept apart multiplied a caller's states: xnu's dev_free_name() writes
+ * up to eight list links in any combination, and each call of it gave its callers 35 outcomes.
  */
 function compact(paths: Map<string, SummaryPath>): void {
   const groups = new Map<string, SummaryPath[]>();
   for (const sp of paths.values()) {
-    const k = JSON.stringify([sp.effects, sp.writes, sp.retArg]);
+    const k = JSON.stringify([sp.effects, sp.retArg]);
     const list = groups.get(k);
     if (list) list.push(sp);
     else groups.set(k, [sp]);
@@ -258,7 +261,9 @@ function compact(paths: Map<string, SummaryPath>): void {
       list.every((o) => o.conds.some((d) => JSON.stringify(d) === JSON.stringify(c))),
     );
     const ret = list.every((o) => o.ret === first.ret) ? first.ret : 'unknown';
-    const sp: SummaryPath = { ...first, conds, ret };
+    const writes = new Map<string, Target>();
+    for (const o of list) for (const w of o.writes) writes.set(w.text, w);
+    const sp: SummaryPath = { ...first, conds, ret, writes: [...writes.values()] };
     paths.set(JSON.stringify(sp), sp);
   }
 }

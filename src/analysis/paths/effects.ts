@@ -292,6 +292,8 @@ export class Effects {
       stored?: boolean;
       embedded?: boolean;
       withContainer?: boolean;
+      /** The count change is bookkeeping already (a callee's parked effect). */
+      parked?: boolean;
     },
   ): State {
     const prev = st.objects.get(key);
@@ -316,6 +318,7 @@ export class Effects {
     if (c.inferred) o.inferred = true;
     if (c.embedded) o.embedded = true;
     if (c.withContainer) o.withContainer = true;
+    if (c.parked) o.parked = 'callee';
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -378,8 +381,9 @@ export class Effects {
     }
     // below what this path obtained of that same count: a counter's release is not paid by the object's own
     // references (`vnode_getwithref(vp)` ... `vnode_rele(vp)` drops a use count the path never took)
-    // the change follows a test of the object's own state: a reference kept on purpose
-    if (delta !== 0 && s.guard?.includes(p.root)) o.parked = true;
+    // the path's first change of the object follows a test of the object's own state: a reference kept on
+    // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
+    if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
       o.overLine = c.line;
@@ -608,6 +612,7 @@ export class Effects {
             stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
             inferred: ef.inferred,
             withContainer: ef.withContainer,
+            parked: ef.parked,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its

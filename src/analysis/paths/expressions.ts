@@ -335,7 +335,8 @@ export class Expressions {
     const isTemp = src.root.startsWith('$');
     if (isTemp) {
       // a parameter given a call's result names the callee's object from here on, not the caller's
-      if (cls === 'param' && plainLocal && !s.written.has(key)) s = with_(s, { written: new Set([...s.written, key]) });
+      if (cls === 'param' && plainLocal && (this.decls.get(root)?.pointerDepth ?? 0) > 0 && !s.written.has(key))
+        s = with_(s, { written: new Set([...s.written, key]) });
       // a call's result: its object and facts move to the variable
       const obj = s.objects.get(srcKey);
       const objects = new Map(s.objects);

@@ -149,6 +149,9 @@ export class FunctionEngine {
       // again on every arrival cost more than the rest of the analysis)
       if (!prev && m.size >= opts.maxStatesPerNode && this.cutBatches.has(m)) return;
       m.set(k, prev ? mergeInto(prev, st) : st);
+      // the exit is not cut: a state there is a path explored to its end, and nothing follows it
+      // (the states before the exit are already bounded by this budget)
+      if (to === cfg.exit) return;
       if (m.size > opts.maxStatesPerNode && this.widen(m, to, opts.maxStatesPerNode)) this.cutBatches.add(m);
     };
     push(cfg.entry, init);
@@ -210,6 +213,25 @@ export class FunctionEngine {
         }
       }
       if (visits > opts.maxStates) break;
+    }
+    // stopped by the budget: the paths already at a return take their last step, so what the paths
+    // explored to their end show is still reported (one visit each, past the budget)
+    if (visits > opts.maxStates) {
+      for (const [id, m] of [...pending]) {
+        const n = cfg.nodes[id];
+        if (id === cfg.exit || !n.edges.length || n.edges.some((e) => e.to !== cfg.exit)) continue;
+        const seen = done.get(id);
+        for (const [k, st] of m) {
+          if (seen?.has(k)) continue;
+          const withLine = st.lines?.head === n.line ? st : with_(st, { lines: cons(n.line, st.lines) });
+          for (const out of this.nodes.transfer(n, withLine)) {
+            const s = this.dropDeadCalls(dropTemps(out.st), out.to);
+            push(out.to, joins.has(out.to) ? this.prune(s, out.to) : s);
+          }
+        }
+      }
+      const seen = done.get(cfg.exit);
+      for (const [k, st] of pending.get(cfg.exit) ?? []) if (!seen?.has(k)) exits.push(st);
     }
     const { cut } = this.ctx;
     const reason = this.stopReason && cut ? `${this.stopReason}; before that, ${cut}` : (this.stopReason ?? cut);

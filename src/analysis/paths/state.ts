@@ -53,7 +53,7 @@ export interface ObjState {
    * kept on purpose, so paths that differ only there are bookkeeping, not an inconsistency. Not in the
    * key; where states meet it stays when either had it.
    */
-  parked?: boolean;
+  parked?: 'test' | 'callee';
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
@@ -378,7 +378,7 @@ function mergeObjectNotes(
     const park = !o.parked && other?.parked;
     if (dropDoubt || park) {
       out ??= new Map(a);
-      out.set(k, { ...o, ...(dropDoubt ? { doubt: undefined } : {}), ...(park ? { parked: true } : {}) });
+      out.set(k, { ...o, ...(dropDoubt ? { doubt: undefined } : {}), ...(park ? { parked: other.parked } : {}) });
     }
   }
   return out ?? a;

@@ -24,6 +24,8 @@ export interface SummaryEffect {
   inferred?: boolean;
   /** Done while the callee freed the struct holding the object (a destructor's members): not compared across paths. */
   withContainer?: boolean;
+  /** The callee changed the count after a test of the object's own state (bookkeeping, see ObjState.parked). */
+  parked?: boolean;
 }
 
 export interface SummaryPath {
