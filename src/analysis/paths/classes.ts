@@ -207,25 +207,35 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
  * it alone (the same return: `if (adjust_pages(d, n) == n) get_domain(d); return 0;`) is not the
  * caller's to give back: either the callee keeps it for itself (a pin taken when a count of the
  * object leaves 0) or the callee is wrong, and its own analysis says so. Handing it on would make
- * every caller of an allocator hold the domain. A gain the return reports
- * (`if (f->dead) return -1; hold(f); return 0;`) and every release stay.
+ * every caller of an allocator hold the domain. The same for a release after a test that changes
+ * the object's own state, a flag that owned that reference
+ * (`if (test_and_clear_bit(ALLOCATED, &pg->flags)) put_page(pg);`): the caller's reference is
+ * untouched. A gain the return reports (`if (f->dead) return -1; hold(f); return 0;`), and every
+ * other release, stay.
  */
 function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
-  const gains = (sp: SummaryPath, text: string) =>
-    sp.effects.some((x) => x.target.text === text && x.exist + x.refs > 0);
+  const changes = (sp: SummaryPath, text: string, sign: number) =>
+    sp.effects.some((x) => x.target.text === text && Math.sign(x.exist + x.refs) === sign);
   // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
   const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
   const alike = (a: SummaryPath, b: SummaryPath) =>
     a.ret === b.ret && a.ret !== 'unknown' && conds.get(a) === conds.get(b);
+  /**
+   * A gain, or a release that follows a test changing the object's own state (a flag that owns
+   * a reference: `if (test_and_clear_bit(ALLOCATED, &pg->flags)) put_page(pg);`).
+   */
+  const ownedByObject = (e: SummaryEffect) => {
+    const sign = Math.sign(e.exist + e.refs);
+    return sign > 0 ? !e.stored : sign < 0 && !!e.parked;
+  };
   return paths.map((sp) => {
     const kept = sp.effects.filter(
       (e) =>
         // the argument itself: what a callee leaves in the argument's fields or out-parameters the caller can test
         e.target.base !== 'arg' ||
         e.target.segs.length > 0 ||
-        e.exist + e.refs <= 0 ||
-        e.stored ||
-        !paths.some((q) => q !== sp && alike(q, sp) && !gains(q, e.target.text)),
+        !ownedByObject(e) ||
+        !paths.some((q) => q !== sp && alike(q, sp) && !changes(q, e.target.text, Math.sign(e.exist + e.refs))),
     );
     return kept.length === sp.effects.length ? sp : { ...sp, effects: kept };
   });
