@@ -45,18 +45,22 @@ function retarget(t: Target, innerArgs: string[], params: string[]): Target | un
   return { base: 'arg', index: p.index, segs, text: `macro arg${p.index}` };
 }
 
+/** A macro's body as one statement: no continuations or comments, `do { ... } while (0)` and a last `;` unwrapped. */
+export function macroStatement(body: string): string {
+  return body
+    .replace(/\\\s*\n/g, ' ')
+    .replace(/\/\*.*?\*\//g, ' ')
+    .trim()
+    .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
+    .replace(/;\s*$/, '')
+    .trim();
+}
+
 export function macroEffects(defines: MacroDefinition[], model: Model): Map<string, Effect[]> {
   const out = new Map<string, Effect[]>();
   for (const d of defines) {
     if (!d.params || model.functions.has(d.name)) continue;
-    let body = d.body
-      .replace(/\\\s*\n/g, ' ')
-      .replace(/\/\*.*?\*\//g, ' ')
-      .trim();
-    body = body
-      .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
-      .replace(/;\s*$/, '')
-      .trim();
+    let body = macroStatement(d.body);
     while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
     const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter((m) => model.functions.has(m[1]));
     if (calls.length !== 1) continue;

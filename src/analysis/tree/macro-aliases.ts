@@ -9,6 +9,7 @@ import type { Model } from '../model/compiled';
 import type { MacroDefinition } from '../parse/prepass';
 import { splitTopLevel } from '../parse/split';
 import { simpleHash } from '../paths/classes';
+import { macroStatement } from '../macros';
 
 export interface MacroAlias {
   /** The function the macro calls. */
@@ -34,15 +35,7 @@ export function macroAliases(defs: readonly MacroDefinition[], model: Model): Ma
 }
 
 function aliasOf(d: MacroDefinition): MacroAlias | undefined {
-  let body = d.body
-    .replace(/\\\s*\n/g, ' ')
-    .replace(/\/\*.*?\*\//g, ' ')
-    .trim();
-  body = body
-    .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
-    .replace(/;\s*$/, '')
-    .trim();
-  body = stripParens(body).replace(/^\(\s*void\s*\)\s*/, '');
+  const body = stripParens(macroStatement(d.body)).replace(/^\(\s*void\s*\)\s*/, '');
   const m = /^([A-Za-z_]\w*)\s*\(/.exec(body);
   if (!m) return undefined;
   const open = m[0].length - 1;
