@@ -49,7 +49,9 @@ const median = (xs: number[]) => {
 
 /** The Analyzer's per-function cache would make every repeat free: empty it between runs. */
 function forget(a: Analyzer) {
-  (a as unknown as { cache: Map<string, unknown> }).cache.clear();
+  const caches = a as unknown as { cache: Map<string, unknown>; callSiteCache?: Map<string, unknown> };
+  caches.cache.clear();
+  caches.callSiteCache?.clear();
 }
 
 export function diffPairs(): DiffPair[] {

@@ -33,7 +33,7 @@ import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, ty
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { macroEffects } from './macros';
-import { withCallSites } from './call-sites';
+import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
@@ -141,6 +141,8 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
+  /** A definition's parameters and calls by its text, lines relative to its first: both sides of a diff share them. */
+  private readonly callSiteCache = new Map<string, Pick<FunctionResult, 'params' | 'calls'>>();
   private readonly opts: Required<
     Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites' | 'unknownCalls'>
   > &
@@ -504,7 +506,7 @@ export class Analyzer {
     if (this.opts.callSites) {
       const texts = { text: src, masked: doc.pre.masked };
       resultsByIndex.forEach((r, i) => {
-        resultsByIndex[i] = withCallSites(r, fns[i].head.syn(), texts);
+        resultsByIndex[i] = this.withCallSitesOf(r, fns[i].head, texts);
       });
     }
     result.functions = resultsByIndex.filter(Boolean);
@@ -518,6 +520,19 @@ export class Analyzer {
       result.truncatedReason = result.functions.find((f) => f.truncated)?.truncatedReason;
     }
     return result;
+  }
+
+  /** `r` with its definition's parameters and calls, copied from the syntax once per definition text. */
+  private withCallSitesOf(r: FunctionResult, head: FunctionHead, texts: CallSiteTexts): FunctionResult {
+    const key = `${texts.text.slice(head.start, head.end)}\u0000${texts.masked.slice(head.start, head.end)}`;
+    let known = this.callSiteCache.get(key);
+    if (!known) {
+      const made = withCallSites(r, head.syn(), texts);
+      known = { params: made.params, calls: made.calls?.map((c) => ({ ...c, line: c.line - head.line })) };
+      if (this.callSiteCache.size > 20000) this.callSiteCache.clear();
+      this.callSiteCache.set(key, known);
+    }
+    return { ...r, params: known.params, calls: known.calls?.map((c) => ({ ...c, line: c.line + head.line })) };
   }
 
   /**
