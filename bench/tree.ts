@@ -93,7 +93,18 @@ function editOneFunction(files: readonly string[]): string | undefined {
 }
 
 function treeArgs(dir: string, cache: string, model?: string, reported = dir): string[] {
-  const args = ['analyze', reported, '--root', dir, '--cache-dir', cache, '--format', 'json', '--no-progress'];
+  const args = [
+    'analyze',
+    reported,
+    '--root',
+    dir,
+    '--cache-dir',
+    cache,
+    '--format',
+    'json',
+    '--no-progress',
+    '--summary',
+  ];
   if (model) args.push('--model', model);
   return args;
 }
