@@ -43,6 +43,12 @@ export async function runLspBench(opts: LspBenchOptions = {}): Promise<LspBenchR
   try {
     client.open(uris[0], texts[0]);
     await client.waitFor(() => client.diagnosticVersions.has(uris[0]), 60_000, 'the first analysis');
+    // the keystrokes are measured with the workspace index built (issue 12: it must not slow them)
+    await client.waitFor(
+      () => client.progress.some((p) => p.kind === 'end'),
+      300_000,
+      'the workspace index of the folder',
+    );
     const rssOneMb = client.rssMb();
     const latency = await keystrokeLatency(client, uris[0], texts[0], runs);
     for (let i = 1; i < files; i++) client.open(uris[i], texts[i]);
@@ -134,7 +140,7 @@ function printTable(
   log('LSP latency and memory (dist/server.js over stdio)');
   log('  measure                                         value      target');
   log(
-    `  edit -> new inlay hints, median of ${String(r.runs).padEnd(3)} runs        ${fmt(med)} ms` +
+    `  edit -> new inlay hints (workspace indexed), median of ${String(r.runs).padEnd(3)} runs ${fmt(med)} ms` +
       `  <= ${TARGET_MS} ms ${med <= TARGET_MS ? 'ok' : 'MISSED'}`,
   );
   log(
