@@ -14,7 +14,7 @@ import type { AnalyzerOptions } from '../analysis/analyzer';
 import { buildModel, type ModelSources, type PresetName } from '../analysis/model/load';
 import { readModelSources } from '../files/model-files';
 import { bodylessResult, RESULT_VERSION, type FileResult } from '../analysis/result';
-import { UsageError, type CliArgs } from './args';
+import { checkRoots, excludeOf, UsageError, type CliArgs } from './args';
 import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } from './cache';
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
@@ -29,7 +29,7 @@ import type { Model } from '../analysis/model/compiled';
 import { WorkerPool } from '../workers/pool';
 import { Progress, type ProgressMode } from './progress';
 import { SummaryCounter, formatSummary, type RunSummary } from './summary';
-import { excludePatterns, walkAll } from '../files/walk';
+import { walkAll } from '../files/walk';
 
 export const VERSION = '0.1.0';
 
@@ -129,15 +129,7 @@ export async function analyzeCommand(
 ): Promise<number> {
   if (!args.inputs.length && !args.roots.length)
     throw new UsageError('analyze needs at least one FILE or DIR (or --root DIR)');
-  for (const r of args.roots) {
-    let isDir = false;
-    try {
-      isDir = fs.statSync(r).isDirectory();
-    } catch {
-      /* said below */
-    }
-    if (!isDir) throw new UsageError(`--root ${r}: not a directory`);
-  }
+  checkRoots(args.roots);
   if (!args.inputs.length) args.inputs = [...args.roots];
   for (const [flag] of args.rest) throw new UsageError(`unknown option ${flag}`);
   if (args.format === 'html' || args.format === 'markdown')
@@ -145,12 +137,7 @@ export async function analyzeCommand(
       `--format ${args.format} is for the ${args.format === 'html' ? 'trace' : 'diff'} command; ` +
         'analyze writes text, json or sarif',
     );
-  let exclude: ReturnType<typeof excludePatterns>;
-  try {
-    exclude = excludePatterns(args.exclude);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const exclude = excludeOf(args);
 
   const modelFiles = [...findWorkspaceModel([...args.inputs, ...args.roots]), ...args.models];
   const modelSources = readModelSources(modelFiles);

@@ -1,6 +1,9 @@
 /** Command-line parsing shared by every subcommand. */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { AnalyzerOptions } from '../analysis/analyzer';
+import { excludePatterns } from '../files/walk';
+import type { IgnoreRule } from '../files/gitignore';
 
 export class UsageError extends Error {}
 
@@ -191,4 +194,25 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   return a;
+}
+
+/** Every `--root` names a directory, or the command is misused. */
+export function checkRoots(roots: readonly string[]): void {
+  const isDir = (r: string) => {
+    try {
+      return fs.statSync(r).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  for (const r of roots) if (!isDir(r)) throw new UsageError(`--root ${r}: not a directory`);
+}
+
+/** The `--exclude` patterns; a pattern that cannot be read is a usage error. */
+export function excludeOf(args: Pick<CliArgs, 'exclude'>): IgnoreRule[] {
+  try {
+    return excludePatterns(args.exclude);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -16,7 +16,7 @@ import { parserWasm } from '../files/parser-wasm';
 import { changedFiles, existsAt, GitError, readAt, repositoryRoot, resolveRevision } from '../files/git';
 import { builtinScenario, BUILTIN_SCENARIOS } from '../trace/builtin-scenarios';
 import { reviewToMarkdown } from '../view/review-markdown';
-import { UsageError, type CliArgs } from './args';
+import { checkRoots, excludeOf, UsageError, type CliArgs } from './args';
 import { analyzerOptionsFor, findWorkspaceModel, VERSION } from './analyze';
 import {
   analyseTreeSides,
@@ -34,7 +34,7 @@ import { reviewToSarif } from './diff-sarif';
 import { colors } from './format-text';
 import { SUBCOMMANDS } from './subcommands';
 import { TreeSession } from './tree-session';
-import { excludePatterns, isCSource } from '../files/walk';
+import { isCSource } from '../files/walk';
 
 export const DIFF_USAGE = `usage: refcount-lens diff OLD.c NEW.c [options]
        refcount-lens diff BASE [HEAD] [-- PATHS...] [options]
@@ -75,14 +75,8 @@ export async function diffCommand(args: CliArgs, out: (s: string) => void, err: 
     out(DIFF_USAGE + '\n');
     return 0;
   }
-  for (const r of args.roots)
-    if (!fs.statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${r}: not a directory`);
-  let exclude: ReturnType<typeof excludePatterns>;
-  try {
-    exclude = excludePatterns(args.exclude);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  checkRoots(args.roots);
+  const exclude = excludeOf(args);
   if (args.format === 'html') throw new UsageError('diff writes text, json, markdown or sarif, not html');
   const scenarios: Scenarios = args.rest.has('--no-trace')
     ? { list: [], keep: 'all' }

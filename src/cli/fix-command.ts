@@ -12,12 +12,12 @@ import { combineFixes, fixDiagnostics } from '../analysis/fixes/fix-file';
 import { unifiedDiff } from '../analysis/fixes/diff';
 import { readModelSources } from '../files/model-files';
 import { parserWasm } from '../files/parser-wasm';
-import { UsageError, type CliArgs } from './args';
+import { checkRoots, excludeOf, UsageError, type CliArgs } from './args';
 import { analyzerOptionsFor, findWorkspaceModel } from './analyze';
 import { SUBCOMMANDS } from './subcommands';
 import { FixTree } from './fix-tree';
 import { errorResult } from '../analysis/result';
-import { excludePatterns, walkAll } from '../files/walk';
+import { walkAll } from '../files/walk';
 
 export const FIX_USAGE = `usage: refcount-lens fix FILE|DIR... [--in-place] [options]
   --in-place              make the edits in the files instead of printing the diff
@@ -51,15 +51,9 @@ export async function fixCommand(args: CliArgs, out: (s: string) => void, err: (
   if (args.format !== 'text') throw new UsageError('fix prints a unified diff: --format does not apply');
   const inPlace = args.rest.has('--in-place');
   if (inPlace && args.output) throw new UsageError('--in-place edits the files: --output does not apply');
-  for (const r of args.roots)
-    if (!fs.statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${r}: not a directory`);
+  checkRoots(args.roots);
   if (!args.inputs.length) args.inputs = [...args.roots];
-  let exclude: ReturnType<typeof excludePatterns>;
-  try {
-    exclude = excludePatterns(args.exclude);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const exclude = excludeOf(args);
 
   const modelFiles = [...findWorkspaceModel([...args.inputs, ...args.roots]), ...args.models];
   const modelSources = readModelSources(modelFiles);
