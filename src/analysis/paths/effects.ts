@@ -625,7 +625,7 @@ export class Effects {
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
         }
         sp.effects.filter((ef) => !releases(ef)).forEach(apply);
-        results.push({ st: s, v: same ?? tempVal });
+        results.push({ st: s, v: same ? { ...same, argument: true } : tempVal });
       }
     }
     return dedupeOuts(results, this.ctx.keys);

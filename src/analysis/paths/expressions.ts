@@ -299,6 +299,8 @@ export class Expressions {
       }
       return setFact(st, key, nf);
     }
+    // `fp = fp_get(fp)`: the callee gave the variable's own object back, which it still names
+    if (v.k === 'path' && v.argument && keyOf(v.p) === key) return st;
     const root = lhsPath.root;
     const cls = rootClass(root, this.decls);
     const plainLocal = (cls === 'local' || cls === 'param') && lhsPath.segs.length === 0;

@@ -6,7 +6,8 @@ import type { AccessPath } from './access';
 import type { State } from './state';
 
 export type Val =
-  | { k: 'path'; p: AccessPath }
+  /** `argument`: a callee handed back the argument it was given (`fp = fp_get(fp)` keeps fp's object). */
+  | { k: 'path'; p: AccessPath; argument?: true }
   | { k: 'const'; c: string }
   /** Flags or'ed together; `some`: at least these (`flags | LK_VNHELD`), the rest unknown. */
   | { k: 'flags'; f: string[]; some?: true }
