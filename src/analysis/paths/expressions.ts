@@ -274,9 +274,11 @@ export class Expressions {
    * others (`(d)->buffer`), and it may assign the caller's variable itself (`LL_SEARCH_SCALAR(h, out, f, v)`).
    */
   private macroCall(name: string, uses: readonly ParamUse[], e: Syn, vals: Val[], st: State): State {
+    // what the unknown-call policy says the macro only reads is not handed on, as for a function
+    const keeps = this.ctx.input.keeps;
     let s = this.fx.handOn(
       name,
-      vals.filter((_, i) => uses[i].whole),
+      vals.filter((_, i) => uses[i].whole && (!keeps || keeps(name, i))),
       e.line,
       st,
     );
