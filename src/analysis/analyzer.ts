@@ -37,6 +37,7 @@ import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
+import { macroParams, type MacroParams } from './tree/macro-params';
 
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
@@ -352,6 +353,7 @@ export class Analyzer {
         JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
     );
     const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
+    const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros]) : undefined;
     const external = treeRelevantNames(tree, model);
     const { relevant, escapesNeeded } = relevantFunctions(
       spans,
@@ -448,7 +450,7 @@ export class Analyzer {
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}`,
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|${macroArgs?.key ?? ''}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
@@ -489,6 +491,7 @@ export class Analyzer {
           aliases,
           keeps,
           paired,
+          macroArgs,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -576,6 +579,7 @@ export class Analyzer {
     aliases?: MacroAliases,
     keeps?: (callee: string, arg: number) => boolean,
     paired?: string,
+    macroArgs?: MacroParams,
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
@@ -612,7 +616,7 @@ export class Analyzer {
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
-        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps },
+        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps, macroArgs },
         returnsPointer,
       ).run();
     } catch (err) {

@@ -129,10 +129,13 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
     usedBy(file, graph, calls) {
       const own = new Set(files[file].shard.macros.map((m) => m.name));
       const out = new Map<string, MacroDefinition>();
-      const use = (name: string) => {
+      // and the macros those call, which say what an argument handed through them becomes
+      const use = (name: string, depth = 0) => {
         if (own.has(name) || out.has(name) || graph.resolve(file, name) !== undefined) return;
         const m = nearest(file, name);
-        if (m) out.set(name, m.def);
+        if (!m) return;
+        out.set(name, m.def);
+        if (m.def.params && depth < 3) for (const inner of bodyCalls(m.def.body)) use(inner, depth + 1);
       };
       if (calls) for (const name of calls) use(name);
       else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) use(c.name);

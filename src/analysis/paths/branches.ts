@@ -7,7 +7,7 @@ import type { CfgNode, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
 import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
-import { type Condition, type State, type Fact, cons, with_ } from './state';
+import { type Condition, type State, type Fact, cons, with_, reboundParam } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
 import { CONST_NAME, NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
@@ -305,9 +305,11 @@ export class Branches {
   private readsParameter(e: Syn, st: State): boolean {
     const walk = (x: Syn): boolean => {
       if (x.type === 'identifier') {
-        if (this.ctx.paramDerived.has(x.text ?? '')) return true;
         const v = this.ctx.resolve(x.text ?? '', this.ctx.node.scope, st);
-        return v.k === 'path' && rootClass(v.p.root, this.decls) === 'param';
+        const param = v.k === 'path' && rootClass(v.p.root, this.decls) === 'param';
+        // a parameter given a call's result names the callee's object: no question about the caller's argument
+        if (param && reboundParam(st, keyOf(v.p))) return false;
+        return param || this.ctx.paramDerived.has(x.text ?? '');
       }
       if (x.type === 'call_expression') {
         // "was that the last reference?" (refcount_release, atomic_dec_and_test) is a question about the input

@@ -14,6 +14,7 @@ import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
+import type { ParamUse } from '../tree/macro-params';
 
 export class Expressions {
   private readonly model: Model;
@@ -260,10 +261,42 @@ export class Expressions {
       );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
+    const macro = name ? this.ctx.input.macroArgs?.get(name) : undefined;
+    if (macro && macro.length === vals.length) return [{ st: this.macroCall(name!, macro, e, vals, st), v: tempVal }];
     // what the policy says such a callee only reads is not handed on (nor written through)
     const keeps = name ? this.ctx.input.keeps : undefined;
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
+  }
+
+  /**
+   * A macro's call: it hands on the arguments it uses whole, only the members it touches of the
+   * others (`(d)->buffer`), and it may assign the caller's variable itself (`LL_SEARCH_SCALAR(h, out, f, v)`).
+   */
+  private macroCall(name: string, uses: readonly ParamUse[], e: Syn, vals: Val[], st: State): State {
+    // what the unknown-call policy says the macro only reads is not handed on, as for a function
+    const keeps = this.ctx.input.keeps;
+    let s = this.fx.handOn(
+      name,
+      vals.filter((_, i) => uses[i].whole && (!keeps || keeps(name, i))),
+      e.line,
+      st,
+    );
+    uses.forEach((u, i) => {
+      const v = vals[i];
+      if (u.whole || v?.k !== 'path') return;
+      for (const m of u.members) {
+        const p = extend(m.arrow ? extend(v.p, '*') : v.p, `.${m.name}`);
+        s = m.written ? this.assign(s, p, '=', UNKNOWN, e.line) : this.fx.handOn(name, [{ k: 'path', p }], e.line, s);
+      }
+    });
+    const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    uses.forEach((u, i) => {
+      const arg = u.written ? args[i] : undefined;
+      const d = arg?.type === 'identifier' ? this.ctx.node.scope.get(arg.text ?? '') : undefined;
+      if (d) s = this.assign(s, { root: d.id, segs: [] }, '=', UNKNOWN, e.line, arg);
+    });
+    return s;
   }
 
   // ---------- assignment ----------

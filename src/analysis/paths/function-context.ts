@@ -5,6 +5,7 @@
  * computed from parameters). Also the words for an object or an expression.
  */
 import type { MacroAlias } from '../tree/macro-aliases';
+import type { ParamUse } from '../tree/macro-params';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
@@ -47,6 +48,8 @@ export interface EngineInput {
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
   aliases?: ReadonlyMap<string, MacroAlias>;
+  /** What function-like macros do with each argument (tree mode: the file's and its headers' macros). */
+  macroArgs?: ReadonlyMap<string, ParamUse[]>;
   /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
   keeps?: (callee: string, arg: number) => boolean;
 }

@@ -1,0 +1,162 @@
+/**
+ * What a function-like macro does with each argument, read from its body: a macro is not a
+ * function, so it may assign the caller's variable (`LL_SEARCH_SCALAR(head, out, f, v)` sets
+ * `out`), and one that only touches members of its argument (`RELEASE_SEARCH(&desc)` frees
+ * `(d)->buffer`) does not hand the argument's other members on. A use the scan cannot place is
+ * a use of the whole argument: the call hands it on as an unknown function's would.
+ */
+import type { MacroDefinition } from '../parse/prepass';
+import { simpleHash } from '../paths/classes';
+
+/** A member of the argument the macro reaches (`(d)->buffer`): assigned, or handed to a call. */
+export interface MemberUse {
+  name: string;
+  /** Reached through `->` (the argument is a pointer) rather than `.`. */
+  arrow: boolean;
+  written: boolean;
+}
+
+export interface ParamUse {
+  /** The macro assigns the argument itself: the caller's variable holds something else afterwards. */
+  written: boolean;
+  /** The argument is used other than through its members: it is handed on as a whole. */
+  whole: boolean;
+  /** Members it assigns or hands to a call (members it only reads are not listed). */
+  members: MemberUse[];
+}
+
+export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
+  /** What the uses are, for cache keys. */
+  readonly key: string;
+}
+
+const ASSIGN = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
+const STEP = new Set(['++', '--']);
+const TOKEN = /[A-Za-z_]\w*|\d[\w.]*|->|\+\+|--|<<=|>>=|##|[-+*/%&|^!=<>]=|&&|\|\||<<|>>|\S/g;
+const IDENT = /^[A-Za-z_]\w*$/;
+/** Macros reached through other macros' bodies before the scan gives up (a use of the whole). */
+const MAX_DEPTH = 4;
+
+/** The parameter uses of every function-like macro among `defs` whose uses the scan can place. */
+export function macroParams(defs: readonly MacroDefinition[]): MacroParams {
+  const byName = new Map<string, MacroDefinition>();
+  for (const d of defs) if (d.params && !byName.has(d.name)) byName.set(d.name, d);
+  const out = new Map<string, ParamUse[]>() as Map<string, ParamUse[]> & { key: string };
+  const memo = new Map<string, ParamUse[] | null>();
+  const usesOf = (name: string, depth: number): ParamUse[] | null => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const d = byName.get(name);
+    if (!d?.params || depth > MAX_DEPTH) return null;
+    memo.set(name, null); // a macro reached again through its own body is not known
+    const uses = scan(d, (inner) => usesOf(inner, depth + 1));
+    memo.set(name, uses);
+    return uses;
+  };
+  for (const name of byName.keys()) {
+    const uses = usesOf(name, 0);
+    if (uses) out.set(name, uses);
+  }
+  out.key = out.size ? simpleHash(JSON.stringify([...out])) : '';
+  return out;
+}
+
+function tokens(body: string): string[] {
+  const text = body
+    .replace(/\\\s*\n/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, ' 0 ');
+  return text.match(TOKEN) ?? [];
+}
+
+function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): ParamUse[] | null {
+  const params = d.params!;
+  if (params.some((p) => !IDENT.test(p))) return null; // `...`: arguments the scan cannot number
+  const t = tokens(d.body);
+  if (t.includes('__VA_ARGS__')) return null;
+  const uses: ParamUse[] = params.map(() => ({ written: false, whole: false, members: [] }));
+  for (let i = 0; i < t.length; i++) {
+    const at = params.indexOf(t[i]);
+    if (at < 0 || t[i - 1] === '->' || t[i - 1] === '.') continue;
+    use(t, i, uses[at], inner);
+  }
+  return uses;
+}
+
+/** One occurrence of a parameter at token `i`, unwrapped from its parentheses `((p))`. */
+function use(t: string[], i: number, u: ParamUse, inner: (name: string) => ParamUse[] | null): void {
+  let l = i,
+    r = i;
+  while (t[l - 1] === '(' && t[r + 1] === ')' && !operand(t[l - 2])) {
+    l--;
+    r++;
+  }
+  const pre = t[l - 1],
+    post = t[r + 1];
+  if (pre === '#' || pre === '##' || post === '##' || pre === '&') {
+    u.whole = true;
+    return;
+  }
+  if (post === '->' || post === '.') {
+    const name = t[r + 2];
+    const after = t[r + 3];
+    if (!name || !IDENT.test(name)) {
+      u.whole = true;
+      return;
+    }
+    const written = ASSIGN.has(after) || STEP.has(after) || STEP.has(pre);
+    // deeper (`(d)->a->b = x`, `(d)->a[i]`) or handed to a call: the member may change
+    const passed = after === '->' || after === '.' || after === '[' || argumentOfCall(t, l, r + 2) !== undefined;
+    if (written || passed) addMember(u, { name, arrow: post === '->', written });
+    return;
+  }
+  if (ASSIGN.has(post) || STEP.has(post) || STEP.has(pre)) {
+    u.written = true; // reading the old value on the way (`(n)++`) hands nothing on
+    return;
+  }
+  const call = argumentOfCall(t, l, r);
+  const callee = call && inner(call.name);
+  const passedOn = callee?.[call!.index];
+  if (!passedOn) {
+    u.whole = true;
+    return;
+  }
+  u.written ||= passedOn.written;
+  u.whole ||= passedOn.whole;
+  for (const m of passedOn.members) addMember(u, m);
+}
+
+function addMember(u: ParamUse, m: MemberUse): void {
+  const same = u.members.find((x) => x.name === m.name && x.arrow === m.arrow);
+  if (same) same.written ||= m.written;
+  else u.members.push({ ...m });
+}
+
+/** A token that ends an operand: a `(` after it opens a call (or a cast's operand), not a grouping. */
+function operand(tok: string | undefined): boolean {
+  return tok !== undefined && (IDENT.test(tok) || tok === ')' || tok === ']');
+}
+
+/** The call whose whole argument tokens `l..r` are: its name and the argument's position. */
+function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number } | undefined {
+  if (t[r + 1] !== ',' && t[r + 1] !== ')') return undefined;
+  let index = 0;
+  let depth = 0;
+  for (let k = l - 1; k >= 0; k--) {
+    const tok = t[k];
+    if (tok === ')' || tok === ']' || tok === '}') depth++;
+    else if (tok === '[' || tok === '{') {
+      if (depth-- === 0) return undefined;
+    } else if (tok === '(') {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      const name = t[k - 1];
+      return name && IDENT.test(name) ? { name, index } : undefined;
+    } else if (tok === ',' && depth === 0) index++;
+    else if (depth === 0 && (tok === ';' || ASSIGN.has(tok))) return undefined;
+  }
+  return undefined;
+}

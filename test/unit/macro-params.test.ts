@@ -1,0 +1,67 @@
+/**
+ * What a function-like macro does with each argument, read from the definitions as the
+ * pre-pass records them (through the real pre-pass, so continuation lines are as in a header).
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { prepass } from '../../src/analysis/parse/prepass';
+import { macroParams } from '../../src/analysis/tree/macro-params';
+
+function usesOf(header: string) {
+  return macroParams(prepass(header, { defines: new Map() }).defines);
+}
+
+const SEARCH =
+  '#define SETUP_SEARCH(d,p,n) \\\n' +
+  '  do { (d)->path = (p); (d)->node = NULL; (d)->nofollow = (n); } while (0)\n' +
+  '#define RELEASE_SEARCH(d) \\\n' +
+  '  do { if ((d)->buffer != NULL) { kmm_free((d)->buffer); (d)->buffer = NULL; } } while (0)\n';
+
+test('a macro that only touches members hands on those members, and overwrites the ones it assigns', () => {
+  const m = usesOf(SEARCH);
+  assert.deepEqual(m.get('SETUP_SEARCH')?.[0], {
+    written: false,
+    whole: false,
+    members: [
+      { name: 'path', arrow: true, written: true },
+      { name: 'node', arrow: true, written: true },
+      { name: 'nofollow', arrow: true, written: true },
+    ],
+  });
+  // the members it only reads (`(d)->buffer != NULL`) are not listed; the one it frees and clears is
+  assert.deepEqual(m.get('RELEASE_SEARCH')?.[0], {
+    written: false,
+    whole: false,
+    members: [{ name: 'buffer', arrow: true, written: true }],
+  });
+  // `p` and `n` are read as values: used whole, as an unknown function would be given them
+  assert.equal(m.get('SETUP_SEARCH')?.[1].whole, true);
+});
+
+test('an argument a macro assigns, directly or through the macros it calls, is written', () => {
+  const m = usesOf(
+    '#define LL_FOREACH2(head,el,next) for(el=head;el;el=(el)->next)\n' +
+      '#define LL_SEARCH_SCALAR2(head,out,field,val,next) \\\n' +
+      'do { LL_FOREACH2(head,out,next) { if ((out)->field == (val)) break; } } while(0)\n' +
+      '#define LL_SEARCH_SCALAR(head,out,field,val) LL_SEARCH_SCALAR2(head,out,field,val,next)\n',
+  );
+  const search = m.get('LL_SEARCH_SCALAR');
+  assert.ok(search);
+  assert.equal(search[1].written, true);
+  assert.equal(search[0].written, false);
+  // `field` is a member name in the body, never a value: nothing is done with the argument
+  assert.deepEqual(search[2], { written: false, whole: false, members: [] });
+});
+
+test('what the scan cannot place is a use of the whole argument, and variadic macros are not read', () => {
+  const m = usesOf(
+    '#define NAME_OF(x) #x\n' +
+      '#define CAST_DEV(p) ((struct dev *)(p))->refs\n' +
+      '#define LOG(fmt, ...) printf(fmt, __VA_ARGS__)\n' +
+      '#define ADDR_OF(p) take(&(p)->lock)\n',
+  );
+  assert.equal(m.get('NAME_OF')?.[0].whole, true);
+  assert.equal(m.get('CAST_DEV')?.[0].whole, true);
+  assert.equal(m.has('LOG'), false);
+  assert.equal(m.get('ADDR_OF')?.[0].whole, true);
+});
