@@ -260,6 +260,8 @@ export class Expressions {
       );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
+    // a macro that only reads its arguments (`FP_NAME(fp)` for `fp->filp->f_path.dentry`) keeps none
+    if (name && this.ctx.input.aliases?.readers.has(name)) return [{ st, v: tempVal }];
     // what the policy says such a callee only reads is not handed on (nor written through)
     const keeps = name ? this.ctx.input.keeps : undefined;
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;

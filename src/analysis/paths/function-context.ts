@@ -4,7 +4,7 @@
  * from the whole body before the run (variables assigned from more than one call, locals
  * computed from parameters). Also the words for an object or an expression.
  */
-import type { MacroAlias } from '../tree/macro-aliases';
+import type { MacroAliases } from '../tree/macro-aliases';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Atom, Effect, Model, Target } from '../model/compiled';
@@ -46,7 +46,7 @@ export interface EngineInput {
   /** Effects inferred for this file (zero-config pairs), consulted after the model. */
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
-  aliases?: ReadonlyMap<string, MacroAlias>;
+  aliases?: MacroAliases;
   /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
   keeps?: (callee: string, arg: number) => boolean;
 }
