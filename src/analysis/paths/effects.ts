@@ -432,6 +432,20 @@ export class Effects {
     return s;
   }
 
+  /**
+   * `h->dev = dev; ... h->dev = NULL`: the references this path stored at `key` are not kept there
+   * any more, so they are this path's own again (to release, or to leak).
+   */
+  takeBackStored(st: State, key: string): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      if (o.storedIn !== key || o.transferred <= 0) continue;
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, transferred: 0, storedIn: undefined, countersHandedOn: undefined });
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
   /** Overwriting a local that holds references loses them: keep the object under another name. */
   loseOverwritten(st: State, key: string, line: number): State {
     let objects: Map<string, ObjState> | undefined;

@@ -316,6 +316,7 @@ export class Expressions {
     } else {
       s = this.fx.keepCopiedOldValue(s, key, line);
       s = this.fx.loseOverwritten(s, key, line);
+      s = this.fx.takeBackStored(s, key);
       if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
         const written = new Set(s.written);
         written.add(key);
