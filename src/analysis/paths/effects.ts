@@ -339,7 +339,8 @@ export class Effects {
         o.gained = withGained(o.gained, '');
         o.lastAcquire = c.line;
       }
-      if (c.stored) o.transferred = o.refs;
+      // what the callee stored is the reference it took: the caller's own stay the caller's
+      if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
       return s;
