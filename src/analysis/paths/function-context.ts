@@ -60,6 +60,8 @@ export class FunctionContext {
   readonly inferred: ReadonlyMap<string, Effect[]> | undefined;
   /** Calls to functions of this file that had no summary (recursion). */
   readonly unknownCalls = new Set<string>();
+  /** Splits on forgotten values so far (each names one, see Doubt). */
+  splits = 0;
   /** Variables assigned from more than one call: conditions on them name the call. */
   readonly reassigned = new Set<string>();
   /** Parameters and the locals computed from them (`cdp = cdev2priv(dev)`). */
