@@ -250,10 +250,6 @@ export class FunctionEngine {
 
   /** Merges what it can; true when it still had to cut. */
   private widen(m: Map<string, State>, nodeId: number, cap: number): boolean {
-    // first the states that differ only in their story (the steps, and which call a value came from, which
-    // only words a condition): one representative story each, nothing forgotten
-    this.mergeStories(m);
-    if (m.size <= cap) return false;
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
       // the step history is also ignored here: one representative story per outcome beats cutting the analysis
@@ -306,23 +302,6 @@ export class FunctionEngine {
       return true;
     }
     return false;
-  }
-
-  private mergeStories(m: Map<string, State>): void {
-    const groups = new Map<string, State[]>();
-    for (const st of m.values()) {
-      const g = this.ctx.keys.key(with_(st, { steps: undefined, facts: withoutOrigins(st.facts) }));
-      const list = groups.get(g) ?? [];
-      list.push(st);
-      groups.set(g, list);
-    }
-    if (groups.size === m.size) return;
-    m.clear();
-    for (const list of groups.values()) {
-      let acc = list[0];
-      for (const other of list.slice(1)) acc = mergeInto(acc, other);
-      m.set(this.ctx.keys.key(acc), acc);
-    }
   }
 
   private mergeWritten(m: Map<string, State>): void {
@@ -423,16 +402,4 @@ class MinQueue {
     this.inQueue.delete(top[1]);
     return top[1];
   }
-}
-
-/** The facts without the call each value came from (`from`: words of a condition, nothing counted). */
-function withoutOrigins(facts: ReadonlyMap<string, Fact>): ReadonlyMap<string, Fact> {
-  let out: Map<string, Fact> | undefined;
-  for (const [k, f] of facts)
-    if (f.from !== undefined) {
-      out ??= new Map(facts);
-      const { from: _, ...rest } = f;
-      out.set(k, rest);
-    }
-  return out ?? facts;
 }
