@@ -19,6 +19,7 @@ import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import { isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
+import { macroReadsOnly } from '../analysis/tree/macro-aliases';
 import { sha256, type IndexStore } from './store';
 import { collectHeaderMacros, TreeKnowledge } from './tree-knowledge';
 
@@ -133,6 +134,9 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const kept = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
     if (model.functions.has(callee) || model.borrows.has(callee)) return false;
+    // a macro that only reads its arguments keeps none (the file's own definition wins)
+    const own = input.files[f.file].shard.macros.find((m) => m.name === callee);
+    if (own ? macroReadsOnly(own) : headerMacros.counts(f.file, callee, macroReadsOnly)) return false;
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 

@@ -65,6 +65,78 @@ test('a path through a value merged away is information, and says where', async 
   assert.match(over[0].message, /information: the analysis merged paths at line 31 and no longer knew rc/);
 });
 
+// The four error paths keep np; with room for four states at a node they are merged at \`out\` and rc
+// is forgotten. The test of rc splits the merged state, but both ways keep np: whatever rc was, np
+// leaks, so the leak is a warning. When one way gives np back (LEAK_ONE_WAY), which way the merged
+// paths went decides the leak: it stays information.
+const errorPaths = (tail: string) => `#include <linux/of.h>
+#include <linux/errno.h>
+
+static int ev_leak(struct device_node *parent, int a, int b, int c, int d)
+{
+	struct device_node *np = of_get_child_by_name(parent, "cfg");
+	int rc;
+
+	if (!np)
+		return -ENODEV;
+	if (a) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (b) {
+		rc = -EIO;
+		goto out;
+	}
+	if (c) {
+		rc = -EBUSY;
+		goto out;
+	}
+	if (d) {
+		rc = -EAGAIN;
+		goto out;
+	}
+${tail}`;
+const LEAK_BOTH_WAYS = errorPaths(`\tof_node_put(np);
+\trc = 0;
+out:
+\tif (rc < 0)
+\t\treturn rc;
+\treturn 1;
+}
+`);
+const LEAK_ONE_WAY = errorPaths(`\trc = 0;
+out:
+\tif (rc < 0)
+\t\treturn rc;
+\tof_node_put(np);
+\treturn 0;
+}
+`);
+
+test('a leak on both ways of a branch on a value merged away is a warning; on one way, information', async () => {
+  const both = await analyzeSource(LEAK_BOTH_WAYS, 'ev.c', { maxStatesPerNode: 4 });
+  const leaks = both.diagnostics.filter((d) => d.rule === 'leak');
+  assert.deepEqual(
+    leaks.map((d) => [d.object, d.severity, d.doubt]),
+    [['np', 'warning', undefined]],
+    JSON.stringify(both.diagnostics.map((d) => d.message)),
+  );
+  const one = await analyzeSource(LEAK_ONE_WAY, 'ev.c', { maxStatesPerNode: 4 });
+  const oneLeaks = one.diagnostics.filter((d) => d.rule === 'leak');
+  assert.deepEqual(
+    oneLeaks.map((d) => [d.object, d.severity]),
+    [['np', 'info']],
+    JSON.stringify(one.diagnostics.map((d) => d.message)),
+  );
+  assert.match(oneLeaks[0].message, /no longer knew rc/);
+  // with room for every state, the same leak is a warning on the error paths
+  const precise = await analyzeSource(LEAK_ONE_WAY, 'ev.c');
+  assert.deepEqual(
+    precise.diagnostics.filter((d) => d.rule === 'leak').map((d) => [d.object, d.severity]),
+    [['np', 'warning']],
+  );
+});
+
 // A callee with forty exits is cut by a small state budget. Its caller still has its paths: what
 // it gives the callee is handed on (nothing is known of what the callee did), what it keeps is its own.
 const CASES = Array.from({ length: 40 }, (_, i) => `\tcase ${i}:\n\t\treturn ${i};\n`).join('');

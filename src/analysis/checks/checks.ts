@@ -1,7 +1,8 @@
 /** Runs the registry's checks over one function, in registry order. */
 import type { Diagnostic } from '../result';
-import type { Doubt } from '../paths/state';
-import type { CheckInput } from './rule';
+import { type Doubt, splitOf } from '../paths/state';
+import { type CheckInput, type Head, diagnostic } from './rule';
+import { leak, type LeakDetail } from './leak';
 import { RULES, type RuleSpec } from './registry';
 import { doubtWords } from './words';
 
@@ -16,7 +17,77 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     found.push(...check(inp, { earlier: [...found], severity }));
   }
   const doubts = classDoubts(inp);
-  return found.map((d) => withEvidence(d, (cid) => doubts.get(cid) ?? objectDoubt(inp, cid, d.object)));
+  const settled = settledSplits(inp);
+  return found.map((d) => {
+    const firm = d.rule === 'leak' ? firmLeakPaths(inp, d, settled) : undefined;
+    const led = firm?.size ? leadOnFirmPath(d, firm) : d;
+    return withEvidence(led, (cid) =>
+      firm?.has(cid) ? undefined : (doubts.get(cid) ?? objectDoubt(inp, cid, d.object)),
+    );
+  });
+}
+
+/**
+ * Splits on a forgotten value that decided nothing the checks need to tell apart: both arms reach
+ * the end, and none of their paths was merged into another story on the way. Per split, the path
+ * classes its paths end in.
+ */
+function settledSplits(inp: CheckInput): Map<number, Set<number>> {
+  const absorbed = new Set<number>();
+  const arms = new Map<number, Set<boolean>>();
+  const classes = new Map<number, Set<number>>();
+  for (const st of inp.exits) {
+    for (const x of st.absorbed ?? []) absorbed.add(x);
+    const split = splitOf(st.doubt);
+    const cid = inp.classOf.get(st);
+    if (split === undefined || cid === undefined || !st.doubt || !('arm' in st.doubt)) continue;
+    arms.set(split, (arms.get(split) ?? new Set()).add(!!st.doubt.arm));
+    classes.set(split, (classes.get(split) ?? new Set()).add(cid));
+  }
+  for (const split of [...classes.keys()]) if (absorbed.has(split) || arms.get(split)!.size < 2) classes.delete(split);
+  return classes;
+}
+
+/**
+ * The classes a leak holds on whatever the forgotten value was: each has a path the analysis can
+ * show, or one from a settled split every path of which keeps the reference (the branch on the value
+ * it forgot went one way or the other, and both ways leak).
+ */
+function firmLeakPaths(inp: CheckInput, d: Diagnostic, settled: Map<number, Set<number>>): Map<number, boolean> {
+  const detail = d.detail as LeakDetail | undefined;
+  const leaking = new Set((detail?.paths ?? []).map((p) => p.path));
+  // class -> whether a path of it rests on no forgotten value at all
+  const firm = new Map<number, boolean>();
+  for (const st of inp.exits) {
+    const cid = inp.classOf.get(st);
+    if (cid === undefined || !leaking.has(cid)) continue;
+    if ([...st.objects.values()].some((o) => o.display === d.object && o.doubt)) continue;
+    const split = splitOf(st.doubt);
+    const all = split === undefined ? undefined : settled.get(split);
+    if (!st.doubt) firm.set(cid, true);
+    else if (all && [...all].every((c) => leaking.has(c)) && !firm.has(cid)) firm.set(cid, false);
+  }
+  return firm;
+}
+
+/** The leak worded from its first path the analysis can show, or else one it can stand behind. */
+function leadOnFirmPath(d: Diagnostic, firm: Map<number, boolean>): Diagnostic {
+  const detail = d.detail as LeakDetail;
+  const lead = detail.paths.find((p) => firm.get(p.path)) ?? detail.paths.find((p) => firm.has(p.path))!;
+  if (lead === detail.paths[0]) return d;
+  const paths = [lead, ...detail.paths.filter((p) => p !== lead)];
+  const head: Head = {
+    rule: d.rule,
+    severity: d.severity,
+    function: d.function ?? '',
+    line: d.line,
+    object: d.object ?? '',
+    kind: d.kind,
+    paths: [lead.path],
+    inferred: d.inferred,
+    overwritten: d.overwritten,
+  };
+  return diagnostic(leak, head, { ...detail, paths });
 }
 
 /**
@@ -70,6 +141,11 @@ function withEvidence(d: Diagnostic, doubtOf: (cid: number) => Doubt | undefined
   const doubtful = d.paths.filter((p) => doubtOf(p) !== undefined);
   const enough = d.rule === 'inconsistent' ? doubtful.length > 0 : doubtful.length === d.paths.length;
   if (!enough || !doubtful.length) return d;
-  const doubt = doubtOf(doubtful[0])!;
+  const doubt = shown(doubtOf(doubtful[0])!);
   return { ...d, severity: 'info', doubt, message: `${d.message}${doubtWords(doubt)}` };
+}
+
+/** A doubt as a diagnostic carries it: which split it was is the analysis's own bookkeeping. */
+function shown(d: Doubt): Doubt {
+  return 'merged' in d ? { merged: d.merged, value: d.value } : d;
 }

@@ -240,11 +240,13 @@ export class Branches {
       const lostAt = o.st.doubt ? undefined : o.st.forgotten?.get(key);
       const base = split(
         lostAt !== undefined
-          ? with_(o.st, { doubt: { merged: lostAt, value: this.ctx.shortText(subject, 40) } })
+          ? with_(o.st, { doubt: { merged: lostAt, value: this.ctx.shortText(subject, 40), split: ++this.ctx.splits } })
           : o.st,
       );
       for (const truth of [true, false]) {
         let s = setFactKeep(base, key, factFor(test, base.facts.get(key), truth));
+        if (lostAt !== undefined && base.doubt && 'merged' in base.doubt)
+          s = with_(s, { doubt: { ...base.doubt, arm: truth } });
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
         emit(truth !== negate, s, condition(truth !== negate));
       }

@@ -339,7 +339,8 @@ export class Effects {
         o.gained = withGained(o.gained, '');
         o.lastAcquire = c.line;
       }
-      if (c.stored) o.transferred = o.refs;
+      // what the callee stored is the reference it took: the caller's own stay the caller's
+      if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
       return s;
@@ -430,6 +431,20 @@ export class Effects {
       s = with_(s, { written });
     }
     return s;
+  }
+
+  /**
+   * `h->dev = dev; ... h->dev = NULL`: the references this path stored at `key` are not kept there
+   * any more, so they are this path's own again (to release, or to leak).
+   */
+  takeBackStored(st: State, key: string): State {
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      if (o.storedIn !== key || o.transferred <= 0) continue;
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, transferred: 0, storedIn: undefined, countersHandedOn: undefined });
+    }
+    return objects ? with_(st, { objects }) : st;
   }
 
   /** Overwriting a local that holds references loses them: keep the object under another name. */

@@ -261,6 +261,8 @@ export class Expressions {
       );
     if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
+    // a macro that only reads its arguments (`FP_NAME(fp)` for `fp->filp->f_path.dentry`) keeps none
+    if (name && this.ctx.input.aliases?.readers.has(name)) return [{ st, v: tempVal }];
     const macro = name ? this.ctx.input.macroArgs?.get(name) : undefined;
     if (macro && macro.length === vals.length) return [{ st: this.macroCall(name!, macro, e, vals, st), v: tempVal }];
     // what the policy says such a callee only reads is not handed on (nor written through)
@@ -349,6 +351,7 @@ export class Expressions {
     } else {
       s = this.fx.keepCopiedOldValue(s, key, line);
       s = this.fx.loseOverwritten(s, key, line);
+      s = this.fx.takeBackStored(s, key);
       if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
         const written = new Set(s.written);
         written.add(key);

@@ -4,7 +4,7 @@
  * from the whole body before the run (variables assigned from more than one call, locals
  * computed from parameters). Also the words for an object or an expression.
  */
-import type { MacroAlias } from '../tree/macro-aliases';
+import type { MacroAliases } from '../tree/macro-aliases';
 import type { ParamUse } from '../tree/macro-params';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
@@ -47,7 +47,7 @@ export interface EngineInput {
   /** Effects inferred for this file (zero-config pairs), consulted after the model. */
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
-  aliases?: ReadonlyMap<string, MacroAlias>;
+  aliases?: MacroAliases;
   /** What function-like macros do with each argument (tree mode: the file's and its headers' macros). */
   macroArgs?: ReadonlyMap<string, ParamUse[]>;
   /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
@@ -63,6 +63,8 @@ export class FunctionContext {
   readonly inferred: ReadonlyMap<string, Effect[]> | undefined;
   /** Calls to functions of this file that had no summary (recursion). */
   readonly unknownCalls = new Set<string>();
+  /** Splits on forgotten values so far (each names one, see Doubt). */
+  splits = 0;
   /** Variables assigned from more than one call: conditions on them name the call. */
   readonly reassigned = new Set<string>();
   /** Parameters and the locals computed from them (`cdp = cdev2priv(dev)`). */

@@ -132,7 +132,13 @@ export interface ExitInfo {
  * split on a value whose fact it had merged away (`merged`: where, and the value), or a callee
  * of this file it could not follow (cut by its budget, or recursive). Not part of the state's key.
  */
-export type Doubt = { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' };
+/**
+ * Why a path may not exist (`merged`: it split on a value widening forgot; `split` names that
+ * split, both of its arms, and `arm` the side) or what it did is not all known (`callee`).
+ */
+export type Doubt =
+  | { merged: number; value: string; split?: number; arm?: boolean }
+  | { callee: string; why: 'cut' | 'recursive' };
 
 export interface State {
   objects: ReadonlyMap<string, ObjState>;
@@ -156,6 +162,11 @@ export interface State {
   forgotten?: ReadonlyMap<string, number>;
   /** Set once the path depends on something the analysis could not show (see Doubt). */
   doubt?: Doubt;
+  /**
+   * Splits on a forgotten value whose paths were merged here with a path of another story (another
+   * split, or none): what those paths went on to do is not all seen under their split. Not in the key.
+   */
+  absorbed?: ReadonlySet<number>;
   /** The roots whose memory the last branch this path split on read (`d` for `d->users++ == 0`). */
   guard?: readonly string[];
   /** Cached merge key. */
@@ -177,6 +188,7 @@ export function initialState(): State {
     merged: 1,
     forgotten: undefined,
     doubt: undefined,
+    absorbed: undefined,
     guard: undefined,
     _key: undefined,
   };
@@ -198,6 +210,7 @@ export function with_(s: State, p: Partial<State>): State {
     merged: p.merged ?? s.merged,
     forgotten: 'forgotten' in p ? p.forgotten : s.forgotten,
     doubt: 'doubt' in p ? p.doubt : s.doubt,
+    absorbed: 'absorbed' in p ? p.absorbed : s.absorbed,
     guard: 'guard' in p ? p.guard : s.guard,
     _key: undefined,
   };
@@ -402,6 +415,21 @@ export function unionForgotten(
   return m;
 }
 
+/** The split a path's doubt names, if it comes from one. */
+export function splitOf(d: Doubt | undefined): number | undefined {
+  return d && 'split' in d ? d.split : undefined;
+}
+
+/** Both states' absorbed splits, and theirs too when they name different splits. */
+function absorbedBy(a: State, b: State): ReadonlySet<number> | undefined {
+  const sa = splitOf(a.doubt),
+    sb = splitOf(b.doubt);
+  if (sa === sb && !b.absorbed) return a.absorbed;
+  const out = new Set([...(a.absorbed ?? []), ...(b.absorbed ?? [])]);
+  if (sa !== sb) for (const x of [sa, sb]) if (x !== undefined) out.add(x);
+  return out.size ? out : undefined;
+}
+
 export function mergeInto(existing: State, incoming: State): State {
   const paramConds = existing.paramConds.filter((p) =>
     incoming.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
@@ -414,6 +442,7 @@ export function mergeInto(existing: State, incoming: State): State {
     forgotten: unionForgotten(existing.forgotten, incoming.forgotten),
     // one path the analysis can show is enough: the states are equal in everything counted
     doubt: existing.doubt && incoming.doubt ? existing.doubt : undefined,
+    absorbed: absorbedBy(existing, incoming),
     guard: unionGuard(existing.guard, incoming.guard),
   });
   m._key = existing._key;

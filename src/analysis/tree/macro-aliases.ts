@@ -19,19 +19,46 @@ export interface MacroAlias {
 }
 
 export interface MacroAliases extends ReadonlyMap<string, MacroAlias> {
+  /**
+   * Macros whose body only reads what it is given (`#define FP_NAME(fp) fp->filp->f_path.dentry`):
+   * no call, no assignment, no statement. A call of one keeps none of its arguments.
+   */
+  readonly readers: ReadonlySet<string>;
   /** What the aliases are, for cache keys. */
   readonly key: string;
 }
 
 export function macroAliases(defs: readonly MacroDefinition[], model: Model): MacroAliases {
-  const out = new Map<string, MacroAlias>() as Map<string, MacroAlias> & { key: string };
+  const out = new Map<string, MacroAlias>() as Map<string, MacroAlias> & { key: string; readers: Set<string> };
   for (const d of defs) {
     if (!d.params || model.functions.has(d.name) || out.has(d.name)) continue;
     const a = aliasOf(d);
     if (a && a.callee !== d.name) out.set(d.name, a);
   }
-  out.key = out.size ? simpleHash(JSON.stringify([...out])) : '';
+  const readers = new Set<string>();
+  const decided = new Set<string>();
+  for (const d of defs) {
+    if (!d.params || model.functions.has(d.name) || out.has(d.name) || decided.has(d.name)) continue;
+    decided.add(d.name);
+    if (macroReadsOnly(d)) readers.add(d.name);
+  }
+  out.readers = readers;
+  out.key = out.size || readers.size ? simpleHash(JSON.stringify([[...out], [...readers]])) : '';
   return out;
+}
+
+/**
+ * An expression over the macro's parameters that calls nothing and assigns nothing, and is more
+ * than one of them (`(p)` or `(struct foo *)(p)` is the object itself, not a read of it).
+ */
+export function macroReadsOnly(d: MacroDefinition): boolean {
+  const body = stripParens(macroStatement(d.body));
+  if (!body || /[{};]|\+\+|--|[^=!<>]=(?!=)|#/.test(body)) return false;
+  if ([...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].some((m) => m[1] !== 'sizeof')) return false;
+  const words = [...body.matchAll(/[A-Za-z_]\w*/g)].map((m) => m[0]);
+  if (!words.some((w) => d.params!.includes(w))) return false;
+  const bare = body.replace(/\(\s*[A-Za-z_][\w\s]*\**\s*\)/g, ' ').replace(/[()\s]/g, '');
+  return !d.params!.includes(bare);
 }
 
 function aliasOf(d: MacroDefinition): MacroAlias | undefined {
