@@ -132,7 +132,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const evidence = calleeEvidence(input.files.map((f) => f.shard));
   const kept = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
-    if (model.functions.has(callee) || model.borrows.has(callee)) return false;
+    if (model.functions.has(callee) || model.borrows.has(callee) || model.handles.has(callee)) return false;
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 

@@ -269,6 +269,16 @@ export class Expressions {
       }
       return [{ st, v: tempVal }];
     }
+    // a handle of an argument's object (a mapping, a frame number): the call only reads the argument, and
+    // its result names the object for where the handle goes; a handle of a handle names the same object
+    const handled = name && !this.model.functions.has(name) ? this.model.handles.get(name) : undefined;
+    if (handled !== undefined) {
+      const of = vals[handled];
+      if (of?.k !== 'path') return [{ st, v: tempVal }];
+      const p = of.p.segs[of.p.segs.length - 1] === '&' ? { root: of.p.root, segs: of.p.segs.slice(0, -1) } : of.p;
+      const handleOf = factOf(st, keyOf(p))?.handleOf ?? keyOf(p);
+      return [{ st: setFactKeep(st, temp, { handleOf }), v: tempVal }];
+    }
     const effects = name ? (this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name)) : undefined;
     if (effects) {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
@@ -406,6 +416,7 @@ export class Expressions {
         objects.set(nk, moved);
       }
       s = moveCallResult(with_(s, { objects, facts }), srcKey, key);
+      if (!plainLocal) s = this.storeHandle(s, tf, key, line, lhsNode);
       if (obj && !plainLocal)
         s = addStep(s, {
           line,
@@ -443,6 +454,18 @@ export class Expressions {
       }
     }
     const f = s.facts.get(srcKey);
+    s = this.storeHandle(s, f, key, line, lhsNode);
     return f ? setFactKeep(s, key, f) : s;
+  }
+
+  /** A handle stored in memory (`vp->ptr = mapping`, `*virt = mapping`) keeps the object it was made from. */
+  private storeHandle(st: State, f: Fact | undefined, key: string, line: number, lhsNode?: Syn): State {
+    const where = lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key);
+    return this.fx.handOnThroughHandle(
+      st,
+      f,
+      { line, call: '=', op: 'store', note: `stored in ${where} as its handle` },
+      key,
+    );
   }
 }
