@@ -197,6 +197,7 @@ export function inferPairs(
   const known = (n: string) =>
     model.functions.has(n) ||
     model.borrows.has(n) ||
+    model.handles.has(n) ||
     model.noreturn.has(n) ||
     model.transparent.has(n) ||
     model.asserts.has(n) ||

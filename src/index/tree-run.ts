@@ -133,7 +133,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const evidence = calleeEvidence(input.files.map((f) => f.shard));
   const kept = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
-    if (model.functions.has(callee) || model.borrows.has(callee)) return false;
+    if (model.functions.has(callee) || model.borrows.has(callee) || model.handles.has(callee)) return false;
     // a macro that only reads its arguments keeps none (the file's own definition wins)
     const own = input.files[f.file].shard.macros.find((m) => m.name === callee);
     if (own ? macroReadsOnly(own) : headerMacros.counts(f.file, callee, macroReadsOnly)) return false;

@@ -337,3 +337,16 @@ test('pairedCallbacks: taking field -> dropping field; a bad row is reported at 
   );
   assert.equal(buildModel({ presets: ['linux'] }).model.pairedCallbacks.get('irq_enable'), 'irq_disable');
 });
+
+test('handles: the argument index of the object a handle is made from; a bad row is reported at its line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  fs.writeFileSync(file, '{\n  "handles": {\n    "page_to_mfn": 0,\n    "bad": "arg0"\n  }\n}\n');
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
+  assert.equal(model.handles.get('page_to_mfn'), 0);
+  assert.ok(!model.handles.has('bad'));
+  assert.deepEqual(
+    problems.map((p) => [p.line, p.message]),
+    [[4, 'bad: a handle names the argument it is made from by its index (0, 1, ...)']],
+  );
+});

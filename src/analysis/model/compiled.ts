@@ -37,6 +37,8 @@ export interface Model {
   noreturn: Set<string>;
   transparent: Map<string, number>;
   returnsArgument: Map<string, number>;
+  /** Calls whose result is a handle of an argument's object (a mapping, a frame number): name -> argument index. */
+  handles: Map<string, number>;
   nullTests: Set<string>;
   borrows: Set<string>;
   /** The unknownCalls sections in load order (compiled by model/unknown-calls.ts). */
@@ -66,6 +68,7 @@ export function emptyModel(): Model {
     noreturn: new Set(),
     transparent: new Map(),
     returnsArgument: new Map(),
+    handles: new Map(),
     nullTests: new Set(),
     borrows: new Set(),
     unknownCalls: [],

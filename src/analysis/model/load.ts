@@ -83,6 +83,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'noreturn',
     'transparent',
     'returnsArgument',
+    'handles',
     'nullTests',
     'borrows',
     'unknownCalls',
@@ -146,6 +147,10 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const n of file.nullTests ?? []) model.nullTests.add(n);
   for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
+  for (const [n, idx] of Object.entries(file.handles ?? {})) {
+    if (Number.isInteger(idx) && idx >= 0) model.handles.set(n, idx);
+    else problem(`/handles/${n}`, `${n}: a handle names the argument it is made from by its index (0, 1, ...)`);
+  }
   for (const n of file.borrows ?? []) model.borrows.add(n);
   if (file.unknownCalls !== undefined) {
     const u = file.unknownCalls;

@@ -127,6 +127,12 @@ export interface ModelFile {
   transparent?: Record<string, number>;
   /** Calls whose result is one of their arguments (crhold, of_node_get, dget): name -> argument index. */
   returnsArgument?: Record<string, number>;
+  /**
+   * Calls whose result is a handle of one argument's object, not the pointer (a mapping of a page,
+   * its frame number, a table entry made from the frame): name -> argument index. Storing the handle,
+   * returning it or handing it out through an out-parameter keeps the object as storing the pointer would.
+   */
+  handles?: Record<string, number>;
   /** Calls that test their argument for "no object" like `x == NULL` (IS_ERR_OR_NULL). */
   nullTests?: string[];
   /** Calls that only read their arguments: never a transfer of a reference. */

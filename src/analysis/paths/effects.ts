@@ -552,7 +552,7 @@ export class Effects {
     st: State,
     key: string,
     o: ObjState,
-    how: { line: number; call: string; op: 'transfer' | 'store'; note: string },
+    how: { line: number; call: string; op: 'transfer' | 'store' | 'return'; note: string },
     storedIn?: string,
   ): State {
     const s = putObj(st, key, {
@@ -562,6 +562,27 @@ export class Effects {
       storedIn,
     });
     return addStep(s, { ...how, object: o.display, kind: o.kind, delta: 0, after: o.exist + o.refs });
+  }
+
+  /**
+   * A handle of an object (`vp->ptr = map_domain_page_global(pg)`, `*virt = mapping`, `return mfn`) goes
+   * where the pointer would have gone: the references held on the object it was made from go with it.
+   * A handle known to be NULL keeps nothing.
+   */
+  handOnThroughHandle(
+    st: State,
+    handle: Fact | undefined,
+    how: { line: number; call: string; op: 'store' | 'return'; note: string },
+    storedIn?: string,
+  ): State {
+    if (handle?.handleOf === undefined || (handle.eq !== undefined && isZeroConst(handle.eq))) return st;
+    let s = st;
+    for (const [ok, o] of st.objects) {
+      if (!under(ok, handle.handleOf)) continue;
+      if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o))
+        s = this.handOnObject(s, ok, o, how, storedIn);
+    }
+    return s;
   }
 
   applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {

@@ -9,7 +9,7 @@ import type { Model } from '../model/compiled';
 import { type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPointer, overwrittenKey } from './access';
 import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
-import { union } from './fact-tests';
+import { union, decide, factFor } from './fact-tests';
 import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
@@ -145,9 +145,13 @@ export class Expressions {
         }));
       case 'conditional_expression':
         return this.limit(
-          this.eval(e.fields.condition, st).flatMap((o) => [
-            ...(e.fields.consequence ? this.eval(e.fields.consequence, o.st) : [{ st: o.st, v: UNKNOWN }]),
-            ...this.eval(e.fields.alternative, o.st),
+          this.condition(e.fields.condition, st).flatMap(({ st: s, truth }) => [
+            ...(truth === false
+              ? []
+              : e.fields.consequence
+                ? this.eval(e.fields.consequence, s)
+                : [{ st: s, v: UNKNOWN }]),
+            ...(truth === true ? [] : this.eval(e.fields.alternative, s)),
           ]),
           e,
         );
@@ -175,6 +179,43 @@ export class Expressions {
         return outs;
       }
     }
+  }
+
+  /**
+   * The outcomes of a `?:` condition with which arm each takes: decided from what the path knows of the
+   * value (`get_page(pg, d) ? pg : NULL` after the call's row split its result), or both arms, each
+   * knowing which way the test went (`truth` absent: unknown).
+   */
+  private condition(c: Syn, st: State): { st: State; truth?: boolean }[] {
+    let negate = false;
+    let x = c;
+    for (;;) {
+      if (x.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
+      else if (x.type === 'unary_expression' && x.op === '!') {
+        negate = !negate;
+        x = x.fields.argument;
+      } else break;
+    }
+    const test = { op: 'ne', c: '0' } as const;
+    const out: { st: State; truth?: boolean }[] = [];
+    for (const o of this.eval(x, st)) {
+      let known: boolean | undefined;
+      if (o.v.k === 'const') known = !isZeroConst(o.v.c);
+      else if (o.v.k === 'path') {
+        const key = keyOf(o.v.p);
+        known = o.v.p.segs[o.v.p.segs.length - 1] === '&' ? true : decide(factOf(o.st, key), test);
+        if (known === undefined) {
+          for (const holds of [true, false])
+            out.push({
+              st: setFactKeep(o.st, key, factFor(test, o.st.facts.get(key), holds)),
+              truth: holds !== negate,
+            });
+          continue;
+        }
+      }
+      out.push({ st: o.st, truth: known === undefined ? undefined : known !== negate });
+    }
+    return out;
   }
 
   private evalCall(e: Syn, st: State): Out[] {
@@ -228,6 +269,16 @@ export class Expressions {
         st = with_(st, { facts });
       }
       return [{ st, v: tempVal }];
+    }
+    // a handle of an argument's object (a mapping, a frame number): the call only reads the argument, and
+    // its result names the object for where the handle goes; a handle of a handle names the same object
+    const handled = name && !this.model.functions.has(name) ? this.model.handles.get(name) : undefined;
+    if (handled !== undefined) {
+      const of = vals[handled];
+      if (of?.k !== 'path') return [{ st, v: tempVal }];
+      const p = of.p.segs[of.p.segs.length - 1] === '&' ? { root: of.p.root, segs: of.p.segs.slice(0, -1) } : of.p;
+      const handleOf = factOf(st, keyOf(p))?.handleOf ?? keyOf(p);
+      return [{ st: setFactKeep(st, temp, { handleOf }), v: tempVal }];
     }
     const effects = name ? (this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name)) : undefined;
     if (effects) {
@@ -403,6 +454,7 @@ export class Expressions {
         objects.set(nk, moved);
       }
       s = moveCallResult(with_(s, { objects, facts }), srcKey, key);
+      if (!plainLocal) s = this.storeHandle(s, tf, key, line, lhsNode);
       if (obj && !plainLocal)
         s = addStep(s, {
           line,
@@ -440,6 +492,18 @@ export class Expressions {
       }
     }
     const f = s.facts.get(srcKey);
+    s = this.storeHandle(s, f, key, line, lhsNode);
     return f ? setFactKeep(s, key, f) : s;
+  }
+
+  /** A handle stored in memory (`vp->ptr = mapping`, `*virt = mapping`) keeps the object it was made from. */
+  private storeHandle(st: State, f: Fact | undefined, key: string, line: number, lhsNode?: Syn): State {
+    const where = lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key);
+    return this.fx.handOnThroughHandle(
+      st,
+      f,
+      { line, call: '=', op: 'store', note: `stored in ${where} as its handle` },
+      key,
+    );
   }
 }

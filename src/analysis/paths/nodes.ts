@@ -115,6 +115,14 @@ export class NodeTransfer {
             cls = this.ctx.returnsPointer ? 'non-NULL' : f.signs === '-' ? 'negative' : 'nonzero';
           else if (f.signs === '-') cls = 'negative';
         }
+        // a handle of an object (`return map_domain_page_global(pg)`) hands the object out with it
+        if (f?.handleOf !== undefined)
+          s = this.fx.handOnThroughHandle(s, f, {
+            line: n.line,
+            call: 'return',
+            op: 'return',
+            note: 'returned to the caller as its handle',
+          });
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount))
         for (const [ok, obj] of s.objects) {
           if (ok !== key && !ok.startsWith(key + '/')) continue;

@@ -84,6 +84,11 @@ export interface Fact {
   lacks?: string[];
   /** The call whose result the value is (for condition texts). */
   from?: string;
+  /**
+   * The value is a handle of the object at this key (a mapping of the page, its frame number: the
+   * model's `handles`): storing it, returning it or handing it out keeps that object.
+   */
+  handleOf?: string;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
@@ -219,7 +224,8 @@ export function with_(s: State, p: Partial<State>): State {
 function factKey(f: Fact): string {
   const sign = `${f.signs ?? ''}${f.errno ? 'e' : ''}`;
   const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
-  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}`;
+  const handle = f.handleOf === undefined ? '' : `|h${f.handleOf}`;
+  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}${handle}`;
 }
 
 /**
