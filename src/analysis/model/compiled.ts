@@ -27,6 +27,8 @@ export interface Effect {
   count: number;
   counter?: string;
   label?: string;
+  /** A release of NULL is a bug, not a no-op (EffectSpec.nullSafe false). */
+  nullUnsafe?: boolean;
   /** Where it came from: "freebsd", a file path, "inferred". */
   source: string;
   inferred?: boolean;

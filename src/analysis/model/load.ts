@@ -118,7 +118,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       }
       const op = ops[0];
       for (const k of Object.keys(e))
-        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k))
+        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says', 'nullSafe'].includes(k))
           problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
       if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
       try {
@@ -126,6 +126,9 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
         const when = parseCondition(e.when);
         const count = e.count ?? 1;
         if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a whole number >= 1`);
+        if (e.nullSafe !== undefined && typeof e.nullSafe !== 'boolean') throw new Error('nullSafe is true or false');
+        if (e.nullSafe === false && op !== 'release' && op !== 'destroy')
+          throw new Error('nullSafe is said of a release or a destroy');
         effects.push({
           op,
           target,
@@ -134,6 +137,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
           count,
           counter: e.counter,
           label: e.label,
+          ...(e.nullSafe === false ? { nullUnsafe: true } : {}),
           source: `${source}:${name}`,
         });
       } catch (err) {

@@ -39,6 +39,12 @@ export interface EffectSpec {
   /** Short label shown in hints, e.g. "MAKEDEV_REF". */
   label?: string;
   /**
+   * A release given NULL does nothing (`kfree(NULL)`, `of_node_put(NULL)`); `false` when the API
+   * must not be given NULL (xen's `rcu_unlock_domain(NULL)` drops an RCU read lock nobody took):
+   * a path that releases a NULL it knows of is an over-release.
+   */
+  nullSafe?: boolean;
+  /**
    * The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when`
    * absent means always.
    */

@@ -233,7 +233,7 @@ export class Branches {
       }
       const d = decide(factOf(o.st, key), test);
       if (d !== undefined) {
-        emit(d !== negate, decided(o.st), condition(d !== negate));
+        emit(d !== negate, decided(nullTested(o.st, key, test)), condition(d !== negate));
         continue;
       }
       // the value was known on some of the paths merged here: one of these two may not be a path at all
@@ -244,7 +244,7 @@ export class Branches {
           : o.st,
       );
       for (const truth of [true, false]) {
-        let s = setFactKeep(base, key, factFor(test, base.facts.get(key), truth));
+        let s = nullTested(setFactKeep(base, key, factFor(test, base.facts.get(key), truth)), key, test);
         if (lostAt !== undefined && base.doubt && 'merged' in base.doubt)
           s = with_(s, { doubt: { ...base.doubt, arm: truth } });
         s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
@@ -444,4 +444,11 @@ function negateText(t: string): string {
     return inner.startsWith('(') && inner.endsWith(')') && balanced(inner.slice(1, -1)) ? inner.slice(1, -1) : inner;
   }
   return `!(${t})`;
+}
+
+/** The code itself tested whether `key` is NULL, not only a model split of a call's outcomes (Fact.nullTested). */
+function nullTested(st: State, key: string, test: Test): State {
+  if ((test.op !== 'eq' && test.op !== 'ne') || !isZeroConst(test.c)) return st;
+  const f = st.facts.get(key);
+  return !f || f.nullTested ? st : setFactKeep(st, key, { ...f, nullTested: true });
 }

@@ -218,8 +218,14 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
     sp.effects.some((x) => x.target.text === text && Math.sign(x.exist + x.refs) === sign);
   // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
   const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
-  const alike = (a: SummaryPath, b: SummaryPath) =>
-    a.ret === b.ret && a.ret !== 'unknown' && conds.get(a) === conds.get(b);
+  // ...but not by the fields of the object a parked change follows (`d->xenheap_pages++ == 0`, `!d->is_dying`):
+  // that state is the object's own, changed by the very test, and no caller knows it
+  const ownState = (sp: SummaryPath, e: SummaryEffect) =>
+    JSON.stringify(sp.conds.filter((c) => !ofObjectFields(c.target, e.target)));
+  const alike = (a: SummaryPath, b: SummaryPath, e: SummaryEffect) =>
+    a.ret === b.ret &&
+    a.ret !== 'unknown' &&
+    (e.parked ? ownState(a, e) === ownState(b, e) : conds.get(a) === conds.get(b));
   /**
    * A gain, or a release that follows a test changing the object's own state (a flag that owns
    * a reference: `if (test_and_clear_bit(ALLOCATED, &pg->flags)) put_page(pg);`).
@@ -235,10 +241,17 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
         e.target.base !== 'arg' ||
         e.target.segs.length > 0 ||
         !ownedByObject(e) ||
-        !paths.some((q) => q !== sp && alike(q, sp) && !changes(q, e.target.text, Math.sign(e.exist + e.refs))),
+        !paths.some((q) => q !== sp && alike(q, sp, e) && !changes(q, e.target.text, Math.sign(e.exist + e.refs))),
     );
     return kept.length === sp.effects.length ? sp : { ...sp, effects: kept };
   });
+}
+
+/** `cond` reads a field of the object `object` names (`arg1->xenheap_pages` of `arg1`). */
+function ofObjectFields(cond: Target, object: Target): boolean {
+  if (cond.base !== object.base || cond.index !== object.index || cond.segs.length <= object.segs.length) return false;
+  if (object.segs.some((s, i) => cond.segs[i] !== s)) return false;
+  return cond.segs.slice(object.segs.length).some((s) => s.startsWith('.'));
 }
 
 /**

@@ -245,9 +245,13 @@ export class Effects {
     const p = this.ctx.targetPath(ef.target, vals, temp);
     if (!p) return st;
     const key = keyOf(p);
-    if (ef.target.base === 'arg') {
-      const base = vals[ef.target.index];
-      if (this.ctx.isNullVal(base, st) === true && ef.target.segs.length === 0) return st; // no-op on NULL
+    let ofNull = false;
+    const base = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
+    if (this.ctx.isNullVal(base, st)) {
+      // a no-op on NULL, unless the API must not be given NULL and the code tested the value: then nothing
+      // this path obtained pays for it (a NULL only a model's split supposes stays a no-op)
+      if (!ef.nullUnsafe || base?.k !== 'path' || !st.facts.get(keyOf(base.p))?.nullTested) return st;
+      ofNull = true;
     }
     // `kref_put(&h->refcount, ...)`: the address of a field is the count of the struct around it
     const given = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
@@ -267,6 +271,7 @@ export class Effects {
       source: ef.source,
       inferred: ef.inferred,
       embedded,
+      ...(ofNull ? { ofNull: true } : {}),
     });
   }
 
@@ -294,6 +299,8 @@ export class Effects {
       withContainer?: boolean;
       /** The count change is bookkeeping already (a callee's parked effect). */
       parked?: boolean;
+      /** A release of NULL by an API that must not be given NULL: below zero whatever the path gained. */
+      ofNull?: boolean;
     },
   ): State {
     const prev = st.objects.get(key);
@@ -386,7 +393,7 @@ export class Effects {
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
-    if (o.gained?.includes(counterName ?? '') && total < 0 && o.overLine === undefined) {
+    if ((o.gained?.includes(counterName ?? '') || c.ofNull) && total < 0 && o.overLine === undefined) {
       o.overLine = c.line;
       o.over = { counter: counterName, total };
     }

@@ -299,6 +299,7 @@ export class Expressions {
         };
       });
     }
+    st = usedAsObjects(st, vals);
     const summary = name ? this.ctx.summaries.get(name) : undefined;
     if (summary) return this.fx.applySummary(name!, summary, vals, e, st, temp);
     // a wrapper macro (`HM_REL(sc)` for `hm_rel_impl((sc), __func__)`) is a call of what it wraps
@@ -506,4 +507,20 @@ export class Expressions {
       key,
     );
   }
+}
+
+/**
+ * Values a call the model does not describe is given as objects: a NULL the code tested and then hands on
+ * (`if (td == NULL) PIN_FAIL(out, ...); ... acquire(td, ...)`, a macro whose `goto` the analysis does not see)
+ * is no longer evidence of the path the test took (Fact.nullTested).
+ */
+function usedAsObjects(st: State, vals: Val[]): State {
+  let s = st;
+  for (const v of vals) {
+    if (v.k !== 'path') continue;
+    const k = keyOf(v.p);
+    const f = s.facts.get(k);
+    if (f?.nullTested) s = setFactKeep(s, k, { ...f, nullTested: undefined });
+  }
+  return s;
 }

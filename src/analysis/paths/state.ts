@@ -89,6 +89,11 @@ export interface Fact {
    * model's `handles`): storing it, returning it or handing it out keeps that object.
    */
   handleOf?: string;
+  /**
+   * A test in the code read whether the value is NULL (`if (d == NULL) goto out`), where a model's split of a
+   * call's outcomes (`when: ret != NULL`) only supposes it: releasing a NULL the code knows of is its own doing.
+   */
+  nullTested?: true;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
