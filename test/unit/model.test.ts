@@ -237,6 +237,8 @@ test('pair inference: which names pair, and isInferenceCandidate covers every ha
     ['dget', 'dput', 'suffix'],
     ['sk_hold', 'sk_rele', 'suffix'],
     ['drm_x_get_port_malloc', 'drm_x_put_port_malloc', 'infix'],
+    ['__get_user', '__put_user', undefined],
+    ['__foo_get_slot', '__foo_put_slot', 'infix'],
     ['batadv_hardif_get_by_netdev', 'batadv_hardif_put', 'lookup'],
     ['batadv_hardif_neigh_get', 'batadv_hardif_neigh_put', 'suffix'],
     ['batadv_neigh_node_get_or_create', 'batadv_neigh_node_put', 'lookup'],
