@@ -9,7 +9,7 @@ import { compileUnknownCalls, unknownKeeps } from './model/unknown-calls';
 import { calleeEvidence, shardOf } from './tree/shard';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
-import { prepass, type PrepassResult } from './parse/prepass';
+import { prepass, type MacroDefinition, type PrepassResult } from './parse/prepass';
 import { outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
@@ -32,7 +32,7 @@ import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
-import { macroEffects } from './macros';
+import { droppedMacroArgs, dropsArg, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
@@ -396,7 +396,7 @@ export class Analyzer {
     const summaries = new Map<string, Summary>();
     // callees elsewhere in the tree: their summaries (the file's own definitions win)
     if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
-    const keeps = this.keepsFor(model, doc, tree);
+    const keeps = this.keepsFor(model, doc, tree, treeMacros);
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
       if (!aliases) return calls;
@@ -544,13 +544,18 @@ export class Analyzer {
     model: Model,
     doc: ParsedDocument,
     tree: TreeFileContext | undefined,
+    treeMacros: readonly MacroDefinition[],
   ): ((callee: string, arg: number) => boolean) | undefined {
     const policy = compileUnknownCalls(model.unknownCalls, () => {});
     const mode = this.opts.unknownCalls ?? policy.policy;
-    if (mode === 'hand-on') return undefined;
+    // a macro that never names an argument cannot keep it, whatever the policy (the file's own win)
+    const drops = droppedMacroArgs([...treeMacros, ...doc.pre.defines]);
+    if (mode === 'hand-on') return drops.size ? (callee, arg) => !dropsArg(drops, callee, arg) : undefined;
     const effective = { ...policy, policy: mode };
     const local = calleeEvidence([shardOf(doc.pre, doc.text, model)]);
-    return (callee, arg) => unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
+    return (callee, arg) =>
+      !dropsArg(drops, callee, arg) &&
+      unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
   }
 
   /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
