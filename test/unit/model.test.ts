@@ -231,6 +231,24 @@ test('linux preset: dentry lookups, d_obtain_alias, POSIX ACLs, inode lookups, M
   for (const n of ['d_is_negative', 'd_inode', 'd_mountpoint']) assert.ok(model.borrows.has(n), n);
 });
 
+test('"nullSafe": false marks a release that dereferences its target; anything but a boolean is reported', () => {
+  const functions = {
+    f_put: { release: 'arg0', nullSafe: false },
+    f_forget: { release: 'arg0' },
+    f_bad: { release: 'arg0', nullSafe: 'no' },
+  };
+  const { model, problems } = buildModel({
+    presets: [],
+    sources: { files: [{ file: 'a.json', text: JSON.stringify({ functions }) }], included: [] },
+  });
+  assert.equal(model.functions.get('f_put')![0].nullSafe, false);
+  assert.equal(model.functions.get('f_forget')![0].nullSafe, undefined);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    ['f_bad: "nullSafe" is true or false'],
+  );
+});
+
 test('pair inference: which names pair, and isInferenceCandidate covers every half', () => {
   const pairs: [string, string, ReturnType<typeof namesPair>][] = [
     ['foo_get', 'foo_put', 'suffix'],

@@ -27,6 +27,8 @@ export interface Effect {
   count: number;
   counter?: string;
   label?: string;
+  /** False: a release given NULL is still a release (model/types.ts `nullSafe`). */
+  nullSafe?: boolean;
   /** Where it came from: "freebsd", a file path, "inferred". */
   source: string;
   inferred?: boolean;

@@ -117,9 +117,11 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       }
       const op = ops[0];
       for (const k of Object.keys(e))
-        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says'].includes(k))
+        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says', 'nullSafe'].includes(k))
           problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
       if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
+      if (e.nullSafe !== undefined && typeof e.nullSafe !== 'boolean')
+        problem(`${ptr}/nullSafe`, `${name}: "nullSafe" is true or false`);
       try {
         const target = parseTarget(String(e[op]));
         const when = parseCondition(e.when);
@@ -133,6 +135,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
           count,
           counter: e.counter,
           label: e.label,
+          ...(e.nullSafe === false && { nullSafe: false }),
           source: `${source}:${name}`,
         });
       } catch (err) {

@@ -39,6 +39,12 @@ export interface EffectSpec {
   /** Short label shown in hints, e.g. "MAKEDEV_REF". */
   label?: string;
   /**
+   * A `release` or `destroy` given NULL does nothing (default true, `of_node_put(NULL)`); false when
+   * the call dereferences its target (Xen's `put_page()`), so giving it NULL releases a reference the
+   * path never held.
+   */
+  nullSafe?: boolean;
+  /**
    * The effect happens even when the call fails (pm_runtime_get_sync). Documentation only: `when`
    * absent means always.
    */

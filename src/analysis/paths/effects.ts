@@ -245,9 +245,15 @@ export class Effects {
     const p = this.ctx.targetPath(ef.target, vals, temp);
     if (!p) return st;
     const key = keyOf(p);
-    if (ef.target.base === 'arg') {
-      const base = vals[ef.target.index];
-      if (this.ctx.isNullVal(base, st) === true && ef.target.segs.length === 0) return st; // no-op on NULL
+    if (
+      ef.target.base === 'arg' &&
+      ef.target.segs.length === 0 &&
+      this.ctx.isNullVal(vals[ef.target.index], st) === true
+    ) {
+      // a no-op on NULL, unless the call dereferences it (`nullSafe: false`): NULL holds no reference, not
+      // even a caller's, so the release goes below what the path held, as after a failed acquire
+      if (ef.nullSafe !== false || (ef.op !== 'release' && ef.op !== 'destroy')) return st;
+      st = this.markAttempted(st, ef, vals, temp);
     }
     // `kref_put(&h->refcount, ...)`: the address of a field is the count of the struct around it
     const given = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
