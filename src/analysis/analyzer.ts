@@ -9,7 +9,7 @@ import { compileUnknownCalls, unknownKeeps } from './model/unknown-calls';
 import { calleeEvidence, shardOf } from './tree/shard';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
-import { prepass, type MacroDefinition, type PrepassResult } from './parse/prepass';
+import { prepass, type PrepassResult } from './parse/prepass';
 import { outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
@@ -396,7 +396,10 @@ export class Analyzer {
     const summaries = new Map<string, Summary>();
     // callees elsewhere in the tree: their summaries (the file's own definitions win)
     if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
-    const keeps = this.keepsFor(model, doc, tree, treeMacros);
+    // arguments a macro never names: the preprocessor drops them, so they are neither evaluated nor kept
+    const drops = droppedMacroArgs([...treeMacros, ...doc.pre.defines]);
+    const dropped = drops.size ? (callee: string, arg: number) => dropsArg(drops, callee, arg) : undefined;
+    const keeps = this.keepsFor(model, doc, tree, dropped);
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
       if (!aliases) return calls;
@@ -488,6 +491,7 @@ export class Analyzer {
           scan.escapes,
           aliases,
           keeps,
+          dropped,
           paired,
         );
         cached = rebase(shifted, -f.head.line);
@@ -544,18 +548,16 @@ export class Analyzer {
     model: Model,
     doc: ParsedDocument,
     tree: TreeFileContext | undefined,
-    treeMacros: readonly MacroDefinition[],
+    dropped: ((callee: string, arg: number) => boolean) | undefined,
   ): ((callee: string, arg: number) => boolean) | undefined {
     const policy = compileUnknownCalls(model.unknownCalls, () => {});
     const mode = this.opts.unknownCalls ?? policy.policy;
-    // a macro that never names an argument cannot keep it, whatever the policy (the file's own win)
-    const drops = droppedMacroArgs([...treeMacros, ...doc.pre.defines]);
-    if (mode === 'hand-on') return drops.size ? (callee, arg) => !dropsArg(drops, callee, arg) : undefined;
+    // a macro that never names an argument cannot keep it, whatever the policy
+    if (mode === 'hand-on') return dropped && ((callee, arg) => !dropped(callee, arg));
     const effective = { ...policy, policy: mode };
     const local = calleeEvidence([shardOf(doc.pre, doc.text, model)]);
     return (callee, arg) =>
-      !dropsArg(drops, callee, arg) &&
-      unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
+      !dropped?.(callee, arg) && unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
   }
 
   /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
@@ -580,6 +582,7 @@ export class Analyzer {
     escapes: number[],
     aliases?: MacroAliases,
     keeps?: (callee: string, arg: number) => boolean,
+    dropped?: (callee: string, arg: number) => boolean,
     paired?: string,
   ): CachedFunction {
     const t0 = performance.now();
@@ -617,7 +620,7 @@ export class Analyzer {
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
-        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps },
+        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps, dropped },
         returnsPointer,
       ).run();
     } catch (err) {
