@@ -32,7 +32,7 @@ import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
-import { droppedMacroArgs, dropsArg, macroEffects } from './macros';
+import { droppedMacroArgs, dropsArg, jumpMacros, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
@@ -141,6 +141,7 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
+  private readonly jumpCache = new WeakMap<PrepassResult, Map<string, number>>();
   /** A definition's parameters and calls by its text, lines relative to its first: both sides of a diff share them. */
   private readonly callSiteCache = new Map<string, Pick<FunctionResult, 'params' | 'calls'>>();
   private readonly opts: Required<
@@ -347,6 +348,8 @@ export class Analyzer {
       ...macroEffects(doc.pre.defines, model),
       ...[...inferred].map(([n, p]) => [n, p.effects] as const),
     ]);
+    // a jump macro's definition is part of the control flow of every function that uses it
+    const jumpKey = [...this.jumpsOf(doc)].join(';');
     const inferHash = simpleHash(
       JSON.stringify([...inferredEffects.keys()]) +
         JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
@@ -451,7 +454,7 @@ export class Analyzer {
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}`,
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|${jumpKey}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
@@ -560,6 +563,16 @@ export class Analyzer {
       !dropped?.(callee, arg) && unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
   }
 
+  /** The file's macros that jump to a label they are given (per document: its defines do not change). */
+  private jumpsOf(doc: ParsedDocument): Map<string, number> {
+    let j = this.jumpCache.get(doc.pre);
+    if (!j) {
+      j = jumpMacros(doc.pre.defines);
+      this.jumpCache.set(doc.pre, j);
+    }
+    return j;
+  }
+
   /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
   private tokensOf(text: string): FunctionTokens {
     let t = this.tokenCache.get(text);
@@ -587,6 +600,7 @@ export class Analyzer {
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
+    const jumps = this.jumpsOf(doc);
     let cfg: Cfg;
     try {
       cfg = buildCfg(syn, {
@@ -594,6 +608,7 @@ export class Analyzer {
         isIterator: (n) => model.iterators.has(n),
         transparentArg: (n) => model.transparent.get(n),
         assertion: (n) => model.asserts.get(n),
+        jumpMacro: (n) => jumps.get(n),
       });
     } catch (err) {
       const s = skeleton(

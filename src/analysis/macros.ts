@@ -140,3 +140,20 @@ export function dropsArg(drops: ReadonlyMap<string, DroppedArgs>, name: string, 
   const d = drops.get(name);
   return !!d && (d.dropped.has(arg) || (d.restFrom !== undefined && arg >= d.restFrom));
 }
+
+/**
+ * Function-like macros whose body ends by jumping to a label it is given
+ * (`#define PIN_FAIL(_lbl, _rc, ...) do { ...; rc = (_rc); goto _lbl; } while (0)`): a statement
+ * calling one is a `goto` to that argument's label. By name, the index of the label argument.
+ */
+export function jumpMacros(defines: readonly MacroDefinition[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of defines) {
+    if (!d.params) continue;
+    const m = /(?:^|[;{}])\s*goto\s+([A-Za-z_]\w*)\s*;?\s*\}?$/.exec(macroStatement(d.body));
+    const index = m ? d.params.indexOf(m[1]) : -1;
+    if (index >= 0) out.set(d.name, index);
+    else out.delete(d.name);
+  }
+  return out;
+}
