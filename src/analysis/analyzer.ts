@@ -32,7 +32,7 @@ import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
-import { macroEffects } from './macros';
+import { droppedMacroArgs, dropsArg, jumpMacros, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
@@ -142,6 +142,7 @@ export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
   private readonly cache = new Map<string, CachedFunction>();
   private readonly tokenCache = new Map<string, FunctionTokens>();
+  private readonly jumpCache = new WeakMap<PrepassResult, Map<string, number>>();
   /** A definition's parameters and calls by its text, lines relative to its first: both sides of a diff share them. */
   private readonly callSiteCache = new Map<string, Pick<FunctionResult, 'params' | 'calls'>>();
   private readonly opts: Required<
@@ -348,6 +349,8 @@ export class Analyzer {
       ...macroEffects(doc.pre.defines, model),
       ...[...inferred].map(([n, p]) => [n, p.effects] as const),
     ]);
+    // a jump macro's definition is part of the control flow of every function that uses it
+    const jumpKey = [...this.jumpsOf(doc)].join(';');
     const inferHash = simpleHash(
       JSON.stringify([...inferredEffects.keys()]) +
         JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
@@ -398,7 +401,10 @@ export class Analyzer {
     const summaries = new Map<string, Summary>();
     // callees elsewhere in the tree: their summaries (the file's own definitions win)
     if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
-    const keeps = this.keepsFor(model, doc, tree);
+    // arguments a macro never names: the preprocessor drops them, so they are neither evaluated nor kept
+    const drops = droppedMacroArgs([...treeMacros, ...doc.pre.defines]);
+    const dropped = drops.size ? (callee: string, arg: number) => dropsArg(drops, callee, arg) : undefined;
+    const keeps = this.keepsFor(model, doc, tree, dropped);
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
       if (!aliases) return calls;
@@ -450,7 +456,7 @@ export class Analyzer {
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|${macroArgs?.key ?? ''}`,
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|${macroArgs?.key ?? ''}|${jumpKey}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
@@ -490,6 +496,7 @@ export class Analyzer {
           scan.escapes,
           aliases,
           keeps,
+          dropped,
           paired,
           macroArgs,
         );
@@ -547,13 +554,26 @@ export class Analyzer {
     model: Model,
     doc: ParsedDocument,
     tree: TreeFileContext | undefined,
+    dropped: ((callee: string, arg: number) => boolean) | undefined,
   ): ((callee: string, arg: number) => boolean) | undefined {
     const policy = compileUnknownCalls(model.unknownCalls, () => {});
     const mode = this.opts.unknownCalls ?? policy.policy;
-    if (mode === 'hand-on') return undefined;
+    // a macro that never names an argument cannot keep it, whatever the policy
+    if (mode === 'hand-on') return dropped && ((callee, arg) => !dropped(callee, arg));
     const effective = { ...policy, policy: mode };
     const local = calleeEvidence([shardOf(doc.pre, doc.text, model)]);
-    return (callee, arg) => unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
+    return (callee, arg) =>
+      !dropped?.(callee, arg) && unknownKeeps(effective, callee, arg, tree?.evidence?.[callee] ?? local.get(callee));
+  }
+
+  /** The file's macros that jump to a label they are given (per document: its defines do not change). */
+  private jumpsOf(doc: ParsedDocument): Map<string, number> {
+    let j = this.jumpCache.get(doc.pre);
+    if (!j) {
+      j = jumpMacros(doc.pre.defines);
+      this.jumpCache.set(doc.pre, j);
+    }
+    return j;
   }
 
   /** Identifiers in a function's text (cached by that text: most survive an edit elsewhere). */
@@ -578,11 +598,13 @@ export class Analyzer {
     escapes: number[],
     aliases?: MacroAliases,
     keeps?: (callee: string, arg: number) => boolean,
+    dropped?: (callee: string, arg: number) => boolean,
     paired?: string,
     macroArgs?: MacroParams,
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
+    const jumps = this.jumpsOf(doc);
     let cfg: Cfg;
     try {
       cfg = buildCfg(syn, {
@@ -590,6 +612,7 @@ export class Analyzer {
         isIterator: (n) => model.iterators.has(n),
         transparentArg: (n) => model.transparent.get(n),
         assertion: (n) => model.asserts.get(n),
+        jumpMacro: (n) => jumps.get(n),
       });
     } catch (err) {
       const s = skeleton(
@@ -616,7 +639,19 @@ export class Analyzer {
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
-        { cfg, model, summaries, source: doc.text, paramFacts, options: opts, inferred, aliases, keeps, macroArgs },
+        {
+          cfg,
+          model,
+          summaries,
+          source: doc.text,
+          paramFacts,
+          options: opts,
+          inferred,
+          aliases,
+          keeps,
+          macroArgs,
+          dropped,
+        },
         returnsPointer,
       ).run();
     } catch (err) {

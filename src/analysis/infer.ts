@@ -146,12 +146,13 @@ export function namesPair(acq: string, rel: string): 'suffix' | 'infix' | 'looku
   const at = acq.split('_');
   const rt = rel.split('_');
   const relWord = rt[rt.length - 1];
-  // infix: same tokens but the verb (`drm_x_get_port_malloc`/`drm_x_put_port_malloc`)
+  // infix: same tokens but the verb (`drm_x_get_port_malloc`/`drm_x_put_port_malloc`); the stem before the
+  // verb must be a word, not leading underscores (`__get_user`/`__put_user` copy a value in and out)
   if (at.length === rt.length && at.length >= 3) {
     const diff = at.map((t, i) => (t === rt[i] ? -1 : i)).filter((i) => i >= 0);
     if (
       diff.length === 1 &&
-      diff[0] > 0 &&
+      at.slice(0, diff[0]).some((t) => t !== '') &&
       diff[0] < at.length - 1 &&
       PAIR_SUFFIXES.some(([a, r]) => a === at[diff[0]] && r === rt[diff[0]])
     )

@@ -101,3 +101,59 @@ export function macroEffects(defines: MacroDefinition[], model: Model): Map<stri
   }
   return out;
 }
+
+/**
+ * The arguments a function-like macro never names in its body (`#define DBGP(...) {0;}`, a debug
+ * print compiled out; `#define UNUSED(x) ((void)0)`): a call of it cannot keep them, so a reference
+ * given to it is not handed on. A variadic macro's `...` (or GNU `args...`) stands for every argument
+ * from its place on. By macro name, the indices of the arguments it drops and where its variadic
+ * part starts (undefined when it names it).
+ */
+export interface DroppedArgs {
+  readonly dropped: ReadonlySet<number>;
+  /** The first argument of a variadic part the body never names (`__VA_ARGS__`, `##args`). */
+  readonly restFrom?: number;
+}
+
+export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<string, DroppedArgs> {
+  const out = new Map<string, DroppedArgs>();
+  for (const d of defines) {
+    if (!d.params) continue;
+    const body = macroStatement(d.body);
+    const names = (word: string) => new RegExp(`(^|[^\\w])${word}($|[^\\w])`).test(body);
+    const dropped = new Set<number>();
+    let restFrom: number | undefined;
+    d.params.forEach((p, i) => {
+      const variadic = p.endsWith('...');
+      const name = variadic ? p.slice(0, -3).trim() || '__VA_ARGS__' : p;
+      if (names(name)) return;
+      if (variadic) restFrom = i;
+      else dropped.add(i);
+    });
+    if (dropped.size || restFrom !== undefined) out.set(d.name, { dropped, restFrom });
+  }
+  return out;
+}
+
+/** Whether macro `name` drops argument `arg` (by droppedMacroArgs). */
+export function dropsArg(drops: ReadonlyMap<string, DroppedArgs>, name: string, arg: number): boolean {
+  const d = drops.get(name);
+  return !!d && (d.dropped.has(arg) || (d.restFrom !== undefined && arg >= d.restFrom));
+}
+
+/**
+ * Function-like macros whose body ends by jumping to a label it is given
+ * (`#define PIN_FAIL(_lbl, _rc, ...) do { ...; rc = (_rc); goto _lbl; } while (0)`): a statement
+ * calling one is a `goto` to that argument's label. By name, the index of the label argument.
+ */
+export function jumpMacros(defines: readonly MacroDefinition[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of defines) {
+    if (!d.params) continue;
+    const m = /(?:^|[;{}])\s*goto\s+([A-Za-z_]\w*)\s*;?\s*\}?$/.exec(macroStatement(d.body));
+    const index = m ? d.params.indexOf(m[1]) : -1;
+    if (index >= 0) out.set(d.name, index);
+    else out.delete(d.name);
+  }
+  return out;
+}

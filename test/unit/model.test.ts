@@ -231,12 +231,32 @@ test('linux preset: dentry lookups, d_obtain_alias, POSIX ACLs, inode lookups, M
   for (const n of ['d_is_negative', 'd_inode', 'd_mountpoint']) assert.ok(model.borrows.has(n), n);
 });
 
+test('"nullSafe": false marks a release that dereferences its target; anything but a boolean is reported', () => {
+  const functions = {
+    f_put: { release: 'arg0', nullSafe: false },
+    f_forget: { release: 'arg0' },
+    f_bad: { release: 'arg0', nullSafe: 'no' },
+  };
+  const { model, problems } = buildModel({
+    presets: [],
+    sources: { files: [{ file: 'a.json', text: JSON.stringify({ functions }) }], included: [] },
+  });
+  assert.equal(model.functions.get('f_put')![0].nullUnsafe, true);
+  assert.equal(model.functions.get('f_forget')![0].nullUnsafe, undefined);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    ['f_bad: nullSafe is true or false'],
+  );
+});
+
 test('pair inference: which names pair, and isInferenceCandidate covers every half', () => {
   const pairs: [string, string, ReturnType<typeof namesPair>][] = [
     ['foo_get', 'foo_put', 'suffix'],
     ['dget', 'dput', 'suffix'],
     ['sk_hold', 'sk_rele', 'suffix'],
     ['drm_x_get_port_malloc', 'drm_x_put_port_malloc', 'infix'],
+    ['__get_user', '__put_user', undefined],
+    ['__foo_get_slot', '__foo_put_slot', 'infix'],
     ['batadv_hardif_get_by_netdev', 'batadv_hardif_put', 'lookup'],
     ['batadv_hardif_neigh_get', 'batadv_hardif_neigh_put', 'suffix'],
     ['batadv_neigh_node_get_or_create', 'batadv_neigh_node_put', 'lookup'],

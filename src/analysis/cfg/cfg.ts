@@ -103,6 +103,8 @@ export interface CfgOptions {
   transparentArg?: (name: string) => number | undefined;
   /** An assertion (`ASSERT(c)`, `BUG_ON(c)`) from the model: the argument that holds, or fails, after it. */
   assertion?: (name: string) => { arg: number; holds: boolean } | undefined;
+  /** A file macro that ends in `goto` the label it is given (macros.ts jumpMacros): the label argument. */
+  jumpMacro?: (name: string) => number | undefined;
 }
 
 export function declaratorInfo(d: Syn | undefined): {
@@ -270,6 +272,14 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     return arg ? { arg, holds: spec.holds } : undefined;
   };
 
+  /** `PIN_FAIL(unlock_out, ...)`: the label a jump macro's statement goes to. */
+  const jumpLabel = (e: Syn): string | undefined => {
+    if (e.type !== 'call_expression' || e.fields.function?.type !== 'identifier') return undefined;
+    const i = opts.jumpMacro?.(e.fields.function.text ?? '');
+    const arg = i === undefined ? undefined : e.fields.arguments?.children.filter((a) => a.type !== 'comment')[i];
+    return arg?.type === 'identifier' ? arg.text : undefined;
+  };
+
   const cond = (c: Syn, open: Open, ctx: Ctx, asserted = false): { t: Open; f: Open } => {
     const e = unwrapped(c);
     const k = isConstant(e);
@@ -366,7 +376,10 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
           return asserted.holds ? c.t : c.f;
         }
         const n = node(ctx, open, 'eval', s.line, { ast: s.children[0] });
-        return [{ from: n.id, kind: 'next' }];
+        const label = jumpLabel(s.children[0]);
+        if (label === undefined) return [{ from: n.id, kind: 'next' }];
+        gotos.push({ label, open: [{ from: n.id, kind: 'next' }], line: s.line });
+        return [];
       }
       case 'if_statement': {
         const sm = opts.statementMacros.get(s.start);

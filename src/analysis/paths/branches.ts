@@ -155,9 +155,11 @@ export class Branches {
         rhsText = flag;
         opText = '&';
       } else structured = false;
-    } else if (c.type === 'binary_expression' || c.type === 'conditional_expression') {
+    } else if (c.type === 'binary_expression') {
       structured = false;
     }
+    // a conditional expression is tested by the value of the arm each outcome took
+    // (`!(ro ? get_page(pg, d) : get_page_and_type(pg, d, t))`: the path where the call failed takes the branch)
     const full = this.ctx.shortText(n.ast);
     const pointer = this.returnsPointerSubject(subject) || /NULL/.test(this.ctx.text(n.ast));
     // the call whose result the subject holds on this path: named in the condition's text
@@ -168,7 +170,8 @@ export class Branches {
     const directCall = structured && unwrap(subject).type === 'call_expression' ? unwrap(subject) : undefined;
     const condText = (truth: boolean): string => {
       if (!structured) return truth ? full : negateText(full);
-      const subj = this.ctx.shortText(subject, 50) + origin;
+      const shown = this.ctx.shortText(subject, 50) + origin;
+      const subj = unwrap(subject).type === 'conditional_expression' ? `(${shown})` : shown;
       const holds = truth !== negate;
       if (opText === '&') return holds ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
       if (test.op === 'ne' && rhsText === '0' && opText === '!=' && c === subject) return holds ? subj : `!${subj}`;

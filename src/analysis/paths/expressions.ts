@@ -222,7 +222,9 @@ export class Expressions {
     const name = calleeName(e);
     const text = this.ctx.callText(e);
     if (text) this.ctx.callTexts.set(resultOf(e), text);
-    const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    const written = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    const dropped = name ? this.ctx.input.dropped : undefined;
+    const args = dropped ? written.map((a, i) => (dropped(name!, i) ? undefined : a)) : written;
     if (name && this.model.transparent.has(name)) {
       const idx = this.model.transparent.get(name)!;
       return this.seq(st, args, e, (s, vals) => [{ st: s, v: vals[idx] ?? UNKNOWN }]);

@@ -52,6 +52,8 @@ export interface EngineInput {
   macroArgs?: ReadonlyMap<string, ParamUse[]>;
   /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
   keeps?: (callee: string, arg: number) => boolean;
+  /** Arguments of a function-like macro its body never names: gone after preprocessing, never evaluated. */
+  dropped?: (callee: string, arg: number) => boolean;
 }
 
 export class FunctionContext {

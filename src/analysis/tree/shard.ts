@@ -13,8 +13,9 @@ import { lineIndexAt } from '../parse/lines';
 import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
 import { splitTopLevel } from '../parse/split';
 import { registrationsIn } from '../facts';
+import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
 
-export const SHARD_VERSION = 1;
+export const SHARD_VERSION = 2;
 
 export interface ShardCall {
   /** The called name (a function or a function-like macro). */
@@ -105,6 +106,7 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
   const outline = outlineFunctions(masked) ?? [];
   const line = (off: number) => lineIndexAt(pre.lineStarts, off) + 1;
   const functions: ShardFunction[] = [];
+  const drops = droppedMacroArgs(pre.defines);
   for (const f of outline) {
     if (!f.name) continue;
     const head = masked.slice(f.start, f.bodyStart);
@@ -124,7 +126,7 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
       params,
       constParams: constIndices(paramText),
       stores: storedParams(body, params),
-      calls: callsIn(body, f.bodyStart, line),
+      calls: callsIn(body, f.bodyStart, line, drops),
       statementMacros: [...macrosHere],
     });
   }
@@ -236,10 +238,25 @@ function declaresLocal(body: string, name: string): boolean {
   );
 }
 
-function callsIn(body: string, base: number, line: (off: number) => number): ShardCall[] {
+/**
+ * The calls by name in a body. The arguments of a file macro that its body never names are gone
+ * after preprocessing (`#define xsm_call(fn) 0`): the calls inside them are not calls.
+ */
+function callsIn(
+  body: string,
+  base: number,
+  line: (off: number) => number,
+  drops: ReadonlyMap<string, DroppedArgs>,
+): ShardCall[] {
   const out: ShardCall[] = [];
   const n = body.length;
+  let skip: [number, number][] = [];
   for (let i = 0; i < n; i++) {
+    const gone = skip.find(([s, e]) => i >= s && i < e);
+    if (gone) {
+      i = gone[1] - 1;
+      continue;
+    }
     const c = body.charCodeAt(i);
     if (!isIdentStart(c) || (i > 0 && isWordChar(body.charCodeAt(i - 1)))) continue;
     let e = i;
@@ -276,8 +293,31 @@ function callsIn(body: string, base: number, line: (off: number) => number): Sha
       asCondition: conditionUse(body, p, close),
       asStatement: statementUse(body, p, close),
     });
+    if (drops.has(name) && close > k)
+      skip = [
+        ...skip.filter(([, end]) => end > i),
+        ...argRanges(body, k, close).filter((_, j) => dropsArg(drops, name, j)),
+      ];
     i = e - 1;
   }
+  return out;
+}
+
+/** Where each top-level argument of the call whose parentheses are at `open` and `close` lies. */
+function argRanges(s: string, open: number, close: number): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < close; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push([start, i]);
+      start = i + 1;
+    }
+  }
+  out.push([start, close]);
   return out;
 }
 
