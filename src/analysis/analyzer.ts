@@ -456,7 +456,8 @@ export class Analyzer {
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|${macroArgs?.key ?? ''}|${jumpKey}`,
+          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|` +
+          `${macroArgs?.key ?? ''}|${jumpKey}`,
       );
       let cached = this.cache.get(key);
       let shifted: CachedFunction | undefined;
