@@ -3,14 +3,14 @@
  * from what the path knows when it can be, else split into the two paths with what each
  * learns; and the words each path's condition is shown with.
  */
-import type { CfgNode, VarDecl } from '../cfg/cfg';
+import type { CfgNode, Edge, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
 import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
 import { type Condition, type State, type Fact, cons, with_ } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
-import { CONST_NAME, NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
+import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
@@ -99,7 +99,7 @@ export class Branches {
       const u = unwrap(x);
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
-      if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
+      if (u.type === 'identifier' && this.ctx.isConstName(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
         return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
       if (u.type === 'unary_expression' && u.op === '-') {
         const inner = constOf(u.fields.argument);
@@ -341,6 +341,15 @@ export class Branches {
   switchNode(n: CfgNode, st0: State): Successor[] {
     const outs: Successor[] = [];
     const subjectText = this.ctx.shortText(n.ast, 40);
+    const caseValues = new Map<Edge, string>();
+    for (const edge of n.edges)
+      if (edge.kind === 'case' && edge.caseValue)
+        caseValues.set(
+          edge,
+          edge.caseValue.type === 'number_literal'
+            ? normNumber(edge.caseValue.text ?? '')
+            : this.ctx.text(edge.caseValue),
+        );
     // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
     // (a count changed in the subject itself is the path's own)
     const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
@@ -350,21 +359,24 @@ export class Branches {
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
       for (const edge of n.edges) {
-        if (edge.kind === 'case' && edge.caseValue) {
-          const cv =
-            edge.caseValue.type === 'number_literal'
-              ? normNumber(edge.caseValue.text ?? '')
-              : this.ctx.text(edge.caseValue);
+        const cv = caseValues.get(edge);
+        if (cv !== undefined) {
           if (decide(f, { op: 'eq', c: cv }) === false) continue;
-          let s = key ? setFactKeep(o.st, key, { eq: cv }) : o.st;
+          // C makes a switch's case labels distinct values: the subject is none of the others
+          // (`case A: ... if (x == B)` is decided, not split)
+          const others = [...new Set(caseValues.values())].filter((c) => c !== cv);
+          let s = key ? setFactKeep(o.st, key, { eq: cv, ...(others.length ? { ne: others } : {}) }) : o.st;
           s = with_(s, {
-            conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds),
+            conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue!)}`), s.conds),
           });
           outs.push({ to: edge.to, st: s, kind: edge.kind });
         } else {
+          // the default case is none of the labels
+          const labels = [...new Set(caseValues.values())].filter((c) => decide(f, { op: 'ne', c }) !== true);
+          const kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
           outs.push({
             to: edge.to,
-            st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }),
+            st: with_(kept, { conds: cons(this.ctx.condition(`${subjectText}: default`), kept.conds) }),
             kind: edge.kind,
           });
         }
@@ -432,6 +444,14 @@ function returnClassOf(test: Test, holds: boolean): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** What a path that took a switch's default knows of its subject: it is none of the case labels. */
+function notAnyOf(st: State, key: string, labels: string[]): State {
+  const f = factOf(st, key);
+  if (f?.eq !== undefined) return st;
+  const ne = [...new Set([...(f?.ne ?? []), ...labels])];
+  return setFactKeep(st, key, { ...(f ?? {}), ne });
 }
 
 function negateText(t: string): string {
