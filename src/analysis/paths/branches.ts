@@ -32,8 +32,9 @@ export class Branches {
     // a count changed in this condition (`c->ready && try_module_get(c->owner)`) is the path's own, not
     // guarded by an earlier split; a branch this split decides (`if (drop_ref)` after `drop_ref = true`
     // under a test of the object) goes on under the earlier guard
-    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
-    const decided = (s: State): State => (s.guard === st0.guard ? s : with_(s, { guard: st0.guard }));
+    const st = st0.guard || st0.held ? with_(st0, { guard: undefined, held: undefined }) : st0;
+    const decided = (s: State): State =>
+      s.guard === st0.guard && s.held === st0.held ? s : with_(s, { guard: st0.guard, held: st0.held });
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
@@ -50,6 +51,8 @@ export class Branches {
         return;
       }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
+      // the branch where a test that changed an object's state held (`if (test_and_clear_bit(F, &o->f))`)
+      if (truth && guard && s.guard === guard && guard !== st0.guard) next = with_(next, { held: guard });
       // a caller can tell apart paths that depend on what it passed in
       if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
       outs.push({ to: edge.to, st: next, kind: edge.kind });
@@ -353,7 +356,7 @@ export class Branches {
     // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
     // (a count changed in the subject itself is the path's own)
     const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
-    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    const st = st0.guard || st0.held ? with_(st0, { guard: undefined, held: undefined }) : st0;
     for (const o0 of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
       const o = o0.st.guard === guard ? o0 : { ...o0, st: with_(o0.st, { guard }) };
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
