@@ -54,7 +54,9 @@ export class Branches {
       // the branch where a test that changed an object's state held (`if (test_and_clear_bit(F, &o->f))`)
       if (truth && guard && s.guard === guard && guard !== st0.guard) next = with_(next, { held: guard });
       // a caller can tell apart paths that depend on what it passed in
-      if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
+      const ownState = guard !== undefined && s.guard === guard && guard !== st0.guard;
+      if (readsParam && !ownState)
+        next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
       outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
     if (!n.ast) {
@@ -248,7 +250,9 @@ export class Branches {
       );
       for (const truth of [true, false]) {
         let s = setFactKeep(base, key, factFor(test, base.facts.get(key), truth));
-        s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
+        // a test that changes the object's own state as it reads it (`d->xenheap_pages++ == 0`) is no
+        // condition a caller chooses: what follows it is the callee's bookkeeping
+        if (!guard?.includes(p.root)) s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
         emit(truth !== negate, s, condition(truth !== negate));
       }
     }

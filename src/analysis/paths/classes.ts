@@ -217,9 +217,10 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
   const changes = (sp: SummaryPath, text: string, sign: number) =>
     sp.effects.some((x) => x.target.text === text && Math.sign(x.exist + x.refs) === sign);
   // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
-  const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
-  const alike = (a: SummaryPath, b: SummaryPath) =>
-    a.ret === b.ret && a.ret !== 'unknown' && conds.get(a) === conds.get(b);
+  const conds = new Map(paths.map((sp) => [sp, new Set(sp.conds.map((c) => JSON.stringify(c)))]));
+  // q cannot be told from sp by a caller when whatever q needs of its parameters sp needs too
+  const alike = (q: SummaryPath, sp: SummaryPath) =>
+    sp.ret === q.ret && sp.ret !== 'unknown' && [...conds.get(q)!].every((c) => conds.get(sp)!.has(c));
   /**
    * A gain, or a release that follows a test changing the object's own state (a flag that owns
    * a reference: `if (test_and_clear_bit(ALLOCATED, &pg->flags)) put_page(pg);`).
