@@ -3,14 +3,14 @@
  * from what the path knows when it can be, else split into the two paths with what each
  * learns; and the words each path's condition is shown with.
  */
-import type { CfgNode, VarDecl } from '../cfg/cfg';
+import type { CfgNode, Edge, VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
 import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
 import { type Condition, type State, type Fact, cons, with_, reboundParam } from './state';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
-import { CONST_NAME, NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
+import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
@@ -32,8 +32,9 @@ export class Branches {
     // a count changed in this condition (`c->ready && try_module_get(c->owner)`) is the path's own, not
     // guarded by an earlier split; a branch this split decides (`if (drop_ref)` after `drop_ref = true`
     // under a test of the object) goes on under the earlier guard
-    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
-    const decided = (s: State): State => (s.guard === st0.guard ? s : with_(s, { guard: st0.guard }));
+    const st = st0.guard || st0.held ? with_(st0, { guard: undefined, held: undefined }) : st0;
+    const decided = (s: State): State =>
+      s.guard === st0.guard && s.held === st0.held ? s : with_(s, { guard: st0.guard, held: st0.held });
     const [tEdge, fEdge] = [n.edges.find((e) => e.kind === 'true'), n.edges.find((e) => e.kind === 'false')];
     const outs: Successor[] = [];
     let readsParam = false;
@@ -50,8 +51,12 @@ export class Branches {
         return;
       }
       let next = cond ? with_(s, { conds: cons(cond, s.conds) }) : s;
+      // the branch where a test that changed an object's state held (`if (test_and_clear_bit(F, &o->f))`)
+      if (truth && guard && s.guard === guard && guard !== st0.guard) next = with_(next, { held: guard });
       // a caller can tell apart paths that depend on what it passed in
-      if (readsParam) next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
+      const ownState = guard !== undefined && s.guard === guard && guard !== st0.guard;
+      if (readsParam && !ownState)
+        next = this.fx.addOpaqueCond(next, `cond@${n.id}`, truth ? 'T' : 'F', cond?.source ?? '');
       outs.push({ to: edge.to, st: next, kind: edge.kind });
     };
     if (!n.ast) {
@@ -99,7 +104,7 @@ export class Branches {
       const u = unwrap(x);
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
-      if (u.type === 'identifier' && CONST_NAME.test(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
+      if (u.type === 'identifier' && this.ctx.isConstName(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
         return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
       if (u.type === 'unary_expression' && u.op === '-') {
         const inner = constOf(u.fields.argument);
@@ -250,7 +255,9 @@ export class Branches {
         let s = nullTested(setFactKeep(base, key, factFor(test, base.facts.get(key), truth)), key, test);
         if (lostAt !== undefined && base.doubt && 'merged' in base.doubt)
           s = with_(s, { doubt: { ...base.doubt, arm: truth } });
-        s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
+        // a test that changes the object's own state as it reads it (`d->xenheap_pages++ == 0`) is no
+        // condition a caller chooses: what follows it is the callee's bookkeeping
+        if (!guard?.includes(p.root)) s = this.fx.noteParamCond(s, p, key, test, truth, condText(truth !== negate));
         emit(truth !== negate, s, condition(truth !== negate));
       }
     }
@@ -348,30 +355,42 @@ export class Branches {
   switchNode(n: CfgNode, st0: State): Successor[] {
     const outs: Successor[] = [];
     const subjectText = this.ctx.shortText(n.ast, 40);
+    const caseValues = new Map<Edge, string>();
+    for (const edge of n.edges)
+      if (edge.kind === 'case' && edge.caseValue)
+        caseValues.set(
+          edge,
+          edge.caseValue.type === 'number_literal'
+            ? normNumber(edge.caseValue.text ?? '')
+            : this.ctx.text(edge.caseValue),
+        );
     // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
     // (a count changed in the subject itself is the path's own)
     const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
-    const st = st0.guard ? with_(st0, { guard: undefined }) : st0;
+    const st = st0.guard || st0.held ? with_(st0, { guard: undefined, held: undefined }) : st0;
     for (const o0 of n.ast ? this.ex.eval(n.ast, st) : [{ st, v: UNKNOWN as Val }]) {
       const o = o0.st.guard === guard ? o0 : { ...o0, st: with_(o0.st, { guard }) };
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
       for (const edge of n.edges) {
-        if (edge.kind === 'case' && edge.caseValue) {
-          const cv =
-            edge.caseValue.type === 'number_literal'
-              ? normNumber(edge.caseValue.text ?? '')
-              : this.ctx.text(edge.caseValue);
+        const cv = caseValues.get(edge);
+        if (cv !== undefined) {
           if (decide(f, { op: 'eq', c: cv }) === false) continue;
-          let s = key ? setFactKeep(o.st, key, { eq: cv }) : o.st;
+          // C makes a switch's case labels distinct values: the subject is none of the others
+          // (`case A: ... if (x == B)` is decided, not split)
+          const others = [...new Set(caseValues.values())].filter((c) => c !== cv);
+          let s = key ? setFactKeep(o.st, key, { eq: cv, ...(others.length ? { ne: others } : {}) }) : o.st;
           s = with_(s, {
-            conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue)}`), s.conds),
+            conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue!)}`), s.conds),
           });
           outs.push({ to: edge.to, st: s, kind: edge.kind });
         } else {
+          // the default case is none of the labels
+          const labels = [...new Set(caseValues.values())].filter((c) => decide(f, { op: 'ne', c }) !== true);
+          const kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
           outs.push({
             to: edge.to,
-            st: with_(o.st, { conds: cons(this.ctx.condition(`${subjectText}: default`), o.st.conds) }),
+            st: with_(kept, { conds: cons(this.ctx.condition(`${subjectText}: default`), kept.conds) }),
             kind: edge.kind,
           });
         }
@@ -439,6 +458,14 @@ function returnClassOf(test: Test, holds: boolean): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** What a path that took a switch's default knows of its subject: it is none of the case labels. */
+function notAnyOf(st: State, key: string, labels: string[]): State {
+  const f = factOf(st, key);
+  if (f?.eq !== undefined) return st;
+  const ne = [...new Set([...(f?.ne ?? []), ...labels])];
+  return setFactKeep(st, key, { ...(f ?? {}), ne });
 }
 
 function negateText(t: string): string {

@@ -217,15 +217,17 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
   const changes = (sp: SummaryPath, text: string, sign: number) =>
     sp.effects.some((x) => x.target.text === text && Math.sign(x.exist + x.refs) === sign);
   // what the path needs of its parameters (`flags & NO_REF`): a caller that knows them can tell the paths apart
-  const conds = new Map(paths.map((sp) => [sp, JSON.stringify(sp.conds)]));
+  const conds = new Map(paths.map((sp) => [sp, sp.conds.map((c) => [c, JSON.stringify(c)] as const)]));
   // ...but not by the fields of the object a parked change follows (`d->xenheap_pages++ == 0`, `!d->is_dying`):
   // that state is the object's own, changed by the very test, and no caller knows it
-  const ownState = (sp: SummaryPath, e: SummaryEffect) =>
-    JSON.stringify(sp.conds.filter((c) => !ofObjectFields(c.target, e.target)));
-  const alike = (a: SummaryPath, b: SummaryPath, e: SummaryEffect) =>
-    a.ret === b.ret &&
-    a.ret !== 'unknown' &&
-    (e.parked ? ownState(a, e) === ownState(b, e) : conds.get(a) === conds.get(b));
+  const needs = (sp: SummaryPath, e: SummaryEffect) =>
+    new Set(conds.get(sp)!.filter(([c]) => !e.parked || !ofObjectFields(c.target, e.target)).map(([, t]) => t));
+  // q cannot be told from sp by a caller when whatever q needs of its parameters sp needs too
+  const alike = (q: SummaryPath, sp: SummaryPath, e: SummaryEffect) => {
+    if (sp.ret !== q.ret || sp.ret === 'unknown') return false;
+    const of = needs(sp, e);
+    return [...needs(q, e)].every((c) => of.has(c));
+  };
   /**
    * A gain, or a release that follows a test changing the object's own state (a flag that owns
    * a reference: `if (test_and_clear_bit(ALLOCATED, &pg->flags)) put_page(pg);`).

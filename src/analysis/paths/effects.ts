@@ -392,8 +392,15 @@ export class Effects {
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
+    // the first release in the branch where a test that changed the object's own state held gives back
+    // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
+    if (delta < 0 && !counterName && s.held?.includes(p.root)) {
+      o.paidByState = (o.paidByState ?? 0) - delta;
+      s = with_(s, { held: s.held.filter((r) => r !== p.root) });
+    }
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
-    if ((o.gained?.includes(counterName ?? '') || c.ofNull) && total < 0 && o.overLine === undefined) {
+    const floor = counterName ? 0 : -(o.paidByState ?? 0);
+    if ((o.gained?.includes(counterName ?? '') || c.ofNull) && total < floor && o.overLine === undefined) {
       o.overLine = c.line;
       o.over = { counter: counterName, total };
     }

@@ -76,6 +76,11 @@ export class FunctionContext {
   /** A call result as written (`to_sensor(k)`), when short: the name of an object it holds (`to_sensor(k)->dev`). */
   readonly callTexts = new Map<string, string>();
   readonly keys = new StateKeys();
+  /**
+   * Identifiers this function uses as case labels: constants whatever their spelling (an enum's
+   * `XENMAPSPACE_gmfn`), so a test against one outside its switch is read as a test of a value.
+   */
+  readonly caseLabels = new Set<string>();
   /** The node being transferred (its scope resolves names). */
   node!: CfgNode;
   private readonly conditions = new Map<string, Condition>();
@@ -111,6 +116,9 @@ export class FunctionContext {
       walk(n.ast);
     }
     for (const [n, c] of sites) if (c > 1) this.reassigned.add(n);
+    for (const n of input.cfg.nodes)
+      for (const e of n.edges)
+        if (e.caseValue?.type === 'identifier' && e.caseValue.text) this.caseLabels.add(e.caseValue.text);
     // locals computed from parameters (`cdp = cdev2priv(dev)`): conditions on them depend on the caller's input
     const flows: [string, Syn][] = [];
     const collect = (x: Syn | undefined) => {
@@ -206,8 +214,13 @@ export class FunctionContext {
       return { k: 'path', p: a ? parseKey(a) : { root: d.id, segs: [] } };
     }
     if (NULL_NAME.test(name)) return { k: 'const', c: '0' };
-    if (CONST_NAME.test(name)) return { k: 'const', c: name };
+    if (this.isConstName(name)) return { k: 'const', c: name };
     return { k: 'path', p: { root: `g:${name}`, segs: [] } };
+  }
+
+  /** A name not declared here that reads as a constant: upper case, or one of this function's case labels. */
+  isConstName(name: string): boolean {
+    return CONST_NAME.test(name) || this.caseLabels.has(name);
   }
 
   /** The access path a model target (`*arg1`, `arg0->nm_mem`, `ret`) names at a call. */

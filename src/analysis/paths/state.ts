@@ -54,6 +54,12 @@ export interface ObjState {
    * key; where states meet it stays when either had it.
    */
   parked?: 'test' | 'callee';
+  /**
+   * References this path released under a test that changed the object's own state
+   * (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`): the reference that state
+   * owned, given back for it, not one this function obtained; an over-release counts below it.
+   */
+  paidByState?: number;
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
@@ -179,6 +185,12 @@ export interface State {
   absorbed?: ReadonlySet<number>;
   /** The roots whose memory the last branch this path split on read (`d` for `d->users++ == 0`). */
   guard?: readonly string[];
+  /**
+   * The roots of `guard` when this path took the branch where that test held (`if
+   * (test_and_clear_bit(F, &pg->flags))`): the first release of each in the branch gives back what
+   * the state the test changed owned (ObjState.paidByState). Outside the key, like `guard`.
+   */
+  held?: readonly string[];
   /** Cached merge key. */
   _key?: string;
 }
@@ -200,6 +212,7 @@ export function initialState(): State {
     doubt: undefined,
     absorbed: undefined,
     guard: undefined,
+    held: undefined,
     _key: undefined,
   };
 }
@@ -222,6 +235,7 @@ export function with_(s: State, p: Partial<State>): State {
     doubt: 'doubt' in p ? p.doubt : s.doubt,
     absorbed: 'absorbed' in p ? p.absorbed : s.absorbed,
     guard: 'guard' in p ? p.guard : s.guard,
+    held: 'held' in p ? p.held : s.held,
     _key: undefined,
   };
 }
@@ -265,6 +279,7 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
         o.embedded ? ',e' : '',
         o.storedIn ? `,s${o.storedIn}` : '',
         o.lost ? `,l${o.lost.line}` : '',
+        o.paidByState ? `,p${o.paidByState}` : '',
       ].join('');
       const over = `${o.overLine ?? ''}${o.over?.counter ? `:${o.over.counter}` : ''}`;
       const counts = `${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0}`;
@@ -455,6 +470,8 @@ export function mergeInto(existing: State, incoming: State): State {
     doubt: existing.doubt && incoming.doubt ? existing.doubt : undefined,
     absorbed: absorbedBy(existing, incoming),
     guard: unionGuard(existing.guard, incoming.guard),
+    // a release is paid by a state only on paths that all took the branch where its test held
+    held: existing.held?.filter((r) => incoming.held?.includes(r)),
   });
   m._key = existing._key;
   return m;
