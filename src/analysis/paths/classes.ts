@@ -221,7 +221,12 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
   // ...but not by the fields of the object a parked change follows (`d->xenheap_pages++ == 0`, `!d->is_dying`):
   // that state is the object's own, changed by the very test, and no caller knows it
   const needs = (sp: SummaryPath, e: SummaryEffect) =>
-    new Set(conds.get(sp)!.filter(([c]) => !e.parked || !ofObjectFields(c.target, e.target)).map(([, t]) => t));
+    new Set(
+      conds
+        .get(sp)!
+        .filter(([c]) => !e.parked || !ofObjectFields(c.target, e.target))
+        .map(([, t]) => t),
+    );
   // q cannot be told from sp by a caller when whatever q needs of its parameters sp needs too
   const alike = (q: SummaryPath, sp: SummaryPath, e: SummaryEffect) => {
     if (sp.ret !== q.ret || sp.ret === 'unknown') return false;
