@@ -402,7 +402,10 @@ export class Analyzer {
     // callees elsewhere in the tree: their summaries (the file's own definitions win)
     if (tree) for (const [n, sum] of Object.entries(tree.externals)) if (!byName.has(n)) summaries.set(n, sum);
     // arguments a macro never names: the preprocessor drops them, so they are neither evaluated nor kept
-    const drops = droppedMacroArgs([...treeMacros, ...doc.pre.defines]);
+    // what the model says of a call stands, whatever a macro of that name does in some configuration
+    const drops = droppedMacroArgs(
+      [...treeMacros, ...doc.pre.defines].filter((d) => !model.functions.has(d.name) && !model.transparent.has(d.name)),
+    );
     const dropped = drops.size ? (callee: string, arg: number) => dropsArg(drops, callee, arg) : undefined;
     const keeps = this.keepsFor(model, doc, tree, dropped);
     const calledThrough = (i: number): string[] => {

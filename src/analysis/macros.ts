@@ -117,6 +117,9 @@ export interface DroppedArgs {
 
 export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<string, DroppedArgs> {
   const out = new Map<string, DroppedArgs>();
+  // a name defined several times in a tree (one per architecture: ia64's `put_gfn(d, g) ((void)0)`
+  // beside x86's call) drops an argument only where every definition drops it
+  const usesAll = new Set<string>();
   for (const d of defines) {
     if (!d.params) continue;
     const body = macroStatement(d.body);
@@ -130,7 +133,19 @@ export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<strin
       if (variadic) restFrom = i;
       else dropped.add(i);
     });
-    if (dropped.size || restFrom !== undefined) out.set(d.name, { dropped, restFrom });
+    if (!dropped.size && restFrom === undefined) {
+      usesAll.add(d.name);
+      out.delete(d.name);
+    } else if (!usesAll.has(d.name)) {
+      const before = out.get(d.name);
+      const both = before ? new Set([...dropped].filter((i) => before.dropped.has(i))) : dropped;
+      const rest = before && before.restFrom !== restFrom ? undefined : restFrom;
+      if (both.size || rest !== undefined) out.set(d.name, { dropped: both, restFrom: rest });
+      else {
+        usesAll.add(d.name);
+        out.delete(d.name);
+      }
+    }
   }
   return out;
 }
