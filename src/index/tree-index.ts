@@ -75,15 +75,10 @@ export interface TreeIndexReport {
   hashes: string[];
   /** The run (undefined when it was cancelled before it started). */
   run?: TreeRunOutput;
-  stats: {
+  /** The run's own counts, and what the index gave back or had to rebuild. */
+  stats: TreeRunOutput['stats'] & {
     /** Index entries found cut short or foreign, taken as missing and rebuilt. */
     torn: number;
-    groups: number;
-    fromIndex: number;
-    visits: number;
-    relevant: number;
-    rounds: number;
-    unsettled: number;
     shardsFromIndex: number;
   };
 }

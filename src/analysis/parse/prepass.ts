@@ -10,6 +10,7 @@
 import { evalIfExpression, MacroTable } from './conditional';
 import { isIdentStart, isSpace, isWordChar } from './chars';
 import { lineStartsOf } from './lines';
+import { argumentSpans } from './split';
 
 export interface StatementMacro {
   /** Offset of the macro name, which now holds `while`/`if`. */
@@ -375,23 +376,6 @@ function matchParen(masked: string, open: number): number {
   return -1;
 }
 
-function splitArgs(masked: string, open: number, close: number): { start: number; end: number }[] {
-  const args: { start: number; end: number }[] = [];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open + 1; i < close; i++) {
-    const c = masked[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      args.push({ start, end: i });
-      start = i + 1;
-    }
-  }
-  args.push({ start, end: close });
-  return args;
-}
-
 function prevSignificant(masked: string, i: number): { ch: string; word: string } {
   let k = i - 1;
   while (k >= 0 && isSpace(masked.charCodeAt(k))) k--;
@@ -471,7 +455,7 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
       const open = masked.indexOf('(', end);
       const close = matchParen(masked, open);
       if (close > 0) {
-        const args = splitArgs(masked, open, close);
+        const args = argumentSpans(masked, open, close);
         for (const idx of typeArgs) {
           const a = args[idx];
           if (!a) continue;

@@ -22,3 +22,24 @@ export function splitTopLevel(s: string): string[] {
   out.push(s.slice(start).trim());
   return out;
 }
+
+/**
+ * Where each top-level argument lies of the call whose parentheses are at `open` and `close` in
+ * `masked` (comments and strings blanked, so only brackets nest).
+ */
+export function argumentSpans(masked: string, open: number, close: number): { start: number; end: number }[] {
+  const args: { start: number; end: number }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < close; i++) {
+    const c = masked[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      args.push({ start, end: i });
+      start = i + 1;
+    }
+  }
+  args.push({ start, end: close });
+  return args;
+}

@@ -11,7 +11,7 @@ import type { CalleeEvidence } from '../model/unknown-calls';
 import { outlineFunctions } from '../parse/outline';
 import { lineIndexAt } from '../parse/lines';
 import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
-import { splitTopLevel } from '../parse/split';
+import { argumentSpans, splitTopLevel } from '../parse/split';
 import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
 
@@ -296,28 +296,12 @@ function callsIn(
     if (drops.has(name) && close > k)
       skip = [
         ...skip.filter(([, end]) => end > i),
-        ...argRanges(body, k, close).filter((_, j) => dropsArg(drops, name, j)),
+        ...argumentSpans(body, k, close)
+          .filter((_, j) => dropsArg(drops, name, j))
+          .map((a): [number, number] => [a.start, a.end]),
       ];
     i = e - 1;
   }
-  return out;
-}
-
-/** Where each top-level argument of the call whose parentheses are at `open` and `close` lies. */
-function argRanges(s: string, open: number, close: number): [number, number][] {
-  const out: [number, number][] = [];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open + 1; i < close; i++) {
-    const c = s[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push([start, i]);
-      start = i + 1;
-    }
-  }
-  out.push([start, close]);
   return out;
 }
 
