@@ -25,7 +25,7 @@ import { parserWasm } from '../src/files/parser-wasm';
 import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
 import { DIFF_TARGET, diffPairs, measureDiffs } from './diff';
-import { measureNothingExcluded, measureTree, type TreeBenchContext } from './tree';
+import { measureNothingExcluded, measureTree, type TimedRun, type TreeBenchContext } from './tree';
 import { cutLines, measureCuts, parseTrees, readBefore, type CutFigures } from './cuts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -70,19 +70,10 @@ function forget(a: Analyzer) {
   else if (x.cache instanceof Map) x.cache.clear();
 }
 
-interface Timed {
-  wallMs: number;
-  rssKb?: number;
-  cpuMs?: number;
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const TIME = ['/usr/bin/time'].find((f) => fs.existsSync(f));
 
 /** Runs a command; wall time, and peak RSS through /usr/bin/time when it is there. */
-function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Timed {
+function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): TimedRun {
   const t0 = process.hrtime.bigint();
   const r = TIME
     ? spawnSync(TIME, ['-f', 'BENCH-TIME %e %M %U %S', cmd, ...args], {
@@ -105,7 +96,7 @@ function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.P
   return { wallMs, rssKb, cpuMs, status: r.status, stdout: r.stdout ?? '', stderr };
 }
 
-function cli(args: string[]): Timed {
+function cli(args: string[]): TimedRun {
   return timed(process.execPath, [CLI, ...args]);
 }
 
@@ -433,8 +424,8 @@ function coccinelle(tree100: { dir: string; lines: number }): void {
   }
   const runs = QUICK ? 1 : 3;
   const jobs = String(Math.min(2, CORES));
-  const ours: Timed[] = [],
-    theirs: Timed[] = [];
+  const ours: TimedRun[] = [],
+    theirs: TimedRun[] = [];
   for (let i = 0; i < runs; i++) {
     ours.push(cli(['analyze', set, '--no-cache', '--format', 'json', '--jobs', jobs, '--no-progress']));
     theirs.push(

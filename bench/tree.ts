@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export interface TreeRun {
+/** One timed run of the CLI (bench.ts's `timed`). */
+export interface TimedRun {
   wallMs: number;
   rssKb?: number;
   cpuMs?: number;
@@ -36,7 +37,7 @@ interface TreeSummary {
 }
 
 export interface TreeBenchContext {
-  cli(args: string[]): TreeRun;
+  cli(args: string[]): TimedRun;
   row(r: TreeRow): void;
   note(s: string): void;
   work: string;
@@ -45,7 +46,7 @@ export interface TreeBenchContext {
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const secs = (ms: number) => (ms / 1000).toFixed(ms >= 10_000 ? 0 : 1);
 
-function summaryOf(r: TreeRun): { tree?: TreeSummary; lines?: number; cuts: number; left: number } {
+function summaryOf(r: TimedRun): { tree?: TreeSummary; lines?: number; cuts: number; left: number } {
   let s: { tree?: TreeSummary; lines?: number; truncated?: number } = {};
   try {
     s = JSON.parse(r.stdout).summary ?? {};
@@ -146,7 +147,7 @@ export function measureTree(ctx: TreeBenchContext, source: string, label: string
   });
 
   const edited = editOneFunction(files);
-  let edit: TreeRun | undefined;
+  let edit: TimedRun | undefined;
   if (edited) {
     // the editor's question: the edited file again, with what the whole tree knows
     edit = ctx.cli(treeArgs(dir, cache, model, edited));
