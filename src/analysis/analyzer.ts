@@ -541,7 +541,7 @@ export class Analyzer {
     const key = `${texts.text.slice(head.start, head.end)}\u0000${texts.masked.slice(head.start, head.end)}`;
     let known = this.callSiteCache.get(key);
     if (!known) {
-      const made = withCallSites(r, head.syn(), texts);
+      const made = withCallSites(r, head, texts);
       known = { params: made.params, calls: made.calls?.map((c) => ({ ...c, line: c.line - head.line })) };
       if (this.callSiteCache.size > 20000) this.callSiteCache.clear();
       this.callSiteCache.set(key, known);

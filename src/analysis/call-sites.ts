@@ -5,7 +5,7 @@
  * in-file calls the lines of a path hold and what they pass. Only the analyzer's `callSites`
  * option asks for them, so `analyze` output is unchanged.
  */
-import type { Syn } from './parse/syntax';
+import type { CallSpan, Syn } from './parse/syntax';
 import { declaratorInfo } from './cfg/cfg';
 import type { CallSite, FunctionResult, Parameter } from './result';
 
@@ -17,13 +17,20 @@ export interface CallSiteTexts {
   masked: string;
 }
 
-/** `r` with the parameters and calls of its definition `fn`. */
-export function withCallSites(r: FunctionResult, fn: Syn, texts: CallSiteTexts): FunctionResult {
-  return { ...r, params: parametersOf(fn, texts), calls: callsOf(fn, texts) };
+/** What a definition gives for its call sites: its declarator, and the calls in its body (`FunctionHead`). */
+export interface CallSiteSource {
+  declarator?: Syn;
+  calls(): CallSpan[];
 }
 
-export function parametersOf(fn: Syn, texts: CallSiteTexts): Parameter[] {
-  const list = declaratorInfo(fn.fields.declarator).params;
+/** `r` with the parameters and calls of its definition `fn`. */
+export function withCallSites(r: FunctionResult, fn: CallSiteSource, texts: CallSiteTexts): FunctionResult {
+  return { ...r, params: parametersOf(fn.declarator, texts), calls: callsOf(fn.calls(), texts) };
+}
+
+/** The parameters of a definition's declarator. */
+export function parametersOf(declarator: Syn | undefined, texts: CallSiteTexts): Parameter[] {
+  const list = declaratorInfo(declarator).params;
   const out: Parameter[] = [];
   for (const p of list?.children ?? []) {
     if (p.type === 'variadic_parameter') out.push({ name: '', type: '...' });
@@ -50,27 +57,16 @@ function normalType(s: string): string {
     .trim();
 }
 
-/** Calls of named functions (and function-like macros) in the body, in the order they are written. */
-export function callsOf(fn: Syn, texts: CallSiteTexts): CallSite[] {
-  const out: CallSite[] = [];
-  const walk = (n: Syn) => {
-    if (n.type === 'call_expression') {
-      const f = n.fields.function;
-      const args = n.fields.arguments;
-      if (f?.type === 'identifier' && f.text && args)
-        out.push({ line: f.line, callee: f.text, args: argumentTexts(args, texts) });
-    }
-    for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
-  };
-  if (fn.fields.body) walk(fn.fields.body);
-  return out;
+/** Calls of named functions (and function-like macros) in a body, in the order they are written. */
+export function callsOf(calls: readonly CallSpan[], texts: CallSiteTexts): CallSite[] {
+  return calls.map((c) => ({ line: c.line, callee: c.callee, args: argumentTexts(c.args, texts) }));
 }
 
 /**
  * The arguments as written, cut at the list's top-level commas. The commas are found in the
  * masked pre-passed text, so one inside a comment or a string does not cut.
  */
-export function argumentTexts(list: Syn, texts: CallSiteTexts): string[] {
+export function argumentTexts(list: { start: number; end: number }, texts: CallSiteTexts): string[] {
   const { masked, text } = texts;
   const open = list.start,
     close = masked[list.end - 1] === ')' ? list.end - 1 : list.end;

@@ -79,6 +79,34 @@ export interface FunctionHead extends SourceSpan {
   syn(): Syn;
   /** Whether `syn()` has been called. */
   readonly copied: boolean;
+  /**
+   * The calls of named functions in the body, in the order written: what `callsIn(syn().fields.body)`
+   * gives, read from the tree without copying the body when it is not copied yet.
+   */
+  calls(): CallSpan[];
+}
+
+/** A call of a named function: the callee's name and line, and where its argument list lies. */
+export interface CallSpan {
+  callee: string;
+  line: number;
+  /** The argument list, `(` to `)`. */
+  args: { start: number; end: number };
+}
+
+/** The calls of named functions (and function-like macros) under `n`, in preorder. */
+export function callsIn(n: Syn | undefined): CallSpan[] {
+  const out: CallSpan[] = [];
+  const walk = (n: Syn) => {
+    if (n.type === 'call_expression') {
+      const f = n.fields.function;
+      const args = n.fields.arguments;
+      if (f?.type === 'identifier' && f.text && args) out.push({ callee: f.text, line: f.line, args });
+    }
+    for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
+  };
+  if (n) walk(n);
+  return out;
 }
 
 export interface ParsedFunctions {
@@ -459,6 +487,17 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
     get copied() {
       return copy !== undefined;
     },
+    calls: () => {
+      if (copy) return callsIn(copy.fields.body);
+      const cw = openWalker(tree);
+      try {
+        cw.goto(index);
+        if (cw.start() !== start) throw new Error('the syntax tree changed under a function copy');
+        return callsInTree(cw, ctx);
+      } finally {
+        cw.close();
+      }
+    },
     syn: () => {
       if (!copy) {
         const cw = openWalker(tree);
@@ -473,6 +512,60 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
       return copy;
     },
   };
+}
+
+/**
+ * `callsIn` of the copy of the definition under the walker, without copying: the walk visits
+ * the nodes `copyNode` would copy (named ones but comments, no leaf's children, nothing below
+ * MAX_SYNTAX_DEPTH, where a copy holds TOO_DEEP) and reads offsets only where a call is.
+ */
+function callsInTree(w: Walker, c: CopyContext): CallSpan[] {
+  const { types, fields } = c.lang;
+  const out: CallSpan[] = [];
+  /** The first named child (not a comment) of each field of the node under the walker. */
+  const fieldsOf = (): { fn?: [number, number, number]; args?: [number, number] } => {
+    const found: { fn?: [number, number, number]; args?: [number, number] } = {};
+    if (!w.firstChild()) return found;
+    do {
+      const tid = w.typeId();
+      if (!c.lang.named(tid) || types[tid] === 'comment') continue;
+      const field = fields[w.fieldId()];
+      if (field === 'function' && !found.fn) found.fn = [tid, w.start(), w.end()];
+      else if (field === 'arguments' && !found.args) found.args = [w.start(), w.end()];
+    } while (w.nextSibling());
+    w.parent();
+    return found;
+  };
+  const visit = (tid: number, depth: number) => {
+    const type = types[tid] || 'ERROR';
+    if (LEAF_TYPES.has(type) && type !== 'concatenated_string') return;
+    if (depth >= MAX_SYNTAX_DEPTH) return;
+    if (type === 'call_expression') {
+      const { fn, args } = fieldsOf();
+      if (fn && args && types[fn[0]] === 'identifier' && fn[2] > fn[1])
+        out.push({
+          callee: c.source.slice(fn[1], fn[2]),
+          line: lineIndexAt(c.starts, fn[1]) + 1,
+          args: { start: args[0], end: args[1] },
+        });
+    }
+    if (!w.firstChild()) return;
+    do {
+      const kid = w.typeId();
+      if (c.lang.named(kid) && types[kid] !== 'comment') visit(kid, depth + 1);
+    } while (w.nextSibling());
+    w.parent();
+  };
+  // the body: the definition's first `body` field
+  if (w.firstChild()) {
+    do {
+      const tid = w.typeId();
+      if (!c.lang.named(tid) || types[tid] === 'comment' || fields[w.fieldId()] !== 'body') continue;
+      visit(tid, 1);
+      break;
+    } while (w.nextSibling());
+  }
+  return out;
 }
 
 function collectErrors(tree: Tree, out: ParseProblem[], max: number) {
