@@ -7,6 +7,7 @@ import type { ConditionRule } from './environment';
 import type { SourceText } from './source';
 import { splitTopLevel } from './source';
 import { stripParens } from '../analysis/model/compiled';
+import { pattern } from './patterns';
 
 /** zero: returns 0/NULL; equals: a known constant; success: succeeds (0 for an int, non-NULL for a pointer). */
 export type Value = { zero: boolean } | { equals: string } | { success: boolean };
@@ -148,7 +149,7 @@ function expressionValue(lhs: string, env: EvalEnv): { value: Value; weight: num
   }
   if (!callee) return undefined;
   for (const rule of env.rules) {
-    if (!new RegExp(rule.call).test(callee)) continue;
+    if (!pattern(rule.call).test(callee)) continue;
     if (rule.dynamic === 'device-exists' && env.deviceExists !== undefined) {
       return {
         value: { zero: env.deviceExists },

@@ -7,6 +7,7 @@
 import type { FileResult, FunctionResult, Parameter } from '../analysis/result';
 import type { EnvironmentModel, RoleSpec } from './environment';
 import type { SourceText } from './source';
+import { pattern } from './patterns';
 
 /** A parameter of a function of the file, with its position. */
 export interface Param extends Parameter {
@@ -78,7 +79,7 @@ export function discoverRoles(result: FileResult, src: SourceText, env: Environm
       }
     }
     for (const b of result.facts.bindings) {
-      if (spec.bindingFields?.some((re) => new RegExp(re).test(b.field))) {
+      if (spec.bindingFields?.some((re) => pattern(re).test(b.field))) {
         add(spec, {
           function: b.callback,
           line: b.line,
@@ -123,9 +124,9 @@ function matchesSignature(ps: Param[], sig: string[]): boolean {
       // the rest must match at the end
       const tail = sig.slice(k + 1);
       if (ps.length - i < tail.length) return false;
-      return tail.every((t, j) => new RegExp(`^(const )?${t}$`).test(ps[ps.length - tail.length + j].type));
+      return tail.every((t, j) => pattern(`^(const )?${t}$`).test(ps[ps.length - tail.length + j].type));
     }
-    if (!ps[i] || !new RegExp(`^(const )?${sig[k]}$`).test(ps[i].type)) return false;
+    if (!ps[i] || !pattern(`^(const )?${sig[k]}$`).test(ps[i].type)) return false;
     i++;
   }
   return i === ps.length;

@@ -131,7 +131,7 @@ class Simulator implements Sim {
     });
     this.bindings.findGlobals(result);
     if (!fatal) {
-      if (/#\s*include\s*<linux\//.test(this.input.text))
+      if (w.src.includesLinux)
         w.inconclusiveBecause(
           'lifecycle scenarios model the FreeBSD kernel; this file looks like Linux code (it includes <linux/...>)',
         );

@@ -34,6 +34,14 @@ export class SourceText {
     this.lineStarts = lineStartsOf(text);
   }
 
+  private linux?: boolean;
+
+  /** Whether the text includes a <linux/...> header (read once for the scenarios of one text). */
+  get includesLinux(): boolean {
+    this.linux ??= /#\s*include\s*<linux\//.test(this.text);
+    return this.linux;
+  }
+
   offsetOf(line: number): number {
     return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))];
   }

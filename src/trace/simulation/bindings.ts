@@ -107,11 +107,30 @@ function fileScopeNames(result: FileResult, src: SourceText): string[] {
   for (const f of result.functions) for (let l = f.range.line; l <= f.range.endLine; l++) inside.add(l);
   src.maskedLines.forEach((l, i) => {
     if (inside.has(i + 1) || /^\s*#/.test(l)) return;
-    const re = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?=[=;,)])/g;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(l))) names.push(m[1]);
+    declaredNames(l, names);
     const vd = /VNET_DEFINE(?:_STATIC)?\s*\([^,]+,\s*([A-Za-z_]\w*)\s*\)/.exec(l);
     if (vd) names.push(vd[1], `V_${vd[1]}`);
   });
   return names;
+}
+
+const NAME = /[A-Za-z_]\w*/g;
+const DECLARED_AFTER = /\s*(?:\[[^\]]*\])?\s*(?=[=;,)])/y;
+
+/**
+ * The matches of `/([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?=[=;,)])/g` in a line (a name followed by
+ * `=`, `;`, `,` or `)`, an array bound between), found without that pattern's backtracking: a
+ * name that is not followed so is skipped whole (no shorter part of it can match either, as a
+ * word character follows each), and a match goes on after what it consumed, as the pattern's does.
+ */
+function declaredNames(line: string, out: string[]): void {
+  NAME.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = NAME.exec(line))) {
+    DECLARED_AFTER.lastIndex = NAME.lastIndex;
+    const after = DECLARED_AFTER.exec(line);
+    if (!after) continue;
+    out.push(m[0]);
+    NAME.lastIndex += after[0].length;
+  }
 }

@@ -81,12 +81,14 @@ export class Invoker {
     // a path class stands for paths that differ only in uncounted work: loop bodies whose header
     // the path passes may hold kernel calls (if_clone_detach in a loop) the representative skipped
     const extra = path ? this.loopBodies(path.lines, f) : [];
+    const firstBodyLine = this.bodyStart(f);
+    const onPath = new Set(lines);
     for (const line of [...lines, ...extra]) {
-      if (seen.has(line) || line <= this.bodyStart(f) - 1) continue;
+      if (seen.has(line) || line <= firstBodyLine - 1) continue;
       seen.add(line);
       for (const c of this.w.callsOn(f, line)) {
         if (c.callee === name) continue;
-        const inExtra = !lines.includes(line);
+        const inExtra = !onPath.has(line);
         const calleeFn = this.w.fn(c.callee);
         if (
           this.w.env.kernelCalls[c.callee] ||

@@ -9,6 +9,7 @@ import { readCondition, type EvalEnv, type Value } from '../conditions';
 import type { FunctionResult, PathClass } from '../../analysis/result';
 import type { Sim } from './sim';
 import type { BoundParam, Ctx, World } from './world';
+import { pattern } from '../patterns';
 
 export interface Choice {
   path?: PathClass;
@@ -29,7 +30,7 @@ export class PathChoice {
     return (this.w.roles.params.get(fname) ?? []).map((p) => {
       const fixed = spec?.params?.[p.index];
       if (fixed) return { p, b: fixed };
-      const t = this.w.env.paramTypes.find((x) => new RegExp(x.type).test(p.type));
+      const t = this.w.env.paramTypes.find((x) => pattern(x.type).test(p.type));
       return { p, b: t?.binds ?? 'none' };
     });
   }
