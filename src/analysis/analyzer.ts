@@ -28,7 +28,7 @@ import { explored, runChecks } from './checks/checks';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
 import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
-import { functionTokens, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
+import { functionTokens, holdsReferences, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
 import { inferPairs, pairReports, type InferredPair } from './infer';
@@ -759,7 +759,7 @@ function touchesCounts(
     if (s && (s.truncated || s.paths.some((p) => p.effects.length || p.writes.length))) return true;
   }
   for (const [off, m] of doc.pre.statementMacros)
-    if (off >= fn.start && off < fn.end && model.iterators.has(m.name)) return true;
+    if (off >= fn.start && off < fn.end && holdsReferences(model, m.name)) return true;
   return false;
 }
 

@@ -83,7 +83,7 @@ export function relevantFunctions(
   const inFile = new Set(fns.map((f) => f.name));
   const mentions = new Map<string, number[]>();
   const iterators: number[] = [];
-  for (const [off, m] of statementMacros) if (model.iterators.has(m.name)) iterators.push(off);
+  for (const [off, m] of statementMacros) if (holdsReferences(model, m.name)) iterators.push(off);
   fns.forEach((f, i) => {
     if (registered[i] || seeds?.[i] || iterators.some((off) => off >= f.start && off < f.end)) mark(i);
     for (const n of tokens[i].names) {
@@ -141,3 +141,9 @@ export function skippableBodies(
 
 /** Below this a skipped range costs the parser more than the text it saves. */
 const MIN_SKIPPED_BODY = 64;
+
+/** An iterator macro whose loop variable holds a reference; a list walk (`holds: false`) touches no count. */
+export function holdsReferences(model: Model, macro: string): boolean {
+  const it = model.iterators.get(macro);
+  return it !== undefined && it.holds !== false;
+}

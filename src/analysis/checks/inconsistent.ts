@@ -250,17 +250,20 @@ function report(
     : lc.steps.find((s) => s.object === display && s.delta < 0 && !hiLines.has(`${s.line}:${s.call}`));
   const extra = gained ?? released;
   const o = hi.st.objects.get(key);
+  // the path that keeps more may never have touched the object: an inferred step on either path is a guess
+  const inferred = o?.inferred || lo.st.objects.get(key)?.inferred;
   return diagnostic(
     inconsistent,
     {
       rule: 'inconsistent',
-      severity: severity(o?.inferred),
+      severity: severity(inferred),
       function: fn,
       line: extra?.line ?? hc.exit.line,
       object: display,
       kind: o?.kind ?? 'object',
       paths: [hi.cid, lo.cid],
       overwritten: overwrittenOf(key, display),
+      inferred: inferred || undefined,
     },
     {
       rule: 'inconsistent',

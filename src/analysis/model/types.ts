@@ -65,12 +65,18 @@ export interface NoReturnSpec {
   noreturn: true;
 }
 
-/** A macro-style iterator whose loop variable holds a reference while inside the loop. */
+/**
+ * A macro-style iterator whose loop variable holds a reference while inside the loop, or (`holds: false`)
+ * one that only walks a list: its variable is never NULL in the body and NULL once the loop runs out.
+ */
 export interface IteratorSpec {
   /** Argument index of the loop variable. */
   var: number;
   kind?: string;
-  /** Each iteration releases the previous element: leaving the loop early keeps one reference. */
+  /**
+   * Each iteration releases the previous element: leaving the loop early keeps one reference.
+   * `false`: no reference at all (`TAILQ_FOREACH`), a walk the analysis follows only for its NULL tests.
+   */
   holds?: boolean;
 }
 

@@ -10,7 +10,7 @@ import { type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPoin
 import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
 import { union, decide, factFor } from './fact-tests';
-import { UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
+import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
@@ -194,6 +194,16 @@ export class Expressions {
       else if (x.type === 'unary_expression' && x.op === '!') {
         negate = !negate;
         x = x.fields.argument;
+      } else if (x.type === 'binary_expression' && (x.op === '==' || x.op === '!=')) {
+        // `(ifp == NULL) ? ENXIO : 0`: a comparison with a null constant is a test of the other side
+        const other = isNullLiteral(x.fields.right)
+          ? x.fields.left
+          : isNullLiteral(x.fields.left)
+            ? x.fields.right
+            : null;
+        if (!other) break;
+        if (x.op === '==') negate = !negate;
+        x = other;
       } else break;
     }
     const test = { op: 'ne', c: '0' } as const;
@@ -525,4 +535,15 @@ function usedAsObjects(st: State, vals: Val[]): State {
     if (f?.nullTested) s = setFactKeep(s, k, { ...f, nullTested: undefined });
   }
   return s;
+}
+
+/** `NULL`, a project's own null (`PROC_NULL`) or `0`, in parentheses or a cast. */
+function isNullLiteral(e: Syn | undefined): boolean {
+  let x = e;
+  while (x && (x.type === 'parenthesized_expression' || x.type === 'cast_expression'))
+    x = x.type === 'cast_expression' ? x.fields.value : x.children[0];
+  if (!x) return false;
+  if (x.type === 'null') return true;
+  if (x.type === 'identifier') return NULL_NAME.test(x.text ?? '');
+  return x.type === 'number_literal' && isZeroConst(x.text ?? '');
 }

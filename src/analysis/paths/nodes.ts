@@ -1,13 +1,14 @@
 /**
  * One CFG node's effect on one path state, and the edges the results leave by: statements,
  * declarations with an initialiser, returns (the exit value and the returned object), and
- * iterator macros (the loop variable holds a reference); branches and switches in branches.ts.
+ * iterator macros (the loop variable holds a reference, or only walks a list); branches and switches in
+ * branches.ts.
  */
 import type { CfgNode } from '../cfg/cfg';
 import type { Model } from '../model/compiled';
 import { keyOf } from './access';
 import { type State, with_ } from './state';
-import { factOf, setFactKeep, putObj, addStep } from './state-edits';
+import { factOf, setFactKeep, putObj, addStep, killPath } from './state-edits';
 import { isZeroConst } from './values';
 import type { FunctionContext, Successor } from './function-context';
 import type { Effects } from './effects';
@@ -57,6 +58,11 @@ export class NodeTransfer {
           if (o.v.k !== 'path') return next(o.st);
           const p = o.v.p;
           const key = keyOf(p);
+          // a list walk (`TAILQ_FOREACH`): each element in turn, never NULL in the body, and no reference
+          if (spec.holds === false) {
+            const moved = killPath(o.st, key);
+            return next(n.kind === 'iter-enter' ? setFactKeep(moved, key, { ne: ['0'] }) : moved);
+          }
           if (n.kind === 'iter-enter') {
             let s = this.fx.loseOverwritten(o.st, key, n.line);
             s = setFactKeep(s, key, { ne: ['0'] });
