@@ -1,8 +1,9 @@
 /**
  * leak: a reference this function obtained (or a separate counter it raised) that a path
- * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed.
+ * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed;
+ * or one it took on its caller's object that an error exit keeps and no success exit does.
  */
-import type { PathRef } from '../result';
+import type { Diagnostic, PathRef } from '../result';
 import {
   parseKey,
   rootClass,
@@ -12,8 +13,9 @@ import {
   displayBeforeOverwrite,
 } from '../paths/access';
 import { reboundParam } from '../paths/state';
-import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
+import { diagnostic, overwrittenOf, type CheckInput, type Head, type RuleModule, type RuleSeverity } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
+import { errorExitKeeps, type ErrorExitKeep } from './error-exits';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -27,10 +29,15 @@ export interface LeakDetail {
   paths: PathRef[];
   /** The references were stored in memory (`where`) that the first path frees at `freedAt`. */
   lostIn?: { where: string; freedAt: number };
+  /**
+   * The object is the caller's (a parameter, a global): the paths are error exits that keep what the
+   * success exit `success` does not (`otherwise`: no exit is known to succeed; one not known to fail).
+   */
+  onError?: { success: PathRef; refs: number; otherwise?: boolean };
 }
 
 export const leak: RuleModule<LeakDetail> = {
-  check(inp, { severity }) {
+  check(inp, { earlier, severity }) {
     const decls = inp.cfg.decls;
     const leaks = new Map<string, { head: Head; detail: LeakDetail; classes: Set<number> }>();
     for (const st of inp.exits) {
@@ -92,7 +99,9 @@ export const leak: RuleModule<LeakDetail> = {
         });
       }
     }
-    return [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
+    const out = [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
+    for (const e of errorExitKeeps(inp, earlier)) out.push(errorExitLeak(inp, e, severity));
+    return out;
   },
 
   render(d, { object, kind }) {
@@ -101,9 +110,13 @@ export const leak: RuleModule<LeakDetail> = {
         ? `${d.counter} ${signed(d.kept)}`
         : `${signed(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
     const first = pathWords(d.paths[0]);
+    const e = d.onError;
     const fate = d.lostIn
       ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`
-      : `${first} neither releases, returns, stores nor hands it on`;
+      : e
+        ? `on error, ${first} neither releases, stores nor hands it on, while` +
+          ` ${e.otherwise ? 'otherwise' : 'on success'} ${pathWords(e.success)} leaves ${signed(e.refs)}`
+        : `${first} neither releases, returns, stores nor hands it on`;
     return {
       message:
         `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}` +
@@ -123,6 +136,45 @@ export const leak: RuleModule<LeakDetail> = {
       acquiredAt: mv(d.acquiredAt),
       paths: d.paths.map((p) => movePath(p, mv)),
       ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}),
+      ...(d.onError ? { onError: { ...d.onError, success: movePath(d.onError.success, mv) } } : {}),
     };
   },
 };
+
+/** An error exit that keeps references it took on its caller's object, which the success exit does not keep. */
+function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity): Diagnostic {
+  const first = e.kept[0];
+  const o = first.st.objects.get(e.key)!;
+  const cls = inp.classes[first.cid];
+  const line = o.lastAcquire ?? cls.exit.line;
+  const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
+  let [errorPath, success] = [pathRef(cls), pathRef(inp.classes[e.success.cid])];
+  // two exits worded alike are told apart by number
+  if (pathWords(errorPath) === pathWords(success))
+    [errorPath, success] = [
+      { ...errorPath, differs: { byNumber: true } },
+      { ...success, differs: { byNumber: true } },
+    ];
+  return diagnostic(
+    leak,
+    {
+      rule: 'leak',
+      severity: severity(o.inferred),
+      function: inp.cfg.name,
+      line,
+      object: o.display,
+      kind: o.kind,
+      paths: e.kept.map((k) => k.cid),
+      inferred: o.inferred || undefined,
+      overwritten: overwrittenOf(e.key, o.display),
+    },
+    {
+      rule: 'leak',
+      kept: first.refs,
+      acquiredAt: line,
+      ...(acquireStep ? { acquiredBy: acquireStep.call } : {}),
+      paths: [errorPath, ...e.kept.slice(1).map((k) => pathRef(inp.classes[k.cid]))],
+      onError: { success, refs: e.success.refs, ...(e.success.otherwise ? { otherwise: true } : {}) },
+    },
+  );
+}
