@@ -76,17 +76,7 @@ export const leak: RuleModule<LeakDetail> = {
         const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
         leaks.set(id, {
           classes: new Set([cid]),
-          head: {
-            rule: 'leak',
-            severity: severity(o.inferred),
-            function: inp.cfg.name,
-            line,
-            object: o.display,
-            kind: o.kind,
-            paths: [cid],
-            inferred: o.inferred || undefined,
-            overwritten: overwrittenOf(k, o.display),
-          },
+          head: leakHead(inp.cfg.name, k, o, line, [cid], severity),
           detail: {
             rule: 'leak',
             kept: byCounter ? counterLeak[1] : pending,
@@ -157,17 +147,14 @@ function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity
     ];
   return diagnostic(
     leak,
-    {
-      rule: 'leak',
-      severity: severity(o.inferred),
-      function: inp.cfg.name,
+    leakHead(
+      inp.cfg.name,
+      e.key,
+      o,
       line,
-      object: o.display,
-      kind: o.kind,
-      paths: e.kept.map((k) => k.cid),
-      inferred: o.inferred || undefined,
-      overwritten: overwrittenOf(e.key, o.display),
-    },
+      e.kept.map((k) => k.cid),
+      severity,
+    ),
     {
       rule: 'leak',
       kept: first.refs,
@@ -177,4 +164,25 @@ function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity
       onError: { success, refs: e.success.refs, ...(e.success.otherwise ? { otherwise: true } : {}) },
     },
   );
+}
+
+function leakHead(
+  fn: string,
+  key: string,
+  o: { display: string; kind: string; inferred?: boolean },
+  line: number,
+  paths: number[],
+  severity: RuleSeverity,
+): Head {
+  return {
+    rule: 'leak',
+    severity: severity(o.inferred),
+    function: fn,
+    line,
+    object: o.display,
+    kind: o.kind,
+    paths,
+    inferred: o.inferred || undefined,
+    overwritten: overwrittenOf(key, o.display),
+  };
 }
