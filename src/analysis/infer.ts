@@ -30,6 +30,11 @@ export const PAIR_SUFFIXES: [string, string][] = [
 export const LOOKUP_VERBS = ['get', 'tryget', 'find', 'lookup', 'search'];
 
 const ACQ_WORDS = [...new Set([...PAIR_SUFFIXES.map(([a]) => a), ...LOOKUP_VERBS])];
+
+/** A name that says it acquires: one of its words is an acquire verb (`get_page_and_type`, `dev_hold`). */
+export function namedAsAcquire(name: string): boolean {
+  return name.split('_').some((w) => ACQ_WORDS.includes(w));
+}
 const REL_WORDS = [...new Set(PAIR_SUFFIXES.map(([, r]) => r))];
 // A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
 const CANDIDATE_RE = new RegExp(

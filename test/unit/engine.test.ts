@@ -424,7 +424,7 @@ use(struct pcd_softc *sc, int x)
   assert.deepEqual(byRet, { EBUSY: 1, '0': 0 });
   assert.deepEqual(
     rules(r),
-    ['inconsistent@11'],
-    'the error path keeps the reference (reported at the release only the success path has)',
+    ['leak@8'],
+    'the error path keeps the reference the success path gives back (reported at the acquire)',
   );
 });

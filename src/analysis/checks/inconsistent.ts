@@ -1,10 +1,8 @@
 /**
  * inconsistent (RID's inconsistent path pairs): two paths a caller cannot tell apart leave
- * different references on an object it can see; or an error path keeps more than every success path.
+ * different references on an object it can see (an error path that keeps more is a leak: error-exits.ts).
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
-import type { VarDecl } from '../cfg/cfg';
-import { ERRNO, NOT_A_FAILURE } from '../paths/values';
 import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
 import { type State, type ParamCond, isCalleePath, isOpaque, reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
@@ -12,33 +10,14 @@ import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './wor
 
 export interface InconsistentDetail {
   rule: 'inconsistent';
-  /** `same`: two paths with the same visible outcome; `error`: an error path keeps more than the success paths. */
-  case: 'same' | 'error';
+  /** Two paths with the same visible outcome (an error path that keeps more is a leak). */
+  case: 'same';
   /** The path that keeps more, and the references still pending on it. */
   more: { path: PathRef; refs: number };
-  /**
-   * The path it is compared with; `otherwise` (case `error`): no path is known to succeed, so one
-   * not known to fail stands in.
-   */
-  less: { path: PathRef; refs: number; otherwise?: boolean };
+  /** The path it is compared with. */
+  less: { path: PathRef; refs: number };
   /** The counted call only one of the two makes: a gain on `more`, or a release on `less`. */
   extra?: CountStep & { onlyOn: 'more' | 'less' };
-}
-
-/** How a function's result says it failed: a NULL pointer, an error number, or `false`. */
-type Returns = 'pointer' | 'bool' | 'int';
-
-function isError(cls: string, returns: Returns): boolean {
-  if (returns === 'bool') return cls === '0';
-  if (cls === 'negative' || /^-\d+$/.test(cls)) return true;
-  if (ERRNO.test(cls)) return !NOT_A_FAILURE.has(cls.replace(/^-/, ''));
-  if (cls === 'nonzero') return returns === 'int';
-  if (cls === 'NULL') return returns === 'pointer';
-  return false;
-}
-function isSuccess(cls: string, returns: Returns): boolean {
-  if (returns === 'bool') return cls !== '0' && cls !== 'unknown';
-  return cls === '0' ? returns === 'int' : cls === 'non-NULL';
 }
 
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
@@ -63,11 +42,8 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
   render(d, { object, kind }) {
     const [mw, lw] = [pathWords(d.more.path), pathWords(d.less.path)];
     const lead =
-      d.case === 'same'
-        ? `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)},` +
-          ' and a caller cannot tell them apart'
-        : `${object} (${kind}): on error, ${mw} keeps ${signed(d.more.refs)} while` +
-          ` ${d.less.otherwise ? 'otherwise' : 'on success'} ${lw} leaves ${signed(d.less.refs)}`;
+      `${object} (${kind}): ${mw} leaves ${signed(d.more.refs)} but ${lw} leaves ${signed(d.less.refs)},` +
+      ' and a caller cannot tell them apart';
     const x = d.extra;
     return {
       message: lead,
@@ -100,11 +76,6 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
   const decls = inp.cfg.decls;
-  const returns: Returns = inp.exits.some((s) => s.exit?.returnClass === 'NULL' || s.exit?.returnClass === 'non-NULL')
-    ? 'pointer'
-    : inp.cfg.returnsBool
-      ? 'bool'
-      : 'int';
   // a contract already says what the callback's object should be
   const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
   const visible = (key: string) => {
@@ -154,35 +125,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         if (a.st.objects.get(key)?.parked || b.st.objects.get(key)?.parked) continue;
         const [hi, lo] = ra > rb ? [a, b] : [b, a];
         reported = true;
-        out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, 'same', severity));
+        out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, severity));
       }
-    if (reported) continue;
-    // an error path that keeps more than every success path
-    // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
-    let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
-    if (!successes.length) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
-    if (!successes.length) continue;
-    const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
-    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
-    const keptOnError = (st: State) => {
-      const o = st.objects.get(key);
-      return o && !o.withContainer && o.storedIn !== undefined && isOutParameter(o.storedIn, decls)
-        ? o.refs
-        : refsOf(st);
-    };
-    for (const x of all) {
-      if (!isError(x.st.exit!.returnClass, returns)) continue;
-      // what it keeps is a callee's bookkeeping (a first-user pin taken on the way); a test of the object
-      // here before the path's own get (`if (!netif_running(dev)) return -E; dev_hold(dev)`) excuses nothing
-      if (x.st.objects.get(key)?.parked === 'callee') continue;
-      const r = keptOnError(x.st);
-      if (r > 0 && r > maxOk) {
-        const lo = successes.find((s) => refsOf(s.st) === maxOk)!;
-        const counts = (st: State) => (st === x.st ? r : refsOf(st));
-        out.push(report(fn, display, key, x, lo, inp.classes, counts, 'error', severity));
-        break;
-      }
-    }
   }
   // one bug, one report: a leak already names the path that keeps the reference
   const leakDiags = earlier.filter((d) => d.rule === 'leak');
@@ -191,13 +135,6 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   return out.filter(
     (d) => !(leaked.has(`${d.object}@${d.line}`) || leakedOnPath.has(`${d.object}#${d.related[0]?.path}`)),
   );
-}
-
-/** `*outp` of a parameter `T **outp`: where a function hands a reference out to its caller. */
-function isOutParameter(key: string, decls: ReadonlyMap<string, VarDecl>): boolean {
-  const p = parseKey(key);
-  const d = decls.get(p.root);
-  return !!d?.isParam && p.segs.length === 1 && p.segs[0] === '*' && d.pointerDepth >= 2;
 }
 
 /** Two paths worded alike are told apart: by the way a callee went, by a line only one of them runs, or by number. */
@@ -234,7 +171,6 @@ function report(
   lo: { cid: number; st: State },
   classes: PathClass[],
   refsOf: (s: State) => number,
-  why: 'same' | 'error',
   severity: RuleSeverity,
 ): Diagnostic {
   const hc = classes[hi.cid],
@@ -267,12 +203,11 @@ function report(
     },
     {
       rule: 'inconsistent',
-      case: why,
+      case: 'same',
       more: { path: more, refs: refsOf(hi.st) },
       less: {
         path: less,
         refs: refsOf(lo.st),
-        ...(why === 'error' && lo.st.exit?.returnClass === 'unknown' ? { otherwise: true } : {}),
       },
       ...(extra ? { extra: { ...countStep(extra), onlyOn: gained ? 'more' : 'less' } } : {}),
     },

@@ -1,8 +1,9 @@
 /**
  * leak: a reference this function obtained (or a separate counter it raised) that a path
- * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed.
+ * neither releases, returns, stores nor hands on; or one it stored in memory the path then freed;
+ * or one it took on its caller's object that an error exit keeps and no success exit does.
  */
-import type { PathRef } from '../result';
+import type { Diagnostic, PathRef } from '../result';
 import {
   parseKey,
   rootClass,
@@ -12,8 +13,11 @@ import {
   displayBeforeOverwrite,
 } from '../paths/access';
 import { reboundParam } from '../paths/state';
-import { diagnostic, overwrittenOf, type Head, type RuleModule } from './rule';
+import { diagnostic, overwrittenOf, type CheckInput, type Head, type RuleModule, type RuleSeverity } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
+import { errorExitKeeps, type ErrorExitKeep } from './error-exits';
+import { isError, returnsOf } from './outcomes';
+import { namedAsAcquire } from '../infer';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -27,12 +31,18 @@ export interface LeakDetail {
   paths: PathRef[];
   /** The references were stored in memory (`where`) that the first path frees at `freedAt`. */
   lostIn?: { where: string; freedAt: number };
+  /**
+   * The object is the caller's (a parameter, a global): the paths are error exits that keep what the
+   * success exit `success` does not (`otherwise`: no exit is known to succeed; one not known to fail).
+   */
+  onError?: { success: PathRef; refs: number; otherwise?: boolean };
 }
 
 export const leak: RuleModule<LeakDetail> = {
-  check(inp, { severity }) {
+  check(inp, { earlier, severity }) {
     const decls = inp.cfg.decls;
     const leaks = new Map<string, { head: Head; detail: LeakDetail; classes: Set<number> }>();
+    const toldByReturn = counterToldByReturn(inp);
     for (const st of inp.exits) {
       const cid = inp.classOf.get(st)!;
       const cls = inp.classes[cid];
@@ -44,7 +54,9 @@ export const leak: RuleModule<LeakDetail> = {
         const ownedHere =
           (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
         const pending = o.refs - o.transferred;
-        const counterLeak = Object.entries(o.counters ?? {}).find(([, v]) => v > 0);
+        const counterLeak = Object.entries(o.counters ?? {}).find(
+          ([c, v]) => v > 0 && !((rc === 'param' || rc === 'global') && toldByReturn(k, c)),
+        );
         const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
         if (
           !(
@@ -69,17 +81,7 @@ export const leak: RuleModule<LeakDetail> = {
         const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
         leaks.set(id, {
           classes: new Set([cid]),
-          head: {
-            rule: 'leak',
-            severity: severity(o.inferred),
-            function: inp.cfg.name,
-            line,
-            object: o.display,
-            kind: o.kind,
-            paths: [cid],
-            inferred: o.inferred || undefined,
-            overwritten: overwrittenOf(k, o.display),
-          },
+          head: leakHead(inp.cfg.name, k, o, line, [cid], severity),
           detail: {
             rule: 'leak',
             kept: byCounter ? counterLeak[1] : pending,
@@ -92,7 +94,9 @@ export const leak: RuleModule<LeakDetail> = {
         });
       }
     }
-    return [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
+    const out = [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
+    for (const e of errorExitKeeps(inp, earlier)) out.push(errorExitLeak(inp, e, severity));
+    return out;
   },
 
   render(d, { object, kind }) {
@@ -101,9 +105,13 @@ export const leak: RuleModule<LeakDetail> = {
         ? `${d.counter} ${signed(d.kept)}`
         : `${signed(d.kept)} reference${d.kept > 1 ? 's' : ''}`;
     const first = pathWords(d.paths[0]);
+    const e = d.onError;
     const fate = d.lostIn
       ? `it was stored in ${d.lostIn.where}, which ${first} frees at line ${d.lostIn.freedAt} without releasing it`
-      : `${first} neither releases, returns, stores nor hands it on`;
+      : e
+        ? `on error, ${first} neither releases, stores nor hands it on, while` +
+          ` ${e.otherwise ? 'otherwise' : 'on success'} ${pathWords(e.success)} leaves ${signed(e.refs)}`
+        : `${first} neither releases, returns, stores nor hands it on`;
     return {
       message:
         `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}` +
@@ -123,6 +131,96 @@ export const leak: RuleModule<LeakDetail> = {
       acquiredAt: mv(d.acquiredAt),
       paths: d.paths.map((p) => movePath(p, mv)),
       ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}),
+      ...(d.onError ? { onError: { ...d.onError, success: movePath(d.onError.success, mv) } } : {}),
     };
   },
 };
+
+/** An error exit that keeps references it took on its caller's object, which the success exit does not keep. */
+function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity): Diagnostic {
+  const first = e.kept[0];
+  const o = first.st.objects.get(e.key)!;
+  const cls = inp.classes[first.cid];
+  const line = o.lastAcquire ?? cls.exit.line;
+  const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
+  let [errorPath, success] = [pathRef(cls), pathRef(inp.classes[e.success.cid])];
+  // two exits worded alike are told apart by number
+  if (pathWords(errorPath) === pathWords(success))
+    [errorPath, success] = [
+      { ...errorPath, differs: { byNumber: true } },
+      { ...success, differs: { byNumber: true } },
+    ];
+  return diagnostic(
+    leak,
+    leakHead(
+      inp.cfg.name,
+      e.key,
+      o,
+      line,
+      e.kept.map((k) => k.cid),
+      severity,
+    ),
+    {
+      rule: 'leak',
+      kept: first.refs,
+      acquiredAt: line,
+      ...(acquireStep ? { acquiredBy: acquireStep.call } : {}),
+      paths: [errorPath, ...e.kept.slice(1).map((k) => pathRef(inp.classes[k.cid]))],
+      onError: { success, refs: e.success.refs, ...(e.success.otherwise ? { otherwise: true } : {}) },
+    },
+  );
+}
+
+/**
+ * A separate counter raised on the caller's object (a parameter, a global) by a function named as an
+ * acquire, that its return value tells the caller about: the exits that keep it and those that do not
+ * return different classes, and none that keeps it returns an error (`get_page_and_type()`: `rc =
+ * get_page(pg, d); if (rc && !get_page_type(pg, t)) { put_page(pg); rc = 0; } return rc;`). That is the
+ * function's contract, as an acquire's is. An error exit that keeps it (`return -ENOENT` before
+ * `put_gfn()`) still leaks, and so does a `d_open` that returns 0 holding `si_threadcount`.
+ */
+function counterToldByReturn(inp: CheckInput): (key: string, counter: string) => boolean {
+  if (!namedAsAcquire(inp.cfg.name)) return () => false;
+  const returns = returnsOf(inp.exits, inp.cfg.returnsBool);
+  const memo = new Map<string, boolean>();
+  return (key, counter) => {
+    const id = `${key}\0${counter}`;
+    let told = memo.get(id);
+    if (told === undefined) {
+      const keeping = new Set<string>();
+      const rest = new Set<string>();
+      let explicitError = false;
+      for (const st of inp.exits) {
+        const cls = st.exit?.returnClass ?? 'unknown';
+        if ((st.objects.get(key)?.counters?.[counter] ?? 0) > 0) {
+          keeping.add(cls);
+          if (isError(cls, returns) && !(returns === 'int' && cls === 'nonzero')) explicitError = true;
+        } else rest.add(cls);
+      }
+      told = !explicitError && rest.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
+      memo.set(id, told);
+    }
+    return told;
+  };
+}
+
+function leakHead(
+  fn: string,
+  key: string,
+  o: { display: string; kind: string; inferred?: boolean },
+  line: number,
+  paths: number[],
+  severity: RuleSeverity,
+): Head {
+  return {
+    rule: 'leak',
+    severity: severity(o.inferred),
+    function: fn,
+    line,
+    object: o.display,
+    kind: o.kind,
+    paths,
+    inferred: o.inferred || undefined,
+    overwritten: overwrittenOf(key, o.display),
+  };
+}

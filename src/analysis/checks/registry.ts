@@ -59,8 +59,9 @@ export const RULES = {
       'A path obtains a reference on an object the function holds itself (an acquire, a create, ' +
       'a lookup that returns a held object, or a raise of a separate counter such as ' +
       'si_threadcount) and ends without releasing it, returning it, storing it or handing it to ' +
-      'a callee; or it stores the reference in memory that it then frees. Reported at the ' +
-      'acquire; the related locations are the exits of the paths that keep it.',
+      'a callee; or it stores the reference in memory that it then frees; or an error exit keeps ' +
+      'a reference it took on an object its caller can see (a parameter, a global) that no success ' +
+      'exit keeps. Reported at the acquire; the related locations are the exits of the paths that keep it.',
     help:
       'Release the reference on the reported paths (often an error path, or a continue in a ' +
       'loop), or, when something else takes it over there, say so in a model file ' +
@@ -68,7 +69,13 @@ export const RULES = {
     lens: (x: LeakDetail, d: Diagnostic) =>
       `${d.overwritten?.name ?? d.object} keeps ${x.counter ? `${x.counter} ` : ''}${signed(x.kept)}` +
       `${x.acquiredBy ? ` from ${x.acquiredBy}()` : ''} at line ${x.acquiredAt}` +
-      (x.lostIn ? `, freed with ${x.lostIn.where}` : x.paths.length > 1 ? ` on ${x.paths.length} paths` : ''),
+      (x.lostIn
+        ? `, freed with ${x.lostIn.where}`
+        : x.onError
+          ? ` on error (${signed(x.onError.refs)} ${x.onError.otherwise ? 'otherwise' : 'on success'})`
+          : x.paths.length > 1
+            ? ` on ${x.paths.length} paths`
+            : ''),
   },
   'over-release': {
     severity: 'error',
@@ -93,18 +100,14 @@ export const RULES = {
     full:
       'Two paths that a caller cannot tell apart (the same return value, the same out-parameters ' +
       'written, no contradicting conditions on the parameters) leave different references on an ' +
-      'object the caller can see, or an error path keeps a reference that every success path ' +
-      "drops (after RID's inconsistent path pairs). Reported at the counted call only one of the " +
-      'two paths makes.',
+      "object the caller can see (after RID's inconsistent path pairs). Reported at the counted " +
+      'call only one of the two paths makes.',
     help:
       'Make the two paths agree: release on the path that keeps more, or return a value that ' +
       'lets the caller tell them apart.',
     lens: (x: InconsistentDetail, d: Diagnostic) =>
-      x.case === 'same'
-        ? `${d.overwritten?.name ?? d.object} is ${signed(x.more.refs)} on one path` +
-          ` returning ${x.more.path.returns}, ${signed(x.less.refs)} on another`
-        : `${d.overwritten?.name ?? d.object} keeps ${signed(x.more.refs)}` +
-          ` returning ${x.more.path.returns}, ${signed(x.less.refs)} ${x.less.otherwise ? 'otherwise' : 'on success'}`,
+      `${d.overwritten?.name ?? d.object} is ${signed(x.more.refs)} on one path` +
+      ` returning ${x.more.path.returns}, ${signed(x.less.refs)} on another`,
   },
   budget: {
     severity: 'info',

@@ -284,7 +284,10 @@ export class Expressions {
     }
     // a handle of an argument's object (a mapping, a frame number): the call only reads the argument, and
     // its result names the object for where the handle goes; a handle of a handle names the same object
-    const handled = name && !this.model.functions.has(name) ? this.model.handles.get(name) : undefined;
+    const handled =
+      name && !this.model.functions.has(name)
+        ? (this.model.handles.get(name) ?? this.ctx.input.aliases?.handles.get(name))
+        : undefined;
     if (handled !== undefined) {
       const of = vals[handled];
       if (of?.k !== 'path') return [{ st, v: tempVal }];

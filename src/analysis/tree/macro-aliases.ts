@@ -24,12 +24,22 @@ export interface MacroAliases extends ReadonlyMap<string, MacroAlias> {
    * no call, no assignment, no statement. A call of one keeps none of its arguments.
    */
   readonly readers: ReadonlySet<string>;
+  /**
+   * Macros whose value is a handle of one argument (`#define pagetable_from_page(pg)
+   * pagetable_from_mfn(page_to_mfn(pg))`, down to a `handles` row of the model): the argument's index,
+   * read as the model's `handles` rows are.
+   */
+  readonly handles: ReadonlyMap<string, number>;
   /** What the aliases are, for cache keys. */
   readonly key: string;
 }
 
 export function macroAliases(defs: readonly MacroDefinition[], model: Model): MacroAliases {
-  const out = new Map<string, MacroAlias>() as Map<string, MacroAlias> & { key: string; readers: Set<string> };
+  const out = new Map<string, MacroAlias>() as Map<string, MacroAlias> & {
+    key: string;
+    readers: Set<string>;
+    handles: Map<string, number>;
+  };
   for (const d of defs) {
     if (!d.params || model.functions.has(d.name) || out.has(d.name)) continue;
     const a = aliasOf(d);
@@ -43,8 +53,64 @@ export function macroAliases(defs: readonly MacroDefinition[], model: Model): Ma
     if (macroReadsOnly(d)) readers.add(d.name);
   }
   out.readers = readers;
-  out.key = out.size || readers.size ? simpleHash(JSON.stringify([[...out], [...readers]])) : '';
+  out.handles = handleMakers(defs, model);
+  out.key =
+    out.size || readers.size || out.handles.size
+      ? simpleHash(JSON.stringify([[...out], [...readers], [...out.handles]]))
+      : '';
   return out;
+}
+
+/** Rounds of macros made of macros (`pagetable_from_page` of `pagetable_from_mfn`) before the search stops. */
+const HANDLE_ROUNDS = 4;
+
+function handleMakers(defs: readonly MacroDefinition[], model: Model): Map<string, number> {
+  const found = new Map<string, number>();
+  const handleArg = (name: string) =>
+    model.functions.has(name) ? undefined : (model.handles.get(name) ?? found.get(name));
+  for (let round = 0; round < HANDLE_ROUNDS; round++) {
+    const before = found.size;
+    for (const d of defs) {
+      if (!d.params?.length || found.has(d.name) || model.functions.has(d.name) || model.handles.has(d.name)) continue;
+      const h = handleOf(macroStatement(d.body), d.params, handleArg);
+      if (h?.viaHandle) found.set(d.name, h.param);
+    }
+    if (found.size === before) break;
+  }
+  return found;
+}
+
+/**
+ * The parameter an expression is a handle of: the parameter itself, a handle call given a handle of it
+ * (`page_to_mfn(pg)`, `mfn_x(page_to_mfn(pg))`), or a cast or compound literal of one
+ * (`((pagetable_t) { mfn_x(mfn) })`). `viaHandle` once a handle call was passed through.
+ */
+function handleOf(
+  text: string,
+  params: readonly string[],
+  handleArg: (name: string) => number | undefined,
+): { param: number; viaHandle: boolean } | undefined {
+  let e = stripParens(text);
+  // a cast, or a compound literal of one member
+  const cast = /^\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*/.exec(e);
+  if (cast) {
+    e = e.slice(cast[0].length).trim();
+    if (e.startsWith('{') && e.endsWith('}')) {
+      const members = splitTopLevel(e.slice(1, -1).trim().replace(/,$/, ''));
+      if (members.length !== 1) return undefined;
+      e = members[0];
+    }
+    return handleOf(e, params, handleArg);
+  }
+  const bare = params.indexOf(e);
+  if (bare >= 0) return { param: bare, viaHandle: false };
+  const m = /^([A-Za-z_]\w*)\s*\(/.exec(e);
+  if (!m || !e.endsWith(')') || !balanced(e.slice(m[0].length, -1))) return undefined;
+  const k = handleArg(m[1]);
+  if (k === undefined) return undefined;
+  const arg = splitTopLevel(e.slice(m[0].length, -1))[k];
+  const inner = arg === undefined ? undefined : handleOf(arg, params, handleArg);
+  return inner ? { param: inner.param, viaHandle: true } : undefined;
 }
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * References an error exit keeps on an object its caller can see (a parameter, a global, what it
+ * returns) that no success exit keeps: the path took them and its caller, told of the failure,
+ * gives nothing back. The leak rule reports them.
+ */
+import type { VarDecl } from '../cfg/cfg';
+import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
+import { type State, reboundParam } from '../paths/state';
+import type { Diagnostic } from '../result';
+import type { CheckInput } from './rule';
+import { isError, isSuccess, returnsOf } from './outcomes';
+
+export interface ErrorExitKeep {
+  key: string;
+  /** The error exits that keep more than every success exit, with what each keeps. */
+  kept: { cid: number; st: State; refs: number }[];
+  /**
+   * The success exit that keeps the most; `otherwise` when no exit is known to succeed and this one is only
+   * not known to fail.
+   */
+  success: { cid: number; st: State; refs: number; otherwise: boolean };
+}
+
+export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]): ErrorExitKeep[] {
+  const decls = inp.cfg.decls;
+  const returns = returnsOf(inp.exits, inp.cfg.returnsBool);
+  // a contract already says what the callback's object should be
+  const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
+  const visible = (key: string) => {
+    const rc = rootClass(parseKey(keyBeforeOverwrite(key)).root, decls);
+    return rc === 'param' || rc === 'global';
+  };
+  const reps = new Map<number, State>();
+  for (const st of inp.exits) {
+    const cid = inp.classOf.get(st)!;
+    if (!reps.has(cid)) reps.set(cid, st);
+  }
+  const all = [...reps].map(([cid, st]) => ({ cid, st }));
+  const keys = new Set<string>();
+  for (const { st } of all)
+    for (const [k, o] of st.objects)
+      if (!o.withContainer && ((visible(k) && !reboundParam(st, k)) || st.exit?.returnedKey === k)) keys.add(k);
+  let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
+  const otherwise = !successes.length;
+  // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
+  if (otherwise) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
+  if (!successes.length) return [];
+  const out: ErrorExitKeep[] = [];
+  for (const key of keys) {
+    const display = all.find((x) => x.st.objects.has(key))!.st.objects.get(key)!.display;
+    if (contracted.has(display)) continue;
+    // references stored or handed on are accounted for: compare what is still pending
+    const refsOf = (st: State) => {
+      const o = st.objects.get(key);
+      return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0;
+    };
+    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
+    const keptOnError = (st: State) => {
+      const o = st.objects.get(key);
+      return o && !o.withContainer && o.storedIn !== undefined && isOutParameter(o.storedIn, decls)
+        ? o.refs
+        : refsOf(st);
+    };
+    const maxOk = Math.max(...successes.map((x) => refsOf(x.st)));
+    const kept: ErrorExitKeep['kept'] = [];
+    for (const x of all) {
+      if (!isError(x.st.exit!.returnClass, returns)) continue;
+      // what it keeps is a callee's bookkeeping (a first-user pin taken on the way); a test of the object
+      // here before the path's own get (`if (!netif_running(dev)) return -E; dev_hold(dev)`) excuses nothing
+      if (x.st.objects.get(key)?.parked === 'callee') continue;
+      const refs = keptOnError(x.st);
+      if (refs > 0 && refs > maxOk) kept.push({ ...x, refs });
+    }
+    if (!kept.length) continue;
+    const s = successes.find((x) => refsOf(x.st) === maxOk)!;
+    out.push({ key, kept, success: { ...s, refs: maxOk, otherwise } });
+  }
+  return out;
+}
+
+/** `*outp` of a parameter `T **outp`: where a function hands a reference out to its caller. */
+export function isOutParameter(key: string, decls: ReadonlyMap<string, VarDecl>): boolean {
+  const p = parseKey(key);
+  const d = decls.get(p.root);
+  return !!d?.isParam && p.segs.length === 1 && p.segs[0] === '*' && d.pointerDepth >= 2;
+}
