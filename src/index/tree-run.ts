@@ -54,8 +54,11 @@ export interface TreeRunInput {
   /** Everything besides the files that decides a result: code, model, options. */
   fingerprint: string;
   store?: IndexStore;
-  /** Analyses one file with what the tree knows; the caller runs it on a worker. */
-  visit(file: number, context: TreeFileContext): Promise<VisitOutcome>;
+  /**
+   * Analyses one file with what the tree knows; the caller runs it on a worker. `again`: the
+   * file's group is a cycle of files, so the run may visit it again (with other summaries).
+   */
+  visit(file: number, context: TreeFileContext, again: boolean): Promise<VisitOutcome>;
   /** Visits in flight at once. */
   concurrency: number;
   /**
@@ -204,7 +207,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         return known;
       }
       stats.visits++;
-      const outcome = await input.visit(file, context);
+      const outcome = await input.visit(file, context, plan.groups[plan.groupOf[file]].length > 1);
       if (key && !outcome.stopped && !outcome.result.error) input.store!.put('visit', key, outcome);
       return outcome;
     } finally {
