@@ -251,8 +251,12 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     }
     // rounds: the first reads nothing of the group's other files, each next one the round before
     let round = new Map<number, Summary>();
-    let toVisit = files.filter(needsVisit);
     const latest = new Map<number, FileResult>();
+    // a round ends with its last visit: the costliest start first (the path states of the file's
+    // last visit, its lines before that), so that the others fill the workers around them
+    const cost = (file: number) => latest.get(file)?.timing.states ?? input.files[file].shard.lines;
+    const costliestFirst = (list: number[]) => list.sort((a, b) => cost(b) - cost(a) || a - b);
+    let toVisit = costliestFirst(files.filter(needsVisit));
     for (let r = 1; toVisit.length; r++) {
       if (stopping()) return false;
       stats.rounds = Math.max(stats.rounds, r);
@@ -273,7 +277,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       });
       round = next;
       if (files.length === 1) break;
-      toVisit = changed.size ? plan.callersElsewhere(g, changed).filter(needsVisit) : [];
+      toVisit = changed.size ? costliestFirst(plan.callersElsewhere(g, changed).filter(needsVisit)) : [];
       if (r >= MAX_ROUNDS && toVisit.length) {
         stats.unsettled++;
         break;
