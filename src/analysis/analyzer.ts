@@ -108,6 +108,12 @@ export interface ParsedDocument {
   outlined?: number[];
 }
 
+/**
+ * Per-function results by everything a function's result is a function of (its text, its
+ * callees' summaries, the model, the options): a hit is the result a fresh analysis gives.
+ */
+export type FunctionCache = Map<string, CachedFunction>;
+
 interface CachedFunction {
   result: FunctionResult;
   diagnostics: Diagnostic[];
@@ -140,7 +146,9 @@ export function looksBinary(text: string): boolean {
 
 export class Analyzer {
   private readonly models = new Map<PresetName, { model: Model; problems: ModelProblem[]; version: string }>();
-  private readonly cache = new Map<string, CachedFunction>();
+  private cache: FunctionCache = new Map();
+  /** See `withFunctionCache`. */
+  private earlier?: FunctionCache;
   private readonly tokenCache = new Map<string, FunctionTokens>();
   private readonly jumpCache = new WeakMap<PrepassResult, Map<string, number>>();
   /** A definition's parameters and calls by its text, lines relative to its first: both sides of a diff share them. */
@@ -266,6 +274,38 @@ export class Analyzer {
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped, outlined };
+  }
+
+  /** Empties the per-function result cache (a batch run's files seldom share functions). */
+  forgetFunctions(): void {
+    this.cache = new Map();
+  }
+
+  /**
+   * Runs `run` (an analysis of one file) with `earlier` (the results of the file's functions at
+   * its previous visit) to reuse, and gives back the results of this visit's functions alone:
+   * a tree visits a cycle of files in rounds, and the next round reuses every function whose
+   * key (its text, its callees' summaries) the new summaries did not change.
+   */
+  withFunctionCache<T>(earlier: FunctionCache, run: () => T): { value: T; functions: FunctionCache } {
+    const own = this.cache;
+    this.cache = new Map();
+    this.earlier = earlier;
+    try {
+      return { value: run(), functions: this.cache };
+    } finally {
+      this.cache = own;
+      this.earlier = undefined;
+    }
+  }
+
+  private cachedFunction(key: string): CachedFunction | undefined {
+    let c = this.cache.get(key);
+    if (!c && this.earlier) {
+      c = this.earlier.get(key);
+      if (c) this.cache.set(key, c);
+    }
+    return c;
   }
 
   /**
@@ -462,7 +502,7 @@ export class Analyzer {
           `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|` +
           `${macroArgs?.key ?? ''}|${jumpKey}`,
       );
-      let cached = this.cache.get(key);
+      let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
       if (!cached && !touchesCounts(f.head, calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
@@ -855,9 +895,14 @@ function withRoles(r: FunctionResult, roles: string[]): FunctionResult {
   return roles.length ? { ...r, roles: [...new Set(roles)] } : r;
 }
 
-/** A callee's part of its callers' cache keys: what its summary says, and which parameters it stores. */
+/**
+ * A callee's part of its callers' cache keys: what its summary says, which parameters it stores,
+ * and whether it was cut (a caller applies a cut summary as unsure: `hash` covers the paths alone).
+ */
 function summaryKey(s: Summary | undefined): string {
-  return s ? (s.escapes?.length ? `${s.hash}^${s.escapes.join('.')}` : s.hash) : '-';
+  if (!s) return '-';
+  const key = s.escapes?.length ? `${s.hash}^${s.escapes.join('.')}` : s.hash;
+  return s.truncated ? `${key}^cut` : key;
 }
 
 /** Tarjan's algorithm, iterative; components come out callees first. */

@@ -19,7 +19,7 @@ import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } 
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult } from './job';
-import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
+import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, TREE_VISITS_PER_WORKER, workerScript } from './runners';
 import { indexTree } from '../index/tree-index';
 import { BODYLESS_READ_LIMIT } from '../index/tree-file';
 import { treeFingerprint } from '../index/fingerprint';
@@ -298,8 +298,8 @@ export async function analyzeCommand(
       maxFileChars: maxBytes,
       sizeLimitName: '--max-file-size',
       store: index,
-      concurrency: Math.max(1, jobs) * 2,
-      visit: (file, text, tree) => visitRunner.visit(file, text, tree),
+      concurrency: Math.max(1, jobs) * TREE_VISITS_PER_WORKER,
+      visit: (file, text, tree, again) => visitRunner.visit(file, text, tree, again),
       unknownCalls: args.unknownCalls,
       leftOut: (file, why) => say(`refcount-lens: ${file}: left out of the tree: ${why}`),
       progress: treeProgress(mode, (s) => err(s)),

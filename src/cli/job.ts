@@ -2,7 +2,7 @@
  * One file's analysis as the CLI runs it, the same in a worker thread and in
  * the main thread (`--jobs 0`): analyse, keep the result in the cache, hand it back.
  */
-import type { Analyzer } from '../analysis/analyzer';
+import type { Analyzer, FunctionCache } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { ResultCache } from './cache';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
@@ -44,39 +44,44 @@ export function injectFault(path: string): void {
 }
 
 /**
- * The Analyzer keeps a per-function result cache for the editor (up to 20,000
- * entries). Over a tree of unrelated files it only grows (about +0.5 MB of heap per
- * file of 2,000 lines, more in RSS), so the CLI empties it after each file: memory
- * then stays flat however many files a worker takes.
+ * One file's analysis. The Analyzer keeps a per-function result cache for the editor (up to
+ * 20,000 entries). Over a tree of unrelated files it only grows (about +0.5 MB of heap per
+ * file of 2,000 lines, more in RSS), so the CLI empties it after each file: memory then stays
+ * flat however many files a worker takes.
  */
-function forgetFunctions(analyzer: Analyzer): void {
-  const a = analyzer as unknown as { clearCache?: () => void; cache?: unknown };
-  if (typeof a.clearCache === 'function') a.clearCache();
-  else if (a.cache instanceof Map) a.cache.clear();
-}
-
 export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileResult {
   let r: FileResult;
   try {
     r = withinDetailBudget(analyzer.analyzeText(job.path, job.text));
   } finally {
-    forgetFunctions(analyzer);
+    analyzer.forgetFunctions();
   }
   if (cache && job.key) cache.put(job.key, r);
   return r;
 }
 
-/** One visit of a file in tree mode: its result and the summaries its analysis finished. */
+/**
+ * One visit of a file in tree mode: its result and the summaries its analysis finished.
+ * `earlier`: the file's per-function results from its previous visit in this run (a cycle of
+ * files is visited in rounds); `functions` then holds this visit's, for the next. Without it
+ * nothing is kept.
+ */
 export function runTreeJob(
   analyzer: Analyzer,
   path: string,
   text: string,
   tree: TreeFileContext,
-): { result: FileResult; visit: TreeVisit } {
+  earlier?: FunctionCache,
+): { result: FileResult; visit: TreeVisit; functions?: FunctionCache } {
   const visit: TreeVisit = { exports: {} };
+  const run = () => withinDetailBudget(analyzer.analyzeText(path, text, tree, visit));
+  if (earlier) {
+    const { value, functions } = analyzer.withFunctionCache(earlier, run);
+    return { result: value, visit, functions };
+  }
   try {
-    return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit)), visit };
+    return { result: run(), visit };
   } finally {
-    forgetFunctions(analyzer);
+    analyzer.forgetFunctions();
   }
 }

@@ -13,9 +13,17 @@ import { parserWasm } from '../files/parser-wasm';
 import type { WorkerPool } from '../workers/pool';
 import type { ResultCache } from './cache';
 import { errorResult, runJob, runTreeJob, type Job } from './job';
+import { RevisitResults } from '../workers/revisits';
 
 /** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
 export const HEAVY_CHARS = 512 * 1024;
+
+/**
+ * Tree visits handed to the pool at once, per worker. More than one each, so that a worker that
+ * finishes can take the next visit of a file whose earlier visit it made (it kept that file's
+ * functions: see src/workers/revisits.ts) instead of one another worker made.
+ */
+export const TREE_VISITS_PER_WORKER = 8;
 
 /** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
 export function workerScript(): string | undefined {
@@ -38,8 +46,8 @@ export class PoolRunner {
     const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
     return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
   }
-  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
-    const o = await this.pool.run({ path: file, text, tree });
+  async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
+    const o = await this.pool.run({ path: file, text, tree, again });
     if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
@@ -51,6 +59,7 @@ export class PoolRunner {
 /** Runs files one after the other in this thread (`--jobs 0`, or no worker script). */
 export class InProcess {
   private analyzer?: Promise<Analyzer>;
+  private readonly revisits = new RevisitResults();
   constructor(
     private readonly options: AnalyzerOptions,
     private readonly cache?: ResultCache,
@@ -64,11 +73,19 @@ export class InProcess {
       return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
     }
   }
-  async visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome> {
+  async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
     this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
     try {
-      const { result, visit } = runTreeJob(a, file, text, tree);
+      if (!again) this.revisits.drop(file);
+      const { result, visit, functions } = runTreeJob(
+        a,
+        file,
+        text,
+        tree,
+        again ? this.revisits.take(file) : undefined,
+      );
+      if (functions) this.revisits.keep(file, functions);
       return { result, ...visit };
     } catch (e) {
       return {

@@ -17,7 +17,7 @@ import { indexTree, type TreeAnswers, treeAnswers, type TreeIndexReport } from '
 import { WorkerPool } from '../workers/pool';
 import type { CliArgs } from './args';
 import { defaultIndexDir } from './cache';
-import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, workerScript } from './runners';
+import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, TREE_VISITS_PER_WORKER, workerScript } from './runners';
 
 /** A tree run of the session: its results, and what it tells of its tree after the run. */
 export type TreeRunReport = TreeIndexReport & TreeAnswers;
@@ -64,7 +64,7 @@ export class TreeSession {
     if (why) setup.warn(`the index ${store!.dir} cannot be written (${why}); going on without it`);
     else this.store = store;
     const jobs = script ? Math.max(1, args.jobs) : 0;
-    this.concurrency = Math.max(1, jobs) * 2;
+    this.concurrency = Math.max(1, jobs) * TREE_VISITS_PER_WORKER;
     this.runner = script
       ? new PoolRunner(
           new WorkerPool({
@@ -100,7 +100,7 @@ export class TreeSession {
       sizeLimitName: '--max-file-size',
       store: this.store,
       concurrency: this.concurrency,
-      visit: (file, text, tree) => this.runner.visit(file, text, tree),
+      visit: (file, text, tree, again) => this.runner.visit(file, text, tree, again),
       unknownCalls: args.unknownCalls,
       leftOut: (file, why) => this.setup.warn(`${file}: left out of the tree: ${why}`),
     });

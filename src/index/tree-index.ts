@@ -42,7 +42,7 @@ export interface TreeIndexRequest {
   store?: IndexStore;
   concurrency: number;
   /** Analyses a file with what the tree knows (on a worker). */
-  visit(file: string, text: string, tree: TreeFileContext): Promise<VisitOutcome>;
+  visit(file: string, text: string, tree: TreeFileContext, again: boolean): Promise<VisitOutcome>;
   /** Overrides the models' `unknownCalls` policy (the CLI's --unknown-calls). */
   unknownCalls?: 'evidence' | 'hand-on';
   /** A file of the tree that is left out of it, and why (said once per file and run). */
@@ -216,11 +216,11 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     store: req.store,
     concurrency: req.concurrency,
     unknownKeeps: (i, callee, arg, evidence) => unknownKeeps(policyOf(presetOf[i]), callee, arg, evidence),
-    visit: (i, ctx) => {
-      if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx);
+    visit: (i, ctx, again) => {
+      if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx, again);
       const t0 = Date.now();
       process.stderr.write(`visit> ${sources[i].rel}\n`);
-      return req.visit(absOf[i], texts[i], ctx).then((o) => {
+      return req.visit(absOf[i], texts[i], ctx, again).then((o) => {
         process.stderr.write(`visit< ${sources[i].rel} ${Date.now() - t0} ms\n`);
         return o;
       });

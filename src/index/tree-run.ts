@@ -54,8 +54,11 @@ export interface TreeRunInput {
   /** Everything besides the files that decides a result: code, model, options. */
   fingerprint: string;
   store?: IndexStore;
-  /** Analyses one file with what the tree knows; the caller runs it on a worker. */
-  visit(file: number, context: TreeFileContext): Promise<VisitOutcome>;
+  /**
+   * Analyses one file with what the tree knows; the caller runs it on a worker. `again`: the
+   * file's group is a cycle of files, so the run may visit it again (with other summaries).
+   */
+  visit(file: number, context: TreeFileContext, again: boolean): Promise<VisitOutcome>;
   /** Visits in flight at once. */
   concurrency: number;
   /**
@@ -204,7 +207,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         return known;
       }
       stats.visits++;
-      const outcome = await input.visit(file, context);
+      const outcome = await input.visit(file, context, plan.groups[plan.groupOf[file]].length > 1);
       if (key && !outcome.stopped && !outcome.result.error) input.store!.put('visit', key, outcome);
       return outcome;
     } finally {
@@ -248,8 +251,12 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     }
     // rounds: the first reads nothing of the group's other files, each next one the round before
     let round = new Map<number, Summary>();
-    let toVisit = files.filter(needsVisit);
     const latest = new Map<number, FileResult>();
+    // a round ends with its last visit: the costliest start first (the path states of the file's
+    // last visit, its lines before that), so that the others fill the workers around them
+    const cost = (file: number) => latest.get(file)?.timing.states ?? input.files[file].shard.lines;
+    const costliestFirst = (list: number[]) => list.sort((a, b) => cost(b) - cost(a) || a - b);
+    let toVisit = costliestFirst(files.filter(needsVisit));
     for (let r = 1; toVisit.length; r++) {
       if (stopping()) return false;
       stats.rounds = Math.max(stats.rounds, r);
@@ -270,7 +277,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       });
       round = next;
       if (files.length === 1) break;
-      toVisit = changed.size ? plan.callersElsewhere(g, changed).filter(needsVisit) : [];
+      toVisit = changed.size ? costliestFirst(plan.callersElsewhere(g, changed).filter(needsVisit)) : [];
       if (r >= MAX_ROUNDS && toVisit.length) {
         stats.unsettled++;
         break;

@@ -113,13 +113,22 @@ export class AnalysisEngine {
    * before it ran (the index was cancelled or the workers rebuilt), or still running when
    * `stop` settles, comes back `stopped` (a running one finishes in its worker, unread).
    */
-  async indexVisit(filePath: string, text: string, tree: TreeFileContext, stop: Promise<void>): Promise<VisitOutcome> {
+  async indexVisit(
+    filePath: string,
+    text: string,
+    tree: TreeFileContext,
+    again: boolean,
+    stop: Promise<void>,
+  ): Promise<VisitOutcome> {
     const stopped: VisitOutcome = {
       result: errorResult(filePath, 'not indexed: the index was stopped'),
       exports: {},
       stopped: true,
     };
-    const o = await Promise.race([this.workers().run({ path: filePath, text, tree }), stop.then(() => undefined)]);
+    const o = await Promise.race([
+      this.workers().run({ path: filePath, text, tree, again }),
+      stop.then(() => undefined),
+    ]);
     if (!o || !('result' in o)) return stopped;
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }

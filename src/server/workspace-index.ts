@@ -261,7 +261,7 @@ export class WorkspaceIndex {
         sizeLimitName: '',
         store: this.indexStore(),
         concurrency: Math.max(1, engine.limits.workers) * 2,
-        visit: (file, text, tree) => engine.indexVisit(file, text, tree, running.stop),
+        visit: (file, text, tree, again) => engine.indexVisit(file, text, tree, again, running.stop),
         unknownCalls: options.unknownCalls,
         leftOut: (file, reason) => {
           leftOut.push(file);

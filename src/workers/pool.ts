@@ -6,7 +6,10 @@
  *   keeps its parse tree between versions; `cancel` drops its queued and running jobs (a
  *   running one by replacing the worker), `forget` also frees its tree, `reconfigure` starts
  *   every worker again with new options.
- * - Other jobs (the CLI's files) go to whichever worker is free. Files longer than
+ * - Other jobs (the CLI's files) go to whichever worker is free; a tree visit of a file visited
+ *   before in the same cycle of files goes to the worker that made its last visit (which kept
+ *   the file's functions), unless that one is busy and another has nothing else to do
+ *   (`nextShared`). Files longer than
  *   `heavyChars` run one at a time over the pool, and the worker that took one is replaced
  *   afterwards (the parser's wasm memory and V8's heap only grow).
  * - A worker that throws, runs out of heap, exits, or holds a job longer than the watchdog
@@ -53,6 +56,8 @@ export interface JobRequest {
   doc?: string;
   cacheKey?: string;
   tree?: TreeFileContext;
+  /** A tree visit the run may make again: it goes to the worker that made the last one when it can (`nextShared`). */
+  again?: boolean;
 }
 
 interface Job extends JobRequest {
@@ -78,6 +83,8 @@ export class WorkerPool {
   private shared: Job[] = [];
   /** Each open document's worker (index into `slots`). */
   private readonly home = new Map<string, number>();
+  /** The worker that made the last visit of a file its tree run visits again (it keeps that file's functions). */
+  private readonly lastVisit = new Map<string, Slot>();
   private nextId = 1;
   private nextHome = 0;
   private closed = false;
@@ -264,6 +271,7 @@ export class WorkerPool {
   private end(slot: Slot): void {
     if (slot.dead) return;
     slot.dead = true;
+    for (const [file, last] of this.lastVisit) if (last === slot) this.lastVisit.delete(file);
     this.finish(slot);
     const ended = slot.worker
       .terminate()
@@ -282,6 +290,25 @@ export class WorkerPool {
     return job.doc === undefined && job.text.length > (this.opts.heavyChars ?? Infinity);
   }
 
+  /**
+   * Which shared job `slot` takes: the first it may take whose file it visited last or that no
+   * other live worker visited last (a worker keeps the per-function results of a file's
+   * previous visit), else the first whose last worker is busy: a free worker never waits for
+   * another. -1: none.
+   */
+  private nextShared(slot: Slot): number {
+    const heavyBusy = this.slots.some((s) => s.current && s.heavy);
+    let first = -1;
+    for (let k = 0; k < this.shared.length; k++) {
+      const job = this.shared[k];
+      if (heavyBusy && this.isHeavy(job)) continue;
+      const last = job.again ? this.lastVisit.get(job.path) : undefined;
+      if (!last || last === slot || last.dead) return k;
+      if (first < 0 && (last.current || !last.ready)) first = k;
+    }
+    return first;
+  }
+
   private pumpAll(): void {
     for (const slot of this.slots) this.pump(slot);
   }
@@ -291,8 +318,7 @@ export class WorkerPool {
     if (slot.dead || !slot.ready || slot.current) return;
     let job = slot.queue.shift();
     if (!job && this.shared.length) {
-      const heavyBusy = this.slots.some((s) => s.current && s.heavy);
-      const k = heavyBusy ? this.shared.findIndex((j) => !this.isHeavy(j)) : 0;
+      const k = this.nextShared(slot);
       if (k < 0) return;
       job = this.shared.splice(k, 1)[0];
     }
@@ -317,7 +343,9 @@ export class WorkerPool {
       doc: job.doc,
       cacheKey: job.cacheKey,
       tree: job.tree,
+      again: job.again,
     };
+    if (job.again) this.lastVisit.set(job.path, slot);
     slot.worker.postMessage(request satisfies WorkerRequest);
   }
 }

@@ -39,6 +39,11 @@ export interface AnalyzeRequest {
    * with it an open document's analysis in the context of the workspace's index.
    */
   tree?: TreeFileContext;
+  /**
+   * A tree visit of a file the run may visit again (its group is a cycle of files): the worker
+   * keeps the file's per-function results for that visit (src/workers/revisits.ts).
+   */
+  again?: boolean;
 }
 
 export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };

@@ -16,6 +16,7 @@ import { injectFault, runJob, runTreeJob } from '../cli/job';
 import type { FileResult } from '../analysis/result';
 import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
+import { RevisitResults } from './revisits';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
 async function start(): Promise<void> {
@@ -26,11 +27,20 @@ async function start(): Promise<void> {
   const treeAnalyzer = setup.treeOptions ? await Analyzer.create(setup.treeOptions, parserWasm()) : analyzer;
   const cache = setup.cacheDir ? new ResultCache(setup.cacheDir) : undefined;
   const documents = new Map<string, ParsedDocument>();
+  const revisits = new RevisitResults();
   const reply = (m: WorkerReply) => port.postMessage(m);
 
   type Answer = FileResult | { result: FileResult; visit: TreeVisit };
   const analyse = (m: AnalyzeRequest): Answer => {
-    if (m.tree && m.doc === undefined) return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
+    if (m.tree && m.doc === undefined) {
+      if (!m.again) {
+        revisits.drop(m.path);
+        return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
+      }
+      const { functions, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, revisits.take(m.path));
+      if (functions) revisits.keep(m.path, functions);
+      return answer;
+    }
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
     const previous = documents.get(m.doc);
     documents.delete(m.doc); // the parse consumes the previous tree, whatever happens next

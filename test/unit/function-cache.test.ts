@@ -1,0 +1,97 @@
+/**
+ * The analyser's per-function results are reused only when everything a result is a function of
+ * is unchanged: a tree visits a cycle of files in rounds, and a worker hands a file's results
+ * of one round to the next (src/workers/revisits.ts). A callee's summary cut by its budget is
+ * applied as unsure, so a cut summary with the same paths must not give the uncut one's result.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { analyzer } from '../helpers/analyzer';
+import type { FileResult } from '../../src/analysis/result';
+import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
+import { RevisitResults } from '../../src/workers/revisits';
+
+const HELPER = `#include <net/if.h>
+#include <net/if_var.h>
+void
+ifq_hold(struct ifnet *ifp)
+{
+	if_ref(ifp);
+}
+`;
+
+const CALLER = `#include <net/if.h>
+#include <net/if_var.h>
+void ifq_hold(struct ifnet *ifp);
+
+int
+ifq_mtu(const char *name, int *mtu)
+{
+	struct ifnet *ifp;
+
+	ifp = ifunit_ref(name);
+	if (ifp == NULL)
+		return (ENXIO);
+	ifq_hold(ifp);
+	*mtu = ifp->if_mtu;
+	if_rele(ifp);
+	return (0);
+}
+`;
+
+const context = (externals: TreeFileContext['externals']): TreeFileContext => ({
+  externals,
+  kept: {},
+  relevant: [],
+  macros: [],
+});
+
+/** The result without what depends on the clock. */
+const comparable = (r: FileResult) => JSON.stringify({ ...r, timing: undefined });
+
+test('a callee cut by its budget is a different input than the same summary uncut', async () => {
+  const made = await analyzer({});
+  const visit: TreeVisit = { exports: {} };
+  made.analyzeText('ifq_util.c', HELPER, context({}), visit);
+  const whole = visit.exports.ifq_hold;
+  assert.ok(whole && whole.paths.length > 0 && !whole.truncated, 'the helper has an uncut summary with paths');
+  const cut = { ...whole, truncated: true };
+
+  const fresh = await analyzer({});
+  const expected = comparable(fresh.analyzeText('ifq.c', CALLER, context({ ifq_hold: cut })));
+  const other = await analyzer({});
+  const uncut = comparable(other.analyzeText('ifq.c', CALLER, context({ ifq_hold: whole })));
+  assert.notEqual(expected, uncut, 'the cut changes the caller (else this test proves nothing)');
+
+  // the same analyser, which saw the uncut summary first and kept its functions
+  const warm = await analyzer({});
+  const first = warm.withFunctionCache(new Map(), () =>
+    warm.analyzeText('ifq.c', CALLER, context({ ifq_hold: whole })),
+  );
+  const second = warm.withFunctionCache(first.functions, () =>
+    warm.analyzeText('ifq.c', CALLER, context({ ifq_hold: cut })),
+  );
+  assert.equal(comparable(second.value), expected);
+  // and an unchanged input is reused as it is
+  const third = warm.withFunctionCache(second.functions, () =>
+    warm.analyzeText('ifq.c', CALLER, context({ ifq_hold: cut })),
+  );
+  assert.equal(comparable(third.value), expected);
+  assert.deepEqual([...third.functions.values()], [...second.functions.values()], 'every function reused');
+});
+
+test("a worker keeps each file's latest functions, the least recently visited files going first", () => {
+  const revisits = new RevisitResults(3);
+  const cache = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`k${i}`, {} as never]));
+  revisits.keep('a.c', cache(2));
+  revisits.keep('b.c', cache(1));
+  assert.equal(revisits.take('a.c').size, 2, 'taken for its next visit');
+  assert.equal(revisits.take('a.c').size, 0, 'and no longer kept');
+  revisits.keep('a.c', cache(2));
+  revisits.keep('c.c', cache(1));
+  assert.equal(revisits.take('b.c').size, 0, 'the oldest file went past the bound');
+  assert.equal(revisits.take('c.c').size, 1);
+  revisits.keep('big.c', cache(5));
+  assert.equal(revisits.take('big.c').size, 5, 'the file just visited is kept whatever its size');
+  assert.equal(revisits.take('a.c').size, 0);
+});
