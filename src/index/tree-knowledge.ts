@@ -27,7 +27,17 @@ export class TreeKnowledge {
     readonly headerMacros: HeaderMacros,
     /** What the tree says of each callee without a body (its prototypes, its uses), by name. */
     readonly evidence: ReadonlyMap<string, CalleeEvidence>,
+    /** Members the tree shows to be reference counts. */
+    readonly countFields: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** The tree's count fields that `file` adds to or takes from, sorted. */
+  countFieldsOf(file: number): string[] {
+    const out = new Set<string>();
+    for (const id of this.graph.ofFile[file])
+      for (const f of this.graph.fns[id].def.countUpdates ?? []) if (this.countFields.has(f)) out.add(f);
+    return [...out].sort();
+  }
 
   /** The summary of a function with no counted effect: what it keeps of its parameters. */
   quiet(id: number): Summary {
@@ -75,7 +85,15 @@ export class TreeKnowledge {
     for (const id of graph.ofFile[file])
       if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
     const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
-    return { externals, kept, relevant, evidence, macros: this.headerMacros.usedBy(file, graph, calls) };
+    const countFields = this.countFieldsOf(file);
+    return {
+      externals,
+      kept,
+      relevant,
+      evidence,
+      macros: this.headerMacros.usedBy(file, graph, calls),
+      ...(countFields.length ? { countFields } : {}),
+    };
   }
 }
 

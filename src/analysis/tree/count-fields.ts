@@ -1,0 +1,156 @@
+/**
+ * Count fields: struct members the tree uses as reference counts (`fp->refcount`,
+ * `node->i_crefs`, `d->refcnt`), read from the masked text of function bodies (no parse). A
+ * member is a count field when one function of the tree both takes one off it and tests it
+ * for its last reference, and then hands the struct that holds it to a call (the free or
+ * destroy it guards): `if (atomic_dec_and_test(&d->refcnt)) domain_destroy(d);`,
+ * `node->i_crefs--; if (node->i_crefs <= 0 ...) inode_free(node);`. A statistics counter
+ * (`atomic_dec(&conn->stats.open_files_count)`) is never tested that way, and stays a plain
+ * value. Where the tree has the evidence, every increment of such a member is an acquire of
+ * it and every decrement a release (`paths/count-ops.ts`), as `kref_get(&x->refcount)` is.
+ */
+
+/** What one function body does to members that may be counts. */
+export interface CountFieldUses {
+  /** Members it adds to or takes from (`atomic_inc(&x->f)`, `x->f++`, `x->f -= n`), sorted. */
+  updated: string[];
+  /** Members it shows to be reference counts (the evidence above), sorted. */
+  evidence: string[];
+}
+
+const FIELD = String.raw`(?:->|\.)\s*([A-Za-z_]\w*)`;
+/** An object expression before the member: `fp`, `d->arch`, `pkt[i]`, `(x)`. */
+const OWNER = String.raw`([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\[[^\]\n]*\])*?)`;
+/** `atomic_inc(&x->f)`, `atomic_add(n, &x->f)`, `atomic_long_dec_and_test(&x->f)`: op and member. */
+const ATOMIC = new RegExp(
+  String.raw`\b((?:_?atomic(?:64|_long)?)_(?:inc|dec|add|sub)\w*)\s*\(\s*(?:[^,();]*,\s*)?` +
+    String.raw`&\s*\(?\s*${OWNER}\s*${FIELD}\s*\)?\s*[,)]`,
+  'g',
+);
+/** A compare-and-swap of a member: `atomic_cmpxchg(&x->f, old, new)`, `atomic_compareandswap(old, new, &x->f)`. */
+const CAS = new RegExp(
+  String.raw`\b(\w*(?:cmpxchg|compareandswap|cmpset)\w*)\s*\([^;]*?&\s*\(?\s*${OWNER}\s*${FIELD}\s*\)?\s*[,)]`,
+  'g',
+);
+/** `x->f++`, `x->f--`, `x->f += n`, `x->f -= n`. */
+const POSTFIX = new RegExp(String.raw`${OWNER}\s*${FIELD}\s*(\+\+|--|\+=|-=)`, 'g');
+/** `++x->f`, `--x->f`. */
+const PREFIX = new RegExp(String.raw`(\+\+|--)\s*${OWNER}\s*${FIELD}\b(?!\s*(?:->|\.|\(|\[))`, 'g');
+/** `x->f == 0`, `x->f <= 1`, `x->f < 1`, `0 == x->f`. */
+const ZERO_TEST = new RegExp(
+  String.raw`${OWNER}\s*${FIELD}\s*(?:==\s*[01]|<=\s*[01]|<\s*1)\b(?!\s*[.\w])|\b[01]\s*==\s*${OWNER}\s*${FIELD}\b`,
+  'g',
+);
+/** `!x->f` */
+const NOT_TEST = new RegExp(String.raw`!\s*\(?\s*${OWNER}\s*${FIELD}\b(?!\s*(?:->|\.|\(|\[))`, 'g');
+/** `atomic_read(&x->f) == 0`. */
+const READ_TEST = new RegExp(
+  String.raw`\b_?atomic\w*_read\s*\(\s*&\s*${OWNER}\s*${FIELD}\s*\)\s*(?:==\s*[01]|<=\s*[01]|<\s*1)\b`,
+  'g',
+);
+
+const isTestOp = (op: string) => /_and_test|_return/.test(op);
+const isDecOp = (op: string) => /_(dec|sub)/.test(op);
+
+/** The simple name of an owner expression (`fp`, `desc->node` -> `node` is not taken: `desc->node`). */
+function ownerName(owner: string): string {
+  return owner.replace(/\s+/g, '').replace(/^\(+/, '');
+}
+
+/** The count-field uses of one function body (masked: comments and strings blanked). */
+export function countFieldUses(body: string): CountFieldUses {
+  const updated = new Set<string>();
+  const decremented = new Map<string, number>();
+  /** Member -> owner and offset of its last-reference tests. */
+  const tests: { field: string; owner: string; at: number }[] = [];
+  for (const m of body.matchAll(ATOMIC)) {
+    const op = m[1];
+    const field = m[3];
+    updated.add(field);
+    if (isDecOp(op)) decremented.set(field, m.index);
+    if (isDecOp(op) && isTestOp(op)) tests.push({ field, owner: ownerName(m[2]), at: m.index });
+  }
+  for (const m of body.matchAll(CAS)) updated.add(m[3]);
+  for (const m of body.matchAll(POSTFIX)) {
+    updated.add(m[2]);
+    if (m[3] === '--' || m[3] === '-=') decremented.set(m[2], m.index);
+  }
+  for (const m of body.matchAll(PREFIX)) {
+    updated.add(m[3]);
+    if (m[1] === '--') {
+      decremented.set(m[3], m.index);
+      tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index });
+    }
+  }
+  for (const re of [ZERO_TEST, READ_TEST])
+    for (const m of body.matchAll(re)) {
+      const field = m[2] ?? m[4];
+      const owner = m[1] ?? m[3];
+      if (field) tests.push({ field, owner: ownerName(owner), at: m.index });
+    }
+  for (const m of body.matchAll(NOT_TEST)) tests.push({ field: m[2], owner: ownerName(m[1]), at: m.index });
+  const evidence = new Set<string>();
+  for (const t of tests) {
+    if (!decremented.has(t.field) || evidence.has(t.field)) continue;
+    if (handsOnAfter(body, t.owner, t.at)) evidence.add(t.field);
+  }
+  return { updated: [...updated].sort(), evidence: [...evidence].sort() };
+}
+
+/** How far after the test the call it guards may be (a comment or two, a lock given back). */
+const GUARDED_CHARS = 400;
+
+/** A call that ends an object's life, by its name (`inode_free`, `domain_destroy`, `__put_fd_final`). */
+const RELEASING = `(?:${[
+  'free',
+  'destroy',
+  'release',
+  'put',
+  'final',
+  'close',
+  'delete',
+  'del',
+  'remove',
+  'unref',
+  'drop',
+  'kill',
+  'dealloc',
+  'cleanup',
+  'destruct',
+  'fini',
+  'reclaim',
+].join('|')})`;
+
+/** Whether the owner itself (not one of its members) is given to a call ending its life soon after `from`. */
+function handsOnAfter(body: string, owner: string, from: number): boolean {
+  if (!/^[A-Za-z_][\w\->.[\]]*$/.test(owner)) return false;
+  const esc = owner.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const re = new RegExp(String.raw`\b\w*${RELEASING}\w*\s*\((?:[^;()]*,)?\s*(?:\([^()]*\)\s*)?${esc}\s*[,)]`);
+  return re.test(body.slice(from, from + GUARDED_CHARS));
+}
+
+/**
+ * The count fields a file's analysis reads, and per function whether it updates one: in tree mode
+ * the tree's (`treeFields`), else the ones the file itself shows to be counts.
+ */
+export function countFieldsIn(
+  masked: string,
+  spans: readonly { start: number; end: number }[],
+  treeFields?: readonly string[],
+): { fields?: ReadonlySet<string>; updates: boolean[] } {
+  const uses = spans.map((f) => countFieldUses(masked.slice(f.start, f.end)));
+  const fields = new Set(treeFields ?? uses.flatMap((u) => u.evidence));
+  if (!fields.size) return { updates: spans.map(() => false) };
+  return { fields, updates: uses.map((u) => u.updated.some((c) => fields.has(c))) };
+}
+
+/**
+ * The evidence in a function-like macro's body (`#define put_domain(_d) if ( atomic_dec_and_test(&(_d)->refcnt) )
+ * domain_destroy(_d)`), its parameters unwrapped from their parentheses.
+ */
+export function macroCountEvidence(params: readonly string[], body: string): string[] {
+  if (!/atomic|--|-=/.test(body)) return [];
+  let b = body;
+  for (const p of params) if (/^\w+$/.test(p)) b = b.replace(new RegExp(String.raw`\(\s*${p}\s*\)`, 'g'), p);
+  return countFieldUses(b).evidence;
+}
