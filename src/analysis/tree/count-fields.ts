@@ -61,14 +61,18 @@ function ownerName(owner: string): string {
 export function countFieldUses(body: string): CountFieldUses {
   const updated = new Set<string>();
   const decremented = new Map<string, number>();
-  /** Member -> owner and offset of its last-reference tests. */
-  const tests: { field: string; owner: string; at: number }[] = [];
+  /** Last-reference tests: the member, its owner, where the test is and where it ends. */
+  const tests: { field: string; owner: string; at: number; end: number; whenTrue: boolean }[] = [];
+  /** A test whose value is true at zero unless compared (`--x->f`, `atomic_dec_return(&x->f)`). */
+  const compared = (end: number) => /^\s*(?:==|<=)\s*0\b/.test(body.slice(end, end + 12));
   for (const m of body.matchAll(ATOMIC)) {
     const op = m[1];
     const field = m[3];
     updated.add(field);
     if (isDecOp(op)) decremented.set(field, m.index);
-    if (isDecOp(op) && isTestOp(op)) tests.push({ field, owner: ownerName(m[2]), at: m.index });
+    const end = m.index + m[0].length;
+    if (isDecOp(op) && isTestOp(op))
+      tests.push({ field, owner: ownerName(m[2]), at: m.index, end, whenTrue: /_and_test/.test(op) || compared(end) });
   }
   for (const m of body.matchAll(CAS)) updated.add(m[3]);
   for (const m of body.matchAll(POSTFIX)) {
@@ -79,26 +83,99 @@ export function countFieldUses(body: string): CountFieldUses {
     updated.add(m[3]);
     if (m[1] === '--') {
       decremented.set(m[3], m.index);
-      tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index });
+      const end = m.index + m[0].length;
+      tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index, end, whenTrue: compared(end) });
     }
   }
   for (const re of [ZERO_TEST, READ_TEST])
     for (const m of body.matchAll(re)) {
       const field = m[2] ?? m[4];
       const owner = m[1] ?? m[3];
-      if (field) tests.push({ field, owner: ownerName(owner), at: m.index });
+      if (field)
+        tests.push({ field, owner: ownerName(owner), at: m.index, end: m.index + m[0].length, whenTrue: true });
     }
-  for (const m of body.matchAll(NOT_TEST)) tests.push({ field: m[2], owner: ownerName(m[1]), at: m.index });
+  for (const m of body.matchAll(NOT_TEST))
+    tests.push({ field: m[2], owner: ownerName(m[1]), at: m.index, end: m.index + m[0].length, whenTrue: true });
   const evidence = new Set<string>();
   for (const t of tests) {
     if (!decremented.has(t.field) || evidence.has(t.field)) continue;
-    if (handsOnAfter(body, t.owner, t.at)) evidence.add(t.field);
+    const region = guardedText(body, t.at, t.whenTrue);
+    if (region && handsOn(region, t.owner)) evidence.add(t.field);
   }
   return { updated: [...updated].sort(), evidence: [...evidence].sort() };
 }
 
-/** How far after the test the call it guards may be (a comment or two, a lock given back). */
+/** How far past the test a call that ends the object's life may be, when the test guards what follows it. */
 const GUARDED_CHARS = 400;
+
+/**
+ * The text a last-reference test at `at` guards: the statement of the `if`/`while` it is in when the test
+ * holds at the last reference (`if (atomic_dec_and_test(&d->refcnt)) domain_destroy(d);`), else, when it
+ * holds while references are left (`if (!atomic_dec_and_test(&fp->refcount)) return; put_final(fp);`,
+ * `if (--h->refs) return;`), what follows that statement in its block. Undefined when the test is not
+ * the condition of an `if` or `while`.
+ */
+function guardedText(body: string, at: number, whenTrue: boolean): string | undefined {
+  let depth = 0;
+  let open = -1;
+  for (let i = at - 1; i >= 0 && at - i < 600; i--) {
+    const c = body[i];
+    if (c === ')') depth++;
+    else if (c === '(' && depth-- === 0) {
+      if (/\b(?:if|while)\s*$/.test(body.slice(Math.max(0, i - 8), i))) {
+        open = i;
+        break;
+      }
+    } else if (c === ';' || c === '{' || c === '}') return undefined;
+  }
+  if (open < 0) return undefined;
+  // negations between the condition's start and the test (`!(`, `!`): each turns it round
+  const negations = (body.slice(open + 1, at).match(/!(?!=)/g) ?? []).length;
+  const lastWhenTrue = whenTrue !== (negations % 2 === 1);
+  const close = matching(body, open, '(', ')');
+  if (close < 0) return undefined;
+  const stmtEnd = statementEnd(body, close + 1);
+  if (lastWhenTrue) return body.slice(close + 1, stmtEnd);
+  const blockEnd = enclosingEnd(body, stmtEnd);
+  return body.slice(stmtEnd, Math.min(blockEnd, stmtEnd + GUARDED_CHARS));
+}
+
+function matching(s: string, from: number, open: string, close: string): number {
+  let d = 0;
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === open) d++;
+    else if (s[i] === close && --d === 0) return i;
+  }
+  return -1;
+}
+
+/** Where the statement starting at `from` ends (after its `;` or its block's `}`). */
+function statementEnd(s: string, from: number): number {
+  let i = from;
+  while (i < s.length && /\s/.test(s[i])) i++;
+  if (s[i] === '{') {
+    const e = matching(s, i, '{', '}');
+    return e < 0 ? s.length : e + 1;
+  }
+  let d = 0;
+  for (; i < s.length; i++) {
+    if (s[i] === '(' || s[i] === '{') d++;
+    else if (s[i] === ')' || s[i] === '}') {
+      if (--d < 0) return i;
+    } else if (s[i] === ';' && d === 0) return i + 1;
+  }
+  return s.length;
+}
+
+/** The end of the block that holds `from` (its unmatched `}`), or of the text. */
+function enclosingEnd(s: string, from: number): number {
+  let d = 0;
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === '{') d++;
+    else if (s[i] === '}' && --d < 0) return i;
+  }
+  return s.length;
+}
 
 /** A call that ends an object's life, by its name (`inode_free`, `domain_destroy`, `__put_fd_final`). */
 const RELEASING = `(?:${[
@@ -121,12 +198,12 @@ const RELEASING = `(?:${[
   'reclaim',
 ].join('|')})`;
 
-/** Whether the owner itself (not one of its members) is given to a call ending its life soon after `from`. */
-function handsOnAfter(body: string, owner: string, from: number): boolean {
+/** Whether the owner itself (not one of its members) is given to a call that ends its life in `text`. */
+function handsOn(text: string, owner: string): boolean {
   if (!/^[A-Za-z_][\w\->.[\]]*$/.test(owner)) return false;
   const esc = owner.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   const re = new RegExp(String.raw`\b\w*${RELEASING}\w*\s*\((?:[^;()]*,)?\s*(?:\([^()]*\)\s*)?${esc}\s*[,)]`);
-  return re.test(body.slice(from, from + GUARDED_CHARS));
+  return re.test(text);
 }
 
 /**
@@ -151,6 +228,7 @@ export function countFieldsIn(
 export function macroCountEvidence(params: readonly string[], body: string): string[] {
   if (!/atomic|--|-=/.test(body)) return [];
   let b = body;
-  for (const p of params) if (/^\w+$/.test(p)) b = b.replace(new RegExp(String.raw`\(\s*${p}\s*\)`, 'g'), p);
+  for (const p of params)
+    if (/^\w+$/.test(p)) b = b.replace(new RegExp(String.raw`(?<![\w)\]\s])\(\s*${p}\s*\)`, 'g'), p);
   return countFieldUses(b).evidence;
 }
