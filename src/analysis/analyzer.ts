@@ -346,9 +346,13 @@ export class Analyzer {
     // the file's own macros win over the tree's headers' of the same name
     const ownMacros = new Set(doc.pre.defines.map((d) => d.name));
     const treeMacros = (tree?.macros ?? []).filter((d) => !ownMacros.has(d.name));
+    // members used as reference counts: the tree's, or without a tree the file's own evidence
+    const counts = countFieldsIn(doc.pre.masked, spans, tree ? (tree.countFields ?? []) : undefined);
+    const countFields = counts.fields;
+    const countKey = countFields ? [...countFields].join(',') : '';
     const inferredEffects = new Map([
-      ...macroEffects(treeMacros, model),
-      ...macroEffects(doc.pre.defines, model),
+      ...macroEffects(treeMacros, model, countFields),
+      ...macroEffects(doc.pre.defines, model, countFields),
       ...[...inferred].map(([n, p]) => [n, p.effects] as const),
     ]);
     // a jump macro's definition is part of the control flow of every function that uses it
@@ -360,10 +364,6 @@ export class Analyzer {
     const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
     const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros]) : undefined;
     const external = treeRelevantNames(tree, model);
-    // members used as reference counts: the tree's, or without a tree the file's own evidence
-    const counts = countFieldsIn(doc.pre.masked, spans, tree ? (tree.countFields ?? []) : undefined);
-    const countFields = counts.fields;
-    const countKey = countFields ? [...countFields].join(',') : '';
     const { relevant, escapesNeeded } = relevantFunctions(
       spans,
       tokens,

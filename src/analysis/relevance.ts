@@ -117,8 +117,8 @@ export function skippableBodies(
   tokensOf: (text: string) => FunctionTokens,
   /** Names defined elsewhere in the tree whose callers can touch a count (tree mode). */
   external?: ReadonlyMap<string, unknown>,
-  /** What the tree knows (tree mode): its count fields. */
-  tree?: { countFields?: string[] },
+  /** What the tree knows (tree mode): its count fields, the functions it finds can touch a count. */
+  tree?: { countFields?: string[]; relevant?: string[] },
 ): OutlineFunction[] {
   const outline = outlineFunctions(pre.masked);
   if (!outline?.length) return [];
@@ -136,7 +136,7 @@ export function skippableBodies(
     external
       ? new Map<string, unknown>([...macroEffects(pre.defines, model), ...external])
       : macroEffects(pre.defines, model),
-    tokens.map((t, i) => t.candidate || counts[i]),
+    tokens.map((t, i) => t.candidate || counts[i] || !!tree?.relevant?.includes(spans[i].name)),
   );
   return outline.filter(
     (f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY,

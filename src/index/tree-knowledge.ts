@@ -10,6 +10,7 @@ import type { TreeFileContext } from '../analysis/tree/context';
 import type { TreeGraph } from '../analysis/tree/graph';
 import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeSource } from './tree-run';
+import { macroCountUpdates } from '../analysis/tree/count-fields';
 
 /** A function's summary as the asker sees it, or undefined when it is not known (yet). */
 export type SummaryAnswer = (id: number) => Summary | undefined;
@@ -29,15 +30,27 @@ export class TreeKnowledge {
     readonly evidence: ReadonlyMap<string, CalleeEvidence>,
     /** Members the tree shows to be reference counts. */
     readonly countFields: ReadonlySet<string> = new Set(),
+    /** The tree's files (their shards' macros). */
+    private readonly sources: readonly TreeSource[] = [],
   ) {}
 
-  /** The tree's count fields that `file` adds to or takes from, sorted. */
+  /** The tree's count fields that `file` adds to or takes from (in its functions, or the macros it calls), sorted. */
   countFieldsOf(file: number): string[] {
+    if (!this.countFields.size) return [];
+    const known = this.countFieldsMemo.get(file);
+    if (known) return known;
     const out = new Set<string>();
     for (const id of this.graph.ofFile[file])
       for (const f of this.graph.fns[id].def.countUpdates ?? []) if (this.countFields.has(f)) out.add(f);
-    return [...out].sort();
+    const macros = [...this.headerMacros.usedBy(file, this.graph), ...(this.sources[file]?.shard.macros ?? [])];
+    for (const m of macros)
+      if (m.params) for (const f of macroCountUpdates(m.params, m.body)) if (this.countFields.has(f)) out.add(f);
+    const list = [...out].sort();
+    this.countFieldsMemo.set(file, list);
+    return list;
   }
+
+  private readonly countFieldsMemo = new Map<number, string[]>();
 
   /** The summary of a function with no counted effect: what it keeps of its parameters. */
   quiet(id: number): Summary {

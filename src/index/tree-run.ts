@@ -101,13 +101,14 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const files: TreeFile[] = input.files.map((f) => ({ path: f.rel, shard: f.shard }));
   const headerMacros = collectHeaderMacros(input.files);
   const graph = new TreeGraph(files, (file, name) => headerMacros.calls(file, name));
+  const countFields = new Set(input.files.flatMap((f) => f.shard.countFields ?? []));
   const effectsOf = new Map<Model, Map<MacroDefinition, boolean>>();
   const macroCounts = (model: Model) => (m: MacroDefinition) => {
     let byDef = effectsOf.get(model);
     if (!byDef) effectsOf.set(model, (byDef = new Map()));
     let v = byDef.get(m);
     if (v === undefined) {
-      v = macroEffects([m], model).size > 0;
+      v = macroEffects([m], model, countFields).size > 0;
       byDef.set(m, v);
     }
     return v;
@@ -115,7 +116,6 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const localMacroEffects = input.files.map(
     (f, i) => new Set(f.shard.macros.filter(macroCounts(input.modelOf(i))).map((m) => m.name)),
   );
-  const countFields = new Set(input.files.flatMap((f) => f.shard.countFields ?? []));
   const seed = (f: TreeFunction): boolean => {
     if (f.def.countUpdates?.some((c) => countFields.has(c))) return true;
     const model = input.modelOf(f.file);
@@ -142,7 +142,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
-  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence, countFields);
+  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence, countFields, input.files);
   /** Final summaries of the functions of finished groups that can touch a count. */
   const summaries = knowledge.summaries;
   const quiet = (id: number) => knowledge.quiet(id);

@@ -45,16 +45,22 @@ export function countCallEffects(
     const op = index >= 0 ? casStep?.() : undefined;
     return op ? [countEffect(op, index, false, addressedField(vals[index])!)] : undefined;
   }
-  const acquire = ACQUIRE.test(name);
-  const acquireIf = !acquire && ACQUIRE_IF.test(name);
-  const release = !acquire && !acquireIf && RELEASE.test(name);
-  if (!acquire && !acquireIf && !release) return undefined;
+  const prim = countPrimitive(name);
+  if (!prim) return undefined;
   const index = vals.findIndex((v) => {
     const f = addressedField(v);
     return f !== undefined && fields.has(f);
   });
   if (index < 0) return undefined;
-  return [countEffect(acquire || acquireIf ? 'acquire' : 'release', index, acquireIf, addressedField(vals[index])!)];
+  return [countEffect(prim.op, index, prim.onlyIfTrue, addressedField(vals[index])!)];
+}
+
+/** What an atomic primitive does to the count it is given (not a compare-and-swap), if it is one. */
+export function countPrimitive(name: string): { op: 'acquire' | 'release'; onlyIfTrue: boolean } | undefined {
+  if (ACQUIRE.test(name)) return { op: 'acquire', onlyIfTrue: false };
+  if (ACQUIRE_IF.test(name)) return { op: 'acquire', onlyIfTrue: true };
+  if (RELEASE.test(name)) return { op: 'release', onlyIfTrue: false };
+  return undefined;
 }
 
 /** The effect of an update of count field `field` given as the address `argIndex` of a call. */

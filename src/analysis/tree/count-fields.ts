@@ -221,14 +221,25 @@ export function countFieldsIn(
   return { fields, updates: uses.map((u) => u.updated.some((c) => fields.has(c))) };
 }
 
-/**
- * The evidence in a function-like macro's body (`#define put_domain(_d) if ( atomic_dec_and_test(&(_d)->refcnt) )
- * domain_destroy(_d)`), its parameters unwrapped from their parentheses.
- */
-export function macroCountEvidence(params: readonly string[], body: string): string[] {
-  if (!/atomic|--|-=/.test(body)) return [];
+/** A macro's body with its parameters unwrapped from their parentheses (`&(_d)->refcnt` -> `&_d->refcnt`). */
+function unwrapParams(params: readonly string[], body: string): string {
   let b = body;
   for (const p of params)
     if (/^\w+$/.test(p)) b = b.replace(new RegExp(String.raw`(?<![\w)\]\s])\(\s*${p}\s*\)`, 'g'), p);
-  return countFieldUses(b).evidence;
+  return b;
+}
+
+/**
+ * The evidence in a function-like macro's body (`#define put_domain(_d) if ( atomic_dec_and_test(&(_d)->refcnt) )
+ * domain_destroy(_d)`).
+ */
+export function macroCountEvidence(params: readonly string[], body: string): string[] {
+  if (!/atomic|--|-=/.test(body)) return [];
+  return countFieldUses(unwrapParams(params, body)).evidence;
+}
+
+/** The members a function-like macro's body adds to or takes from (`put_domain(d)` takes from `refcnt`). */
+export function macroCountUpdates(params: readonly string[], body: string): string[] {
+  if (!/atomic|cmpxchg|compareandswap|cmpset|\+\+|--|[-+]=/.test(body)) return [];
+  return countFieldUses(unwrapParams(params, body)).updated;
 }
