@@ -57,8 +57,11 @@ function ownerName(owner: string): string {
   return owner.replace(/\s+/g, '').replace(/^\(+/, '');
 }
 
-/** The count-field uses of one function body (masked: comments and strings blanked). */
-export function countFieldUses(body: string): CountFieldUses {
+/**
+ * The count-field uses of one function body (masked: comments and strings blanked); `params`: the
+ * function's parameters, the only owners whose tests are evidence (every owner when not given).
+ */
+export function countFieldUses(body: string, params?: readonly string[]): CountFieldUses {
   const updated = new Set<string>();
   const decremented = new Map<string, number>();
   /** Last-reference tests: the member, its owner, where the test is and where it ends. */
@@ -100,6 +103,9 @@ export function countFieldUses(body: string): CountFieldUses {
   for (const t of tests) {
     if (!decremented.has(t.field) || evidence.has(t.field)) continue;
     const region = guardedText(body, t.at, t.whenTrue);
+    // a putter: what it gives back is what it was given (a walk's local, `--node->count` in a tree's
+    // delete, counts children, not references its callers hold)
+    if (params && !params.includes(t.owner)) continue;
     if (region && handsOn(region, t.owner)) evidence.add(t.field);
   }
   return { updated: [...updated].sort(), evidence: [...evidence].sort() };
@@ -206,6 +212,19 @@ function handsOn(text: string, owner: string): boolean {
   return re.test(text);
 }
 
+/** Uses by function text: an edit elsewhere in a document leaves the other functions' scans as they were. */
+const usesMemo = new Map<string, CountFieldUses>();
+
+function usesOf(text: string, withHead: boolean): CountFieldUses {
+  let u = usesMemo.get(text);
+  if (!u) {
+    u = countFieldUses(text, withHead ? paramNames(text) : undefined);
+    if (usesMemo.size > 20000) usesMemo.clear();
+    usesMemo.set(text, u);
+  }
+  return u;
+}
+
 /**
  * The count fields a file's analysis reads, and per function whether it updates one: in tree mode
  * the tree's (`treeFields`), else the ones the file itself shows to be counts.
@@ -215,7 +234,7 @@ export function countFieldsIn(
   spans: readonly { start: number; end: number }[],
   treeFields?: readonly string[],
 ): { fields?: ReadonlySet<string>; updates: boolean[] } {
-  const uses = spans.map((f) => countFieldUses(masked.slice(f.start, f.end)));
+  const uses = spans.map((f) => usesOf(masked.slice(f.start, f.end), true));
   const fields = new Set(treeFields ?? uses.flatMap((u) => u.evidence));
   if (!fields.size) return { updates: spans.map(() => false) };
   return { fields, updates: uses.map((u) => u.updated.some((c) => fields.has(c))) };
@@ -235,11 +254,34 @@ function unwrapParams(params: readonly string[], body: string): string {
  */
 export function macroCountEvidence(params: readonly string[], body: string): string[] {
   if (!/atomic|--|-=/.test(body)) return [];
-  return countFieldUses(unwrapParams(params, body)).evidence;
+  return countFieldUses(unwrapParams(params, body), params).evidence;
 }
 
 /** The members a function-like macro's body adds to or takes from (`put_domain(d)` takes from `refcnt`). */
 export function macroCountUpdates(params: readonly string[], body: string): string[] {
   if (!/atomic|cmpxchg|compareandswap|cmpset|\+\+|--|[-+]=/.test(body)) return [];
   return countFieldUses(unwrapParams(params, body)).updated;
+}
+
+/** The parameter names of a function definition's text (its head's last parenthesised list before the body). */
+function paramNames(fn: string): string[] {
+  const brace = fn.indexOf('{');
+  const head = brace < 0 ? fn : fn.slice(0, brace);
+  const close = head.lastIndexOf(')');
+  if (close < 0) return [];
+  let depth = 0;
+  let open = -1;
+  for (let i = close; i >= 0; i--) {
+    if (head[i] === ')') depth++;
+    else if (head[i] === '(' && --depth === 0) {
+      open = i;
+      break;
+    }
+  }
+  if (open < 0) return [];
+  return head
+    .slice(open + 1, close)
+    .split(',')
+    .map((p) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(p.trim())?.[1] ?? '')
+    .filter(Boolean);
 }

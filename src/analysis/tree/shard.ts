@@ -16,7 +16,7 @@ import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
 import { countFieldUses, macroCountEvidence } from './count-fields';
 
-export const SHARD_VERSION = 4;
+export const SHARD_VERSION = 5;
 
 export interface ShardCall {
   /** The called name (a function or a function-like macro). */
@@ -121,7 +121,7 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
     const paramText = paramsOf(head);
     const params = paramText.map(paramName);
     const body = masked.slice(f.bodyStart, f.bodyEnd);
-    const counts = countFieldUses(body);
+    const counts = countFieldUses(body, params);
     for (const c of counts.evidence) countFields.add(c);
     const macrosHere = new Set<string>();
     for (const [off, m] of pre.statementMacros) if (off >= f.bodyStart && off < f.bodyEnd) macrosHere.add(m.name);
