@@ -106,6 +106,9 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
     // a putter: what it gives back is what it was given (a walk's local, `--node->count` in a tree's
     // delete, counts children, not references its callers hold)
     if (params && !params.includes(t.owner)) continue;
+    // a putter that leaves first for some kinds of object (`if (irq->intid < VGIC_MIN_LPI) return;`) counts
+    // only those: its callers cannot tell which they hold
+    if (leavesByKind(body.slice(0, t.at), t.owner, t.field)) continue;
     if (region && handsOn(region, t.owner)) evidence.add(t.field);
   }
   return { updated: [...updated].sort(), evidence: [...evidence].sort() };
@@ -284,4 +287,13 @@ function paramNames(fn: string): string[] {
     .split(',')
     .map((p) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(p.trim())?.[1] ?? '')
     .filter(Boolean);
+}
+
+/** An `if (...) return` in `before` whose test reads a member of `owner` other than `field`. */
+function leavesByKind(before: string, owner: string, field: string): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(owner)) return false;
+  const member = new RegExp(String.raw`\b${owner}\s*->\s*([A-Za-z_]\w*)`, 'g');
+  for (const m of before.matchAll(/\bif\s*\(([^;{}]*)\)\s*\{?\s*return\b/g))
+    for (const f of m[1].matchAll(member)) if (f[1] !== field) return true;
+  return false;
 }

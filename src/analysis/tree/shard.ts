@@ -16,7 +16,7 @@ import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
 import { countFieldUses, macroCountEvidence } from './count-fields';
 
-export const SHARD_VERSION = 5;
+export const SHARD_VERSION = 6;
 
 export interface ShardCall {
   /** The called name (a function or a function-like macro). */
