@@ -7,6 +7,8 @@
  */
 import { compileUnknownCalls, unknownKeeps } from './model/unknown-calls';
 import { calleeEvidence, shardOf } from './tree/shard';
+import { countFieldsIn } from './tree/count-fields';
+import { retriesCountCas } from './paths/count-ops';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type PrepassResult } from './parse/prepass';
@@ -253,7 +255,7 @@ export class Analyzer {
       previous?.tree.delete();
       const skip =
         how.skipBodies && !previous
-          ? skippableBodies(text, pre, model, (t) => this.tokensOf(t), treeRelevantNames(how.tree, model))
+          ? skippableBodies(text, pre, model, (t) => this.tokensOf(t), treeRelevantNames(how.tree, model), how.tree)
           : [];
       const options = skip.length
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
@@ -384,9 +386,13 @@ export class Analyzer {
     // the file's own macros win over the tree's headers' of the same name
     const ownMacros = new Set(doc.pre.defines.map((d) => d.name));
     const treeMacros = (tree?.macros ?? []).filter((d) => !ownMacros.has(d.name));
+    // members used as reference counts: the tree's, or without a tree the file's own evidence
+    const counts = countFieldsIn(doc.pre.masked, spans, tree ? (tree.countFields ?? []) : undefined);
+    const countFields = counts.fields;
+    const countKey = countFields ? [...countFields].join(',') : '';
     const inferredEffects = new Map([
-      ...macroEffects(treeMacros, model),
-      ...macroEffects(doc.pre.defines, model),
+      ...macroEffects(treeMacros, model, countFields),
+      ...macroEffects(doc.pre.defines, model, countFields),
       ...[...inferred].map(([n, p]) => [n, p.effects] as const),
     ]);
     // a jump macro's definition is part of the control flow of every function that uses it
@@ -405,7 +411,11 @@ export class Analyzer {
       doc.pre.statementMacros,
       model,
       external ? new Map<string, unknown>([...inferredEffects, ...external]) : inferredEffects,
-      tree ? spans.map((f) => tree.relevant.includes(f.name)) : undefined,
+      tree
+        ? spans.map((f, i) => tree.relevant.includes(f.name) || counts.updates[i])
+        : countFields
+          ? counts.updates
+          : undefined,
     );
     if (doc.skipped?.length) {
       const skipped = new Set(doc.skipped);
@@ -500,11 +510,12 @@ export class Analyzer {
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
           `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|` +
-          `${macroArgs?.key ?? ''}|${jumpKey}`,
+          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}`,
       );
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
-      if (!cached && !touchesCounts(f.head, calls, model, summaries, inferredEffects, doc, regs.length > 0)) {
+      const hasRole = regs.length > 0 || counts.updates[i];
+      if (!cached && !touchesCounts(f.head, calls, model, summaries, inferredEffects, doc, hasRole)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
         shifted = {
           result: quietResult(f),
@@ -543,6 +554,7 @@ export class Analyzer {
           dropped,
           paired,
           macroArgs,
+          countFields,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -645,6 +657,7 @@ export class Analyzer {
     dropped?: (callee: string, arg: number) => boolean,
     paired?: string,
     macroArgs?: MacroParams,
+    countFields?: ReadonlySet<string>,
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
@@ -657,6 +670,9 @@ export class Analyzer {
         transparentArg: (n) => model.transparent.get(n),
         assertion: (n) => model.asserts.get(n),
         jumpMacro: (n) => jumps.get(n),
+        retriesUntilSwapped: countFields
+          ? (loop) => retriesCountCas(doc.text.slice(loop.start, loop.end), countFields)
+          : undefined,
       });
     } catch (err) {
       const s = skeleton(
@@ -695,6 +711,7 @@ export class Analyzer {
           keeps,
           macroArgs,
           dropped,
+          countFields,
         },
         returnsPointer,
       ).run();

@@ -6,6 +6,7 @@
 import type { MacroDefinition } from './parse/prepass';
 import type { Effect, Model, Seg, Target } from './model/compiled';
 import { splitTopLevel } from './parse/split';
+import { countEffect, countPrimitive } from './paths/count-ops';
 
 /** `&(sc)->sc_dev` in terms of the macro's parameters -> {index, segs}; undefined when not a plain path. */
 function argPath(text: string, params: string[]): { index: number; segs: (Seg | '&')[] } | undefined {
@@ -56,13 +57,31 @@ export function macroStatement(body: string): string {
     .trim();
 }
 
-export function macroEffects(defines: MacroDefinition[], model: Model): Map<string, Effect[]> {
+/**
+ * `countFields` (tree/count-fields.ts): a macro whose one counted call is an atomic primitive on a count
+ * field of a parameter (`#define put_domain(d) if (atomic_dec_and_test(&(d)->refcnt)) domain_destroy(d)`)
+ * acts like it too.
+ */
+export function macroEffects(
+  defines: MacroDefinition[],
+  model: Model,
+  countFields?: ReadonlySet<string>,
+): Map<string, Effect[]> {
   const out = new Map<string, Effect[]>();
   for (const d of defines) {
     if (!d.params || model.functions.has(d.name)) continue;
     let body = macroStatement(d.body);
     while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
-    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter((m) => model.functions.has(m[1]));
+    const countsField = (m: RegExpMatchArray): boolean => {
+      if (!countFields || !countPrimitive(m[1])) return false;
+      const f = /^\s*(?:[^,()]*,\s*)?&\s*\(?\s*\(?\s*\w+\s*\)?\s*(?:->|\.)\s*(\w+)\s*\)?\s*[,)]/.exec(
+        body.slice(m.index! + m[0].length),
+      );
+      return !!f && countFields.has(f[1]);
+    };
+    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter(
+      (m) => model.functions.has(m[1]) || countsField(m),
+    );
     if (calls.length !== 1) continue;
     const call = calls[0];
     const open = call.index! + call[0].length - 1;
@@ -81,7 +100,14 @@ export function macroEffects(defines: MacroDefinition[], model: Model): Map<stri
     if (close < 0) continue;
     const innerArgs = splitTopLevel(body.slice(open + 1, close));
     const effects: Effect[] = [];
-    for (const e of model.functions.get(call[1])!) {
+    const prim = model.functions.has(call[1]) ? undefined : countPrimitive(call[1]);
+    const fieldOf = (a: string) => (/^\s*&/.test(a) ? /(\w+)\s*\)?\s*$/.exec(a)?.[1] : undefined);
+    const at = prim ? innerArgs.findIndex((a) => countFields?.has(fieldOf(a) ?? '')) : -1;
+    if (prim && at < 0) continue;
+    const rows = prim
+      ? [countEffect(prim.op, at, prim.onlyIfTrue, fieldOf(innerArgs[at])!)]
+      : model.functions.get(call[1])!;
+    for (const e of rows) {
       const target = retarget(e.target, innerArgs, d.params);
       if (!target) continue;
       const params = d.params;

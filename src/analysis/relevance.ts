@@ -9,6 +9,7 @@ import { outlineFunctions, type OutlineFunction } from './parse/outline';
 import { registrationsIn, type FunctionSpan } from './facts';
 import { isInferenceCandidate } from './infer';
 import { macroEffects } from './macros';
+import { countFieldsIn } from './tree/count-fields';
 
 /** A function's text, tokenised. */
 export function functionTokens(text: string): FunctionTokens {
@@ -116,6 +117,8 @@ export function skippableBodies(
   tokensOf: (text: string) => FunctionTokens,
   /** Names defined elsewhere in the tree whose callers can touch a count (tree mode). */
   external?: ReadonlyMap<string, unknown>,
+  /** What the tree knows (tree mode): its count fields, the functions it finds can touch a count. */
+  tree?: { countFields?: string[]; relevant?: string[] },
 ): OutlineFunction[] {
   const outline = outlineFunctions(pre.masked);
   if (!outline?.length) return [];
@@ -123,6 +126,7 @@ export function skippableBodies(
   const spans: FunctionSpan[] = outline.map((f) => ({ name: f.name ?? '', start: f.start, end: f.bodyEnd }));
   const callbacks = new Set(registrationsIn(pre.masked, text, model, pre.lineStarts).map((r) => r.callback));
   const tokens = spans.map((f) => tokensOf(pre.text.slice(f.start, f.end)));
+  const counts = countFieldsIn(pre.masked, spans, tree ? (tree.countFields ?? []) : undefined).updates;
   const { relevant, escapesNeeded } = relevantFunctions(
     spans,
     tokens,
@@ -132,7 +136,7 @@ export function skippableBodies(
     external
       ? new Map<string, unknown>([...macroEffects(pre.defines, model), ...external])
       : macroEffects(pre.defines, model),
-    tokens.map((t) => t.candidate),
+    tokens.map((t, i) => t.candidate || counts[i] || !!tree?.relevant?.includes(spans[i].name)),
   );
   return outline.filter(
     (f, i) => f.name && !relevant[i] && !escapesNeeded[i] && f.bodyEnd - f.bodyStart > MIN_SKIPPED_BODY,

@@ -10,6 +10,7 @@ import type { TreeFileContext } from '../analysis/tree/context';
 import type { TreeGraph } from '../analysis/tree/graph';
 import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeSource } from './tree-run';
+import { macroCountUpdates } from '../analysis/tree/count-fields';
 
 /** A function's summary as the asker sees it, or undefined when it is not known (yet). */
 export type SummaryAnswer = (id: number) => Summary | undefined;
@@ -27,7 +28,29 @@ export class TreeKnowledge {
     readonly headerMacros: HeaderMacros,
     /** What the tree says of each callee without a body (its prototypes, its uses), by name. */
     readonly evidence: ReadonlyMap<string, CalleeEvidence>,
+    /** Members the tree shows to be reference counts. */
+    readonly countFields: ReadonlySet<string> = new Set(),
+    /** The tree's files (their shards' macros). */
+    private readonly sources: readonly TreeSource[] = [],
   ) {}
+
+  /** The tree's count fields that `file` adds to or takes from (in its functions, or the macros it calls), sorted. */
+  countFieldsOf(file: number): string[] {
+    if (!this.countFields.size) return [];
+    const known = this.countFieldsMemo.get(file);
+    if (known) return known;
+    const out = new Set<string>();
+    for (const id of this.graph.ofFile[file])
+      for (const f of this.graph.fns[id].def.countUpdates ?? []) if (this.countFields.has(f)) out.add(f);
+    const macros = [...this.headerMacros.usedBy(file, this.graph), ...(this.sources[file]?.shard.macros ?? [])];
+    for (const m of macros)
+      if (m.params) for (const f of macroCountUpdates(m.params, m.body)) if (this.countFields.has(f)) out.add(f);
+    const list = [...out].sort();
+    this.countFieldsMemo.set(file, list);
+    return list;
+  }
+
+  private readonly countFieldsMemo = new Map<number, string[]>();
 
   /** The summary of a function with no counted effect: what it keeps of its parameters. */
   quiet(id: number): Summary {
@@ -75,7 +98,15 @@ export class TreeKnowledge {
     for (const id of graph.ofFile[file])
       if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
     const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
-    return { externals, kept, relevant, evidence, macros: this.headerMacros.usedBy(file, graph, calls) };
+    const countFields = this.countFieldsOf(file);
+    return {
+      externals,
+      kept,
+      relevant,
+      evidence,
+      macros: this.headerMacros.usedBy(file, graph, calls),
+      ...(countFields.length ? { countFields } : {}),
+    };
   }
 }
 

@@ -104,13 +104,14 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const files: TreeFile[] = input.files.map((f) => ({ path: f.rel, shard: f.shard }));
   const headerMacros = collectHeaderMacros(input.files);
   const graph = new TreeGraph(files, (file, name) => headerMacros.calls(file, name));
+  const countFields = new Set(input.files.flatMap((f) => f.shard.countFields ?? []));
   const effectsOf = new Map<Model, Map<MacroDefinition, boolean>>();
   const macroCounts = (model: Model) => (m: MacroDefinition) => {
     let byDef = effectsOf.get(model);
     if (!byDef) effectsOf.set(model, (byDef = new Map()));
     let v = byDef.get(m);
     if (v === undefined) {
-      v = macroEffects([m], model).size > 0;
+      v = macroEffects([m], model, countFields).size > 0;
       byDef.set(m, v);
     }
     return v;
@@ -119,6 +120,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     (f, i) => new Set(f.shard.macros.filter(macroCounts(input.modelOf(i))).map((m) => m.name)),
   );
   const seed = (f: TreeFunction): boolean => {
+    if (f.def.countUpdates?.some((c) => countFields.has(c))) return true;
     const model = input.modelOf(f.file);
     const shard = input.files[f.file].shard;
     if (shard.callbacks.includes(f.name)) return true;
@@ -143,7 +145,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
-  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence);
+  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence, countFields, input.files);
   /** Final summaries of the functions of finished groups that can touch a count. */
   const summaries = knowledge.summaries;
   const quiet = (id: number) => knowledge.quiet(id);
@@ -174,7 +176,11 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
 
   const groupKey = (g: number): string => {
     const parts = [input.fingerprint];
-    for (const file of plan.groups[g]) parts.push(`${input.files[file].rel}\u0001${input.files[file].hash}`);
+    // what the rest of the tree says of the members a file counts is an input of its own
+    for (const file of plan.groups[g])
+      parts.push(
+        `${input.files[file].rel}\u0001${input.files[file].hash}\u0001${knowledge.countFieldsOf(file).join(',')}`,
+      );
     for (const id of plan.externalCallees(g)) {
       const s = relevant[id] ? summaries.get(id) : quiet(id);
       const what = s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
@@ -348,6 +354,12 @@ function visitKey(fingerprint: string, file: { rel: string; hash: string }, cont
       const s = context.externals[name];
       return `${name}=${s.hash}^${(s.escapes ?? []).join('.')}^${s.truncated ? 1 : 0}`;
     });
-  const rest = JSON.stringify([context.kept, context.relevant, context.evidence ?? null, context.macros]);
+  const rest = JSON.stringify([
+    context.kept,
+    context.relevant,
+    context.evidence ?? null,
+    context.macros,
+    context.countFields ?? null,
+  ]);
   return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), rest);
 }

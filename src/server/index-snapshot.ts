@@ -108,5 +108,6 @@ function contextKey(tree: TreeFileContext): string {
   parts.push('|kept', ...Object.entries(tree.kept).map(([n, k]) => `${n}:${k.join('.')}`));
   parts.push('|relevant', ...tree.relevant);
   parts.push('|macros', ...tree.macros.map((m) => `${m.name}(${(m.params ?? []).join(',')}) ${m.body}`));
+  parts.push('|counts', ...(tree.countFields ?? []));
   return sha256(...parts);
 }

@@ -67,6 +67,28 @@ test('a second run comes from the index; an edit recomputes its file and the cal
   assert.deepEqual(kept.leaks, []);
 });
 
+test('count fields are an input of every file that updates them: evidence gone elsewhere, its results change', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-index-counts-'));
+  const dir = path.join(base, 'tree');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'trees', 'count_field_across_files'), dir, { recursive: true });
+  const cache = path.join(base, 'cache');
+  const inPin = (r: ReturnType<typeof analyse>) =>
+    r.out.files
+      .filter((f) => path.basename(f.path) === 'pin.c')
+      .flatMap((f) => f.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.rule}@${d.line}`));
+  const first = analyse(dir, cache);
+  assert.equal(inPin(first).length, 1, JSON.stringify(inPin(first)));
+  // sess_done() and the header's sess_unref() no longer free what they test: nothing in the tree shows
+  // `refcnt` to be a count, and pin.c, which calls nothing of sess.c, must not be taken from the index as it was
+  const sess = path.join(dir, 'sess.c');
+  fs.writeFileSync(sess, fs.readFileSync(sess, 'utf8').replace('sess_free(s);', 'sess_check(s->id);'));
+  const header = path.join(dir, 'sess.h');
+  fs.writeFileSync(header, fs.readFileSync(header, 'utf8').replace('sess_free(s)', 'sess_check((s)->id)'));
+  const again = analyse(dir, cache);
+  assert.deepEqual(inPin(again), []);
+  assert.deepEqual(again.leaks, []);
+});
+
 test('an edit inside a cycle of files recomputes the edited file, not every file of the cycle in every round', () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-index-cycle-'));
   const dir = path.join(base, 'tree');

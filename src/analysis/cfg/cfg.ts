@@ -105,6 +105,11 @@ export interface CfgOptions {
   assertion?: (name: string) => { arg: number; holds: boolean } | undefined;
   /** A file macro that ends in `goto` the label it is given (macros.ts jumpMacros): the label argument. */
   jumpMacro?: (name: string) => number | undefined;
+  /**
+   * A `do { } while` that retries a compare-and-swap until it succeeds: what the loop does is what its
+   * last round does, so it is built without its way back (each path leaves after one round).
+   */
+  retriesUntilSwapped?: (loop: Syn) => boolean;
 }
 
 export function declaratorInfo(d: Syn | undefined): {
@@ -417,6 +422,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
         const c = s.fields.condition
           ? cond(s.fields.condition, [{ from: contNode.id, kind: 'next' }], L.inner)
           : { t: [], f: [{ from: contNode.id, kind: 'next' as EdgeKind }] };
+        if (opts.retriesUntilSwapped?.(s)) return [...c.t, ...c.f, ...L.inner.breaks!];
         goBack(L.inner, c.t, h.id, condLine);
         return [...c.f, ...L.inner.breaks!];
       }

@@ -141,7 +141,11 @@ export function throughPointer(p: AccessPath): boolean {
   return p.segs.includes('*') || p.segs.includes('[]');
 }
 
-/** `s->refcount`, `s->a.b`: a field of the object a variable points to, not memory reached through a stored pointer. */
+/**
+ * `s->refcount`, `s->a.b`, `desc.node->i_crefs`: a field of the object a variable (or a field of a local
+ * struct) points to, not memory reached through a pointer stored in some other object.
+ */
 export function embeddedInPointee(p: AccessPath): boolean {
-  return p.segs.length >= 2 && p.segs[0] === '*' && p.segs.slice(1).every((x) => x.startsWith('.'));
+  const star = p.segs.indexOf('*');
+  return star >= 0 && star < p.segs.length - 1 && p.segs.every((x, i) => i === star || x.startsWith('.'));
 }

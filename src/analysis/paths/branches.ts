@@ -9,6 +9,7 @@ import type { Model } from '../model/compiled';
 import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
 import { type Condition, type State, type Fact, cons, with_, reboundParam } from './state';
 import { factOf, setFactKeep } from './state-edits';
+import { lastField } from './count-ops';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
@@ -239,7 +240,7 @@ export class Branches {
           continue;
         }
       }
-      const d = decide(factOf(o.st, key), test);
+      const d = decide(factOf(o.st, key) ?? this.liveCount(o.st, p, key), test);
       if (d !== undefined) {
         emit(d !== negate, decided(nullTested(o.st, key, test)), condition(d !== negate));
         continue;
@@ -262,6 +263,17 @@ export class Branches {
       }
     }
     return outs;
+  }
+
+  /**
+   * A count field (tree/count-fields.ts) this path has not changed: whoever can name the object holds a
+   * reference on it, so its count is above zero (`if (node->i_crefs) node->i_crefs--;` guards against
+   * a bug, not a path a caller may take). Once the path gave a reference back, the count is unknown.
+   */
+  private liveCount(st: State, p: AccessPath, key: string): Fact | undefined {
+    const field = this.ctx.input.countFields ? lastField(p) : undefined;
+    if (field === undefined || !this.ctx.input.countFields!.has(field) || st.objects.has(key)) return undefined;
+    return { ne: ['0'], signs: '+' };
   }
 
   /**

@@ -15,6 +15,10 @@ import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
 import type { ParamUse } from '../tree/macro-params';
+import { casStep, countCallEffects, countEffect, lastField, updateOp } from './count-ops';
+
+/** Characters before a compare-and-swap where the step of its new value is looked for (the loop's body). */
+const CAS_LOOKBACK = 240;
 
 export class Expressions {
   private readonly model: Model;
@@ -139,10 +143,13 @@ export class Expressions {
           return [{ st: s, v: UNKNOWN }];
         });
       case 'update_expression':
-        return this.eval(e.fields.argument, st).map((o) => ({
-          st: o.v.k === 'path' ? killPath(o.st, keyOf(o.v.p)) : o.st,
-          v: UNKNOWN,
-        }));
+        return this.eval(e.fields.argument, st).flatMap((o) => {
+          if (o.v.k !== 'path') return [{ st: o.st, v: UNKNOWN }];
+          const counted = this.countUpdate(e, o.v.p, e.op, o.st);
+          return counted
+            ? counted.map((s) => ({ st: s, v: UNKNOWN }))
+            : [{ st: killPath(o.st, keyOf(o.v.p)), v: UNKNOWN }];
+        });
       case 'conditional_expression':
         return this.limit(
           this.condition(e.fields.condition, st).flatMap(({ st: s, truth }) => [
@@ -295,7 +302,12 @@ export class Expressions {
       const handleOf = factOf(st, keyOf(p))?.handleOf ?? keyOf(p);
       return [{ st: setFactKeep(st, temp, { handleOf }), v: tempVal }];
     }
-    const effects = name ? (this.model.functions.get(name) ?? this.fx.inferredUnlessSummarised(name)) : undefined;
+    const fields = this.ctx.input.countFields;
+    const effects = name
+      ? (this.model.functions.get(name) ??
+        this.fx.inferredUnlessSummarised(name) ??
+        (fields ? countCallEffects(name, vals, fields, () => this.casStepAt(e)) : undefined))
+      : undefined;
     if (effects) {
       const same = name ? this.model.returnsArgument.get(name) : undefined;
       const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
@@ -368,6 +380,35 @@ export class Expressions {
     return s;
   }
 
+  /**
+   * `x->f++`, `--x->f`, `x->f += n`, `x->f -= n` of a count field: an acquire or a release of it (the
+   * states after it), or undefined when `p` is not a count field or `op` not such an update.
+   */
+  private countUpdate(e: Syn, p: AccessPath, op: string | undefined, st: State): State[] | undefined {
+    const fields = this.ctx.input.countFields;
+    const field = fields ? lastField(p) : undefined;
+    const kind = field !== undefined && fields!.has(field) ? updateOp(op) : undefined;
+    if (!kind) return undefined;
+    const temp = `$c${e.start}`;
+    const what = this.ctx.shortText(e, 40);
+    // the member holds another value now: what the path knew of it is gone (not the counted object)
+    if (kind === 'release') st = setFact(st, keyOf(p), undefined);
+    return this.fx.applyModel(
+      what,
+      [countEffect(kind, 0, false, field!)],
+      [{ k: 'path', p: extend(p, '&') }],
+      e,
+      st,
+      temp,
+    );
+  }
+
+  /** Which way the compare-and-swap `e` moves its count (count-ops.ts casStep). */
+  private casStepAt(e: Syn): 'acquire' | 'release' | undefined {
+    const args = this.ctx.text(e.fields.arguments);
+    return casStep(args, this.ctx.src.slice(Math.max(0, e.start - CAS_LOOKBACK), e.start));
+  }
+
   // ---------- assignment ----------
   private evalAssign(e: Syn, st: State): Out[] {
     const lhs = e.fields.left;
@@ -378,9 +419,11 @@ export class Expressions {
       d ? [{ st: s, v: { k: 'path', p: { root: d.id, segs: [] } } }] : this.eval(lhs, s);
     return this.limit(
       this.eval(rhs, st).flatMap((r) =>
-        lhsEval(r.st).map((l) => {
-          if (l.v.k !== 'path') return { st: l.st, v: r.v };
-          return { st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v };
+        lhsEval(r.st).flatMap((l) => {
+          if (l.v.k !== 'path') return [{ st: l.st, v: r.v }];
+          const counted = this.countUpdate(e, l.v.p, e.op, l.st);
+          if (counted) return counted.map((s) => ({ st: s, v: UNKNOWN }));
+          return [{ st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v }];
         }),
       ),
       e,

@@ -162,6 +162,8 @@ export function retClassFact(cls: string): Fact {
       return { ne: ['0'] };
     case 'negative':
       return { ne: ['0'], signs: '-' };
+    case 'non-negative':
+      return { signs: '0+' };
     case 'void':
     case 'unknown':
       return {};

@@ -54,6 +54,8 @@ export interface EngineInput {
   keeps?: (callee: string, arg: number) => boolean;
   /** Arguments of a function-like macro its body never names: gone after preprocessing, never evaluated. */
   dropped?: (callee: string, arg: number) => boolean;
+  /** Members the tree shows to be reference counts (tree/count-fields.ts): their updates are counted. */
+  countFields?: ReadonlySet<string>;
 }
 
 export class FunctionContext {

@@ -120,6 +120,8 @@ export class NodeTransfer {
           else if (f.ne?.some(isZeroConst))
             cls = this.ctx.returnsPointer ? 'non-NULL' : f.signs === '-' ? 'negative' : 'nonzero';
           else if (f.signs === '-') cls = 'negative';
+          // `if (ret >= 0) ...; return ret;`: the caller's test of the result tells this path from an error's
+          else if (f.signs === '0+') cls = 'non-negative';
         }
         // a handle of an object (`return map_domain_page_global(pg)`) hands the object out with it
         if (f?.handleOf !== undefined)

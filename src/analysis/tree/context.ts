@@ -30,6 +30,12 @@ export interface TreeFileContext {
   evidence?: Record<string, CalleeEvidence>;
   /** Function-like macros of the tree's headers that this file uses. */
   macros: MacroDefinition[];
+  /**
+   * Members the tree shows to be reference counts (tree/count-fields.ts) that this file's
+   * functions add to or take from, sorted: each increment is an acquire of the member, each
+   * decrement a release.
+   */
+  countFields?: string[];
 }
 
 /** What one visit of a file found: the summaries of its functions that can touch a count, by name. */

@@ -14,8 +14,9 @@ import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
 import { argumentSpans, splitTopLevel } from '../parse/split';
 import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
+import { countFieldUses, macroCountEvidence } from './count-fields';
 
-export const SHARD_VERSION = 2;
+export const SHARD_VERSION = 6;
 
 export interface ShardCall {
   /** The called name (a function or a function-like macro). */
@@ -46,6 +47,8 @@ export interface ShardFunction {
   calls: ShardCall[];
   /** Statement macros with a body used here (`TAILQ_FOREACH`, `for_each_child_of_node`). */
   statementMacros: string[];
+  /** Members it adds to or takes from that may be counts (`x->refcnt++`; see count-fields.ts), when any. */
+  countUpdates?: string[];
 }
 
 export interface ShardPrototype {
@@ -64,6 +67,8 @@ export interface TreeShard {
   callbacks: string[];
   /** Declarations without a body. */
   prototypes: ShardPrototype[];
+  /** Members this file shows to be reference counts (count-fields.ts). */
+  countFields: string[];
   /** `#include` targets as written (`sys/conf.h`, `"foo.h"` without quotes). */
   includes: string[];
   lines: number;
@@ -107,6 +112,7 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
   const line = (off: number) => lineIndexAt(pre.lineStarts, off) + 1;
   const functions: ShardFunction[] = [];
   const drops = droppedMacroArgs(pre.defines);
+  const countFields = new Set<string>();
   for (const f of outline) {
     if (!f.name) continue;
     const head = masked.slice(f.start, f.bodyStart);
@@ -115,6 +121,8 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
     const paramText = paramsOf(head);
     const params = paramText.map(paramName);
     const body = masked.slice(f.bodyStart, f.bodyEnd);
+    const counts = countFieldUses(body, params);
+    for (const c of counts.evidence) countFields.add(c);
     const macrosHere = new Set<string>();
     for (const [off, m] of pre.statementMacros) if (off >= f.bodyStart && off < f.bodyEnd) macrosHere.add(m.name);
     functions.push({
@@ -128,14 +136,17 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
       stores: storedParams(body, params),
       calls: callsIn(body, f.bodyStart, line, drops),
       statementMacros: [...macrosHere],
+      ...(counts.updated.length ? { countUpdates: counts.updated } : {}),
     });
   }
+  for (const d of pre.defines) if (d.params) for (const c of macroCountEvidence(d.params, d.body)) countFields.add(c);
   return {
     version: SHARD_VERSION,
     functions,
     macros: pre.defines.filter((d) => d.params !== undefined),
     callbacks: [...new Set(registrationsIn(masked, text, model, pre.lineStarts).map((r) => r.callback))],
     prototypes: prototypesIn(masked, outline),
+    countFields: [...countFields].sort(),
     includes: [...text.matchAll(/^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]/gm)].map((m) => m[1]),
     lines: pre.lineStarts.length,
   };
