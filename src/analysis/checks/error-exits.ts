@@ -8,7 +8,7 @@ import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
 import { type State, reboundParam } from '../paths/state';
 import type { Diagnostic } from '../result';
 import type { CheckInput } from './rule';
-import { isError, isSuccess, returnsOf } from './outcomes';
+import { isError, isSuccess, returnsOf, toldByReturn } from './outcomes';
 
 export interface ErrorExitKeep {
   key: string;
@@ -72,6 +72,8 @@ export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]):
       if (refs > 0 && refs > maxOk) kept.push({ ...x, refs });
     }
     if (!kept.length) continue;
+    // what it keeps on the exits its return value names (an acquire that reports success by `1`) is handed out
+    if (toldByReturn(inp.cfg.name, inp.exits, inp.cfg.returnsBool, (st) => keptOnError(st) > 0)) continue;
     const s = successes.find((x) => refsOf(x.st) === maxOk)!;
     out.push({ key, kept, success: { ...s, refs: maxOk, otherwise } });
   }

@@ -16,8 +16,7 @@ import { reboundParam } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type Head, type RuleModule, type RuleSeverity } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
 import { errorExitKeeps, type ErrorExitKeep } from './error-exits';
-import { isError, returnsOf } from './outcomes';
-import { namedAsAcquire } from '../infer';
+import { toldByReturn } from './outcomes';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -171,33 +170,19 @@ function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity
   );
 }
 
-/**
- * A separate counter raised on the caller's object (a parameter, a global) by a function named as an
- * acquire, that its return value tells the caller about: the exits that keep it and those that do not
- * return different classes, and none that keeps it returns an error (`get_page_and_type()`: `rc =
- * get_page(pg, d); if (rc && !get_page_type(pg, t)) { put_page(pg); rc = 0; } return rc;`). That is the
- * function's contract, as an acquire's is. An error exit that keeps it (`return -ENOENT` before
- * `put_gfn()`) still leaks, and so does a `d_open` that returns 0 holding `si_threadcount`.
- */
+/** A separate counter raised on the caller's object that the return value hands out (outcomes.ts toldByReturn). */
 function counterToldByReturn(inp: CheckInput): (key: string, counter: string) => boolean {
-  if (!namedAsAcquire(inp.cfg.name)) return () => false;
-  const returns = returnsOf(inp.exits, inp.cfg.returnsBool);
   const memo = new Map<string, boolean>();
   return (key, counter) => {
     const id = `${key}\0${counter}`;
     let told = memo.get(id);
     if (told === undefined) {
-      const keeping = new Set<string>();
-      const rest = new Set<string>();
-      let explicitError = false;
-      for (const st of inp.exits) {
-        const cls = st.exit?.returnClass ?? 'unknown';
-        if ((st.objects.get(key)?.counters?.[counter] ?? 0) > 0) {
-          keeping.add(cls);
-          if (isError(cls, returns) && !(returns === 'int' && cls === 'nonzero')) explicitError = true;
-        } else rest.add(cls);
-      }
-      told = !explicitError && rest.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
+      told = toldByReturn(
+        inp.cfg.name,
+        inp.exits,
+        inp.cfg.returnsBool,
+        (st) => (st.objects.get(key)?.counters?.[counter] ?? 0) > 0,
+      );
       memo.set(id, told);
     }
     return told;

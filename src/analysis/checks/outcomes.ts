@@ -4,6 +4,7 @@
  */
 import { ERRNO, NOT_A_FAILURE } from '../paths/values';
 import type { State } from '../paths/state';
+import { namedAsAcquire } from '../infer';
 
 /** How a function's result says it failed: a NULL pointer, an error number, or `false`. */
 export type Returns = 'pointer' | 'bool' | 'int';
@@ -25,4 +26,31 @@ export function isError(cls: string, returns: Returns): boolean {
 export function isSuccess(cls: string, returns: Returns): boolean {
   if (returns === 'bool') return cls !== '0' && cls !== 'unknown';
   return cls === '0' ? returns === 'int' : cls === 'non-NULL';
+}
+
+/**
+ * What a function keeps on its caller's object that its return value tells the caller about, as an
+ * acquire's result does: the function is named as an acquire, the exits that keep it and those that do
+ * not return different classes, and none that keeps it returns an explicit error (`get_page_and_type()`:
+ * `rc = get_page(pg, d); if (rc && !get_page_type(pg, t)) { put_page(pg); rc = 0; } return rc;` keeps the
+ * page exactly when it returns non-zero). An exit that returns `-ENOENT` keeping it, or a function not
+ * named as an acquire that returns success keeping it (a `d_open` holding `si_threadcount`), is not told.
+ */
+export function toldByReturn(
+  name: string,
+  exits: readonly State[],
+  returnsBool: boolean | undefined,
+  keeps: (st: State) => boolean,
+): boolean {
+  if (!namedAsAcquire(name)) return false;
+  const returns = returnsOf(exits, returnsBool);
+  const keeping = new Set<string>();
+  const rest = new Set<string>();
+  for (const st of exits) {
+    const cls = st.exit?.returnClass ?? 'unknown';
+    if (!keeps(st)) rest.add(cls);
+    else if (isError(cls, returns) && !(returns === 'int' && cls === 'nonzero')) return false;
+    else keeping.add(cls);
+  }
+  return rest.size > 0 && keeping.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
 }
