@@ -4,8 +4,9 @@
  * gives nothing back. The leak rule reports them.
  */
 import type { VarDecl } from '../cfg/cfg';
-import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
-import { type State, reboundParam } from '../paths/state';
+import { parseKey } from '../paths/access';
+import type { State } from '../paths/state';
+import { callerObjects, pendingRefs } from './caller-objects';
 import type { Diagnostic } from '../result';
 import type { CheckInput } from './rule';
 import { isError, isSuccess, returnsOf, toldByReturn } from './outcomes';
@@ -24,36 +25,15 @@ export interface ErrorExitKeep {
 export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]): ErrorExitKeep[] {
   const decls = inp.cfg.decls;
   const returns = returnsOf(inp.exits, inp.cfg.returnsBool);
-  // a contract already says what the callback's object should be
-  const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
-  const visible = (key: string) => {
-    const rc = rootClass(parseKey(keyBeforeOverwrite(key)).root, decls);
-    return rc === 'param' || rc === 'global';
-  };
-  const reps = new Map<number, State>();
-  for (const st of inp.exits) {
-    const cid = inp.classOf.get(st)!;
-    if (!reps.has(cid)) reps.set(cid, st);
-  }
-  const all = [...reps].map(([cid, st]) => ({ cid, st }));
-  const keys = new Set<string>();
-  for (const { st } of all)
-    for (const [k, o] of st.objects)
-      if (!o.withContainer && ((visible(k) && !reboundParam(st, k)) || st.exit?.returnedKey === k)) keys.add(k);
+  const { exits: all, objects } = callerObjects(inp, earlier);
   let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
   const otherwise = !successes.length;
   // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
   if (otherwise) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
   if (!successes.length) return [];
   const out: ErrorExitKeep[] = [];
-  for (const key of keys) {
-    const display = all.find((x) => x.st.objects.has(key))!.st.objects.get(key)!.display;
-    if (contracted.has(display)) continue;
-    // references stored or handed on are accounted for: compare what is still pending
-    const refsOf = (st: State) => {
-      const o = st.objects.get(key);
-      return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0;
-    };
+  for (const { key } of objects) {
+    const refsOf = (st: State) => pendingRefs(st, key);
     // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
     const keptOnError = (st: State) => {
       const o = st.objects.get(key);

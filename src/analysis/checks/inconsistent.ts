@@ -3,8 +3,8 @@
  * different references on an object it can see (an error path that keeps more is a leak: error-exits.ts).
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
-import { parseKey, rootClass, keyBeforeOverwrite } from '../paths/access';
-import { type State, type ParamCond, isCalleePath, isOpaque, reboundParam } from '../paths/state';
+import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
+import { callerObjects, pendingRefs } from './caller-objects';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
@@ -75,37 +75,9 @@ export const inconsistent: RuleModule<InconsistentDetail> = {
 function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSeverity): Diagnostic[] {
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
-  const decls = inp.cfg.decls;
-  // a contract already says what the callback's object should be
-  const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
-  const visible = (key: string) => {
-    const p = parseKey(keyBeforeOverwrite(key));
-    const rc = rootClass(p.root, decls);
-    return rc === 'param' || rc === 'global';
-  };
-  const byObject = new Map<string, { st: State; cid: number }[]>();
-  const reps = new Map<number, State>();
-  for (const st of inp.exits) {
-    const cid = inp.classOf.get(st)!;
-    if (!reps.has(cid)) reps.set(cid, st);
-  }
-  for (const [cid, st] of reps) {
-    for (const [k, o] of st.objects)
-      if (!o.withContainer && ((visible(k) && !reboundParam(st, k)) || st.exit?.returnedKey === k)) {
-        const list = byObject.get(k) ?? [];
-        list.push({ st, cid });
-        byObject.set(k, list);
-      }
-  }
-  for (const [key, withObj] of byObject) {
-    const display = withObj[0].st.objects.get(key)!.display;
-    if (contracted.has(display)) continue;
-    // references stored or handed on are accounted for: compare what is still pending
-    const refsOf = (st: State) => {
-      const o = st.objects.get(key);
-      return o && !o.withContainer ? o.refs - Math.max(0, Math.min(o.transferred, o.refs)) : 0;
-    };
-    const all = [...reps.entries()].map(([cid, st]) => ({ cid, st }));
+  const { exits: all, objects } = callerObjects(inp, earlier);
+  for (const { key, display } of objects) {
+    const refsOf = (st: State) => pendingRefs(st, key);
     let reported = false;
     // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
     for (let i = 0; i < all.length && !reported && !inp.paired; i++)
