@@ -29,6 +29,7 @@ import type { Summary } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
+import { moveOverwriteLines } from './paths/access';
 import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
 import { functionTokens, holdsReferences, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
@@ -978,7 +979,7 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
   const mvStep = (s: Step): Step => {
     let m = moved.get(s);
     if (!m) {
-      m = { ...s, line: mv(s.line) };
+      m = { ...s, line: mv(s.line), object: moveOverwriteLines(s.object, mv) };
       moved.set(s, m);
     }
     return m;
@@ -1000,6 +1001,7 @@ function rebase(c: CachedFunction, delta: number): CachedFunction {
         ...p,
         exit: { ...p.exit, line: mv(p.exit.line) },
         lines: p.lines.map(mv),
+        deltas: p.deltas.map((d) => ({ ...d, object: moveOverwriteLines(d.object, mv) })),
         steps: p.steps.map(mvStep),
       })),
     },

@@ -6,7 +6,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyzer } from '../helpers/analyzer';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzer, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
 import { RevisitResults } from '../../src/workers/revisits';
@@ -94,4 +96,21 @@ test("a worker keeps each file's latest functions, the least recently visited fi
   revisits.keep('big.c', cache(5));
   assert.equal(revisits.take('big.c').size, 5, 'the file just visited is kept whatever its size');
   assert.equal(revisits.take('a.c').size, 0);
+});
+
+test('a function moved whole reads, from the cache, as a fresh analysis at its new lines', async () => {
+  // its objects include values overwritten on a line (`h->h_cred (overwritten at line 22)`)
+  const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/analysis/field_old_value_released.c'), 'utf8');
+  const moved = `/*\n * A comment on top moves every line.\n */\n\n${text}`;
+  const expected = comparable((await analyzer({})).analyzeText('f.c', moved));
+  assert.match(
+    expected,
+    /overwritten at line 26\)/,
+    'an overwritten value is named by its line (else this proves nothing)',
+  );
+  const warm = await analyzer({});
+  const first = warm.withFunctionCache(new Map(), () => warm.analyzeText('f.c', text));
+  const second = warm.withFunctionCache(first.functions, () => warm.analyzeText('f.c', moved));
+  assert.deepEqual([...second.functions.values()], [...first.functions.values()], 'every function reused');
+  assert.equal(comparable(second.value), expected);
 });

@@ -84,6 +84,12 @@ export function splitOverwrite(key: string): { key: string; line: number } | und
 export function displayBeforeOverwrite(name: string): string {
   return name.replace(/ \(overwritten at line \d+\)$/, '');
 }
+/** `name` with the line of each overwrite it shows moved by `mv` (a result placed at other lines). */
+export function moveOverwriteLines(name: string, mv: (line: number) => number): string {
+  return name.includes(' (overwritten at line ')
+    ? name.replace(/ \(overwritten at line (\d+)\)/g, (_, n) => overwrittenDisplay('', mv(Number(n))))
+    : name;
+}
 
 /** True when `key` is `prefix` or lies under it. */
 export function under(key: string, prefix: string): boolean {
