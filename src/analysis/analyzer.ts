@@ -501,12 +501,15 @@ export class Analyzer {
             .map((n) => `${n}:${[0, 1, 2, 3, 4, 5].map((a) => (keeps(n, a) ? 1 : 0)).join('')}`)
             .join(',')
         : '';
-      const paramFacts: Atom[] = regs.flatMap(
-        (r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role)?.parsedFacts ?? [],
-      );
+      const specs = regs.map((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role));
+      const paramFacts: Atom[] = specs.flatMap((s) => s?.parsedFacts ?? []);
       const body = src.slice(f.head.start, f.head.end);
       const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
-      const regKey = regs.map((r) => `${r.registrar}:${r.role}:${r.line - f.head.line}`).join(';');
+      // where the registration is, relative to the function, only says in a contract's words
+      // (checks/contract.ts): a function registered without one is the same wherever it moved
+      const regKey = regs
+        .map((r, k) => `${r.registrar}:${r.role}${specs[k]?.contract ? `:${r.line - f.head.line}` : ''}`)
+        .join(';');
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +

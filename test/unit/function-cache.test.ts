@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzer, ROOT } from '../helpers/analyzer';
+import { analyzer, fn, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
 import { RevisitResults } from '../../src/workers/revisits';
@@ -113,4 +113,39 @@ test('a function moved whole reads, from the cache, as a fresh analysis at its n
   const second = warm.withFunctionCache(first.functions, () => warm.analyzeText('f.c', moved));
   assert.deepEqual([...second.functions.values()], [...first.functions.values()], 'every function reused');
   assert.equal(comparable(second.value), expected);
+});
+
+const REGISTERED = (gap: string) => `#include <sys/param.h>
+#include <sys/eventhandler.h>
+#include <net/if.h>
+#include <net/if_var.h>
+
+static void
+arrived(void *arg, struct ifnet *ifp)
+{
+	if_ref(ifp);
+	if_rele(ifp);
+}
+${gap}
+static int
+modevent(module_t mod, int type, void *data)
+{
+	EVENTHANDLER_REGISTER(ifnet_arrival_event, arrived, NULL, EVENTHANDLER_PRI_ANY);
+	return (0);
+}
+`;
+
+test('a function registered without a contract is reused wherever its registration moved', async () => {
+  const warm = await analyzer({});
+  const first = warm.withFunctionCache(new Map(), () => warm.analyzeText('r.c', REGISTERED('')));
+  assert.deepEqual(
+    fn(first.value, 'arrived').roles,
+    ['ifnet arrival handler'],
+    'registered (else this proves nothing)',
+  );
+  const gap = '\nstatic int unrelated;\n';
+  const second = warm.withFunctionCache(first.functions, () => warm.analyzeText('r.c', REGISTERED(gap)));
+  assert.deepEqual([...second.functions.values()], [...first.functions.values()], 'the handler reused');
+  const fresh = await analyzer({});
+  assert.equal(comparable(second.value), comparable(fresh.analyzeText('r.c', REGISTERED(gap))));
 });
