@@ -54,6 +54,9 @@ export function runTrace(input: TraceInput): TraceResult {
 
 const BUILTIN_NAMES = BUILTIN_SCENARIOS.map((b) => b.name).join(', ');
 
+/** The built-ins parsed once (a diff runs each over both sides; the editor on every trace). */
+const builtinsParsed = new Map<string, { scenario: Scenario; errors: ScenarioError[] }>();
+
 /** Resolve a scenario argument: a built-in name, or scenario text. */
 export function resolveScenario(
   s: string | Scenario,
@@ -61,7 +64,12 @@ export function resolveScenario(
 ): { scenario: Scenario; errors: ScenarioError[] } {
   if (typeof s !== 'string') return { scenario: s, errors: [] };
   const b = builtinScenario(s.trim());
-  if (b) return parseScenario(b.text, b.name);
+  if (b) {
+    let parsed = builtinsParsed.get(b.name);
+    if (!parsed) builtinsParsed.set(b.name, (parsed = parseScenario(b.text, b.name)));
+    // a run adds the what-if's facts to its scenario's: each run gets its own table
+    return { scenario: { ...parsed.scenario, facts: nameTable(parsed.scenario.facts) }, errors: parsed.errors };
+  }
   if (!/\s/.test(s.trim()) && !s.trim().startsWith('{') && 'error' in parseEventLine(s.trim())) {
     return {
       scenario: { name: s.trim(), events: [], facts: nameTable<string>() },

@@ -165,6 +165,21 @@ test('facts choose branches: unprivileged lookups create nothing, an existing de
   assert.equal(dev.count, 1, 'the dev_ref for devfs is dropped by devfs: back to the existence reference');
 });
 
+test("a built-in's facts changed by a what-if hold for that run alone", async () => {
+  const plain = JSON.stringify(await trace(FIXED, 'ifconfig-create-destroy'));
+  const unpriv = await trace(FIXED, 'ifconfig-create-destroy', ['fact:privileged=no']);
+  assert.notEqual(
+    JSON.stringify({ ...unpriv, whatIf: [] }),
+    plain,
+    'the fact changes the trace (else this proves nothing)',
+  );
+  assert.equal(
+    JSON.stringify(await trace(FIXED, 'ifconfig-create-destroy')),
+    plain,
+    'the next run has the scenario as written',
+  );
+});
+
 test('the hand-written scenario file and its JSON form give the same trace', async () => {
   const lines = await trace(LEAKY, fs.readFileSync(path.join(FIX, 'seed.rlscenario'), 'utf8'));
   const json = await trace(LEAKY, fs.readFileSync(path.join(FIX, 'seed.rlscenario.json'), 'utf8'));
