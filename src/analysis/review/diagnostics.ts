@@ -34,7 +34,12 @@ export function splitDiagnostics(
 
   const pairUp = (keyBase: (d: Diagnostic) => string, keyHead: (d: Diagnostic) => string) => {
     const waiting = new Map<string, Diagnostic[]>();
-    for (const d of leftBase) waiting.set(keyBase(d), [...(waiting.get(keyBase(d)) ?? []), d]);
+    for (const d of leftBase) {
+      const k = keyBase(d);
+      const list = waiting.get(k);
+      if (list) list.push(d);
+      else waiting.set(k, [d]);
+    }
     const pairs: [Diagnostic, Diagnostic][] = [];
     const unpairedHead: Diagnostic[] = [];
     for (const d of leftHead) {

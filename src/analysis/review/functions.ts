@@ -25,7 +25,11 @@ export function matchFunctions(
 ): FunctionPair[] {
   const pairs: FunctionPair[] = [];
   const headByName = new Map<string, FunctionResult[]>();
-  for (const f of head) headByName.set(f.name, [...(headByName.get(f.name) ?? []), f]);
+  for (const f of head) {
+    const list = headByName.get(f.name);
+    if (list) list.push(f);
+    else headByName.set(f.name, [f]);
+  }
   const leftBase: FunctionResult[] = [];
   const pairedHead = new Set<FunctionResult>();
   for (const f of base) {
@@ -59,12 +63,15 @@ function findRenames(
   const baseBodies = byText ? base.map(bodyOf(texts.base)) : [];
   const headBodies = byText ? head.map(bodyOf(texts.head)) : [];
   const fuzzy = base.length * head.length <= MAX_FUZZY_PAIRS;
+  // each body's lines counted once, not once per pair it is scored in
+  const baseCounts = fuzzy ? baseBodies.map(lineCounts) : [];
+  const headCounts = fuzzy ? headBodies.map(lineCounts) : [];
   const scored: { i: number; j: number; score: number }[] = [];
   for (let i = 0; i < base.length; i++)
     for (let j = 0; j < head.length; j++) {
       const score = byText
         ? fuzzy
-          ? dice(baseBodies[i], headBodies[j])
+          ? dice(baseCounts[i], headCounts[j])
           : baseBodies[i].join('\n') === headBodies[j].join('\n')
             ? 1
             : 0
@@ -96,19 +103,24 @@ function bodyLines(lines: string[], f: FunctionResult): string[] {
 }
 
 /** 2·|common lines| / (|a| + |b|), lines counted as a multiset. */
-function dice(a: string[], b: string[]): number {
-  if (!a.length || !b.length) return 0;
+/** A body's lines with how often each occurs, and how many there are. */
+interface LineCounts {
+  count: Map<string, number>;
+  size: number;
+}
+
+function lineCounts(lines: string[]): LineCounts {
   const count = new Map<string, number>();
-  for (const l of a) count.set(l, (count.get(l) ?? 0) + 1);
+  for (const l of lines) count.set(l, (count.get(l) ?? 0) + 1);
+  return { count, size: lines.length };
+}
+
+/** Dice's coefficient of two bodies as multisets of lines. */
+function dice(a: LineCounts, b: LineCounts): number {
+  if (!a.size || !b.size) return 0;
   let common = 0;
-  for (const l of b) {
-    const n = count.get(l) ?? 0;
-    if (n > 0) {
-      common++;
-      count.set(l, n - 1);
-    }
-  }
-  return (2 * common) / (a.length + b.length);
+  for (const [l, n] of b.count) common += Math.min(n, a.count.get(l) ?? 0);
+  return (2 * common) / (a.size + b.size);
 }
 
 /** Without the texts: a function that counts something, and counts it the same way on both sides. */
