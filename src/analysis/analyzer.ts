@@ -53,6 +53,11 @@ export interface AnalyzerOptions {
   maxStatesPerFunction?: number;
   /** Different path states at one program point before they are widened. */
   maxStatesPerNode?: number;
+  /**
+   * Path states a function's analysis may still visit once a cut has dropped states or outcomes
+   * (its result is partial from then on; default: an eighth of maxStatesPerFunction).
+   */
+  maxStatesAfterCut?: number;
   /** Outcomes one expression may have before the rest are cut. */
   maxOutcomesPerExpression?: number;
   /**
@@ -157,7 +162,10 @@ export class Analyzer {
   /** A definition's parameters and calls by its text, lines relative to its first: both sides of a diff share them. */
   private readonly callSiteCache = new Map<string, Pick<FunctionResult, 'params' | 'calls'>>();
   private readonly opts: Required<
-    Omit<AnalyzerOptions, 'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites' | 'unknownCalls'>
+    Omit<
+      AnalyzerOptions,
+      'modelSources' | 'defines' | 'undefines' | 'preset' | 'callSites' | 'unknownCalls' | 'maxStatesAfterCut'
+    >
   > &
     AnalyzerOptions;
 
@@ -204,6 +212,10 @@ export class Analyzer {
   private parseDeadline(text: string): { progressCallback: () => boolean } {
     const end = performance.now() + this.parseWatchdog(text);
     return { progressCallback: () => performance.now() > end };
+  }
+
+  private afterCut(): number {
+    return this.opts.maxStatesAfterCut ?? Math.ceil(this.opts.maxStatesPerFunction / 8);
   }
 
   private parseWatchdog(text: string): number {
@@ -513,7 +525,7 @@ export class Analyzer {
       const paired = pairedCallbackOf(f.name, result.facts.bindings, model);
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
-          `${this.opts.maxStatesPerFunction}|${aliases ? aliases.key : ''}|${keepsKey}|` +
+          `${this.opts.maxStatesPerFunction}/${this.afterCut()}|${aliases ? aliases.key : ''}|${keepsKey}|` +
           `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}`,
       );
       let cached = this.cachedFunction(key);
@@ -696,6 +708,7 @@ export class Analyzer {
     }
     const opts: EngineOptions = {
       maxStates: this.opts.maxStatesPerFunction,
+      maxStatesAfterCut: this.afterCut(),
       maxStatesPerNode: this.opts.maxStatesPerNode,
       maxOutcomes: this.opts.maxOutcomesPerExpression,
     };

@@ -19,7 +19,15 @@ import { cacheKey, defaultCacheDir, defaultIndexDir, fingerprint, ResultCache } 
 import { formatFile, colors, type Colors } from './format-text';
 import { sarifLog, sarifResults } from './format-sarif';
 import { errorResult } from './job';
-import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, TREE_VISITS_PER_WORKER, workerScript } from './runners';
+import {
+  CLI_WORDING,
+  HEAVY_CHARS,
+  InProcess,
+  PoolRunner,
+  TREE_VISITS_PER_WORKER,
+  buildIdentity,
+  workerScript,
+} from './runners';
 import { indexTree } from '../index/tree-index';
 import { BODYLESS_READ_LIMIT } from '../index/tree-file';
 import { treeFingerprint } from '../index/fingerprint';
@@ -294,7 +302,7 @@ export async function analyzeCommand(
       gitignore: args.gitignore,
       models: byPreset,
       preset: args.preset,
-      fingerprint: treeFingerprint({ code: script ?? __filename, modelFiles, options }),
+      fingerprint: treeFingerprint({ code: buildIdentity(), modelFiles, options }),
       maxFileChars: maxBytes,
       sizeLimitName: '--max-file-size',
       store: index,

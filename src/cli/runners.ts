@@ -32,6 +32,15 @@ export function workerScript(): string | undefined {
   return candidates.find((f) => fs.existsSync(f));
 }
 
+/**
+ * The file that stands for this build's analysis code in the index's keys: the worker bundle,
+ * built with the CLI's from the same sources, whether or not this run starts workers, so that
+ * `--jobs 0` and a run with workers share one index.
+ */
+export function buildIdentity(): string {
+  return workerScript() ?? __filename;
+}
+
 /** How the CLI words a file its worker could not finish (the option that sets each limit). */
 export const CLI_WORDING = {
   result: (why: string) => `${why}; the file was skipped`,

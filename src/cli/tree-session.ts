@@ -17,7 +17,15 @@ import { indexTree, type TreeAnswers, treeAnswers, type TreeIndexReport } from '
 import { WorkerPool } from '../workers/pool';
 import type { CliArgs } from './args';
 import { defaultIndexDir } from './cache';
-import { CLI_WORDING, HEAVY_CHARS, InProcess, PoolRunner, TREE_VISITS_PER_WORKER, workerScript } from './runners';
+import {
+  CLI_WORDING,
+  HEAVY_CHARS,
+  InProcess,
+  PoolRunner,
+  TREE_VISITS_PER_WORKER,
+  buildIdentity,
+  workerScript,
+} from './runners';
 
 /** A tree run of the session: its results, and what it tells of its tree after the run. */
 export type TreeRunReport = TreeIndexReport & TreeAnswers;
@@ -51,7 +59,7 @@ export class TreeSession {
     const script = args.jobs > 0 ? workerScript() : undefined;
     // the index analyze --root and the editor share; a diff's visits that record call sites (for
     // its traces) give other results, kept apart
-    const fp = treeFingerprint({ code: script ?? __filename, modelFiles: setup.modelFiles, options });
+    const fp = treeFingerprint({ code: buildIdentity(), modelFiles: setup.modelFiles, options });
     this.fp = options.callSites ? sha256(fp, 'callSites') : fp;
     // --no-cache: an index of the session's own, removed at the end, so that the runs of one
     // command still share what they computed and nothing is read from or left for another

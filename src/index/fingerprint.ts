@@ -57,6 +57,7 @@ export function treeFingerprint(parts: { code: string; modelFiles: string[]; opt
       maxStatesPerFunction: o.maxStatesPerFunction ?? DEFAULTS.maxStatesPerFunction,
       maxStatesPerFile: o.maxStatesPerFile ?? DEFAULTS.maxStatesPerFile,
       maxStatesPerNode: o.maxStatesPerNode ?? DEFAULTS.maxStatesPerNode,
+      maxStatesAfterCut: o.maxStatesAfterCut ?? 'an eighth',
       maxOutcomesPerExpression: o.maxOutcomesPerExpression ?? DEFAULTS.maxOutcomesPerExpression,
       maxFileSize: o.maxFileSize ?? DEFAULTS.maxFileSize,
     },

@@ -267,6 +267,21 @@ test('a function cut by its budget still reports what its explored paths show, a
   }
 });
 
+test('once a cut has made a function partial, its analysis goes on for at most maxStatesAfterCut states', async () => {
+  // 2^16 combinations of independent references: the per-node budget cuts at the last joins
+  const body = Array.from({ length: 16 }, (_, i) => `\tif (f${i}) dev_ref(d${i});\n\tg(${i});\n`).join('');
+  const decl = Array.from({ length: 16 }, (_, i) => `struct cdev *d${i}, int f${i}`).join(', ');
+  const text = H + `void g(int);\nstatic void\nmany(${decl})\n{\n${body}}\n`;
+  const bounded = fn(await analyzeSource(text, 'after-cut.c', { maxStatesAfterCut: 40 }), 'many');
+  assert.match(
+    bounded.truncatedReason ?? '',
+    /^stopped 40 path states after the first cut; before that, more than 64 different path states at line \d+/,
+  );
+  const free = fn(await analyzeSource(text, 'after-cut.c', { maxStatesAfterCut: 100000 }), 'many');
+  assert.doesNotMatch(free.truncatedReason ?? '', /after the first cut/);
+  assert.ok(free.truncated);
+});
+
 test('a run stopped by the state budget keeps the paths that had already reached the exit', async () => {
   // the early return reaches the exit before the ifs below use up the budget
   const body = Array.from({ length: 16 }, (_, i) => `\tif (f${i}) dev_ref(d${i});\n`).join('');

@@ -147,3 +147,27 @@ test('#if calls function-like macros: from the file or the model; an unknown one
   assert.match(text, /kept\(\)/);
   assert.doesNotMatch(text, /gone\(\)/);
 });
+
+test('attribute words between a declaration type and its name are blanked, types and names kept', () => {
+  const cases: [string, string][] = [
+    ['void asmlinkage noreturn start(void)\n{\n}\n', 'void start(void)'],
+    ['static int __init cf_check setup(void)\n{\n}\n', 'static int setup(void)'],
+    ['static uint64_t cf_check get_tick(void);\n', 'static uint64_t get_tick(void);'],
+    ['static enum __init param_type get_token(char *t)\n{\n}\n', 'static enum param_type get_token(char *t)'],
+    ['static __always_inline foo_t cf_check bar(void);\n', 'static foo_t bar(void);'],
+    ['static struct foo cf_check *baz(int x);\n', 'static struct foo *baz(int x);'],
+    ['unsigned long long plain(int x);\n', 'unsigned long long plain(int x);'],
+    ['static LIST_HEAD(head);\n', 'static LIST_HEAD(head);'],
+    ['x = 1;\nint\ncall(int a)\n{\n\treturn f(a, b);\n}\n', 'int call(int a)'],
+  ];
+  for (const [src, want] of cases) {
+    const got = prepass(src, { defines }).text;
+    assert.equal(got.length, src.length);
+    const header = got
+      .split('{')[0]
+      .replace(/^x = 1;/, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    assert.equal(header, want, src);
+  }
+});

@@ -207,3 +207,17 @@ test('a tree with nothing excluded: a register header of many megabytes is skipp
   assert.equal(out.summary.skipped, 1);
   assert.ok(out.files.some((f) => f.diagnostics.some((d) => d.rule === 'leak')));
 });
+
+test('one index whatever the number of workers: a run in the main thread (--jobs 0) reads what workers wrote', () => {
+  const { dir, cache } = tree();
+  const first = analyse(dir, cache);
+  const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', '0']);
+  assert.ok(r.status === 0 || r.status === 1, ended(r));
+  const inProcess = (JSON.parse(r.stdout) as AnalysisOutput & { summary: RunSummary }).summary.tree!;
+  assert.equal(inProcess.fromIndex, inProcess.groups, 'every group from the index');
+  assert.equal(inProcess.visits, 0);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as AnalysisOutput).files.map((f) => f.diagnostics),
+    first.out.files.map((f) => f.diagnostics),
+  );
+});

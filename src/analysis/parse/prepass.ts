@@ -7,6 +7,7 @@
  *    headers, recorded in `statementMacros` so the CFG knows what they were;
  *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`.
  */
+import { headerAttributes } from './header-attributes';
 import { evalIfExpression, MacroTable } from './conditional';
 import { isIdentStart, isSpace, isWordChar } from './chars';
 import { lineStartsOf } from './lines';
@@ -466,6 +467,9 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
       }
       i = end - 1;
       continue;
+    }
+    if (depth === 0 && after === '(' && !C_KEYWORDS.has(name)) {
+      for (const a of headerAttributes(masked, i, ATTRIBUTE_WORDS)) put(a.start, a.end, '');
     }
     if (depth > 0 && after === '(' && !C_KEYWORDS.has(name)) {
       const prev = prevSignificant(masked, i);

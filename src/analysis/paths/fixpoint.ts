@@ -131,6 +131,11 @@ export class FunctionEngine {
     const queue = new MinQueue();
     const exits: State[] = [];
     let visits = 0;
+    // once a cut has dropped states the result is partial: the rest of the budget is bounded, so a
+    // function that cannot complete does not take the time of the tree (nor make its callers'
+    // states multiply through a summary of every path it could still explore)
+    let budget = opts.maxStates;
+    let cutSeen = false;
 
     let init = initialState();
     init = this.seedParamFacts(init);
@@ -173,9 +178,15 @@ export class FunctionEngine {
           exits.push(st);
           continue;
         }
-        if (++visits > opts.maxStates) {
+        if (!cutSeen && this.ctx.cut !== undefined) {
+          cutSeen = true;
+          budget = Math.min(budget, visits + opts.maxStatesAfterCut);
+        }
+        if (++visits > budget) {
           this.stopReason ??=
-            `stopped after ${opts.maxStates} path states` + ' (--max-states, refcountLens.maxStatesPerFunction)';
+            budget < opts.maxStates
+              ? `stopped ${opts.maxStatesAfterCut} path states after the first cut`
+              : `stopped after ${opts.maxStates} path states` + ' (--max-states, refcountLens.maxStatesPerFunction)';
           break;
         }
         const line = n.line;
@@ -212,11 +223,11 @@ export class FunctionEngine {
           push(out.to, s);
         }
       }
-      if (visits > opts.maxStates) break;
+      if (visits > budget) break;
     }
     // stopped by the budget: the paths already at a return take their last step, so what the paths
     // explored to their end show is still reported (one visit each, past the budget)
-    if (visits > opts.maxStates) {
+    if (visits > budget) {
       for (const [id, m] of [...pending]) {
         const n = cfg.nodes[id];
         if (id === cfg.exit || !n.edges.length || n.edges.some((e) => e.to !== cfg.exit)) continue;

@@ -29,6 +29,8 @@ import { CONST_NAME, isZeroConst, NULL_NAME, type Val } from './values';
 export interface EngineOptions {
   /** Path states visited before the run stops. */
   maxStates: number;
+  /** Path states still visited once a cut has made the result partial. */
+  maxStatesAfterCut: number;
   /** Different states waiting at one node before they are widened (and past that, cut). */
   maxStatesPerNode: number;
   /** Outcomes one expression may have (`f(a ? b : c, d ? e : g)` multiplies them) before the rest are cut. */
