@@ -178,7 +178,8 @@ export interface Diagnostic {
    * model), or a count field the function only raises with a plain increment and lowers on no path
    * (`records`: a registration of a user it may keep on purpose), or an over-release whose count a callee
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
-   * analysis reads it, it never took). Such a diagnostic is `info`, and its
+   * analysis reads it, it never took), or an array's elements counted as one object in a loop (`elements`:
+   * how many times one loop took and another gave back are not tied). Such a diagnostic is `info`, and its
    * message says why.
    */
   doubt?:
@@ -187,7 +188,8 @@ export interface Diagnostic {
     | { explored: number }
     | { implements: string }
     | { records: string }
-    | { gaveBack: string };
+    | { gaveBack: string }
+    | { elements: string };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/

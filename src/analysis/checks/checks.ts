@@ -30,8 +30,23 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (own.has(rootOf(weighed.object))) return implementing(weighed, inp.cfg.name);
     if (recordsUsers(inp, weighed)) return information(weighed, { records: weighed.object! });
     const callee = belowByCallee(inp, weighed);
-    return callee !== undefined ? information(weighed, { gaveBack: callee }) : weighed;
+    if (callee !== undefined) return information(weighed, { gaveBack: callee });
+    return elementsInLoop(inp, weighed) ? information(weighed, { elements: weighed.object! }) : weighed;
   });
+}
+
+/**
+ * An array's elements are one object (`pg[]`); counted in a loop (`for (i...) get(&pg[i])`, undone by
+ * `while (i--) put(&pg[i])` on error), each path compares the trips of loops whose counts the analysis
+ * does not tie to one another or to the index, so a difference between them is no evidence.
+ */
+function elementsInLoop(inp: CheckInput, d: Diagnostic): boolean {
+  if (d.severity === 'info' || !d.object?.includes('[]') || !d.paths?.length) return false;
+  if (!['leak', 'over-release', 'inconsistent'].includes(d.rule)) return false;
+  const looped = new Set(inp.cfg.nodes.filter((n) => n.loops.length > 0).map((n) => n.line));
+  return d.paths.some((cid) =>
+    (inp.classes[cid]?.steps ?? []).some((s) => s.object === d.object && s.delta !== 0 && looped.has(s.line)),
+  );
 }
 
 /**
@@ -44,6 +59,12 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
  */
 function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
   if (d.rule !== 'over-release' || d.severity === 'info' || !d.paths?.length) return undefined;
+  const unnamed = (call: string) => !inp.model.functions.has(call) && !namedAsRelease(call);
+  for (const st of inp.exits) {
+    if (!d.paths.includes(inp.classOf.get(st) ?? -1)) continue;
+    const by = [...st.objects.values()].find((o) => o.display === d.object)?.underBy;
+    if (by !== undefined) return unnamed(by) ? by : undefined;
+  }
   const counter = (d.detail as { counter?: string } | undefined)?.counter;
   const steps = (inp.classes[d.paths[0]]?.steps ?? []).filter(
     (s) => s.object === d.object && s.delta !== 0 && (counter === undefined || s.counter === counter || !s.counter),
@@ -54,8 +75,7 @@ function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
   for (const s of steps) {
     total += s.delta;
     if (total >= 0) continue;
-    const named = inp.model.functions.has(s.call) || namedAsRelease(s.call) || !/^\w+$/.test(s.call);
-    return named ? undefined : s.call;
+    return unnamed(s.call) && /^\w+$/.test(s.call) ? s.call : undefined;
   }
   return undefined;
 }

@@ -78,6 +78,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.gaveBack ? `${d.gaveBack}()` : 'a callee'} took it below zero first, and is no` +
       ' release: as the analysis reads it, that callee gives back what it never took)'
     );
+  if ('elements' in d)
+    return (
+      ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
+      ' does not tie how many elements one loop took to how many another gave back)'
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +
