@@ -52,7 +52,7 @@ function elementsInLoop(inp: CheckInput, d: Diagnostic): boolean {
 /**
  * The callee that first took the over-released count below zero on the diagnostic's path, when it has a
  * body (no model row) and is not named as a release: it gives back what it never took, as its own
- * summary reads (a lock taken through another name of the same object, `p2m->domain`, and given back
+ * summary reads (a lock taken through another name of the same object, `ctx->owner`, and given back
  * through its parameter), so the over-release is that callee's inconsistency carried up, not this
  * function's. A separate counter a callee's summary changes shows in no step: a count already below zero
  * at the path's first step of it was taken there by a callee (`''`: not named).
@@ -98,7 +98,7 @@ function recordsUsers(inp: CheckInput, d: Diagnostic): boolean {
 }
 
 /**
- * The parameters a model row of this very function counts (`get_page`: arg0, `lock_by_id`: `*arg1`).
+ * The parameters a model row of this very function counts (`obj_hold`: arg0, `obj_lock_by_id`: `*arg1`).
  * Its body is the count's implementation (a compare-and-swap on a field, a lock taken inside); callers
  * read the row, not the body, and the row is what the model's author stated.
  */

@@ -36,7 +36,7 @@ export function isSuccess(cls: string, returns: Returns): boolean {
  * page exactly when it returns non-zero). An exit that returns `-ENOENT` keeping it, or a function not
  * named as an acquire that returns success keeping it (a `d_open` holding `si_threadcount`), is not told.
  * A separate counter is also told by a name that takes it by the counter's own verb (`buf_lock_domain()`
- * keeping `rcu_lock`).
+ * keeping `dom_lock`).
  */
 export function toldByReturn(
   name: string,
@@ -58,11 +58,11 @@ export function toldByReturn(
   return rest.size > 0 && keeping.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
 }
 
-/** Verbs that take a separate counter, when the counter is named for them (`rcu_lock`, `pin_count`). */
+/** Verbs that take a separate counter, when the counter is named for them (`dom_lock`, `pin_count`). */
 const TAKING = new Set(['lock', 'pin', 'hold', 'ref', 'get']);
 
 /**
- * The name takes the counter by the counter's own verb (`lock` of `rcu_lock` in `copy_lock_domains`);
+ * The name takes the counter by the counter's own verb (`lock` of `dom_lock` in `buf_lock_domains`);
  * a noun they share (`entry_open` keeping `entry`) says nothing.
  */
 function namesCounter(name: string, counter: string): boolean {
