@@ -36,6 +36,11 @@ export function namedAsAcquire(name: string): boolean {
   return name.split('_').some((w) => ACQ_WORDS.includes(w));
 }
 const REL_WORDS = [...new Set(PAIR_SUFFIXES.map(([, r]) => r))];
+
+/** A name that says it releases or unlocks: one of its words is a release verb (`put_gfn`, `rcu_unlock_domain`). */
+export function namedAsRelease(name: string): boolean {
+  return name.split('_').some((w) => REL_WORDS.includes(w) || w === 'unlock' || w === 'free');
+}
 // A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
 const CANDIDATE_RE = new RegExp(
   `^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`,

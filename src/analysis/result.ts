@@ -173,10 +173,23 @@ export interface Diagnostic {
    * branch on a value it had merged away where paths met (`merged`: that line, and the value), or a
    * callee of this file it could not follow (`callee`, cut by its budget), or a function whose own
    * analysis its budget stopped after `explored` path classes reached its end (the diagnostic is
-   * about those; the paths not explored were not compared). Such a diagnostic is `info`, and its
+   * about those; the paths not explored were not compared), or an object of a function the model itself
+   * describes (`implements`: its body implements the count the model states, which callers read from the
+   * model), or a count field the function only raises with a plain increment and lowers on no path
+   * (`records`: a registration of a user it may keep on purpose), or an over-release whose count a callee
+   * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
+   * analysis reads it, it never took), or an array's elements counted as one object in a loop (`elements`:
+   * how many times one loop took and another gave back are not tied). Such a diagnostic is `info`, and its
    * message says why.
    */
-  doubt?: { merged: number; value: string } | { callee: string; why: 'cut' | 'recursive' } | { explored: number };
+  doubt?:
+    | { merged: number; value: string }
+    | { callee: string; why: 'cut' | 'recursive' }
+    | { explored: number }
+    | { implements: string }
+    | { records: string }
+    | { gaveBack: string }
+    | { elements: string };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/

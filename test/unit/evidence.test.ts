@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyzeSource } from '../helpers/analyzer';
+import * as path from 'node:path';
+import { analyzeFile, analyzeSource, ROOT } from '../helpers/analyzer';
+import { readModelSources } from '../../src/files/model-files';
 
 // Four error paths carry rc = -EINVAL, -EIO, -EBUSY, -EAGAIN to `out`, the success path +2 on np and
 // rc = 0. With room for four states at a node, the error states are merged at `out` and rc is
@@ -187,4 +189,53 @@ test('a caller of a callee cut by its budget keeps its paths; what it kept is st
   );
   const over = cut.diagnostics.find((d) => d.rule === 'over-release')!;
   assert.deepEqual(over.doubt, { callee: 'ev_drop', why: 'cut' });
+});
+
+// A function the model itself describes implements the count its row states (a lock taken inside, a
+// compare-and-swap on a field): callers read the row, so what its body does to that object is information.
+test('a diagnostic on the object a function’s own model row counts is information, and says so', async () => {
+  const modelSources = readModelSources([path.join(ROOT, 'test/fixtures/analysis/models/own-row.json')]);
+  const r = await analyzeFile('test/fixtures/analysis/model_row_implementation.c', { modelSources });
+  const leaks = r.diagnostics.filter((d) => d.rule === 'leak').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(leaks, [
+    ['dom_enter_other', 'info', { implements: 'dom_enter_other' }],
+    ['dom_check_other', 'warning', undefined],
+  ]);
+});
+
+// A count field raised with a plain increment and lowered on no path is a registration the function may
+// keep on purpose; a try-get, or a path that gives the count back, keeps the leak a warning.
+test('a count field only raised by a plain increment is information; a try-get keeps its warning', async () => {
+  const r = await analyzeFile('test/fixtures/analysis/count_field_registration.c');
+  const leaks = r.diagnostics.filter((d) => d.rule === 'leak').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(leaks, [
+    ['table_register', 'info', { records: 'e->users' }],
+    ['table_use', 'warning', undefined],
+    ['table_touch', 'warning', undefined],
+  ]);
+});
+
+// A callee that gives back a lock it never took (as the analysis reads it) takes its caller's count below
+// zero first: the caller's over-release is that callee's inconsistency, information; a double unlock of
+// the caller's own stays an error.
+test('an over-release a callee that is no release started is information; the function’s own is an error', async () => {
+  const modelSources = readModelSources([path.join(ROOT, 'test/fixtures/analysis/models/own-row.json')]);
+  const r = await analyzeFile('test/fixtures/analysis/callee_gives_back_untaken.c', { modelSources });
+  const overs = r.diagnostics.filter((d) => d.rule === 'over-release').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(overs, [
+    ['dom_visit', 'info', { gaveBack: 'dom_probe' }],
+    ['dom_visit_twice', 'error', undefined],
+  ]);
+});
+
+// An array's elements are one object: a loop that takes them and a counted loop that gives them back
+// compare trips the analysis does not tie, so their difference is information; a double put outside any
+// loop stays an error.
+test('an array’s elements counted in loops are information; outside a loop an over-release is an error', async () => {
+  const r = await analyzeFile('test/fixtures/analysis/array_elements_in_loops.c');
+  const overs = r.diagnostics.filter((d) => d.rule === 'over-release').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(overs, [
+    ['nodes_check_all', 'info', { elements: 'nodes[]' }],
+    ['nodes_put_twice', 'error', undefined],
+  ]);
 });

@@ -3,6 +3,8 @@ import type { Diagnostic } from '../result';
 import { type Doubt, splitOf } from '../paths/state';
 import { type CheckInput, type Head, diagnostic } from './rule';
 import { leak, type LeakDetail } from './leak';
+import { countPrimitive } from '../paths/count-ops';
+import { namedAsRelease } from '../infer';
 import { RULES, type RuleSpec } from './registry';
 import { doubtWords } from './words';
 
@@ -18,13 +20,110 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   }
   const doubts = classDoubts(inp);
   const settled = settledSplits(inp);
+  const own = ownRowObjects(inp);
   return found.map((d) => {
     const firm = d.rule === 'leak' ? firmLeakPaths(inp, d, settled) : undefined;
     const led = firm?.size ? leadOnFirmPath(d, firm) : d;
-    return withEvidence(led, (cid) =>
+    const weighed = withEvidence(led, (cid) =>
       firm?.has(cid) ? undefined : (doubts.get(cid) ?? objectDoubt(inp, cid, d.object)),
     );
+    if (own.has(rootOf(weighed.object))) return implementing(weighed, inp.cfg.name);
+    if (recordsUsers(inp, weighed)) return information(weighed, { records: weighed.object! });
+    const callee = belowByCallee(inp, weighed);
+    if (callee !== undefined) return information(weighed, { gaveBack: callee });
+    return elementsInLoop(inp, weighed) ? information(weighed, { elements: weighed.object! }) : weighed;
   });
+}
+
+/**
+ * An array's elements are one object (`pg[]`); counted in a loop (`for (i...) get(&pg[i])`, undone by
+ * `while (i--) put(&pg[i])` on error), each path compares the trips of loops whose counts the analysis
+ * does not tie to one another or to the index, so a difference between them is no evidence.
+ */
+function elementsInLoop(inp: CheckInput, d: Diagnostic): boolean {
+  if (d.severity === 'info' || !d.object?.includes('[]') || !d.paths?.length) return false;
+  if (!['leak', 'over-release', 'inconsistent'].includes(d.rule)) return false;
+  const looped = new Set(inp.cfg.nodes.filter((n) => n.loops.length > 0).map((n) => n.line));
+  return d.paths.some((cid) =>
+    (inp.classes[cid]?.steps ?? []).some((s) => s.object === d.object && s.delta !== 0 && looped.has(s.line)),
+  );
+}
+
+/**
+ * The callee that first took the over-released count below zero on the diagnostic's path, when it has a
+ * body (no model row) and is not named as a release: it gives back what it never took, as its own
+ * summary reads (a lock taken through another name of the same object, `ctx->owner`, and given back
+ * through its parameter), so the over-release is that callee's inconsistency carried up, not this
+ * function's. A separate counter a callee's summary changes shows in no step: a count already below zero
+ * at the path's first step of it was taken there by a callee (`''`: not named).
+ */
+function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
+  if (d.rule !== 'over-release' || d.severity === 'info' || !d.paths?.length) return undefined;
+  const unnamed = (call: string) => !inp.model.functions.has(call) && !namedAsRelease(call);
+  for (const st of inp.exits) {
+    if (!d.paths.includes(inp.classOf.get(st) ?? -1)) continue;
+    const by = [...st.objects.values()].find((o) => o.display === d.object)?.underBy;
+    if (by !== undefined) return unnamed(by) ? by : undefined;
+  }
+  const counter = (d.detail as { counter?: string } | undefined)?.counter;
+  const steps = (inp.classes[d.paths[0]]?.steps ?? []).filter(
+    (s) => s.object === d.object && s.delta !== 0 && (counter === undefined || s.counter === counter || !s.counter),
+  );
+  const first = steps.find((s) => counter === undefined || s.counter === counter);
+  if (first?.after !== undefined && first.after - first.delta < 0) return '';
+  let total = 0;
+  for (const s of steps) {
+    total += s.delta;
+    if (total >= 0) continue;
+    return unnamed(s.call) && /^\w+$/.test(s.call) ? s.call : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A leak of a count field the function raises with a plain increment (`atomic_inc(&e->users)`,
+ * `e->n++`) and lowers on none of its paths: a function that registers a user of an entry it found
+ * in, or added to, a table (the unregistering function takes the count off later). Nothing here says
+ * that this path should have given it back; a try-get (`atomic_inc_not_zero`) or a path that gives it
+ * back does.
+ */
+function recordsUsers(inp: CheckInput, d: Diagnostic): boolean {
+  if (d.rule !== 'leak' || d.severity === 'info' || d.kind !== 'count field' || d.object === undefined) return false;
+  const by = (d.detail as LeakDetail | undefined)?.acquiredBy;
+  if (by === undefined) return false;
+  const prim = countPrimitive(by);
+  const plain = prim ? prim.op === 'acquire' && !prim.onlyIfTrue : /\+\+\s*$|^\s*\+\+|\+=/.test(by);
+  if (!plain) return false;
+  return !inp.classes.some((c) => c.steps.some((s) => s.object === d.object && s.delta < 0));
+}
+
+/**
+ * The parameters a model row of this very function counts (`obj_hold`: arg0, `obj_lock_by_id`: `*arg1`).
+ * Its body is the count's implementation (a compare-and-swap on a field, a lock taken inside); callers
+ * read the row, not the body, and the row is what the model's author stated.
+ */
+function ownRowObjects(inp: CheckInput): Set<string> {
+  const names = new Set<string>();
+  for (const e of inp.model.functions.get(inp.cfg.name) ?? []) {
+    const p = e.target.base === 'arg' ? inp.cfg.params[e.target.index] : undefined;
+    if (p) names.add(p.name);
+  }
+  return names;
+}
+
+/** The variable an object's name starts from (`d` of `*d`, `page` of `page->u.inuse`). */
+function rootOf(object: string | undefined): string {
+  return /^[*&(\s]*([A-Za-z_]\w*)/.exec(object ?? '')?.[1] ?? '';
+}
+
+/** A refcount diagnostic on what the function's own model row counts is information, and says so. */
+function implementing(d: Diagnostic, name: string): Diagnostic {
+  if (d.severity === 'info' || !['leak', 'over-release', 'inconsistent'].includes(d.rule)) return d;
+  return information(d, { implements: name });
+}
+
+function information(d: Diagnostic, doubt: NonNullable<Diagnostic['doubt']>): Diagnostic {
+  return { ...d, severity: 'info', doubt, message: `${d.message}${doubtWords(doubt)}` };
 }
 
 /**

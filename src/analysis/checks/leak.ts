@@ -182,6 +182,7 @@ function counterToldByReturn(inp: CheckInput): (key: string, counter: string) =>
         inp.exits,
         inp.cfg.returnsBool,
         (st) => (st.objects.get(key)?.counters?.[counter] ?? 0) > 0,
+        counter,
       );
       memo.set(id, told);
     }

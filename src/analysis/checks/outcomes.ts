@@ -35,14 +35,17 @@ export function isSuccess(cls: string, returns: Returns): boolean {
  * `rc = get_page(pg, d); if (rc && !get_page_type(pg, t)) { put_page(pg); rc = 0; } return rc;` keeps the
  * page exactly when it returns non-zero). An exit that returns `-ENOENT` keeping it, or a function not
  * named as an acquire that returns success keeping it (a `d_open` holding `si_threadcount`), is not told.
+ * A separate counter is also told by a name that takes it by the counter's own verb (`buf_lock_domain()`
+ * keeping `dom_lock`).
  */
 export function toldByReturn(
   name: string,
   exits: readonly State[],
   returnsBool: boolean | undefined,
   keeps: (st: State) => boolean,
+  counter?: string,
 ): boolean {
-  if (!namedAsAcquire(name)) return false;
+  if (!namedAsAcquire(name) && !(counter !== undefined && namesCounter(name, counter))) return false;
   const returns = returnsOf(exits, returnsBool);
   const keeping = new Set<string>();
   const rest = new Set<string>();
@@ -53,4 +56,19 @@ export function toldByReturn(
     else keeping.add(cls);
   }
   return rest.size > 0 && keeping.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
+}
+
+/** Verbs that take a separate counter, when the counter is named for them (`dom_lock`, `pin_count`). */
+const TAKING = new Set(['lock', 'pin', 'hold', 'ref', 'get']);
+
+/**
+ * The name takes the counter by the counter's own verb (`lock` of `dom_lock` in `buf_lock_domains`);
+ * a noun they share (`entry_open` keeping `entry`) says nothing.
+ */
+function namesCounter(name: string, counter: string): boolean {
+  const words = new Set(name.toLowerCase().split('_'));
+  return counter
+    .toLowerCase()
+    .split('_')
+    .some((w) => TAKING.has(w) && words.has(w));
 }

@@ -63,6 +63,26 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: the analysis explored ${d.explored} of the function's paths before its budget stopped it;` +
       ' the paths it did not explore were not compared)'
     );
+  if ('implements' in d)
+    return (
+      ` (information: the model describes ${d.implements}() itself; its body implements that count,` +
+      " and callers read the model's row, not the body)"
+    );
+  if ('records' in d)
+    return (
+      ` (information: the function raises ${d.records} with a plain increment and lowers it on no path:` +
+      ' a count of users it may record on purpose)'
+    );
+  if ('gaveBack' in d)
+    return (
+      ` (information: ${d.gaveBack ? `${d.gaveBack}()` : 'a callee'} took it below zero first, and is no` +
+      ' release: as the analysis reads it, that callee gives back what it never took)'
+    );
+  if ('elements' in d)
+    return (
+      ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
+      ' does not tie how many elements one loop took to how many another gave back)'
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +

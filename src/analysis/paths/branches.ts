@@ -397,7 +397,8 @@ export class Branches {
           });
           outs.push({ to: edge.to, st: s, kind: edge.kind });
         } else {
-          // the default case is none of the labels
+          // the default case is none of the labels: a path that knows the subject is one of them never takes it
+          if ([...caseValues.values()].some((c) => decide(f, { op: 'eq', c }) === true)) continue;
           const labels = [...new Set(caseValues.values())].filter((c) => decide(f, { op: 'ne', c }) !== true);
           const kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
           outs.push({

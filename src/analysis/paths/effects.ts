@@ -346,6 +346,10 @@ export class Effects {
         o.gained = withGained(o.gained, '');
         o.lastAcquire = c.line;
       }
+      const under =
+        Object.entries(o.counters ?? {}).some(([n, v]) => v < 0 && !o.gained?.includes(n)) ||
+        (o.exist + o.refs < 0 && !o.gained?.includes(''));
+      if (under && o.underBy === undefined) o.underBy = c.call;
       // what the callee stored is the reference it took: the caller's own stay the caller's
       if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
     } else if (c.op === 'lookup') {

@@ -6,8 +6,8 @@
  */
 import type { CfgNode } from '../cfg/cfg';
 import type { Model } from '../model/compiled';
-import { keyOf } from './access';
-import { type State, with_ } from './state';
+import { keyOf, under } from './access';
+import { type ObjState, type State, with_ } from './state';
 import { factOf, setFactKeep, putObj, addStep, killPath } from './state-edits';
 import { isZeroConst } from './values';
 import type { FunctionContext, Successor } from './function-context';
@@ -135,6 +135,7 @@ export class NodeTransfer {
         for (const [ok, obj] of s.objects) {
           if (ok !== key && !ok.startsWith(key + '/')) continue;
           returnedKey = key;
+          if (ok !== key && storedElsewhere(obj, key)) continue;
           s = putObj(s, ok, { ...obj, returned: true, transferred: obj.refs });
           if (obj.refs - obj.transferred > 0)
             s = addStep(s, {
@@ -157,4 +158,13 @@ export class NodeTransfer {
     if (isZeroConst(c)) return this.ctx.returnsPointer ? 'NULL' : '0';
     return c;
   }
+}
+
+/**
+ * A reference on a field of the returned object that the path already stored or handed on
+ * somewhere else than in the returned object (`registry[id] = get(u->np); return u;`, a callee that
+ * gave `v->domain` to a page it owns): the holder keeps it, so it does not go out with the return.
+ */
+function storedElsewhere(obj: ObjState, returned: string): boolean {
+  return obj.refs > 0 && obj.transferred >= obj.refs && !(obj.storedIn !== undefined && under(obj.storedIn, returned));
 }

@@ -60,6 +60,11 @@ export interface ObjState {
    * owned, given back for it, not one this function obtained; an over-release counts below it.
    */
   paidByState?: number;
+  /**
+   * The callee whose summary first took one of the object's counts below zero before this path gained
+   * that count (a callee giving back what, as its summary reads, it never took). Not in the key.
+   */
+  underBy?: string;
 }
 
 /** The path changed the object's count: existence, references or a separate counter moved. */
