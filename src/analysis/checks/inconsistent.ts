@@ -36,6 +36,16 @@ function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolea
   return false;
 }
 
+/**
+ * Two return classes a caller cannot tell apart: the same, or an error code the function passes up
+ * (`return rc` after `rc < 0`) and a particular one (`-ENOMEM`): the first may be the second.
+ */
+function sameOutcome(a: string, b: string): boolean {
+  if (a === b) return true;
+  const particular = (c: string) => /^-(E[A-Z0-9]+|\d+)$/.test(c);
+  return (a === 'negative' && particular(b)) || (b === 'negative' && particular(a));
+}
+
 export const inconsistent: RuleModule<InconsistentDetail> = {
   check: (inp, { earlier, severity }) => check(inp, earlier, severity),
 
@@ -78,6 +88,8 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const { exits: all, objects } = callerObjects(inp, earlier);
   for (const { key, display } of objects) {
     const refsOf = (st: State) => pendingRefs(st, key);
+    // a parameter itself, as the caller passed it: what its failures leave on it is the caller's question
+    const passedArg = !!inp.cfg.decls.get(key)?.isParam;
     let reported = false;
     // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
     for (let i = 0; i < all.length && !reported && !inp.paired; i++)
@@ -86,10 +98,14 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
           b = all[j];
         const ea = a.st.exit!,
           eb = b.st.exit!;
-        if (ea.returnClass === 'unknown' || ea.returnClass !== eb.returnClass) continue;
+        // two error exits of a parameter's are told apart by their codes or not at all: a caller handles
+        // every failure alike
+        const passedUp = ea.returnClass !== eb.returnClass;
+        if (ea.returnClass === 'unknown' || (passedUp && !(passedArg && sameOutcome(ea.returnClass, eb.returnClass))))
+          continue;
         if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
-        if ([...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
-        if (contradictory(a.st.paramConds, b.st.paramConds)) continue;
+        if (!passedUp && [...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
+        if (!passedUp && contradictory(a.st.paramConds, b.st.paramConds)) continue;
         const ra = refsOf(a.st),
           rb = refsOf(b.st);
         if (ra === rb) continue;

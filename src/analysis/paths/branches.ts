@@ -164,6 +164,15 @@ export class Branches {
     } else if (c.type === 'binary_expression') {
       structured = false;
     }
+    // `ASSERT(owner == d)`, d a parameter the function dereferences: the code says owner is that object
+    const same = n.asserted && !structured ? this.assertedObject(c) : undefined;
+    if (same) {
+      subject = same.subject;
+      test = { op: same.equal ? 'ne' : 'eq', c: '0' };
+      rhsText = '0';
+      opText = same.equal ? '!=' : '==';
+      structured = true;
+    }
     // a conditional expression is tested by the value of the arm each outcome took
     // (`!(ro ? get_page(pg, d) : get_page_and_type(pg, d, t))`: the path where the call failed takes the branch)
     const full = this.ctx.shortText(n.ast);
@@ -345,6 +354,25 @@ export class Branches {
       return x.children.some(walk);
     };
     return walk(e);
+  }
+
+  /**
+   * An asserted comparison of two pointers (`owner == d`, `owner != d` in a BUG_ON) one of which is a
+   * parameter the function dereferences (`d->...`) and never assigns: the other one is an object,
+   * not NULL, wherever the assertion says they are equal. `equal`: the test's true side says so.
+   */
+  private assertedObject(c: Syn): { subject: Syn; equal: boolean } | undefined {
+    if (c.type !== 'binary_expression' || (c.op !== '==' && c.op !== '!=')) return undefined;
+    const [l, r] = [c.fields.left, c.fields.right];
+    if (l?.type !== 'identifier' || r?.type !== 'identifier') return undefined;
+    const pointer = (x: Syn) => (this.ctx.node.scope.get(x.text ?? '')?.pointerDepth ?? 0) > 0;
+    if (!pointer(l) || !pointer(r)) return undefined;
+    const param = (x: Syn) => {
+      const d = this.ctx.node.scope.get(x.text ?? '');
+      return !!d?.isParam && this.ctx.dereferencedParam(d.name);
+    };
+    const subject = param(r) ? l : param(l) ? r : undefined;
+    return subject ? { subject, equal: c.op === '==' } : undefined;
   }
 
   /** A variable declared as a pointer. */

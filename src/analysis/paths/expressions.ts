@@ -342,6 +342,10 @@ export class Expressions {
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
     // a macro that only reads its arguments (`FP_NAME(fp)` for `fp->filp->f_path.dentry`) keeps none
     if (name && this.ctx.input.aliases?.readers.has(name)) return [{ st, v: tempVal }];
+    // any other call nothing describes, given nothing but a handle of an object (`mfn_to_page(mfn)` after
+    // `mfn = page_to_mfn(pg)`), finds that object again: its result names it, and it keeps nothing
+    const found = objectOfHandle(vals, st);
+    if (found) return [{ st, v: found }];
     const macro = name ? this.ctx.input.macroArgs?.get(name) : undefined;
     if (macro && macro.length === vals.length) return [{ st: this.macroCall(name!, macro, e, vals, st), v: tempVal }];
     // what the policy says such a callee only reads is not handed on (nor written through)
@@ -592,4 +596,11 @@ function isNullLiteral(e: Syn | undefined): boolean {
   if (x.type === 'null') return true;
   if (x.type === 'identifier') return NULL_NAME.test(x.text ?? '');
   return x.type === 'number_literal' && isZeroConst(x.text ?? '');
+}
+
+/** The object whose handle is the only argument of a call, as a value. */
+function objectOfHandle(vals: readonly Val[], st: State): Val | undefined {
+  if (vals.length !== 1 || vals[0].k !== 'path') return undefined;
+  const of = factOf(st, keyOf(vals[0].p))?.handleOf;
+  return of === undefined ? undefined : { k: 'path', p: parseKey(of) };
 }

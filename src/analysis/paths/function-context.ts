@@ -246,7 +246,36 @@ export class FunctionContext {
     if (v.k === 'const') return isZeroConst(v.c) ? true : undefined;
     if (v.k !== 'path') return undefined;
     if (v.p.segs[v.p.segs.length - 1] === '&') return false;
-    return decide(factOf(st, keyOf(v.p)), { op: 'eq', c: '0' });
+    const known = decide(factOf(st, keyOf(v.p)), { op: 'eq', c: '0' });
+    if (known !== undefined || v.p.segs.length) return known;
+    // a parameter the function reads through and never assigns is an object, where the path never tested it
+    const d = this.decls.get(v.p.root);
+    return d?.isParam && this.dereferencedParam(d.name) ? false : undefined;
+  }
+
+  private dereferenced?: Set<string>;
+
+  /**
+   * A parameter the body reads through (`d->f`) and never assigns: the function takes it to be an
+   * object. A path that tested it still knows what it learned (the facts are asked first).
+   */
+  dereferencedParam(name: string): boolean {
+    if (!this.decls.get(name)?.isParam) return false;
+    if (!this.dereferenced) {
+      const read = new Set<string>();
+      const assigned = new Set<string>();
+      const walk = (y: Syn | undefined) => {
+        if (!y) return;
+        const base = y.fields.argument;
+        if (y.type === 'field_expression' && y.op === '->' && base?.type === 'identifier') read.add(base.text ?? '');
+        const left = y.fields.left;
+        if (y.type === 'assignment_expression' && left?.type === 'identifier') assigned.add(left.text ?? '');
+        for (let i = 0; i < y.children.length; i++) walk(y.children[i]);
+      };
+      for (const node of this.cfg.nodes) walk(node.ast);
+      this.dereferenced = new Set([...read].filter((v) => !assigned.has(v)));
+    }
+    return this.dereferenced.has(name);
   }
 }
 

@@ -45,6 +45,7 @@ export function macroAliases(defs: readonly MacroDefinition[], model: Model): Ma
     const a = aliasOf(d);
     if (a && a.callee !== d.name) out.set(d.name, a);
   }
+  for (const name of inCycles(out)) out.delete(name);
   const readers = new Set<string>();
   const decided = new Set<string>();
   for (const d of defs) {
@@ -58,6 +59,26 @@ export function macroAliases(defs: readonly MacroDefinition[], model: Model): Ma
     out.size || readers.size || out.handles.size
       ? simpleHash(JSON.stringify([[...out], [...readers], [...out.handles]]))
       : '';
+  return out;
+}
+
+/**
+ * The names whose wrappers lead back to themselves. Each configuration's headers wrap one name in
+ * the other (`#define mfn_to_page(m) __mfn_to_page(m)` in one, `#define __mfn_to_page(m)
+ * mfn_to_page(m)` in another); read together they make a cycle no call leaves, so a call of any of
+ * them, or of a wrapper that leads into them, is a call nothing describes.
+ */
+function inCycles(aliases: ReadonlyMap<string, MacroAlias>): Set<string> {
+  const out = new Set<string>();
+  for (const start of aliases.keys()) {
+    const chain: string[] = [];
+    let name: string | undefined = start;
+    while (name !== undefined && aliases.has(name) && !chain.includes(name) && !out.has(name)) {
+      chain.push(name);
+      name = aliases.get(name)!.callee;
+    }
+    if (name !== undefined && (chain.includes(name) || out.has(name))) for (const n of chain) out.add(n);
+  }
   return out;
 }
 
