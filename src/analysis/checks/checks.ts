@@ -35,6 +35,9 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
   });
 }
 
+/** The rules that compare counts on paths: the ones the reasons for information below weigh. */
+const COUNTING_RULES: ReadonlySet<string> = new Set(['leak', 'over-release', 'inconsistent']);
+
 /**
  * An array's elements are one object (`pg[]`); counted in a loop (`for (i...) get(&pg[i])`, undone by
  * `while (i--) put(&pg[i])` on error), each path compares the trips of loops whose counts the analysis
@@ -42,7 +45,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
  */
 function elementsInLoop(inp: CheckInput, d: Diagnostic): boolean {
   if (d.severity === 'info' || !d.object?.includes('[]') || !d.paths?.length) return false;
-  if (!['leak', 'over-release', 'inconsistent'].includes(d.rule)) return false;
+  if (!COUNTING_RULES.has(d.rule)) return false;
   const looped = new Set(inp.cfg.nodes.filter((n) => n.loops.length > 0).map((n) => n.line));
   return d.paths.some((cid) =>
     (inp.classes[cid]?.steps ?? []).some((s) => s.object === d.object && s.delta !== 0 && looped.has(s.line)),
@@ -118,7 +121,7 @@ function rootOf(object: string | undefined): string {
 
 /** A refcount diagnostic on what the function's own model row counts is information, and says so. */
 function implementing(d: Diagnostic, name: string): Diagnostic {
-  if (d.severity === 'info' || !['leak', 'over-release', 'inconsistent'].includes(d.rule)) return d;
+  if (d.severity === 'info' || !COUNTING_RULES.has(d.rule)) return d;
   return information(d, { implements: name });
 }
 

@@ -102,7 +102,6 @@ function bodyLines(lines: string[], f: FunctionResult): string[] {
     .filter(Boolean);
 }
 
-/** 2·|common lines| / (|a| + |b|), lines counted as a multiset. */
 /** A body's lines with how often each occurs, and how many there are. */
 interface LineCounts {
   count: Map<string, number>;
@@ -115,7 +114,7 @@ function lineCounts(lines: string[]): LineCounts {
   return { count, size: lines.length };
 }
 
-/** Dice's coefficient of two bodies as multisets of lines. */
+/** Dice's coefficient of two bodies as multisets of lines: 2·|common lines| / (|a| + |b|). */
 function dice(a: LineCounts, b: LineCounts): number {
   if (!a.size || !b.size) return 0;
   let common = 0;
