@@ -126,7 +126,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const conds: SummaryCond[] = [];
     for (const pc of st.paramConds) {
       const t = reboundParam(st, pc.key) ? undefined : targetOfKey(cfg, pc.key);
-      if (t) conds.push({ target: t, test: pc.test, value: pc.value, text: pc.text });
+      if (t && !walksChain(t)) conds.push({ target: t, test: pc.test, value: pc.value, text: pc.text });
     }
     const effects: SummaryEffect[] = [];
     for (const [k, o] of st.objects) {
@@ -143,7 +143,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
           : reboundParam(st, k)
             ? undefined
             : targetOfKey(cfg, k);
-      if (!t) continue;
+      if (!t || walksChain(t)) continue;
       const labels = [
         ...new Set(
           toArray(st.steps)
@@ -179,7 +179,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     for (const w of st.written) {
       const t = targetOfKey(cfg, w);
       // a parameter given a new value is the callee's own variable
-      if (t?.segs.length) writes.push(t);
+      if (t?.segs.length && !walksChain(t)) writes.push(t);
     }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
     const rk = st.exit?.returnedKey;
@@ -252,6 +252,25 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
     );
     return kept.length === sp.effects.length ? sp : { ...sp, effects: kept };
   });
+}
+
+/**
+ * The target is reached by following one link field twice or more (`arg0->domain->parent->parent`,
+ * `arg1->m_next->m_next->m_len`): an element somewhere down a chain the callee walked, which no caller
+ * names. Each depth the walk was unrolled to made a summary path of its own (Xen's
+ * p2m_get_page_from_gfn() had 88, one per combination of parents tested), and every call of such a
+ * callee gave its callers as many outcomes, past the bound of one expression.
+ */
+export function walksChain(t: Target): boolean {
+  let last: string | undefined;
+  for (let i = 0; i + 1 < t.segs.length; i++) {
+    if (t.segs[i] !== '*' || !t.segs[i + 1].startsWith('.')) continue;
+    const field = t.segs[i + 1].replace(/~.*$/, '');
+    if (field === last) return true;
+    last = field;
+    i++;
+  }
+  return false;
 }
 
 /** `cond` reads a field of the object `object` names (`arg1->xenheap_pages` of `arg1`). */

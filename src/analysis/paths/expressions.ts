@@ -213,6 +213,7 @@ export class Expressions {
         x = other;
       } else break;
     }
+    if (x.type === 'binary_expression' && (x.op === '&&' || x.op === '||')) return this.shortCircuit(x, st, negate);
     const test = { op: 'ne', c: '0' } as const;
     const out: { st: State; truth?: boolean }[] = [];
     for (const o of this.eval(x, st)) {
@@ -231,6 +232,27 @@ export class Expressions {
         }
       }
       out.push({ st: o.st, truth: known === undefined ? undefined : known !== negate });
+    }
+    return out;
+  }
+
+  /**
+   * `mfn_valid(m) && get_page(pg, d) ? pg : NULL`: the right side is tested only where the left does
+   * not decide, and the arm follows both (the page is returned exactly where get_page() took it).
+   */
+  private shortCircuit(x: Syn, st: State, negate: boolean): { st: State; truth?: boolean }[] {
+    // the value of the whole where one side has it: true for `||`, false for `&&`
+    const decides = x.op === '||';
+    const out: { st: State; truth?: boolean }[] = [];
+    const push = (s: State, truth: boolean | undefined) =>
+      out.push({ st: s, truth: truth === undefined ? undefined : truth !== negate });
+    for (const l of this.condition(x.fields.left, st)) {
+      if (l.truth === decides) {
+        push(l.st, decides);
+        continue;
+      }
+      for (const r of this.condition(x.fields.right, l.st))
+        push(r.st, r.truth === decides ? decides : l.truth === undefined ? undefined : r.truth);
     }
     return out;
   }
