@@ -322,7 +322,8 @@ export function inferPairs(
 /**
  * Object pins (namesPin): a lock that hands its caller the object it holds, and the unlock that takes that
  * object back. Evidence, besides the names: the unlock is only ever given one argument, and in one function
- * the object the lock handed out (its result, or an out-parameter `&d` when it returned 0) is given to it.
+ * the object the lock handed out (its result, or an out-parameter `&d` when it returned 0) is given to it
+ * as it is, not by its address.
  * The halves' bodies do not decide: a lock primitive (`rcu_read_lock(d)`) is no count their summaries show.
  * The pin is counted on a separate counter named after the verb (`rcu_lock`), as the model rows would, and
  * not marked inferred: the object handed from one to the other is the evidence a model row would rest on.
@@ -337,7 +338,8 @@ function inferPins(
     if (known(rel) || out.has(rel)) continue;
     const rSites = calls.get(rel)!;
     if (!rSites.every((r) => r.args.length === 1)) continue;
-    const given = (fn: number, v: string) => rSites.some((r) => r.fn === fn && r.args[0] === v);
+    // the object itself, never its address: `spin_lock_irq(&l)` ... `spin_unlock_irq(&l)` is a mutex
+    const given = (fn: number, v: string) => rSites.some((r) => r.fn === fn && r.args[0] === v && !r.byAddress[0]);
     let released = false;
     for (const acq of names) {
       if (known(acq) || out.has(acq)) continue;
