@@ -379,7 +379,9 @@ function pinEffect(
         : { base, index, segs: [], text: `arg${index}` };
   const when: Effect['when'] =
     op === 'release' ? [] : base === 'ret' ? [{ kind: 'ret', test: 'ne0' }] : [{ kind: 'ret', test: 'eq0' }];
-  return { op, target, when, count: 1, counter, source, label: 'pin' };
+  // an unlock is not a put: nothing says it takes NULL (`rcu_unlock_domain(NULL)` drops a lock nobody took)
+  const nullUnsafe = op === 'release' ? { nullUnsafe: true } : {};
+  return { op, target, when, count: 1, counter, source, label: 'pin', ...nullUnsafe };
 }
 
 /** The model-file rows that state the inferred pairs as the user's own (the editor's quick fix writes them). */
