@@ -10,6 +10,8 @@ import { unwrapValue, type Syn } from './parse/syntax';
 import type { Atom, Effect, Model } from './model/compiled';
 import type { InferredPairReport } from './result';
 
+type PairRow = InferredPairReport['functions'][string];
+
 export const PAIR_SUFFIXES: [string, string][] = [
   ['get', 'put'],
   ['tryget', 'put'],
@@ -392,16 +394,15 @@ export function pairReports(pairs: ReadonlyMap<string, InferredPair>): InferredP
     const report = out.get(key) ?? {
       acquire: pair.acquire,
       release: pair.release,
-      functions: nameTable<{ acquire?: string; release?: string; when?: string; counter?: string }>(),
+      functions: nameTable<PairRow>(),
     };
     for (const ef of pair.effects) {
       if (ef.op !== 'acquire' && ef.op !== 'release') continue;
-      const row: { acquire?: string; release?: string; when?: string; counter?: string } = {
-        [ef.op]: ef.target.text,
-      };
+      const row: PairRow = { [ef.op]: ef.target.text };
       if (ef.when.some((a) => a.kind === 'ret' && a.test === 'ne0')) row.when = 'ret != NULL';
       if (ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0')) row.when = 'ret == 0';
       if (ef.counter) row.counter = ef.counter;
+      if (ef.nullUnsafe) row.nullSafe = false;
       report.functions[name] = row;
     }
     out.set(key, report);
