@@ -53,7 +53,36 @@ export const PIN_VERBS: [string, string][] = [
   ['lock', 'unlock'],
   ['pin', 'unpin'],
 ];
-const PIN_WORDS = PIN_VERBS.flat();
+const PIN_LOCK_RE = new RegExp(`^.+_(?:${PIN_VERBS.map(([l]) => l).join('|')})_.`);
+const PIN_UNLOCK_RE = new RegExp(`^.+_(?:${PIN_VERBS.map(([, u]) => u).join('|')})_.`);
+
+/**
+ * Which half of an object pin `name` could be by its shape (the verb in the middle: `rcu_lock_domain_by_id`,
+ * `rcu_unlock_domain`), if any. Kept apart from isInferenceCandidate: most such names are a mutex's
+ * (`spin_lock_bh(&l)`), and a name that is a candidate makes its callers relevant wherever it is called;
+ * a pin is told from a mutex by the calls (inferPins, pinsIn, handsOut).
+ */
+export function pinShape(name: string): 'lock' | 'unlock' | undefined {
+  return PIN_LOCK_RE.test(name) ? 'lock' : PIN_UNLOCK_RE.test(name) ? 'unlock' : undefined;
+}
+
+/**
+ * True if some pin-shaped lock and unlock among `names` (one function's identifiers) pair by name
+ * (namesPin): the only functions whose calls can show a pin, so the only ones inferPins must read.
+ */
+export function pinsIn(names: readonly string[]): boolean {
+  const locks = names.filter((n) => pinShape(n) === 'lock');
+  if (!locks.length) return false;
+  return names.some((u) => pinShape(u) === 'unlock' && locks.some((l) => namesPin(l, u) !== undefined));
+}
+
+/**
+ * A call of a pin-shaped lock that hands its caller something (its value is used: the object, or a status
+ * with the object in an out-parameter), as a pin does; a mutex's lock is a statement (`spin_lock_bh(&l);`).
+ */
+export function handsOut(name: string, asStatement: boolean): boolean {
+  return !asStatement && pinShape(name) === 'lock';
+}
 // A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
 const CANDIDATE_RE = new RegExp(
   `^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`,
@@ -103,7 +132,7 @@ function declName(d: Syn | undefined): string | undefined {
   return d?.text;
 }
 
-/** Calls of functions that could be half of a pair (no other call is ever read). */
+/** Calls of functions that could be half of a pair or of a pin (no other call is ever read). */
 function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
   const out = new Map<string, CallSite[]>();
   const sites = new Map<number, CallSite>();
@@ -112,7 +141,7 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
     if (
       n.type === 'call_expression' &&
       n.fields.function?.type === 'identifier' &&
-      isInferenceCandidate(n.fields.function.text!)
+      (isInferenceCandidate(n.fields.function.text!) || pinShape(n.fields.function.text!))
     ) {
       const name = n.fields.function.text!;
       const argNodes = (n.fields.arguments?.children ?? []).filter(

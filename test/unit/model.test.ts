@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { buildModel } from '../../src/analysis/model/load';
 import { readModelSources } from '../../src/files/model-files';
 import { parseCondition, parseTarget } from '../../src/analysis/model/compiled';
-import { isInferenceCandidate, namesPair, namesPin } from '../../src/analysis/infer';
+import { handsOut, isInferenceCandidate, namesPair, namesPin, pinShape, pinsIn } from '../../src/analysis/infer';
 
 test("the issue's example model file loads", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
@@ -295,8 +295,15 @@ test('object pins: which names pair as a lock that hands out its object and its 
   ];
   for (const [a, r, counter] of pins) {
     assert.equal(namesPin(a, r), counter, `${a}/${r}`);
-    if (counter) assert.ok(isInferenceCandidate(a) && isInferenceCandidate(r), `${a}/${r} are candidates`);
+    if (counter) assert.ok(pinShape(a) === 'lock' && pinShape(r) === 'unlock', `${a}/${r} are pin-shaped`);
   }
+  // a mutex's names are pin-shaped but no inference candidates: they make no caller relevant by name
+  for (const n of ['spin_lock_bh', 'spin_unlock_bh', 'read_lock_irqsave', 'rcu_lock_domain_by_id'])
+    assert.equal(isInferenceCandidate(n), false, n);
+  assert.equal(pinsIn(['spin_lock_bh', 'spin_unlock_bh', 'x']), true);
+  assert.equal(pinsIn(['rcu_lock_domain_by_id', 'rcu_unlock_vcpu']), false);
+  assert.equal(handsOut('rcu_lock_domain_by_id', false), true);
+  assert.equal(handsOut('spin_lock_bh', true), false);
 });
 
 test('assigns: stores with a target and a value index; broken rows are reported at their line', () => {
