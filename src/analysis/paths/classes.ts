@@ -133,10 +133,12 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       if (!hasDelta(o)) continue;
       // a returned object travels with the return value, even when it is the caller's own argument
       const rk = st.exit?.returnedKey;
-      const retSegs =
+      let retSegs =
         rk && (k === rk || k.startsWith(rk + '/'))
           ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[])
           : undefined;
+      // `return &t->slots[i]` after `t->slots[i].refs++`: the caller reaches that member through the pointer
+      if (retSegs?.[0]?.startsWith('.') && st.exit?.returnedAddress) retSegs = ['*', ...retSegs];
       const t =
         retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]')
           ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) }
