@@ -10,6 +10,8 @@ import { unwrapValue, type Syn } from './parse/syntax';
 import type { Atom, Effect, Model } from './model/compiled';
 import type { InferredPairReport } from './result';
 
+type PairRow = InferredPairReport['functions'][string];
+
 export const PAIR_SUFFIXES: [string, string][] = [
   ['get', 'put'],
   ['tryget', 'put'],
@@ -41,6 +43,46 @@ const REL_WORDS = [...new Set(PAIR_SUFFIXES.map(([, r]) => r))];
 export function namedAsRelease(name: string): boolean {
   return name.split('_').some((w) => REL_WORDS.includes(w) || w === 'unlock' || w === 'free');
 }
+
+/**
+ * Verbs of an object pin: a lock that hands out the object it holds (`d = rcu_lock_domain_by_id(id)`)
+ * and an unlock given that object alone (`rcu_unlock_domain(d)`). Only in the middle of a name, never
+ * a suffix: `foo_lock(x)`/`foo_unlock(x)` is a mutex, not a pin.
+ */
+export const PIN_VERBS: [string, string][] = [
+  ['lock', 'unlock'],
+  ['pin', 'unpin'],
+];
+const PIN_LOCK_RE = new RegExp(`^.+_(?:${PIN_VERBS.map(([l]) => l).join('|')})_.`);
+const PIN_UNLOCK_RE = new RegExp(`^.+_(?:${PIN_VERBS.map(([, u]) => u).join('|')})_.`);
+
+/**
+ * Which half of an object pin `name` could be by its shape (the verb in the middle: `rcu_lock_domain_by_id`,
+ * `rcu_unlock_domain`), if any. Kept apart from isInferenceCandidate: most such names are a mutex's
+ * (`spin_lock_bh(&l)`), and a name that is a candidate makes its callers relevant wherever it is called;
+ * a pin is told from a mutex by the calls (inferPins, pinsIn, handsOut).
+ */
+export function pinShape(name: string): 'lock' | 'unlock' | undefined {
+  return PIN_LOCK_RE.test(name) ? 'lock' : PIN_UNLOCK_RE.test(name) ? 'unlock' : undefined;
+}
+
+/**
+ * True if some pin-shaped lock and unlock among `names` (one function's identifiers) pair by name
+ * (namesPin): the only functions whose calls can show a pin, so the only ones inferPins must read.
+ */
+export function pinsIn(names: readonly string[]): boolean {
+  const locks = names.filter((n) => pinShape(n) === 'lock');
+  if (!locks.length) return false;
+  return names.some((u) => pinShape(u) === 'unlock' && locks.some((l) => namesPin(l, u) !== undefined));
+}
+
+/**
+ * A call of a pin-shaped lock that hands its caller something (its value is used: the object, or a status
+ * with the object in an out-parameter), as a pin does; a mutex's lock is a statement (`spin_lock_bh(&l);`).
+ */
+export function handsOut(name: string, asStatement: boolean): boolean {
+  return !asStatement && pinShape(name) === 'lock';
+}
 // A suffix pair half (`foo_get`, `dget`), or a lookup/infix form (`foo_get_by_x`, `x_put_port_malloc`).
 const CANDIDATE_RE = new RegExp(
   `^.+(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})$|^.+_(?:${[...ACQ_WORDS, ...REL_WORDS].join('|')})_.`,
@@ -71,6 +113,8 @@ export interface InferredPair {
 interface CallSite {
   fn: number;
   args: string[];
+  /** Which arguments were passed by address (`&d`): out-parameters. */
+  byAddress: boolean[];
   /** The variable (or field) the result is assigned to, if it is. */
   assigned?: string;
   /** The call is a statement of its own: its result is thrown away. */
@@ -88,7 +132,7 @@ function declName(d: Syn | undefined): string | undefined {
   return d?.text;
 }
 
-/** Calls of functions that could be half of a pair (no other call is ever read). */
+/** Calls of functions that could be half of a pair or of a pin (no other call is ever read). */
 function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
   const out = new Map<string, CallSite[]>();
   const sites = new Map<number, CallSite>();
@@ -97,13 +141,15 @@ function callsIn(fns: Syn[], src: string): Map<string, CallSite[]> {
     if (
       n.type === 'call_expression' &&
       n.fields.function?.type === 'identifier' &&
-      isInferenceCandidate(n.fields.function.text!)
+      (isInferenceCandidate(n.fields.function.text!) || pinShape(n.fields.function.text!))
     ) {
       const name = n.fields.function.text!;
-      const args = (n.fields.arguments?.children ?? [])
-        .filter((c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment')
-        .map(text);
-      const site: CallSite = { fn, args, discarded: false };
+      const argNodes = (n.fields.arguments?.children ?? []).filter(
+        (c) => c.type !== '(' && c.type !== ')' && c.type !== ',' && c.type !== 'comment',
+      );
+      const args = argNodes.map(text);
+      const byAddress = argNodes.map((c) => /^\s*&/.test(src.slice(c.start, c.end)));
+      const site: CallSite = { fn, args, byAddress, discarded: false };
       sites.set(n.start, site);
       const list = out.get(name) ?? [];
       list.push(site);
@@ -176,6 +222,27 @@ export function namesPair(acq: string, rel: string): 'suffix' | 'infix' | 'looku
     if (!verbs.has(at[i])) continue;
     const rest = [...at.slice(0, i), ...at.slice(i + 1)].join('_');
     if (rest === stem || rest.startsWith(`${stem}_`)) return 'lookup';
+  }
+  return undefined;
+}
+
+/**
+ * How `acq` and `rel` pair as an object pin, if they do: the counter they keep (`rcu_lock`). The names
+ * share the words before the verb (`rcu`), the verbs are a PIN_VERBS row (`lock`/`unlock`), and the
+ * release's words after its verb (`domain`) come, in order, among the acquire's (`current_domain`,
+ * `remote_domain_by_id`): `rcu_lock_domain_by_id`, `rcu_lock_current_domain` against `rcu_unlock_domain`.
+ */
+export function namesPin(acq: string, rel: string): string | undefined {
+  const at = acq.split('_');
+  const rt = rel.split('_');
+  for (let i = 1; i < rt.length - 1 && i < at.length - 1; i++) {
+    const verbs = PIN_VERBS.find(([l, u]) => at[i] === l && rt[i] === u);
+    if (!verbs) continue;
+    const prefix = rt.slice(0, i);
+    if (at.slice(0, i).join('_') !== prefix.join('_') || prefix.every((t) => t === '')) return undefined;
+    let j = i + 1;
+    for (const w of at.slice(i + 1)) if (j < rt.length && w === rt[j]) j++;
+    return j === rt.length ? `${prefix.join('_')}_${verbs[0]}` : undefined;
   }
   return undefined;
 }
@@ -279,7 +346,73 @@ export function inferPairs(
       if (!relKnown) out.set(rel, { acquire: acq, release: rel, effects: [pair.release] });
     }
   }
+  inferPins(calls, names, known, out);
   return out;
+}
+
+/**
+ * Object pins (namesPin): a lock that hands its caller the object it holds, and the unlock that takes that
+ * object back. Evidence, besides the names: the unlock is only ever given one argument, and in one function
+ * the object the lock handed out (its result, or an out-parameter `&d` when it returned 0) is given to it
+ * as it is, not by its address.
+ * The halves' bodies do not decide: a lock primitive (`rcu_read_lock(d)`) is no count their summaries show.
+ * The pin is counted on a separate counter named after the verb (`rcu_lock`), as the model rows would, and
+ * not marked inferred: the object handed from one to the other is the evidence a model row would rest on.
+ */
+function inferPins(
+  calls: Map<string, CallSite[]>,
+  names: string[],
+  known: (n: string) => boolean,
+  out: Map<string, InferredPair>,
+): void {
+  for (const rel of names) {
+    if (known(rel) || out.has(rel)) continue;
+    const rSites = calls.get(rel)!;
+    if (!rSites.every((r) => r.args.length === 1)) continue;
+    // the object itself, never its address: `spin_lock_irq(&l)` ... `spin_unlock_irq(&l)` is a mutex
+    const given = (fn: number, v: string) => rSites.some((r) => r.fn === fn && r.args[0] === v && !r.byAddress[0]);
+    let released = false;
+    for (const acq of names) {
+      if (known(acq) || out.has(acq)) continue;
+      const counter = namesPin(acq, rel);
+      if (!counter) continue;
+      const aSites = calls.get(acq)!;
+      const source = `pin:${acq}/${rel}`;
+      let effect: Effect | undefined;
+      if (!aSites.some((a) => a.discarded) && aSites.some((a) => a.assigned && given(a.fn, a.assigned)))
+        effect = pinEffect('acquire', 'ret', -1, counter, source);
+      else {
+        const site = aSites.find((a) => a.args.some((v, k) => a.byAddress[k] && given(a.fn, v)));
+        const k = site?.args.findIndex((v, i) => site.byAddress[i] && given(site.fn, v)) ?? -1;
+        if (k >= 0) effect = pinEffect('acquire', 'arg', k, counter, source);
+      }
+      if (!effect) continue;
+      out.set(acq, { acquire: acq, release: rel, effects: [effect] });
+      if (!released)
+        out.set(rel, { acquire: acq, release: rel, effects: [pinEffect('release', 'arg', 0, counter, source)] });
+      released = true;
+    }
+  }
+}
+
+function pinEffect(
+  op: 'acquire' | 'release',
+  base: 'arg' | 'ret',
+  index: number,
+  counter: string,
+  source: string,
+): Effect {
+  const target: Effect['target'] =
+    base === 'ret'
+      ? { base, index: -1, segs: [], text: 'ret' }
+      : op === 'acquire'
+        ? { base, index, segs: ['*'], text: `*arg${index}` }
+        : { base, index, segs: [], text: `arg${index}` };
+  const when: Effect['when'] =
+    op === 'release' ? [] : base === 'ret' ? [{ kind: 'ret', test: 'ne0' }] : [{ kind: 'ret', test: 'eq0' }];
+  // an unlock is not a put: nothing says it takes NULL (`rcu_unlock_domain(NULL)` drops a lock nobody took)
+  const nullUnsafe = op === 'release' ? { nullUnsafe: true } : {};
+  return { op, target, when, count: 1, counter, source, label: 'pin', ...nullUnsafe };
 }
 
 /** The model-file rows that state the inferred pairs as the user's own (the editor's quick fix writes them). */
@@ -290,12 +423,15 @@ export function pairReports(pairs: ReadonlyMap<string, InferredPair>): InferredP
     const report = out.get(key) ?? {
       acquire: pair.acquire,
       release: pair.release,
-      functions: nameTable<{ acquire?: string; release?: string; when?: string }>(),
+      functions: nameTable<PairRow>(),
     };
     for (const ef of pair.effects) {
       if (ef.op !== 'acquire' && ef.op !== 'release') continue;
-      const row: { acquire?: string; release?: string; when?: string } = { [ef.op]: ef.target.text };
+      const row: PairRow = { [ef.op]: ef.target.text };
       if (ef.when.some((a) => a.kind === 'ret' && a.test === 'ne0')) row.when = 'ret != NULL';
+      if (ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0')) row.when = 'ret == 0';
+      if (ef.counter) row.counter = ef.counter;
+      if (ef.nullUnsafe) row.nullSafe = false;
       report.functions[name] = row;
     }
     out.set(key, report);

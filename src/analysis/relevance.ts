@@ -7,17 +7,17 @@ import type { Model } from './model/compiled';
 import type { PrepassResult } from './parse/prepass';
 import { outlineFunctions, type OutlineFunction } from './parse/outline';
 import { registrationsIn, type FunctionSpan } from './facts';
-import { isInferenceCandidate } from './infer';
+import { isInferenceCandidate, pinsIn } from './infer';
 import { macroEffects } from './macros';
 import { countFieldsIn } from './tree/count-fields';
 
 /** A function's text, tokenised. */
 export function functionTokens(text: string): FunctionTokens {
   const names = identifiers(text);
-  return { names, candidate: names.some(isInferenceCandidate) };
+  return { names, candidate: names.some(isInferenceCandidate) || pinsIn(names) };
 }
 
-/** The identifiers in a function's text, and whether one could be half of an inferred pair. */
+/** The identifiers in a function's text, and whether its calls could show an inferred pair or pin. */
 export interface FunctionTokens {
   names: string[];
   candidate: boolean;

@@ -257,7 +257,10 @@ export interface InferredPairReport {
   acquire: string;
   release: string;
   /** `functions` rows for `.refcount-lens.json`, by function name. */
-  functions: Record<string, { acquire?: string; release?: string; when?: string }>;
+  functions: Record<
+    string,
+    { acquire?: string; release?: string; when?: string; counter?: string; nullSafe?: boolean }
+  >;
 }
 
 export interface FileResult {

@@ -17,7 +17,7 @@ import { TreePlan } from '../analysis/tree/plan';
 import { calleeEvidence, type TreeShard } from '../analysis/tree/shard';
 import type { CalleeEvidence } from '../analysis/model/unknown-calls';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
-import { isInferenceCandidate } from '../analysis/infer';
+import { handsOut, isInferenceCandidate } from '../analysis/infer';
 import { macroEffects } from '../analysis/macros';
 import { macroReadsOnly } from '../analysis/tree/macro-aliases';
 import { sha256, type IndexStore } from './store';
@@ -129,6 +129,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       (c) =>
         model.functions.has(c.name) ||
         isInferenceCandidate(c.name) ||
+        handsOut(c.name, c.asStatement) ||
         localMacroEffects[f.file].has(c.name) ||
         headerMacros.counts(f.file, c.name, macroCounts(model)),
     );

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { buildModel } from '../../src/analysis/model/load';
 import { readModelSources } from '../../src/files/model-files';
 import { parseCondition, parseTarget } from '../../src/analysis/model/compiled';
-import { isInferenceCandidate, namesPair } from '../../src/analysis/infer';
+import { handsOut, isInferenceCandidate, namesPair, namesPin, pinShape, pinsIn } from '../../src/analysis/infer';
 
 test("the issue's example model file loads", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
@@ -276,6 +276,34 @@ test('pair inference: which names pair, and isInferenceCandidate covers every ha
   }
   for (const n of ['kfree', 'printk', 'spin_lock', 'memcpy', 'atomic_read'])
     assert.equal(isInferenceCandidate(n), false, n);
+});
+
+test('object pins: which names pair as a lock that hands out its object and its unlock, and on which counter', () => {
+  const pins: [string, string, string | undefined][] = [
+    ['rcu_lock_domain_by_id', 'rcu_unlock_domain', 'rcu_lock'],
+    ['rcu_lock_current_domain', 'rcu_unlock_domain', 'rcu_lock'],
+    ['rcu_lock_live_remote_domain_by_id', 'rcu_unlock_domain', 'rcu_lock'],
+    ['vm_pin_page_range', 'vm_unpin_page', 'vm_pin'],
+    // the verb as a suffix is a mutex's
+    ['foo_lock', 'foo_unlock', undefined],
+    ['spin_lock', 'spin_unlock', undefined],
+    // no word before the verb, another object, another prefix
+    ['lock_domain', 'unlock_domain', undefined],
+    ['rcu_lock_domain_by_id', 'rcu_unlock_vcpu', undefined],
+    ['rcu_lock_domain', 'srcu_unlock_domain', undefined],
+    ['rcu_unlock_domain', 'rcu_lock_domain', undefined],
+  ];
+  for (const [a, r, counter] of pins) {
+    assert.equal(namesPin(a, r), counter, `${a}/${r}`);
+    if (counter) assert.ok(pinShape(a) === 'lock' && pinShape(r) === 'unlock', `${a}/${r} are pin-shaped`);
+  }
+  // a mutex's names are pin-shaped but no inference candidates: they make no caller relevant by name
+  for (const n of ['spin_lock_bh', 'spin_unlock_bh', 'read_lock_irqsave', 'rcu_lock_domain_by_id'])
+    assert.equal(isInferenceCandidate(n), false, n);
+  assert.equal(pinsIn(['spin_lock_bh', 'spin_unlock_bh', 'x']), true);
+  assert.equal(pinsIn(['rcu_lock_domain_by_id', 'rcu_unlock_vcpu']), false);
+  assert.equal(handsOut('rcu_lock_domain_by_id', false), true);
+  assert.equal(handsOut('spin_lock_bh', true), false);
 });
 
 test('assigns: stores with a target and a value index; broken rows are reported at their line', () => {

@@ -16,6 +16,13 @@ import { balanced, calleeName, type FunctionContext, type Successor } from './fu
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
 
+const COUNT_READ = /^(?:_?atomic(?:64|_long)?|refcount)_read$/;
+
+function bare(x: Syn): Syn {
+  while (x.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
+  return x;
+}
+
 export class Branches {
   private readonly model: Model;
   private readonly decls: ReadonlyMap<string, VarDecl>;
@@ -200,7 +207,7 @@ export class Branches {
       );
     };
     readsParam = this.readsParameter(n.ast, st);
-    const evalTarget = structured ? subject : n.ast;
+    const evalTarget = structured ? (this.liveCountRead(subject, st) ?? subject) : n.ast;
     // `(x = get()) == NULL`: the test is about x
     const assigned =
       structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '='
@@ -272,6 +279,22 @@ export class Branches {
       }
     }
     return outs;
+  }
+
+  /**
+   * `atomic_read(&x->f)` (`atomic64_`, `atomic_long_`, `refcount_read`) of a count field this path has not
+   * changed: the member itself, so that liveCount decides the test (`if (atomic_read(&s->refcnt) <= 0)
+   * WARN_ON(1); else if (atomic_dec_and_test(&s->refcnt)) ...` in a put is no path a caller giving one back takes).
+   */
+  private liveCountRead(subject: Syn, st: State): Syn | undefined {
+    const u = bare(subject);
+    if (u.type !== 'call_expression' || !COUNT_READ.test(calleeName(u) ?? '')) return undefined;
+    const args = (u.fields.arguments?.children ?? []).filter((x: Syn) => !['(', ')', ',', 'comment'].includes(x.type));
+    const a = args.length === 1 ? bare(args[0]) : undefined;
+    if (a?.type !== 'pointer_expression' || a.op !== '&' || !a.fields.argument) return undefined;
+    const outs = this.ex.eval(a.fields.argument, st);
+    const v = outs.length === 1 ? outs[0].v : undefined;
+    return v?.k === 'path' && this.liveCount(st, v.p, keyOf(v.p)) ? a.fields.argument : undefined;
   }
 
   /**

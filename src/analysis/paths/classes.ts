@@ -133,10 +133,12 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       if (!hasDelta(o)) continue;
       // a returned object travels with the return value, even when it is the caller's own argument
       const rk = st.exit?.returnedKey;
-      const retSegs =
+      let retSegs =
         rk && (k === rk || k.startsWith(rk + '/'))
           ? (k.slice(rk.length).split('/').filter(Boolean) as Seg[])
           : undefined;
+      // `return &t->slots[i]` after `t->slots[i].refs++`: the caller reaches that member through the pointer
+      if (retSegs?.[0]?.startsWith('.') && st.exit?.returnedAddress) retSegs = ['*', ...retSegs];
       const t =
         retSegs && !retSegs.some((x) => (x as string) === '&' || (x as string) === '[]')
           ? { base: 'ret' as const, index: -1, segs: retSegs, text: targetText('ret', retSegs) }
@@ -224,7 +226,7 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
     new Set(
       conds
         .get(sp)!
-        .filter(([c]) => !e.parked || !ofObjectFields(c.target, e.target))
+        .filter(([c]) => !e.parked || !ofObjectFields(c.target, ownerOf(e)))
         .map(([, t]) => t),
     );
   // q cannot be told from sp by a caller when whatever q needs of its parameters sp needs too
@@ -244,9 +246,10 @@ function withoutBookkeeping(paths: SummaryPath[]): SummaryPath[] {
   return paths.map((sp) => {
     const kept = sp.effects.filter(
       (e) =>
-        // the argument itself: what a callee leaves in the argument's fields or out-parameters the caller can test
+        // the argument itself, or a count embedded in it (`arg1->refcnt`, `arg0->ref.refcount`): what a callee
+        // leaves in the argument's other fields or out-parameters the caller can test
         e.target.base !== 'arg' ||
-        e.target.segs.length > 0 ||
+        ownerOf(e).segs.length > 0 ||
         !ownedByObject(e) ||
         !paths.some((q) => q !== sp && alike(q, sp, e) && !changes(q, e.target.text, Math.sign(e.exist + e.refs))),
     );
@@ -271,6 +274,21 @@ export function walksChain(t: Target): boolean {
     i++;
   }
   return false;
+}
+
+/**
+ * The object whose own count an effect changes: the argument for a count embedded in what it points to (a
+ * count field `arg1->refcnt`, a kref `arg0->refcount`), else the target itself (`arg0->dev` is another
+ * object, reached through a pointer the argument holds).
+ */
+function ownerOf(e: SummaryEffect): Target {
+  const t = e.target;
+  const embedded =
+    (e.kind === 'count field' || e.kind === 'kref') &&
+    t.segs.length > 1 &&
+    t.segs[0] === '*' &&
+    t.segs.slice(1).every((x) => x.startsWith('.'));
+  return embedded ? { ...t, segs: [], text: `arg${t.index}` } : t;
 }
 
 /** `cond` reads a field of the object `object` names (`arg1->xenheap_pages` of `arg1`). */

@@ -93,10 +93,18 @@ export class NodeTransfer {
   }
 
   private returnNode(n: CfgNode, st: State): Successor[] {
-    const done = (s: State, returns: string, cls: string, returnedKey?: string) =>
+    const done = (s: State, returns: string, cls: string, returnedKey?: string, returnedAddress?: boolean) =>
       n.edges.map((edge) => ({
         to: edge.to,
-        st: with_(s, { exit: { line: n.line, returns, returnClass: cls, returnedKey } }),
+        st: with_(s, {
+          exit: {
+            line: n.line,
+            returns,
+            returnClass: cls,
+            returnedKey,
+            ...(returnedAddress ? { returnedAddress } : {}),
+          },
+        }),
         kind: edge.kind,
       }));
     if (!n.ast) return done(st, 'void', 'void');
@@ -105,6 +113,7 @@ export class NodeTransfer {
       let s = o.st;
       let cls = 'unknown';
       let returnedKey: string | undefined;
+      let returnedAddress = false;
       if (o.v.k === 'const') cls = this.classOfConst(o.v.c);
       else if (o.v.k === 'flags' && !o.v.some) cls = o.v.f.join('|') || '0';
       else if (o.v.k === 'path') {
@@ -112,6 +121,7 @@ export class NodeTransfer {
         if (p.segs[p.segs.length - 1] === '&') {
           p = { root: p.root, segs: p.segs.slice(0, -1) };
           cls = 'non-NULL';
+          returnedAddress = true;
         }
         const key = keyOf(p);
         const f = factOf(s, keyOf(o.v.p));
@@ -150,7 +160,7 @@ export class NodeTransfer {
             });
         }
       }
-      return done(s, text, cls, returnedKey);
+      return done(s, text, cls, returnedKey, returnedAddress && returnedKey !== undefined);
     });
   }
 

@@ -146,6 +146,8 @@ export interface ExitInfo {
   returns: string;
   returnClass: string;
   returnedKey?: string;
+  /** The path returns the address of the object at returnedKey (`return &t->slots[i]`), not its value. */
+  returnedAddress?: boolean;
 }
 
 /**

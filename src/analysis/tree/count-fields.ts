@@ -49,6 +49,34 @@ const READ_TEST = new RegExp(
   'g',
 );
 
+/** `refs = --x->f`, `n = atomic_dec_return(&x->f)`: what is left after a decrement, kept in a local. */
+const LOCAL_DEC = new RegExp(
+  String.raw`\b([A-Za-z_]\w*)\s*=\s*(?:--\s*${OWNER}\s*${FIELD}\b(?!\s*(?:->|\.|\(|\[))|` +
+    String.raw`_?atomic(?:64|_long)?_(?:dec|sub)_return\w*\s*\(\s*(?:[^,();]*,\s*)?` +
+    String.raw`&\s*\(?\s*${OWNER}\s*${FIELD}\s*\)?\s*\))`,
+  'g',
+);
+
+/**
+ * The first test of `local` at zero after `from` (`refs == 0`, `!refs`: true at the last reference; `refs > 0`,
+ * `refs != 0`: true while references are left), as a last-reference test of what it copied.
+ */
+function localTest(
+  body: string,
+  local: string,
+  from: number,
+): { at: number; end: number; whenTrue: boolean } | undefined {
+  const re = new RegExp(
+    String.raw`\b${local}\s*(?:(==\s*0|<=\s*0|<\s*1)|(!=\s*0|>\s*0))\b|\b0\s*==\s*${local}\b|` +
+      String.raw`!\s*${local}\b(?!\s*(?:->|\.|\(|\[|=))`,
+    'g',
+  );
+  re.lastIndex = from;
+  const m = re.exec(body);
+  if (!m || m.index - from > GUARDED_CHARS) return undefined;
+  return { at: m.index, end: m.index + m[0].length, whenTrue: !m[2] };
+}
+
 const isTestOp = (op: string) => /_and_test|_return/.test(op);
 const isDecOp = (op: string) => /_(dec|sub)/.test(op);
 
@@ -89,6 +117,11 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
       const end = m.index + m[0].length;
       tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index, end, whenTrue: compared(end) });
     }
+  }
+  for (const m of body.matchAll(LOCAL_DEC)) {
+    const field = m[3] ?? m[5];
+    const t = localTest(body, m[1], m.index + m[0].length);
+    if (t) tests.push({ field, owner: ownerName(m[2] ?? m[4]), ...t });
   }
   for (const re of [ZERO_TEST, READ_TEST])
     for (const m of body.matchAll(re)) {
