@@ -34,6 +34,8 @@ const ASSIGN = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<
 const STEP = new Set(['++', '--']);
 const TOKEN = /[A-Za-z_]\w*|\d[\w.]*|->|\+\+|--|<<=|>>=|##|[-+*/%&|^!=<>]=|&&|\|\||<<|>>|\S/g;
 const IDENT = /^[A-Za-z_]\w*$/;
+/** Words before a `(` that open no call. */
+const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof']);
 /** Macros reached through other macros' bodies before the scan gives up (a use of the whole). */
 const MAX_DEPTH = 4;
 
@@ -79,13 +81,19 @@ function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): P
   for (let i = 0; i < t.length; i++) {
     const at = params.indexOf(t[i]);
     if (at < 0 || t[i - 1] === '->' || t[i - 1] === '.') continue;
-    use(t, i, uses[at], inner);
+    use(t, i, uses[at], params, inner);
   }
   return uses;
 }
 
 /** One occurrence of a parameter at token `i`, unwrapped from its parentheses `((p))`. */
-function use(t: string[], i: number, u: ParamUse, inner: (name: string) => ParamUse[] | null): void {
+function use(
+  t: string[],
+  i: number,
+  u: ParamUse,
+  params: readonly string[],
+  inner: (name: string) => ParamUse[] | null,
+): void {
   let l = i,
     r = i;
   while (t[l - 1] === '(' && t[r + 1] === ')' && !operand(t[l - 2])) {
@@ -116,6 +124,9 @@ function use(t: string[], i: number, u: ParamUse, inner: (name: string) => Param
     return;
   }
   const call = argumentOfCall(t, l, r);
+  // a test of its value (`(el) != NULL`, a loop's `; el;`), or a copy into another argument the macro
+  // assigns (`(el) = (head)`): the caller's variables name the object, nothing else keeps it
+  if (!call && (tested(t, l, r) || copiedToParam(t, l, params))) return;
   const callee = call && inner(call.name);
   const passedOn = callee?.[call!.index];
   if (!passedOn) {
@@ -125,6 +136,37 @@ function use(t: string[], i: number, u: ParamUse, inner: (name: string) => Param
   u.written ||= passedOn.written;
   u.whole ||= passedOn.whole;
   for (const m of passedOn.members) addMember(u, m);
+}
+
+const TEST_BEFORE = new Set([';', '(', '!', '&&', '||', '==', '!=']);
+const TEST_AFTER = new Set([';', ')', '&&', '||', '==', '!=', '?']);
+const TESTS = new Set(['if', 'while', 'for', 'switch']);
+
+/**
+ * Tokens `l..r` only give a value to test or compare: between a `;`, `(`, `!`, `&&`, `||`, `==` or `!=`
+ * and one of `;`, `)`, `&&`, `||`, `==`, `!=`, `?` (a statement expression's last value, `; x; })`, goes out).
+ */
+function tested(t: string[], l: number, r: number): boolean {
+  if (!TEST_BEFORE.has(t[l - 1]) || !TEST_AFTER.has(t[r + 1])) return false;
+  // `(` opens a test (`if (x)`), not a call's arguments or `return (x)`
+  if (t[l - 1] === '(' && operand(t[l - 2]) && !TESTS.has(t[l - 2])) return false;
+  return !(t[r + 1] === ';' && t[r + 2] === '}');
+}
+
+/** Tokens from `l` are the right side of `p = ...` or `(p) = ...` where `p` is one of the macro's parameters. */
+function copiedToParam(t: string[], l: number, params: readonly string[]): boolean {
+  if (t[l - 1] !== '=') return false;
+  let k = l - 2;
+  let open = 0;
+  while (t[k] === ')') {
+    open++;
+    k--;
+  }
+  if (!params.includes(t[k])) return false;
+  k--;
+  for (; open > 0; open--, k--) if (t[k] !== '(') return false;
+  // the whole left side: not a member (`x->p = `), a pointee (`*p = `) or an element
+  return k < 0 || ['(', ';', '{', '}', ','].includes(t[k]);
 }
 
 function addMember(u: ParamUse, m: MemberUse): void {
@@ -154,7 +196,7 @@ function argumentOfCall(t: string[], l: number, r: number): { name: string; inde
         continue;
       }
       const name = t[k - 1];
-      return name && IDENT.test(name) ? { name, index } : undefined;
+      return name && IDENT.test(name) && !KEYWORDS.has(name) ? { name, index } : undefined;
     } else if (tok === ',' && depth === 0) index++;
     else if (depth === 0 && (tok === ';' || ASSIGN.has(tok))) return undefined;
   }
