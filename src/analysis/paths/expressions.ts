@@ -456,7 +456,8 @@ export class Expressions {
     let s = st;
     // what the variable held before
     if (plainLocal) {
-      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(s, key, line);
+      // a copy made before (`held = ifp; ifp = other`) names the old object, which moves with it
+      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(this.fx.keepCopiedOldValue(s, key, line), key, line);
       if (s.aliases.has(root)) {
         const aliases = new Map(s.aliases);
         aliases.delete(root);
