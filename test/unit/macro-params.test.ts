@@ -49,8 +49,10 @@ test('an argument a macro assigns, directly or through the macros it calls, is w
   assert.ok(search);
   assert.equal(search[1].written, true);
   assert.equal(search[0].written, false);
-  // the list head is copied into `out` and `out` tested: the caller's variables keep the object
+  // the list head is copied into `out` and `out` tested: the caller's variables keep the object, unless
+  // the call gives `out` something else (the call site decides)
   assert.equal(search[0].whole, false);
+  assert.deepEqual(search[0].copiedTo, [1]);
   assert.equal(search[1].whole, false);
   // `field` is a member name in the body, never a value: nothing is done with the argument
   assert.deepEqual(search[2], { written: false, whole: false, members: [] });

@@ -23,6 +23,11 @@ export interface ParamUse {
   whole: boolean;
   /** Members it assigns or hands to a call (members it only reads are not listed). */
   members: MemberUse[];
+  /**
+   * The macro's other parameters it is copied into (`(el) = (head)`): nothing is handed on when the
+   * caller gives those a variable of its own; a member or anything else is memory the value is stored in.
+   */
+  copiedTo?: number[];
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -124,9 +129,14 @@ function use(
     return;
   }
   const call = argumentOfCall(t, l, r);
-  // a test of its value (`(el) != NULL`, a loop's `; el;`), or a copy into another argument the macro
-  // assigns (`(el) = (head)`): the caller's variables name the object, nothing else keeps it
-  if (!call && (tested(t, l, r) || copiedToParam(t, l, params))) return;
+  // a test of its value (`(el) != NULL`, a loop's `; el;`): nothing keeps it
+  if (!call && tested(t, l, r)) return;
+  // a copy into another argument the macro assigns (`(el) = (head)`): the call site decides
+  const into = call ? -1 : copiedToParam(t, l, params);
+  if (into >= 0) {
+    addCopy(u, into);
+    return;
+  }
   const callee = call && inner(call.name);
   const passedOn = callee?.[call!.index];
   if (!passedOn) {
@@ -136,6 +146,41 @@ function use(
   u.written ||= passedOn.written;
   u.whole ||= passedOn.whole;
   for (const m of passedOn.members) addMember(u, m);
+  // copied into the inner macro's parameters: into ours when the call gives it one of them alone
+  for (const j of passedOn.copiedTo ?? []) {
+    const arg = callArgument(t, call!.open, j);
+    const outer = arg?.length === 1 ? params.indexOf(arg[0]) : -1;
+    if (outer >= 0) addCopy(u, outer);
+    else u.whole = true;
+  }
+}
+
+function addCopy(u: ParamUse, index: number): void {
+  if (!u.copiedTo) u.copiedTo = [index];
+  else if (!u.copiedTo.includes(index)) u.copiedTo.push(index);
+}
+
+/** The tokens of argument `index` of the call whose `(` is at `open`, without enclosing parentheses. */
+function callArgument(t: string[], open: number, index: number): string[] | undefined {
+  let depth = 0;
+  let at = 0;
+  let start = open + 1;
+  for (let k = open + 1; k < t.length; k++) {
+    const tok = t[k];
+    if (tok === '(' || tok === '[' || tok === '{') depth++;
+    else if ((tok === ')' || tok === ']' || tok === '}') && depth > 0) depth--;
+    else if ((tok === ',' || tok === ')') && depth === 0) {
+      if (at === index) {
+        let a = t.slice(start, k);
+        while (a.length > 2 && a[0] === '(' && a[a.length - 1] === ')') a = a.slice(1, -1);
+        return a;
+      }
+      if (tok === ')') return undefined;
+      at++;
+      start = k + 1;
+    }
+  }
+  return undefined;
 }
 
 const TEST_BEFORE = new Set([';', '(', '!', '&&', '||', '==', '!=']);
@@ -153,20 +198,24 @@ function tested(t: string[], l: number, r: number): boolean {
   return !(t[r + 1] === ';' && t[r + 2] === '}');
 }
 
-/** Tokens from `l` are the right side of `p = ...` or `(p) = ...` where `p` is one of the macro's parameters. */
-function copiedToParam(t: string[], l: number, params: readonly string[]): boolean {
-  if (t[l - 1] !== '=') return false;
+/**
+ * Tokens from `l` are the right side of `p = ...` or `(p) = ...` where `p` is one of the macro's
+ * parameters: its index, or -1.
+ */
+function copiedToParam(t: string[], l: number, params: readonly string[]): number {
+  if (t[l - 1] !== '=') return -1;
   let k = l - 2;
   let open = 0;
   while (t[k] === ')') {
     open++;
     k--;
   }
-  if (!params.includes(t[k])) return false;
+  const index = params.indexOf(t[k]);
+  if (index < 0) return -1;
   k--;
-  for (; open > 0; open--, k--) if (t[k] !== '(') return false;
+  for (; open > 0; open--, k--) if (t[k] !== '(') return -1;
   // the whole left side: not a member (`x->p = `), a pointee (`*p = `) or an element
-  return k < 0 || ['(', ';', '{', '}', ','].includes(t[k]);
+  return k < 0 || ['(', ';', '{', '}', ','].includes(t[k]) ? index : -1;
 }
 
 function addMember(u: ParamUse, m: MemberUse): void {
@@ -180,8 +229,8 @@ function operand(tok: string | undefined): boolean {
   return tok !== undefined && (IDENT.test(tok) || tok === ')' || tok === ']');
 }
 
-/** The call whose whole argument tokens `l..r` are: its name and the argument's position. */
-function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number } | undefined {
+/** The call whose whole argument tokens `l..r` are: its name, the argument's position and where its `(` is. */
+function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number; open: number } | undefined {
   if (t[r + 1] !== ',' && t[r + 1] !== ')') return undefined;
   let index = 0;
   let depth = 0;
@@ -196,7 +245,7 @@ function argumentOfCall(t: string[], l: number, r: number): { name: string; inde
         continue;
       }
       const name = t[k - 1];
-      return name && IDENT.test(name) && !KEYWORDS.has(name) ? { name, index } : undefined;
+      return name && IDENT.test(name) && !KEYWORDS.has(name) ? { name, index, open: k } : undefined;
     } else if (tok === ',' && depth === 0) index++;
     else if (depth === 0 && (tok === ';' || ASSIGN.has(tok))) return undefined;
   }
