@@ -49,6 +49,11 @@ test('an argument a macro assigns, directly or through the macros it calls, is w
   assert.ok(search);
   assert.equal(search[1].written, true);
   assert.equal(search[0].written, false);
+  // the list head is copied into `out` and `out` tested: the caller's variables keep the object, unless
+  // the call gives `out` something else (the call site decides)
+  assert.equal(search[0].whole, false);
+  assert.deepEqual(search[0].copiedTo, [1]);
+  assert.equal(search[1].whole, false);
   // `field` is a member name in the body, never a value: nothing is done with the argument
   assert.deepEqual(search[2], { written: false, whole: false, members: [] });
 });
@@ -58,10 +63,16 @@ test('what the scan cannot place is a use of the whole argument, and variadic ma
     '#define NAME_OF(x) #x\n' +
       '#define CAST_DEV(p) ((struct dev *)(p))->refs\n' +
       '#define LOG(fmt, ...) printf(fmt, __VA_ARGS__)\n' +
-      '#define ADDR_OF(p) take(&(p)->lock)\n',
+      '#define ADDR_OF(p) take(&(p)->lock)\n' +
+      '#define PICK(p, q) ({ if ((q) != NULL) return (q); p; })\n' +
+      '#define STASH(s, p) do { if (p) (s)->saved = (p); } while (0)\n',
   );
   assert.equal(m.get('NAME_OF')?.[0].whole, true);
   assert.equal(m.get('CAST_DEV')?.[0].whole, true);
   assert.equal(m.has('LOG'), false);
   assert.equal(m.get('ADDR_OF')?.[0].whole, true);
+  // a value returned, or left as a statement expression's value, goes out; one stored in a member is kept
+  assert.equal(m.get('PICK')?.[0].whole, true);
+  assert.equal(m.get('PICK')?.[1].whole, true);
+  assert.equal(m.get('STASH')?.[1].whole, true);
 });

@@ -4,6 +4,7 @@
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
 import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
+import { parseKey, splitOverwrite } from '../paths/access';
 import { callerObjects, pendingRefs } from './caller-objects';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
@@ -34,6 +35,14 @@ function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolea
       }
     }
   return false;
+}
+
+/** A key for the old value of a member or an element (`h/*\/.ifp~41`), not of a variable. */
+function replacedMemberValue(key: string): boolean {
+  const over = splitOverwrite(key);
+  return (
+    over !== undefined && over.key.length + `~${over.line}`.length === key.length && parseKey(over.key).segs.length > 0
+  );
 }
 
 /**
@@ -90,6 +99,9 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     const refsOf = (st: State) => pendingRefs(st, key);
     // a parameter itself, as the caller passed it: what its failures leave on it is the caller's question
     const passedArg = !!inp.cfg.decls.get(key)?.isParam;
+    // what a member held before the path gave it another value (`put(h->ifp); h->ifp = NULL`): the
+    // holder gave up the reference it stored where it replaced it, and keeps it where it did not
+    const replacedMember = replacedMemberValue(key);
     let reported = false;
     // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
     for (let i = 0; i < all.length && !reported && !inp.paired; i++)
@@ -109,6 +121,7 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         const ra = refsOf(a.st),
           rb = refsOf(b.st);
         if (ra === rb) continue;
+        if (replacedMember && ra <= 0 && rb <= 0) continue;
         // the count follows the object's own state (a first-user pin, a pending bit): bookkeeping
         if (a.st.objects.get(key)?.parked || b.st.objects.get(key)?.parked) continue;
         const [hi, lo] = ra > rb ? [a, b] : [b, a];

@@ -381,11 +381,18 @@ export class Expressions {
    * others (`(d)->buffer`), and it may assign the caller's variable itself (`LL_SEARCH_SCALAR(h, out, f, v)`).
    */
   private macroCall(name: string, uses: readonly ParamUse[], e: Syn, vals: Val[], st: State): State {
+    const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    const localOf = (arg: Syn | undefined) => {
+      const d = arg?.type === 'identifier' ? this.ctx.node.scope.get(arg.text ?? '') : undefined;
+      return d && rootClass(d.id, this.decls) !== 'global' ? d : undefined;
+    };
+    // copied into another argument (`(el) = (head)`): kept only when that one is not a local of ours
+    const stored = (u: ParamUse) => !!u.copiedTo?.some((j) => !localOf(args[j]));
     // what the unknown-call policy says the macro only reads is not handed on, as for a function
     const keeps = this.ctx.input.keeps;
     let s = this.fx.handOn(
       name,
-      vals.filter((_, i) => uses[i].whole && (!keeps || keeps(name, i))),
+      vals.filter((_, i) => (uses[i].whole || stored(uses[i])) && (!keeps || keeps(name, i))),
       e.line,
       st,
     );
@@ -397,7 +404,6 @@ export class Expressions {
         s = m.written ? this.assign(s, p, '=', UNKNOWN, e.line) : this.fx.handOn(name, [{ k: 'path', p }], e.line, s);
       }
     });
-    const args = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
     uses.forEach((u, i) => {
       const arg = u.written ? args[i] : undefined;
       const d = arg?.type === 'identifier' ? this.ctx.node.scope.get(arg.text ?? '') : undefined;
@@ -478,7 +484,8 @@ export class Expressions {
     let s = st;
     // what the variable held before
     if (plainLocal) {
-      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(s, key, line);
+      // a copy made before (`held = ifp; ifp = other`) names the old object, which moves with it
+      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(this.fx.keepCopiedOldValue(s, key, line), key, line);
       if (s.aliases.has(root)) {
         const aliases = new Map(s.aliases);
         aliases.delete(root);

@@ -6,7 +6,16 @@
  * say so in the result.
  */
 import type { Cfg, VarDecl } from '../cfg/cfg';
-import { type AccessPath, extend, keyOf, parseKey, keyShape, rootClass, throughPointer } from './access';
+import {
+  type AccessPath,
+  extend,
+  keyOf,
+  parseKey,
+  keyShape,
+  rootClass,
+  throughPointer,
+  keyBeforeOverwrite,
+} from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { setFactKeep, dropTemps, withoutCounter } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
@@ -59,7 +68,8 @@ export class FunctionEngine {
   private forgetShared(st: State): State {
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
-      const p = parseKey(k);
+      // a local's old value (`tcp~17`, kept since the local was given another) is still a local's
+      const p = parseKey(keyBeforeOverwrite(k));
       const rc = rootClass(p.root, this.decls);
       if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) {
         facts ??= new Map(st.facts);

@@ -23,6 +23,11 @@ export interface ParamUse {
   whole: boolean;
   /** Members it assigns or hands to a call (members it only reads are not listed). */
   members: MemberUse[];
+  /**
+   * The macro's other parameters it is copied into (`(el) = (head)`): nothing is handed on when the
+   * caller gives those a variable of its own; a member or anything else is memory the value is stored in.
+   */
+  copiedTo?: number[];
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -34,6 +39,8 @@ const ASSIGN = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<
 const STEP = new Set(['++', '--']);
 const TOKEN = /[A-Za-z_]\w*|\d[\w.]*|->|\+\+|--|<<=|>>=|##|[-+*/%&|^!=<>]=|&&|\|\||<<|>>|\S/g;
 const IDENT = /^[A-Za-z_]\w*$/;
+/** Words before a `(` that open no call. */
+const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof']);
 /** Macros reached through other macros' bodies before the scan gives up (a use of the whole). */
 const MAX_DEPTH = 4;
 
@@ -79,13 +86,19 @@ function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): P
   for (let i = 0; i < t.length; i++) {
     const at = params.indexOf(t[i]);
     if (at < 0 || t[i - 1] === '->' || t[i - 1] === '.') continue;
-    use(t, i, uses[at], inner);
+    use(t, i, uses[at], params, inner);
   }
   return uses;
 }
 
 /** One occurrence of a parameter at token `i`, unwrapped from its parentheses `((p))`. */
-function use(t: string[], i: number, u: ParamUse, inner: (name: string) => ParamUse[] | null): void {
+function use(
+  t: string[],
+  i: number,
+  u: ParamUse,
+  params: readonly string[],
+  inner: (name: string) => ParamUse[] | null,
+): void {
   let l = i,
     r = i;
   while (t[l - 1] === '(' && t[r + 1] === ')' && !operand(t[l - 2])) {
@@ -116,6 +129,14 @@ function use(t: string[], i: number, u: ParamUse, inner: (name: string) => Param
     return;
   }
   const call = argumentOfCall(t, l, r);
+  // a test of its value (`(el) != NULL`, a loop's `; el;`): nothing keeps it
+  if (!call && tested(t, l, r)) return;
+  // a copy into another argument the macro assigns (`(el) = (head)`): the call site decides
+  const into = call ? -1 : copiedToParam(t, l, params);
+  if (into >= 0) {
+    addCopy(u, into);
+    return;
+  }
   const callee = call && inner(call.name);
   const passedOn = callee?.[call!.index];
   if (!passedOn) {
@@ -125,6 +146,76 @@ function use(t: string[], i: number, u: ParamUse, inner: (name: string) => Param
   u.written ||= passedOn.written;
   u.whole ||= passedOn.whole;
   for (const m of passedOn.members) addMember(u, m);
+  // copied into the inner macro's parameters: into ours when the call gives it one of them alone
+  for (const j of passedOn.copiedTo ?? []) {
+    const arg = callArgument(t, call!.open, j);
+    const outer = arg?.length === 1 ? params.indexOf(arg[0]) : -1;
+    if (outer >= 0) addCopy(u, outer);
+    else u.whole = true;
+  }
+}
+
+function addCopy(u: ParamUse, index: number): void {
+  if (!u.copiedTo) u.copiedTo = [index];
+  else if (!u.copiedTo.includes(index)) u.copiedTo.push(index);
+}
+
+/** The tokens of argument `index` of the call whose `(` is at `open`, without enclosing parentheses. */
+function callArgument(t: string[], open: number, index: number): string[] | undefined {
+  let depth = 0;
+  let at = 0;
+  let start = open + 1;
+  for (let k = open + 1; k < t.length; k++) {
+    const tok = t[k];
+    if (tok === '(' || tok === '[' || tok === '{') depth++;
+    else if ((tok === ')' || tok === ']' || tok === '}') && depth > 0) depth--;
+    else if ((tok === ',' || tok === ')') && depth === 0) {
+      if (at === index) {
+        let a = t.slice(start, k);
+        while (a.length > 2 && a[0] === '(' && a[a.length - 1] === ')') a = a.slice(1, -1);
+        return a;
+      }
+      if (tok === ')') return undefined;
+      at++;
+      start = k + 1;
+    }
+  }
+  return undefined;
+}
+
+const TEST_BEFORE = new Set([';', '(', '!', '&&', '||', '==', '!=']);
+const TEST_AFTER = new Set([';', ')', '&&', '||', '==', '!=', '?']);
+const TESTS = new Set(['if', 'while', 'for', 'switch']);
+
+/**
+ * Tokens `l..r` only give a value to test or compare: between a `;`, `(`, `!`, `&&`, `||`, `==` or `!=`
+ * and one of `;`, `)`, `&&`, `||`, `==`, `!=`, `?` (a statement expression's last value, `; x; })`, goes out).
+ */
+function tested(t: string[], l: number, r: number): boolean {
+  if (!TEST_BEFORE.has(t[l - 1]) || !TEST_AFTER.has(t[r + 1])) return false;
+  // `(` opens a test (`if (x)`), not a call's arguments or `return (x)`
+  if (t[l - 1] === '(' && operand(t[l - 2]) && !TESTS.has(t[l - 2])) return false;
+  return !(t[r + 1] === ';' && t[r + 2] === '}');
+}
+
+/**
+ * Tokens from `l` are the right side of `p = ...` or `(p) = ...` where `p` is one of the macro's
+ * parameters: its index, or -1.
+ */
+function copiedToParam(t: string[], l: number, params: readonly string[]): number {
+  if (t[l - 1] !== '=') return -1;
+  let k = l - 2;
+  let open = 0;
+  while (t[k] === ')') {
+    open++;
+    k--;
+  }
+  const index = params.indexOf(t[k]);
+  if (index < 0) return -1;
+  k--;
+  for (; open > 0; open--, k--) if (t[k] !== '(') return -1;
+  // the whole left side: not a member (`x->p = `), a pointee (`*p = `) or an element
+  return k < 0 || ['(', ';', '{', '}', ','].includes(t[k]) ? index : -1;
 }
 
 function addMember(u: ParamUse, m: MemberUse): void {
@@ -138,8 +229,8 @@ function operand(tok: string | undefined): boolean {
   return tok !== undefined && (IDENT.test(tok) || tok === ')' || tok === ']');
 }
 
-/** The call whose whole argument tokens `l..r` are: its name and the argument's position. */
-function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number } | undefined {
+/** The call whose whole argument tokens `l..r` are: its name, the argument's position and where its `(` is. */
+function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number; open: number } | undefined {
   if (t[r + 1] !== ',' && t[r + 1] !== ')') return undefined;
   let index = 0;
   let depth = 0;
@@ -154,7 +245,7 @@ function argumentOfCall(t: string[], l: number, r: number): { name: string; inde
         continue;
       }
       const name = t[k - 1];
-      return name && IDENT.test(name) ? { name, index } : undefined;
+      return name && IDENT.test(name) && !KEYWORDS.has(name) ? { name, index, open: k } : undefined;
     } else if (tok === ',' && depth === 0) index++;
     else if (depth === 0 && (tok === ';' || ASSIGN.has(tok))) return undefined;
   }
