@@ -6,7 +6,7 @@ import type { Cfg } from '../cfg/cfg';
 import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
-import { type Condition, type State, toArray, isCalleePath, hasDelta, reboundParam } from './state';
+import { type Condition, type ObjState, type State, toArray, isCalleePath, hasDelta, reboundParam } from './state';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
@@ -120,6 +120,16 @@ function targetText(base: string, segs: Seg[]): string {
   return '*'.repeat(deref) + t;
 }
 
+/**
+ * The separate counters a path leaves on an object for its caller: a hold it handed on with the object
+ * (`vnode_ref(vp); fp->f_data = vp`: the file keeps the usecount) is where it went, not the caller's.
+ */
+function counterDebts(o: ObjState): Record<string, number> | undefined {
+  if (!o.countersHandedOn || !o.counters) return o.counters;
+  const left = Object.entries(o.counters).filter(([, v]) => v < 0);
+  return left.length ? Object.fromEntries(left) : undefined;
+}
+
 export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary {
   const made: SummaryPath[] = [];
   for (const st of exits) {
@@ -167,7 +177,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         target: t,
         exist: o.exist,
         refs: o.refs,
-        counters: o.counters,
+        counters: retSegs || o.returned || st.written.has(k) ? o.counters : counterDebts(o),
         stored,
         kind: o.kind,
         labels,

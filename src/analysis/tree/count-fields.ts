@@ -91,7 +91,11 @@ function ownerName(owner: string): string {
  */
 export function countFieldUses(body: string, params?: readonly string[]): CountFieldUses {
   const updated = new Set<string>();
+  /** Where each member is first taken down. */
   const decremented = new Map<string, number>();
+  const decrement = (field: string, at: number) => {
+    decremented.set(field, Math.min(at, decremented.get(field) ?? at));
+  };
   /** Last-reference tests: the member, its owner, where the test is and where it ends. */
   const tests: { field: string; owner: string; at: number; end: number; whenTrue: boolean }[] = [];
   /** A test whose value is true at zero unless compared (`--x->f`, `atomic_dec_return(&x->f)`). */
@@ -100,7 +104,7 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
     const op = m[1];
     const field = m[3];
     updated.add(field);
-    if (isDecOp(op)) decremented.set(field, m.index);
+    if (isDecOp(op)) decrement(field, m.index);
     const end = m.index + m[0].length;
     if (isDecOp(op) && isTestOp(op))
       tests.push({ field, owner: ownerName(m[2]), at: m.index, end, whenTrue: /_and_test/.test(op) || compared(end) });
@@ -108,12 +112,14 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
   for (const m of body.matchAll(CAS)) updated.add(m[3]);
   for (const m of body.matchAll(POSTFIX)) {
     updated.add(m[2]);
-    if (m[3] === '--' || m[3] === '-=') decremented.set(m[2], m.index);
+    // `m->m_len -= mlen` takes a size down: a reference count gives back a fixed number at a time
+    const fixed = m[3] === '--' || (m[3] === '-=' && /^\s*\d+[uUlL]*\s*[;,)]/.test(body.slice(m.index + m[0].length)));
+    if (fixed) decrement(m[2], m.index);
   }
   for (const m of body.matchAll(PREFIX)) {
     updated.add(m[3]);
     if (m[1] === '--') {
-      decremented.set(m[3], m.index);
+      decrement(m[3], m.index);
       const end = m.index + m[0].length;
       tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index, end, whenTrue: compared(end) });
     }
@@ -134,7 +140,10 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
     tests.push({ field: m[2], owner: ownerName(m[1]), at: m.index, end: m.index + m[0].length, whenTrue: true });
   const evidence = new Set<string>();
   for (const t of tests) {
-    if (!decremented.has(t.field) || evidence.has(t.field)) continue;
+    // a last-reference test follows the decrement it tests (`if (m->m_len == 0) free(m)` before the
+    // function ever takes the member down tests for an empty buffer)
+    const dec = decremented.get(t.field);
+    if (dec === undefined || dec > t.at || evidence.has(t.field)) continue;
     const region = guardedText(body, t.at, t.whenTrue);
     // a putter: what it gives back is what it was given (a walk's local, `--node->count` in a tree's
     // delete, counts children, not references its callers hold)
