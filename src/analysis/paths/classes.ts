@@ -132,6 +132,8 @@ function counterDebts(o: ObjState): Record<string, number> | undefined {
 
 export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary {
   const made: SummaryPath[] = [];
+  /** The parameters each path gave to a call through a function pointer. */
+  const dispatched = new Map<SummaryPath, ReadonlySet<number>>();
   for (const st of exits) {
     const conds: SummaryCond[] = [];
     for (const pc of st.paramConds) {
@@ -198,9 +200,14 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
     if (rd?.isParam && rd.paramIndex !== undefined) sp.retArg = rd.paramIndex;
     made.push(sp);
+    const given = (st.dispatched ?? []).flatMap((k) => {
+      const i = reboundParam(st, k) ? undefined : cfg.decls.get(k)?.paramIndex;
+      return i === undefined ? [] : [i];
+    });
+    if (given.length) dispatched.set(sp, new Set(given));
   }
   const paths = new Map<string, SummaryPath>();
-  for (const sp of withoutBookkeeping(made)) {
+  for (const sp of withoutBookkeeping(withoutDispatched(made, dispatched))) {
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }
@@ -212,6 +219,30 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     truncated,
     hash: simpleHash(`[${[...paths.keys()].join(',')}]`),
   };
+}
+
+/**
+ * A path that gives a parameter to a call through a function pointer and counts nothing on it, where
+ * the function's other paths count on it, hands the job to an implementation the analysis cannot see
+ * (`if (so->so_proto->pr_lock) (*so->so_proto->pr_lock)(so, refcount); else { lock(so); if (refcount)
+ * so->so_usecount++; }`): that implementation is not shown to do nothing, so the summary keeps the paths
+ * it can show. A caller would otherwise pair the lock's unseen path with the unlock's seen one.
+ */
+function withoutDispatched(paths: SummaryPath[], dispatched: ReadonlyMap<SummaryPath, ReadonlySet<number>>) {
+  if (!dispatched.size) return paths;
+  const counts = (sp: SummaryPath, i: number) =>
+    sp.effects.some(
+      (e) =>
+        e.target.base === 'arg' &&
+        e.target.index === i &&
+        (e.exist + e.refs !== 0 || Object.values(e.counters ?? {}).some((v) => v !== 0)),
+    );
+  const unseen = (sp: SummaryPath) =>
+    [...(dispatched.get(sp) ?? [])].some(
+      (i) => !counts(sp, i) && paths.some((q) => !dispatched.get(q)?.has(i) && counts(q, i)),
+    );
+  const kept = paths.filter((sp) => !unseen(sp));
+  return kept.length ? kept : paths;
 }
 
 /**

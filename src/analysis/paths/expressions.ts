@@ -373,7 +373,17 @@ export class Expressions {
     // what the policy says such a callee only reads is not handed on (nor written through)
     const keeps = name ? this.ctx.input.keeps : undefined;
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
+    if (!name) st = this.dispatchedTo(st, vals);
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
+  }
+
+  /** A call through a function pointer was given these parameters (themselves, not a member or an address). */
+  private dispatchedTo(st: State, vals: Val[]): State {
+    const params = vals.flatMap((v) =>
+      v.k === 'path' && !v.p.segs.length && this.ctx.cfg.decls.get(v.p.root)?.isParam ? [v.p.root] : [],
+    );
+    if (!params.length) return st;
+    return with_(st, { dispatched: [...new Set([...(st.dispatched ?? []), ...params])].sort() });
   }
 
   /**

@@ -243,7 +243,13 @@ export class FunctionContext {
 
   isNullVal(v: Val | undefined, st: State): boolean | undefined {
     if (!v) return undefined;
-    if (v.k === 'const') return isZeroConst(v.c) ? true : undefined;
+    // a number the caller wrote (`socket_lock(so, 1)`) decides the callee's test of that parameter
+    if (v.k === 'const')
+      return isZeroConst(v.c)
+        ? true
+        : /^(?:[1-9]\d*|0[xX]0*[1-9a-fA-F][\da-fA-F]*)[uUlL]*$/.test(v.c)
+          ? false
+          : undefined;
     if (v.k !== 'path') return undefined;
     if (v.p.segs[v.p.segs.length - 1] === '&') return false;
     const known = decide(factOf(st, keyOf(v.p)), { op: 'eq', c: '0' });

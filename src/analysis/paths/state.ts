@@ -198,6 +198,11 @@ export interface State {
    * the state the test changed owned (ObjState.paidByState). Outside the key, like `guard`.
    */
   held?: readonly string[];
+  /**
+   * The parameters this path gave to a call through a function pointer (`(*so->so_proto->pr_lock)(so, 1)`):
+   * an implementation the analysis cannot see. In the key: such a path is not the one that did nothing.
+   */
+  dispatched?: readonly string[];
   /** Cached merge key. */
   _key?: string;
 }
@@ -220,6 +225,7 @@ export function initialState(): State {
     absorbed: undefined,
     guard: undefined,
     held: undefined,
+    dispatched: undefined,
     _key: undefined,
   };
 }
@@ -243,6 +249,7 @@ export function with_(s: State, p: Partial<State>): State {
     absorbed: 'absorbed' in p ? p.absorbed : s.absorbed,
     guard: 'guard' in p ? p.guard : s.guard,
     held: 'held' in p ? p.held : s.held,
+    dispatched: 'dispatched' in p ? p.dispatched : s.dispatched,
     _key: undefined,
   };
 }
@@ -376,7 +383,8 @@ export class StateKeys {
           .join(',')
       : '';
     const exit = s.exit ? this.id(`${s.exit.line}:${s.exit.returns}:${s.exit.returnClass}`) : -1;
-    const key = `${o} ${f} ${a} ${w} ${iters} ${exit} ${this.stepsId(s.steps)}`;
+    const d = s.dispatched ? ` ${s.dispatched.join(',')}` : '';
+    const key = `${o} ${f} ${a} ${w} ${iters} ${exit} ${this.stepsId(s.steps)}${d}`;
     (s as State)._key = key;
     return key;
   }
