@@ -42,6 +42,8 @@ export interface Model {
   /** Calls whose result is a handle of an argument's object (a mapping, a frame number): name -> argument index. */
   handles: Map<string, number>;
   nullTests: Set<string>;
+  /** Calls read as `arg0 == arg1` (`mfn_eq(m, INVALID_MFN)`). */
+  equals: Set<string>;
   borrows: Set<string>;
   /** The unknownCalls sections in load order (compiled by model/unknown-calls.ts). */
   unknownCalls: UnknownCallsSpec[];
@@ -72,6 +74,7 @@ export function emptyModel(): Model {
     returnsArgument: new Map(),
     handles: new Map(),
     nullTests: new Set(),
+    equals: new Set(),
     borrows: new Set(),
     unknownCalls: [],
     zeroes: new Map(),

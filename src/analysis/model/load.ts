@@ -85,6 +85,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'returnsArgument',
     'handles',
     'nullTests',
+    'equals',
     'borrows',
     'unknownCalls',
     'zeroes',
@@ -149,6 +150,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   }
   for (const n of file.noreturn ?? []) model.noreturn.add(n);
   for (const n of file.nullTests ?? []) model.nullTests.add(n);
+  for (const n of file.equals ?? []) model.equals.add(n);
   for (const [n, idx] of Object.entries(file.transparent ?? {})) model.transparent.set(n, idx);
   for (const [n, idx] of Object.entries(file.returnsArgument ?? {})) model.returnsArgument.set(n, idx);
   for (const [n, idx] of Object.entries(file.handles ?? {})) {

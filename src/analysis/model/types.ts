@@ -147,6 +147,8 @@ export interface ModelFile {
   handles?: Record<string, number>;
   /** Calls that test their argument for "no object" like `x == NULL` (IS_ERR_OR_NULL). */
   nullTests?: string[];
+  /** Calls that test their two arguments for equality like `a == b` (Xen's typesafe `mfn_eq(m, INVALID_MFN)`). */
+  equals?: string[];
   /** Calls that only read their arguments: never a transfer of a reference. */
   borrows?: string[];
   /** How calls of functions nobody describes (no row, no body) are read: see model/unknown-calls.ts. */

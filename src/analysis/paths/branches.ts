@@ -95,6 +95,7 @@ export class Branches {
       negate = true;
       c = unwrap(c.fields.argument);
     }
+    c = this.asEquality(c);
     // IS_ERR_OR_NULL(x) asks whether x is an object at all: read it as x == NULL
     let nullTest: Syn | undefined;
     if (
@@ -302,6 +303,14 @@ export class Branches {
    * reference on it, so its count is above zero (`if (node->i_crefs) node->i_crefs--;` guards against
    * a bug, not a path a caller may take). Once the path gave a reference back, the count is unknown.
    */
+  /** `mfn_eq(m, INVALID_MFN)`, a call the model lists under `equals`, is read as `m == INVALID_MFN`. */
+  private asEquality(c: Syn): Syn {
+    if (c.type !== 'call_expression' || !this.model.equals.has(calleeName(c) ?? '')) return c;
+    const args = (c.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+    if (args.length !== 2) return c;
+    return { ...c, type: 'binary_expression', op: '==', children: args, fields: { left: args[0], right: args[1] } };
+  }
+
   private liveCount(st: State, p: AccessPath, key: string): Fact | undefined {
     const field = this.ctx.input.countFields ? lastField(p) : undefined;
     if (field === undefined || !this.ctx.input.countFields!.has(field) || st.objects.has(key)) return undefined;

@@ -168,9 +168,12 @@ export function retClassFact(cls: string): Fact {
     case 'unknown':
       return {};
     default:
-      return { eq: cls };
+      return cls.startsWith(NOT) ? { ne: [cls.slice(NOT.length)] } : { eq: cls };
   }
 }
+
+/** The return class of a value known to differ from one named constant (`not INVALID_MFN`). */
+export const NOT = 'not ';
 
 /** Flag sets: `x |= F` twice still has F once, so the states of two trips round a loop are equal. */
 export function union(a: readonly string[] | undefined, b: readonly string[]): string[] {

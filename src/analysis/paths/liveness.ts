@@ -131,6 +131,7 @@ export class Liveness {
       m.frees.has(name) ||
       m.returnsArgument.has(name) ||
       m.nullTests.has(name) ||
+      m.equals.has(name) ||
       m.iterators.has(name) ||
       this.inferred?.has(name) ||
       this.summaries.has(name)

@@ -10,6 +10,7 @@ import { keyOf, under } from './access';
 import { type ObjState, type State, with_ } from './state';
 import { factOf, setFactKeep, putObj, addStep, killPath } from './state-edits';
 import { isZeroConst } from './values';
+import { NOT } from './fact-tests';
 import type { FunctionContext, Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
@@ -132,6 +133,8 @@ export class NodeTransfer {
           else if (f.signs === '-') cls = 'negative';
           // `if (ret >= 0) ...; return ret;`: the caller's test of the result tells this path from an error's
           else if (f.signs === '0+') cls = 'non-negative';
+          // `if (mfn == INVALID_MFN) { put_gfn(...); } return mfn;`: the caller's test of the sentinel tells them apart
+          else if (f.ne?.length === 1 && /^[A-Za-z_]\w*$/.test(f.ne[0])) cls = `${NOT}${f.ne[0]}`;
         }
         // a handle of an object (`return map_domain_page_global(pg)`) hands the object out with it
         if (f?.handleOf !== undefined)
