@@ -97,7 +97,7 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
     decremented.set(field, Math.min(at, decremented.get(field) ?? at));
   };
   /** Last-reference tests: the member, its owner, where the test is and where it ends. */
-  const tests: { field: string; owner: string; at: number; end: number; whenTrue: boolean }[] = [];
+  const tests: { field: string; owner: string; at: number; end: number; whenTrue: boolean; one?: boolean }[] = [];
   /** A test whose value is true at zero unless compared (`--x->f`, `atomic_dec_return(&x->f)`). */
   const compared = (end: number) => /^\s*(?:==|<=)\s*0\b/.test(body.slice(end, end + 12));
   for (const m of body.matchAll(ATOMIC)) {
@@ -133,17 +133,19 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
     for (const m of body.matchAll(re)) {
       const field = m[2] ?? m[4];
       const owner = m[1] ?? m[3];
+      // `if (pkt->users == 1) free(pkt); else pkt->users--;` asks for the last reference before taking it
+      const one = /(?:==|<=)\s*1\b|\b1\s*==/.test(m[0]);
       if (field)
-        tests.push({ field, owner: ownerName(owner), at: m.index, end: m.index + m[0].length, whenTrue: true });
+        tests.push({ field, owner: ownerName(owner), at: m.index, end: m.index + m[0].length, whenTrue: true, one });
     }
   for (const m of body.matchAll(NOT_TEST))
     tests.push({ field: m[2], owner: ownerName(m[1]), at: m.index, end: m.index + m[0].length, whenTrue: true });
   const evidence = new Set<string>();
   for (const t of tests) {
-    // a last-reference test follows the decrement it tests (`if (m->m_len == 0) free(m)` before the
-    // function ever takes the member down tests for an empty buffer)
+    // a zero test follows the decrement it tests (`if (m->m_len == 0) free(m)` before the function ever
+    // takes the member down tests for an empty buffer); a test for one may come first
     const dec = decremented.get(t.field);
-    if (dec === undefined || dec > t.at || evidence.has(t.field)) continue;
+    if (dec === undefined || (dec > t.at && !t.one) || evidence.has(t.field)) continue;
     const region = guardedText(body, t.at, t.whenTrue);
     // a putter: what it gives back is what it was given (a walk's local, `--node->count` in a tree's
     // delete, counts children, not references its callers hold)
