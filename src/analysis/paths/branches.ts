@@ -298,11 +298,6 @@ export class Branches {
     return v?.k === 'path' && this.liveCount(st, v.p, keyOf(v.p)) ? a.fields.argument : undefined;
   }
 
-  /**
-   * A count field (tree/count-fields.ts) this path has not changed: whoever can name the object holds a
-   * reference on it, so its count is above zero (`if (node->i_crefs) node->i_crefs--;` guards against
-   * a bug, not a path a caller may take). Once the path gave a reference back, the count is unknown.
-   */
   /** `mfn_eq(m, INVALID_MFN)`, a call the model lists under `equals`, is read as `m == INVALID_MFN`. */
   private asEquality(c: Syn): Syn {
     if (c.type !== 'call_expression' || !this.model.equals.has(calleeName(c) ?? '')) return c;
@@ -311,6 +306,11 @@ export class Branches {
     return { ...c, type: 'binary_expression', op: '==', children: args, fields: { left: args[0], right: args[1] } };
   }
 
+  /**
+   * A count field (tree/count-fields.ts) this path has not changed: whoever can name the object holds a
+   * reference on it, so its count is above zero (`if (node->i_crefs) node->i_crefs--;` guards against
+   * a bug, not a path a caller may take). Once the path gave a reference back, the count is unknown.
+   */
   private liveCount(st: State, p: AccessPath, key: string): Fact | undefined {
     const field = this.ctx.input.countFields ? lastField(p) : undefined;
     if (field === undefined || !this.ctx.input.countFields!.has(field) || st.objects.has(key)) return undefined;
