@@ -1,7 +1,7 @@
 /**
- * Tree-mode figures for `npm run bench` (issue 12): a cold run over a whole tree, the re-run after
- * a one-function edit with the index reused, peak memory, and a tree with nothing excluded
- * (multi-megabyte headers holding only `#define`s).
+ * Tree-mode figures for `npm run bench` (issue 12): a cold run over a whole tree, against the same
+ * files analysed one by one, the re-run after a one-function edit with the index reused, peak
+ * memory, and a tree with nothing excluded (multi-megabyte headers holding only `#define`s).
  *
  * The real tree is given with `--tree DIR` (and `--tree-model FILE`): e.g. xnu's `bsd/` as the
  * corpus rebuilds it (scripts/corpus/rebuild.mjs). Without it only the generated trees are measured.
@@ -110,7 +110,14 @@ function treeArgs(dir: string, cache: string, model?: string, reported = dir): s
   return args;
 }
 
-/** Cold run, unchanged re-run and one-edit re-run over a copy of `source`. */
+/** The same files with no tree: each analysed alone, nothing cached. */
+function fileByFileArgs(dir: string, model?: string): string[] {
+  const args = ['analyze', dir, '--no-cache', '--format', 'json', '--no-progress', '--summary'];
+  if (model) args.push('--model', model);
+  return args;
+}
+
+/** Cold run, the same files one by one, unchanged re-run and one-edit re-run over a copy of `source`. */
 export function measureTree(ctx: TreeBenchContext, source: string, label: string, model?: string): unknown {
   const dir = path.join(ctx.work, `tree-copy-${label.replace(/\W+/g, '-')}`);
   fs.cpSync(source, dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}.git`) });
@@ -137,6 +144,22 @@ export function measureTree(ctx: TreeBenchContext, source: string, label: string
     target: '<= 2 GB',
     ok: cold.rssKb ? cold.rssKb <= 2 * 1024 * 1024 : undefined,
   });
+
+  // The issue's yardstick: the tree may cost at most 1.5x a file-by-file run of the same files.
+  const alone = ctx.cli(fileByFileArgs(dir, model));
+  if (alone.status === 0 || alone.status === 1) {
+    const wall = cold.wallMs / alone.wallMs;
+    const cpu = cold.cpuMs && alone.cpuMs ? cold.cpuMs / alone.cpuMs : undefined;
+    ctx.row({
+      what: `tree mode, ${label}, cold, against the same files analysed one by one`,
+      value: `${wall.toFixed(2)}x wall`,
+      target: '<= 1.5x',
+      ok: wall <= 1.5,
+      note:
+        `file by file ${secs(alone.wallMs)} s wall, ${alone.cpuMs ? secs(alone.cpuMs) : '?'} s CPU` +
+        (cpu ? `; CPU ${cpu.toFixed(2)}x` : ''),
+    });
+  } else ctx.note(`${label}, file by file: exit ${alone.status}: ${alone.stderr.slice(0, 300)}`);
 
   const again = ctx.cli(treeArgs(dir, cache, model));
   const againS = summaryOf(again);
@@ -167,6 +190,7 @@ export function measureTree(ctx: TreeBenchContext, source: string, label: string
     files: files.length,
     lines,
     cold: { wallMs: cold.wallMs, cpuMs: cold.cpuMs, rssKb: cold.rssKb, summary: coldS },
+    fileByFile: { wallMs: alone.wallMs, cpuMs: alone.cpuMs },
     again: { wallMs: again.wallMs, summary: againS },
     edit: edit && { file: edited && path.relative(dir, edited), wallMs: edit.wallMs, summary: summaryOf(edit) },
   };

@@ -256,7 +256,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       stats.fromIndex++;
       return true;
     }
-    // rounds: the first reads nothing of the group's other files, each next one the round before
+    // rounds: the first in the order of plan.firstRound, each next one reads the round before
     let round = new Map<number, Summary>();
     const latest = new Map<number, FileResult>();
     // a round ends with its last visit: the costliest start first (the path states of the file's
@@ -264,10 +264,47 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     const cost = (file: number) => latest.get(file)?.timing.states ?? input.files[file].shard.lines;
     const costliestFirst = (list: number[]) => list.sort((a, b) => cost(b) - cost(a) || a - b);
     let toVisit = costliestFirst(files.filter(needsVisit));
+    // what each first-round visit was told of the group, to find who must go again
+    const given = new Map<number, ReadonlyMap<number, Summary>>();
+    const firstRound = async (list: number[]): Promise<VisitOutcome[]> => {
+      const before = plan.firstRound(g);
+      const done = new Map<number, Promise<VisitOutcome>>();
+      const start = (file: number): Promise<VisitOutcome> => {
+        let p = done.get(file);
+        if (!p) {
+          const deps = (before.get(file) ?? []).filter((d) => needsVisit(d));
+          p = Promise.all(deps.map(start)).then((outcomes) => {
+            const told = new Map<number, Summary>();
+            deps.forEach((d, i) => {
+              for (const [id, s] of exportsOf(d, outcomes[i])) told.set(id, s);
+            });
+            given.set(file, told);
+            return visit(file, told);
+          });
+          done.set(file, p);
+        }
+        return p;
+      };
+      return Promise.all(list.map(start));
+    };
+    const sameSummary = (a: Summary | undefined, b: Summary | undefined) =>
+      a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
+    /** The files whose first visit was told something of a callee in the group that is no longer so. */
+    const misinformed = (visited: number[]) => {
+      const callees = graph.callees();
+      return visited.filter((file) =>
+        graph.ofFile[file].some((id) =>
+          callees[id].some((c) => graph.fns[c].file !== file && !sameSummary(given.get(file)?.get(c), round.get(c))),
+        ),
+      );
+    };
     for (let r = 1; toVisit.length; r++) {
       if (stopping()) return false;
       stats.rounds = Math.max(stats.rounds, r);
-      const outcomes = await Promise.all(toVisit.map((file) => visit(file, round)));
+      const outcomes =
+        r === 1 && files.length > 1
+          ? await firstRound(toVisit)
+          : await Promise.all(toVisit.map((file) => visit(file, round)));
       if (outcomes.some((o) => o.stopped)) {
         stopped = true;
         return false;
@@ -284,7 +321,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       });
       round = next;
       if (files.length === 1) break;
-      toVisit = changed.size ? costliestFirst(plan.callersElsewhere(g, changed).filter(needsVisit)) : [];
+      if (r === 1) toVisit = costliestFirst(misinformed(toVisit).filter(needsVisit));
+      else toVisit = changed.size ? costliestFirst(plan.callersElsewhere(g, changed).filter(needsVisit)) : [];
       if (r >= MAX_ROUNDS && toVisit.length) {
         stats.unsettled++;
         break;

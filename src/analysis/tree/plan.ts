@@ -2,10 +2,10 @@
  * The order in which a tree's summaries are computed. Files are grouped so that the files
  * of a group call each other's counting functions in a cycle and no group calls a later one:
  * a group runs once every function it calls outside itself has its final summary. A group of
- * one file is analysed once. The files of a larger group are analysed in rounds: each round
- * reads the summaries of the group's other files from the round before (none in the first),
- * and the next round analyses again only the files whose callees' summaries changed, until
- * none do. What a file's analysis reads is fixed by the round, never by the order visits
+ * one file is analysed once. The files of a larger group are analysed in rounds: the first goes
+ * callees first where the cycle allows (`firstRound`), each later round reads the summaries of the
+ * group's other files from the round before, and analyses again only the files whose callees'
+ * summaries changed (after the first: that they were told otherwise), until none do. What a file's analysis reads is fixed by the round, never by the order visits
  * finish in, so the results are the same on any machine.
  */
 import type { TreeGraph } from './graph';
@@ -57,6 +57,42 @@ export class TreePlan {
         for (const c of callees[id]) if (this.groupOf[this.graph.fns[c].file] !== group) out.add(c);
     }
     return [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * The group's first round as a schedule: per file, the files of the group it calls that come
+   * before it in an order that puts callees first wherever the cycle allows. A first-round visit
+   * waits for those and reads their summaries, so only the calls against that order (the cycle's
+   * back edges) are unknown to it, and the second round visits only the files that made one.
+   */
+  firstRound(group: number): Map<number, number[]> {
+    const files = this.groups[group];
+    const calls = this.inGroupCalls(group);
+    const position = new Map(calleesFirst(files, calls).map((f, i) => [f, i] as const));
+    const out = new Map<number, number[]>();
+    for (const f of files)
+      out.set(
+        f,
+        [...(calls.get(f)?.keys() ?? [])].filter((d) => position.get(d)! < position.get(f)!).sort((a, b) => a - b),
+      );
+    return out;
+  }
+
+  /** Per file of the group: the group's other files it calls, with how many calls each. */
+  private inGroupCalls(group: number): Map<number, Map<number, number>> {
+    const callees = this.graph.callees();
+    const out = new Map<number, Map<number, number>>();
+    for (const file of this.groups[group]) {
+      const to = new Map<number, number>();
+      for (const id of this.graph.ofFile[file])
+        for (const c of callees[id]) {
+          const other = this.graph.fns[c].file;
+          if (other !== file && this.relevant[c] && this.groupOf[other] === group)
+            to.set(other, (to.get(other) ?? 0) + 1);
+        }
+      out.set(file, to);
+    }
+    return out;
   }
 
   /** The files of the group that call one of `changed` (functions of the group) in another file. */
@@ -114,4 +150,53 @@ function fileComponents(edges: Set<number>[]): number[][] {
     }
   }
   return out;
+}
+
+/**
+ * An order of a cycle's files with callees first, breaking the cycle where the fewest calls go
+ * against the order (the greedy feedback-arc heuristic of Eades, Lin and Smyth, with calls as
+ * weights): files calling none of the rest go to the front, files none of the rest calls to the
+ * back, and otherwise the file most called for the calls it makes. Ties go to the lower index.
+ */
+function calleesFirst(files: readonly number[], calls: ReadonlyMap<number, ReadonlyMap<number, number>>): number[] {
+  const left = new Set(files);
+  const callers = new Map<number, Map<number, number>>(files.map((f) => [f, new Map()]));
+  for (const [from, to] of calls) for (const [f, n] of to) callers.get(f)!.set(from, n);
+  const weight = (m: ReadonlyMap<number, number> | undefined) => {
+    let w = 0;
+    for (const [f, n] of m ?? []) if (left.has(f)) w += n;
+    return w;
+  };
+  const front: number[] = [];
+  const back: number[] = [];
+  while (left.size) {
+    let moved = true;
+    while (moved) {
+      moved = false;
+      for (const f of left)
+        if (weight(calls.get(f)) === 0) {
+          front.push(f);
+          left.delete(f);
+          moved = true;
+        } else if (weight(callers.get(f)) === 0) {
+          back.push(f);
+          left.delete(f);
+          moved = true;
+        }
+    }
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const f of left) {
+      const score = weight(callers.get(f)) - weight(calls.get(f));
+      if (score > bestScore || (score === bestScore && f < best)) {
+        best = f;
+        bestScore = score;
+      }
+    }
+    if (best >= 0) {
+      front.push(best);
+      left.delete(best);
+    }
+  }
+  return [...front, ...back.reverse()];
 }
