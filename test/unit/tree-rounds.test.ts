@@ -36,7 +36,7 @@ function cycle(): string {
   return dir;
 }
 
-test('a cycle of three files: the first round goes callees first and only the file that called against it goes again', () => {
+test('a cycle of three files: the first round goes callees first, a file that called against it goes again', () => {
   const dir = cycle();
   const r = runCli(['analyze', dir, '--root', dir, '--no-cache', '--format', 'json', '--jobs', '2']);
   assert.equal(r.status, 1, ended(r));

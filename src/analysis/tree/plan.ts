@@ -5,8 +5,9 @@
  * one file is analysed once. The files of a larger group are analysed in rounds: the first goes
  * callees first where the cycle allows (`firstRound`), each later round reads the summaries of the
  * group's other files from the round before, and analyses again only the files whose callees'
- * summaries changed (after the first: that they were told otherwise), until none do. What a file's analysis reads is fixed by the round, never by the order visits
- * finish in, so the results are the same on any machine.
+ * summaries changed (after the first: that they were told otherwise), until none do. What a
+ * file's analysis reads is fixed by the schedule, never by the order visits finish in, so the
+ * results are the same on any machine.
  */
 import type { TreeGraph } from './graph';
 
