@@ -39,7 +39,26 @@ export interface Reading {
 
 const isZeroLit = (s: string) => /^(0|NULL|false|0[xX]0+|\(\s*void\s*\*\s*\)\s*0)$/.test(s.trim());
 
-export function readCondition(cond: string, env: EvalEnv): Reading | undefined {
+/** A condition's syntax, which the simulation reads again at every call: what `readCondition` needs of it. */
+type ConditionShape =
+  | { neg: boolean; kind: 'default'; lhs: string }
+  | { neg: boolean; kind: 'compare'; lhs: string; op: string; rhs: string }
+  | { kind: 'unread' };
+
+const shapes = new Map<string, ConditionShape>();
+
+function conditionShape(cond: string): ConditionShape {
+  let shape = shapes.get(cond);
+  if (!shape) {
+    shape = parseCondition(cond);
+    // conditions come from the files analysed: a long-lived process must not keep every one
+    if (shapes.size >= 8192) shapes.clear();
+    shapes.set(cond, shape);
+  }
+  return shape;
+}
+
+function parseCondition(cond: string): ConditionShape {
   let c = stripParens(cond);
   let neg = false;
   while (c.startsWith('!') && !c.startsWith('!=')) {
@@ -47,29 +66,28 @@ export function readCondition(cond: string, env: EvalEnv): Reading | undefined {
     c = stripParens(c.slice(1));
   }
   const def = /^(.+?)\s*:\s*default$/.exec(c);
-  if (def) {
-    const v = expressionValue(def[1].trim(), env);
+  if (def) return { neg, kind: 'default', lhs: def[1].trim() };
+  const m = /^(.*?[^=!<>])\s*(==|!=|<=|>=|<|>)\s*([^=].*)$/.exec(c);
+  if (m && !/\|\||&&/.test(c.replace(/\([^()]*\)/g, '')))
+    return { neg, kind: 'compare', lhs: m[1].trim(), op: m[2], rhs: m[3].trim() };
+  if (/\|\||&&/.test(c)) return { kind: 'unread' };
+  return { neg, kind: 'compare', lhs: c, op: '!=', rhs: '0' };
+}
+
+export function readCondition(cond: string, env: EvalEnv): Reading | undefined {
+  const shape = conditionShape(cond);
+  if (shape.kind === 'unread') return undefined;
+  const { neg, lhs } = shape;
+  const v = expressionValue(lhs, env);
+  if (shape.kind === 'default') {
     if (v && 'equals' in v.value && env.caseLabels.has(v.value.equals))
-      return flip({ value: false, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
+      return flip({ value: false, weight: v.weight, why: `${lhs} is ${v.value.equals}` }, neg);
     if (v && 'equals' in v.value)
-      return flip({ value: true, weight: v.weight, why: `${def[1].trim()} is ${v.value.equals}` }, neg);
+      return flip({ value: true, weight: v.weight, why: `${lhs} is ${v.value.equals}` }, neg);
     return undefined;
   }
-  let lhs: string, op: string, rhs: string;
-  const m = /^(.*?[^=!<>])\s*(==|!=|<=|>=|<|>)\s*([^=].*)$/.exec(c);
-  if (m && !/\|\||&&/.test(c.replace(/\([^()]*\)/g, ''))) {
-    lhs = m[1].trim();
-    op = m[2];
-    rhs = m[3].trim();
-  } else {
-    if (/\|\||&&/.test(c)) return undefined;
-    lhs = c;
-    op = '!=';
-    rhs = '0';
-  }
-  const v = expressionValue(lhs, env);
   if (!v) return undefined;
-  const r = compare(v.value, op, rhs);
+  const r = compare(v.value, shape.op, shape.rhs);
   if (r === undefined) return undefined;
   return flip({ value: r, weight: v.weight, why: v.why }, neg);
 }
@@ -128,28 +146,64 @@ function knownWords(v: Value): string {
   return 'equals' in v ? '= ' + v.equals : '';
 }
 
+/** What `expressionValue` reads off an expression's text, whatever the simulation knows. */
+interface ExpressionShape {
+  /** The text without blanks (a parameter expression written with spaces). */
+  compact: string;
+  /** The name it would be a parameter by (`*dev` -> `dev`). */
+  paramName: string;
+  callee?: string;
+  args: string[];
+}
+
+const expressions = new Map<string, ExpressionShape>();
+
+function expressionShape(lhs: string): ExpressionShape {
+  let shape = expressions.get(lhs);
+  if (!shape) {
+    shape = { compact: lhs.replace(/\s+/g, ''), paramName: lhs.replace(/^\*+/, ''), args: [] };
+    const ann = /^(.+?)\s*\[([A-Za-z_]\w*)\]$/.exec(lhs);
+    if (ann) shape.callee = ann[2];
+    else {
+      const call = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(lhs);
+      if (call) {
+        shape.callee = call[1];
+        shape.args = splitTopLevel(call[2]);
+      }
+    }
+    if (expressions.size >= 8192) expressions.clear();
+    expressions.set(lhs, shape);
+  }
+  return shape;
+}
+
+/** The rules whose call pattern names `callee`, in their order (per rule list: the environment's is one). */
+const rulesByCallee = new WeakMap<ConditionRule[], Map<string, ConditionRule[]>>();
+
+function rulesFor(rules: ConditionRule[], callee: string): ConditionRule[] {
+  let byCallee = rulesByCallee.get(rules);
+  if (!byCallee) rulesByCallee.set(rules, (byCallee = new Map()));
+  let out = byCallee.get(callee);
+  if (!out) {
+    out = rules.filter((r) => pattern(r.call).test(callee));
+    if (byCallee.size >= 8192) byCallee.clear();
+    byCallee.set(callee, out);
+  }
+  return out;
+}
+
 function expressionValue(lhs: string, env: EvalEnv): { value: Value; weight: number; why: string } | undefined {
-  const known = env.params.get(lhs) ?? env.params.get(lhs.replace(/\s+/g, ''));
+  const shape = expressionShape(lhs);
+  const known = env.params.get(lhs) ?? env.params.get(shape.compact);
   if (known)
     return {
       value: known,
-      weight: env.paramNames.has(lhs.replace(/^\*+/, '')) ? 100 : 10,
+      weight: env.paramNames.has(shape.paramName) ? 100 : 10,
       why: `the kernel passes ${lhs} ${knownWords(known)}`,
     };
-  let callee: string | undefined;
-  let args: string[] = [];
-  const ann = /^(.+?)\s*\[([A-Za-z_]\w*)\]$/.exec(lhs);
-  if (ann) callee = ann[2];
-  else {
-    const call = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(lhs);
-    if (call) {
-      callee = call[1];
-      args = splitTopLevel(call[2]);
-    }
-  }
+  const { callee, args } = shape;
   if (!callee) return undefined;
-  for (const rule of env.rules) {
-    if (!pattern(rule.call).test(callee)) continue;
+  for (const rule of rulesFor(env.rules, callee)) {
     if (rule.dynamic === 'device-exists' && env.deviceExists !== undefined) {
       return {
         value: { zero: env.deviceExists },

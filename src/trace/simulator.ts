@@ -86,6 +86,26 @@ export function resolveScenario(
   return parseScenario(s, fallbackName);
 }
 
+/**
+ * Each event with a run's variables put in, by event and variables: a scenario's events are
+ * parsed once and run over every file (and both sides of a diff). Read only: nothing keeps or
+ * changes an event.
+ */
+const expandedEvents = new WeakMap<LocatedEvent, Map<string, LocatedEvent>>();
+
+function withVariables(ev: LocatedEvent, vars: Record<string, string>): LocatedEvent {
+  const key = JSON.stringify(vars);
+  let byVars = expandedEvents.get(ev);
+  if (!byVars) expandedEvents.set(ev, (byVars = new Map()));
+  let out = byVars.get(key);
+  if (!out) {
+    out = JSON.parse(expandVariables(JSON.stringify(ev), vars)) as LocatedEvent;
+    if (byVars.size >= 64) byVars.clear();
+    byVars.set(key, out);
+  }
+  return out;
+}
+
 class Simulator implements Sim {
   readonly world: World;
   readonly counts: Counts = new Counts(this);
@@ -174,7 +194,7 @@ class Simulator implements Sim {
   private runEvent(ev0: LocatedEvent, implicit: boolean): void {
     const w = this.world;
     const k = this.kernel;
-    const ev = JSON.parse(expandVariables(JSON.stringify(ev0), w.vars)) as LocatedEvent;
+    const ev = withVariables(ev0, w.vars);
     if (ev.do === 'fact') {
       if (!(ev.key in w.whatIf.facts)) w.facts[ev.key] = ev.value;
       return;

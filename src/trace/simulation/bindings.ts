@@ -9,7 +9,7 @@ import type { Sim } from './sim';
 import type { BoundParam, Ctx, InvocationState, SimObject, World } from './world';
 
 /** The file-scope names of a text (given its functions' lines), worked out once per text and result. */
-const globalsOf = new WeakMap<SourceText, WeakMap<FileResult, string[]>>();
+const globalsOf = new WeakMap<SourceText, WeakMap<FileResult, ReadonlySet<string>>>();
 
 export class Bindings {
   constructor(private sim: Sim) {}
@@ -24,8 +24,8 @@ export class Bindings {
     let byResult = globalsOf.get(src);
     if (!byResult) globalsOf.set(src, (byResult = new WeakMap()));
     let names = byResult.get(result);
-    if (!names) byResult.set(result, (names = fileScopeNames(result, src)));
-    for (const n of names) this.w.globalNames.add(n);
+    if (!names) byResult.set(result, (names = new Set(fileScopeNames(result, src))));
+    this.w.globalNames = names;
   }
 
   /** The file-scope variable an access path starts from, if it does. */

@@ -5,11 +5,23 @@
  * effect the analyser did not fold into the path.
  */
 import { nameTable } from '../../analysis/tables';
-import type { FunctionResult, Step } from '../../analysis/result';
+import type { CallSite, FunctionResult, PathClass, Step } from '../../analysis/result';
 import type { TraceCall } from '../types';
-import { matchParen } from '../source';
+import { matchParen, type SourceText } from '../source';
 import type { Sim } from './sim';
 import { MAX_DEPTH, type Ctx, type InvocationState, type Note, type SimObject, type World } from './world';
+
+/** A call on a line an invocation passes; `inExtra`: in a loop body the path class does not list. */
+interface LineCall {
+  line: number;
+  call: CallSite;
+  inExtra: boolean;
+}
+
+/** `Invoker.callsAlong` by path class (a path class belongs to one function of one result). */
+const callsAlongPaths = new WeakMap<PathClass, { src: SourceText; f: FunctionResult; calls: LineCall[] }>();
+/** `Invoker.callsInBody` by function. */
+const callsInBodies = new WeakMap<FunctionResult, { src: SourceText; byValue: Map<string, LineCall[]> }>();
 
 export class Invoker {
   constructor(private sim: Sim) {}
@@ -66,7 +78,6 @@ export class Invoker {
     const icx: InvocationState = { f, path, params, ctx: { ...ctx, via }, local, touched, call, note };
     // the ordered actions: counted steps, then kernel and in-file calls, by line
     const summarized = new Set((path?.steps ?? []).map((s) => s.call));
-    const lines = path ? path.lines : this.bodyLines(f, ctx);
     type Action = { line: number; order: number; step?: Step; call?: { callee: string; args: string[] } };
     const actions: Action[] = [];
     let order = 0;
@@ -77,26 +88,11 @@ export class Invoker {
       }
       actions.push({ line: s.line, order: order++, step: s });
     }
-    const seen = new Set<number>();
-    // a path class stands for paths that differ only in uncounted work: loop bodies whose header
-    // the path passes may hold kernel calls (if_clone_detach in a loop) the representative skipped
-    const extra = path ? this.loopBodies(path.lines, f) : [];
-    const firstBodyLine = this.bodyStart(f);
-    const onPath = new Set(lines);
-    for (const line of [...lines, ...extra]) {
-      if (seen.has(line) || line <= firstBodyLine - 1) continue;
-      seen.add(line);
-      for (const c of this.w.callsOn(f, line)) {
-        if (c.callee === name) continue;
-        const inExtra = !onPath.has(line);
-        const calleeFn = this.w.fn(c.callee);
-        if (
-          this.w.env.kernelCalls[c.callee] ||
-          (calleeFn && !summarized.has(c.callee) && (!inExtra || calleeFn.quiet))
-        ) {
-          if (this.w.whatIf.dropLines.has(line)) continue;
-          actions.push({ line, order: 1000 + order++, call: c });
-        }
+    for (const { line, call: c, inExtra } of path ? this.callsAlong(f, path) : this.callsInBody(f, ctx.value)) {
+      const calleeFn = this.w.fn(c.callee);
+      if (this.w.env.kernelCalls[c.callee] || (calleeFn && !summarized.has(c.callee) && (!inExtra || calleeFn.quiet))) {
+        if (this.w.whatIf.dropLines.has(line)) continue;
+        actions.push({ line, order: 1000 + order++, call: c });
       }
     }
     actions.sort((a, b) => a.line - b.line || a.order - b.order);
@@ -106,6 +102,48 @@ export class Invoker {
     }
     for (const [o, before] of touched) call.counts[o.id] = [before, o.count];
     return call;
+  }
+
+  /** `callsOnLines` of a path class and the loop bodies it passes (the same on every run over one text). */
+  private callsAlong(f: FunctionResult, path: PathClass): LineCall[] {
+    let known = callsAlongPaths.get(path);
+    if (known?.src !== this.w.src || known.f !== f) {
+      // a path class stands for paths that differ only in uncounted work: loop bodies whose header
+      // the path passes may hold kernel calls (if_clone_detach in a loop) the representative skipped
+      known = { src: this.w.src, f, calls: this.callsOnLines(f, path.lines, this.loopBodies(path.lines, f)) };
+      callsAlongPaths.set(path, known);
+    }
+    return known.calls;
+  }
+
+  /** `callsOnLines` of a function without path classes (`bodyLines`), per text, function and switch value. */
+  private callsInBody(f: FunctionResult, value: string | undefined): LineCall[] {
+    let known = callsInBodies.get(f);
+    if (known?.src !== this.w.src) {
+      known = { src: this.w.src, byValue: new Map() };
+      callsInBodies.set(f, known);
+    }
+    let calls = known.byValue.get(value ?? '');
+    if (!calls) {
+      calls = this.callsOnLines(f, this.bodyLines(f, value), []);
+      known.byValue.set(value ?? '', calls);
+    }
+    return calls;
+  }
+
+  /** The calls of `f` (but of itself) on `lines` and then on `extra`, each line once, in the body. */
+  private callsOnLines(f: FunctionResult, lines: number[], extra: number[]): LineCall[] {
+    const out: LineCall[] = [];
+    const seen = new Set<number>();
+    const firstBodyLine = this.bodyStart(f);
+    const onPath = new Set(lines);
+    for (const line of [...lines, ...extra]) {
+      if (seen.has(line) || line <= firstBodyLine - 1) continue;
+      seen.add(line);
+      for (const call of this.w.callsOn(f, line))
+        if (call.callee !== f.name) out.push({ line, call, inExtra: !onPath.has(line) });
+    }
+    return out;
   }
 
   /** Lines of the bodies of loops whose header line is in `lines` (and that the lines skip). */
@@ -154,13 +192,13 @@ export class Invoker {
   }
 
   /** Lines of a function without path classes; with a known switch value, only its case. */
-  private bodyLines(f: FunctionResult, ctx: Ctx): number[] {
+  private bodyLines(f: FunctionResult, value: string | undefined): number[] {
     const { src } = this.w;
     const from = this.bodyStart(f) + 0,
       to = f.endLine;
     const lines: number[] = [];
     const excluded = new Set<number>();
-    if (ctx.value) {
+    if (value) {
       const labelRe = /^\s*(?:case\s+([^:]+?)|default)\s*:/;
       let depth = 0;
       const depthAt: number[] = [];
@@ -171,12 +209,12 @@ export class Invoker {
           else if (ch === '}') depth--;
         }
       }
-      const hasCase = src.findLines(from, to, new RegExp(`\\bcase\\s+${ctx.value}\\s*:`)).length > 0;
+      const hasCase = src.findLines(from, to, new RegExp(`\\bcase\\s+${value}\\s*:`)).length > 0;
       if (hasCase) {
         let inOther = -1;
         for (let l = from; l <= to; l++) {
           const m = labelRe.exec(src.maskedLines[l - 1] ?? '');
-          if (m) inOther = (m[1] ?? 'default').trim() === ctx.value ? -1 : depthAt[l];
+          if (m) inOther = (m[1] ?? 'default').trim() === value ? -1 : depthAt[l];
           else if (inOther >= 0 && depthAt[l] < inOther) inOther = -1;
           if (inOther >= 0) excluded.add(l);
         }

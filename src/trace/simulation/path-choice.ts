@@ -10,11 +10,39 @@ import type { FunctionResult, PathClass } from '../../analysis/result';
 import type { Sim } from './sim';
 import type { BoundParam, Ctx, World } from './world';
 import { pattern } from '../patterns';
+import type { SourceText } from '../source';
 
 export interface Choice {
   path?: PathClass;
   reason: string;
   conditions: string[];
+}
+
+/**
+ * What an EvalEnv reads that no run changes, worked out once per text and function: the traces of
+ * a diff run four scenarios over each side.
+ */
+const labels = new WeakMap<FunctionResult, { src: SourceText; labels: Set<string> }>();
+const functionNames = new WeakMap<Map<string, FunctionResult>, Set<string>>();
+
+/** The case labels in the lines of `f`. */
+function caseLabelsOf(src: SourceText, f: FunctionResult): Set<string> {
+  let known = labels.get(f);
+  if (known?.src !== src) {
+    const out = new Set<string>();
+    for (const l of src.findLines(f.line, f.endLine, /\bcase\s+[A-Za-z_]\w*\s*:/)) {
+      const m = /\bcase\s+([A-Za-z_]\w*)\s*:/.exec(src.maskedLines[l - 1]);
+      if (m) out.add(m[1]);
+    }
+    labels.set(f, (known = { src, labels: out }));
+  }
+  return known.labels;
+}
+
+function namesOf(functions: Map<string, FunctionResult>): Set<string> {
+  let out = functionNames.get(functions);
+  if (!out) functionNames.set(functions, (out = new Set(functions.keys())));
+  return out;
 }
 
 export class PathChoice {
@@ -70,11 +98,6 @@ export class PathChoice {
           break;
       }
     }
-    const caseLabels = new Set<string>();
-    for (const l of this.w.src.findLines(f.line, f.endLine, /\bcase\s+[A-Za-z_]\w*\s*:/)) {
-      const m = /\bcase\s+([A-Za-z_]\w*)\s*:/.exec(this.w.src.maskedLines[l - 1]);
-      if (m) caseLabels.add(m[1]);
-    }
     let deviceExists: boolean | undefined;
     if (ctx.cdev && !ctx.cdev.freed && !ctx.cdev.destroyed) deviceExists = true;
     else if (ctx.deviceName) deviceExists = !!this.w.liveCdev(ctx.deviceName);
@@ -84,10 +107,10 @@ export class PathChoice {
       paramNames: names,
       lookupName: ctx.lookupName,
       deviceExists,
-      fileFunctions: new Set(this.w.roles.functions.keys()),
+      fileFunctions: namesOf(this.w.roles.functions),
       rules: this.w.env.conditionRules,
       src: this.w.src,
-      caseLabels,
+      caseLabels: caseLabelsOf(this.w.src, f),
     };
   }
 

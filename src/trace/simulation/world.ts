@@ -139,7 +139,8 @@ export class World {
   readonly openFiles: OpenFile[] = [];
   /** Objects stored in file-scope variables, by the access path they were stored at. */
   readonly globals = new Map<string, SimObject>();
-  readonly globalNames = new Set<string>();
+  /** Names declared at file scope (shared by the runs over one text and result: never changed). */
+  globalNames: ReadonlySet<string> = new Set<string>();
   readonly inconclusive: string[] = [];
   roles!: FileRoles;
   scenario!: Scenario;
