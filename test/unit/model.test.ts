@@ -249,6 +249,29 @@ test('"nullSafe": false marks a release that dereferences its target; anything b
   );
 });
 
+test('"onlyIf" says which arguments a tested result needs; without a test of ret, or on ret, it is reported', () => {
+  const functions = {
+    f_lookup: { acquire: 'ret', when: 'ret != NULL', onlyIf: 'arg0 != RESERVED_ID' },
+    f_always: { acquire: 'arg0', onlyIf: 'arg1 == NULL' },
+    f_ret: { acquire: 'ret', when: 'ret != NULL', onlyIf: 'ret != NULL' },
+  };
+  const { model, problems } = buildModel({
+    presets: [],
+    sources: { files: [{ file: 'a.json', text: JSON.stringify({ functions }) }], included: [] },
+  });
+  assert.deepEqual(model.functions.get('f_lookup')![0].onlyIf, [
+    { kind: 'const', target: parseTarget('arg0'), name: 'RESERVED_ID', equal: false },
+  ]);
+  assert.equal(model.functions.has('f_always'), false);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    [
+      'f_always: onlyIf says when a result is possible: give the test of ret in when',
+      'f_ret: onlyIf tests the arguments, not ret',
+    ],
+  );
+});
+
 test('pair inference: which names pair, and isInferenceCandidate covers every half', () => {
   const pairs: [string, string, ReturnType<typeof namesPair>][] = [
     ['foo_get', 'foo_put', 'suffix'],

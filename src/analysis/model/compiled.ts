@@ -17,12 +17,19 @@ export interface Target {
 export type Atom =
   | { kind: 'ret'; test: 'eq0' | 'ne0' | 'lt0' | 'ge0' | 'gt0' }
   | { kind: 'flag'; target: Target; flag: string; negated: boolean }
-  | { kind: 'null'; target: Target; isNull: boolean };
+  | { kind: 'null'; target: Target; isNull: boolean }
+  /** `arg0 != IDLE_DOMAIN_ID`: an argument compared with a named constant. */
+  | { kind: 'const'; target: Target; name: string; equal: boolean };
 
 export interface Effect {
   op: OpName;
   target: Target;
   when: Atom[];
+  /**
+   * What must hold of the arguments for the call's result to pass `when`'s tests of `ret`
+   * (`get_domain_by_id()` never finds the idle domain): paths where it fails have no such result.
+   */
+  onlyIf?: Atom[];
   kind?: string;
   count: number;
   counter?: string;
@@ -165,9 +172,13 @@ export function parseCondition(text: string | undefined): Atom[] {
       atoms.push({ kind: 'null', target: t, isNull: (m[2] === '==') !== negated });
       continue;
     }
+    if ((m = /^(arg\d+(?:(?:->|\.)\w+)*)\s*(==|!=)\s*([A-Za-z_]\w*)$/.exec(s))) {
+      atoms.push({ kind: 'const', target: parseTarget(m[1]), name: m[3], equal: (m[2] === '==') !== negated });
+      continue;
+    }
     throw new Error(
       `cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL,` +
-        ' argN & FLAG, argN->field & FLAG or argN == NULL, joined by &&',
+        ' argN & FLAG, argN->field & FLAG, argN == NULL or argN == NAME, joined by &&',
     );
   }
   return atoms;
@@ -181,5 +192,7 @@ export function atomText(a: Atom): string {
       return `${a.negated ? '!' : ''}(${a.target.text} & ${a.flag})`;
     case 'null':
       return `${a.target.text} ${a.isNull ? '==' : '!='} NULL`;
+    case 'const':
+      return `${a.target.text} ${a.equal ? '==' : '!='} ${a.name}`;
   }
 }

@@ -119,12 +119,16 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       }
       const op = ops[0];
       for (const k of Object.keys(e))
-        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says', 'nullSafe'].includes(k))
+        if (![...OPS, 'when', 'kind', 'count', 'counter', 'label', 'note', 'says', 'nullSafe', 'onlyIf'].includes(k))
           problem(`${ptr}/${k}#key`, `${name}: unknown key "${k}"`);
       if (e.says !== undefined) addSays(model, name, e.says, `${ptr}/says`, problem);
       try {
         const target = parseTarget(String(e[op]));
         const when = parseCondition(e.when);
+        const onlyIf = e.onlyIf === undefined ? undefined : parseCondition(e.onlyIf);
+        if (onlyIf && !when.some((a) => a.kind === 'ret'))
+          throw new Error('onlyIf says when a result is possible: give the test of ret in when');
+        if (onlyIf?.some((a) => a.kind === 'ret')) throw new Error('onlyIf tests the arguments, not ret');
         const count = e.count ?? 1;
         if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a whole number >= 1`);
         if (e.nullSafe !== undefined && typeof e.nullSafe !== 'boolean') throw new Error('nullSafe is true or false');
@@ -134,6 +138,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
           op,
           target,
           when,
+          ...(onlyIf?.length ? { onlyIf } : {}),
           kind: e.kind,
           count,
           counter: e.counter,

@@ -30,6 +30,11 @@ export interface EffectSpec {
   /** Points the target at an existing object without taking a reference (clone_create finding a unit). */
   lookup?: TargetText;
   when?: ConditionText;
+  /**
+   * What must hold of the arguments for the result to pass `when`'s test of `ret`: `"arg0 !=
+   * IDLE_DOMAIN_ID"` says a lookup never finds the idle domain (it returns NULL for that id).
+   */
+  onlyIf?: ConditionText;
   /** Object kind (cdev, ucred, kref...). Defaults to the C struct name when known. */
   kind?: string;
   /** How many references; default 1. */

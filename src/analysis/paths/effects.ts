@@ -82,8 +82,18 @@ export class Effects {
     return s;
   }
 
-  /** Splits `states` on an argument atom; returns the states where it holds. */
-  private splitOnAtom(states: State[], atom: Atom, vals: Val[], temp: string, keepFalse: State[]): State[] {
+  /**
+   * Splits `states` on an argument atom; returns the states where it holds. `quiet`: a split that only
+   * prunes impossible results, which says nothing a caller could tell apart (no parameter condition).
+   */
+  private splitOnAtom(
+    states: State[],
+    atom: Atom,
+    vals: Val[],
+    temp: string,
+    keepFalse: State[],
+    quiet = false,
+  ): State[] {
     const out: State[] = [];
     for (const st of states) {
       let test: Test;
@@ -109,6 +119,14 @@ export class Effects {
           const p = this.ctx.targetPath(atom.target, vals, temp);
           key = p ? keyOf(p) : undefined;
         }
+      } else if (atom.kind === 'const') {
+        test = { op: atom.equal ? 'eq' : 'ne', c: atom.name };
+        const v = atom.target.segs.length === 0 && atom.target.base === 'arg' ? vals[atom.target.index] : undefined;
+        if (v?.k === 'const') direct = decide({ eq: v.c }, test);
+        else {
+          const p = this.ctx.targetPath(atom.target, vals, temp);
+          key = p ? keyOf(p) : undefined;
+        }
       } else {
         out.push(st);
         continue;
@@ -119,6 +137,11 @@ export class Effects {
       else if (key) {
         const pk = parseKey(key);
         const words = atomText(atom, this.ctx.displayKey(key));
+        if (quiet) {
+          out.push(setFactKeep(st, key, factFor(test, st.facts.get(key), true)));
+          keepFalse.push(setFactKeep(st, key, factFor(test, st.facts.get(key), false)));
+          continue;
+        }
         out.push(
           this.noteParamCond(
             setFactKeep(st, key, factFor(test, st.facts.get(key), true)),
@@ -191,6 +214,9 @@ export class Effects {
             );
           continue;
         }
+        // a result the call cannot give for these arguments (`get_domain_by_id(IDLE_DOMAIN_ID)` finds nothing)
+        if (ef.onlyIf && ef.when.some((a) => a.kind === 'ret'))
+          for (const a of ef.onlyIf) states = this.splitOnAtom(states, a, vals, temp, [], true);
         let holding = states;
         const notHolding: State[] = [];
         for (const a of ef.when) if (a.kind !== 'ret') holding = this.splitOnAtom(holding, a, vals, temp, notHolding);

@@ -140,6 +140,11 @@ export class Expressions {
             // `flags | LK_VNHELD`: that flag at least
             if (a || b) return [{ st: s, v: { k: 'flags', f: a ?? b!, some: true } }];
           }
+          // `hyp = (domid == IDLE_DOMAIN_ID)`: a comparison the path's facts decide is that truth value
+          if (e.op === '==' || e.op === '!=') {
+            const eq = equalityKnown(l, r, s);
+            if (eq !== undefined) return [{ st: s, v: { k: 'const', c: eq === (e.op === '==') ? '1' : '0' } }];
+          }
           return [{ st: s, v: UNKNOWN }];
         });
       case 'update_expression':
@@ -642,4 +647,13 @@ function objectOfHandle(vals: readonly Val[], st: State): Val | undefined {
   if (vals.length !== 1 || vals[0].k !== 'path') return undefined;
   const of = factOf(st, keyOf(vals[0].p))?.handleOf;
   return of === undefined ? undefined : { k: 'path', p: parseKey(of) };
+}
+
+/** Whether two values are equal, when a constant and what the path knows of the other decide it. */
+function equalityKnown(l: Val, r: Val, st: State): boolean | undefined {
+  const [c, other] = l.k === 'const' ? [l.c, r] : r.k === 'const' ? [r.c, l] : [undefined, l];
+  if (c === undefined) return undefined;
+  if (other.k === 'const') return decide({ eq: other.c }, { op: 'eq', c });
+  if (other.k !== 'path' || other.p.segs[other.p.segs.length - 1] === '&') return undefined;
+  return decide(factOf(st, keyOf(other.p)), { op: 'eq', c });
 }

@@ -138,6 +138,10 @@ export function atomText(a: Atom, subject: string): [string, string] {
       : [`${subject} & ${a.flag}`, `!(${subject} & ${a.flag})`];
   if (a.kind === 'null')
     return a.isNull ? [`${subject} == NULL`, `${subject} != NULL`] : [`${subject} != NULL`, `${subject} == NULL`];
+  if (a.kind === 'const') {
+    const [eq, ne] = [`${subject} == ${a.name}`, `${subject} != ${a.name}`];
+    return a.equal ? [eq, ne] : [ne, eq];
+  }
   return ['', ''];
 }
 

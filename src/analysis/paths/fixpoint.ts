@@ -355,6 +355,7 @@ export class FunctionEngine {
       for (const seg of a.target.segs) p = extend(p, seg);
       const key = keyOf(p);
       if (a.kind === 'null') s = setFactKeep(s, key, a.isNull ? { eq: '0' } : { ne: ['0'] });
+      else if (a.kind === 'const') s = setFactKeep(s, key, a.equal ? { eq: a.name } : { ne: [a.name] });
       else s = setFactKeep(s, key, a.negated ? { lacks: [a.flag] } : { has: [a.flag] });
     }
     return s;
