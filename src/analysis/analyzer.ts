@@ -11,7 +11,8 @@ import { countFieldsIn } from './tree/count-fields';
 import { retriesCountCas } from './paths/count-ops';
 import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
-import { prepass, type PrepassResult } from './parse/prepass';
+import { prepass, type MacroDefinition, type PrepassResult } from './parse/prepass';
+import { numberMacros } from './parse/number-macros';
 import { outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
@@ -414,6 +415,8 @@ export class Analyzer {
       JSON.stringify([...inferredEffects.keys()]) +
         JSON.stringify(doc.pre.defines.filter((d) => inferredEffects.has(d.name))),
     );
+    const numbers = fileNumbers(doc.pre.masked, doc.pre.defines, tree?.numbers);
+    const numbersKey = JSON.stringify(numbers);
     const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
     const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros]) : undefined;
     const external = treeRelevantNames(tree, model);
@@ -526,7 +529,7 @@ export class Analyzer {
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
           `${this.opts.maxStatesPerFunction}/${this.afterCut()}|${aliases ? aliases.key : ''}|${keepsKey}|` +
-          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}`,
+          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}|${numbersKey}`,
       );
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
@@ -571,6 +574,7 @@ export class Analyzer {
           paired,
           macroArgs,
           countFields,
+          numbers,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -674,6 +678,7 @@ export class Analyzer {
     paired?: string,
     macroArgs?: MacroParams,
     countFields?: ReadonlySet<string>,
+    numbers?: Readonly<Record<string, string>>,
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
@@ -729,6 +734,7 @@ export class Analyzer {
           macroArgs,
           dropped,
           countFields,
+          numbers,
         },
         returnsPointer,
       ).run();
@@ -1048,4 +1054,18 @@ function treeRelevantNames(tree: TreeFileContext | undefined, model: Model): Map
   // a header macro that wraps such a callee (`#define HM_REL(sc) hm_rel_impl((sc), __func__)`)
   for (const [n, a] of macroAliases(tree.macros, model)) if (out.has(a.callee)) out.set(n, true);
   return out.size ? out : undefined;
+}
+
+/**
+ * The numbers this file's macros spelled like variables stand for: its own definitions, and the
+ * tree's headers' for the names the file uses (parse/number-macros.ts).
+ */
+function fileNumbers(
+  masked: string,
+  defines: readonly MacroDefinition[],
+  tree: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (tree) for (const m of masked.matchAll(/\b[A-Za-z_]\w*\b/g)) if (Object.hasOwn(tree, m[0])) out[m[0]] = tree[m[0]];
+  return Object.assign(out, numberMacros(defines));
 }

@@ -106,6 +106,7 @@ export class TreeKnowledge {
       evidence,
       macros: this.headerMacros.usedBy(file, graph, calls),
       ...(countFields.length ? { countFields } : {}),
+      ...(this.headerMacros.numbers ? { numbers: this.headerMacros.numbers } : {}),
     };
   }
 }
@@ -116,6 +117,11 @@ export interface HeaderMacros {
   counts(file: number, name: string, counts: (m: MacroDefinition) => boolean): boolean;
   /** The headers' macros that `file` calls (by `calls`, or its functions' calls in the graph). */
   usedBy(file: number, graph: TreeGraph, calls?: Iterable<string>): MacroDefinition[];
+  /**
+   * The headers' macros spelled like variables that stand for a number (shard `numbers`), the
+   * names every header that defines them defines to the same number; undefined when there are none.
+   */
+  numbers?: Record<string, string>;
 }
 
 /** The function-like macros of the tree's headers, found by name from a file as calls are. */
@@ -148,7 +154,9 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
     return best;
   };
   const bodyCalls = (body: string) => [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]);
+  const numbers = headerNumbers(files);
   return {
+    ...(numbers ? { numbers } : {}),
     calls(file, name) {
       const m = nearest(file, name);
       return m ? bodyCalls(m.def.body) : [];
@@ -173,4 +181,23 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
       return [...out.values()];
     },
   };
+}
+
+/** The numbers of the headers' number macros (HeaderMacros.numbers), sorted by name. */
+function headerNumbers(files: readonly TreeSource[]): Record<string, string> | undefined {
+  const seen = new Map<string, string | null>();
+  for (const f of files) {
+    if (!f.rel.endsWith('.h')) continue;
+    for (const [name, value] of Object.entries(f.shard.numbers ?? {})) {
+      const was = seen.get(name);
+      if (was === undefined) seen.set(name, value);
+      else if (was !== value) seen.set(name, null);
+    }
+  }
+  const out: Record<string, string> = Object.create(null);
+  for (const name of [...seen.keys()].sort()) {
+    const v = seen.get(name);
+    if (v) out[name] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }

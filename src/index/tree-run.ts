@@ -176,7 +176,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   };
 
   const groupKey = (g: number): string => {
-    const parts = [input.fingerprint];
+    const parts = [input.fingerprint, JSON.stringify(headerMacros.numbers ?? null)];
     // what the rest of the tree says of the members a file counts is an input of its own
     for (const file of plan.groups[g])
       parts.push(
@@ -399,6 +399,7 @@ function visitKey(fingerprint: string, file: { rel: string; hash: string }, cont
     context.evidence ?? null,
     context.macros,
     context.countFields ?? null,
+    context.numbers ?? null,
   ]);
   return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), rest);
 }

@@ -2,7 +2,8 @@
  * How a function's exits read to its caller: which return classes mean failure and which success,
  * for the rules that compare an error path with the success paths (leak, inconsistent).
  */
-import { ERRNO, NOT_A_FAILURE } from '../paths/values';
+import { CONST_NAME, ERRNO, NOT_A_FAILURE } from '../paths/values';
+import { NOT } from '../paths/fact-tests';
 import type { State } from '../paths/state';
 import { namedAsAcquire } from '../infer';
 
@@ -45,17 +46,41 @@ export function toldByReturn(
   keeps: (st: State) => boolean,
   counter?: string,
 ): boolean {
-  if (!namedAsAcquire(name) && !(counter !== undefined && namesCounter(name, counter))) return false;
+  if (!namedAsAcquire(name) && !(counter !== undefined && namesCounter(name, counter)) && !bySentinel(exits, keeps))
+    return false;
   const returns = returnsOf(exits, returnsBool);
   const keeping = new Set<string>();
   const rest = new Set<string>();
   for (const st of exits) {
     const cls = st.exit?.returnClass ?? 'unknown';
+    // a path through a call whose effects are not known (the function calling itself) says nothing of what it keeps
+    if (st.doubt && 'callee' in st.doubt) continue;
     if (!keeps(st)) rest.add(cls);
     else if (isError(cls, returns) && !(returns === 'int' && cls === 'nonzero')) return false;
     else keeping.add(cls);
   }
   return rest.size > 0 && keeping.size > 0 && !keeping.has('unknown') && ![...keeping].some((c) => rest.has(c));
+}
+
+/**
+ * The exits that keep it return a value tested against a named sentinel and found valid (`not
+ * INVALID_MFN`), the others return the sentinel itself: the value is the handle of what is held, valid
+ * exactly when it is held, as a pointer is non-NULL (`mfn = get_gfn(d, gfn); if (mfn_eq(mfn, INVALID_MFN))
+ * put_gfn(d, gfn); return mfn;`), whatever the function is called.
+ */
+function bySentinel(exits: readonly State[], keeps: (st: State) => boolean): boolean {
+  let sentinel: string | undefined;
+  let kept = false;
+  let other = false;
+  for (const st of exits) {
+    const cls = st.exit?.returnClass ?? 'unknown';
+    const name = keeps(st) ? (cls.startsWith(NOT) ? cls.slice(NOT.length) : undefined) : cls;
+    if (name === undefined || !CONST_NAME.test(name) || (sentinel !== undefined && name !== sentinel)) return false;
+    sentinel = name;
+    if (keeps(st)) kept = true;
+    else other = true;
+  }
+  return kept && other;
 }
 
 /** Verbs that take a separate counter, when the counter is named for them (`dom_lock`, `pin_count`). */

@@ -113,8 +113,11 @@ export class Branches {
       const u = unwrap(x);
       if (u.type === 'number_literal') return normNumber(u.text ?? '');
       if (u.type === 'null') return '0';
-      if (u.type === 'identifier' && this.ctx.isConstName(u.text ?? '') && !this.ctx.node.scope.has(u.text ?? ''))
-        return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
+      if (u.type === 'identifier' && !this.ctx.node.scope.has(u.text ?? '')) {
+        const n = this.ctx.numberOf(u.text ?? '');
+        if (n !== undefined) return n;
+        if (this.ctx.isConstName(u.text ?? '')) return NULL_NAME.test(u.text ?? '') ? '0' : u.text!;
+      }
       if (u.type === 'unary_expression' && u.op === '-') {
         const inner = constOf(u.fields.argument);
         return inner ? `-${inner}` : undefined;
@@ -228,8 +231,12 @@ export class Branches {
           : undefined;
       guard = this.stateRoots(n.ast, o.st);
       if (!structured || o.v.k === 'unknown') {
-        emit(true, split(o.st), condition(true));
-        emit(false, split(o.st), condition(false));
+        // `if (td != rd)`, rd a parameter the function dereferences: where they are equal, td is that object
+        const same = !structured ? this.assertedObject(c) : undefined;
+        for (const truth of [true, false]) {
+          const s = same && (truth !== negate) === same.equal ? this.notNull(split(o.st), same.subject) : split(o.st);
+          if (s) emit(truth, s, condition(truth));
+        }
         continue;
       }
       if (o.v.k === 'const' || o.v.k === 'flags') {
@@ -393,6 +400,17 @@ export class Branches {
    * parameter the function dereferences (`d->...`) and never assigns: the other one is an object,
    * not NULL, wherever the assertion says they are equal. `equal`: the test's true side says so.
    */
+  /** The state where the variable `x` is known not to be NULL; undefined where the path knows it is. */
+  private notNull(st: State, x: Syn): State | undefined {
+    const v = this.ctx.resolve(x.text ?? '', this.ctx.node.scope, st);
+    if (v.k !== 'path') return st;
+    const key = keyOf(v.p);
+    const test: Test = { op: 'ne', c: '0' };
+    const known = decide(factOf(st, key), test);
+    if (known !== undefined) return known ? st : undefined;
+    return setFactKeep(st, key, factFor(test, st.facts.get(key), true));
+  }
+
   private assertedObject(c: Syn): { subject: Syn; equal: boolean } | undefined {
     if (c.type !== 'binary_expression' || (c.op !== '==' && c.op !== '!=')) return undefined;
     const [l, r] = [c.fields.left, c.fields.right];
@@ -424,6 +442,13 @@ export class Branches {
     return !!d && d.pointerDepth > 0;
   }
 
+  /** A case label that is a macro standing for a number (`case XENMAPSPACE_gmfn:`): that number, as a test reads it. */
+  private caseNumber(label: Syn): string | undefined {
+    return label.type === 'identifier' && !this.ctx.node.scope.has(label.text ?? '')
+      ? this.ctx.numberOf(label.text ?? '')
+      : undefined;
+  }
+
   switchNode(n: CfgNode, st0: State): Successor[] {
     const outs: Successor[] = [];
     const subjectText = this.ctx.shortText(n.ast, 40);
@@ -434,7 +459,7 @@ export class Branches {
           edge,
           edge.caseValue.type === 'number_literal'
             ? normNumber(edge.caseValue.text ?? '')
-            : this.ctx.text(edge.caseValue),
+            : (this.caseNumber(edge.caseValue) ?? this.ctx.text(edge.caseValue)),
         );
     // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
     // (a count changed in the subject itself is the path's own)

@@ -7,6 +7,7 @@ import type { Delta, PathClass } from '../result';
 import type { Seg, Target } from '../model/compiled';
 import { keyBeforeOverwrite, parseKey } from './access';
 import { type Condition, type ObjState, type State, toArray, isCalleePath, hasDelta, reboundParam } from './state';
+import { sentinelOf } from './fact-tests';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
@@ -190,12 +191,17 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
       effects.push(effect);
     }
     const writes: Target[] = [];
+    const sentinels: NonNullable<SummaryPath['sentinels']> = [];
     for (const w of st.written) {
       const t = targetOfKey(cfg, w);
       // a parameter given a new value is the callee's own variable
-      if (t?.segs.length && !walksChain(t)) writes.push(t);
+      if (!t?.segs.length || walksChain(t)) continue;
+      writes.push(t);
+      const v = sentinelOf(st.facts.get(w));
+      if (v) sentinels.push({ target: t, ...v });
     }
     const sp: SummaryPath = { conds, ret: st.exit?.returnClass ?? 'unknown', effects, writes };
+    if (sentinels.length) sp.sentinels = sentinels;
     const rk = st.exit?.returnedKey;
     const rd = rk && !rk.includes('/') ? cfg.decls.get(rk) : undefined;
     if (rd?.isParam && rd.paramIndex !== undefined) sp.retArg = rd.paramIndex;

@@ -698,11 +698,17 @@ export class Effects {
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
         // argument held, then clears or replaces it (`vrele(ndp->ni_vp); ndp->ni_vp = NULL`), and
         // what it acquires it stores
-        const releases = (ef: SummaryPath['effects'][number]) => ef.exist + ef.refs < 0;
+        // (a lock given back is a release too: `dom_unlock(b->dom); b->dom = NULL`)
+        const releases = (ef: SummaryPath['effects'][number]) =>
+          ef.exist + ef.refs < 0 || (ef.exist + ef.refs === 0 && Object.values(ef.counters ?? {}).some((c) => c < 0));
         sp.effects.filter(releases).forEach(apply);
         for (const w of sp.writes) {
           const p = this.ctx.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
+        }
+        for (const { target, eq, ne } of sp.sentinels ?? []) {
+          const p = this.ctx.targetPath(target, vals, temp);
+          if (p) s = setFactKeep(s, keyOf(p), eq !== undefined ? { eq } : { ne: ['0', ...ne!] });
         }
         sp.effects.filter((ef) => !releases(ef)).forEach(apply);
         results.push({ st: s, v: same ? { ...same, argument: true } : tempVal });

@@ -300,6 +300,15 @@ export class Expressions {
         return [{ st: this.assign(s, to, '=', vals[assigns.value] ?? UNKNOWN, e.line), v: result }];
       }
     }
+    // `set_bit(F, &pg->count_info)`: a flag set in the struct, as `pg->count_info |= F` is
+    const bit = name && SET_BIT.test(name) ? vals[1] : undefined;
+    if (bit?.k === 'path' && bit.p.segs[bit.p.segs.length - 1] === '&')
+      st = this.recordedByFlag(
+        st,
+        { root: bit.p.root, segs: bit.p.segs.slice(0, -1) },
+        e.line,
+        e.fields.arguments?.children[1],
+      );
     const freed = name ? this.model.frees.get(name) : undefined;
     if (freed !== undefined) {
       const v = vals[freed];
@@ -365,7 +374,11 @@ export class Expressions {
         alias.args.map((a) => (a === null ? UNKNOWN : (vals[a] ?? UNKNOWN))),
         st,
       );
-    if (name && this.ctx.cfg.name === name) this.ctx.unknownCalls.add(name);
+    if (name && this.ctx.cfg.name === name) {
+      this.ctx.unknownCalls.add(name);
+      // the function calling itself: what the call does to what it is given is not known on this path
+      if (!st.doubt) st = with_(st, { doubt: { callee: name, why: 'recursive' } });
+    }
     if (name && this.model.borrows.has(name)) return [{ st, v: tempVal }];
     // a macro that only reads its arguments (`FP_NAME(fp)` for `fp->filp->f_path.dentry`) keeps none
     if (name && this.ctx.input.aliases?.readers.has(name)) return [{ st, v: tempVal }];
@@ -478,6 +491,16 @@ export class Expressions {
   }
 
   assign(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {
+    const s = this.assignValue(st, lhsPath, op, v, line, lhsNode);
+    const setsFlag =
+      (op === '|=' && (v.k === 'const' || v.k === 'flags')) ||
+      (op === '=' &&
+        v.k === 'const' &&
+        (v.c === 'true' || (v.c === '1' && OWNERSHIP_FLAG.test(lastField(lhsPath) ?? ''))));
+    return setsFlag ? this.recordedByFlag(s, lhsPath, line, lhsNode) : s;
+  }
+
+  private assignValue(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {
     const key = keyOf(lhsPath);
     if (op !== '=') {
       const f = factOf(st, key);
@@ -603,6 +626,35 @@ export class Expressions {
     return f ? setFactKeep(s, key, f) : s;
   }
 
+  /**
+   * A flag set in a struct after this path took a reference on the struct itself or on an object a
+   * sibling member holds (`if (get_page(pg, d)) set_bit(_PGC_allocated, &pg->count_info)`, `buf->have_type
+   * = 1` after `get_page_type(buf->page, ...)`): the flag records the reference, which whoever clears the
+   * flag gives back, so it is stored there (clearing the flag on this path takes it back).
+   */
+  recordedByFlag(st: State, flag: AccessPath, line: number, lhsNode?: Syn): State {
+    const n = flag.segs.length;
+    if (n < 2 || flag.segs[n - 2] !== '*' || !flag.segs[n - 1].startsWith('.')) return st;
+    const flagKey = keyOf(flag);
+    const holder = keyOf({ root: flag.root, segs: flag.segs.slice(0, -1) });
+    const self = keyOf({ root: flag.root, segs: flag.segs.slice(0, -2) });
+    let s = st;
+    for (const [ok, o] of st.objects) {
+      if (ok !== self && (ok === flagKey || !under(ok, holder))) continue;
+      if (!(o.refs - o.transferred > 0 || heldCounter(o)) || o.lastAcquire === undefined || o.lastAcquire > line)
+        continue;
+      const where = lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(flagKey);
+      s = this.fx.handOnObject(
+        s,
+        ok,
+        o,
+        { line, call: '=', op: 'store', note: `recorded by the flag ${where}` },
+        flagKey,
+      );
+    }
+    return s;
+  }
+
   /** A handle stored in memory (`vp->ptr = mapping`, `*virt = mapping`) keeps the object it was made from. */
   private storeHandle(st: State, f: Fact | undefined, key: string, line: number, lhsNode?: Syn): State {
     const where = lhsNode ? this.ctx.shortText(lhsNode, 40) : this.ctx.displayKey(key);
@@ -657,3 +709,12 @@ function equalityKnown(l: Val, r: Val, st: State): boolean | undefined {
   if (other.k !== 'path' || other.p.segs[other.p.segs.length - 1] === '&') return undefined;
   return decide(factOf(st, keyOf(other.p)), { op: 'eq', c });
 }
+
+/**
+ * A member named for holding something (`have_type`, `has_ref`, `holds_lock`): set to 1 it records a
+ * reference; any other member set to 1 (`u->id = 1`) is a value, not a flag.
+ */
+const OWNERSHIP_FLAG = /^(have|has|holds?|owns?|got|took)_/;
+
+/** The kernels' call that sets bit arg0 in the word arg1 points to (`set_bit`, `__set_bit`). */
+const SET_BIT = /^_*set_bit$/;

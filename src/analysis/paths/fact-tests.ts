@@ -185,3 +185,11 @@ export function union(a: readonly string[] | undefined, b: readonly string[]): s
   for (const x of b) if (!out.includes(x)) out.push(x);
   return out;
 }
+
+/** A named value an out-parameter holds, or the named values it does not (SummaryPath.sentinels). */
+export function sentinelOf(f: Fact | undefined): { eq: string } | { ne: string[] } | undefined {
+  if (!f) return undefined;
+  if (f.eq !== undefined) return isZeroConst(f.eq) || !CONST_NAME.test(f.eq) ? undefined : { eq: f.eq };
+  const ne = (f.ne ?? []).filter((c) => !isZeroConst(c) && CONST_NAME.test(c));
+  return ne.length ? { ne } : undefined;
+}

@@ -17,6 +17,7 @@ import {
   keyBeforeOverwrite,
 } from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
+import { sentinelOf } from './fact-tests';
 import { setFactKeep, dropTemps, withoutCounter } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
 import { Effects } from './effects';
@@ -97,9 +98,11 @@ export class FunctionEngine {
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
       const { root, lastField } = keyShape(k);
+      // what an out-parameter was left holding (`*gfn = INVALID_GFN`) goes into the summary for the caller's tests
       const dead =
         (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) &&
-        !aliased?.includes(k);
+        !aliased?.includes(k) &&
+        !(st.written.has(k) && sentinelOf(st.facts.get(k)));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);

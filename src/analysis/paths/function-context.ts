@@ -58,6 +58,8 @@ export interface EngineInput {
   dropped?: (callee: string, arg: number) => boolean;
   /** Members the tree shows to be reference counts (tree/count-fields.ts): their updates are counted. */
   countFields?: ReadonlySet<string>;
+  /** Macros spelled like variables that stand for a number (`GNTST_okay` -> `0`; parse/number-macros.ts). */
+  numbers?: Readonly<Record<string, string>>;
 }
 
 export class FunctionContext {
@@ -218,8 +220,16 @@ export class FunctionContext {
       return { k: 'path', p: a ? parseKey(a) : { root: d.id, segs: [] } };
     }
     if (NULL_NAME.test(name)) return { k: 'const', c: '0' };
+    const n = this.numberOf(name);
+    if (n !== undefined) return { k: 'const', c: n };
     if (this.isConstName(name)) return { k: 'const', c: name };
     return { k: 'path', p: { root: `g:${name}`, segs: [] } };
+  }
+
+  /** The number a macro spelled like a variable stands for (`GNTST_bad_domain`: `-2`), for a name not declared here. */
+  numberOf(name: string): string | undefined {
+    const n = this.input.numbers;
+    return n && Object.hasOwn(n, name) ? n[name] : undefined;
   }
 
   /** A name not declared here that reads as a constant: upper case, or one of this function's case labels. */

@@ -36,6 +36,12 @@ export interface SummaryPath {
   /** Out-parameters this path sets. */
   writes: Target[];
   /**
+   * What this path left in an out-parameter it set, when that is a named value or its opposite
+   * (`*gfn = INVALID_GFN`, or `*gfn` tested `!= INVALID_GFN`): the caller's test of the sentinel
+   * is decided as the callee's was. Zero (NULL) is left out: a written out-parameter reads as set.
+   */
+  sentinels?: { target: Target; eq?: string; ne?: string[] }[];
+  /**
    * This path returns its parameter of this index (`dev_hold(nd); return nd;`): the caller's
    * argument is the result.
    */

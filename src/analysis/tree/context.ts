@@ -36,6 +36,11 @@ export interface TreeFileContext {
    * decrement a release.
    */
   countFields?: string[];
+  /**
+   * Macros of the tree's headers spelled like variables that stand for a number (`GNTST_okay`: `0`;
+   * parse/number-macros.ts), each defined to one number in every header that defines it.
+   */
+  numbers?: Record<string, string>;
 }
 
 /** What one visit of a file found: the summaries of its functions that can touch a count, by name. */

@@ -14,9 +14,10 @@ import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
 import { argumentSpans, splitTopLevel } from '../parse/split';
 import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
+import { numberMacros } from '../parse/number-macros';
 import { countFieldUses, macroCountEvidence } from './count-fields';
 
-export const SHARD_VERSION = 6;
+export const SHARD_VERSION = 7;
 
 export interface ShardCall {
   /** The called name (a function or a function-like macro). */
@@ -63,6 +64,8 @@ export interface TreeShard {
   functions: ShardFunction[];
   /** Function-like macros (`#define NAME(a, b) body`) the file defines. */
   macros: MacroDefinition[];
+  /** Object-like macros spelled like variables that stand for a number (parse/number-macros.ts). */
+  numbers?: Record<string, string>;
   /** Callbacks the file registers with the model's registrars. */
   callbacks: string[];
   /** Declarations without a body. */
@@ -140,10 +143,12 @@ export function shardOf(pre: PrepassResult, text: string, model: Model): TreeSha
     });
   }
   for (const d of pre.defines) if (d.params) for (const c of macroCountEvidence(d.params, d.body)) countFields.add(c);
+  const numbers = numberMacros(pre.defines);
   return {
     version: SHARD_VERSION,
     functions,
     macros: pre.defines.filter((d) => d.params !== undefined),
+    ...(Object.keys(numbers).length ? { numbers } : {}),
     callbacks: [...new Set(registrationsIn(masked, text, model, pre.lineStarts).map((r) => r.callback))],
     prototypes: prototypesIn(masked, outline),
     countFields: [...countFields].sort(),
