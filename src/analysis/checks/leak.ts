@@ -56,8 +56,11 @@ export const leak: RuleModule<LeakDetail> = {
         const ownedHere =
           (rc === 'local' || rc === 'temp') && !callers && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
         const pending = o.refs - o.transferred;
+        // on the caller's object, a separate counter kept beside a reference the path keeps there goes with
+        // that reference (a page's type count beside its general one), as the reference goes to the caller
+        const keptBeside = callers && pending > 0;
         const counterLeak = Object.entries(o.counters ?? {}).find(
-          ([c, v]) => v > 0 && !(callers && toldByReturn(k, c)),
+          ([c, v]) => v > 0 && !keptBeside && !(callers && toldByReturn(k, c)),
         );
         const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
         if (
