@@ -28,6 +28,8 @@ import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
 import type { Summary } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
+import { namedByCaller } from './paths/named-by-caller';
+import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
 import { moveOverwriteLines } from './paths/access';
@@ -761,7 +763,17 @@ export class Analyzer {
     const { classes, classOf } = pathClasses(run.exits);
     const summary = summarize(cfg, run.exits, run.truncated);
     summary.escapes = escapes;
-    const found = runChecks({ cfg, exits: run.exits, classes, classOf, model, registrations: regs, paired });
+    const named = namedByCaller(cfg, (n) => namesExisting(n, model, summaries, inferred));
+    const found = runChecks({
+      cfg,
+      exits: run.exits,
+      classes,
+      classOf,
+      model,
+      registrations: regs,
+      paired,
+      namedByCaller: named,
+    });
     // no silent cuts: what the explored paths show is still said, as information
     const diagnostics = run.truncated ? explored(found, classes.length) : found;
     if (run.truncated) {

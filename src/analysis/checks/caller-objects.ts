@@ -19,13 +19,20 @@ export interface CallerObjects {
   objects: { key: string; display: string; withObject: ClassExit[] }[];
 }
 
-export function callerObjects(inp: CheckInput, earlier: readonly Diagnostic[]): CallerObjects {
+/**
+ * `named`: with the objects named through a value the caller gave (`mfn_to_page(mfn)`, paths/named-by-caller.ts).
+ * The caller holds the value, not the object: what the function keeps on it for the caller's table is
+ * the error-exit leak's question (a failure keeping what success does not), not `inconsistent`'s (a
+ * release or acquire that follows the table's entries is bookkeeping the caller never sees).
+ */
+export function callerObjects(inp: CheckInput, earlier: readonly Diagnostic[], named = false): CallerObjects {
   const decls = inp.cfg.decls;
   // a contract already says what the callback's object should be
   const contracted = new Set(earlier.filter((d) => d.rule === 'contract').map((d) => d.object));
   const visible = (key: string) => {
-    const rc = rootClass(parseKey(keyBeforeOverwrite(key)).root, decls);
-    return rc === 'param' || rc === 'global';
+    const root = parseKey(keyBeforeOverwrite(key)).root;
+    const rc = rootClass(root, decls);
+    return rc === 'param' || rc === 'global' || (named && !!inp.namedByCaller?.has(root));
   };
   const reps = new Map<number, State>();
   for (const st of inp.exits) {

@@ -25,7 +25,7 @@ export interface ErrorExitKeep {
 export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]): ErrorExitKeep[] {
   const decls = inp.cfg.decls;
   const returns = returnsOf(inp.exits, inp.cfg.returnsBool);
-  const { exits: all, objects } = callerObjects(inp, earlier);
+  const { exits: all, objects } = callerObjects(inp, earlier, true);
   let successes = all.filter((x) => isSuccess(x.st.exit!.returnClass, returns));
   const otherwise = !successes.length;
   // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)

@@ -48,13 +48,19 @@ export const leak: RuleModule<LeakDetail> = {
       for (const [k, o] of st.objects) {
         const p = parseKey(keyBeforeOverwrite(k));
         // a parameter given a call's result holds this function's object (`p = get_validated(p)`)
-        const rc = reboundParam(st, k) ? 'local' : rootClass(p.root, decls);
+        const rebound = reboundParam(st, k);
+        const rc = rebound ? 'local' : rootClass(p.root, decls);
+        // an object named through a value the caller gave (`mfn_to_page(mfn)`) is the caller's, as a parameter's
+        const callers = rc === 'param' || rc === 'global' || (!rebound && !!inp.namedByCaller?.has(p.root));
         // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
         const ownedHere =
-          (rc === 'local' || rc === 'temp') && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
+          (rc === 'local' || rc === 'temp') && !callers && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
         const pending = o.refs - o.transferred;
+        // on the caller's object, a separate counter kept beside a reference the path keeps there goes with
+        // that reference (a page's type count beside its general one), as the reference goes to the caller
+        const keptBeside = callers && pending > 0;
         const counterLeak = Object.entries(o.counters ?? {}).find(
-          ([c, v]) => v > 0 && !((rc === 'param' || rc === 'global') && toldByReturn(k, c)),
+          ([c, v]) => v > 0 && !keptBeside && !(callers && toldByReturn(k, c)),
         );
         const lostWithMemory = o.lost !== undefined && o.obtained && pending > 0 && !o.returned;
         if (

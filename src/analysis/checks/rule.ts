@@ -18,6 +18,11 @@ export interface CheckInput {
   registrations: Registration[];
   /** The callback pair the model says this function belongs to (`irq_enable/irq_disable`): kept across it. */
   paired?: string;
+  /**
+   * Roots (locals, call results) that name an object through a value the caller gave (`mfn_to_page(mfn)`):
+   * the caller's object, as a parameter's is (paths/named-by-caller.ts).
+   */
+  namedByCaller?: ReadonlySet<string>;
 }
 
 /** The severity the registry gives a rule's diagnostic; lower when the object's pair was only inferred. */

@@ -67,13 +67,8 @@ export class SameCalls {
     private readonly inferred: ReadonlyMap<string, Effect[]> | undefined,
   ) {}
 
-  /** Nothing counted happens to this function's result: its value is a name for something that exists. */
   private names(name: string): boolean {
-    const m = this.model;
-    if (m.functions.has(name) || this.inferred?.has(name) || m.returnsArgument.has(name)) return false;
-    if (m.noreturn.has(name) || m.assigns.has(name) || m.frees.has(name) || m.zeroes.has(name)) return false;
-    const summary = this.summaries.get(name);
-    return !summary?.paths.some((p) => p.retArg !== undefined || p.effects.some((ef) => ef.target.base === 'ret'));
+    return namesExisting(name, this.model, this.summaries, this.inferred);
   }
 
   /** The canonical form of `name(vals)` on this path, when every argument is a value it can name. */
@@ -123,6 +118,19 @@ export class SameCalls {
       return { st: with_(o.st, { aliases }), v: o.v };
     });
   }
+}
+
+/** Nothing counted happens to this function's result: its value is a name for something that exists. */
+export function namesExisting(
+  name: string,
+  m: Model,
+  summaries: ReadonlyMap<string, Summary>,
+  inferred: ReadonlyMap<string, Effect[]> | undefined,
+): boolean {
+  if (m.functions.has(name) || inferred?.has(name) || m.returnsArgument.has(name)) return false;
+  if (m.noreturn.has(name) || m.assigns.has(name) || m.frees.has(name) || m.zeroes.has(name)) return false;
+  const summary = summaries.get(name);
+  return !summary?.paths.some((p) => p.retArg !== undefined || p.effects.some((ef) => ef.target.base === 'ret'));
 }
 
 /** A call's result moved from `from` (its temporary) to `to` (the variable it was assigned to): its alias follows. */
