@@ -74,12 +74,39 @@ export class TreeKnowledge {
    * not the one the graph was built from (an open document being edited); by default the graph's.
    */
   context(file: number, answer: SummaryAnswer = (id) => this.final(id), calls?: Iterable<string>): TreeFileContext {
-    const graph = this.graph;
+    // what the graph's own calls ask is the same at every visit of a run: worked out once per file
+    let plan = calls ? undefined : this.plans.get(file);
+    if (!plan) {
+      plan = this.planOf(file, calls);
+      if (!calls) this.plans.set(file, plan);
+    }
     const externals: Record<string, Summary> = Object.create(null);
+    for (const { name, id } of plan.callees) {
+      const s = answer(id);
+      if (s) externals[name] = s;
+    }
+    return {
+      externals,
+      kept: plan.kept,
+      relevant: plan.relevant,
+      evidence: plan.evidence,
+      macros: plan.macros,
+      ...(plan.countFields.length ? { countFields: plan.countFields } : {}),
+      ...(this.headerMacros.numbers ? { numbers: this.headerMacros.numbers } : {}),
+    };
+  }
+
+  private readonly plans = new Map<number, FilePlan>();
+
+  /** The parts of `file`'s context that do not depend on the summaries known so far. */
+  private planOf(file: number, calls?: Iterable<string>): FilePlan {
+    const graph = this.graph;
+    const callees: { name: string; id: number }[] = [];
+    const asked = new Set<string>();
     const ownNames = new Set(graph.ofFile[file].map((id) => graph.fns[id].name));
     const evidence: Record<string, CalleeEvidence> = Object.create(null);
     const ask = (name: string, depth: number) => {
-      if (ownNames.has(name) || name in externals) return;
+      if (ownNames.has(name) || asked.has(name)) return;
       const id = graph.resolve(file, name);
       if (id === undefined) {
         const inner = depth < 2 ? this.headerMacros.calls(file, name) : [];
@@ -88,9 +115,8 @@ export class TreeKnowledge {
         if (ev) evidence[name] = ev;
         return;
       }
-      if (graph.fns[id].file === file) return;
-      const s = answer(id);
-      if (s) externals[name] = s;
+      asked.add(name);
+      if (graph.fns[id].file !== file) callees.push({ name, id });
     };
     if (calls) for (const name of calls) ask(name, 0);
     else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) ask(c.name, 0);
@@ -98,17 +124,25 @@ export class TreeKnowledge {
     for (const id of graph.ofFile[file])
       if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
     const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
-    const countFields = this.countFieldsOf(file);
     return {
-      externals,
+      callees,
       kept,
       relevant,
       evidence,
       macros: this.headerMacros.usedBy(file, graph, calls),
-      ...(countFields.length ? { countFields } : {}),
-      ...(this.headerMacros.numbers ? { numbers: this.headerMacros.numbers } : {}),
+      countFields: this.countFieldsOf(file),
     };
   }
+}
+
+/** What a file's context holds whatever the summaries: its external callees, in the order first called. */
+interface FilePlan {
+  callees: { name: string; id: number }[];
+  kept: Record<string, number[]>;
+  relevant: string[];
+  evidence: Record<string, CalleeEvidence>;
+  macros: MacroDefinition[];
+  countFields: string[];
 }
 
 export interface HeaderMacros {

@@ -393,13 +393,24 @@ function visitKey(fingerprint: string, file: { rel: string; hash: string }, cont
       const s = context.externals[name];
       return `${name}=${s.hash}^${(s.escapes ?? []).join('.')}^${s.truncated ? 1 : 0}`;
     });
-  const rest = JSON.stringify([
+  return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), restOf(context));
+}
+
+/** The parts of a context that are not summaries, as JSON: a file's rounds share them (TreeKnowledge's plans). */
+function restOf(context: TreeFileContext): string {
+  const parts = [
     context.kept,
     context.relevant,
     context.evidence ?? null,
     context.macros,
     context.countFields ?? null,
     context.numbers ?? null,
-  ]);
-  return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), rest);
+  ];
+  const known = restJson.get(context.kept);
+  if (known && known.parts.every((p, i) => p === parts[i])) return known.json;
+  const json = JSON.stringify(parts);
+  restJson.set(context.kept, { parts, json });
+  return json;
 }
+
+const restJson = new WeakMap<object, { parts: unknown[]; json: string }>();

@@ -162,14 +162,19 @@ export class TreeGraph {
       inQueue[id] = 0;
       const f = this.fns[id];
       const before = kept[id].size;
-      for (const c of f.def.calls) {
-        const callee = this.resolve(f.file, c.name);
-        c.args.forEach((a, j) => {
-          const p = f.def.params.indexOf(a.replace(/^\(\s*|\s*\)$/g, ''));
-          if (p < 0 || kept[id].has(p)) return;
-          if (callee === undefined ? unknownKeeps(f, c.name, j) : callee !== id && kept[callee].has(j)) kept[id].add(p);
-        });
-      }
+      if (f.def.params.length)
+        for (const c of f.def.calls) {
+          // resolved only for a call that passes a parameter (most pass none)
+          let callee: number | undefined | null = null;
+          c.args.forEach((a, j) => {
+            const bare = a.charCodeAt(0) === 40 || a.endsWith(')') ? a.replace(/^\(\s*|\s*\)$/g, '') : a;
+            const p = f.def.params.indexOf(bare);
+            if (p < 0 || kept[id].has(p)) return;
+            if (callee === null) callee = this.resolve(f.file, c.name);
+            if (callee === undefined ? unknownKeeps(f, c.name, j) : callee !== id && kept[callee].has(j))
+              kept[id].add(p);
+          });
+        }
       if (kept[id].size !== before)
         for (const c of callers[id])
           if (!inQueue[c]) {
