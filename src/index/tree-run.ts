@@ -407,7 +407,7 @@ function restOf(context: TreeFileContext): string {
     context.numbers ?? null,
   ];
   const known = restJson.get(context.kept);
-  if (known && known.parts.every((p, i) => p === parts[i])) return known.json;
+  if (known?.parts.every((p, i) => p === parts[i])) return known.json;
   const json = JSON.stringify(parts);
   restJson.set(context.kept, { parts, json });
   return json;
