@@ -175,8 +175,9 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     });
   };
 
+  const numbersKey = JSON.stringify(headerMacros.numbers ?? null);
   const groupKey = (g: number): string => {
-    const parts = [input.fingerprint, JSON.stringify(headerMacros.numbers ?? null)];
+    const parts = [input.fingerprint, numbersKey];
     // what the rest of the tree says of the members a file counts is an input of its own
     for (const file of plan.groups[g])
       parts.push(
@@ -287,8 +288,6 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       };
       return Promise.all(list.map(start));
     };
-    const sameSummary = (a: Summary | undefined, b: Summary | undefined) =>
-      a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
     /** The files whose first visit was told something of a callee in the group that is no longer so. */
     const misinformed = (visited: number[]) => {
       const callees = graph.callees();
@@ -315,7 +314,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         latest.set(file, outcomes[i].result);
         for (const [id, s] of exportsOf(file, outcomes[i])) {
           const before = round.get(id);
-          if (!before || before.hash !== s.hash || String(before.escapes) !== String(s.escapes)) changed.add(id);
+          if (!sameSummary(before, s)) changed.add(id);
           next.set(id, s);
         }
       });
@@ -394,6 +393,11 @@ function visitKey(fingerprint: string, file: { rel: string; hash: string }, cont
       return `${name}=${s.hash}^${(s.escapes ?? []).join('.')}^${s.truncated ? 1 : 0}`;
     });
   return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), restOf(context));
+}
+
+/** Two summaries of one function say the same to its callers (undefined: not known). */
+function sameSummary(a: Summary | undefined, b: Summary | undefined): boolean {
+  return a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
 }
 
 /** The parts of a context that are not summaries, as JSON: a file's rounds share them (TreeKnowledge's plans). */

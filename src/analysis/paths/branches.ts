@@ -395,11 +395,6 @@ export class Branches {
     return walk(e);
   }
 
-  /**
-   * An asserted comparison of two pointers (`owner == d`, `owner != d` in a BUG_ON) one of which is a
-   * parameter the function dereferences (`d->...`) and never assigns: the other one is an object,
-   * not NULL, wherever the assertion says they are equal. `equal`: the test's true side says so.
-   */
   /** The state where the variable `x` is known not to be NULL; undefined where the path knows it is. */
   private notNull(st: State, x: Syn): State | undefined {
     const v = this.ctx.resolve(x.text ?? '', this.ctx.node.scope, st);
@@ -411,6 +406,11 @@ export class Branches {
     return setFactKeep(st, key, factFor(test, st.facts.get(key), true));
   }
 
+  /**
+   * An asserted comparison of two pointers (`owner == d`, `owner != d` in a BUG_ON) one of which is a
+   * parameter the function dereferences (`d->...`) and never assigns: the other one is an object,
+   * not NULL, wherever the assertion says they are equal. `equal`: the test's true side says so.
+   */
   private assertedObject(c: Syn): { subject: Syn; equal: boolean } | undefined {
     if (c.type !== 'binary_expression' || (c.op !== '==' && c.op !== '!=')) return undefined;
     const [l, r] = [c.fields.left, c.fields.right];
