@@ -304,7 +304,8 @@ async function diffCost(): Promise<void> {
       ok: m.ratio <= DIFF_TARGET,
       note:
         `diff ${ms(m.diffCpuMs)} ms, one analysis ${ms(m.oneCpuMs)} ms of CPU; ` +
-        `${m.wallRatio.toFixed(2)}x in wall time`,
+        `${m.wallRatio.toFixed(2)}x in wall time; both sides ${m.phases.sides.toFixed(2)}, ` +
+        `traces and comparison ${m.phases.tracesAndComparison.toFixed(2)} analyses`,
     });
 }
 
