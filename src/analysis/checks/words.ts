@@ -83,6 +83,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
       ' does not tie how many elements one loop took to how many another gave back)'
     );
+  if ('kept' in d)
+    return (
+      ` (information: ${d.kept} is kept in ${d.in === 'global' ? 'a global' : "a structure's member"}, which` +
+      ' outlives the call: paths that give it back and paths that keep it may be bookkeeping done on purpose)'
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +
