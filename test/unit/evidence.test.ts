@@ -239,3 +239,21 @@ test('an array’s elements counted in loops are information; outside a loop an 
     ['nodes_put_twice', 'error', undefined],
   ]);
 });
+
+// A reference a structure's member or a global holds, given back on one path and kept on another, is the
+// holder's bookkeeping (none judged in the xen and xnu trees was a bug): information. A reference the caller
+// handed in (a parameter, its own count member) that one path consumes and another forgets stays a warning,
+// and so does one the function took and one path keeps.
+test('an inconsistent count a member or a global holds is information; a parameter’s is a warning', async () => {
+  const r = await analyzeFile('test/fixtures/analysis/bookkeeping_held_in_place.c');
+  const pairs = r.diagnostics.filter((d) => d.rule === 'inconsistent').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(pairs, [
+    ['prefix_expire', 'info', { kept: 'pr->pr_ifp', in: 'member' }],
+    ['default_expire', 'info', { kept: 'default_ifp', in: 'global' }],
+    ['prefix_unlink_next', 'info', { kept: 'pr->pr_next->pr_refcnt', in: 'member' }],
+    ['ifp_consume', 'warning', undefined],
+    ['prefix_consume', 'warning', undefined],
+    ['prefix_try_next', 'warning', undefined],
+    ['prefix_cycle', 'warning', undefined],
+  ]);
+});

@@ -3,6 +3,8 @@ import type { Diagnostic } from '../result';
 import { type Doubt, splitOf } from '../paths/state';
 import { type CheckInput, type Head, diagnostic } from './rule';
 import { leak, type LeakDetail } from './leak';
+import type { InconsistentDetail } from './inconsistent';
+import { displayBeforeOverwrite } from '../paths/access';
 import { countPrimitive } from '../paths/count-ops';
 import { namedAsRelease } from '../infer';
 import { RULES, type RuleSpec } from './registry';
@@ -29,6 +31,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     );
     if (own.has(rootOf(weighed.object))) return implementing(weighed, inp.cfg.name);
     if (recordsUsers(inp, weighed)) return information(weighed, { records: weighed.object! });
+    const held = heldInPlace(weighed);
+    if (held) return information(weighed, { kept: displayBeforeOverwrite(weighed.object ?? ''), in: held });
     const callee = belowByCallee(inp, weighed);
     if (callee !== undefined) return information(weighed, { gaveBack: callee });
     return elementsInLoop(inp, weighed) ? information(weighed, { elements: weighed.object! }) : weighed;
@@ -50,6 +54,16 @@ function elementsInLoop(inp: CheckInput, d: Diagnostic): boolean {
   return d.paths.some((cid) =>
     (inp.classes[cid]?.steps ?? []).some((s) => s.object === d.object && s.delta !== 0 && looped.has(s.line)),
   );
+}
+
+/**
+ * Where an `inconsistent` diagnostic's object is held when that place outlives the call (a member of a
+ * structure, a global): a count kept there that differs between paths is that structure's bookkeeping,
+ * which the function may keep on purpose (a release when the last user goes, a slot replaced or not, a
+ * reference a flag or a page count owns); none judged in the xen and xnu trees was a bug.
+ */
+function heldInPlace(d: Diagnostic): InconsistentDetail['heldIn'] {
+  return d.rule === 'inconsistent' && d.severity !== 'info' ? (d.detail as InconsistentDetail).heldIn : undefined;
 }
 
 /**

@@ -4,8 +4,9 @@
  */
 import type { CountStep, Diagnostic, PathClass, PathRef, Step } from '../result';
 import { type State, type ParamCond, isCalleePath, isOpaque } from '../paths/state';
-import { parseKey, splitOverwrite } from '../paths/access';
-import { callerObjects, pendingRefs } from './caller-objects';
+import { keyBeforeOverwrite, parseKey, rootClass, splitOverwrite } from '../paths/access';
+import type { VarDecl } from '../cfg/cfg';
+import { type ClassExit, callerObjects, pendingRefs } from './caller-objects';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
 
@@ -19,6 +20,30 @@ export interface InconsistentDetail {
   less: { path: PathRef; refs: number };
   /** The counted call only one of the two makes: a gain on `more`, or a release on `less`. */
   extra?: CountStep & { onlyOn: 'more' | 'less' };
+  /**
+   * The object is a reference a long-lived place holds (a structure's member, a global: `heldIn`), and the
+   * two paths differ only in what they give back of it (neither keeps a reference; nor does either path of
+   * any other pair of the object a caller cannot tell apart).
+   */
+  heldIn?: HeldIn;
+}
+
+export type HeldIn = 'member' | 'global';
+
+/** A member that is itself the count of the object it belongs to (`pkt->users`, `so->so_usecount`). */
+const COUNT_MEMBER = /(?:ref|refs|cnt|count|users)$/i;
+
+/**
+ * Where the reference the key names is held when that place outlives the call: a global, or a member or
+ * an element of a structure (`pr->ndpr_rt`, `v->arch.old_guest_table`, `handlers[]`). A parameter, what it
+ * points to, and the object's own count member (`pkt->users`) are the caller's object itself.
+ */
+function heldIn(key: string, decls: ReadonlyMap<string, VarDecl>, kind: string | undefined): HeldIn | undefined {
+  const { root, segs } = parseKey(keyBeforeOverwrite(key));
+  if (rootClass(root, decls) === 'global') return 'global';
+  const last = segs[segs.length - 1];
+  const own = last?.startsWith('.') && (kind === 'count field' || COUNT_MEMBER.test(last));
+  return (own ? segs.slice(0, -1) : segs).some((s) => s.startsWith('.') || s === '[]') ? 'member' : undefined;
 }
 
 function contradictory(a: readonly ParamCond[], b: readonly ParamCond[]): boolean {
@@ -102,6 +127,11 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
     // what a member held before the path gave it another value (`put(h->ifp); h->ifp = NULL`): the
     // holder gave up the reference it stored where it replaced it, and keeps it where it did not
     const replacedMember = replacedMemberValue(key);
+    // paths that differ only in what they give back of a place's reference; a path that keeps a reference
+    // (the function took it, or returns it) makes it the function's own, wherever it was found
+    const held = heldIn(key, inp.cfg.decls, all.find((x) => x.st.objects.has(key))?.st.objects.get(key)?.kind);
+    // such a pair is reported when no other pair of the object has a path that keeps one
+    let givenBack: [ClassExit, ClassExit] | undefined;
     let reported = false;
     // a callback of a pair keeps what it takes for its partner (`irq_enable` for `irq_disable`): bookkeeping
     for (let i = 0; i < all.length && !reported && !inp.paired; i++)
@@ -125,9 +155,15 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         // the count follows the object's own state (a first-user pin, a pending bit): bookkeeping
         if (a.st.objects.get(key)?.parked || b.st.objects.get(key)?.parked) continue;
         const [hi, lo] = ra > rb ? [a, b] : [b, a];
+        if (held && ra <= 0 && rb <= 0) {
+          givenBack ??= [hi, lo];
+          continue;
+        }
         reported = true;
         out.push(report(fn, display, key, hi, lo, inp.classes, refsOf, severity));
       }
+    if (!reported && givenBack)
+      out.push(report(fn, display, key, givenBack[0], givenBack[1], inp.classes, refsOf, severity, held));
   }
   // one bug, one report: a leak already names the path that keeps the reference
   const leakDiags = earlier.filter((d) => d.rule === 'leak');
@@ -173,6 +209,7 @@ function report(
   classes: PathClass[],
   refsOf: (s: State) => number,
   severity: RuleSeverity,
+  held?: HeldIn,
 ): Diagnostic {
   const hc = classes[hi.cid],
     lc = classes[lo.cid];
@@ -211,6 +248,7 @@ function report(
         refs: refsOf(lo.st),
       },
       ...(extra ? { extra: { ...countStep(extra), onlyOn: gained ? 'more' : 'less' } } : {}),
+      ...(held ? { heldIn: held } : {}),
     },
   );
 }

@@ -56,6 +56,12 @@ export function onPaths(group: readonly PathRef[]): { path: number; paths?: numb
   return group.length > 1 ? { path: group[0].path, paths: group.map((p) => p.path) } : { path: group[0].path };
 }
 
+/**
+ * A name the function does not declare: a global, or a local whose declaration the analysis could not read
+ * (`struct ifnet *__single ifp`, an annotation no model defines), which it takes for one.
+ */
+const GLOBAL = 'a name the function does not declare (a global, as the analysis reads it)';
+
 /** Why a diagnostic is information, not a warning (appended to its message). */
 export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
   if ('explored' in d)
@@ -82,6 +88,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
     return (
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
       ' does not tie how many elements one loop took to how many another gave back)'
+    );
+  if ('kept' in d)
+    return (
+      ` (information: ${d.kept} is kept in ${d.in === 'global' ? GLOBAL : "a structure's member"}, which` +
+      ' outlives the call: paths that give it back and paths that keep it may be bookkeeping done on purpose)'
     );
   if ('merged' in d)
     return (
