@@ -217,7 +217,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
     const key = JSON.stringify(sp);
     if (!paths.has(key)) paths.set(key, sp);
   }
-  if (paths.size > SUMMARY_PATHS) compact(paths);
+  if (paths.size > SUMMARY_PATHS) compact(paths, truncated);
   // the hash of JSON.stringify(list), from the texts already made
   return {
     name: cfg.name,
@@ -358,11 +358,22 @@ const SUMMARY_PATHS = 8;
  * apart by its counts is kept; which of several ways the callee went without a difference in
  * counts is not. Writes kept apart multiplied a caller's states: xnu's dev_free_name() writes
  * up to eight list links in any combination, and each call of it gave its callers 35 outcomes.
+ * A function cut by its budget (`partial`), still past the bound, also merges the paths that differ
+ * only in the counts of objects two pointers or more below an argument, keeping of those what all
+ * of them change alike: its callers doubt what they give it anyway, and each of its paths was an
+ * outcome at every call (xnu's pf_free_state(), cut at 64 paths, one per combination of the
+ * sub-objects of a state it releases: pf_purge_expired_states() took 10 s for 1,700 states).
  */
-function compact(paths: Map<string, SummaryPath>): void {
+function compact(paths: Map<string, SummaryPath>, partial: boolean): void {
+  mergeBy(paths, (sp) => JSON.stringify([sp.effects, sp.retArg]));
+  if (partial && paths.size > SUMMARY_PATHS)
+    mergeBy(paths, (sp) => JSON.stringify([sp.effects.filter(near), sp.retArg]));
+}
+
+function mergeBy(paths: Map<string, SummaryPath>, keyOfPath: (sp: SummaryPath) => string): void {
   const groups = new Map<string, SummaryPath[]>();
   for (const sp of paths.values()) {
-    const k = JSON.stringify([sp.effects, sp.retArg]);
+    const k = keyOfPath(sp);
     const list = groups.get(k);
     if (list) list.push(sp);
     else groups.set(k, [sp]);
@@ -371,15 +382,29 @@ function compact(paths: Map<string, SummaryPath>): void {
   paths.clear();
   for (const list of groups.values()) {
     const first = list[0];
-    const conds = first.conds.filter((c) =>
-      list.every((o) => o.conds.some((d) => JSON.stringify(d) === JSON.stringify(c))),
-    );
+    const shared = <T>(items: readonly T[], all: (o: SummaryPath) => readonly T[]) =>
+      items.filter((c) => list.every((o) => all(o).some((d) => JSON.stringify(d) === JSON.stringify(c))));
+    const conds = shared(first.conds, (o) => o.conds);
+    const effects = list.length === 1 ? first.effects : shared(first.effects, (o) => o.effects);
     const ret = list.every((o) => o.ret === first.ret) ? first.ret : 'unknown';
     const writes = new Map<string, Target>();
     for (const o of list) for (const w of o.writes) writes.set(w.text, w);
-    const sp: SummaryPath = { ...first, conds, ret, writes: [...writes.values()] };
+    const sp: SummaryPath = { ...first, conds, effects, ret, writes: [...writes.values()] };
     paths.set(JSON.stringify(sp), sp);
   }
+}
+
+/**
+ * The effect is on the argument or the return value itself, or on an object one pointer below it
+ * (`arg0->dev`, `*arg1`; a count embedded in such an object, `arg0->dev->refcnt`, counts as the object).
+ */
+function near(e: SummaryEffect): boolean {
+  const segs = e.target.segs;
+  let derefs = segs.filter((s) => s === '*').length;
+  const last = segs.lastIndexOf('*');
+  const embedded = (e.kind === 'count field' || e.kind === 'kref') && last >= 0 && last < segs.length - 1;
+  if (embedded && segs.slice(last + 1).every((s) => s.startsWith('.'))) derefs--;
+  return derefs <= 1;
 }
 
 /** Order by UTF-16 code units: the same on every machine, whatever its locale (localeCompare is not). */

@@ -639,7 +639,7 @@ export class Effects {
         return [{ st: this.handOn(name, vals, e.line, st), v: { k: 'path', p: { root: temp, segs: [] } } }];
     }
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
-    const opaque = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
+    const opaque = opaqueSummary(summary);
     if (summary.escapes?.length)
       st = this.handOn(
         name,
@@ -739,7 +739,7 @@ export class Effects {
    */
   private storedInPointee(target: Target, writes: Target[], vals: Val[]): boolean {
     if (target.base !== 'arg' || target.segs[0] !== '*' || !target.segs.some((x) => x.startsWith('.'))) return false;
-    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && w.segs.join('/') === target.segs.join('/')))
+    if (!writes.some((w) => w.base === 'arg' && w.index === target.index && sameSegs(w.segs, target.segs)))
       return false;
     const v = vals[target.index];
     if (v?.k !== 'path' || v.p.segs.length) return false;
@@ -771,6 +771,21 @@ export class Effects {
 /** The counts a path raised, with one more (`''`: the object's own). */
 function withGained(gained: readonly string[] | undefined, count: string): readonly string[] {
   return gained?.includes(count) ? gained : [...(gained ?? []), count];
+}
+
+/** Whether a summary's paths differ in their effects: the caller then keeps which path each outcome took. */
+const opaqueness = new WeakMap<Summary, boolean>();
+function opaqueSummary(summary: Summary): boolean {
+  let o = opaqueness.get(summary);
+  if (o === undefined) {
+    o = summary.paths.length > 1 && new Set(summary.paths.map((p) => JSON.stringify(p.effects))).size > 1;
+    opaqueness.set(summary, o);
+  }
+  return o;
+}
+
+function sameSegs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {

@@ -276,10 +276,7 @@ export class FunctionEngine {
   private widen(m: Map<string, State>, nodeId: number, cap: number): boolean {
     const groups = new Map<string, State[]>();
     for (const st of m.values()) {
-      // the step history is also ignored here: one representative story per outcome beats cutting the analysis
-      const g = this.ctx.keys.key(
-        with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }),
-      );
+      const g = this.factFreeKey(st);
       const list = groups.get(g) ?? [];
       list.push(st);
       groups.set(g, list);
@@ -327,6 +324,22 @@ export class FunctionEngine {
     }
     return false;
   }
+
+  /**
+   * The key of a state without its facts, aliases, parameter conditions and step history: states
+   * alike but for those merge when a node has too many (one representative story per outcome beats
+   * cutting the analysis). Kept per state: a full node widens again at every state that arrives.
+   */
+  private factFreeKey(st: State): string {
+    let k = this.factFreeKeys.get(st);
+    if (k === undefined) {
+      k = this.ctx.keys.key(with_(st, { facts: new Map(), aliases: new Map(), paramConds: [], steps: undefined }));
+      this.factFreeKeys.set(st, k);
+    }
+    return k;
+  }
+
+  private readonly factFreeKeys = new WeakMap<State, string>();
 
   private mergeWritten(m: Map<string, State>): void {
     const groups = new Map<string, State[]>();
