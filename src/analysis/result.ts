@@ -179,8 +179,9 @@ export interface Diagnostic {
    * (`records`: a registration of a user it may keep on purpose), or an over-release whose count a callee
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
    * analysis reads it, it never took), or an array's elements counted as one object in a loop (`elements`:
-   * how many times one loop took and another gave back are not tied). Such a diagnostic is `info`, and its
-   * message says why.
+   * how many times one loop took and another gave back are not tied), or a function of a cycle of files whose
+   * rounds ran out (`unsettled`: the callee of the cycle whose summary it read was still changing after
+   * `rounds` rounds). Such a diagnostic is `info`, and its message says why.
    */
   doubt?:
     | { merged: number; value: string }
@@ -189,7 +190,8 @@ export interface Diagnostic {
     | { implements: string }
     | { records: string }
     | { gaveBack: string }
-    | { elements: string };
+    | { elements: string }
+    | { unsettled: string; rounds: number };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/

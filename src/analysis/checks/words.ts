@@ -83,6 +83,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
       ' does not tie how many elements one loop took to how many another gave back)'
     );
+  if ('unsettled' in d)
+    return (
+      ` (information: the summary of ${d.unsettled}(), in a cycle of files with this one, was still changing` +
+      ` after ${d.rounds} rounds, so what this function read of it may not be what it does)`
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +
