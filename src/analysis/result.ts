@@ -180,8 +180,10 @@ export interface Diagnostic {
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
    * analysis reads it, it never took), or an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair on a
-   * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose).
-   * Such a diagnostic is `info`, and its message says why.
+   * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
+   * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
+   * summary it read was still changing after `rounds` rounds). Such a diagnostic is `info`, and its
+   * message says why.
    */
   doubt?:
     | { merged: number; value: string }
@@ -191,7 +193,8 @@ export interface Diagnostic {
     | { records: string }
     | { gaveBack: string }
     | { elements: string }
-    | { kept: string; in: 'member' | 'global' };
+    | { kept: string; in: 'member' | 'global' }
+    | { unsettled: string; rounds: number };
   /**
    * What `message` and `related` are worded from: the counts the rule compared and the lines
    * involved, one shape per rule (`detail.rule`; each rule's module in src/analysis/checks/

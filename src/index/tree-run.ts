@@ -22,6 +22,7 @@ import { macroEffects } from '../analysis/macros';
 import { macroReadsOnly } from '../analysis/tree/macro-aliases';
 import { sha256, type IndexStore } from './store';
 import { collectHeaderMacros, TreeKnowledge } from './tree-knowledge';
+import { demoteUnsettled, unsettledReads } from './unsettled';
 
 export interface TreeSource {
   /** Path inside the tree (`/`-separated, relative to its root). */
@@ -267,6 +268,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     let toVisit = costliestFirst(files.filter(needsVisit));
     // what each first-round visit was told of the group, to find who must go again
     const given = new Map<number, ReadonlyMap<number, Summary>>();
+    // what each file's latest visit was told of the group
+    const toldLast = new Map<number, ReadonlyMap<number, Summary>>();
     const firstRound = async (list: number[]): Promise<VisitOutcome[]> => {
       const before = plan.firstRound(g);
       const done = new Map<number, Promise<VisitOutcome>>();
@@ -297,6 +300,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
         ),
       );
     };
+    let unsettled: { changed: Set<number>; rounds: number } | undefined;
     for (let r = 1; toVisit.length; r++) {
       if (stopping()) return false;
       stats.rounds = Math.max(stats.rounds, r);
@@ -312,6 +316,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       const changed = new Set<number>();
       toVisit.forEach((file, i) => {
         latest.set(file, outcomes[i].result);
+        toldLast.set(file, r === 1 && files.length > 1 ? (given.get(file) ?? new Map()) : round);
         for (const [id, s] of exportsOf(file, outcomes[i])) {
           const before = round.get(id);
           if (!sameSummary(before, s)) changed.add(id);
@@ -324,11 +329,23 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       else toVisit = changed.size ? costliestFirst(plan.callersElsewhere(g, changed).filter(needsVisit)) : [];
       if (r >= MAX_ROUNDS && toVisit.length) {
         stats.unsettled++;
+        unsettled = { changed, rounds: r };
         break;
       }
     }
     for (const [id, s] of round) summaries.set(id, s);
-    for (const [file, r] of latest) results.set(file, r);
+    const reads = unsettled
+      ? unsettledReads(
+          { graph, last: round, ...unsettled, modelled: (file, name) => input.modelOf(file).functions.has(name) },
+          files,
+          (file) => toldLast.get(file),
+          sameSummary,
+        )
+      : undefined;
+    for (const [file, r] of latest) {
+      const demote = reads?.get(file);
+      results.set(file, demote ? demoteUnsettled(r, demote, unsettled!.rounds) : r);
+    }
     if (input.store) {
       const entryOut: GroupEntry = {
         files: files.map((file) => {

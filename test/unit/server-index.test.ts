@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { generateFile } from '../../bench/generate';
 import { ended, runCli } from '../helpers/cli';
+import { INDEX_FORMAT } from '../../src/index/store';
 import { fileUri, hintText, type LspDiagnostic, LspClient, ROOT, type StartOptions } from '../helpers/lsp-client';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/workspace/index');
@@ -316,7 +317,7 @@ test('cancelling the progress stops the run at once; what was indexed stays in t
     );
     await client.waitFor(() => indexLog(client).some((l) => /index: cancelled/.test(l)), 5000, 'the log');
     assert.ok(!runsDone(client).length, 'the run did not finish');
-    const groups = countFiles(path.join(cacheHome, 'refcount-lens', 'index', 'v1', 'group'));
+    const groups = countFiles(path.join(cacheHome, 'refcount-lens', 'index', `v${INDEX_FORMAT}`, 'group'));
     assert.ok(groups >= total - 1, `${groups} groups kept in the index`);
   } finally {
     await client.stop();

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT } from '../helpers/analyzer';
 import { ended, runCli } from '../helpers/cli';
 import type { AnalysisOutput } from '../../src/analysis/result';
 import type { RunSummary } from '../../src/cli/summary';
@@ -49,4 +50,39 @@ test('a cycle of three files: the first round goes callees first, a file that ca
     f.diagnostics.filter((d) => d.rule === 'leak').map((d) => `${path.basename(f.path)}:${d.function}`),
   );
   assert.deepEqual(leaks, ['a.c:a_open'], 'the hold two files down is seen from a_open');
+});
+
+test('a cycle whose summaries never settle: the warnings that read them are information, the others stay', () => {
+  // chain_a.c and chain_b.c each take a reference before calling the other: one more every round;
+  // ca_two leaks `other` (counted by dev_ref alone: a warning) and `dev` (counted by ca_hold: information)
+  const dir = path.join(ROOT, 'test', 'fixtures', 'trees', 'unsettled_cycle');
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-unsettled-'));
+  const diagnostics = (out: AnalysisOutput) =>
+    out.files.flatMap((f) =>
+      f.diagnostics
+        .filter((d) => d.rule === 'leak')
+        .map((d) => ({ fn: d.function, severity: d.severity, doubt: d.doubt, message: d.message })),
+    );
+  const runs = [1, 2].map(() => {
+    const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', '2']);
+    assert.equal(r.status, 1, ended(r));
+    return JSON.parse(r.stdout) as AnalysisOutput & { summary: RunSummary };
+  });
+  const [first, again] = runs;
+  assert.equal(first.summary.tree!.unsettled, 1, 'the cycle is still changing when its rounds run out');
+  const leaks = diagnostics(first);
+  assert.deepEqual(
+    leaks.map((d) => [d.fn, d.severity, d.doubt]),
+    [
+      ['ca_open', 'info', { unsettled: 'ca_hold', rounds: 6 }],
+      ['ca_plain', 'warning', undefined],
+      ['ca_two', 'warning', undefined],
+      ['ca_two', 'info', { unsettled: 'ca_hold', rounds: 6 }],
+      ['cb_attach', 'warning', undefined],
+    ],
+  );
+  assert.match(leaks[0].message, /ca_hold\(\), in a cycle of files with this one, was still changing after 6 rounds/);
+  // the index keeps what was reported: the group comes from it unchanged
+  assert.equal(again.summary.tree!.fromIndex, 1);
+  assert.deepEqual(diagnostics(again), leaks);
 });

@@ -94,6 +94,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.kept} is kept in ${d.in === 'global' ? GLOBAL : "a structure's member"}, which` +
       ' outlives the call: paths that give it back and paths that keep it may be bookkeeping done on purpose)'
     );
+  if ('unsettled' in d)
+    return (
+      ` (information: the summary of ${d.unsettled}(), in a cycle of files with this one, was still changing` +
+      ` after ${d.rounds} rounds, so what this function read of it may not be what it does)`
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +
