@@ -16,6 +16,7 @@ import { codeChildren, isJump, type FunctionSyntax } from './function-syntax';
 import { PathLines, within } from './placement';
 import { insertAt, removeStatement, statementText, type EditContext, type Point } from './statement-edits';
 import { callsInText, objectOf, plainExpression, releaseCall, type CountedCall } from './release-call';
+import { NULL_NAME } from '../paths/values';
 import type { CodeStyle } from './style';
 
 export type CandidateKind = 'remove' | 'move' | 'release' | 'retarget' | 'jump';
@@ -629,8 +630,7 @@ function isNullHere(
     if (c.type === 'binary_expression' && (c.op === '==' || c.op === '!=')) {
       const [l, r] = [c.fields.left, c.fields.right];
       // NULL, 0, and a project's own null (`PROC_NULL`, `NULLVP`)
-      const isNull = (n: Syn | undefined) =>
-        n?.type === 'null' || /^(NULL|0|[A-Z][A-Z0-9]*_NULL|NULL[A-Z]+)$/.test(n?.text ?? '');
+      const isNull = (n: Syn | undefined) => n?.type === 'null' || n?.text === '0' || NULL_NAME.test(n?.text ?? '');
       const other = isNull(r) ? strip(l) : isNull(l) ? strip(r) : undefined;
       if (!other || src(other) !== key) return false;
       return (c.op === '==') === wantNull;

@@ -96,6 +96,12 @@ const ATTRIBUTE_WORDS = new Set([
   '__nocast',
   '__safe',
   '__pure',
+  // clang -fbounds-safety pointer annotations: between a pointer's type and its name
+  '__single',
+  '__indexable',
+  '__bidi_indexable',
+  '__unsafe_indexable',
+  '__null_terminated',
 ]);
 const ATTRIBUTE_CALLS = new Set([
   '__aligned',
@@ -105,6 +111,11 @@ const ATTRIBUTE_CALLS = new Set([
   '__nonnull',
   '__format_arg',
   '__counted_by',
+  '__counted_by_or_null',
+  '__sized_by',
+  '__sized_by_or_null',
+  '__ended_by',
+  '__terminated_by',
   '__free',
   '__cleanup',
   '__must_hold',

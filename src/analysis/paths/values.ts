@@ -21,8 +21,8 @@ export interface Out {
 
 export const UNKNOWN: Val = { k: 'unknown' };
 export const CONST_NAME = /^[A-Z_][A-Z0-9_]*$/;
-/** A project's own null pointer: xnu's `PROC_NULL`, `VNODE_NULL`, FreeBSD's `NULLVP`. */
-export const NULL_NAME = /^(NULL|[A-Z][A-Z0-9]*_NULL|NULL[A-Z]+)$/;
+/** A project's own null pointer: xnu's `PROC_NULL`, `THR_ACT_NULL`, FreeBSD's `NULLVP`. */
+export const NULL_NAME = /^(NULL|[A-Z][A-Z0-9_]*_NULL|NULL[A-Z]+)$/;
 export const ERRNO = /^-?E[A-Z0-9]+$/;
 /**
  * Error-number names that report no failure: `EJUSTRETURN` (FreeBSD, XNU) says the work is done and
