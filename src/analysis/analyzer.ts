@@ -43,6 +43,7 @@ import { withCallSites, type CallSiteTexts } from './call-sites';
 import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } from './result';
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
+import { macroRenames, type MacroRenames } from './macro-renames';
 import { macroParams, type MacroParams } from './tree/macro-params';
 
 export interface AnalyzerOptions {
@@ -420,6 +421,7 @@ export class Analyzer {
     const numbers = fileNumbers(doc.pre.masked, doc.pre.defines, tree?.numbers);
     const numbersKey = JSON.stringify(numbers);
     const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
+    const renames = macroRenames(doc.pre.defines);
     const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros]) : undefined;
     const external = treeRelevantNames(tree, model);
     const { relevant, escapesNeeded } = relevantFunctions(
@@ -531,7 +533,7 @@ export class Analyzer {
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
           `${this.opts.maxStatesPerFunction}/${this.afterCut()}|${aliases ? aliases.key : ''}|${keepsKey}|` +
-          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}|${numbersKey}`,
+          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}|${numbersKey}|${renames.key}`,
       );
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
@@ -577,6 +579,7 @@ export class Analyzer {
           macroArgs,
           countFields,
           numbers,
+          renames,
         );
         cached = rebase(shifted, -f.head.line);
         this.cache.set(key, cached);
@@ -681,6 +684,7 @@ export class Analyzer {
     macroArgs?: MacroParams,
     countFields?: ReadonlySet<string>,
     numbers?: Readonly<Record<string, string>>,
+    renames?: MacroRenames,
   ): CachedFunction {
     const t0 = performance.now();
     const name = declaratorInfo(syn.fields.declarator).name ?? '<anonymous>';
@@ -737,6 +741,7 @@ export class Analyzer {
           dropped,
           countFields,
           numbers,
+          renames: renames?.size ? renames : undefined,
         },
         returnsPointer,
       ).run();

@@ -564,6 +564,7 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     const r = node(ctx0, end, 'return', fn.endLine);
     nodes[r.id].edges.push({ to: exit.id, kind: 'next' });
   }
+  const cycles = gotoCycles(nodes, gotos, labels);
   for (const g of gotos) {
     const target = labels.get(g.label);
     if (target === undefined) {
@@ -571,9 +572,10 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
       const r = node(ctx0, g.open, 'return', g.line);
       nodes[r.id].edges.push({ to: exit.id, kind: 'next' });
     } else {
-      // a goto into a loop from outside, or backwards, is a loop of its own: mark it back
+      // a goto backwards that the label's code can come round to again is a loop of its own: mark it back
+      // (a jump back to a cleanup block that returns, `unlock: ... return rc;`, is no loop)
       const backwards = nodes[target].line <= g.line && g.open.length > 0 && nodes[g.open[0].from].id > target;
-      if (backwards) goBack(ctx0, g.open, target, g.line);
+      if (backwards && cycles(g)) goBack(ctx0, g.open, target, g.line);
       else connect(g.open, target);
     }
   }
@@ -589,5 +591,39 @@ export function buildCfg(fn: Syn, opts: CfgOptions): Cfg {
     returnsBool,
     loopHeads,
     incomplete,
+  };
+}
+
+/**
+ * Whether a goto's label leads back to the goto, through the function's edges and every goto's jump:
+ * only then is jumping to it going round a loop.
+ */
+function gotoCycles(
+  nodes: readonly CfgNode[],
+  gotos: readonly { label: string; open: Open }[],
+  labels: ReadonlyMap<string, number>,
+): (g: { label: string; open: Open }) => boolean {
+  const jumps = new Map<number, number[]>();
+  for (const g of gotos) {
+    const target = labels.get(g.label);
+    if (target === undefined) continue;
+    for (const o of g.open) jumps.set(o.from, [...(jumps.get(o.from) ?? []), target]);
+  }
+  return (g) => {
+    const target = labels.get(g.label);
+    if (target === undefined) return false;
+    const from = new Set(g.open.map((o) => o.from));
+    const seen = new Set<number>([target]);
+    const stack = [target];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (from.has(n)) return true;
+      for (const to of [...nodes[n].edges.map((e) => e.to), ...(jumps.get(n) ?? [])])
+        if (!seen.has(to)) {
+          seen.add(to);
+          stack.push(to);
+        }
+    }
+    return false;
   };
 }

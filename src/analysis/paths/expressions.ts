@@ -263,7 +263,8 @@ export class Expressions {
   }
 
   private evalCall(e: Syn, st: State): Out[] {
-    const name = calleeName(e);
+    const spelt = calleeName(e);
+    const name = (spelt && this.ctx.input.renames?.get(spelt)) ?? spelt;
     const text = this.ctx.callText(e);
     if (text) this.ctx.callTexts.set(resultOf(e), text);
     const written = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');

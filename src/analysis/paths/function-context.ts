@@ -50,6 +50,8 @@ export interface EngineInput {
   inferred?: ReadonlyMap<string, Effect[]>;
   /** Macros that are one call of a function under another name (tree mode: the headers' wrappers). */
   aliases?: MacroAliases;
+  /** The file's object-like macros that give a called name another function's (`#define a_get b_get`). */
+  renames?: ReadonlyMap<string, string>;
   /** What function-like macros do with each argument (tree mode: the file's and its headers' macros). */
   macroArgs?: ReadonlyMap<string, ParamUse[]>;
   /** Whether a callee nobody describes keeps argument `arg` (absent: it keeps everything it is given). */
