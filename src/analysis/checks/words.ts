@@ -58,7 +58,7 @@ export function onPaths(group: readonly PathRef[]): { path: number; paths?: numb
 
 /**
  * A name the function does not declare: a global, or a local whose declaration the analysis could not read
- * (`struct ifnet *__single ifp`, an annotation no model defines), which it takes for one.
+ * (a type or an annotation between the type and the name that no model defines), which it takes for one.
  */
 const GLOBAL = 'a name the function does not declare (a global, as the analysis reads it)';
 

@@ -92,6 +92,13 @@ export function moveOverwriteLines(name: string, mv: (line: number) => number): 
 }
 
 /** True when `key` is `prefix` or lies under it. */
+/** `p->member` -> the key of `p`, whose object embeds the member; undefined for anything else. */
+export function embeddingObject(p: AccessPath): string | undefined {
+  const n = p.segs.length;
+  if (n < 2 || p.segs[n - 2] !== '*' || !String(p.segs[n - 1]).startsWith('.')) return undefined;
+  return keyOf({ root: p.root, segs: p.segs.slice(0, -2) });
+}
+
 export function under(key: string, prefix: string): boolean {
   return key === prefix || key.startsWith(prefix + '/');
 }

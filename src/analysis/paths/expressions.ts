@@ -6,7 +6,17 @@
 import type { VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
-import { type AccessPath, extend, keyOf, parseKey, under, rootClass, throughPointer, overwrittenKey } from './access';
+import {
+  type AccessPath,
+  embeddingObject,
+  extend,
+  keyOf,
+  parseKey,
+  under,
+  rootClass,
+  throughPointer,
+  overwrittenKey,
+} from './access';
 import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
 import { union, decide, factFor } from './fact-tests';
@@ -634,11 +644,10 @@ export class Expressions {
    * flag gives back, so it is stored there (clearing the flag on this path takes it back).
    */
   recordedByFlag(st: State, flag: AccessPath, line: number, lhsNode?: Syn): State {
-    const n = flag.segs.length;
-    if (n < 2 || flag.segs[n - 2] !== '*' || !flag.segs[n - 1].startsWith('.')) return st;
+    const self = embeddingObject(flag);
+    if (self === undefined) return st;
     const flagKey = keyOf(flag);
     const holder = keyOf({ root: flag.root, segs: flag.segs.slice(0, -1) });
-    const self = keyOf({ root: flag.root, segs: flag.segs.slice(0, -2) });
     let s = st;
     for (const [ok, o] of st.objects) {
       if (ok !== self && (ok === flagKey || !under(ok, holder))) continue;

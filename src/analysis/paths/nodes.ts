@@ -6,7 +6,7 @@
  */
 import type { CfgNode } from '../cfg/cfg';
 import type { Model } from '../model/compiled';
-import { type AccessPath, keyOf, under } from './access';
+import { embeddingObject, keyOf, under } from './access';
 import { type ObjState, type State, with_ } from './state';
 import { factOf, setFactKeep, putObj, addStep, killPath } from './state-edits';
 import { isZeroConst } from './values';
@@ -147,10 +147,7 @@ export class NodeTransfer {
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount));
         // the address of a member (`return &anchor->ruleset`) hands out the object that embeds it
         const holder = returnedAddress ? embeddingObject(p) : undefined;
-        const handsOut = (ok: string) =>
-          ok === key ||
-          ok.startsWith(key + '/') ||
-          (holder !== undefined && (ok === holder || ok.startsWith(holder + '/')));
+        const handsOut = (ok: string) => under(ok, key) || (holder !== undefined && under(ok, holder));
         for (const [ok, obj] of s.objects) {
           if (!handsOut(ok)) continue;
           returnedKey = key;
@@ -177,13 +174,6 @@ export class NodeTransfer {
     if (isZeroConst(c)) return this.ctx.returnsPointer ? 'NULL' : '0';
     return c;
   }
-}
-
-/** `p->member` -> the key of `p`, whose object embeds the member; undefined for anything else. */
-function embeddingObject(p: AccessPath): string | undefined {
-  const n = p.segs.length;
-  if (n < 2 || p.segs[n - 2] !== '*' || !String(p.segs[n - 1]).startsWith('.')) return undefined;
-  return keyOf({ root: p.root, segs: p.segs.slice(0, -2) });
 }
 
 /**
