@@ -460,12 +460,17 @@ export class Analyzer {
       if (!byName.has(f.name)) byName.set(f.name, i);
     });
     const scans = fns.map((f, i) => (relevant[i] || escapesNeeded[i] ? scanBody(f.head.syn()) : undefined));
+    /** What a function calls, and the functions its calls are under a macro's other name (aliases, renames). */
+    const calledThrough = (i: number): string[] => {
+      const calls = scans[i]!.calls;
+      if (!aliases && !renames.size) return calls;
+      const out = [...calls];
+      for (const c of calls)
+        for (const n of [aliases?.get(c)?.callee, renames.get(c)]) if (n && !out.includes(n)) out.push(n);
+      return out;
+    };
     const callees = fns.map((f, i) =>
-      relevant[i]
-        ? [...scans[i]!.calls, ...scans[i]!.calls.map((n) => aliases?.get(n)?.callee ?? '')].filter(
-            (n) => byName.has(n) && n !== f.name,
-          )
-        : [],
+      relevant[i] ? calledThrough(i).filter((n) => byName.has(n) && n !== f.name) : [],
     );
     const order = sccOrder(fns.length, (i) => callees[i].map((n) => byName.get(n)!));
     const summaries = new Map<string, Summary>();
@@ -478,16 +483,6 @@ export class Analyzer {
     );
     const dropped = drops.size ? (callee: string, arg: number) => dropsArg(drops, callee, arg) : undefined;
     const keeps = this.keepsFor(model, doc, tree, dropped);
-    const calledThrough = (i: number): string[] => {
-      const calls = scans[i]!.calls;
-      if (!aliases) return calls;
-      const out = [...calls];
-      for (const c of calls) {
-        const a = aliases.get(c);
-        if (a && !out.includes(a.callee)) out.push(a.callee);
-      }
-      return out;
-    };
     const resultsByIndex: FunctionResult[] = new Array(fns.length);
     let statesSpent = 0;
     const cuts: CutCost[] = [];
