@@ -22,7 +22,7 @@ import { macroEffects } from '../analysis/macros';
 import { macroReadsOnly } from '../analysis/tree/macro-aliases';
 import { sha256, type IndexStore } from './store';
 import { collectHeaderMacros, TreeKnowledge } from './tree-knowledge';
-import { demoteUnsettled, unsettledReads } from './unsettled';
+import { demoteUnsettled, type UnsettledReads, unsettledReads } from './unsettled';
 
 export interface TreeSource {
   /** Path inside the tree (`/`-separated, relative to its root). */
@@ -84,6 +84,11 @@ export interface TreeRunOutput {
   summaries: Map<number, Summary>;
   /** What the run knows, for contexts after it (the editor's open documents). */
   knowledge: TreeKnowledge;
+  /**
+   * Per file of a cycle whose rounds ran out: the callees, per function, whose summary had not settled
+   * (src/index/unsettled.ts), so that an analysis of the file after the run demotes what its run did.
+   */
+  unsettled: Map<number, UnsettledReads>;
   /** Every group finished (false when the run was cancelled). */
   complete: boolean;
   stats: {
@@ -98,7 +103,13 @@ export interface TreeRunOutput {
 }
 
 interface GroupEntry {
-  files: { rel: string; hash: string; exports: Record<string, Summary>; result?: FileResult }[];
+  files: {
+    rel: string;
+    hash: string;
+    exports: Record<string, Summary>;
+    result?: FileResult;
+    unsettled?: UnsettledReads;
+  }[];
 }
 
 export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
@@ -152,6 +163,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const summaries = knowledge.summaries;
   const quiet = (id: number) => knowledge.quiet(id);
   const results = new Map<number, FileResult>();
+  const unsettledOf = new Map<number, UnsettledReads>();
   const reported = new Set(input.reported);
   const stats = {
     groups: plan.groups.length,
@@ -254,6 +266,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           if (s) summaries.set(id, s);
         }
         if (entry.files[i].result) results.set(file, entry.files[i].result!);
+        if (entry.files[i].unsettled) unsettledOf.set(file, entry.files[i].unsettled!);
       });
       stats.fromIndex++;
       return true;
@@ -344,7 +357,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       : undefined;
     for (const [file, r] of latest) {
       const demote = reads?.get(file);
-      results.set(file, demote ? demoteUnsettled(r, demote, unsettled!.rounds) : r);
+      if (demote) unsettledOf.set(file, demote);
+      results.set(file, demote ? demoteUnsettled(r, demote) : r);
     }
     if (input.store) {
       const entryOut: GroupEntry = {
@@ -352,7 +366,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           const exports: Record<string, Summary> = {};
           for (const id of graph.ofFile[file])
             if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
-          return { rel: input.files[file].rel, hash: input.files[file].hash, exports, result: results.get(file) };
+          const { rel, hash } = input.files[file];
+          return { rel, hash, exports, result: results.get(file), unsettled: unsettledOf.get(file) };
         }),
       };
       input.store.put('group', key, entryOut);
@@ -395,7 +410,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   }
   await Promise.all(inFlight);
   const complete = finishedCount === plan.groups.length;
-  return { results, graph, plan, summaries, knowledge, complete, stats };
+  return { results, graph, plan, summaries, knowledge, unsettled: unsettledOf, complete, stats };
 }
 
 /** Rounds a cycle of files gets before its summaries are taken as they are (and the run says so). */

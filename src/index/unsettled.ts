@@ -13,6 +13,12 @@ import { doubtWords } from '../analysis/checks/words';
 /** Rules whose diagnostics compare counts along paths, so rest on what callees' summaries say. */
 const COUNTING_RULES: ReadonlySet<string> = new Set(['leak', 'over-release', 'inconsistent']);
 
+/** A file's functions that read unsettled callees: the callees by function name, and the rounds the cycle ran. */
+export interface UnsettledReads {
+  rounds: number;
+  reads: Record<string, string[]>;
+}
+
 export interface UnsettledGroup {
   graph: TreeGraph;
   /** The group's summaries after its last round, by function id (its members that can touch a count). */
@@ -38,7 +44,7 @@ export function unsettledReads(
   files: readonly number[],
   told: (file: number) => ReadonlyMap<number, Summary> | undefined,
   same: (a: Summary | undefined, b: Summary | undefined) => boolean,
-): Map<number, Map<string, string[]>> {
+): Map<number, UnsettledReads> {
   const { graph, last, changed } = g;
   const callees = graph.callees();
   const ids = files.flatMap((file) => graph.ofFile[file]);
@@ -59,7 +65,7 @@ export function unsettledReads(
         grew = true;
       }
   }
-  const out = new Map<number, Map<string, string[]>>();
+  const out = new Map<number, UnsettledReads>();
   for (const id of ids) {
     if (!resting.has(id)) continue;
     const names = read(id)
@@ -67,8 +73,8 @@ export function unsettledReads(
       .map((c) => graph.fns[c].name);
     const file = graph.fns[id].file;
     let reads = out.get(file);
-    if (!reads) out.set(file, (reads = new Map()));
-    reads.set(graph.fns[id].name, names);
+    if (!reads) out.set(file, (reads = { rounds: g.rounds, reads: {} }));
+    reads.reads[graph.fns[id].name] = names;
   }
   return out;
 }
@@ -77,8 +83,7 @@ export function unsettledReads(
  * `result` with each counting warning whose paths count its object through one of its function's
  * `reads` (a step of that call on the object) turned to information that names the callee.
  */
-export function demoteUnsettled(result: FileResult, reads: ReadonlyMap<string, string[]>, rounds: number): FileResult {
-  if (!reads.size) return result;
+export function demoteUnsettled(result: FileResult, { reads, rounds }: UnsettledReads): FileResult {
   let touched = false;
   const diagnostics = result.diagnostics.map((d): Diagnostic => {
     const callee = d.severity === 'info' || !COUNTING_RULES.has(d.rule) ? undefined : unsettledStep(result, d, reads);
@@ -91,8 +96,8 @@ export function demoteUnsettled(result: FileResult, reads: ReadonlyMap<string, s
 }
 
 /** The first call of an unsettled callee that counts the diagnostic's object on its paths. */
-function unsettledStep(result: FileResult, d: Diagnostic, reads: ReadonlyMap<string, string[]>): string | undefined {
-  const names = d.function !== undefined ? reads.get(d.function) : undefined;
+function unsettledStep(result: FileResult, d: Diagnostic, reads: Record<string, string[]>): string | undefined {
+  const names = d.function !== undefined && Object.hasOwn(reads, d.function) ? reads[d.function] : undefined;
   if (!names?.length || !d.paths?.length) return undefined;
   const fn = result.functions.find((f) => f.name === d.function && f.line <= d.line && d.line <= f.endLine);
   const object = d.overwritten?.name ?? d.object;

@@ -13,6 +13,7 @@ import type { TreeVisit } from '../analysis/tree/context';
 import type { AnalysisEngine } from './engine';
 import type { DocumentContext, Exports } from './index-snapshot';
 import { uriToPath } from './settings';
+import { demoteUnsettled } from '../index/unsettled';
 
 export const DEBOUNCE_MS = 150;
 
@@ -276,7 +277,7 @@ export class DocumentStore {
     const visit: TreeVisit | undefined = context.tree ? { exports: {} } : undefined;
     const run = this.engine.runHere(entry.path, text, previous, context.tree, visit);
     entry.parsed = run.parsed;
-    this.complete(entry, version, text, run.result, started, context.key, visit?.exports);
+    this.complete(entry, version, text, asInRun(run.result, context), started, context.key, visit?.exports);
   }
 
   private async analyseInWorker(
@@ -291,7 +292,8 @@ export class DocumentStore {
     entry.inWorker = true;
     const outcome = await this.engine.runInWorker(entry.uri, entry.path, text, context.tree);
     if ('cancelled' in outcome) return;
-    this.complete(entry, version, text, outcome.result, started, context.key, outcome.visit?.exports);
+    const result = asInRun(outcome.result, context);
+    this.complete(entry, version, text, result, started, context.key, outcome.visit?.exports);
   }
 
   private complete(
@@ -346,4 +348,9 @@ function raceCancellation(p: Promise<void>, token?: CancellationToken): Promise<
       resolve();
     });
   });
+}
+
+/** A document's result with the doubts the index's run gave the same functions (a cycle that did not settle). */
+function asInRun(result: FileResult, context: DocumentContext): FileResult {
+  return context.unsettled ? demoteUnsettled(result, context.unsettled) : result;
 }

@@ -10,6 +10,7 @@ import type { TreeFileContext } from '../analysis/tree/context';
 import { sha256 } from '../index/store';
 import type { TreeIndexReport } from '../index/tree-index';
 import type { TreeRunOutput } from '../index/tree-run';
+import type { UnsettledReads } from '../index/unsettled';
 
 /** A document's exported summaries, by function name (a function not there has no counted effect). */
 export type Exports = Record<string, Summary>;
@@ -20,6 +21,12 @@ export interface DocumentContext {
    * analysed as the CLI's tree mode analyses it, and its summaries are collected.
    */
   tree?: TreeFileContext;
+  /**
+   * The file is in a cycle of files whose rounds ran out: what its functions read of callees whose
+   * summary had not settled, so that the document's warnings resting on them are information, as
+   * in the run (src/index/unsettled.ts).
+   */
+  unsettled?: UnsettledReads;
   /** Changes exactly when the context does ('' without one). */
   key: string;
 }
@@ -66,7 +73,8 @@ export class IndexSnapshot {
       return k.final(id);
     };
     const tree = k.context(file, answer, calledNames(text));
-    return { tree, key: contextKey(tree) };
+    const unsettled = this.run.unsettled.get(file);
+    return { tree, unsettled, key: contextKey(tree, unsettled) };
   }
 
   /** The summaries the index holds for the counting functions of `path`. */
@@ -101,7 +109,7 @@ export function calledNames(text: string): Set<string> {
   return out;
 }
 
-function contextKey(tree: TreeFileContext): string {
+function contextKey(tree: TreeFileContext, unsettled: UnsettledReads | undefined): string {
   const parts = Object.entries(tree.externals)
     .map(([n, s]) => `${n}=${summaryKey(s)}`)
     .sort();
@@ -109,5 +117,6 @@ function contextKey(tree: TreeFileContext): string {
   parts.push('|relevant', ...tree.relevant);
   parts.push('|macros', ...tree.macros.map((m) => `${m.name}(${(m.params ?? []).join(',')}) ${m.body}`));
   parts.push('|counts', ...(tree.countFields ?? []));
+  if (unsettled) parts.push('|unsettled', JSON.stringify(unsettled));
   return sha256(...parts);
 }

@@ -356,3 +356,52 @@ test('the CLI and the editor share the index: after `analyze --root`, the server
     fs.rmSync(cacheHome, { recursive: true, force: true });
   }
 });
+
+test('a cycle of files that never settles: the open document shows the run’s information, fresh or read', async () => {
+  // test/fixtures/trees/unsettled_cycle: ca_open and one leak of ca_two count through ca_hold, whose summary was
+  // still changing when the cycle's rounds ran out (information); ca_plain and ca_two's other leak do not (warnings)
+  const fixture = path.join(ROOT, 'test/fixtures/trees/unsettled_cycle');
+  const names = ['chain_a.c', 'chain_b.c'];
+  const texts = Object.fromEntries(names.map((n) => [n, fs.readFileSync(path.join(fixture, n), 'utf8')]));
+  const ws = workspace();
+  for (const n of ['ifx_user.c', 'ifx_util.c']) fs.rmSync(ws.file(n));
+  for (const n of names) fs.writeFileSync(ws.file(n), texts[n]);
+  /** `line severity` of each leak, lines 1-based, severities in the protocol's numbers (3: information). */
+  const severities = (ds: { line: number; severity?: number }[]) => ds.map((d) => `${d.line} ${d.severity}`).sort();
+  const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-index-cache-'));
+  try {
+    const cli = runCli(['analyze', ws.file('chain_a.c'), '--root', ws.dir, '--format', 'json'], {
+      env: { XDG_CACHE_HOME: cacheHome },
+    });
+    assert.equal(cli.status, 1, ended(cli));
+    type Leak = { rule: string; function: string; line: number; severity: string };
+    const leaks = (JSON.parse(cli.stdout).files[0].diagnostics as Leak[]).filter((d) => d.rule === 'leak');
+    assert.deepEqual(
+      leaks.map((d) => `${d.function} ${d.severity}`).sort(),
+      ['ca_open info', 'ca_plain warning', 'ca_two info', 'ca_two warning'],
+      'the CLI run demotes two of four',
+    );
+    const lspSeverity: Record<string, number> = { error: 1, warning: 2, info: 3 };
+    const expected = severities(leaks.map((d) => ({ line: d.line, severity: lspSeverity[d.severity] })));
+    for (const env of [
+      { XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'refcount-lens-fresh-')) },
+      { XDG_CACHE_HOME: cacheHome },
+    ]) {
+      const client = await start({ rootDir: ws.dir, env });
+      try {
+        const a = fileUri(ws.file('chain_a.c'));
+        await client.waitFor(() => runsDone(client).length, 30_000, 'the index');
+        client.open(a, texts['chain_a.c']);
+        const diags = await client.waitForDiagnostics(a, (d) => d.filter(isLeak).some((l) => l.severity === 3), 30_000);
+        const shown = diags.filter(isLeak).map((d) => ({ line: d.range.start.line + 1, severity: d.severity }));
+        assert.deepEqual(severities(shown), expected, runsDone(client)[0]);
+      } finally {
+        await client.stop();
+        if (env.XDG_CACHE_HOME !== cacheHome) fs.rmSync(env.XDG_CACHE_HOME, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    ws.remove();
+    fs.rmSync(cacheHome, { recursive: true, force: true });
+  }
+});
