@@ -176,7 +176,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     });
   };
 
-  const numbersKey = JSON.stringify(headerMacros.numbers ?? null);
+  // hashed once: every group's key would otherwise hash the whole table again
+  const numbersKey = sha256(JSON.stringify(headerMacros.numbers ?? null));
   const groupKey = (g: number): string => {
     const parts = [input.fingerprint, numbersKey];
     // what the rest of the tree says of the members a file counts is an input of its own
@@ -417,7 +418,10 @@ function sameSummary(a: Summary | undefined, b: Summary | undefined): boolean {
   return a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
 }
 
-/** The parts of a context that are not summaries, as JSON: a file's rounds share them (TreeKnowledge's plans). */
+/**
+ * The hash of the parts of a context that are not summaries: a file's rounds share them (TreeKnowledge's
+ * plans), so each file's is worked out once, not at every visit.
+ */
 function restOf(context: TreeFileContext): string {
   const parts = [
     context.kept,
@@ -427,11 +431,11 @@ function restOf(context: TreeFileContext): string {
     context.countFields ?? null,
     context.numbers ?? null,
   ];
-  const known = restJson.get(context.kept);
-  if (known?.parts.every((p, i) => p === parts[i])) return known.json;
-  const json = JSON.stringify(parts);
-  restJson.set(context.kept, { parts, json });
-  return json;
+  const known = restHashes.get(context.kept);
+  if (known?.parts.every((p, i) => p === parts[i])) return known.hash;
+  const hash = sha256(JSON.stringify(parts));
+  restHashes.set(context.kept, { parts, hash });
+  return hash;
 }
 
-const restJson = new WeakMap<object, { parts: unknown[]; json: string }>();
+const restHashes = new WeakMap<object, { parts: unknown[]; hash: string }>();
