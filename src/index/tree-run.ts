@@ -276,8 +276,12 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   };
 
   /** The summaries a visit reports for the file's counting functions (none when it failed). */
+  const exported = new WeakMap<Visited, Map<number, Summary>>();
   const exportsOf = (file: number, o: Visited): Map<number, Summary> => {
-    const out = new Map<number, Summary>();
+    // a first round asks once for each file that waited for this one
+    let out = exported.get(o);
+    if (out) return out;
+    exported.set(o, (out = new Map()));
     for (const id of graph.ofFile[file]) {
       if (!relevant[id]) continue;
       const s = o.exports[graph.fns[id].name];
@@ -502,9 +506,21 @@ function restOf(context: TreeFileContext): string {
   ];
   const known = restHashes.get(context.kept);
   if (known?.parts.every((p, i) => p === parts[i])) return known.hash;
-  const hash = sha256(JSON.stringify(parts));
+  // JSON.stringify(parts), with the JSON of what files share (the headers' macros, the numbers) made once
+  const macros = `[${context.macros.map(jsonOf).join(',')}]`;
+  const json = `[${parts.map((p, i) => (i === 3 ? macros : jsonOf(p))).join(',')}]`;
+  const hash = sha256(json);
   restHashes.set(context.kept, { parts, hash });
   return hash;
 }
 
 const restHashes = new WeakMap<object, { parts: unknown[]; hash: string }>();
+
+const jsons = new WeakMap<object, string>();
+/** JSON.stringify(x), kept for objects (shared by the contexts of many files). */
+function jsonOf(x: unknown): string {
+  if (x === null || typeof x !== 'object') return JSON.stringify(x);
+  let j = jsons.get(x);
+  if (j === undefined) jsons.set(x, (j = JSON.stringify(x)));
+  return j;
+}
