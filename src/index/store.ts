@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
-export type EntryKind = 'shard' | 'group' | 'visit';
+export type EntryKind = 'shard' | 'group' | 'visit' | 'result';
 
 export function sha256(...parts: string[]): string {
   const h = createHash('sha256');

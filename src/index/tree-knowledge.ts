@@ -147,7 +147,7 @@ interface FilePlan {
 
 export interface HeaderMacros {
   /** The names a call of macro `name` from `file` calls in its body (one level). */
-  calls(file: number, name: string): string[];
+  calls(file: number, name: string): readonly string[];
   counts(file: number, name: string, counts: (m: MacroDefinition) => boolean): boolean;
   /** The headers' macros that `file` calls (by `calls`, or its functions' calls in the graph). */
   usedBy(file: number, graph: TreeGraph, calls?: Iterable<string>): MacroDefinition[];
@@ -169,17 +169,19 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
       else byName.set(def.name, [{ file, def }]);
     }
   });
+  const dirsOf: string[][] = [];
+  const dirs = (file: number) => (dirsOf[file] ??= files[file].rel.split('/'));
   const nearest = (from: number, name: string) => {
     const list = byName.get(name);
     if (!list) return undefined;
     if (list.length === 1) return list[0];
-    const fromDirs = files[from].rel.split('/');
+    const fromDirs = dirs(from);
     let best = list[0],
       bestScore = -1;
     for (const c of list) {
-      const dirs = files[c.file].rel.split('/');
+      const toDirs = dirs(c.file);
       let n = 0;
-      while (n < fromDirs.length - 1 && n < dirs.length - 1 && fromDirs[n] === dirs[n]) n++;
+      while (n < fromDirs.length - 1 && n < toDirs.length - 1 && fromDirs[n] === toDirs[n]) n++;
       if (n > bestScore || (n === bestScore && files[c.file].rel < files[best.file].rel)) {
         best = c;
         bestScore = n;
@@ -187,13 +189,19 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
     }
     return best;
   };
-  const bodyCalls = (body: string) => [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]);
+  // a header's macro is asked for by many files: its body is scanned once
+  const callsOf = new Map<MacroDefinition, string[]>();
+  const bodyCalls = (def: MacroDefinition) => {
+    let out = callsOf.get(def);
+    if (!out) callsOf.set(def, (out = [...def.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1])));
+    return out;
+  };
   const numbers = headerNumbers(files);
   return {
     ...(numbers ? { numbers } : {}),
     calls(file, name) {
       const m = nearest(file, name);
-      return m ? bodyCalls(m.def.body) : [];
+      return m ? bodyCalls(m.def) : [];
     },
     counts(file, name, counts) {
       const m = nearest(file, name);
@@ -208,7 +216,7 @@ export function collectHeaderMacros(files: readonly TreeSource[]): HeaderMacros 
         const m = nearest(file, name);
         if (!m) return;
         out.set(name, m.def);
-        if (m.def.params && depth < 3) for (const inner of bodyCalls(m.def.body)) use(inner, depth + 1);
+        if (m.def.params && depth < 3) for (const inner of bodyCalls(m.def)) use(inner, depth + 1);
       };
       if (calls) for (const name of calls) use(name);
       else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) use(c.name);

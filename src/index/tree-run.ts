@@ -77,6 +77,7 @@ export interface TreeRunInput {
 }
 
 export interface TreeRunOutput {
+  /** The results of the files asked for, and of every file whose analysis failed. */
   results: Map<number, FileResult>;
   graph: TreeGraph;
   plan: TreePlan;
@@ -102,14 +103,38 @@ export interface TreeRunOutput {
   };
 }
 
+/**
+ * A group's files as the index keeps them. A file's result is the 'result' entry of its last visit
+ * (`visit`, that visit's key), or `result` itself when no visit entry has it (a failed visit, or a
+ * result whose warnings an unsettled cycle demoted): a group of 401 files does not write all their
+ * results again after an edit of one.
+ */
 interface GroupEntry {
   files: {
     rel: string;
     hash: string;
     exports: Record<string, Summary>;
     result?: FileResult;
+    visit?: string;
     unsettled?: UnsettledReads;
   }[];
+}
+
+/** What the index keeps of a visit besides its result (the 'result' entry of the same key). */
+interface VisitEntry extends TreeVisit {
+  states?: number;
+}
+
+/** A visit as a group's rounds use it: its result is read from the index only when it is wanted. */
+interface Visited extends TreeVisit {
+  stopped?: boolean;
+  failed: boolean;
+  /** Path states it explored (which visits of the next round start first). */
+  states?: number;
+  /** The index key of its result (absent when it failed, or there is no index). */
+  key?: string;
+  /** The result, once in memory. */
+  result?: FileResult;
 }
 
 export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
@@ -188,7 +213,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     });
   };
 
-  const numbersKey = JSON.stringify(headerMacros.numbers ?? null);
+  // hashed once: every group's key would otherwise hash the whole table again
+  const numbersKey = sha256(JSON.stringify(headerMacros.numbers ?? null));
   const groupKey = (g: number): string => {
     const parts = [input.fingerprint, numbersKey];
     // what the rest of the tree says of the members a file counts is an input of its own
@@ -209,12 +235,13 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const waiting: (() => void)[] = [];
   let stopped = false;
   const stopping = () => stopped || (stopped = !!input.cancelled?.());
-  const visit = async (file: number, round: ReadonlyMap<number, Summary>): Promise<VisitOutcome> => {
+  /** `redo`: the index lost the result of this visit, which is made once more. */
+  const visit = async (file: number, round: ReadonlyMap<number, Summary>, redo = false): Promise<Visited> => {
     while (running >= input.concurrency) await new Promise<void>((r) => waiting.push(r));
     if (stopping()) {
       waiting.shift()?.();
       const result = errorResult(input.files[file].rel, 'the run was stopped before this file was analysed');
-      return { result, exports: {}, stopped: true };
+      return { result, exports: {}, stopped: true, failed: true };
     }
     running++;
     try {
@@ -222,29 +249,57 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       // a file analysed with what it was told before gives what it gave before: a group's rounds
       // after an edit cost the files the edit reaches, not the whole group
       const key = input.store && visitKey(input.fingerprint, input.files[file], context);
-      const known = key ? input.store!.get<VisitOutcome>('visit', key) : undefined;
+      const known = key && !redo ? input.store!.get<VisitEntry>('visit', key) : undefined;
       if (known) {
         stats.visitsFromIndex++;
-        return known;
+        return { exports: known.exports, states: known.states, failed: false, key };
       }
       stats.visits++;
-      const outcome = await input.visit(file, context, plan.groups[plan.groupOf[file]].length > 1);
-      if (key && !outcome.stopped && !outcome.result.error) input.store!.put('visit', key, outcome);
-      return outcome;
+      const { exports, result, stopped } = await input.visit(file, context, plan.groups[plan.groupOf[file]].length > 1);
+      const failed = !!stopped || !!result.error;
+      const stored =
+        !!key &&
+        !failed &&
+        // the result first: a visit entry found means its result was written
+        input.store!.put('result', key, result) &&
+        input.store!.put('visit', key, { exports, states: result.timing.states } satisfies VisitEntry);
+      return { exports, result, stopped, failed, states: result.timing.states, key: stored ? key : undefined };
     } finally {
       running--;
       waiting.shift()?.();
     }
   };
 
+  /**
+   * A visit's result: in memory, from the index, or (the index lost it) from the same visit made
+   * again with what `told` told it; undefined when the run stops before that visit ends.
+   */
+  const resultOf = async (
+    file: number,
+    v: Visited,
+    told: ReadonlyMap<number, Summary> | undefined,
+  ): Promise<FileResult | undefined> => {
+    if (v.result) return v.result;
+    v.result = v.key ? input.store?.get<FileResult>('result', v.key) : undefined;
+    if (v.result) return v.result;
+    const redone = await visit(file, told ?? new Map(), true);
+    if (redone.stopped) return undefined;
+    v.key = redone.key;
+    return (v.result = redone.result);
+  };
+
   /** The summaries a visit reports for the file's counting functions (none when it failed). */
-  const exportsOf = (file: number, o: VisitOutcome): Map<number, Summary> => {
-    const out = new Map<number, Summary>();
+  const exported = new WeakMap<Visited, Map<number, Summary>>();
+  const exportsOf = (file: number, o: Visited): Map<number, Summary> => {
+    // a first round asks once for each file that waited for this one
+    let out = exported.get(o);
+    if (out) return out;
+    exported.set(o, (out = new Map()));
     for (const id of graph.ofFile[file]) {
       if (!relevant[id]) continue;
       const s = o.exports[graph.fns[id].name];
       if (s) out.set(id, s);
-      else if (!o.result.error) out.set(id, quiet(id));
+      else if (!o.failed) out.set(id, quiet(id));
     }
     return out;
   };
@@ -257,15 +312,22 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     const matches =
       entry &&
       entry.files.length === files.length &&
-      entry.files.every((f, i) => f.rel === input.files[files[i]].rel && f.hash === input.files[files[i]].hash) &&
-      files.every((file, i) => !reported.has(file) || entry.files[i].result);
-    if (matches) {
+      entry.files.every((f, i) => f.rel === input.files[files[i]].rel && f.hash === input.files[files[i]].hash);
+    // the results wanted of the group, and its failures; none missing from the index
+    const stored = matches
+      ? files.map((file, i) => {
+          const f = entry.files[i];
+          if (f.result || !reported.has(file)) return f.result;
+          return f.visit ? (input.store!.get<FileResult>('result', f.visit) ?? null) : null;
+        })
+      : [];
+    if (matches && !stored.includes(null)) {
       files.forEach((file, i) => {
         for (const id of graph.ofFile[file]) {
           const s = relevant[id] ? entry.files[i].exports[graph.fns[id].name] : undefined;
           if (s) summaries.set(id, s);
         }
-        if (entry.files[i].result) results.set(file, entry.files[i].result!);
+        if (stored[i]) results.set(file, stored[i]!);
         if (entry.files[i].unsettled) unsettledOf.set(file, entry.files[i].unsettled!);
       });
       stats.fromIndex++;
@@ -273,20 +335,20 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     }
     // rounds: the first in the order of plan.firstRound, each next one reads the round before
     let round = new Map<number, Summary>();
-    const latest = new Map<number, FileResult>();
+    const latest = new Map<number, Visited>();
     // a round ends with its last visit: the costliest start first (the path states of the file's
     // last visit, its lines before that), so that the others fill the workers around them
-    const cost = (file: number) => latest.get(file)?.timing.states ?? input.files[file].shard.lines;
+    const cost = (file: number) => latest.get(file)?.states ?? input.files[file].shard.lines;
     const costliestFirst = (list: number[]) => list.sort((a, b) => cost(b) - cost(a) || a - b);
     let toVisit = costliestFirst(files.filter(needsVisit));
     // what each first-round visit was told of the group, to find who must go again
     const given = new Map<number, ReadonlyMap<number, Summary>>();
     // what each file's latest visit was told of the group
     const toldLast = new Map<number, ReadonlyMap<number, Summary>>();
-    const firstRound = async (list: number[]): Promise<VisitOutcome[]> => {
+    const firstRound = async (list: number[]): Promise<Visited[]> => {
       const before = plan.firstRound(g);
-      const done = new Map<number, Promise<VisitOutcome>>();
-      const start = (file: number): Promise<VisitOutcome> => {
+      const done = new Map<number, Promise<Visited>>();
+      const start = (file: number): Promise<Visited> => {
         let p = done.get(file);
         if (!p) {
           const deps = (before.get(file) ?? []).filter((d) => needsVisit(d));
@@ -328,7 +390,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       const next = new Map(round);
       const changed = new Set<number>();
       toVisit.forEach((file, i) => {
-        latest.set(file, outcomes[i].result);
+        latest.set(file, outcomes[i]);
         toldLast.set(file, r === 1 && files.length > 1 ? (given.get(file) ?? new Map()) : round);
         for (const [id, s] of exportsOf(file, outcomes[i])) {
           const before = round.get(id);
@@ -355,10 +417,23 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           sameSummary,
         )
       : undefined;
-    for (const [file, r] of latest) {
+    // a file's result is read only when it is wanted, failed, or may be demoted
+    const held = new Map<number, { result?: FileResult; visit?: string }>();
+    for (const [file, v] of latest) {
       const demote = reads?.get(file);
       if (demote) unsettledOf.set(file, demote);
-      results.set(file, demote ? demoteUnsettled(r, demote) : r);
+      if (!v.failed && v.key && !reported.has(file) && !demote) {
+        held.set(file, { visit: v.key });
+        continue;
+      }
+      const r = await resultOf(file, v, toldLast.get(file));
+      if (!r) {
+        stopped = true;
+        return false;
+      }
+      const shown = demote ? demoteUnsettled(r, demote) : r;
+      results.set(file, shown);
+      held.set(file, shown === r && !v.failed && v.key ? { visit: v.key } : { result: shown });
     }
     if (input.store) {
       const entryOut: GroupEntry = {
@@ -367,7 +442,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           for (const id of graph.ofFile[file])
             if (relevant[id] && summaries.has(id)) exports[graph.fns[id].name] = summaries.get(id)!;
           const { rel, hash } = input.files[file];
-          return { rel, hash, exports, result: results.get(file), unsettled: unsettledOf.get(file) };
+          return { rel, hash, exports, ...held.get(file), unsettled: unsettledOf.get(file) };
         }),
       };
       input.store.put('group', key, entryOut);
@@ -432,7 +507,10 @@ function sameSummary(a: Summary | undefined, b: Summary | undefined): boolean {
   return a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
 }
 
-/** The parts of a context that are not summaries, as JSON: a file's rounds share them (TreeKnowledge's plans). */
+/**
+ * The hash of the parts of a context that are not summaries: a file's rounds share them (TreeKnowledge's
+ * plans), so each file's is worked out once, not at every visit.
+ */
 function restOf(context: TreeFileContext): string {
   const parts = [
     context.kept,
@@ -442,11 +520,23 @@ function restOf(context: TreeFileContext): string {
     context.countFields ?? null,
     context.numbers ?? null,
   ];
-  const known = restJson.get(context.kept);
-  if (known?.parts.every((p, i) => p === parts[i])) return known.json;
-  const json = JSON.stringify(parts);
-  restJson.set(context.kept, { parts, json });
-  return json;
+  const known = restHashes.get(context.kept);
+  if (known?.parts.every((p, i) => p === parts[i])) return known.hash;
+  // JSON.stringify(parts), with the JSON of what files share (the headers' macros, the numbers) made once
+  const macros = `[${context.macros.map(jsonOf).join(',')}]`;
+  const json = `[${parts.map((p, i) => (i === 3 ? macros : jsonOf(p))).join(',')}]`;
+  const hash = sha256(json);
+  restHashes.set(context.kept, { parts, hash });
+  return hash;
 }
 
-const restJson = new WeakMap<object, { parts: unknown[]; json: string }>();
+const restHashes = new WeakMap<object, { parts: unknown[]; hash: string }>();
+
+const jsons = new WeakMap<object, string>();
+/** JSON.stringify(x), kept for objects (shared by the contexts of many files). */
+function jsonOf(x: unknown): string {
+  if (x === null || typeof x !== 'object') return JSON.stringify(x);
+  let j = jsons.get(x);
+  if (j === undefined) jsons.set(x, (j = JSON.stringify(x)));
+  return j;
+}

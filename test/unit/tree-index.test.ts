@@ -130,7 +130,10 @@ test('a torn index entry is detected, taken as missing and rebuilt; results stay
     fs.writeFileSync(f, i % 2 ? text.slice(0, text.length >> 1) : text.replace(/"payload":\{/, '"payload":{"x":1,'));
   }
   const again = analyse(dir, cache);
-  assert.equal(again.tree.torn, entries.length, 'every damaged entry is noticed');
+  // a visit's result is read only when wanted: here every visit is made again and writes its own
+  const read = entries.filter((f) => !f.split(path.sep).includes('result'));
+  assert.ok(read.length < entries.length, 'results are entries of their own');
+  assert.equal(again.tree.torn, read.length, 'every damaged entry read is noticed');
   assert.deepEqual(again.leaks, fresh.leaks);
   assert.deepEqual(
     again.out.files.map((f) => f.functions.map((x) => x.paths.length)),
@@ -139,6 +142,34 @@ test('a torn index entry is detected, taken as missing and rebuilt; results stay
   const third = analyse(dir, cache);
   assert.equal(third.tree.torn, 0, 'rebuilt');
   assert.equal(third.tree.visits, 0);
+});
+
+test('results the index lost are made again: a group or a visit without its result gives the same output', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-index-lost-'));
+  const dir = path.join(base, 'tree');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'trees', 'recursion_across_files'), dir, { recursive: true });
+  const cache = path.join(base, 'cache');
+  const first = analyse(dir, cache);
+  const results: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.split(path.sep).includes('result')) results.push(p);
+    }
+  };
+  walk(cache);
+  assert.ok(results.length >= 2, `result entries: ${results.length}`);
+  for (const f of results) fs.unlinkSync(f);
+  // the groups and visits are in the index, their results not: each reported file's last visit is made again
+  const again = analyse(dir, cache);
+  assert.ok(again.tree.fromIndex < again.tree.groups, JSON.stringify(again.tree));
+  assert.ok(again.tree.visits >= 1 && again.tree.visits < first.tree.visits, JSON.stringify(again.tree));
+  const strip = (o: AnalysisOutput) => JSON.stringify(o.files.map((f) => ({ ...f, timing: undefined })));
+  assert.equal(strip(again.out), strip(first.out));
+  const third = analyse(dir, cache);
+  assert.equal(third.tree.visits, 0);
+  assert.equal(strip(third.out), strip(first.out));
 });
 
 test('two runs at once on one index both finish with the same results, and the index is sound after', async () => {

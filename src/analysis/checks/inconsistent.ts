@@ -120,6 +120,9 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
   const out: Diagnostic[] = [];
   const fn = inp.cfg.name;
   const { exits: all, objects } = callerObjects(inp, earlier);
+  // each exit's writes as one text, made once: every pair of exits is compared for every object
+  const writes: string[] = [];
+  const writtenAt = (i: number) => (writes[i] ??= [...all[i].st.written].sort().join());
   for (const { key, display } of objects) {
     const refsOf = (st: State) => pendingRefs(st, key);
     // a parameter itself, as the caller passed it: what its failures leave on it is the caller's question
@@ -146,7 +149,7 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
         if (ea.returnClass === 'unknown' || (passedUp && !(passedArg && sameOutcome(ea.returnClass, eb.returnClass))))
           continue;
         if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
-        if (!passedUp && [...a.st.written].sort().join() !== [...b.st.written].sort().join()) continue;
+        if (!passedUp && writtenAt(i) !== writtenAt(j)) continue;
         if (!passedUp && contradictory(a.st.paramConds, b.st.paramConds)) continue;
         const ra = refsOf(a.st),
           rb = refsOf(b.st);

@@ -28,7 +28,10 @@ export class TreeGraph {
   /** Function ids per file, in file order. */
   readonly ofFile: number[][];
   private readonly byName = new Map<string, number[]>();
-  private readonly resolved = new Map<string, number | null>();
+  /** Per file: what a call of each name resolved to (null: nothing in the tree). */
+  private readonly resolved: Map<string, number | null>[];
+  /** Each file's directories, for `nearest`. */
+  private readonly dirs: string[][];
   private calleeCache?: number[][];
   private callerCache?: number[][];
 
@@ -39,9 +42,11 @@ export class TreeGraph {
    */
   constructor(
     readonly files: readonly TreeFile[],
-    private readonly macroCalls?: (file: number, name: string) => string[],
+    private readonly macroCalls?: (file: number, name: string) => readonly string[],
   ) {
     this.ofFile = files.map(() => []);
+    this.resolved = files.map(() => new Map());
+    this.dirs = files.map((f) => f.path.split('/').slice(0, -1));
     files.forEach((f, fi) => {
       for (const def of f.shard.functions) {
         const id = this.fns.length;
@@ -56,11 +61,11 @@ export class TreeGraph {
 
   /** The definition a call of `name` in file `file` reaches, if the tree has one. */
   resolve(file: number, name: string): number | undefined {
-    const key = `${file}\0${name}`;
-    const hit = this.resolved.get(key);
+    const known = this.resolved[file];
+    const hit = known.get(name);
     if (hit !== undefined) return hit ?? undefined;
     const found = this.pick(file, this.byName.get(name) ?? []);
-    this.resolved.set(key, found ?? null);
+    known.set(name, found ?? null);
     return found;
   }
 
@@ -76,12 +81,12 @@ export class TreeGraph {
 
   private nearest(file: number, ids: number[]): number {
     if (ids.length === 1) return ids[0];
-    const from = this.files[file].path;
+    const from = this.dirs[file];
     let best = ids[0],
       bestScore = -1;
     for (const id of ids) {
       const p = this.files[this.fns[id].file].path;
-      const score = sharedDirs(from, p);
+      const score = sharedDirs(from, this.dirs[this.fns[id].file]);
       if (score > bestScore || (score === bestScore && p < this.files[this.fns[best].file].path)) {
         best = id;
         bestScore = score;
@@ -186,11 +191,9 @@ export class TreeGraph {
   }
 }
 
-/** How many leading directories two paths share. */
-function sharedDirs(a: string, b: string): number {
-  const x = a.split('/'),
-    y = b.split('/');
+/** How many leading directories two files' directory lists share. */
+function sharedDirs(x: string[], y: string[]): number {
   let n = 0;
-  while (n < x.length - 1 && n < y.length - 1 && x[n] === y[n]) n++;
+  while (n < x.length && n < y.length && x[n] === y[n]) n++;
   return n;
 }
