@@ -72,7 +72,8 @@ function heldInPlace(d: Diagnostic): InconsistentDetail['heldIn'] {
  * summary reads (a lock taken through another name of the same object, `ctx->owner`, and given back
  * through its parameter), so the over-release is that callee's inconsistency carried up, not this
  * function's. A separate counter a callee's summary changes shows in no step: a count already below zero
- * at the path's first step of it was taken there by a callee (`''`: not named).
+ * at the path's first step of it, or with no step of it at all, was taken there by a callee (`''`: not
+ * named).
  */
 function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
   if (d.rule !== 'over-release' || d.severity === 'info' || !d.paths?.length) return undefined;
@@ -88,6 +89,8 @@ function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
   );
   const first = steps.find((s) => counter === undefined || s.counter === counter);
   if (first?.after !== undefined && first.after - first.delta < 0) return '';
+  // no step of the path on the object at all: the counter went below zero in callees' summaries alone
+  if (counter !== undefined && first === undefined) return '';
   let total = 0;
   for (const s of steps) {
     total += s.delta;
@@ -115,7 +118,8 @@ function recordsUsers(inp: CheckInput, d: Diagnostic): boolean {
 }
 
 /**
- * The parameters a model row of this very function counts (`obj_hold`: arg0, `obj_lock_by_id`: `*arg1`).
+ * The parameters a model row of this very function counts (`obj_hold`: arg0, `obj_lock_by_id`: `*arg1`),
+ * and for a row on its result (`proc_ref`: ret) the variables its body returns (`return p;`).
  * Its body is the count's implementation (a compare-and-swap on a field, a lock taken inside); callers
  * read the row, not the body, and the row is what the model's author stated.
  */
@@ -124,8 +128,20 @@ function ownRowObjects(inp: CheckInput): Set<string> {
   for (const e of inp.model.functions.get(inp.cfg.name) ?? []) {
     const p = e.target.base === 'arg' ? inp.cfg.params[e.target.index] : undefined;
     if (p) names.add(p.name);
+    if (e.target.base === 'ret') for (const r of returnedVariables(inp.cfg)) names.add(r);
   }
   return names;
+}
+
+/** The variables a function returns as they are (`return p;`, `return (p);`). */
+function returnedVariables(cfg: CheckInput['cfg']): string[] {
+  const out: string[] = [];
+  for (const n of cfg.nodes) {
+    let v = n.kind === 'return' ? n.ast : undefined;
+    while (v?.type === 'parenthesized_expression') v = v.children[0];
+    if (v?.type === 'identifier' && v.text) out.push(v.text);
+  }
+  return out;
 }
 
 /** The variable an object's name starts from (`d` of `*d`, `page` of `page->u.inuse`). */

@@ -162,7 +162,8 @@ export function parseCondition(text: string | undefined): Atom[] {
       atoms.push({ kind: 'flag', target: parseTarget(m[1]), flag: m[2], negated });
       continue;
     }
-    if ((m = /^(.+?)\s*(==|!=)\s*NULL$/.exec(s))) {
+    // `arg1 != 0` on an int is the same zero test as `!= NULL` on a pointer (`ifnet_is_attached(ifp, refio)`)
+    if ((m = /^(.+?)\s*(==|!=)\s*(?:NULL|0)$/.exec(s))) {
       const t = parseTarget(m[1]);
       // `ret.file != NULL`: a field of a result returned by value (fdget's struct fd) is a null test of its own
       if (t.base === 'ret' && t.segs.length === 0) {
@@ -178,7 +179,7 @@ export function parseCondition(text: string | undefined): Atom[] {
     }
     throw new Error(
       `cannot read the condition "${raw.trim()}": write ret == 0, ret != NULL, ret.field != NULL,` +
-        ' argN & FLAG, argN->field & FLAG, argN == NULL or argN == NAME, joined by &&',
+        ' argN & FLAG, argN->field & FLAG, argN == NULL, argN != 0 or argN == NAME, joined by &&',
     );
   }
   return atoms;
