@@ -364,7 +364,8 @@ export class Expressions {
           : effects.map((ef) =>
               ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef,
             );
-      return this.fx.applyModel(name!, onArg, vals, e, st, temp).map((s) => {
+      const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
+      return this.fx.applyModel(name!, onArg, vals, e, st, temp, known).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
