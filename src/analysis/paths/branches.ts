@@ -9,7 +9,7 @@ import type { Model } from '../model/compiled';
 import { type AccessPath, keyOf, rootClass, throughPointer } from './access';
 import { type Condition, type State, type Fact, cons, with_, reboundParam } from './state';
 import { factOf, setFactKeep } from './state-edits';
-import { lastField } from './count-ops';
+import { countMember } from './count-ops';
 import { type Test, decide, factFor, negateOp, mirrorOp } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values';
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
@@ -319,7 +319,7 @@ export class Branches {
    * a bug, not a path a caller may take). Once the path gave a reference back, the count is unknown.
    */
   private liveCount(st: State, p: AccessPath, key: string): Fact | undefined {
-    const field = this.ctx.input.countFields ? lastField(p) : undefined;
+    const field = this.ctx.input.countFields ? countMember(p) : undefined;
     if (field === undefined || !this.ctx.input.countFields!.has(field) || st.objects.has(key)) return undefined;
     return { ne: ['0'], signs: '+' };
   }

@@ -18,12 +18,23 @@ const RELEASE = new RegExp(`^${ATOMIC}(?:dec|sub)(?:_and_test|_return|_if_positi
 /** A compare-and-swap: its effect is the success's, on the exit of the loop that retries it (cfg.ts). */
 export const CAS = /(?:cmpxchg|compareandswap|cmpset)/;
 
-/** The member a value is the address of (`&x->f` -> `f`), if it is one. */
+/** The member a value is the address of (`&x->f` -> `f`), if it is one a count can be (`countMember`). */
 function addressedField(v: Val | undefined): string | undefined {
   if (v?.k !== 'path') return undefined;
   const segs = v.p.segs;
-  const field = segs[segs.length - 2];
-  return segs[segs.length - 1] === '&' && field?.startsWith('.') ? field.slice(1) : undefined;
+  return segs[segs.length - 1] === '&' ? countMember({ root: v.p.root, segs: segs.slice(0, -1) }) : undefined;
+}
+
+/**
+ * The member an access path ends in when a count field can be it: a member of the struct a pointer reaches or a
+ * variable is (`x->f`, `x[i].f`, `s.f`), never one of a struct embedded in another (`pg->u.md.used_entries`). The
+ * tree's evidence is a putter's test of its parameter's own member (tree/count-fields.ts), and a field is known by
+ * its name only: the name proven a count in one struct says nothing of another struct's embedded member.
+ */
+export function countMember(p: AccessPath): string | undefined {
+  const field = lastField(p);
+  const before = p.segs[p.segs.length - 2];
+  return field !== undefined && !before?.startsWith('.') ? field : undefined;
 }
 
 /** The member an access path ends in (`x->f` -> `f`). */

@@ -191,8 +191,12 @@ export class Effects {
     return undefined;
   }
 
-  applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string): State[] {
-    const partition = this.retTests(effects);
+  /** `known`: what the path already knows of the result (a call that returns its argument returns a known value). */
+  applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string, known?: Fact): State[] {
+    const split = this.retTests(effects);
+    // `rcu_lock_domain(d)` of a `d` known NULL cannot return non-NULL: that outcome is no path
+    const possible = known ? split?.filter((t) => decide(known, t) !== false) : split;
+    const partition = possible?.length ? possible : split;
     // a call that succeeds with 0 fails with an error code (`-EINVAL`, `EINVAL`), never with both signs
     const errnoStyle = effects.some((ef) => ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0'));
     const resultFact = (t: Test): Fact => {

@@ -25,7 +25,7 @@ import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
 import type { ParamUse } from '../tree/macro-params';
-import { casStep, countCallEffects, countEffect, lastField, updateOp } from './count-ops';
+import { casStep, countCallEffects, countEffect, countMember, lastField, updateOp } from './count-ops';
 
 /** Characters before a compare-and-swap where the step of its new value is looked for (the loop's body). */
 const CAS_LOOKBACK = 240;
@@ -364,7 +364,8 @@ export class Expressions {
           : effects.map((ef) =>
               ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef,
             );
-      return this.fx.applyModel(name!, onArg, vals, e, st, temp).map((s) => {
+      const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
+      return this.fx.applyModel(name!, onArg, vals, e, st, temp, known).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
@@ -457,7 +458,7 @@ export class Expressions {
    */
   private countUpdate(e: Syn, p: AccessPath, op: string | undefined, st: State): State[] | undefined {
     const fields = this.ctx.input.countFields;
-    const field = fields ? lastField(p) : undefined;
+    const field = fields ? countMember(p) : undefined;
     const kind = field !== undefined && fields!.has(field) ? updateOp(op) : undefined;
     if (!kind) return undefined;
     const temp = `$c${e.start}`;

@@ -18,7 +18,7 @@ import {
 } from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { sentinelOf } from './fact-tests';
-import { setFactKeep, dropTemps, withoutCounter } from './state-edits';
+import { setFactKeep, dropTemps, withoutCounter, localCopies } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
 import { Effects } from './effects';
 import { Expressions } from './expressions';
@@ -64,11 +64,14 @@ export class FunctionEngine {
   /**
    * Going round a loop forgets what was known of memory others can change: globals and what
    * a pointer reaches. `while (sc->sc_busy)` polls a field another thread clears; without
-   * this the test after one trip is known true and the path never leaves the loop.
+   * this the test after one trip is known true and the path never leaves the loop. A local that copied such
+   * memory (`d2 = chn->remote_dom`) still holds the value it read: what is known of it stays.
    */
   private forgetShared(st: State): State {
     let facts: Map<string, Fact> | undefined;
+    const copied = localCopies(st);
     for (const k of st.facts.keys()) {
+      if (copied.has(k)) continue;
       // a local's old value (`tcp~17`, kept since the local was given another) is still a local's
       const p = parseKey(keyBeforeOverwrite(k));
       const rc = rootClass(p.root, this.decls);

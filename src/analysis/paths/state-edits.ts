@@ -38,11 +38,21 @@ export function setFactKeep(st: State, key: string, f: Fact): State {
   return with_(st, { facts });
 }
 
+/** The paths local variables were assigned from (`d2 = chn->remote_dom`), not a call's remembered result. */
+export function localCopies(st: State): Set<string> {
+  const out = new Set<string>();
+  for (const [v, target] of st.aliases) if (!isCallKey(v)) out.add(target);
+  return out;
+}
+
 /** A write to `key` kills what was known of it and of everything reached through it. */
 export function killPath(st: State, key: string, mayWrite = false): State {
   let facts: Map<string, Fact> | undefined;
+  // a local copy of what the call may write still holds the value it read (`d2 = chn->remote_dom; f(chn);
+  // if (d2 != NULL)`): what is known of that value stays, as the copy keeps naming its object (below)
+  const copied = mayWrite ? localCopies(st) : undefined;
   for (const k of st.facts.keys())
-    if (under(k, key)) {
+    if (under(k, key) && !copied?.has(k)) {
       facts ??= new Map(st.facts);
       facts.delete(k);
     }
