@@ -422,6 +422,13 @@ export class Effects {
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
+    // the place the path stored the object in before taking this reference owns it (Fact.storedAt)
+    const place = delta > 0 && !counterName ? s.facts.get(key)?.storedAt : undefined;
+    if (place !== undefined && s.facts.get(place)?.storedOf === key && !(cur && cur.refs - cur.transferred > 0)) {
+      o.transferred = o.refs;
+      o.storedIn = place;
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedAt: undefined });
+    }
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
