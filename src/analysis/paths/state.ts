@@ -106,8 +106,8 @@ export interface Fact {
    */
   nullTested?: true;
   /**
-   * The value was stored in memory at this key while the path held no reference on it (`sc->ifp = ifp;
-   * ifnet_reference(ifp);`): the reference the path takes next on it is that place's. `storedOf` marks
+   * The value was stored at this key, a place a parameter reaches, while the path held no reference on it
+   * (`sc->ifp = ifp; ifnet_reference(ifp);`): the reference the path takes next on it is that place's. `storedOf` marks
    * the place, so that writing it again, or giving the variable another value, forgets the pairing.
    */
   storedAt?: string;
