@@ -321,6 +321,8 @@ export class Effects {
       refs?: number;
       counters?: Record<string, number>;
       stored?: boolean;
+      /** The callee stored the object at this key of the caller's, the place that now holds the reference. */
+      storedAt?: string;
       embedded?: boolean;
       withContainer?: boolean;
       /** The count change is bookkeeping already (a callee's parked effect). */
@@ -378,6 +380,7 @@ export class Effects {
       if (under && o.underBy === undefined) o.underBy = c.call;
       // what the callee stored is the reference it took: the caller's own stay the caller's
       if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
+      if (c.stored && c.storedAt !== undefined) o.storedIn = c.storedAt;
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
       return s;
@@ -685,6 +688,8 @@ export class Effects {
           const p = this.ctx.targetPath(target, vals, temp);
           if (!p) return;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
+          // `setup(tcb, tcb->pkt)` storing its argument in `arg0->pkt`: the caller's key is that place
+          const storedAt = ef.stored && sp.writes.some((w) => this.placeIs(w, vals, temp, keyOf(p)));
           s = this.change(s, keyOf(p), p, {
             op: 'acquire',
             count: 0,
@@ -697,6 +702,7 @@ export class Effects {
             refs: ef.refs,
             counters: ef.counters,
             stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
+            storedAt: storedAt ? keyOf(p) : undefined,
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
@@ -722,6 +728,12 @@ export class Effects {
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /** Whether the callee's written target `w` names the caller's `key`. */
+  private placeIs(w: Target, vals: Val[], temp: string, key: string): boolean {
+    const p = this.ctx.targetPath(w, vals, temp);
+    return !!p && keyOf(p) === key;
   }
 
   /** What lies under the values a callee is given is not all known after the call. */
