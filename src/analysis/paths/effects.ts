@@ -427,7 +427,12 @@ export class Effects {
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
     // the place the path stored the object in before taking this reference owns it (Fact.storedAt)
     const place = delta > 0 && !counterName ? s.facts.get(key)?.storedAt : undefined;
-    if (place !== undefined && s.facts.get(place)?.storedOf === key && !(cur && cur.refs - cur.transferred > 0)) {
+    if (
+      place !== undefined &&
+      s.facts.get(place)?.storedOf === key &&
+      !(cur && cur.refs - cur.transferred > 0) &&
+      this.published(s, place)
+    ) {
       o.transferred = o.refs;
       o.storedIn = place;
       s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedAt: undefined });
@@ -728,6 +733,20 @@ export class Effects {
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /**
+   * A place in a structure the function made itself (`cookie->ifp`) holds a reference only once the path
+   * has stored that structure where a parameter reaches (`*out_cookie = cookie`) before taking it; a
+   * parameter's place always.
+   */
+  private published(s: State, place: string): boolean {
+    const root = parseKey(place).root;
+    if (rootClass(root, this.decls) !== 'local') return true;
+    const out = s.facts.get(root)?.storedAt;
+    return (
+      out !== undefined && s.facts.get(out)?.storedOf === root && rootClass(parseKey(out).root, this.decls) === 'param'
+    );
   }
 
   /** Whether the callee's written target `w` names the caller's `key`. */
