@@ -695,6 +695,9 @@ export class Effects {
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
           // `setup(tcb, tcb->pkt)` storing its argument in `arg0->pkt`: the caller's key is that place
           const storedAt = ef.stored && sp.writes.some((w) => this.placeIs(w, vals, temp, keyOf(p)));
+          // ... unless that place is in a structure on the caller's own stack (`fill(&fattr)` setting
+          // `fattr->acl = get_acl()`): what the caller's own structure holds, the caller gives back
+          const own = storedAt && rootClass(p.root, this.decls) === 'local' && !!p.segs[0]?.startsWith('.');
           s = this.change(s, keyOf(p), p, {
             op: 'acquire',
             count: 0,
@@ -706,8 +709,8 @@ export class Effects {
             exist: ef.exist,
             refs: ef.refs,
             counters: ef.counters,
-            stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
-            storedAt: storedAt ? keyOf(p) : undefined,
+            stored: (ef.stored && !own) || this.storedInPointee(target, sp.writes, vals),
+            storedAt: storedAt && !own ? keyOf(p) : undefined,
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
