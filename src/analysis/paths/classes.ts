@@ -10,6 +10,11 @@ import { type Condition, type ObjState, type State, toArray, isCalleePath, hasDe
 import { sentinelOf } from './fact-tests';
 import type { Summary, SummaryCond, SummaryEffect, SummaryPath } from './summary';
 
+/** A place in a structure (`arg0->pkt`), not the variable an out-parameter points at (`*arg0`). */
+function heldByMember(key: string): boolean {
+  return parseKey(keyBeforeOverwrite(key)).segs.some((x) => x.startsWith('.'));
+}
+
 /** Objects a reader cares about: what the function obtained, or what its callers can see. */
 export function visibleObjects(exits: State[]): string[] {
   const keys = new Set<string>();
@@ -174,8 +179,10 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
             .filter(Boolean),
         ),
       ];
-      // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the parameter
-      const stored = o.transferred > 0 && !o.returned && !st.written.has(k);
+      // a borrowed copy of an out-parameter's object is not a hand-off: the reference goes out through the
+      // parameter; a reference stored in (the object written to) a member of the caller's structure is that
+      // structure's
+      const stored = o.transferred > 0 && !o.returned && (!st.written.has(k) || (o.storedIn === k && heldByMember(k)));
       const effect: SummaryEffect = {
         target: t,
         exist: o.exist,

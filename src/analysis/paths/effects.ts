@@ -325,6 +325,8 @@ export class Effects {
       refs?: number;
       counters?: Record<string, number>;
       stored?: boolean;
+      /** The callee stored the object at this key of the caller's, the place that now holds the reference. */
+      storedAt?: string;
       embedded?: boolean;
       withContainer?: boolean;
       /** The count change is bookkeeping already (a callee's parked effect). */
@@ -382,6 +384,7 @@ export class Effects {
       if (under && o.underBy === undefined) o.underBy = c.call;
       // what the callee stored is the reference it took: the caller's own stay the caller's
       if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
+      if (c.stored && c.storedAt !== undefined) o.storedIn = c.storedAt;
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
       return s;
@@ -426,6 +429,18 @@ export class Effects {
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
+    // the place the path stored the object in before taking this reference owns it (Fact.storedAt)
+    const place = delta > 0 && !counterName ? s.facts.get(key)?.storedAt : undefined;
+    if (
+      place !== undefined &&
+      s.facts.get(place)?.storedOf === key &&
+      !(cur && cur.refs - cur.transferred > 0) &&
+      this.published(s, place)
+    ) {
+      o.transferred = o.refs;
+      o.storedIn = place;
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedAt: undefined });
+    }
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
@@ -682,6 +697,11 @@ export class Effects {
           const p = this.ctx.targetPath(target, vals, temp);
           if (!p) return;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
+          // `setup(tcb, tcb->pkt)` storing its argument in `arg0->pkt`: the caller's key is that place
+          const storedAt = ef.stored && sp.writes.some((w) => this.placeIs(w, vals, temp, keyOf(p)));
+          // ... unless that place is in a structure on the caller's own stack (`fill(&fattr)` setting
+          // `fattr->acl = get_acl()`): what the caller's own structure holds, the caller gives back
+          const own = storedAt && rootClass(p.root, this.decls) === 'local' && !!p.segs[0]?.startsWith('.');
           s = this.change(s, keyOf(p), p, {
             op: 'acquire',
             count: 0,
@@ -693,7 +713,8 @@ export class Effects {
             exist: ef.exist,
             refs: ef.refs,
             counters: ef.counters,
-            stored: ef.stored || this.storedInPointee(target, sp.writes, vals),
+            stored: (ef.stored && !own) || this.storedInPointee(target, sp.writes, vals),
+            storedAt: storedAt && !own ? keyOf(p) : undefined,
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
@@ -719,6 +740,26 @@ export class Effects {
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /**
+   * A place in a structure the function made itself (`cookie->ifp`) holds a reference only once the path
+   * has stored that structure where a parameter reaches (`*out_cookie = cookie`) before taking it; a
+   * parameter's place always.
+   */
+  private published(s: State, place: string): boolean {
+    const root = parseKey(place).root;
+    if (rootClass(root, this.decls) !== 'local') return true;
+    const out = s.facts.get(root)?.storedAt;
+    return (
+      out !== undefined && s.facts.get(out)?.storedOf === root && rootClass(parseKey(out).root, this.decls) === 'param'
+    );
+  }
+
+  /** Whether the callee's written target `w` names the caller's `key`. */
+  private placeIs(w: Target, vals: Val[], temp: string, key: string): boolean {
+    const p = this.ctx.targetPath(w, vals, temp);
+    return !!p && keyOf(p) === key;
   }
 
   /** What lies under the values a callee is given is not all known after the call. */

@@ -616,9 +616,11 @@ export class Expressions {
       return with_(s, { aliases });
     }
     // a store into memory: references held on the stored object are handed on
+    let held = false;
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
+        held = true;
         s = this.fx.handOnObject(
           s,
           ok,
@@ -635,7 +637,17 @@ export class Expressions {
     }
     const f = s.facts.get(srcKey);
     s = this.storeHandle(s, f, key, line, lhsNode);
-    return f ? setFactKeep(s, key, f) : s;
+    if (f) s = setFactKeep(s, key, { ...f, storedAt: undefined, storedOf: undefined });
+    // stored before the path takes its reference (`*ifpp = ifp; ifnet_reference(ifp);`): see Fact.storedAt;
+    // only in what a parameter reaches, or in a structure of this function's own that the path has handed
+    // out there first (Effects' `published`): not in one it has not (`c->port = port; get(port)`, then
+    // `free(c)` on an error path: whether that teardown gives the reference back is for the leak to show),
+    // nor in a global list's element a local walks to
+    if (!held && !isTemp && (cls === 'param' || cls === 'local') && !src.segs.includes('&') && f?.eq === undefined) {
+      s = setFactKeep(s, srcKey, { ...(s.facts.get(srcKey) ?? {}), storedAt: key });
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedOf: srcKey });
+    }
+    return s;
   }
 
   /**

@@ -105,6 +105,13 @@ export interface Fact {
    * call's outcomes (`when: ret != NULL`) only supposes it: releasing a NULL the code knows of is its own doing.
    */
   nullTested?: true;
+  /**
+   * The value was stored at this key, a place a parameter reaches, while the path held no reference on it
+   * (`sc->ifp = ifp; ifnet_reference(ifp);`): the reference the path takes next on it is that place's. `storedOf` marks
+   * the place, so that writing it again, or giving the variable another value, forgets the pairing.
+   */
+  storedAt?: string;
+  storedOf?: string;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
