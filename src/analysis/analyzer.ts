@@ -29,6 +29,7 @@ import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes
 import type { Summary } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
 import { namedByCaller } from './paths/named-by-caller';
+import { readFromStructure } from './paths/read-from-structure';
 import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
@@ -773,6 +774,11 @@ export class Analyzer {
       registrations: regs,
       paired,
       namedByCaller: named,
+      readFromStructure: readFromStructure(
+        cfg,
+        (n) => namesExisting(n, model, summaries, inferred),
+        (n) => model.iterators.get(n)?.holds !== false && model.iterators.has(n),
+      ),
     });
     // no silent cuts: what the explored paths show is still said, as information
     const diagnostics = run.truncated ? explored(found, classes.length) : found;

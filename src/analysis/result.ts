@@ -178,7 +178,9 @@ export interface Diagnostic {
    * model), or a count field the function only raises with a plain increment and lowers on no path
    * (`records`: a registration of a user it may keep on purpose), or an over-release whose count a callee
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
-   * analysis reads it, it never took), or an array's elements counted as one object in a loop (`elements`:
+   * analysis reads it, it never took), or an over-release on an object the function reached through a
+   * structure and took a use off by hand (`linked`: the object; the release too many is the reference the
+   * queue or link it came from held), or an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair on a
    * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
    * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
@@ -192,6 +194,7 @@ export interface Diagnostic {
     | { implements: string }
     | { records: string }
     | { gaveBack: string }
+    | { linked: string }
     | { elements: string }
     | { kept: string; in: 'member' | 'global' }
     | { unsettled: string; rounds: number };

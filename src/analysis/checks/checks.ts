@@ -3,8 +3,8 @@ import type { Diagnostic } from '../result';
 import { type Doubt, splitOf } from '../paths/state';
 import { type CheckInput, type Head, diagnostic } from './rule';
 import { leak, type LeakDetail } from './leak';
-import type { InconsistentDetail } from './inconsistent';
-import { displayBeforeOverwrite } from '../paths/access';
+import { COUNT_MEMBER, type InconsistentDetail } from './inconsistent';
+import { displayBeforeOverwrite, displayKey, keyBeforeOverwrite, parseKey } from '../paths/access';
 import { countPrimitive } from '../paths/count-ops';
 import { namedAsRelease } from '../infer';
 import { RULES, type RuleSpec } from './registry';
@@ -35,6 +35,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (held) return information(weighed, { kept: displayBeforeOverwrite(weighed.object ?? ''), in: held });
     const callee = belowByCallee(inp, weighed);
     if (callee !== undefined) return information(weighed, { gaveBack: callee });
+    const holder = linkedHolder(inp, weighed);
+    if (holder !== undefined) return information(weighed, { linked: holder });
     return elementsInLoop(inp, weighed) ? information(weighed, { elements: weighed.object! }) : weighed;
   });
 }
@@ -98,6 +100,50 @@ function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
     return unnamed(s.call) && /^\w+$/.test(s.call) ? s.call : undefined;
   }
   return undefined;
+}
+
+/**
+ * The object whose count an over-release takes below zero, when the function reached it through a structure
+ * and the path takes a use off that count by hand (`so->so_usecount--`, not the API's release): an entry of a
+ * queue it walked (`so = TAILQ_FIRST(&head->so_incomp)`), the peer a connection links
+ * (`unp->unp_conn->unp_socket`), the socket of a work item (`mpp->mpp_socket`). Such a structure holds a use
+ * count on what it links, and the decrement by hand is the usual way to give that one back as the link is cut
+ * or the work done; the function was not handed the object, so the one release too many it shows is the
+ * structure's reference, as far as its own text tells. A parameter itself, or what it points to, is the
+ * caller's object: an over-release of it stays an error, as does one on an object an acquire or a lookup of the
+ * function returned.
+ */
+function linkedHolder(inp: CheckInput, d: Diagnostic): string | undefined {
+  if (d.rule !== 'over-release' || d.severity === 'info' || !d.paths?.length) return undefined;
+  // a step names the object as the path then did, before a later assignment overwrote it
+  const named = (s: string) => s === d.object || s === displayBeforeOverwrite(d.object ?? '');
+  const byHand = (inp.classes[d.paths[0]]?.steps ?? []).some(
+    (s) => named(s.object) && s.delta < 0 && plainDecrement(s.call),
+  );
+  if (!byHand) return undefined;
+  for (const st of inp.exits) {
+    if (!d.paths.includes(inp.classOf.get(st) ?? -1)) continue;
+    for (const [k, o] of st.objects) {
+      if (o.display !== d.object) continue;
+      const { root, segs } = parseKey(keyBeforeOverwrite(k));
+      const last = segs[segs.length - 1];
+      const own = last?.startsWith('.') && (o.kind === 'count field' || COUNT_MEMBER.test(last));
+      const held = own ? segs.slice(0, -1) : segs;
+      const through = held.some((s) => s.startsWith('.') || s === '[]');
+      if (!through && !(inp.readFromStructure?.has(root) && held.every((s) => s === '*'))) return undefined;
+      const pointer = held[held.length - 1] === '*' ? held.slice(0, -1) : held;
+      const key = pointer.length ? `${root}/${pointer.join('/')}` : root;
+      return displayBeforeOverwrite(displayKey(key, inp.cfg.decls));
+    }
+  }
+  return undefined;
+}
+
+/** A use taken off a count by hand: `x->n--`, `--x->n`, `x->n -= k`, `atomic_dec(&x->n)` (not a put that tests it). */
+function plainDecrement(call: string): boolean {
+  const prim = countPrimitive(call);
+  if (prim) return prim.op === 'release' && !/_and_test|_return|_if_/.test(call);
+  return /--\s*$|^\s*--|-=/.test(call);
 }
 
 /**

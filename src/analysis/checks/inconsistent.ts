@@ -31,7 +31,7 @@ export interface InconsistentDetail {
 export type HeldIn = 'member' | 'global';
 
 /** A member that is itself the count of the object it belongs to (`pkt->users`, `so->so_usecount`). */
-const COUNT_MEMBER = /(?:ref|refs|cnt|count|users)$/i;
+export const COUNT_MEMBER = /(?:ref|refs|cnt|count|users)$/i;
 
 /**
  * Where the reference the key names is held when that place outlives the call: a global, or a member or

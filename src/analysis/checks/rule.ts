@@ -23,6 +23,8 @@ export interface CheckInput {
    * the caller's object, as a parameter's is (paths/named-by-caller.ts).
    */
   namedByCaller?: ReadonlySet<string>;
+  /** Locals that only ever hold a pointer read from a structure (paths/read-from-structure.ts). */
+  readFromStructure?: ReadonlySet<string>;
 }
 
 /** The severity the registry gives a rule's diagnostic; lower when the object's pair was only inferred. */

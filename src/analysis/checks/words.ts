@@ -84,6 +84,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.gaveBack ? `${d.gaveBack}()` : 'a callee'} took it below zero first, and is no` +
       ' release: as the analysis reads it, that callee gives back what it never took)'
     );
+  if ('linked' in d)
+    return (
+      ` (information: the function reached ${d.linked} through a structure (a queue, a link), was not handed it,` +
+      ' and takes a use off its count by hand: the release too many may be the one that structure held)'
+    );
   if ('elements' in d)
     return (
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
