@@ -350,6 +350,7 @@ export class Effects {
       }
     }
     const cur = s.objects.get(key);
+    const before = cur && !cur.gained?.includes('') ? cur.exist + cur.refs : 0;
     const o: ObjState = cur
       ? { ...cur }
       : { display: this.ctx.displayKey(key), kind, exist: 0, refs: 0, transferred: 0, obtained: false };
@@ -447,8 +448,9 @@ export class Effects {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
     }
+    if (!counterName && before < 0 && delta > 0) o.givenFirst = -before;
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
-    const floor = counterName ? 0 : -(o.paidByState ?? 0);
+    const floor = counterName ? 0 : -(o.paidByState ?? 0) - (o.givenFirst ?? 0);
     if ((o.gained?.includes(counterName ?? '') || c.ofNull) && total < floor && o.overLine === undefined) {
       o.overLine = c.line;
       o.over = { counter: counterName, total };
@@ -730,6 +732,10 @@ export class Effects {
         for (const w of sp.writes) {
           const p = this.ctx.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
+        }
+        for (const w of sp.mayWrite ?? []) {
+          const p = this.ctx.targetPath(w, vals, temp);
+          if (p) s = killPath(s, keyOf(p), true);
         }
         for (const { target, eq, ne } of sp.sentinels ?? []) {
           const p = this.ctx.targetPath(target, vals, temp);

@@ -356,8 +356,13 @@ export class Expressions {
         (fields ? countCallEffects(name, vals, fields, () => this.casStepAt(e)) : undefined))
       : undefined;
     if (effects) {
-      const same = name ? this.model.returnsArgument.get(name) : undefined;
-      const result = same !== undefined && vals[same]?.k === 'path' ? vals[same] : tempVal;
+      const returned = name ? this.model.returnsArgument.get(name) : undefined;
+      // a lookup given nothing but a handle of an object (`proc_find_ident(&ident)` after `ident =
+      // proc_ident(p)`) finds that object again: what it does to its result it does to the object
+      const found = returned === undefined ? objectOfHandle(vals.map(pointee), st) : undefined;
+      const same = found ? vals.length : returned;
+      const args = found ? [...vals, found] : vals;
+      const result = same !== undefined && args[same]?.k === 'path' ? args[same] : tempVal;
       const onArg =
         result === tempVal
           ? effects
@@ -365,7 +370,7 @@ export class Expressions {
               ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef,
             );
       const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
-      return this.fx.applyModel(name!, onArg, vals, e, st, temp, known).map((s) => {
+      return this.fx.applyModel(name!, onArg, args, e, st, temp, known).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
@@ -715,6 +720,12 @@ function isNullLiteral(e: Syn | undefined): boolean {
   if (x.type === 'null') return true;
   if (x.type === 'identifier') return NULL_NAME.test(x.text ?? '');
   return x.type === 'number_literal' && isZeroConst(x.text ?? '');
+}
+
+/** What `&x` points to (`x`); any other value as it is. */
+function pointee(v: Val): Val {
+  if (v.k !== 'path' || v.p.segs[v.p.segs.length - 1] !== '&') return v;
+  return { k: 'path', p: { root: v.p.root, segs: v.p.segs.slice(0, -1) } };
 }
 
 /** The object whose handle is the only argument of a call, as a value. */

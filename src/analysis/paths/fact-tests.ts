@@ -189,7 +189,11 @@ export function union(a: readonly string[] | undefined, b: readonly string[]): s
 /** A named value an out-parameter holds, or the named values it does not (SummaryPath.sentinels). */
 export function sentinelOf(f: Fact | undefined): { eq: string } | { ne: string[] } | undefined {
   if (!f) return undefined;
-  if (f.eq !== undefined) return isZeroConst(f.eq) || !CONST_NAME.test(f.eq) ? undefined : { eq: f.eq };
+  if (f.eq !== undefined) {
+    // cleared (`*vpp = NULL` after giving back what it held): the caller holds nothing there
+    if (isZeroConst(f.eq)) return { eq: '0' };
+    return CONST_NAME.test(f.eq) ? { eq: f.eq } : undefined;
+  }
   const ne = (f.ne ?? []).filter((c) => !isZeroConst(c) && CONST_NAME.test(c));
   return ne.length ? { ne } : undefined;
 }

@@ -65,7 +65,9 @@ export class FunctionEngine {
    * Going round a loop forgets what was known of memory others can change: globals and what
    * a pointer reaches. `while (sc->sc_busy)` polls a field another thread clears; without
    * this the test after one trip is known true and the path never leaves the loop. A local that copied such
-   * memory (`d2 = chn->remote_dom`) still holds the value it read: what is known of it stays.
+   * memory (`d2 = chn->remote_dom`) still holds the value it read: what is known of it stays. An out-parameter
+   * this path set (`*vpp = vp`, not a field of a shared struct) is the caller's slot, written for the
+   * caller: nobody else changes it.
    */
   private forgetShared(st: State): State {
     let facts: Map<string, Fact> | undefined;
@@ -75,6 +77,7 @@ export class FunctionEngine {
       // a local's old value (`tcp~17`, kept since the local was given another) is still a local's
       const p = parseKey(keyBeforeOverwrite(k));
       const rc = rootClass(p.root, this.decls);
+      if (rc === 'param' && p.segs.length === 1 && p.segs[0] === '*' && st.written.has(k)) continue;
       if (rc === 'global' || ((rc === 'param' || rc === 'local') && throughPointer(p))) {
         facts ??= new Map(st.facts);
         facts.delete(k);

@@ -61,6 +61,12 @@ export interface ObjState {
    */
   paidByState?: number;
   /**
+   * References this path gave back before it first gained the object's count (`vnode_put(vp)` of the
+   * caller's reference, then `vnode_getwithvid(vp, vid)` ... `vnode_put(vp)` of its own): the caller's,
+   * handed back; an over-release counts below them.
+   */
+  givenFirst?: number;
+  /**
    * The callee whose summary first took one of the object's counts below zero before this path gained
    * that count (a callee giving back what, as its summary reads, it never took). Not in the key.
    */
@@ -301,6 +307,7 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
         o.storedIn ? `,s${o.storedIn}` : '',
         o.lost ? `,l${o.lost.line}` : '',
         o.paidByState ? `,p${o.paidByState}` : '',
+        o.givenFirst ? `,g${o.givenFirst}` : '',
       ].join('');
       const over = `${o.overLine ?? ''}${o.over?.counter ? `:${o.over.counter}` : ''}`;
       const counts = `${o.exist},${o.refs},${o.transferred},${o.obtained ? 1 : 0},${o.returned ? 1 : 0}`;
