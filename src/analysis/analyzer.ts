@@ -854,8 +854,7 @@ function touchesCounts(
   for (const n of called) {
     if (model.functions.has(n) || inferred.has(n)) return true;
     const s = summaries.get(n);
-    if (s && (s.truncated || s.paths.some((p) => p.effects.length || p.writes.length || p.mayWrite?.length)))
-      return true;
+    if (s && (s.truncated || s.paths.some((p) => p.effects.length || p.writes.length))) return true;
   }
   for (const [off, m] of doc.pre.statementMacros)
     if (off >= fn.start && off < fn.end && holdsReferences(model, m.name)) return true;
@@ -1068,8 +1067,7 @@ function treeRelevantNames(tree: TreeFileContext | undefined, model: Model): Map
   if (!tree) return undefined;
   const out = new Map<string, unknown>();
   for (const [n, sum] of Object.entries(tree.externals)) {
-    if (sum.truncated || sum.paths.some((p) => p.effects.length || p.writes.length || p.mayWrite?.length))
-      out.set(n, true);
+    if (sum.truncated || sum.paths.some((p) => p.effects.length || p.writes.length)) out.set(n, true);
   }
   // a header macro that wraps such a callee (`#define HM_REL(sc) hm_rel_impl((sc), __func__)`)
   for (const [n, a] of macroAliases(tree.macros, model)) if (out.has(a.callee)) out.set(n, true);

@@ -394,16 +394,11 @@ function mergeBy(paths: Map<string, SummaryPath>, keyOfPath: (sp: SummaryPath) =
     const conds = shared(first.conds, (o) => o.conds);
     const effects = list.length === 1 ? first.effects : shared(first.effects, (o) => o.effects);
     const ret = list.every((o) => o.ret === first.ret) ? first.ret : 'unknown';
-    // a write only some of the merged paths make is no write the caller can count on: what the
-    // out-parameter held is not lost on the others, only what was known of its value
-    const all = (o: SummaryPath) => [...o.writes, ...(o.mayWrite ?? [])];
-    const writes = shared(first.writes, (o) => o.writes);
-    const mayWrite = new Map<string, Target>();
-    for (const o of list) for (const w of all(o)) if (!writes.some((x) => x.text === w.text)) mayWrite.set(w.text, w);
+    const writes = new Map<string, Target>();
+    for (const o of list) for (const w of o.writes) writes.set(w.text, w);
+    // what a written out-parameter was left holding is known only when every merged path left it
     const sentinels = shared(first.sentinels ?? [], (o) => o.sentinels ?? []);
-    const sp: SummaryPath = { ...first, conds, effects, ret, writes };
-    if (mayWrite.size) sp.mayWrite = [...mayWrite.values()];
-    else delete sp.mayWrite;
+    const sp: SummaryPath = { ...first, conds, effects, ret, writes: [...writes.values()] };
     if (sentinels.length) sp.sentinels = sentinels;
     else delete sp.sentinels;
     paths.set(JSON.stringify(sp), sp);

@@ -733,10 +733,6 @@ export class Effects {
           const p = this.ctx.targetPath(w, vals, temp);
           if (p) s = this.noteWrite(s, keyOf(p), p, e.line);
         }
-        for (const w of sp.mayWrite ?? []) {
-          const p = this.ctx.targetPath(w, vals, temp);
-          if (p) s = killPath(s, keyOf(p), true);
-        }
         for (const { target, eq, ne } of sp.sentinels ?? []) {
           const p = this.ctx.targetPath(target, vals, temp);
           if (p) s = setFactKeep(s, keyOf(p), eq !== undefined ? { eq } : { ne: ['0', ...ne!] });

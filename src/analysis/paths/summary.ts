@@ -36,11 +36,6 @@ export interface SummaryPath {
   /** Out-parameters this path sets. */
   writes: Target[];
   /**
-   * Out-parameters only some of the paths merged into this one set (a summary compacted past its
-   * size): the caller forgets what it knew of their value, but what they held is not overwritten.
-   */
-  mayWrite?: Target[];
-  /**
    * What this path left in an out-parameter it set, when that is a named value or its opposite
    * (`*gfn = INVALID_GFN`, or `*gfn` tested `!= INVALID_GFN`), or NULL (`*vpp = NULL` after giving
    * back what it held): the caller's test of it is decided as the callee's was. A written
