@@ -149,7 +149,9 @@ export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<strin
   for (const d of defines) {
     if (!d.params) continue;
     const body = macroStatement(d.body);
-    const names = (word: string) => new RegExp(`(^|[^\\w])${word}($|[^\\w])`).test(body);
+    // a damaged parameter list (`#define TRACE(x (void0)`) gives "parameters" that are not names
+    const names = (word: string) =>
+      new RegExp(`(^|[^\\w])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(body);
     const dropped = new Set<number>();
     let restFrom: number | undefined;
     d.params.forEach((p, i) => {
