@@ -14,9 +14,10 @@
  * decodes itself, and a reference kept on what it names is the function's own. A call of several arguments
  * (`gfn_to_mfn(d, gfn)`) is a lookup in some table, not another form of the caller's value.
  */
-import type { Cfg, VarDecl } from '../cfg/cfg';
+import type { Cfg } from '../cfg/cfg';
 import { type Syn, unwrapValue } from '../parse/syntax';
 import { calleeName, resultOf } from './function-context';
+import { declOf, localValues, type Scope } from './local-values';
 
 /**
  * The roots naming such objects: the temporaries of the calls (`$c<offset>`) and the ids of the locals
@@ -24,44 +25,10 @@ import { calleeName, resultOf } from './function-context';
  * the result of a call of `name`.
  */
 export function namedByCaller(cfg: Cfg, accessor: (name: string) => boolean): ReadonlySet<string> {
-  const assigned = new Map<string, { rhs: Syn; scope: ReadonlyMap<string, VarDecl> }[]>();
-  const excluded = new Set<string>();
-  const declOf = (id: Syn | undefined, scope: ReadonlyMap<string, VarDecl>) =>
-    id?.type === 'identifier' ? scope.get(id.text ?? '') : undefined;
-  const local = (d: VarDecl | undefined) => (d && !d.isParam && !d.isStatic ? d : undefined);
-  const calls: { call: Syn; scope: ReadonlyMap<string, VarDecl> }[] = [];
-  const walk = (n: Syn, scope: ReadonlyMap<string, VarDecl>) => {
-    if (n.type === 'assignment_expression') {
-      const d = local(declOf(unwrapValue(n.fields.left), scope));
-      // `x += 1`, `x |= f`: no longer only the value it was given
-      if (d && n.op === '=' && n.fields.right) push(d.id, n.fields.right, scope);
-      else if (d) excluded.add(d.id);
-    } else if (n.type === 'update_expression') {
-      const d = local(declOf(unwrapValue(n.fields.argument), scope));
-      if (d) excluded.add(d.id);
-    } else if (n.type === 'pointer_expression' && n.op === '&') {
-      // its address given away: something else may write it
-      const d = local(declOf(unwrapValue(n.fields.argument), scope));
-      if (d) excluded.add(d.id);
-    } else if (n.type === 'call_expression') calls.push({ call: n, scope });
-    for (const c of n.children) walk(c, scope);
-  };
-  const push = (id: string, rhs: Syn, scope: ReadonlyMap<string, VarDecl>) => {
-    const list = assigned.get(id) ?? [];
-    list.push({ rhs, scope });
-    assigned.set(id, list);
-  };
-  for (const node of cfg.nodes) {
-    if (node.kind === 'init' && node.decl && node.ast) push(node.decl.id, node.ast, node.scope);
-    if (node.ast) walk(node.ast, node.scope);
-    for (const a of node.macro?.args ?? []) {
-      const d = local(declOf(unwrapValue(a), node.scope));
-      if (d) excluded.add(d.id);
-      walk(a, node.scope);
-    }
-  }
+  const calls: { call: Syn; scope: Scope }[] = [];
+  const { assigned, excluded } = localValues(cfg, { call: (call, scope) => calls.push({ call, scope }) });
   const locals = new Set<string>();
-  const fromCaller = (e: Syn | undefined, scope: ReadonlyMap<string, VarDecl>): boolean => {
+  const fromCaller = (e: Syn | undefined, scope: Scope): boolean => {
     const x = unwrapValue(e);
     if (!x) return false;
     if (x.type === 'identifier') {
@@ -75,7 +42,7 @@ export function namedByCaller(cfg: Cfg, accessor: (name: string) => boolean): Re
     }
     return conversion(x, scope);
   };
-  const conversion = (x: Syn, scope: ReadonlyMap<string, VarDecl>): boolean => {
+  const conversion = (x: Syn, scope: Scope): boolean => {
     if (x.type !== 'call_expression') return false;
     const name = calleeName(x);
     const args = (x.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');

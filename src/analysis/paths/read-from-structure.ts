@@ -7,9 +7,10 @@
  * handed the object, and no call of its own gave it a reference. The structure it was read from (a queue, a
  * connection, a work item) is what may hold a reference on it (checks.ts, `linked`).
  */
-import type { Cfg, VarDecl } from '../cfg/cfg';
+import type { Cfg } from '../cfg/cfg';
 import { type Syn, unwrapValue } from '../parse/syntax';
 import { calleeName } from './function-context';
+import { declOf, localValues, type Scope } from './local-values';
 
 /**
  * The ids of such locals. `accessor(name)`: nothing counted happens to the result of a call of `name`;
@@ -21,47 +22,17 @@ export function readFromStructure(
   accessor: (name: string) => boolean,
   iterator: (name: string) => boolean,
 ): ReadonlySet<string> {
-  const assigned = new Map<string, { rhs: Syn; scope: ReadonlyMap<string, VarDecl> }[]>();
-  const excluded = new Set<string>();
   const cursors = new Set<string>();
-  const declOf = (id: Syn | undefined, scope: ReadonlyMap<string, VarDecl>) =>
-    id?.type === 'identifier' ? scope.get(id.text ?? '') : undefined;
-  const local = (d: VarDecl | undefined) => (d && !d.isParam && !d.isStatic ? d : undefined);
-  const walk = (n: Syn, scope: ReadonlyMap<string, VarDecl>) => {
-    if (n.type === 'assignment_expression') {
-      const d = local(declOf(unwrapValue(n.fields.left), scope));
-      if (d && n.op === '=' && n.fields.right) push(d.id, n.fields.right, scope);
-      else if (d) excluded.add(d.id);
-    } else if (n.type === 'update_expression') {
-      const d = local(declOf(unwrapValue(n.fields.argument), scope));
-      if (d) excluded.add(d.id);
-    } else if (n.type === 'pointer_expression' && n.op === '&') {
-      // its address given away: a callee may store anything there (an out-parameter of a lookup)
-      const d = local(declOf(unwrapValue(n.fields.argument), scope));
-      if (d) excluded.add(d.id);
-    }
-    for (const c of n.children) walk(c, scope);
-  };
-  const push = (id: string, rhs: Syn, scope: ReadonlyMap<string, VarDecl>) => {
-    const list = assigned.get(id) ?? [];
-    list.push({ rhs, scope });
-    assigned.set(id, list);
-  };
-  for (const node of cfg.nodes) {
-    if (node.kind === 'init' && node.decl && node.ast) push(node.decl.id, node.ast, node.scope);
-    if (node.ast) walk(node.ast, node.scope);
-    if (!node.macro) continue;
-    // a loop macro's bare-name arguments are its cursors: each holds an entry of the list it walks
-    const counted = iterator(node.macro.name);
-    for (const a of node.macro.args) {
-      const d = local(declOf(unwrapValue(a), node.scope));
-      if (d && !counted) cursors.add(d.id);
-      else if (d) excluded.add(d.id);
-      else walk(a, node.scope);
-    }
-  }
+  // a loop macro's bare-name arguments are its cursors: each holds an entry of the list it walks
+  const { assigned, excluded } = localValues(cfg, {
+    macroLocal: (macro, id) => {
+      if (iterator(macro)) return false;
+      cursors.add(id);
+      return true;
+    },
+  });
   const found = new Set<string>();
-  const read = (e: Syn | undefined, scope: ReadonlyMap<string, VarDecl>): boolean => {
+  const read = (e: Syn | undefined, scope: Scope): boolean => {
     const x = unwrapValue(e);
     if (!x) return false;
     if (x.type === 'null' || (x.type === 'number_literal' && x.text === '0')) return true;
