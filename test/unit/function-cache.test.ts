@@ -12,6 +12,7 @@ import { analyzer, fn, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
 import { RevisitResults } from '../../src/workers/revisits';
+import { moveOverwriteLines } from '../../src/analysis/paths/access';
 
 const HELPER = `#include <net/if.h>
 #include <net/if_var.h>
@@ -148,4 +149,17 @@ test('a function registered without a contract is reused wherever its registrati
   assert.deepEqual([...second.functions.values()], [...first.functions.values()], 'the handler reused');
   const fresh = await analyzer({});
   assert.equal(comparable(second.value), comparable(fresh.analyzeText('r.c', REGISTERED(gap))));
+});
+
+test('a cached result moved back to its line names the values a callee overwrote above it as before', () => {
+  // a result is cached relative to its function's first line (1426 here); a callee's mark from line 127 is then
+  // -1298, and must come back as 127 when the result is served at its line again (xnu's nx_netif_clean showed
+  // "(overwritten at line -1298)" in its path table, depending on which visit's result was kept)
+  const name = 'nif->nll_ifcq->ifcq_refcnt (overwritten at line 127) (overwritten at line 1455)';
+  const cached = moveOverwriteLines(name, (l) => l - 1426);
+  assert.equal(cached, 'nif->nll_ifcq->ifcq_refcnt (overwritten at line -1299) (overwritten at line 29)');
+  assert.equal(
+    moveOverwriteLines(cached, (l) => l + 1426),
+    name,
+  );
 });

@@ -86,8 +86,10 @@ export function displayBeforeOverwrite(name: string): string {
 }
 /** `name` with the line of each overwrite it shows moved by `mv` (a result placed at other lines). */
 export function moveOverwriteLines(name: string, mv: (line: number) => number): string {
+  // a cached result is kept relative to its function's first line, so a mark a callee's summary brought
+  // from a line above the function is negative there, and must move back with the rest
   return name.includes(' (overwritten at line ')
-    ? name.replace(/ \(overwritten at line (\d+)\)/g, (_, n) => overwrittenDisplay('', mv(Number(n))))
+    ? name.replace(/ \(overwritten at line (-?\d+)\)/g, (_, n) => overwrittenDisplay('', mv(Number(n))))
     : name;
 }
 
