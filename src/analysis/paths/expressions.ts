@@ -343,10 +343,9 @@ export class Expressions {
         ? (this.model.handles.get(name) ?? this.ctx.input.aliases?.handles.get(name))
         : undefined;
     if (handled !== undefined) {
-      const of = vals[handled];
+      const of = vals[handled] && pointee(vals[handled]);
       if (of?.k !== 'path') return [{ st, v: tempVal }];
-      const p = of.p.segs[of.p.segs.length - 1] === '&' ? { root: of.p.root, segs: of.p.segs.slice(0, -1) } : of.p;
-      const handleOf = factOf(st, keyOf(p))?.handleOf ?? keyOf(p);
+      const handleOf = factOf(st, keyOf(of.p))?.handleOf ?? keyOf(of.p);
       return [{ st: setFactKeep(st, temp, { handleOf }), v: tempVal }];
     }
     const fields = this.ctx.input.countFields;
