@@ -1,7 +1,8 @@
 /**
  * `refcount-lens fix` as a user runs it (the real CLI bundle): a unified diff that `git apply`
  * takes, --in-place, exit codes, the reasons on stderr. The real pre-fix if_tuntap.c is not in
- * the repository: set REFCOUNT_LENS_TUNTAP to its path to run that test.
+ * the repository: set REFCOUNT_LENS_TUNTAP to its path, or to the directory diff-tuntap.test.ts reads
+ * (before.c there), to run that test.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -97,7 +98,11 @@ test('fix: bad usage and unreadable input exit 2 with a one-line reason', () => 
   assert.match(help.stdout, /^usage: refcount-lens fix FILE\|DIR\.\.\. \[--in-place\]/);
 });
 
-const TUNTAP = process.env.REFCOUNT_LENS_TUNTAP;
+const TUNTAP_ENV = process.env.REFCOUNT_LENS_TUNTAP;
+const TUNTAP =
+  TUNTAP_ENV && fs.existsSync(TUNTAP_ENV) && fs.statSync(TUNTAP_ENV).isDirectory()
+    ? path.join(TUNTAP_ENV, 'before.c')
+    : TUNTAP_ENV;
 
 test('the real pre-fix if_tuntap.c: fixed in place, tunclone hands out +2 new / +1 existing, both functions clean', {
   skip: TUNTAP ? false : 'set REFCOUNT_LENS_TUNTAP to the pre-fix FreeBSD sys/net/if_tuntap.c',
