@@ -229,8 +229,7 @@ function expressionValue(lhs: string, env: EvalEnv): { value: Value; weight: num
     if (rule.oneWhenNameMatches !== undefined && env.lookupName !== undefined) {
       const base = env.src.stringValue(args[rule.oneWhenNameMatches]);
       if (base === undefined) continue;
-      const match =
-        env.lookupName === base || new RegExp(`^${base.replace(/[^\w]/g, '\\$&')}\\d+$`).test(env.lookupName);
+      const match = env.lookupName === base || pattern(`^${base.replace(/[^\w]/g, '\\$&')}\\d+$`).test(env.lookupName);
       return {
         value: { equals: match ? '1' : '0' },
         weight: 10,

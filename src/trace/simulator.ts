@@ -89,12 +89,11 @@ export function resolveScenario(
 /**
  * Each event with a run's variables put in, by event and variables: a scenario's events are
  * parsed once and run over every file (and both sides of a diff). Read only: nothing keeps or
- * changes an event.
+ * changes an event. `key`: `vars` as JSON, made once per run by the caller.
  */
 const expandedEvents = new WeakMap<LocatedEvent, Map<string, LocatedEvent>>();
 
-function withVariables(ev: LocatedEvent, vars: Record<string, string>): LocatedEvent {
-  const key = JSON.stringify(vars);
+function withVariables(ev: LocatedEvent, vars: Record<string, string>, key: string): LocatedEvent {
   let byVars = expandedEvents.get(ev);
   if (!byVars) expandedEvents.set(ev, (byVars = new Map()));
   let out = byVars.get(key);
@@ -104,6 +103,27 @@ function withVariables(ev: LocatedEvent, vars: Record<string, string>): LocatedE
     byVars.set(key, out);
   }
   return out;
+}
+
+/**
+ * The implicit kldload before a scenario, one event per module name, so that `withVariables`
+ * finds its expansion by event as it does for the scenario's own (a new event per run missed it).
+ */
+const implicitLoads = new Map<string, LocatedEvent>();
+
+function implicitLoad(module: string): LocatedEvent {
+  let ev = implicitLoads.get(module);
+  if (!ev) {
+    ev = {
+      do: 'kldload',
+      module,
+      line: 0,
+      text: `kldload ${module} (implicit: the module is loaded before the scenario)`,
+    } as LocatedEvent;
+    if (implicitLoads.size >= 64) implicitLoads.clear();
+    implicitLoads.set(module, ev);
+  }
+  return ev;
 }
 
 class Simulator implements Sim {
@@ -176,25 +196,18 @@ class Simulator implements Sim {
       for (const [k, v] of Object.entries(scenario.facts)) w.facts[k] = v;
       w.vnets.set('vnet0', { name: 'vnet0', alive: true, attached: false });
       const first = scenario.events.find((e) => e.do !== 'fact');
-      if (first && first.do !== 'kldload')
-        this.runEvent(
-          {
-            do: 'kldload',
-            module: w.vars.module,
-            line: 0,
-            text: `kldload ${w.vars.module} (implicit: the module is loaded before the scenario)`,
-          } as LocatedEvent,
-          true,
-        );
-      for (const ev of scenario.events) this.runEvent(ev, false);
+      // withVariables' key, once per run: a run's variables do not change
+      const key = JSON.stringify(w.vars);
+      if (first && first.do !== 'kldload') this.runEvent(implicitLoad(w.vars.module), true, key);
+      for (const ev of scenario.events) this.runEvent(ev, false, key);
     }
     return finishTrace(w, result.path);
   }
 
-  private runEvent(ev0: LocatedEvent, implicit: boolean): void {
+  private runEvent(ev0: LocatedEvent, implicit: boolean, varsKey: string): void {
     const w = this.world;
     const k = this.kernel;
-    const ev = withVariables(ev0, w.vars);
+    const ev = withVariables(ev0, w.vars, varsKey);
     if (ev.do === 'fact') {
       if (!(ev.key in w.whatIf.facts)) w.facts[ev.key] = ev.value;
       return;

@@ -57,12 +57,17 @@ export class SourceText {
     return out;
   }
 
+  /** `stringConstant` by name: the condition rules ask on every reading, each a search of the whole text. */
+  private readonly constants = new Map<string, string | undefined>();
+
   /** The string a file-scope name stands for: `static const char tunname[] = "tun";`, `#define NAME "x"`. */
   stringConstant(name: string): string | undefined {
+    if (this.constants.has(name)) return this.constants.get(name);
     const esc = name.replace(/[^\w]/g, '');
     const m =
       new RegExp(`\\b${esc}\\s*(?:\\[\\s*\\])?\\s*=\\s*"([^"\\n]*)"`).exec(this.text) ??
       new RegExp(`#\\s*define\\s+${esc}\\s+"([^"\\n]*)"`).exec(this.text);
+    this.constants.set(name, m?.[1]);
     return m?.[1];
   }
 

@@ -9,6 +9,7 @@ import { Analyzer } from '../../src/analysis/analyzer';
 import { parserWasm } from '../../src/files/parser-wasm';
 import { runTrace } from '../../src/trace/simulator';
 import { parseScenario } from '../../src/trace/scenario';
+import { SourceText } from '../../src/trace/source';
 import { BUILTIN_SCENARIOS } from '../../src/trace/builtin-scenarios';
 import { traceToSarif } from '../../src/trace/sarif';
 import { traceToHtml } from '../../src/trace/html';
@@ -150,6 +151,28 @@ test('the other built-in scenarios: leaked vs freed', async () => {
   const ocFixed = await trace(FIXED, 'open-close');
   assert.equal(ocFixed.ok, true, ocFixed.summary);
   assert.ok(ocFixed.steps.some((s) => s.kernel && s.call === 'dev_ref' && /devfs_open/.test(s.note ?? '')));
+});
+
+test('runs share what is per text or per process, never a run: a trace is the same whatever ran first', async () => {
+  // the implicit kldload event, each event's expansion, the role specs by id and the string
+  // constants a condition rule reads (vtxname, for dev_stdclone) are kept between runs
+  const text = fs.readFileSync(LEAKY, 'utf8');
+  const result = await analyzeSource(text, LEAKY);
+  const other = fs.readFileSync(FIXED, 'utf8');
+  const otherResult = await analyzeSource(other, FIXED);
+  const src = new SourceText(text);
+  assert.equal(src.stringConstant('vtxname'), 'vtx');
+  assert.equal(src.stringConstant('vtxname'), 'vtx');
+  assert.equal(src.stringConstant('no_such_name'), undefined);
+  for (const s of BUILTIN_SCENARIOS) {
+    const first = JSON.stringify(runTrace({ result, text, scenario: s.name }));
+    runTrace({ result: otherResult, text: other, scenario: s.name });
+    runTrace({ result, text, scenario: s.name, whatIf: ['add-remove-method'] });
+    assert.equal(JSON.stringify(runTrace({ result, text, scenario: s.name })), first, s.name);
+  }
+  const implicit = (r: typeof result, t: string) => runTrace({ result: r, text: t, scenario: 'open-close' }).events[0];
+  assert.equal(implicit(result, text).text, 'kldload if_vtx (implicit: the module is loaded before the scenario)');
+  assert.equal(implicit(result, text).scenarioLine, 0);
 });
 
 test('facts choose branches: unprivileged lookups create nothing, an existing device the other path', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Step } from '../../analysis/result';
 import type { Sim } from './sim';
+import { pattern } from '../patterns';
 import { MAX_DEPTH, type Ctx, type InvocationState, type World } from './world';
 
 export class PathSteps {
@@ -94,7 +95,7 @@ export class PathSteps {
       if (hf && hf.when === 'creator-has-credential' && hf.kind === 'ucred') {
         const credParam = icx.params.find((x) => x.b === 'cred');
         const nullCred = path?.paramConditions.some(
-          (c) => credParam && new RegExp(`^${credParam.p.name}\\s*==\\s*NULL$`).test(c),
+          (c) => credParam && pattern(`^${credParam.p.name}\\s*==\\s*NULL$`).test(c),
         );
         if (credParam && ctx.cred && !ctx.cred.freed && !nullCred) {
           if (!touched.has(ctx.cred)) touched.set(ctx.cred, ctx.cred.count);

@@ -126,6 +126,19 @@ export type Note = (s: string) => void;
 /** Calls nested deeper than this stop (a note says so). */
 export const MAX_DEPTH = 12;
 
+/** An environment's role specs by id, the first of each id (every invocation looks its role up). */
+const roleSpecs = new WeakMap<EnvironmentModel, { roles: readonly RoleSpec[]; byId: Map<string, RoleSpec> }>();
+
+function roleSpecsOf(env: EnvironmentModel): Map<string, RoleSpec> {
+  let known = roleSpecs.get(env);
+  if (known?.roles !== env.roles) {
+    const byId = new Map<string, RoleSpec>();
+    for (const r of env.roles) if (!byId.has(r.id)) byId.set(r.id, r);
+    roleSpecs.set(env, (known = { roles: env.roles, byId }));
+  }
+  return known.byId;
+}
+
 export class World {
   readonly objects: SimObject[] = [];
   readonly steps: TraceStep[] = [];
@@ -165,7 +178,7 @@ export class World {
   }
 
   roleSpec(id: string): RoleSpec | undefined {
-    return this.env.roles.find((r) => r.id === id);
+    return roleSpecsOf(this.env).get(id);
   }
 
   /** The calls of `f` whose callee is on `line`, in the order written. */
