@@ -1065,6 +1065,17 @@ function keptParams(own: number[], tree: number[] | undefined): number[] {
  */
 function treeRelevantNames(tree: TreeFileContext | undefined, model: Model): Map<string, unknown> | undefined {
   if (!tree) return undefined;
+  // asked by the parse (which bodies to skip) and again by the analysis of the same context
+  const known = relevantNames.get(tree);
+  if (known?.model === model) return known.names;
+  const names = relevantNamesOf(tree, model);
+  relevantNames.set(tree, { model, names });
+  return names;
+}
+
+const relevantNames = new WeakMap<TreeFileContext, { model: Model; names: Map<string, unknown> | undefined }>();
+
+function relevantNamesOf(tree: TreeFileContext, model: Model): Map<string, unknown> | undefined {
   const out = new Map<string, unknown>();
   for (const [n, sum] of Object.entries(tree.externals)) {
     if (sum.truncated || sum.paths.some((p) => p.effects.length || p.writes.length)) out.set(n, true);

@@ -48,14 +48,27 @@ function retarget(t: Target, innerArgs: string[], params: string[]): Target | un
 
 /** A macro's body as one statement: no continuations or comments, `do { ... } while (0)` and a last `;` unwrapped. */
 export function macroStatement(body: string): string {
-  return body
-    .replace(/\\\s*\n/g, ' ')
-    .replace(/\/\*.*?\*\//g, ' ')
-    .trim()
-    .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
-    .replace(/;\s*$/, '')
-    .trim();
+  let s = statements.get(body);
+  if (s === undefined) {
+    s = body
+      .replace(/\\\s*\n/g, ' ')
+      .replace(/\/\*.*?\*\//g, ' ')
+      .trim()
+      .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
+      .replace(/;\s*$/, '')
+      .trim();
+    if (statements.size >= MEMO_SIZE) statements.clear();
+    statements.set(body, s);
+  }
+  return s;
 }
+
+/**
+ * Macro bodies read before: a tree's header macros are read again at every visit of every file that
+ * includes them (each visit's context is a copy, so only the text can be the key).
+ */
+const statements = new Map<string, string>();
+const MEMO_SIZE = 50000;
 
 /**
  * `countFields` (tree/count-fields.ts): a macro whose one counted call is an atomic primitive on a count
@@ -148,19 +161,7 @@ export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<strin
   const usesAll = new Set<string>();
   for (const d of defines) {
     if (!d.params) continue;
-    const body = macroStatement(d.body);
-    // a damaged parameter list (`#define TRACE(x (void0)`) gives "parameters" that are not names
-    const names = (word: string) =>
-      new RegExp(`(^|[^\\w])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(body);
-    const dropped = new Set<number>();
-    let restFrom: number | undefined;
-    d.params.forEach((p, i) => {
-      const variadic = p.endsWith('...');
-      const name = variadic ? p.slice(0, -3).trim() || '__VA_ARGS__' : p;
-      if (names(name)) return;
-      if (variadic) restFrom = i;
-      else dropped.add(i);
-    });
+    const { dropped, restFrom } = unnamedParams(d.params, d.body);
     if (!dropped.size && restFrom === undefined) {
       usesAll.add(d.name);
       out.delete(d.name);
@@ -177,6 +178,33 @@ export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<strin
   }
   return out;
 }
+
+/** The parameters a macro's body never names (by index), and where a variadic part it never names starts. */
+function unnamedParams(params: readonly string[], text: string): { dropped: Set<number>; restFrom?: number } {
+  const key = `${params.join('\u0001')}\u0000${text}`;
+  let known = unnamed.get(key);
+  if (!known) {
+    const body = macroStatement(text);
+    // a damaged parameter list (`#define TRACE(x (void0)`) gives "parameters" that are not names
+    const names = (word: string) =>
+      new RegExp(`(^|[^\\w])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(body);
+    const dropped: number[] = [];
+    let restFrom: number | undefined;
+    params.forEach((p, i) => {
+      const variadic = p.endsWith('...');
+      const name = variadic ? p.slice(0, -3).trim() || '__VA_ARGS__' : p;
+      if (names(name)) return;
+      if (variadic) restFrom = i;
+      else dropped.push(i);
+    });
+    known = { dropped, restFrom };
+    if (unnamed.size >= MEMO_SIZE) unnamed.clear();
+    unnamed.set(key, known);
+  }
+  return { dropped: new Set(known.dropped), restFrom: known.restFrom };
+}
+
+const unnamed = new Map<string, { dropped: number[]; restFrom?: number }>();
 
 /** Whether macro `name` drops argument `arg` (by droppedMacroArgs). */
 export function dropsArg(drops: ReadonlyMap<string, DroppedArgs>, name: string, arg: number): boolean {

@@ -130,6 +130,9 @@ interface Outcome {
   lines: number;
 }
 
+/** Shards queued per worker while the tree is read (see `shardsElsewhere`). */
+const SHARDS_PER_WORKER = 16;
+
 export async function analyzeCommand(
   args: CliArgs,
   out: (s: string) => void,
@@ -308,6 +311,12 @@ export async function analyzeCommand(
       store: index,
       concurrency: Math.max(1, jobs) * TREE_VISITS_PER_WORKER,
       visit: (file, text, tree, again) => visitRunner.visit(file, text, tree, again),
+      // the workers wait for the graph, which waits for every shard: they make shards meanwhile, and this
+      // thread, which reads the files and writes the index, makes one only when they have plenty queued
+      shardsElsewhere:
+        visitRunner instanceof PoolRunner
+          ? { make: (file, text, preset) => visitRunner.shard(file, text, preset), inFlight: SHARDS_PER_WORKER * jobs }
+          : undefined,
       unknownCalls: args.unknownCalls,
       leftOut: (file, why) => say(`refcount-lens: ${file}: left out of the tree: ${why}`),
       progress: treeProgress(mode, (s) => err(s)),

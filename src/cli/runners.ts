@@ -14,6 +14,8 @@ import type { WorkerPool } from '../workers/pool';
 import type { ResultCache } from './cache';
 import { errorResult, runJob, runTreeJob, type Job } from './job';
 import { RevisitResults } from '../workers/revisits';
+import type { PresetName } from '../analysis/model/load';
+import type { TreeShard } from '../analysis/tree/shard';
 
 /** Files above this many characters are analysed one at a time, each by a fresh worker (see src/workers/pool.ts). */
 export const HEAVY_CHARS = 512 * 1024;
@@ -59,6 +61,11 @@ export class PoolRunner {
     const o = await this.pool.run({ path: file, text, tree, again });
     if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
+  }
+  /** A text's shard made by a worker; undefined when it could not be (the caller makes it). */
+  async shard(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined> {
+    const o = await this.pool.run({ path: file, text, shard: preset });
+    return 'shard' in o ? o.shard : undefined;
   }
   close(): Promise<void> {
     return this.pool.close();

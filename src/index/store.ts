@@ -35,6 +35,9 @@ export interface StoreStats {
 export class IndexStore {
   readonly stats: StoreStats = { hits: 0, misses: 0, torn: 0, writes: 0, writeErrors: 0 };
 
+  /** Directories this store made or found: a cold run writes thousands of entries into 256 of them per kind. */
+  private readonly dirs = new Set<string>();
+
   constructor(readonly dir: string) {}
 
   private file(kind: EntryKind, key: string): string {
@@ -45,6 +48,11 @@ export class IndexStore {
     const f = this.file(kind, key);
     let text: string;
     try {
+      // a missing entry (every entry of a cold run) without the cost of an exception
+      if (!fs.statSync(f, { throwIfNoEntry: false })) {
+        this.stats.misses++;
+        return undefined;
+      }
       text = fs.readFileSync(f, 'utf8');
     } catch {
       this.stats.misses++;
@@ -75,12 +83,21 @@ export class IndexStore {
   put(kind: EntryKind, key: string, payload: unknown): boolean {
     const f = this.file(kind, key);
     const tmp = `${f}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const dir = path.dirname(f);
     try {
-      fs.mkdirSync(path.dirname(f), { recursive: true });
+      if (!this.dirs.has(dir)) fs.mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
       const body = JSON.stringify(payload);
       const head = `{"format":${INDEX_FORMAT},"kind":${JSON.stringify(kind)},"key":${JSON.stringify(key)}`;
       const envelope = `${head},"sum":"${sha256(body)}","payload":${body}}`;
-      fs.writeFileSync(tmp, envelope);
+      try {
+        fs.writeFileSync(tmp, envelope);
+      } catch (e) {
+        // the directory went away since (the index was cleared while the run went on): made again
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(tmp, envelope);
+      }
       fs.renameSync(tmp, f);
       this.stats.writes++;
       return true;

@@ -56,6 +56,15 @@ export interface TreeIndexRequest {
   /** Files of the tree the walk does not find (only the overlay has them), by absolute path. */
   added?: readonly string[];
   shards?: ShardMemo;
+  /**
+   * Shards made on other threads (the CLI's workers, idle until the graph is built) while this one
+   * reads the files: `make` gives undefined when it could not (this thread then makes the shard),
+   * `inFlight` is how many it is given at once; past that this thread makes them itself.
+   */
+  shardsElsewhere?: {
+    make(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined>;
+    inFlight: number;
+  };
   /** Files read, of all found, while the tree is read. */
   reading?(done: number, total: number): void;
   /** Groups of files finished, and the files in them, once the run has started. */
@@ -147,8 +156,27 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     unsettled: 0,
     shardsFromIndex: 0,
   };
+  /** The files read, in the walk's order, each with its shard or the promise of one made elsewhere. */
+  const gathered: {
+    abs: string;
+    text: string;
+    preset: PresetName;
+    hash: string;
+    key: string;
+    shard?: TreeShard;
+    made?: Promise<TreeShard | undefined>;
+  }[] = [];
+  const elsewhere = req.shardsElsewhere;
+  let madeElsewhere = 0;
+  /**
+   * The shards a worker is making, by key: a second file of the same text reads the first one's from the
+   * index, as it does when the first was made here (its entry is written before the second is read).
+   */
+  const making = new Map<string, Promise<TreeShard | undefined>>();
   let sinceTurn = { files: 0, chars: 0 };
   for (const [n, abs] of all.entries()) {
+    // the other threads' shards come back (and more go out) only between two turns
+    if (elsewhere && n > 0) await turn();
     if (n === 0 || sinceTurn.files >= FILES_PER_TURN || sinceTurn.chars >= SHARD_CHARS_PER_TURN) {
       sinceTurn = { files: 0, chars: 0 };
       req.reading?.(n, all.length);
@@ -177,11 +205,35 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     const hash = sha256(text);
     const key = sha256(req.fingerprint, `shard${SHARD_VERSION}`, preset, hash);
     const memo = req.shards?.get(abs);
-    let shard = memo?.key === key ? memo.shard : req.store?.get<TreeShard>('shard', key);
-    if (shard) shardsFromIndex++;
-    else {
-      shard = treeShard(text, req.models.get(preset)!);
+    const entry: (typeof gathered)[number] = { abs, text, preset, hash, key };
+    entry.shard = memo?.key === key ? memo.shard : req.store?.get<TreeShard>('shard', key);
+    const twin = req.store && !entry.shard ? making.get(key) : undefined;
+    if (entry.shard) shardsFromIndex++;
+    else if (twin) {
+      entry.made = twin.then((shard) => {
+        if (!shard) return undefined;
+        shardsFromIndex++;
+        return JSON.parse(JSON.stringify(shard)) as TreeShard;
+      });
+    } else if (elsewhere && madeElsewhere < elsewhere.inFlight) {
+      madeElsewhere++;
+      entry.made = elsewhere.make(abs, text, preset).then((shard) => {
+        madeElsewhere--;
+        if (shard) req.store?.put('shard', key, shard);
+        return shard;
+      });
+      making.set(key, entry.made);
+    } else {
+      entry.shard = treeShard(text, req.models.get(preset)!);
       sinceTurn.chars += text.length;
+      req.store?.put('shard', key, entry.shard);
+    }
+    gathered.push(entry);
+  }
+  for (const { abs, text, preset, hash, key, made, ...e } of gathered) {
+    let shard = e.shard ?? (await made);
+    if (!shard) {
+      shard = treeShard(text, req.models.get(preset)!);
       req.store?.put('shard', key, shard);
     }
     req.shards?.set(abs, { key, shard });

@@ -21,9 +21,11 @@ import { Worker } from 'node:worker_threads';
 import { errorResult, type FileResult } from '../analysis/result';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
+import type { PresetName } from '../analysis/model/load';
+import type { TreeShard } from '../analysis/tree/shard';
 
 /** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
-export type Outcome = { result: FileResult; visit?: TreeVisit } | { cancelled: true };
+export type Outcome = { result: FileResult; visit?: TreeVisit; shard?: TreeShard } | { cancelled: true };
 
 /** How the errors of failed jobs are worded for the pool's user. */
 export interface FailureWording {
@@ -58,6 +60,8 @@ export interface JobRequest {
   tree?: TreeFileContext;
   /** A tree visit the run may make again: it goes to the worker that made the last one when it can (`nextShared`). */
   again?: boolean;
+  /** Only the text's shard, with this preset's model (`shard` in the outcome; a failed job has none). */
+  shard?: PresetName;
 }
 
 interface Job extends JobRequest {
@@ -216,7 +220,13 @@ export class WorkerPool {
     } else if (m.type === 'result' && slot.current?.id === m.id) {
       const job = slot.current;
       this.finish(slot);
-      job.resolve(m.visit ? { result: m.result, visit: m.visit } : { result: m.result });
+      job.resolve(
+        m.visit
+          ? { result: m.result, visit: m.visit }
+          : m.shard
+            ? { result: m.result, shard: m.shard }
+            : { result: m.result },
+      );
       if (slot.heavy) this.recycle(slot);
       this.pumpAll();
     }
@@ -287,7 +297,8 @@ export class WorkerPool {
   }
 
   private isHeavy(job: Job): boolean {
-    return job.doc === undefined && job.text.length > (this.opts.heavyChars ?? Infinity);
+    // a shard is a scan of the text, no parse: the worker's memory does not grow with it
+    return job.doc === undefined && !job.shard && job.text.length > (this.opts.heavyChars ?? Infinity);
   }
 
   /**
@@ -344,6 +355,7 @@ export class WorkerPool {
       cacheKey: job.cacheKey,
       tree: job.tree,
       again: job.again,
+      shard: job.shard,
     };
     if (job.again) this.lastVisit.set(job.path, slot);
     slot.worker.postMessage(request satisfies WorkerRequest);

@@ -5,6 +5,8 @@
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
+import type { PresetName } from '../analysis/model/load';
+import type { TreeShard } from '../analysis/tree/shard';
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -44,6 +46,11 @@ export interface AnalyzeRequest {
    * keeps the file's per-function results for that visit (src/workers/revisits.ts).
    */
   again?: boolean;
+  /**
+   * Only the text's shard, read with this preset's model (a tree run's first pass: the workers make
+   * shards while the main thread reads the files). The reply's `shard` holds it, its `result` nothing.
+   */
+  shard?: PresetName;
 }
 
 export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };
@@ -51,4 +58,4 @@ export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; result: FileResult; visit?: TreeVisit };
+  | { type: 'result'; id: number; result: FileResult; visit?: TreeVisit; shard?: TreeShard };

@@ -17,6 +17,7 @@ import type { FileResult } from '../analysis/result';
 import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
 import { RevisitResults } from './revisits';
+import { treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
 async function start(): Promise<void> {
@@ -30,8 +31,12 @@ async function start(): Promise<void> {
   const revisits = new RevisitResults();
   const reply = (m: WorkerReply) => port.postMessage(m);
 
-  type Answer = FileResult | { result: FileResult; visit: TreeVisit };
+  type Answer = FileResult | { result: FileResult; visit: TreeVisit } | { result: FileResult; shard: TreeShard };
   const analyse = (m: AnalyzeRequest): Answer => {
+    if (m.shard) {
+      const shard = treeShard(m.text, treeAnalyzer.modelFor(m.shard).model);
+      return { result: errorResult(m.path, 'only its shard was made'), shard };
+    }
     if (m.tree && m.doc === undefined) {
       if (!m.again) {
         revisits.drop(m.path);
@@ -57,7 +62,7 @@ async function start(): Promise<void> {
       return;
     }
     // the test hook runs outside the try below, so an injected crash is a real uncaught one
-    injectFault(m.path);
+    if (!m.shard) injectFault(m.path);
     let result: Answer;
     try {
       result = analyse(m);
@@ -65,7 +70,7 @@ async function start(): Promise<void> {
       // the analysis never throws; this is the last line of defence
       result = errorResult(m.path, `internal error while analysing: ${(e as Error).message}`);
     }
-    reply('visit' in result ? { type: 'result', id: m.id, ...result } : { type: 'result', id: m.id, result });
+    reply('result' in result ? { type: 'result', id: m.id, ...result } : { type: 'result', id: m.id, result });
   });
   reply({ type: 'ready' });
 }

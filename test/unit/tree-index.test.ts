@@ -14,6 +14,7 @@ import { ROOT } from '../helpers/analyzer';
 import { CLI, ended, runCli } from '../helpers/cli';
 import type { AnalysisOutput } from '../../src/analysis/result';
 import type { RunSummary } from '../../src/cli/summary';
+import { INDEX_FORMAT } from '../../src/index/store';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'trees', 'callee_in_other_file');
 
@@ -251,4 +252,30 @@ test('one index whatever the number of workers: a run in the main thread (--jobs
     (JSON.parse(r.stdout) as AnalysisOutput).files.map((f) => f.diagnostics),
     first.out.files.map((f) => f.diagnostics),
   );
+});
+
+test('shards the workers make are the ones the main thread makes: the same index entries and output', () => {
+  const made = (jobs: string) => {
+    const { dir, cache } = tree();
+    // a second file of the same text: its shard is read from the index, whichever thread made the first
+    fs.copyFileSync(path.join(dir, 'other.c'), path.join(dir, 'other_copy.c'));
+    const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', jobs]);
+    assert.ok(r.status === 0 || r.status === 1, ended(r));
+    const out = JSON.parse(r.stdout) as AnalysisOutput & { summary: RunSummary };
+    const shards = path.join(cache, 'index', `v${INDEX_FORMAT}`, 'shard');
+    const entries = fs
+      .readdirSync(shards, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => fs.readFileSync(path.join(shards, f), 'utf8'));
+    return { out, entries };
+  };
+  const workers = made('2');
+  const main = made('0');
+  assert.equal(workers.entries.length, 3, "the copy's shard is the same entry");
+  assert.deepEqual(workers.entries, main.entries);
+  assert.equal(workers.out.summary.tree!.shardsFromIndex, 1);
+  assert.equal(main.out.summary.tree!.shardsFromIndex, 1);
+  const strip = (o: AnalysisOutput) => o.files.map((f) => ({ ...f, path: path.basename(f.path), timing: undefined }));
+  assert.deepEqual(strip(workers.out), strip(main.out));
 });

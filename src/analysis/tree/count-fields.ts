@@ -100,30 +100,46 @@ export function countFieldUses(body: string, params?: readonly string[]): CountF
   const tests: { field: string; owner: string; at: number; end: number; whenTrue: boolean; one?: boolean }[] = [];
   /** A test whose value is true at zero unless compared (`--x->f`, `atomic_dec_return(&x->f)`). */
   const compared = (end: number) => /^\s*(?:==|<=)\s*0\b/.test(body.slice(end, end + 12));
-  for (const m of body.matchAll(ATOMIC)) {
-    const op = m[1];
-    const field = m[3];
-    updated.add(field);
-    if (isDecOp(op)) decrement(field, m.index);
-    const end = m.index + m[0].length;
-    if (isDecOp(op) && isTestOp(op))
-      tests.push({ field, owner: ownerName(m[2]), at: m.index, end, whenTrue: /_and_test/.test(op) || compared(end) });
-  }
-  for (const m of body.matchAll(CAS)) updated.add(m[3]);
-  for (const m of body.matchAll(POSTFIX)) {
-    updated.add(m[2]);
-    // `m->m_len -= mlen` takes a size down: a reference count gives back a fixed number at a time
-    const fixed = m[3] === '--' || (m[3] === '-=' && /^\s*\d+[uUlL]*\s*[;,)]/.test(body.slice(m.index + m[0].length)));
-    if (fixed) decrement(m[2], m.index);
-  }
-  for (const m of body.matchAll(PREFIX)) {
-    updated.add(m[3]);
-    if (m[1] === '--') {
-      decrement(m[3], m.index);
+  // each pattern below needs its operator's characters: a body without them is not searched (most bodies
+  // have no `atomic` and no `--`; the member patterns start at every word and cost the most)
+  const atomic = body.includes('atomic');
+  const steps = /\+\+|--|[-+]=/.test(body);
+  if (atomic)
+    for (const m of body.matchAll(ATOMIC)) {
+      const op = m[1];
+      const field = m[3];
+      updated.add(field);
+      if (isDecOp(op)) decrement(field, m.index);
       const end = m.index + m[0].length;
-      tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index, end, whenTrue: compared(end) });
+      if (isDecOp(op) && isTestOp(op))
+        tests.push({
+          field,
+          owner: ownerName(m[2]),
+          at: m.index,
+          end,
+          whenTrue: /_and_test/.test(op) || compared(end),
+        });
     }
-  }
+  if (/cmpxchg|compareandswap|cmpset/.test(body)) for (const m of body.matchAll(CAS)) updated.add(m[3]);
+  if (steps)
+    for (const m of body.matchAll(POSTFIX)) {
+      updated.add(m[2]);
+      // `m->m_len -= mlen` takes a size down: a reference count gives back a fixed number at a time
+      const fixed =
+        m[3] === '--' || (m[3] === '-=' && /^\s*\d+[uUlL]*\s*[;,)]/.test(body.slice(m.index + m[0].length)));
+      if (fixed) decrement(m[2], m.index);
+    }
+  if (steps)
+    for (const m of body.matchAll(PREFIX)) {
+      updated.add(m[3]);
+      if (m[1] === '--') {
+        decrement(m[3], m.index);
+        const end = m.index + m[0].length;
+        tests.push({ field: m[3], owner: ownerName(m[2]), at: m.index, end, whenTrue: compared(end) });
+      }
+    }
+  // the evidence is a test of a member the body takes down: none taken down, no test to look for
+  if (!decremented.size) return { updated: [...updated].sort(), evidence: [] };
   for (const m of body.matchAll(LOCAL_DEC)) {
     const field = m[3] ?? m[5];
     const t = localTest(body, m[1], m.index + m[0].length);
@@ -281,6 +297,8 @@ export function countFieldsIn(
   spans: readonly { start: number; end: number }[],
   treeFields?: readonly string[],
 ): { fields?: ReadonlySet<string>; updates: boolean[] } {
+  // the tree says no member this file updates is a count: no body need be read
+  if (treeFields && !treeFields.length) return { updates: spans.map(() => false) };
   const uses = spans.map((f) => usesOf(masked.slice(f.start, f.end), true));
   const fields = new Set(treeFields ?? uses.flatMap((u) => u.evidence));
   if (!fields.size) return { updates: spans.map(() => false) };
