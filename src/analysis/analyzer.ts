@@ -502,6 +502,10 @@ export class Analyzer {
         continue;
       }
       const scan = scans[i]!;
+      const escapes = keptThroughCallees(scan, (n) => {
+        const j = byName.get(n);
+        return j === undefined ? undefined : scans[j]?.escapes;
+      });
       const calls = calledThrough(i);
       const externalHashes = tree
         ? calls
@@ -529,7 +533,7 @@ export class Analyzer {
       const key = simpleHash(
         `${version}|${inferHash}|${f.head.col}|${body}|${calleeHashes}|${externalHashes}|${regKey}|${paired ?? ''}|` +
           `${this.opts.maxStatesPerFunction}/${this.afterCut()}|${aliases ? aliases.key : ''}|${keepsKey}|` +
-          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}|${numbersKey}|${renames.key}`,
+          `${macroArgs?.key ?? ''}|${jumpKey}|${countKey}|${numbersKey}|${renames.key}|${escapes.join('.')}`,
       );
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
@@ -539,7 +543,7 @@ export class Analyzer {
         shifted = {
           result: quietResult(f),
           diagnostics: [],
-          summary: quietSummary(f.name, scan.escapes),
+          summary: quietSummary(f.name, escapes),
           analysed: false,
           visits: 0,
           ms: 0,
@@ -567,7 +571,7 @@ export class Analyzer {
           paramFacts,
           regs,
           inferredEffects,
-          scan.escapes,
+          escapes,
           aliases,
           keeps,
           dropped,
@@ -866,6 +870,8 @@ interface BodyScan {
   calls: string[];
   /** Parameters stored into memory (`sc->sc_dev = dev`), found syntactically. */
   escapes: number[];
+  /** Parameters given whole to a call by name (`make_node(mp, lower)`): callee, argument and parameter index. */
+  passes: { callee: string; arg: number; param: number }[];
 }
 
 /** Copies of unchanged functions are handed from one parse to the next: so are their scans. */
@@ -892,6 +898,7 @@ function walkBody(fn: Syn): BodyScan {
   }
   const calls = new Set<string>();
   const escapes = new Set<number>();
+  const passes: BodyScan['passes'] = [];
   // a plain name assigned to is a local unless the body never declares it (a global keeps the value)
   const locals = new Set<string>();
   const declared = (n: Syn) => {
@@ -907,7 +914,15 @@ function walkBody(fn: Syn): BodyScan {
   const walk = (n: Syn) => {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
-      if (f?.type === 'identifier' && f.text) calls.add(f.text);
+      if (f?.type === 'identifier' && f.text) {
+        calls.add(f.text);
+        const args = (n.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
+        args.forEach((a, arg) => {
+          const v = unwrapValue(a);
+          const param = v?.type === 'identifier' && !locals.has(v.text ?? '') ? params.get(v.text ?? '') : undefined;
+          if (param !== undefined) passes.push({ callee: f.text!, arg, param });
+        });
+      }
     } else if (n.type === 'assignment_expression' && n.op === '=' && params.size) {
       const l = unwrapValue(n.fields.left);
       const r = unwrapValue(n.fields.right);
@@ -918,7 +933,21 @@ function walkBody(fn: Syn): BodyScan {
     for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
   };
   if (fn.fields.body) walk(fn.fields.body);
-  return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b) };
+  return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b), passes };
+}
+
+/**
+ * The parameters a function keeps: those it stores into memory itself, and those it gives whole to a function
+ * of its file that stores that argument (`make_node(lower)` storing `xp->lower = lower` in the node it makes
+ * and returns): a reference the caller took on it goes where the callee put it. One call down, by the
+ * callee's own body (`storedBy`): a summary's `escapes` also hold what the tree's unknown-call policy says a
+ * callee may keep, and followed from summary to summary through the tree they reach any function that hands
+ * a vnode to a chain that somewhere stores it (xnu's exclave_fs_open_internal() lost its leak that way).
+ */
+function keptThroughCallees(scan: BodyScan, storedBy: (callee: string) => readonly number[] | undefined): number[] {
+  const out = new Set(scan.escapes);
+  for (const { callee, arg, param } of scan.passes) if (storedBy(callee)?.includes(arg)) out.add(param);
+  return out.size === scan.escapes.length ? scan.escapes : [...out].sort((a, b) => a - b);
 }
 
 /** Where a function's result points: its name's line and range, and the whole definition's. */

@@ -18,6 +18,7 @@ import {
   rootClass,
   throughPointer,
   embeddedInPointee,
+  embeddingObject,
   overwrittenKey,
   overwrittenDisplay,
 } from './access';
@@ -335,6 +336,11 @@ export class Effects {
       ofNull?: boolean;
     },
   ): State {
+    const copy = gains(c) ? copiedMember(st, key) : undefined;
+    if (copy !== undefined) {
+      key = copy;
+      p = parseKey(copy);
+    }
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
     let s = st;
@@ -430,17 +436,16 @@ export class Effects {
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
-    // the place the path stored the object in before taking this reference owns it (Fact.storedAt)
-    const place = delta > 0 && !counterName ? s.facts.get(key)?.storedAt : undefined;
-    if (
-      place !== undefined &&
-      s.facts.get(place)?.storedOf === key &&
-      !(cur && cur.refs - cur.transferred > 0) &&
-      this.published(s, place)
-    ) {
-      o.transferred = o.refs;
-      o.storedIn = place;
-      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedAt: undefined });
+    // the place the path stored the object in before taking this reference owns it (Fact.storedAt); in a
+    // structure of the function's own linked nowhere yet, once the path links or returns it (`keptBy`)
+    const stored = delta > 0 && !counterName ? storedPlace(s, key, p, o) : undefined;
+    if (stored !== undefined && !(cur && cur.refs - cur.transferred > 0)) {
+      if (this.published(s, stored.place)) {
+        o.transferred = o.refs;
+        o.storedIn = stored.place;
+        o.keptBy = undefined;
+        s = setFactKeep(s, stored.of, { ...(s.facts.get(stored.of) ?? {}), storedAt: undefined });
+      } else o.keptBy = stored.place;
     }
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
@@ -505,9 +510,14 @@ export class Effects {
   takeBackStored(st: State, key: string): State {
     let objects: Map<string, ObjState> | undefined;
     for (const [k, o] of st.objects) {
+      // a place overwritten before its structure was linked keeps nothing when it is (ObjState.keptBy)
+      if (o.keptBy === key) {
+        objects ??= new Map(st.objects);
+        objects.set(k, { ...o, keptBy: undefined });
+      }
       if (o.storedIn !== key || o.transferred <= 0) continue;
       objects ??= new Map(st.objects);
-      objects.set(k, { ...o, transferred: 0, storedIn: undefined, countersHandedOn: undefined });
+      objects.set(k, { ...(objects.get(k) ?? o), transferred: 0, storedIn: undefined, countersHandedOn: undefined });
     }
     return objects ? with_(st, { objects }) : st;
   }
@@ -745,6 +755,20 @@ export class Effects {
   }
 
   /**
+   * The structure at `root`, a local's, goes where a parameter or a global reaches (`ent->first = act`), or
+   * is returned: the references kept for places in it (ObjState.keptBy) are those places' from here on.
+   */
+  linked(st: State, root: string, how: { line: number; call: string; op: 'store' | 'return' }): State {
+    let s = st;
+    for (const [k, o] of st.objects) {
+      if (o.keptBy === undefined || !under(o.keptBy, root)) continue;
+      const note = `kept by ${this.ctx.displayKey(o.keptBy)}`;
+      s = this.handOnObject(s, k, { ...o, keptBy: undefined }, { ...how, note }, o.keptBy);
+    }
+    return s;
+  }
+
+  /**
    * A place in a structure the function made itself (`cookie->ifp`) holds a reference only once the path
    * has stored that structure where a parameter reaches (`*out_cookie = cookie`) before taking it; a
    * parameter's place always.
@@ -813,6 +837,43 @@ export class Effects {
     if (st.paramConds.some((x) => x.key === pc!.key && x.test === pc!.test && x.value === pc!.value)) return st;
     return with_(st, { paramConds: [...st.paramConds, pc] });
   }
+}
+
+/**
+ * Where the path stored the object at `key` before this reference (Fact.storedAt, paired by the place's
+ * storedOf), and the key that fact is on: the object's own, or for a count kept inside a structure
+ * (`n->links++` after `nm->node = n`) the structure's.
+ */
+function storedPlace(st: State, key: string, p: AccessPath, o: ObjState): { place: string; of: string } | undefined {
+  const own = st.facts.get(key)?.storedAt;
+  if (own !== undefined && st.facts.get(own)?.storedOf === key) return { place: own, of: key };
+  const inside = o.embedded || o.kind === 'count field' || o.kind === 'kref' ? embeddingObject(p) : undefined;
+  const place = inside === undefined ? undefined : st.facts.get(inside)?.storedAt;
+  return place !== undefined && st.facts.get(place)?.storedOf === inside ? { place, of: inside! } : undefined;
+}
+
+/** The change raises a count: an acquire or a creation, or a callee's summary that leaves more. */
+function gains(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): boolean {
+  if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0) > 0;
+  return (c.op === 'acquire' || c.op === 'create') && c.count > 0;
+}
+
+/**
+ * A member of a structure the path copied whole into another before it took this reference (`*nctx = *old;
+ * cred_hold(old->cred)`): the copy's member holds the same pointer, and the reference taken after the copy
+ * is the copy's (the old structure had the one it holds): the key of that member of the copy, or undefined.
+ * The pairing is the one a store makes (Fact.storedAt/storedOf), of the copied structure (`old/*`).
+ */
+function copiedMember(st: State, key: string): string | undefined {
+  const p = parseKey(key);
+  for (let n = p.segs.length - 1; n >= 1; n--) {
+    if (p.segs[n - 1] !== '*' || !p.segs[n].startsWith('.')) continue;
+    const whole = keyOf({ root: p.root, segs: p.segs.slice(0, n) });
+    const copy = st.facts.get(whole)?.storedAt;
+    if (copy !== undefined && st.facts.get(copy)?.storedOf === whole && copy.endsWith('/*'))
+      return `${copy}/${p.segs.slice(n).join('/')}`;
+  }
+  return undefined;
 }
 
 /** The counts a path raised, with one more (`''`: the object's own). */

@@ -639,6 +639,9 @@ export class Expressions {
         );
       }
     }
+    // a structure of the function's own, linked where a parameter or a global reaches (`ent->first = act`)
+    if (!src.segs.length && (cls === 'param' || cls === 'global') && rootClass(src.root, this.decls) === 'local')
+      s = this.fx.linked(s, src.root, { line, call: '=', op: 'store' });
     const f = s.facts.get(srcKey);
     s = this.storeHandle(s, f, key, line, lhsNode);
     if (f) s = setFactKeep(s, key, { ...f, storedAt: undefined, storedOf: undefined });

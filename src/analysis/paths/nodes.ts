@@ -6,7 +6,7 @@
  */
 import type { CfgNode } from '../cfg/cfg';
 import type { Model } from '../model/compiled';
-import { embeddingObject, keyOf, under } from './access';
+import { embeddingObject, keyOf, rootClass, under } from './access';
 import { type ObjState, type State, with_ } from './state';
 import { factOf, setFactKeep, putObj, addStep, killPath } from './state-edits';
 import { isZeroConst } from './values';
@@ -144,6 +144,9 @@ export class NodeTransfer {
             op: 'return',
             note: 'returned to the caller as its handle',
           });
+        // a structure of the function's own, returned: what was kept for places in it goes with it
+        if (!p.segs.length && rootClass(p.root, this.ctx.decls) === 'local')
+          s = this.fx.linked(s, p.root, { line: n.line, call: 'return', op: 'return' });
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount));
         // the address of a member (`return &anchor->ruleset`) hands out the object that embeds it
         const holder = returnedAddress ? embeddingObject(p) : undefined;

@@ -43,6 +43,12 @@ export interface ObjState {
   embedded?: boolean;
   /** Where this path stored the object's references (`claim->gw = gw`): freeing that memory loses them. */
   storedIn?: string;
+  /**
+   * The place in a structure of the function's own that the path stored the object in before it took this
+   * reference (`act->prog = p; hold(p)`), while that structure is linked nowhere yet: once the path stores the
+   * structure where a parameter or a global reaches, or returns it, the reference is that place's (`storedIn`).
+   */
+  keptBy?: string;
   /** The references stored in memory this path then freed (`kfree(claim)`): line of the free, and what held them. */
   lost?: { line: number; where: string };
   /** What the path did to the object is not all known (given to a callee cut by its budget). Not in the key. */
@@ -290,6 +296,7 @@ function untouched(o: ObjState): boolean {
     !hasDelta(o) &&
     !o.lost &&
     !o.storedIn &&
+    !o.keptBy &&
     !o.withContainer
   );
 }
@@ -305,6 +312,7 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
         o.withContainer ? ',w' : '',
         o.embedded ? ',e' : '',
         o.storedIn ? `,s${o.storedIn}` : '',
+        o.keptBy ? `,k${o.keptBy}` : '',
         o.lost ? `,l${o.lost.line}` : '',
         o.paidByState ? `,p${o.paidByState}` : '',
         o.givenFirst ? `,g${o.givenFirst}` : '',
