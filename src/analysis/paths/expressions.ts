@@ -85,6 +85,16 @@ export class Expressions {
     );
   }
 
+  /** The outcomes of evaluating `exprs` left to right (the operands of `whole`), each with their values. */
+  operands(st: State, exprs: Syn[], whole: Syn): { st: State; vals: Val[] }[] {
+    const out: { st: State; vals: Val[] }[] = [];
+    this.seq(st, exprs, whole, (s, vals) => {
+      out.push({ st: s, vals });
+      return [{ st: s, v: UNKNOWN }];
+    });
+    return out;
+  }
+
   /** Keeps the first outcomes within the budget, and says the rest were cut. */
   private limit<T>(outs: T[], at: Syn): T[] {
     const cap = this.ctx.input.options.maxOutcomes;
