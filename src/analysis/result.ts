@@ -171,7 +171,9 @@ export interface Diagnostic {
   /**
    * Set when the paths the diagnostic names depend on something the analysis could not show: a
    * branch on a value it had merged away where paths met (`merged`: that line, and the value), or a
-   * callee of this file it could not follow (`callee`, cut by its budget), or a function whose own
+   * callee of this file it could not follow (`callee`, cut by its budget), or a call's result the code
+   * never names, compared with a value and dropped where they differ (`dropped`: the call, `compared`: the
+   * value, `line`: the call's; the code reads such a result as holding nothing there), or a function whose own
    * analysis its budget stopped after `explored` path classes reached its end (the diagnostic is
    * about those; the paths not explored were not compared), or an object of a function the model itself
    * describes (`implements`: its body implements the count the model states, which callers read from the
@@ -190,6 +192,7 @@ export interface Diagnostic {
   doubt?:
     | { merged: number; value: string }
     | { callee: string; why: 'cut' | 'recursive' }
+    | { dropped: string; compared: string; line: number }
     | { explored: number }
     | { implements: string }
     | { records: string }

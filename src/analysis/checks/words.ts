@@ -104,6 +104,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: the summary of ${d.unsettled}(), in a cycle of files with this one, was still changing` +
       ` after ${d.rounds} rounds, so what this function read of it may not be what it does)`
     );
+  if ('dropped' in d)
+    return (
+      ` (information: the code never names what ${d.dropped}() returned at line ${d.line}; it compares it with` +
+      ` ${d.compared} and drops it where they differ, so it reads such a result as holding nothing)`
+    );
   if ('merged' in d)
     return (
       ` (information: the analysis merged paths at line ${d.merged} and no longer knew ${d.value}` +

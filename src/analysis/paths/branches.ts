@@ -15,6 +15,7 @@ import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values'
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
+import { droppedUnequal, identify } from './identity';
 
 const COUNT_READ = /^(?:_?atomic(?:64|_long)?|refcount)_read$/;
 
@@ -217,6 +218,19 @@ export class Branches {
       structured && unwrap(subject).type === 'assignment_expression' && unwrap(subject).op === '='
         ? unwrap(subject).fields.left
         : undefined;
+    // `r != p`, neither a constant: on the arm where they are equal they name one object (identity.ts)
+    const equality =
+      !structured && !same && c.type === 'binary_expression' && (c.op === '==' || c.op === '!=') ? c : undefined;
+    if (equality) {
+      for (const o of this.ex.operands(st, [equality.fields.left, equality.fields.right], equality)) {
+        guard = this.stateRoots(n.ast, o.st);
+        for (const truth of [true, false]) {
+          const s = this.compared(split(o.st), equality, o.vals, (truth !== negate) === (c.op === '=='));
+          if (s) emit(truth, s, condition(truth));
+        }
+      }
+      return outs;
+    }
     for (const o0 of this.ex.eval(evalTarget, st)) {
       let o = o0;
       if (assigned && o.v.k === 'path') {
@@ -287,6 +301,20 @@ export class Branches {
       }
     }
     return outs;
+  }
+
+  /**
+   * The state on one arm of `l == r` (`equal`: the arm where they are equal), undefined where it is no path:
+   * where they are equal they name one object (identity.ts), and one that equals a parameter the function
+   * dereferences is not NULL (assertedObject).
+   */
+  private compared(st: State, c: Syn, [l, r]: Val[], equal: boolean): State | undefined {
+    const same = this.assertedObject(c);
+    const s = same && equal ? this.notNull(st, same.subject) : st;
+    if (!s || l?.k !== 'path' || r?.k !== 'path') return s;
+    const display = (k: string) => this.ctx.displayKey(k);
+    if (!equal) return droppedUnequal(s, l.p, r.p, (t) => this.ctx.tempNames.get(t), display);
+    return identify(s, l.p, r.p, this.decls, display);
   }
 
   /**

@@ -192,12 +192,24 @@ export class Effects {
     return undefined;
   }
 
-  /** `known`: what the path already knows of the result (a call that returns its argument returns a known value). */
-  applyModel(name: string, effects: Effect[], vals: Val[], e: Syn, st: State, temp: string, known?: Fact): State[] {
+  /**
+   * `known`: what the path already knows of the result (a call that returns its argument returns a known value).
+   * `discarded`: the call is a statement of its own (`vnode_getwithref(vp);`), its status thrown away.
+   */
+  applyModel(
+    name: string,
+    effects: Effect[],
+    vals: Val[],
+    e: Syn,
+    st: State,
+    temp: string,
+    known?: Fact,
+    discarded = false,
+  ): State[] {
     const split = this.retTests(effects);
     // `rcu_lock_domain(d)` of a `d` known NULL cannot return non-NULL: that outcome is no path
     const possible = known ? split?.filter((t) => decide(known, t) !== false) : split;
-    const partition = possible?.length ? possible : split;
+    const partition = (discarded && possible && acquiredOn(effects, possible)) || (possible?.length ? possible : split);
     // a call that succeeds with 0 fails with an error code (`-EINVAL`, `EINVAL`), never with both signs
     const errnoStyle = effects.some((ef) => ef.when.some((a) => a.kind === 'ret' && a.test === 'eq0'));
     const resultFact = (t: Test): Fact => {
@@ -904,4 +916,25 @@ function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {
     m.set(k, p ? { st: mergeInto(p.st, o.st), v: p.v } : o);
   }
   return [...m.values()];
+}
+
+/**
+ * The outcomes of a call whose status its caller throws away that the caller can stand behind: those on
+ * which every conditional acquire of the row takes its reference. Code that never tests the result of
+ * `vnode_getwithref(vp)` treats it as unable to fail, so the failure the row's `when` allows is no path of
+ * the text (its release would read as an over-release of what nothing took). Undefined when the row
+ * acquires nothing on its result, or no outcome is left.
+ */
+function acquiredOn(effects: Effect[], outcomes: Test[]): Test[] | undefined {
+  const taking = effects.filter((ef) => (ef.op === 'acquire' || ef.op === 'create') && ef.when.some(isRet));
+  if (!taking.length) return undefined;
+  const kept = outcomes.filter((t) => {
+    const f = factFor(t, undefined, true);
+    return taking.every((ef) => ef.when.every((a) => !isRet(a) || decide(f, atomTest(a)) !== false));
+  });
+  return kept.length ? kept : undefined;
+}
+
+function isRet(a: Atom): a is Atom & { kind: 'ret' } {
+  return a.kind === 'ret';
 }

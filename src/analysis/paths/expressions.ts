@@ -85,6 +85,16 @@ export class Expressions {
     );
   }
 
+  /** The outcomes of evaluating `exprs` left to right (the operands of `whole`), each with their values. */
+  operands(st: State, exprs: Syn[], whole: Syn): { st: State; vals: Val[] }[] {
+    const out: { st: State; vals: Val[] }[] = [];
+    this.seq(st, exprs, whole, (s, vals) => {
+      out.push({ st: s, vals });
+      return [{ st: s, v: UNKNOWN }];
+    });
+    return out;
+  }
+
   /** Keeps the first outcomes within the budget, and says the rest were cut. */
   private limit<T>(outs: T[], at: Syn): T[] {
     const cap = this.ctx.input.options.maxOutcomes;
@@ -369,7 +379,9 @@ export class Expressions {
               ef.target.base === 'ret' ? { ...ef, target: { ...ef.target, base: 'arg' as const, index: same! } } : ef,
             );
       const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
-      return this.fx.applyModel(name!, onArg, args, e, st, temp, known).map((s) => {
+      // a status thrown away is one the caller takes as success; a result that is the argument given is no status
+      const discarded = result === tempVal && this.discarded(e);
+      return this.fx.applyModel(name!, onArg, args, e, st, temp, known, discarded).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
@@ -409,6 +421,19 @@ export class Expressions {
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
     if (!name) st = this.dispatchedTo(st, vals);
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
+  }
+
+  /** `e` is the whole of a statement (`vnode_get(vp);`, `(void)vnode_get(vp);`): its value is thrown away. */
+  private discarded(e: Syn): boolean {
+    const n = this.ctx.node;
+    if (n.kind !== 'eval') return false;
+    let x = n.ast;
+    for (;;) {
+      if (x === e) return true;
+      if (x?.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
+      else if (x?.type === 'cast_expression' && this.ctx.text(x.fields.type) === 'void') x = x.fields.value;
+      else return false;
+    }
   }
 
   /** A call through a function pointer was given these parameters (themselves, not a member or an address). */

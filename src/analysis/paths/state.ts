@@ -176,11 +176,15 @@ export interface ExitInfo {
  */
 /**
  * Why a path may not exist (`merged`: it split on a value widening forgot; `split` names that
- * split, both of its arms, and `arm` the side) or what it did is not all known (`callee`).
+ * split, both of its arms, and `arm` the side) or what it did is not all known (`callee`); of an
+ * object, that it is a call's result the code never names and dropped where it differed from the value
+ * it was compared with (`dropped`: the call, `compared`: that value, at `line`): the code reads it as
+ * holding nothing there (identity.ts).
  */
 export type Doubt =
   | { merged: number; value: string; split?: number; arm?: boolean }
-  | { callee: string; why: 'cut' | 'recursive' };
+  | { callee: string; why: 'cut' | 'recursive' }
+  | { dropped: string; compared: string; line: number };
 
 export interface State {
   objects: ReadonlyMap<string, ObjState>;

@@ -1,0 +1,114 @@
+/**
+ * Identity on equality: two values a path found equal (`if (r != p) return;` after `r = proc_find(pid)`,
+ * `if (proc_ref(p, true) != p) return ESRCH;`) are one object on the equal arm. What the path counted
+ * under the name that took the reference moves to the name it was compared with, which the code goes
+ * on to give back (`proc_rele(p)`), and a local that held the result names that object from there on.
+ */
+import type { VarDecl } from '../cfg/cfg';
+import { type AccessPath, keyOf, rootClass, under } from './access';
+import { type State, type ObjState, type Fact, type Doubt, with_, hasDelta } from './state';
+import { moveCallResult } from './same-calls';
+import { factOf, setFactKeep } from './state-edits';
+import { type Test, decide, factFor } from './fact-tests';
+
+/**
+ * The state where `a` and `b` are known to be the same object. Only a call's unnamed result or a
+ * plain local holding a counted object is renamed (a member or a parameter holding one is still
+ * given back under its own name), and only onto a name the path counted nothing on: a call's result
+ * onto any name that is not itself a call's result, a local onto a parameter.
+ */
+export function identify(
+  st: State,
+  a: AccessPath,
+  b: AccessPath,
+  decls: ReadonlyMap<string, VarDecl>,
+  display: (key: string) => string,
+): State {
+  const [ka, kb] = [keyOf(a), keyOf(b)];
+  if (ka === kb || isAddress(a) || isAddress(b)) return st;
+  const [ha, hb] = [holds(st, ka), holds(st, kb)];
+  // a result NULL where it took nothing is NULL under the other name too (`task_drop(t)` of it does nothing)
+  const shared = shareNull(shareNull(st, ka, kb), kb, ka);
+  if (ha === hb) return shared;
+  const [from, to, fromPath, toPath] = ha ? [ka, kb, a, b] : [kb, ka, b, a];
+  const cls = rootClass(fromPath.root, decls);
+  if (fromPath.segs.length || (cls !== 'temp' && cls !== 'local')) return shared;
+  // onto a name the code can give it back by: never a call's result it does not keep (`v == vm_self()`);
+  // a local's object only onto a parameter (`r == p`): between two locals, or onto memory, the alias that
+  // ties the local to its new name may be lost where paths meet, and its object with it
+  const toClass = rootClass(toPath.root, decls);
+  if (toClass === 'temp' || (cls === 'local' && (toClass !== 'param' || toPath.segs.length))) return shared;
+  if (under(to, from) || under(from, to)) return shared;
+  st = shared;
+  const objects = new Map(st.objects);
+  for (const [k, o] of st.objects) {
+    if (!under(k, from)) continue;
+    const nk = to + k.slice(from.length);
+    objects.delete(k);
+    objects.set(nk, { ...o, display: display(nk) } as ObjState);
+  }
+  const facts = new Map(st.facts);
+  for (const [k, f] of st.facts) {
+    if (!under(k, from)) continue;
+    const nk = to + k.slice(from.length);
+    if (cls === 'temp') facts.delete(k);
+    if (facts.has(nk)) continue;
+    const { from: _callee, ...rest } = f;
+    facts.set(nk, rest as Fact);
+  }
+  let s = with_(st, { objects, facts });
+  if (cls === 'temp') return moveCallResult(s, from, to);
+  const aliases = new Map(s.aliases);
+  aliases.set(fromPath.root, to);
+  s = with_(s, { aliases });
+  return s;
+}
+
+/**
+ * The arm where a call's unnamed result differs from what it was compared with (`task_hold(t) != t`):
+ * the code cannot give back what it never names, so it reads the result as holding nothing there. What
+ * the path counted on it is marked with that doubt (a leak resting on it alone is information).
+ */
+export function droppedUnequal(
+  st: State,
+  a: AccessPath,
+  b: AccessPath,
+  callOf: (temp: string) => string | undefined,
+  display: (key: string) => string,
+): State {
+  let objects: Map<string, ObjState> | undefined;
+  for (const [p, other] of [
+    [a, b],
+    [b, a],
+  ]) {
+    if (!p.root.startsWith('$') || p.segs.length || isAddress(other)) continue;
+    const key = keyOf(p);
+    for (const [k, o] of st.objects) {
+      if (!under(k, key) || o.doubt || !(hasDelta(o) || o.obtained)) continue;
+      const call = (callOf(p.root) ?? 'call()').replace(/\(\)$/, '');
+      const doubt: Doubt = { dropped: call, compared: display(keyOf(other)), line: o.lastAcquire ?? 0 };
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, doubt });
+    }
+  }
+  return objects ? with_(st, { objects }) : st;
+}
+
+/** What the path knows of whether the value at `from` is NULL, known of `to` as well. */
+function shareNull(st: State, from: string, to: string): State {
+  const known = decide(factOf(st, from), NULL);
+  if (known === undefined || decide(factOf(st, to), NULL) !== undefined) return st;
+  return setFactKeep(st, to, factFor(NULL, st.facts.get(to), known));
+}
+
+const NULL: Test = { op: 'eq', c: '0' };
+
+/** The path counted something on the object at `key` (or one under it), or took a reference it may hold. */
+function holds(st: State, key: string): boolean {
+  for (const [k, o] of st.objects) if (under(k, key) && (hasDelta(o) || o.obtained)) return true;
+  return false;
+}
+
+function isAddress(p: AccessPath): boolean {
+  return p.segs[p.segs.length - 1] === '&';
+}
