@@ -6,7 +6,7 @@
  */
 import type { VarDecl } from '../cfg/cfg';
 import { type AccessPath, keyOf, rootClass, under } from './access';
-import { type State, type ObjState, type Fact, type Doubt, with_, hasDelta } from './state';
+import { type State, type ObjState, type Fact, type Doubt, with_, hasDelta, reboundParam } from './state';
 import { moveCallResult } from './same-calls';
 import { factOf, setFactKeep } from './state-edits';
 import { type Test, decide, factFor } from './fact-tests';
@@ -38,6 +38,9 @@ export function identify(
   // ties the local to its new name may be lost where paths meet, and its object with it
   const toClass = rootClass(toPath.root, decls);
   if (toClass === 'temp' || (cls === 'local' && (toClass !== 'param' || toPath.segs.length))) return shared;
+  // a parameter the path wrote names a value of its own (`dp = tdp`), and what the path counted on the
+  // caller's value stays under the old name: a local compared with it is not the caller's object
+  if (cls === 'local' && reboundParam(st, to)) return shared;
   if (under(to, from) || under(from, to)) return shared;
   st = shared;
   const objects = new Map(st.objects);
@@ -94,9 +97,15 @@ export function droppedUnequal(
   return objects ? with_(st, { objects }) : st;
 }
 
-/** What the path knows of whether the value at `from` is NULL, known of `to` as well. */
+/**
+ * What the path knows of whether a call's result at `from` is NULL, known of `to` as well. Only a call's:
+ * a local the code set to NULL itself (`triggered = NULL` before a retry loop) tells nothing of a
+ * pointer the path went on to dereference, which the state does not record as non-NULL.
+ */
 function shareNull(st: State, from: string, to: string): State {
-  const known = decide(factOf(st, from), NULL);
+  const fact = factOf(st, from);
+  if (!fact?.from) return st;
+  const known = decide(fact, NULL);
   if (known === undefined || decide(factOf(st, to), NULL) !== undefined) return st;
   return setFactKeep(st, to, factFor(NULL, st.facts.get(to), known));
 }
