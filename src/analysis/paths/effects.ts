@@ -59,8 +59,13 @@ export class Effects {
     return counts(m[1]) && counts(m[2]) ? undefined : effects;
   }
 
-  /** An unknown function may keep what it is given: references we hold on it are transferred. */
-  handOn(callee: string, vals: Val[], line: number, st: State): State {
+  /**
+   * An unknown function may keep what it is given: references we hold on it are transferred. `stores`: the
+   * callee's body stores what it is given (a list insertion: `list_add_tail(&w->link, &queue)`); given the
+   * address of a member of a structure, it links the whole structure, which carries the references the path
+   * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs).
+   */
+  handOn(callee: string, vals: Val[], line: number, st: State, stores = false): State {
     let s = st;
     for (const v of vals) {
       if (v.k !== 'path') continue;
@@ -68,12 +73,16 @@ export class Effects {
       const viaAddress = p.segs[p.segs.length - 1] === '&';
       if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
       const k = keyOf(p);
+      const linked = stores && viaAddress ? linkedStructure(p) : undefined;
       for (const [ok, o] of s.objects) {
         // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
-        if (!under(ok, k)) continue;
-        if (o.refs - o.transferred <= 0 && !heldCounter(o)) continue;
-        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note: `handed to ${callee}()` });
+        const passed = under(ok, k);
+        if (!passed && !(linked !== undefined && under(ok, linked))) continue;
+        // what the structure carries are references, not a lock held on a member's object
+        if (o.refs - o.transferred <= 0 && (!passed || !heldCounter(o))) continue;
+        const note = passed ? `handed to ${callee}()` : `handed to ${callee}() with the structure that holds it`;
+        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note });
       }
       // the callee may write through the pointer
       s = killPath(s, keyOf(extend(p, '*')), true);
@@ -667,6 +676,7 @@ export class Effects {
         summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v),
         e.line,
         st,
+        true,
       );
     for (const sp of summary.paths) {
       let states = [st];
@@ -843,4 +853,15 @@ function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {
     m.set(k, p ? { st: mergeInto(p.st, o.st), v: p.v } : o);
   }
   return [...m.values()];
+}
+
+/**
+ * The structure whose member's address `member` is (`&w->link`: the key of `w->link`), as the key of what
+ * that structure holds (the pointee of `w`): a member of a structure reached through a pointer, never a local
+ * structure's (`&req.link`: the caller's own stack) nor a member of a member.
+ */
+function linkedStructure(member: AccessPath): string | undefined {
+  const n = member.segs.length;
+  if (n < 2 || member.segs[n - 2] !== '*' || !member.segs[n - 1].startsWith('.')) return undefined;
+  return keyOf({ root: member.root, segs: member.segs.slice(0, -1) });
 }
