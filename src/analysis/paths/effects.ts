@@ -63,7 +63,8 @@ export class Effects {
    * An unknown function may keep what it is given: references we hold on it are transferred. `stores`: the
    * callee's body stores what it is given (a list insertion: `list_add_tail(&w->link, &queue)`); given the
    * address of a member of a structure, it links the whole structure, which carries the references the path
-   * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs).
+   * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs),
+   * and those it stored in them.
    */
   handOn(callee: string, vals: Val[], line: number, st: State, stores = false): State {
     let s = st;
@@ -79,8 +80,11 @@ export class Effects {
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
         const passed = under(ok, k);
         if (!passed && !(linked !== undefined && under(ok, linked))) continue;
+        // a reference stored in one of its members (`w->page = get_page(...)`) goes with it too: returning the
+        // structure afterwards no longer hands that reference to the caller, the list holds it
+        const storedInIt = !passed && o.transferred > 0 && o.storedIn !== undefined && under(o.storedIn, linked!);
         // what the structure carries are references, not a lock held on a member's object
-        if (o.refs - o.transferred <= 0 && (!passed || !heldCounter(o))) continue;
+        if (o.refs - o.transferred <= 0 && !storedInIt && (!passed || !heldCounter(o))) continue;
         const note = passed ? `handed to ${callee}()` : `handed to ${callee}() with the structure that holds it`;
         s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note });
       }
