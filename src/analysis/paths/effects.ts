@@ -60,21 +60,21 @@ export class Effects {
   }
 
   /**
-   * An unknown function may keep what it is given: references we hold on it are transferred. `stores`: the
-   * callee's body stores what it is given (a list insertion: `list_add_tail(&w->link, &queue)`); given the
+   * An unknown function may keep what it is given: references we hold on it are transferred. `stores[i]`: the
+   * callee's body stores `vals[i]` (a list insertion: `list_add_tail(&w->link, &queue)`); given the
    * address of a member of a structure, it links the whole structure, which carries the references the path
    * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs),
    * and those it stored in them.
    */
-  handOn(callee: string, vals: Val[], line: number, st: State, stores = false): State {
+  handOn(callee: string, vals: Val[], line: number, st: State, stores?: readonly boolean[]): State {
     let s = st;
-    for (const v of vals) {
+    for (const [i, v] of vals.entries()) {
       if (v.k !== 'path') continue;
       let p = v.p;
       const viaAddress = p.segs[p.segs.length - 1] === '&';
       if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
       const k = keyOf(p);
-      const linked = stores && viaAddress ? linkedStructure(p) : undefined;
+      const linked = stores?.[i] && viaAddress ? linkedStructure(p) : undefined;
       for (const [ok, o] of s.objects) {
         // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
@@ -674,14 +674,17 @@ export class Effects {
     }
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = opaqueSummary(summary);
-    if (summary.escapes?.length)
+    if (summary.escapes?.length) {
+      // what its body stores links a structure; what the policy supposes an unknown callee keeps does not
+      const given = summary.escapes.filter((i) => !!vals[i]);
       st = this.handOn(
         name,
-        summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v),
+        given.map((i) => vals[i]),
         e.line,
         st,
-        true,
+        given.map((i) => !summary.supposed?.includes(i)),
       );
+    }
     for (const sp of summary.paths) {
       let states = [st];
       for (const c of sp.conds) {
