@@ -26,7 +26,7 @@ import {
 import { buildCfg, declaratorInfo, type Cfg } from './cfg/cfg';
 import { FunctionEngine, type EngineOptions } from './paths/fixpoint';
 import { pathClasses, summarize, simpleHash, byCodeUnits } from './paths/classes';
-import type { Summary } from './paths/summary';
+import { escapesKey, type Summary, supposedOf } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
 import { namedByCaller } from './paths/named-by-caller';
 import { readFromStructure } from './paths/read-from-structure';
@@ -497,7 +497,9 @@ export class Analyzer {
           .map((b) => `${b.container ? b.container + '.' : ''}${b.field}`),
       ];
       if (!relevant[i]) {
-        summaries.set(f.name, quietSummary(f.name, keptParams(scans[i]?.escapes ?? [], tree?.kept[f.name])));
+        const own = scans[i]?.escapes ?? [];
+        const kept = keptParams(own, tree?.kept[f.name]);
+        summaries.set(f.name, quietSummary(f.name, kept, supposedOf(kept, keptParams(own, tree?.keptByBody[f.name]))));
         resultsByIndex[i] = withRoles(quietResult(f), roles);
         continue;
       }
@@ -968,13 +970,14 @@ function quietResult(f: FileFunction): FunctionResult {
   return { name: f.name, ...placeOf(f.head, f.head.declarator), paths: [], truncated: false, quiet: true };
 }
 
-function quietSummary(name: string, escapes: number[]): Summary {
+function quietSummary(name: string, escapes: number[], supposed?: number[]): Summary {
   return {
     name,
     paths: [{ conds: [], ret: 'unknown', effects: [], writes: [] }],
     truncated: false,
     hash: 'quiet',
     escapes,
+    ...(supposed ? { supposed } : {}),
   };
 }
 
@@ -988,7 +991,7 @@ function withRoles(r: FunctionResult, roles: string[]): FunctionResult {
  */
 function summaryKey(s: Summary | undefined): string {
   if (!s) return '-';
-  const key = s.escapes?.length ? `${s.hash}^${s.escapes.join('.')}` : s.hash;
+  const key = s.escapes?.length ? `${s.hash}^${escapesKey(s)}` : s.hash;
   return s.truncated ? `${key}^cut` : key;
 }
 

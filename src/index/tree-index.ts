@@ -21,6 +21,7 @@ import { walkAll } from '../files/walk';
 import { type IndexStore, sha256 } from './store';
 import { readTreeFile } from './tree-file';
 import { runTree, type TreeProgress, type TreeRunOutput, type TreeSource, type VisitOutcome } from './tree-run';
+import { escapesKey } from '../analysis/paths/summary';
 
 /** Shards kept between runs (the language server's), by absolute path: reused while their key is the same. */
 export type ShardMemo = Map<string, { key: string; shard: TreeShard }>;
@@ -320,7 +321,7 @@ export function treeAnswers(report: TreeIndexReport): TreeAnswers {
   if (!run) return { contextOf: () => undefined, summaries, callersOf: () => [], hashOf: () => undefined };
   const { graph } = run;
   const fnKey = (id: number) => functionKey(paths[graph.fns[id].file], graph.fns[id].name);
-  for (const [id, s] of run.summaries) summaries.set(fnKey(id), `${s.hash}^${(s.escapes ?? []).join('.')}`);
+  for (const [id, s] of run.summaries) summaries.set(fnKey(id), `${s.hash}^${escapesKey(s)}`);
   return {
     contextOf(file) {
       const i = indexOf.get(path.resolve(file));

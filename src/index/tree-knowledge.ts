@@ -5,7 +5,7 @@
  * the tree run asks for it per visit, the language server per analysis of an open document.
  */
 import type { MacroDefinition } from '../analysis/parse/prepass';
-import type { Summary } from '../analysis/paths/summary';
+import { type Summary, supposedOf } from '../analysis/paths/summary';
 import type { TreeFileContext } from '../analysis/tree/context';
 import type { TreeGraph } from '../analysis/tree/graph';
 import type { CalleeEvidence } from '../analysis/model/unknown-calls';
@@ -25,6 +25,8 @@ export class TreeKnowledge {
     readonly relevant: readonly boolean[],
     /** Per function: the parameters it keeps. */
     readonly kept: readonly number[][],
+    /** Per function: of the parameters it keeps, those a body stores (TreeGraph.keptParams). */
+    readonly keptByBody: readonly number[][],
     readonly headerMacros: HeaderMacros,
     /** What the tree says of each callee without a body (its prototypes, its uses), by name. */
     readonly evidence: ReadonlyMap<string, CalleeEvidence>,
@@ -60,6 +62,7 @@ export class TreeKnowledge {
       truncated: false,
       hash: 'quiet',
       escapes: this.kept[id],
+      ...supposed(this.kept[id], this.keptByBody[id]),
     };
   }
 
@@ -88,6 +91,7 @@ export class TreeKnowledge {
     return {
       externals,
       kept: plan.kept,
+      keptByBody: plan.keptByBody,
       relevant: plan.relevant,
       evidence: plan.evidence,
       macros: plan.macros,
@@ -121,12 +125,17 @@ export class TreeKnowledge {
     if (calls) for (const name of calls) ask(name, 0);
     else for (const id of graph.ofFile[file]) for (const c of graph.fns[id].def.calls) ask(c.name, 0);
     const kept: Record<string, number[]> = Object.create(null);
+    const keptByBody: Record<string, number[]> = Object.create(null);
     for (const id of graph.ofFile[file])
-      if (!this.relevant[id] && this.kept[id].length) kept[graph.fns[id].name] = this.kept[id];
+      if (!this.relevant[id] && this.kept[id].length) {
+        kept[graph.fns[id].name] = this.kept[id];
+        if (this.keptByBody[id].length) keptByBody[graph.fns[id].name] = this.keptByBody[id];
+      }
     const relevant = graph.ofFile[file].filter((id) => this.relevant[id]).map((id) => graph.fns[id].name);
     return {
       callees,
       kept,
+      keptByBody,
       relevant,
       evidence,
       macros: this.headerMacros.usedBy(file, graph, calls),
@@ -139,6 +148,7 @@ export class TreeKnowledge {
 interface FilePlan {
   callees: { name: string; id: number }[];
   kept: Record<string, number[]>;
+  keptByBody: Record<string, number[]>;
   relevant: string[];
   evidence: Record<string, CalleeEvidence>;
   macros: MacroDefinition[];
@@ -242,4 +252,10 @@ function headerNumbers(files: readonly TreeSource[]): Record<string, string> | u
     if (v) out[name] = v;
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** A quiet summary's `supposed`: the parameters kept that no body stores, when there are any. */
+function supposed(kept: readonly number[], byBody: readonly number[]): Pick<Summary, 'supposed'> {
+  const s = supposedOf(kept, byBody);
+  return s ? { supposed: s } : {};
 }

@@ -10,7 +10,7 @@
  */
 import { errorResult, type FileResult } from '../analysis/result';
 import type { Model } from '../analysis/model/compiled';
-import type { Summary } from '../analysis/paths/summary';
+import { escapesKey, type Summary } from '../analysis/paths/summary';
 import type { MacroDefinition } from '../analysis/parse/prepass';
 import { TreeGraph, type TreeFile, type TreeFunction } from '../analysis/tree/graph';
 import { TreePlan } from '../analysis/tree/plan';
@@ -174,7 +174,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const relevant = graph.relevant(seed);
   const plan = new TreePlan(graph, relevant);
   const evidence = calleeEvidence(input.files.map((f) => f.shard));
-  const kept = graph.keptParams((f, callee, arg) => {
+  const { kept, byBody } = graph.keptParams((f, callee, arg) => {
     const model = input.modelOf(f.file);
     if (model.functions.has(callee) || model.borrows.has(callee) || model.handles.has(callee)) return false;
     // a macro that only reads its arguments keeps none (the file's own definition wins)
@@ -183,7 +183,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     return input.unknownKeeps(f.file, callee, arg, evidence.get(callee));
   });
 
-  const knowledge = new TreeKnowledge(graph, relevant, kept, headerMacros, evidence, countFields, input.files);
+  const knowledge = new TreeKnowledge(graph, relevant, kept, byBody, headerMacros, evidence, countFields, input.files);
   /** Final summaries of the functions of finished groups that can touch a count. */
   const summaries = knowledge.summaries;
   const quiet = (id: number) => knowledge.quiet(id);
@@ -224,7 +224,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       );
     for (const id of plan.externalCallees(g)) {
       const s = relevant[id] ? summaries.get(id) : quiet(id);
-      const what = s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
+      const what = s ? `${s.hash}^${escapesKey(s)}` : '-';
       parts.push(`${input.files[graph.fns[id].file].rel}\u0001${graph.fns[id].name}\u0001${what}`);
     }
     return sha256(...parts);
@@ -497,14 +497,14 @@ function visitKey(fingerprint: string, file: { rel: string; hash: string }, cont
     .sort()
     .map((name) => {
       const s = context.externals[name];
-      return `${name}=${s.hash}^${(s.escapes ?? []).join('.')}^${s.truncated ? 1 : 0}`;
+      return `${name}=${s.hash}^${escapesKey(s)}^${s.truncated ? 1 : 0}`;
     });
   return sha256(fingerprint, 'visit', file.rel, file.hash, externals.join('\n'), restOf(context));
 }
 
 /** Two summaries of one function say the same to its callers (undefined: not known). */
 function sameSummary(a: Summary | undefined, b: Summary | undefined): boolean {
-  return a === b || (!!a && !!b && a.hash === b.hash && String(a.escapes) === String(b.escapes));
+  return a === b || (!!a && !!b && a.hash === b.hash && escapesKey(a) === escapesKey(b));
 }
 
 /**
@@ -514,6 +514,7 @@ function sameSummary(a: Summary | undefined, b: Summary | undefined): boolean {
 function restOf(context: TreeFileContext): string {
   const parts = [
     context.kept,
+    context.keptByBody,
     context.relevant,
     context.evidence ?? null,
     context.macros,
@@ -524,7 +525,7 @@ function restOf(context: TreeFileContext): string {
   if (known?.parts.every((p, i) => p === parts[i])) return known.hash;
   // JSON.stringify(parts), with the JSON of what files share (the headers' macros, the numbers) made once
   const macros = `[${context.macros.map(jsonOf).join(',')}]`;
-  const json = `[${parts.map((p, i) => (i === 3 ? macros : jsonOf(p))).join(',')}]`;
+  const json = `[${parts.map((p, i) => (i === 4 ? macros : jsonOf(p))).join(',')}]`;
   const hash = sha256(json);
   restHashes.set(context.kept, { parts, hash });
   return hash;

@@ -5,7 +5,7 @@
  * index holds for a file, to tell when an edit changed them. Open documents' own summaries
  * (`live`) stand in for the index's, so that an edit reaches the other open documents at once.
  */
-import type { Summary } from '../analysis/paths/summary';
+import { escapesKey, type Summary } from '../analysis/paths/summary';
 import type { TreeFileContext } from '../analysis/tree/context';
 import { sha256 } from '../index/store';
 import type { TreeIndexReport } from '../index/tree-index';
@@ -99,7 +99,7 @@ export function sameExports(a: Exports, b: Exports): boolean {
 }
 
 function summaryKey(s: Summary | undefined): string {
-  return s ? `${s.hash}^${(s.escapes ?? []).join('.')}` : '-';
+  return s ? `${s.hash}^${escapesKey(s)}` : '-';
 }
 
 /** The names a text calls (or may: comments and strings too; a name the tree has no body for is left out later). */
@@ -114,6 +114,7 @@ function contextKey(tree: TreeFileContext, unsettled: UnsettledReads | undefined
     .map(([n, s]) => `${n}=${summaryKey(s)}`)
     .sort();
   parts.push('|kept', ...Object.entries(tree.kept).map(([n, k]) => `${n}:${k.join('.')}`));
+  parts.push('|byBody', ...Object.entries(tree.keptByBody).map(([n, k]) => `${n}:${k.join('.')}`));
   parts.push('|relevant', ...tree.relevant);
   parts.push('|macros', ...tree.macros.map((m) => `${m.name}(${(m.params ?? []).join(',')}) ${m.body}`));
   parts.push('|counts', ...(tree.countFields ?? []));

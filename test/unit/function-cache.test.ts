@@ -45,6 +45,7 @@ ifq_mtu(const char *name, int *mtu)
 const context = (externals: TreeFileContext['externals']): TreeFileContext => ({
   externals,
   kept: {},
+  keptByBody: {},
   relevant: [],
   macros: [],
 });

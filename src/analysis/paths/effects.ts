@@ -60,21 +60,34 @@ export class Effects {
     return counts(m[1]) && counts(m[2]) ? undefined : effects;
   }
 
-  /** An unknown function may keep what it is given: references we hold on it are transferred. */
-  handOn(callee: string, vals: Val[], line: number, st: State): State {
+  /**
+   * An unknown function may keep what it is given: references we hold on it are transferred. `stores[i]`: the
+   * callee's body stores `vals[i]` (a list insertion: `list_add_tail(&w->link, &queue)`); given the
+   * address of a member of a structure, it links the whole structure, which carries the references the path
+   * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs),
+   * and those it stored in them.
+   */
+  handOn(callee: string, vals: Val[], line: number, st: State, stores?: readonly boolean[]): State {
     let s = st;
-    for (const v of vals) {
+    for (const [i, v] of vals.entries()) {
       if (v.k !== 'path') continue;
       let p = v.p;
       const viaAddress = p.segs[p.segs.length - 1] === '&';
       if (viaAddress) p = { root: p.root, segs: p.segs.slice(0, -1) };
       const k = keyOf(p);
+      const linked = stores?.[i] && viaAddress ? linkedStructure(p) : undefined;
       for (const [ok, o] of s.objects) {
         // what is passed and what lies under it; a field of a counted object (`&pdev->dev`, `h->x`) is not
         // the object: accessors (ACPI_HANDLE, atomic_read, ether_addr_copy) take no reference with it
-        if (!under(ok, k)) continue;
-        if (o.refs - o.transferred <= 0 && !heldCounter(o)) continue;
-        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note: `handed to ${callee}()` });
+        const passed = under(ok, k);
+        if (!passed && !(linked !== undefined && under(ok, linked))) continue;
+        // a reference stored in one of its members (`w->page = get_page(...)`) goes with it too: returning the
+        // structure afterwards no longer hands that reference to the caller, the list holds it
+        const storedInIt = !passed && o.transferred > 0 && o.storedIn !== undefined && under(o.storedIn, linked!);
+        // what the structure carries are references, not a lock held on a member's object
+        if (o.refs - o.transferred <= 0 && !storedInIt && (!passed || !heldCounter(o))) continue;
+        const note = passed ? `handed to ${callee}()` : `handed to ${callee}() with the structure that holds it`;
+        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note });
       }
       // the callee may write through the pointer
       s = killPath(s, keyOf(extend(p, '*')), true);
@@ -683,13 +696,17 @@ export class Effects {
     }
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     const opaque = opaqueSummary(summary);
-    if (summary.escapes?.length)
+    if (summary.escapes?.length) {
+      // what its body stores links a structure; what the policy supposes an unknown callee keeps does not
+      const given = summary.escapes.filter((i) => !!vals[i]);
       st = this.handOn(
         name,
-        summary.escapes.map((i) => vals[i]).filter((v): v is Val => !!v),
+        given.map((i) => vals[i]),
         e.line,
         st,
+        given.map((i) => !summary.supposed?.includes(i)),
       );
+    }
     for (const sp of summary.paths) {
       let states = [st];
       for (const c of sp.conds) {
@@ -937,4 +954,15 @@ function acquiredOn(effects: Effect[], outcomes: Test[]): Test[] | undefined {
 
 function isRet(a: Atom): a is Atom & { kind: 'ret' } {
   return a.kind === 'ret';
+}
+
+/**
+ * The structure whose member's address `member` is (`&w->link`: the key of `w->link`), as the key of what
+ * that structure holds (the pointee of `w`): a member of a structure reached through a pointer, never a local
+ * structure's (`&req.link`: the caller's own stack) nor a member of a member.
+ */
+function linkedStructure(member: AccessPath): string | undefined {
+  const n = member.segs.length;
+  if (n < 2 || member.segs[n - 2] !== '*' || !member.segs[n - 1].startsWith('.')) return undefined;
+  return keyOf({ root: member.root, segs: member.segs.slice(0, -1) });
 }

@@ -25,6 +25,7 @@ import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
 import type { ParamUse } from '../tree/macro-params';
+import { freshSlot, markSlot, slotIndexKey } from './array-slots';
 import { casStep, countCallEffects, countEffect, countMember, lastField, updateOp } from './count-ops';
 
 /** Characters before a compare-and-swap where the step of its new value is looked for (the loop's body). */
@@ -571,9 +572,14 @@ export class Expressions {
         s = with_(s, { aliases });
       }
     } else {
-      s = this.fx.keepCopiedOldValue(s, key, line);
-      s = this.fx.loseOverwritten(s, key, line);
-      s = this.fx.takeBackStored(s, key);
+      const idx = slotIndexKey(lhsPath, lhsNode, this.ctx.node.scope);
+      // a store at another slot of an array leaves what the earlier slots hold where it is (array-slots.ts)
+      if (!freshSlot(s, key, idx)) {
+        s = this.fx.keepCopiedOldValue(s, key, line);
+        s = this.fx.loseOverwritten(s, key, line);
+        s = this.fx.takeBackStored(s, key);
+      }
+      s = markSlot(s, key, idx);
       if (cls === 'param' && throughPointer(lhsPath) && !s.written.has(key)) {
         const written = new Set(s.written);
         written.add(key);

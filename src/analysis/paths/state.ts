@@ -124,6 +124,11 @@ export interface Fact {
    */
   storedAt?: string;
   storedOf?: string;
+  /**
+   * The variable is the index the last store into this array went through (`pages[n] = ...`), and has not
+   * changed since: a store through it again writes the same slot (paths/array-slots.ts).
+   */
+  slotOf?: string;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
@@ -281,7 +286,8 @@ function factKey(f: Fact): string {
   const sign = `${f.signs ?? ''}${f.errno ? 'e' : ''}`;
   const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
   const handle = f.handleOf === undefined ? '' : `|h${f.handleOf}`;
-  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}${handle}`;
+  const slot = f.slotOf === undefined ? '' : `|s${f.slotOf}`;
+  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}${handle}${slot}`;
 }
 
 /**

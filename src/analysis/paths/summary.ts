@@ -55,6 +55,24 @@ export interface Summary {
   truncated: boolean;
   /** Parameters the function stores into memory: a reference held on them is handed on. */
   escapes?: number[];
+  /**
+   * Of `escapes`, the parameters no body is known to store: the function passes them (itself or through
+   * callees with bodies) to a callee without a body, which the unknown-call policy supposes keeps them. A
+   * reference held on them is handed on all the same, but handing a member's address links nothing.
+   */
+  supposed?: number[];
   /** Hash of the summary's content, for caches keyed on callee summaries. */
   hash: string;
+}
+
+/** What a summary says of its parameters kept, for the cache keys of its callers: `escapes`, then `supposed`. */
+export function escapesKey(s: Summary): string {
+  const own = (s.escapes ?? []).join('.');
+  return s.supposed?.length ? `${own}~${s.supposed.join('.')}` : own;
+}
+
+/** Of `kept`, the parameters not in `byBody`, or undefined when there are none. */
+export function supposedOf(kept: readonly number[], byBody: readonly number[] | undefined): number[] | undefined {
+  const out = kept.filter((p) => !byBody?.includes(p));
+  return out.length ? out : undefined;
 }

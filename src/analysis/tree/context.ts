@@ -22,6 +22,12 @@ export interface TreeFileContext {
    */
   kept: Record<string, number[]>;
   /**
+   * Of `kept`, the parameters a body stores (their own, or through callees with bodies), not those only the
+   * unknown-call policy supposes a callee without a body keeps: handing a member's address to such a function
+   * links the structure (`Summary.supposed`).
+   */
+  keptByBody: Record<string, number[]>;
+  /**
    * Functions of this file that the tree finds can touch a count (through callees elsewhere):
    * they are analysed, and their summaries reported, even when the file alone would not say so.
    */

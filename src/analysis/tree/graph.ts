@@ -155,10 +155,14 @@ export class TreeGraph {
 
   /**
    * Parameters each function keeps (stores, or passes on to a function that keeps them, to a
-   * fixed point), with `unknownKeeps(name, index)` deciding for callees the tree has no body for.
+   * fixed point), with `unknownKeeps(name, index)` deciding for callees the tree has no body for;
+   * and of those, the ones a body stores (`byBody`: its own, or through callees with bodies), not
+   * ones the policy only supposes an unknown callee keeps (`copyout()` may keep what it is given;
+   * nothing says it links it anywhere).
    */
-  keptParams(unknownKeeps: (f: TreeFunction, callee: string, arg: number) => boolean): number[][] {
+  keptParams(unknownKeeps: (f: TreeFunction, callee: string, arg: number) => boolean): KeptParams {
     const kept: Set<number>[] = this.fns.map((f) => new Set(f.def.stores));
+    const byBody: Set<number>[] = this.fns.map((f) => new Set(f.def.stores));
     const callers = this.callers();
     const queue = this.fns.map((f) => f.id);
     const inQueue = new Uint8Array(this.fns.length).fill(1);
@@ -166,7 +170,7 @@ export class TreeGraph {
       const id = queue.pop()!;
       inQueue[id] = 0;
       const f = this.fns[id];
-      const before = kept[id].size;
+      const before = kept[id].size + byBody[id].size;
       if (f.def.params.length)
         for (const c of f.def.calls) {
           // resolved only for a call that passes a parameter (most pass none)
@@ -174,21 +178,33 @@ export class TreeGraph {
           c.args.forEach((a, j) => {
             const bare = a.charCodeAt(0) === 40 || a.endsWith(')') ? a.replace(/^\(\s*|\s*\)$/g, '') : a;
             const p = f.def.params.indexOf(bare);
-            if (p < 0 || kept[id].has(p)) return;
+            // byBody is a part of kept: a parameter in it is in both
+            if (p < 0 || byBody[id].has(p)) return;
             if (callee === null) callee = this.resolve(f.file, c.name);
-            if (callee === undefined ? unknownKeeps(f, c.name, j) : callee !== id && kept[callee].has(j))
-              kept[id].add(p);
+            if (callee === undefined) {
+              if (!kept[id].has(p) && unknownKeeps(f, c.name, j)) kept[id].add(p);
+            } else if (callee !== id) {
+              if (kept[callee].has(j)) kept[id].add(p);
+              if (byBody[callee].has(j)) byBody[id].add(p);
+            }
           });
         }
-      if (kept[id].size !== before)
+      if (kept[id].size + byBody[id].size !== before)
         for (const c of callers[id])
           if (!inQueue[c]) {
             inQueue[c] = 1;
             queue.push(c);
           }
     }
-    return kept.map((s) => [...s].sort((a, b) => a - b));
+    const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+    return { kept: kept.map(sorted), byBody: byBody.map(sorted) };
   }
+}
+
+/** TreeGraph.keptParams: per function, the parameters it keeps, and those of them a body stores. */
+export interface KeptParams {
+  kept: number[][];
+  byBody: number[][];
 }
 
 /** How many leading directories two files' directory lists share. */
