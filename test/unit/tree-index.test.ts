@@ -37,6 +37,14 @@ function analyse(dir: string, cache: string, env?: Record<string, string>) {
   return { out, tree: out.summary.tree!, leaks, stderr: r.stderr };
 }
 
+/** Every file under `dir` (the index's entries), at any depth. */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
 test('a second run comes from the index; an edit recomputes its file and the callers whose inputs changed', () => {
   const { dir, cache } = tree();
   const first = analyse(dir, cache);
@@ -115,15 +123,7 @@ test('an edit inside a cycle of files recomputes the edited file, not every file
 test('a torn index entry is detected, taken as missing and rebuilt; results stay the same', () => {
   const { dir, cache } = tree();
   const fresh = analyse(dir, cache);
-  const entries: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else entries.push(p);
-    }
-  };
-  walk(cache);
+  const entries = filesUnder(cache);
   assert.ok(entries.length >= 4, `entries: ${entries.length}`);
   // one cut short, as a killed writer would leave it; one rewritten with another payload
   for (const [i, f] of entries.entries()) {
@@ -151,15 +151,7 @@ test('results the index lost are made again: a group or a visit without its resu
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'trees', 'recursion_across_files'), dir, { recursive: true });
   const cache = path.join(base, 'cache');
   const first = analyse(dir, cache);
-  const results: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.split(path.sep).includes('result')) results.push(p);
-    }
-  };
-  walk(cache);
+  const results = filesUnder(cache).filter((f) => f.split(path.sep).includes('result'));
   assert.ok(results.length >= 2, `result entries: ${results.length}`);
   for (const f of results) fs.unlinkSync(f);
   // the groups and visits are in the index, their results not: each reported file's last visit is made again
