@@ -171,3 +171,32 @@ test('attribute words between a declaration type and its name are blanked, types
     assert.equal(header, want, src);
   }
 });
+
+test("Apple's blocks: a literal is a value, a block pointer a function pointer, XOR stays XOR", () => {
+  const src =
+    'typedef void (^hook_t)(int);\n' +
+    'int\n' +
+    'f(int a)\n' +
+    '{\n' +
+    '\t__block int seen = a ^ (1), n;\n' +
+    '\thook_t h = ^(int i) {\n' +
+    '\t\tseen ^= i;\n' +
+    '\t};\n' +
+    '\tg(^{ seen = 1; });\n' +
+    '\treturn (seen ^ a);\n' +
+    '}\n';
+  const r = prepass(src, { defines });
+  assert.equal(r.text.length, src.length);
+  assert.deepEqual(
+    r.text.split('\n').map((l) => l.length),
+    src.split('\n').map((l) => l.length),
+  );
+  const lines = r.text.split('\n');
+  assert.equal(lines[0], 'typedef void (*hook_t)(int);');
+  assert.match(lines[4], /^\t {8}int seen {10}, n;$/);
+  assert.match(lines[5], /^\thook_t h = 0 +$/);
+  assert.match(lines[6], /^ *$/);
+  assert.match(lines[7], /^ *;$/);
+  assert.match(lines[8], /^\tg\(0 +\);$/);
+  assert.equal(lines[9], '\treturn (seen ^ a);');
+});

@@ -5,13 +5,15 @@
  *  - attribute macros (`__unused`, `__aligned(8)`) become blanks;
  *  - statement macros with a body (`TAILQ_FOREACH(x, h, f) {`) become `while`/`if`
  *    headers, recorded in `statementMacros` so the CFG knows what they were;
- *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`.
+ *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`;
+ *  - Apple's block literals become `0`, block pointers' carets `*` (blocks.ts).
  */
 import { headerAttributes } from './header-attributes';
 import { evalIfExpression, MacroTable } from './conditional';
 import { isIdentStart, isSpace, isWordChar } from './chars';
 import { lineStartsOf } from './lines';
 import { argumentSpans } from './split';
+import { blockEdits } from './blocks';
 
 export interface StatementMacro {
   /** Offset of the macro name, which now holds `while`/`if`. */
@@ -517,6 +519,7 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
     put(m.index!, m.index! + 1, ' ');
     put(m.index! + m[0].length - 1, m.index! + m[0].length, ' ');
   }
+  for (const e of blockEdits(masked)) put(e.start, e.end, e.replacement);
   res.text = buf ? fromCodes(buf) : text;
   res.masked = mbuf ? fromCodes(mbuf) : masked;
   res.lineStarts = lineStartsOf(res.text);
