@@ -6,7 +6,8 @@
  *  - statement macros with a body (`TAILQ_FOREACH(x, h, f) {`) become `while`/`if`
  *    headers, recorded in `statementMacros` so the CFG knows what they were;
  *  - type arguments of `mtod`, `__DECONST`, `container_of`... become `0`;
- *  - Apple's block literals become `0`, block pointers' carets `*` (blocks.ts).
+ *  - Apple's block literals become `0`, block pointers' carets `*` (blocks.ts);
+ *  - a file's statement macro used without its `;` (`FREE_IT(p)` then a new line) gets one.
  */
 import { headerAttributes } from './header-attributes';
 import { evalIfExpression, MacroTable } from './conditional';
@@ -399,6 +400,25 @@ function prevSignificant(masked: string, i: number): { ch: string; word: string 
   return { ch: masked[k], word: masked.slice(w + 1, k + 1) };
 }
 
+/** Function-like macros of the file whose body is a whole statement (`if (...) {...}`, `do {...} while (0)`). */
+function statementMacros(defines: MacroDefinition[]): Set<string> {
+  const names = new Set<string>();
+  for (const d of defines)
+    if (d.params && /^(?:(?:if|do|for|while|switch)\b|\{)|[;}][\s\\]*$/.test(d.body)) names.add(d.name);
+  return names;
+}
+
+/** The first blank after `from` on the line of the next token (never a line break), or -1. */
+function blankBefore(masked: string, from: number): number {
+  let spot = -1;
+  for (let k = from; k < masked.length && isSpace(masked.charCodeAt(k)); k++) {
+    const c = masked.charCodeAt(k);
+    if (c === 10 || c === 13) spot = -1;
+    else if (spot < 0) spot = k;
+  }
+  return spot;
+}
+
 function nextSignificant(masked: string, i: number): string {
   let k = i;
   while (k < masked.length && isSpace(masked.charCodeAt(k))) k++;
@@ -433,6 +453,8 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
       mbuf[k] = c;
     }
   };
+  const statements = statementMacros(res.defines);
+  const restAt = (k: number) => masked.slice(k + 1, k + 64).trimStart();
   // brace depth at each identifier, computed as we scan
   let depth = 0;
   for (let i = 0; i < masked.length; i++) {
@@ -507,6 +529,10 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
             const keyword: 'while' | 'if' = isLoop && name.length >= 5 ? 'while' : 'if';
             put(i, end, keyword);
             res.statementMacros.set(i, { offset: i, name, kind: isLoop ? 'loop' : 'block', keyword });
+          } else if (statements.has(name) && isIdentStart(next.charCodeAt(0)) && !/^else\b/.test(restAt(close))) {
+            // `FREE_IT(p)` then a new line: the macro is a whole statement, the `;` the grammar needs is implied
+            const spot = blankBefore(masked, close + 1);
+            if (spot >= 0 && isSpace(text.charCodeAt(spot))) put(spot, spot + 1, ';');
           }
         }
       }
