@@ -183,7 +183,9 @@ export interface Diagnostic {
    * analysis reads it, it never took), or an over-release on an object the function reached through a
    * structure and took a use off by hand (`linked`: the object; the release too many is the reference the
    * queue or link it came from held), or an array's elements counted as one object in a loop (`elements`:
-   * how many times one loop took and another gave back are not tied), or an `inconsistent` pair on a
+   * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
+   * release a loop makes once per trip (`repeated`: the trips follow places the analysis does not tie to the
+   * object), or an `inconsistent` pair on a
    * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
    * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
    * summary it read was still changing after `rounds` rounds). Such a diagnostic is `info`, and its
@@ -199,6 +201,7 @@ export interface Diagnostic {
     | { gaveBack: string }
     | { linked: string }
     | { elements: string }
+    | { repeated: { call: string; line: number } }
     | { kept: string; in: 'member' | 'global' }
     | { unsettled: string; rounds: number };
   /**

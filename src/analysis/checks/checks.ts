@@ -37,8 +37,41 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (callee !== undefined) return information(weighed, { gaveBack: callee });
     const holder = linkedHolder(inp, weighed);
     if (holder !== undefined) return information(weighed, { linked: holder });
-    return elementsInLoop(inp, weighed) ? information(weighed, { elements: weighed.object! }) : weighed;
+    if (elementsInLoop(inp, weighed)) return information(weighed, { elements: weighed.object! });
+    const repeated = releasedPerTrip(inp, weighed);
+    return repeated ? information(weighed, { repeated }) : weighed;
   });
+}
+
+/**
+ * An `inconsistent` pair where neither path keeps a reference and the one that gives back more does so with
+ * a release its loop can make again (`while (n) { put(d); n--; }`, one per slot cleared or entry unlinked):
+ * how many trips the loop makes follows how many places held the object, which the analysis does not tie
+ * to it, so the difference is no evidence. A release after which the loop ends (a search's) is not one.
+ */
+function releasedPerTrip(inp: CheckInput, d: Diagnostic): { call: string; line: number } | undefined {
+  if (d.rule !== 'inconsistent' || d.severity === 'info') return undefined;
+  const det = d.detail as InconsistentDetail;
+  const x = det.extra;
+  if (x?.onlyOn !== 'less' || x.delta >= 0 || det.more.refs > 0) return undefined;
+  const { nodes, loopHeads } = inp.cfg;
+  const again = nodes.some((n) => {
+    const loop = n.line === x.line ? n.loops[n.loops.length - 1] : undefined;
+    if (loop === undefined) return false;
+    const head = loopHeads.get(loop);
+    const seen = new Set<number>([n.id]);
+    const todo = [n.id];
+    while (todo.length) {
+      for (const e of nodes[todo.pop()!].edges) {
+        if (e.to === head) return true;
+        if (seen.has(e.to) || !nodes[e.to].loops.includes(loop)) continue;
+        seen.add(e.to);
+        todo.push(e.to);
+      }
+    }
+    return false;
+  });
+  return again ? { call: x.call, line: x.line } : undefined;
 }
 
 /** The rules that compare counts on paths: the ones the reasons for information below weigh. */

@@ -94,6 +94,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
       ' does not tie how many elements one loop took to how many another gave back)'
     );
+  if ('repeated' in d)
+    return (
+      ` (information: ${d.repeated.call}() at line ${d.repeated.line} runs once per trip of its loop, and the` +
+      ' analysis does not tie the number of trips to the places that held a reference each: a slot, an entry)'
+    );
   if ('kept' in d)
     return (
       ` (information: ${d.kept} is kept in ${d.in === 'global' ? GLOBAL : "a structure's member"}, which` +
