@@ -185,7 +185,9 @@ export interface Diagnostic {
    * queue or link it came from held), or an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
    * release a loop makes once per trip (`repeated`: the trips follow places the analysis does not tie to the
-   * object), or an `inconsistent` pair on a
+   * object), or an over-release on what the caller passed in that every path leaves at exactly -1
+   * (`consumes`: the function gives back the caller's reference, a release as its callers read it), or an
+   * `inconsistent` pair on a
    * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
    * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
    * summary it read was still changing after `rounds` rounds). Such a diagnostic is `info`, and its
@@ -202,6 +204,7 @@ export interface Diagnostic {
     | { linked: string }
     | { elements: string }
     | { repeated: { call: string; line: number } }
+    | { consumes: string }
     | { kept: string; in: 'member' | 'global' }
     | { unsettled: string; rounds: number };
   /**

@@ -38,9 +38,24 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     const holder = linkedHolder(inp, weighed);
     if (holder !== undefined) return information(weighed, { linked: holder });
     if (elementsInLoop(inp, weighed)) return information(weighed, { elements: weighed.object! });
+    if (consumesPassed(inp, weighed)) return information(weighed, { consumes: weighed.object! });
     const repeated = releasedPerTrip(inp, weighed);
     return repeated ? information(weighed, { repeated }) : weighed;
   });
+}
+
+/**
+ * An over-release on what the caller passed in (a parameter, or its own count member: `so->so_usecount`)
+ * that every path of the function leaves at exactly -1: it takes and gives back its own use and gives back
+ * the caller's too (`socket_lock(so, 1); so->so_usecount--; socket_unlock(so, 1)`), a release as its
+ * callers read it from its summary. A path that gives back more, or fewer, keeps the error.
+ */
+function consumesPassed(inp: CheckInput, d: Diagnostic): boolean {
+  if (d.rule !== 'over-release' || d.severity === 'info' || !d.object || !inp.classes.length) return false;
+  const m = /^(\w+)(?:(?:->|\.)(\w+))?$/.exec(d.object);
+  if (!m || !inp.cfg.decls.get(m[1])?.isParam) return false;
+  if (m[2] !== undefined && d.kind !== 'count field' && !COUNT_MEMBER.test(m[2])) return false;
+  return inp.classes.every((c) => c.deltas.some((x) => x.object === d.object && x.delta === -1 && !x.counter));
 }
 
 /**

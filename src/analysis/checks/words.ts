@@ -94,6 +94,11 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +
       ' does not tie how many elements one loop took to how many another gave back)'
     );
+  if ('consumes' in d)
+    return (
+      ` (information: every path leaves ${d.consumes} at -1: the function gives back the reference its caller` +
+      ' passed in, a release as its callers read it from its summary)'
+    );
   if ('repeated' in d)
     return (
       ` (information: ${d.repeated.call}() at line ${d.repeated.line} runs once per trip of its loop, and the` +
