@@ -108,7 +108,9 @@ export class FunctionEngine {
       const dead =
         (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) &&
         !aliased?.includes(k) &&
-        !(st.written.has(k) && sentinelOf(st.facts.get(k)));
+        !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
+        // a member of a live structure the path stored a value in pairs with that value's next reference
+        !(st.facts.get(k)!.storedOf !== undefined && isLive(root));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);
