@@ -464,9 +464,11 @@ export class Expressions {
     const stored = (u: ParamUse) => !!u.copiedTo?.some((j) => !localOf(args[j]));
     // what the unknown-call policy says the macro only reads is not handed on, as for a function
     const keeps = this.ctx.input.keeps;
-    // a list insert: what the macro stores through another argument is linked into what that one reaches
+    // a list insert: what the macro stores through another argument, and whose members (its link) it reaches
+    // into, is linked into what that one reaches (a setter, `set_owner(pg, d)`, stores and links nothing)
     let s = st;
     uses.forEach((u, i) => {
+      if (!u.members.length) return;
       for (const j of u.storedVia ?? [])
         if (vals[i] && vals[j]) s = this.fx.linkInto(s, vals[i], vals[j], e.line, name);
     });

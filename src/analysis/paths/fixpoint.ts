@@ -110,7 +110,7 @@ export class FunctionEngine {
         !aliased?.includes(k) &&
         !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
         // a member of a live structure the path stored a value in pairs with that value's next reference
-        !(st.facts.get(k)!.storedOf !== undefined && isLive(root));
+        !(isLive(root) && pairedStore(st, k));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);
@@ -448,4 +448,10 @@ class MinQueue {
     this.inQueue.delete(top[1]);
     return top[1];
   }
+}
+
+/** The place at `k` holds a value stored there whose next reference is still the place's (Fact.storedAt/storedOf). */
+function pairedStore(st: State, k: string): boolean {
+  const of = st.facts.get(k)?.storedOf;
+  return of !== undefined && st.facts.get(of)?.storedAt === k;
 }
