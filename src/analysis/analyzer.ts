@@ -726,6 +726,11 @@ export class Analyzer {
       maxOutcomes: this.opts.maxOutcomesPerExpression,
     };
     const returnsPointer = declaratorInfo(syn.fields.declarator).pointerDepth > 0;
+    const fromStructure = readFromStructure(
+      cfg,
+      (n) => namesExisting(n, model, summaries, inferred),
+      (n) => model.iterators.get(n)?.holds !== false && model.iterators.has(n),
+    );
     let run: ReturnType<FunctionEngine['run']>;
     try {
       run = new FunctionEngine(
@@ -744,6 +749,7 @@ export class Analyzer {
           countFields,
           numbers,
           renames: renames?.size ? renames : undefined,
+          fromStructure,
         },
         returnsPointer,
       ).run();
@@ -780,11 +786,7 @@ export class Analyzer {
       registrations: regs,
       paired,
       namedByCaller: named,
-      readFromStructure: readFromStructure(
-        cfg,
-        (n) => namesExisting(n, model, summaries, inferred),
-        (n) => model.iterators.get(n)?.holds !== false && model.iterators.has(n),
-      ),
+      readFromStructure: fromStructure,
     });
     // no silent cuts: what the explored paths show is still said, as information
     const diagnostics = run.truncated ? explored(found, classes.length) : found;

@@ -76,3 +76,23 @@ test('what the scan cannot place is a use of the whole argument, and variadic ma
   assert.equal(m.get('PICK')?.[1].whole, true);
   assert.equal(m.get('STASH')?.[1].whole, true);
 });
+
+test('a list insert stores its element through the head; a setter stores its value through the object', () => {
+  const m = usesOf(
+    '#define Q_NEXT(e, f) ((e)->f.next)\n' +
+      '#define Q_INSERT_TAIL(h, e, f) do { \\\n' +
+      '  Q_NEXT((e), f) = NULL; *(h)->last = (e); (h)->last = &Q_NEXT((e), f); } while (0)\n' +
+      '#define Q_FIRST(h) ((h)->first)\n' +
+      '#define Q_INSERT_HEAD(h, e, f) do { Q_NEXT((e), f) = Q_FIRST((h)); Q_FIRST((h)) = (e); } while (0)\n' +
+      '#define SET_OWNER(p, o) ((p)->owner = (o))\n',
+  );
+  const tail = m.get('Q_INSERT_TAIL')!;
+  assert.deepEqual(tail[1].storedVia, [0]);
+  assert.ok(tail[1].members.length > 0, "the element's link field");
+  assert.equal(tail[0].storedVia, undefined);
+  assert.deepEqual(m.get('Q_INSERT_HEAD')![1].storedVia, [0]);
+  // stored through the object, but none of its own members reached: a setter, which the engine links nowhere
+  const owner = m.get('SET_OWNER')!;
+  assert.deepEqual(owner[1].storedVia, [0]);
+  assert.deepEqual(owner[1].members, []);
+});

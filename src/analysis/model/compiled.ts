@@ -56,6 +56,8 @@ export interface Model {
   unknownCalls: UnknownCallsSpec[];
   zeroes: Map<string, Target>;
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
+  /** Calls that link argument `value` into what argument `into` points to (a list insert without a body). */
+  links: Map<string, { into: number; value: number }>;
   /** Calls that free memory: name -> argument index of the freed pointer. */
   frees: Map<string, number>;
   /** Assertions: name -> the argument that holds after the call (`holds: false`: that is false). */
@@ -86,6 +88,7 @@ export function emptyModel(): Model {
     unknownCalls: [],
     zeroes: new Map(),
     assigns: new Map(),
+    links: new Map(),
     frees: new Map(),
     asserts: new Map(),
     iterators: new Map(),

@@ -90,6 +90,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'unknownCalls',
     'zeroes',
     'assigns',
+    'links',
     'frees',
     'asserts',
     'iterators',
@@ -192,6 +193,14 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     } catch (err) {
       problem(`/assigns/${n}/to`, `${n}: ${(err as Error).message}`);
     }
+  }
+  for (const [n, l] of Object.entries(file.links ?? {})) {
+    const index = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    if (!index(l?.into) || !index(l?.value)) {
+      problem(`/links/${n}`, `${n}: a link needs "into" (the list head's argument index) and "value" (the object's)`);
+      continue;
+    }
+    model.links.set(n, { into: l.into, value: l.value });
   }
   for (const [n, idx] of Object.entries(file.frees ?? {})) {
     if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) {

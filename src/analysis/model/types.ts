@@ -118,6 +118,14 @@ export interface ContractSpec {
  * `rcu_assign_pointer(p, v)` is `p = v`: `{ "to": "arg0", "value": 1 }`; `rcu_replace_pointer` also
  * returns p's old value.
  */
+/** A call that links an object into a list or a tree (`RB_INSERT(name, &head, elm)`). */
+export interface LinkSpec {
+  /** The argument index of the list head's pointer (`&head`). */
+  into: number;
+  /** The argument index of the object linked. */
+  value: number;
+}
+
 export interface AssignSpec {
   /** Where the value goes (`arg0` for a macro given the lvalue itself, `*arg0` for a pointer to it). */
   to: TargetText;
@@ -162,6 +170,8 @@ export interface ModelFile {
   zeroes?: Record<string, TargetText>;
   /** Calls that store a value (rcu_assign_pointer, WRITE_ONCE): name -> where and what. */
   assigns?: Record<string, AssignSpec>;
+  /** Calls that link an object into a list or a tree its head reaches (RB_INSERT): name -> which arguments. */
+  links?: Record<string, LinkSpec>;
   /** Calls that free memory (free, kfree, uma_zfree): name -> argument index of the freed pointer. */
   frees?: Record<string, number>;
   /** Assertions (ASSERT, VERIFY3P, BUG_ON): name -> the argument that holds (or fails) after the call. */

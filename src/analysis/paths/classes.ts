@@ -189,6 +189,8 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         refs: o.refs,
         counters: retSegs || o.returned || st.written.has(k) ? o.counters : counterDebts(o),
         stored,
+        // of what goes out with the object, what the lists this path linked it into hold stays with them
+        ...(!stored && o.linked ? { kept: Math.min(o.linked, o.refs) } : {}),
         kind: o.kind,
         labels,
         inferred: o.inferred,

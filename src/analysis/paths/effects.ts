@@ -351,6 +351,8 @@ export class Effects {
       refs?: number;
       counters?: Record<string, number>;
       stored?: boolean;
+      /** Of `refs`, those the places the callee linked the object into hold (ObjState.linked). */
+      kept?: number;
       /** The callee stored the object at this key of the caller's, the place that now holds the reference. */
       storedAt?: string;
       embedded?: boolean;
@@ -417,6 +419,11 @@ export class Effects {
       // what the callee stored is the reference it took: the caller's own stay the caller's
       if (c.stored) o.transferred = (c.refs ?? 0) > 0 ? Math.min(o.refs, o.transferred + c.refs!) : o.refs;
       if (c.stored && c.storedAt !== undefined) o.storedIn = c.storedAt;
+      // what the lists the callee linked the object into hold stays theirs: the caller has the rest
+      if (!c.stored && c.kept) {
+        o.transferred = Math.min(o.refs, o.transferred + c.kept);
+        o.linked = (o.linked ?? 0) + c.kept;
+      }
     } else if (c.op === 'lookup') {
       if (!cur) return putObj(s, key, o);
       return s;
@@ -471,7 +478,8 @@ export class Effects {
         o.keptBy = undefined;
         s = setFactKeep(s, stored.of, { ...(s.facts.get(stored.of) ?? {}), storedAt: undefined });
       } else o.keptBy = stored.place;
-    }
+    } else if (delta > 0 && !counterName && !(cur && cur.refs - cur.transferred > 0))
+      s = this.takenForLinks(s, key, p, o, delta);
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
@@ -756,6 +764,7 @@ export class Effects {
             counters: ef.counters,
             stored: (ef.stored && !own) || this.storedInPointee(target, sp.writes, vals),
             storedAt: storedAt && !own ? keyOf(p) : undefined,
+            kept: ef.kept,
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
@@ -781,6 +790,56 @@ export class Effects {
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /**
+   * The places the object was linked into before this reference (Fact.links, on the object or on the
+   * structure that embeds its count) keep one reference each of the `delta` taken: `o` (edited in place)
+   * counts them as handed on and as `linked`.
+   */
+  private takenForLinks(st: State, key: string, p: AccessPath, o: ObjState, delta: number): State {
+    const inside = o.embedded || o.kind === 'count field' || o.kind === 'kref' ? embeddingObject(p) : undefined;
+    const of = st.facts.get(key)?.links?.length ? key : inside;
+    const links = of === undefined ? undefined : st.facts.get(of)?.links;
+    if (of === undefined || !links?.length) return st;
+    const n = Math.min(delta, links.length);
+    o.transferred = Math.min(o.refs, o.transferred + n);
+    o.linked = (o.linked ?? 0) + n;
+    o.storedIn ??= links[0];
+    const left = links.slice(n);
+    return setFactKeep(st, of, { ...(st.facts.get(of) ?? {}), links: left.length ? left : undefined });
+  }
+
+  /**
+   * A list insert (a macro that stores `elem` through `head`: `INSERT_TAIL(&head, elem, link)`) links the
+   * object into what `head` reaches. Where that is a global's or a parameter's (or a list a local walked to
+   * reaches, or a structure of the function's own already handed out there), the place keeps one of the
+   * references the path takes on the object next (Fact.links), unless the path holds one now (it goes with
+   * the store as it does for any store); a structure of the function's own linked so carries what was kept
+   * for places in it (`linked`).
+   */
+  linkInto(st: State, elem: Val, head: Val, line: number, call: string): State {
+    if (elem.k !== 'path' || head.k !== 'path' || elem.p.segs.includes('&')) return st;
+    const at =
+      head.p.segs[head.p.segs.length - 1] === '&' ? { ...head.p, segs: head.p.segs.slice(0, -1) } : extend(head.p, '*');
+    if (at.segs.includes('&')) return st;
+    const place = keyOf(at);
+    const cls = rootClass(at.root, this.decls);
+    const reached =
+      cls === 'global' ||
+      cls === 'param' ||
+      (cls === 'local' && (this.ctx.input.fromStructure?.has(at.root) || this.published(st, place)));
+    if (!reached) return st;
+    const key = keyOf(elem.p);
+    let s = st;
+    const held = [...s.objects].some(([k, o]) => under(k, key) && o.refs - o.transferred > 0);
+    if (!held) {
+      const f = s.facts.get(key);
+      s = setFactKeep(s, key, { ...(f ?? {}), links: [...(f?.links ?? []), place] });
+    }
+    if (!elem.p.segs.length && rootClass(elem.p.root, this.decls) === 'local')
+      s = this.linked(s, elem.p.root, { line, call, op: 'store' });
+    return s;
   }
 
   /**

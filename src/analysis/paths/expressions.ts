@@ -322,6 +322,10 @@ export class Expressions {
         return [{ st: this.assign(s, to, '=', vals[assigns.value] ?? UNKNOWN, e.line), v: result }];
       }
     }
+    // `RB_INSERT(name, &head, elm)`: a list insert the model names, read as the macros' (Effects.linkInto)
+    const link = name ? this.model.links.get(name) : undefined;
+    if (link && vals[link.value] && vals[link.into])
+      st = this.fx.linkInto(st, vals[link.value], vals[link.into], e.line, name!);
     // `set_bit(F, &pg->count_info)`: a flag set in the struct, as `pg->count_info |= F` is
     const bit = name && SET_BIT.test(name) ? vals[1] : undefined;
     if (bit?.k === 'path' && bit.p.segs[bit.p.segs.length - 1] === '&')
@@ -460,11 +464,19 @@ export class Expressions {
     const stored = (u: ParamUse) => !!u.copiedTo?.some((j) => !localOf(args[j]));
     // what the unknown-call policy says the macro only reads is not handed on, as for a function
     const keeps = this.ctx.input.keeps;
-    let s = this.fx.handOn(
+    // a list insert: what the macro stores through another argument, and whose members (its link) it reaches
+    // into, is linked into what that one reaches (a setter, `set_owner(pg, d)`, stores and links nothing)
+    let s = st;
+    uses.forEach((u, i) => {
+      if (!u.members.length) return;
+      for (const j of u.storedVia ?? [])
+        if (vals[i] && vals[j]) s = this.fx.linkInto(s, vals[i], vals[j], e.line, name);
+    });
+    s = this.fx.handOn(
       name,
       vals.filter((_, i) => (uses[i].whole || stored(uses[i])) && (!keeps || keeps(name, i))),
       e.line,
-      st,
+      s,
     );
     uses.forEach((u, i) => {
       const v = vals[i];

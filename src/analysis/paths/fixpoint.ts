@@ -108,7 +108,9 @@ export class FunctionEngine {
       const dead =
         (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) &&
         !aliased?.includes(k) &&
-        !(st.written.has(k) && sentinelOf(st.facts.get(k)));
+        !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
+        // a member of a live structure the path stored a value in pairs with that value's next reference
+        !(isLive(root) && pairedStore(st, k));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);
@@ -446,4 +448,10 @@ class MinQueue {
     this.inQueue.delete(top[1]);
     return top[1];
   }
+}
+
+/** The place at `k` holds a value stored there whose next reference is still the place's (Fact.storedAt/storedOf). */
+function pairedStore(st: State, k: string): boolean {
+  const of = st.facts.get(k)?.storedOf;
+  return of !== undefined && st.facts.get(of)?.storedAt === k;
 }

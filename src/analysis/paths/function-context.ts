@@ -62,6 +62,8 @@ export interface EngineInput {
   countFields?: ReadonlySet<string>;
   /** Macros spelled like variables that stand for a number (`GNTST_okay` -> `0`; parse/number-macros.ts). */
   numbers?: Readonly<Record<string, string>>;
+  /** Locals that only ever hold a pointer read from a structure (paths/read-from-structure.ts). */
+  fromStructure?: ReadonlySet<string>;
 }
 
 export class FunctionContext {

@@ -128,6 +128,7 @@ export class Liveness {
       m.transparent.has(name) ||
       m.zeroes.has(name) ||
       m.assigns.has(name) ||
+      m.links.has(name) ||
       m.frees.has(name) ||
       m.returnsArgument.has(name) ||
       m.nullTests.has(name) ||

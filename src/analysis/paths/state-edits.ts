@@ -51,10 +51,13 @@ export function killPath(st: State, key: string, mayWrite = false): State {
   // a local copy of what the call may write still holds the value it read (`d2 = chn->remote_dom; f(chn);
   // if (d2 != NULL)`): what is known of that value stays, as the copy keeps naming its object (below)
   const copied = mayWrite ? localCopies(st) : undefined;
-  for (const k of st.facts.keys())
+  for (const [k, f] of st.facts)
     if (under(k, key) && !copied?.has(k)) {
       facts ??= new Map(st.facts);
-      facts.delete(k);
+      // a place this path stored a value in (Fact.storedOf) is one a callee given the structure only may write:
+      // the pairing stays (`h->prov = pv; ctor(h); retain(pv)`), as a store of the path's own would end it
+      if (mayWrite && f.storedOf !== undefined) facts.set(k, { storedOf: f.storedOf });
+      else facts.delete(k);
     }
   let aliases: Map<string, string> | undefined;
   // a call that only *may* write through a pointer leaves local copies naming what they named:

@@ -49,6 +49,12 @@ export interface ObjState {
    * structure where a parameter or a global reaches, or returns it, the reference is that place's (`storedIn`).
    */
   keptBy?: string;
+  /**
+   * Of `refs`, the references places the object was linked into hold, one per link (a list or a tree a global
+   * or a parameter reaches: `INSERT_TAIL(&head, p, link); retain(p); retain(p)` keeps one for the list and
+   * hands the other to the caller): returned with the object, they stay with those places (`Fact.links`).
+   */
+  linked?: number;
   /** The references stored in memory this path then freed (`kfree(claim)`): line of the free, and what held them. */
   lost?: { line: number; where: string };
   /** What the path did to the object is not all known (given to a callee cut by its budget). Not in the key. */
@@ -129,6 +135,12 @@ export interface Fact {
    * changed since: a store through it again writes the same slot (paths/array-slots.ts).
    */
   slotOf?: string;
+  /**
+   * Places the value was linked into (a list insert that stores it through a list head a global or a
+   * parameter reaches) while the path held no reference for them, oldest first: each keeps one of the references
+   * the path takes on it next (ObjState.linked).
+   */
+  links?: readonly string[];
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
@@ -287,7 +299,8 @@ function factKey(f: Fact): string {
   const lists = [f.ne, f.flags, f.has, f.lacks].map((l) => l?.join(',') ?? '');
   const handle = f.handleOf === undefined ? '' : `|h${f.handleOf}`;
   const slot = f.slotOf === undefined ? '' : `|s${f.slotOf}`;
-  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}${handle}${slot}`;
+  const links = f.links?.length ? `|l${f.links.join(',')}` : '';
+  return `${f.eq ?? ''}|${lists.join('|')}|${f.from ?? ''}${sign ? `|${sign}` : ''}${handle}${slot}${links}`;
 }
 
 /**
@@ -323,6 +336,7 @@ function objectsKey(objects: ReadonlyMap<string, ObjState>): string {
         o.embedded ? ',e' : '',
         o.storedIn ? `,s${o.storedIn}` : '',
         o.keptBy ? `,k${o.keptBy}` : '',
+        o.linked ? `,n${o.linked}` : '',
         o.lost ? `,l${o.lost.line}` : '',
         o.paidByState ? `,p${o.paidByState}` : '',
         o.givenFirst ? `,g${o.givenFirst}` : '',

@@ -19,6 +19,8 @@ export interface SummaryEffect {
   counters?: Record<string, number>;
   /** The callee stored or handed on the references it held on this object. */
   stored: boolean;
+  /** Of `refs`, those the places the callee linked the object into hold (a list's, one per link). */
+  kept?: number;
   kind: string;
   labels: string[];
   inferred?: boolean;

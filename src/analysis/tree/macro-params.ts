@@ -28,6 +28,11 @@ export interface ParamUse {
    * caller gives those a variable of its own; a member or anything else is memory the value is stored in.
    */
   copiedTo?: number[];
+  /**
+   * The macro's other parameters through which it stores the argument (`*(head)->last = (elm)`,
+   * `FIRST((head)) = (elm)`): a list insert links the argument into what that parameter reaches.
+   */
+  storedVia?: number[];
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -141,6 +146,8 @@ function use(
   const passedOn = callee?.[call!.index];
   if (!passedOn) {
     u.whole = true;
+    const via = call ? -1 : storedViaParam(t, l, params, params.indexOf(t[i]));
+    if (via >= 0) addVia(u, via);
     return;
   }
   u.written ||= passedOn.written;
@@ -153,6 +160,11 @@ function use(
     if (outer >= 0) addCopy(u, outer);
     else u.whole = true;
   }
+}
+
+function addVia(u: ParamUse, index: number): void {
+  if (!u.storedVia) u.storedVia = [index];
+  else if (!u.storedVia.includes(index)) u.storedVia.push(index);
 }
 
 function addCopy(u: ParamUse, index: number): void {
@@ -216,6 +228,27 @@ function copiedToParam(t: string[], l: number, params: readonly string[]): numbe
   for (; open > 0; open--, k--) if (t[k] !== '(') return -1;
   // the whole left side: not a member (`x->p = `), a pointee (`*p = `) or an element
   return k < 0 || ['(', ';', '{', '}', ','].includes(t[k]) ? index : -1;
+}
+
+/**
+ * Tokens from `l` are the right side of an assignment whose left side, back to the start of its statement,
+ * reads another of the macro's parameters (`*(head)->last = (elm)`, `FIRST((head)) = (elm)`): that
+ * parameter's index, or -1. A member of that name (`x->head`) is not the parameter.
+ */
+function storedViaParam(t: string[], l: number, params: readonly string[], self: number): number {
+  if (t[l - 1] !== '=') return -1;
+  let depth = 0;
+  let found = -1;
+  for (let k = l - 2; k >= 0; k--) {
+    const tok = t[k];
+    if (tok === ')' || tok === ']') depth++;
+    else if (tok === '(' || tok === '[') {
+      if (depth-- === 0) break;
+    } else if (depth === 0 && (tok === ';' || tok === '{' || tok === '}' || tok === ',' || ASSIGN.has(tok))) break;
+    const at = params.indexOf(tok);
+    if (at >= 0 && at !== self && t[k - 1] !== '->' && t[k - 1] !== '.') found = at;
+  }
+  return found;
 }
 
 function addMember(u: ParamUse, m: MemberUse): void {
