@@ -84,6 +84,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'transparent',
     'returnsArgument',
     'handles',
+    'foundBy',
     'nullTests',
     'equals',
     'borrows',
@@ -161,6 +162,11 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [n, idx] of Object.entries(file.handles ?? {})) {
     if (Number.isInteger(idx) && idx >= 0) model.handles.set(n, idx);
     else problem(`/handles/${n}`, `${n}: a handle names the argument it is made from by its index (0, 1, ...)`);
+  }
+  for (const [n, idx] of Object.entries(file.foundBy ?? {})) {
+    if (Number.isInteger(idx) && idx >= 0) model.foundBy.set(n, idx);
+    else
+      problem(`/foundBy/${n}`, `${n}: a lookup names the argument it finds its result by with its index (0, 1, ...)`);
   }
   for (const n of file.borrows ?? []) model.borrows.add(n);
   if (file.unknownCalls !== undefined) {

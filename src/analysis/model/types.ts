@@ -150,6 +150,12 @@ export interface ModelFile {
    * returning it or handing it out through an out-parameter keeps the object as storing the pointer would.
    */
   handles?: Record<string, number>;
+  /**
+   * Lookups that find their result by a handle of it (xen's `get_page_from_gfn(d, gfn, ...)`, a page by its
+   * frame number): name -> the argument index of the handle. From the call on, that value names the object
+   * found, as a `handles` call's result does: a handle made from it, stored or handed out, keeps the object.
+   */
+  foundBy?: Record<string, number>;
   /** Calls that test their argument for "no object" like `x == NULL` (IS_ERR_OR_NULL). */
   nullTests?: string[];
   /** Calls that test their two arguments for equality like `a == b` (Xen's typesafe `mfn_eq(m, INVALID_MFN)`). */

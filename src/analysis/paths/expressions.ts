@@ -382,13 +382,12 @@ export class Expressions {
       const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
       // a status thrown away is one the caller takes as success; a result that is the argument given is no status
       const discarded = result === tempVal && this.discarded(e);
+      const by = result === tempVal ? this.model.foundBy.get(name!) : undefined;
       return this.fx.applyModel(name!, onArg, args, e, st, temp, known, discarded).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
-        return {
-          st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s,
-          v: result,
-        };
+        const out = result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s;
+        return { st: by === undefined ? out : foundByHandle(out, vals[by], temp), v: result };
       });
     }
     st = usedAsObjects(st, vals);
@@ -630,6 +629,10 @@ export class Expressions {
         }
         objects.set(nk, moved);
       }
+      // a value the object was found by (`foundBy`) names it where it now lives
+      for (const [k, f] of facts)
+        if (f.handleOf !== undefined && under(f.handleOf, srcKey))
+          facts.set(k, { ...f, handleOf: key + f.handleOf.slice(srcKey.length) });
       s = moveCallResult(with_(s, { objects, facts }), srcKey, key);
       if (!plainLocal) s = this.storeHandle(s, tf, key, line, lhsNode);
       if (obj && !plainLocal)
@@ -759,6 +762,21 @@ function isNullLiteral(e: Syn | undefined): boolean {
 function pointee(v: Val): Val {
   if (v.k !== 'path' || v.p.segs[v.p.segs.length - 1] !== '&') return v;
   return { k: 'path', p: { root: v.p.root, segs: v.p.segs.slice(0, -1) } };
+}
+
+/**
+ * A lookup that found its result by a handle of it (`pg = get_page_from_gfn(d, gfn, ...)`, the model's
+ * `foundBy`): from here on the value it was given names the object found, as a `handles` call's result
+ * does, so a table entry made from it (`l1e_from_pfn(gfn, ...)`) keeps the object. A value that already
+ * names an object, one element of an array (one name for all of them) or an address is left as it is.
+ */
+function foundByHandle(st: State, key: Val | undefined, temp: string): State {
+  if (key?.k !== 'path' || key.p.segs.some((x) => x === '[]' || x === '&')) return st;
+  if (![...st.objects.keys()].some((k) => under(k, temp))) return st;
+  const k = keyOf(key.p);
+  const f = factOf(st, k);
+  if (f?.handleOf !== undefined) return st;
+  return setFactKeep(st, k, { ...(f ?? {}), handleOf: temp });
 }
 
 /** The object whose handle is the only argument of a call, as a value. */
