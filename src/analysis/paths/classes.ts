@@ -194,6 +194,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
         ...(o.parked ? { parked: true } : {}),
+        ...(o.byFlag ? { byFlag: true } : {}),
       };
       effects.push(effect);
     }

@@ -357,6 +357,8 @@ export class Effects {
       withContainer?: boolean;
       /** The count change is bookkeeping already (a callee's parked effect). */
       parked?: boolean;
+      /** A callee's release under a flag of the object's own state word (ObjState.byFlag). */
+      byFlag?: boolean;
       /** A release of NULL by an API that must not be given NULL: below zero whatever the path gained. */
       ofNull?: boolean;
     },
@@ -390,6 +392,7 @@ export class Effects {
     if (c.embedded) o.embedded = true;
     if (c.withContainer) o.withContainer = true;
     if (c.parked) o.parked = 'callee';
+    if (c.byFlag) o.byFlag = true;
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -474,6 +477,8 @@ export class Effects {
     }
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
+    // a release under a test of a flag in the object's own state word gives back what that flag held
+    if (delta < 0 && this.ctx.input.flagGuarded?.get(this.ctx.node.id)?.includes(p.root)) o.byFlag = true;
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
@@ -759,6 +764,7 @@ export class Effects {
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
+            byFlag: ef.byFlag,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its

@@ -4,6 +4,7 @@
  * from the whole body before the run (variables assigned from more than one call, locals
  * computed from parameters). Also the words for an object or an expression.
  */
+import type { FlagGuarded } from './state-words';
 import type { MacroAliases } from '../tree/macro-aliases';
 import type { ParamUse } from '../tree/macro-params';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
@@ -62,6 +63,8 @@ export interface EngineInput {
   countFields?: ReadonlySet<string>;
   /** Macros spelled like variables that stand for a number (`GNTST_okay` -> `0`; parse/number-macros.ts). */
   numbers?: Readonly<Record<string, string>>;
+  /** Nodes inside an `if` that tests a flag of an object's own state word, and those objects (state-words.ts). */
+  flagGuarded?: FlagGuarded;
 }
 
 export class FunctionContext {
