@@ -20,7 +20,7 @@ export interface ModelProblem {
   message: string;
 }
 
-const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup'] as const;
+const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup', 'keep'] as const;
 
 /** A model file as the caller read it. */
 export interface ModelSource {

@@ -17,7 +17,7 @@ export type TargetText = string;
  */
 export type ConditionText = string;
 
-export type OpName = 'acquire' | 'release' | 'create' | 'destroy' | 'lookup';
+export type OpName = 'acquire' | 'release' | 'create' | 'destroy' | 'lookup' | 'keep';
 
 /** One effect of a call. Exactly one of the op keys is set. */
 export interface EffectSpec {
@@ -29,6 +29,11 @@ export interface EffectSpec {
   destroy?: TargetText;
   /** Points the target at an existing object without taking a reference (clone_create finding a unit). */
   lookup?: TargetText;
+  /**
+   * Keeps the target in a place the caller cannot see (a table written through a function pointer): the
+   * references the caller holds on what the target names, or is a handle of (a frame number), go there.
+   */
+  keep?: TargetText;
   when?: ConditionText;
   /**
    * What must hold of the arguments for the result to pass `when`'s test of `ret`: `"arg0 !=

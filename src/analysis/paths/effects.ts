@@ -301,6 +301,7 @@ export class Effects {
     const p = this.ctx.targetPath(ef.target, vals, temp);
     if (!p) return st;
     const key = keyOf(p);
+    if (ef.op === 'keep') return this.keptByCall(st, key, e.line, call);
     let ofNull = false;
     const base = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
     if (this.ctx.isNullVal(base, st)) {
@@ -337,7 +338,7 @@ export class Effects {
     key: string,
     p: AccessPath,
     c: {
-      op: Effect['op'];
+      op: Exclude<Effect['op'], 'keep'>;
       count: number;
       kind?: string;
       counter?: string;
@@ -650,6 +651,18 @@ export class Effects {
   private releasedThrough(st: State, location: string): boolean {
     for (const [k, o] of st.objects) if (under(k, location) && o.exist + o.refs < 0) return true;
     return false;
+  }
+
+  /**
+   * A model row's `keep` (`p2m_set_entry(p2m, gfn, mfn, ...)` writes `mfn` into a table out of sight): what
+   * the caller holds on the object the value names, or is a handle of, goes where the call keeps it.
+   */
+  private keptByCall(st: State, key: string, line: number, call: string): State {
+    const how = { line, call, op: 'store' as const, note: `kept by ${call}()` };
+    let s = this.handOnThroughHandle(st, factOf(st, key), how);
+    for (const [ok, o] of s.objects)
+      if (under(ok, key) && (o.refs - o.transferred > 0 || heldCounter(o))) s = this.handOnObject(s, ok, o, how);
+    return s;
   }
 
   /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */

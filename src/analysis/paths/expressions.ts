@@ -298,7 +298,10 @@ export class Expressions {
     const fnExpr = e.fields.function && e.fields.function.type !== 'identifier' ? [e.fields.function] : [];
     return this.seq(st, [...fnExpr, ...args], e, (s, all) => {
       const vals = all.slice(fnExpr.length);
-      return this.sameCalls.name(name, resultOf(e), vals, this.applyCall(name, e, vals, s));
+      const outs = this.applyCall(name, e, vals, s);
+      const by = name ? this.model.foundBy.get(name) : undefined;
+      const found = by === undefined ? outs : outs.map((o) => foundByHandle(o, vals[by], resultOf(e)));
+      return this.sameCalls.name(name, resultOf(e), vals, found);
     });
   }
 
@@ -382,12 +385,13 @@ export class Expressions {
       const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
       // a status thrown away is one the caller takes as success; a result that is the argument given is no status
       const discarded = result === tempVal && this.discarded(e);
-      const by = result === tempVal ? this.model.foundBy.get(name!) : undefined;
       return this.fx.applyModel(name!, onArg, args, e, st, temp, known, discarded).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
-        const out = result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s;
-        return { st: by === undefined ? out : foundByHandle(out, vals[by], temp), v: result };
+        return {
+          st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s,
+          v: result,
+        };
       });
     }
     st = usedAsObjects(st, vals);
@@ -524,7 +528,10 @@ export class Expressions {
           if (l.v.k !== 'path') return [{ st: l.st, v: r.v }];
           const counted = this.countUpdate(e, l.v.p, e.op, l.st);
           if (counted) return counted.map((s) => ({ st: s, v: UNKNOWN }));
-          return [{ st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v }];
+          const s = this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs);
+          // `pg = first = grab(frame)`: a value the lookup was found by names `first` now, which `pg` copies
+          const named = d && isCallResult(r.v) && [...s.facts.values()].some((f) => f.handleOf === d.id);
+          return [{ st: s, v: named ? l.v : r.v }];
         }),
       ),
       e,
@@ -770,13 +777,21 @@ function pointee(v: Val): Val {
  * does, so a table entry made from it (`l1e_from_pfn(gfn, ...)`) keeps the object. A value that already
  * names an object, one element of an array (one name for all of them) or an address is left as it is.
  */
-function foundByHandle(st: State, key: Val | undefined, temp: string): State {
-  if (key?.k !== 'path' || key.p.segs.some((x) => x === '[]' || x === '&')) return st;
-  if (![...st.objects.keys()].some((k) => under(k, temp))) return st;
+function foundByHandle(o: Out, key: Val | undefined, temp: string): Out {
+  const { st, v } = o;
+  if (key?.k !== 'path' || key.p.segs.some((x) => x === '[]' || x === '&')) return o;
+  // the lookup's own result, found on this outcome (not NULL)
+  if (v.k !== 'path' || v.p.root !== temp || v.p.segs.length) return o;
+  const r = st.facts.get(temp);
+  if (r?.eq !== undefined && isZeroConst(r.eq)) return o;
   const k = keyOf(key.p);
   const f = factOf(st, k);
-  if (f?.handleOf !== undefined) return st;
-  return setFactKeep(st, k, { ...(f ?? {}), handleOf: temp });
+  if (f?.handleOf !== undefined) return o;
+  return { st: setFactKeep(st, k, { ...(f ?? {}), handleOf: temp }), v };
+}
+
+function isCallResult(v: Val): boolean {
+  return v.k === 'path' && v.p.root.startsWith('$') && !v.p.segs.length;
 }
 
 /** The object whose handle is the only argument of a call, as a value. */
