@@ -30,6 +30,7 @@ import { escapesKey, type Summary, supposedOf } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
 import { namedByCaller } from './paths/named-by-caller';
 import { readFromStructure } from './paths/read-from-structure';
+import { flagGuarded } from './paths/state-words';
 import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
@@ -750,6 +751,8 @@ export class Analyzer {
           numbers,
           renames: renames?.size ? renames : undefined,
           fromStructure,
+
+          flagGuarded: flagGuarded(cfg, syn.fields.body),
         },
         returnsPointer,
       ).run();

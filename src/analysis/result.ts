@@ -182,7 +182,9 @@ export interface Diagnostic {
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
    * analysis reads it, it never took), or an over-release on an object the function reached through a
    * structure and took a use off by hand (`linked`: the object; the release too many is the reference the
-   * queue or link it came from held), or an array's elements counted as one object in a loop (`elements`:
+   * queue or link it came from held), or an over-release or `inconsistent` pair whose path gives the object back
+   * under a test of a flag in its own state word (`flagOwned`: the object; the reference that flag held), or
+   * an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
    * release a loop makes once per trip (`repeated`: the trips follow places the analysis does not tie to the
    * object), or an over-release on what the caller passed in that every path leaves at exactly -1
@@ -202,6 +204,7 @@ export interface Diagnostic {
     | { records: string }
     | { gaveBack: string }
     | { linked: string }
+    | { flagOwned: string }
     | { elements: string }
     | { repeated: { call: string; line: number } }
     | { consumes: string }

@@ -257,3 +257,20 @@ test('an inconsistent count a member or a global holds is information; a paramet
     ['prefix_cycle', 'warning', undefined],
   ]);
 });
+
+// A reference given back only under a test of a flag in the object's own state word (a snapshot of it read
+// into locals, `x & PARTIAL`) is the flag's: the paths that give it back and those that do not differ by the
+// object's state, in the function and in a caller that reads its summary, so the pair is information. The
+// same release under a comparison of the word, not a flag test, stays a warning, and a reference the function took
+// itself and gives back again under the flag stays an error.
+test('a release under a flag of the object’s own state word is information; under a comparison a warning', async () => {
+  const modelSources = readModelSources([path.join(ROOT, 'test/fixtures/analysis/models/flag-owned.json')]);
+  const r = await analyzeFile('test/fixtures/analysis/flag_owned_reference.c', { modelSources });
+  const pairs = r.diagnostics.filter((d) => d.rule === 'inconsistent').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(pairs, [
+    ['type_get_checked', 'info', { flagOwned: 'pg' }],
+    ['word_drop_checked', 'warning', undefined],
+  ]);
+  const overs = r.diagnostics.filter((d) => d.rule === 'over-release').map((d) => [d.function, d.severity, d.doubt]);
+  assert.deepEqual(overs, [['type_put_twice', 'error', undefined]]);
+});

@@ -37,6 +37,7 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (callee !== undefined) return information(weighed, { gaveBack: callee });
     const holder = linkedHolder(inp, weighed);
     if (holder !== undefined) return information(weighed, { linked: holder });
+    if (releasedForFlag(inp, weighed)) return information(weighed, { flagOwned: weighed.object! });
     if (elementsInLoop(inp, weighed)) return information(weighed, { elements: weighed.object! });
     if (consumesPassed(inp, weighed)) return information(weighed, { consumes: weighed.object! });
     const repeated = releasedPerTrip(inp, weighed);
@@ -185,6 +186,26 @@ function linkedHolder(inp: CheckInput, d: Diagnostic): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * An over-release or an `inconsistent` pair whose path gives the object back under a test of a flag in the
+ * object's own state word, here or in a callee (`if (x & PGT_partial) put_page(page)`, `x` a snapshot of
+ * `page->u.inuse.type_info`; paths/state-words.ts): the reference that flag held, kept with the object's
+ * state by whoever set it, as far as the text shows. The path that gives it back and the one that does not
+ * differ by the object's state, which the caller does not see either. Not when the path obtained the object
+ * itself (`v = lock(id); unlock(v); if (v->flags & DYING) unlock(v)`): that is its own reference given back
+ * twice.
+ */
+function releasedForFlag(inp: CheckInput, d: Diagnostic): boolean {
+  if ((d.rule !== 'over-release' && d.rule !== 'inconsistent') || d.severity === 'info' || !d.paths?.length)
+    return false;
+  for (const st of inp.exits) {
+    if (!d.paths.includes(inp.classOf.get(st) ?? -1)) continue;
+    // a reference the path took and then gives back twice is its own double release, flag or not
+    for (const o of st.objects.values()) if (o.display === d.object && o.byFlag && !o.obtained) return true;
+  }
+  return false;
 }
 
 /** A use taken off a count by hand: `x->n--`, `--x->n`, `x->n -= k`, `atomic_dec(&x->n)` (not a put that tests it). */

@@ -89,6 +89,12 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: the function reached ${d.linked} through a structure (a queue, a link), was not handed it,` +
       ' and takes a use off its count by hand: the release too many may be the one that structure held)'
     );
+  if ('flagOwned' in d)
+    return (
+      ` (information: a path gives ${d.flagOwned} back under a test of a flag in its own state word: the` +
+      ' reference that flag held, kept with the state by whoever set it, not one the caller or this path is shown' +
+      ' to own)'
+    );
   if ('elements' in d)
     return (
       ` (information: ${d.elements} stands for every element of the array, counted in a loop: the analysis` +

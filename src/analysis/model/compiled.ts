@@ -48,6 +48,8 @@ export interface Model {
   returnsArgument: Map<string, number>;
   /** Calls whose result is a handle of an argument's object (a mapping, a frame number): name -> argument index. */
   handles: Map<string, number>;
+  /** Lookups whose result is found by a handle of it (a page by its frame number): name -> argument index. */
+  foundBy: Map<string, number>;
   nullTests: Set<string>;
   /** Calls read as `arg0 == arg1` (`mfn_eq(m, INVALID_MFN)`). */
   equals: Set<string>;
@@ -82,6 +84,7 @@ export function emptyModel(): Model {
     transparent: new Map(),
     returnsArgument: new Map(),
     handles: new Map(),
+    foundBy: new Map(),
     nullTests: new Set(),
     equals: new Set(),
     borrows: new Set(),

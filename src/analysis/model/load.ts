@@ -20,7 +20,7 @@ export interface ModelProblem {
   message: string;
 }
 
-const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup'] as const;
+const OPS = ['acquire', 'release', 'create', 'destroy', 'lookup', 'keep'] as const;
 
 /** A model file as the caller read it. */
 export interface ModelSource {
@@ -84,6 +84,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'transparent',
     'returnsArgument',
     'handles',
+    'foundBy',
     'nullTests',
     'equals',
     'borrows',
@@ -162,6 +163,11 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   for (const [n, idx] of Object.entries(file.handles ?? {})) {
     if (Number.isInteger(idx) && idx >= 0) model.handles.set(n, idx);
     else problem(`/handles/${n}`, `${n}: a handle names the argument it is made from by its index (0, 1, ...)`);
+  }
+  for (const [n, idx] of Object.entries(file.foundBy ?? {})) {
+    if (Number.isInteger(idx) && idx >= 0) model.foundBy.set(n, idx);
+    else
+      problem(`/foundBy/${n}`, `${n}: a lookup names the argument it finds its result by with its index (0, 1, ...)`);
   }
   for (const n of file.borrows ?? []) model.borrows.add(n);
   if (file.unknownCalls !== undefined) {

@@ -17,7 +17,7 @@ export type TargetText = string;
  */
 export type ConditionText = string;
 
-export type OpName = 'acquire' | 'release' | 'create' | 'destroy' | 'lookup';
+export type OpName = 'acquire' | 'release' | 'create' | 'destroy' | 'lookup' | 'keep';
 
 /** One effect of a call. Exactly one of the op keys is set. */
 export interface EffectSpec {
@@ -29,6 +29,11 @@ export interface EffectSpec {
   destroy?: TargetText;
   /** Points the target at an existing object without taking a reference (clone_create finding a unit). */
   lookup?: TargetText;
+  /**
+   * Keeps the target in a place the caller cannot see (a table written through a function pointer): the
+   * references the caller holds on what the target names, or is a handle of (a frame number), go there.
+   */
+  keep?: TargetText;
   when?: ConditionText;
   /**
    * What must hold of the arguments for the result to pass `when`'s test of `ret`: `"arg0 !=
@@ -158,6 +163,12 @@ export interface ModelFile {
    * returning it or handing it out through an out-parameter keeps the object as storing the pointer would.
    */
   handles?: Record<string, number>;
+  /**
+   * Lookups that find their result by a handle of it (xen's `get_page_from_gfn(d, gfn, ...)`, a page by its
+   * frame number): name -> the argument index of the handle. From the call on, that value names the object
+   * found, as a `handles` call's result does: a handle made from it, stored or handed out, keeps the object.
+   */
+  foundBy?: Record<string, number>;
   /** Calls that test their argument for "no object" like `x == NULL` (IS_ERR_OR_NULL). */
   nullTests?: string[];
   /** Calls that test their two arguments for equality like `a == b` (Xen's typesafe `mfn_eq(m, INVALID_MFN)`). */

@@ -196,6 +196,7 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         inferred: o.inferred,
         ...(o.withContainer ? { withContainer: true } : {}),
         ...(o.parked ? { parked: true } : {}),
+        ...(o.byFlag ? { byFlag: true } : {}),
       };
       effects.push(effect);
     }

@@ -301,6 +301,7 @@ export class Effects {
     const p = this.ctx.targetPath(ef.target, vals, temp);
     if (!p) return st;
     const key = keyOf(p);
+    if (ef.op === 'keep') return this.keptByCall(st, key, e.line, call);
     let ofNull = false;
     const base = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
     if (this.ctx.isNullVal(base, st)) {
@@ -337,7 +338,7 @@ export class Effects {
     key: string,
     p: AccessPath,
     c: {
-      op: Effect['op'];
+      op: Exclude<Effect['op'], 'keep'>;
       count: number;
       kind?: string;
       counter?: string;
@@ -359,6 +360,8 @@ export class Effects {
       withContainer?: boolean;
       /** The count change is bookkeeping already (a callee's parked effect). */
       parked?: boolean;
+      /** A callee's release under a flag of the object's own state word (ObjState.byFlag). */
+      byFlag?: boolean;
       /** A release of NULL by an API that must not be given NULL: below zero whatever the path gained. */
       ofNull?: boolean;
     },
@@ -392,6 +395,7 @@ export class Effects {
     if (c.embedded) o.embedded = true;
     if (c.withContainer) o.withContainer = true;
     if (c.parked) o.parked = 'callee';
+    if (c.byFlag) o.byFlag = true;
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -482,6 +486,8 @@ export class Effects {
       s = this.takenForLinks(s, key, p, o, delta);
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
+    // a release under a test of a flag in the object's own state word gives back what that flag held
+    if (delta < 0 && this.ctx.input.flagGuarded?.get(this.ctx.node.id)?.includes(p.root)) o.byFlag = true;
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
@@ -655,6 +661,18 @@ export class Effects {
     return false;
   }
 
+  /**
+   * A model row's `keep` (`p2m_set_entry(p2m, gfn, mfn, ...)` writes `mfn` into a table out of sight): what
+   * the caller holds on the object the value names, or is a handle of, goes where the call keeps it.
+   */
+  private keptByCall(st: State, key: string, line: number, call: string): State {
+    const how = { line, call, op: 'store' as const, note: `kept by ${call}()` };
+    let s = this.handOnThroughHandle(st, factOf(st, key), how);
+    for (const [ok, o] of s.objects)
+      if (under(ok, key) && (o.refs - o.transferred > 0 || heldCounter(o))) s = this.handOnObject(s, ok, o, how);
+    return s;
+  }
+
   /** Its references (and a separate counter's hold) go with the object: passed to a callee or stored. */
   handOnObject(
     st: State,
@@ -768,6 +786,7 @@ export class Effects {
             inferred: ef.inferred,
             withContainer: ef.withContainer,
             parked: ef.parked,
+            byFlag: ef.byFlag,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its

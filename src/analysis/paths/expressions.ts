@@ -298,7 +298,10 @@ export class Expressions {
     const fnExpr = e.fields.function && e.fields.function.type !== 'identifier' ? [e.fields.function] : [];
     return this.seq(st, [...fnExpr, ...args], e, (s, all) => {
       const vals = all.slice(fnExpr.length);
-      return this.sameCalls.name(name, resultOf(e), vals, this.applyCall(name, e, vals, s));
+      const outs = this.applyCall(name, e, vals, s);
+      const by = name ? this.model.foundBy.get(name) : undefined;
+      const found = by === undefined ? outs : outs.map((o) => foundByHandle(o, vals[by], resultOf(e)));
+      return this.sameCalls.name(name, resultOf(e), vals, found);
     });
   }
 
@@ -537,7 +540,10 @@ export class Expressions {
           if (l.v.k !== 'path') return [{ st: l.st, v: r.v }];
           const counted = this.countUpdate(e, l.v.p, e.op, l.st);
           if (counted) return counted.map((s) => ({ st: s, v: UNKNOWN }));
-          return [{ st: this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs), v: r.v }];
+          const s = this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs);
+          // `pg = first = grab(frame)`: a value the lookup was found by names `first` now, which `pg` copies
+          const named = d && isCallResult(r.v) && [...s.facts.values()].some((f) => f.handleOf === d.id);
+          return [{ st: s, v: named ? l.v : r.v }];
         }),
       ),
       e,
@@ -642,6 +648,10 @@ export class Expressions {
         }
         objects.set(nk, moved);
       }
+      // a value the object was found by (`foundBy`) names it where it now lives
+      for (const [k, f] of facts)
+        if (f.handleOf !== undefined && under(f.handleOf, srcKey))
+          facts.set(k, { ...f, handleOf: key + f.handleOf.slice(srcKey.length) });
       s = moveCallResult(with_(s, { objects, facts }), srcKey, key);
       if (!plainLocal) s = this.storeHandle(s, tf, key, line, lhsNode);
       if (obj && !plainLocal)
@@ -771,6 +781,29 @@ function isNullLiteral(e: Syn | undefined): boolean {
 function pointee(v: Val): Val {
   if (v.k !== 'path' || v.p.segs[v.p.segs.length - 1] !== '&') return v;
   return { k: 'path', p: { root: v.p.root, segs: v.p.segs.slice(0, -1) } };
+}
+
+/**
+ * A lookup that found its result by a handle of it (`pg = get_page_from_gfn(d, gfn, ...)`, the model's
+ * `foundBy`): from here on the value it was given names the object found, as a `handles` call's result
+ * does, so a table entry made from it (`l1e_from_pfn(gfn, ...)`) keeps the object. A value that already
+ * names an object, one element of an array (one name for all of them) or an address is left as it is.
+ */
+function foundByHandle(o: Out, key: Val | undefined, temp: string): Out {
+  const { st, v } = o;
+  if (key?.k !== 'path' || key.p.segs.some((x) => x === '[]' || x === '&')) return o;
+  // the lookup's own result, found on this outcome (not NULL)
+  if (v.k !== 'path' || v.p.root !== temp || v.p.segs.length) return o;
+  const r = st.facts.get(temp);
+  if (r?.eq !== undefined && isZeroConst(r.eq)) return o;
+  const k = keyOf(key.p);
+  const f = factOf(st, k);
+  if (f?.handleOf !== undefined) return o;
+  return { st: setFactKeep(st, k, { ...(f ?? {}), handleOf: temp }), v };
+}
+
+function isCallResult(v: Val): boolean {
+  return v.k === 'path' && v.p.root.startsWith('$') && !v.p.segs.length;
 }
 
 /** The object whose handle is the only argument of a call, as a value. */

@@ -18,7 +18,7 @@ import {
 } from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { sentinelOf } from './fact-tests';
-import { setFactKeep, dropTemps, withoutCounter, localCopies } from './state-edits';
+import { setFactKeep, dropTemps, withoutCounter, localCopies, namesObjectAsHandle } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
 import { Effects } from './effects';
 import { Expressions } from './expressions';
@@ -90,7 +90,7 @@ export class FunctionEngine {
   private prune(st: State, nodeId: number): State {
     const live = this.liveBefore[nodeId];
     const isLive = (root: string) => {
-      if (root.startsWith('$')) return st.objects.has(root);
+      if (root.startsWith('$')) return st.objects.has(root) || namesObjectAsHandle(st, root);
       if (root.startsWith('g:')) return live.has(root.slice(2));
       const d = this.decls.get(root);
       return !d || live.has(d.name);

@@ -4,6 +4,7 @@
  * from the whole body before the run (variables assigned from more than one call, locals
  * computed from parameters). Also the words for an object or an expression.
  */
+import type { FlagGuarded } from './state-words';
 import type { MacroAliases } from '../tree/macro-aliases';
 import type { ParamUse } from '../tree/macro-params';
 import type { Cfg, CfgNode, Scope, VarDecl } from '../cfg/cfg';
@@ -64,6 +65,9 @@ export interface EngineInput {
   numbers?: Readonly<Record<string, string>>;
   /** Locals that only ever hold a pointer read from a structure (paths/read-from-structure.ts). */
   fromStructure?: ReadonlySet<string>;
+
+  /** Nodes inside an `if` that tests a flag of an object's own state word, and those objects (state-words.ts). */
+  flagGuarded?: FlagGuarded;
 }
 
 export class FunctionContext {

@@ -103,7 +103,7 @@ export function addStep(st: State, step: Step): State {
 export function dropTemps(st: State): State {
   let facts: Map<string, Fact> | undefined;
   for (const k of st.facts.keys())
-    if (k.startsWith('$') && !st.objects.has(k.split('/', 1)[0])) {
+    if (k.startsWith('$') && !st.objects.has(k.split('/', 1)[0]) && !namesObjectAsHandle(st, k)) {
       facts ??= new Map(st.facts);
       facts.delete(k);
     }
@@ -111,11 +111,21 @@ export function dropTemps(st: State): State {
   for (const [k, target] of st.aliases) {
     if (!target.startsWith('$') || !isCallKey(k)) continue;
     const root = target.split('/', 1)[0];
-    if ([...st.objects.keys()].some((o) => under(o, root))) continue;
+    if ([...st.objects.keys()].some((o) => under(o, root)) || namesObjectAsHandle(st, root)) continue;
     aliases ??= new Map(st.aliases);
     aliases.delete(k);
   }
   return facts || aliases ? with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases }) : st;
+}
+
+/**
+ * A call's result that is a handle of an object the path counts (`l1e_get_pfn(gl1e)` that a page was found
+ * by, the model's `foundBy`): the same call read again names the object through it, so it stays while the
+ * object does.
+ */
+export function namesObjectAsHandle(st: State, key: string): boolean {
+  const of = st.facts.get(key)?.handleOf;
+  return of !== undefined && [...st.objects.keys()].some((o) => under(o, of));
 }
 
 /** A separate counter (v_holdcnt, si_threadcount) this path raised and has not handed on yet. */

@@ -67,6 +67,13 @@ export interface ObjState {
    */
   parked?: 'test' | 'callee';
   /**
+   * A release on this path happened under a test of a flag in the object's own state word (`if (x &
+   * PGT_partial) put_page(page)`, `x` read from `page->u.inuse.type_info`), here or in a callee: the
+   * reference that flag held, as far as the text shows (checks.ts, `flagOwned`). Not in the key; where
+   * states meet it stays when either had it.
+   */
+  byFlag?: boolean;
+  /**
    * References this path released under a test that changed the object's own state
    * (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`): the reference that state
    * owned, given back for it, not one this function obtained; an over-release counts below it.
@@ -476,9 +483,15 @@ function mergeObjectNotes(
     const other = b.get(k);
     const dropDoubt = o.doubt && !other?.doubt;
     const park = !o.parked && other?.parked;
-    if (dropDoubt || park) {
+    const flag = !o.byFlag && other?.byFlag;
+    if (dropDoubt || park || flag) {
       out ??= new Map(a);
-      out.set(k, { ...o, ...(dropDoubt ? { doubt: undefined } : {}), ...(park ? { parked: other.parked } : {}) });
+      out.set(k, {
+        ...o,
+        ...(dropDoubt ? { doubt: undefined } : {}),
+        ...(park ? { parked: other.parked } : {}),
+        ...(flag ? { byFlag: true } : {}),
+      });
     }
   }
   return out ?? a;

@@ -28,6 +28,8 @@ export interface SummaryEffect {
   withContainer?: boolean;
   /** The callee changed the count after a test of the object's own state (bookkeeping, see ObjState.parked). */
   parked?: boolean;
+  /** The callee released the object under a test of a flag in its own state word (ObjState.byFlag). */
+  byFlag?: boolean;
 }
 
 export interface SummaryPath {
