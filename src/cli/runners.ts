@@ -23,7 +23,7 @@ export const HEAVY_CHARS = 512 * 1024;
 /**
  * Tree visits handed to the pool at once, per worker. More than one each, so that a worker that
  * finishes can take the next visit of a file whose earlier visit it made (it kept that file's
- * functions: see src/workers/revisits.ts) instead of one another worker made.
+ * functions and parse: see src/workers/revisits.ts) instead of one another worker made.
  */
 export const TREE_VISITS_PER_WORKER = 8;
 
@@ -94,14 +94,8 @@ export class InProcess {
     const a = await this.analyzer;
     try {
       if (!again) this.revisits.drop(file);
-      const { result, visit, functions } = runTreeJob(
-        a,
-        file,
-        text,
-        tree,
-        again ? this.revisits.take(file) : undefined,
-      );
-      if (functions) this.revisits.keep(file, functions);
+      const { result, visit, kept } = runTreeJob(a, file, text, tree, again ? this.revisits.take(file) : undefined);
+      if (kept) this.revisits.keep(file, kept);
       return { result, ...visit };
     } catch (e) {
       return {
