@@ -62,6 +62,10 @@ export class PoolRunner {
     if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
+  /** The tree run will not visit these files again: what their last visits left is let go. */
+  settled(files: string[]): void {
+    this.pool.settled(files);
+  }
   /** A text's shard made by a worker; undefined when it could not be (the caller makes it). */
   async shard(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined> {
     const o = await this.pool.run({ path: file, text, shard: preset });
@@ -88,6 +92,9 @@ export class InProcess {
     } catch (e) {
       return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
     }
+  }
+  settled(files: string[]): void {
+    for (const file of files) this.revisits.drop(file);
   }
   async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
     this.analyzer ??= Analyzer.create(this.options, parserWasm());

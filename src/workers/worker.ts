@@ -61,6 +61,10 @@ async function start(): Promise<void> {
       documents.delete(m.doc);
       return;
     }
+    if (m.type === 'settled') {
+      revisits.drop(m.path);
+      return;
+    }
     // the test hook runs outside the try below, so an injected crash is a real uncaught one
     if (!m.shard) injectFault(m.path);
     let result: Answer;
