@@ -20,6 +20,7 @@ import {
   unwrapValue,
   type Syn,
   type ParsedFunctions,
+  TreeReleased,
   type FunctionHead,
   type SourceSpan,
 } from './parse/syntax';
@@ -121,6 +122,9 @@ export interface ParsedDocument {
   /** With `skipped`: the `{` of every body the outline found, which the tree must agree with. */
   outlined?: number[];
 }
+
+/** A parse without its tree: what a tree run keeps of a file it visits again (`Analyzer.analyzeKeeping`). */
+export type KeptParse = Omit<ParsedDocument, 'tree'>;
 
 /**
  * Per-function results by everything a function's result is a function of (its text, its
@@ -237,12 +241,12 @@ export class Analyzer {
   parse(
     text: string,
     previous?: ParsedDocument,
-    how: { skipBodies?: boolean; tree?: TreeFileContext } = {},
+    how: { skipBodies?: boolean; tree?: TreeFileContext; pre?: PrepassResult } = {},
   ): ParsedDocument {
     const t0 = performance.now();
     const preset = this.presetFor(text);
     const { model } = this.modelFor(preset);
-    const pre = prepass(text, { defines: model.defines });
+    const pre = how.pre ?? prepass(text, { defines: model.defines });
     let tree: Tree | null;
     let reuse: SynReuse | undefined;
     let skipped: number[] | undefined;
@@ -272,10 +276,7 @@ export class Analyzer {
       reuse = SynReuse.of(previous.top.functions, a, previous.text);
     } else {
       previous?.tree.delete();
-      const skip =
-        how.skipBodies && !previous
-          ? skippableBodies(text, pre, model, (t) => this.tokensOf(t), treeRelevantNames(how.tree, model), how.tree)
-          : [];
+      const skip = how.skipBodies && !previous ? this.skipPlan(text, pre, model, how.tree) : [];
       const options = skip.length
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
         : this.parseDeadline(pre.text);
@@ -295,6 +296,21 @@ export class Analyzer {
     }
     const top = extractTopLevel(tree, text, { preText: pre.text, reuse, lineStarts: pre.lineStarts });
     return { text, pre, tree, top, preset, parseMs: performance.now() - t0, skipped, outlined };
+  }
+
+  /** The bodies a one-shot parse of `text` leaves out (see `skippableBodies`). */
+  private skipPlan(text: string, pre: PrepassResult, model: Model, tree: TreeFileContext | undefined) {
+    return skippableBodies(text, pre, model, (t) => this.tokensOf(t), treeRelevantNames(tree, model), tree);
+  }
+
+  /**
+   * Whether a parse of `text` (the text `kept` was parsed from) would now leave out the bodies `kept`
+   * left out: the tree's context decides which. The pre-pass is a function of the text: `kept`'s is it.
+   */
+  private keptParseFits(text: string, kept: KeptParse, tree: TreeFileContext | undefined): boolean {
+    const skip = this.skipPlan(text, kept.pre, this.modelFor(kept.preset).model, tree);
+    const skipped = kept.skipped ?? [];
+    return skip.length === skipped.length && skip.every((b, i) => b.bodyStart === skipped[i]);
   }
 
   /** Empties the per-function result cache (a batch run's files seldom share functions). */
@@ -335,6 +351,24 @@ export class Analyzer {
    * this analysis finished and the functions that wait for a callee elsewhere.
    */
   analyzeText(path: string, text: string, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
+    return this.analyzeKeeping(path, text, tree, visit).result;
+  }
+
+  /**
+   * `analyzeText` for a file a tree run may visit again (a cycle's rounds): `kept`, what its last
+   * visit left of its parse (the pre-pass, the definitions and the copies of the bodies analysed;
+   * not the tree, whose wasm memory would never be given back), stands for this visit's parse when a
+   * parse now would give the same tree: the same text, the same bodies left out (the context decides
+   * which) and no body to copy that was not copied. With `keep`, this visit's parse is handed back.
+   */
+  analyzeKeeping(
+    path: string,
+    text: string,
+    tree?: TreeFileContext,
+    visit?: TreeVisit,
+    kept?: KeptParse,
+    keep = false,
+  ): { result: FileResult; kept?: KeptParse } {
     const empty = (error?: string): FileResult => ({
       path,
       functions: [],
@@ -344,34 +378,64 @@ export class Analyzer {
       parseErrors: [],
       error,
     });
-    if (looksBinary(text)) return empty('not a C source file: it looks binary');
+    if (looksBinary(text)) return { result: empty('not a C source file: it looks binary') };
     if (text.length > this.opts.maxFileSize)
-      return empty(
-        `file too large (${(text.length / 1048576).toFixed(1)} MB;` +
-          ` the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`,
-      );
+      return {
+        result: empty(
+          `file too large (${(text.length / 1048576).toFixed(1)} MB;` +
+            ` the limit is ${(this.opts.maxFileSize / 1048576).toFixed(0)} MB)`,
+        ),
+      };
+    const t0 = performance.now();
+    const skipBodies = !this.opts.callSites;
+    const same = kept?.text === text && kept.preset === this.presetFor(text) ? kept : undefined;
+    if (same && skipBodies && this.keptParseFits(text, same, tree)) {
+      try {
+        const result = this.analyzeParsed(path, { ...same, parseMs: performance.now() - t0 }, tree, visit);
+        return { result, kept: keep ? same : undefined };
+      } catch (err) {
+        if (!(err instanceof TreeReleased || err instanceof SkippedBodyNeeded)) {
+          const message = `internal error while analysing: ${(err as Error).message}`;
+          return { result: empty(message) };
+        }
+        // a body this visit needs was not copied, or not parsed: parsed as a fresh visit parses it,
+        // what the summaries found so far is found again
+        if (visit) visit.exports = {};
+      }
+    }
     let doc: ParsedDocument | undefined;
     try {
-      doc = this.parse(text, undefined, { skipBodies: !this.opts.callSites, tree });
+      doc = this.parse(text, undefined, { skipBodies, tree, pre: same?.pre });
+      let result: FileResult;
       try {
-        return this.analyzeParsed(path, doc, tree, visit);
+        result = this.analyzeParsed(path, doc, tree, visit);
       } catch (err) {
         if (!(err instanceof SkippedBodyNeeded)) throw err;
+        const pre = doc.pre;
         doc.tree.delete();
         doc = undefined; // the finally below must not delete that tree again if the parse throws
-        doc = this.parse(text);
-        return this.analyzeParsed(path, doc, tree, visit);
+        doc = this.parse(text, undefined, { pre });
+        result = this.analyzeParsed(path, doc, tree, visit);
       }
+      if (!keep) return { result };
+      // a later visit may need a body this one did not copy (a callee elsewhere gained effects)
+      const skipped = new Set(doc.skipped);
+      for (const f of doc.top.functions) if (!skipped.has(f.bodyStart ?? -1)) f.syn();
+      doc.top.release();
+      const { tree: _, ...parse } = doc;
+      return { result, kept: parse };
     } catch (err) {
-      return empty(
-        err instanceof ParseGaveUp ? err.message : `internal error while analysing: ${(err as Error).message}`,
-      );
+      return {
+        result: empty(
+          err instanceof ParseGaveUp ? err.message : `internal error while analysing: ${(err as Error).message}`,
+        ),
+      };
     } finally {
       doc?.tree.delete();
     }
   }
 
-  analyzeParsed(path: string, doc: ParsedDocument, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
+  analyzeParsed(path: string, doc: KeptParse, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
     const t0 = performance.now();
     const { model, version } = this.modelFor(doc.preset);
     const src = doc.text;
@@ -636,7 +700,7 @@ export class Analyzer {
    */
   private keepsFor(
     model: Model,
-    doc: ParsedDocument,
+    doc: KeptParse,
     tree: TreeFileContext | undefined,
     dropped: ((callee: string, arg: number) => boolean) | undefined,
   ): ((callee: string, arg: number) => boolean) | undefined {
@@ -651,7 +715,7 @@ export class Analyzer {
   }
 
   /** The file's macros that jump to a label they are given (per document: its defines do not change). */
-  private jumpsOf(doc: ParsedDocument): Map<string, number> {
+  private jumpsOf(doc: KeptParse): Map<string, number> {
     let j = this.jumpCache.get(doc.pre);
     if (!j) {
       j = jumpMacros(doc.pre.defines);
@@ -673,7 +737,7 @@ export class Analyzer {
 
   private analyzeFunction(
     syn: Syn,
-    doc: ParsedDocument,
+    doc: KeptParse,
     model: Model,
     summaries: Map<string, Summary>,
     paramFacts: Atom[],
@@ -858,7 +922,7 @@ function touchesCounts(
   model: Model,
   summaries: Map<string, Summary>,
   inferred: Map<string, unknown>,
-  doc: ParsedDocument,
+  doc: KeptParse,
   hasRole: boolean,
 ): boolean {
   if (hasRole) return true;

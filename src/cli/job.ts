@@ -2,7 +2,8 @@
  * One file's analysis as the CLI runs it, the same in a worker thread and in
  * the main thread (`--jobs 0`): analyse, keep the result in the cache, hand it back.
  */
-import type { Analyzer, FunctionCache } from '../analysis/analyzer';
+import type { Analyzer } from '../analysis/analyzer';
+import type { Revisit } from '../workers/revisits';
 import type { FileResult } from '../analysis/result';
 import type { ResultCache } from './cache';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
@@ -62,25 +63,26 @@ export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileR
 
 /**
  * One visit of a file in tree mode: its result and the summaries its analysis finished.
- * `earlier`: the file's per-function results from its previous visit in this run (a cycle of
- * files is visited in rounds); `functions` then holds this visit's, for the next. Without it
- * nothing is kept.
+ * `earlier`: what the file's previous visit in this run left (a cycle of files is visited in
+ * rounds: its per-function results and its parse, consumed); `kept` then holds this visit's, for
+ * the next. Without it nothing is kept.
  */
 export function runTreeJob(
   analyzer: Analyzer,
   path: string,
   text: string,
   tree: TreeFileContext,
-  earlier?: FunctionCache,
-): { result: FileResult; visit: TreeVisit; functions?: FunctionCache } {
+  earlier?: Revisit,
+): { result: FileResult; visit: TreeVisit; kept?: Revisit } {
   const visit: TreeVisit = { exports: {} };
-  const run = () => withinDetailBudget(analyzer.analyzeText(path, text, tree, visit));
   if (earlier) {
-    const { value, functions } = analyzer.withFunctionCache(earlier, run);
-    return { result: value, visit, functions };
+    const { value, functions } = analyzer.withFunctionCache(earlier.functions, () =>
+      analyzer.analyzeKeeping(path, text, tree, visit, earlier.parse, true),
+    );
+    return { result: withinDetailBudget(value.result), visit, kept: { functions, parse: value.kept } };
   }
   try {
-    return { result: run(), visit };
+    return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit)), visit };
   } finally {
     analyzer.forgetFunctions();
   }

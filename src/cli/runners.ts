@@ -23,7 +23,7 @@ export const HEAVY_CHARS = 512 * 1024;
 /**
  * Tree visits handed to the pool at once, per worker. More than one each, so that a worker that
  * finishes can take the next visit of a file whose earlier visit it made (it kept that file's
- * functions: see src/workers/revisits.ts) instead of one another worker made.
+ * functions and parse: see src/workers/revisits.ts) instead of one another worker made.
  */
 export const TREE_VISITS_PER_WORKER = 8;
 
@@ -62,6 +62,10 @@ export class PoolRunner {
     if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
+  /** The tree run will not visit these files again: what their last visits left is let go. */
+  settled(files: string[]): void {
+    this.pool.settled(files);
+  }
   /** A text's shard made by a worker; undefined when it could not be (the caller makes it). */
   async shard(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined> {
     const o = await this.pool.run({ path: file, text, shard: preset });
@@ -89,19 +93,16 @@ export class InProcess {
       return errorResult(job.path, `internal error while analysing: ${(e as Error).message}`);
     }
   }
+  settled(files: string[]): void {
+    for (const file of files) this.revisits.drop(file);
+  }
   async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
     this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
     try {
       if (!again) this.revisits.drop(file);
-      const { result, visit, functions } = runTreeJob(
-        a,
-        file,
-        text,
-        tree,
-        again ? this.revisits.take(file) : undefined,
-      );
-      if (functions) this.revisits.keep(file, functions);
+      const { result, visit, kept } = runTreeJob(a, file, text, tree, again ? this.revisits.take(file) : undefined);
+      if (kept) this.revisits.keep(file, kept);
       return { result, ...visit };
     } catch (e) {
       return {

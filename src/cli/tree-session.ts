@@ -109,6 +109,7 @@ export class TreeSession {
       store: this.store,
       concurrency: this.concurrency,
       visit: (file, text, tree, again) => this.runner.visit(file, text, tree, again),
+      settled: (files) => this.runner.settled(files),
       unknownCalls: args.unknownCalls,
       leftOut: (file, why) => this.setup.warn(`${file}: left out of the tree: ${why}`),
     });

@@ -44,6 +44,8 @@ export interface TreeIndexRequest {
   concurrency: number;
   /** Analyses a file with what the tree knows (on a worker). */
   visit(file: string, text: string, tree: TreeFileContext, again: boolean): Promise<VisitOutcome>;
+  /** The run will not visit these files (absolute) again (`TreeRunInput.settled`). */
+  settled?(files: string[]): void;
   /** Overrides the models' `unknownCalls` policy (the CLI's --unknown-calls). */
   unknownCalls?: 'evidence' | 'hand-on';
   /** A file of the tree that is left out of it, and why (said once per file and run). */
@@ -277,6 +279,11 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
         process.stderr.write(`visit< ${sources[i].rel} ${Date.now() - t0} ms\n`);
         return o;
       });
+    },
+    settled: (files) => {
+      if (process.env.REFCOUNT_LENS_TREE_DEBUG)
+        process.stderr.write(`settled ${files.map((i) => sources[i].rel).join(' ')}\n`);
+      req.settled?.(files.map((i) => absOf[i]));
     },
     progress: req.progress,
     cancelled: req.cancelled,

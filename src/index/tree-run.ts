@@ -60,6 +60,11 @@ export interface TreeRunInput {
    * file's group is a cycle of files, so the run may visit it again (with other summaries).
    */
   visit(file: number, context: TreeFileContext, again: boolean): Promise<VisitOutcome>;
+  /**
+   * A cycle's rounds are over: the run will not visit these files again, and what their last visits
+   * left for the next (src/workers/revisits.ts) can be let go.
+   */
+  settled?(files: number[]): void;
   /** Visits in flight at once. */
   concurrency: number;
   /**
@@ -447,6 +452,7 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       };
       input.store.put('group', key, entryOut);
     }
+    if (files.length > 1) input.settled?.(files);
     return true;
   };
 

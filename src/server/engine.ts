@@ -133,6 +133,11 @@ export class AnalysisEngine {
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
 
+  /** The index will not visit these files again: what their last visits left in the workers is let go. */
+  indexSettled(files: string[]): void {
+    this.pool?.settled(files);
+  }
+
   /** The index was cancelled: its visits still queued are dropped (a running one finishes). */
   dropIndexVisits(): void {
     this.pool?.dropShared();

@@ -262,6 +262,7 @@ export class WorkspaceIndex {
         store: this.indexStore(),
         concurrency: Math.max(1, engine.limits.workers) * 2,
         visit: (file, text, tree, again) => engine.indexVisit(file, text, tree, again, running.stop),
+        settled: (files) => engine.indexSettled(files),
         unknownCalls: options.unknownCalls,
         leftOut: (file, reason) => {
           leftOut.push(file);

@@ -119,6 +119,18 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * A tree run will not visit these files again: the worker that made the last visit of each lets go
+   * what it kept for the next (its per-function results and parse).
+   */
+  settled(paths: readonly string[]): void {
+    for (const path of paths) {
+      const slot = this.lastVisit.get(path);
+      this.lastVisit.delete(path);
+      if (slot && !slot.dead) slot.worker.postMessage({ type: 'settled', path } satisfies WorkerRequest);
+    }
+  }
+
   /** Drops the queued and running jobs of `doc` (they resolve as cancelled). */
   cancel(doc: string): void {
     const index = this.home.get(doc);

@@ -53,7 +53,8 @@ export interface AnalyzeRequest {
   shard?: PresetName;
 }
 
-export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string };
+/** `forget`: an open document's parse tree; `settled`: what a tree visit of `path` kept for the next (`again`). */
+export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string } | { type: 'settled'; path: string };
 
 export type WorkerReply =
   | { type: 'ready' }

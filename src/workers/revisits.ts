@@ -1,40 +1,60 @@
 /**
- * The per-function results of files a tree run will visit again (the files of a cycle, visited
- * in rounds until their summaries settle), kept by the worker between the visits: a round then
- * recomputes only the functions whose callees' summaries changed. Each file keeps its latest
- * visit's functions alone, and the files least recently visited go first past `maxFunctions`,
- * so a long-lived worker (the language server's) holds a bounded amount.
+ * What a worker keeps of the files a tree run will visit again (the files of a cycle, visited in
+ * rounds until their summaries settle), between the visits: the per-function results, so that a
+ * round recomputes only the functions whose callees' summaries changed, and the parse without its
+ * tree (the pre-pass, the definitions, the copies of the bodies analysed), so that a round neither
+ * pre-passes, parses nor copies a file again unless its context leaves out other bodies or needs one
+ * not copied. Each file keeps its latest visit's alone, and the files least recently visited go
+ * first past `maxFunctions`, their parses past `maxParseChars` characters of text, so a long-lived
+ * worker (the language server's) holds a bounded amount.
  */
-import type { FunctionCache } from '../analysis/analyzer';
+import type { FunctionCache, KeptParse } from '../analysis/analyzer';
+
+/** What a file's last visit left for its next. */
+export interface Revisit {
+  functions: FunctionCache;
+  parse?: KeptParse;
+}
 
 export class RevisitResults {
-  private readonly files = new Map<string, FunctionCache>();
+  private readonly files = new Map<string, Revisit>();
   private functions = 0;
+  private parseChars = 0;
 
-  constructor(private readonly maxFunctions = 50000) {}
+  constructor(
+    private readonly maxFunctions = 50000,
+    private readonly maxParseChars = 4 << 20,
+  ) {}
 
-  /** What `path`'s previous visit left (an empty cache when none), handed over to the next visit. */
-  take(path: string): FunctionCache {
+  /** What `path`'s previous visit left (nothing when none), handed over to the next visit. */
+  take(path: string): Revisit {
     const kept = this.files.get(path);
-    if (!kept) return new Map();
+    if (!kept) return { functions: new Map() };
     this.files.delete(path);
-    this.functions -= kept.size;
+    this.functions -= kept.functions.size;
+    this.parseChars -= kept.parse?.text.length ?? 0;
     return kept;
   }
 
-  /** Keeps `path`'s functions of this visit for its next. */
-  keep(path: string, functions: FunctionCache): void {
+  /** Keeps `path`'s functions and parse of this visit for its next. */
+  keep(path: string, kept: Revisit): void {
     this.take(path);
-    this.files.set(path, functions);
-    this.functions += functions.size;
-    for (const [oldest, cache] of this.files) {
-      if (this.functions <= this.maxFunctions || oldest === path) break;
-      this.files.delete(oldest);
-      this.functions -= cache.size;
+    this.files.set(path, kept);
+    this.functions += kept.functions.size;
+    this.parseChars += kept.parse?.text.length ?? 0;
+    for (const [oldest, other] of this.files) {
+      if (this.functions <= this.maxFunctions && this.parseChars <= this.maxParseChars) break;
+      if (oldest === path) break;
+      if (this.functions > this.maxFunctions) {
+        this.take(oldest);
+        continue;
+      }
+      this.parseChars -= other.parse?.text.length ?? 0;
+      other.parse = undefined;
     }
   }
 
-  /** `path` will not be visited again: its functions are let go. */
+  /** `path` will not be visited again: what its last visit left is let go. */
   drop(path: string): void {
     this.take(path);
   }

@@ -42,8 +42,8 @@ async function start(): Promise<void> {
         revisits.drop(m.path);
         return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
       }
-      const { functions, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, revisits.take(m.path));
-      if (functions) revisits.keep(m.path, functions);
+      const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, revisits.take(m.path));
+      if (kept) revisits.keep(m.path, kept);
       return answer;
     }
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
@@ -59,6 +59,10 @@ async function start(): Promise<void> {
     if (m.type === 'forget') {
       documents.get(m.doc)?.tree.delete();
       documents.delete(m.doc);
+      return;
+    }
+    if (m.type === 'settled') {
+      revisits.drop(m.path);
       return;
     }
     // the test hook runs outside the try below, so an injected crash is a real uncaught one

@@ -12,6 +12,8 @@ import { analyzer, fn, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
 import { RevisitResults } from '../../src/workers/revisits';
+import type { KeptParse } from '../../src/analysis/analyzer';
+import type { Summary } from '../../src/analysis/paths/summary';
 import { moveOverwriteLines } from '../../src/analysis/paths/access';
 
 const HELPER = `#include <net/if.h>
@@ -86,18 +88,76 @@ test('a callee cut by its budget is a different input than the same summary uncu
 
 test("a worker keeps each file's latest functions, the least recently visited files going first", () => {
   const revisits = new RevisitResults(3);
-  const cache = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`k${i}`, {} as never]));
+  const cache = (n: number) => ({ functions: new Map(Array.from({ length: n }, (_, i) => [`k${i}`, {} as never])) });
   revisits.keep('a.c', cache(2));
   revisits.keep('b.c', cache(1));
-  assert.equal(revisits.take('a.c').size, 2, 'taken for its next visit');
-  assert.equal(revisits.take('a.c').size, 0, 'and no longer kept');
+  assert.equal(revisits.take('a.c').functions.size, 2, 'taken for its next visit');
+  assert.equal(revisits.take('a.c').functions.size, 0, 'and no longer kept');
   revisits.keep('a.c', cache(2));
   revisits.keep('c.c', cache(1));
-  assert.equal(revisits.take('b.c').size, 0, 'the oldest file went past the bound');
-  assert.equal(revisits.take('c.c').size, 1);
+  assert.equal(revisits.take('b.c').functions.size, 0, 'the oldest file went past the bound');
+  assert.equal(revisits.take('c.c').functions.size, 1);
   revisits.keep('big.c', cache(5));
-  assert.equal(revisits.take('big.c').size, 5, 'the file just visited is kept whatever its size');
-  assert.equal(revisits.take('a.c').size, 0);
+  assert.equal(revisits.take('big.c').functions.size, 5, 'the file just visited is kept whatever its size');
+  assert.equal(revisits.take('a.c').functions.size, 0);
+});
+
+test("a worker keeps the latest parses up to a bound of text, the least recently visited files' going first", () => {
+  const revisits = new RevisitResults(100, 10);
+  const parse = (chars: number) => ({ text: 'x'.repeat(chars) }) as KeptParse;
+  revisits.keep('a.c', { functions: new Map(), parse: parse(4) });
+  revisits.keep('b.c', { functions: new Map(), parse: parse(4) });
+  revisits.keep('c.c', { functions: new Map([['k', {} as never]]), parse: parse(4) });
+  const a = revisits.take('a.c');
+  assert.equal(a.parse, undefined, "the oldest file's parse went past the bound");
+  assert.ok(revisits.take('b.c').parse, 'the next one kept its parse');
+  assert.equal(revisits.take('c.c').functions.size, 1);
+  revisits.keep('big.c', { functions: new Map(), parse: parse(40) });
+  assert.ok(revisits.take('big.c').parse, 'the file just visited keeps its parse whatever its size');
+});
+
+/** A file whose function `helper` counts only through a callee elsewhere, whose summary the rounds change. */
+const ROUNDS = `#include <net/if.h>
+#include <net/if_var.h>
+void ext_note(struct ifnet *ifp);
+
+static void
+helper(struct ifnet *ifp)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ifp->if_mtu += i;
+	ext_note(ifp);
+}
+
+int
+ifq_take(struct ifnet *ifp)
+{
+	if_ref(ifp);
+	return (0);
+}
+`;
+
+test('a visit with the parse the last one kept gives what a fresh analysis gives, and keeps it', async () => {
+  const made = await analyzer({});
+  const visit: TreeVisit = { exports: {} };
+  made.analyzeText('ifq_util.c', HELPER, context({}), visit);
+  const counted = visit.exports.ifq_hold;
+  const quiet: Summary = { name: 'ext_note', paths: [], truncated: false, hash: 'quiet' };
+  const rounds = [{ ext_note: quiet }, { ext_note: quiet }, { ext_note: { ...counted, name: 'ext_note' } }];
+  const warm = await analyzer({});
+  let kept: KeptParse | undefined;
+  for (const [r, externals] of rounds.entries()) {
+    const fresh = await analyzer({});
+    const expected = fresh.analyzeText('r.c', ROUNDS, context(externals));
+    const now = warm.analyzeKeeping('r.c', ROUNDS, context(externals), { exports: {} }, kept, true);
+    assert.equal(comparable(now.result), comparable(expected), `round ${r + 1}`);
+    if (r === 1) assert.equal(now.kept, kept, 'the same context: the parse is used again');
+    if (r === 2) assert.notEqual(now.kept, kept, 'a callee gained effects: a body skipped before is parsed');
+    kept = now.kept;
+  }
+  assert.ok(fn(warm.analyzeText('r.c', ROUNDS, context(rounds[2])), 'helper').paths.length > 0);
 });
 
 test('a function moved whole reads, from the cache, as a fresh analysis at its new lines', async () => {

@@ -52,6 +52,21 @@ test('a cycle of three files: the first round goes callees first, a file that ca
   assert.deepEqual(leaks, ['a.c:a_open'], 'the hold two files down is seen from a_open');
 });
 
+test("a cycle's rounds over, the workers are told its files will not be visited again", () => {
+  const dir = cycle();
+  const r = runCli(['analyze', dir, '--root', dir, '--no-cache', '--format', 'json', '--jobs', '2'], {
+    env: { REFCOUNT_LENS_TREE_DEBUG: '1' },
+  });
+  assert.equal(r.status, 1, ended(r));
+  const lines = r.stderr.split('\n').filter((l) => /^(visit[<>]|settled) /.test(l));
+  // what a worker kept of a file for its next visit (src/workers/revisits.ts) is let go after the last
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('settled')),
+    ['settled a.c b.c c_util.c'],
+  );
+  assert.ok(lines.at(-1)?.startsWith('settled'), 'after the last visit');
+});
+
 test('a cycle whose summaries never settle: the warnings that read them are information, the others stay', () => {
   // chain_a.c and chain_b.c each take a reference before calling the other: one more every round;
   // ca_two leaks `other` (counted by dev_ref alone: a warning) and `dev` (counted by ca_hold: information)

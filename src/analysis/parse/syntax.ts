@@ -112,7 +112,15 @@ export function callsIn(n: Syn | undefined): CallSpan[] {
 export interface ParsedFunctions {
   functions: FunctionHead[];
   errors: ParseProblem[];
+  /**
+   * The tree is about to be deleted while the heads are kept (with the copies made so far): a
+   * body not copied yet can no longer be, and asking for it throws `TreeReleased`.
+   */
+  release(): void;
 }
+
+/** A body asked for after its tree was released (`ParsedFunctions.release`): parse the text again. */
+export class TreeReleased extends Error {}
 
 /**
  * Per-language tables: names, field names and named-ness by id, so a copy never asks
@@ -235,6 +243,8 @@ interface CopyContext {
   starts: number[];
   lang: LanguageTables;
   hasError: boolean;
+  /** The tree is gone (`ParsedFunctions.release`). */
+  released?: boolean;
 }
 
 /**
@@ -408,7 +418,13 @@ export function extractTopLevel(tree: Tree, source: string, opts: ExtractOptions
     lang: tablesOf(tree.language),
     hasError: root.hasError,
   };
-  const res: ParsedFunctions = { functions: [], errors: [] };
+  const res: ParsedFunctions = {
+    functions: [],
+    errors: [],
+    release: () => {
+      ctx.released = true;
+    },
+  };
   const rootSize = root.descendantCount;
   const found: { index: number; size: number }[] = [];
   const w = openWalker(tree);
@@ -489,6 +505,7 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
     },
     calls: () => {
       if (copy) return callsIn(copy.fields.body);
+      if (ctx.released) throw new TreeReleased('the body was not copied before its tree was released');
       const cw = openWalker(tree);
       try {
         cw.goto(index);
@@ -500,6 +517,7 @@ function head(tree: Tree, ctx: CopyContext, w: Walker, index: number, opts: Extr
     },
     syn: () => {
       if (!copy) {
+        if (ctx.released) throw new TreeReleased('the body was not copied before its tree was released');
         const cw = openWalker(tree);
         try {
           cw.goto(index);
