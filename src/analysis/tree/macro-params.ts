@@ -28,6 +28,8 @@ export interface ParamUse {
    * caller gives those a variable of its own; a member or anything else is memory the value is stored in.
    */
   copiedTo?: number[];
+  /** Stored in memory the macro reaches (`(head)->lh_first = (elm)`): a list insertion links it there. */
+  stored?: boolean;
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -141,8 +143,10 @@ function use(
   const passedOn = callee?.[call!.index];
   if (!passedOn) {
     u.whole = true;
+    if (!call && pre === '=') u.stored = true;
     return;
   }
+  if (passedOn.stored) u.stored = true;
   u.written ||= passedOn.written;
   u.whole ||= passedOn.whole;
   for (const m of passedOn.members) addMember(u, m);
