@@ -269,7 +269,8 @@ export class Effects {
     if (!p) return undefined;
     const key = keyOf(p);
     if (!st.objects.get(key)?.obtained) return undefined;
-    return killPath(this.loseOverwritten(st, key, line), key);
+    // a local that copied the old value (`vp = tdp` before the call) still names it, as after an assignment
+    return killPath(this.loseOverwritten(this.keepCopiedOldValue(st, key, line), key, line), key);
   }
 
   private markAttempted(st: State, ef: Effect, vals: Val[], temp: string): State {
@@ -370,6 +371,12 @@ export class Effects {
     if (copy !== undefined) {
       key = copy;
       p = parseKey(copy);
+    }
+    // a release through the place a reference was kept for gives that reference back (ObjState.keptBy)
+    const kept = c.counter === undefined && losesCount(c) ? keptFor(st, key) : undefined;
+    if (kept !== undefined) {
+      key = kept;
+      p = parseKey(kept);
     }
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
@@ -492,6 +499,7 @@ export class Effects {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
     }
+    if (kept !== undefined && o.refs <= 0) o.keptBy = undefined;
     if (!counterName && before < 0 && delta > 0) o.givenFirst = -before;
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     const floor = counterName ? 0 : -(o.paidByState ?? 0) - (o.givenFirst ?? 0);
@@ -531,7 +539,7 @@ export class Effects {
 
   /** A write to a path: out-parameters become set; what it held before is lost. */
   noteWrite(st: State, key: string, p: AccessPath, line: number): State {
-    let s = this.loseOverwritten(st, key, line);
+    let s = this.loseOverwritten(this.keepCopiedOldValue(st, key, line), key, line);
     s = killPath(s, key);
     s = setFactKeep(s, key, { ne: ['0'] });
     if (rootClass(p.root, this.decls) === 'param' && throughPointer(p) && !s.written.has(key)) {
@@ -616,6 +624,26 @@ export class Effects {
         facts.set(moved(k), f);
       }
     return with_(st, { aliases: aliases ?? st.aliases, objects: objects ?? st.objects, facts: facts ?? st.facts });
+  }
+
+  /** The object kept under `from` (an overwritten name) is the one at `to` again: objects, facts and aliases move. */
+  restoreOldValue(st: State, from: string, to: string): State {
+    const moved = (k: string) => to + k.slice(from.length);
+    const objects = new Map(st.objects);
+    for (const [k, o] of st.objects)
+      if (under(k, from)) {
+        objects.delete(k);
+        objects.set(moved(k), { ...o, display: this.ctx.displayKey(moved(k)) });
+      }
+    const facts = new Map(st.facts);
+    for (const [k, f] of st.facts)
+      if (under(k, from)) {
+        facts.delete(k);
+        facts.set(moved(k), f);
+      }
+    const aliases = new Map(st.aliases);
+    for (const [v, target] of st.aliases) if (under(target, from)) aliases.set(v, moved(target));
+    return with_(st, { objects, facts, aliases });
   }
 
   /**
@@ -963,6 +991,22 @@ function storedPlace(st: State, key: string, p: AccessPath, o: ObjState): { plac
 function gains(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): boolean {
   if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0) > 0;
   return (c.op === 'acquire' || c.op === 'create') && c.count > 0;
+}
+
+/** The change lowers a count: a release or a destruction, or a callee's summary that leaves less. */
+function losesCount(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): boolean {
+  if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0) < 0;
+  return (c.op === 'release' || c.op === 'destroy') && c.count > 0;
+}
+
+/**
+ * The object whose reference the path keeps for the place at `key` (`m->unit = u; hold(u)`, ObjState.keptBy;
+ * a store to the place ends it, `takeBackStored`): a release through the place (`drop(m->unit)`, or a callee
+ * given `m` that drops `arg0->unit`) is that object's.
+ */
+function keptFor(st: State, key: string): string | undefined {
+  for (const [k, o] of st.objects) if (o.keptBy === key && o.refs > 0) return k;
+  return undefined;
 }
 
 /**

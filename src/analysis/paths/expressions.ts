@@ -16,6 +16,7 @@ import {
   rootClass,
   throughPointer,
   overwrittenKey,
+  splitOverwrite,
 } from './access';
 import { type State, type ObjState, type Fact, with_ } from './state';
 import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
@@ -494,6 +495,14 @@ export class Expressions {
       const d = arg?.type === 'identifier' ? this.ctx.node.scope.get(arg.text ?? '') : undefined;
       if (d) s = this.assign(s, { root: d.id, segs: [] }, '=', UNKNOWN, e.line, arg);
     });
+    // a structure of the function's own the macro stores in memory (`SLIST_INSERT_HEAD(&head, ent, le)`:
+    // `(head)->slh_first = (elm)`) is linked there, on a list of the caller's or of the function's own that it
+    // walks later: the references kept for its places go with it (ObjState.keptBy), as a store of it hands them on
+    uses.forEach((u, i) => {
+      const v = vals[i];
+      if (u.stored && v?.k === 'path' && !v.p.segs.length && rootClass(v.p.root, this.decls) === 'local')
+        s = this.fx.linked(s, v.p.root, { line: e.line, call: name, op: 'store' });
+    });
     return s;
   }
 
@@ -538,6 +547,9 @@ export class Expressions {
       this.eval(rhs, st).flatMap((r) =>
         lhsEval(r.st).flatMap((l) => {
           if (l.v.k !== 'path') return [{ st: l.st, v: r.v }];
+          // `tvp = vp` where vp holds tvp's own value (`vp = tvp` before): the variable keeps what it holds
+          if ((e.op ?? '=') === '=' && r.v.k === 'path' && plainRead(rhs) && keyOf(r.v.p) === keyOf(l.v.p))
+            return [{ st: l.st, v: r.v }];
           const counted = this.countUpdate(e, l.v.p, e.op, l.st);
           if (counted) return counted.map((s) => ({ st: s, v: UNKNOWN }));
           const s = this.assign(l.st, l.v.p, e.op ?? '=', r.v, e.line, lhs);
@@ -583,7 +595,14 @@ export class Expressions {
     // what the variable held before
     if (plainLocal) {
       // a copy made before (`held = ifp; ifp = other`) names the old object, which moves with it
-      if (!s.aliases.has(root)) s = this.fx.loseOverwritten(this.fx.keepCopiedOldValue(s, key, line), key, line);
+      if (!s.aliases.has(root)) {
+        const kept = this.fx.keepCopiedOldValue(s, key, line);
+        // `p = p->next` after another local copied p: the value read is the old p's member, which moved with it
+        const from = v.k === 'path' ? keyOf(v.p) : key;
+        if (kept !== s && from !== key && under(from, key))
+          v = { k: 'path', p: parseKey(overwrittenKey(key, line) + from.slice(key.length)) };
+        s = this.fx.loseOverwritten(kept, key, line);
+      }
       if (s.aliases.has(root)) {
         const aliases = new Map(s.aliases);
         aliases.delete(root);
@@ -605,6 +624,14 @@ export class Expressions {
       }
     }
     s = killPath(s, key);
+    if (!plainLocal) s = storedThrough(s, lhsPath);
+    // `r.ro_rt = rte`, rte having kept the place's value from before a callee overwrote it: the place holds
+    // that object again, under its own name (not a store that hands it on)
+    if (!plainLocal && v.k === 'path') {
+      const old = splitOverwrite(keyOf(v.p));
+      if (old?.key === key && keyOf(v.p) === overwrittenKey(key, old.line) && !s.objects.has(key))
+        return this.fx.restoreOldValue(s, keyOf(v.p), key);
+    }
     // `pg = alloc_page(d)` again in a loop: the same call, but a new value of the variable
     if (v.k === 'path' && keyOf(v.p) === key) return setFact(s, key, undefined);
     if (v.k === 'const') return setFact(s, key, { eq: v.c });
@@ -677,7 +704,8 @@ export class Expressions {
     for (const [ok, o] of s.objects) {
       if (!under(ok, srcKey)) continue;
       if (o.refs - o.transferred > 0 || (o.obtained && !o.transferred) || heldCounter(o)) {
-        held = true;
+        // a separate counter's hold alone (`ifnet_is_attached(ifp, 1)`, if_refio) is no reference of the place's
+        held ||= o.refs - o.transferred > 0 || (o.obtained && !o.transferred && !!o.gained?.includes(''));
         s = this.fx.handOnObject(
           s,
           ok,
@@ -692,8 +720,11 @@ export class Expressions {
         );
       }
     }
-    // a structure of the function's own, linked where a parameter or a global reaches (`ent->first = act`)
-    if (!src.segs.length && (cls === 'param' || cls === 'global') && rootClass(src.root, this.decls) === 'local')
+    // a structure of the function's own, linked where a parameter or a global reaches (`ent->first = act`), or
+    // on a list of the function's own (`SLIST_INSERT_HEAD(&head, ent, le)`: `head.slh_first = ent`), which the
+    // path walks later: the references kept for its places go with it
+    const linkedTo = cls === 'param' || cls === 'global' || (cls === 'local' && root !== src.root);
+    if (!src.segs.length && linkedTo && rootClass(src.root, this.decls) === 'local')
       s = this.fx.linked(s, src.root, { line, call: '=', op: 'store' });
     const f = s.facts.get(srcKey);
     s = this.storeHandle(s, f, key, line, lhsNode);
@@ -830,3 +861,28 @@ const OWNERSHIP_FLAG = /^(have|has|holds?|owns?|got|took)_/;
 
 /** The kernels' call that sets bit arg0 in the word arg1 points to (`set_bit`, `__set_bit`). */
 const SET_BIT = /^_*set_bit$/;
+
+/** A read of a variable or a member, with no call in it whose result could be a new value. */
+function plainRead(e: Syn | undefined): boolean {
+  if (e === undefined) return false;
+  if (e.type === 'identifier' || e.type === 'field_identifier') return true;
+  if (e.type === 'parenthesized_expression')
+    return e.children.filter((c) => c.type !== '(' && c.type !== ')').every(plainRead);
+  return e.type === 'field_expression' && plainRead(e.fields.argument) && plainRead(e.fields.field);
+}
+
+/**
+ * A store through a pointer (`bif->bif_ifp = ifs`) says the pointer is not NULL on the paths that go on: a
+ * later `if (bif != NULL)` is decided (the path where the allocation failed crashed at the store).
+ */
+function storedThrough(st: State, lhs: AccessPath): State {
+  let s = st;
+  lhs.segs.forEach((seg, i) => {
+    if (seg !== '*' || lhs.root.startsWith('$') || lhs.segs.slice(0, i).some((x) => x === '&' || x === '[]')) return;
+    const pk = keyOf({ root: lhs.root, segs: lhs.segs.slice(0, i) });
+    const f = s.facts.get(pk);
+    if (f?.eq === undefined && !f?.ne?.includes('0'))
+      s = setFactKeep(s, pk, { ...(f ?? {}), ne: ['0', ...(f?.ne ?? [])] });
+  });
+  return s;
+}

@@ -33,6 +33,9 @@ export interface ParamUse {
    * `FIRST((head)) = (elm)`): a list insert links the argument into what that parameter reaches.
    */
   storedVia?: number[];
+
+  /** Stored in memory the macro reaches (`(head)->lh_first = (elm)`): a list insertion links it there. */
+  stored?: boolean;
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -148,8 +151,10 @@ function use(
     u.whole = true;
     const via = call ? -1 : storedViaParam(t, l, params, params.indexOf(t[i]));
     if (via >= 0) addVia(u, via);
+    if (!call && pre === '=') u.stored = true;
     return;
   }
+  if (passedOn.stored) u.stored = true;
   u.written ||= passedOn.written;
   u.whole ||= passedOn.whole;
   for (const m of passedOn.members) addMember(u, m);
