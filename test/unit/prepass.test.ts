@@ -10,6 +10,15 @@ const defines = new Map([
   ['_KERNEL', ''],
 ]);
 
+/** The pre-pass's promise: every offset and every line break where the source has it. */
+function assertSameLines(text: string, src: string): void {
+  assert.equal(text.length, src.length);
+  assert.deepEqual(
+    text.split('\n').map((l) => l.length),
+    src.split('\n').map((l) => l.length),
+  );
+}
+
 test('the pre-pass keeps every offset and line', () => {
   const src =
     'static int\n' +
@@ -26,11 +35,7 @@ test('the pre-pass keeps every offset and line', () => {
     '\tm = mtod(m0, struct ip *);\n' +
     '}\n';
   const r = prepass(src, { defines });
-  assert.equal(r.text.length, src.length);
-  assert.deepEqual(
-    r.text.split('\n').map((l) => l.length),
-    src.split('\n').map((l) => l.length),
-  );
+  assertSameLines(r.text, src);
   assert.match(r.text, /\tfoo\(\);/);
   assert.doesNotMatch(r.text, /bar\(\)/);
   assert.doesNotMatch(r.text, /#|__unused|struct ip/);
@@ -186,11 +191,7 @@ test("Apple's blocks: a literal is a value, a block pointer a function pointer, 
     '\treturn (seen ^ a);\n' +
     '}\n';
   const r = prepass(src, { defines });
-  assert.equal(r.text.length, src.length);
-  assert.deepEqual(
-    r.text.split('\n').map((l) => l.length),
-    src.split('\n').map((l) => l.length),
-  );
+  assertSameLines(r.text, src);
   const lines = r.text.split('\n');
   assert.equal(lines[0], 'typedef void (*hook_t)(int);');
   assert.match(lines[4], /^\t {8}int seen {10}, n;$/);
