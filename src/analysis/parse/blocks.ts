@@ -7,7 +7,7 @@
  * `__block` variable, which a literal may assign whenever it runs, loses its qualifier and its
  * initial value, so no path is pruned on a value the block may have changed.
  */
-import { isSpace } from './chars';
+import { closingBracket, isSpace } from './chars';
 
 export interface SameLengthEdit {
   start: number;
@@ -58,11 +58,11 @@ function blockVariables(masked: string): SameLengthEdit[] {
 function literalEnd(masked: string, at: number): number {
   let k = significantAfter(masked, at + 1);
   if (masked[k] === '(') {
-    k = closing(masked, k, '(', ')');
+    k = closingBracket(masked, k);
     if (k < 0) return -1;
     k = significantAfter(masked, k + 1);
   }
-  return masked[k] === '{' ? closing(masked, k, '{', '}') : -1;
+  return masked[k] === '{' ? closingBracket(masked, k) : -1;
 }
 
 function significantBefore(s: string, i: number): number {
@@ -75,13 +75,4 @@ function significantAfter(s: string, i: number): number {
   let k = i;
   while (k < s.length && isSpace(s.charCodeAt(k))) k++;
   return k;
-}
-
-function closing(s: string, open: number, o: string, c: string): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === o) depth++;
-    else if (s[i] === c && --depth === 0) return i;
-  }
-  return -1;
 }

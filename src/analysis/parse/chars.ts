@@ -21,3 +21,22 @@ export function isSpace(c: number): boolean {
     c === 0xfeff
   );
 }
+
+const CLOSERS: Readonly<Record<number, number>> = { 40: 41, 91: 93, 123: 125 };
+
+/**
+ * The bracket that closes the one at `open` (`(`, `[` or `{`), counting only that kind, or -1 (no closer, or
+ * no opening bracket at `open`). Callers scan masked text, where comments and strings are blanks.
+ */
+export function closingBracket(s: string, open: number): number {
+  const o = s.charCodeAt(open);
+  const c = CLOSERS[o];
+  if (c === undefined) return -1;
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x === o) depth++;
+    else if (x === c && --depth === 0) return i;
+  }
+  return -1;
+}

@@ -8,7 +8,7 @@
 
 import type { Range } from 'web-tree-sitter';
 import { lineIndexAt } from './lines';
-import { isSpace, isWordChar } from './chars';
+import { closingBracket, isSpace, isWordChar } from './chars';
 
 export interface OutlineFunction {
   /** The name before the parameter list; undefined when the declarator is not a plain name. */
@@ -53,7 +53,7 @@ export function outlineFunctions(masked: string): OutlineFunction[] | undefined 
     }
     if (c === 125 /* } */) return undefined;
     if (c !== 123 /* { */) continue;
-    const close = matchBrace(masked, i);
+    const close = closingBracket(masked, i);
     if (close < 0) return undefined;
     const params = parameterList(masked, i);
     if (params >= 0) {
@@ -81,16 +81,6 @@ function parameterList(s: string, brace: number): number {
     if (word !== '__attribute__' && word !== '__attribute') return open;
     p = prevSignificant(s, prevSignificant(s, open - 1) - word.length);
   }
-}
-
-function matchBrace(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 123) depth++;
-    else if (c === 125 && --depth === 0) return i;
-  }
-  return -1;
 }
 
 function matchParenBackward(s: string, close: number): number {

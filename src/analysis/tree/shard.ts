@@ -10,7 +10,7 @@ import { prepass, type MacroDefinition, type PrepassResult } from '../parse/prep
 import type { CalleeEvidence } from '../model/unknown-calls';
 import { outlineFunctions } from '../parse/outline';
 import { lineIndexAt } from '../parse/lines';
-import { isIdentStart, isSpace, isWordChar } from '../parse/chars';
+import { closingBracket, isIdentStart, isSpace, isWordChar } from '../parse/chars';
 import { argumentSpans, splitTopLevel } from '../parse/split';
 import { registrationsIn } from '../facts';
 import { type DroppedArgs, droppedMacroArgs, dropsArg } from '../macros';
@@ -295,7 +295,7 @@ function callsIn(
       i = e - 1;
       continue;
     }
-    const close = matchParen(body, k);
+    const close = closingBracket(body, k);
     const args =
       close > k
         ? splitTopLevel(body.slice(k + 1, close))
@@ -319,16 +319,6 @@ function callsIn(
     i = e - 1;
   }
   return out;
-}
-
-function matchParen(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 40) depth++;
-    else if (c === 41 && --depth === 0) return i;
-  }
-  return -1;
 }
 
 /** `if (f(x))`, `if (!f(x))`, `while (f(x))`: the call is the whole test. */
