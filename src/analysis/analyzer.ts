@@ -815,7 +815,6 @@ export class Analyzer {
           numbers,
           renames: renames?.size ? renames : undefined,
           fromStructure,
-
           flagGuarded: flagGuarded(cfg, syn.fields.body),
         },
         returnsPointer,

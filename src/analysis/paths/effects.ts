@@ -35,7 +35,16 @@ import {
   hasDelta,
   reboundParam,
 } from './state';
-import { factOf, setFactKeep, killPath, putObj, addStep, heldCounter } from './state-edits';
+import {
+  factOf,
+  setFactKeep,
+  killPath,
+  putObj,
+  addStep,
+  heldCounter,
+  objectsMoved,
+  storedPlaceOf,
+} from './state-edits';
 import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
 import { isZeroConst, type Out, type Val } from './values';
 import type { FunctionContext } from './function-context';
@@ -367,13 +376,13 @@ export class Effects {
       ofNull?: boolean;
     },
   ): State {
-    const copy = gains(c) ? copiedMember(st, key) : undefined;
+    const copy = netChange(c) > 0 ? copiedMember(st, key) : undefined;
     if (copy !== undefined) {
       key = copy;
       p = parseKey(copy);
     }
     // a release through the place a reference was kept for gives that reference back (ObjState.keptBy)
-    const kept = c.counter === undefined && losesCount(c) ? keptFor(st, key) : undefined;
+    const kept = c.counter === undefined && netChange(c) < 0 ? keptFor(st, key) : undefined;
     if (kept !== undefined) {
       key = kept;
       p = parseKey(kept);
@@ -629,12 +638,7 @@ export class Effects {
   /** The object kept under `from` (an overwritten name) is the one at `to` again: objects, facts and aliases move. */
   restoreOldValue(st: State, from: string, to: string): State {
     const moved = (k: string) => to + k.slice(from.length);
-    const objects = new Map(st.objects);
-    for (const [k, o] of st.objects)
-      if (under(k, from)) {
-        objects.delete(k);
-        objects.set(moved(k), { ...o, display: this.ctx.displayKey(moved(k)) });
-      }
+    const objects = objectsMoved(st.objects, from, to, (k) => this.ctx.displayKey(k));
     const facts = new Map(st.facts);
     for (const [k, f] of st.facts)
       if (under(k, from)) {
@@ -845,8 +849,7 @@ export class Effects {
    * counts them as handed on and as `linked`.
    */
   private takenForLinks(st: State, key: string, p: AccessPath, o: ObjState, delta: number): State {
-    const inside = o.embedded || o.kind === 'count field' || o.kind === 'kref' ? embeddingObject(p) : undefined;
-    const of = st.facts.get(key)?.links?.length ? key : inside;
+    const of = st.facts.get(key)?.links?.length ? key : embeddingOf(o, p);
     const links = of === undefined ? undefined : st.facts.get(of)?.links;
     if (of === undefined || !links?.length) return st;
     const n = Math.min(delta, links.length);
@@ -911,10 +914,8 @@ export class Effects {
   private published(s: State, place: string): boolean {
     const root = parseKey(place).root;
     if (rootClass(root, this.decls) !== 'local') return true;
-    const out = s.facts.get(root)?.storedAt;
-    return (
-      out !== undefined && s.facts.get(out)?.storedOf === root && rootClass(parseKey(out).root, this.decls) === 'param'
-    );
+    const out = storedPlaceOf(s, root);
+    return out !== undefined && rootClass(parseKey(out).root, this.decls) === 'param';
   }
 
   /** Whether the callee's written target `w` names the caller's `key`. */
@@ -980,23 +981,29 @@ export class Effects {
  * (`n->links++` after `nm->node = n`) the structure's.
  */
 function storedPlace(st: State, key: string, p: AccessPath, o: ObjState): { place: string; of: string } | undefined {
-  const own = st.facts.get(key)?.storedAt;
-  if (own !== undefined && st.facts.get(own)?.storedOf === key) return { place: own, of: key };
-  const inside = o.embedded || o.kind === 'count field' || o.kind === 'kref' ? embeddingObject(p) : undefined;
-  const place = inside === undefined ? undefined : st.facts.get(inside)?.storedAt;
-  return place !== undefined && st.facts.get(place)?.storedOf === inside ? { place, of: inside! } : undefined;
+  const own = storedPlaceOf(st, key);
+  if (own !== undefined) return { place: own, of: key };
+  const inside = embeddingOf(o, p);
+  const place = inside === undefined ? undefined : storedPlaceOf(st, inside);
+  return place !== undefined ? { place, of: inside! } : undefined;
 }
 
-/** The change raises a count: an acquire or a creation, or a callee's summary that leaves more. */
-function gains(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): boolean {
-  if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0) > 0;
-  return (c.op === 'acquire' || c.op === 'create') && c.count > 0;
+/**
+ * The structure a count lives in (`n->links` is `n`'s count; a kref or count field inside its structure), where
+ * a store of that structure is what pairs with the count's reference; undefined for an object of its own.
+ */
+function embeddingOf(o: ObjState, p: AccessPath): string | undefined {
+  return o.embedded || o.kind === 'count field' || o.kind === 'kref' ? embeddingObject(p) : undefined;
 }
 
-/** The change lowers a count: a release or a destruction, or a callee's summary that leaves less. */
-function losesCount(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): boolean {
-  if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0) < 0;
-  return (c.op === 'release' || c.op === 'destroy') && c.count > 0;
+/**
+ * How the change moves the count, by its sign: up for an acquire or a creation (or a callee's summary that
+ * leaves more), down for a release or a destruction (or one that leaves less).
+ */
+function netChange(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): number {
+  if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0);
+  if (c.op === 'acquire' || c.op === 'create') return c.count;
+  return c.op === 'release' || c.op === 'destroy' ? -c.count : 0;
 }
 
 /**
@@ -1020,9 +1027,8 @@ function copiedMember(st: State, key: string): string | undefined {
   for (let n = p.segs.length - 1; n >= 1; n--) {
     if (p.segs[n - 1] !== '*' || !p.segs[n].startsWith('.')) continue;
     const whole = keyOf({ root: p.root, segs: p.segs.slice(0, n) });
-    const copy = st.facts.get(whole)?.storedAt;
-    if (copy !== undefined && st.facts.get(copy)?.storedOf === whole && copy.endsWith('/*'))
-      return `${copy}/${p.segs.slice(n).join('/')}`;
+    const copy = storedPlaceOf(st, whole);
+    if (copy?.endsWith('/*')) return `${copy}/${p.segs.slice(n).join('/')}`;
   }
   return undefined;
 }

@@ -18,7 +18,7 @@ import {
 } from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { sentinelOf } from './fact-tests';
-import { setFactKeep, dropTemps, withoutCounter, localCopies, namesObjectAsHandle } from './state-edits';
+import { setFactKeep, dropTemps, withoutCounter, localCopies, namesObjectAsHandle, storedPlaceOf } from './state-edits';
 import { FunctionContext, type EngineInput } from './function-context';
 import { Effects } from './effects';
 import { Expressions } from './expressions';
@@ -453,5 +453,5 @@ class MinQueue {
 /** The place at `k` holds a value stored there whose next reference is still the place's (Fact.storedAt/storedOf). */
 function pairedStore(st: State, k: string): boolean {
   const of = st.facts.get(k)?.storedOf;
-  return of !== undefined && st.facts.get(of)?.storedAt === k;
+  return of !== undefined && storedPlaceOf(st, of) === k;
 }

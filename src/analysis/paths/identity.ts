@@ -8,7 +8,7 @@ import type { VarDecl } from '../cfg/cfg';
 import { type AccessPath, keyOf, rootClass, under } from './access';
 import { type State, type ObjState, type Fact, type Doubt, with_, hasDelta, reboundParam } from './state';
 import { moveCallResult } from './same-calls';
-import { factOf, setFactKeep } from './state-edits';
+import { factOf, objectsMoved, setFactKeep } from './state-edits';
 import { type Test, decide, factFor } from './fact-tests';
 
 /**
@@ -43,13 +43,7 @@ export function identify(
   if (cls === 'local' && reboundParam(st, to)) return shared;
   if (under(to, from) || under(from, to)) return shared;
   st = shared;
-  const objects = new Map(st.objects);
-  for (const [k, o] of st.objects) {
-    if (!under(k, from)) continue;
-    const nk = to + k.slice(from.length);
-    objects.delete(k);
-    objects.set(nk, { ...o, display: display(nk) } as ObjState);
-  }
+  const objects = objectsMoved(st.objects, from, to, display);
   const facts = new Map(st.facts);
   for (const [k, f] of st.facts) {
     if (!under(k, from)) continue;

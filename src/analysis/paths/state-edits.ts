@@ -8,6 +8,29 @@ import { cons, with_, type Fact, type ObjState, type State } from './state';
 import { callKeyWrittenBy, isCallKey } from './same-calls';
 import { isZeroConst } from './values';
 
+/** The objects with every one under `from` moved under `to` (`from/*` -> `to/*`), each displayed by its new key. */
+export function objectsMoved(
+  objects: ReadonlyMap<string, ObjState>,
+  from: string,
+  to: string,
+  display: (key: string) => string,
+): Map<string, ObjState> {
+  const out = new Map(objects);
+  for (const [k, o] of objects) {
+    if (!under(k, from)) continue;
+    const nk = to + k.slice(from.length);
+    out.delete(k);
+    out.set(nk, { ...o, display: display(nk) });
+  }
+  return out;
+}
+
+/** Where the path stored the value at `key`, while that place still holds it (Fact.storedAt, paired by storedOf). */
+export function storedPlaceOf(st: State, key: string): string | undefined {
+  const place = st.facts.get(key)?.storedAt;
+  return place !== undefined && st.facts.get(place)?.storedOf === key ? place : undefined;
+}
+
 /** What is known of `key`: its own fact, or zero when a struct it lies in was zeroed. */
 export function factOf(st: State, key: string): Fact | undefined {
   const direct = st.facts.get(key);
