@@ -7,6 +7,7 @@ import type { MacroDefinition } from './parse/prepass';
 import type { Effect, Model, Seg, Target } from './model/compiled';
 import { splitTopLevel } from './parse/split';
 import { countEffect, countPrimitive } from './paths/count-ops';
+import { remembered } from './memo';
 
 /** `&(sc)->sc_dev` in terms of the macro's parameters -> {index, segs}; undefined when not a plain path. */
 function argPath(text: string, params: string[]): { index: number; segs: (Seg | '&')[] } | undefined {
@@ -48,19 +49,15 @@ function retarget(t: Target, innerArgs: string[], params: string[]): Target | un
 
 /** A macro's body as one statement: no continuations or comments, `do { ... } while (0)` and a last `;` unwrapped. */
 export function macroStatement(body: string): string {
-  let s = statements.get(body);
-  if (s === undefined) {
-    s = body
+  return remembered(statements, body, MEMO_SIZE, () =>
+    body
       .replace(/\\\s*\n/g, ' ')
       .replace(/\/\*.*?\*\//g, ' ')
       .trim()
       .replace(/^do\s*\{(.*)\}\s*while\s*\(\s*0\s*\)$/s, '$1')
       .replace(/;\s*$/, '')
-      .trim();
-    if (statements.size >= MEMO_SIZE) statements.clear();
-    statements.set(body, s);
-  }
-  return s;
+      .trim(),
+  );
 }
 
 /**
@@ -182,8 +179,7 @@ export function droppedMacroArgs(defines: readonly MacroDefinition[]): Map<strin
 /** The parameters a macro's body never names (by index), and where a variadic part it never names starts. */
 function unnamedParams(params: readonly string[], text: string): { dropped: Set<number>; restFrom?: number } {
   const key = `${params.join('\u0001')}\u0000${text}`;
-  let known = unnamed.get(key);
-  if (!known) {
+  const known = remembered(unnamed, key, MEMO_SIZE, () => {
     const body = macroStatement(text);
     // a damaged parameter list (`#define TRACE(x (void0)`) gives "parameters" that are not names
     const names = (word: string) =>
@@ -197,10 +193,8 @@ function unnamedParams(params: readonly string[], text: string): { dropped: Set<
       if (variadic) restFrom = i;
       else dropped.push(i);
     });
-    known = { dropped, restFrom };
-    if (unnamed.size >= MEMO_SIZE) unnamed.clear();
-    unnamed.set(key, known);
-  }
+    return { dropped, restFrom };
+  });
   return { dropped: new Set(known.dropped), restFrom: known.restFrom };
 }
 

@@ -7,6 +7,7 @@ import type { ConditionRule } from './environment';
 import type { SourceText } from './source';
 import { splitTopLevel } from './source';
 import { stripParens } from '../analysis/model/compiled';
+import { remembered } from '../analysis/memo';
 import { pattern } from './patterns';
 
 /** zero: returns 0/NULL; equals: a known constant; success: succeeds (0 for an int, non-NULL for a pointer). */
@@ -48,14 +49,7 @@ type ConditionShape =
 const shapes = new Map<string, ConditionShape>();
 
 function conditionShape(cond: string): ConditionShape {
-  let shape = shapes.get(cond);
-  if (!shape) {
-    shape = parseCondition(cond);
-    // conditions come from the files analysed: a long-lived process must not keep every one
-    if (shapes.size >= 8192) shapes.clear();
-    shapes.set(cond, shape);
-  }
-  return shape;
+  return remembered(shapes, cond, 8192, () => parseCondition(cond));
 }
 
 function parseCondition(cond: string): ConditionShape {
@@ -159,9 +153,8 @@ interface ExpressionShape {
 const expressions = new Map<string, ExpressionShape>();
 
 function expressionShape(lhs: string): ExpressionShape {
-  let shape = expressions.get(lhs);
-  if (!shape) {
-    shape = { compact: lhs.replace(/\s+/g, ''), paramName: lhs.replace(/^\*+/, ''), args: [] };
+  return remembered(expressions, lhs, 8192, () => {
+    const shape: ExpressionShape = { compact: lhs.replace(/\s+/g, ''), paramName: lhs.replace(/^\*+/, ''), args: [] };
     const ann = /^(.+?)\s*\[([A-Za-z_]\w*)\]$/.exec(lhs);
     if (ann) shape.callee = ann[2];
     else {
@@ -171,10 +164,8 @@ function expressionShape(lhs: string): ExpressionShape {
         shape.args = splitTopLevel(call[2]);
       }
     }
-    if (expressions.size >= 8192) expressions.clear();
-    expressions.set(lhs, shape);
-  }
-  return shape;
+    return shape;
+  });
 }
 
 /** The rules whose call pattern names `callee`, in their order (per rule list: the environment's is one). */
@@ -183,13 +174,7 @@ const rulesByCallee = new WeakMap<ConditionRule[], Map<string, ConditionRule[]>>
 function rulesFor(rules: ConditionRule[], callee: string): ConditionRule[] {
   let byCallee = rulesByCallee.get(rules);
   if (!byCallee) rulesByCallee.set(rules, (byCallee = new Map()));
-  let out = byCallee.get(callee);
-  if (!out) {
-    out = rules.filter((r) => pattern(r.call).test(callee));
-    if (byCallee.size >= 8192) byCallee.clear();
-    byCallee.set(callee, out);
-  }
-  return out;
+  return remembered(byCallee, callee, 8192, () => rules.filter((r) => pattern(r.call).test(callee)));
 }
 
 function expressionValue(lhs: string, env: EvalEnv): { value: Value; weight: number; why: string } | undefined {

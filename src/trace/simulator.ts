@@ -9,6 +9,7 @@
  * simulation/ (sim.ts lists them).
  */
 import { nameTable } from '../analysis/tables';
+import { remembered } from '../analysis/memo';
 import type { FileResult } from '../analysis/result';
 import { FREEBSD_ENVIRONMENT, type EnvironmentModel } from './environment';
 import { rolesOf, type DiscoveredRole } from './registrations';
@@ -96,13 +97,7 @@ const expandedEvents = new WeakMap<LocatedEvent, Map<string, LocatedEvent>>();
 function withVariables(ev: LocatedEvent, vars: Record<string, string>, key: string): LocatedEvent {
   let byVars = expandedEvents.get(ev);
   if (!byVars) expandedEvents.set(ev, (byVars = new Map()));
-  let out = byVars.get(key);
-  if (!out) {
-    out = JSON.parse(expandVariables(JSON.stringify(ev), vars)) as LocatedEvent;
-    if (byVars.size >= 64) byVars.clear();
-    byVars.set(key, out);
-  }
-  return out;
+  return remembered(byVars, key, 64, () => JSON.parse(expandVariables(JSON.stringify(ev), vars)) as LocatedEvent);
 }
 
 /**
@@ -112,18 +107,18 @@ function withVariables(ev: LocatedEvent, vars: Record<string, string>, key: stri
 const implicitLoads = new Map<string, LocatedEvent>();
 
 function implicitLoad(module: string): LocatedEvent {
-  let ev = implicitLoads.get(module);
-  if (!ev) {
-    ev = {
-      do: 'kldload',
-      module,
-      line: 0,
-      text: `kldload ${module} (implicit: the module is loaded before the scenario)`,
-    } as LocatedEvent;
-    if (implicitLoads.size >= 64) implicitLoads.clear();
-    implicitLoads.set(module, ev);
-  }
-  return ev;
+  return remembered(
+    implicitLoads,
+    module,
+    64,
+    () =>
+      ({
+        do: 'kldload',
+        module,
+        line: 0,
+        text: `kldload ${module} (implicit: the module is loaded before the scenario)`,
+      }) as LocatedEvent,
+  );
 }
 
 class Simulator implements Sim {

@@ -9,6 +9,8 @@
  * value. Where the tree has the evidence, every increment of such a member is an acquire of
  * it and every decrement a release (`paths/count-ops.ts`), as `kref_get(&x->refcount)` is.
  */
+import { closingBracket } from '../parse/chars';
+import { remembered } from '../memo';
 
 /** What one function body does to members that may be counts. */
 export interface CountFieldUses {
@@ -201,7 +203,7 @@ function guardedText(body: string, at: number, whenTrue: boolean): string | unde
   // negations between the condition's start and the test (`!(`, `!`): each turns it round
   const negations = (body.slice(open + 1, at).match(/!(?!=)/g) ?? []).length;
   const lastWhenTrue = whenTrue !== (negations % 2 === 1);
-  const close = matching(body, open, '(', ')');
+  const close = closingBracket(body, open);
   if (close < 0) return undefined;
   const stmtEnd = statementEnd(body, close + 1);
   if (lastWhenTrue) return body.slice(close + 1, stmtEnd);
@@ -209,21 +211,12 @@ function guardedText(body: string, at: number, whenTrue: boolean): string | unde
   return body.slice(stmtEnd, Math.min(blockEnd, stmtEnd + GUARDED_CHARS));
 }
 
-function matching(s: string, from: number, open: string, close: string): number {
-  let d = 0;
-  for (let i = from; i < s.length; i++) {
-    if (s[i] === open) d++;
-    else if (s[i] === close && --d === 0) return i;
-  }
-  return -1;
-}
-
 /** Where the statement starting at `from` ends (after its `;` or its block's `}`). */
 function statementEnd(s: string, from: number): number {
   let i = from;
   while (i < s.length && /\s/.test(s[i])) i++;
   if (s[i] === '{') {
-    const e = matching(s, i, '{', '}');
+    const e = closingBracket(s, i);
     return e < 0 ? s.length : e + 1;
   }
   let d = 0;
@@ -279,13 +272,7 @@ function handsOn(text: string, owner: string): boolean {
 const usesMemo = new Map<string, CountFieldUses>();
 
 function usesOf(text: string, withHead: boolean): CountFieldUses {
-  let u = usesMemo.get(text);
-  if (!u) {
-    u = countFieldUses(text, withHead ? paramNames(text) : undefined);
-    if (usesMemo.size > 20000) usesMemo.clear();
-    usesMemo.set(text, u);
-  }
-  return u;
+  return remembered(usesMemo, text, 20000, () => countFieldUses(text, withHead ? paramNames(text) : undefined));
 }
 
 /**
