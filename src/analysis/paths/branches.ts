@@ -15,7 +15,7 @@ import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values'
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
-import { droppedUnequal, identify } from './identity';
+import { addressEquality, droppedUnequal, identify } from './identity';
 
 const COUNT_READ = /^(?:_?atomic(?:64|_long)?|refcount)_read$/;
 
@@ -312,6 +312,8 @@ export class Branches {
     const same = this.assertedObject(c);
     const s = same && equal ? this.notNull(st, same.subject) : st;
     if (!s || l?.k !== 'path' || r?.k !== 'path') return s;
+    const known = addressEquality(s, l.p, r.p, this.decls);
+    if (known !== undefined && (known === 'equal') !== equal) return undefined;
     const display = (k: string) => this.ctx.displayKey(k);
     if (!equal) return droppedUnequal(s, l.p, r.p, (t) => this.ctx.tempNames.get(t), display);
     return identify(s, l.p, r.p, this.decls, display);

@@ -913,7 +913,7 @@ export class Effects {
    */
   private published(s: State, place: string): boolean {
     const root = parseKey(place).root;
-    if (rootClass(root, this.decls) !== 'local') return true;
+    if (rootClass(root, this.decls) !== 'local' || s.facts.get(place)?.published) return true;
     const out = storedPlaceOf(s, root);
     return out !== undefined && rootClass(parseKey(out).root, this.decls) === 'param';
   }

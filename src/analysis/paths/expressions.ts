@@ -19,7 +19,7 @@ import {
   splitOverwrite,
 } from './access';
 import { type State, type ObjState, type Fact, with_ } from './state';
-import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter } from './state-edits';
+import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter, publishPlaces } from './state-edits';
 import { union, decide, factFor } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
@@ -724,11 +724,13 @@ export class Expressions {
     // on a list of the function's own (`SLIST_INSERT_HEAD(&head, ent, le)`: `head.slh_first = ent`), which the
     // path walks later: the references kept for its places go with it
     const linkedTo = cls === 'param' || cls === 'global' || (cls === 'local' && root !== src.root);
-    if (!src.segs.length && linkedTo && rootClass(src.root, this.decls) === 'local')
+    if (!src.segs.length && linkedTo && rootClass(src.root, this.decls) === 'local') {
       s = this.fx.linked(s, src.root, { line, call: '=', op: 'store' });
+      if (cls === 'param') s = publishPlaces(s, src.root);
+    }
     const f = s.facts.get(srcKey);
     s = this.storeHandle(s, f, key, line, lhsNode);
-    if (f) s = setFactKeep(s, key, { ...f, storedAt: undefined, storedOf: undefined });
+    if (f) s = setFactKeep(s, key, { ...f, storedAt: undefined, storedOf: undefined, published: undefined });
     // stored before the path takes its reference (`*ifpp = ifp; ifnet_reference(ifp);`): see Fact.storedAt;
     // only in what a parameter reaches, or in a structure of this function's own that the path has handed
     // out there first (Effects' `published`): not in one it has not (`c->port = port; get(port)`, then

@@ -109,8 +109,12 @@ export class FunctionEngine {
         (!isLive(root) || (lastField !== undefined && !live.has(lastField) && !st.objects.has(k))) &&
         !aliased?.includes(k) &&
         !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
-        // a member of a live structure the path stored a value in pairs with that value's next reference
-        !(isLive(root) && pairedStore(st, k));
+        // a member of a live structure the path stored a value in pairs with that value's next reference; so
+        // does one of a structure handed out to the caller (Fact.published) while the value's name is live
+        !(
+          (isLive(root) || (st.facts.get(k)?.published && isLive(keyShape(st.facts.get(k)!.storedOf!).root))) &&
+          pairedStore(st, k)
+        );
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);
@@ -310,6 +314,10 @@ export class FunctionEngine {
         if (forgotten) acc = with_(acc, { forgotten });
         const aliases = new Map<string, string>();
         for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
+        // a parameter pointed elsewhere on one side (`ro = &sro`) may hold either value from here on
+        for (const k of new Set([...acc.aliases.keys(), ...other.aliases.keys()]))
+          if (!aliases.has(k) && this.decls.get(k)?.isParam) forget(k);
+        if (forgotten) acc = with_(acc, { forgotten });
         const paramConds = acc.paramConds.filter((p) =>
           other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
         );

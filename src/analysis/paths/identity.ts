@@ -112,6 +112,36 @@ function holds(st: State, key: string): boolean {
   return false;
 }
 
+/**
+ * Whether `a == b` is decided by where the two point: the address of a local of this frame (`&sro`) is only
+ * equal to itself (or to a local alias of it, which evaluates to the same address), never to another local's
+ * address nor to the value a caller passed in a parameter the path has not reassigned (`if (ro == &sro)` on
+ * the path where `ro` is still the caller's route; not once widening merged it with a path that pointed it
+ * elsewhere): 'equal', 'unequal', or undefined where it cannot tell.
+ */
+export function addressEquality(
+  st: State,
+  a: AccessPath,
+  b: AccessPath,
+  decls: ReadonlyMap<string, VarDecl>,
+): 'equal' | 'unequal' | undefined {
+  const [la, lb] = [ownAddress(a, decls), ownAddress(b, decls)];
+  if (la !== undefined && lb !== undefined) return la === lb ? 'equal' : 'unequal';
+  const [addr, other] = la !== undefined ? [a, b] : lb !== undefined ? [b, a] : [undefined, undefined];
+  if (!addr || !other) return undefined;
+  const passedIn =
+    !other.segs.length &&
+    rootClass(other.root, decls) === 'param' &&
+    !st.written.has(keyOf(other)) &&
+    !st.forgotten?.has(keyOf(other));
+  return passedIn ? 'unequal' : undefined;
+}
+
+/** The local whose address `p` is (`&sro`), undefined for anything else. */
+function ownAddress(p: AccessPath, decls: ReadonlyMap<string, VarDecl>): string | undefined {
+  return p.segs.length === 1 && p.segs[0] === '&' && rootClass(p.root, decls) === 'local' ? p.root : undefined;
+}
+
 function isAddress(p: AccessPath): boolean {
   return p.segs[p.segs.length - 1] === '&';
 }

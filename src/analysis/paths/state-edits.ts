@@ -165,3 +165,15 @@ export function withoutCounter(s: State, head: number): State {
   else iters.set(head, c - 1);
   return with_(s, { iters });
 }
+
+/**
+ * The structure at `root`, a local's, is stored where a parameter reaches (`*out = r`): the places in it that
+ * hold a value stored there are the caller's from here on (Fact.published).
+ */
+export function publishPlaces(st: State, root: string): State {
+  let s = st;
+  for (const [k, f] of st.facts)
+    if (k !== root && under(k, root) && f.storedOf !== undefined && !f.published)
+      s = setFactKeep(s, k, { ...f, published: true });
+  return s;
+}

@@ -138,6 +138,12 @@ export interface Fact {
   storedAt?: string;
   storedOf?: string;
   /**
+   * On a place with `storedOf`, in a structure of the function's own: the path has since stored the structure
+   * where a parameter reaches (`r->unit = u; *out = r;`), so the place is the caller's to keep a reference in,
+   * even once neither `r` nor `out` is named again.
+   */
+  published?: true;
+  /**
    * The variable is the index the last store into this array went through (`pages[n] = ...`), and has not
    * changed since: a store through it again writes the same slot (paths/array-slots.ts).
    */
