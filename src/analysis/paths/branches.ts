@@ -15,7 +15,7 @@ import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values'
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
-import { addressEquality, droppedUnequal, identify } from './identity';
+import { addressEquality, droppedUnequal, identify, memberEquals } from './identity';
 
 const COUNT_READ = /^(?:_?atomic(?:64|_long)?|refcount)_read$/;
 
@@ -316,7 +316,13 @@ export class Branches {
     if (known !== undefined && (known === 'equal') !== equal) return undefined;
     const display = (k: string) => this.ctx.displayKey(k);
     if (!equal) return droppedUnequal(s, l.p, r.p, (t) => this.ctx.tempNames.get(t), display);
-    return identify(s, l.p, r.p, this.decls, display);
+    return identify(
+      memberEquals(memberEquals(s, l.p, r.p, this.decls), r.p, l.p, this.decls),
+      l.p,
+      r.p,
+      this.decls,
+      display,
+    );
   }
 
   /**

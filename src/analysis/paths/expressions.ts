@@ -642,6 +642,9 @@ export class Expressions {
       // storing an address: what it points to may be kept there
       src = { root: src.root, segs: src.segs.slice(0, -1) };
     }
+    // a member found equal to a variable (`ASSERT(port->p_pending == ifp)`) stores that variable's object
+    const same = plainLocal || !src.segs.length ? undefined : s.facts.get(keyOf(src))?.sameAs;
+    if (same !== undefined) src = parseKey(same);
     const srcKey = keyOf(src);
     const isTemp = src.root.startsWith('$');
     if (isTemp) {

@@ -137,6 +137,18 @@ export function addressEquality(
   return passedIn ? 'unequal' : undefined;
 }
 
+/**
+ * Where a member read through a pointer (`port->p_pending`) was found equal to a variable (a parameter or a
+ * local, `ifp`), the member names that variable's value (Fact.sameAs) until it is written.
+ */
+export function memberEquals(st: State, member: AccessPath, v: AccessPath, decls: ReadonlyMap<string, VarDecl>): State {
+  if (!member.segs.length || member.segs.includes('&') || v.segs.length) return st;
+  const [mc, vc] = [rootClass(member.root, decls), rootClass(v.root, decls)];
+  if (mc === 'temp' || mc === 'expr' || (vc !== 'param' && vc !== 'local')) return st;
+  const key = keyOf(member);
+  return setFactKeep(st, key, { ...(st.facts.get(key) ?? {}), sameAs: keyOf(v) });
+}
+
 /** The local whose address `p` is (`&sro`), undefined for anything else. */
 function ownAddress(p: AccessPath, decls: ReadonlyMap<string, VarDecl>): string | undefined {
   return p.segs.length === 1 && p.segs[0] === '&' && rootClass(p.root, decls) === 'local' ? p.root : undefined;

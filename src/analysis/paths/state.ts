@@ -138,6 +138,12 @@ export interface Fact {
   storedAt?: string;
   storedOf?: string;
   /**
+   * The member at this key was found equal to the variable named here (`ASSERT(port->p_pending == ifp)`, or
+   * the equal arm of such a test): storing the member stores that variable's object. A write of the member
+   * forgets it.
+   */
+  sameAs?: string;
+  /**
    * On a place with `storedOf`, in a structure of the function's own: the path has since stored the structure
    * where a parameter reaches (`r->unit = u; *out = r;`), so the place is the caller's to keep a reference in,
    * even once neither `r` nor `out` is named again.
