@@ -22,7 +22,7 @@ import { macroEffects } from '../analysis/macros';
 import { macroReadsOnly } from '../analysis/tree/macro-aliases';
 import { sha256, type IndexStore } from './store';
 import { collectHeaderMacros, TreeKnowledge } from './tree-knowledge';
-import { demoteUnsettled, type UnsettledReads, unsettledReads } from './unsettled';
+import { demoteUnsettled, restingIds, restingReads, type UnsettledReads, unsettledReads } from './unsettled';
 
 export interface TreeSource {
   /** Path inside the tree (`/`-separated, relative to its root). */
@@ -194,6 +194,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
   const quiet = (id: number) => knowledge.quiet(id);
   const results = new Map<number, FileResult>();
   const unsettledOf = new Map<number, UnsettledReads>();
+  // functions whose summary rests on a cycle whose rounds ran out (MAX_ROUNDS)
+  const resting = new Set<number>();
   const reported = new Set(input.reported);
   const stats = {
     groups: plan.groups.length,
@@ -333,7 +335,11 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
           if (s) summaries.set(id, s);
         }
         if (stored[i]) results.set(file, stored[i]!);
-        if (entry.files[i].unsettled) unsettledOf.set(file, entry.files[i].unsettled!);
+        const u = entry.files[i].unsettled;
+        if (u) {
+          unsettledOf.set(file, u);
+          for (const id of restingIds(graph, file, u)) resting.add(id);
+        }
       });
       stats.fromIndex++;
       return true;
@@ -414,14 +420,21 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
       }
     }
     for (const [id, s] of round) summaries.set(id, s);
-    const reads = unsettled
-      ? unsettledReads(
-          { graph, last: round, ...unsettled, modelled: (file, name) => input.modelOf(file).functions.has(name) },
-          files,
-          (file) => toldLast.get(file),
-          sameSummary,
-        )
+    const modelled = (file: number, name: string) => input.modelOf(file).functions.has(name);
+    let reads = unsettled
+      ? unsettledReads({ graph, last: round, ...unsettled, modelled }, files, (file) => toldLast.get(file), sameSummary)
       : undefined;
+    if (unsettled) {
+      for (const id of unsettled.changed) {
+        const file = graph.fns[id].file;
+        let u = reads?.get(file);
+        if (!u) (reads ??= new Map()).set(file, (u = { rounds: unsettled.rounds, reads: {} }));
+        u.moving = [...(u.moving ?? []), graph.fns[id].name].sort();
+      }
+      for (const [file, u] of reads ?? []) for (const id of restingIds(graph, file, u)) resting.add(id);
+    }
+    // and outside the cycle: what reads a summary resting on it rests on it too
+    if (resting.size) reads = restingReads(graph, files, resting, MAX_ROUNDS, modelled, reads);
     // a file's result is read only when it is wanted, failed, or may be demoted
     const held = new Map<number, { result?: FileResult; visit?: string }>();
     for (const [file, v] of latest) {

@@ -17,6 +17,8 @@ const COUNTING_RULES: ReadonlySet<string> = new Set(['leak', 'over-release', 'in
 export interface UnsettledReads {
   rounds: number;
   reads: Record<string, string[]>;
+  /** The file's functions whose own summary was still changing in the cycle's last round. */
+  moving?: string[];
 }
 
 export interface UnsettledGroup {
@@ -105,4 +107,49 @@ function unsettledStep(result: FileResult, d: Diagnostic, reads: Record<string, 
     for (const step of fn?.paths.find((p) => p.id === id)?.steps ?? [])
       if (names.includes(step.call) && (object === undefined || step.object === object)) return step.call;
   return undefined;
+}
+
+/**
+ * The functions of `files` (a group that runs after the cycles that ran out) that read a summary resting on
+ * one: a callee in `resting`, or one of the group that does (added to `resting`, so that the groups after
+ * this one see it), as `unsettledReads` gives them, merged with what the group's own rounds found (`own`).
+ */
+export function restingReads(
+  graph: TreeGraph,
+  files: readonly number[],
+  resting: Set<number>,
+  rounds: number,
+  modelled: (file: number, name: string) => boolean,
+  own: Map<number, UnsettledReads> | undefined,
+): Map<number, UnsettledReads> | undefined {
+  const callees = graph.callees();
+  const ids = files.flatMap((file) => graph.ofFile[file]);
+  const read = (id: number) =>
+    callees[id].filter((c) => resting.has(c) && !modelled(graph.fns[id].file, graph.fns[c].name));
+  for (let grew = resting.size > 0; grew; ) {
+    grew = false;
+    for (const id of ids)
+      if (!resting.has(id) && read(id).length) {
+        resting.add(id);
+        grew = true;
+      }
+  }
+  let out = own;
+  for (const id of ids) {
+    const names = resting.has(id) ? read(id).map((c) => graph.fns[c].name) : [];
+    if (!names.length) continue;
+    out ??= new Map();
+    const file = graph.fns[id].file;
+    let reads = out.get(file);
+    if (!reads) out.set(file, (reads = { rounds, reads: {} }));
+    const name = graph.fns[id].name;
+    reads.reads[name] = [...new Set([...(reads.reads[name] ?? []), ...names])];
+  }
+  return out;
+}
+
+/** The functions an unsettled cycle's reads name as resting on it, by id (what `restingReads` starts from). */
+export function restingIds(graph: TreeGraph, file: number, u: UnsettledReads): number[] {
+  const names = new Set([...Object.keys(u.reads), ...(u.moving ?? [])]);
+  return graph.ofFile[file].filter((id) => names.has(graph.fns[id].name));
 }

@@ -117,8 +117,8 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
     );
   if ('unsettled' in d)
     return (
-      ` (information: the summary of ${d.unsettled}(), in a cycle of files with this one, was still changing` +
-      ` after ${d.rounds} rounds, so what this function read of it may not be what it does)`
+      ` (information: the summary of ${d.unsettled}() rests on a cycle of files whose summaries were still` +
+      ` changing after ${d.rounds} rounds, so what this function read of it may not be what it does)`
     );
   if ('dropped' in d)
     return (
