@@ -9,6 +9,7 @@ import type { VarDecl } from '../cfg/cfg';
 import { type ClassExit, callerObjects, pendingRefs } from './caller-objects';
 import { diagnostic, overwrittenOf, type CheckInput, type RuleModule, type RuleSeverity } from './rule';
 import { countStep, movePath, moveStep, pathRef, pathWords, signed } from './words';
+import { isZeroConst } from '../paths/values';
 
 export interface InconsistentDetail {
   rule: 'inconsistent';
@@ -78,6 +79,30 @@ function sameOutcome(a: string, b: string): boolean {
   if (a === b) return true;
   const particular = (c: string) => /^-(E[A-Z0-9]+|\d+)$/.test(c);
   return (a === 'negative' && particular(b)) || (b === 'negative' && particular(a));
+}
+
+/**
+ * What the path left in a written out-parameter, as a return class: a constant (`*errp = ESRCH`, `*vpp =
+ * NULL`: what the path keeps of such a write, the summary's sentinels), else `unknown`.
+ */
+function writtenClass(st: State, key: string): string {
+  const f = st.facts.get(key);
+  return f?.eq === undefined ? 'unknown' : isZeroConst(f.eq) ? '0' : f.eq;
+}
+
+/**
+ * Two paths that write the same out-parameters, one of them a constant the other does not
+ * (`*errp = ESRCH` where the lookup failed, `*errp = error` where a check refused): the caller tells them
+ * apart by it as by two return values, with the same exception for a parameter's failures.
+ */
+function writtenApart(a: State, b: State, passedArg: boolean): boolean {
+  for (const key of a.written) {
+    // a parameter given a call's result (`p = get(p)`) is no out-parameter: its value is the function's own
+    if (!key.includes('/')) continue;
+    const [ca, cb] = [writtenClass(a, key), writtenClass(b, key)];
+    if (ca !== cb && !(passedArg && sameOutcome(ca, cb))) return true;
+  }
+  return false;
 }
 
 export const inconsistent: RuleModule<InconsistentDetail> = {
@@ -150,6 +175,7 @@ function check(inp: CheckInput, earlier: readonly Diagnostic[], severity: RuleSe
           continue;
         if ((ea.returnedKey === key) !== (eb.returnedKey === key)) continue;
         if (!passedUp && writtenAt(i) !== writtenAt(j)) continue;
+        if (!passedUp && writtenApart(a.st, b.st, passedArg)) continue;
         if (!passedUp && contradictory(a.st.paramConds, b.st.paramConds)) continue;
         const ra = refsOf(a.st),
           rb = refsOf(b.st);

@@ -154,7 +154,7 @@ export class Effects {
         out.push(st);
         continue;
       }
-      if (direct === undefined && key) direct = decide(factOf(st, key), test);
+      if (direct === undefined && key) direct = decide(factOf(st, key) ?? heldNotNull(st, key), test);
       if (direct === true) out.push(st);
       else if (direct === false) keepFalse.push(st);
       else if (key) {
@@ -743,7 +743,12 @@ export class Effects {
     return s;
   }
 
-  applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string): Out[] {
+  /**
+   * `found`: the object whose handle (or a key read from one) is all the call is given: where the callee
+   * returns a reference it took, it found that object again (`p = sprlock(ident.p_pid)` after `ident =
+   * proc_ident(p); sprunlock(p)`), and what it does to its result it does to that object.
+   */
+  applySummary(name: string, summary: Summary, vals: Val[], e: Syn, st: State, temp: string, found?: Val): Out[] {
     const results: Out[] = [];
     // a callee cut by its budget says only what it proved on the paths it explored, of what it is
     // given; one that explored none to its end says nothing: a function the analysis cannot see
@@ -765,7 +770,10 @@ export class Effects {
         given.map((i) => !summary.supposed?.includes(i)),
       );
     }
+    // the handle of a value the path knows to be NULL names nothing the callee could find
+    const nothing = found !== undefined && this.ctx.isNullVal(found, st) === true;
     for (const sp of summary.paths) {
+      if (nothing && sp.retArg === undefined && sp.effects.some(takesRet)) continue;
       let states = [st];
       for (const c of sp.conds) {
         const atom: Atom =
@@ -777,8 +785,10 @@ export class Effects {
         if (!states.length) break;
       }
       // a path that returns its argument returns the caller's object itself: what it does to `ret` it does to that
+      const retArg = sp.retArg ?? (found && sp.effects.some(takesRet) ? vals.length : undefined);
+      const args = retArg === vals.length && found ? [...vals, found] : vals;
       const same =
-        sp.retArg !== undefined && vals[sp.retArg]?.k === 'path' ? (vals[sp.retArg] as Val & { k: 'path' }) : undefined;
+        retArg !== undefined && args[retArg]?.k === 'path' ? (args[retArg] as Val & { k: 'path' }) : undefined;
       for (let s of states) {
         s = setFactKeep(s, temp, retClassFact(sp.ret));
         if (same && sp.ret === 'non-NULL')
@@ -792,8 +802,8 @@ export class Effects {
           );
         const apply = (ef: SummaryPath['effects'][number]) => {
           const target =
-            same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: sp.retArg! } : ef.target;
-          const p = this.ctx.targetPath(target, vals, temp);
+            same && ef.target.base === 'ret' ? { ...ef.target, base: 'arg' as const, index: retArg! } : ef.target;
+          const p = this.ctx.targetPath(target, args, temp);
           if (!p) return;
           if (ef.exist === 0 && ef.refs === 0 && !ef.counters) return;
           // `setup(tcb, tcb->pkt)` storing its argument in `arg0->pkt`: the caller's key is that place
@@ -1093,4 +1103,20 @@ function linkedStructure(member: AccessPath): string | undefined {
   const n = member.segs.length;
   if (n < 2 || member.segs[n - 2] !== '*' || !member.segs[n - 1].startsWith('.')) return undefined;
   return keyOf({ root: member.root, segs: member.segs.slice(0, -1) });
+}
+
+/** A summary's effect that takes a reference on what the callee returns. */
+function takesRet(ef: SummaryPath['effects'][number]): boolean {
+  return ef.target.base === 'ret' && ef.exist + ef.refs > 0;
+}
+
+/**
+ * A callee's test of what it is given (`if (p->p_textvp)` in a teardown): a place the path counted a
+ * reference on under that very name, and has not given another value since (`vnode_ref(child->p_textvp)` in
+ * the constructor's summary, stored there or not), names an object, so it is not NULL there.
+ */
+function heldNotNull(st: State, key: string): Fact | undefined {
+  const o = st.objects.get(key);
+  const counted = o && (o.exist + o.refs > 0 || Object.values(o.counters ?? {}).some((v) => v > 0));
+  return counted ? { ne: ['0'] } : undefined;
 }

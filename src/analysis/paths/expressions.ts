@@ -19,7 +19,16 @@ import {
   splitOverwrite,
 } from './access';
 import { type State, type ObjState, type Fact, with_ } from './state';
-import { factOf, setFact, setFactKeep, killPath, addStep, heldCounter, publishPlaces } from './state-edits';
+import {
+  factOf,
+  setFact,
+  setFactKeep,
+  killPath,
+  addStep,
+  heldCounter,
+  handlesKeepOldValue,
+  publishPlaces,
+} from './state-edits';
 import { union, decide, factFor } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
@@ -377,7 +386,7 @@ export class Expressions {
       const returned = name ? this.model.returnsArgument.get(name) : undefined;
       // a lookup given nothing but a handle of an object (`proc_find_ident(&ident)` after `ident =
       // proc_ident(p)`) finds that object again: what it does to its result it does to the object
-      const found = returned === undefined ? objectOfHandle(vals.map(pointee), st) : undefined;
+      const found = returned === undefined ? objectOfHandle(vals.map(pointee), st, true) : undefined;
       const same = found ? vals.length : returned;
       const args = found ? [...vals, found] : vals;
       const result = same !== undefined && args[same]?.k === 'path' ? args[same] : tempVal;
@@ -401,7 +410,8 @@ export class Expressions {
     }
     st = usedAsObjects(st, vals);
     const summary = name ? this.ctx.summaries.get(name) : undefined;
-    if (summary) return this.fx.applySummary(name!, summary, vals, e, st, temp);
+    if (summary)
+      return this.fx.applySummary(name!, summary, vals, e, st, temp, objectOfHandle(vals.map(pointee), st, true));
     // a wrapper macro (`HM_REL(sc)` for `hm_rel_impl((sc), __func__)`) is a call of what it wraps
     const alias = name ? this.ctx.input.aliases?.get(name) : undefined;
     if (alias)
@@ -601,7 +611,12 @@ export class Expressions {
         const from = v.k === 'path' ? keyOf(v.p) : key;
         if (kept !== s && from !== key && under(from, key))
           v = { k: 'path', p: parseKey(overwrittenKey(key, line) + from.slice(key.length)) };
-        s = this.fx.loseOverwritten(kept, key, line);
+        const old = overwrittenKey(key, line);
+        s = handlesKeepOldValue(this.fx.loseOverwritten(kept, key, line), key, old);
+        // a parameter already given a value of the function's own (State.written) loses that value here, not
+        // the caller's: what the path did to it stays the function's (`put(dvp); dvp = NULL` after `dvp = get()`)
+        if (s.written.has(key) && [...s.objects.keys()].some((k) => under(k, old)))
+          s = with_(s, { written: new Set([...s.written, old]) });
       }
       if (s.aliases.has(root)) {
         const aliases = new Map(s.aliases);
@@ -650,7 +665,10 @@ export class Expressions {
     if (isTemp) {
       // a parameter given a call's result names the callee's object from here on, not the caller's
       if (cls === 'param' && plainLocal && (this.decls.get(root)?.pointerDepth ?? 0) > 0 && !s.written.has(key))
-        s = with_(s, { written: new Set([...s.written, key]) });
+        s = with_(s, {
+          written: new Set([...s.written, key]),
+          paramConds: condsOfOldValue(s.paramConds, key, overwrittenKey(key, line)),
+        });
       // a call's result: its object and facts move to the variable
       const obj = s.objects.get(srcKey);
       const objects = new Map(s.objects);
@@ -842,11 +860,20 @@ function isCallResult(v: Val): boolean {
   return v.k === 'path' && v.p.root.startsWith('$') && !v.p.segs.length;
 }
 
-/** The object whose handle is the only argument of a call, as a value. */
-function objectOfHandle(vals: readonly Val[], st: State): Val | undefined {
+/**
+ * The object whose handle is the only argument of a call, as a value: the handle itself, or for a lookup
+ * that takes a reference (`members`) a member read from a handle held by value (`ident.p_pid` after `ident =
+ * proc_ident(p)`): a key of the same object, which such a lookup finds again.
+ */
+export function objectOfHandle(vals: readonly Val[], st: State, members = false): Val | undefined {
   if (vals.length !== 1 || vals[0].k !== 'path') return undefined;
-  const of = factOf(st, keyOf(vals[0].p))?.handleOf;
-  return of === undefined ? undefined : { k: 'path', p: parseKey(of) };
+  const { root, segs } = vals[0].p;
+  for (let n = segs.length; n >= (members ? 0 : segs.length); n--) {
+    const of = factOf(st, keyOf({ root, segs: segs.slice(0, n) }))?.handleOf;
+    if (of !== undefined) return { k: 'path', p: parseKey(of) };
+    if (n && !segs[n - 1].startsWith('.')) return undefined;
+  }
+  return undefined;
 }
 
 /** Whether two values are equal, when a constant and what the path knows of the other decide it. */
@@ -890,4 +917,14 @@ function storedThrough(st: State, lhs: AccessPath): State {
       s = setFactKeep(s, pk, { ...(f ?? {}), ne: ['0', ...(f?.ne ?? [])] });
   });
   return s;
+}
+
+/**
+ * A parameter given a call's result names the callee's object from here on (State.written), and what the
+ * path tested of it so far was of the caller's value: those conditions go to the old value's name, which a
+ * summary still reads as the parameter on entry (`ungrab(p); p = grab(id)`: `p != NULL` before the call).
+ */
+function condsOfOldValue(conds: State['paramConds'], key: string, old: string): State['paramConds'] {
+  if (!conds.some((c) => under(c.key, key))) return conds;
+  return conds.map((c) => (under(c.key, key) ? { ...c, key: old + c.key.slice(key.length) } : c));
 }

@@ -92,13 +92,14 @@ export function droppedUnequal(
 }
 
 /**
- * What the path knows of whether a call's result at `from` is NULL, known of `to` as well. Only a call's:
- * a local the code set to NULL itself (`triggered = NULL` before a retry loop) tells nothing of a
- * pointer the path went on to dereference, which the state does not record as non-NULL.
+ * What the path knows of whether a call's result at `from` is NULL, known of `to` as well. Only a call's
+ * (a local it was given to, or its unnamed result: `cp != sprlock(pid)`): a local the code set to NULL
+ * itself (`triggered = NULL` before a retry loop) tells nothing of a pointer the path went on to
+ * dereference, which the state does not record as non-NULL.
  */
 function shareNull(st: State, from: string, to: string): State {
   const fact = factOf(st, from);
-  if (!fact?.from) return st;
+  if (!fact?.from && !(fact && from.startsWith('$'))) return st;
   const known = decide(fact, NULL);
   if (known === undefined || decide(factOf(st, to), NULL) !== undefined) return st;
   return setFactKeep(st, to, factFor(NULL, st.facts.get(to), known));

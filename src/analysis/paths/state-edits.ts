@@ -151,6 +151,23 @@ export function namesObjectAsHandle(st: State, key: string): boolean {
   return of !== undefined && [...st.objects.keys()].some((o) => under(o, of));
 }
 
+/**
+ * A handle taken of a variable's value (`ident = proc_ident(p)`) names that value, not the variable: when
+ * the variable is given another (`p = NULL`), the handle names the old value by the name it keeps (`old`),
+ * and whether that value was NULL goes with it.
+ */
+export function handlesKeepOldValue(st: State, key: string, old: string): State {
+  let facts: Map<string, Fact> | undefined;
+  for (const [k, f] of st.facts) {
+    if (f.handleOf === undefined || !under(f.handleOf, key)) continue;
+    facts ??= new Map(st.facts);
+    facts.set(k, { ...f, handleOf: old + f.handleOf.slice(key.length) });
+  }
+  const was = st.facts.get(key);
+  if (facts && was && (was.eq !== undefined || was.ne !== undefined)) facts.set(old, { eq: was.eq, ne: was.ne });
+  return facts ? with_(st, { facts }) : st;
+}
+
 /** A separate counter (v_holdcnt, si_threadcount) this path raised and has not handed on yet. */
 export function heldCounter(o: ObjState): boolean {
   return !o.countersHandedOn && Object.values(o.counters ?? {}).some((v) => v > 0);
