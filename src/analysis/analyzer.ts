@@ -31,6 +31,7 @@ import { escapesKey, type Summary, supposedOf } from './paths/summary';
 import { explored, runChecks } from './checks/checks';
 import { namedByCaller } from './paths/named-by-caller';
 import { readFromStructure } from './paths/read-from-structure';
+import { companions } from './paths/companions';
 import { flagGuarded } from './paths/state-words';
 import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
@@ -815,6 +816,7 @@ export class Analyzer {
           numbers,
           renames: renames?.size ? renames : undefined,
           fromStructure,
+          companions: companions(cfg, (n) => namesExisting(n, model, summaries, inferred)),
           flagGuarded: flagGuarded(cfg, syn.fields.body),
         },
         returnsPointer,

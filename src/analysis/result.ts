@@ -188,7 +188,10 @@ export interface Diagnostic {
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
    * release a loop makes once per trip (`repeated`: the trips follow places the analysis does not tie to the
    * object), or an over-release on what the caller passed in that every path leaves at exactly -1
-   * (`consumes`: the function gives back the caller's reference, a release as its callers read it), or an
+   * (`consumes`: the function gives back the caller's reference, a release as its callers read it), or a leak
+   * kept exactly where the caller's flag parameter asks for the count (`askedFor`: the object and the flag), or
+   * an `inconsistent` pair whose extra use taken off by hand follows a call that ends the structure the other
+   * path found NULL (`unlinked`: the call; the use was that structure's), or an
    * `inconsistent` pair on a
    * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
    * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
@@ -208,6 +211,8 @@ export interface Diagnostic {
     | { elements: string }
     | { repeated: { call: string; line: number } }
     | { consumes: string }
+    | { askedFor: { object: string; flag: string } }
+    | { unlinked: { call: string; line: number } }
     | { kept: string; in: 'member' | 'global' }
     | { unsettled: string; rounds: number };
   /**

@@ -5,10 +5,13 @@ import { type CheckInput, type Head, diagnostic } from './rule';
 import { leak, type LeakDetail } from './leak';
 import { COUNT_MEMBER, type InconsistentDetail } from './inconsistent';
 import { displayBeforeOverwrite, displayKey, keyBeforeOverwrite, parseKey } from '../paths/access';
-import { countPrimitive } from '../paths/count-ops';
+import { countPrimitive, plainDecrement } from '../paths/count-ops';
 import { namedAsRelease } from '../infer';
 import { RULES, type RuleSpec } from './registry';
 import { doubtWords } from './words';
+import type { Syn } from '../parse/syntax';
+import { calleeName } from '../paths/function-context';
+import { endsLife } from '../tree/count-fields';
 
 export type { CheckInput } from './rule';
 
@@ -40,6 +43,10 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (releasedForFlag(inp, weighed)) return information(weighed, { flagOwned: weighed.object! });
     if (elementsInLoop(inp, weighed)) return information(weighed, { elements: weighed.object! });
     if (consumesPassed(inp, weighed)) return information(weighed, { consumes: weighed.object! });
+    const asked = askedFor(inp, weighed);
+    if (asked) return information(weighed, { askedFor: { object: weighed.object!, flag: asked } });
+    const ended = unlinkedUse(inp, weighed);
+    if (ended) return information(weighed, { unlinked: ended });
     const repeated = releasedPerTrip(inp, weighed);
     return repeated ? information(weighed, { repeated }) : weighed;
   });
@@ -57,6 +64,96 @@ function consumesPassed(inp: CheckInput, d: Diagnostic): boolean {
   if (!m || !inp.cfg.decls.get(m[1])?.isParam) return false;
   if (m[2] !== undefined && d.kind !== 'count field' && !COUNT_MEMBER.test(m[2])) return false;
   return inp.classes.every((c) => c.deltas.some((x) => x.object === d.object && x.delta === -1 && !x.counter));
+}
+
+/**
+ * A leak kept exactly where the caller's flag parameter asks for the count: every path that keeps it tests the
+ * parameter true (`refcount`, or `refcount != NULL` as a callee's `if (refcount) so->so_usecount++` reads), and
+ * every path that tests it false keeps nothing. The function takes the count for its caller, as a lock's
+ * implementation does (`socket_lock(mp_so, refcount)` in a protocol's lock callback, given back by its unlock),
+ * on an object it reached through a structure, which its summary cannot name for that caller. The flag that
+ * decides it is the caller's, so whether this path should have given it back is not the function's to say.
+ * A count kept whatever the flag says, or on an object the function obtained itself, stays a leak.
+ */
+function askedFor(inp: CheckInput, d: Diagnostic): string | undefined {
+  if (d.rule !== 'leak' || d.severity === 'info' || !d.object || !inp.readFromStructure?.size) return undefined;
+  const detail = d.detail as LeakDetail;
+  // an error exit that keeps what success does not is the function's own leak, whatever told the paths apart
+  if (detail.onError) return undefined;
+  const keeping = new Set(detail.paths.map((p) => p.path));
+  if (!reachedThroughStructure(inp, d.object, keeping)) return undefined;
+  const returns = new Set(detail.paths.map((p) => inp.classes[p.path]?.exit.returns));
+  const flags = inp.cfg.params.filter((p) => p.pointerDepth === 0).map((p) => p.name);
+  const test = (c: string, f: string, truth: boolean) =>
+    truth
+      ? c === f || c === `${f} != NULL` || c === `${f} != 0`
+      : c === `!${f}` || c === `${f} == NULL` || c === `${f} == 0`;
+  return flags.find((f) => {
+    // the flag, not the outcome the caller is told, decides: a path that does not take it returns the same
+    let refused = false;
+    const decides = inp.classes.every((c) => {
+      const tests = (truth: boolean) => c.paramConditions.some((x) => test(x, f, truth));
+      if (keeping.has(c.id)) return tests(true);
+      if (tests(false) && returns.has(c.exit.returns)) refused = true;
+      return !tests(false) || c.deltas.every((x) => x.object !== d.object || x.delta <= 0);
+    });
+    return decides && refused;
+  });
+}
+
+/** The object of a diagnostic's paths is named through a local that only ever holds a pointer read from a structure. */
+function reachedThroughStructure(inp: CheckInput, object: string, paths: ReadonlySet<number>): boolean {
+  for (const st of inp.exits) {
+    if (!paths.has(inp.classOf.get(st) ?? -1)) continue;
+    for (const [k, o] of st.objects) if (o.display === object) return !!inp.readFromStructure?.has(parseKey(k).root);
+  }
+  return false;
+}
+
+/**
+ * An `inconsistent` pair whose extra step, on the path that gives back more, is a use taken off by hand
+ * (`so->so_usecount--`) after the path gave a local to a call that ends a life (`tcp_drop(tp, ...)`,
+ * `pcb_free(pcb)`), where the other path found that local NULL: the use went with the structure the function
+ * ends (a queue's or a connection's, held on the socket it belongs to), and where that structure was already
+ * gone there was no such use to take off. Neither path keeps a reference. The same decrement without such a
+ * call before it (a use given back on one path only) stays a warning.
+ */
+function unlinkedUse(inp: CheckInput, d: Diagnostic): { call: string; line: number } | undefined {
+  if (d.rule !== 'inconsistent' || d.severity === 'info') return undefined;
+  const det = d.detail as InconsistentDetail;
+  const x = det.extra;
+  if (x?.onlyOn !== 'less' || x.delta >= 0 || det.more.refs > 0 || !plainDecrement(x.call)) return undefined;
+  const more = inp.classes[det.more.path.path];
+  const less = inp.classes[det.less.path.path];
+  if (!more || !less) return undefined;
+  // the locals the other path found NULL (`tp == NULL`, `!pcb`)
+  const missing = new Set<string>();
+  for (const c of more.sourceConditions ?? more.conditions) {
+    const m = /^(?:!(\w+)|(\w+) == (?:NULL|0))$/.exec(c);
+    if (m) missing.add(m[1] ?? m[2]);
+  }
+  if (!missing.size) return undefined;
+  const lines = new Set(less.lines.filter((l) => l <= x.line));
+  for (const n of inp.cfg.nodes) {
+    if (!lines.has(n.line) || !n.ast || n.line > x.line) continue;
+    const call = endingCallOf(n.ast, missing);
+    if (call) return { call, line: n.line };
+  }
+  return undefined;
+}
+
+/** A call in `e` whose name ends a life (`tcp_drop`, `pcb_free`) and that is given one of `locals` itself. */
+function endingCallOf(e: Syn, locals: ReadonlySet<string>): string | undefined {
+  if (e.type === 'call_expression') {
+    const name = calleeName(e);
+    const args = e.fields.arguments?.children ?? [];
+    if (name && endsLife(name) && args.some((a) => a.type === 'identifier' && locals.has(a.text ?? ''))) return name;
+  }
+  for (const c of e.children) {
+    const found = endingCallOf(c, locals);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -157,7 +254,8 @@ function belowByCallee(inp: CheckInput, d: Diagnostic): string | undefined {
  * queue it walked (`so = TAILQ_FIRST(&head->so_incomp)`), the peer a connection links
  * (`unp->unp_conn->unp_socket`), the socket of a work item (`mpp->mpp_socket`). Such a structure holds a use
  * count on what it links, and the decrement by hand is the usual way to give that one back as the link is cut
- * or the work done; the function was not handed the object, so the one release too many it shows is the
+ * or the work done (here or in a callee that cuts the link: `unp_drop(unp2)`, whose summary says it took the use
+ * off by hand); the function was not handed the object, so the one release too many it shows is the
  * structure's reference, as far as its own text tells. A parameter itself, or what it points to, is the
  * caller's object: an over-release of it stays an error, as does one on an object an acquire or a lookup of the
  * function returned.
@@ -169,11 +267,12 @@ function linkedHolder(inp: CheckInput, d: Diagnostic): string | undefined {
   const byHand = (inp.classes[d.paths[0]]?.steps ?? []).some(
     (s) => named(s.object) && s.delta < 0 && plainDecrement(s.call),
   );
-  if (!byHand) return undefined;
   for (const st of inp.exits) {
     if (!d.paths.includes(inp.classOf.get(st) ?? -1)) continue;
     for (const [k, o] of st.objects) {
       if (o.display !== d.object) continue;
+      // the use taken off by hand here, or by a callee as it cut the link (`unp_drop()`)
+      if (!byHand && !o.byHand) return undefined;
       const { root, segs } = parseKey(keyBeforeOverwrite(k));
       const last = segs[segs.length - 1];
       const own = last?.startsWith('.') && (o.kind === 'count field' || COUNT_MEMBER.test(last));
@@ -206,13 +305,6 @@ function releasedForFlag(inp: CheckInput, d: Diagnostic): boolean {
     for (const o of st.objects.values()) if (o.display === d.object && o.byFlag && !o.obtained) return true;
   }
   return false;
-}
-
-/** A use taken off a count by hand: `x->n--`, `--x->n`, `x->n -= k`, `atomic_dec(&x->n)` (not a put that tests it). */
-function plainDecrement(call: string): boolean {
-  const prim = countPrimitive(call);
-  if (prim) return prim.op === 'release' && !/_and_test|_return|_if_/.test(call);
-  return /--\s*$|^\s*--|-=/.test(call);
 }
 
 /**

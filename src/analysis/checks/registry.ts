@@ -180,7 +180,16 @@ export function moveDiagnostic(d: Diagnostic, mv: (line: number) => number): Dia
   const overwritten = d.overwritten && { ...d.overwritten, line: mv(d.overwritten.line) };
   const object = overwritten ? overwrittenDisplay(overwritten.name, overwritten.line) : d.object;
   const { message, related } = module.render(detail, { function: d.function, object, kind: d.kind });
-  const doubt = d.doubt && 'merged' in d.doubt ? { ...d.doubt, merged: mv(d.doubt.merged) } : d.doubt;
+  const doubt = d.doubt && moveDoubt(d.doubt, mv);
   const words = doubt ? doubtWords(doubt) : '';
   return { ...moved, object, message: message + words, related, overwritten, detail, doubt };
+}
+
+/** A diagnostic's doubt with the lines it names moved by `mv`. */
+function moveDoubt(d: NonNullable<Diagnostic['doubt']>, mv: (line: number) => number): Diagnostic['doubt'] {
+  if ('merged' in d) return { ...d, merged: mv(d.merged) };
+  if ('dropped' in d) return { ...d, line: mv(d.line) };
+  if ('repeated' in d) return { repeated: { ...d.repeated, line: mv(d.repeated.line) } };
+  if ('unlinked' in d) return { unlinked: { ...d.unlinked, line: mv(d.unlinked.line) } };
+  return d;
 }

@@ -105,6 +105,17 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: every path leaves ${d.consumes} at -1: the function gives back the reference its caller` +
       ' passed in, a release as its callers read it from its summary)'
     );
+  if ('askedFor' in d)
+    return (
+      ` (information: ${d.askedFor.object} keeps the count only where the caller's ${d.askedFor.flag} asks for` +
+      ' it: the function takes it for its caller (a lock that takes a use on request), on an object its' +
+      ' summary cannot name for that caller)'
+    );
+  if ('unlinked' in d)
+    return (
+      ` (information: the use taken off by hand follows ${d.unlinked.call}() at line ${d.unlinked.line}, which` +
+      ' ends the structure the other path found missing: the use that structure held, given back with it)'
+    );
   if ('repeated' in d)
     return (
       ` (information: ${d.repeated.call}() at line ${d.repeated.line} runs once per trip of its loop, and the` +

@@ -67,6 +67,8 @@ export interface Model {
   iterators: Map<string, IteratorSpec & { source: string }>;
   registrations: Map<string, (RegistrationSpec & { source: string; parsedFacts: Atom[] })[]>;
   kinds: Map<string, string>;
+  /** Members that hold a kind's count (`v_iocount` -> vnode): a raw update counts on the struct that holds it. */
+  countMembers: Map<string, { kind: string; counter?: string }>;
   /** Callback fields that pair up: taking field -> dropping field (`irq_enable` -> `irq_disable`). */
   pairedCallbacks: Map<string, string>;
   /** A function's own words for its return classes: name -> (`== 0`, `!= 0`, `< 0`, `== EBUSY` ...) -> words. */
@@ -97,6 +99,7 @@ export function emptyModel(): Model {
     iterators: new Map(),
     registrations: new Map(),
     kinds: new Map(),
+    countMembers: new Map(),
     pairedCallbacks: new Map(),
     says: new Map(),
     defines: new MacroTable(),

@@ -98,6 +98,7 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'registrations',
     'kinds',
     'pairedCallbacks',
+    'countMembers',
     'defines',
     'undefines',
     'description',
@@ -270,6 +271,20 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
       continue;
     }
     model.pairedCallbacks.set(take, drop);
+  }
+  for (const [m, spec] of Object.entries(file.countMembers ?? {})) {
+    const ok =
+      /^[A-Za-z_]\w*$/.test(m) &&
+      typeof spec === 'object' &&
+      spec !== null &&
+      typeof spec.kind === 'string' &&
+      (spec.counter === undefined || typeof spec.counter === 'string') &&
+      Object.keys(spec).every((k) => k === 'kind' || k === 'counter');
+    if (!ok) {
+      problem(`/countMembers/${m}`, `${m}: the kind whose count the member holds ({"kind": "vnode"}), and its counter`);
+      continue;
+    }
+    model.countMembers.set(m, { kind: spec.kind, ...(spec.counter ? { counter: spec.counter } : {}) });
   }
   for (const [d, v] of Object.entries((file as { defines?: Record<string, string> }).defines ?? {}))
     model.defines.set(d, String(v));

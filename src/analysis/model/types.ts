@@ -144,6 +144,12 @@ export interface AssignSpec {
  * An assertion: after the call, its argument `arg` holds (`ASSERT(owner == d)`, `VERIFY3P(p != NULL)`);
  * with `holds: false`, it is false (`BUG_ON(!p)`, `VERIFY0(hold(x))`). A path where it would not is not followed.
  */
+/** The count a member holds: the main count of objects of `kind`, or their separate `counter`. */
+export interface CountMemberSpec {
+  kind: string;
+  counter?: string;
+}
+
 export type AssertSpec = number | { arg: number; holds?: boolean };
 
 export interface ModelFile {
@@ -197,6 +203,12 @@ export interface ModelFile {
   pairedCallbacks?: Record<string, string>;
   /** Struct-name -> kind, when a kind is named differently from its struct. */
   kinds?: Record<string, string>;
+  /**
+   * Members that hold the count a kind's rows move (`"v_iocount": {"kind": "vnode"}`; with `counter`, that
+   * separate counter): a raw update of the member (`vp->v_iocount++`, `vp->v_iocount--`) counts on the struct
+   * that holds it as the kind's rows do (`vnode_get()`, `vnode_put()`).
+   */
+  countMembers?: Record<string, CountMemberSpec>;
   /**
    * Macros taken as defined for conditional compilation (a FreeBSD GENERIC kernel: INET, INET6, VIMAGE);
    * `CONFIG_*` defines a prefix, `IS_USED(module)` a function-like macro `#if` can call.

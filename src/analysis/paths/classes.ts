@@ -197,6 +197,9 @@ export function summarize(cfg: Cfg, exits: State[], truncated: boolean): Summary
         ...(o.withContainer ? { withContainer: true } : {}),
         ...(o.parked ? { parked: true } : {}),
         ...(o.byFlag ? { byFlag: true } : {}),
+        // a use taken off by hand on what the parameter links to (`arg0->unp_socket->so_usecount`), not on the
+        // parameter's own count (`arg0->so_usecount--` before a last-reference test is a put)
+        ...(o.byHand && t.segs.filter((x) => String(x).startsWith('.')).length > 1 ? { byHand: true } : {}),
       };
       effects.push(effect);
     }

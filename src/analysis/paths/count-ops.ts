@@ -113,3 +113,10 @@ export function retriesCountCas(text: string, fields: ReadonlySet<string>): bool
       if (fields.has(f[1])) return true;
   return false;
 }
+
+/** A use taken off a count by hand: `x->n--`, `--x->n`, `x->n -= k`, `atomic_dec(&x->n)` (not a put that tests it). */
+export function plainDecrement(call: string): boolean {
+  const prim = countPrimitive(call);
+  if (prim) return prim.op === 'release' && !/_and_test|_return|_if_/.test(call);
+  return /--\s*$|^\s*--|-=/.test(call);
+}

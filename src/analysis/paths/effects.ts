@@ -48,6 +48,7 @@ import {
 import { type Test, decide, factFor, atomTest, atomText, retClassFact } from './fact-tests';
 import { isZeroConst, type Out, type Val } from './values';
 import type { FunctionContext } from './function-context';
+import { plainDecrement } from './count-ops';
 
 export class Effects {
   private readonly decls: ReadonlyMap<string, VarDecl>;
@@ -372,6 +373,8 @@ export class Effects {
       parked?: boolean;
       /** A callee's release under a flag of the object's own state word (ObjState.byFlag). */
       byFlag?: boolean;
+      /** A callee's use taken off by hand (ObjState.byHand). */
+      byHand?: boolean;
       /** A release of NULL by an API that must not be given NULL: below zero whatever the path gained. */
       ofNull?: boolean;
     },
@@ -412,6 +415,7 @@ export class Effects {
     if (c.withContainer) o.withContainer = true;
     if (c.parked) o.parked = 'callee';
     if (c.byFlag) o.byFlag = true;
+    if (c.byHand) o.byHand = true;
     let delta = 0;
     let counterName: string | undefined;
     if (c.exist !== undefined || c.refs !== undefined || c.counters) {
@@ -490,7 +494,7 @@ export class Effects {
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
     // the place the path stored the object in before taking this reference owns it (Fact.storedAt); in a
     // structure of the function's own linked nowhere yet, once the path links or returns it (`keptBy`)
-    const stored = delta > 0 && !counterName ? storedPlace(s, key, p, o) : undefined;
+    const stored = delta > 0 && !counterName ? storedPlace(s, key, p, o, this.ctx.input.companions) : undefined;
     if (stored !== undefined && !(cur && cur.refs - cur.transferred > 0)) {
       if (this.published(s, stored.place)) {
         o.transferred = o.refs;
@@ -504,6 +508,7 @@ export class Effects {
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     // a release under a test of a flag in the object's own state word gives back what that flag held
     if (delta < 0 && this.ctx.input.flagGuarded?.get(this.ctx.node.id)?.includes(p.root)) o.byFlag = true;
+    if (delta < 0 && !counterName && c.refs === undefined && plainDecrement(c.call)) o.byHand = true;
     if (delta < 0 && !counterName && s.held?.includes(p.root)) {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
@@ -829,6 +834,7 @@ export class Effects {
             withContainer: ef.withContainer,
             parked: ef.parked,
             byFlag: ef.byFlag,
+            byHand: ef.byHand,
           });
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
@@ -925,7 +931,10 @@ export class Effects {
     const root = parseKey(place).root;
     if (rootClass(root, this.decls) !== 'local' || s.facts.get(place)?.published) return true;
     const out = storedPlaceOf(s, root);
-    return out !== undefined && rootClass(parseKey(out).root, this.decls) === 'param';
+    if (out !== undefined && rootClass(parseKey(out).root, this.decls) === 'param') return true;
+    // a parameter's companion structure (`unp = sotounpcb(so)`): the caller reaches it through the parameter
+    const of = this.ctx.input.companions?.get(root);
+    return of !== undefined && rootClass(of, this.decls) === 'param';
   }
 
   /** Whether the callee's written target `w` names the caller's `key`. */
@@ -990,12 +999,27 @@ export class Effects {
  * storedOf), and the key that fact is on: the object's own, or for a count kept inside a structure
  * (`n->links++` after `nm->node = n`) the structure's.
  */
-function storedPlace(st: State, key: string, p: AccessPath, o: ObjState): { place: string; of: string } | undefined {
+function storedPlace(
+  st: State,
+  key: string,
+  p: AccessPath,
+  o: ObjState,
+  companionsOf?: ReadonlyMap<string, string>,
+): { place: string; of: string } | undefined {
   const own = storedPlaceOf(st, key);
   if (own !== undefined) return { place: own, of: key };
   const inside = embeddingOf(o, p);
   const place = inside === undefined ? undefined : storedPlaceOf(st, inside);
-  return place !== undefined ? { place, of: inside! } : undefined;
+  if (place !== undefined) return { place, of: inside! };
+  // the object's companion structure stored in a peer's field (`unp2 = sotounpcb(so2); unp->unp_conn = unp2;
+  // so2->so_usecount++`): what links the companion links the object, and the count raised is the link's
+  const base = parseKey(inside ?? key);
+  if (base.segs.length || !companionsOf) return undefined;
+  for (const [local, of] of companionsOf) {
+    const at = of === base.root ? storedPlaceOf(st, local) : undefined;
+    if (at !== undefined) return { place: at, of: local };
+  }
+  return undefined;
 }
 
 /**

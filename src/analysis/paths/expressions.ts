@@ -5,7 +5,7 @@
  */
 import type { VarDecl } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
-import type { Model } from '../model/compiled';
+import type { Effect, Model } from '../model/compiled';
 import {
   type AccessPath,
   embeddingObject,
@@ -522,9 +522,9 @@ export class Expressions {
    */
   private countUpdate(e: Syn, p: AccessPath, op: string | undefined, st: State): State[] | undefined {
     const fields = this.ctx.input.countFields;
-    const field = fields ? countMember(p) : undefined;
-    const kind = field !== undefined && fields!.has(field) ? updateOp(op) : undefined;
-    if (!kind) return undefined;
+    const field = countMember(p);
+    const kind = field !== undefined && fields?.has(field) ? updateOp(op) : undefined;
+    if (!kind) return this.memberUpdate(e, p, op, st);
     const temp = `$c${e.start}`;
     const what = this.ctx.shortText(e, 40);
     // the member holds another value now: what the path knew of it is gone (not the counted object)
@@ -537,6 +537,28 @@ export class Expressions {
       st,
       temp,
     );
+  }
+
+  /**
+   * `vp->v_iocount++` of a member the model says holds a kind's count (`countMembers`): an acquire or a release
+   * of the struct that holds it, as the kind's rows count it (`vnode_get(vp)`), or undefined.
+   */
+  private memberUpdate(e: Syn, p: AccessPath, op: string | undefined, st: State): State[] | undefined {
+    const field = countMember(p);
+    const spec = field === undefined ? undefined : this.ctx.model.countMembers.get(field);
+    const kind = spec ? updateOp(op) : undefined;
+    if (!kind || p.segs[p.segs.length - 2] !== '*') return undefined;
+    const holder: AccessPath = { root: p.root, segs: p.segs.slice(0, -2) };
+    const effect: Effect = {
+      op: kind,
+      target: { base: 'arg', index: 0, segs: [], text: 'arg0' },
+      when: [],
+      count: 1,
+      kind: spec!.kind,
+      ...(spec!.counter ? { counter: spec!.counter } : {}),
+      source: `count member ${field}`,
+    };
+    return this.fx.applyModel(this.ctx.shortText(e, 40), [effect], [{ k: 'path', p: holder }], e, st, `$c${e.start}`);
   }
 
   /** Which way the compare-and-swap `e` moves its count (count-ops.ts casStep). */

@@ -65,6 +65,8 @@ export interface EngineInput {
   numbers?: Readonly<Record<string, string>>;
   /** Locals that only ever hold a pointer read from a structure (paths/read-from-structure.ts). */
   fromStructure?: ReadonlySet<string>;
+  /** Locals that only ever hold a variable's companion structure, and that variable (paths/companions.ts). */
+  companions?: ReadonlyMap<string, string>;
   /** Nodes inside an `if` that tests a flag of an object's own state word, and those objects (state-words.ts). */
   flagGuarded?: FlagGuarded;
 }

@@ -74,6 +74,12 @@ export interface ObjState {
    */
   byFlag?: boolean;
   /**
+   * A release on this path took a use off the count by hand (`so->so_usecount--`, `atomic_dec(&x->n)`: not a
+   * put that tests it), here or in a callee (`unp_drop()` cutting a link): the usual way a queue's or a link's
+   * use is given back (checks.ts, `linked`). Not in the key; where states meet it stays when either had it.
+   */
+  byHand?: boolean;
+  /**
    * References this path released under a test that changed the object's own state
    * (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`): the reference that state
    * owned, given back for it, not one this function obtained; an over-release counts below it.
@@ -496,13 +502,15 @@ function mergeObjectNotes(
     const dropDoubt = o.doubt && !other?.doubt;
     const park = !o.parked && other?.parked;
     const flag = !o.byFlag && other?.byFlag;
-    if (dropDoubt || park || flag) {
+    const hand = !o.byHand && other?.byHand;
+    if (dropDoubt || park || flag || hand) {
       out ??= new Map(a);
       out.set(k, {
         ...o,
         ...(dropDoubt ? { doubt: undefined } : {}),
         ...(park ? { parked: other.parked } : {}),
         ...(flag ? { byFlag: true } : {}),
+        ...(hand ? { byHand: true } : {}),
       });
     }
   }

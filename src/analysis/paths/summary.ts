@@ -30,6 +30,8 @@ export interface SummaryEffect {
   parked?: boolean;
   /** The callee released the object under a test of a flag in its own state word (ObjState.byFlag). */
   byFlag?: boolean;
+  /** The callee took a use off the object's count by hand (ObjState.byHand). */
+  byHand?: boolean;
 }
 
 export interface SummaryPath {

@@ -260,6 +260,13 @@ const RELEASING = `(?:${[
   'reclaim',
 ].join('|')})`;
 
+const ENDS_LIFE = new RegExp(RELEASING);
+
+/** A function whose name says it ends a life (`tcp_drop`, `pcb_free`, `domain_destroy`). */
+export function endsLife(name: string): boolean {
+  return ENDS_LIFE.test(name);
+}
+
 /** Whether the owner itself (not one of its members) is given to a call that ends its life in `text`. */
 function handsOn(text: string, owner: string): boolean {
   if (!/^[A-Za-z_][\w\->.[\]]*$/.test(owner)) return false;
