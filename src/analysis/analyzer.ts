@@ -13,7 +13,7 @@ import type { Parser } from 'web-tree-sitter';
 import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type MacroDefinition, type PrepassResult } from './parse/prepass';
 import { numberMacros } from './parse/number-macros';
-import { outlineFunctions, rangesWithout } from './parse/outline';
+import { type OutlineFunction, outlineFunctions, rangesWithout } from './parse/outline';
 import {
   extractTopLevel,
   SynReuse,
@@ -242,7 +242,7 @@ export class Analyzer {
   parse(
     text: string,
     previous?: ParsedDocument,
-    how: { skipBodies?: boolean; tree?: TreeFileContext; pre?: PrepassResult } = {},
+    how: { skipBodies?: boolean; tree?: TreeFileContext; pre?: PrepassResult; plan?: OutlineFunction[] } = {},
   ): ParsedDocument {
     const t0 = performance.now();
     const preset = this.presetFor(text);
@@ -277,7 +277,7 @@ export class Analyzer {
       reuse = SynReuse.of(previous.top.functions, a, previous.text);
     } else {
       previous?.tree.delete();
-      const skip = how.skipBodies && !previous ? this.skipPlan(text, pre, model, how.tree) : [];
+      const skip = how.skipBodies && !previous ? (how.plan ?? this.skipPlan(text, pre, model, how.tree)) : [];
       const options = skip.length
         ? { ...this.parseDeadline(pre.text), includedRanges: rangesWithout(pre.text, pre.lineStarts, skip) }
         : this.parseDeadline(pre.text);
@@ -307,11 +307,16 @@ export class Analyzer {
   /**
    * Whether a parse of `text` (the text `kept` was parsed from) would now leave out the bodies `kept`
    * left out: the tree's context decides which. The pre-pass is a function of the text: `kept`'s is it.
+   * `plan`: the bodies a parse now leaves out, for the parse when it does not fit.
    */
-  private keptParseFits(text: string, kept: KeptParse, tree: TreeFileContext | undefined): boolean {
-    const skip = this.skipPlan(text, kept.pre, this.modelFor(kept.preset).model, tree);
+  private keptParseFits(
+    text: string,
+    kept: KeptParse,
+    tree: TreeFileContext | undefined,
+  ): { fits: boolean; plan: OutlineFunction[] } {
+    const plan = this.skipPlan(text, kept.pre, this.modelFor(kept.preset).model, tree);
     const skipped = kept.skipped ?? [];
-    return skip.length === skipped.length && skip.every((b, i) => b.bodyStart === skipped[i]);
+    return { fits: plan.length === skipped.length && plan.every((b, i) => b.bodyStart === skipped[i]), plan };
   }
 
   /** Empties the per-function result cache (a batch run's files seldom share functions). */
@@ -390,7 +395,8 @@ export class Analyzer {
     const t0 = performance.now();
     const skipBodies = !this.opts.callSites;
     const same = kept?.text === text && kept.preset === this.presetFor(text) ? kept : undefined;
-    if (same && skipBodies && this.keptParseFits(text, same, tree)) {
+    const fit = same && skipBodies ? this.keptParseFits(text, same, tree) : undefined;
+    if (same && fit?.fits) {
       try {
         const result = this.analyzeParsed(path, { ...same, parseMs: performance.now() - t0 }, tree, visit);
         return { result, kept: keep ? same : undefined };
@@ -406,7 +412,8 @@ export class Analyzer {
     }
     let doc: ParsedDocument | undefined;
     try {
-      doc = this.parse(text, undefined, { skipBodies, tree, pre: same?.pre });
+      // with a kept parse, the plan is made already (from its pre-pass, which is this parse's)
+      doc = this.parse(text, undefined, { skipBodies, tree, pre: same?.pre, plan: fit?.plan });
       let result: FileResult;
       try {
         result = this.analyzeParsed(path, doc, tree, visit);

@@ -22,6 +22,7 @@ import { errorResult } from './job';
 import {
   CLI_WORDING,
   HEAVY_CHARS,
+  JOBS_AHEAD,
   InProcess,
   PoolRunner,
   TREE_VISITS_PER_WORKER,
@@ -212,6 +213,7 @@ export async function analyzeCommand(
             timeoutMs: args.timeout * 1000,
             maxMemoryMb: args.maxMemory,
             heavyChars: HEAVY_CHARS,
+            ahead: JOBS_AHEAD,
             wording: CLI_WORDING,
           }),
         )

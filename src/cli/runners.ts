@@ -27,6 +27,13 @@ export const HEAVY_CHARS = 512 * 1024;
  */
 export const TREE_VISITS_PER_WORKER = 8;
 
+/**
+ * Jobs posted to a busy worker behind the one it runs (src/workers/pool.ts `ahead`): a worker that ends a
+ * job starts the next at once, instead of waiting for the main thread (reading files, writing the index)
+ * to take its result and send another; more of them when they are shards.
+ */
+export const JOBS_AHEAD = { jobs: 1, shards: 4 };
+
 /** The worker script beside this bundle: dist/worker.js, or out/src/workers/worker.js under tsc. */
 export function workerScript(): string | undefined {
   const candidates = [path.join(__dirname, 'worker.js')];

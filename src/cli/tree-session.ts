@@ -20,6 +20,7 @@ import { defaultIndexDir } from './cache';
 import {
   CLI_WORDING,
   HEAVY_CHARS,
+  JOBS_AHEAD,
   InProcess,
   PoolRunner,
   TREE_VISITS_PER_WORKER,
@@ -82,6 +83,7 @@ export class TreeSession {
             timeoutMs: args.timeout * 1000,
             maxMemoryMb: args.maxMemory,
             heavyChars: HEAVY_CHARS,
+            ahead: JOBS_AHEAD,
             wording: CLI_WORDING,
           }),
         )

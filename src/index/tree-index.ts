@@ -288,6 +288,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     progress: req.progress,
     cancelled: req.cancelled,
   });
+  await req.store?.flush();
   for (const [i, r] of run.results) if (reportedSet.has(absOf[i])) results.set(absOf[i], { ...r, path: absOf[i] });
   return {
     results,

@@ -503,6 +503,8 @@ export async function runTree(input: TreeRunInput): Promise<TreeRunOutput> {
     await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  // what the run wrote is on disk when it ends (a next run, or another process, reads it)
+  await input.store?.flush();
   const complete = finishedCount === plan.groups.length;
   return { results, graph, plan, summaries, knowledge, unsettled: unsettledOf, complete, stats };
 }

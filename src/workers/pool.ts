@@ -48,6 +48,12 @@ export interface PoolOptions {
   maxMemoryMb: number;
   /** Jobs without a document longer than this (characters) are heavy (see above). */
   heavyChars?: number;
+  /**
+   * Shared jobs posted to a busy worker behind the one it runs (none when not given): it starts the next
+   * the moment it ends one, without waiting for this thread to take the result and send another. `shards`:
+   * how many when they are all shards (a scan of the text: milliseconds each), `jobs` otherwise.
+   */
+  ahead?: { jobs: number; shards: number };
   wording: FailureWording;
   log?: (msg: string) => void;
 }
@@ -75,6 +81,8 @@ interface Slot {
   /** Jobs of the documents that live in this worker. */
   queue: Job[];
   current?: Job;
+  /** Shared jobs posted behind `current`, in order (`PoolOptions.ahead`). */
+  ahead: Job[];
   heavy?: boolean;
   timer?: NodeJS.Timeout;
   /** Replaced, recycled or closed: its late events are ignored. */
@@ -171,7 +179,8 @@ export class WorkerPool {
     for (let i = 0; i < this.slots.length; i++) {
       const { current, queue } = this.slots[i];
       this.slots[i].queue = [];
-      dropped.push(...(current ? [current] : []), ...queue);
+      dropped.push(...(current ? [current] : []), ...this.slots[i].ahead, ...queue);
+      this.slots[i].ahead = [];
       this.replace(i);
     }
     this.home.clear();
@@ -182,8 +191,10 @@ export class WorkerPool {
     this.closed = true;
     for (const job of this.shared.splice(0)) job.resolve({ cancelled: true });
     for (const slot of this.slots) {
-      for (const job of [...(slot.current ? [slot.current] : []), ...slot.queue]) job.resolve({ cancelled: true });
+      for (const job of [...(slot.current ? [slot.current] : []), ...slot.ahead, ...slot.queue])
+        job.resolve({ cancelled: true });
       slot.queue = [];
+      slot.ahead = [];
       this.end(slot);
     }
     await Promise.all([...this.ending]);
@@ -205,7 +216,7 @@ export class WorkerPool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, queue: [], dead: false };
+    const slot: Slot = { worker, ready: false, queue: [], ahead: [], dead: false };
     worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
     worker.on('error', (e: Error & { code?: string }) => {
       if (slot.dead) return;
@@ -232,6 +243,9 @@ export class WorkerPool {
     } else if (m.type === 'result' && slot.current?.id === m.id) {
       const job = slot.current;
       this.finish(slot);
+      // the worker went on with the next job posted to it
+      const next = slot.ahead.shift();
+      if (next) this.started(slot, next);
       job.resolve(
         m.visit
           ? { result: m.result, visit: m.visit }
@@ -250,6 +264,8 @@ export class WorkerPool {
     const index = this.slots.indexOf(slot);
     const job = slot.current;
     this.finish(slot);
+    // the jobs posted behind the failed one go to the other workers
+    this.shared.unshift(...slot.ahead.splice(0));
     this.opts.log?.(`${why}${job ? ` while analysing ${job.doc ?? job.path}` : ''}; starting a new worker`);
     job?.resolve({ result: errorResult(job.path, this.opts.wording.result(why)) });
     if (duringInit && ++this.initFailures >= 3) {
@@ -336,21 +352,52 @@ export class WorkerPool {
     for (const slot of this.slots) this.pump(slot);
   }
 
-  /** Gives an idle, ready worker its next job: its documents' first, then a shared one. */
+  /**
+   * Gives an idle, ready worker its next job: its documents' first, then a shared one; and a busy one
+   * running a shared job the shared jobs it may take next, up to `ahead` of them.
+   */
   private pump(slot: Slot): void {
-    if (slot.dead || !slot.ready || slot.current) return;
-    let job = slot.queue.shift();
-    if (!job && this.shared.length) {
-      const k = this.nextShared(slot);
-      if (k < 0) return;
-      job = this.shared.splice(k, 1)[0];
+    if (slot.dead || !slot.ready) return;
+    if (!slot.current) {
+      let job = slot.queue.shift();
+      if (!job && this.shared.length) {
+        const k = this.nextShared(slot);
+        if (k < 0) return;
+        job = this.shared.splice(k, 1)[0];
+      }
+      if (!job) return;
+      slot.heavy = this.isHeavy(job);
+      this.started(slot, job);
+      this.post(slot, job);
     }
-    if (!job) return;
+    // nothing goes behind a heavy job (its worker is replaced after it) or before a document's
+    const { jobs = 0, shards = 0 } = this.opts.ahead ?? {};
+    while (slot.ahead.length < Math.max(jobs, shards) && !slot.heavy && slot.current?.doc === undefined) {
+      if (slot.queue.length) return;
+      const k = this.nextAhead(slot);
+      if (k < 0) return;
+      const all = [slot.current, ...slot.ahead, this.shared[k]];
+      if (slot.ahead.length >= (all.every((j) => j?.shard) ? shards : jobs)) return;
+      const job = this.shared.splice(k, 1)[0];
+      slot.ahead.push(job);
+      this.post(slot, job);
+    }
+  }
+
+  /** The shared job a busy `slot` may take next: not heavy, and its file's last visit (if any) was `slot`'s. */
+  private nextAhead(slot: Slot): number {
+    return this.shared.findIndex((job) => {
+      if (this.isHeavy(job)) return false;
+      const last = job.again ? this.lastVisit.get(job.path) : undefined;
+      return !last || last === slot || last.dead;
+    });
+  }
+
+  /** `job` is the one `slot`'s worker runs now: the watchdog starts. */
+  private started(slot: Slot, job: Job): void {
     slot.current = job;
-    slot.heavy = this.isHeavy(job);
-    const watched = job;
     slot.timer = setTimeout(() => {
-      if (slot.dead || slot.current !== watched) return;
+      if (slot.dead || slot.current !== job) return;
       this.fail(
         slot,
         `the analysis took longer than ${fmtSeconds(this.opts.timeoutMs)}${this.opts.wording.timeoutHint}` +
@@ -358,6 +405,9 @@ export class WorkerPool {
         false,
       );
     }, this.opts.timeoutMs);
+  }
+
+  private post(slot: Slot, job: Job): void {
     const request: AnalyzeRequest = {
       type: 'analyze',
       id: job.id,

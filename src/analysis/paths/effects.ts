@@ -1088,6 +1088,8 @@ function sameSegs(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function dedupeOuts(outs: Out[], keys: StateKeys): Out[] {
+  // one outcome is its own: its key, most of a call's cost in a large state, would be thrown away
+  if (outs.length < 2) return outs;
   const m = new Map<string, Out>();
   for (const o of outs) {
     const k = `${o.v.k === 'path' ? keyOf(o.v.p) : ''}\n${keys.key(o.st)}`;

@@ -307,7 +307,8 @@ export class FunctionEngine {
         };
         for (const [k, f] of acc.facts) {
           const g = other.facts.get(k);
-          if (g && JSON.stringify(g) === JSON.stringify(f)) facts.set(k, f);
+          // states share their facts until one changes: the same object needs no text
+          if (g && (g === f || JSON.stringify(g) === JSON.stringify(f))) facts.set(k, f);
           else forget(k);
         }
         for (const k of other.facts.keys()) if (!acc.facts.has(k)) forget(k);

@@ -31,21 +31,41 @@ export function flagGuarded(cfg: Cfg, body: Syn | undefined): FlagGuarded {
     for (const c of n.children) collect(c);
   };
   collect(body);
+  const within = nodesWithin(cfg);
   for (const stmt of ifs) {
     const cond = stmt.fields.condition;
     if (!cond) continue;
     // the names in the condition are read in the scope of the branch nodes made of it
-    const scope = cfg.nodes.find((n) => n.ast && n.ast.start >= cond.start && n.ast.end <= cond.end)?.scope;
+    const scope = within(cond)[0]?.scope;
     if (!scope) continue;
     const roots = flagTestRoots(cond, scope, words);
     if (!roots.size) continue;
     const arms = [stmt.fields.consequence, stmt.fields.alternative].filter((a): a is Syn => !!a);
-    for (const n of cfg.nodes) {
-      if (!n.ast || !arms.some((a) => n.ast!.start >= a.start && n.ast!.end <= a.end)) continue;
+    for (const n of [...new Set(arms.flatMap(within))].sort((x, y) => x.id - y.id))
       out.set(n.id, [...new Set([...(out.get(n.id) ?? []), ...roots])].sort());
-    }
   }
   return out;
+}
+
+/**
+ * The CFG nodes made of the text inside a syntax node, in the CFG's order: found among the nodes sorted
+ * by offset, not by a walk of every node for each `if` of the function.
+ */
+function nodesWithin(cfg: Cfg): (s: Syn) => Cfg['nodes'] {
+  const byStart = cfg.nodes.filter((n) => n.ast).sort((x, y) => x.ast!.start - y.ast!.start || x.id - y.id);
+  return (s) => {
+    let lo = 0;
+    let hi = byStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byStart[mid].ast!.start < s.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: Cfg['nodes'] = [];
+    for (let i = lo; i < byStart.length && byStart[i].ast!.start <= s.end; i++)
+      if (byStart[i].ast!.end <= s.end) found.push(byStart[i]);
+    return found.sort((x, y) => x.id - y.id);
+  };
 }
 
 function hasArrow(n: Syn): boolean {
