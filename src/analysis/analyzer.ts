@@ -32,6 +32,7 @@ import { explored, runChecks } from './checks/checks';
 import { namedByCaller } from './paths/named-by-caller';
 import { readFromStructure } from './paths/read-from-structure';
 import { flagGuarded } from './paths/state-words';
+import { counterGuarded } from './paths/counter-guards';
 import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
@@ -816,6 +817,7 @@ export class Analyzer {
           renames: renames?.size ? renames : undefined,
           fromStructure,
           flagGuarded: flagGuarded(cfg, syn.fields.body),
+          counterGuarded: counterGuarded(cfg, syn.fields.body),
         },
         returnsPointer,
       ).run();

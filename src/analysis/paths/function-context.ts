@@ -67,6 +67,8 @@ export interface EngineInput {
   fromStructure?: ReadonlySet<string>;
   /** Nodes inside an `if` that tests a flag of an object's own state word, and those objects (state-words.ts). */
   flagGuarded?: FlagGuarded;
+  /** Nodes inside an `if` that tests whether a user counter the function keeps in step is zero (counter-guards.ts). */
+  counterGuarded?: ReadonlySet<number>;
 }
 
 export class FunctionContext {
