@@ -312,7 +312,9 @@ export class Branches {
     const same = this.assertedObject(c) ?? this.callersObject(c, [l, r], st);
     let s = same && equal ? this.notNull(st, same.subject) : st;
     if (!s || l?.k !== 'path' || r?.k !== 'path') return s;
-    if (equal) s = nonNullShared(nonNullShared(s, keyOf(l.p), keyOf(r.p)), keyOf(r.p), keyOf(l.p));
+    const address = (p: AccessPath) => p.segs[p.segs.length - 1] === '&';
+    if (equal && !address(l.p) && !address(r.p))
+      s = nonNullShared(nonNullShared(s, keyOf(l.p), keyOf(r.p)), keyOf(r.p), keyOf(l.p));
     if (!s) return s;
     const display = (k: string) => this.ctx.displayKey(k);
     if (!equal) return droppedUnequal(s, l.p, r.p, (t) => this.ctx.tempNames.get(t), display);
