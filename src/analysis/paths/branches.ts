@@ -638,11 +638,12 @@ function nullTested(st: State, key: string, test: Test): State {
 }
 
 /**
- * Where `a == b`, what the path knows of `b` being not NULL (`if (!dom_cow || owner != dom_cow)`: on the arm
- * where they are equal `dom_cow` was tested) holds of `a`: undefined where `a` is known NULL (no such path).
+ * Where `a == b`, `b` a global the path knows is not NULL (`if (!dom_cow || owner != dom_cow)`: on the arm
+ * where they are equal `dom_cow` was tested), `a` is not NULL either: undefined where `a` is known NULL (no such
+ * path). Only a global's test: what a path knows of its locals after a merge is what the doubt of a split reads.
  */
 function nonNullShared(st: State | undefined, a: string, b: string): State | undefined {
-  if (!st) return st;
+  if (!st || !b.startsWith('g:')) return st;
   const test: Test = { op: 'eq', c: '0' };
   if (decide(factOf(st, b), test) !== false) return st;
   const known = decide(factOf(st, a), test);
