@@ -33,6 +33,7 @@ import { namedByCaller } from './paths/named-by-caller';
 import { readFromStructure } from './paths/read-from-structure';
 import { companions } from './paths/companions';
 import { flagGuarded } from './paths/state-words';
+import { counterGuarded } from './paths/counter-guards';
 import { namesExisting } from './paths/same-calls';
 import { budgetDiagnostic } from './checks/budget';
 import { moveDiagnostic } from './checks/registry';
@@ -825,6 +826,7 @@ export class Analyzer {
           fromStructure,
           companions: companions(cfg, (n) => namesExisting(n, model, summaries, inferred)),
           flagGuarded: flagGuarded(cfg, syn.fields.body),
+          counterGuarded: counterGuarded(cfg, syn.fields.body),
         },
         returnsPointer,
       ).run();

@@ -306,14 +306,18 @@ export class Branches {
   /**
    * The state on one arm of `l == r` (`equal`: the arm where they are equal), undefined where it is no path:
    * where they are equal they name one object (identity.ts), and one that equals a parameter the function
-   * dereferences is not NULL (assertedObject).
+   * dereferences is not NULL (assertedObject), as one that equals a pointer the path knows is not NULL.
    */
   private compared(st: State, c: Syn, [l, r]: Val[], equal: boolean): State | undefined {
-    const same = this.assertedObject(c);
-    const s = same && equal ? this.notNull(st, same.subject) : st;
+    const same = this.assertedObject(c) ?? this.callersObject(c, [l, r], st);
+    let s = same && equal ? this.notNull(st, same.subject) : st;
     if (!s || l?.k !== 'path' || r?.k !== 'path') return s;
     const known = addressEquality(s, l.p, r.p, this.decls);
     if (known !== undefined && (known === 'equal') !== equal) return undefined;
+    const address = (p: AccessPath) => p.segs[p.segs.length - 1] === '&';
+    if (equal && !address(l.p) && !address(r.p))
+      s = nonNullShared(nonNullShared(s, keyOf(l.p), keyOf(r.p)), keyOf(r.p), keyOf(l.p));
+    if (!s) return s;
     const display = (k: string) => this.ctx.displayKey(k);
     if (!equal) return droppedUnequal(s, l.p, r.p, (t) => this.ctx.tempNames.get(t), display);
     return identify(
@@ -459,6 +463,30 @@ export class Branches {
     };
     const subject = param(r) ? l : param(l) ? r : undefined;
     return subject ? { subject, equal: c.op === '==' } : undefined;
+  }
+
+  /**
+   * `owner != d` where `d` is a parameter the body reads through (`d->id`) but gives another value on some
+   * paths (`d = owner`): on a path where it still holds the caller's value (not set to NULL, not given another
+   * name's value), the function takes it to be an object, so the other side is not NULL where they are equal.
+   */
+  private callersObject(c: Syn, vals: Val[], st: State): { subject: Syn; equal: boolean } | undefined {
+    if (c.type !== 'binary_expression' || (c.op !== '==' && c.op !== '!=')) return undefined;
+    const sides = [c.fields.left, c.fields.right];
+    if (sides.some((x) => x?.type !== 'identifier' || !this.holdsPointerName(x.text ?? ''))) return undefined;
+    for (const i of [0, 1]) {
+      const d = this.ctx.node.scope.get(sides[i]!.text ?? '');
+      const v = vals[i];
+      if (!d?.isParam || !this.ctx.readThroughParam(d.name)) continue;
+      if (v?.k !== 'path' || v.p.root !== d.id || v.p.segs.length || reboundParam(st, d.id)) continue;
+      if (decide(factOf(st, d.id), { op: 'eq', c: '0' }) === true) continue;
+      return { subject: sides[1 - i]!, equal: c.op === '==' };
+    }
+    return undefined;
+  }
+
+  private holdsPointerName(name: string): boolean {
+    return (this.ctx.node.scope.get(name)?.pointerDepth ?? 0) > 0;
   }
 
   /** A variable declared as a pointer. */
@@ -615,4 +643,18 @@ function nullTested(st: State, key: string, test: Test): State {
   if ((test.op !== 'eq' && test.op !== 'ne') || !isZeroConst(test.c)) return st;
   const f = st.facts.get(key);
   return !f || f.nullTested ? st : setFactKeep(st, key, { ...f, nullTested: true });
+}
+
+/**
+ * Where `a == b`, `b` a global the path knows is not NULL (`if (!dom_cow || owner != dom_cow)`: on the arm
+ * where they are equal `dom_cow` was tested), `a` is not NULL either: undefined where `a` is known NULL (no such
+ * path). Only a global's test: what a path knows of its locals after a merge is what the doubt of a split reads.
+ */
+function nonNullShared(st: State | undefined, a: string, b: string): State | undefined {
+  if (!st || !b.startsWith('g:')) return st;
+  const test: Test = { op: 'eq', c: '0' };
+  if (decide(factOf(st, b), test) !== false) return st;
+  const known = decide(factOf(st, a), test);
+  if (known !== undefined) return known ? undefined : st;
+  return setFactKeep(st, a, factFor({ op: 'ne', c: '0' }, st.facts.get(a), true));
 }

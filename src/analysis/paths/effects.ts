@@ -492,6 +492,10 @@ export class Effects {
     // the path's first change of the object follows a test of the object's own state: a reference kept on
     // purpose (a change after an earlier one, `get(d); if (busy(d)) return; put(d)`, is the path's own)
     if (delta !== 0 && s.guard?.includes(p.root) && !(cur && hasDelta(cur))) o.parked ??= 'test';
+    // ...or a test of whether a user counter the function keeps in step is zero (the first user takes, the
+    // last gives back: `if (!ctx->users) get(d); ctx->users++`; counter-guards.ts)
+    if (delta !== 0 && this.ctx.input.counterGuarded?.has(this.ctx.node.id) && !(cur && hasDelta(cur)))
+      o.parked ??= 'test';
     // the place the path stored the object in before taking this reference owns it (Fact.storedAt); in a
     // structure of the function's own linked nowhere yet, once the path links or returns it (`keptBy`)
     const stored = delta > 0 && !counterName ? storedPlace(s, key, p, o, this.ctx.input.companions) : undefined;

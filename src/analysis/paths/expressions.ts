@@ -34,6 +34,7 @@ import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from 
 import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
+import { identifyFoundBefore } from './identity';
 import type { ParamUse } from '../tree/macro-params';
 import { freshSlot, markSlot, slotIndexKey } from './array-slots';
 import { casStep, countCallEffects, countEffect, countMember, lastField, updateOp } from './count-ops';
@@ -310,9 +311,17 @@ export class Expressions {
       const vals = all.slice(fnExpr.length);
       const outs = this.applyCall(name, e, vals, s);
       const by = name ? this.model.foundBy.get(name) : undefined;
-      const found = by === undefined ? outs : outs.map((o) => foundByHandle(o, vals[by], resultOf(e)));
+      const found = by === undefined ? outs : outs.map((o) => this.foundBy(o, vals[by], resultOf(e)));
       return this.sameCalls.name(name, resultOf(e), vals, found);
     });
+  }
+
+  /** A `foundBy` lookup's outcome: the value it was given names its result, and so does a local named by it. */
+  private foundBy(o: Out, key: Val | undefined, temp: string): Out {
+    const out = foundByHandle(o, key, temp);
+    if (out === o || key?.k !== 'path') return out;
+    const display = (k: string) => this.ctx.displayKey(k);
+    return { st: identifyFoundBefore(out.st, keyOf(key.p), temp, this.decls, display), v: out.v };
   }
 
   private applyCall(name: string | undefined, e: Syn, vals: Val[], st: State): Out[] {

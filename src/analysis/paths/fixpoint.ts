@@ -26,6 +26,7 @@ import { Branches } from './branches';
 import { NodeTransfer } from './nodes';
 import { Liveness } from './liveness';
 import { callKeyParts, isCallKey } from './same-calls';
+import { namedByHandleCall } from './identity';
 
 export type { EngineInput, EngineOptions } from './function-context';
 
@@ -44,6 +45,8 @@ export class FunctionEngine {
   private readonly cfg: Cfg;
   private readonly decls: ReadonlyMap<string, VarDecl>;
   private readonly ctx: FunctionContext;
+  /** The model's `foundBy` lookups. */
+  private readonly lookups: readonly string[];
   private readonly nodes: NodeTransfer;
   /** Why the run stopped before it was done (the state budget): what a reader most needs to know. */
   private stopReason?: string;
@@ -54,6 +57,7 @@ export class FunctionEngine {
     returnsPointer: boolean,
   ) {
     this.ctx = new FunctionContext(input, returnsPointer);
+    this.lookups = [...this.ctx.model.foundBy.keys()];
     this.cfg = input.cfg;
     this.decls = input.cfg.decls;
     const fx = new Effects(this.ctx);
@@ -132,11 +136,17 @@ export class FunctionEngine {
     return with_(st, { facts: facts ?? st.facts, aliases: aliases ?? st.aliases });
   }
 
-  /** A call no later node makes names nothing any more (same-calls.ts): its alias would only keep states apart. */
+  /**
+   * A call no later node makes names nothing any more (same-calls.ts): its alias would only keep states apart.
+   * Unless a lookup by a handle comes later (the model's `foundBy`): a local holding a call of the handle alone
+   * names what that lookup finds (identity.ts `identifyFoundBefore`).
+   */
   private dropDeadCalls(st: State, nodeId: number): State {
+    const live = this.liveBefore[nodeId];
+    const lookupLater = this.lookups.some((n) => live.has(n));
     let aliases: Map<string, string> | undefined;
-    for (const v of st.aliases.keys())
-      if (isCallKey(v) && !this.liveBefore[nodeId].has(callKeyParts(v).callee)) {
+    for (const [v, t] of st.aliases)
+      if (isCallKey(v) && !live.has(callKeyParts(v).callee) && !(lookupLater && namedByHandleCall(v, t))) {
         aliases ??= new Map(st.aliases);
         aliases.delete(v);
       }

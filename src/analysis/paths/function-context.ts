@@ -69,6 +69,8 @@ export interface EngineInput {
   companions?: ReadonlyMap<string, string>;
   /** Nodes inside an `if` that tests a flag of an object's own state word, and those objects (state-words.ts). */
   flagGuarded?: FlagGuarded;
+  /** Nodes inside an `if` that tests whether a user counter the function keeps in step is zero (counter-guards.ts). */
+  counterGuarded?: ReadonlySet<number>;
 }
 
 export class FunctionContext {
@@ -298,9 +300,18 @@ export class FunctionContext {
         for (let i = 0; i < y.children.length; i++) walk(y.children[i]);
       };
       for (const node of this.cfg.nodes) walk(node.ast);
+      this.readThrough = read;
       this.dereferenced = new Set([...read].filter((v) => !assigned.has(v)));
     }
     return this.dereferenced.has(name);
+  }
+
+  private readThrough?: Set<string>;
+
+  /** A parameter the body reads through (`d->f`), assigned or not. */
+  readThroughParam(name: string): boolean {
+    this.dereferencedParam(name);
+    return !!this.decls.get(name)?.isParam && !!this.readThrough?.has(name);
   }
 }
 

@@ -5,7 +5,7 @@
  * on to give back (`proc_rele(p)`), and a local that held the result names that object from there on.
  */
 import type { VarDecl } from '../cfg/cfg';
-import { type AccessPath, keyOf, rootClass, under } from './access';
+import { type AccessPath, keyOf, parseKey, rootClass, under } from './access';
 import { type State, type ObjState, type Fact, type Doubt, with_, hasDelta, reboundParam } from './state';
 import { moveCallResult } from './same-calls';
 import { factOf, objectsMoved, setFactKeep } from './state-edits';
@@ -158,3 +158,51 @@ function ownAddress(p: AccessPath, decls: ReadonlyMap<string, VarDecl>): string 
 function isAddress(p: AccessPath): boolean {
   return p.segs[p.segs.length - 1] === '&';
 }
+
+/**
+ * A lookup that found its result by a handle (`get_page_from_mfn(mfn, d)`, the model's `foundBy`) finds the
+ * object the path already names through that handle: a local pointer of the object's kind holding a call of
+ * the handle alone that nothing counted happens to (`page = mfn_to_page(mfn)`, paths/same-calls.ts). What the
+ * path counted under the lookup's unnamed result moves to that local, which the code goes on to count and give
+ * back (`put_page(page)`); the result keeps what the path knows of it (NULL or not), for the test that follows.
+ * A local the path counted something on already, a parameter, or a value of another kind (an index made from
+ * the number) is not renamed.
+ */
+export function identifyFoundBefore(
+  st: State,
+  handle: string,
+  temp: string,
+  decls: ReadonlyMap<string, VarDecl>,
+  display: (key: string) => string,
+): State {
+  if (st.facts.get(handle)?.handleOf !== temp) return st;
+  const kinds = new Set<string>();
+  for (const [k, o] of st.objects) if (under(k, temp)) kinds.add(o.kind);
+  if (!kinds.size) return st;
+  const named = [...st.aliases].filter(([k, t]) => {
+    const m = CALL_OF_ONE.exec(k);
+    if (!m || m[1] !== handle) return false;
+    const d = decls.get(t);
+    return !!d && !d.isParam && d.pointerDepth === 1 && !!d.typeName && kinds.has(d.typeName) && !holds(st, t);
+  });
+  // two locals named by the handle: which one the code gives back by is not known
+  if (named.length !== 1) return st;
+  const to = named[0][1];
+  const objects = objectsMoved(st.objects, temp, to, display);
+  const facts = new Map(st.facts);
+  for (const [k, f] of st.facts) if (f.handleOf === temp) facts.set(k, { ...f, handleOf: to });
+  const known = st.facts.get(temp);
+  if (known && !facts.has(to)) {
+    const { from: _callee, ...rest } = known;
+    facts.set(to, rest as Fact);
+  }
+  return with_(st, { objects, facts });
+}
+
+/** A local holding a call of one value alone (`page = mfn_to_page(mfn)`), which a lookup by it may find. */
+export function namedByHandleCall(callKey: string, target: string): boolean {
+  return CALL_OF_ONE.test(callKey) && !target.startsWith('$') && !parseKey(target).segs.length;
+}
+
+/** A call key of one argument (`e:mfn_to_page(mfn)`, paths/same-calls.ts): that argument's key. */
+const CALL_OF_ONE = /^e:\w+\(([^(),#]+)\)$/;
