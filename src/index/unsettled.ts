@@ -59,26 +59,43 @@ export function unsettledReads(
     return graph.fns[c].file !== file && (changed.has(c) || !same(told(file)?.get(c), last.get(c)));
   };
   const resting = new Set<number>(ids.filter((id) => read(id).some((c) => moving(id, c))));
-  for (let grew = resting.size > 0; grew; ) {
-    grew = false;
-    for (const id of ids)
-      if (!resting.has(id) && read(id).some((c) => resting.has(c))) {
-        resting.add(id);
-        grew = true;
-      }
-  }
+  spreadResting(ids, resting, read);
   const out = new Map<number, UnsettledReads>();
   for (const id of ids) {
     if (!resting.has(id)) continue;
     const names = read(id)
       .filter((c) => resting.has(c) || moving(id, c))
       .map((c) => graph.fns[c].name);
-    const file = graph.fns[id].file;
-    let reads = out.get(file);
-    if (!reads) out.set(file, (reads = { rounds: g.rounds, reads: {} }));
-    reads.reads[graph.fns[id].name] = names;
+    addReads(out, graph, id, names, g.rounds);
   }
   return out;
+}
+
+/** Every function of `ids` that calls one in `resting` rests on it too, to a fixed point (`resting` grows). */
+function spreadResting(ids: readonly number[], resting: Set<number>, callees: (id: number) => readonly number[]) {
+  for (let grew = resting.size > 0; grew; ) {
+    grew = false;
+    for (const id of ids)
+      if (!resting.has(id) && callees(id).some((c) => resting.has(c))) {
+        resting.add(id);
+        grew = true;
+      }
+  }
+}
+
+/** Function `id` read the unsettled callees `names`: its file's entry in `out` says so. */
+function addReads(
+  out: Map<number, UnsettledReads>,
+  graph: TreeGraph,
+  id: number,
+  names: readonly string[],
+  rounds: number,
+): void {
+  const file = graph.fns[id].file;
+  let reads = out.get(file);
+  if (!reads) out.set(file, (reads = { rounds, reads: {} }));
+  const name = graph.fns[id].name;
+  reads.reads[name] = [...new Set([...(reads.reads[name] ?? []), ...names])];
 }
 
 /**
@@ -124,26 +141,16 @@ export function restingReads(
 ): Map<number, UnsettledReads> | undefined {
   const callees = graph.callees();
   const ids = files.flatMap((file) => graph.ofFile[file]);
-  const read = (id: number) =>
-    callees[id].filter((c) => resting.has(c) && !modelled(graph.fns[id].file, graph.fns[c].name));
-  for (let grew = resting.size > 0; grew; ) {
-    grew = false;
-    for (const id of ids)
-      if (!resting.has(id) && read(id).length) {
-        resting.add(id);
-        grew = true;
-      }
-  }
+  const read = (id: number) => callees[id].filter((c) => !modelled(graph.fns[id].file, graph.fns[c].name));
+  spreadResting(ids, resting, read);
   let out = own;
   for (const id of ids) {
-    const names = resting.has(id) ? read(id).map((c) => graph.fns[c].name) : [];
-    if (!names.length) continue;
-    out ??= new Map();
-    const file = graph.fns[id].file;
-    let reads = out.get(file);
-    if (!reads) out.set(file, (reads = { rounds, reads: {} }));
-    const name = graph.fns[id].name;
-    reads.reads[name] = [...new Set([...(reads.reads[name] ?? []), ...names])];
+    const names = resting.has(id)
+      ? read(id)
+          .filter((c) => resting.has(c))
+          .map((c) => graph.fns[c].name)
+      : [];
+    if (names.length) addReads((out ??= new Map()), graph, id, names, rounds);
   }
   return out;
 }

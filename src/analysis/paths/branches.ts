@@ -15,7 +15,7 @@ import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Val } from './values'
 import { balanced, calleeName, type FunctionContext, type Successor } from './function-context';
 import type { Effects } from './effects';
 import type { Expressions } from './expressions';
-import { addressEquality, droppedUnequal, identify, memberEquals } from './identity';
+import { addressEquality, droppedUnequal, identify, isAddress, memberEquals } from './identity';
 
 const COUNT_READ = /^(?:_?atomic(?:64|_long)?|refcount)_read$/;
 
@@ -314,8 +314,7 @@ export class Branches {
     if (!s || l?.k !== 'path' || r?.k !== 'path') return s;
     const known = addressEquality(s, l.p, r.p, this.decls);
     if (known !== undefined && (known === 'equal') !== equal) return undefined;
-    const address = (p: AccessPath) => p.segs[p.segs.length - 1] === '&';
-    if (equal && !address(l.p) && !address(r.p))
+    if (equal && !isAddress(l.p) && !isAddress(r.p))
       s = nonNullShared(nonNullShared(s, keyOf(l.p), keyOf(r.p)), keyOf(r.p), keyOf(l.p));
     if (!s) return s;
     const display = (k: string) => this.ctx.displayKey(k);
@@ -455,8 +454,7 @@ export class Branches {
     if (c.type !== 'binary_expression' || (c.op !== '==' && c.op !== '!=')) return undefined;
     const [l, r] = [c.fields.left, c.fields.right];
     if (l?.type !== 'identifier' || r?.type !== 'identifier') return undefined;
-    const pointer = (x: Syn) => (this.ctx.node.scope.get(x.text ?? '')?.pointerDepth ?? 0) > 0;
-    if (!pointer(l) || !pointer(r)) return undefined;
+    if (!this.holdsPointerName(l.text ?? '') || !this.holdsPointerName(r.text ?? '')) return undefined;
     const param = (x: Syn) => {
       const d = this.ctx.node.scope.get(x.text ?? '');
       return !!d?.isParam && this.ctx.dereferencedParam(d.name);

@@ -533,7 +533,7 @@ export class Expressions {
     const fields = this.ctx.input.countFields;
     const field = countMember(p);
     const kind = field !== undefined && fields?.has(field) ? updateOp(op) : undefined;
-    if (!kind) return this.memberUpdate(e, p, op, st);
+    if (!kind) return field === undefined ? undefined : this.memberUpdate(e, p, field, op, st);
     const temp = `$c${e.start}`;
     const what = this.ctx.shortText(e, 40);
     // the member holds another value now: what the path knew of it is gone (not the counted object)
@@ -552,9 +552,8 @@ export class Expressions {
    * `vp->v_iocount++` of a member the model says holds a kind's count (`countMembers`): an acquire or a release
    * of the struct that holds it, as the kind's rows count it (`vnode_get(vp)`), or undefined.
    */
-  private memberUpdate(e: Syn, p: AccessPath, op: string | undefined, st: State): State[] | undefined {
-    const field = countMember(p);
-    const spec = field === undefined ? undefined : this.ctx.model.countMembers.get(field);
+  private memberUpdate(e: Syn, p: AccessPath, field: string, op: string | undefined, st: State): State[] | undefined {
+    const spec = this.ctx.model.countMembers.get(field);
     const kind = spec ? updateOp(op) : undefined;
     if (!kind || p.segs[p.segs.length - 2] !== '*') return undefined;
     const holder: AccessPath = { root: p.root, segs: p.segs.slice(0, -2) };

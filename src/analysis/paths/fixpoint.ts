@@ -115,10 +115,7 @@ export class FunctionEngine {
         !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
         // a member of a live structure the path stored a value in pairs with that value's next reference; so
         // does one of a structure handed out to the caller (Fact.published) while the value's name is live
-        !(
-          (isLive(root) || (st.facts.get(k)?.published && isLive(keyShape(st.facts.get(k)!.storedOf!).root))) &&
-          pairedStore(st, k)
-        );
+        !((isLive(root) || publishedFor(st.facts.get(k), isLive)) && pairedStore(st, k));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);
@@ -322,7 +319,6 @@ export class FunctionEngine {
           else forget(k);
         }
         for (const k of other.facts.keys()) if (!acc.facts.has(k)) forget(k);
-        if (forgotten) acc = with_(acc, { forgotten });
         const aliases = new Map<string, string>();
         for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
         // a parameter pointed elsewhere on one side (`ro = &sro`) may hold either value from here on
@@ -467,6 +463,11 @@ class MinQueue {
     this.inQueue.delete(top[1]);
     return top[1];
   }
+}
+
+/** A place of a structure handed out to the caller (Fact.published) holding a value whose name is still live. */
+function publishedFor(f: Fact | undefined, isLive: (root: string) => boolean): boolean {
+  return !!f?.published && f.storedOf !== undefined && isLive(keyShape(f.storedOf).root);
 }
 
 /** The place at `k` holds a value stored there whose next reference is still the place's (Fact.storedAt/storedOf). */

@@ -280,15 +280,11 @@ export class FunctionContext {
     return d?.isParam && this.dereferencedParam(d.name) ? false : undefined;
   }
 
-  private dereferenced?: Set<string>;
+  private nameUses?: { read: ReadonlySet<string>; assigned: ReadonlySet<string> };
 
-  /**
-   * A parameter the body reads through (`d->f`) and never assigns: the function takes it to be an
-   * object. A path that tested it still knows what it learned (the facts are asked first).
-   */
-  dereferencedParam(name: string): boolean {
-    if (!this.decls.get(name)?.isParam) return false;
-    if (!this.dereferenced) {
+  /** The names the body reads through (`d->f`) and the names it assigns, from one walk of its nodes. */
+  private uses(): { read: ReadonlySet<string>; assigned: ReadonlySet<string> } {
+    if (!this.nameUses) {
       const read = new Set<string>();
       const assigned = new Set<string>();
       const walk = (y: Syn | undefined) => {
@@ -300,18 +296,22 @@ export class FunctionContext {
         for (let i = 0; i < y.children.length; i++) walk(y.children[i]);
       };
       for (const node of this.cfg.nodes) walk(node.ast);
-      this.readThrough = read;
-      this.dereferenced = new Set([...read].filter((v) => !assigned.has(v)));
+      this.nameUses = { read, assigned };
     }
-    return this.dereferenced.has(name);
+    return this.nameUses;
   }
 
-  private readThrough?: Set<string>;
+  /**
+   * A parameter the body reads through (`d->f`) and never assigns: the function takes it to be an
+   * object. A path that tested it still knows what it learned (the facts are asked first).
+   */
+  dereferencedParam(name: string): boolean {
+    return this.readThroughParam(name) && !this.uses().assigned.has(name);
+  }
 
   /** A parameter the body reads through (`d->f`), assigned or not. */
   readThroughParam(name: string): boolean {
-    this.dereferencedParam(name);
-    return !!this.decls.get(name)?.isParam && !!this.readThrough?.has(name);
+    return !!this.decls.get(name)?.isParam && this.uses().read.has(name);
   }
 }
 

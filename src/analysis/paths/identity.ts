@@ -155,7 +155,8 @@ function ownAddress(p: AccessPath, decls: ReadonlyMap<string, VarDecl>): string 
   return p.segs.length === 1 && p.segs[0] === '&' && rootClass(p.root, decls) === 'local' ? p.root : undefined;
 }
 
-function isAddress(p: AccessPath): boolean {
+/** A value that is an address (`&x`, `&p->f`). */
+export function isAddress(p: AccessPath): boolean {
   return p.segs[p.segs.length - 1] === '&';
 }
 

@@ -188,9 +188,9 @@ export function withoutCounter(s: State, head: number): State {
  * hold a value stored there are the caller's from here on (Fact.published).
  */
 export function publishPlaces(st: State, root: string): State {
-  let s = st;
+  let facts: Map<string, Fact> | undefined;
   for (const [k, f] of st.facts)
     if (k !== root && under(k, root) && f.storedOf !== undefined && !f.published)
-      s = setFactKeep(s, k, { ...f, published: true });
-  return s;
+      (facts ??= new Map(st.facts)).set(k, { ...f, published: true });
+  return facts ? with_(st, { facts }) : st;
 }
