@@ -627,3 +627,24 @@ function gotoCycles(
     return false;
   };
 }
+
+/**
+ * The CFG nodes made of the text inside a syntax node, in the CFG's order: found among the nodes sorted
+ * by offset, not by a walk of every node for each `if` of the function.
+ */
+export function nodesWithin(cfg: Cfg): (s: Syn) => Cfg['nodes'] {
+  const byStart = cfg.nodes.filter((n) => n.ast).sort((x, y) => x.ast!.start - y.ast!.start || x.id - y.id);
+  return (s) => {
+    let lo = 0;
+    let hi = byStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byStart[mid].ast!.start < s.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: Cfg['nodes'] = [];
+    for (let i = lo; i < byStart.length && byStart[i].ast!.start <= s.end; i++)
+      if (byStart[i].ast!.end <= s.end) found.push(byStart[i]);
+    return found.sort((x, y) => x.id - y.id);
+  };
+}

@@ -11,7 +11,7 @@
  * alone, negated or compared with 0, or a local whose every value is such a test (`last = !X->f`). The guarded
  * nodes are those inside either arm of an `if` whose condition holds such a test.
  */
-import type { Cfg } from '../cfg/cfg';
+import { type Cfg, nodesWithin } from '../cfg/cfg';
 import { type Syn, unwrapValue } from '../parse/syntax';
 
 export function counterGuarded(cfg: Cfg, body: Syn | undefined): ReadonlySet<number> {
@@ -36,12 +36,12 @@ export function counterGuarded(cfg: Cfg, body: Syn | undefined): ReadonlySet<num
   if (!counters.size) return out;
   const locals = new Set<string>();
   for (const [name, vs] of values) if (vs.every((v) => zeroTest(v, counters, locals))) locals.add(name);
+  const within = nodesWithin(cfg);
   for (const stmt of ifs) {
     const cond = stmt.fields.condition;
     if (!cond || !guards(cond, counters, locals)) continue;
     const arms = [stmt.fields.consequence, stmt.fields.alternative].filter((a): a is Syn => !!a);
-    for (const n of cfg.nodes)
-      if (n.ast && arms.some((a) => n.ast!.start >= a.start && n.ast!.end <= a.end)) out.add(n.id);
+    for (const n of arms.flatMap(within)) out.add(n.id);
   }
   return out;
 }

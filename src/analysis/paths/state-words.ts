@@ -12,7 +12,7 @@
  * state word and `K` a constant (a macro, a number, or several or-ed together). The guarded nodes are those
  * inside either arm of an `if` whose condition holds such a test (checks.ts, `flagOwned`).
  */
-import type { Cfg, Scope, VarDecl } from '../cfg/cfg';
+import { type Cfg, type Scope, type VarDecl, nodesWithin } from '../cfg/cfg';
 import { type Syn, unwrapValue } from '../parse/syntax';
 
 /** Node id -> the roots (declaration ids) whose state word a test around that node reads a flag of. */
@@ -45,27 +45,6 @@ export function flagGuarded(cfg: Cfg, body: Syn | undefined): FlagGuarded {
       out.set(n.id, [...new Set([...(out.get(n.id) ?? []), ...roots])].sort());
   }
   return out;
-}
-
-/**
- * The CFG nodes made of the text inside a syntax node, in the CFG's order: found among the nodes sorted
- * by offset, not by a walk of every node for each `if` of the function.
- */
-function nodesWithin(cfg: Cfg): (s: Syn) => Cfg['nodes'] {
-  const byStart = cfg.nodes.filter((n) => n.ast).sort((x, y) => x.ast!.start - y.ast!.start || x.id - y.id);
-  return (s) => {
-    let lo = 0;
-    let hi = byStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (byStart[mid].ast!.start < s.start) lo = mid + 1;
-      else hi = mid;
-    }
-    const found: Cfg['nodes'] = [];
-    for (let i = lo; i < byStart.length && byStart[i].ast!.start <= s.end; i++)
-      if (byStart[i].ast!.end <= s.end) found.push(byStart[i]);
-    return found.sort((x, y) => x.id - y.id);
-  };
 }
 
 function hasArrow(n: Syn): boolean {
