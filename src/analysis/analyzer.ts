@@ -14,6 +14,7 @@ import { createParser, type ParserWasm, type Tree } from './parse/parser';
 import { prepass, type MacroDefinition, type PrepassResult } from './parse/prepass';
 import { numberMacros } from './parse/number-macros';
 import { type OutlineFunction, outlineFunctions, rangesWithout } from './parse/outline';
+import { applyEdits, cleanAround, lineEdits } from './parse/line-edits';
 import {
   extractTopLevel,
   SynReuse,
@@ -238,12 +239,20 @@ export class Analyzer {
    * Parses (incrementally when `previous` is given; `previous.tree` is consumed).
    * `skipBodies`: leave out the bodies no analysis of this text can need (a one-shot
    * analysis; the editor keeps whole trees for its next edit). Syntax errors inside them
-   * go unreported.
+   * go unreported. `likeFresh` (another revision as `previous`, the diff's head from its base):
+   * one edit per changed run of lines, and the tree a fresh parse gives (`parse/line-edits.ts`:
+   * where an edit is near a syntax error, the text is parsed afresh).
    */
   parse(
     text: string,
     previous?: ParsedDocument,
-    how: { skipBodies?: boolean; tree?: TreeFileContext; pre?: PrepassResult; plan?: OutlineFunction[] } = {},
+    how: {
+      skipBodies?: boolean;
+      tree?: TreeFileContext;
+      pre?: PrepassResult;
+      plan?: OutlineFunction[];
+      likeFresh?: boolean;
+    } = {},
   ): ParsedDocument {
     const t0 = performance.now();
     const preset = this.presetFor(text);
@@ -253,7 +262,21 @@ export class Analyzer {
     let reuse: SynReuse | undefined;
     let skipped: number[] | undefined;
     let outlined: number[] | undefined;
-    if (previous && previous.preset === preset) {
+    if (previous && previous.preset === preset && how.likeFresh) {
+      const edits = lineEdits(previous.pre.text, previous.pre.lineStarts, pre.text, pre.lineStarts);
+      // the old tree's items around the edits tell early when the new tree's will not be clean
+      let fresh = !cleanAround(previous.tree, edits, 'old');
+      tree = null;
+      if (!fresh) {
+        applyEdits(previous.tree, edits);
+        tree = this.parser.parse(pre.text, previous.tree, this.parseDeadline(pre.text));
+        fresh = !!tree && !cleanAround(tree, edits);
+        if (fresh) tree?.delete();
+      }
+      previous.tree.delete();
+      if (fresh) tree = this.parser.parse(pre.text, null, this.parseDeadline(pre.text));
+      reuse = SynReuse.of(previous.top.functions, previous.pre.text, previous.text);
+    } else if (previous && previous.preset === preset) {
       const a = previous.pre.text,
         b = pre.text;
       let start = 0;

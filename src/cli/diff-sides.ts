@@ -2,8 +2,9 @@
  * The two sides of a diff analysed, traced and compared. File by file, both sides go through one
  * Analyzer: its per-function cache (a function's text, column, registrations and callees'
  * summaries) makes every function the change left alone free on the second side, and the head
- * of each file is parsed incrementally from its base's tree, which hands over the copies of
- * unchanged function bodies. In tree mode (`--root`) `analyseTreeSides` takes the place of
+ * of each file is parsed from its base's tree with one edit per changed run of lines (or afresh
+ * where an edit is next to a syntax error: the head's tree is always its fresh tree), and gets the
+ * copies of unchanged function bodies. In tree mode (`--root`) `analyseTreeSides` takes the place of
  * `analyseSides`: one tree run per side, each revision's tree analysed as a whole (the index
  * makes the part the change left alone free on the second); the traces and the comparison
  * stay as they are.
@@ -212,7 +213,7 @@ function analyseParsed(
   }
   let doc: ParsedDocument;
   try {
-    doc = analyzer.parse(f.text, previous);
+    doc = analyzer.parse(f.text, previous, { likeFresh: true });
   } catch (e) {
     return errorResult(
       f.path,
