@@ -138,6 +138,25 @@ test('SARIF 2.1.0 with baselineState: absent for a fixed problem (a pass), new, 
   assert.notEqual(fp(forward)['refcountLens/v1'], undefined);
 });
 
+test('SARIF: the same problem in other words is one result, updated', () => {
+  // the cloner's leak now keeps two references: the same function, rule and object, other counts
+  const dir = tmp();
+  const wider = path.join(dir, 'rvw_wider.c');
+  const text = fs.readFileSync(BEFORE, 'utf8');
+  const changed = text.replace(
+    '\t\tdev_ref(dev);\n\t\tsc = dev->si_drv1;',
+    '\t\tdev_ref(dev);\n\t\tdev_ref(dev);\n\t\tsc = dev->si_drv1;',
+  );
+  assert.notEqual(changed, text);
+  fs.writeFileSync(wider, changed);
+  const r = runCli(['diff', BEFORE, wider, '--format', 'sarif']);
+  assert.equal(r.status, 0, `an updated problem is not an introduced one: ${ended(r)}`);
+  const results = JSON.parse(r.stdout).runs[0].results as { ruleId: string; baselineState: string }[];
+  const leaks = results.filter((x) => x.ruleId === 'leak').map((x) => x.baselineState);
+  assert.ok(leaks.includes('updated'), JSON.stringify(results.map((x) => [x.ruleId, x.baselineState])));
+  assert.ok(!results.some((x) => x.baselineState === 'new'));
+});
+
 test('Markdown: a headline, the counts as a table, the problems and the verdicts', () => {
   const r = runCli(['diff', BEFORE, AFTER, '--format', 'markdown']);
   assert.equal(r.status, 0, ended(r));

@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Analyzer } from '../../src/analysis/analyzer';
+import { Analyzer, ParseGaveUp } from '../../src/analysis/analyzer';
 import { parserWasm } from '../../src/files/parser-wasm';
-import { analyseSides, type FilePlan } from '../../src/cli/diff-sides';
+import { analyseSides, compareSides, type FilePlan } from '../../src/cli/diff-sides';
 import { lineEdits } from '../../src/analysis/parse/line-edits';
 import { lineStartsOf } from '../../src/analysis/parse/lines';
 import type { FileResult } from '../../src/analysis/result';
@@ -66,4 +66,45 @@ test('line edits: one per changed run of lines, anchored on lines found once on 
   assert.deepEqual([last.edit.startIndex, last.edit.oldEndIndex, last.edit.newEndIndex], [7, 12, 13]);
   assert.deepEqual(last.edit.newEndPosition, { row: 1, column: 6 });
   assert.deepEqual(lineEdits(c, lineStartsOf(c), c, lineStartsOf(c)), []);
+});
+
+test('a side the parser gives up on: that file says why and is not compared, the others go on', async () => {
+  const analyzer = await Analyzer.create({ callSites: true }, parserWasm());
+  const parse = analyzer.parse.bind(analyzer);
+  // the watchdog is a last resort that reads the clock: stand in for it on a marked text
+  analyzer.parse = (text, previous, how) => {
+    if (!text.includes('/* give up */')) return parse(text, previous, how);
+    previous?.tree.delete();
+    throw new ParseGaveUp('the syntax is too damaged to read: the parser gave up after 1 ms');
+  };
+  const before = read('rvw_before.c');
+  const after = read('rvw_after.c');
+  const plans: FilePlan[] = [
+    { file: 'a.c', status: 'modified', base: { path: 'a.c', text: before }, head: { path: 'a.c', text: after } },
+    {
+      file: 'b.c',
+      status: 'modified',
+      base: { path: 'b.c', text: before },
+      head: { path: 'b.c', text: `/* give up */\n${after}` },
+    },
+    {
+      file: 'c.c',
+      status: 'modified',
+      base: { path: 'c.c', text: `/* give up */\n${before}` },
+      head: { path: 'c.c', text: after },
+    },
+  ];
+  const results = analyseSides(analyzer, plans, { incremental: true });
+  const reviews = compareSides(plans, results, { list: [], keep: 'reached' });
+  assert.deepEqual(
+    reviews.map((r) => [r.file, r.compared, r.problems.map((p) => `${p.side}: ${p.message}`)]),
+    [
+      ['a.c', true, []],
+      ['b.c', false, ['head: the syntax is too damaged to read: the parser gave up after 1 ms; not compared']],
+      ['c.c', false, ['base: the syntax is too damaged to read: the parser gave up after 1 ms; not compared']],
+    ],
+  );
+  // the head of c.c, parsed without a base tree, is what a fresh analysis gives
+  assert.equal(withoutTiming(results.head[2]), withoutTiming(await fresh(after)).replace(/"x\.c"/, '"c.c"'));
+  assert.equal(reviews[0].diagnostics.fixed.length, 2);
 });
