@@ -48,6 +48,7 @@ export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]):
       // what it keeps is a callee's bookkeeping (a first-user pin taken on the way); a test of the object
       // here before the path's own get (`if (!netif_running(dev)) return -E; dev_hold(dev)`) excuses nothing
       if (x.st.objects.get(key)?.parked === 'callee') continue;
+      if (returnsItsAcquire(inp, x, key)) continue;
       const refs = keptOnError(x.st);
       if (refs > 0 && refs > maxOk) kept.push({ ...x, refs });
     }
@@ -58,6 +59,28 @@ export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]):
     out.push({ key, kept, success: { ...s, refs: maxOk, otherwise } });
   }
   return out;
+}
+
+/**
+ * The exit returns the very call that took the reference (`return device_register(&f->dev);`): the function
+ * wraps that call, and its caller, told of the failure, gives it back or not (the caller's own analysis
+ * reads this function's summary and says which).
+ */
+function returnsItsAcquire(inp: CheckInput, x: { cid: number; st: State }, key: string): boolean {
+  const display = x.st.objects.get(key)?.display;
+  const step = [...inp.classes[x.cid].steps].reverse().find((s) => s.object === display && s.delta > 0);
+  return !!step?.call && isCallOf(x.st.exit!.returns, step.call);
+}
+
+/** `text` is one call of `name`, whole: `name(...)` whose first parenthesis closes at the end. */
+function isCallOf(text: string, name: string): boolean {
+  if (!text.startsWith(`${name}(`) || !text.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = name.length; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i === text.length - 1;
+  }
+  return false;
 }
 
 /** `*outp` of a parameter `T **outp`: where a function hands a reference out to its caller. */

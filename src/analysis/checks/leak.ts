@@ -41,6 +41,8 @@ export const leak: RuleModule<LeakDetail> = {
   check(inp, { earlier, severity }) {
     const decls = inp.cfg.decls;
     const leaks = new Map<string, { head: Head; detail: LeakDetail; classes: Set<number> }>();
+    // the paths each object is reported leaking on: an error exit already reported is not reported again
+    const reported = new Set<string>();
     const toldByReturn = counterToldByReturn(inp);
     for (const st of inp.exits) {
       const cid = inp.classOf.get(st)!;
@@ -71,6 +73,7 @@ export const leak: RuleModule<LeakDetail> = {
           )
         )
           continue;
+        reported.add(`${k}\0${cid}`);
         const line = o.lastAcquire ?? cls.exit.line;
         // the copy a loop's next iteration overwrote is the same bug as the variable's own leak
         const id = `${displayBeforeOverwrite(o.display)}@${line}`;
@@ -100,7 +103,10 @@ export const leak: RuleModule<LeakDetail> = {
       }
     }
     const out = [...leaks.values()].map(({ head, detail }) => diagnostic(leak, head, detail));
-    for (const e of errorExitKeeps(inp, earlier)) out.push(errorExitLeak(inp, e, severity));
+    for (const e of errorExitKeeps(inp, earlier)) {
+      const kept = e.kept.filter((x) => !reported.has(`${e.key}\0${x.cid}`));
+      if (kept.length) out.push(errorExitLeak(inp, { ...e, kept }, severity));
+    }
     return out;
   },
 
