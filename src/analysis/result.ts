@@ -188,7 +188,9 @@ export interface Diagnostic {
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
    * release a loop makes once per trip (`repeated`: the trips follow places the analysis does not tie to the
    * object), or an over-release on what the caller passed in that every path leaves at exactly -1
-   * (`consumes`: the function gives back the caller's reference, a release as its callers read it), or a leak
+   * (`consumes`: the function gives back the caller's reference, a release as its callers read it), or an
+   * over-release whose releases too many each gave back a separate count the path never raised (`withCounter`:
+   * the object and the counter; the reference went back with that count's holder's), or a leak
    * kept exactly where the caller's flag parameter asks for the count (`askedFor`: the object and the flag), or
    * an `inconsistent` pair whose extra use taken off by hand follows a call that ends the structure the other
    * path found NULL (`unlinked`: the call; the use was that structure's), or an
@@ -211,6 +213,7 @@ export interface Diagnostic {
     | { elements: string }
     | { repeated: { call: string; line: number } }
     | { consumes: string }
+    | { withCounter: { object: string; counter: string } }
     | { askedFor: { object: string; flag: string } }
     | { unlinked: { call: string; line: number } }
     | { kept: string; in: 'member' | 'global' }

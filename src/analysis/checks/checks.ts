@@ -43,6 +43,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (releasedForFlag(inp, weighed)) return information(weighed, { flagOwned: weighed.object! });
     if (elementsInLoop(inp, weighed)) return information(weighed, { elements: weighed.object! });
     if (consumesPassed(inp, weighed)) return information(weighed, { consumes: weighed.object! });
+    const paired = releasedWithCounter(inp, weighed);
+    if (paired) return information(weighed, { withCounter: { object: weighed.object!, counter: paired } });
     const asked = askedFor(inp, weighed);
     if (asked) return information(weighed, { askedFor: { object: weighed.object!, flag: asked } });
     const ended = unlinkedUse(inp, weighed);
@@ -64,6 +66,40 @@ function consumesPassed(inp: CheckInput, d: Diagnostic): boolean {
   if (!m || !inp.cfg.decls.get(m[1])?.isParam) return false;
   if (m[2] !== undefined && d.kind !== 'count field' && !COUNT_MEMBER.test(m[2])) return false;
   return inp.classes.every((c) => c.deltas.some((x) => x.object === d.object && x.delta === -1 && !x.counter));
+}
+
+/**
+ * An over-release of the object's own count on paths that gave back, with as many of their releases, a separate
+ * count they never raised: a page's type count, `put_page_and_type(page)` on a shared page beside the path's own
+ * `get_page()`/`put_page()`. One call gives back a reference and that count together, the pair whoever took the
+ * count holds (a typed get takes both): the reference too many went back with its holder's count, as far as the
+ * text shows. Returns that counter. A path that raised it (a typed get, then two typed puts), or that gave back
+ * more references than such releases, keeps the error.
+ */
+function releasedWithCounter(inp: CheckInput, d: Diagnostic): string | undefined {
+  if (d.rule !== 'over-release' || d.severity === 'info' || !d.paths?.length || !d.object) return undefined;
+  if ((d.detail as { counter?: string } | undefined)?.counter !== undefined) return undefined;
+  let found: string | undefined;
+  let seen = 0;
+  for (const st of inp.exits) {
+    const cid = inp.classOf.get(st) ?? -1;
+    if (!d.paths.includes(cid)) continue;
+    const o = [...st.objects.values()].find((x) => x.display === d.object);
+    const below = o ? -(o.exist + o.refs) : 0;
+    if (!o || below <= 0) return undefined;
+    // the releases of one call on both the object's count and a counter (`line call`), per counter
+    const releases = (inp.classes[cid]?.steps ?? []).filter((x) => x.object === d.object && x.delta < 0);
+    const own = new Set(releases.filter((x) => !x.counter).map((x) => `${x.line} ${x.call}`));
+    const counter = Object.entries(o.counters ?? {}).find(([c, v]) => {
+      if (v > -below || o.gained?.includes(c)) return false;
+      const both = releases.filter((x) => x.counter === c && own.has(`${x.line} ${x.call}`));
+      return new Set(both.map((x) => `${x.line} ${x.call}`)).size >= below;
+    })?.[0];
+    if (counter === undefined || (found !== undefined && found !== counter)) return undefined;
+    found = counter;
+    seen++;
+  }
+  return seen ? found : undefined;
 }
 
 /**

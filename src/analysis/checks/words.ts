@@ -105,6 +105,12 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: every path leaves ${d.consumes} at -1: the function gives back the reference its caller` +
       ' passed in, a release as its callers read it from its summary)'
     );
+  if ('withCounter' in d)
+    return (
+      ` (information: the path gives ${d.withCounter.object} back together with its ${d.withCounter.counter}` +
+      " count, which it never raised: the reference too many is the one that count's holder kept with it, as" +
+      ' far as the text shows)'
+    );
   if ('askedFor' in d)
     return (
       ` (information: ${d.askedFor.object} keeps the count only where the caller's ${d.askedFor.flag} asks for` +

@@ -9,7 +9,8 @@
  * A counter is a member reached through a pointer (`X->f`, `X->a.f`) the function's body changes by one
  * (`X->f++`, `--X->f`, `X->f += 1`, `X->f -= 1`). A zero test of it reads it (or that update: `X->f++ == 0`)
  * alone, negated or compared with 0, or a local whose every value is such a test (`last = !X->f`). The guarded
- * nodes are those inside either arm of an `if` whose condition holds such a test.
+ * nodes are those inside either arm of an `if` whose condition holds such a test, and the arm of a NULL test of a
+ * context `X` that starts it with its counter at zero where the other arm counts one more user (`firstUserArm`).
  */
 import { type Cfg, nodesWithin } from '../cfg/cfg';
 import { type Syn, unwrapValue } from '../parse/syntax';
@@ -39,11 +40,66 @@ export function counterGuarded(cfg: Cfg, body: Syn | undefined): ReadonlySet<num
   const within = nodesWithin(cfg);
   for (const stmt of ifs) {
     const cond = stmt.fields.condition;
-    if (!cond || !guards(cond, counters, locals)) continue;
-    const arms = [stmt.fields.consequence, stmt.fields.alternative].filter((a): a is Syn => !!a);
-    for (const n of arms.flatMap(within)) out.add(n.id);
+    if (!cond) continue;
+    if (guards(cond, counters, locals)) {
+      const arms = [stmt.fields.consequence, stmt.fields.alternative].filter((a): a is Syn => !!a);
+      for (const n of arms.flatMap(within)) out.add(n.id);
+      continue;
+    }
+    const first = firstUserArm(stmt, counters);
+    if (first) for (const n of within(first)) out.add(n.id);
   }
   return out;
+}
+
+/**
+ * The arm of `if (X == NULL) { X = make(); X->f = 0; ... } else X->f++;` where the context `X` holds a counter
+ * `X->f` of its users: the arm that finds no context and starts one with the counter at zero is its first user's,
+ * the other counts one more. Whether this call is the first depends on the others, as a zero test of the counter
+ * does (`X->f++ == 0`).
+ */
+function firstUserArm(stmt: Syn, counters: ReadonlySet<string>): Syn | undefined {
+  const test = nullTest(stmt.fields.condition);
+  const [yes, no] = [stmt.fields.consequence, stmt.fields.alternative];
+  if (!test || !yes || !no) return undefined;
+  const [fresh, found] = test.isNull ? [yes, no] : [no, yes];
+  const stepped = new Set<string>();
+  const started = new Set<string>();
+  const walk = (n: Syn, into: 'stepped' | 'started') => {
+    if (into === 'stepped') {
+      const c = stepOf(n);
+      if (c !== undefined && counters.has(c) && c.startsWith(`${test.name}->`)) stepped.add(c);
+    } else if (n.type === 'assignment_expression' && n.op === '=') {
+      const c = memberText(n.fields.left);
+      const r = unwrapValue(n.fields.right);
+      if (c !== undefined && r?.type === 'number_literal' && isZero(r)) started.add(c);
+    }
+    for (const c of n.children) walk(c, into);
+  };
+  walk(found, 'stepped');
+  if (!stepped.size) return undefined;
+  walk(fresh, 'started');
+  return [...stepped].some((c) => started.has(c)) ? fresh : undefined;
+}
+
+/** `X == NULL`, `!X`, `X != NULL`, `X` (a plain name compared with a null constant): the name, and which way. */
+function nullTest(cond: Syn | undefined): { name: string; isNull: boolean } | undefined {
+  const x = unwrapValue(cond);
+  if (x?.type === 'identifier' && x.text) return { name: x.text, isNull: false };
+  if (x?.type === 'unary_expression' && x.op === '!') {
+    const t = nullTest(x.fields.argument);
+    return t && { name: t.name, isNull: !t.isNull };
+  }
+  if (x?.type !== 'binary_expression' || (x.op !== '==' && x.op !== '!=')) return undefined;
+  const [l, r] = [unwrapValue(x.fields.left), unwrapValue(x.fields.right)];
+  const nul = (y: Syn | undefined) =>
+    y?.type === 'null' || (y?.type === 'identifier' && y.text === 'NULL') || isZero(y);
+  const name = l?.type === 'identifier' && nul(r) ? l.text : r?.type === 'identifier' && nul(l) ? r.text : undefined;
+  return name !== undefined && name !== 'NULL' ? { name, isNull: x.op === '==' } : undefined;
+}
+
+function isZero(y: Syn | undefined): boolean {
+  return y?.type === 'number_literal' && /^0[uUlL]*$/.test(y.text ?? '');
 }
 
 /** The counter a node changes by one (`X->f++`, `X->f -= 1`), as its text. */
@@ -98,8 +154,7 @@ function zeroTest(e: Syn, counters: ReadonlySet<string>, locals: ReadonlySet<str
   if (x.type === 'unary_expression' && x.op === '!') return zeroTest(x.fields.argument, counters, locals);
   if (x.type === 'binary_expression' && (x.op === '==' || x.op === '!=')) {
     const [l, r] = [unwrapValue(x.fields.left), unwrapValue(x.fields.right)];
-    const zero = (y: Syn | undefined) => y?.type === 'number_literal' && /^0[uUlL]*$/.test(y.text ?? '');
-    return (zero(r) && !!l && read(l, counters)) || (zero(l) && !!r && read(r, counters));
+    return (isZero(r) && !!l && read(l, counters)) || (isZero(l) && !!r && read(r, counters));
   }
   return read(x, counters);
 }

@@ -29,7 +29,7 @@ import {
   handlesKeepOldValue,
   publishPlaces,
 } from './state-edits';
-import { union, decide, factFor } from './fact-tests';
+import { union, decide, factFor, signsOf } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
 import type { Effects } from './effects';
@@ -185,7 +185,7 @@ export class Expressions {
           const counted = this.countUpdate(e, o.v.p, e.op, o.st);
           return counted
             ? counted.map((s) => ({ st: s, v: UNKNOWN }))
-            : [{ st: killPath(o.st, keyOf(o.v.p)), v: UNKNOWN }];
+            : [{ st: this.stepped(o.st, o.v.p, e.op), v: UNKNOWN }];
         });
       case 'conditional_expression':
         return this.limit(
@@ -600,6 +600,21 @@ export class Expressions {
       ),
       e,
     );
+  }
+
+  /**
+   * `i++` on a scalar variable known to be zero or above (`idx = 0`, a count tested positive) leaves it above
+   * zero: a loop's index raised after it took a page at `idx == 0` is not zero when the loop ends there, so
+   * `if (idx) put(page)` after the loop decides. Wrapping round an unsigned type's top is not read. Any other
+   * step forgets what was known.
+   */
+  private stepped(st: State, p: AccessPath, op: string | undefined): State {
+    const key = keyOf(p);
+    const before = op === '++' && !p.segs.length ? st.facts.get(key) : undefined;
+    const s = killPath(st, key);
+    const d = this.decls.get(p.root);
+    if (!before || !d || d.pointerDepth > 0 || [...signsOf(before)].some((c) => c === '-')) return s;
+    return setFact(s, key, { ne: ['0'], signs: '+' });
   }
 
   assign(st: State, lhsPath: AccessPath, op: string, v: Val, line: number, lhsNode?: Syn): State {
