@@ -183,8 +183,9 @@ export interface Diagnostic {
    * analysis reads it, it never took), or an over-release whose release too many is a callee's that is no release
    * and takes a reference on the object on another path of the function (`moves`: the call; it moves a reference
    * it keeps, a link's, and the function's own calls balance), or an over-release on an object the function
-   * reached through a structure and took a use off by hand (`linked`: the object; the release too many is the reference the
-   * queue or link it came from held), or an over-release or `inconsistent` pair whose path gives the object back
+   * reached through a structure and took a use off by hand (`linked`: the object; the release too many is the
+   * reference the queue or link it came from held), or an over-release or `inconsistent` pair whose path gives
+   * the object back
    * under a test of a flag in its own state word (`flagOwned`: the object; the reference that flag held), or
    * an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
