@@ -67,15 +67,15 @@ function movedByCallee(inp: CheckInput, d: Diagnostic): { call: string; line: nu
   const steps = (inp.classes[d.paths[0]]?.steps ?? []).filter((s) => s.object === d.object && !s.counter);
   const byCallee = (s: (typeof steps)[number]) =>
     /^\w+$/.test(s.call) && !inp.model.functions.has(s.call) && !namedAsRelease(s.call) && !s.inferred;
-  let own = 0;
-  for (const s of steps) if (!byCallee(s)) own += s.delta;
-  if (own < 0) return undefined;
-  const gave = steps.find((s) => byCallee(s) && s.delta < 0);
+  const takesElsewhere = (s: (typeof steps)[number]) =>
+    inp.classes.some((c) =>
+      c.steps.some((x) => x.object === d.object && x.line === s.line && x.call === s.call && x.delta > 0),
+    );
+  const gave = steps.find((s) => s.delta < 0 && byCallee(s) && takesElsewhere(s));
   if (!gave) return undefined;
-  const takes = inp.classes.some((c) =>
-    c.steps.some((s) => s.object === d.object && s.line === gave.line && s.call === gave.call && s.delta > 0),
-  );
-  return takes ? { call: gave.call, line: gave.line } : undefined;
+  let own = 0;
+  for (const s of steps) if (s !== gave) own += s.delta;
+  return own >= 0 ? { call: gave.call, line: gave.line } : undefined;
 }
 
 /**
