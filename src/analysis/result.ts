@@ -180,9 +180,12 @@ export interface Diagnostic {
    * model), or a count field the function only raises with a plain increment and lowers on no path
    * (`records`: a registration of a user it may keep on purpose), or an over-release whose count a callee
    * not named as a release took below zero first (`gaveBack`: that callee's summary gives back what, as the
-   * analysis reads it, it never took), or an over-release on an object the function reached through a
-   * structure and took a use off by hand (`linked`: the object; the release too many is the reference the
-   * queue or link it came from held), or an over-release or `inconsistent` pair whose path gives the object back
+   * analysis reads it, it never took), or an over-release whose release too many is a callee's that is no release
+   * and takes a reference on the object on another path of the function (`moves`: the call; it moves a reference
+   * it keeps, a link's, and the function's own calls balance), or an over-release on an object the function
+   * reached through a structure and took a use off by hand (`linked`: the object; the release too many is the
+   * reference the queue or link it came from held), or an over-release or `inconsistent` pair whose path gives
+   * the object back
    * under a test of a flag in its own state word (`flagOwned`: the object; the reference that flag held), or
    * an array's elements counted as one object in a loop (`elements`:
    * how many times one loop took and another gave back are not tied), or an `inconsistent` pair whose extra
@@ -208,6 +211,7 @@ export interface Diagnostic {
     | { implements: string }
     | { records: string }
     | { gaveBack: string }
+    | { moves: { call: string; line: number } }
     | { linked: string }
     | { flagOwned: string }
     | { elements: string }

@@ -38,6 +38,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (held) return information(weighed, { kept: displayBeforeOverwrite(weighed.object ?? ''), in: held });
     const callee = belowByCallee(inp, weighed);
     if (callee !== undefined) return information(weighed, { gaveBack: callee });
+    const mover = movedByCallee(inp, weighed);
+    if (mover) return information(weighed, { moves: mover });
     const holder = linkedHolder(inp, weighed);
     if (holder !== undefined) return information(weighed, { linked: holder });
     if (releasedForFlag(inp, weighed)) return information(weighed, { flagOwned: weighed.object! });
@@ -52,6 +54,30 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     const repeated = releasedPerTrip(inp, weighed);
     return repeated ? information(weighed, { repeated }) : weighed;
   });
+}
+
+/**
+ * An over-release whose release too many is a callee's that is no release, at a call that takes a reference on the
+ * same object on another path of the function (`bpf_setif(d, ...)`: a detach gives back the reference the
+ * interface's list held, an attach takes one for it): the callee moves a reference it keeps, and the function's own
+ * counted calls on the path give back no more than they take. Which reference that callee gave back, the link's or
+ * the one the function took, the text does not show. A callee that only ever gives back keeps the error.
+ */
+function movedByCallee(inp: CheckInput, d: Diagnostic): { call: string; line: number } | undefined {
+  if (d.rule !== 'over-release' || d.severity === 'info' || d.paths?.length !== 1) return undefined;
+  if ((d.detail as { counter?: string } | undefined)?.counter !== undefined) return undefined;
+  const steps = (inp.classes[d.paths[0]]?.steps ?? []).filter((s) => s.object === d.object && !s.counter);
+  const byCallee = (s: (typeof steps)[number]) =>
+    /^\w+$/.test(s.call) && !inp.model.functions.has(s.call) && !namedAsRelease(s.call) && !s.inferred;
+  const takesElsewhere = (s: (typeof steps)[number]) =>
+    inp.classes.some((c) =>
+      c.steps.some((x) => x.object === d.object && x.line === s.line && x.call === s.call && x.delta > 0),
+    );
+  const gave = steps.find((s) => s.delta < 0 && byCallee(s) && takesElsewhere(s));
+  if (!gave) return undefined;
+  let own = 0;
+  for (const s of steps) if (s !== gave) own += s.delta;
+  return own >= 0 ? { call: gave.call, line: gave.line } : undefined;
 }
 
 /**

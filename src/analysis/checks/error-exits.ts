@@ -4,7 +4,7 @@
  * gives nothing back. The leak rule reports them.
  */
 import type { VarDecl } from '../cfg/cfg';
-import { parseKey } from '../paths/access';
+import { keyBeforeOverwrite, parseKey } from '../paths/access';
 import type { State } from '../paths/state';
 import { callerObjects, pendingRefs } from './caller-objects';
 import type { Diagnostic } from '../result';
@@ -31,13 +31,20 @@ export function errorExitKeeps(inp: CheckInput, earlier: readonly Diagnostic[]):
   // with no path known to succeed, the paths not known to fail stand in (`return ret` after an unknown call)
   if (otherwise) successes = all.filter((x) => x.st.exit!.returnClass === 'unknown');
   if (!successes.length) return [];
+  const swapped = swappedPlaces(inp.exits, decls);
   const out: ErrorExitKeep[] = [];
   for (const { key } of objects) {
     const refsOf = (st: State) => pendingRefs(st, key);
-    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only
+    // a reference left in an out-parameter on failure is not handed out: callers read `*outp` on success only;
+    // unless the function gives back what that place held on entry (a swap): the place is the caller's on
+    // every outcome, and what it holds on leaving is the caller's too
     const keptOnError = (st: State) => {
       const o = st.objects.get(key);
-      return o && !o.withContainer && o.storedIn !== undefined && isOutParameter(o.storedIn, decls)
+      return o &&
+        !o.withContainer &&
+        o.storedIn !== undefined &&
+        isOutParameter(o.storedIn, decls) &&
+        !swapped.has(o.storedIn)
         ? o.refs
         : refsOf(st);
     };
@@ -88,4 +95,20 @@ export function isOutParameter(key: string, decls: ReadonlyMap<string, VarDecl>)
   const p = parseKey(key);
   const d = decls.get(p.root);
   return !!d?.isParam && p.segs.length === 1 && p.segs[0] === '*' && d.pointerDepth >= 2;
+}
+
+/**
+ * The out-parameters (`*outif`) whose value on entry some path gives back (`ifnet_release(*outif); *outif =
+ * rt->rt_ifp`): the caller's reference lives there whatever the function returns, so the caller reads the place
+ * on failure too (in6_selectsrc's "caller always needs to release it if non-NULL").
+ */
+function swappedPlaces(exits: readonly State[], decls: ReadonlyMap<string, VarDecl>): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const st of exits)
+    for (const [k, o] of st.objects) {
+      if (o.exist + o.refs >= 0) continue;
+      const place = keyBeforeOverwrite(k);
+      if (isOutParameter(place, decls)) out.add(place);
+    }
+  return out;
 }

@@ -191,5 +191,6 @@ function moveDoubt(d: NonNullable<Diagnostic['doubt']>, mv: (line: number) => nu
   if ('dropped' in d) return { ...d, line: mv(d.line) };
   if ('repeated' in d) return { repeated: { ...d.repeated, line: mv(d.repeated.line) } };
   if ('unlinked' in d) return { unlinked: { ...d.unlinked, line: mv(d.unlinked.line) } };
+  if ('moves' in d) return { moves: { ...d.moves, line: mv(d.moves.line) } };
   return d;
 }

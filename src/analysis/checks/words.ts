@@ -84,6 +84,12 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.gaveBack ? `${d.gaveBack}()` : 'a callee'} took it below zero first, and is no` +
       ' release: as the analysis reads it, that callee gives back what it never took)'
     );
+  if ('moves' in d)
+    return (
+      ` (information: ${d.moves.call}() at line ${d.moves.line} gives back a reference on this path and takes one` +
+      " on another, as a callee that moves a reference it keeps does (a link undone and made), and the function's" +
+      " own calls give back no more than they take: the release too many is not shown to be the caller's)"
+    );
   if ('linked' in d)
     return (
       ` (information: the function reached ${d.linked} through a structure (a queue, a link), was not handed it,` +

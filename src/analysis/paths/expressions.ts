@@ -709,7 +709,7 @@ export class Expressions {
     const isTemp = src.root.startsWith('$');
     if (isTemp) {
       // a parameter given a call's result names the callee's object from here on, not the caller's
-      if (cls === 'param' && plainLocal && (this.decls.get(root)?.pointerDepth ?? 0) > 0 && !s.written.has(key))
+      if (cls === 'param' && plainLocal && this.ctx.pointerParams.has(root) && !s.written.has(key))
         s = with_(s, {
           written: new Set([...s.written, key]),
           paramConds: condsOfOldValue(s.paramConds, key, overwrittenKey(key, line)),

@@ -23,6 +23,7 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
         else if (/^-?\d+$/.test(f.eq) && /^-?\d+$/.test(t.c)) r = false;
         else if (isZeroConst(t.c) && (ERRNO.test(f.eq) || /^-?[1-9]\d*$/.test(f.eq))) r = false;
         else if (isZeroConst(f.eq) && ERRNO.test(t.c)) r = false;
+        else if (distinctErrnos(f.eq, t.c)) r = false;
         else if (f.flags?.length && isZeroConst(t.c)) r = false;
       }
       if (r === undefined && f.ne?.includes(t.c)) r = false;
@@ -50,6 +51,27 @@ export function decide(f: Fact | undefined, t: Test): boolean | undefined {
     default:
       return decideSign(f, t.op);
   }
+}
+
+/**
+ * Names of the errno family stand for distinct numbers (`EACCES` is not `ESRCH`, nor `-EACCES`), but for the
+ * few that are another's second name on some kernel: a test of one against the other stays undecided.
+ */
+const ERRNO_ALIASES: readonly (readonly string[])[] = [
+  ['EAGAIN', 'EWOULDBLOCK'],
+  ['EDEADLK', 'EDEADLOCK'],
+  ['ENOTSUP', 'EOPNOTSUPP'],
+  ['ENOATTR', 'ENODATA'],
+  ['EFSCORRUPTED', 'EUCLEAN'],
+  ['EFSBADCRC', 'EBADMSG'],
+];
+
+function distinctErrnos(a: string, b: string): boolean {
+  if (a === b || !ERRNO.test(a) || !ERRNO.test(b)) return false;
+  const negative = a.startsWith('-');
+  if (negative !== b.startsWith('-')) return true;
+  const [x, y] = negative ? [a.slice(1), b.slice(1)] : [a, b];
+  return !ERRNO_ALIASES.some((names) => names.includes(x) && names.includes(y));
 }
 
 type SignTest = 'lt0' | 'ge0' | 'gt0' | 'le0';

@@ -25,6 +25,7 @@ import { StateKeys, type Condition, type State } from './state';
 import { factOf } from './state-edits';
 import { decide } from './fact-tests';
 import { CONST_NAME, isZeroConst, NULL_NAME, type Val } from './values';
+import { pointerParams } from './pointer-params';
 
 /** The budgets of one function's run: each counts work, so a cut is the same on every machine. */
 export interface EngineOptions {
@@ -88,6 +89,8 @@ export class FunctionContext {
   readonly reassigned = new Set<string>();
   /** Parameters and the locals computed from them (`cdp = cdev2priv(dev)`). */
   readonly paramDerived = new Set<string>();
+  /** Parameters that hold a pointer, declared so or used as one (`vnode_t dvp`; pointer-params.ts). */
+  readonly pointerParams: ReadonlySet<string>;
   /** What a call result (`$c<offset>`) is called in the output: `clone_create()`. */
   readonly tempNames = new Map<string, string>();
   /** A call result as written (`to_sensor(k)`), when short: the name of an object it holds (`to_sensor(k)->dev`). */
@@ -133,6 +136,16 @@ export class FunctionContext {
       walk(n.ast);
     }
     for (const [n, c] of sites) if (c > 1) this.reassigned.add(n);
+    const countsArg = (name: string, i: number) =>
+      (input.model.functions.get(name) ?? []).some(
+        (ef) => ef.target.base === 'arg' && ef.target.index === i && !ef.target.segs.length,
+      ) ||
+      !!input.summaries
+        .get(name)
+        ?.paths.some((sp) =>
+          sp.effects.some((ef) => ef.target.base === 'arg' && ef.target.index === i && !ef.target.segs.length),
+        );
+    this.pointerParams = pointerParams(input.cfg, countsArg);
     for (const n of input.cfg.nodes)
       for (const e of n.edges)
         if (e.caseValue?.type === 'identifier' && e.caseValue.text) this.caseLabels.add(e.caseValue.text);
