@@ -50,7 +50,7 @@ import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } fro
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
 import { macroRenames, type MacroRenames } from './macro-renames';
-import { macroParams, type MacroParams } from './tree/macro-params';
+import { macroParams, type MacroParams, type ParamUse } from './tree/macro-params';
 
 export interface AnalyzerOptions {
   /** 'auto' picks linux when the file includes <linux/...>, else freebsd. */
@@ -558,6 +558,15 @@ export class Analyzer {
       if (!byName.has(f.name)) byName.set(f.name, i);
     });
     const scans = fns.map((f, i) => (relevant[i] || escapesNeeded[i] ? scanBody(f.head.syn()) : undefined));
+    // a parameter given to a header macro that stores that argument in memory (`LIST_INSERT_HEAD(&allproc,
+    // child, p_list)`: `LIST_FIRST((head)) = (elm)`) is stored by the body as an assignment of it would be
+    const storedByBody = (i: number): number[] | undefined => {
+      const scan = scans[i];
+      if (!scan || !macroArgs?.size) return scan?.escapes;
+      return macroStores(scan, (n) =>
+        byName.has(n) || model.functions.has(n) || aliases?.has(n) || renames.has(n) ? undefined : macroArgs.get(n),
+      );
+    };
     /** What a function calls, and the functions its calls are under a macro's other name (aliases, renames). */
     const calledThrough = (i: number): string[] => {
       const calls = scans[i]!.calls;
@@ -594,16 +603,16 @@ export class Analyzer {
           .map((b) => `${b.container ? b.container + '.' : ''}${b.field}`),
       ];
       if (!relevant[i]) {
-        const own = scans[i]?.escapes ?? [];
+        const own = storedByBody(i) ?? [];
         const kept = keptParams(own, tree?.kept[f.name]);
         summaries.set(f.name, quietSummary(f.name, kept, supposedOf(kept, keptParams(own, tree?.keptByBody[f.name]))));
         resultsByIndex[i] = withRoles(quietResult(f), roles);
         continue;
       }
       const scan = scans[i]!;
-      const escapes = keptThroughCallees(scan, (n) => {
+      const escapes = keptThroughCallees(scan, storedByBody(i) ?? scan.escapes, (n) => {
         const j = byName.get(n);
-        return j === undefined ? undefined : scans[j]?.escapes;
+        return j === undefined ? undefined : storedByBody(j);
       });
       const calls = calledThrough(i);
       const externalHashes = tree
@@ -1048,9 +1057,20 @@ function walkBody(fn: Syn): BodyScan {
  * callee may keep, and followed from summary to summary through the tree they reach any function that hands
  * a vnode to a chain that somewhere stores it (xnu's exclave_fs_open_internal() lost its leak that way).
  */
-function keptThroughCallees(scan: BodyScan, storedBy: (callee: string) => readonly number[] | undefined): number[] {
-  const out = new Set(scan.escapes);
+function keptThroughCallees(
+  scan: BodyScan,
+  own: number[],
+  storedBy: (callee: string) => readonly number[] | undefined,
+): number[] {
+  const out = new Set(own);
   for (const { callee, arg, param } of scan.passes) if (storedBy(callee)?.includes(arg)) out.add(param);
+  return out.size === own.length ? own : [...out].sort((a, b) => a - b);
+}
+
+/** A body's stored parameters (`BodyScan.escapes`) and those it gives to a macro that stores the argument. */
+function macroStores(scan: BodyScan, usesOf: (macro: string) => readonly ParamUse[] | undefined): number[] {
+  const out = new Set(scan.escapes);
+  for (const { callee, arg, param } of scan.passes) if (usesOf(callee)?.[arg]?.stored) out.add(param);
   return out.size === scan.escapes.length ? scan.escapes : [...out].sort((a, b) => a - b);
 }
 

@@ -391,6 +391,35 @@ function matchParen(masked: string, open: number): number {
   return -1;
 }
 
+/**
+ * `HISTORY_WRITE(kq, { .owner = o, .error = e });`: a braced initializer list given to a macro is no expression
+ * the grammar reads, and its recovery can take the rest of the file into the function. The macro only reads
+ * the list: each such argument (braces with no `;` in them, so no block of statements) becomes `0`.
+ */
+function initializerArguments(masked: string, open: number): { start: number; end: number; replacement: string }[] {
+  let depth = 0;
+  let close = -1;
+  for (let i = open; i < masked.length && close < 0; i++) {
+    const c = masked[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (--depth === 0) {
+        if (c !== ')') return [];
+        close = i;
+      }
+    } else if (c === ';') return [];
+  }
+  if (close < 0) return [];
+  const out: { start: number; end: number; replacement: string }[] = [];
+  for (const a of argumentSpans(masked, open, close)) {
+    const arg = masked.slice(a.start, a.end);
+    const lead = arg.search(/\S/);
+    if (lead >= 0 && arg[lead] === '{' && arg.trimEnd().endsWith('}'))
+      out.push({ ...a, replacement: `${' '.repeat(lead)}0` });
+  }
+  return out;
+}
+
 function prevSignificant(masked: string, i: number): { ch: string; word: string } {
   let k = i - 1;
   while (k >= 0 && isSpace(masked.charCodeAt(k))) k--;
@@ -519,6 +548,7 @@ export function prepass(source: string, opts: PrepassOptions): PrepassResult {
       if (atStatement) {
         const open = masked.indexOf('(', end);
         const close = matchParen(masked, open);
+        if (close < 0) for (const a of initializerArguments(masked, open)) put(a.start, a.end, a.replacement);
         if (close > 0) {
           const next = nextSignificant(masked, close + 1);
           const isLoop = LOOP_MACRO.test(name);

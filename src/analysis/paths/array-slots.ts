@@ -30,16 +30,19 @@ export function slotIndexKey(
 
 /**
  * The store at `key` through the index variable `idx` fills a slot the array's earlier stores did not: the
- * variable changed since it last indexed a store there, the array holds references the path stored in it,
- * and all of them (a slot holding a reference the path still owns is left to the overwrite rules). A local
- * that copied an element (`old = slots[i]`) read some slot, maybe this one: the store is then an overwrite.
+ * variable changed since it last indexed a store there, the array holds references the path stored in it
+ * (objects named by its slots, or kept under their own names), and all of them (a slot holding a reference
+ * the path still owns is left to the overwrite rules). A local that copied an element (`old = slots[i]`) read
+ * some slot, maybe this one: the store is then an overwrite.
  */
 export function freshSlot(st: State, key: string, idx: string | undefined): boolean {
   if (idx === undefined || st.facts.get(idx)?.slotOf === key) return false;
   for (const target of st.aliases.values()) if (under(target, key)) return false;
   let stored = false;
   for (const [k, o] of st.objects) {
-    if (!under(k, key)) continue;
+    // a call's result stored there is named by the slot (`pages[n] = lookup()`); a variable's object stored
+    // there keeps its name (`acts[i++] = act->difo` after `hold(act->difo)`)
+    if (!under(k, key) && o.storedIn !== key) continue;
     if (o.storedIn !== key || o.refs - o.transferred > 0) return false;
     stored = true;
   }

@@ -587,6 +587,26 @@ export class Effects {
     return objects ? with_(st, { objects }) : st;
   }
 
+  /**
+   * A local given another value (`h = alloc()` on a walk's next trip): the places its old value reached are not
+   * the ones `h->...` names from here on. What the path stored or kept for them (`h->ifp = ifp; ref(ifp)`) stays
+   * with the old structure, under the overwritten name, so a store through the new value takes nothing back.
+   */
+  placesOfOldValue(st: State, key: string, line: number): State {
+    const inside = `${key}/`;
+    const old = (k: string | undefined) =>
+      k?.startsWith(inside) ? overwrittenKey(key, line) + k.slice(key.length) : undefined;
+    let objects: Map<string, ObjState> | undefined;
+    for (const [k, o] of st.objects) {
+      const storedIn = old(o.storedIn);
+      const keptBy = old(o.keptBy);
+      if (storedIn === undefined && keptBy === undefined) continue;
+      objects ??= new Map(st.objects);
+      objects.set(k, { ...o, storedIn: storedIn ?? o.storedIn, keptBy: keptBy ?? o.keptBy });
+    }
+    return objects ? with_(st, { objects }) : st;
+  }
+
   /** Overwriting a local that holds references loses them: keep the object under another name. */
   loseOverwritten(st: State, key: string, line: number): State {
     let objects: Map<string, ObjState> | undefined;

@@ -649,6 +649,7 @@ export class Expressions {
     let s = st;
     // what the variable held before
     if (plainLocal) {
+      if (cls === 'local') s = this.fx.placesOfOldValue(s, key, line);
       // a copy made before (`held = ifp; ifp = other`) names the old object, which moves with it
       if (!s.aliases.has(root)) {
         const kept = this.fx.keepCopiedOldValue(s, key, line);

@@ -61,7 +61,9 @@ export class NodeTransfer {
           const key = keyOf(p);
           // a list walk (`TAILQ_FOREACH`): each element in turn, never NULL in the body, and no reference
           if (spec.holds === false) {
-            const moved = killPath(o.st, key);
+            // the next element: what the path stored in the last one's members stays there
+            const next_ = p.segs.length ? o.st : this.fx.placesOfOldValue(o.st, key, n.line);
+            const moved = killPath(next_, key);
             return next(n.kind === 'iter-enter' ? setFactKeep(moved, key, { ne: ['0'] }) : moved);
           }
           if (n.kind === 'iter-enter') {
