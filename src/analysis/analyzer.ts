@@ -135,7 +135,7 @@ export type KeptParse = Omit<ParsedDocument, 'tree'>;
  */
 export type FunctionCache = Map<string, CachedFunction>;
 
-interface CachedFunction {
+export interface CachedFunction {
   result: FunctionResult;
   diagnostics: Diagnostic[];
   summary: Summary;
@@ -615,9 +615,10 @@ export class Analyzer {
         return j === undefined ? undefined : storedByBody(j);
       });
       const calls = calledThrough(i);
+      // a callee the model describes is the model's row at every call: its summary is never read
       const externalHashes = tree
         ? calls
-            .filter((n) => !byName.has(n) && n in tree.externals)
+            .filter((n) => !byName.has(n) && n in tree.externals && !model.functions.has(n))
             .map((n) => `${n}=${summaryKey(summaries.get(n))}`)
             .join(',')
         : '';
@@ -631,7 +632,9 @@ export class Analyzer {
       const specs = regs.map((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role));
       const paramFacts: Atom[] = specs.flatMap((s) => s?.parsedFacts ?? []);
       const body = src.slice(f.head.start, f.head.end);
-      const calleeHashes = callees[i].map((n) => summaryKey(summaries.get(n))).join(',');
+      const calleeHashes = callees[i]
+        .map((n) => (model.functions.has(n) ? 'model' : summaryKey(summaries.get(n))))
+        .join(',');
       // where the registration is, relative to the function, only says in a contract's words
       // (checks/contract.ts): a function registered without one is the same wherever it moved
       const regKey = regs

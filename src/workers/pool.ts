@@ -9,7 +9,8 @@
  * - Other jobs (the CLI's files) go to whichever worker is free; a tree visit of a file visited
  *   before in the same cycle of files goes to the worker that made its last visit (which kept
  *   the file's functions), unless that one is busy and another has nothing else to do
- *   (`nextShared`). Files longer than
+ *   (`nextShared`); a visit another worker makes takes along the costly per-function results the
+ *   last visit's reply handed over (`handover`). Files longer than
  *   `heavyChars` run one at a time over the pool, and the worker that took one is replaced
  *   afterwards (the parser's wasm memory and V8's heap only grow).
  * - A worker that throws, runs out of heap, exits, or holds a job longer than the watchdog
@@ -23,6 +24,7 @@ import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
 import type { TreeShard } from '../analysis/tree/shard';
+import type { HandedFunctions } from './revisits';
 
 /** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
 export type Outcome = { result: FileResult; visit?: TreeVisit; shard?: TreeShard } | { cancelled: true };
@@ -97,6 +99,8 @@ export class WorkerPool {
   private readonly home = new Map<string, number>();
   /** The worker that made the last visit of a file its tree run visits again (it keeps that file's functions). */
   private readonly lastVisit = new Map<string, Slot>();
+  /** The costly per-function results of such a file's last visit, for a next visit another worker makes. */
+  private readonly handover = new Map<string, HandedFunctions>();
   private nextId = 1;
   private nextHome = 0;
   private closed = false;
@@ -135,6 +139,7 @@ export class WorkerPool {
     for (const path of paths) {
       const slot = this.lastVisit.get(path);
       this.lastVisit.delete(path);
+      this.handover.delete(path);
       if (slot && !slot.dead) slot.worker.postMessage({ type: 'settled', path } satisfies WorkerRequest);
     }
   }
@@ -243,6 +248,7 @@ export class WorkerPool {
     } else if (m.type === 'result' && slot.current?.id === m.id) {
       const job = slot.current;
       this.finish(slot);
+      if (job.again && m.handover) this.handover.set(job.path, m.handover);
       // the worker went on with the next job posted to it
       const next = slot.ahead.shift();
       if (next) this.started(slot, next);
@@ -408,6 +414,8 @@ export class WorkerPool {
   }
 
   private post(slot: Slot, job: Job): void {
+    // another worker made the file's last visit: it takes that visit's costly results along
+    const handed = job.again && this.lastVisit.get(job.path) !== slot ? this.handover.get(job.path) : undefined;
     const request: AnalyzeRequest = {
       type: 'analyze',
       id: job.id,
@@ -417,6 +425,7 @@ export class WorkerPool {
       cacheKey: job.cacheKey,
       tree: job.tree,
       again: job.again,
+      handed,
       shard: job.shard,
     };
     if (job.again) this.lastVisit.set(job.path, slot);

@@ -7,6 +7,7 @@ import type { FileResult } from '../analysis/result';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
 import type { TreeShard } from '../analysis/tree/shard';
+import type { HandedFunctions } from './revisits';
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -47,6 +48,11 @@ export interface AnalyzeRequest {
    */
   again?: boolean;
   /**
+   * Of an `again` visit made by another worker than the last one: the costly per-function results of the
+   * file's last visit, which that visit's reply handed over (`handover`).
+   */
+  handed?: HandedFunctions;
+  /**
    * Only the text's shard, read with this preset's model (a tree run's first pass: the workers make
    * shards while the main thread reads the files). The reply's `shard` holds it, its `result` nothing.
    */
@@ -59,4 +65,12 @@ export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string } | {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; result: FileResult; visit?: TreeVisit; shard?: TreeShard };
+  | {
+      type: 'result';
+      id: number;
+      result: FileResult;
+      visit?: TreeVisit;
+      shard?: TreeShard;
+      /** Of an `again` visit: its costly per-function results, for the file's next visit if another worker makes it. */
+      handover?: HandedFunctions;
+    };

@@ -8,7 +8,28 @@
  * first past `maxFunctions`, their parses past `maxParseChars` characters of text, so a long-lived
  * worker (the language server's) holds a bounded amount.
  */
-import type { FunctionCache, KeptParse } from '../analysis/analyzer';
+import type { CachedFunction, FunctionCache, KeptParse } from '../analysis/analyzer';
+
+/**
+ * The costly per-function results of a file's last visit, by their keys, as the reply of a tree visit carries
+ * them: the pool hands them to the next visit when another worker makes it (the one that kept them was busy, or
+ * is gone), so that worker does not analyse again the functions whose inputs did not change. A result is a
+ * function of its key, so the output is the same whichever worker analysed it.
+ */
+export type HandedFunctions = [key: string, entry: CachedFunction][];
+
+/**
+ * Path states below which a function is analysed again rather than handed over: the structured clone of a
+ * result costs about what the analysis of a few dozen states does.
+ */
+export const HANDOVER_STATES = 100;
+
+/** The entries of `functions` worth handing to another worker (without the copy last moved to a line). */
+export function handedOver(functions: FunctionCache, minStates = HANDOVER_STATES): HandedFunctions {
+  const out: HandedFunctions = [];
+  for (const [key, { at: _moved, ...entry }] of functions) if (entry.visits >= minStates) out.push([key, entry]);
+  return out;
+}
 
 /** What a file's last visit left for its next. */
 export interface Revisit {
@@ -26,13 +47,17 @@ export class RevisitResults {
     private readonly maxParseChars = 4 << 20,
   ) {}
 
-  /** What `path`'s previous visit left (nothing when none), handed over to the next visit. */
-  take(path: string): Revisit {
+  /**
+   * What `path`'s previous visit left (nothing when none), handed over to the next visit, with the results
+   * another worker's visit handed over (`handed`) where this worker kept none under the same key.
+   */
+  take(path: string, handed?: HandedFunctions): Revisit {
     const kept = this.files.get(path);
-    if (!kept) return { functions: new Map() };
+    if (!kept) return { functions: new Map(handed) };
     this.files.delete(path);
     this.functions -= kept.functions.size;
     this.parseChars -= kept.parse?.text.length ?? 0;
+    for (const [key, entry] of handed ?? []) if (!kept.functions.has(key)) kept.functions.set(key, entry);
     return kept;
   }
 

@@ -16,7 +16,7 @@ import { injectFault, runJob, runTreeJob } from '../cli/job';
 import type { FileResult } from '../analysis/result';
 import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
-import { RevisitResults } from './revisits';
+import { handedOver, RevisitResults, type HandedFunctions } from './revisits';
 import { treeShard, type TreeShard } from '../analysis/tree/shard';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
@@ -31,7 +31,10 @@ async function start(): Promise<void> {
   const revisits = new RevisitResults();
   const reply = (m: WorkerReply) => port.postMessage(m);
 
-  type Answer = FileResult | { result: FileResult; visit: TreeVisit } | { result: FileResult; shard: TreeShard };
+  type Answer =
+    | FileResult
+    | { result: FileResult; visit: TreeVisit; handover?: HandedFunctions }
+    | { result: FileResult; shard: TreeShard };
   const analyse = (m: AnalyzeRequest): Answer => {
     if (m.shard) {
       const shard = treeShard(m.text, treeAnalyzer.modelFor(m.shard).model);
@@ -42,9 +45,11 @@ async function start(): Promise<void> {
         revisits.drop(m.path);
         return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
       }
-      const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, revisits.take(m.path));
-      if (kept) revisits.keep(m.path, kept);
-      return answer;
+      const earlier = revisits.take(m.path, m.handed);
+      const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, earlier);
+      if (!kept) return answer;
+      revisits.keep(m.path, kept);
+      return { ...answer, handover: handedOver(kept.functions) };
     }
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
     const previous = documents.get(m.doc);

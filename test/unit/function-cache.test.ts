@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { analyzer, fn, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
-import { RevisitResults } from '../../src/workers/revisits';
+import { handedOver, RevisitResults } from '../../src/workers/revisits';
 import type { KeptParse } from '../../src/analysis/analyzer';
 import type { Summary } from '../../src/analysis/paths/summary';
 import { moveOverwriteLines } from '../../src/analysis/paths/access';
@@ -84,6 +84,58 @@ test('a callee cut by its budget is a different input than the same summary uncu
   );
   assert.equal(comparable(third.value), expected);
   assert.deepEqual([...third.functions.values()], [...second.functions.values()], 'every function reused');
+});
+
+test("a callee the model describes is no part of its callers' cache key: its summary is never read", async () => {
+  const made = await analyzer({});
+  const visit: TreeVisit = { exports: {} };
+  made.analyzeText('ifq_util.c', HELPER, context({}), visit);
+  const hold = visit.exports.ifq_hold;
+  // a tree's summary of if_rele (a definition elsewhere) changes from one round to the next; the model's row wins
+  const rele = (paths: Summary['paths'], hash: string): Summary => ({ name: 'if_rele', paths, truncated: false, hash });
+  const before = { ifq_hold: hold, if_rele: rele([{ conds: [], ret: 'unknown', effects: [], writes: [] }], 'a') };
+  const after = { ifq_hold: hold, if_rele: rele([], 'b') };
+  const expected = comparable((await analyzer({})).analyzeText('ifq.c', CALLER, context(after)));
+  const warm = await analyzer({});
+  const first = warm.withFunctionCache(new Map(), () => warm.analyzeText('ifq.c', CALLER, context(before)));
+  const second = warm.withFunctionCache(first.functions, () => warm.analyzeText('ifq.c', CALLER, context(after)));
+  assert.deepEqual([...second.functions.values()], [...first.functions.values()], 'every function reused');
+  assert.equal(comparable(second.value), expected);
+  // a callee the model does not describe still is
+  const cut = { ...hold, truncated: true };
+  const third = warm.withFunctionCache(second.functions, () =>
+    warm.analyzeText('ifq.c', CALLER, context({ ...after, ifq_hold: cut })),
+  );
+  assert.notDeepEqual([...third.functions.keys()], [...second.functions.keys()], 'analysed again');
+});
+
+test("a visit another worker makes takes the last visit's costly results along, and reuses them", async () => {
+  const made = await analyzer({});
+  const visit: TreeVisit = { exports: {} };
+  made.analyzeText('ifq_util.c', HELPER, context({}), visit);
+  const ctx = context({ ifq_hold: visit.exports.ifq_hold });
+  const expected = comparable((await analyzer({})).analyzeText('ifq.c', CALLER, ctx));
+  // the last visit, on one worker
+  const one = await analyzer({});
+  const last = one.withFunctionCache(new Map(), () => one.analyzeText('ifq.c', CALLER, ctx));
+  const analysed = [...last.functions.values()].filter((c) => c.analysed);
+  assert.ok(analysed.length > 0 && analysed.every((c) => c.visits > 0), 'a function was analysed');
+  assert.equal(handedOver(last.functions).length, 0, 'a few path states are analysed again rather than handed over');
+  const handed = structuredClone(handedOver(last.functions, 1));
+  assert.ok(handed.length > 0 && handed.every(([, c]) => c.at === undefined), 'handed over without their moved copy');
+  // the next visit, on another worker that kept nothing of the file: the results handed over are used
+  const other = new RevisitResults();
+  const two = await analyzer({});
+  const next = two.withFunctionCache(other.take('ifq.c', handed).functions, () =>
+    two.analyzeText('ifq.c', CALLER, ctx),
+  );
+  for (const [key] of handed) assert.ok(next.functions.get(key), 'reused');
+  assert.equal(comparable(next.value), expected);
+  // a worker that kept an older visit of its own keeps its entries and adds the ones it lacks
+  other.keep('ifq.c', { functions: new Map([['mine', {} as never]]) });
+  const merged = other.take('ifq.c', handed).functions;
+  assert.deepEqual([...merged.keys()], ['mine', ...handed.map(([k]) => k)]);
+  assert.equal(other.take('ifq.c').functions.size, 0, 'and no longer kept');
 });
 
 test("a worker keeps each file's latest functions, the least recently visited files going first", () => {
