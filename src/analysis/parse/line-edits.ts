@@ -8,6 +8,7 @@
  * test: the top-level items each edit touches, and the one on either side, hold no syntax error.
  */
 import type { Edit, Tree } from './parser';
+import { lineIndexAt } from './lines';
 
 /** One changed run of lines: old lines [a0, a1) became new lines [b0, b1). */
 interface LineRun {
@@ -149,14 +150,8 @@ function uniqueAnchors(A: string[], B: string[], a0: number, a1: number, b0: num
 }
 
 function pointOf(text: string, starts: readonly number[], offset: number): { row: number; column: number } {
-  let lo = 0,
-    hi = starts.length - 1;
-  while (lo < hi) {
-    const m = (lo + hi + 1) >> 1;
-    if (starts[m] <= offset) lo = m;
-    else hi = m - 1;
-  }
-  return { row: lo, column: Math.min(offset, text.length) - starts[lo] };
+  const row = lineIndexAt(starts, offset);
+  return { row, column: Math.min(offset, text.length) - starts[row] };
 }
 
 /** The point reached from `start` by writing text.slice(from, to). */

@@ -7,7 +7,7 @@ export function lineStartsOf(text: string): number[] {
 }
 
 /** The 0-based line of `offset`, given the offsets where lines start. */
-export function lineIndexAt(lineStarts: number[], offset: number): number {
+export function lineIndexAt(lineStarts: readonly number[], offset: number): number {
   let lo = 0,
     hi = lineStarts.length - 1;
   while (lo < hi) {
