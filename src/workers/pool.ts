@@ -18,7 +18,7 @@
  *   `error` says what happened, and the other jobs go on. Three workers that fail to start
  *   end the pool: every job then gets that reason.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { errorResult, type FileResult } from '../analysis/result';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
@@ -79,6 +79,8 @@ interface Job extends JobRequest {
 
 interface Slot {
   worker: Worker;
+  /** Where the worker's replies arrive, apart from its error and exit events (see `drain`). */
+  replies: MessagePort;
   ready: boolean;
   /** Jobs of the documents that live in this worker. */
   queue: Job[];
@@ -215,14 +217,17 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
+    const { port1: replies, port2 } = new MessageChannel();
     const worker = new Worker(this.opts.script, {
-      workerData: this.opts.setup,
+      workerData: { ...this.opts.setup, replies: port2 } satisfies WorkerSetup,
+      transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxMemoryMb },
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, queue: [], ahead: [], dead: false };
+    const slot: Slot = { worker, replies, ready: false, queue: [], ahead: [], dead: false };
     worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
+    replies.on('message', (m: WorkerReply) => this.onMessage(slot, m));
     worker.on('error', (e: Error & { code?: string }) => {
       if (slot.dead) return;
       const why =
@@ -267,6 +272,8 @@ export class WorkerPool {
   /** A worker failed (crash, heap, exit, watchdog): its job gets the reason, a new worker takes its place. */
   private fail(slot: Slot, why: string, duringInit: boolean): void {
     if (slot.dead) return;
+    this.drain(slot);
+    if (slot.dead) return;
     const index = this.slots.indexOf(slot);
     const job = slot.current;
     this.finish(slot);
@@ -286,6 +293,16 @@ export class WorkerPool {
     this.replaced++;
     this.replace(index);
     this.pumpAll();
+  }
+
+  /**
+   * Takes the replies the worker sent before it failed. Its error and exit events travel apart from its
+   * messages and may overtake them: a result already sent would otherwise be taken for the job that
+   * failed, and the job the worker really ran when it failed for one posted behind it.
+   */
+  private drain(slot: Slot): void {
+    for (let m = receiveMessageOnPort(slot.replies); m && !slot.dead; m = receiveMessageOnPort(slot.replies))
+      this.onMessage(slot, m.message as WorkerReply);
   }
 
   /** Replaces a healthy worker (after a heavy file) to give its memory back. */
@@ -317,6 +334,7 @@ export class WorkerPool {
     slot.dead = true;
     for (const [file, last] of this.lastVisit) if (last === slot) this.lastVisit.delete(file);
     this.finish(slot);
+    slot.replies.close();
     const ended = slot.worker
       .terminate()
       .catch(() => 0)

@@ -2,6 +2,7 @@
  * What the analysis workers (src/workers/worker.ts, bundled to dist/worker.js) and their
  * pool say to each other. One worker serves the CLI and the language server alike.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { AnalyzerOptions } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
@@ -20,6 +21,8 @@ export interface WorkerSetup {
   treeOptions?: AnalyzerOptions;
   /** The CLI's content-hash result cache: results of jobs with a `cacheKey` are stored there. */
   cacheDir?: string;
+  /** The port the worker replies on (the pool's own channel, so it can take replies sent before a failure). */
+  replies?: MessagePort;
 }
 
 /** One file to analyse. */

@@ -29,7 +29,8 @@ async function start(): Promise<void> {
   const cache = setup.cacheDir ? new ResultCache(setup.cacheDir) : undefined;
   const documents = new Map<string, ParsedDocument>();
   const revisits = new RevisitResults();
-  const reply = (m: WorkerReply) => port.postMessage(m);
+  const replies = setup.replies ?? port;
+  const reply = (m: WorkerReply) => replies.postMessage(m);
 
   type Answer =
     | FileResult
