@@ -1065,16 +1065,19 @@ function keptThroughCallees(
   own: number[],
   storedBy: (callee: string) => readonly number[] | undefined,
 ): number[] {
-  const out = new Set(own);
-  for (const { callee, arg, param } of scan.passes) if (storedBy(callee)?.includes(arg)) out.add(param);
-  return out.size === own.length ? own : [...out].sort((a, b) => a - b);
+  return withPassed(own, scan, (callee, arg) => !!storedBy(callee)?.includes(arg));
 }
 
 /** A body's stored parameters (`BodyScan.escapes`) and those it gives to a macro that stores the argument. */
 function macroStores(scan: BodyScan, usesOf: (macro: string) => readonly ParamUse[] | undefined): number[] {
-  const out = new Set(scan.escapes);
-  for (const { callee, arg, param } of scan.passes) if (usesOf(callee)?.[arg]?.stored) out.add(param);
-  return out.size === scan.escapes.length ? scan.escapes : [...out].sort((a, b) => a - b);
+  return withPassed(scan.escapes, scan, (macro, arg) => !!usesOf(macro)?.[arg]?.stored);
+}
+
+/** `base` and the parameters the body passes whole to a call that `keeps` that argument, in order. */
+function withPassed(base: number[], scan: BodyScan, keeps: (callee: string, arg: number) => boolean): number[] {
+  const out = new Set(base);
+  for (const { callee, arg, param } of scan.passes) if (keeps(callee, arg)) out.add(param);
+  return out.size === base.length ? base : [...out].sort((a, b) => a - b);
 }
 
 /** Where a function's result points: its name's line and range, and the whole definition's. */
