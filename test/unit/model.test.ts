@@ -249,11 +249,12 @@ test('"nullSafe": false marks a release that dereferences its target; anything b
   );
 });
 
-test('"onlyIf" says which arguments a tested result needs; without a test of ret, or on ret, it is reported', () => {
+test('"onlyIf": arguments or result fields a tested result needs; without ret in when, or on ret, reported', () => {
   const functions = {
     f_lookup: { acquire: 'ret', when: 'ret != NULL', onlyIf: 'arg0 != RESERVED_ID' },
     f_always: { acquire: 'arg0', onlyIf: 'arg1 == NULL' },
     f_ret: { acquire: 'ret', when: 'ret != NULL', onlyIf: 'ret != NULL' },
+    f_field: { acquire: 'ret', when: 'ret != NULL', onlyIf: 'ret->f_inode != NULL' },
   };
   const { model, problems } = buildModel({
     presets: [],
@@ -262,12 +263,15 @@ test('"onlyIf" says which arguments a tested result needs; without a test of ret
   assert.deepEqual(model.functions.get('f_lookup')![0].onlyIf, [
     { kind: 'const', target: parseTarget('arg0'), name: 'RESERVED_ID', equal: false },
   ]);
+  assert.deepEqual(model.functions.get('f_field')![0].onlyIf, [
+    { kind: 'null', target: parseTarget('ret->f_inode'), isNull: false },
+  ]);
   assert.equal(model.functions.has('f_always'), false);
   assert.deepEqual(
     problems.map((p) => p.message),
     [
       'f_always: onlyIf says when a result is possible: give the test of ret in when',
-      'f_ret: onlyIf tests the arguments, not ret',
+      "f_ret: onlyIf tests the arguments or a field of ret, not ret itself (that is when's test)",
     ],
   );
 });

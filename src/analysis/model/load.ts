@@ -131,7 +131,8 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
         const onlyIf = e.onlyIf === undefined ? undefined : parseCondition(e.onlyIf);
         if (onlyIf && !when.some((a) => a.kind === 'ret'))
           throw new Error('onlyIf says when a result is possible: give the test of ret in when');
-        if (onlyIf?.some((a) => a.kind === 'ret')) throw new Error('onlyIf tests the arguments, not ret');
+        if (onlyIf?.some((a) => a.kind === 'ret'))
+          throw new Error("onlyIf tests the arguments or a field of ret, not ret itself (that is when's test)");
         const count = e.count ?? 1;
         if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a whole number >= 1`);
         if (e.nullSafe !== undefined && typeof e.nullSafe !== 'boolean') throw new Error('nullSafe is true or false');
