@@ -42,7 +42,9 @@ export function judge(run, judged, root) {
     for (const e of entries) {
       const path = isAbsolute(e.path) ? relative(root, e.path) : e.path;
       const entry = { ...e, path, file, object: e.object ?? '', function: e.function ?? '' };
-      keysOf(entry).forEach((k, i) => index[i].set(k, entry));
+      keysOf(entry).forEach((k, i) => {
+        index[i].set(k, entry);
+      });
     }
   return warningsOf(run, root).map((w) => {
     const keys = keysOf(w);
