@@ -384,11 +384,12 @@ export class Effects {
       key = copy;
       p = parseKey(copy);
     }
-    // a release through the place a reference was kept for gives that reference back (ObjState.keptBy)
+    // a release through the place a reference was kept for, or stored in, gives that reference back
+    // (ObjState.keptBy, storedIn): `m->unit = u; hold(u)`, then `drop(m->unit)` or a callee given `m`
     const kept = c.counter === undefined && netChange(c) < 0 ? keptFor(st, key) : undefined;
     if (kept !== undefined) {
-      key = kept;
-      p = parseKey(kept);
+      key = kept.key;
+      p = parseKey(kept.key);
     }
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
@@ -517,7 +518,12 @@ export class Effects {
       o.paidByState = (o.paidByState ?? 0) - delta;
       s = with_(s, { held: s.held.filter((r) => r !== p.root) });
     }
-    if (kept !== undefined && o.refs <= 0) o.keptBy = undefined;
+    if (kept?.by === 'keptBy' && o.refs <= 0) o.keptBy = undefined;
+    // the place's reference is the one given back: what the path handed on there is that much less
+    if (kept?.by === 'storedIn' && delta < 0) {
+      o.transferred = Math.max(0, Math.min(o.refs, o.transferred + delta));
+      if (o.transferred === 0) o.storedIn = undefined;
+    }
     if (!counterName && before < 0 && delta > 0) o.givenFirst = -before;
     const total = counterName ? (own(o.counters, counterName) ?? 0) : o.exist + o.refs;
     const floor = counterName ? 0 : -(o.paidByState ?? 0) - (o.givenFirst ?? 0);
@@ -801,6 +807,7 @@ export class Effects {
     }
     // the handle of a value the path knows to be NULL names nothing the callee could find
     const nothing = found !== undefined && this.ctx.isNullVal(found, st) === true;
+    const taken: { sp: SummaryPath; states: State[] }[] = [];
     for (const sp of summary.paths) {
       if (nothing && sp.retArg === undefined && sp.effects.some(takesRet)) continue;
       let states = [st];
@@ -813,6 +820,15 @@ export class Effects {
         states = this.splitOnAtom(states, atom, vals, temp, []);
         if (!states.length) break;
       }
+      if (states.length) taken.push({ sp, states });
+    }
+    const placed = this.releasedThroughPlaces(
+      st,
+      taken.map((t) => t.sp),
+      vals,
+      temp,
+    );
+    for (const { sp, states } of taken) {
       // a path that returns its argument returns the caller's object itself: what it does to `ret` it does to that
       const retArg = sp.retArg ?? (found && sp.effects.some(takesRet) ? vals.length : undefined);
       const args = retArg === vals.length && found ? [...vals, found] : vals;
@@ -877,10 +893,59 @@ export class Effects {
           if (p) s = setFactKeep(s, keyOf(p), eq !== undefined ? { eq } : { ne: ['0', ...ne!] });
         }
         sp.effects.filter((ef) => !releases(ef)).forEach(apply);
+        for (const k of placed.get(sp) ?? []) s = this.handedToCloser(s, k, name, e.line);
         results.push({ st: s, v: same ? { ...same, argument: true } : tempVal });
       }
     }
     return dedupeOuts(results, this.ctx.keys);
+  }
+
+  /**
+   * A callee given a structure whose place holds a reference the path kept or stored there (`ch->nexus = nx;
+   * hold(nx)`, then `close(ch)`), and that releases what the place holds on some of its paths the caller can
+   * take (`close()` drops `arg0->nexus` when a flag of `ch`'s own says it is attached): the callee tears the
+   * structure down, so on its other paths the reference is its own to give back as well. Per summary path, the
+   * objects whose reference that path leaves with the callee (those another path releases through the place).
+   */
+  private releasedThroughPlaces(
+    st: State,
+    paths: readonly SummaryPath[],
+    vals: Val[],
+    temp: string,
+  ): Map<SummaryPath, string[]> {
+    const out = new Map<SummaryPath, string[]>();
+    const releasedBy = new Map<SummaryPath, Set<string>>();
+    const all = new Set<string>();
+    for (const sp of paths) {
+      const here = new Set<string>();
+      for (const ef of sp.effects) {
+        if (ef.target.base !== 'arg' || ef.exist + ef.refs >= 0 || !ef.target.segs.length) continue;
+        const p = this.ctx.targetPath(ef.target, vals, temp);
+        const k = p && keptFor(st, keyOf(p));
+        if (k) here.add(k.key);
+      }
+      releasedBy.set(sp, here);
+      for (const k of here) all.add(k);
+    }
+    if (!all.size) return out;
+    for (const sp of paths) {
+      const left = [...all].filter((k) => !releasedBy.get(sp)!.has(k));
+      if (left.length) out.set(sp, left);
+    }
+    return out;
+  }
+
+  /** What the path kept or stored for a place of a structure it gave `callee`, which tears it down, goes with it. */
+  private handedToCloser(st: State, key: string, callee: string, line: number): State {
+    const o = st.objects.get(key);
+    if (!o || o.refs <= 0 || (o.transferred >= o.refs && o.keptBy === undefined)) return st;
+    return this.handOnObject(
+      st,
+      key,
+      { ...o, keptBy: undefined },
+      { line, call: callee, op: 'transfer', note: `handed to ${callee}()` },
+      o.storedIn,
+    );
   }
 
   /**
@@ -1065,13 +1130,26 @@ function netChange(c: { op: Effect['op']; count: number; exist?: number; refs?: 
 }
 
 /**
- * The object whose reference the path keeps for the place at `key` (`m->unit = u; hold(u)`, ObjState.keptBy;
- * a store to the place ends it, `takeBackStored`): a release through the place (`drop(m->unit)`, or a callee
- * given `m` that drops `arg0->unit`) is that object's.
+ * The object whose reference the path keeps for the place at `key`, or stored there (`m->unit = u; hold(u)`,
+ * ObjState.keptBy or storedIn; a store to the place ends it, `takeBackStored`): a release through the place
+ * (`drop(m->unit)`, or a callee given `m` that drops `arg0->unit`) is that object's. For a count inside the
+ * stored structure (`m->unit->refcnt`, the object `u->refcnt`), the rest of the key past the place is the
+ * count's member in the structure.
  */
-function keptFor(st: State, key: string): string | undefined {
-  for (const [k, o] of st.objects) if (o.keptBy === key && o.refs > 0) return k;
+function keptFor(st: State, key: string): { key: string; by: 'keptBy' | 'storedIn' } | undefined {
+  for (const [k, o] of st.objects) {
+    if (o.refs <= 0) continue;
+    const by = o.keptBy !== undefined && under(key, o.keptBy) ? 'keptBy' : storedThere(o, key) ? 'storedIn' : undefined;
+    if (by === undefined) continue;
+    const rest = key.slice((by === 'keptBy' ? o.keptBy : o.storedIn)!.length);
+    const inside = embeddingOf(o, parseKey(k));
+    if (rest === (inside === undefined ? '' : k.slice(inside.length))) return { key: k, by };
+  }
   return undefined;
+}
+
+function storedThere(o: ObjState, key: string): boolean {
+  return o.storedIn !== undefined && o.transferred > 0 && under(key, o.storedIn);
 }
 
 /**
