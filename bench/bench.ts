@@ -24,7 +24,7 @@ import { Analyzer } from '../src/analysis/analyzer';
 import { parserWasm } from '../src/files/parser-wasm';
 import { generateFile, generateTree, fortyIfs, wideFunctions } from './generate';
 import { seedFiles } from '../test/helpers/fuzz';
-import { DIFF_TARGET, diffPairs, measureDiffs } from './diff';
+import { DIFF_TARGET, diffPairs, diffVerdict, measureDiffs } from './diff';
 import { measureNothingExcluded, measureTree, type TimedRun, type TreeBenchContext } from './tree';
 import { cutLines, measureCuts, parseTrees, readBefore, type CutFigures } from './cuts';
 
@@ -307,6 +307,11 @@ async function diffCost(): Promise<void> {
         `${m.wallRatio.toFixed(2)}x in wall time; both sides ${m.phases.sides.toFixed(2)}, ` +
         `traces and comparison ${m.phases.tracesAndComparison.toFixed(2)} analyses`,
     });
+  // the rows go to the table at the end; the verdict is said here too, where the diff was measured
+  log(diffVerdict(measured));
+  if (!measured.some((m) => m.label.startsWith('if_tuntap.c')))
+    log('  (if_tuntap.c not measured: REFCOUNT_LENS_TUNTAP=DIR, a directory holding its before.c and after.c)');
+  log();
 }
 
 // ---------------------------------------------------------------- the CLI

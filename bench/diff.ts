@@ -163,6 +163,20 @@ export async function measureDiffs(pairs: DiffPair[], runs: number): Promise<Dif
   return out;
 }
 
+/**
+ * The verdict on issue 13's target in one line: each pair's ratio (CPU time, diff against one
+ * analysis) and whether the dearest meets it, e.g. `diff <= 2.2x one analysis: PASS (worst 2.02x: ...)`.
+ */
+export function diffVerdict(ms: readonly DiffMeasure[]): string {
+  if (!ms.length) return `diff <= ${DIFF_TARGET}x one analysis: not measured`;
+  const worst = ms.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const each = ms.map((m) => `${m.ratio.toFixed(2)}x ${m.ratio <= DIFF_TARGET ? 'pass' : 'MISS'} (${m.label})`);
+  return (
+    `diff <= ${DIFF_TARGET}x one analysis (CPU time, medians): ${worst.ratio <= DIFF_TARGET ? 'PASS' : 'MISS'}, ` +
+    `worst ${worst.ratio.toFixed(2)}x; ${each.join('; ')}`
+  );
+}
+
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const runs = Number(argv[argv.indexOf('--runs') + 1]) || 15;
@@ -174,5 +188,6 @@ if (require.main === module) {
           `${m.wallRatio.toFixed(2)}x in wall time (target <= ${DIFF_TARGET}x); ` +
           `both sides ${m.phases.sides.toFixed(2)}, traces and comparison ${m.phases.tracesAndComparison.toFixed(2)}\n`,
       );
+    process.stdout.write(`${diffVerdict(ms)}\n`);
   });
 }

@@ -103,14 +103,18 @@ export class Bindings {
 
 function fileScopeNames(result: FileResult, src: SourceText): string[] {
   const names: string[] = [];
-  const inside = new Set<number>();
-  for (const f of result.functions) for (let l = f.range.line; l <= f.range.endLine; l++) inside.add(l);
-  src.maskedLines.forEach((l, i) => {
-    if (inside.has(i + 1) || /^\s*#/.test(l)) return;
+  // the lines outside every function, read in order: each function's lines are marked, not visited
+  const lines = src.maskedLines;
+  const inside = new Uint8Array(lines.length + 2);
+  for (const f of result.functions)
+    inside.fill(1, Math.max(1, f.range.line), Math.min(lines.length, f.range.endLine) + 1);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (inside[i + 1] || /^\s*#/.test(l)) continue;
     declaredNames(l, names);
     const vd = /VNET_DEFINE(?:_STATIC)?\s*\([^,]+,\s*([A-Za-z_]\w*)\s*\)/.exec(l);
     if (vd) names.push(vd[1], `V_${vd[1]}`);
-  });
+  }
   return names;
 }
 

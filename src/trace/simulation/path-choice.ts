@@ -9,6 +9,7 @@ import { readCondition, type EvalEnv, type Value } from '../conditions';
 import type { FunctionResult, PathClass } from '../../analysis/result';
 import type { Sim } from './sim';
 import type { BoundParam, Ctx, World } from './world';
+import type { EnvironmentModel, ParamBinding } from '../environment';
 import { pattern } from '../patterns';
 import type { SourceText } from '../source';
 
@@ -39,6 +40,24 @@ function caseLabelsOf(src: SourceText, f: FunctionResult): Set<string> {
   return known.labels;
 }
 
+/** What the environment's type rules bind a parameter of each declared type to (the first rule that matches). */
+const bindsByType = new WeakMap<
+  EnvironmentModel,
+  { rules: EnvironmentModel['paramTypes']; byType: Map<string, ParamBinding> }
+>();
+
+function bindsOf(env: EnvironmentModel, type: string): ParamBinding {
+  let known = bindsByType.get(env);
+  if (known?.rules !== env.paramTypes) bindsByType.set(env, (known = { rules: env.paramTypes, byType: new Map() }));
+  let b = known.byType.get(type);
+  if (b === undefined) {
+    b = env.paramTypes.find((x) => pattern(x.type).test(type))?.binds ?? 'none';
+    if (known.byType.size > 4096) known.byType.clear();
+    known.byType.set(type, b);
+  }
+  return b;
+}
+
 function namesOf(functions: Map<string, FunctionResult>): Set<string> {
   let out = functionNames.get(functions);
   if (!out) functionNames.set(functions, (out = new Set(functions.keys())));
@@ -58,8 +77,7 @@ export class PathChoice {
     return (this.w.roles.params.get(fname) ?? []).map((p) => {
       const fixed = spec?.params?.[p.index];
       if (fixed) return { p, b: fixed };
-      const t = this.w.env.paramTypes.find((x) => pattern(x.type).test(p.type));
-      return { p, b: t?.binds ?? 'none' };
+      return { p, b: bindsOf(this.w.env, p.type) };
     });
   }
 

@@ -139,6 +139,9 @@ function roleSpecsOf(env: EnvironmentModel): Map<string, RoleSpec> {
   return known.byId;
 }
 
+/** A function's calls by line, once per result (the scenarios over one result read the same; never changed). */
+const callsByLine = new WeakMap<FunctionResult, Map<number, CallSite[]>>();
+
 export class World {
   readonly objects: SimObject[] = [];
   readonly steps: TraceStep[] = [];
@@ -165,7 +168,6 @@ export class World {
   warnedNoReg = false;
   private invParent = new Map<number, number>();
   private nextInv = 1;
-  private callsByLine = new Map<FunctionResult, Map<number, CallSite[]>>();
 
   constructor(
     readonly env: EnvironmentModel,
@@ -183,11 +185,11 @@ export class World {
 
   /** The calls of `f` whose callee is on `line`, in the order written. */
   callsOn(f: FunctionResult, line: number): CallSite[] {
-    let byLine = this.callsByLine.get(f);
+    let byLine = callsByLine.get(f);
     if (!byLine) {
       byLine = new Map();
       for (const c of f.calls ?? []) byLine.set(c.line, [...(byLine.get(c.line) ?? []), c]);
-      this.callsByLine.set(f, byLine);
+      callsByLine.set(f, byLine);
     }
     return byLine.get(line) ?? [];
   }
