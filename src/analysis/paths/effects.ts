@@ -130,10 +130,10 @@ export class Effects {
     return s;
   }
 
-  /** A structure the function did not make: a parameter it has not rebound, or a local a lookup found. */
+  /** A structure the function did not make: a pointer parameter it has not rebound, or a local a lookup found. */
   private foreignStructure(st: State, root: string): boolean {
     const cls = rootClass(root, this.decls);
-    if (cls === 'param') return !st.written.has(root) && !reboundParam(st, root);
+    if (cls === 'param') return this.ctx.pointerParams.has(root) && !st.written.has(root) && !reboundParam(st, root);
     return cls === 'local' && !!st.objects.get(root)?.found;
   }
 
