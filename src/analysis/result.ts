@@ -196,7 +196,9 @@ export interface Diagnostic {
    * the object and the counter; the reference went back with that count's holder's), or a leak
    * kept exactly where the caller's flag parameter asks for the count (`askedFor`: the object and the flag), or
    * an `inconsistent` pair whose extra use taken off by hand follows a call that ends the structure the other
-   * path found NULL (`unlinked`: the call; the use was that structure's), or an
+   * path found NULL (`unlinked`: the call; the use was that structure's), or a leak of a separate counter's hold
+   * taken after the path gave the object, with a structure the function did not make, to a call that may keep it
+   * (`keptWith`: the call, its line and the structure; the hold is that structure's if the call stored it), or an
    * `inconsistent` pair on a
    * reference a structure's member or a global holds (`kept`: bookkeeping the function may keep on purpose),
    * or a function of a cycle of files whose rounds ran out (`unsettled`: the callee of the cycle whose
@@ -220,6 +222,7 @@ export interface Diagnostic {
     | { withCounter: { object: string; counter: string } }
     | { askedFor: { object: string; flag: string } }
     | { unlinked: { call: string; line: number } }
+    | { keptWith: { call: string; line: number; in: string } }
     | { kept: string; in: 'member' | 'global' }
     | { unsettled: string; rounds: number };
   /**

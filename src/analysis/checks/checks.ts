@@ -1,6 +1,6 @@
 /** Runs the registry's checks over one function, in registry order. */
 import type { Diagnostic } from '../result';
-import { type Doubt, splitOf } from '../paths/state';
+import { type Doubt, type KeptWith, splitOf } from '../paths/state';
 import { type CheckInput, type Head, diagnostic } from './rule';
 import { leak, type LeakDetail } from './leak';
 import { COUNT_MEMBER, type InconsistentDetail } from './inconsistent';
@@ -49,6 +49,8 @@ export function runChecks(inp: CheckInput): Diagnostic[] {
     if (paired) return information(weighed, { withCounter: { object: weighed.object!, counter: paired } });
     const asked = askedFor(inp, weighed);
     if (asked) return information(weighed, { askedFor: { object: weighed.object!, flag: asked } });
+    const keptWith = keptWithStructure(inp, weighed);
+    if (keptWith) return information(weighed, { keptWith });
     const ended = unlinkedUse(inp, weighed);
     if (ended) return information(weighed, { unlinked: ended });
     const repeated = releasedPerTrip(inp, weighed);
@@ -78,6 +80,26 @@ function movedByCallee(inp: CheckInput, d: Diagnostic): { call: string; line: nu
   let own = 0;
   for (const s of steps) if (s !== gave) own += s.delta;
   return own >= 0 ? { call: gave.call, line: gave.line } : undefined;
+}
+
+/**
+ * A leak of a separate counter's hold (a use count) that every path it is reported on took after giving the object,
+ * with a structure the function did not make, to a call that may keep it (ObjState.keptWith: `fp_set_data(fp, vp);
+ * ... vnode_ref(vp)` on the file a descriptor lookup found): the hold is that structure's if the call stored the
+ * object there, which the text does not show. A hold taken with no such call before it stays a leak.
+ */
+function keptWithStructure(inp: CheckInput, d: Diagnostic): KeptWith | undefined {
+  if (d.rule !== 'leak' || d.severity === 'info' || !d.paths?.length || !d.object) return undefined;
+  if ((d.detail as LeakDetail | undefined)?.counter === undefined) return undefined;
+  let found: KeptWith | undefined;
+  for (const st of inp.exits) {
+    const cid = inp.classOf.get(st) ?? -1;
+    if (!d.paths.includes(cid)) continue;
+    const o = [...st.objects.values()].find((x) => x.display === d.object);
+    if (!o?.keptWith) return undefined;
+    found ??= o.keptWith;
+  }
+  return found;
 }
 
 /**

@@ -192,5 +192,6 @@ function moveDoubt(d: NonNullable<Diagnostic['doubt']>, mv: (line: number) => nu
   if ('repeated' in d) return { repeated: { ...d.repeated, line: mv(d.repeated.line) } };
   if ('unlinked' in d) return { unlinked: { ...d.unlinked, line: mv(d.unlinked.line) } };
   if ('moves' in d) return { moves: { ...d.moves, line: mv(d.moves.line) } };
+  if ('keptWith' in d) return { keptWith: { ...d.keptWith, line: mv(d.keptWith.line) } };
   return d;
 }

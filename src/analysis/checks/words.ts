@@ -84,6 +84,12 @@ export function doubtWords(d: NonNullable<Diagnostic['doubt']>): string {
       ` (information: ${d.gaveBack ? `${d.gaveBack}()` : 'a callee'} took it below zero first, and is no` +
       ' release: as the analysis reads it, that callee gives back what it never took)'
     );
+  if ('keptWith' in d)
+    return (
+      ` (information: the hold follows ${d.keptWith.call}() at line ${d.keptWith.line}, which was given the object` +
+      ` with ${d.keptWith.in}, a structure the function did not make, and may keep it there: a use count held for` +
+      " that place is the structure's, but the text does not show the store)"
+    );
   if ('moves' in d)
     return (
       ` (information: ${d.moves.call}() at line ${d.moves.line} gives back a reference on this path and takes one` +

@@ -107,6 +107,37 @@ export class Effects {
   }
 
   /**
+   * An unknown callee may keep `given[i]` (the policy) and was given it with one other value, a structure the
+   * function did not make: a parameter it has not given another value, or a local a lookup found (`fp_set_data(fp,
+   * vp)` on a descriptor's new file). While the path holds nothing on the object, the callee may have stored it
+   * there (Fact.keptWith): a guess, which a hold taken next carries to the checks.
+   */
+  keptWithStructure(callee: string, vals: Val[], given: Val[], line: number, st: State): State {
+    const paths = vals.filter((v): v is Val & { k: 'path' } => v.k === 'path');
+    if (paths.length !== 2) return st;
+    let s = st;
+    for (const [i, v] of given.entries()) {
+      if (v.k !== 'path' || v.p.segs.includes('&') || v.p.root.startsWith('$')) continue;
+      const other = paths.find((x) => x !== vals[i]);
+      if (!other || other.p.segs.length || !this.foreignStructure(s, other.p.root)) continue;
+      const key = keyOf(v.p);
+      if (key === other.p.root) continue;
+      const holds = [...s.objects].some(([k, o]) => under(k, key) && (o.refs - o.transferred > 0 || heldCounter(o)));
+      if (holds) continue;
+      const keptWith = { call: callee, line, in: this.ctx.displayKey(other.p.root) };
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), keptWith });
+    }
+    return s;
+  }
+
+  /** A structure the function did not make: a pointer parameter it has not rebound, or a local a lookup found. */
+  private foreignStructure(st: State, root: string): boolean {
+    const cls = rootClass(root, this.decls);
+    if (cls === 'param') return this.ctx.pointerParams.has(root) && !st.written.has(root) && !reboundParam(st, root);
+    return cls === 'local' && !!st.objects.get(root)?.found;
+  }
+
+  /**
    * Splits `states` on an argument atom; returns the states where it holds. `quiet`: a split that only
    * prunes impossible results, which says nothing a caller could tell apart (no parameter condition).
    */
@@ -450,7 +481,7 @@ export class Effects {
         o.linked = (o.linked ?? 0) + c.kept;
       }
     } else if (c.op === 'lookup') {
-      if (!cur) return putObj(s, key, o);
+      if (!cur) return putObj(s, key, { ...o, found: true });
       return s;
     } else if (c.counter) {
       counterName = c.counter;
@@ -509,6 +540,16 @@ export class Effects {
       } else o.keptBy = stored.place;
     } else if (delta > 0 && !counterName && !(cur && cur.refs - cur.transferred > 0))
       s = this.takenForLinks(s, key, p, o, delta);
+    // a separate counter's hold taken on an object already stored where others reach it (`fp->f_data = vp;
+    // vnode_ref(vp)`) is the place's, as one taken before the store goes with it (handOnObject); in a
+    // structure of the function's own linked nowhere yet it stays the path's (no `keptBy` for counters)
+    const storedHold = delta > 0 && counterName && !(cur && heldCounter(cur)) ? storedPlace(s, key, p, o) : undefined;
+    if (storedHold !== undefined && this.published(s, storedHold.place)) {
+      o.countersHandedOn = true;
+      o.storedIn ??= storedHold.place;
+      s = setFactKeep(s, storedHold.of, { ...(s.facts.get(storedHold.of) ?? {}), storedAt: undefined });
+    } else if (delta > 0 && counterName && !(cur && heldCounter(cur)) && s.facts.get(key)?.keptWith)
+      o.keptWith = s.facts.get(key)!.keptWith;
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     // a release under a test of a flag in the object's own state word gives back what that flag held

@@ -448,6 +448,7 @@ export class Expressions {
     const keeps = name ? this.ctx.input.keeps : undefined;
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
     if (!name) st = this.dispatchedTo(st, vals);
+    if (name) st = this.fx.keptWithStructure(name, vals, given, e.line, st);
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
   }
 
@@ -802,10 +803,12 @@ export class Expressions {
     // only in what a parameter reaches, or in a structure of this function's own that the path has handed
     // out there first (Effects' `published`): not in one it has not (`c->port = port; get(port)`, then
     // `free(c)` on an error path: whether that teardown gives the reference back is for the leak to show),
-    // nor in a global list's element a local walks to
+    // nor in a global list's element a local walks to. A structure a lookup found (ObjState.found: a new
+    // descriptor's file, reserved in its table) is no structure of the function's own: its place is published
     if (!held && !isTemp && (cls === 'param' || cls === 'local') && !src.segs.includes('&') && f?.eq === undefined) {
+      const found = cls === 'local' && !!s.objects.get(root)?.found;
       s = setFactKeep(s, srcKey, { ...(s.facts.get(srcKey) ?? {}), storedAt: key });
-      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedOf: srcKey });
+      s = setFactKeep(s, key, { ...(s.facts.get(key) ?? {}), storedOf: srcKey, ...(found ? { published: true } : {}) });
     }
     return s;
   }

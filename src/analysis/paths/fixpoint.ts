@@ -15,6 +15,7 @@ import {
   rootClass,
   throughPointer,
   keyBeforeOverwrite,
+  under,
 } from './access';
 import { type State, type Fact, cons, with_, mergeInto, initialState, unionForgotten } from './state';
 import { sentinelOf } from './fact-tests';
@@ -105,6 +106,9 @@ export class FunctionEngine {
       const d = this.decls.get(v);
       if (!d || live.has(d.name)) (aliased ??= []).push(target);
     }
+    // a structure a live local points into (`ctx = &w->save.req`, `w` itself never named again) is live
+    const structures = aliased?.map((t) => (t.endsWith('/&') ? t.slice(0, -2) : t));
+    const reached = (k: string) => !!structures?.some((t) => under(k, t));
     let facts: Map<string, Fact> | undefined;
     for (const k of st.facts.keys()) {
       const { root, lastField } = keyShape(k);
@@ -115,7 +119,7 @@ export class FunctionEngine {
         !(st.written.has(k) && sentinelOf(st.facts.get(k))) &&
         // a member of a live structure the path stored a value in pairs with that value's next reference; so
         // does one of a structure handed out to the caller (Fact.published) while the value's name is live
-        !((isLive(root) || publishedFor(st.facts.get(k), isLive)) && pairedStore(st, k));
+        !(pairedStore(st, k) && (isLive(root) || reached(k) || publishedFor(st.facts.get(k), isLive)));
       if (dead) {
         facts ??= new Map(st.facts);
         facts.delete(k);

@@ -41,6 +41,19 @@ export interface ObjState {
    * `kref_put(&h->refcount, ...)`): freeing the container does not take it along.
    */
   embedded?: boolean;
+  /**
+   * The path found the object by a lookup (a model row that points a result or an out-parameter at an object
+   * that exists, counting nothing: a new descriptor's file, reserved in its table): a structure the function did
+   * not make, so a store in it is one others reach (Fact.published). Not in the key; where states meet it stays
+   * only when both had it.
+   */
+  found?: boolean;
+  /**
+   * A separate counter's hold this path took on the object after giving it to a call that may keep it in a
+   * structure (Fact.keptWith): a leak of that hold is information. Not in the key; where states meet it stays only
+   * when both had it.
+   */
+  keptWith?: KeptWith;
   /** Where this path stored the object's references (`claim->gw = gw`): freeing that memory loses them. */
   storedIn?: string;
   /**
@@ -161,11 +174,26 @@ export interface Fact {
    */
   slotOf?: string;
   /**
+   * The path gave the value, while it held nothing on it, to a callee nobody describes that may keep it (the
+   * unknown-call policy), together with one structure the function did not make (a parameter, or a file a lookup
+   * found: `fp_set_data(fp, vp)`): the callee may have stored it there. Only a guess: a hold the path takes on the
+   * value next is reported as information (ObjState.keptWith). A write of the value forgets it.
+   */
+  keptWith?: KeptWith;
+  /**
    * Places the value was linked into (a list insert that stores it through a list head a global or a
    * parameter reaches) while the path held no reference for them, oldest first: each keeps one of the references
    * the path takes on it next (ObjState.linked).
    */
   links?: readonly string[];
+}
+
+/** A call that may have kept an object in a structure it was given with it (Fact.keptWith). */
+export interface KeptWith {
+  call: string;
+  line: number;
+  /** The structure, as the code names it. */
+  in: string;
 }
 
 /** A condition on a parameter's entry value: `cr != NULL`, `*dev == NULL`, `flags & MAKEDEV_REF`. */
@@ -503,7 +531,9 @@ function mergeObjectNotes(
     const park = !o.parked && other?.parked;
     const flag = !o.byFlag && other?.byFlag;
     const hand = !o.byHand && other?.byHand;
-    if (dropDoubt || park || flag || hand) {
+    const lost = o.found && !other?.found;
+    const unkept = o.keptWith && !other?.keptWith;
+    if (dropDoubt || park || flag || hand || lost || unkept) {
       out ??= new Map(a);
       out.set(k, {
         ...o,
@@ -511,6 +541,8 @@ function mergeObjectNotes(
         ...(park ? { parked: other.parked } : {}),
         ...(flag ? { byFlag: true } : {}),
         ...(hand ? { byHand: true } : {}),
+        ...(lost ? { found: undefined } : {}),
+        ...(unkept ? { keptWith: undefined } : {}),
       });
     }
   }
