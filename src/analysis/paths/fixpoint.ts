@@ -168,10 +168,9 @@ export class FunctionEngine {
     // states multiply through a summary of every path it could still explore)
     let budget = opts.maxStates;
     let cutSeen = false;
-    // half the budget spent and no state has held an object: only facts on locals tell the states apart, and
-    // nothing counted can come of them; from here on such states merge where they meet (`coarse`)
+    // the budget spent and no state has held an object: only facts on locals told the states apart, and nothing
+    // counted came of them; from there on such states merge where they meet (`coarse`), for an eighth more
     let objectSeen = false;
-    const coarseFrom = Math.ceil(opts.maxStates / 2);
 
     let init = initialState();
     init = this.seedParamFacts(init);
@@ -217,12 +216,15 @@ export class FunctionEngine {
           continue;
         }
         if (st.objects.size) objectSeen = true;
-        else if (!objectSeen && !this.coarse && visits >= coarseFrom) this.coarse = true;
         if (!cutSeen && this.ctx.cut !== undefined) {
           cutSeen = true;
           budget = Math.min(budget, visits + opts.maxStatesAfterCut);
         }
-        if (++visits > budget) {
+        if (++visits > budget && !objectSeen && !this.coarse && budget === opts.maxStates) {
+          this.coarse = true;
+          budget += opts.maxStatesAfterCut;
+        }
+        if (visits > budget) {
           this.stopReason ??=
             budget < opts.maxStates
               ? `stopped ${opts.maxStatesAfterCut} path states after the first cut`
@@ -331,7 +333,7 @@ export class FunctionEngine {
     return false;
   }
 
-  /** Set once half the budget went to states none of which held an object (`run`). */
+  /** Set once the budget went to states none of which held an object (`run`). */
   private coarse = false;
 
   /**
