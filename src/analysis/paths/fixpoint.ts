@@ -172,6 +172,9 @@ export class FunctionEngine {
     // states multiply through a summary of every path it could still explore)
     let budget = opts.maxStates;
     let cutSeen = false;
+    // the budget spent and no state has held an object: only facts on locals told the states apart, and nothing
+    // counted came of them; from there on such states merge where they meet (`coarse`), for an eighth more
+    let objectSeen = false;
 
     let init = initialState();
     init = this.seedParamFacts(init);
@@ -183,8 +186,10 @@ export class FunctionEngine {
         pending.set(to, m);
         queue.push(rank.get(to) ?? order.length + to, to);
       }
+      const coarse = this.coarse && !st.objects.size && to !== cfg.exit;
+      if (coarse && this.mergeObjectless(m, st, to)) return;
       // only where paths meet can two states be equal: elsewhere skip computing the key
-      const k = joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
+      const k = coarse || joins.has(to) || to === cfg.exit ? this.ctx.keys.key(st) : `#${++unique}`;
       const prev = m.get(k);
       // a batch already widened and cut takes no new state it cannot merge with (widening it
       // again on every arrival cost more than the rest of the analysis)
@@ -214,11 +219,16 @@ export class FunctionEngine {
           exits.push(st);
           continue;
         }
+        if (st.objects.size) objectSeen = true;
         if (!cutSeen && this.ctx.cut !== undefined) {
           cutSeen = true;
           budget = Math.min(budget, visits + opts.maxStatesAfterCut);
         }
-        if (++visits > budget) {
+        if (++visits > budget && !objectSeen && !this.coarse && budget === opts.maxStates) {
+          this.coarse = true;
+          budget += opts.maxStatesAfterCut;
+        }
+        if (visits > budget) {
           this.stopReason ??=
             budget < opts.maxStates
               ? `stopped ${opts.maxStatesAfterCut} path states after the first cut`
@@ -308,32 +318,7 @@ export class FunctionEngine {
     const line = this.cfg.nodes[nodeId].line;
     for (const list of groups.values()) {
       let acc = list[0];
-      for (const other of list.slice(1)) {
-        const facts = new Map<string, Fact>();
-        // what was known on one side only is forgotten: a later branch on it may split paths the code cannot take
-        let forgotten: Map<string, number> | undefined;
-        const forget = (k: string) => {
-          forgotten ??= new Map(unionForgotten(acc.forgotten, other.forgotten) ?? []);
-          if (!forgotten.has(k)) forgotten.set(k, line);
-        };
-        for (const [k, f] of acc.facts) {
-          const g = other.facts.get(k);
-          // states share their facts until one changes: the same object needs no text
-          if (g && (g === f || JSON.stringify(g) === JSON.stringify(f))) facts.set(k, f);
-          else forget(k);
-        }
-        for (const k of other.facts.keys()) if (!acc.facts.has(k)) forget(k);
-        const aliases = new Map<string, string>();
-        for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
-        // a parameter pointed elsewhere on one side (`ro = &sro`) may hold either value from here on
-        for (const k of new Set([...acc.aliases.keys(), ...other.aliases.keys()]))
-          if (!aliases.has(k) && this.decls.get(k)?.isParam) forget(k);
-        if (forgotten) acc = with_(acc, { forgotten });
-        const paramConds = acc.paramConds.filter((p) =>
-          other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
-        );
-        acc = mergeInto(with_(acc, { facts, aliases, paramConds }), other);
-      }
+      for (const other of list.slice(1)) acc = this.mergeForgetting(acc, other, line);
       m.set(this.ctx.keys.key(acc), acc);
     }
     // still too many: states that differ only in which out-parameters they wrote merge too, as
@@ -350,6 +335,74 @@ export class FunctionEngine {
       return true;
     }
     return false;
+  }
+
+  /** Set once the budget went to states none of which held an object (`run`). */
+  private coarse = false;
+
+  /**
+   * Per node, per key without facts: what the objectless states that came here so far have in common (`coarse`).
+   */
+  private readonly coarseAt = new Map<number, Map<string, State>>();
+
+  /**
+   * A state with no object that comes to a node where one alike but for its facts came before goes on as what the
+   * two have in common, and not at all when that is the earlier state: each arrival knows less, so a node takes as
+   * many such states as there are facts to forget. True when the state was taken in or dropped.
+   */
+  private mergeObjectless(m: Map<string, State>, st: State, nodeId: number): boolean {
+    const g = this.factFreeKey(st);
+    let at = this.coarseAt.get(nodeId);
+    if (!at) {
+      at = new Map();
+      this.coarseAt.set(nodeId, at);
+    }
+    const before = at.get(g);
+    if (!before) {
+      at.set(g, st);
+      return false;
+    }
+    const merged = this.mergeForgetting(before, st, this.cfg.nodes[nodeId].line);
+    const key = this.ctx.keys.key(merged);
+    const old = this.ctx.keys.key(before);
+    const waiting = m.get(old);
+    if (key === old) {
+      // nothing new: the earlier state stands for this one (still waiting here, it takes its notes)
+      if (waiting) m.set(old, mergeInto(waiting, st));
+      return true;
+    }
+    at.set(g, merged);
+    if (waiting) m.delete(old);
+    const prev = m.get(key);
+    m.set(key, prev ? mergeInto(prev, merged) : merged);
+    return true;
+  }
+
+  /** Two states alike but for their facts as one: what only one knows, or they know differently, is forgotten. */
+  private mergeForgetting(acc: State, other: State, line: number): State {
+    const facts = new Map<string, Fact>();
+    // what was known on one side only is forgotten: a later branch on it may split paths the code cannot take
+    let forgotten: Map<string, number> | undefined;
+    const forget = (k: string) => {
+      forgotten ??= new Map(unionForgotten(acc.forgotten, other.forgotten) ?? []);
+      if (!forgotten.has(k)) forgotten.set(k, line);
+    };
+    for (const [k, f] of acc.facts) {
+      const g = other.facts.get(k);
+      // states share their facts until one changes: the same object needs no text
+      if (g && (g === f || JSON.stringify(g) === JSON.stringify(f))) facts.set(k, f);
+      else forget(k);
+    }
+    for (const k of other.facts.keys()) if (!acc.facts.has(k)) forget(k);
+    const aliases = new Map<string, string>();
+    for (const [k, a] of acc.aliases) if (other.aliases.get(k) === a) aliases.set(k, a);
+    // a parameter pointed elsewhere on one side (`ro = &sro`) may hold either value from here on
+    for (const k of new Set([...acc.aliases.keys(), ...other.aliases.keys()]))
+      if (!aliases.has(k) && this.decls.get(k)?.isParam) forget(k);
+    const paramConds = acc.paramConds.filter((p) =>
+      other.paramConds.some((q) => q.key === p.key && q.test === p.test && q.value === p.value),
+    );
+    return mergeInto(with_(acc, { facts, aliases, paramConds, forgotten: forgotten ?? acc.forgotten }), other);
   }
 
   /**
