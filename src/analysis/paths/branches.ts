@@ -523,6 +523,10 @@ export class Branches {
             ? normNumber(edge.caseValue.text ?? '')
             : (this.caseNumber(edge.caseValue) ?? this.ctx.text(edge.caseValue)),
         );
+    const labelOf = (value: string) => {
+      for (const [edge, v] of caseValues) if (v === value) return this.ctx.text(edge.caseValue!);
+      return value;
+    };
     // a switch on the object's state as it changes it (`switch (cmpxchg(&p->state, ...))`) guards its cases
     // (a count changed in the subject itself is the path's own)
     const guard = n.ast ? this.stateRoots(n.ast, st0) : undefined;
@@ -539,6 +543,10 @@ export class Branches {
           // (`case A: ... if (x == B)` is decided, not split)
           const others = [...new Set(caseValues.values())].filter((c) => c !== cv);
           let s = key ? setFactKeep(o.st, key, { eq: cv, ...(others.length ? { ne: others } : {}) }) : o.st;
+          // a case on a parameter's value (a command) is a condition its caller chooses: a constant argument rules
+          // the others out (a switch on a member of what the parameter points to stays the function's own)
+          if (key && o.v.k === 'path' && !o.v.p.segs.length && !guard?.includes(o.v.p.root))
+            s = this.fx.noteParamCond(s, o.v.p, key, { op: 'eq', c: cv }, true, `${subjectText} == ${labelOf(cv)}`);
           s = with_(s, {
             conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue!)}`), s.conds),
           });
@@ -547,7 +555,10 @@ export class Branches {
           // the default case is none of the labels: a path that knows the subject is one of them never takes it
           if ([...caseValues.values()].some((c) => decide(f, { op: 'eq', c }) === true)) continue;
           const labels = [...new Set(caseValues.values())].filter((c) => decide(f, { op: 'ne', c }) !== true);
-          const kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
+          let kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
+          if (key && o.v.k === 'path' && !o.v.p.segs.length && !guard?.includes(o.v.p.root))
+            for (const c of labels)
+              kept = this.fx.noteParamCond(kept, o.v.p, key, { op: 'eq', c }, false, `${subjectText} != ${labelOf(c)}`);
           outs.push({
             to: edge.to,
             st: with_(kept, { conds: cons(this.ctx.condition(`${subjectText}: default`), kept.conds) }),

@@ -853,11 +853,19 @@ export class Effects {
       if (nothing && sp.retArg === undefined && sp.effects.some(takesRet)) continue;
       let states = [st];
       for (const c of sp.conds) {
+        // a parameter compared with a named constant (a switch's case label) is decided by the argument's constant
         const atom: Atom =
           c.test === 'has' || c.test === 'lacks'
             ? { kind: 'flag', target: c.target, flag: c.value, negated: c.test === 'lacks' }
-            : { kind: 'null', target: c.target, isNull: c.test === 'eq' };
-        if (atom.kind === 'null' && !isZeroConst(c.value)) continue;
+            : isZeroConst(c.value)
+              ? { kind: 'null', target: c.target, isNull: c.test === 'eq' }
+              : { kind: 'const', target: c.target, name: c.value, equal: c.test === 'eq' };
+        if (atom.kind === 'const' && !(c.target.base === 'arg' && !c.target.segs.length)) continue;
+        if (atom.kind === 'const') {
+          // only a constant spelt the same way (both numbers, or the same name) tells an arm apart
+          const arg = vals[(c.target as { index: number }).index];
+          if (arg?.k !== 'const' || (arg.c !== c.value && !(NUMERIC.test(arg.c) && NUMERIC.test(c.value)))) continue;
+        }
         states = this.splitOnAtom(states, atom, vals, temp, []);
         if (!states.length) break;
       }
@@ -1164,6 +1172,8 @@ function embeddingOf(o: ObjState, p: AccessPath): string | undefined {
  * How the change moves the count, by its sign: up for an acquire or a creation (or a callee's summary that
  * leaves more), down for a release or a destruction (or one that leaves less).
  */
+const NUMERIC = /^-?(0x[0-9a-f]+|\d+)$/i;
+
 function netChange(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): number {
   if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0);
   if (c.op === 'acquire' || c.op === 'create') return c.count;
