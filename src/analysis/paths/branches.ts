@@ -535,6 +535,20 @@ export class Branches {
       const o = o0.st.guard === guard ? o0 : { ...o0, st: with_(o0.st, { guard }) };
       const key = o.v.k === 'path' ? keyOf(o.v.p) : undefined;
       const f = key ? factOf(o.st, key) : o.v.k === 'const' ? { eq: o.v.c } : undefined;
+      // a switch on a parameter's value (a command) is a condition its caller chooses: a constant argument rules
+      // the other arms out (a switch on a member of what the parameter points to stays the function's own)
+      const param = key && o.v.k === 'path' && !o.v.p.segs.length && !guard?.includes(o.v.p.root) ? o.v.p : undefined;
+      const armCond = (s: State, c: string, holds: boolean) =>
+        param && key
+          ? this.fx.noteParamCond(
+              s,
+              param,
+              key,
+              { op: 'eq', c },
+              holds,
+              `${subjectText} ${holds ? '==' : '!='} ${labelOf(c)}`,
+            )
+          : s;
       for (const edge of n.edges) {
         const cv = caseValues.get(edge);
         if (cv !== undefined) {
@@ -543,10 +557,7 @@ export class Branches {
           // (`case A: ... if (x == B)` is decided, not split)
           const others = [...new Set(caseValues.values())].filter((c) => c !== cv);
           let s = key ? setFactKeep(o.st, key, { eq: cv, ...(others.length ? { ne: others } : {}) }) : o.st;
-          // a case on a parameter's value (a command) is a condition its caller chooses: a constant argument rules
-          // the others out (a switch on a member of what the parameter points to stays the function's own)
-          if (key && o.v.k === 'path' && !o.v.p.segs.length && !guard?.includes(o.v.p.root))
-            s = this.fx.noteParamCond(s, o.v.p, key, { op: 'eq', c: cv }, true, `${subjectText} == ${labelOf(cv)}`);
+          s = armCond(s, cv, true);
           s = with_(s, {
             conds: cons(this.ctx.condition(`${subjectText} == ${this.ctx.text(edge.caseValue!)}`), s.conds),
           });
@@ -556,9 +567,7 @@ export class Branches {
           if ([...caseValues.values()].some((c) => decide(f, { op: 'eq', c }) === true)) continue;
           const labels = [...new Set(caseValues.values())].filter((c) => decide(f, { op: 'ne', c }) !== true);
           let kept = key && labels.length ? notAnyOf(o.st, key, labels) : o.st;
-          if (key && o.v.k === 'path' && !o.v.p.segs.length && !guard?.includes(o.v.p.root))
-            for (const c of labels)
-              kept = this.fx.noteParamCond(kept, o.v.p, key, { op: 'eq', c }, false, `${subjectText} != ${labelOf(c)}`);
+          for (const c of labels) kept = armCond(kept, c, false);
           outs.push({
             to: edge.to,
             st: with_(kept, { conds: cons(this.ctx.condition(`${subjectText}: default`), kept.conds) }),

@@ -543,13 +543,13 @@ export class Effects {
     // a separate counter's hold taken on an object already stored where others reach it (`fp->f_data = vp;
     // vnode_ref(vp)`) is the place's, as one taken before the store goes with it (handOnObject); in a
     // structure of the function's own linked nowhere yet it stays the path's (no `keptBy` for counters)
-    const storedHold = delta > 0 && counterName && !(cur && heldCounter(cur)) ? storedPlace(s, key, p, o) : undefined;
+    const newHold = delta > 0 && !!counterName && !(cur && heldCounter(cur));
+    const storedHold = newHold ? storedPlace(s, key, p, o) : undefined;
     if (storedHold !== undefined && this.published(s, storedHold.place)) {
       o.countersHandedOn = true;
       o.storedIn ??= storedHold.place;
       s = setFactKeep(s, storedHold.of, { ...(s.facts.get(storedHold.of) ?? {}), storedAt: undefined });
-    } else if (delta > 0 && counterName && !(cur && heldCounter(cur)) && s.facts.get(key)?.keptWith)
-      o.keptWith = s.facts.get(key)!.keptWith;
+    } else if (newHold && s.facts.get(key)?.keptWith) o.keptWith = s.facts.get(key)!.keptWith;
     // the first release in the branch where a test that changed the object's own state held gives back
     // the reference that state owned (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`)
     // a release under a test of a flag in the object's own state word gives back what that flag held
@@ -860,12 +860,8 @@ export class Effects {
             : isZeroConst(c.value)
               ? { kind: 'null', target: c.target, isNull: c.test === 'eq' }
               : { kind: 'const', target: c.target, name: c.value, equal: c.test === 'eq' };
-        if (atom.kind === 'const' && !(c.target.base === 'arg' && !c.target.segs.length)) continue;
-        if (atom.kind === 'const') {
-          // only a constant spelt the same way (both numbers, or the same name) tells an arm apart
-          const arg = vals[(c.target as { index: number }).index];
-          if (arg?.k !== 'const' || (arg.c !== c.value && !(NUMERIC.test(arg.c) && NUMERIC.test(c.value)))) continue;
-        }
+        // only an argument's constant spelt the same way (both numbers, or the same name) tells an arm apart
+        if (atom.kind === 'const' && !sameSpelling(c.target, c.value, vals)) continue;
         states = this.splitOnAtom(states, atom, vals, temp, []);
         if (!states.length) break;
       }
@@ -1172,12 +1168,19 @@ function embeddingOf(o: ObjState, p: AccessPath): string | undefined {
  * How the change moves the count, by its sign: up for an acquire or a creation (or a callee's summary that
  * leaves more), down for a release or a destruction (or one that leaves less).
  */
-const NUMERIC = /^-?(0x[0-9a-f]+|\d+)$/i;
-
 function netChange(c: { op: Effect['op']; count: number; exist?: number; refs?: number }): number {
   if (c.exist !== undefined || c.refs !== undefined) return (c.exist ?? 0) + (c.refs ?? 0);
   if (c.op === 'acquire' || c.op === 'create') return c.count;
   return c.op === 'release' || c.op === 'destroy' ? -c.count : 0;
+}
+
+const NUMERIC = /^-?(0x[0-9a-f]+|\d+)$/i;
+
+/** The argument `target` names is a constant written as `value` is: both numbers, or the same name. */
+function sameSpelling(target: Target, value: string, vals: readonly Val[]): boolean {
+  if (target.base !== 'arg' || target.segs.length) return false;
+  const arg = vals[target.index];
+  return arg?.k === 'const' && (arg.c === value || (NUMERIC.test(arg.c) && NUMERIC.test(value)));
 }
 
 /**
