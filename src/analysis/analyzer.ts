@@ -43,6 +43,7 @@ import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
 import { functionTokens, holdsReferences, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
+import { callsThroughMember } from './model/member-rows';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { droppedMacroArgs, dropsArg, jumpMacros, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
@@ -649,7 +650,7 @@ export class Analyzer {
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
       const hasRole = regs.length > 0 || counts.updates[i];
-      if (!cached && !touchesCounts(f.head, calls, model, summaries, inferredEffects, doc, hasRole)) {
+      if (!cached && !touchesCounts(f.head, calls, scan.members, model, summaries, inferredEffects, doc, hasRole)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
         shifted = {
           result: quietResult(f),
@@ -964,13 +965,14 @@ interface FileFunction {
 function touchesCounts(
   fn: { start: number; end: number },
   called: string[],
+  members: string[],
   model: Model,
   summaries: Map<string, Summary>,
   inferred: Map<string, unknown>,
   doc: KeptParse,
   hasRole: boolean,
 ): boolean {
-  if (hasRole) return true;
+  if (hasRole || members.some((m) => callsThroughMember(model, m))) return true;
   for (const n of called) {
     if (model.functions.has(n) || inferred.has(n)) return true;
     const s = summaries.get(n);
@@ -984,6 +986,8 @@ function touchesCounts(
 interface BodyScan {
   /** Functions called by name, in the order of their first call. */
   calls: string[];
+  /** Members called through (`ops->send(...)`: `send`), for the model's member rows. */
+  members: string[];
   /** Parameters stored into memory (`sc->sc_dev = dev`), found syntactically. */
   escapes: number[];
   /** Parameters given whole to a call by name (`make_node(mp, lower)`): callee, argument and parameter index. */
@@ -1013,6 +1017,7 @@ function walkBody(fn: Syn): BodyScan {
     idx++;
   }
   const calls = new Set<string>();
+  const members = new Set<string>();
   const escapes = new Set<number>();
   const passes: BodyScan['passes'] = [];
   // a plain name assigned to is a local unless the body never declares it (a global keeps the value)
@@ -1030,6 +1035,8 @@ function walkBody(fn: Syn): BodyScan {
   const walk = (n: Syn) => {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
+      const member = calledMember(f);
+      if (member) members.add(member);
       if (f?.type === 'identifier' && f.text) {
         calls.add(f.text);
         const args = (n.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
@@ -1049,7 +1056,14 @@ function walkBody(fn: Syn): BodyScan {
     for (let i = 0; i < n.children.length; i++) walk(n.children[i]);
   };
   if (fn.fields.body) walk(fn.fields.body);
-  return { calls: [...calls], escapes: [...escapes].sort((a, b) => a - b), passes };
+  return { calls: [...calls], members: [...members], escapes: [...escapes].sort((a, b) => a - b), passes };
+}
+
+/** The member a call's function is read from (`a->ops->send`, `(*ifp->if_output)`: `send`, `if_output`). */
+function calledMember(f: Syn | undefined): string | undefined {
+  while (f && (f.type === 'parenthesized_expression' || (f.type === 'pointer_expression' && f.op === '*')))
+    f = f.type === 'pointer_expression' ? f.fields.argument : f.children.length === 1 ? f.children[0] : undefined;
+  return f?.type === 'field_expression' ? f.fields.field?.text : undefined;
 }
 
 /**

@@ -276,6 +276,28 @@ test('"onlyIf": arguments or result fields a tested result needs; without ret in
   );
 });
 
+test('member rows: ->m, ops->m and ops.m are kept as ->ops->m; a malformed one is reported', () => {
+  const functions = {
+    'ops->send': { release: 'arg1' },
+    '.if_output': { release: 'arg1' },
+    'dev . netdev_ops->ndo_start_xmit': { release: 'arg0' },
+    'ops->': { release: 'arg0' },
+    'a..b': { release: 'arg0' },
+  };
+  const { model, problems } = buildModel({
+    presets: [],
+    sources: { files: [{ file: 'a.json', text: JSON.stringify({ functions }) }], included: [] },
+  });
+  assert.deepEqual([...model.functions.keys()], ['->ops->send', '->if_output', '->dev->netdev_ops->ndo_start_xmit']);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    [
+      'ops->: a member row is written ->member, ops->member or ops.member',
+      'a..b: a member row is written ->member, ops->member or ops.member',
+    ],
+  );
+});
+
 test('pair inference: which names pair, and isInferenceCandidate covers every half', () => {
   const pairs: [string, string, ReturnType<typeof namesPair>][] = [
     ['foo_get', 'foo_put', 'suffix'],

@@ -6,6 +6,7 @@
 import { compileUnknownCalls } from './unknown-calls';
 import type { EffectSpec, ModelFile, RegistrationSpec } from './types';
 import { emptyModel, parseCondition, parseTarget, type Effect, type Model } from './compiled';
+import { badMemberRow, memberRowKey } from './member-rows';
 import { parseJsonWithPositions, type JsonError } from './jsonpos';
 import freebsd from './presets/freebsd.json';
 import linux from './presets/linux.json';
@@ -105,12 +106,17 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
     'note',
   ]);
   for (const k of Object.keys(file)) if (!known.has(k)) problem(`/${k}#key`, `unknown key "${k}"`);
-  for (const [name, spec] of Object.entries(file.functions ?? {})) {
+  for (const [written, spec] of Object.entries(file.functions ?? {})) {
+    if (badMemberRow(written)) {
+      problem(`/functions/${written}#key`, `${written}: a member row is written ->member, ops->member or ops.member`);
+      continue;
+    }
+    const name = memberRowKey(written) ?? written;
     const list = Array.isArray(spec) ? spec : [spec];
     model.says.delete(name); // a row replaces an earlier file's row, its words too
     const effects: Effect[] = [];
     list.forEach((e: EffectSpec, idx) => {
-      const ptr = Array.isArray(spec) ? `/functions/${name}/${idx}` : `/functions/${name}`;
+      const ptr = Array.isArray(spec) ? `/functions/${written}/${idx}` : `/functions/${written}`;
       if (typeof e !== 'object' || e === null) {
         problem(ptr, `${name}: an effect is an object like {"acquire": "arg0"}`);
         return;

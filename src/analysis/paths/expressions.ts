@@ -32,6 +32,7 @@ import {
 import { union, decide, factFor, signsOf } from './fact-tests';
 import { NULL_NAME, UNKNOWN, isZeroConst, normNumber, type Out, type Val } from './values';
 import { calleeName, resultOf, type FunctionContext } from './function-context';
+import { memberCallRow, memberCalled } from '../model/member-rows';
 import type { Effects } from './effects';
 import { SameCalls, moveCallResult } from './same-calls';
 import { identifyFoundBefore } from './identity';
@@ -296,7 +297,7 @@ export class Expressions {
 
   private evalCall(e: Syn, st: State): Out[] {
     const spelt = calleeName(e);
-    const name = (spelt && this.ctx.input.renames?.get(spelt)) ?? spelt;
+    const name = (spelt && this.ctx.input.renames?.get(spelt)) ?? spelt ?? memberCallRow(e, this.model);
     const text = this.ctx.callText(e);
     if (text) this.ctx.callTexts.set(resultOf(e), text);
     const written = (e.fields.arguments?.children ?? []).filter((a) => a.type !== 'comment');
@@ -326,7 +327,10 @@ export class Expressions {
 
   private applyCall(name: string | undefined, e: Syn, vals: Val[], st: State): Out[] {
     const temp = `$c${e.start}`;
-    this.ctx.tempNames.set(temp, `${name ?? 'call'}()`);
+    // a member row's call is shown as written (`netif->ops->send`), not by its row (`->ops->send`)
+    const through = name?.startsWith('->') ? memberCalled(e) : undefined;
+    const shown = through ? this.ctx.shortText(through, 40) : name;
+    this.ctx.tempNames.set(temp, `${shown ?? 'call'}()`);
     const tempVal: Val = { k: 'path', p: { root: temp, segs: [] } };
     if (name && this.model.noreturn.has(name)) return [];
     const assigns = name ? this.model.assigns.get(name) : undefined;
@@ -408,7 +412,7 @@ export class Expressions {
       const known = result !== tempVal && result.k === 'path' ? factOf(st, keyOf(result.p)) : undefined;
       // a status thrown away is one the caller takes as success; a result that is the argument given is no status
       const discarded = result === tempVal && this.discarded(e);
-      return this.fx.applyModel(name!, onArg, args, e, st, temp, known, discarded).map((s) => {
+      return this.fx.applyModel(shown!, onArg, args, e, st, temp, known, discarded).map((s) => {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
