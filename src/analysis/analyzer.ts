@@ -43,7 +43,7 @@ import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
 import { functionTokens, holdsReferences, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
-import { callsThroughMember } from './model/member-rows';
+import { membersWithRows } from './model/member-rows';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { droppedMacroArgs, dropsArg, jumpMacros, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
@@ -972,7 +972,9 @@ function touchesCounts(
   doc: KeptParse,
   hasRole: boolean,
 ): boolean {
-  if (hasRole || members.some((m) => callsThroughMember(model, m))) return true;
+  if (hasRole) return true;
+  const rows = membersWithRows(model);
+  if (rows.size && members.some((m) => rows.has(m))) return true;
   for (const n of called) {
     if (model.functions.has(n) || inferred.has(n)) return true;
     const s = summaries.get(n);

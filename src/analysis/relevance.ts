@@ -4,7 +4,7 @@
  * analysis can leave out).
  */
 import type { Model } from './model/compiled';
-import { callsThroughMember } from './model/member-rows';
+import { membersWithRows } from './model/member-rows';
 import type { PrepassResult } from './parse/prepass';
 import { outlineFunctions, type OutlineFunction } from './parse/outline';
 import { registrationsIn, type FunctionSpan } from './facts';
@@ -83,13 +83,14 @@ export function relevantFunctions(
     }
   };
   const inFile = new Set(fns.map((f) => f.name));
+  const members = membersWithRows(model);
   const mentions = new Map<string, number[]>();
   const iterators: number[] = [];
   for (const [off, m] of statementMacros) if (holdsReferences(model, m.name)) iterators.push(off);
   fns.forEach((f, i) => {
     if (registered[i] || seeds?.[i] || iterators.some((off) => off >= f.start && off < f.end)) mark(i);
     for (const n of tokens[i].names) {
-      if (model.functions.has(n) || inferred.has(n) || callsThroughMember(model, n)) mark(i);
+      if (model.functions.has(n) || inferred.has(n) || members.has(n)) mark(i);
       if (inFile.has(n)) {
         const list = mentions.get(n);
         if (list) list.push(i);

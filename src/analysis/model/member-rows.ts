@@ -49,9 +49,9 @@ function rowsByLast(model: Model): Map<string, string[][]> {
   return rows;
 }
 
-/** Whether some row describes calls through a member of this name (a text's token can call one). */
-export function callsThroughMember(model: Model, member: string): boolean {
-  return rowsByLast(model).has(member);
+/** The members some row describes calls through (a text's token can call one): `send`, `if_output`. */
+export function membersWithRows(model: Model): ReadonlyMap<string, unknown> {
+  return rowsByLast(model);
 }
 
 /**
