@@ -131,6 +131,16 @@ export interface ParsedDocument {
 export type KeptParse = Omit<ParsedDocument, 'tree'>;
 
 /**
+ * A text's pre-pass made elsewhere with the model of `preset` (a tree run's shard of the file, on a worker):
+ * the file's first visit parses from it instead of pre-passing the text again. The pre-pass is a function of
+ * the text and the model's defines, so it is the one the visit would make.
+ */
+export interface Prepassed {
+  preset: PresetName;
+  pre: PrepassResult;
+}
+
+/**
  * Per-function results by everything a function's result is a function of (its text, its
  * callees' summaries, the model, the options): a hit is the result a fresh analysis gives.
  */
@@ -381,8 +391,8 @@ export class Analyzer {
    * `tree`: what the rest of its tree knows (tree mode); `visit` then receives the summaries
    * this analysis finished and the functions that wait for a callee elsewhere.
    */
-  analyzeText(path: string, text: string, tree?: TreeFileContext, visit?: TreeVisit): FileResult {
-    return this.analyzeKeeping(path, text, tree, visit).result;
+  analyzeText(path: string, text: string, tree?: TreeFileContext, visit?: TreeVisit, given?: Prepassed): FileResult {
+    return this.analyzeKeeping(path, text, tree, visit, undefined, false, given).result;
   }
 
   /**
@@ -391,6 +401,7 @@ export class Analyzer {
    * not the tree, whose wasm memory would never be given back), stands for this visit's parse when a
    * parse now would give the same tree: the same text, the same bodies left out (the context decides
    * which) and no body to copy that was not copied. With `keep`, this visit's parse is handed back.
+   * `given`: the text's pre-pass made elsewhere (used when its preset is the text's).
    */
   analyzeKeeping(
     path: string,
@@ -399,6 +410,7 @@ export class Analyzer {
     visit?: TreeVisit,
     kept?: KeptParse,
     keep = false,
+    given?: Prepassed,
   ): { result: FileResult; kept?: KeptParse } {
     const empty = (error?: string): FileResult => ({
       path,
@@ -438,7 +450,8 @@ export class Analyzer {
     let doc: ParsedDocument | undefined;
     try {
       // with a kept parse, the plan is made already (from its pre-pass, which is this parse's)
-      doc = this.parse(text, undefined, { skipBodies, tree, pre: same?.pre, plan: fit?.plan });
+      const pre = same?.pre ?? (given?.preset === this.presetFor(text) ? given.pre : undefined);
+      doc = this.parse(text, undefined, { skipBodies, tree, pre, plan: fit?.plan });
       let result: FileResult;
       try {
         result = this.analyzeParsed(path, doc, tree, visit);

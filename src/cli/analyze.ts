@@ -312,7 +312,7 @@ export async function analyzeCommand(
       sizeLimitName: '--max-file-size',
       store: index,
       concurrency: Math.max(1, jobs) * TREE_VISITS_PER_WORKER,
-      visit: (file, text, tree, again) => visitRunner.visit(file, text, tree, again),
+      visit: (file, text, tree, again, prepassed) => visitRunner.visit(file, text, tree, again, prepassed),
       settled: (files) => visitRunner.settled(files),
       // the workers wait for the graph, which waits for every shard: they make shards meanwhile, and this
       // thread, which reads the files and writes the index, makes one only when they have plenty queued

@@ -2,7 +2,7 @@
  * One file's analysis as the CLI runs it, the same in a worker thread and in
  * the main thread (`--jobs 0`): analyse, keep the result in the cache, hand it back.
  */
-import type { Analyzer } from '../analysis/analyzer';
+import type { Analyzer, Prepassed } from '../analysis/analyzer';
 import type { Revisit } from '../workers/revisits';
 import type { FileResult } from '../analysis/result';
 import type { ResultCache } from './cache';
@@ -65,7 +65,7 @@ export function runJob(analyzer: Analyzer, job: Job, cache?: ResultCache): FileR
  * One visit of a file in tree mode: its result and the summaries its analysis finished.
  * `earlier`: what the file's previous visit in this run left (a cycle of files is visited in
  * rounds: its per-function results and its parse, consumed); `kept` then holds this visit's, for
- * the next. Without it nothing is kept.
+ * the next. Without it nothing is kept. `given`: the text's pre-pass, made with its shard.
  */
 export function runTreeJob(
   analyzer: Analyzer,
@@ -73,16 +73,17 @@ export function runTreeJob(
   text: string,
   tree: TreeFileContext,
   earlier?: Revisit,
+  given?: Prepassed,
 ): { result: FileResult; visit: TreeVisit; kept?: Revisit } {
   const visit: TreeVisit = { exports: {} };
   if (earlier) {
     const { value, functions } = analyzer.withFunctionCache(earlier.functions, () =>
-      analyzer.analyzeKeeping(path, text, tree, visit, earlier.parse, true),
+      analyzer.analyzeKeeping(path, text, tree, visit, earlier.parse, true, given),
     );
     return { result: withinDetailBudget(value.result), visit, kept: { functions, parse: value.kept } };
   }
   try {
-    return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit)), visit };
+    return { result: withinDetailBudget(analyzer.analyzeText(path, text, tree, visit, given)), visit };
   } finally {
     analyzer.forgetFunctions();
   }

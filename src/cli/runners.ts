@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Analyzer, type AnalyzerOptions } from '../analysis/analyzer';
+import { Analyzer, type AnalyzerOptions, type Prepassed } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { TreeFileContext } from '../analysis/tree/context';
 import type { VisitOutcome } from '../index/tree-run';
@@ -64,8 +64,14 @@ export class PoolRunner {
     const o = await this.pool.run({ path: job.path, text: job.text, cacheKey: job.key });
     return 'result' in o ? o.result : errorResult(job.path, 'the run was stopped before this file was analysed');
   }
-  async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
-    const o = await this.pool.run({ path: file, text, tree, again });
+  async visit(
+    file: string,
+    text: string,
+    tree: TreeFileContext,
+    again = false,
+    prepassed?: Prepassed,
+  ): Promise<VisitOutcome> {
+    const o = await this.pool.run({ path: file, text, tree, again, prepassed });
     if (!('result' in o)) return { result: errorResult(file, 'the run was stopped'), exports: {}, stopped: true };
     return { result: o.result, exports: o.visit?.exports ?? {} };
   }
@@ -73,10 +79,17 @@ export class PoolRunner {
   settled(files: string[]): void {
     this.pool.settled(files);
   }
-  /** A text's shard made by a worker; undefined when it could not be (the caller makes it). */
-  async shard(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined> {
-    const o = await this.pool.run({ path: file, text, shard: preset });
-    return 'shard' in o ? o.shard : undefined;
+  /**
+   * A text's shard made by a worker, with the pre-pass it was made from (for the file's first visit);
+   * undefined when it could not be (the caller makes it).
+   */
+  async shard(
+    file: string,
+    text: string,
+    preset: PresetName,
+  ): Promise<{ shard: TreeShard; prepassed?: Prepassed } | undefined> {
+    const o = await this.pool.run({ path: file, text, shard: preset, withPrepass: true });
+    return 'shard' in o && o.shard ? { shard: o.shard, prepassed: o.prepassed } : undefined;
   }
   close(): Promise<void> {
     return this.pool.close();
@@ -103,12 +116,19 @@ export class InProcess {
   settled(files: string[]): void {
     for (const file of files) this.revisits.drop(file);
   }
-  async visit(file: string, text: string, tree: TreeFileContext, again = false): Promise<VisitOutcome> {
+  async visit(
+    file: string,
+    text: string,
+    tree: TreeFileContext,
+    again = false,
+    prepassed?: Prepassed,
+  ): Promise<VisitOutcome> {
     this.analyzer ??= Analyzer.create(this.options, parserWasm());
     const a = await this.analyzer;
     try {
       if (!again) this.revisits.drop(file);
-      const { result, visit, kept } = runTreeJob(a, file, text, tree, again ? this.revisits.take(file) : undefined);
+      const earlier = again ? this.revisits.take(file) : undefined;
+      const { result, visit, kept } = runTreeJob(a, file, text, tree, earlier, prepassed);
       if (kept) this.revisits.keep(file, kept);
       return { result, ...visit };
     } catch (e) {

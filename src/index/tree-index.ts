@@ -9,7 +9,7 @@
  * instead. The caller words and prints.
  */
 import * as path from 'node:path';
-import { detectPreset } from '../analysis/analyzer';
+import { detectPreset, type Prepassed } from '../analysis/analyzer';
 import type { Model } from '../analysis/model/compiled';
 import type { PresetName } from '../analysis/model/load';
 import { errorResult, type FileResult } from '../analysis/result';
@@ -42,8 +42,17 @@ export interface TreeIndexRequest {
   sizeLimitName: string;
   store?: IndexStore;
   concurrency: number;
-  /** Analyses a file with what the tree knows (on a worker). */
-  visit(file: string, text: string, tree: TreeFileContext, again: boolean): Promise<VisitOutcome>;
+  /**
+   * Analyses a file with what the tree knows (on a worker); `prepassed`, at its first visit, the pre-pass its
+   * shard was made from when another thread made it (`shardsElsewhere`).
+   */
+  visit(
+    file: string,
+    text: string,
+    tree: TreeFileContext,
+    again: boolean,
+    prepassed?: Prepassed,
+  ): Promise<VisitOutcome>;
   /** The run will not visit these files (absolute) again (`TreeRunInput.settled`). */
   settled?(files: string[]): void;
   /** Overrides the models' `unknownCalls` policy (the CLI's --unknown-calls). */
@@ -62,10 +71,15 @@ export interface TreeIndexRequest {
   /**
    * Shards made on other threads (the CLI's workers, idle until the graph is built) while this one
    * reads the files: `make` gives undefined when it could not (this thread then makes the shard),
-   * `inFlight` is how many it is given at once; past that this thread makes them itself.
+   * `inFlight` is how many it is given at once; past that this thread makes them itself. The pre-pass a
+   * shard was made from goes to the file's first visit, which then does not make it again.
    */
   shardsElsewhere?: {
-    make(file: string, text: string, preset: PresetName): Promise<TreeShard | undefined>;
+    make(
+      file: string,
+      text: string,
+      preset: PresetName,
+    ): Promise<{ shard: TreeShard; prepassed?: Prepassed } | undefined>;
     inFlight: number;
   };
   /** Files read, of all found, while the tree is read. */
@@ -168,6 +182,7 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     key: string;
     shard?: TreeShard;
     made?: Promise<TreeShard | undefined>;
+    prepassed?: Prepassed;
   }[] = [];
   const elsewhere = req.shardsElsewhere;
   let madeElsewhere = 0;
@@ -220,10 +235,12 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
       });
     } else if (elsewhere && madeElsewhere < elsewhere.inFlight) {
       madeElsewhere++;
-      entry.made = elsewhere.make(abs, text, preset).then((shard) => {
+      entry.made = elsewhere.make(abs, text, preset).then((made) => {
         madeElsewhere--;
-        if (shard) req.store?.put('shard', key, shard);
-        return shard;
+        if (!made) return undefined;
+        req.store?.put('shard', key, made.shard);
+        entry.prepassed = made.prepassed;
+        return made.shard;
       });
       making.set(key, entry.made);
     } else {
@@ -233,8 +250,11 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     }
     gathered.push(entry);
   }
-  for (const { abs, text, preset, hash, key, made, ...e } of gathered) {
-    let shard = e.shard ?? (await made);
+  /** The pre-passes the shards were made from, by file, until the file's first visit takes its own. */
+  const prepassedOf: (Prepassed | undefined)[] = [];
+  for (const entry of gathered) {
+    const { abs, text, preset, hash, key, made } = entry;
+    let shard = entry.shard ?? (await made);
     if (!shard) {
       shard = treeShard(text, req.models.get(preset)!);
       req.store?.put('shard', key, shard);
@@ -246,6 +266,8 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     texts.push(text);
     absOf.push(abs);
     presetOf.push(preset);
+    prepassedOf.push(entry.prepassed);
+    entry.prepassed = undefined;
   }
   req.reading?.(all.length, all.length);
   // shards of files no longer in the tree are not kept
@@ -272,10 +294,12 @@ export async function indexTree(req: TreeIndexRequest): Promise<TreeIndexReport>
     concurrency: req.concurrency,
     unknownKeeps: (i, callee, arg, evidence) => unknownKeeps(policyOf(presetOf[i]), callee, arg, evidence),
     visit: (i, ctx, again) => {
-      if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx, again);
+      const prepassed = prepassedOf[i];
+      prepassedOf[i] = undefined;
+      if (!process.env.REFCOUNT_LENS_TREE_DEBUG) return req.visit(absOf[i], texts[i], ctx, again, prepassed);
       const t0 = Date.now();
       process.stderr.write(`visit> ${sources[i].rel}\n`);
-      return req.visit(absOf[i], texts[i], ctx, again).then((o) => {
+      return req.visit(absOf[i], texts[i], ctx, again, prepassed).then((o) => {
         process.stderr.write(`visit< ${sources[i].rel} ${Date.now() - t0} ms\n`);
         return o;
       });

@@ -25,9 +25,12 @@ import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
 import type { TreeShard } from '../analysis/tree/shard';
 import type { HandedFunctions } from './revisits';
+import type { Prepassed } from '../analysis/analyzer';
 
 /** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
-export type Outcome = { result: FileResult; visit?: TreeVisit; shard?: TreeShard } | { cancelled: true };
+export type Outcome =
+  | { result: FileResult; visit?: TreeVisit; shard?: TreeShard; prepassed?: Prepassed }
+  | { cancelled: true };
 
 /** How the errors of failed jobs are worded for the pool's user. */
 export interface FailureWording {
@@ -70,6 +73,10 @@ export interface JobRequest {
   again?: boolean;
   /** Only the text's shard, with this preset's model (`shard` in the outcome; a failed job has none). */
   shard?: PresetName;
+  /** With `shard`: the outcome also holds the text's pre-pass (`prepassed`). */
+  withPrepass?: boolean;
+  /** Of a tree visit: the text's pre-pass, made with its shard. */
+  prepassed?: Prepassed;
 }
 
 interface Job extends JobRequest {
@@ -91,6 +98,8 @@ interface Slot {
   timer?: NodeJS.Timeout;
   /** Replaced, recycled or closed: its late events are ignored. */
   dead: boolean;
+  /** The number macros last posted to the worker (`numbers`): contexts with the same table go without it. */
+  numbers?: Record<string, string>;
 }
 
 export class WorkerPool {
@@ -261,7 +270,7 @@ export class WorkerPool {
         m.visit
           ? { result: m.result, visit: m.visit }
           : m.shard
-            ? { result: m.result, shard: m.shard }
+            ? { result: m.result, shard: m.shard, prepassed: m.prepassed }
             : { result: m.result },
       );
       if (slot.heavy) this.recycle(slot);
@@ -434,6 +443,15 @@ export class WorkerPool {
   private post(slot: Slot, job: Job): void {
     // another worker made the file's last visit: it takes that visit's costly results along
     const handed = job.again && this.lastVisit.get(job.path) !== slot ? this.handover.get(job.path) : undefined;
+    // the tree's number macros are the same table for every file of a run: posted once, not with every context
+    let tree = job.tree;
+    const numbers = tree?.numbers;
+    if (tree && numbers) {
+      if (slot.numbers !== numbers) slot.worker.postMessage({ type: 'numbers', numbers } satisfies WorkerRequest);
+      slot.numbers = numbers;
+      const { numbers: _, ...rest } = tree;
+      tree = rest;
+    }
     const request: AnalyzeRequest = {
       type: 'analyze',
       id: job.id,
@@ -441,10 +459,13 @@ export class WorkerPool {
       text: job.text,
       doc: job.doc,
       cacheKey: job.cacheKey,
-      tree: job.tree,
+      tree,
+      numbersSent: !!numbers || undefined,
       again: job.again,
       handed,
       shard: job.shard,
+      withPrepass: job.withPrepass,
+      prepassed: job.prepassed,
     };
     if (job.again) this.lastVisit.set(job.path, slot);
     slot.worker.postMessage(request satisfies WorkerRequest);

@@ -3,7 +3,7 @@
  * pool say to each other. One worker serves the CLI and the language server alike.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { AnalyzerOptions } from '../analysis/analyzer';
+import type { AnalyzerOptions, Prepassed } from '../analysis/analyzer';
 import type { FileResult } from '../analysis/result';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
@@ -60,10 +60,26 @@ export interface AnalyzeRequest {
    * shards while the main thread reads the files). The reply's `shard` holds it, its `result` nothing.
    */
   shard?: PresetName;
+  /** With `shard`: the reply also carries the text's pre-pass (`prepassed`), for the file's first visit. */
+  withPrepass?: boolean;
+  /** Of a tree visit: the text's pre-pass, made with its shard (the visit need not make it again). */
+  prepassed?: Prepassed;
+  /**
+   * `tree` came without its `numbers`: they are the table the last `numbers` message gave (the same for every
+   * file of a run, about 24 KB on xen: posted once per worker instead of with every visit).
+   */
+  numbersSent?: boolean;
 }
 
-/** `forget`: an open document's parse tree; `settled`: what a tree visit of `path` kept for the next (`again`). */
-export type WorkerRequest = AnalyzeRequest | { type: 'forget'; doc: string } | { type: 'settled'; path: string };
+/**
+ * `forget`: an open document's parse tree; `settled`: what a tree visit of `path` kept for the next (`again`);
+ * `numbers`: the tree's number macros, for the contexts that follow (`AnalyzeRequest.numbersSent`).
+ */
+export type WorkerRequest =
+  | AnalyzeRequest
+  | { type: 'forget'; doc: string }
+  | { type: 'settled'; path: string }
+  | { type: 'numbers'; numbers: Record<string, string> };
 
 export type WorkerReply =
   | { type: 'ready' }
@@ -74,6 +90,8 @@ export type WorkerReply =
       result: FileResult;
       visit?: TreeVisit;
       shard?: TreeShard;
+      /** Of a shard asked `withPrepass`: the pre-pass it was made from. */
+      prepassed?: Prepassed;
       /** Of an `again` visit: its costly per-function results, for the file's next visit if another worker makes it. */
       handover?: HandedFunctions;
     };

@@ -8,7 +8,8 @@
  * until the pool says `forget`). It never decides what to print.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Analyzer, type ParsedDocument } from '../analysis/analyzer';
+import { Analyzer, type ParsedDocument, type Prepassed } from '../analysis/analyzer';
+import { prepass } from '../analysis/parse/prepass';
 import { errorResult } from '../analysis/result';
 import { ResultCache } from '../cli/cache';
 import { parserWasm } from '../files/parser-wasm';
@@ -17,7 +18,7 @@ import type { FileResult } from '../analysis/result';
 import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
 import { handedOver, RevisitResults, type HandedFunctions } from './revisits';
-import { treeShard, type TreeShard } from '../analysis/tree/shard';
+import { shardOf, type TreeShard } from '../analysis/tree/shard';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
 async function start(): Promise<void> {
@@ -35,19 +36,22 @@ async function start(): Promise<void> {
   type Answer =
     | FileResult
     | { result: FileResult; visit: TreeVisit; handover?: HandedFunctions }
-    | { result: FileResult; shard: TreeShard };
+    | { result: FileResult; shard: TreeShard; prepassed?: Prepassed };
   const analyse = (m: AnalyzeRequest): Answer => {
     if (m.shard) {
-      const shard = treeShard(m.text, treeAnalyzer.modelFor(m.shard).model);
-      return { result: errorResult(m.path, 'only its shard was made'), shard };
+      const model = treeAnalyzer.modelFor(m.shard).model;
+      const pre = prepass(m.text, { defines: model.defines });
+      const shard = shardOf(pre, m.text, model);
+      const prepassed = m.withPrepass ? { preset: m.shard, pre } : undefined;
+      return { result: errorResult(m.path, 'only its shard was made'), shard, prepassed };
     }
     if (m.tree && m.doc === undefined) {
       if (!m.again) {
         revisits.drop(m.path);
-        return runTreeJob(treeAnalyzer, m.path, m.text, m.tree);
+        return runTreeJob(treeAnalyzer, m.path, m.text, m.tree, undefined, m.prepassed);
       }
       const earlier = revisits.take(m.path, m.handed);
-      const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, earlier);
+      const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, earlier, m.prepassed);
       if (!kept) return answer;
       revisits.keep(m.path, kept);
       return { ...answer, handover: handedOver(kept.functions) };
@@ -61,7 +65,12 @@ async function start(): Promise<void> {
     return visit ? { result: run.result, visit } : run.result;
   };
 
+  let numbers: Record<string, string> | undefined;
   port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'numbers') {
+      numbers = m.numbers;
+      return;
+    }
     if (m.type === 'forget') {
       documents.get(m.doc)?.tree.delete();
       documents.delete(m.doc);
@@ -71,6 +80,7 @@ async function start(): Promise<void> {
       revisits.drop(m.path);
       return;
     }
+    if (m.numbersSent && m.tree) m.tree = { ...m.tree, numbers };
     // the test hook runs outside the try below, so an injected crash is a real uncaught one
     if (!m.shard) injectFault(m.path);
     let result: Answer;

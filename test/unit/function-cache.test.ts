@@ -13,6 +13,7 @@ import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
 import { handedOver, RevisitResults } from '../../src/workers/revisits';
 import type { KeptParse } from '../../src/analysis/analyzer';
+import { prepass } from '../../src/analysis/parse/prepass';
 import type { Summary } from '../../src/analysis/paths/summary';
 import { moveOverwriteLines } from '../../src/analysis/paths/access';
 
@@ -210,6 +211,25 @@ test('a visit with the parse the last one kept gives what a fresh analysis gives
     kept = now.kept;
   }
   assert.ok(fn(warm.analyzeText('r.c', ROUNDS, context(rounds[2])), 'helper').paths.length > 0);
+});
+
+test("a first visit given its shard's pre-pass parses from it, and gives what a fresh analysis gives", async () => {
+  const made = await analyzer({});
+  const expected = comparable(made.analyzeText('r.c', ROUNDS, context({})));
+  const pre = prepass(ROUNDS, { defines: made.modelFor('freebsd').model.defines });
+  const given = made.analyzeKeeping('r.c', ROUNDS, context({}), { exports: {} }, undefined, true, {
+    preset: 'freebsd',
+    pre,
+  });
+  assert.equal(comparable(given.result), expected);
+  assert.equal(given.kept?.pre, pre, 'the pre-pass given is the one parsed from');
+  // made with another preset's model: not the text's pre-pass, so it is made again
+  const other = made.analyzeKeeping('r.c', ROUNDS, context({}), { exports: {} }, undefined, true, {
+    preset: 'linux',
+    pre,
+  });
+  assert.equal(comparable(other.result), expected);
+  assert.notEqual(other.kept?.pre, pre);
 });
 
 test('a function moved whole reads, from the cache, as a fresh analysis at its new lines', async () => {
