@@ -51,6 +51,7 @@ import type { CutCost, Diagnostic, FileResult, FunctionResult, Range, Step } fro
 import type { TreeFileContext, TreeVisit } from './tree/context';
 import { macroAliases, type MacroAliases } from './tree/macro-aliases';
 import { macroRenames, type MacroRenames } from './macro-renames';
+import { renamedAnalysis, withoutOwnName } from './renamed-function';
 import { macroParams, type MacroParams, type ParamUse } from './tree/macro-params';
 
 export interface AnalyzerOptions {
@@ -645,7 +646,8 @@ export class Analyzer {
         : '';
       const specs = regs.map((r) => (model.registrations.get(r.registrar) ?? []).find((s) => s.role === r.role));
       const paramFacts: Atom[] = specs.flatMap((s) => s?.parsedFacts ?? []);
-      const body = src.slice(f.head.start, f.head.end);
+      // without its own name: a definition renamed and nothing else is a hit (`renamedAnalysis` below)
+      const body = withoutOwnName(src.slice(f.head.start, f.head.end), f.name);
       const calleeHashes = callees[i]
         .map((n) => (model.functions.has(n) ? 'model' : summaryKey(summaries.get(n))))
         .join(',');
@@ -662,6 +664,10 @@ export class Analyzer {
       );
       let cached = this.cachedFunction(key);
       let shifted: CachedFunction | undefined;
+      if (cached && cached.result.name !== f.name) {
+        shifted = renamedAnalysis(at(cached, f.head.line), f.name);
+        if (!shifted) cached = undefined;
+      }
       const hasRole = regs.length > 0 || counts.updates[i];
       if (!cached && !touchesCounts(f.head, calls, scan.members, model, summaries, inferredEffects, doc, hasRole)) {
         // nothing counted can happen here: skip the path analysis, keep what callers need
@@ -714,8 +720,8 @@ export class Analyzer {
       statesSpent += cached.visits;
       if (cached.result.truncated)
         cuts.push({ function: f.name, line: f.head.line, states: cached.visits, ms: cached.ms });
-      summaries.set(f.name, cached.summary);
-      if (visit) visit.exports[f.name] = cached.summary;
+      summaries.set(f.name, shifted.summary);
+      if (visit) visit.exports[f.name] = shifted.summary;
       resultsByIndex[i] = withRoles(shifted.result, roles);
       result.diagnostics.push(...shifted.diagnostics);
     }

@@ -185,6 +185,17 @@ export function moveDiagnostic(d: Diagnostic, mv: (line: number) => number): Dia
   return { ...moved, object, message: message + words, related, overwritten, detail, doubt };
 }
 
+/**
+ * A diagnostic of a function renamed and nothing else (`from` -> `to`), worded again from its detail under the
+ * new name; a diagnostic of another function, or without detail (worded without the name), is left as it is.
+ */
+export function renameDiagnostic(d: Diagnostic, from: string, to: string): Diagnostic {
+  if (d.function !== from) return d;
+  if (!d.detail) return { ...d, function: to };
+  const { message, related } = moduleOf(d.detail).render(d.detail, { function: to, object: d.object, kind: d.kind });
+  return { ...d, function: to, message: message + (d.doubt ? doubtWords(d.doubt) : ''), related };
+}
+
 /** A diagnostic's doubt with the lines it names moved by `mv`. */
 function moveDoubt(d: NonNullable<Diagnostic['doubt']>, mv: (line: number) => number): Diagnostic['doubt'] {
   if ('merged' in d) return { ...d, merged: mv(d.merged) };
