@@ -921,6 +921,7 @@ export class Effects {
             byFlag: ef.byFlag,
             byHand: ef.byHand,
           });
+          if (target.base === 'ret' && target.segs.length && ef.refs > 0 && !ef.stored) s = keptByMember(s, keyOf(p));
         };
         // a summary keeps no order, so take the usual one: a callee releases what a field of its
         // argument held, then clears or replaces it (`vrele(ndp->ni_vp); ndp->ni_vp = NULL`), and
@@ -1181,6 +1182,19 @@ function sameSpelling(target: Target, value: string, vals: readonly Val[]): bool
   if (target.base !== 'arg' || target.segs.length) return false;
   const arg = vals[target.index];
   return arg?.k === 'const' && (arg.c === value || (NUMERIC.test(arg.c) && NUMERIC.test(value)));
+}
+
+/**
+ * A reference a callee took for a member of the structure it returns (`*nctx = *ctx; cred_ref(nctx->cred);
+ * return nctx`) is that member's (ObjState.keptBy): a callee given the structure that releases through the
+ * member on some of its paths closes it, and keeps it on its others (`releasedThroughPlaces`: the close tests
+ * the member's own value, `if (IS_VALID(ctx->cred)) cred_unref(...)`); returned or linked, it goes with the
+ * structure; a structure left holding it still leaks it.
+ */
+function keptByMember(st: State, key: string): State {
+  const o = st.objects.get(key);
+  if (!o || o.keptBy !== undefined || o.storedIn !== undefined || o.refs - o.transferred <= 0) return st;
+  return putObj(st, key, { ...o, keptBy: key });
 }
 
 /**

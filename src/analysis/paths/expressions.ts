@@ -741,6 +741,8 @@ export class Expressions {
         const nk = key + ok.slice(srcKey.length);
         objects.delete(ok);
         const moved: ObjState = { ...o, display: this.ctx.displayKey(nk) };
+        // a reference kept by a member of the result (effects.ts keptByMember) is kept by that member here
+        if (o.keptBy !== undefined && under(o.keptBy, srcKey)) moved.keptBy = key + o.keptBy.slice(srcKey.length);
         if (!plainLocal) {
           moved.transferred = moved.refs;
           moved.storedIn = key;

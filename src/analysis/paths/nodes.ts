@@ -147,8 +147,9 @@ export class NodeTransfer {
             note: 'returned to the caller as its handle',
           });
         // a structure of the function's own, returned: what was kept for places in it goes with it
-        if (!p.segs.length && rootClass(p.root, this.ctx.decls) === 'local')
-          s = this.fx.linked(s, p.root, { line: n.line, call: 'return', op: 'return' });
+        // (or the address of a member of one, `return &ars->ars_cmn`: what was kept for places under that member)
+        if ((!p.segs.length || returnedAddress) && rootClass(p.root, this.ctx.decls) === 'local')
+          s = this.fx.linked(s, key, { line: n.line, call: 'return', op: 'return' });
         // the returned object, and what is embedded in it (`return info` after kref_get(&info->refcount));
         // the address of a member (`return &anchor->ruleset`) hands out the object that embeds it
         const holder = returnedAddress ? embeddingObject(p) : undefined;

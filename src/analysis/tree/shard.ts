@@ -229,7 +229,8 @@ function storedParams(body: string, params: string[]): number[] {
   const out = new Set<number>();
   // the place stored to (`x->f`, `s.f`, `a[i]`, a plain name), then `= (cast) &name;`
   const place = /([\]\w)]\s*(?:->|\.)\s*[A-Za-z_]\w*|\]|\b[A-Za-z_]\w*)/;
-  const value = /\s*=\s*\(?\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/;
+  // (a cast first: in `= (uintptr_t)p;` the type's word is no value)
+  const value = /\s*=\s*(?:\([^()]*\)\s*|\(\s*(?:\([^()]*\)\s*)?)?&?\s*([A-Za-z_]\w*)\s*\)?\s*[;,)]/;
   const re = new RegExp(place.source + value.source, 'g');
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {
@@ -237,14 +238,27 @@ function storedParams(body: string, params: string[]): number[] {
     if (before === '=' || before === '!' || before === '<' || before === '>') continue;
     const i = params.indexOf(m[2]);
     if (i < 0) continue;
-    // a plain name is a store only when the body does not declare it (a global)
-    if (/^[A-Za-z_]\w*$/.test(m[1])) {
+    // a plain name is a store only when the body does not declare it (a global), or when the statement writes
+    // through it (`*store = (uintptr_t)p`: where a pointer points is memory, as an array slot is)
+    if (/^[A-Za-z_]\w*$/.test(m[1]) && !writesThrough(body, m.index)) {
       const name = m[1];
       if (params.includes(name) || declaresLocal(body, name)) continue;
     }
     out.add(i);
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * The name at `at` is written through (`*p = v` as a statement): stars right before it, and before them the end
+ * of another statement or of a control header, not a type (`struct foo *p = v` declares `p`, `int a, *p = v` too).
+ */
+function writesThrough(body: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && /\s/.test(body[i])) i--;
+  if (body[i] !== '*') return false;
+  while (i >= 0 && (body[i] === '*' || /\s/.test(body[i]))) i--;
+  return i < 0 || ';{}):'.includes(body[i]);
 }
 
 /** `struct foo *name`, `int name = ...`, `type name;` inside a body. */
