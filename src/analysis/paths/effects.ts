@@ -670,7 +670,12 @@ export class Effects {
       // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
       // releases the device: callers must see it)
       if ((pending > 0 && owned) || o.overLine !== undefined || (hasDelta(o) && !owned)) {
-        objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
+        // the mark goes where the value was replaced (`r~27/*\/.refcount` after `r = NULL`), as keepCopiedOldValue
+        // puts it: what the old value embeds is no member of the new one, and a parameter's is its object on entry
+        objects.set(overwrittenKey(key, line) + ok.slice(key.length), {
+          ...o,
+          display: overwrittenDisplay(o.display, line),
+        });
       }
     }
     return objects ? with_(st, { objects }) : st;
