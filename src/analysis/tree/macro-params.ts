@@ -3,7 +3,9 @@
  * function, so it may assign the caller's variable (`LL_SEARCH_SCALAR(head, out, f, v)` sets
  * `out`), and one that only touches members of its argument (`RELEASE_SEARCH(&desc)` frees
  * `(d)->buffer`) does not hand the argument's other members on. A use the scan cannot place is
- * a use of the whole argument: the call hands it on as an unknown function's would.
+ * a use of the whole argument: the call hands it on as an unknown function's would. An argument given to a
+ * function that never returns (a list macro's integrity check, `trap((uintptr_t)(elm))`) goes nowhere: a path
+ * that makes that call ends there.
  */
 import type { MacroDefinition } from '../parse/prepass';
 import { simpleHash } from '../paths/classes';
@@ -53,7 +55,7 @@ const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof']);
 const MAX_DEPTH = 4;
 
 /** The parameter uses of every function-like macro among `defs` whose uses the scan can place. */
-export function macroParams(defs: readonly MacroDefinition[]): MacroParams {
+export function macroParams(defs: readonly MacroDefinition[], noreturn: ReadonlySet<string> = new Set()): MacroParams {
   const byName = new Map<string, MacroDefinition>();
   for (const d of defs) if (d.params && !byName.has(d.name)) byName.set(d.name, d);
   const out = new Map<string, ParamUse[]>() as Map<string, ParamUse[]> & { key: string };
@@ -64,7 +66,7 @@ export function macroParams(defs: readonly MacroDefinition[]): MacroParams {
     const d = byName.get(name);
     if (!d?.params || depth > MAX_DEPTH) return null;
     memo.set(name, null); // a macro reached again through its own body is not known
-    const uses = scan(d, (inner) => usesOf(inner, depth + 1));
+    const uses = scan(d, (inner) => usesOf(inner, depth + 1), noreturn);
     memo.set(name, uses);
     return uses;
   };
@@ -85,7 +87,11 @@ function tokens(body: string): string[] {
   return text.match(TOKEN) ?? [];
 }
 
-function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): ParamUse[] | null {
+function scan(
+  d: MacroDefinition,
+  inner: (name: string) => ParamUse[] | null,
+  noreturn: ReadonlySet<string>,
+): ParamUse[] | null {
   const params = d.params!;
   if (params.some((p) => !IDENT.test(p))) return null; // `...`: arguments the scan cannot number
   const t = tokens(d.body);
@@ -94,6 +100,7 @@ function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): P
   for (let i = 0; i < t.length; i++) {
     const at = params.indexOf(t[i]);
     if (at < 0 || t[i - 1] === '->' || t[i - 1] === '.') continue;
+    if (noreturn.size && insideCallOf(t, i, noreturn)) continue;
     use(t, i, uses[at], params, inner);
   }
   return uses;
@@ -165,6 +172,20 @@ function use(
     if (outer >= 0) addCopy(u, outer);
     else u.whole = true;
   }
+}
+
+/** Token `i` lies in the arguments of a call to one of `names`, however deep (`trap((uintptr_t)(elm))`). */
+function insideCallOf(t: string[], i: number, names: ReadonlySet<string>): boolean {
+  let depth = 0;
+  for (let k = i - 1; k > 0; k--) {
+    const tok = t[k];
+    if (tok === ')' || tok === ']') depth++;
+    else if (tok === '(' || tok === '[') {
+      if (depth > 0) depth--;
+      else if (tok === '(' && names.has(t[k - 1])) return true;
+    } else if (depth === 0 && (tok === ';' || tok === '{' || tok === '}')) return false;
+  }
+  return false;
 }
 
 function addVia(u: ParamUse, index: number): void {
