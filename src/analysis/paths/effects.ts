@@ -1048,6 +1048,28 @@ export class Effects {
   }
 
   /**
+   * A list unlink (a macro that takes `elem` off the list `head` reaches: `TQ_REMOVE(&head, elem, link)`), from a
+   * list a global or a parameter reaches (or one a local walked to): the reference that list held is the path's from
+   * here on, and the release beyond what the path obtained that gives it back ("remove list reference") is paid by
+   * it (ObjState.paidByState), on each count of the object the path holds.
+   */
+  unlinkFrom(st: State, elem: Val, head: Val): State {
+    if (elem.k !== 'path' || head.k !== 'path' || elem.p.segs.includes('&')) return st;
+    const at =
+      head.p.segs[head.p.segs.length - 1] === '&' ? { ...head.p, segs: head.p.segs.slice(0, -1) } : extend(head.p, '*');
+    if (at.segs.includes('&')) return st;
+    const cls = rootClass(at.root, this.decls);
+    if (cls !== 'global' && cls !== 'param' && !(cls === 'local' && this.ctx.input.fromStructure?.has(at.root)))
+      return st;
+    const key = keyOf(elem.p);
+    let s = st;
+    for (const [k, o] of st.objects)
+      if (under(k, key) && o.refs - o.transferred > 0)
+        s = putObj(s, k, { ...o, paidByState: (o.paidByState ?? 0) + 1 });
+    return s;
+  }
+
+  /**
    * The structure at `root`, a local's, goes where a parameter or a global reaches (`ent->first = act`), or
    * is returned: the references kept for places in it (ObjState.keptBy) are those places' from here on.
    */
