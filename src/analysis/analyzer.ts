@@ -535,7 +535,7 @@ export class Analyzer {
     const numbersKey = JSON.stringify(numbers);
     const aliases = tree ? macroAliases([...doc.pre.defines, ...treeMacros], model) : undefined;
     const renames = macroRenames(doc.pre.defines);
-    const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros]) : undefined;
+    const macroArgs = tree ? macroParams([...doc.pre.defines, ...treeMacros], model.noreturn) : undefined;
     const external = treeRelevantNames(tree, model);
     const { relevant, escapesNeeded } = relevantFunctions(
       spans,

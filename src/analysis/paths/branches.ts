@@ -200,7 +200,8 @@ export class Branches {
       const shown = this.ctx.shortText(subject, 50) + origin;
       const subj = unwrap(subject).type === 'conditional_expression' ? `(${shown})` : shown;
       const holds = truth !== negate;
-      if (opText === '&') return holds ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
+      // `(f & X) == 0` holds where the flag is clear
+      if (opText === '&') return holds !== (test.op === 'lacks') ? `${subj} & ${rhsText}` : `!(${subj} & ${rhsText})`;
       if (test.op === 'ne' && rhsText === '0' && opText === '!=' && c === subject) return holds ? subj : `!${subj}`;
       return `${subj} ${holds ? opText : negateOp(opText)} ${rhsText === '0' && pointer ? 'NULL' : rhsText}`;
     };

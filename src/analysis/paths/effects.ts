@@ -670,7 +670,12 @@ export class Effects {
       // and what this path did to an object others can see (`dev_rel(sc->sc_dev); sc->sc_dev = NULL`
       // releases the device: callers must see it)
       if ((pending > 0 && owned) || o.overLine !== undefined || (hasDelta(o) && !owned)) {
-        objects.set(overwrittenKey(ok, line), { ...o, display: overwrittenDisplay(o.display, line) });
+        // the mark goes where the value was replaced (`r~27/*\/.refcount` after `r = NULL`), as keepCopiedOldValue
+        // puts it: what the old value embeds is no member of the new one, and a parameter's is its object on entry
+        objects.set(overwrittenKey(key, line) + ok.slice(key.length), {
+          ...o,
+          display: overwrittenDisplay(o.display, line),
+        });
       }
     }
     return objects ? with_(st, { objects }) : st;
@@ -1040,6 +1045,28 @@ export class Effects {
     }
     if (!elem.p.segs.length && rootClass(elem.p.root, this.decls) === 'local')
       s = this.linked(s, elem.p.root, { line, call, op: 'store' });
+    return s;
+  }
+
+  /**
+   * A list unlink (a macro that takes `elem` off the list `head` reaches: `TQ_REMOVE(&head, elem, link)`), from a
+   * list a global or a parameter reaches (or one a local walked to): the reference that list held is the path's from
+   * here on, and the release beyond what the path obtained that gives it back ("remove list reference") is paid by
+   * it (ObjState.paidByState), on each count of the object the path holds.
+   */
+  unlinkFrom(st: State, elem: Val, head: Val): State {
+    if (elem.k !== 'path' || head.k !== 'path' || elem.p.segs.includes('&')) return st;
+    const at =
+      head.p.segs[head.p.segs.length - 1] === '&' ? { ...head.p, segs: head.p.segs.slice(0, -1) } : extend(head.p, '*');
+    if (at.segs.includes('&')) return st;
+    const cls = rootClass(at.root, this.decls);
+    if (cls !== 'global' && cls !== 'param' && !(cls === 'local' && this.ctx.input.fromStructure?.has(at.root)))
+      return st;
+    const key = keyOf(elem.p);
+    let s = st;
+    for (const [k, o] of st.objects)
+      if (under(k, key) && o.refs - o.transferred > 0)
+        s = putObj(s, k, { ...o, paidByState: (o.paidByState ?? 0) + 1 });
     return s;
   }
 

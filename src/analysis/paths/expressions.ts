@@ -499,6 +499,9 @@ export class Expressions {
       if (!u.members.length) return;
       for (const j of u.storedVia ?? [])
         if (vals[i] && vals[j]) s = this.fx.linkInto(s, vals[i], vals[j], e.line, name);
+      // a list unlink: the reference the list held is the path's to give back
+      if (u.unlinkedFrom !== undefined && vals[i] && vals[u.unlinkedFrom])
+        s = this.fx.unlinkFrom(s, vals[i], vals[u.unlinkedFrom]);
     });
     s = this.fx.handOn(
       name,

@@ -95,7 +95,8 @@ export interface ObjState {
   /**
    * References this path released under a test that changed the object's own state
    * (`if (test_and_clear_bit(ALLOCATED, &pg->count_info)) put_page(pg)`): the reference that state
-   * owned, given back for it, not one this function obtained; an over-release counts below it.
+   * owned, given back for it, not one this function obtained; an over-release counts below it. Also the
+   * reference a list held, when the path took the object off it (`Effects.unlinkFrom`).
    */
   paidByState?: number;
   /**

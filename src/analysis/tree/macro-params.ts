@@ -3,7 +3,9 @@
  * function, so it may assign the caller's variable (`LL_SEARCH_SCALAR(head, out, f, v)` sets
  * `out`), and one that only touches members of its argument (`RELEASE_SEARCH(&desc)` frees
  * `(d)->buffer`) does not hand the argument's other members on. A use the scan cannot place is
- * a use of the whole argument: the call hands it on as an unknown function's would.
+ * a use of the whole argument: the call hands it on as an unknown function's would. An argument given to a
+ * function that never returns (a list macro's integrity check, `trap((uintptr_t)(elm))`) goes nowhere: a path
+ * that makes that call ends there.
  */
 import type { MacroDefinition } from '../parse/prepass';
 import { simpleHash } from '../paths/classes';
@@ -36,6 +38,12 @@ export interface ParamUse {
 
   /** Stored in memory the macro reaches (`(head)->lh_first = (elm)`): a list insertion links it there. */
   stored?: boolean;
+  /**
+   * The parameter whose list the macro takes the argument off (`TQ_REMOVE(head, elm, field)`): it reaches only
+   * into the argument's link (a member named by another parameter, `(elm)->field`), writes into that one's
+   * members (`(head)->tqh_last = ...`), and stores no argument anywhere (an insert would).
+   */
+  unlinkedFrom?: number;
 }
 
 export interface MacroParams extends ReadonlyMap<string, ParamUse[]> {
@@ -53,7 +61,7 @@ const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof']);
 const MAX_DEPTH = 4;
 
 /** The parameter uses of every function-like macro among `defs` whose uses the scan can place. */
-export function macroParams(defs: readonly MacroDefinition[]): MacroParams {
+export function macroParams(defs: readonly MacroDefinition[], noreturn: ReadonlySet<string> = new Set()): MacroParams {
   const byName = new Map<string, MacroDefinition>();
   for (const d of defs) if (d.params && !byName.has(d.name)) byName.set(d.name, d);
   const out = new Map<string, ParamUse[]>() as Map<string, ParamUse[]> & { key: string };
@@ -64,7 +72,7 @@ export function macroParams(defs: readonly MacroDefinition[]): MacroParams {
     const d = byName.get(name);
     if (!d?.params || depth > MAX_DEPTH) return null;
     memo.set(name, null); // a macro reached again through its own body is not known
-    const uses = scan(d, (inner) => usesOf(inner, depth + 1));
+    const uses = scan(d, (inner) => usesOf(inner, depth + 1), noreturn);
     memo.set(name, uses);
     return uses;
   };
@@ -85,7 +93,11 @@ function tokens(body: string): string[] {
   return text.match(TOKEN) ?? [];
 }
 
-function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): ParamUse[] | null {
+function scan(
+  d: MacroDefinition,
+  inner: (name: string) => ParamUse[] | null,
+  noreturn: ReadonlySet<string>,
+): ParamUse[] | null {
   const params = d.params!;
   if (params.some((p) => !IDENT.test(p))) return null; // `...`: arguments the scan cannot number
   const t = tokens(d.body);
@@ -94,9 +106,24 @@ function scan(d: MacroDefinition, inner: (name: string) => ParamUse[] | null): P
   for (let i = 0; i < t.length; i++) {
     const at = params.indexOf(t[i]);
     if (at < 0 || t[i - 1] === '->' || t[i - 1] === '.') continue;
+    if (noreturn.size && insideCallOf(t, i, noreturn)) continue;
     use(t, i, uses[at], params, inner);
   }
+  unlinks(t, params, uses);
   return uses;
+}
+
+/** A list unlink's element and its list (ParamUse.unlinkedFrom), when the macro's uses have that shape. */
+function unlinks(t: string[], params: readonly string[], uses: ParamUse[]): void {
+  if (uses.some((u) => u.stored || u.storedVia?.length || u.copiedTo?.length || u.written)) return;
+  const head = uses.findIndex((u) => !u.whole && u.members.some((m) => m.written));
+  if (head < 0 || uses.some((u, i) => i !== head && u.members.some((m) => m.written))) return;
+  uses.forEach((u, i) => {
+    if (i === head || u.whole || !u.members.length) return;
+    // only its link, named by another parameter (`(elm)->field.tqe_prev`), and that one read in the body
+    if (u.members.every((m) => params.includes(m.name) && m.name !== params[i] && t.includes(m.name)))
+      u.unlinkedFrom = head;
+  });
 }
 
 /** One occurrence of a parameter at token `i`, unwrapped from its parentheses `((p))`. */
@@ -115,6 +142,8 @@ function use(
   }
   const pre = t[l - 1],
     post = t[r + 1];
+  // in an argument an inner macro never uses (`QMD_TRACE_ELEM(&(elm)->field)`, empty unless debugging): nowhere
+  if (unusedByInner(t, l, inner)) return;
   if (pre === '#' || pre === '##' || post === '##' || pre === '&') {
     u.whole = true;
     return;
@@ -165,6 +194,38 @@ function use(
     if (outer >= 0) addCopy(u, outer);
     else u.whole = true;
   }
+}
+
+/** Tokens from `l` lie in an argument of an inner macro that its body never uses. */
+function unusedByInner(t: string[], l: number, inner: (name: string) => ParamUse[] | null): boolean {
+  let depth = 0;
+  let index = 0;
+  for (let k = l - 1; k > 0; k--) {
+    const tok = t[k];
+    if (tok === ')' || tok === ']') depth++;
+    else if (tok === '(' || tok === '[') {
+      if (depth-- > 0) continue;
+      if (tok !== '(' || !IDENT.test(t[k - 1])) return false;
+      const u = inner(t[k - 1])?.[index];
+      return !!u && !u.whole && !u.written && !u.stored && !u.members.length && !u.copiedTo && !u.storedVia;
+    } else if (depth === 0 && tok === ',') index++;
+    else if (depth === 0 && (tok === ';' || tok === '{' || tok === '}')) return false;
+  }
+  return false;
+}
+
+/** Token `i` lies in the arguments of a call to one of `names`, however deep (`trap((uintptr_t)(elm))`). */
+function insideCallOf(t: string[], i: number, names: ReadonlySet<string>): boolean {
+  let depth = 0;
+  for (let k = i - 1; k > 0; k--) {
+    const tok = t[k];
+    if (tok === ')' || tok === ']') depth++;
+    else if (tok === '(' || tok === '[') {
+      if (depth > 0) depth--;
+      else if (tok === '(' && names.has(t[k - 1])) return true;
+    } else if (depth === 0 && (tok === ';' || tok === '{' || tok === '}')) return false;
+  }
+  return false;
 }
 
 function addVia(u: ParamUse, index: number): void {
@@ -264,12 +325,16 @@ function addMember(u: ParamUse, m: MemberUse): void {
 
 /** A token that ends an operand: a `(` after it opens a call (or a cast's operand), not a grouping. */
 function operand(tok: string | undefined): boolean {
-  return tok !== undefined && (IDENT.test(tok) || tok === ')' || tok === ']');
+  return tok !== undefined && ((IDENT.test(tok) && !STATEMENT_WORDS.has(tok)) || tok === ')' || tok === ']');
 }
+/** Words that end no operand: a `(` after them groups (`else (head)->last = ...`). */
+const STATEMENT_WORDS = new Set(['else', 'return', 'do', 'case']);
 
 /** The call whose whole argument tokens `l..r` are: its name, the argument's position and where its `(` is. */
 function argumentOfCall(t: string[], l: number, r: number): { name: string; index: number; open: number } | undefined {
+  // the whole argument, not an operand in it (`__improbable(*(elm)->f != (elm))`)
   if (t[r + 1] !== ',' && t[r + 1] !== ')') return undefined;
+  if (t[l - 1] !== '(' && t[l - 1] !== ',') return undefined;
   let index = 0;
   let depth = 0;
   for (let k = l - 1; k >= 0; k--) {
