@@ -70,7 +70,9 @@ const MEMO_SIZE = 50000;
 /**
  * `countFields` (tree/count-fields.ts): a macro whose one counted call is an atomic primitive on a count
  * field of a parameter (`#define put_domain(d) if (atomic_dec_and_test(&(d)->refcnt)) domain_destroy(d)`)
- * acts like it too.
+ * acts like it too. A macro with several counted calls acts like one of them when they are the arms of one
+ * `if`/`else` and do the same to the same argument (`if (_locked) rtfree_locked((_ro)->ro_rt); else
+ * rtfree((_ro)->ro_rt);`): whichever arm runs, that is what the macro does.
  */
 export function macroEffects(
   defines: MacroDefinition[],
@@ -78,64 +80,172 @@ export function macroEffects(
   countFields?: ReadonlySet<string>,
 ): Map<string, Effect[]> {
   const out = new Map<string, Effect[]>();
+  const rowsOf = (name: string) => model.functions.get(name);
   for (const d of defines) {
     if (!d.params || model.functions.has(d.name)) continue;
-    let body = macroStatement(d.body);
-    while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
-    const countsField = (m: RegExpMatchArray): boolean => {
-      if (!countFields || !countPrimitive(m[1])) return false;
-      const f = /^\s*(?:[^,()]*,\s*)?&\s*\(?\s*\(?\s*\w+\s*\)?\s*(?:->|\.)\s*(\w+)\s*\)?\s*[,)]/.exec(
-        body.slice(m.index! + m[0].length),
-      );
-      return !!f && countFields.has(f[1]);
-    };
-    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter(
-      (m) => model.functions.has(m[1]) || countsField(m),
+    const effects = effectsOf(d, rowsOf, countFields);
+    if (effects) out.set(d.name, effects);
+  }
+  return out;
+}
+
+function effectsOf(
+  d: MacroDefinition,
+  rowsOf: (name: string) => Effect[] | undefined,
+  countFields?: ReadonlySet<string>,
+): Effect[] | undefined {
+  let body = macroStatement(d.body);
+  while (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1).trim();
+  const countsField = (m: RegExpMatchArray): boolean => {
+    if (!countFields || !countPrimitive(m[1])) return false;
+    const f = /^\s*(?:[^,()]*,\s*)?&\s*\(?\s*\(?\s*\w+\s*\)?\s*(?:->|\.)\s*(\w+)\s*\)?\s*[,)]/.exec(
+      body.slice(m.index! + m[0].length),
     );
-    if (calls.length !== 1) continue;
-    const call = calls[0];
-    const open = call.index! + call[0].length - 1;
+    return !!f && countFields.has(f[1]);
+  };
+  const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].filter(
+    (m) => (m[1] !== d.name && rowsOf(m[1])) || countsField(m),
+  );
+  if (!calls.length) return undefined;
+  const each = calls.map((call) => callEffects(d, body, call, rowsOf, countFields));
+  const first = each[0];
+  if (!first?.effects.length) return undefined;
+  // several counted calls: the arms of one `if`/`else`, each doing what the first does
+  const same = (x: Effect[]) => x.length === first.effects.length && x.every((e, i) => sameEffect(e, first.effects[i]));
+  const arms = each.every(
+    (x, i) => i === 0 || (!!x && same(x.effects) && elseArm(body.slice(each[i - 1]!.close + 1, calls[i].index))),
+  );
+  return arms ? first.effects : undefined;
+}
+
+/** What one counted call of a macro's body does, in terms of the macro's parameters; `close` is its `)`. */
+function callEffects(
+  d: MacroDefinition,
+  body: string,
+  call: RegExpMatchArray,
+  rowsOf: (name: string) => Effect[] | undefined,
+  countFields?: ReadonlySet<string>,
+): { effects: Effect[]; close: number } | undefined {
+  const open = call.index! + call[0].length - 1;
+  let depth = 0,
+    close = -1;
+  for (let i = open; i < body.length; i++) {
+    if (body[i] === '(') depth++;
+    else if (body[i] === ')') {
+      depth--;
+      if (depth === 0) {
+        close = i;
+        break;
+      }
+    }
+  }
+  if (close < 0) return undefined;
+  const innerArgs = splitTopLevel(body.slice(open + 1, close));
+  const effects: Effect[] = [];
+  const known = rowsOf(call[1]);
+  const prim = known ? undefined : countPrimitive(call[1]);
+  const fieldOf = (a: string) => (/^\s*&/.test(a) ? /(\w+)\s*\)?\s*$/.exec(a)?.[1] : undefined);
+  const at = prim ? innerArgs.findIndex((a) => countFields?.has(fieldOf(a) ?? '')) : -1;
+  if (prim && at < 0) return undefined;
+  const rows = prim ? [countEffect(prim.op, at, prim.onlyIfTrue, fieldOf(innerArgs[at])!)] : known!;
+  const params = d.params!;
+  for (const e of rows) {
+    const target = retarget(e.target, innerArgs, params);
+    if (!target) continue;
+    const when = e.when
+      .map((a) => (a.kind === 'ret' ? a : { ...a, target: retarget(a.target, innerArgs, params) }))
+      .filter((a) => a.kind === 'ret' || a.target);
+    if (when.length !== e.when.length) continue;
+    // a pointer the body reaches (`(_ro)->ro_rt`), released only when it is not NULL and cleared after
+    const pointer = e.op === 'release' && e.target.base === 'arg' && !e.target.segs.length && target.segs.length;
+    const given = pointer ? innerArgs[e.target.index] : undefined;
+    effects.push({
+      ...e,
+      target,
+      when: when as Effect['when'],
+      ...(given && guarded(body, given, call.index!) ? { nullGuarded: true } : {}),
+      ...(given && clearedAfter(body, given, close) ? { clears: true } : {}),
+      source: `macro ${d.name} (line ${d.line}) -> ${e.source}`,
+      label: e.label,
+    });
+  }
+  return { effects, close };
+}
+
+/** Text without spaces or the parentheses around it: `( (_ro)->ro_rt )` and `(_ro)->ro_rt` read alike. */
+function bare(text: string): string {
+  let t = text.replace(/\s+/g, '');
+  while (t.startsWith('(') && t.endsWith(')') && balancedParens(t.slice(1, -1))) t = t.slice(1, -1);
+  return t;
+}
+
+function balancedParens(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/**
+ * The call at `at` runs only when `given` is not NULL: under `if (given != NULL) {` (or `if (given) {`) whose
+ * block is still open there, or as the very statement of such an `if`.
+ */
+function guarded(body: string, given: string, at: number): boolean {
+  const g = bare(given);
+  for (const m of body.slice(0, at).matchAll(/\bif\s*\(/g)) {
+    const open = m.index! + m[0].length - 1;
     let depth = 0,
       close = -1;
-    for (let i = open; i < body.length; i++) {
+    for (let i = open; i < at; i++) {
       if (body[i] === '(') depth++;
-      else if (body[i] === ')') {
-        depth--;
-        if (depth === 0) {
-          close = i;
-          break;
-        }
+      else if (body[i] === ')' && --depth === 0) {
+        close = i;
+        break;
       }
     }
     if (close < 0) continue;
-    const innerArgs = splitTopLevel(body.slice(open + 1, close));
-    const effects: Effect[] = [];
-    const prim = model.functions.has(call[1]) ? undefined : countPrimitive(call[1]);
-    const fieldOf = (a: string) => (/^\s*&/.test(a) ? /(\w+)\s*\)?\s*$/.exec(a)?.[1] : undefined);
-    const at = prim ? innerArgs.findIndex((a) => countFields?.has(fieldOf(a) ?? '')) : -1;
-    if (prim && at < 0) continue;
-    const rows = prim
-      ? [countEffect(prim.op, at, prim.onlyIfTrue, fieldOf(innerArgs[at])!)]
-      : model.functions.get(call[1])!;
-    for (const e of rows) {
-      const target = retarget(e.target, innerArgs, d.params);
-      if (!target) continue;
-      const params = d.params;
-      const when = e.when
-        .map((a) => (a.kind === 'ret' ? a : { ...a, target: retarget(a.target, innerArgs, params) }))
-        .filter((a) => a.kind === 'ret' || a.target);
-      if (when.length !== e.when.length) continue;
-      effects.push({
-        ...e,
-        target,
-        when: when as Effect['when'],
-        source: `macro ${d.name} (line ${d.line}) -> ${e.source}`,
-        label: e.label,
-      });
+    const cond = bare(body.slice(open + 1, close));
+    if (cond !== g && cond !== `${g}!=NULL` && cond !== `(${g})!=NULL` && cond !== `NULL!=${g}`) continue;
+    const rest = body.slice(close + 1, at);
+    if (!/^\s*\{/.test(rest)) {
+      if (!rest.trim()) return true;
+      continue;
     }
-    if (effects.length) out.set(d.name, effects);
+    let braces = 0;
+    let inside = true;
+    for (const c of rest) {
+      if (c === '{') braces++;
+      else if (c === '}' && --braces === 0) inside = false;
+    }
+    if (inside) return true;
   }
-  return out;
+  return false;
+}
+
+/** The body sets `given` to NULL after the call that ends at `close` (`rtfree((_ro)->ro_rt); (_ro)->ro_rt = NULL;`). */
+function clearedAfter(body: string, given: string, close: number): boolean {
+  const g = bare(given);
+  return body
+    .slice(close + 1)
+    .split(/[;{}]/)
+    .some((statement) => {
+      const m = /^(.*?)=(NULL|0)$/.exec(statement.replace(/\s+/g, ''));
+      return !!m && !/[=!<>]$/.test(m[1]) && bare(m[1]) === g;
+    });
+}
+
+/** The text between one call and the next makes the next the `else` arm of the statement the first ends. */
+function elseArm(between: string): boolean {
+  return /^\s*;\s*\}?\s*else\s*\{?\s*$/.test(between);
+}
+
+/** Two effects of a macro's calls that count the same thing on the same argument, whichever call made them. */
+function sameEffect(a: Effect, b: Effect): boolean {
+  const { source: _a, label: _la, ...x } = a;
+  const { source: _b, label: _lb, ...y } = b;
+  return JSON.stringify(x) === JSON.stringify(y);
 }
 
 /**

@@ -36,6 +36,18 @@ export interface Effect {
   label?: string;
   /** A release of NULL is a bug, not a no-op (EffectSpec.nullSafe false). */
   nullUnsafe?: boolean;
+  /**
+   * A header macro's release of a pointer its argument reaches, under a test that it is not NULL
+   * (`if ((_ro)->ro_rt != NULL) rtfree((_ro)->ro_rt);` in `ROUTE_RELEASE(ro)`): it gives back what is there if
+   * anything is. Where the path holds a reference there (a callee filled the caller's route), that one; where
+   * it holds none (NULL, or a structure's cache it found filled), the structure's: bookkeeping, not counted.
+   */
+  nullGuarded?: true;
+  /**
+   * The call leaves the target NULL: a header macro's release clears the pointer it gave back
+   * (`rtfree((_ro)->ro_rt); (_ro)->ro_rt = NULL;`), so a second use of the macro finds nothing.
+   */
+  clears?: true;
   /** Where it came from: "freebsd", a file path, "inferred". */
   source: string;
   inferred?: boolean;

@@ -345,6 +345,8 @@ export class Effects {
     const key = keyOf(p);
     if (ef.op === 'keep') return this.keptByCall(st, key, e.line, call);
     let ofNull = false;
+    // a macro's release of what a member holds, if anything: the path's reference there, or nothing of its own
+    if (ef.nullGuarded && !holdsAt(st, key)) return st;
     const base = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
     if (this.ctx.isNullVal(base, st)) {
       // a no-op on NULL, unless the API must not be given NULL and the code tested the value: then nothing
@@ -1342,4 +1344,10 @@ function heldNotNull(st: State, key: string): Fact | undefined {
   const o = st.objects.get(key);
   const counted = o && (o.exist + o.refs > 0 || Object.values(o.counters ?? {}).some((v) => v > 0));
   return counted ? { ne: ['0'] } : undefined;
+}
+
+/** The path took a reference on the object at `key`: one it holds, or one it stored there (a callee filled it). */
+function holdsAt(st: State, key: string): boolean {
+  const o = st.objects.get(key);
+  return !!o && o.refs > 0;
 }

@@ -416,7 +416,13 @@ export class Expressions {
         // what the partition learnt about the result holds for the argument it returns
         const f = s.facts.get(temp);
         return {
-          st: result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s,
+          st: this.cleared(
+            onArg,
+            args,
+            temp,
+            e.line,
+            result !== tempVal && f && result.k === 'path' ? setFactKeep(s, keyOf(result.p), f) : s,
+          ),
           v: result,
         };
       });
@@ -454,6 +460,15 @@ export class Expressions {
     if (!name) st = this.dispatchedTo(st, vals);
     if (name) st = this.fx.keptWithStructure(name, vals, given, e.line, st);
     return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
+  }
+
+  /** The targets a call leaves NULL (a header macro's `(_ro)->ro_rt = NULL` after its release) hold NULL after it. */
+  private cleared(effects: readonly Effect[], vals: Val[], temp: string, line: number, st: State): State {
+    for (const ef of effects) {
+      const p = ef.clears ? this.ctx.targetPath(ef.target, vals, temp) : undefined;
+      if (p) st = this.assign(st, p, '=', { k: 'const', c: 'NULL' }, line);
+    }
+    return st;
   }
 
   /** `e` is the whole of a statement (`vnode_get(vp);`, `(void)vnode_get(vp);`): its value is thrown away. */
