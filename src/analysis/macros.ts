@@ -5,7 +5,7 @@
  */
 import type { MacroDefinition } from './parse/prepass';
 import type { Effect, Model, Seg, Target } from './model/compiled';
-import { splitTopLevel } from './parse/split';
+import { balancedParens, splitTopLevel } from './parse/split';
 import { countEffect, countPrimitive } from './paths/count-ops';
 import { remembered } from './memo';
 
@@ -177,15 +177,6 @@ function bare(text: string): string {
   let t = text.replace(/\s+/g, '');
   while (t.startsWith('(') && t.endsWith(')') && balancedParens(t.slice(1, -1))) t = t.slice(1, -1);
   return t;
-}
-
-function balancedParens(s: string): boolean {
-  let depth = 0;
-  for (const c of s) {
-    if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
 }
 
 /**

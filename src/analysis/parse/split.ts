@@ -1,3 +1,13 @@
+/** Whether every `)` of `s` closes a `(` before it and none is left open. */
+export function balancedParens(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
 /** Splits argument text at its top-level commas (not inside brackets or string literals). */
 export function splitTopLevel(s: string): string[] {
   const out: string[] = [];

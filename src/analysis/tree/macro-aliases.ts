@@ -7,7 +7,7 @@
  */
 import type { Model } from '../model/compiled';
 import type { MacroDefinition } from '../parse/prepass';
-import { splitTopLevel } from '../parse/split';
+import { balancedParens, splitTopLevel } from '../parse/split';
 import { simpleHash } from '../paths/classes';
 import { macroStatement } from '../macros';
 
@@ -126,7 +126,7 @@ function handleOf(
   const bare = params.indexOf(e);
   if (bare >= 0) return { param: bare, viaHandle: false };
   const m = /^([A-Za-z_]\w*)\s*\(/.exec(e);
-  if (!m || !e.endsWith(')') || !balanced(e.slice(m[0].length, -1))) return undefined;
+  if (!m || !e.endsWith(')') || !balancedParens(e.slice(m[0].length, -1))) return undefined;
   const k = handleArg(m[1]);
   if (k === undefined) return undefined;
   const arg = splitTopLevel(e.slice(m[0].length, -1))[k];
@@ -176,15 +176,6 @@ function aliasOf(d: MacroDefinition): MacroAlias | undefined {
 
 function stripParens(s: string): string {
   let t = s.trim();
-  while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
+  while (t.startsWith('(') && t.endsWith(')') && balancedParens(t.slice(1, -1))) t = t.slice(1, -1).trim();
   return t;
-}
-
-function balanced(s: string): boolean {
-  let d = 0;
-  for (const c of s) {
-    if (c === '(') d++;
-    else if (c === ')' && --d < 0) return false;
-  }
-  return d === 0;
 }
