@@ -43,7 +43,7 @@ import { discoverFacts, pairedCallbackOf, type FunctionSpan } from './facts';
 import { functionTokens, holdsReferences, relevantFunctions, skippableBodies, type FunctionTokens } from './relevance';
 import { buildModel, type ModelOptions, type ModelProblem, type ModelSources, type PresetName } from './model/load';
 import type { Atom, Model } from './model/compiled';
-import { membersWithRows } from './model/member-rows';
+import { memberCalled, membersWithRows } from './model/member-rows';
 import { inferPairs, pairReports, type InferredPair } from './infer';
 import { droppedMacroArgs, dropsArg, jumpMacros, macroEffects } from './macros';
 import { withCallSites, type CallSiteTexts } from './call-sites';
@@ -1056,7 +1056,7 @@ function walkBody(fn: Syn): BodyScan {
   const walk = (n: Syn) => {
     if (n.type === 'call_expression') {
       const f = n.fields.function;
-      const member = calledMember(f);
+      const member = memberCalled(n)?.fields.field?.text;
       if (member) members.add(member);
       if (f?.type === 'identifier' && f.text) {
         calls.add(f.text);
@@ -1078,13 +1078,6 @@ function walkBody(fn: Syn): BodyScan {
   };
   if (fn.fields.body) walk(fn.fields.body);
   return { calls: [...calls], members: [...members], escapes: [...escapes].sort((a, b) => a - b), passes };
-}
-
-/** The member a call's function is read from (`a->ops->send`, `(*ifp->if_output)`: `send`, `if_output`). */
-function calledMember(f: Syn | undefined): string | undefined {
-  while (f && (f.type === 'parenthesized_expression' || (f.type === 'pointer_expression' && f.op === '*')))
-    f = f.type === 'pointer_expression' ? f.fields.argument : f.children.length === 1 ? f.children[0] : undefined;
-  return f?.type === 'field_expression' ? f.fields.field?.text : undefined;
 }
 
 /**
