@@ -214,7 +214,8 @@ export function damage(text: string, kind: (typeof KINDS)[number], r: () => numb
     case 'binary': {
       const b = Buffer.alloc(int(1, 4096));
       for (let i = 0; i < b.length; i++) b[i] = int(0, 255);
-      if (int(0, 1)) b.set(Buffer.from([0x7f, 0x45, 0x4c, 0x46]), 0); // an ELF header
+      // an ELF header, as much of it as fits (a buffer of 1 to 3 bytes takes its start)
+      if (int(0, 1)) b.set(Buffer.from([0x7f, 0x45, 0x4c, 0x46]).subarray(0, b.length), 0);
       return b;
     }
     case 'unterminated': {
