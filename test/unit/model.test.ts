@@ -382,6 +382,26 @@ test('assigns: stores with a target and a value index; broken rows are reported 
   assert.ok(buildModel({ presets: ['linux'] }).model.assigns.has('rcu_assign_pointer'));
 });
 
+test('links: a head argument index or "ret" (a new object the call returns); a bad row is reported', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
+  const file = path.join(dir, 'm.json');
+  fs.writeFileSync(
+    file,
+    '{\n  "links": {\n    "my_insert": { "into": 1, "value": 2 },\n' +
+      '    "my_export": { "into": "ret", "value": 0 },\n    "bad": { "into": "head", "value": 0 }\n  }\n}\n',
+  );
+  const { model, problems } = buildModel({ presets: [], sources: readModelSources([file]) });
+  assert.deepEqual(model.links.get('my_insert'), { into: 1, value: 2 });
+  assert.deepEqual(model.links.get('my_export'), { into: 'ret', value: 0 });
+  assert.ok(!model.links.has('bad'));
+  assert.deepEqual(
+    problems.map((p) => p.line),
+    [5],
+  );
+  assert.match(problems[0].message, /bad: a link needs "into"/);
+  assert.deepEqual(buildModel({ presets: ['linux'] }).model.links.get('anon_inode_getfile'), { into: 'ret', value: 2 });
+});
+
 test('frees: the argument index of the freed pointer; a bad row is reported at its line', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-model-'));
   const file = path.join(dir, 'm.json');

@@ -71,7 +71,7 @@ export interface Model {
   zeroes: Map<string, Target>;
   assigns: Map<string, { to: Target; value: number; returnsOld: boolean }>;
   /** Calls that link argument `value` into what argument `into` points to (a list insert without a body). */
-  links: Map<string, { into: number; value: number }>;
+  links: Map<string, { into: number | 'ret'; value: number }>;
   /** Calls that free memory: name -> argument index of the freed pointer. */
   frees: Map<string, number>;
   /** Assertions: name -> the argument that holds after the call (`holds: false`: that is false). */

@@ -210,8 +210,12 @@ function addFile(ld: Loading, file: ModelFile, source: string, where: Where, fro
   }
   for (const [n, l] of Object.entries(file.links ?? {})) {
     const index = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    if (!index(l?.into) || !index(l?.value)) {
-      problem(`/links/${n}`, `${n}: a link needs "into" (the list head's argument index) and "value" (the object's)`);
+    if (!(index(l?.into) || l?.into === 'ret') || !index(l?.value)) {
+      problem(
+        `/links/${n}`,
+        `${n}: a link needs "into" (the list head's argument index, or "ret": the object the call returns) and` +
+          ` "value" (the object's)`,
+      );
       continue;
     }
     model.links.set(n, { into: l.into, value: l.value });

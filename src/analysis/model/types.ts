@@ -125,8 +125,11 @@ export interface ContractSpec {
  */
 /** A call that links an object into a list or a tree (`RB_INSERT(name, &head, elm)`). */
 export interface LinkSpec {
-  /** The argument index of the list head's pointer (`&head`). */
-  into: number;
+  /**
+   * The argument index of the list head's pointer (`&head`), or `ret`: a new object the call returns, made to be
+   * handed out (`anon_inode_getfile(name, fops, priv, flags)` makes `priv` the new file's private data).
+   */
+  into: number | 'ret';
   /** The argument index of the object linked. */
   value: number;
 }

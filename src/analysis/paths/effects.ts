@@ -1024,9 +1024,9 @@ export class Effects {
    * reaches, or a structure of the function's own already handed out there), the place keeps one of the
    * references the path takes on the object next (Fact.links), unless the path holds one now (it goes with
    * the store as it does for any store); a structure of the function's own linked so carries what was kept
-   * for places in it (`linked`).
+   * for places in it (`linked`). A new object the call returns (`made`) is made to be handed out: it is reached.
    */
-  linkInto(st: State, elem: Val, head: Val, line: number, call: string): State {
+  linkInto(st: State, elem: Val, head: Val, line: number, call: string, made = false): State {
     if (elem.k !== 'path' || head.k !== 'path' || elem.p.segs.includes('&')) return st;
     const at =
       head.p.segs[head.p.segs.length - 1] === '&' ? { ...head.p, segs: head.p.segs.slice(0, -1) } : extend(head.p, '*');
@@ -1034,6 +1034,7 @@ export class Effects {
     const place = keyOf(at);
     const cls = rootClass(at.root, this.decls);
     const reached =
+      made ||
       cls === 'global' ||
       cls === 'param' ||
       (cls === 'local' && (this.ctx.input.fromStructure?.has(at.root) || this.published(st, place)));
