@@ -34,8 +34,6 @@ export interface DiffMeasure {
   build: string;
   /** Timed runs of each (after the warm-up). */
   runs: number;
-  /** The clock of `oneCpuMs`, `diffCpuMs`, `ratio`, `spread`, `aa` and `phases` (see `cpuClock`). */
-  clock: 'main thread' | 'process';
   /** One analysis of the head, as `analyze` runs it: wall and CPU time, medians. */
   oneMs: number;
   oneCpuMs: number;
@@ -43,16 +41,13 @@ export interface DiffMeasure {
   diffMs: number;
   diffCpuMs: number;
   /**
-   * diff / one in CPU time (what the target is read against: other processes' load leaves it mostly
-   * alone): the median of the per-run ratios, each diff against the mean of the one analysis run just
-   * before it and the one just after it (the load of that moment is in both).
+   * diff / one in the process's CPU time (what the target is read against): the median of the per-run
+   * ratios, each diff against the geometric mean of the one analysis run just before it and the one
+   * just after it (the load of that moment is in all three).
    */
   ratio: number;
   /** The middle half of the per-run ratios (25th and 75th percentiles): how far one run is from another. */
   spread: [number, number];
-  /** The same in the process's CPU time (every thread: the collector's and compiler's helpers too). */
-  processRatio: number;
-  processSpread: [number, number];
   /** The same in wall time. */
   wallRatio: number;
   /**
@@ -155,31 +150,18 @@ function editGenerated(text: string): string {
 }
 
 /**
- * The CPU time of the thread that runs the analysis (Linux: /proc/thread-self/schedstat, nanoseconds), or
- * the process's where that cannot be read. V8's helper threads (concurrent marking and sweeping, the
- * optimising compiler) add about a third to both the diff and one analysis, the same share of each, but
- * when they run, and for how long on a loaded machine, varies from run to run: on 400 runs of the review
- * fixture at load 12 the process's time put the median of 41 per-run ratios anywhere in 1.64-2.59 (standard
- * deviation 0.26), the main thread's in 1.87-2.16 (0.07), both about 2.0 on all 400. The process's
- * ratio is reported beside it (`processRatio`): nothing is left out, it is read with the steadier clock.
+ * The process's CPU time (every thread: V8's helpers, concurrent marking and sweeping and the optimising
+ * compiler, add about a third to both the diff and one analysis). The analysing thread's own time would be
+ * steadier, but Linux updates it (/proc/thread-self/schedstat) only at a scheduler tick or a switch, 4 ms
+ * apart here: too coarse for runs of 8-20 ms, and Node 20 has no precise per-thread clock.
  */
-const cpuClock: { name: DiffMeasure['clock']; now(): number } = (() => {
-  try {
-    const read = () => Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-    if (Number.isFinite(read()) && read() > 0) return { name: 'main thread', now: read };
-  } catch {
-    // not Linux, or no scheduler statistics: the process's time
-  }
-  return { name: 'process', now: processCpu };
-})();
-
 function processCpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
-/** One timed run: CPU ms of the analysing thread (`cpuClock`), of the process, and wall ms. */
-type Times = [cpu: number, processCpu: number, wall: number];
+/** One timed run: CPU and wall ms. */
+type Times = [cpu: number, wall: number];
 
 /** One build's runs of one pair: each a function that times itself. */
 interface Runner {
@@ -195,13 +177,11 @@ async function runner(b: Build, p: DiffPair): Promise<Runner> {
   const timed = (f: () => void): Times => {
     forget(one);
     forget(both);
-    const c0 = cpuClock.now();
-    const p0 = processCpu();
+    const c0 = processCpu();
     const t0 = performance.now();
     f();
     const wall = performance.now() - t0;
-    const pc = processCpu() - p0;
-    return [cpuClock.now() - c0, pc, wall];
+    return [processCpu() - c0, wall];
   };
   return {
     one: () => timed(() => one.analyzeText('head.c', p.head)),
@@ -211,12 +191,12 @@ async function runner(b: Build, p: DiffPair): Promise<Runner> {
         const plans: FilePlan[] = [
           { file: 'x.c', status: 'modified', base: { path: 'x.c', text: p.base }, head: { path: 'x.c', text: p.head } },
         ];
-        const t0 = cpuClock.now();
+        const t0 = processCpu();
         const results = b.analyseSides(both, plans, { incremental: scenarios.list.length > 0 });
-        const t1 = cpuClock.now();
+        const t1 = processCpu();
         b.compareSides(plans, results, scenarios);
         sides.push(t1 - t0);
-        rest.push(cpuClock.now() - t1);
+        rest.push(processCpu() - t1);
       }),
   };
 }
@@ -260,11 +240,13 @@ export async function measureDiffs(
       });
     builds.forEach((b, k) => {
       const m = ms[k];
-      // each diff against the mean of the one analyses either side of it, on clock c of Times
-      const ratios = (c: number) => m.diff.map((d, i) => d[c] / ((m.one[i][c] + m.one[i + 1][c]) / 2));
+      // each diff against the one analyses either side of it, their geometric mean: a run's time is skewed
+      // (a slow run is far slower, a fast one only a little faster), and their plain mean read one analysis
+      // against its neighbours at 0.97 on 200 runs of the review fixture, the geometric at 0.99; c: the clock
+      const ratios = (c: number) => m.diff.map((d, i) => d[c] / Math.sqrt(m.one[i][c] * m.one[i + 1][c]));
       // and each one analysis but the ends against its own neighbours: the A/A reading
-      const aa = m.one.slice(1, -1).map((o, i) => o[0] / ((m.one[i][0] + m.one[i + 2][0]) / 2));
-      const [cpu, proc] = [ratios(0), ratios(1)];
+      const aa = m.one.slice(1, -1).map((o, i) => o[0] / Math.sqrt(m.one[i][0] * m.one[i + 2][0]));
+      const cpu = ratios(0);
       const middle = (xs: number[]): [number, number] => [quantile(xs, 0.25), quantile(xs, 0.75)];
       const oneCpuMs = median(m.one.map((t) => t[0]));
       out.push({
@@ -272,16 +254,13 @@ export async function measureDiffs(
         lines: p.head.split('\n').length,
         build: b.name,
         runs,
-        clock: cpuClock.name,
-        oneMs: median(m.one.map((t) => t[2])),
+        oneMs: median(m.one.map((t) => t[1])),
         oneCpuMs,
-        diffMs: median(m.diff.map((t) => t[2])),
+        diffMs: median(m.diff.map((t) => t[1])),
         diffCpuMs: median(m.diff.map((t) => t[0])),
         ratio: median(cpu),
         spread: middle(cpu),
-        processRatio: median(proc),
-        processSpread: middle(proc),
-        wallRatio: median(ratios(2)),
+        wallRatio: median(ratios(1)),
         aa: { ratio: median(aa), spread: middle(aa) },
         phases: { sides: median(m.sides) / oneCpuMs, tracesAndComparison: median(m.rest) / oneCpuMs },
       });
@@ -303,7 +282,7 @@ export function diffVerdict(ms: readonly DiffMeasure[]): string {
       `(${m.spread[0].toFixed(2)}-${m.spread[1].toFixed(2)}; ${m.label})`,
   );
   return (
-    `diff <= ${DIFF_TARGET}x one analysis (CPU time of the ${ms[0].clock}, medians of per-run ratios, middle half): ` +
+    `diff <= ${DIFF_TARGET}x one analysis (CPU time, medians of per-run ratios, middle half): ` +
     `${worst.ratio <= DIFF_TARGET ? 'PASS' : 'MISS'}, ` +
     `worst ${worst.ratio.toFixed(2)}x; ${each.join('; ')}`
   );
@@ -315,9 +294,8 @@ export function diffLine(m: DiffMeasure, withBuild = false): string {
   return (
     `${withBuild ? `[${m.build}] ` : ''}${m.label} (${m.lines} lines): one analysis ${m.oneCpuMs.toFixed(1)} ms CPU ` +
     `(${m.oneMs.toFixed(1)} wall), diff ${m.diffCpuMs.toFixed(1)} ms CPU (${m.diffMs.toFixed(1)} wall): ` +
-    `${f(m.ratio)}x in CPU time of the ${m.clock} (median of ${m.runs} runs, middle half ` +
+    `${f(m.ratio)}x in CPU time (median of ${m.runs} runs, middle half ` +
     `${f(m.spread[0])}-${f(m.spread[1])}; A/A ${f(m.aa.ratio)}, ${f(m.aa.spread[0])}-${f(m.aa.spread[1])}), ` +
-    `${f(m.processRatio)}x in the process's (${f(m.processSpread[0])}-${f(m.processSpread[1])}), ` +
     `${f(m.wallRatio)}x in wall time ` +
     `(target <= ${DIFF_TARGET}x); both sides ${f(m.phases.sides)}, traces and comparison ` +
     `${f(m.phases.tracesAndComparison)}`
@@ -328,7 +306,7 @@ if (require.main === module) {
   // --runs N (diffs per pair and build), --only TEXT (the pairs whose label holds it),
   // --build DIR (repeatable: another build's out/ directory, or `.` for this one; each measured alike, interleaved)
   const argv = process.argv.slice(2);
-  const runs = Number(argv[argv.indexOf('--runs') + 1]) || 41;
+  const runs = Number(argv[argv.indexOf('--runs') + 1]) || 101;
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const dirs = argv.flatMap((a, i) => (a === '--build' ? [argv[i + 1]] : []));
   const builds = dirs.length ? dirs.map((d) => (d === '.' ? THIS_BUILD : loadBuild(d))) : [THIS_BUILD];
