@@ -24,7 +24,7 @@ import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
 import type { TreeShard } from '../analysis/tree/shard';
-import type { HandedFunctions } from './revisits';
+import type { PackedHandover } from './revisits';
 import type { Prepassed } from '../analysis/analyzer';
 
 /** A job's end: its result, or cancelled (a newer version, a reconfiguration, the pool closing). */
@@ -111,7 +111,7 @@ export class WorkerPool {
   /** The worker that made the last visit of a file its tree run visits again (it keeps that file's functions). */
   private readonly lastVisit = new Map<string, Slot>();
   /** The costly per-function results of such a file's last visit, for a next visit another worker makes. */
-  private readonly handover = new Map<string, HandedFunctions>();
+  private readonly handover = new Map<string, PackedHandover>();
   private nextId = 1;
   private nextHome = 0;
   private closed = false;
@@ -262,7 +262,10 @@ export class WorkerPool {
     } else if (m.type === 'result' && slot.current?.id === m.id) {
       const job = slot.current;
       this.finish(slot);
-      if (job.again && m.handover) this.handover.set(job.path, m.handover);
+      if (job.again) {
+        if (m.handover) this.handover.set(job.path, m.handover);
+        else this.handover.delete(job.path);
+      }
       // the worker went on with the next job posted to it
       const next = slot.ahead.shift();
       if (next) this.started(slot, next);

@@ -8,7 +8,7 @@ import type { FileResult } from '../analysis/result';
 import type { TreeFileContext, TreeVisit } from '../analysis/tree/context';
 import type { PresetName } from '../analysis/model/load';
 import type { TreeShard } from '../analysis/tree/shard';
-import type { HandedFunctions } from './revisits';
+import type { PackedHandover } from './revisits';
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -54,7 +54,7 @@ export interface AnalyzeRequest {
    * Of an `again` visit made by another worker than the last one: the costly per-function results of the
    * file's last visit, which that visit's reply handed over (`handover`).
    */
-  handed?: HandedFunctions;
+  handed?: PackedHandover;
   /**
    * Only the text's shard, read with this preset's model (a tree run's first pass: the workers make
    * shards while the main thread reads the files). The reply's `shard` holds it, its `result` nothing.
@@ -93,5 +93,5 @@ export type WorkerReply =
       /** Of a shard asked `withPrepass`: the pre-pass it was made from. */
       prepassed?: Prepassed;
       /** Of an `again` visit: its costly per-function results, for the file's next visit if another worker makes it. */
-      handover?: HandedFunctions;
+      handover?: PackedHandover;
     };

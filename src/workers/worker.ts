@@ -17,7 +17,7 @@ import { injectFault, runJob, runTreeJob } from '../cli/job';
 import type { FileResult } from '../analysis/result';
 import type { TreeVisit } from '../analysis/tree/context';
 import { analyseWithChecks } from '../server/analysis-run';
-import { handedOver, RevisitResults, type HandedFunctions } from './revisits';
+import { packHandover, RevisitResults, type PackedHandover, unpackHandover } from './revisits';
 import { shardOf, type TreeShard } from '../analysis/tree/shard';
 import type { AnalyzeRequest, WorkerReply, WorkerRequest, WorkerSetup } from './protocol';
 
@@ -35,7 +35,7 @@ async function start(): Promise<void> {
 
   type Answer =
     | FileResult
-    | { result: FileResult; visit: TreeVisit; handover?: HandedFunctions }
+    | { result: FileResult; visit: TreeVisit; handover?: PackedHandover }
     | { result: FileResult; shard: TreeShard; prepassed?: Prepassed };
   const analyse = (m: AnalyzeRequest): Answer => {
     if (m.shard) {
@@ -50,11 +50,11 @@ async function start(): Promise<void> {
         revisits.drop(m.path);
         return runTreeJob(treeAnalyzer, m.path, m.text, m.tree, undefined, m.prepassed);
       }
-      const earlier = revisits.take(m.path, m.handed);
+      const earlier = revisits.take(m.path, unpackHandover(m.handed));
       const { kept, ...answer } = runTreeJob(treeAnalyzer, m.path, m.text, m.tree, earlier, m.prepassed);
       if (!kept) return answer;
       revisits.keep(m.path, kept);
-      return { ...answer, handover: handedOver(kept.functions) };
+      return { ...answer, handover: packHandover(kept.functions) };
     }
     if (m.doc === undefined) return runJob(analyzer, { id: m.id, path: m.path, text: m.text, key: m.cacheKey }, cache);
     const previous = documents.get(m.doc);
@@ -90,7 +90,13 @@ async function start(): Promise<void> {
       // the analysis never throws; this is the last line of defence
       result = errorResult(m.path, `internal error while analysing: ${(e as Error).message}`);
     }
-    reply('result' in result ? { type: 'result', id: m.id, ...result } : { type: 'result', id: m.id, result });
+    if (!('result' in result)) reply({ type: 'result', id: m.id, result });
+    // the handover's bytes are moved to the pool, not copied
+    else if ('handover' in result && result.handover)
+      replies.postMessage({ type: 'result', id: m.id, ...result } satisfies WorkerReply, [
+        result.handover.buffer as ArrayBuffer,
+      ]);
+    else reply({ type: 'result', id: m.id, ...result });
   });
   reply({ type: 'ready' });
 }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { analyzer, fn, ROOT } from '../helpers/analyzer';
 import type { FileResult } from '../../src/analysis/result';
 import type { TreeFileContext, TreeVisit } from '../../src/analysis/tree/context';
-import { handedOver, RevisitResults } from '../../src/workers/revisits';
+import { packHandover, RevisitResults, unpackHandover } from '../../src/workers/revisits';
 import type { KeptParse } from '../../src/analysis/analyzer';
 import { prepass } from '../../src/analysis/parse/prepass';
 import type { Summary } from '../../src/analysis/paths/summary';
@@ -121,8 +121,9 @@ test("a visit another worker makes takes the last visit's costly results along, 
   const last = one.withFunctionCache(new Map(), () => one.analyzeText('ifq.c', CALLER, ctx));
   const analysed = [...last.functions.values()].filter((c) => c.analysed);
   assert.ok(analysed.length > 0 && analysed.every((c) => c.visits > 0), 'a function was analysed');
-  assert.equal(handedOver(last.functions).length, 0, 'a few path states are analysed again rather than handed over');
-  const handed = structuredClone(handedOver(last.functions, 1));
+  assert.equal(packHandover(last.functions), undefined, 'a few path states are analysed again rather than handed over');
+  // serialised by the worker that made them, posted on as bytes, decoded by the worker that uses them
+  const handed = unpackHandover(structuredClone(packHandover(last.functions, 1)))!;
   assert.ok(handed.length > 0 && handed.every(([, c]) => c.at === undefined), 'handed over without their moved copy');
   // the next visit, on another worker that kept nothing of the file: the results handed over are used
   const other = new RevisitResults();

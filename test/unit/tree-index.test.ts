@@ -14,7 +14,7 @@ import { ROOT } from '../helpers/analyzer';
 import { CLI, ended, runCli } from '../helpers/cli';
 import type { AnalysisOutput } from '../../src/analysis/result';
 import type { RunSummary } from '../../src/cli/summary';
-import { INDEX_FORMAT } from '../../src/index/store';
+import { indexRecords } from '../../src/index/store';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'trees', 'callee_in_other_file');
 
@@ -37,12 +37,16 @@ function analyse(dir: string, cache: string, env?: Record<string, string>) {
   return { out, tree: out.summary.tree!, leaks, stderr: r.stderr };
 }
 
-/** Every file under `dir` (the index's entries), at any depth. */
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+type IndexRecord = ReturnType<typeof indexRecords>[number];
+
+/** Rewrites the index's packs with only the records `keep` keeps. */
+function keepRecords(cache: string, keep: (r: IndexRecord) => boolean): void {
+  const records = indexRecords(path.join(cache, 'index'));
+  for (const file of new Set(records.map((r) => r.file))) {
+    const bytes = fs.readFileSync(file);
+    const kept = records.filter((r) => r.file === file && keep(r)).map((r) => bytes.subarray(r.start, r.end));
+    fs.writeFileSync(file, Buffer.concat(kept));
+  }
 }
 
 test('a second run comes from the index; an edit recomputes its file and the callers whose inputs changed', () => {
@@ -123,17 +127,22 @@ test('an edit inside a cycle of files recomputes the edited file, not every file
 test('a torn index entry is detected, taken as missing and rebuilt; results stay the same', () => {
   const { dir, cache } = tree();
   const fresh = analyse(dir, cache);
-  const entries = filesUnder(cache);
-  assert.ok(entries.length >= 4, `entries: ${entries.length}`);
-  // one cut short, as a killed writer would leave it; one rewritten with another payload
-  for (const [i, f] of entries.entries()) {
-    const text = fs.readFileSync(f, 'utf8');
-    fs.writeFileSync(f, i % 2 ? text.slice(0, text.length >> 1) : text.replace(/"payload":\{/, '"payload":{"x":1,'));
+  const records = indexRecords(path.join(cache, 'index'));
+  assert.ok(records.length >= 4, `records: ${records.length}`);
+  // every payload rewritten in place (its length kept: the records after it are still found), and the last record
+  // cut short, as a writer killed mid-write leaves it
+  for (const file of new Set(records.map((r) => r.file))) {
+    const bytes = fs.readFileSync(file);
+    for (const r of records.filter((x) => x.file === file)) bytes[r.offset + 2] = 'x'.charCodeAt(0);
+    const last = records.filter((x) => x.file === file).at(-1)!;
+    fs.writeFileSync(file, bytes.subarray(0, last.offset + (last.bytes >> 1)));
   }
+  const cut = records.at(-1)!;
   const again = analyse(dir, cache);
-  // a visit's result is read only when wanted: here every visit is made again and writes its own
-  const read = entries.filter((f) => !f.split(path.sep).includes('result'));
-  assert.ok(read.length < entries.length, 'results are entries of their own');
+  // a visit's result is read only when wanted: here every visit is made again and writes its own; the record
+  // cut short is none yet, so it is missing, not damaged
+  const read = records.filter((r) => r.kind !== 'result' && r !== cut);
+  assert.ok(read.length < records.length - 1, 'results are entries of their own');
   assert.equal(again.tree.torn, read.length, 'every damaged entry read is noticed');
   assert.deepEqual(again.leaks, fresh.leaks);
   assert.deepEqual(
@@ -151,9 +160,9 @@ test('results the index lost are made again: a group or a visit without its resu
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'trees', 'recursion_across_files'), dir, { recursive: true });
   const cache = path.join(base, 'cache');
   const first = analyse(dir, cache);
-  const results = filesUnder(cache).filter((f) => f.split(path.sep).includes('result'));
+  const results = indexRecords(path.join(cache, 'index')).filter((r) => r.kind === 'result');
   assert.ok(results.length >= 2, `result entries: ${results.length}`);
-  for (const f of results) fs.unlinkSync(f);
+  keepRecords(cache, (r) => r.kind !== 'result');
   // the groups and visits are in the index, their results not: each reported file's last visit is made again
   const again = analyse(dir, cache);
   assert.ok(again.tree.fromIndex < again.tree.groups, JSON.stringify(again.tree));
@@ -254,12 +263,10 @@ test('shards the workers make are the ones the main thread makes: the same index
     const r = runCli(['analyze', dir, '--root', dir, '--cache-dir', cache, '--format', 'json', '--jobs', jobs]);
     assert.ok(r.status === 0 || r.status === 1, ended(r));
     const out = JSON.parse(r.stdout) as AnalysisOutput & { summary: RunSummary };
-    const shards = path.join(cache, 'index', `v${INDEX_FORMAT}`, 'shard');
-    const entries = fs
-      .readdirSync(shards, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => fs.readFileSync(path.join(shards, f), 'utf8'));
+    const entries = indexRecords(path.join(cache, 'index'))
+      .filter((r) => r.kind === 'shard')
+      .map((r) => fs.readFileSync(r.file).subarray(r.start, r.end).toString('utf8'))
+      .sort();
     return { out, entries };
   };
   const workers = made('2');
