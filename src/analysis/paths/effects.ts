@@ -437,7 +437,10 @@ export class Effects {
       key = kept.key;
       p = parseKey(kept.key);
     }
-    const twin = c.counter === undefined && netChange(c) < 0 ? countTwin(st, key, p, !!c.embedded) : undefined;
+    const twin =
+      c.counter === undefined && netChange(c) < 0
+        ? countTwin(st, key, p, !!c.embedded && GENERIC_COUNTS.has(c.kind ?? ''))
+        : undefined;
     if (twin !== undefined) {
       key = twin;
       p = parseKey(twin);
@@ -1204,6 +1207,9 @@ function storedPlace(
   return undefined;
 }
 
+/** Kinds of the preset's generic count primitives (`kref_get()`, `refcount_inc()`): no object's own kind. */
+const GENERIC_COUNTS: ReadonlySet<string> = new Set(['kref', 'refcount_t']);
+
 /**
  * One object under two names: a release of a structure (`obj_put(n)`) where the path holds its reference on
  * the count inside it (`kref_get(&n->refcount)`), or of that count (`kref_put(&n->refcount, ...)`) where the
@@ -1212,6 +1218,8 @@ function storedPlace(
  * something itself, or neither does.
  */
 function countTwin(st: State, key: string, p: AccessPath, embedded: boolean): string | undefined {
+  // only the generic primitives' counts: a count a model names a kind of its own for (xnu's `p->p_waitref`
+  // beside the proc's main count) is a separate counter, not the structure's reference
   const held = (k: string) => {
     const o = st.objects.get(k);
     return !!o && o.refs - o.transferred > 0;
@@ -1221,7 +1229,7 @@ function countTwin(st: State, key: string, p: AccessPath, embedded: boolean): st
   const around = embedded ? embeddingObject(p) : undefined;
   if (around !== undefined && held(around)) return around;
   for (const [k, o] of st.objects) {
-    if (!held(k) || !(o.embedded || o.kind === 'kref' || o.kind === 'refcount_t')) continue;
+    if (!held(k) || !GENERIC_COUNTS.has(o.kind)) continue;
     if (embeddingObject(parseKey(k)) === key) return k;
   }
   return undefined;
