@@ -37,6 +37,11 @@ export interface Step {
   source?: string;
   /** Separate counter (si_threadcount) when not the main count. */
   counter?: string;
+  /**
+   * A transfer the unknown-call policy supposed: a callee nobody describes was given the object and
+   * may keep it (checks/borrowed-by-callee.ts weighs it against what the function does after the call).
+   */
+  supposed?: boolean;
 }
 
 export interface Delta {

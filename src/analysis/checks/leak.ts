@@ -12,11 +12,12 @@ import {
   keyBeforeOverwrite,
   displayBeforeOverwrite,
 } from '../paths/access';
-import { reboundParam } from '../paths/state';
+import { reboundParam, toArray, type State } from '../paths/state';
 import { diagnostic, overwrittenOf, type CheckInput, type Head, type RuleModule, type RuleSeverity } from './rule';
 import { alike, movePath, onPaths, pathRef, pathWords, signed } from './words';
 import { errorExitKeeps, type ErrorExitKeep } from './error-exits';
 import { toldByReturn } from './outcomes';
+import { borrowedOnPath, borrowedSites, failedAnotherTaker } from './borrowed-by-callee';
 
 export interface LeakDetail {
   rule: 'leak';
@@ -35,6 +36,11 @@ export interface LeakDetail {
    * success exit `success` does not (`otherwise`: no exit is known to succeed; one not known to fail).
    */
   onError?: { success: PathRef; refs: number; otherwise?: boolean };
+  /**
+   * The call the path gave the object to, which nobody describes, only borrowed it: a path through it
+   * that it did not fail releases the object afterwards (checks/borrowed-by-callee.ts).
+   */
+  borrowedBy?: { call: string; line: number };
 }
 
 export const leak: RuleModule<LeakDetail> = {
@@ -44,6 +50,7 @@ export const leak: RuleModule<LeakDetail> = {
     // the paths each object is reported leaking on: an error exit already reported is not reported again
     const reported = new Set<string>();
     const toldByReturn = counterToldByReturn(inp);
+    const borrowed = borrowedSites(inp.exits, inp.model, inp.cfg);
     for (const st of inp.exits) {
       const cid = inp.classOf.get(st)!;
       const cls = inp.classes[cid];
@@ -57,7 +64,18 @@ export const leak: RuleModule<LeakDetail> = {
         // a local's own reference, or one on a counter embedded in what it points to (`kref_get(&s->refcount)`)
         const ownedHere =
           (rc === 'local' || rc === 'temp') && !callers && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
-        const pending = o.refs - o.transferred;
+        // handed to a callee nobody describes, which the function's own later release shows only borrowed it
+        const lent =
+          ownedHere &&
+          o.refs > 0 &&
+          o.refs <= o.transferred &&
+          borrowed.size > 0 &&
+          o.storedIn === undefined &&
+          o.keptBy === undefined &&
+          !o.linked &&
+          borrowedOnPath(st, o.display, borrowed) &&
+          !failedAnotherTaker(st, o.display, lenderOf(st, o.display), inp.cfg, inp.model);
+        const pending = lent ? o.refs : o.refs - o.transferred;
         // on the caller's object, a separate counter kept beside a reference the path keeps there goes with
         // that reference (a page's type count beside its general one), as the reference goes to the caller
         const keptBeside = callers && pending > 0;
@@ -87,6 +105,7 @@ export const leak: RuleModule<LeakDetail> = {
         }
         const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
         const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
+        const lender = lent ? lenderStep(st, o.display) : undefined;
         leaks.set(id, {
           classes: new Set([cid]),
           head: leakHead(inp.cfg.name, k, o, line, [cid], severity),
@@ -98,6 +117,7 @@ export const leak: RuleModule<LeakDetail> = {
             ...(acquireStep ? { acquiredBy: acquireStep.call } : {}),
             paths: [pathRef(cls)],
             ...(lostWithMemory && o.lost ? { lostIn: { where: o.lost.where, freedAt: o.lost.line } } : {}),
+            ...(lender ? { borrowedBy: { call: lender.call, line: lender.line } } : {}),
           },
         });
       }
@@ -122,7 +142,11 @@ export const leak: RuleModule<LeakDetail> = {
       : e
         ? `on error, ${first} neither releases, stores nor hands it on, while` +
           ` ${e.otherwise ? 'otherwise' : 'on success'} ${pathWords(e.success)} leaves ${signed(e.refs)}`
-        : `${first} neither releases, returns, stores nor hands it on`;
+        : `${first} neither releases, returns, stores nor hands it on` +
+          (d.borrowedBy
+            ? ` (${d.borrowedBy.call}() at line ${d.borrowedBy.line} only borrows it: on a path where that call` +
+              ' did not fail, this function releases it afterwards)'
+            : '');
     return {
       message:
         `${object} (${kind}) keeps ${what} taken at line ${d.acquiredAt}` +
@@ -143,9 +167,21 @@ export const leak: RuleModule<LeakDetail> = {
       paths: d.paths.map((p) => movePath(p, mv)),
       ...(d.lostIn ? { lostIn: { ...d.lostIn, freedAt: mv(d.lostIn.freedAt) } } : {}),
       ...(d.onError ? { onError: { ...d.onError, success: movePath(d.onError.success, mv) } } : {}),
+      ...(d.borrowedBy ? { borrowedBy: { ...d.borrowedBy, line: mv(d.borrowedBy.line) } } : {}),
     };
   },
 };
+
+/** The last call the path handed `object` to. */
+function lenderStep(st: State, object: string) {
+  return toArray(st.steps)
+    .reverse()
+    .find((s) => s.object === object && s.op === 'transfer');
+}
+
+function lenderOf(st: State, object: string): string {
+  return lenderStep(st, object)?.call ?? '';
+}
 
 /** An error exit that keeps references it took on its caller's object, which the success exit does not keep. */
 function errorExitLeak(inp: CheckInput, e: ErrorExitKeep, severity: RuleSeverity): Diagnostic {

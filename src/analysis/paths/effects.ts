@@ -77,7 +77,7 @@ export class Effects {
    * took on what its other members point to (`get_domain(w->dom)`: the queued work's, given back when it runs),
    * and those it stored in them.
    */
-  handOn(callee: string, vals: Val[], line: number, st: State, stores?: readonly boolean[]): State {
+  handOn(callee: string, vals: Val[], line: number, st: State, stores?: readonly boolean[], supposed?: boolean): State {
     let s = st;
     for (const [i, v] of vals.entries()) {
       if (v.k !== 'path') continue;
@@ -97,7 +97,13 @@ export class Effects {
         // what the structure carries are references, not a lock held on a member's object
         if (o.refs - o.transferred <= 0 && !storedInIt && (!passed || !heldCounter(o))) continue;
         const note = passed ? `handed to ${callee}()` : `handed to ${callee}() with the structure that holds it`;
-        s = this.handOnObject(s, ok, o, { line, call: callee, op: 'transfer', note });
+        s = this.handOnObject(s, ok, o, {
+          line,
+          call: callee,
+          op: 'transfer',
+          note,
+          ...(supposed ? { supposed } : {}),
+        });
       }
       // the callee may write through the pointer
       s = killPath(s, keyOf(extend(p, '*')), true);
@@ -343,7 +349,14 @@ export class Effects {
     const p = this.ctx.targetPath(ef.target, vals, temp);
     if (!p) return st;
     const key = keyOf(p);
-    if (ef.op === 'keep') return this.keptByCall(st, key, e.line, call);
+    if (ef.op === 'keep') {
+      const kept = this.keptByCall(st, key, e.line, call);
+      // a member's address (`queue_work(wq, &gw->report_work)`): the work item is the structure's, and the
+      // one that runs it finds the structure again (container_of), so what the path holds on it goes there
+      const v = ef.target.base === 'arg' && !ef.target.segs.length ? vals[ef.target.index] : undefined;
+      const around = v?.k === 'path' ? structureAround(v.p) : undefined;
+      return around ? this.keptByCall(kept, keyOf(around), e.line, call) : kept;
+    }
     let ofNull = false;
     // a macro's release of what a member holds, if anything: the path's reference there, or nothing of its own
     if (ef.nullGuarded && !holdsAt(st, key)) return st;
@@ -423,6 +436,14 @@ export class Effects {
     if (kept !== undefined) {
       key = kept.key;
       p = parseKey(kept.key);
+    }
+    const twin =
+      c.counter === undefined && netChange(c) < 0
+        ? countTwin(st, key, p, !!c.embedded && GENERIC_COUNTS.has(c.kind ?? ''))
+        : undefined;
+    if (twin !== undefined) {
+      key = twin;
+      p = parseKey(twin);
     }
     const prev = st.objects.get(key);
     const kind = c.kind ?? prev?.kind ?? this.ctx.kindOf(p) ?? 'object';
@@ -793,7 +814,7 @@ export class Effects {
     st: State,
     key: string,
     o: ObjState,
-    how: { line: number; call: string; op: 'transfer' | 'store' | 'return'; note: string },
+    how: { line: number; call: string; op: 'transfer' | 'store' | 'return'; note: string; supposed?: boolean },
     storedIn?: string,
   ): State {
     const s = putObj(st, key, {
@@ -1187,6 +1208,34 @@ function storedPlace(
   return undefined;
 }
 
+/** Kinds of the preset's generic count primitives (`kref_get()`, `refcount_inc()`): no object's own kind. */
+const GENERIC_COUNTS: ReadonlySet<string> = new Set(['kref', 'refcount_t']);
+
+/**
+ * One object under two names: a release of a structure (`obj_put(n)`) where the path holds its reference on
+ * the count inside it (`kref_get(&n->refcount)`), or of that count (`kref_put(&n->refcount, ...)`) where the
+ * path holds it on the structure (`n = obj_get(...)`). The API's own release and the primitive it is built on
+ * name the same reference: the name the path holds it under. Undefined when the released name holds
+ * something itself, or neither does.
+ */
+function countTwin(st: State, key: string, p: AccessPath, embedded: boolean): string | undefined {
+  // only the generic primitives' counts: a count a model names a kind of its own for (xnu's `p->p_waitref`
+  // beside the proc's main count) is a separate counter, not the structure's reference
+  const held = (k: string) => {
+    const o = st.objects.get(k);
+    return !!o && o.refs - o.transferred > 0;
+  };
+  if (held(key)) return undefined;
+  // the count given by its address (`&n->refcount`), never a pointer member (`obj_put(n->parent)`)
+  const around = embedded ? embeddingObject(p) : undefined;
+  if (around !== undefined && held(around)) return around;
+  for (const [k, o] of st.objects) {
+    if (!held(k) || !GENERIC_COUNTS.has(o.kind)) continue;
+    if (embeddingObject(parseKey(k)) === key) return k;
+  }
+  return undefined;
+}
+
 /**
  * The structure a count lives in (`n->links` is `n`'s count; a kref or count field inside its structure), where
  * a store of that structure is what pairs with the count's reference; undefined for an object of its own.
@@ -1329,6 +1378,16 @@ function linkedStructure(member: AccessPath): string | undefined {
   const n = member.segs.length;
   if (n < 2 || member.segs[n - 2] !== '*' || !member.segs[n - 1].startsWith('.')) return undefined;
   return keyOf({ root: member.root, segs: member.segs.slice(0, -1) });
+}
+
+/** `&s->a.b`: the pointer to the structure whose member the address is (`s`); undefined for anything else. */
+function structureAround(p: AccessPath): AccessPath | undefined {
+  const segs = p.segs;
+  if (segs[segs.length - 1] !== '&') return undefined;
+  let n = segs.length - 1;
+  while (n > 0 && segs[n - 1].startsWith('.')) n--;
+  if (n === segs.length - 1 || n === 0 || segs[n - 1] !== '*') return undefined;
+  return { root: p.root, segs: segs.slice(0, n - 1) };
 }
 
 /** A summary's effect that takes a reference on what the callee returns. */

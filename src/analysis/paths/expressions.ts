@@ -461,7 +461,8 @@ export class Expressions {
     const given = keeps ? vals.map((v, i) => (keeps(name!, i) ? v : UNKNOWN)) : vals;
     if (!name) st = this.dispatchedTo(st, vals);
     if (name) st = this.fx.keptWithStructure(name, vals, given, e.line, st);
-    return [{ st: this.fx.handOn(name ?? this.ctx.text(e.fields.function), given, e.line, st), v: tempVal }];
+    const callee = name ?? this.ctx.text(e.fields.function);
+    return [{ st: this.fx.handOn(callee, given, e.line, st, undefined, !!name), v: tempVal }];
   }
 
   /** The targets a call leaves NULL (a header macro's `(_ro)->ro_rt = NULL` after its release) hold NULL after it. */
