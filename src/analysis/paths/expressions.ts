@@ -350,8 +350,8 @@ export class Expressions {
     }
     // `RB_INSERT(name, &head, elm)`: a list insert the model names, read as the macros' (Effects.linkInto)
     const link = name ? this.model.links.get(name) : undefined;
-    const into =
-      link?.into === 'ret' ? { k: 'path' as const, p: { root: temp, segs: ['&'] } } : link && vals[link.into];
+    const into: Val | undefined =
+      link?.into === 'ret' ? { k: 'path', p: { root: temp, segs: ['&'] } } : link && vals[link.into];
     if (link && vals[link.value] && into)
       st = this.fx.linkInto(st, vals[link.value], into, e.line, name!, link.into === 'ret');
     // `set_bit(F, &pg->count_info)`: a flag set in the struct, as `pg->count_info |= F` is
