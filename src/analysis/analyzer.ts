@@ -5,7 +5,7 @@
  * result is cached by its own text and its callees' summaries, so an edit inside
  * one body never recomputes another (unless it changes a summary that one uses).
  */
-import { compileUnknownCalls, unknownKeeps } from './model/unknown-calls';
+import { modelPolicy, unknownKeeps } from './model/unknown-calls';
 import { calleeEvidence, shardOf } from './tree/shard';
 import { countFieldsIn } from './tree/count-fields';
 import { retriesCountCas } from './paths/count-ops';
@@ -768,7 +768,7 @@ export class Analyzer {
     tree: TreeFileContext | undefined,
     dropped: ((callee: string, arg: number) => boolean) | undefined,
   ): ((callee: string, arg: number) => boolean) | undefined {
-    const policy = compileUnknownCalls(model.unknownCalls, () => {});
+    const policy = modelPolicy(model.unknownCalls);
     const mode = this.opts.unknownCalls ?? policy.policy;
     // a macro that never names an argument cannot keep it, whatever the policy
     if (mode === 'hand-on') return dropped && ((callee, arg) => !dropped(callee, arg));

@@ -12,13 +12,12 @@ import type { Step } from '../result';
 import type { Cfg } from '../cfg/cfg';
 import type { Syn } from '../parse/syntax';
 import type { Model } from '../model/compiled';
-import { compileUnknownCalls } from '../model/unknown-calls';
+import { modelPolicy } from '../model/unknown-calls';
 import { toArray, type State } from '../paths/state';
 
 /** `call\0line\0object` of each supposed transfer the function's own later release disproves. */
 export function borrowedSites(exits: readonly State[], model: Model, cfg: Cfg): Set<string> {
   const out = new Set<string>();
-  let keeps: readonly RegExp[] | undefined;
   for (const st of exits) {
     const steps = toArray(st.steps);
     for (const [i, s] of steps.entries()) {
@@ -27,8 +26,7 @@ export function borrowedSites(exits: readonly State[], model: Model, cfg: Cfg): 
       if (s.op !== 'transfer' || !s.supposed || s.after !== 1) continue;
       const site = siteOf(s);
       if (out.has(site) || !releasedAfter(steps, i, s.object) || failedOn(st, s.call, resultVars(cfg, s))) continue;
-      keeps ??= compileUnknownCalls(model.unknownCalls, () => {}).keep;
-      if (keeps?.some((r) => r.test(s.call))) continue;
+      if (modelPolicy(model.unknownCalls).keep.some((r) => r.test(s.call))) continue;
       out.add(site);
     }
   }
@@ -62,7 +60,7 @@ export function borrowedOnPath(st: State, object: string, sites: ReadonlySet<str
 export function failedAnotherTaker(st: State, object: string, lender: string, cfg: Cfg, model: Model): boolean {
   const root = /^[A-Za-z_]\w*/.exec(object)?.[0];
   if (!root) return false;
-  const policy = compileUnknownCalls(model.unknownCalls, () => {});
+  const policy = modelPolicy(model.unknownCalls);
   const takers = new Set<string>();
   const walk = (e: Syn | undefined): void => {
     if (!e) return;

@@ -65,7 +65,7 @@ export const leak: RuleModule<LeakDetail> = {
         const ownedHere =
           (rc === 'local' || rc === 'temp') && !callers && (!throughPointer(p) || embeddedInPointee(p)) && !o.returned;
         // handed to a callee nobody describes, which the function's own later release shows only borrowed it
-        const lent =
+        const lentTo =
           ownedHere &&
           o.refs > 0 &&
           o.refs <= o.transferred &&
@@ -73,9 +73,12 @@ export const leak: RuleModule<LeakDetail> = {
           o.storedIn === undefined &&
           o.keptBy === undefined &&
           !o.linked &&
-          borrowedOnPath(st, o.display, borrowed) &&
-          !failedAnotherTaker(st, o.display, lenderOf(st, o.display), inp.cfg, inp.model);
-        const pending = lent ? o.refs : o.refs - o.transferred;
+          borrowedOnPath(st, o.display, borrowed)
+            ? lenderStep(st, o.display)
+            : undefined;
+        const lender =
+          lentTo && !failedAnotherTaker(st, o.display, lentTo.call, inp.cfg, inp.model) ? lentTo : undefined;
+        const pending = lender ? o.refs : o.refs - o.transferred;
         // on the caller's object, a separate counter kept beside a reference the path keeps there goes with
         // that reference (a page's type count beside its general one), as the reference goes to the caller
         const keptBeside = callers && pending > 0;
@@ -105,7 +108,6 @@ export const leak: RuleModule<LeakDetail> = {
         }
         const acquireStep = [...cls.steps].reverse().find((s) => s.object === o.display && s.delta > 0);
         const byCounter = counterLeak && !(ownedHere && pending > 0) && !lostWithMemory;
-        const lender = lent ? lenderStep(st, o.display) : undefined;
         leaks.set(id, {
           classes: new Set([cid]),
           head: leakHead(inp.cfg.name, k, o, line, [cid], severity),
@@ -177,10 +179,6 @@ function lenderStep(st: State, object: string) {
   return toArray(st.steps)
     .reverse()
     .find((s) => s.object === object && s.op === 'transfer');
-}
-
-function lenderOf(st: State, object: string): string {
-  return lenderStep(st, object)?.call ?? '';
 }
 
 /** An error exit that keeps references it took on its caller's object, which the success exit does not keep. */

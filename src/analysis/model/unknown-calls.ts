@@ -55,6 +55,18 @@ export const HAND_ON_EVERYTHING: UnknownCallPolicy = {
   predicates: false,
 };
 
+const compiledPolicies = new WeakMap<readonly UnknownCallsSpec[], UnknownCallPolicy>();
+
+/**
+ * A loaded model's policy (`Model.unknownCalls`), compiled once per model: its patterns were checked when the
+ * model loaded, so nothing is reported here. Read only: a caller that changes the mode makes its own copy.
+ */
+export function modelPolicy(specs: readonly UnknownCallsSpec[]): UnknownCallPolicy {
+  let p = compiledPolicies.get(specs);
+  if (!p) compiledPolicies.set(specs, (p = compileUnknownCalls(specs, () => {})));
+  return p;
+}
+
 /** Merges `unknownCalls` sections, later ones adding patterns and overriding switches. */
 export function compileUnknownCalls(
   specs: readonly UnknownCallsSpec[],
